@@ -1,0 +1,534 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Control commands: one table row per command with its handler and the
+ * arguments it accepts; anything else in a request is refused, so a typo is
+ * an error rather than a silently ignored option. Handlers return 0 with the
+ * reply filled, or -errno with err filled; the dispatcher adds "ok".
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_version.h>
+
+#include "config.h"
+#include "control.h"
+#include "log.h"
+#include "port.h"
+#include "registry.h"
+#include "stats.h"
+#include "worker.h"
+
+typedef int (*cmd_fn)(struct json_object *req, struct json_object *reply, struct dp_err *err);
+
+struct command {
+	const char *name;
+	cmd_fn fn;
+	const char *const *args; /* accepted arguments besides "cmd" */
+	const char *help;
+};
+
+/* ---- argument helpers ---- */
+
+static int arg_name(struct json_object *req, const char *key, const char *what, bool required,
+		    const char **out, struct dp_err *err)
+{
+	int r = port_arg_string(req, key, required, out, err);
+
+	if (r < 0 || *out == NULL)
+		return r;
+	return reg_check_name(what, *out, err);
+}
+
+static int arg_u32(struct json_object *req, const char *key, uint32_t min, uint32_t max, uint32_t *out,
+		   struct dp_err *err)
+{
+	struct json_object *v;
+	int64_t n;
+
+	if (!json_object_object_get_ex(req, key, &v))
+		return dp_errf(err, EINVAL, "missing argument '%s'", key);
+	if (!json_object_is_type(v, json_type_int))
+		return dp_errf(err, EINVAL, "argument '%s' must be an integer", key);
+	n = json_object_get_int64(v);
+	if (n < min || n > max)
+		return dp_errf(err, ERANGE, "argument '%s' must be in %u..%u", key, min, max);
+	*out = (uint32_t)n;
+	return 0;
+}
+
+/* ---- JSON views of objects ---- */
+
+static struct json_object *counters_json(const uint64_t *v, const char *const *names, unsigned n)
+{
+	struct json_object *o = json_object_new_object();
+
+	for (unsigned i = 0; i < n; i++)
+		json_object_object_add(o, names[i], json_object_new_int64((int64_t)v[i]));
+	return o;
+}
+
+static struct json_object *port_json(const struct port *p)
+{
+	struct json_object *o = json_object_new_object();
+	uint64_t v[PC_MAX];
+
+	json_object_object_add(o, "name", json_object_new_string(p->name));
+	json_object_object_add(o, "kind", json_object_new_string(p->kind));
+	json_object_object_add(o, "backend", json_object_new_string(p->backend));
+	json_object_object_add(o, "lan", p->lan == VNL_LAN_NONE ? NULL : json_object_new_string(reg.lans[p->lan]->name));
+	json_object_object_add(o, "link", json_object_new_string(atomic_load(&p->up) ? "up" : "down"));
+	p->ops->show(p, o);
+	if (p->note[0])
+		json_object_object_add(o, "note", json_object_new_string(p->note));
+	stats_port_read(p, v);
+	json_object_object_add(o, "counters", counters_json(v, port_counter_names, PC_MAX));
+	return o;
+}
+
+static struct json_object *lan_counters_json(const struct lan *l)
+{
+	uint64_t v[LC_MAX];
+	struct json_object *o;
+
+	stats_lan_read(l->slot, v);
+	o = counters_json(v, lan_counter_names, LC_MAX);
+	json_object_object_add(o, "aged", json_object_new_int64((int64_t)l->aged));
+	return o;
+}
+
+struct fdb_count_arg {
+	uint16_t lan;
+	unsigned n;
+};
+
+static int fdb_count_cb(uint16_t lan, uint64_t mac, uint16_t port, uint32_t seen, void *arg)
+{
+	struct fdb_count_arg *a = arg;
+
+	(void)mac, (void)port, (void)seen;
+	a->n += lan == a->lan;
+	return 0;
+}
+
+static struct json_object *lan_json(const struct lan *l)
+{
+	struct json_object *o = json_object_new_object(), *ports = json_object_new_array();
+	struct fdb_count_arg a = { .lan = l->slot };
+
+	for (unsigned i = 0; i < VNL_MAX_PORTS; i++)
+		if (reg.ports[i] != NULL && reg.ports[i]->lan == l->slot)
+			json_object_array_add(ports, json_object_new_string(reg.ports[i]->name));
+	fdb_walk(reg.fdb, fdb_count_cb, &a);
+	json_object_object_add(o, "name", json_object_new_string(l->name));
+	json_object_object_add(o, "ports", ports);
+	json_object_object_add(o, "macs", json_object_new_int64(a.n));
+	json_object_object_add(o, "counters", lan_counters_json(l));
+	return o;
+}
+
+static struct json_object *worker_json(unsigned w)
+{
+	struct json_object *o = json_object_new_object(), *ports = json_object_new_array();
+	uint64_t v[CC_MAX];
+
+	stats_core_read(w, v);
+	for (unsigned i = 0; i < VNL_MAX_PORTS; i++)
+		if (reg.ports[i] != NULL && i % nb_workers == w)
+			json_object_array_add(ports, json_object_new_string(reg.ports[i]->name));
+	json_object_object_add(o, "id", json_object_new_int(w));
+	json_object_object_add(o, "lcore", json_object_new_int((int)workers[w]->lcore));
+	json_object_object_add(o, "poll", json_object_new_string(cfg.poll));
+	json_object_object_add(o, "ports", ports);
+	for (unsigned c = 0; c < CC_MAX; c++)
+		json_object_object_add(o, core_counter_names[c], json_object_new_int64((int64_t)v[c]));
+	json_object_object_add(o, "cycles_per_packet",
+			       json_object_new_double(v[CC_packets] ? (double)v[CC_busy_cycles] / (double)v[CC_packets] : 0.0));
+	return o;
+}
+
+/* ---- commands ---- */
+
+static int cmd_version(struct json_object *req, struct json_object *reply, struct dp_err *err)
+{
+	(void)req, (void)err;
+	json_object_object_add(reply, "version", json_object_new_string(VNL_VERSION));
+	json_object_object_add(reply, "dpdk", json_object_new_string(rte_version()));
+	return 0;
+}
+
+static int cmd_port_add(struct json_object *req, struct json_object *reply, struct dp_err *err)
+{
+	const char *name, *kind;
+	struct port *p;
+	int r;
+
+	r = arg_name(req, "name", "port", true, &name, err);
+	if (r == 0)
+		r = port_arg_string(req, "kind", true, &kind, err);
+	if (r == 0)
+		r = reg_port_add(name, kind, req, &p, err);
+	if (r < 0)
+		return r;
+	json_object_object_add(reply, "port", port_json(p));
+	return 0;
+}
+
+static int cmd_port_del(struct json_object *req, struct json_object *reply, struct dp_err *err)
+{
+	const char *name;
+	int r = arg_name(req, "name", "port", true, &name, err);
+
+	(void)reply;
+	return r < 0 ? r : reg_port_del(name, err);
+}
+
+static int cmd_lan_add(struct json_object *req, struct json_object *reply, struct dp_err *err)
+{
+	const char *name;
+	struct lan *l;
+	int r = arg_name(req, "name", "LAN", true, &name, err);
+
+	if (r == 0)
+		r = reg_lan_add(name, &l, err);
+	if (r == 0)
+		json_object_object_add(reply, "lan", lan_json(l));
+	return r;
+}
+
+static int cmd_lan_del(struct json_object *req, struct json_object *reply, struct dp_err *err)
+{
+	struct json_object *detached = json_object_new_array();
+	const char *name;
+	int r = arg_name(req, "name", "LAN", true, &name, err);
+
+	if (r == 0)
+		r = reg_lan_del(name, detached, err);
+	if (r < 0) {
+		json_object_put(detached);
+		return r;
+	}
+	json_object_object_add(reply, "detached", detached);
+	return 0;
+}
+
+static int cmd_attach(struct json_object *req, struct json_object *reply, struct dp_err *err)
+{
+	const char *port, *lan;
+	int r = arg_name(req, "port", "port", true, &port, err);
+
+	(void)reply;
+	if (r == 0)
+		r = arg_name(req, "lan", "LAN", true, &lan, err);
+	return r < 0 ? r : reg_attach(port, lan, err);
+}
+
+static int cmd_detach(struct json_object *req, struct json_object *reply, struct dp_err *err)
+{
+	const char *port;
+	int r = arg_name(req, "port", "port", true, &port, err);
+
+	(void)reply;
+	return r < 0 ? r : reg_detach(port, err);
+}
+
+static int cmd_show_ports(struct json_object *req, struct json_object *reply, struct dp_err *err)
+{
+	struct json_object *a;
+	const char *name;
+	struct port *p = NULL;
+	int r = arg_name(req, "name", "port", false, &name, err);
+
+	if (r < 0)
+		return r;
+	if (name != NULL && (p = reg_port_find(name)) == NULL)
+		return dp_errf(err, ENOENT, "no port named '%s'", name);
+	a = json_object_new_array();
+	for (unsigned i = 0; i < VNL_MAX_PORTS; i++)
+		if (reg.ports[i] != NULL && (p == NULL || p == reg.ports[i]))
+			json_object_array_add(a, port_json(reg.ports[i]));
+	json_object_object_add(reply, "ports", a);
+	return 0;
+}
+
+static int cmd_show_lans(struct json_object *req, struct json_object *reply, struct dp_err *err)
+{
+	struct json_object *a;
+	const char *name;
+	struct lan *l = NULL;
+	int r = arg_name(req, "name", "LAN", false, &name, err);
+
+	if (r < 0)
+		return r;
+	if (name != NULL && (l = reg_lan_find(name)) == NULL)
+		return dp_errf(err, ENOENT, "no LAN named '%s'", name);
+	a = json_object_new_array();
+	for (unsigned i = 0; i < VNL_MAX_LANS; i++)
+		if (reg.lans[i] != NULL && (l == NULL || l == reg.lans[i]))
+			json_object_array_add(a, lan_json(reg.lans[i]));
+	json_object_object_add(reply, "lans", a);
+	return 0;
+}
+
+struct fdb_show_arg {
+	uint16_t lan; /* VNL_LAN_NONE: all */
+	uint32_t now;
+	struct json_object *entries;
+};
+
+static int fdb_show_cb(uint16_t lan, uint64_t mac, uint16_t port, uint32_t seen, void *arg)
+{
+	struct fdb_show_arg *a = arg;
+	struct json_object *e;
+	uint8_t b[6];
+	char buf[18];
+
+	if ((a->lan != VNL_LAN_NONE && lan != a->lan) || reg.lans[lan] == NULL)
+		return 0;
+	fdb_mac_bytes(mac, b);
+	snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
+	e = json_object_new_object();
+	json_object_object_add(e, "lan", json_object_new_string(reg.lans[lan]->name));
+	json_object_object_add(e, "mac", json_object_new_string(buf));
+	json_object_object_add(e, "port", reg.ports[port] ? json_object_new_string(reg.ports[port]->name) : NULL);
+	json_object_object_add(e, "age", json_object_new_int64((int32_t)(a->now - seen) < 0 ? 0 : a->now - seen));
+	json_object_array_add(a->entries, e);
+	return 0;
+}
+
+static int cmd_show_fdb(struct json_object *req, struct json_object *reply, struct dp_err *err)
+{
+	struct fdb_show_arg a = { .lan = VNL_LAN_NONE, .now = dp_now() };
+	const char *name;
+	int r = arg_name(req, "lan", "LAN", false, &name, err);
+
+	if (r < 0)
+		return r;
+	if (name != NULL) {
+		struct lan *l = reg_lan_find(name);
+
+		if (l == NULL)
+			return dp_errf(err, ENOENT, "no LAN named '%s'", name);
+		a.lan = l->slot;
+	}
+	a.entries = json_object_new_array();
+	fdb_walk(reg.fdb, fdb_show_cb, &a);
+	json_object_object_add(reply, "size", json_object_new_int64(reg.fdb->max_entries));
+	json_object_object_add(reply, "used", json_object_new_int64(fdb_count(reg.fdb)));
+	json_object_object_add(reply, "aging", json_object_new_int64(reg.aging));
+	json_object_object_add(reply, "entries", a.entries);
+	return 0;
+}
+
+static void add_workers(struct json_object *reply)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (unsigned w = 0; w < nb_workers; w++)
+		json_object_array_add(a, worker_json(w));
+	json_object_object_add(reply, "workers", a);
+	json_object_object_add(reply, "tsc_hz", json_object_new_int64((int64_t)rte_get_tsc_hz()));
+}
+
+static int cmd_show_counters(struct json_object *req, struct json_object *reply, struct dp_err *err)
+{
+	struct json_object *ports = json_object_new_object(), *lans = json_object_new_object();
+
+	(void)req, (void)err;
+	for (unsigned i = 0; i < VNL_MAX_PORTS; i++) {
+		uint64_t v[PC_MAX];
+
+		if (reg.ports[i] == NULL)
+			continue;
+		stats_port_read(reg.ports[i], v);
+		json_object_object_add(ports, reg.ports[i]->name, counters_json(v, port_counter_names, PC_MAX));
+	}
+	for (unsigned i = 0; i < VNL_MAX_LANS; i++)
+		if (reg.lans[i] != NULL)
+			json_object_object_add(lans, reg.lans[i]->name, lan_counters_json(reg.lans[i]));
+	json_object_object_add(reply, "ports", ports);
+	json_object_object_add(reply, "lans", lans);
+	add_workers(reply);
+	return 0;
+}
+
+static int cmd_show_workers(struct json_object *req, struct json_object *reply, struct dp_err *err)
+{
+	(void)req, (void)err;
+	add_workers(reply);
+	return 0;
+}
+
+static int cmd_show_config(struct json_object *req, struct json_object *reply, struct dp_err *err)
+{
+	struct json_object *o = json_object_new_object();
+
+	(void)req, (void)err;
+	config_to_json(o);
+	json_object_object_add(reply, "config", o);
+	return 0;
+}
+
+static int cmd_clear_counters(struct json_object *req, struct json_object *reply, struct dp_err *err)
+{
+	(void)req, (void)reply, (void)err;
+	for (unsigned i = 0; i < VNL_MAX_PORTS; i++)
+		if (reg.ports[i] != NULL)
+			stats_port_zero(reg.ports[i]);
+	for (unsigned i = 0; i < VNL_MAX_LANS; i++) {
+		if (reg.lans[i] != NULL) {
+			stats_lan_zero(reg.lans[i]->slot);
+			reg.lans[i]->aged = 0;
+		}
+	}
+	for (unsigned w = 0; w < nb_workers; w++)
+		stats_core_zero(w);
+	return 0;
+}
+
+static int cmd_set_aging(struct json_object *req, struct json_object *reply, struct dp_err *err)
+{
+	uint32_t s = 0;
+	int r = arg_u32(req, "seconds", 1, 86400, &s, err);
+
+	if (r < 0)
+		return r;
+	reg.aging = cfg.aging = s;
+	json_object_object_add(reply, "aging", json_object_new_int64(s));
+	return 0;
+}
+
+static int cmd_fdb_flush(struct json_object *req, struct json_object *reply, struct dp_err *err)
+{
+	uint16_t lan = VNL_LAN_NONE;
+	const char *name;
+	int r = arg_name(req, "lan", "LAN", false, &name, err);
+
+	if (r < 0)
+		return r;
+	if (name != NULL) {
+		struct lan *l = reg_lan_find(name);
+
+		if (l == NULL)
+			return dp_errf(err, ENOENT, "no LAN named '%s'", name);
+		lan = l->slot;
+	}
+	json_object_object_add(reply, "flushed", json_object_new_int64(fdb_flush(reg.fdb, lan, VNL_PORT_NONE)));
+	return 0;
+}
+
+static int cmd_help(struct json_object *req, struct json_object *reply, struct dp_err *err);
+
+static const char *const no_args[] = { NULL };
+static const char *const name_arg[] = { "name", NULL };
+static const char *const port_add_args[] = { "name", "kind", "path", "mode", "iface", "xdp", NULL };
+static const char *const attach_args[] = { "port", "lan", NULL };
+static const char *const port_arg[] = { "port", NULL };
+static const char *const lan_arg[] = { "lan", NULL };
+static const char *const aging_args[] = { "seconds", NULL };
+
+static const struct command commands[] = {
+	{ "attach", cmd_attach, attach_args, "put port in lan" },
+	{ "clear-counters", cmd_clear_counters, no_args, "zero every counter" },
+	{ "detach", cmd_detach, port_arg, "take port out of its LAN" },
+	{ "fdb-flush", cmd_fdb_flush, lan_arg, "forget learned MACs (of lan, or all)" },
+	{ "help", cmd_help, no_args, "list commands" },
+	{ "lan-add", cmd_lan_add, name_arg, "create LAN name" },
+	{ "lan-del", cmd_lan_del, name_arg, "delete LAN name, detaching its ports" },
+	{ "port-add", cmd_port_add, port_add_args, "add port name: kind vhost (path, mode) or afxdp (iface, xdp)" },
+	{ "port-del", cmd_port_del, name_arg, "delete port name" },
+	{ "set-aging", cmd_set_aging, aging_args, "MAC aging in seconds" },
+	{ "show-config", cmd_show_config, no_args, "effective configuration" },
+	{ "show-counters", cmd_show_counters, no_args, "counters of ports, LANs and workers" },
+	{ "show-fdb", cmd_show_fdb, lan_arg, "MAC table (of lan, or all)" },
+	{ "show-lans", cmd_show_lans, name_arg, "LANs (or LAN name)" },
+	{ "show-ports", cmd_show_ports, name_arg, "ports (or port name)" },
+	{ "show-workers", cmd_show_workers, no_args, "workers: ports, cycles, packets, sleeps" },
+	{ "version", cmd_version, no_args, "versions of vnl-switchd and DPDK" },
+};
+#define NB_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static int cmd_help(struct json_object *req, struct json_object *reply, struct dp_err *err)
+{
+	struct json_object *o = json_object_new_object();
+
+	(void)req, (void)err;
+	for (size_t i = 0; i < NB_COMMANDS; i++)
+		json_object_object_add(o, commands[i].name, json_object_new_string(commands[i].help));
+	json_object_object_add(reply, "commands", o);
+	return 0;
+}
+
+static int check_args(const struct command *c, struct json_object *req, struct dp_err *err)
+{
+	json_object_object_foreach(req, key, val) {
+		bool known = strcmp(key, "cmd") == 0;
+
+		(void)val;
+		for (const char *const *a = c->args; !known && *a; a++)
+			known = strcmp(*a, key) == 0;
+		if (!known)
+			return dp_errf(err, EINVAL, "unknown argument '%s' for %s", key, c->name);
+	}
+	return 0;
+}
+
+struct json_object *commands_handle(const char *line, size_t len)
+{
+	struct json_object *req, *reply = json_object_new_object(), *v;
+	struct json_tokener *tok = json_tokener_new();
+	const struct command *c = NULL;
+	struct dp_err err = { "" };
+	const char *name;
+	int r = 0;
+
+	req = json_tokener_parse_ex(tok, line, (int)len);
+	if (req == NULL || json_tokener_get_parse_end(tok) != len) {
+		r = dp_errf(&err, EINVAL, "malformed JSON: %s",
+			    req == NULL ? json_tokener_error_desc(json_tokener_get_error(tok)) : "trailing characters");
+	} else if (!json_object_is_type(req, json_type_object)) {
+		r = dp_errf(&err, EINVAL, "a request must be a JSON object");
+	} else if (!json_object_object_get_ex(req, "cmd", &v) || !json_object_is_type(v, json_type_string)) {
+		r = dp_errf(&err, EINVAL, "a request needs a string member 'cmd' (try {\"cmd\":\"help\"})");
+	} else {
+		name = json_object_get_string(v);
+		for (size_t i = 0; i < NB_COMMANDS && c == NULL; i++)
+			if (strcmp(commands[i].name, name) == 0)
+				c = &commands[i];
+		if (c == NULL)
+			r = dp_errf(&err, EINVAL, "unknown command '%.64s' (try {\"cmd\":\"help\"})", name);
+		else
+			r = check_args(c, req, &err);
+		if (r == 0)
+			r = c->fn(req, reply, &err);
+	}
+	json_tokener_free(tok);
+	json_object_put(req);
+	if (r < 0) {
+		json_object_put(reply);
+		reply = json_object_new_object();
+		json_object_object_add(reply, "ok", json_object_new_boolean(false));
+		json_object_object_add(reply, "error", json_object_new_string(err.msg[0] ? err.msg : strerror(-r)));
+		LOG(DEBUG, ctl, "request failed: %s", err.msg);
+		return reply;
+	}
+	/* "ok" first, for people reading replies. */
+	v = json_object_new_object();
+	json_object_object_add(v, "ok", json_object_new_boolean(true));
+	json_object_object_foreach(reply, key, val)
+		json_object_object_add(v, key, json_object_get(val));
+	json_object_put(reply);
+	return v;
+}
+
+static void aged_cb(uint16_t lan, void *arg)
+{
+	(void)arg;
+	if (reg.lans[lan] != NULL)
+		reg.lans[lan]->aged++;
+}
+
+void commands_tick(void)
+{
+	fdb_age(reg.fdb, dp_now(), reg.aging, aged_cb, NULL);
+}

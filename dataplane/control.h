@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The control socket: a unix stream socket served by the main lcore with a
+ * small epoll loop. Clients send JSON lines; each line is handed to
+ * commands_handle() and its reply written back, in order. A once-a-second
+ * timer runs MAC aging. SIGTERM and SIGINT end the loop.
+ */
+#pragma once
+
+#include <json-c/json.h>
+
+#include "dp.h"
+
+#define CONTROL_LINE_MAX (64 * 1024)
+
+/* Listen on path (mode 0600), replacing a stale socket left by a crash.
+ * 0 or -errno with err filled. */
+int control_open(const char *path, struct dp_err *err);
+/* Serve until SIGTERM/SIGINT. 0, or -errno on an internal failure. */
+int control_run(void);
+/* Close every client and the socket, and remove its file. */
+void control_close(void);
+
+/* commands.c: answer one request line. Never NULL. */
+struct json_object *commands_handle(const char *line, size_t len);
+/* commands.c: periodic work (MAC aging). */
+void commands_tick(void);

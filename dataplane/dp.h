@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Limits and small types shared by every part of vnl-switchd, including the
+ * parts built without DPDK's EAL (fdb.c, bridge.h) for the unit tests.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#define VNL_BURST 32          /* frames per rx burst and per tx burst */
+#define VNL_MAX_PORTS 1024    /* port slots; a port's slot indexes snapshots and counters */
+#define VNL_MAX_LANS 1024     /* LAN slots */
+#define VNL_MAX_WORKERS 16    /* worker lcores */
+#define VNL_NAME_MAX 32       /* port and LAN names, including the NUL */
+
+#define VNL_PORT_NONE UINT16_MAX
+#define VNL_LAN_NONE UINT16_MAX
+
+#ifndef likely
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#endif
+
+/*
+ * Errors in the dataplane: functions return 0 or a negative errno, and the
+ * ones reached from the control socket also fill a dp_err with a message that
+ * is sent back to the client as is. Only main() exits.
+ */
+struct dp_err {
+	char msg[256];
+};
+
+int dp_errf(struct dp_err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#include "log.h"
+
+RTE_LOG_REGISTER(vnl_logtype_main, vnl.main, INFO);
+RTE_LOG_REGISTER(vnl_logtype_ctl, vnl.ctl, INFO);
+RTE_LOG_REGISTER(vnl_logtype_port, vnl.port, INFO);
+RTE_LOG_REGISTER(vnl_logtype_worker, vnl.worker, INFO);

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vnl-switchd: parse the options, start DPDK's EAL, create the packet pool,
+ * the MAC table and the workers, serve the control socket until SIGTERM or
+ * SIGINT, then stop cleanly: workers joined, ports closed (vhost server
+ * sockets removed, XDP programs detached), control socket removed. The EAL
+ * runs --in-memory, so no hugepage or runtime file outlives the process even
+ * after a crash.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+#include <rte_version.h>
+
+#include "config.h"
+#include "control.h"
+#include "log.h"
+#include "port.h"
+#include "registry.h"
+#include "snapshot.h"
+#include "worker.h"
+
+struct rte_mempool *vnl_pktmbuf_pool;
+uint16_t vnl_max_frame;
+
+static int log_level_of(const char *s)
+{
+	static const char *const names[] = { "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug" };
+
+	for (int i = 0; i < 8; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i + 1;
+	return -1;
+}
+
+/* The EAL's arguments: our cores, no PCI, no shared files, then the user's. */
+static char **eal_args(const char *argv0, int *argc)
+{
+	static char lcores[256], main_core[16], mem[32];
+	char **a = calloc((size_t)cfg.eal_extra_argc + 16, sizeof(char *));
+	size_t off;
+	int n = 0;
+
+	if (a == NULL)
+		return NULL;
+	off = (size_t)snprintf(lcores, sizeof(lcores), "%u", cfg.main_core);
+	for (unsigned i = 0; i < cfg.nb_workers && off < sizeof(lcores); i++)
+		off += (size_t)snprintf(lcores + off, sizeof(lcores) - off, ",%u", cfg.worker_lcores[i]);
+	snprintf(main_core, sizeof(main_core), "%u", cfg.main_core);
+	a[n++] = (char *)argv0;
+	a[n++] = "-l";
+	a[n++] = lcores;
+	a[n++] = "--main-lcore";
+	a[n++] = main_core;
+	a[n++] = "--in-memory";
+	a[n++] = "--no-pci";
+	a[n++] = "--no-telemetry";
+	a[n++] = "--log-level=lib.eal:notice";
+	if (cfg.no_huge)
+		a[n++] = "--no-huge";
+	if (cfg.mem_mb) {
+		snprintf(mem, sizeof(mem), "%u", cfg.mem_mb);
+		a[n++] = "-m";
+		a[n++] = mem;
+	}
+	for (int i = 0; i < cfg.eal_extra_argc; i++)
+		a[n++] = cfg.eal_extra_argv[i];
+	*argc = n;
+	return a;
+}
+
+int main(int argc, char **argv)
+{
+	struct worker_params wp;
+	struct dp_err err = { "" };
+	int eal_argc, level, r;
+	char **eal_argv;
+	sigset_t mask;
+
+	r = config_parse(argc, argv, &err);
+	if (r > 0)
+		return 0;
+	if (r < 0) {
+		fprintf(stderr, "vnl-switchd: %s\n", err.msg);
+		return 2;
+	}
+	level = log_level_of(cfg.log_level);
+	if (level < 0) {
+		fprintf(stderr, "vnl-switchd: --log-level: '%s' is not emerg, alert, crit, err, warning, notice, info or debug\n",
+			cfg.log_level);
+		return 2;
+	}
+	if (cfg.check) {
+		config_print(stdout);
+		return 0;
+	}
+
+	/* Every thread, EAL's included, inherits the mask: signals reach our signalfd only. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	/* AF_XDP memory is locked memory on older kernels. */
+	setrlimit(RLIMIT_MEMLOCK, &(struct rlimit){ RLIM_INFINITY, RLIM_INFINITY });
+
+	eal_argv = eal_args(argv[0], &eal_argc);
+	if (eal_argv == NULL || rte_eal_init(eal_argc, eal_argv) < 0) {
+		fprintf(stderr, "vnl-switchd: cannot start DPDK's EAL: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	rte_log_set_level_pattern("vnl.*", (uint32_t)level);
+
+	vnl_max_frame = (uint16_t)cfg.max_frame;
+	vnl_pktmbuf_pool = rte_pktmbuf_pool_create("vnl_mbufs", cfg.mbufs, 256, 0,
+						   (uint16_t)(RTE_PKTMBUF_HEADROOM + RTE_MAX(2048U, RTE_ALIGN(cfg.max_frame, 128))),
+						   (int)rte_socket_id());
+	if (vnl_pktmbuf_pool == NULL) {
+		fprintf(stderr, "vnl-switchd: cannot allocate %u packet buffers: %s (hugepages free? see --mbufs, --no-huge)\n",
+			cfg.mbufs, rte_strerror(rte_errno));
+		rte_eal_cleanup();
+		return 1;
+	}
+	wp.busy_poll = strcmp(cfg.poll, "busy") == 0;
+	wp.idle_after_us = cfg.idle_after_us;
+	wp.sleep_max_us = cfg.idle_sleep_max_us;
+	r = snapshot_init(cfg.nb_workers);
+	if (r == 0)
+		r = workers_init(cfg.nb_workers, cfg.worker_lcores, &wp);
+	if (r == 0)
+		r = reg_init(cfg.nb_workers, (uint16_t)cfg.max_frame, cfg.aging, cfg.fdb_size);
+	if (r < 0) {
+		fprintf(stderr, "vnl-switchd: cannot set up: %s\n", strerror(-r));
+		rte_eal_cleanup();
+		return 1;
+	}
+	r = control_open(cfg.socket, &err);
+	if (r < 0) {
+		fprintf(stderr, "vnl-switchd: %s\n", err.msg);
+		reg_fini();
+		rte_eal_cleanup();
+		return 1;
+	}
+	r = workers_launch();
+	if (r < 0) {
+		fprintf(stderr, "vnl-switchd: cannot launch workers: %s\n", strerror(-r));
+		control_close();
+		workers_fini();
+		reg_fini();
+		rte_eal_cleanup();
+		return 1;
+	}
+	LOG(NOTICE, main, "ready: socket %s, %u worker(s) on lcore(s) %s, %s polling, %s", cfg.socket,
+	    cfg.nb_workers, cfg.worker_cores, cfg.poll, rte_version());
+
+	r = control_run();
+	if (r < 0)
+		LOG(ERR, main, "control loop failed: %s", strerror(-r));
+	control_close();
+	workers_fini();
+	reg_fini();
+	snapshot_fini();
+	rte_mempool_free(vnl_pktmbuf_pool);
+	rte_eal_cleanup();
+	LOG(NOTICE, main, "stopped");
+	return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#include <errno.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "port.h"
+
+int port_arg_string(struct json_object *req, const char *key, bool required, const char **out,
+		    struct dp_err *err)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(req, key, &v) || json_object_is_type(v, json_type_null)) {
+		*out = NULL;
+		return required ? dp_errf(err, EINVAL, "missing argument '%s'", key) : 0;
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return dp_errf(err, EINVAL, "argument '%s' must be a string", key);
+	*out = json_object_get_string(v);
+	if (**out == '\0')
+		return dp_errf(err, EINVAL, "argument '%s' must not be empty", key);
+	return 0;
+}
+
+int port_arg_bool(struct json_object *req, const char *key, bool def, bool *out, struct dp_err *err)
+{
+	struct json_object *v;
+
+	*out = def;
+	if (!json_object_object_get_ex(req, key, &v) || json_object_is_type(v, json_type_null))
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean))
+		return dp_errf(err, EINVAL, "argument '%s' must be true or false", key);
+	*out = json_object_get_boolean(v);
+	return 0;
+}
+
+int port_iface_up(const char *iface, unsigned *ifindex, struct dp_err *err)
+{
+	struct ifreq ifr;
+	int fd, r = 0;
+
+	if (strlen(iface) >= IFNAMSIZ)
+		return dp_errf(err, EINVAL, "interface name '%s' is longer than %d characters", iface,
+			       IFNAMSIZ - 1);
+	*ifindex = if_nametoindex(iface);
+	if (*ifindex == 0)
+		return dp_errf(err, ENODEV, "no interface named '%s'", iface);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return dp_errf(err, errno, "socket: %s", strerror(errno));
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, iface);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
+		r = dp_errf(err, errno, "cannot read flags of '%s': %s", iface, strerror(errno));
+	} else if (!(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+			r = dp_errf(err, errno, "cannot bring '%s' up: %s", iface, strerror(errno));
+	}
+	close(fd);
+	return r;
+}
+
+int port_open(struct port *p, const char *kind, struct json_object *req, struct dp_err *err)
+{
+	struct dp_err xdp_err;
+	bool xdp;
+	int r;
+
+	if (strcmp(kind, "vhost") == 0) {
+		p->kind = "vhost";
+		p->ops = &port_vhost_ops;
+		return p->ops->open(p, req, err);
+	}
+	if (strcmp(kind, "afxdp") != 0)
+		return dp_errf(err, EINVAL, "unknown port kind '%s' (expected vhost or afxdp)", kind);
+
+	p->kind = "afxdp";
+	r = port_arg_bool(req, "xdp", true, &xdp, err);
+	if (r < 0)
+		return r;
+	if (xdp) {
+		p->ops = &port_xsk_ops;
+		r = p->ops->open(p, req, &xdp_err);
+		if (r == 0)
+			return 0;
+		/* Argument errors and missing interfaces are the caller's: no fallback. */
+		if (r == -EINVAL || r == -ENODEV) {
+			*err = xdp_err;
+			return r;
+		}
+		LOG(WARNING, port, "%s: AF_XDP unavailable (%s), falling back to AF_PACKET", p->name,
+		    xdp_err.msg);
+		snprintf(p->note, sizeof(p->note), "AF_XDP unavailable: %.130s", xdp_err.msg);
+	} else {
+		snprintf(p->note, sizeof(p->note), "AF_PACKET requested (xdp=false)");
+	}
+	p->ops = &port_packet_ops;
+	return p->ops->open(p, req, err);
+}

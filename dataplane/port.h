@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Ports: the switch's attachment points. A port kind is a small backend behind
+ * struct port_ops; ports are not DPDK ethdevs, so their number is bounded by
+ * VNL_MAX_PORTS, not by RTE_MAX_ETHPORTS.
+ *
+ * Lifecycle (control thread): open() -> published in a snapshot -> removed
+ * from the snapshot -> every worker has let go (snapshot_publish returned) ->
+ * close() -> freed.
+ *
+ * Thread-safety: rx() is called by exactly one worker (the one the snapshot
+ * assigns the port to). tx() may be called by every worker; when there are
+ * several workers the caller holds tx_lock, so a backend's tx() never runs
+ * concurrently with itself. rx() and tx() may run concurrently with each
+ * other, so a backend keeps their state apart. Backend state changed by
+ * threads other than the control thread (vhost connect/disconnect callbacks)
+ * is published through atomics in the backend and `up`.
+ */
+#pragma once
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+#include <rte_mbuf.h>
+#include <rte_spinlock.h>
+
+#include "dp.h"
+
+struct port;
+
+struct port_ops {
+	const char *kind; /* "vhost", "afxdp" */
+
+	/* Control thread. Parse this kind's arguments from the port-add
+	 * request (name and kind are checked already) and open the backend.
+	 * 0, or -errno with err filled; on failure nothing is left behind. */
+	int (*open)(struct port *p, struct json_object *req, struct dp_err *err);
+
+	/* Control thread, once no worker can touch the port. Releases
+	 * everything open() acquired (sockets, memory, XDP programs). */
+	void (*close)(struct port *p);
+
+	/* Worker owning the port: receive up to n frames into pkts (fresh
+	 * mbufs from vnl_pktmbuf_pool). Returns how many. */
+	uint16_t (*rx)(struct port *p, struct rte_mbuf **pkts, uint16_t n);
+
+	/* Any worker, serialised by the caller: copy up to n frames out.
+	 * Returns how many were taken; never frees or modifies pkts (the
+	 * caller frees them all: mbufs may be shared by a flood). */
+	uint16_t (*tx)(struct port *p, struct rte_mbuf **pkts, uint16_t n);
+
+	/* Control thread: add kind-specific fields (path, iface, status...). */
+	void (*show)(const struct port *p, struct json_object *o);
+};
+
+struct port {
+	char name[VNL_NAME_MAX];
+	uint16_t slot;             /* index in the registry, snapshots and counters */
+	uint16_t lan;              /* LAN slot (control thread's view) */
+	const struct port_ops *ops;
+	const char *kind;          /* as requested: "vhost", "afxdp" */
+	const char *backend;       /* what runs it: "vhost-user", "af_xdp", "af_packet" */
+	char note[160];            /* why a fallback was taken, or empty */
+	_Atomic bool up;           /* link: peer connected / interface usable */
+	uint64_t rx_nombuf;        /* frames lost for lack of mbufs; rx worker writes */
+	rte_spinlock_t tx_lock;    /* see Thread-safety above */
+	void *priv;                /* backend state */
+};
+
+/* The mbuf pool every backend receives into (created by main). */
+extern struct rte_mempool *vnl_pktmbuf_pool;
+/* Longest frame any port must be able to carry (from --max-frame). */
+extern uint16_t vnl_max_frame;
+
+extern const struct port_ops port_vhost_ops;
+extern const struct port_ops port_xsk_ops;
+extern const struct port_ops port_packet_ops;
+
+/* Open a port of the kind named in the request: vhost, or afxdp with
+ * fallback to AF_PACKET. 0 or -errno with err filled. */
+int port_open(struct port *p, const char *kind, struct json_object *req, struct dp_err *err);
+
+/* Helpers for backends parsing port-add arguments. 0 or -errno + err. */
+int port_arg_string(struct json_object *req, const char *key, bool required, const char **out,
+		    struct dp_err *err);
+int port_arg_bool(struct json_object *req, const char *key, bool def, bool *out, struct dp_err *err);
+
+/* Bring a host interface up and return its ifindex. 0 or -errno + err. */
+int port_iface_up(const char *iface, unsigned *ifindex, struct dp_err *err);

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The switch's configuration as the control thread sees it: ports, LANs and
+ * their membership, in fixed slot arrays. Every change is applied here, then
+ * published to the workers as a new snapshot (snapshot.h).
+ *
+ * Thread-safety: control thread only. Functions return 0 or -errno with err
+ * filled; a failed change leaves the registry and the snapshot as they were.
+ */
+#pragma once
+
+#include <json-c/json.h>
+
+#include "dp.h"
+#include "fdb.h"
+#include "port.h"
+
+struct lan {
+	char name[VNL_NAME_MAX];
+	uint16_t slot;     /* index in registry, snapshots and counters */
+	uint16_t nb_ports; /* ports attached */
+	uint64_t aged;     /* MAC entries aged out (kept here: aging runs on this thread) */
+};
+
+struct registry {
+	struct port *ports[VNL_MAX_PORTS];
+	struct lan *lans[VNL_MAX_LANS];
+	unsigned nb_workers;
+	uint16_t max_frame;
+	uint32_t aging;      /* seconds */
+	struct fdb *fdb;
+};
+
+extern struct registry reg;
+
+/* Names: [A-Za-z0-9][A-Za-z0-9_.:-]*, shorter than VNL_NAME_MAX. */
+int reg_check_name(const char *what, const char *name, struct dp_err *err);
+
+struct port *reg_port_find(const char *name);
+struct lan *reg_lan_find(const char *name);
+
+int reg_init(unsigned nb_workers, uint16_t max_frame, uint32_t aging, uint32_t fdb_size);
+int reg_port_add(const char *name, const char *kind, struct json_object *req, struct port **out,
+		 struct dp_err *err);
+int reg_port_del(const char *name, struct dp_err *err);
+int reg_lan_add(const char *name, struct lan **out, struct dp_err *err);
+/* Detaches the LAN's ports first; their names are appended to detached. */
+int reg_lan_del(const char *name, struct json_object *detached, struct dp_err *err);
+int reg_attach(const char *port, const char *lan, struct dp_err *err);
+int reg_detach(const char *port, struct dp_err *err);
+
+/* Once the workers have stopped: close every port, free everything. */
+void reg_fini(void);

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Counters. Every worker owns one struct worker_stats and is its only writer
+ * (plain increments, no atomics); the control thread sums all workers when a
+ * client reads, and "clear" stores the current sums as a base that later reads
+ * subtract. Every drop has a named counter; the datapath never logs.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include "dp.h"
+
+/* Port counters: name, meaning. Drops are counted on the port that saw them:
+ * ingress for no_lan/runt/oversize/dst_is_src/rx_nombuf, egress for tx_full
+ * and link_down. */
+#define VNL_PORT_COUNTERS(X)                                                  \
+	X(rx_packets, "frames received")                                      \
+	X(rx_bytes, "bytes received")                                         \
+	X(tx_packets, "frames sent")                                          \
+	X(tx_bytes, "bytes sent")                                             \
+	X(drop_no_lan, "ingress port is in no LAN")                           \
+	X(drop_runt, "frame shorter than an Ethernet header")                 \
+	X(drop_oversize, "frame longer than --max-frame")                     \
+	X(drop_dst_is_src, "learned destination is the ingress port")         \
+	X(drop_tx_full, "egress queue full")                                  \
+	X(drop_link_down, "egress peer not connected")                        \
+	X(drop_rx_nombuf, "no packet buffer to receive into")
+
+/* LAN counters. aged is kept by the control thread (it runs aging). */
+#define VNL_LAN_COUNTERS(X)                                                   \
+	X(forwarded, "known unicast frames sent to one port")                \
+	X(flooded, "frames flooded: broadcast, multicast, unknown unicast")   \
+	X(unknown_unicast, "unicast frames to an unknown MAC (flooded)")      \
+	X(learned, "MACs learned")                                            \
+	X(moved, "MACs seen moving to another port")                          \
+	X(table_full, "MACs not learned because the MAC table is full")
+
+#define VNL_CORE_COUNTERS(X)                                                  \
+	X(iterations, "loop iterations")                                      \
+	X(packets, "frames received and processed")                          \
+	X(busy_cycles, "TSC cycles of iterations that moved frames")         \
+	X(idle_cycles, "TSC cycles of iterations that found nothing")        \
+	X(sleeps, "adaptive-poll sleeps")
+
+#define VNL_ENUM_PC(n, d) PC_##n,
+#define VNL_ENUM_LC(n, d) LC_##n,
+#define VNL_ENUM_CC(n, d) CC_##n,
+enum port_counter { VNL_PORT_COUNTERS(VNL_ENUM_PC) PC_MAX };
+enum lan_counter { VNL_LAN_COUNTERS(VNL_ENUM_LC) LC_MAX };
+enum core_counter { VNL_CORE_COUNTERS(VNL_ENUM_CC) CC_MAX };
+#undef VNL_ENUM_PC
+#undef VNL_ENUM_LC
+#undef VNL_ENUM_CC
+
+extern const char *const port_counter_names[PC_MAX];
+extern const char *const lan_counter_names[LC_MAX];
+extern const char *const core_counter_names[CC_MAX];
+
+struct port_stats {
+	uint64_t v[PC_MAX];
+} __attribute__((aligned(64)));
+
+struct lan_stats {
+	uint64_t v[LC_MAX];
+} __attribute__((aligned(64)));
+
+struct core_stats {
+	uint64_t v[CC_MAX];
+} __attribute__((aligned(64)));
+
+/* One per worker; written by that worker only. */
+struct worker_stats {
+	struct core_stats core;
+	struct port_stats port[VNL_MAX_PORTS];
+	struct lan_stats lan[VNL_MAX_LANS];
+};
+
+/*
+ * Reading (control thread; implemented in stats.c, part of the daemon only).
+ * Sums over every worker, minus the base stored by the last zeroing.
+ */
+struct port;
+void stats_port_read(const struct port *p, uint64_t out[PC_MAX]);
+void stats_port_zero(const struct port *p);
+void stats_lan_read(uint16_t slot, uint64_t out[LC_MAX]);
+void stats_lan_zero(uint16_t slot);
+void stats_core_read(unsigned worker, uint64_t out[CC_MAX]);
+void stats_core_zero(unsigned worker);

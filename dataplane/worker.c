@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#include <errno.h>
+#include <time.h>
+
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_prefetch.h>
+
+#include "bridge.h"
+#include "log.h"
+#include "port.h"
+#include "registry.h"
+#include "snapshot.h"
+#include "worker.h"
+
+struct worker *workers[VNL_MAX_WORKERS];
+unsigned nb_workers;
+volatile bool workers_stop;
+static struct worker_params wp;
+
+/* Send what is queued for port d. The port's tx copies; we free everything. */
+static void tx_flush_one(struct worker *w, const struct snapshot *s, uint16_t d)
+{
+	struct txbuf *tb = &w->tx[d];
+	struct port *p = s->port[d].port;
+	struct port_stats *ps = &w->stats->port[d];
+	uint16_t sent;
+	uint64_t bytes = 0;
+
+	if (s->tx_locked)
+		rte_spinlock_lock(&p->tx_lock);
+	sent = p->ops->tx(p, tb->m, tb->n);
+	if (s->tx_locked)
+		rte_spinlock_unlock(&p->tx_lock);
+	for (uint16_t i = 0; i < sent; i++)
+		bytes += rte_pktmbuf_pkt_len(tb->m[i]);
+	ps->v[PC_tx_packets] += sent;
+	ps->v[PC_tx_bytes] += bytes;
+	if (unlikely(sent < tb->n)) {
+		if (atomic_load_explicit(&p->up, memory_order_relaxed))
+			ps->v[PC_drop_tx_full] += tb->n - sent;
+		else
+			ps->v[PC_drop_link_down] += tb->n - sent;
+	}
+	rte_pktmbuf_free_bulk(tb->m, tb->n);
+	tb->n = 0;
+}
+
+static void tx_flush(struct worker *w, const struct snapshot *s)
+{
+	for (uint16_t i = 0; i < w->nb_dirty; i++) {
+		uint16_t d = w->dirty[i];
+
+		if (w->tx[d].n)
+			tx_flush_one(w, s, d);
+		w->tx[d].dirty = false;
+	}
+	w->nb_dirty = 0;
+}
+
+static inline void tx_enqueue(struct worker *w, const struct snapshot *s, uint16_t d, struct rte_mbuf *m)
+{
+	struct txbuf *tb = &w->tx[d];
+
+	if (!tb->dirty) {
+		tb->dirty = true;
+		w->dirty[w->nb_dirty++] = d;
+	}
+	tb->m[tb->n++] = m;
+	if (unlikely(tb->n == VNL_BURST))
+		tx_flush_one(w, s, d);
+}
+
+/* Every other port of the LAN gets the frame; the mbuf is shared, not copied. */
+static void flood(struct worker *w, const struct snapshot *s, uint16_t lan, uint16_t in, struct rte_mbuf *m)
+{
+	const struct snap_lan *sl = &s->lan[lan];
+	uint16_t copies = sl->nb_members - 1; /* the ingress port is a member */
+
+	if (copies == 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (copies > 1)
+		rte_mbuf_refcnt_update(m, (int16_t)(copies - 1));
+	for (uint16_t i = 0; i < sl->nb_members; i++)
+		if (sl->members[i] != in)
+			tx_enqueue(w, s, sl->members[i], m);
+}
+
+static void bridge_burst(struct worker *w, const struct snapshot *s, uint16_t in,
+			 struct rte_mbuf **pkts, uint16_t n)
+{
+	struct port_stats *ps = &w->stats->port[in];
+	uint16_t lan = s->port[in].lan;
+	struct rte_mbuf *drops[VNL_BURST];
+	uint16_t nb_drops = 0;
+	struct bridge_ctx c;
+	uint64_t bytes = 0;
+
+	for (uint16_t i = 0; i < n; i++)
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	ps->v[PC_rx_packets] += n;
+	ps->v[PC_rx_bytes] += bytes;
+	if (unlikely(lan == VNL_LAN_NONE)) {
+		ps->v[PC_drop_no_lan] += n;
+		rte_pktmbuf_free_bulk(pkts, n);
+		return;
+	}
+	c.snap = s;
+	c.fdb = reg.fdb;
+	c.in = in;
+	c.lan = lan;
+	c.now = w->now;
+	c.ps = ps;
+	c.ls = &w->stats->lan[lan];
+	c.cache = (struct bridge_cache){ 0 };
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint16_t d;
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		switch (bridge_input(&c, rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_pkt_len(m), &d)) {
+		case BRIDGE_UNICAST:
+			tx_enqueue(w, s, d, m);
+			break;
+		case BRIDGE_FLOOD:
+			flood(w, s, lan, in, m);
+			break;
+		case BRIDGE_DROP:
+			drops[nb_drops++] = m;
+			break;
+		}
+	}
+	if (nb_drops)
+		rte_pktmbuf_free_bulk(drops, nb_drops);
+	tx_flush(w, s);
+}
+
+static void idle_sleep(struct worker *w, uint32_t us)
+{
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)us * 1000 };
+
+	rte_rcu_qsbr_thread_offline(snapshot_qsbr, w->id);
+	nanosleep(&ts, NULL);
+	rte_rcu_qsbr_thread_online(snapshot_qsbr, w->id);
+	w->stats->core.v[CC_sleeps]++;
+}
+
+static int worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct core_stats *cs = &w->stats->core;
+	const uint64_t hz = rte_get_tsc_hz();
+	const uint64_t idle_after = hz * wp.idle_after_us / 1000000;
+	uint64_t last_busy = rte_rdtsc();
+	uint32_t sleep_us = 0;
+	struct rte_mbuf *pkts[VNL_BURST];
+	unsigned iter = 0;
+
+	rte_rcu_qsbr_thread_register(snapshot_qsbr, w->id);
+	rte_rcu_qsbr_thread_online(snapshot_qsbr, w->id);
+	w->now = dp_now();
+	LOG(INFO, worker, "worker %u running on lcore %u (%s polling)", w->id, w->lcore,
+	    wp.busy_poll ? "busy" : "adaptive");
+
+	while (!workers_stop) {
+		const struct snapshot *s = snapshot_current();
+		const struct snap_worker *sw = &s->worker[w->id];
+		uint64_t t0 = rte_rdtsc(), t1;
+		unsigned got = 0;
+
+		for (uint16_t i = 0; i < sw->nb_rx; i++) {
+			uint16_t in = sw->rx[i];
+			struct port *p = s->port[in].port;
+			uint16_t n = p->ops->rx(p, pkts, VNL_BURST);
+
+			if (n) {
+				got += n;
+				bridge_burst(w, s, in, pkts, n);
+			}
+		}
+		t1 = rte_rdtsc();
+		cs->v[CC_iterations]++;
+		if (got) {
+			cs->v[CC_packets] += got;
+			cs->v[CC_busy_cycles] += t1 - t0;
+			last_busy = t1;
+			sleep_us = 0;
+		} else {
+			cs->v[CC_idle_cycles] += t1 - t0;
+		}
+		rte_rcu_qsbr_quiescent(snapshot_qsbr, w->id);
+
+		if (unlikely((++iter & 1023) == 0))
+			w->now = (uint32_t)(t1 / hz);
+		if (!got && !wp.busy_poll && t1 - last_busy > idle_after) {
+			/* Back off exponentially up to sleep_max_us: bounded wake-up latency. */
+			sleep_us = sleep_us ? sleep_us * 2 : 8;
+			if (sleep_us > wp.sleep_max_us)
+				sleep_us = wp.sleep_max_us;
+			idle_sleep(w, sleep_us);
+			w->now = dp_now();
+		}
+	}
+	rte_rcu_qsbr_thread_offline(snapshot_qsbr, w->id);
+	rte_rcu_qsbr_thread_unregister(snapshot_qsbr, w->id);
+	return 0;
+}
+
+int workers_init(unsigned n, const unsigned *lcores, const struct worker_params *params)
+{
+	wp = *params;
+	for (unsigned i = 0; i < n; i++) {
+		struct worker *w = rte_zmalloc("vnl_worker", sizeof(*w), RTE_CACHE_LINE_SIZE);
+
+		if (w == NULL)
+			return -ENOMEM;
+		w->stats = rte_zmalloc("vnl_worker_stats", sizeof(*w->stats), RTE_CACHE_LINE_SIZE);
+		if (w->stats == NULL) {
+			rte_free(w);
+			return -ENOMEM;
+		}
+		w->id = i;
+		w->lcore = lcores[i];
+		workers[i] = w;
+		nb_workers = i + 1;
+	}
+	return 0;
+}
+
+int workers_launch(void)
+{
+	for (unsigned i = 0; i < nb_workers; i++) {
+		int r = rte_eal_remote_launch(worker_main, workers[i], workers[i]->lcore);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+void workers_fini(void)
+{
+	workers_stop = true;
+	for (unsigned i = 0; i < nb_workers; i++)
+		rte_eal_wait_lcore(workers[i]->lcore);
+	for (unsigned i = 0; i < nb_workers; i++) {
+		rte_free(workers[i]->stats);
+		rte_free(workers[i]);
+		workers[i] = NULL;
+	}
+	nb_workers = 0;
+}

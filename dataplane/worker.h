@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Workers: one run-to-completion loop per worker lcore. Each iteration loads
+ * the current snapshot, polls the worker's ports (bursts of 32), decides per
+ * frame (bridge.h), groups frames by destination and sends one burst per
+ * destination, then reports an RCU quiescent state. With adaptive polling an
+ * idle worker sleeps, going RCU-offline while it does.
+ *
+ * Thread-safety: a struct worker is written only by its own lcore once
+ * launched; the control thread reads its counters (stats.c) and sets `stop`.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_cycles.h>
+#include <rte_mbuf.h>
+
+#include "dp.h"
+#include "stats.h"
+
+struct txbuf {
+	uint16_t n;
+	bool dirty;                    /* in the worker's dirty list */
+	struct rte_mbuf *m[VNL_BURST];
+};
+
+struct worker {
+	unsigned id;                   /* RCU thread id, snapshot worker index */
+	unsigned lcore;
+	struct worker_stats *stats;    /* written by this worker only */
+	uint32_t now;                  /* seconds, refreshed by housekeeping */
+	uint16_t nb_dirty;             /* destinations with frames waiting */
+	uint16_t dirty[VNL_MAX_PORTS];
+	struct txbuf tx[VNL_MAX_PORTS];
+};
+
+struct worker_params {
+	bool busy_poll;                /* never sleep */
+	uint32_t idle_after_us;        /* no frames for this long: start sleeping */
+	uint32_t sleep_max_us;         /* longest single sleep */
+};
+
+extern struct worker *workers[VNL_MAX_WORKERS];
+extern unsigned nb_workers;
+extern volatile bool workers_stop;
+
+/* Seconds on the clock used for MAC aging (workers and control thread). */
+static inline uint32_t dp_now(void)
+{
+	return (uint32_t)(rte_get_tsc_cycles() / rte_get_tsc_hz());
+}
+
+/* Allocate n workers for the given lcores. 0 or -errno. */
+int workers_init(unsigned n, const unsigned *lcores, const struct worker_params *params);
+/* Launch every worker on its lcore. 0 or -errno. */
+int workers_launch(void);
+/* Stop and join every worker, then free them. */
+void workers_fini(void);
