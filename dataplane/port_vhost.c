@@ -71,6 +71,11 @@ static int vhost_new_device(int vid)
 	if (p == NULL)
 		return -1;
 	v = p->priv;
+	/* One peer per port: a second connection to a server socket stays idle. */
+	if (atomic_load(&v->vid) >= 0) {
+		LOG(WARNING, port, "%s: a second vhost-user peer connected, ignoring it", p->name);
+		return -1;
+	}
 	/* Polled: the peer need not kick us. */
 	for (uint16_t q = 0; q < rte_vhost_get_vring_num(vid); q++)
 		rte_vhost_enable_guest_notification(vid, q, 0);
@@ -84,9 +89,10 @@ static void vhost_destroy_device(int vid)
 {
 	struct port *p = vhost_port_by_vid(vid);
 
-	if (p == NULL)
+	int expected = vid;
+
+	if (p == NULL || !atomic_compare_exchange_strong(&((struct vhost_priv *)p->priv)->vid, &expected, -1))
 		return;
-	atomic_store(&((struct vhost_priv *)p->priv)->vid, -1);
 	atomic_store(&p->up, false);
 	/* The library frees the rings when we return. */
 	snapshot_wait_readers();
