@@ -1,0 +1,97 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Objective: two network namespaces, each behind a veth pair whose host end
+# is an `afxdp` port of vnl-switchd, talk through one LAN: ping and a counted
+# UDP flow pass over AF_XDP, and ping passes over the AF_PACKET fallback
+# (`"xdp":false`), which show-ports reports as backend af_packet.
+#
+# Operations:
+#   1. start a private switch; make namespaces 1 and 2 (10.77.10.1, .2/24)
+#      and 3 and 4 (10.77.11.3, .4/24), tx checksum offload off inside
+#   2. lan-add A; port-add afxdp on the host ends of 1 and 2; attach to A;
+#      check the port objects (kind, backend af_xdp, iface, lan, link up)
+#   3. ping 1 -> 2; udp_flow sends 2000 datagrams 1 -> 2: all distinct ones
+#      but at most 1 % arrive, none twice
+#   4. check counters: the ports' rx/tx, LAN A's learned and forwarded, and
+#      show-fdb maps each namespace's MAC to its port
+#   5. lan-add B; port-add afxdp xdp=false on 3 and 4 (backend af_packet);
+#      attach; ping 3 -> 4
+
+. "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/switchd.sh"
+
+vnl_init 10-afxdp-ping
+need_hugepages 256
+need_xdp
+need_cmd ping ethtool
+
+N=2000
+switchd_start
+ns_pair 1 10.77.10.1/24
+ns_pair 2 10.77.10.2/24
+ns_pair 3 10.77.11.3/24
+ns_pair 4 10.77.11.4/24
+
+# --- AF_XDP ---
+A=$PFX-A
+P1=$PFX-x1
+P2=$PFX-x2
+sw_ok lan-add "name=$A" >/dev/null
+for i in 1 2; do
+	r=$(sw_ok port-add "name=$PFX-x$i" kind=afxdp "iface=$(ns_host $i)")
+	jq_assert "port-add afxdp reply" "$r" \
+		".port.name == \"$PFX-x$i\" and .port.kind == \"afxdp\" and .port.backend == \"af_xdp\"
+		 and .port.iface == \"$(ns_host $i)\" and .port.lan == null"
+	sw_ok attach "port=$PFX-x$i" "lan=$A" >/dev/null
+done
+for p in "$P1" "$P2"; do
+	wait_until 10 port_is_up "$p" || fail "port $p link not up: $(port_json "$p")"
+	jq_assert "show-ports $p" "$(port_json "$p")" ".lan == \"$A\" and .backend == \"af_xdp\""
+done
+jq_assert "show-lans $A" "$(lan_json "$A")" ".ports | sort == ([\"$P1\", \"$P2\"] | sort)"
+sw_ok clear-counters >/dev/null
+
+ping_ok 1 10.77.10.2 5
+pass "ping over AF_XDP"
+
+nsx 2 "$UDP_FLOW" recv 5001 "$N" 15000 "$TMP/ready" >"$TMP/udp-recv.json" 2>"$TMP/udp-recv.log" &
+RECV=$!
+bg_track "$RECV"
+wait_until 5 test -e "$TMP/ready" || fail "udp_flow receiver did not start"
+sent=$(nsx 1 "$UDP_FLOW" send 10.77.10.2 5001 "$N" 2000) || fail "udp_flow send failed: $sent"
+wait "$RECV"
+got=$(cat "$TMP/udp-recv.json")
+log "udp: $sent -> $got"
+jq_assert "udp sender" "$sent" ".sent == $N"
+jq_assert "udp flow over AF_XDP (at most 1 % lost, none twice)" "$got" \
+	".distinct >= $((N * 99 / 100)) and .received == .distinct"
+pass "UDP flow over AF_XDP: $(jq .distinct <<<"$got")/$N datagrams"
+
+# Counters: everything the receiver got went in at x1 and out at x2 as known
+# unicast; both MACs were learned on their own ports.
+distinct=$(jq .distinct <<<"$got")
+jq_assert "counters of $P1" "$(port_json "$P1")" ".counters.rx_packets >= $distinct + 5"
+jq_assert "counters of $P2" "$(port_json "$P2")" ".counters.tx_packets >= $distinct + 5"
+jq_assert "counters of LAN $A" "$(lan_json "$A")" \
+	".counters.learned == 2 and .counters.forwarded >= $distinct and .macs == 2"
+fdb=$(sw_ok show-fdb "lan=$A")
+for i in 1 2; do
+	jq_assert "show-fdb has namespace $i" "$fdb" \
+		"[.entries[] | select(.mac == \"$(ns_mac $i)\")] | length == 1 and .[0].port == \"$PFX-x$i\" and .[0].lan == \"$A\""
+done
+pass "counters and FDB agree with the flow"
+
+# --- AF_PACKET fallback ---
+B=$PFX-B
+sw_ok lan-add "name=$B" >/dev/null
+for i in 3 4; do
+	r=$(sw_ok port-add "name=$PFX-x$i" kind=afxdp "iface=$(ns_host $i)" xdp=false)
+	jq_assert "port-add xdp=false reply" "$r" \
+		".port.kind == \"afxdp\" and .port.backend == \"af_packet\" and .port.iface == \"$(ns_host $i)\""
+	sw_ok attach "port=$PFX-x$i" "lan=$B" >/dev/null
+	wait_until 10 port_is_up "$PFX-x$i" || fail "port $PFX-x$i link not up: $(port_json "$PFX-x$i")"
+	jq_assert "show-ports $PFX-x$i" "$(port_json "$PFX-x$i")" ".backend == \"af_packet\" and .lan == \"$B\""
+done
+ping_ok 3 10.77.11.4 5
+pass "ping over the AF_PACKET fallback"
+exit 0

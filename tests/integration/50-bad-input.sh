@@ -1,0 +1,243 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Objective: every kind of bad control input listed in docs/switchd.md gets
+# {"ok":false,"error":"<non-empty>"} (vnl-swctl exits 1), changes nothing,
+# and never disturbs forwarding: malformed JSON, JSON that is not an object,
+# missing or ill-typed cmd, unknown cmd, missing or ill-typed arguments, bad
+# names, duplicate names, unknown ports and LANs, attach of an attached port,
+# port-add on a missing interface or an unusable path, set-aging out of
+# range, a line over 64 KiB (error, then the connection is closed), and
+# clients that stall or disconnect mid-line or never read their replies.
+#
+# Operations:
+#   1. start a private switch; LAN L with afxdp ports for namespaces 1 and 2
+#      and vhost port v0; vhost port v1 unattached; empty LAN E; record
+#      show-ports, show-lans and show-fdb's aging (without counters)
+#   2. ping 1 -> 2 in the background for the whole barrage
+#   3. send each bad request with `vnl-swctl --raw` (or socat for what
+#      vnl-swctl cannot send) and check the error reply
+#   4. check in-order replies to several requests in one write, the 64 KiB
+#      limit, a stalled client, clients that hang up early; vnl-swctl exits
+#      2 when the switch cannot be reached
+#   5. the background ping lost nothing, a new ping passes, and the state
+#      equals the one recorded in step 1
+
+. "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/switchd.sh"
+
+vnl_init 50-bad-input
+need_hugepages 256
+need_xdp
+need_cmd ping ethtool timeout
+
+switchd_start
+L=$PFX-L
+E=$PFX-E
+N1=$PFX-n1 N2=$PFX-n2 V0=$PFX-v0 V1=$PFX-v1
+sw_ok lan-add "name=$L" >/dev/null
+sw_ok lan-add "name=$E" >/dev/null
+for i in 1 2; do
+	ns_pair $i 10.77.50.$i/24
+	sw_ok port-add "name=$PFX-n$i" kind=afxdp "iface=$(ns_host $i)" >/dev/null
+	sw_ok attach "port=$PFX-n$i" "lan=$L" >/dev/null
+	wait_until 10 port_is_up "$PFX-n$i" || fail "port $PFX-n$i not up: $(port_json "$PFX-n$i")"
+done
+sw_ok port-add "name=$V0" kind=vhost "path=$TMP/v0.sock" >/dev/null
+sw_ok port-add "name=$V1" kind=vhost "path=$TMP/v1.sock" >/dev/null
+sw_ok attach "port=$V0" "lan=$L" >/dev/null
+ping_ok 1 10.77.50.2 2
+
+# The names limit: 31 characters pass, 32 do not (checked below).
+N31=$(printf 'b%.0s' $(seq 31))
+N32=$(printf 'c%.0s' $(seq 32))
+sw_ok lan-add "name=$N31" >/dev/null
+sw_ok lan-del "name=$N31" >/dev/null
+
+state() {
+	{
+		sw_ok show-ports | jq -cS '[.ports[] | del(.counters)] | sort_by(.name)'
+		sw_ok show-lans | jq -cS '[.lans[] | del(.counters) | .ports |= sort] | sort_by(.name)'
+		sw_ok show-fdb | jq -cS '{size, aging}'
+	} | tr '\n' ' '
+}
+before=$(state)
+log "state before: $before"
+
+nsx 1 ping -n -q -i 0.02 -c 400 -W 2 10.77.50.2 >"$TMP/ping.out" 2>&1 &
+PING=$!
+bg_track "$PING"
+
+# --- malformed JSON and non-objects ---
+for line in 'not json' '{' '{"cmd":' '{"cmd":"version"' '{"cmd":"version",}' \
+	'{"cmd":"version"}}' '{"cmd":"version"} trailing' "{'cmd':'version'}" '{cmd:"version"}' \
+	'[]' '[{"cmd":"version"}]' '"version"' '42' 'null' 'true'; do
+	raw_err "$line"
+done
+pass "malformed JSON and non-object JSON are refused"
+
+# --- cmd missing, ill-typed or unknown ---
+for line in '{}' '{"name":"x"}' '{"cmd":42}' '{"cmd":null}' '{"cmd":["version"]}' \
+	'{"cmd":{"x":1}}' '{"cmd":true}' '{"cmd":""}' '{"cmd":"frobnicate"}' \
+	'{"cmd":"VERSION"}' '{"cmd":"show"}' '{"cmd":"version "}' '{"cmd":"port"}'; do
+	raw_err "$line"
+done
+pass "missing, ill-typed and unknown cmd are refused"
+
+# --- missing arguments ---
+for line in '{"cmd":"port-add"}' "{\"cmd\":\"port-add\",\"name\":\"$PFX-z\"}" \
+	'{"cmd":"port-add","kind":"vhost","path":"/tmp/x.sock"}' \
+	"{\"cmd\":\"port-add\",\"name\":\"$PFX-z\",\"kind\":\"vhost\"}" \
+	"{\"cmd\":\"port-add\",\"name\":\"$PFX-z\",\"kind\":\"afxdp\"}" \
+	"{\"cmd\":\"port-add\",\"name\":\"$PFX-z\",\"kind\":\"afxdp\",\"xdp\":false}" \
+	'{"cmd":"port-del"}' '{"cmd":"lan-add"}' '{"cmd":"lan-del"}' '{"cmd":"attach"}' \
+	"{\"cmd\":\"attach\",\"port\":\"$V1\"}" "{\"cmd\":\"attach\",\"lan\":\"$L\"}" \
+	'{"cmd":"detach"}' '{"cmd":"set-aging"}'; do
+	raw_err "$line"
+done
+pass "missing arguments are refused"
+
+# --- ill-typed arguments ---
+for line in '{"cmd":"lan-add","name":5}' '{"cmd":"lan-add","name":null}' \
+	'{"cmd":"lan-add","name":true}' '{"cmd":"lan-add","name":{}}' '{"cmd":"lan-add","name":["a"]}' \
+	"{\"cmd\":\"port-add\",\"name\":7,\"kind\":\"vhost\",\"path\":\"$TMP/z.sock\"}" \
+	"{\"cmd\":\"port-add\",\"name\":\"$PFX-z\",\"kind\":5,\"path\":\"$TMP/z.sock\"}" \
+	"{\"cmd\":\"port-add\",\"name\":\"$PFX-z\",\"kind\":\"tap\",\"path\":\"$TMP/z.sock\"}" \
+	"{\"cmd\":\"port-add\",\"name\":\"$PFX-z\",\"kind\":\"VHOST\",\"path\":\"$TMP/z.sock\"}" \
+	"{\"cmd\":\"port-add\",\"name\":\"$PFX-z\",\"kind\":\"vhost\",\"path\":5}" \
+	"{\"cmd\":\"port-add\",\"name\":\"$PFX-z\",\"kind\":\"vhost\",\"path\":\"\"}" \
+	"{\"cmd\":\"port-add\",\"name\":\"$PFX-z\",\"kind\":\"vhost\",\"path\":\"$TMP/z.sock\",\"mode\":\"sideways\"}" \
+	"{\"cmd\":\"port-add\",\"name\":\"$PFX-z\",\"kind\":\"vhost\",\"path\":\"$TMP/z.sock\",\"mode\":1}" \
+	"{\"cmd\":\"port-add\",\"name\":\"$PFX-z\",\"kind\":\"afxdp\",\"iface\":7}" \
+	"{\"cmd\":\"port-add\",\"name\":\"$PFX-z\",\"kind\":\"afxdp\",\"iface\":\"$(ns_host 1)\",\"xdp\":\"false\"}" \
+	"{\"cmd\":\"port-add\",\"name\":\"$PFX-z\",\"kind\":\"afxdp\",\"iface\":\"$(ns_host 1)\",\"xdp\":1}" \
+	'{"cmd":"port-del","name":1}' "{\"cmd\":\"lan-del\",\"name\":[\"$E\"]}" \
+	"{\"cmd\":\"attach\",\"port\":1,\"lan\":\"$L\"}" "{\"cmd\":\"attach\",\"port\":\"$V1\",\"lan\":[]}" \
+	'{"cmd":"detach","port":false}' \
+	'{"cmd":"set-aging","seconds":"10"}' '{"cmd":"set-aging","seconds":1.5}' \
+	'{"cmd":"set-aging","seconds":true}' '{"cmd":"set-aging","seconds":null}' \
+	'{"cmd":"show-ports","name":5}' '{"cmd":"show-lans","name":false}' \
+	'{"cmd":"show-fdb","lan":3}' '{"cmd":"fdb-flush","lan":3}'; do
+	raw_err "$line"
+done
+pass "ill-typed arguments are refused"
+
+# --- bad names ---
+for name in "$N32" "" "-x" ".x" "_x" ":x" "a b" "a/b" 'a\"b' 'a\\b' 'a\u0000b' 'a\tb' \
+	'\u00e9t\u00e9' "a,b" "a=b" "a*" "a@b"; do
+	raw_err "{\"cmd\":\"lan-add\",\"name\":\"$name\"}"
+	raw_err "{\"cmd\":\"port-add\",\"name\":\"$name\",\"kind\":\"vhost\",\"path\":\"$TMP/z.sock\"}"
+done
+[ -e "$TMP/z.sock" ] && fail "a refused port-add left $TMP/z.sock behind"
+pass "bad names are refused"
+
+# --- duplicates, unknown names, attach of an attached port ---
+sw_err lan-add "name=$L"
+sw_err lan-add "name=$E"
+sw_err port-add "name=$V0" kind=vhost "path=$TMP/other.sock"
+sw_err port-add "name=$N1" kind=afxdp "iface=$(ns_host 2)"
+[ -e "$TMP/other.sock" ] && fail "a refused port-add left $TMP/other.sock behind"
+sw_err port-del "name=$PFX-nope"
+sw_err lan-del "name=$PFX-nope"
+sw_err attach "port=$PFX-nope" "lan=$L"
+sw_err attach "port=$V1" "lan=$PFX-nope"
+sw_err detach "port=$PFX-nope"
+sw_err show-ports "name=$PFX-nope"
+sw_err show-lans "name=$PFX-nope"
+sw_err show-fdb "lan=$PFX-nope"
+sw_err fdb-flush "lan=$PFX-nope"
+sw_err attach "port=$V0" "lan=$L"
+sw_err attach "port=$V0" "lan=$E"
+sw_err attach "port=$N1" "lan=$E"
+pass "duplicate and unknown names, and attach of an attached port, are refused"
+
+# --- unusable interfaces and paths ---
+touch "$TMP/regular-file"
+mkdir -p "$TMP/dir"
+long=$TMP/$(printf 'd%.0s' $(seq 120)).sock
+sw_err port-add "name=$PFX-z" kind=afxdp "iface=${PFX}zz"
+sw_err port-add "name=$PFX-z" kind=afxdp "iface=${PFX}zz" xdp=false
+sw_err port-add "name=$PFX-z" kind=afxdp "iface=$(ns_host 1)"
+sw_err port-add "name=$PFX-z" kind=afxdp "iface=$(ns_host 2)" xdp=false
+sw_err port-add "name=$PFX-z" kind=vhost "path=$TMP/no-such-dir/z.sock"
+sw_err port-add "name=$PFX-z" kind=vhost "path=$TMP/dir"
+sw_err port-add "name=$PFX-z" kind=vhost "path=$TMP/regular-file"
+sw_err port-add "name=$PFX-z" kind=vhost "path=$long"
+sw_err port-add "name=$PFX-z" kind=vhost "path=$TMP/v0.sock"
+[ -f "$TMP/regular-file" ] || fail "a refused port-add removed the regular file it was pointed at"
+[ -d "$TMP/dir" ] || fail "a refused port-add removed the directory it was pointed at"
+[ -S "$TMP/v0.sock" ] || fail "a refused port-add removed the socket of port $V0"
+pass "missing interfaces, interfaces in use and unusable paths are refused"
+
+# --- set-aging out of range ---
+for s in 0 -1 86401 1000000 -86400; do
+	sw_err set-aging "seconds=$s"
+done
+r=$(sw_ok set-aging seconds=86400)
+jq_assert "set-aging 86400" "$r" ".aging == 86400"
+r=$(sw_ok set-aging seconds=1)
+jq_assert "set-aging 1" "$r" ".aging == 1"
+sw_ok set-aging seconds=300 >/dev/null
+pass "set-aging out of 1..86400 is refused, the bounds pass"
+
+# --- several requests in one write: one reply each, in order ---
+out=$(printf '{"cmd":"version"}\n{"cmd":"nope"}\n{"cmd":"show-lans","name":"%s"}\n' "$E" |
+	socat -t 3 - "UNIX-CONNECT:$SOCK")
+[ "$(wc -l <<<"$out")" = 3 ] || fail "three requests got: $out"
+jq_assert "reply 1" "$(sed -n 1p <<<"$out")" '.ok == true and (.version | type == "string")'
+jq_assert "reply 2" "$(sed -n 2p <<<"$out")" '.ok == false and (.error | length > 0)'
+jq_assert "reply 3" "$(sed -n 3p <<<"$out")" ".ok == true and .lans[0].name == \"$E\""
+pass "one reply per request, in order"
+
+# --- a NUL byte inside a line ---
+out=$(printf '{"cmd":"version"\0}\n' | socat -t 3 - "UNIX-CONNECT:$SOCK")
+jq_assert "NUL inside a line" "$out" '.ok == false and (.error | length > 0)'
+
+# --- a line over 64 KiB: an error, then the connection is closed ---
+t0=$SECONDS
+out=$(socat -t 1 - "UNIX-CONNECT:$SOCK" 2>/dev/null < <(
+	printf '{"cmd":"version","pad":"'
+	head -c 70000 /dev/zero | tr '\0' a
+	printf '"}\n{"cmd":"version"}\n'
+	sleep 8
+))
+elapsed=$((SECONDS - t0))
+[ "$(wc -l <<<"$out")" = 1 ] || fail "a line over 64 KiB got $(wc -l <<<"$out") reply lines (expected one error, then close): ${out:0:300}"
+jq_assert "line over 64 KiB" "$out" '.ok == false and (.error | length > 0)'
+[ "$elapsed" -lt 6 ] || fail "the switch kept the connection open after a line over 64 KiB"
+pass "a line over 64 KiB gets an error and the connection is closed"
+
+# --- a client that stalls mid-line does not block others ---
+socat -u - "UNIX-CONNECT:$SOCK" < <(printf '{"cmd":"vers'; sleep 10) &
+STALL=$!
+bg_track "$STALL"
+sleep 0.3
+timeout 3 "$SWCTL_BIN" -s "$SOCK" version >/dev/null || fail "a client stalled mid-line blocks other clients"
+stop_pid "$STALL"
+pass "a client stalled mid-line does not block others"
+
+# --- clients that disconnect mid-line or never read their replies ---
+for i in $(seq 10); do
+	printf '{"cmd":"show-po' | socat -u - "UNIX-CONNECT:$SOCK"
+	printf '{"cmd":"show-ports"}\n{"cmd":"show-counters"}\n{"cmd":"show-fdb"}\n' |
+		socat -u - "UNIX-CONNECT:$SOCK"
+	socat -u /dev/null "UNIX-CONNECT:$SOCK"
+done
+alive "$SWPID" || fail "vnl-switchd died after clients hung up early"
+sw_ok version >/dev/null
+pass "clients that hang up mid-line or before reading replies do no harm"
+
+# --- vnl-swctl cannot reach a switch: exit 2 ---
+"$SWCTL_BIN" -s "$TMP/no-such.sock" version >/dev/null 2>&1
+rc=$?
+[ "$rc" = 2 ] || fail "vnl-swctl on a missing socket exited $rc (expected 2)"
+
+# --- forwarding and state unchanged ---
+wait "$PING"
+ping_out=$(cat "$TMP/ping.out")
+log "background ping: $(grep transmitted <<<"$ping_out")"
+grep -q ' 0% packet loss' <<<"$ping_out" || fail "ping lost packets during the bad input: $ping_out"
+ping_ok 1 10.77.50.2 5
+after=$(state)
+[ "$before" = "$after" ] || fail "state changed: before $before after $after"
+pass "forwarding never stopped and the state is unchanged"
+exit 0

@@ -1,0 +1,588 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vhost_peer: a DPDK virtio-user peer that drives vhost ports of vnl-switchd
+ * in the integration tests, and checks what comes back.
+ *
+ * Usage:
+ *   vhost_peer [-t TIMEOUT_MS] [-q QUIET_MS] [-P FILE_PREFIX] [-T TAG]
+ *              PORTSPEC... -- STEP...
+ *
+ * PORTSPEC is "PATH" (the peer connects to a vhost-user server socket that
+ * the switch created) or "PATH,server" (the peer creates the socket and the
+ * switch connects to it: a switch port in mode client). Ports are numbered
+ * 0, 1, ... in command-line order; STEP arguments name ports by that number.
+ *
+ * Every received frame of every port is counted all the time (also while
+ * sending), so the rings never overflow. Only test frames count: ethertype
+ * 0x88b5 carrying this run's magic and tag; anything else is ignored.
+ *
+ * STEPs (each is a keyword followed by its arguments, run in order; the first
+ * failing step ends the run with exit status 1):
+ *   wait-link P                wait until port P's link is up
+ *   send P SRC DST COUNT       send COUNT test frames from port P
+ *   expect P COUNT             wait for COUNT test frames on P, then stay quiet
+ *                              for QUIET_MS and check that exactly COUNT came;
+ *                              resets P's count
+ *   expect-none P              wait QUIET_MS and check that P got no frame
+ *   reset                      forget all counts
+ *   sleep MS                   keep polling for MS milliseconds
+ *   sh CMD                     run CMD with /bin/sh -c; fail unless it exits 0
+ *   wait-sh CMD                run CMD every 100 ms until it exits 0
+ *   stream A SRC_A B SRC_B SECONDS PPS
+ *                              send PPS frames/s from A to B and from B to A
+ *                              for SECONDS, then check that every frame
+ *                              arrived exactly once at the other end
+ *   hold                       keep polling until SIGTERM/SIGINT
+ *
+ * Exit status: 0 when every step passed, 1 when one failed, 2 on bad usage
+ * or when DPDK or a port could not be set up.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#define MAX_PORTS 16
+#define BURST 32
+#define RING_SIZE 1024
+#define TEST_ETHERTYPE 0x88b5 /* IEEE 802 local experimental */
+#define TEST_MAGIC 0x564e4c54u /* "VNLT" */
+#define FRAME_LEN 64
+
+/* What a test frame carries after the Ethernet header. */
+struct test_payload {
+	uint32_t magic; /* TEST_MAGIC, network order */
+	uint32_t tag;   /* this run's tag, network order */
+	uint32_t seq;   /* per-sender sequence number */
+	uint16_t port;  /* index of the sending port */
+} __rte_packed;
+
+/* One virtio-user device. */
+struct peer_port {
+	const char *path; /* vhost-user socket */
+	bool server;      /* the peer listens on path, the switch connects */
+	uint16_t id;      /* ethdev port id */
+	uint64_t rx;      /* test frames received since the last reset */
+	uint64_t rx_other;/* other frames received (ignored) */
+	uint32_t seq;     /* next sequence number to send */
+};
+
+static struct peer_port ports[MAX_PORTS];
+static unsigned int nb_ports;
+static struct rte_mempool *pool;
+static uint32_t tag;
+static uint64_t timeout_ms = 10000;
+static uint64_t quiet_ms = 300;
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static uint64_t now_ms(void)
+{
+	return rte_get_timer_cycles() * 1000 / rte_get_timer_hz();
+}
+
+/* Receive everything waiting on every port and count the test frames. */
+static unsigned int poll_all(void)
+{
+	struct rte_mbuf *pkts[BURST];
+	unsigned int total = 0;
+
+	for (unsigned int p = 0; p < nb_ports; p++) {
+		uint16_t n = rte_eth_rx_burst(ports[p].id, 0, pkts, BURST);
+
+		for (uint16_t i = 0; i < n; i++) {
+			const struct rte_ether_hdr *eth;
+			const struct test_payload *tp;
+
+			if (rte_pktmbuf_data_len(pkts[i]) < sizeof(*eth) + sizeof(*tp)) {
+				ports[p].rx_other++;
+				continue;
+			}
+			eth = rte_pktmbuf_mtod(pkts[i], const struct rte_ether_hdr *);
+			tp = (const struct test_payload *)(eth + 1);
+			if (eth->ether_type == rte_cpu_to_be_16(TEST_ETHERTYPE) &&
+			    tp->magic == rte_cpu_to_be_32(TEST_MAGIC) &&
+			    tp->tag == rte_cpu_to_be_32(tag))
+				ports[p].rx++;
+			else
+				ports[p].rx_other++;
+		}
+		if (n > 0)
+			rte_pktmbuf_free_bulk(pkts, n);
+		total += n;
+	}
+	return total;
+}
+
+/* Poll for ms milliseconds (or until stopped). */
+static void poll_for(uint64_t ms)
+{
+	uint64_t end = now_ms() + ms;
+
+	while (!stopping && now_ms() < end)
+		if (poll_all() == 0)
+			rte_delay_us_sleep(20);
+}
+
+static struct rte_mbuf *make_frame(struct peer_port *pp, unsigned int idx,
+				   const struct rte_ether_addr *src,
+				   const struct rte_ether_addr *dst)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct rte_ether_hdr *eth;
+	struct test_payload *tp;
+
+	if (m == NULL)
+		return NULL;
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, FRAME_LEN);
+	memset(eth, 0, FRAME_LEN);
+	rte_ether_addr_copy(dst, &eth->dst_addr);
+	rte_ether_addr_copy(src, &eth->src_addr);
+	eth->ether_type = rte_cpu_to_be_16(TEST_ETHERTYPE);
+	tp = (struct test_payload *)(eth + 1);
+	tp->magic = rte_cpu_to_be_32(TEST_MAGIC);
+	tp->tag = rte_cpu_to_be_32(tag);
+	tp->seq = rte_cpu_to_be_32(pp->seq++);
+	tp->port = rte_cpu_to_be_16(idx);
+	return m;
+}
+
+/* Send count frames from port idx; polls between bursts. 0 or -1. */
+static int send_frames(unsigned int idx, const struct rte_ether_addr *src,
+		       const struct rte_ether_addr *dst, uint64_t count)
+{
+	struct peer_port *pp = &ports[idx];
+	uint64_t deadline = now_ms() + timeout_ms;
+	struct rte_mbuf *pkts[BURST];
+	uint64_t sent = 0;
+
+	while (sent < count) {
+		unsigned int n = RTE_MIN((uint64_t)BURST, count - sent);
+		uint16_t done;
+
+		for (unsigned int i = 0; i < n; i++) {
+			pkts[i] = make_frame(pp, idx, src, dst);
+			if (pkts[i] == NULL) {
+				rte_pktmbuf_free_bulk(pkts, i);
+				fprintf(stderr, "vhost_peer: out of mbufs\n");
+				return -1;
+			}
+		}
+		done = rte_eth_tx_burst(pp->id, 0, pkts, n);
+		if (done < n) {
+			/* Unsent frames are rebuilt later with the same sequence numbers. */
+			rte_pktmbuf_free_bulk(&pkts[done], n - done);
+			pp->seq -= n - done;
+		}
+		sent += done;
+		poll_all();
+		if (done < n) {
+			if (stopping || now_ms() > deadline) {
+				fprintf(stderr, "vhost_peer: port %u sent only %" PRIu64 " of %" PRIu64
+					" frames (tx ring stays full)\n", idx, sent, count);
+				return -1;
+			}
+			rte_delay_us_sleep(50);
+		}
+	}
+	return 0;
+}
+
+/* Wait until port idx counted want frames, then stay quiet; 0 if exactly want came. */
+static int expect_frames(unsigned int idx, uint64_t want)
+{
+	uint64_t deadline = now_ms() + timeout_ms;
+	uint64_t got;
+
+	while (!stopping && ports[idx].rx < want && now_ms() < deadline)
+		if (poll_all() == 0)
+			rte_delay_us_sleep(20);
+	poll_for(quiet_ms);
+	got = ports[idx].rx;
+	ports[idx].rx = 0;
+	printf("vhost_peer:   port %u received %" PRIu64 " test frames (expected %" PRIu64 ")\n",
+	       idx, got, want);
+	return got == want ? 0 : -1;
+}
+
+/* Run cmd with /bin/sh; true if it exited 0. */
+static bool run_sh(const char *cmd)
+{
+	int st;
+
+	fflush(stdout);
+	st = system(cmd);
+	return st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+static int wait_link(unsigned int idx)
+{
+	uint64_t deadline = now_ms() + timeout_ms;
+	struct rte_eth_link link;
+
+	for (;;) {
+		memset(&link, 0, sizeof(link));
+		if (rte_eth_link_get_nowait(ports[idx].id, &link) == 0 &&
+		    link.link_status == RTE_ETH_LINK_UP)
+			return 0;
+		if (stopping || now_ms() > deadline)
+			return -1;
+		poll_for(10);
+	}
+}
+
+/*
+ * Paced bidirectional stream between ports a and b. Both directions run
+ * interleaved on this single lcore; the receive side is polled between sends.
+ */
+static int stream(unsigned int a, const struct rte_ether_addr *src_a,
+		  unsigned int b, const struct rte_ether_addr *src_b,
+		  uint64_t seconds, uint64_t pps)
+{
+	const unsigned int side[2] = { a, b };
+	const struct rte_ether_addr *mac[2] = { src_a, src_b };
+	uint64_t hz = rte_get_timer_hz();
+	uint64_t interval = hz / (pps ? pps : 1);
+	uint64_t start = rte_get_timer_cycles();
+	uint64_t end = start + seconds * hz;
+	uint64_t next[2] = { start, start };
+	uint64_t sent[2] = { 0, 0 };
+	uint64_t deadline;
+
+	ports[a].rx = ports[b].rx = 0;
+	for (uint64_t now = start; now < end && !stopping; now = rte_get_timer_cycles()) {
+		for (int s = 0; s < 2; s++) {
+			struct rte_mbuf *m;
+
+			if (now < next[s])
+				continue;
+			m = make_frame(&ports[side[s]], side[s], mac[s], mac[1 - s]);
+			if (m == NULL)
+				return -1;
+			if (rte_eth_tx_burst(ports[side[s]].id, 0, &m, 1) == 1) {
+				sent[s]++;
+				next[s] += interval;
+			} else {
+				/* Try the same sequence number again on the next turn. */
+				rte_pktmbuf_free(m);
+				ports[side[s]].seq--;
+			}
+		}
+		if (poll_all() == 0)
+			rte_delay_us_sleep(10);
+	}
+	deadline = now_ms() + timeout_ms;
+	while (!stopping && (ports[b].rx < sent[0] || ports[a].rx < sent[1]) && now_ms() < deadline)
+		if (poll_all() == 0)
+			rte_delay_us_sleep(20);
+	poll_for(quiet_ms);
+	printf("vhost_peer:   %u->%u sent %" PRIu64 " received %" PRIu64
+	       "; %u->%u sent %" PRIu64 " received %" PRIu64 "\n",
+	       a, b, sent[0], ports[b].rx, b, a, sent[1], ports[a].rx);
+	return ports[b].rx == sent[0] && ports[a].rx == sent[1] && sent[0] > 0 ? 0 : -1;
+}
+
+static int parse_port(const char *s, unsigned int *idx)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v >= nb_ports) {
+		fprintf(stderr, "vhost_peer: bad port index '%s'\n", s);
+		return -1;
+	}
+	*idx = v;
+	return 0;
+}
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || *s == '-') {
+		fprintf(stderr, "vhost_peer: bad number '%s'\n", s);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_mac(const char *s, struct rte_ether_addr *mac)
+{
+	if (rte_ether_unformat_addr(s, mac) != 0) {
+		fprintf(stderr, "vhost_peer: bad MAC address '%s'\n", s);
+		return -1;
+	}
+	return 0;
+}
+
+/* Number of arguments each step keyword takes. */
+static const struct {
+	const char *name;
+	int nargs;
+} step_table[] = {
+	{ "wait-link", 1 }, { "send", 4 }, { "expect", 2 }, { "expect-none", 1 },
+	{ "reset", 0 }, { "sleep", 1 }, { "sh", 1 }, { "wait-sh", 1 },
+	{ "stream", 6 }, { "hold", 0 },
+};
+
+/* Run one step; 0 passed, -1 failed, -2 bad usage. */
+static int run_step(const char *kw, char **arg)
+{
+	struct rte_ether_addr m1, m2;
+	unsigned int p1, p2;
+	uint64_t n1, n2;
+
+	if (strcmp(kw, "wait-link") == 0) {
+		if (parse_port(arg[0], &p1) < 0)
+			return -2;
+		return wait_link(p1);
+	}
+	if (strcmp(kw, "send") == 0) {
+		if (parse_port(arg[0], &p1) < 0 || parse_mac(arg[1], &m1) < 0 ||
+		    parse_mac(arg[2], &m2) < 0 || parse_u64(arg[3], &n1) < 0)
+			return -2;
+		return send_frames(p1, &m1, &m2, n1);
+	}
+	if (strcmp(kw, "expect") == 0) {
+		if (parse_port(arg[0], &p1) < 0 || parse_u64(arg[1], &n1) < 0)
+			return -2;
+		return expect_frames(p1, n1);
+	}
+	if (strcmp(kw, "expect-none") == 0) {
+		if (parse_port(arg[0], &p1) < 0)
+			return -2;
+		return expect_frames(p1, 0);
+	}
+	if (strcmp(kw, "reset") == 0) {
+		for (unsigned int p = 0; p < nb_ports; p++)
+			ports[p].rx = 0;
+		return 0;
+	}
+	if (strcmp(kw, "sleep") == 0) {
+		if (parse_u64(arg[0], &n1) < 0)
+			return -2;
+		poll_for(n1);
+		return 0;
+	}
+	if (strcmp(kw, "sh") == 0)
+		return run_sh(arg[0]) ? 0 : -1;
+	if (strcmp(kw, "wait-sh") == 0) {
+		uint64_t deadline = now_ms() + timeout_ms;
+
+		while (!run_sh(arg[0])) {
+			if (stopping || now_ms() > deadline)
+				return -1;
+			poll_for(100);
+		}
+		return 0;
+	}
+	if (strcmp(kw, "stream") == 0) {
+		if (parse_port(arg[0], &p1) < 0 || parse_mac(arg[1], &m1) < 0 ||
+		    parse_port(arg[2], &p2) < 0 || parse_mac(arg[3], &m2) < 0 ||
+		    parse_u64(arg[4], &n1) < 0 || parse_u64(arg[5], &n2) < 0 || p1 == p2)
+			return -2;
+		return stream(p1, &m1, p2, &m2, n1, n2);
+	}
+	if (strcmp(kw, "hold") == 0) {
+		while (!stopping)
+			poll_for(100);
+		return 0;
+	}
+	return -2;
+}
+
+static int setup_port(struct peer_port *pp)
+{
+	struct rte_eth_conf conf;
+	int socket = rte_socket_id();
+	int r;
+
+	memset(&conf, 0, sizeof(conf));
+	r = rte_eth_dev_configure(pp->id, 1, 1, &conf);
+	if (r == 0)
+		r = rte_eth_rx_queue_setup(pp->id, 0, RING_SIZE, socket, NULL, pool);
+	if (r == 0)
+		r = rte_eth_tx_queue_setup(pp->id, 0, RING_SIZE, socket, NULL);
+	if (r == 0)
+		r = rte_eth_dev_start(pp->id);
+	if (r < 0) {
+		fprintf(stderr, "vhost_peer: cannot set up port on %s: %s\n", pp->path, strerror(-r));
+		return r;
+	}
+	/* Without a control queue virtio-user may refuse; the backend does not filter anyway. */
+	rte_eth_promiscuous_enable(pp->id);
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: vhost_peer [-t TIMEOUT_MS] [-q QUIET_MS] [-P FILE_PREFIX] [-T TAG]\n"
+		"                  PATH[,server]... -- STEP...\n");
+}
+
+int main(int argc, char **argv)
+{
+	char prefix_buf[64], *prefix = NULL;
+	char *eal_argv[64 + 2 * MAX_PORTS];
+	char vdev_args[MAX_PORTS][PATH_MAX + 96];
+	int eal_argc = 0, i, opt, rc = 0;
+	unsigned int step_no = 0, nb_ports_started = 0;
+
+	tag = (uint32_t)getpid();
+	while ((opt = getopt(argc, argv, "+P:q:t:T:h")) != -1) {
+		switch (opt) {
+		case 'P':
+			prefix = optarg;
+			break;
+		case 'q':
+			quiet_ms = strtoull(optarg, NULL, 10);
+			break;
+		case 't':
+			timeout_ms = strtoull(optarg, NULL, 10);
+			break;
+		case 'T':
+			tag = strtoul(optarg, NULL, 0);
+			break;
+		default:
+			usage();
+			return 2;
+		}
+	}
+	for (i = optind; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		char *comma;
+
+		if (nb_ports == MAX_PORTS) {
+			fprintf(stderr, "vhost_peer: at most %d ports\n", MAX_PORTS);
+			return 2;
+		}
+		ports[nb_ports].path = argv[i];
+		comma = strchr(argv[i], ',');
+		if (comma != NULL) {
+			if (strcmp(comma, ",server") != 0) {
+				usage();
+				return 2;
+			}
+			*comma = '\0';
+			ports[nb_ports].server = true;
+		}
+		nb_ports++;
+	}
+	if (nb_ports == 0 || i == argc) {
+		usage();
+		return 2;
+	}
+	i++; /* skip "--" */
+
+	if (prefix == NULL) {
+		snprintf(prefix_buf, sizeof(prefix_buf), "vhost_peer_%d", (int)getpid());
+		prefix = prefix_buf;
+	}
+	eal_argv[eal_argc++] = argv[0];
+	eal_argv[eal_argc++] = "--in-memory";
+	eal_argv[eal_argc++] = "--single-file-segments";
+	eal_argv[eal_argc++] = "-m";
+	eal_argv[eal_argc++] = "256";
+	eal_argv[eal_argc++] = "--file-prefix";
+	eal_argv[eal_argc++] = prefix;
+	eal_argv[eal_argc++] = "-l";
+	eal_argv[eal_argc++] = "0";
+	eal_argv[eal_argc++] = "--no-pci";
+	eal_argv[eal_argc++] = "--log-level=5";
+	for (unsigned int p = 0; p < nb_ports; p++) {
+		snprintf(vdev_args[p], sizeof(vdev_args[p]),
+			 "net_virtio_user%u,path=%s,queues=1,queue_size=%d%s", p, ports[p].path,
+			 RING_SIZE, ports[p].server ? ",server=1" : "");
+		eal_argv[eal_argc++] = "--vdev";
+		eal_argv[eal_argc++] = vdev_args[p];
+	}
+	eal_argv[eal_argc] = NULL;
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (rte_eal_init(eal_argc, eal_argv) < 0) {
+		fprintf(stderr, "vhost_peer: cannot initialise DPDK: %s\n", rte_strerror(rte_errno));
+		return 2;
+	}
+	pool = rte_pktmbuf_pool_create("vhost_peer", nb_ports * 2 * RING_SIZE + 2048, 256, 0,
+				       RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	if (pool == NULL) {
+		fprintf(stderr, "vhost_peer: cannot create mbuf pool: %s\n", rte_strerror(rte_errno));
+		rc = 2;
+		goto out;
+	}
+	for (unsigned int p = 0; p < nb_ports; p++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "net_virtio_user%u", p);
+		if (rte_eth_dev_get_port_by_name(name, &ports[p].id) != 0) {
+			fprintf(stderr, "vhost_peer: no port for %s (path %s)\n", name, ports[p].path);
+			rc = 2;
+			goto out;
+		}
+		if (setup_port(&ports[p]) < 0) {
+			rc = 2;
+			goto out;
+		}
+		nb_ports_started++;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	while (i < argc && rc == 0) {
+		const char *kw = argv[i];
+		int nargs = -1, r;
+
+		for (size_t k = 0; k < RTE_DIM(step_table); k++)
+			if (strcmp(kw, step_table[k].name) == 0)
+				nargs = step_table[k].nargs;
+		if (nargs < 0 || i + nargs > argc - 1) {
+			fprintf(stderr, "vhost_peer: bad step '%s' (unknown or missing arguments)\n", kw);
+			rc = 2;
+			break;
+		}
+		step_no++;
+		printf("vhost_peer: step %u: %s", step_no, kw);
+		for (int a = 1; a <= nargs; a++)
+			printf(" %s", argv[i + a]);
+		printf("\n");
+		r = run_step(kw, &argv[i + 1]);
+		if (r == -2) {
+			rc = 2;
+		} else if (r == 0 && strcmp(kw, "hold") == 0) {
+			break; /* a signal ended the hold: the run passed */
+		} else if (r < 0 || stopping) {
+			printf("vhost_peer: FAIL step %u: %s\n", step_no, kw);
+			rc = 1;
+		}
+		i += 1 + nargs;
+	}
+	if (rc == 0)
+		printf("vhost_peer: all %u steps passed\n", step_no);
+out:
+	for (unsigned int p = 0; p < nb_ports_started; p++) {
+		rte_eth_dev_stop(ports[p].id);
+		rte_eth_dev_close(ports[p].id);
+	}
+	rte_eal_cleanup();
+	return rc;
+}
