@@ -7,7 +7,7 @@
 struct fdb *fdb_create(uint32_t max_entries)
 {
 	struct fdb *fdb;
-	uint64_t buckets = 2;
+	uint64_t buckets = 16;
 
 	if (max_entries == 0 || max_entries > (1U << 26)) {
 		errno = EINVAL;
@@ -27,6 +27,7 @@ struct fdb *fdb_create(uint32_t max_entries)
 	memset(fdb->buckets, 0, buckets * sizeof(struct fdb_bucket));
 	fdb->max_entries = max_entries;
 	fdb->mask = (uint32_t)buckets - 1;
+	fdb->shift = 64 - (unsigned)__builtin_ctzll(buckets);
 	return fdb;
 }
 

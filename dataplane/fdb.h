@@ -43,6 +43,7 @@ struct fdb_bucket {
 struct fdb {
 	uint32_t max_entries;   /* learning stops at this many entries */
 	uint32_t mask;          /* buckets - 1 */
+	unsigned shift;         /* 64 - log2(buckets): the hash is the product's top bits */
 	_Atomic uint32_t count; /* entries in use */
 	struct fdb_bucket *buckets;
 };
@@ -95,7 +96,7 @@ static inline uint64_t fdb_val(uint16_t port, uint32_t now)
 
 static inline uint32_t fdb_bucket_of(const struct fdb *fdb, uint64_t key)
 {
-	return (uint32_t)((key * 0x9e3779b97f4a7c15ULL) >> 32) & fdb->mask;
+	return (uint32_t)((key * 0x9e3779b97f4a7c15ULL) >> fdb->shift);
 }
 
 static inline struct fdb_entry *fdb_find(const struct fdb *fdb, uint64_t key)
