@@ -130,7 +130,7 @@ static bool client_flush(struct client *c)
 
 static void client_reply(struct client *c, struct json_object *reply)
 {
-	const char *s = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
+	const char *s = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	size_t len = strlen(s);
 
 	if (c->out_len + len + 1 > c->out_cap) {

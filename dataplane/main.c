@@ -65,6 +65,7 @@ static char **eal_args(const char *argv0, int *argc)
 	a[n++] = "--no-pci";
 	a[n++] = "--no-telemetry";
 	a[n++] = "--log-level=lib.eal:notice";
+	a[n++] = "--log-level=lib.vhost.config:warning"; /* we log connects and disconnects */
 	if (cfg.no_huge)
 		a[n++] = "--no-huge";
 	if (cfg.mem_mb) {

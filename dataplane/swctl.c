@@ -93,7 +93,7 @@ int main(int argc, char **argv)
 				json_object_object_add(req, argv[i], value_of(eq + 1));
 			}
 		}
-		raw = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+		raw = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	}
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		fprintf(stderr, "vnl-swctl: socket path too long\n");
