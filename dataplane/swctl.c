@@ -136,8 +136,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vnl-swctl: reply is not JSON: %s", buf);
 		return 2;
 	}
-	puts(json_object_to_json_string_ext(reply, compact ? JSON_C_TO_STRING_PLAIN
-							   : JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+	puts(json_object_to_json_string_ext(reply, JSON_C_TO_STRING_NOSLASHESCAPE |
+		(compact ? JSON_C_TO_STRING_PLAIN : JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED)));
 	rc = json_object_object_get_ex(reply, "ok", &ok) && json_object_get_boolean(ok) ? 0 : 1;
 	if (rc) {
 		struct json_object *e;
