@@ -64,16 +64,12 @@ enum fdb_learn_result fdb_insert(struct fdb *fdb, uint64_t key, uint16_t port, u
 	return FDB_FULL;
 }
 
-/* Remove one entry if it still holds key. */
-static bool fdb_remove(struct fdb *fdb, struct fdb_entry *e, uint64_t key)
-{
-	if (!atomic_compare_exchange_strong(&e->key, &key, 0))
-		return false;
-	atomic_fetch_sub_explicit(&fdb->count, 1, memory_order_relaxed);
-	return true;
-}
+/* Visit every live entry; fn returns true to remove it. Returns how many were
+ * removed. A removal is a compare-and-swap of the key the visitor saw, so an
+ * entry re-used by a worker meanwhile is left alone. */
+typedef bool (*fdb_visit_fn)(uint64_t key, uint64_t val, void *arg);
 
-unsigned fdb_age(struct fdb *fdb, uint32_t now, uint32_t aging, fdb_aged_cb cb, void *arg)
+static unsigned fdb_visit(const struct fdb *fdb, fdb_visit_fn fn, void *arg)
 {
 	unsigned removed = 0;
 
@@ -81,59 +77,81 @@ unsigned fdb_age(struct fdb *fdb, uint32_t now, uint32_t aging, fdb_aged_cb cb, 
 		for (int i = 0; i < FDB_BUCKET_ENTRIES; i++) {
 			struct fdb_entry *e = &fdb->buckets[b].e[i];
 			uint64_t key = atomic_load_explicit(&e->key, memory_order_acquire);
-			uint32_t seen;
 
 			if (key <= FDB_KEY_BUSY)
 				continue;
-			seen = (uint32_t)(atomic_load_explicit(&e->val, memory_order_relaxed) >> 16);
-			if ((int32_t)(now - seen) <= (int32_t)aging)
+			if (!fn(key, atomic_load_explicit(&e->val, memory_order_relaxed), arg))
 				continue;
-			if (fdb_remove(fdb, e, key)) {
+			if (atomic_compare_exchange_strong(&e->key, &key, 0)) {
+				atomic_fetch_sub_explicit(&((struct fdb *)fdb)->count, 1, memory_order_relaxed);
 				removed++;
-				if (cb != NULL)
-					cb(fdb_key_lan(key), arg);
 			}
 		}
 	}
 	return removed;
 }
 
+struct age_arg {
+	uint32_t now, aging;
+	fdb_aged_cb cb;
+	void *arg;
+};
+
+static bool age_fn(uint64_t key, uint64_t val, void *arg)
+{
+	struct age_arg *a = arg;
+
+	if ((int32_t)(a->now - (uint32_t)(val >> 16)) <= (int32_t)a->aging)
+		return false;
+	if (a->cb != NULL)
+		a->cb(fdb_key_lan(key), a->arg);
+	return true;
+}
+
+unsigned fdb_age(struct fdb *fdb, uint32_t now, uint32_t aging, fdb_aged_cb cb, void *arg)
+{
+	struct age_arg a = { now, aging, cb, arg };
+
+	return fdb_visit(fdb, age_fn, &a);
+}
+
+struct flush_arg {
+	uint16_t lan, port;
+};
+
+static bool flush_fn(uint64_t key, uint64_t val, void *arg)
+{
+	struct flush_arg *a = arg;
+
+	return (a->lan == VNL_LAN_NONE || fdb_key_lan(key) == a->lan) &&
+	       (a->port == VNL_PORT_NONE || (uint16_t)val == a->port);
+}
+
 unsigned fdb_flush(struct fdb *fdb, uint16_t lan, uint16_t port)
 {
-	unsigned removed = 0;
+	struct flush_arg a = { lan, port };
 
-	for (uint32_t b = 0; b <= fdb->mask; b++) {
-		for (int i = 0; i < FDB_BUCKET_ENTRIES; i++) {
-			struct fdb_entry *e = &fdb->buckets[b].e[i];
-			uint64_t key = atomic_load_explicit(&e->key, memory_order_acquire);
-			uint16_t p;
+	return fdb_visit(fdb, flush_fn, &a);
+}
 
-			if (key <= FDB_KEY_BUSY)
-				continue;
-			p = (uint16_t)atomic_load_explicit(&e->val, memory_order_relaxed);
-			if (lan != VNL_LAN_NONE && fdb_key_lan(key) != lan)
-				continue;
-			if (port != VNL_PORT_NONE && p != port)
-				continue;
-			removed += fdb_remove(fdb, e, key);
-		}
-	}
-	return removed;
+struct walk_arg {
+	fdb_walk_cb cb;
+	void *arg;
+	bool stop;
+};
+
+static bool walk_fn(uint64_t key, uint64_t val, void *arg)
+{
+	struct walk_arg *a = arg;
+
+	if (!a->stop)
+		a->stop = a->cb(fdb_key_lan(key), fdb_key_mac(key), (uint16_t)val, (uint32_t)(val >> 16), a->arg) != 0;
+	return false;
 }
 
 void fdb_walk(const struct fdb *fdb, fdb_walk_cb cb, void *arg)
 {
-	for (uint32_t b = 0; b <= fdb->mask; b++) {
-		for (int i = 0; i < FDB_BUCKET_ENTRIES; i++) {
-			struct fdb_entry *e = &fdb->buckets[b].e[i];
-			uint64_t key = atomic_load_explicit(&e->key, memory_order_acquire);
-			uint64_t val;
+	struct walk_arg a = { cb, arg, false };
 
-			if (key <= FDB_KEY_BUSY)
-				continue;
-			val = atomic_load_explicit(&e->val, memory_order_relaxed);
-			if (cb(fdb_key_lan(key), fdb_key_mac(key), (uint16_t)val, (uint32_t)(val >> 16), arg))
-				return;
-		}
-	}
+	fdb_visit(fdb, walk_fn, &a);
 }

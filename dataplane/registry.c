@@ -46,6 +46,15 @@ struct lan *reg_lan_find(const char *name)
 	return NULL;
 }
 
+/* Lowest free slot of an array of n pointers, or -ENOSPC. */
+static int free_slot(void *const *slots, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (slots[i] == NULL)
+			return (int)i;
+	return -ENOSPC;
+}
+
 /* Build the snapshot of the registry as it is now, and make it current. */
 static int reg_publish(void)
 {
@@ -118,17 +127,15 @@ int reg_port_add(const char *name, const char *kind, struct json_object *req, st
 		 struct dp_err *err)
 {
 	struct port *p;
-	unsigned slot;
-	int r;
+	int slot, r;
 
 	r = reg_check_name("port", name, err);
 	if (r < 0)
 		return r;
 	if (reg_port_find(name) != NULL)
 		return dp_errf(err, EEXIST, "port '%s' exists already", name);
-	for (slot = 0; slot < VNL_MAX_PORTS && reg.ports[slot] != NULL; slot++)
-		;
-	if (slot == VNL_MAX_PORTS)
+	slot = free_slot((void *const *)reg.ports, VNL_MAX_PORTS);
+	if (slot < 0)
 		return dp_errf(err, ENOSPC, "too many ports (at most %d)", VNL_MAX_PORTS);
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)
@@ -201,17 +208,15 @@ int reg_port_del(const char *name, struct dp_err *err)
 int reg_lan_add(const char *name, struct lan **out, struct dp_err *err)
 {
 	struct lan *l;
-	unsigned slot;
-	int r;
+	int slot, r;
 
 	r = reg_check_name("LAN", name, err);
 	if (r < 0)
 		return r;
 	if (reg_lan_find(name) != NULL)
 		return dp_errf(err, EEXIST, "LAN '%s' exists already", name);
-	for (slot = 0; slot < VNL_MAX_LANS && reg.lans[slot] != NULL; slot++)
-		;
-	if (slot == VNL_MAX_LANS)
+	slot = free_slot((void *const *)reg.lans, VNL_MAX_LANS);
+	if (slot < 0)
 		return dp_errf(err, ENOSPC, "too many LANs (at most %d)", VNL_MAX_LANS);
 	l = calloc(1, sizeof(*l));
 	if (l == NULL)
