@@ -17,7 +17,7 @@
 #   3. meanwhile vhost_peer streams 2000 frames/s each way f0 <-> f1 for
 #      15 s (exact counts), and namespace 1 pings namespace 2 every 10 ms
 #      (0 % loss)
-#   4. the churn did at least 20 rounds with no error; afterwards only the
+#   4. the churn did at least 5 rounds with no error; afterwards only the
 #      objects of step 1 remain
 
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/switchd.sh"
@@ -115,7 +115,7 @@ wait "$CHURN"
 rounds=$(cat "$TMP/churn-rounds" 2>/dev/null || echo 0)
 log "churn rounds: $rounds; ping: $(grep transmitted <<<"$ping_out")"
 [ -s "$TMP/churn-errors" ] && fail "churn requests failed: $(head -n 5 "$TMP/churn-errors")"
-[ "$rounds" -ge 20 ] || fail "only $rounds churn rounds ran in ${SECS} s (expected at least 20)"
+[ "$rounds" -ge 5 ] || fail "only $rounds churn rounds ran during the traffic (expected at least 5)"
 pass "$rounds churn rounds, every request accepted"
 [ "$stream_rc" = 0 ] || fail "the vhost stream lost or duplicated frames while churning (see above)"
 pass "vhost stream f0 <-> f1: exact counts while churning"

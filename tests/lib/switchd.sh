@@ -56,6 +56,20 @@ fail() {
 }
 skip() { echo "SKIP: $*" >&2; exit 77; }
 
+# soft_fail MSG: record a failure and go on (the test calls soft_check
+# later), so one run reports every refused-input check that went wrong.
+soft_fail() {
+	echo "FAIL: $*" >&2
+	echo "$*" >>"$TMP/soft-failures"
+}
+
+# soft_check WHAT: fail if soft_fail recorded anything.
+soft_check() {
+	[ -s "$TMP/soft-failures" ] || return 0
+	fail "$(wc -l <"$TMP/soft-failures") $1 check(s) failed:
+$(cut -c1-240 "$TMP/soft-failures")"
+}
+
 # need_cmd CMD...: fail (not skip) when a tool the test relies on is missing;
 # they are all in the project's package list.
 need_cmd() {
@@ -208,36 +222,41 @@ swctl() { "$SWCTL_BIN" -s "$SOCK" "$@"; }
 # sw_ok ARGS...: the request must succeed; prints the reply.
 sw_ok() {
 	local out rc
-	out=$(swctl "$@" 2>&1)
+	out=$(swctl "$@" 2>"$TMP/swctl.err")
 	rc=$?
 	[ "$rc" = 0 ] && jq -e '.ok == true' >/dev/null 2>&1 <<<"$out" ||
 		fail "vnl-swctl $*: exit $rc, reply: $out (expected ok:true)"
 	printf '%s\n' "$out"
 }
 
-# _check_err DESC RC OUT: an error reply with exit status 1.
+# _check_err DESC RC OUT: an error reply with exit status 1. With SOFT=1
+# a mismatch is recorded by soft_fail instead of ending the test.
+SOFT=0
 _check_err() {
 	[ "$2" = 1 ] && jq -e '.ok == false and (.error | type == "string" and length > 0)' \
-		>/dev/null 2>&1 <<<"$3" ||
-		fail "$1: exit $2, reply: $3 (expected exit 1 and {\"ok\":false,\"error\":\"...\"})"
+		>/dev/null 2>&1 <<<"$3" && return 0
+	local msg="$1: exit $2, reply: $(jq -c . <<<"$3" 2>/dev/null || echo "$3") (expected exit 1 and {\"ok\":false,\"error\":\"...\"})"
+	[ "$SOFT" = 1 ] || fail "$msg"
+	soft_fail "$msg"
+	return 1
 }
 
 # sw_err ARGS...: the request must be refused with a non-empty error message.
 sw_err() {
 	local out rc
-	out=$(swctl "$@" 2>&1)
+	out=$(swctl "$@" 2>"$TMP/swctl.err")
 	rc=$?
-	_check_err "vnl-swctl $*" "$rc" "$out"
-	log "refused as expected: $* -> $(jq -c .error <<<"$out")"
+	_check_err "vnl-swctl $*" "$rc" "$out" &&
+		log "refused as expected: $* -> $(jq -c .error <<<"$out")"
 }
 
 # raw_err LINE: send LINE verbatim; it must be refused.
 raw_err() {
 	local out rc
-	out=$(swctl --raw "$1" 2>&1)
+	out=$(swctl --raw "$1" 2>"$TMP/swctl.err")
 	rc=$?
-	_check_err "vnl-swctl --raw '$1'" "$rc" "$out"
-	log "refused as expected: ${1:0:80} -> $(jq -c .error <<<"$out")"
+	_check_err "vnl-swctl --raw '$1'" "$rc" "$out" &&
+		log "refused as expected: ${1:0:80} -> $(jq -c .error <<<"$out")"
 }
 
 # jq_assert DESC JSON FILTER: FILTER must be true on JSON.
