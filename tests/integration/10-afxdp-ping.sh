@@ -21,11 +21,12 @@
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/switchd.sh"
 
 vnl_init 10-afxdp-ping
-need_hugepages 256
+need_hugepages 128
 need_xdp
 need_cmd ping ethtool
 
 N=2000
+[ -x "$UDP_FLOW" ] || fail "$UDP_FLOW is not built"
 switchd_start
 ns_pair 1 10.77.10.1/24
 ns_pair 2 10.77.10.2/24
@@ -54,9 +55,8 @@ sw_ok clear-counters >/dev/null
 ping_ok 1 10.77.10.2 5
 pass "ping over AF_XDP"
 
-nsx 2 "$UDP_FLOW" recv 5001 "$N" 15000 "$TMP/ready" >"$TMP/udp-recv.json" 2>"$TMP/udp-recv.log" &
-RECV=$!
-bg_track "$RECV"
+nsx_bg 2 "$UDP_FLOW" recv 5001 "$N" 15000 "$TMP/ready" >"$TMP/udp-recv.json" 2>"$TMP/udp-recv.log"
+RECV=$BG_PID
 wait_until 5 test -e "$TMP/ready" || fail "udp_flow receiver did not start"
 sent=$(nsx 1 "$UDP_FLOW" send 10.77.10.2 5001 "$N" 2000) || fail "udp_flow send failed: $sent"
 wait "$RECV"

@@ -26,7 +26,7 @@
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/switchd.sh"
 
 vnl_init 20-vhost-forwarding
-need_hugepages 512
+need_hugepages 256
 
 switchd_start
 L=$PFX-L

@@ -21,7 +21,7 @@
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/switchd.sh"
 
 vnl_init 21-vhost-client-reconnect
-need_hugepages 512
+need_hugepages 256
 
 switchd_start
 L=$PFX-L

@@ -26,7 +26,7 @@
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/switchd.sh"
 
 vnl_init 30-lan-isolation
-need_hugepages 512
+need_hugepages 256
 need_xdp
 need_cmd ping ethtool
 

@@ -23,7 +23,7 @@
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/switchd.sh"
 
 vnl_init 40-churn
-need_hugepages 512
+need_hugepages 256
 need_xdp
 need_cmd ping ethtool
 
@@ -93,9 +93,8 @@ churn() {
 churn &
 CHURN=$!
 bg_track "$CHURN"
-nsx 1 ping -n -q -i 0.01 -c $((SECS * 100)) -W 2 10.77.40.2 >"$TMP/ping.out" 2>&1 &
-PING=$!
-bg_track "$PING"
+nsx_bg 1 ping -n -q -i 0.01 -c $((SECS * 100)) -W 2 10.77.40.2 >"$TMP/ping.out" 2>&1
+PING=$BG_PID
 
 A=02:00:00:40:00:0a
 B=02:00:00:40:00:0b

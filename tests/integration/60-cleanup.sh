@@ -24,7 +24,7 @@
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/switchd.sh"
 
 vnl_init 60-cleanup
-need_hugepages 512
+need_hugepages 256
 need_xdp
 need_cmd ethtool
 

@@ -19,7 +19,7 @@
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/switchd.sh"
 
 vnl_init 70-idle-poll
-need_hugepages 256
+need_hugepages 128
 need_xdp
 need_cmd ping ethtool
 

@@ -334,6 +334,17 @@ nsx() {
 	ip netns exec "$ns" "$@"
 }
 
+# nsx_bg IDX CMD...: run CMD inside namespace IDX in the background; sets
+# BG_PID to CMD's own pid (ip netns exec execs it), stopped at cleanup.
+nsx_bg() {
+	local ns
+	ns=$(ns_name "$1")
+	shift
+	ip netns exec "$ns" "$@" &
+	BG_PID=$!
+	bg_track "$BG_PID"
+}
+
 # ping_ok IDX ADDR [COUNT]: COUNT pings (default 5) from namespace IDX to
 # ADDR must all be answered.
 ping_ok() {
