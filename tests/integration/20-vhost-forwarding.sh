@@ -21,7 +21,10 @@
 #      zeroes them and keeps the FDB
 #   4. fdb-flush: unicast to a flushed MAC is flooded again (second peer run)
 #   5. set-aging 1: learned MACs age out and `aged` counts them
-#   6. port-del removes its socket; lan-del reports the detached ports
+#   6. drop reasons: 1522-byte frames pass, 1523-byte ones and runts are
+#      dropped; a frame from a detached port (drop_no_lan) and to a port
+#      without peer (drop_link_down) are counted
+#   7. port-del removes its socket; lan-del reports the detached ports
 
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/switchd.sh"
 
@@ -132,13 +135,37 @@ jq_assert "LAN after aging" "$(lan_json "$L")" ".macs == 0 and .counters.aged ==
 sw_ok set-aging seconds=300 >/dev/null
 pass "aging removes idle MACs"
 
-sw_ok detach "port=$P2" >/dev/null
-jq_assert "detached port" "$(port_json "$P2")" ".lan == null"
+# Drop reasons: p3 is in the LAN with no peer (drop_link_down), frames of
+# 1522 bytes pass and 1523 do not (drop_oversize, default --max-frame), a
+# 12-byte frame is a runt, and p2 is detached before it sends (drop_no_lan).
+P3=$PFX-p3
+sw_ok port-add "name=$P3" kind=vhost "path=$TMP/p3.sock" >/dev/null
+sw_ok attach "port=$P3" "lan=$L" >/dev/null
+peer_run peer3 -q 150 "$TMP/p0.sock" "$TMP/p1.sock" "$TMP/p2.sock" -- \
+	wait-link 0 wait-link 1 wait-link 2 \
+	wait-sh "$(ports_up_cmd "$P0" "$P1" "$P2")" \
+	sh "$SWCTL clear-counters >/dev/null" \
+	send-len 0 $A $BC 3 1522  expect 1 3  expect 2 3  expect-none 0 \
+	send-len 0 $A $BC 2 1523  expect-none 1  expect-none 2 \
+	send-len 0 $A $BC 2 12    expect-none 1  expect-none 2 \
+	sh "$SWCTL detach port=$P2 >/dev/null" \
+	send 2 $C $BC 4           expect-none 0  expect-none 1
+jq_assert "drops at p0" "$(port_json "$P0")" \
+	".counters | .drop_oversize == 2 and .drop_runt == 2 and .tx_packets == 0"
+jq_assert "p1 got the 1522-byte frames" "$(port_json "$P1")" \
+	".counters | .tx_packets == 3 and .tx_bytes == 3 * 1522"
+jq_assert "drop_no_lan at p2" "$(port_json "$P2")" \
+	".lan == null and .counters.drop_no_lan == 4 and .counters.tx_packets == 3"
+jq_assert "drop_link_down at p3" "$(port_json "$P3")" \
+	".link == \"down\" and .counters.drop_link_down == 3 and .counters.tx_packets == 0"
+jq_assert "LAN counters with drops" "$(lan_json "$L")" ".counters.flooded == 3"
+pass "frame size limits and drop reasons are counted"
+
 sw_ok port-del "name=$P2" >/dev/null
 [ -e "$TMP/p2.sock" ] && fail "port-del left the vhost socket $TMP/p2.sock"
 r=$(sw_ok lan-del "name=$L")
-jq_assert "lan-del reply" "$r" ".detached | sort == ([\"$P0\", \"$P1\"] | sort)"
+jq_assert "lan-del reply" "$r" ".detached | sort == ([\"$P0\", \"$P1\", \"$P3\"] | sort)"
 jq_assert "ports after lan-del" "$(sw_ok show-ports)" \
-	"[.ports[] | select(.name == \"$P0\" or .name == \"$P1\") | .lan] == [null, null]"
+	"[.ports[] | .lan] == [null, null, null]"
 pass "port-del and lan-del"
 exit 0

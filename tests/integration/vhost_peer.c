@@ -19,7 +19,10 @@
  * STEPs (each is a keyword followed by its arguments, run in order; the first
  * failing step ends the run with exit status 1):
  *   wait-link P                wait until port P's link is up
- *   send P SRC DST COUNT       send COUNT test frames from port P
+ *   send P SRC DST COUNT       send COUNT test frames (64 bytes) from port P
+ *   send-len P SRC DST COUNT LEN
+ *                              the same with LEN-byte frames (1..2048; below
+ *                              28 bytes the frame is cut short, a runt)
  *   expect P COUNT             wait for COUNT test frames on P, then stay quiet
  *                              for QUIET_MS and check that exactly COUNT came;
  *                              resets P's count
@@ -60,7 +63,8 @@
 #define RING_SIZE 1024
 #define TEST_ETHERTYPE 0x88b5 /* IEEE 802 local experimental */
 #define TEST_MAGIC 0x564e4c54u /* "VNLT" */
-#define FRAME_LEN 64
+#define FRAME_LEN 64     /* default frame length, without FCS */
+#define FRAME_LEN_MAX 2048
 
 /* What a test frame carries after the Ethernet header. */
 struct test_payload {
@@ -142,32 +146,39 @@ static void poll_for(uint64_t ms)
 			rte_delay_us_sleep(20);
 }
 
+/* A test frame of len bytes; shorter than the headers, it is cut (a runt). */
 static struct rte_mbuf *make_frame(struct peer_port *pp, unsigned int idx,
 				   const struct rte_ether_addr *src,
-				   const struct rte_ether_addr *dst)
+				   const struct rte_ether_addr *dst, uint16_t len)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-	struct rte_ether_hdr *eth;
-	struct test_payload *tp;
+	uint8_t head[sizeof(struct rte_ether_hdr) + sizeof(struct test_payload)];
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)head;
+	struct test_payload *tp = (struct test_payload *)(eth + 1);
+	uint8_t *data;
 
 	if (m == NULL)
 		return NULL;
-	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, FRAME_LEN);
-	memset(eth, 0, FRAME_LEN);
+	data = (uint8_t *)rte_pktmbuf_append(m, len);
+	if (data == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	memset(data, 0, len);
 	rte_ether_addr_copy(dst, &eth->dst_addr);
 	rte_ether_addr_copy(src, &eth->src_addr);
 	eth->ether_type = rte_cpu_to_be_16(TEST_ETHERTYPE);
-	tp = (struct test_payload *)(eth + 1);
 	tp->magic = rte_cpu_to_be_32(TEST_MAGIC);
 	tp->tag = rte_cpu_to_be_32(tag);
 	tp->seq = rte_cpu_to_be_32(pp->seq++);
 	tp->port = rte_cpu_to_be_16(idx);
+	memcpy(data, head, RTE_MIN((size_t)len, sizeof(head)));
 	return m;
 }
 
 /* Send count frames from port idx; polls between bursts. 0 or -1. */
 static int send_frames(unsigned int idx, const struct rte_ether_addr *src,
-		       const struct rte_ether_addr *dst, uint64_t count)
+		       const struct rte_ether_addr *dst, uint64_t count, uint16_t len)
 {
 	struct peer_port *pp = &ports[idx];
 	uint64_t deadline = now_ms() + timeout_ms;
@@ -179,7 +190,7 @@ static int send_frames(unsigned int idx, const struct rte_ether_addr *src,
 		uint16_t done;
 
 		for (unsigned int i = 0; i < n; i++) {
-			pkts[i] = make_frame(pp, idx, src, dst);
+			pkts[i] = make_frame(pp, idx, src, dst, len);
 			if (pkts[i] == NULL) {
 				rte_pktmbuf_free_bulk(pkts, i);
 				fprintf(stderr, "vhost_peer: out of mbufs\n");
@@ -274,7 +285,7 @@ static int stream(unsigned int a, const struct rte_ether_addr *src_a,
 
 			if (now < next[s])
 				continue;
-			m = make_frame(&ports[side[s]], side[s], mac[s], mac[1 - s]);
+			m = make_frame(&ports[side[s]], side[s], mac[s], mac[1 - s], FRAME_LEN);
 			if (m == NULL)
 				return -1;
 			if (rte_eth_tx_burst(ports[side[s]].id, 0, &m, 1) == 1) {
@@ -340,7 +351,7 @@ static const struct {
 	const char *name;
 	int nargs;
 } step_table[] = {
-	{ "wait-link", 1 }, { "send", 4 }, { "expect", 2 }, { "expect-none", 1 },
+	{ "wait-link", 1 }, { "send", 4 }, { "send-len", 5 }, { "expect", 2 }, { "expect-none", 1 },
 	{ "reset", 0 }, { "sleep", 1 }, { "sh", 1 }, { "wait-sh", 1 },
 	{ "stream", 6 }, { "hold", 0 },
 };
@@ -361,7 +372,14 @@ static int run_step(const char *kw, char **arg)
 		if (parse_port(arg[0], &p1) < 0 || parse_mac(arg[1], &m1) < 0 ||
 		    parse_mac(arg[2], &m2) < 0 || parse_u64(arg[3], &n1) < 0)
 			return -2;
-		return send_frames(p1, &m1, &m2, n1);
+		return send_frames(p1, &m1, &m2, n1, FRAME_LEN);
+	}
+	if (strcmp(kw, "send-len") == 0) {
+		if (parse_port(arg[0], &p1) < 0 || parse_mac(arg[1], &m1) < 0 ||
+		    parse_mac(arg[2], &m2) < 0 || parse_u64(arg[3], &n1) < 0 ||
+		    parse_u64(arg[4], &n2) < 0 || n2 == 0 || n2 > FRAME_LEN_MAX)
+			return -2;
+		return send_frames(p1, &m1, &m2, n1, (uint16_t)n2);
 	}
 	if (strcmp(kw, "expect") == 0) {
 		if (parse_port(arg[0], &p1) < 0 || parse_u64(arg[1], &n1) < 0)
