@@ -11,8 +11,10 @@
 #   1. start a private switch; LAN F with vhost ports f0 f1 and afxdp ports
 #      for namespaces 1 and 2; two spare veth pairs for churned afxdp ports
 #   2. in the background, a churn loop for as long as the traffic runs:
-#      lan-add, port-add (vhost server, vhost client, afxdp, afxdp xdp=false),
-#      attach to the new LAN or to F, detach, re-attach, lan-del with ports
+#      lan-add, port-add (vhost server, vhost client, afxdp, afxdp xdp=false,
+#      and a vhost client port whose peer, a second vhost_peer, is serving,
+#      so every round connects and tears down a live vhost device), attach
+#      to the new LAN or to F, detach, re-attach, lan-del with ports
 #      attached, port-del; every request must succeed
 #   3. meanwhile vhost_peer streams 2000 frames/s each way f0 <-> f1 for
 #      15 s (exact counts), and namespace 1 pings namespace 2 every 10 ms
@@ -45,6 +47,10 @@ done
 veth_spare "${PFX}s0"
 veth_spare "${PFX}s1"
 ping_ok 1 10.77.40.2 2
+# The serving peer for the churned live vhost port: it only drains floods.
+peer_start gpeer -q 100 "$TMP/g.sock,server" -- hold
+GPEER=$PEER_PID
+wait_until 10 test -S "$TMP/g.sock" || fail "the serving vhost_peer did not create $TMP/g.sock"
 before_ports=$(sw_ok show-ports | jq -cS '[.ports[] | {name, kind, lan}] | sort_by(.name)')
 before_lans=$(sw_ok show-lans | jq -cS '[.lans[] | {name, ports: (.ports | sort)}] | sort_by(.name)')
 
@@ -67,6 +73,8 @@ churn() {
 		churn_req port-add "name=$c-c" kind=vhost "path=$TMP/c$n-client.sock" mode=client
 		churn_req port-add "name=$c-x" kind=afxdp "iface=${PFX}s0"
 		churn_req port-add "name=$c-p" kind=afxdp "iface=${PFX}s1" xdp=false
+		churn_req port-add "name=$c-g" kind=vhost "path=$TMP/g.sock" mode=client
+		churn_req attach "port=$c-g" "lan=$F"
 		churn_req attach "port=$c-s" "lan=$l"
 		churn_req attach "port=$c-c" "lan=$F"
 		churn_req attach "port=$c-x" "lan=$l"
@@ -80,6 +88,8 @@ churn() {
 		churn_req detach "port=$c-s"
 		churn_req attach "port=$c-s" "lan=$l"
 		churn_req lan-del "name=$l"
+		churn_req detach "port=$c-g"
+		churn_req port-del "name=$c-g"
 		churn_req port-del "name=$c-p"
 		churn_req port-del "name=$c-x"
 		churn_req port-del "name=$c-c"
@@ -105,7 +115,7 @@ B=02:00:00:40:00:0b
 	send 1 $B ff:ff:ff:ff:ff:ff 1  expect 0 1 \
 	stream 0 $A 1 $B $SECS 2000 >"$TMP/stream.log" 2>&1
 stream_rc=$?
-grep '^vhost_peer' "$TMP/stream.log" | sed 's/^/#   /'
+grep -E '^vhost_peer.*(sent|passed|FAIL)' "$TMP/stream.log" | sed 's/^/#   /'
 wait "$PING"
 ping_out=$(cat "$TMP/ping.out")
 touch "$TMP/stop"
@@ -116,6 +126,13 @@ log "churn rounds: $rounds; ping: $(grep transmitted <<<"$ping_out")"
 [ -s "$TMP/churn-errors" ] && fail "churn requests failed: $(head -n 5 "$TMP/churn-errors")"
 [ "$rounds" -ge 5 ] || fail "only $rounds churn rounds ran during the traffic (expected at least 5)"
 pass "$rounds churn rounds, every request accepted"
+if ! alive "$GPEER"; then
+	sed 's/^/#   /' "$TMP/gpeer.log"
+	log "note: the serving vhost_peer for the churned port exited early (see above)"
+fi
+live=$(grep -c "$PFX-c[0-9]*-g: .*peer connected" "$TMP/switchd.log")
+log "live vhost connections made and torn down during the churn: $live"
+[ "$live" -ge 1 ] || fail "the churned client port never connected to its serving peer"
 [ "$stream_rc" = 0 ] || fail "the vhost stream lost or duplicated frames while churning (see above)"
 pass "vhost stream f0 <-> f1: exact counts while churning"
 grep -q ' 0% packet loss' <<<"$ping_out" || fail "ping lost packets while churning: $ping_out"

@@ -431,11 +431,17 @@ static int run_step(const char *kw, char **arg)
 
 static int setup_port(struct peer_port *pp)
 {
+	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf;
 	int socket = rte_socket_id();
 	int r;
 
 	memset(&conf, 0, sizeof(conf));
+	/* A virtio-user server accepts a new connection after a disconnect only
+	 * from its link-state interrupt handler. */
+	if (rte_eth_dev_info_get(pp->id, &info) == 0 && info.dev_flags != NULL &&
+	    (*info.dev_flags & RTE_ETH_DEV_INTR_LSC))
+		conf.intr_conf.lsc = 1;
 	r = rte_eth_dev_configure(pp->id, 1, 1, &conf);
 	if (r == 0)
 		r = rte_eth_rx_queue_setup(pp->id, 0, RING_SIZE, socket, NULL, pool);
