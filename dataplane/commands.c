@@ -482,10 +482,20 @@ struct json_object *commands_handle(const char *line, size_t len)
 	const char *name;
 	int r = 0;
 
-	req = json_tokener_parse_ex(tok, line, (int)len);
-	if (req == NULL || json_tokener_get_parse_end(tok) != len) {
-		r = dp_errf(&err, EINVAL, "malformed JSON: %s",
-			    req == NULL ? json_tokener_error_desc(json_tokener_get_error(tok)) : "trailing characters");
+	/* Strict RFC 8259: no trailing commas, no single quotes. The line is
+	 * NUL-terminated: parsing the NUL ends a bare number like 42. */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	req = json_tokener_parse_ex(tok, line, (int)len + 1);
+	if (req == NULL) {
+		enum json_tokener_error e = json_tokener_get_error(tok);
+
+		r = dp_errf(&err, EINVAL, "malformed JSON at byte %zu: %s", json_tokener_get_parse_end(tok),
+			    e == json_tokener_continue || json_tokener_get_parse_end(tok) >= len
+				    ? "the line ends before the value does"
+				    : json_tokener_error_desc(e));
+	} else if (json_tokener_get_parse_end(tok) < len) {
+		r = dp_errf(&err, EINVAL, "malformed JSON: characters after the value at byte %zu",
+			    json_tokener_get_parse_end(tok));
 	} else if (!json_object_is_type(req, json_type_object)) {
 		r = dp_errf(&err, EINVAL, "a request must be a JSON object");
 	} else if (!json_object_object_get_ex(req, "cmd", &v) || !json_object_is_type(v, json_type_string)) {

@@ -23,6 +23,8 @@ int port_arg_string(struct json_object *req, const char *key, bool required, con
 	*out = json_object_get_string(v);
 	if (**out == '\0')
 		return dp_errf(err, EINVAL, "argument '%s' must not be empty", key);
+	if (strlen(*out) != (size_t)json_object_get_string_len(v))
+		return dp_errf(err, EINVAL, "argument '%s' must not contain NUL characters", key);
 	return 0;
 }
 
@@ -89,8 +91,8 @@ int port_open(struct port *p, const char *kind, struct json_object *req, struct 
 		r = p->ops->open(p, req, &xdp_err);
 		if (r == 0)
 			return 0;
-		/* Argument errors and missing interfaces are the caller's: no fallback. */
-		if (r == -EINVAL || r == -ENODEV) {
+		/* Argument errors, missing or busy interfaces are the caller's: no fallback. */
+		if (r == -EINVAL || r == -ENODEV || r == -EBUSY) {
 			*err = xdp_err;
 			return r;
 		}

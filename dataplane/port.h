@@ -62,6 +62,7 @@ struct port {
 	const struct port_ops *ops;
 	const char *kind;          /* as requested: "vhost", "afxdp" */
 	const char *backend;       /* what runs it: "vhost-user", "af_xdp", "af_packet" */
+	char attach[108];          /* what it is attached to: socket path or interface */
 	char note[160];            /* why a fallback was taken, or empty */
 	_Atomic bool up;           /* link: peer connected / interface usable */
 	uint64_t rx_nombuf;        /* frames lost for lack of mbufs; rx worker writes */

@@ -77,7 +77,10 @@ static int xsk_xdp_print(enum libxdp_print_level level, const char *fmt, va_list
 	return xsk_libprint(fmt, ap);
 }
 
-/* A program left attached by a crashed switch would make the socket fail. */
+/* A program left attached by a crashed switch would make the socket fail.
+ * Decision: an interface handed to the switch as a port belongs to it (the
+ * registry refuses a second port on the same interface), so any XDP program
+ * found on it at port-add is stale and removed. */
 static void xsk_detach_stale(unsigned ifindex)
 {
 	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex((int)ifindex);
@@ -166,6 +169,11 @@ static int xsk_open(struct port *p, struct json_object *req, struct dp_err *err)
 	if (r < 0) {
 		x->native = false;
 		r = xsk_create(x, XDP_FLAGS_SKB_MODE);
+	}
+	if (r == -EBUSY) {
+		/* Another process's AF_XDP socket holds the queue: not ours to take. */
+		r = dp_errf(err, EBUSY, "interface '%s' is busy: another AF_XDP socket is bound to it", iface);
+		goto fail;
 	}
 	if (r < 0) {
 		r = dp_errf(err, EOPNOTSUPP, "cannot open an AF_XDP socket on '%s': %s", iface, strerror(-r));

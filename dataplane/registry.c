@@ -123,6 +123,34 @@ int reg_init(unsigned nb_workers, uint16_t max_frame, uint32_t aging, uint32_t f
 	return reg_publish();
 }
 
+/* The socket path or interface a port-add request names ("" if none). */
+static const char *attach_of(const char *kind, struct json_object *req)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(req, strcmp(kind, "vhost") == 0 ? "path" : "iface", &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return "";
+	return json_object_get_string(v);
+}
+
+/* One port per interface and per socket path. */
+static int reg_check_attach(const char *kind, struct json_object *req, struct dp_err *err)
+{
+	const char *a = attach_of(kind, req);
+
+	if (a[0] == '\0')
+		return 0;
+	for (unsigned i = 0; i < VNL_MAX_PORTS; i++) {
+		struct port *q = reg.ports[i];
+
+		if (q != NULL && strcmp(q->kind, kind) == 0 && strcmp(q->attach, a) == 0)
+			return dp_errf(err, EBUSY, "%s '%s' is used by port '%s'",
+				       strcmp(kind, "vhost") == 0 ? "path" : "interface", a, q->name);
+	}
+	return 0;
+}
+
 int reg_port_add(const char *name, const char *kind, struct json_object *req, struct port **out,
 		 struct dp_err *err)
 {
@@ -134,6 +162,9 @@ int reg_port_add(const char *name, const char *kind, struct json_object *req, st
 		return r;
 	if (reg_port_find(name) != NULL)
 		return dp_errf(err, EEXIST, "port '%s' exists already", name);
+	r = reg_check_attach(kind, req, err);
+	if (r < 0)
+		return r;
 	slot = free_slot((void *const *)reg.ports, VNL_MAX_PORTS);
 	if (slot < 0)
 		return dp_errf(err, ENOSPC, "too many ports (at most %d)", VNL_MAX_PORTS);
@@ -141,6 +172,7 @@ int reg_port_add(const char *name, const char *kind, struct json_object *req, st
 	if (p == NULL)
 		return dp_errf(err, ENOMEM, "out of memory");
 	snprintf(p->name, sizeof(p->name), "%s", name);
+	snprintf(p->attach, sizeof(p->attach), "%s", attach_of(kind, req));
 	p->slot = (uint16_t)slot;
 	p->lan = VNL_LAN_NONE;
 	rte_spinlock_init(&p->tx_lock);
