@@ -17,6 +17,10 @@
 #   4. run 3 holds the ports and is killed with SIGKILL: c0 goes down; run 4
 #      (after removing the stale socket file, as any restarted server must)
 #      gets c0 up again and traffic flows
+#   5. the other side restarts: a peer serves two sockets for client ports
+#      k0 k1 and passes traffic; the switch is stopped (SIGTERM) and started
+#      again with the same ports; the peer, still running, sees the new
+#      switch connect and traffic flows again
 
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/switchd.sh"
 
@@ -73,4 +77,44 @@ wait_until 10 port_is_down "$S1" || fail "$S1 still up after the peer was killed
 rm -f "$TMP/c0.sock"
 traffic_run run4
 pass "the port reconnected by itself after the peer was killed"
+
+# --- the switch restarts under a running peer ---
+K0=$PFX-k0
+K1=$PFX-k1
+add_k_ports() {
+	local k
+	for k in 0 1; do
+		sw_ok port-add "name=$PFX-k$k" kind=vhost "path=$TMP/k$k.sock" mode=client >/dev/null
+		sw_ok attach "port=$PFX-k$k" "lan=$L" >/dev/null
+	done
+}
+add_k_ports
+# Fresh MACs: A and B are still learned on c0 and s1, which have no peer now.
+E=02:00:00:21:00:0e
+F=02:00:00:21:00:0f
+peer_start run5 -t 30000 -q 150 "$TMP/k0.sock,server" "$TMP/k1.sock,server" -- \
+	wait-sh "$(ports_up_cmd "$K0" "$K1")"  wait-link 0  wait-link 1 \
+	send 0 $E $F 20  expect 1 20  expect-none 0 \
+	send 1 $F $E 20  expect 0 20  expect-none 1 \
+	sh "touch $TMP/phase1-done" \
+	wait-sh "test -e $TMP/switch-restarted" \
+	wait-sh "$(ports_up_cmd "$K0" "$K1")"  wait-link 0  wait-link 1 \
+	send 0 $E $F 30  expect 1 30  expect-none 0 \
+	send 1 $F $E 30  expect 0 30  expect-none 1
+RUN5=$PEER_PID
+wait_until 40 test -e "$TMP/phase1-done" || fail "run 5 did not pass traffic before the restart"
+switchd_stop || fail "the switch did not stop cleanly"
+switchd_start
+sw_ok lan-add "name=$L" >/dev/null
+add_k_ports
+touch "$TMP/switch-restarted"
+wait "$RUN5"
+rc=$?
+if [ "$rc" != 0 ]; then
+	sed 's/^/#   /' "$TMP/run5.log"
+	fail "run 5 failed after the switch restarted (exit $rc)"
+fi
+jq_assert "$K0 after the switch restart" "$(port_json "$K0")" \
+	".counters.rx_packets == 30 and .counters.tx_packets == 30"
+pass "a running peer serves the restarted switch; traffic flows again"
 exit 0
