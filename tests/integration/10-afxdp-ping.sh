@@ -18,6 +18,7 @@
 #   5. lan-add B; port-add afxdp xdp=false on 3 and 4 (backend af_packet);
 #      attach; ping 3 -> 4
 
+# shellcheck source=../lib/switchd.sh
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/switchd.sh"
 
 vnl_init 10-afxdp-ping

@@ -26,6 +26,7 @@
 #      without peer (drop_link_down) are counted
 #   7. port-del removes its socket; lan-del reports the detached ports
 
+# shellcheck source=../lib/switchd.sh
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/switchd.sh"
 
 vnl_init 20-vhost-forwarding

@@ -22,6 +22,7 @@
 #      again with the same ports; the peer, still running, sees the new
 #      switch connect and traffic flows again
 
+# shellcheck source=../lib/switchd.sh
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/switchd.sh"
 
 vnl_init 21-vhost-client-reconnect

@@ -14,6 +14,7 @@
 #      sends to the 1st MAC (learned): p0 only
 #   4. fdb-flush; a new MAC is learned again
 
+# shellcheck source=../lib/switchd.sh
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/switchd.sh"
 
 vnl_init 22-fdb-full
@@ -33,7 +34,7 @@ BC=ff:ff:ff:ff:ff:ff
 B=02:00:00:22:01:0b
 steps=()
 for i in $(seq 1 20); do
-	steps+=(send 0 "$(mac "$i")" $BC 1 expect 1 1 expect 2 1)
+	steps+=(send 0 "$(mac "$i")" "$BC" 1 expect 1 1 expect 2 1)
 done
 peer_run fill -q 100 "$TMP/p0.sock" "$TMP/p1.sock" "$TMP/p2.sock" -- \
 	wait-link 0 wait-link 1 wait-link 2 \

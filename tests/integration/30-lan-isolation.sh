@@ -23,6 +23,7 @@
 #   4. the FDB holds each MAC in the right LAN; counters of the L3 port
 #      show no frame sent to it
 
+# shellcheck source=../lib/switchd.sh
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/switchd.sh"
 
 vnl_init 30-lan-isolation

@@ -22,6 +22,7 @@
 #   4. the churn did at least 5 rounds with no error; afterwards only the
 #      objects of step 1 remain
 
+# shellcheck source=../lib/switchd.sh
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/switchd.sh"
 
 vnl_init 40-churn

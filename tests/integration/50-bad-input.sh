@@ -23,6 +23,7 @@
 #   5. the background ping lost nothing, a new ping passes, and the state
 #      equals the one recorded in step 1
 
+# shellcheck source=../lib/switchd.sh
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/switchd.sh"
 
 vnl_init 50-bad-input
@@ -33,7 +34,7 @@ need_cmd ping ethtool timeout
 switchd_start
 L=$PFX-L
 E=$PFX-E
-N1=$PFX-n1 N2=$PFX-n2 V0=$PFX-v0 V1=$PFX-v1
+N1=$PFX-n1 V0=$PFX-v0 V1=$PFX-v1
 sw_ok lan-add "name=$L" >/dev/null
 sw_ok lan-add "name=$E" >/dev/null
 for i in 1 2; do
@@ -188,15 +189,16 @@ sw_err port-add "name=$PFX-u5" kind=vhost "path=$TMP/regular-file"
 sw_err port-add "name=$PFX-u6" kind=vhost "path=$long"
 sw_err port-add "name=$PFX-u7" kind=vhost "path=$TMP/v0.sock"
 forwarding_ok "unusable paths"
-# An interface whose AF_XDP socket belongs to another port cannot take a
-# second one: the request must be refused, not fall back to AF_PACKET while
-# the failed attempt unhooks the other port's XDP program.
+# One port per interface: a second AF_XDP port must be refused, not fall
+# back to AF_PACKET while the failed attempt unhooks the first port's XDP
+# program; a second AF_PACKET one would duplicate the first port's frames.
+sw_err port-add "name=$PFX-u8" kind=afxdp "iface=$(ns_host 2)" xdp=false
 sw_err port-add "name=$PFX-u9" kind=afxdp "iface=$(ns_host 1)"
 [ -f "$TMP/regular-file" ] || soft_fail "a refused port-add removed the regular file it was pointed at"
 [ -d "$TMP/dir" ] || soft_fail "a refused port-add removed the directory it was pointed at"
 [ -S "$TMP/v0.sock" ] || soft_fail "a refused port-add removed the socket of port $V0"
 log "done: missing interfaces, interfaces in use, unusable paths"
-forwarding_ok "port-add on an interface whose AF_XDP socket another port holds"
+forwarding_ok "port-add on an interface that another port holds"
 
 # --- set-aging out of range ---
 for s in 0 -1 86401 1000000 -86400; do

@@ -21,6 +21,7 @@
 #   5. a second switch on the same socket path must fail to start, and the
 #      first keeps answering on the socket
 
+# shellcheck source=../lib/switchd.sh
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/switchd.sh"
 
 vnl_init 60-cleanup
@@ -33,7 +34,11 @@ need_cmd ethtool
 # switch: files it had mapped, and new files with DPDK's default prefix
 # "rte" (the switch sets no --file-prefix).
 huge_mounts() { awk '$3 == "hugetlbfs" {print $2}' /proc/mounts; }
-huge_files() { find $(huge_mounts) -maxdepth 1 -type f 2>/dev/null | sort; }
+huge_files() {
+	local mounts
+	mapfile -t mounts < <(huge_mounts)
+	find "${mounts[@]}" -maxdepth 1 -type f 2>/dev/null | sort
+}
 mapped_huge_files() { # PID
 	local m
 	for m in $(huge_mounts); do

@@ -16,6 +16,7 @@
 #   4. restart with --poll busy, same ports: poll "busy", sleeps stays 0
 #      across 2 s while iterations grow
 
+# shellcheck source=../lib/switchd.sh
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/switchd.sh"
 
 vnl_init 70-idle-poll

@@ -20,6 +20,8 @@
 # Variables set by vnl_init: TEST_NAME, TMP (private temp dir), PFX.
 # Variables set by switchd_start: SOCK (control socket), SWPID, and SWCTL
 # (a shell command line for child processes: "$VNL_BUILD_DIR/vnl-swctl -s SOCK").
+# Set by nsx_bg: BG_PID; by peer_start: PEER_PID. Programs: SWITCHD_BIN,
+# SWCTL_BIN, VHOST_PEER, UDP_FLOW (all in VNL_BUILD_DIR).
 
 set -u
 set -o pipefail
@@ -29,6 +31,7 @@ VNL_BUILD_DIR=${VNL_BUILD_DIR:-$VNL_SOURCE_DIR/build}
 SWITCHD_BIN=$VNL_BUILD_DIR/vnl-switchd
 SWCTL_BIN=$VNL_BUILD_DIR/vnl-swctl
 VHOST_PEER=$VNL_BUILD_DIR/vhost_peer
+# shellcheck disable=SC2034 # used by the tests
 UDP_FLOW=$VNL_BUILD_DIR/udp_flow
 
 TEST_NAME=
@@ -235,7 +238,8 @@ SOFT=0
 _check_err() {
 	[ "$2" = 1 ] && jq -e '.ok == false and (.error | type == "string" and length > 0)' \
 		>/dev/null 2>&1 <<<"$3" && return 0
-	local msg="$1: exit $2, reply: $(jq -c . <<<"$3" 2>/dev/null || echo "$3") (expected exit 1 and {\"ok\":false,\"error\":\"...\"})"
+	local msg
+	msg="$1: exit $2, reply: $(jq -c . <<<"$3" 2>/dev/null || echo "$3") (expected exit 1 and {\"ok\":false,\"error\":\"...\"})"
 	[ "$SOFT" = 1 ] || fail "$msg"
 	soft_fail "$msg"
 	return 1
