@@ -4,7 +4,8 @@
 # Objective: two network namespaces, each behind a veth pair whose host end
 # is an `afxdp` port of vnl-switchd, talk through one LAN: ping and a counted
 # UDP flow pass over AF_XDP, and ping passes over the AF_PACKET fallback
-# (`"xdp":false`), which show-ports reports as backend af_packet.
+# (`"xdp":false`), which show-ports reports as backend af_packet. Frames
+# also cross between vhost ports and both afxdp backends.
 #
 # Operations:
 #   1. start a private switch; make namespaces 1 and 2 (10.77.10.1, .2/24)
@@ -17,12 +18,16 @@
 #      show-fdb maps each namespace's MAC to its port
 #   5. lan-add B; port-add afxdp xdp=false on 3 and 4 (backend af_packet);
 #      attach; ping 3 -> 4
+#   6. mixed port kinds: a vhost port in each LAN; vhost_peer sends ARP
+#      requests through it for namespace 2 (AF_XDP) and 4 (AF_PACKET) and
+#      gets every reply back, so frames cross between vhost and both
+#      afxdp backends complete, in both directions
 
 # shellcheck source=../lib/switchd.sh
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/switchd.sh"
 
 vnl_init 10-afxdp-ping
-need_hugepages 128
+need_hugepages 256
 need_xdp
 need_cmd ping ethtool
 
@@ -95,4 +100,17 @@ for i in 3 4; do
 done
 ping_ok 3 10.77.11.4 5
 pass "ping over the AF_PACKET fallback"
+
+# --- vhost <-> afxdp ---
+for l in A B; do
+	sw_ok port-add "name=$PFX-v$l" kind=vhost "path=$TMP/v$l.sock" >/dev/null
+	sw_ok attach "port=$PFX-v$l" "lan=$PFX-$l" >/dev/null
+done
+peer_run arp -q 150 "$TMP/vA.sock" "$TMP/vB.sock" -- \
+	wait-link 0 wait-link 1 \
+	wait-sh "$(ports_up_cmd "$PFX-vA" "$PFX-vB")" \
+	arp 0 02:00:00:10:00:aa 10.77.10.100 10.77.10.2 5 5 \
+	arp 1 02:00:00:10:00:bb 10.77.11.100 10.77.11.4 5 5
+jq_assert "vhost port in A" "$(port_json "$PFX-vA")" ".counters.rx_packets >= 5 and .counters.tx_packets >= 5"
+pass "ARP between a vhost peer and namespaces behind AF_XDP and AF_PACKET"
 exit 0

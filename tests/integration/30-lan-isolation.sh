@@ -19,7 +19,8 @@
 #      from v0 reach v1 only; A sent from v3 in L2 does not move A of L1;
 #      unicast in each LAN stays in it; v1 moves from L1 to L2 (detach,
 #      attach) and a frame from v0 to B, learned on v1 while v1 was in L1,
-#      does not reach v1 any more
+#      does not reach v1 any more; ARP from v0 is answered by namespace 2
+#      (L1), never by 3 (L2) or 4 (L3)
 #   4. the FDB holds each MAC in the right LAN; counters of the L3 port
 #      show no frame sent to it
 
@@ -90,7 +91,10 @@ peer_run peer -q 150 "$TMP/v0.sock" "$TMP/v1.sock" "$TMP/v2.sock" "$TMP/v3.sock"
 	send 3 $Y $X 9    expect 2 9   expect-none 0  expect-none 1  expect-none 3 \
 	sh "$SWCTL detach port=$PFX-v1 >/dev/null && $SWCTL attach port=$PFX-v1 lan=$L2 >/dev/null" \
 	send 0 $A $B 5    expect-none 1  expect-none 2  expect-none 3  expect-none 0 \
-	send 2 $X $B 4    expect 1 4   expect 3 4   expect-none 0  expect-none 2
+	send 2 $X $B 4    expect 1 4   expect 3 4   expect-none 0  expect-none 2 \
+	arp 0 $A 10.77.30.100 10.77.30.2 3 3 \
+	arp 0 $A 10.77.30.100 10.77.30.3 3 0 \
+	arp 0 $A 10.77.30.100 10.77.30.4 3 0
 pass "broadcast, multicast and unicast stay in their LAN, also after a port moves"
 
 fdb=$(sw_ok show-fdb)

@@ -36,11 +36,18 @@
  *                              for SECONDS, then check that every frame
  *                              arrived exactly once at the other end
  *   hold                       keep polling until SIGTERM/SIGINT
+ *   arp P SRC_MAC SRC_IP DST_IP COUNT REPLIES
+ *                              send COUNT ARP requests (one per 100 ms) for
+ *                              DST_IP from port P, then check that exactly
+ *                              REPLIES ARP replies from DST_IP to SRC_MAC
+ *                              came back: talks to a kernel network stack
+ *                              behind another port kind (0 = must not answer)
  *
  * Exit status: 0 when every step passed, 1 when one failed, 2 on bad usage
  * or when DPDK or a port could not be set up.
  */
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -55,6 +62,7 @@
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
+#include <rte_arp.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
@@ -81,6 +89,7 @@ struct peer_port {
 	uint16_t id;      /* ethdev port id */
 	uint64_t rx;      /* test frames received since the last reset */
 	uint64_t rx_other;/* other frames received (ignored) */
+	uint64_t arp_replies; /* ARP replies matching arp_watch */
 	uint32_t seq;     /* next sequence number to send */
 };
 
@@ -91,6 +100,26 @@ static uint32_t tag;
 static uint64_t timeout_ms = 10000;
 static uint64_t quiet_ms = 300;
 static volatile sig_atomic_t stopping;
+
+/* The ARP reply the `arp` step waits for: from ip (network order) to mac. */
+static struct {
+	bool on;
+	struct rte_ether_addr mac;
+	uint32_t ip;
+} arp_watch;
+
+/* True if the frame is an ARP reply from arp_watch.ip to arp_watch.mac. */
+static bool is_watched_arp_reply(const struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_arp_hdr *arp = (const struct rte_arp_hdr *)(eth + 1);
+
+	return arp_watch.on && rte_pktmbuf_data_len(m) >= sizeof(*eth) + sizeof(*arp) &&
+	       eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP) &&
+	       arp->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REPLY) &&
+	       arp->arp_data.arp_sip == arp_watch.ip &&
+	       rte_is_same_ether_addr(&arp->arp_data.arp_tha, &arp_watch.mac);
+}
 
 static void on_signal(int sig)
 {
@@ -116,6 +145,8 @@ static unsigned int poll_all(void)
 			const struct rte_ether_hdr *eth;
 			const struct test_payload *tp;
 
+			if (is_watched_arp_reply(pkts[i]))
+				ports[p].arp_replies++;
 			if (rte_pktmbuf_data_len(pkts[i]) < sizeof(*eth) + sizeof(*tp)) {
 				ports[p].rx_other++;
 				continue;
@@ -260,6 +291,70 @@ static int wait_link(unsigned int idx)
 	}
 }
 
+/* ARP requests for dst_ip from port idx; 0 if exactly want replies came. */
+static int arp_probe(unsigned int idx, const struct rte_ether_addr *mac, uint32_t src_ip,
+		     uint32_t dst_ip, uint64_t count, uint64_t want)
+{
+	uint64_t deadline;
+
+	arp_watch.on = true;
+	arp_watch.mac = *mac;
+	arp_watch.ip = dst_ip;
+	ports[idx].arp_replies = 0;
+	for (uint64_t i = 0; i < count && !stopping; i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		struct rte_ether_hdr *eth;
+		struct rte_arp_hdr *arp;
+
+		if (m == NULL)
+			return -1;
+		eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, 60);
+		if (eth == NULL) {
+			rte_pktmbuf_free(m);
+			return -1;
+		}
+		memset(eth, 0, 60);
+		memset(&eth->dst_addr, 0xff, RTE_ETHER_ADDR_LEN);
+		rte_ether_addr_copy(mac, &eth->src_addr);
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+		arp = (struct rte_arp_hdr *)(eth + 1);
+		arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+		arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+		arp->arp_hlen = RTE_ETHER_ADDR_LEN;
+		arp->arp_plen = 4;
+		arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+		rte_ether_addr_copy(mac, &arp->arp_data.arp_sha);
+		arp->arp_data.arp_sip = src_ip;
+		arp->arp_data.arp_tip = dst_ip;
+		if (rte_eth_tx_burst(ports[idx].id, 0, &m, 1) != 1) {
+			rte_pktmbuf_free(m);
+			return -1;
+		}
+		poll_for(100);
+	}
+	/* Wait for the last replies (or, when none are due, a full second). */
+	deadline = now_ms() + (want ? timeout_ms : 1000);
+	while (!stopping && ports[idx].arp_replies < want && now_ms() < deadline)
+		poll_for(10);
+	poll_for(quiet_ms);
+	arp_watch.on = false;
+	printf("vhost_peer:   port %u got %" PRIu64 " ARP replies (expected %" PRIu64 ")\n",
+	       idx, ports[idx].arp_replies, want);
+	return ports[idx].arp_replies == want ? 0 : -1;
+}
+
+static int parse_ip(const char *s, uint32_t *ip)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1) {
+		fprintf(stderr, "vhost_peer: bad IPv4 address '%s'\n", s);
+		return -1;
+	}
+	*ip = a.s_addr;
+	return 0;
+}
+
 /*
  * Paced bidirectional stream between ports a and b. Both directions run
  * interleaved on this single lcore; the receive side is polled between sends.
@@ -353,7 +448,7 @@ static const struct {
 } step_table[] = {
 	{ "wait-link", 1 }, { "send", 4 }, { "send-len", 5 }, { "expect", 2 }, { "expect-none", 1 },
 	{ "reset", 0 }, { "sleep", 1 }, { "sh", 1 }, { "wait-sh", 1 },
-	{ "stream", 6 }, { "hold", 0 },
+	{ "stream", 6 }, { "hold", 0 }, { "arp", 6 },
 };
 
 /* Run one step; 0 passed, -1 failed, -2 bad usage. */
@@ -420,6 +515,15 @@ static int run_step(const char *kw, char **arg)
 		    parse_u64(arg[4], &n1) < 0 || parse_u64(arg[5], &n2) < 0 || p1 == p2)
 			return -2;
 		return stream(p1, &m1, p2, &m2, n1, n2);
+	}
+	if (strcmp(kw, "arp") == 0) {
+		uint32_t sip, dip;
+
+		if (parse_port(arg[0], &p1) < 0 || parse_mac(arg[1], &m1) < 0 ||
+		    parse_ip(arg[2], &sip) < 0 || parse_ip(arg[3], &dip) < 0 ||
+		    parse_u64(arg[4], &n1) < 0 || parse_u64(arg[5], &n2) < 0)
+			return -2;
+		return arp_probe(p1, &m1, sip, dip, n1, n2);
 	}
 	if (strcmp(kw, "hold") == 0) {
 		while (!stopping)
