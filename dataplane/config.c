@@ -35,14 +35,14 @@ static const struct knob knobs[] = {
 	U32(idle_after_us, "200", 1, 10000000, "US", "adaptive polling: microseconds without frames before a worker sleeps"),
 	U32(idle_sleep_max_us, "500", 1, 100000, "US", "adaptive polling: longest sleep (bounds the wake-up latency)"),
 	STR(log_level, "info", "LEVEL", "vnl-switchd messages: emerg..debug (EAL: -- --log-level=...)"),
-	U32(main_core, "0", 0, 1023, "N", "core of the control thread"),
+	U32(main_core, "0", 0, 127, "N", "core of the control thread (its lcore id too)"),
 	U32(max_frame, "1522", 64, 9216, "BYTES", "longest frame forwarded, without FCS; longer ones are dropped"),
 	U32(mbufs, "32767", 1024, 4194303, "N", "packet buffers shared by all ports"),
 	U32(mem_mb, "0", 0, 1048576, "MB", "memory to reserve at start (0: allocate as needed)"),
 	BOOL(no_huge, "use ordinary pages instead of hugepages (tests, small hosts)"),
 	STR(poll, "adaptive", "MODE", "adaptive: idle workers sleep; busy: poll without pause"),
 	STR(socket, "/run/vnetlab/vnl-switchd.sock", "PATH", "control socket (JSON lines, mode 0600)"),
-	STR(worker_cores, "", "LIST", "worker cores, e.g. 1 or 1,2 or 1-3 (default: the core after --main-core)"),
+	STR(worker_cores, "", "LIST", "worker cores: 1, 1,2, 1-3; L@C runs worker lcore L on CPU C (default: the CPU after --main-core)"),
 };
 #define NB_KNOBS (sizeof(knobs) / sizeof(knobs[0]))
 
@@ -80,10 +80,27 @@ static int knob_set(const struct knob *k, const char *val, struct dp_err *err)
 	return -EINVAL;
 }
 
-/* "1,3-5" -> lcores. */
+static int add_worker(unsigned lcore, unsigned cpu, struct dp_err *err)
+{
+	if (lcore > 127 || cpu > 1023)
+		return dp_errf(err, EINVAL, "--worker-cores: core %u is out of range", lcore > 127 ? lcore : cpu);
+	if (lcore == cfg.main_core)
+		return dp_errf(err, EINVAL, "--worker-cores: lcore %u is the main core (use L@C to share a CPU)", lcore);
+	for (unsigned i = 0; i < cfg.nb_workers; i++)
+		if (cfg.worker_lcores[i] == lcore)
+			return dp_errf(err, EINVAL, "--worker-cores: lcore %u appears twice", lcore);
+	if (cfg.nb_workers == VNL_MAX_WORKERS)
+		return dp_errf(err, EINVAL, "--worker-cores: at most %d workers", VNL_MAX_WORKERS);
+	cfg.worker_lcores[cfg.nb_workers] = lcore;
+	cfg.worker_cpus[cfg.nb_workers++] = cpu;
+	return 0;
+}
+
+/* "1,3-5" -> lcores on the CPUs of the same number; "4@1" -> lcore 4 on CPU 1. */
 static int parse_cores(const char *list, struct dp_err *err)
 {
 	const char *s = list;
+	int r;
 
 	cfg.nb_workers = 0;
 	while (*s) {
@@ -92,19 +109,26 @@ static int parse_cores(const char *list, struct dp_err *err)
 
 		if (end == s)
 			goto bad;
-		if (*end == '-') {
+		if (*end == '@') {
 			s = end + 1;
 			b = strtoul(s, &end, 10);
-			if (end == s || b < a)
+			if (end == s)
 				goto bad;
-		}
-		for (unsigned long c = a; c <= b; c++) {
-			if (c > 1023 || c == cfg.main_core)
-				return dp_errf(err, EINVAL, "--worker-cores: core %lu is %s", c,
-					       c > 1023 ? "out of range" : "the main core");
-			if (cfg.nb_workers == VNL_MAX_WORKERS)
-				return dp_errf(err, EINVAL, "--worker-cores: at most %d workers", VNL_MAX_WORKERS);
-			cfg.worker_lcores[cfg.nb_workers++] = (unsigned)c;
+			r = add_worker((unsigned)a, (unsigned)b, err);
+			if (r < 0)
+				return r;
+		} else {
+			if (*end == '-') {
+				s = end + 1;
+				b = strtoul(s, &end, 10);
+				if (end == s || b < a || b - a > VNL_MAX_WORKERS)
+					goto bad;
+			}
+			for (unsigned long c = a; c <= b; c++) {
+				r = add_worker((unsigned)c, (unsigned)c, err);
+				if (r < 0)
+					return r;
+			}
 		}
 		if (*end == ',')
 			end++;
@@ -116,7 +140,7 @@ static int parse_cores(const char *list, struct dp_err *err)
 		goto bad;
 	return 0;
 bad:
-	return dp_errf(err, EINVAL, "--worker-cores: '%s' is not a core list like 1 or 1,2 or 1-3", list);
+	return dp_errf(err, EINVAL, "--worker-cores: '%s' is not a core list like 1 or 1,2 or 1-3 or 2@1", list);
 }
 
 void config_usage(FILE *f)
@@ -192,19 +216,15 @@ int config_parse(int argc, char **argv, struct dp_err *err)
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		unsigned wc = n > 1 ? (cfg.main_core + 1) % (unsigned)n : cfg.main_core;
 
-		if (wc == cfg.main_core) {
-			cfg.nb_workers = 1;
-			cfg.worker_lcores[0] = wc;
-		} else {
+		if (wc == cfg.main_core) /* one CPU: the worker shares it */
+			snprintf(cores, sizeof(cores), "%u@%u", cfg.main_core + 1, wc);
+		else
 			snprintf(cores, sizeof(cores), "%u", wc);
-			strcpy(cfg.worker_cores, cores);
-		}
+		strcpy(cfg.worker_cores, cores);
 	}
-	if (cfg.nb_workers == 0) {
-		r = parse_cores(cfg.worker_cores, err);
-		if (r < 0)
-			return r;
-	}
+	r = parse_cores(cfg.worker_cores, err);
+	if (r < 0)
+		return r;
 	if (cfg.no_huge && cfg.mem_mb == 0)
 		cfg.mem_mb = 512;
 	return 0;

@@ -18,7 +18,7 @@ struct config {
 	char socket[108];          /* control socket path */
 	char poll[16];             /* "adaptive" or "busy" */
 	uint32_t main_core;        /* lcore of the control thread */
-	char worker_cores[64];     /* list of worker lcores: "1" or "1,2" or "1-3" */
+	char worker_cores[64];     /* worker cores: "1", "1,2", "1-3"; "L@C" runs lcore L on CPU C */
 	uint32_t aging;            /* MAC aging, seconds */
 	uint32_t fdb_size;         /* MAC table entries */
 	uint32_t mbufs;            /* packet buffers */
@@ -32,7 +32,8 @@ struct config {
 
 	/* derived */
 	unsigned nb_workers;
-	unsigned worker_lcores[VNL_MAX_WORKERS];
+	unsigned worker_lcores[VNL_MAX_WORKERS]; /* EAL lcore ids */
+	unsigned worker_cpus[VNL_MAX_WORKERS];   /* the CPU each runs on */
 	int eal_extra_argc;        /* arguments after "--", for the EAL */
 	char **eal_extra_argv;
 };

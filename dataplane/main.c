@@ -45,19 +45,19 @@ static int log_level_of(const char *s)
 /* The EAL's arguments: our cores, no PCI, no shared files, then the user's. */
 static char **eal_args(const char *argv0, int *argc)
 {
-	static char lcores[256], main_core[16], mem[32];
+	static char lcores[512], main_core[16], mem[32];
 	char **a = calloc((size_t)cfg.eal_extra_argc + 16, sizeof(char *));
 	size_t off;
 	int n = 0;
 
 	if (a == NULL)
 		return NULL;
-	off = (size_t)snprintf(lcores, sizeof(lcores), "%u", cfg.main_core);
+	off = (size_t)snprintf(lcores, sizeof(lcores), "--lcores=%u@%u", cfg.main_core, cfg.main_core);
 	for (unsigned i = 0; i < cfg.nb_workers && off < sizeof(lcores); i++)
-		off += (size_t)snprintf(lcores + off, sizeof(lcores) - off, ",%u", cfg.worker_lcores[i]);
+		off += (size_t)snprintf(lcores + off, sizeof(lcores) - off, ",%u@%u", cfg.worker_lcores[i],
+					cfg.worker_cpus[i]);
 	snprintf(main_core, sizeof(main_core), "%u", cfg.main_core);
 	a[n++] = (char *)argv0;
-	a[n++] = "-l";
 	a[n++] = lcores;
 	a[n++] = "--main-lcore";
 	a[n++] = main_core;

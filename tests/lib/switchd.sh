@@ -181,7 +181,9 @@ switchd_start() {
 	SOCK=${SOCK:-$TMP/sw.sock}
 	SWCTL="$SWCTL_BIN -s $SOCK"
 	export SWCTL
-	"$SWITCHD_BIN" --socket "$SOCK" --main-core 0 --worker-cores 1 "$@" \
+	# VNL_SWITCHD_ARGS: extra options for a whole test run (e.g. two workers).
+	# shellcheck disable=SC2086 # word splitting wanted
+	"$SWITCHD_BIN" --socket "$SOCK" --main-core 0 --worker-cores 1 ${VNL_SWITCHD_ARGS:-} "$@" \
 		>>"$TMP/switchd.log" 2>&1 &
 	SWPID=$!
 	local i
