@@ -57,8 +57,8 @@ static inline enum bridge_next bridge_input(struct bridge_ctx *c, const uint8_t 
 		c->ps->v[PC_drop_oversize]++;
 		return BRIDGE_DROP;
 	}
-	dmac = fdb_mac(frame);
-	smac = fdb_mac(frame + 6);
+	dmac = fdb_mac_in_frame(frame);
+	smac = fdb_mac_in_frame(frame + 6);
 
 	/* A multicast source address is invalid: never learn it. */
 	if (!(c->cache.smac_valid && c->cache.smac == smac) && !(frame[6] & 1)) {

@@ -59,7 +59,7 @@ static void tx_flush(struct worker *w, const struct snapshot *s)
 	w->nb_dirty = 0;
 }
 
-static inline void tx_enqueue(struct worker *w, const struct snapshot *s, uint16_t d, struct rte_mbuf *m)
+static inline __attribute__((always_inline)) void tx_enqueue(struct worker *w, const struct snapshot *s, uint16_t d, struct rte_mbuf *m)
 {
 	struct txbuf *tb = &w->tx[d];
 
@@ -99,11 +99,11 @@ static void bridge_burst(struct worker *w, const struct snapshot *s, uint16_t in
 	struct bridge_ctx c;
 	uint64_t bytes = 0;
 
-	for (uint16_t i = 0; i < n; i++)
-		bytes += rte_pktmbuf_pkt_len(pkts[i]);
 	ps->v[PC_rx_packets] += n;
-	ps->v[PC_rx_bytes] += bytes;
 	if (unlikely(lan == VNL_LAN_NONE)) {
+		for (uint16_t i = 0; i < n; i++)
+			bytes += rte_pktmbuf_pkt_len(pkts[i]);
+		ps->v[PC_rx_bytes] += bytes;
 		ps->v[PC_drop_no_lan] += n;
 		rte_pktmbuf_free_bulk(pkts, n);
 		return;
@@ -119,11 +119,13 @@ static void bridge_burst(struct worker *w, const struct snapshot *s, uint16_t in
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
+		uint32_t len = rte_pktmbuf_pkt_len(m);
 		uint16_t d;
 
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		switch (bridge_input(&c, rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_pkt_len(m), &d)) {
+		bytes += len;
+		switch (bridge_input(&c, rte_pktmbuf_mtod(m, const uint8_t *), len, &d)) {
 		case BRIDGE_UNICAST:
 			tx_enqueue(w, s, d, m);
 			break;
@@ -135,6 +137,7 @@ static void bridge_burst(struct worker *w, const struct snapshot *s, uint16_t in
 			break;
 		}
 	}
+	ps->v[PC_rx_bytes] += bytes;
 	if (nb_drops)
 		rte_pktmbuf_free_bulk(drops, nb_drops);
 	tx_flush(w, s);
@@ -156,7 +159,7 @@ static int worker_main(void *arg)
 	struct core_stats *cs = &w->stats->core;
 	const uint64_t hz = rte_get_tsc_hz();
 	const uint64_t idle_after = hz * wp.idle_after_us / 1000000;
-	uint64_t last_busy = rte_rdtsc();
+	uint64_t last_busy = rte_rdtsc(), t_prev = last_busy;
 	uint32_t sleep_us = 0;
 	struct rte_mbuf *pkts[VNL_BURST];
 	unsigned iter = 0;
@@ -170,8 +173,8 @@ static int worker_main(void *arg)
 	while (!workers_stop) {
 		const struct snapshot *s = snapshot_current();
 		const struct snap_worker *sw = &s->worker[w->id];
-		uint64_t t0 = rte_rdtsc(), t1;
 		unsigned got = 0;
+		uint64_t t1;
 
 		for (uint16_t i = 0; i < sw->nb_rx; i++) {
 			uint16_t in = sw->rx[i];
@@ -183,16 +186,18 @@ static int worker_main(void *arg)
 				bridge_burst(w, s, in, pkts, n);
 			}
 		}
+		/* One TSC read per iteration: an iteration ends where the next begins. */
 		t1 = rte_rdtsc();
 		cs->v[CC_iterations]++;
 		if (got) {
 			cs->v[CC_packets] += got;
-			cs->v[CC_busy_cycles] += t1 - t0;
+			cs->v[CC_busy_cycles] += t1 - t_prev;
 			last_busy = t1;
 			sleep_us = 0;
 		} else {
-			cs->v[CC_idle_cycles] += t1 - t0;
+			cs->v[CC_idle_cycles] += t1 - t_prev;
 		}
+		t_prev = t1;
 		rte_rcu_qsbr_quiescent(snapshot_qsbr, w->id);
 
 		if (unlikely((++iter & 1023) == 0))
@@ -204,6 +209,7 @@ static int worker_main(void *arg)
 				sleep_us = wp.sleep_max_us;
 			idle_sleep(w, sleep_us);
 			w->now = dp_now();
+			t_prev = rte_rdtsc(); /* sleeping is neither busy nor idle polling */
 		}
 	}
 	rte_rcu_qsbr_thread_offline(snapshot_qsbr, w->id);
