@@ -6,6 +6,7 @@
  * reply filled, or -errno with err filled; the dispatcher adds "ok".
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -232,42 +233,66 @@ static int cmd_detach(struct json_object *req, struct json_object *reply, struct
 	return r < 0 ? r : reg_detach(port, err);
 }
 
-static int cmd_show_ports(struct json_object *req, struct json_object *reply, struct dp_err *err)
+/* A show command over one slot array: every object, or the one named. */
+struct show_kind {
+	const char *what;     /* "port", "LAN": in messages */
+	const char *key;      /* reply member */
+	void *const *slots;
+	unsigned nb_slots;
+	size_t name_off;      /* offset of the name in the object */
+	struct json_object *(*json)(const void *obj);
+};
+
+static int show_objects(const struct show_kind *k, struct json_object *req, struct json_object *reply,
+			struct dp_err *err)
 {
 	struct json_object *a;
 	const char *name;
-	struct port *p = NULL;
-	int r = arg_name(req, "name", "port", false, &name, err);
+	int r = arg_name(req, "name", k->what, false, &name, err), found = 0;
 
 	if (r < 0)
 		return r;
-	if (name != NULL && (p = reg_port_find(name)) == NULL)
-		return dp_errf(err, ENOENT, "no port named '%s'", name);
 	a = json_object_new_array();
-	for (unsigned i = 0; i < VNL_MAX_PORTS; i++)
-		if (reg.ports[i] != NULL && (p == NULL || p == reg.ports[i]))
-			json_object_array_add(a, port_json(reg.ports[i]));
-	json_object_object_add(reply, "ports", a);
+	for (unsigned i = 0; i < k->nb_slots; i++) {
+		const char *obj = k->slots[i];
+
+		if (obj == NULL || (name != NULL && strcmp(obj + k->name_off, name) != 0))
+			continue;
+		json_object_array_add(a, k->json(obj));
+		found++;
+	}
+	if (name != NULL && !found) {
+		json_object_put(a);
+		return dp_errf(err, ENOENT, "no %s named '%s'", k->what, name);
+	}
+	json_object_object_add(reply, k->key, a);
 	return 0;
+}
+
+static struct json_object *port_json_any(const void *p)
+{
+	return port_json(p);
+}
+
+static struct json_object *lan_json_any(const void *l)
+{
+	return lan_json(l);
+}
+
+static int cmd_show_ports(struct json_object *req, struct json_object *reply, struct dp_err *err)
+{
+	const struct show_kind k = { "port", "ports", (void *const *)reg.ports, VNL_MAX_PORTS,
+				     offsetof(struct port, name), port_json_any };
+
+	return show_objects(&k, req, reply, err);
 }
 
 static int cmd_show_lans(struct json_object *req, struct json_object *reply, struct dp_err *err)
 {
-	struct json_object *a;
-	const char *name;
-	struct lan *l = NULL;
-	int r = arg_name(req, "name", "LAN", false, &name, err);
+	const struct show_kind k = { "LAN", "lans", (void *const *)reg.lans, VNL_MAX_LANS,
+				     offsetof(struct lan, name), lan_json_any };
 
-	if (r < 0)
-		return r;
-	if (name != NULL && (l = reg_lan_find(name)) == NULL)
-		return dp_errf(err, ENOENT, "no LAN named '%s'", name);
-	a = json_object_new_array();
-	for (unsigned i = 0; i < VNL_MAX_LANS; i++)
-		if (reg.lans[i] != NULL && (l == NULL || l == reg.lans[i]))
-			json_object_array_add(a, lan_json(reg.lans[i]));
-	json_object_object_add(reply, "lans", a);
-	return 0;
+	return show_objects(&k, req, reply, err);
 }
 
 struct fdb_show_arg {
