@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "jsonl.h"
+
+struct jsonl_conn {
+	struct jsonl_server *srv;
+	int fd;
+	struct ev_watch *w;
+	char *in;           /* received, not yet a full line */
+	size_t in_len;
+	char *out;          /* queued, not yet written */
+	size_t out_len, out_cap;
+	bool closing;       /* close once out is written */
+	bool subscribed;
+	void *data;
+	struct jsonl_conn *next;
+};
+
+struct jsonl_server {
+	struct evloop *loop;
+	int fd;
+	struct ev_watch *w;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	jsonl_handler handler;
+	void *arg;
+	struct jsonl_conn *conns;
+};
+
+struct json_object *jsonl_error(const char *msg)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "ok", json_object_new_boolean(false));
+	json_object_object_add(o, "error", json_object_new_string(msg));
+	return o;
+}
+
+struct json_object *jsonl_parse(const char *line, size_t len, char *buf, size_t buflen, const char **why)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *o;
+	size_t end;
+
+	if (tok == NULL) {
+		*why = "out of memory";
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	/* The NUL after the line ends a bare number. */
+	o = json_tokener_parse_ex(tok, line, (int)len + 1);
+	end = json_tokener_get_parse_end(tok);
+	if (o == NULL) {
+		enum json_tokener_error e = json_tokener_get_error(tok);
+
+		snprintf(buf, buflen, "malformed JSON at byte %zu: %s", end,
+			 e == json_tokener_continue || end >= len ? "the line ends before the value does"
+								  : json_tokener_error_desc(e));
+		*why = buf;
+	} else if (end < len) {
+		snprintf(buf, buflen, "malformed JSON: characters after the value at byte %zu", end);
+		*why = buf;
+		json_object_put(o);
+		o = NULL;
+	} else if (!json_object_is_type(o, json_type_object)) {
+		*why = "a request must be a JSON object";
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+static void conn_free(struct jsonl_conn *c)
+{
+	struct jsonl_conn **pp;
+
+	for (pp = &c->srv->conns; *pp != c; pp = &(*pp)->next)
+		;
+	*pp = c->next;
+	ev_del(c->w);
+	close(c->fd);
+	free(c->in);
+	free(c->out);
+	free(c);
+}
+
+/* Write what the socket takes. false: the connection is gone. */
+static bool conn_flush(struct jsonl_conn *c)
+{
+	while (c->out_len) {
+		ssize_t n = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			return false;
+		}
+		memmove(c->out, c->out + n, c->out_len - (size_t)n);
+		c->out_len -= (size_t)n;
+	}
+	if (c->out_len == 0 && c->closing)
+		return false;
+	ev_fd_mod(c->w, EPOLLIN | (c->out_len ? EPOLLOUT : 0));
+	return true;
+}
+
+static int conn_queue(struct jsonl_conn *c, struct json_object *o)
+{
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	size_t len = strlen(s);
+
+	if (c->closing)
+		return -ECONNRESET;
+	if (c->out_len + len + 1 > JSONL_OUT_MAX) {
+		/* The client stopped reading: give up on it rather than grow. */
+		c->closing = true;
+		c->out_len = 0;
+		return -ENOBUFS;
+	}
+	if (c->out_len + len + 1 > c->out_cap) {
+		size_t cap = (c->out_len + len + 1) * 2;
+		char *out = realloc(c->out, cap);
+
+		if (out == NULL)
+			return -ENOMEM;
+		c->out = out;
+		c->out_cap = cap;
+	}
+	memcpy(c->out + c->out_len, s, len);
+	c->out[c->out_len + len] = '\n';
+	c->out_len += len + 1;
+	return 0;
+}
+
+int jsonl_send(struct jsonl_conn *c, struct json_object *o)
+{
+	int r = conn_queue(c, o);
+
+	if (r == 0 && !conn_flush(c))
+		c->closing = true; /* the read side notices and frees it */
+	return r;
+}
+
+/* Handle complete lines in c->in. */
+static void conn_lines(struct jsonl_conn *c)
+{
+	size_t start = 0;
+
+	for (size_t i = 0; i < c->in_len && !c->closing; i++) {
+		struct json_object *reply;
+
+		if (c->in[i] != '\n')
+			continue;
+		if (i - start > JSONL_LINE_MAX)
+			break;
+		c->in[i] = '\0';
+		if (i > start) {
+			reply = c->srv->handler(c, c->in + start, i - start, c->srv->arg);
+			if (reply != NULL) {
+				conn_queue(c, reply);
+				json_object_put(reply);
+			}
+		}
+		start = i + 1;
+	}
+	if (!c->closing && c->in_len - start > JSONL_LINE_MAX) {
+		struct json_object *e = jsonl_error("request line longer than 65536 bytes");
+
+		conn_queue(c, e);
+		json_object_put(e);
+		c->closing = true;
+	}
+	memmove(c->in, c->in + start, c->in_len - start);
+	c->in_len -= start;
+}
+
+static void conn_cb(struct ev_watch *w, int fd, uint32_t events, void *arg)
+{
+	struct jsonl_conn *c = arg;
+	char buf[16384];
+
+	(void)w;
+	if ((events & EPOLLOUT) && !conn_flush(c)) {
+		conn_free(c);
+		return;
+	}
+	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		return;
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		char *in;
+
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			conn_free(c); /* a partial line at EOF has nobody to answer */
+			return;
+		}
+		if (n < 0)
+			break;
+		if (c->closing)
+			continue; /* drain and ignore */
+		in = realloc(c->in, c->in_len + (size_t)n + 1);
+		if (in == NULL) {
+			conn_free(c);
+			return;
+		}
+		c->in = in;
+		memcpy(c->in + c->in_len, buf, (size_t)n);
+		c->in_len += (size_t)n;
+		conn_lines(c);
+	}
+	if (!conn_flush(c))
+		conn_free(c);
+}
+
+static void accept_cb(struct ev_watch *w, int fd, uint32_t events, void *arg)
+{
+	struct jsonl_server *s = arg;
+	struct jsonl_conn *c;
+	int cfd;
+
+	(void)w, (void)events;
+	cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (cfd < 0)
+		return;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		close(cfd);
+		return;
+	}
+	c->srv = s;
+	c->fd = cfd;
+	c->w = ev_fd_add(s->loop, cfd, EPOLLIN, conn_cb, c);
+	if (c->w == NULL) {
+		close(cfd);
+		free(c);
+		return;
+	}
+	c->next = s->conns;
+	s->conns = c;
+}
+
+struct jsonl_server *jsonl_listen(struct evloop *l, const char *path, mode_t mode, jsonl_handler h, void *arg)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct jsonl_server *s;
+	mode_t old;
+	int fd, r, e;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return NULL;
+	/* Probe with a blocking connect: a listener answers at once. */
+	{
+		int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		r = probe < 0 ? -1 : connect(probe, (struct sockaddr *)&sa, sizeof(sa));
+		e = errno;
+		if (probe >= 0)
+			close(probe);
+	}
+	if (r == 0) {
+		close(fd);
+		errno = EADDRINUSE;
+		return NULL;
+	}
+	if (e == ECONNREFUSED)
+		unlink(path); /* left by a process that died */
+	old = umask(0777 & ~mode);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0 || chmod(path, mode) < 0 || listen(fd, 64) < 0)
+		goto fail;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		goto fail_unlink;
+	s->loop = l;
+	s->fd = fd;
+	s->handler = h;
+	s->arg = arg;
+	strcpy(s->path, path);
+	s->w = ev_fd_add(l, fd, EPOLLIN, accept_cb, s);
+	if (s->w == NULL) {
+		free(s);
+		goto fail_unlink;
+	}
+	return s;
+fail_unlink:
+	e = errno;
+	unlink(path);
+	errno = e;
+fail:
+	e = errno;
+	close(fd);
+	errno = e;
+	return NULL;
+}
+
+void jsonl_close(struct jsonl_server *s)
+{
+	if (s == NULL)
+		return;
+	while (s->conns != NULL)
+		conn_free(s->conns);
+	ev_del(s->w);
+	close(s->fd);
+	unlink(s->path);
+	free(s);
+}
+
+void jsonl_subscribe(struct jsonl_conn *c)
+{
+	c->subscribed = true;
+}
+
+void jsonl_publish(struct jsonl_server *s, struct json_object *o)
+{
+	struct jsonl_conn *c, *next;
+
+	for (c = s->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->subscribed && jsonl_send(c, o) < 0 && c->out_len == 0 && c->closing)
+			conn_free(c);
+	}
+}
+
+void jsonl_conn_set_data(struct jsonl_conn *c, void *data)
+{
+	c->data = data;
+}
+
+void *jsonl_conn_data(struct jsonl_conn *c)
+{
+	return c->data;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A JSON-lines server on a unix stream socket, run by an evloop: clients send
+ * one JSON request per line and get one reply line per request, in order. A
+ * connection can also become an event stream (jsonl_subscribe): the server
+ * then pushes every jsonl_publish()ed object to it.
+ *
+ * Bounds: a request line longer than JSONL_LINE_MAX gets an error reply and
+ * the connection is closed; a client whose unsent output passes
+ * JSONL_OUT_MAX (it stopped reading) is disconnected, so a stuck client costs
+ * bounded memory and never blocks the daemon.
+ *
+ * Errors: functions return NULL and set errno, or 0 / -errno.
+ * Thread-safety: none; the evloop's thread only.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <json-c/json.h>
+
+#include "evloop.h"
+
+#define JSONL_LINE_MAX (64 * 1024)
+#define JSONL_OUT_MAX (4 * 1024 * 1024)
+
+struct jsonl_server;
+struct jsonl_conn;
+
+/*
+ * One request line (NUL-terminated, without the newline). Returns the reply,
+ * which the server sends and releases, or NULL to send nothing (the handler
+ * replied with jsonl_send already, or turned the connection into a stream).
+ * The line is not valid JSON-checked: handlers parse it (jsonl_parse helps).
+ */
+typedef struct json_object *(*jsonl_handler)(struct jsonl_conn *c, const char *line, size_t len,
+					     void *arg);
+
+/* Listen on path with the given mode. A stale socket file (nobody answers)
+ * is replaced; a live one is EADDRINUSE; the parent folder must exist. */
+struct jsonl_server *jsonl_listen(struct evloop *l, const char *path, mode_t mode, jsonl_handler h,
+				  void *arg);
+/* Close every connection and the socket, remove the socket file. NULL is fine. */
+void jsonl_close(struct jsonl_server *s);
+
+/* Queue one object as a line on c (takes a reference of its own). 0 or -errno
+ * (-ECONNRESET: the connection is closing). */
+int jsonl_send(struct jsonl_conn *c, struct json_object *o);
+/* Make c an event stream: jsonl_publish() reaches it from now on. */
+void jsonl_subscribe(struct jsonl_conn *c);
+/* Send o to every subscribed connection. */
+void jsonl_publish(struct jsonl_server *s, struct json_object *o);
+/* Per-connection data of the caller's; freed by nobody. */
+void jsonl_conn_set_data(struct jsonl_conn *c, void *data);
+void *jsonl_conn_data(struct jsonl_conn *c);
+
+/* Strict RFC 8259 parse of one line into an object. NULL with *why set to a
+ * message (static storage or buf) when it is not a JSON object. */
+struct json_object *jsonl_parse(const char *line, size_t len, char *buf, size_t buflen, const char **why);
+/* {"ok":false,"error":msg} */
+struct json_object *jsonl_error(const char *msg);

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A lab's vnl-switchd, as vnld sees it: started as a child, watched through
+ * a pidfd on vnld's evloop, restarted when it dies (after 1 s, doubling up to
+ * 30 s while it keeps dying within a minute of its start), and talked to with
+ * synchronous JSON requests on its control socket.
+ *
+ * After every (re)start the on_ready callback runs: vnld pushes the whole
+ * configuration from its model there (LANs, ports, attachments); nodes keep
+ * running across a switch restart because their veths and vhost sockets
+ * outlive it.
+ *
+ * Requests block vnld for at most LAB_SWITCH_TIMEOUT_MS: the switch answers in
+ * microseconds, a hung switch is killed and restarted.
+ *
+ * Errors: 0 or negative errno, with the vnl_err filled.
+ * Thread-safety: none; vnld's loop thread only.
+ */
+#pragma once
+
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include <json-c/json.h>
+
+#include "err.h"
+#include "evloop.h"
+
+#define LAB_SWITCH_TIMEOUT_MS 5000
+#define LAB_SWITCH_START_MS 30000
+
+struct lab_switch;
+typedef void (*lab_switch_cb)(struct lab_switch *s, void *arg);
+
+struct lab_switch {
+	/* set by the caller before lab_switch_start() */
+	char bin[PATH_MAX];        /* vnl-switchd to run */
+	char sock[108];            /* its control socket */
+	char log[PATH_MAX];        /* its stdout and stderr */
+	char *const *extra_args;   /* more options for it, NULL-terminated (may be NULL) */
+	struct evloop *loop;
+	lab_switch_cb on_ready;    /* after each successful (re)start */
+	lab_switch_cb on_down;     /* it died; a restart is scheduled */
+	void *arg;
+
+	/* state */
+	pid_t pid;                 /* 0 when not running */
+	int pidfd;
+	unsigned long long start_time; /* of pid, /proc/PID/stat field 22: tells a reused pid apart */
+	unsigned restarts;         /* restarts since the first start */
+	unsigned backoff_ms;       /* next restart delay */
+	long long started_ms;      /* CLOCK_MONOTONIC ms of the last successful start */
+	bool stopping;             /* lab_switch_stop() called: no restart */
+	struct ev_watch *watch;    /* on pidfd */
+	struct ev_watch *retry;    /* restart timer */
+};
+
+/* Start it and wait until it answers (at most LAB_SWITCH_START_MS). */
+int lab_switch_start(struct lab_switch *s, struct vnl_err *err);
+
+/* Take over a switch left running by a previous vnld: pid must still run
+ * with the recorded start time and answer on sock. */
+int lab_switch_adopt(struct lab_switch *s, pid_t pid, unsigned long long start_time, struct vnl_err *err);
+
+/* Send req (not consumed); *reply gets the reply when not NULL (caller puts
+ * it). 0 when it says ok; -EPROTO with the switch's own error message when it
+ * says no; another -errno when it cannot be reached. */
+int lab_switch_call(struct lab_switch *s, struct json_object *req, struct json_object **reply,
+		    struct vnl_err *err);
+
+/* Shorthand: lab_switch_call of {"cmd":cmd, k1:v1, ...} with string values,
+ * NULL-terminated key/value list. */
+int lab_switch_cmd(struct lab_switch *s, struct vnl_err *err, const char *cmd, ...) __attribute__((sentinel));
+
+/* SIGTERM, wait up to 10 s, then SIGKILL; no restart afterwards. */
+void lab_switch_stop(struct lab_switch *s);
+
+/* Start time of a pid (field 22 of /proc/PID/stat), 0 if it is gone. */
+unsigned long long proc_start_time(pid_t pid);

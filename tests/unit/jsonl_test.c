@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Objective: the JSON-lines server answers requests in order however they
+ * are split, refuses overlong lines, replaces a stale socket but not a live
+ * one, sets the socket mode, pushes published events to subscribers, and
+ * drops a subscriber that stops reading instead of growing without bound.
+ * Operations: a real unix socket in a temp folder, the server on the main
+ * thread's evloop, clients in a second thread with blocking sockets.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "evloop.h"
+#include "jsonl.h"
+#include "tap.h"
+
+static char path[108];
+static struct evloop *loop;
+static struct jsonl_server *srv;
+static atomic_int client_done;
+static atomic_int publish_count; /* events the timer should publish */
+
+static struct json_object *handler(struct jsonl_conn *c, const char *line, size_t len, void *arg)
+{
+	char buf[128];
+	const char *why;
+	struct json_object *req = jsonl_parse(line, len, buf, sizeof(buf), &why), *reply, *v;
+
+	(void)arg;
+	if (req == NULL)
+		return jsonl_error(why);
+	reply = json_object_new_object();
+	json_object_object_add(reply, "ok", json_object_new_boolean(true));
+	if (json_object_object_get_ex(req, "sub", &v))
+		jsonl_subscribe(c);
+	if (json_object_object_get_ex(req, "n", &v))
+		json_object_object_add(reply, "n", json_object_get(v));
+	json_object_put(req);
+	return reply;
+}
+
+static void tick(struct ev_watch *w, void *arg)
+{
+	(void)w, (void)arg;
+	while (atomic_load(&publish_count) > 0) {
+		struct json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "event", json_object_new_string("tick"));
+		json_object_object_add(e, "pad", json_object_new_string(
+			"................................................................"
+			"................................................................"));
+		jsonl_publish(srv, e);
+		json_object_put(e);
+		atomic_fetch_sub(&publish_count, 1);
+	}
+	if (atomic_load(&client_done))
+		evloop_stop(loop);
+}
+
+static int dial(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	strcpy(sa.sun_path, path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Read one line (blocking); returns its length or -1 at EOF. */
+static int readline(int fd, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	while (n + 1 < len) {
+		if (read(fd, buf + n, 1) != 1)
+			return -1;
+		if (buf[n] == '\n')
+			break;
+		n++;
+	}
+	buf[n] = '\0';
+	return (int)n;
+}
+
+static void *client(void *arg)
+{
+	char line[512];
+	int fd, ok1, ok2, ok3;
+
+	(void)arg;
+	/* In order, three requests in one write, one split over two writes. */
+	fd = dial();
+	ok(fd >= 0, "client connects");
+	ok(write(fd, "{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n{\"n\":", 29) == 29 && write(fd, "4}\n", 3) == 3, "requests written");
+	ok1 = readline(fd, line, sizeof(line)) > 0 && strstr(line, "\"n\":1") != NULL;
+	ok2 = readline(fd, line, sizeof(line)) > 0 && strstr(line, "\"n\":2") != NULL;
+	ok3 = readline(fd, line, sizeof(line)) > 0 && strstr(line, "\"n\":3") != NULL;
+	ok(ok1 && ok2 && ok3, "three replies in order");
+	ok(readline(fd, line, sizeof(line)) > 0 && strstr(line, "\"n\":4") != NULL, "a request split over two writes");
+	ok(write(fd, "{\"n\":5,}\n", 9) == 9 && readline(fd, line, sizeof(line)) > 0 &&
+	   strstr(line, "\"ok\":false") != NULL && strstr(line, "malformed JSON") != NULL, "strict JSON: trailing comma refused");
+	close(fd);
+
+	/* An overlong line: error, then the server closes. */
+	fd = dial();
+	{
+		size_t big = JSONL_LINE_MAX + 100;
+		char *junk = malloc(big);
+
+		memset(junk, 'x', big);
+		ok(write(fd, junk, big) == (ssize_t)big, "overlong line written");
+		free(junk);
+	}
+	ok(readline(fd, line, sizeof(line)) > 0 && strstr(line, "longer than") != NULL, "overlong line refused");
+	ok(readline(fd, line, sizeof(line)) < 0, "and the connection closed");
+	close(fd);
+
+	/* Events reach a subscriber. */
+	fd = dial();
+	ok(write(fd, "{\"sub\":true}\n", 13) == 13 && readline(fd, line, sizeof(line)) > 0 && strstr(line, "\"ok\":true"),
+	   "subscribed");
+	atomic_store(&publish_count, 2);
+	ok(readline(fd, line, sizeof(line)) > 0 && strstr(line, "\"event\":\"tick\"") != NULL &&
+	   readline(fd, line, sizeof(line)) > 0 && strstr(line, "tick") != NULL, "two published events received");
+	close(fd);
+
+	/* A subscriber that never reads is dropped once 4 MiB are pending. */
+	fd = dial();
+	{
+		int rcv = 4096;
+		ssize_t n, total = 0;
+		char buf[65536];
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+		ok(write(fd, "{\"sub\":true}\n", 13) == 13, "second subscriber");
+		atomic_store(&publish_count, 60000); /* ~10 MB of events */
+		while (atomic_load(&publish_count) > 0)
+			usleep(1000);
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			total += n;
+		ok(n == 0 && total < 2 * JSONL_OUT_MAX, "slow subscriber disconnected after %zd bytes (bounded)", total);
+	}
+	close(fd);
+	atomic_store(&client_done, 1);
+	return NULL;
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/vnl-jsonl-XXXXXX";
+	struct stat st;
+	pthread_t t;
+	int fd;
+
+	ok(mkdtemp(dir) != NULL, "temp folder");
+	snprintf(path, sizeof(path), "%s/s.sock", dir);
+	loop = evloop_new();
+
+	/* A stale socket file: bound, then its listener gone. */
+	{
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		strcpy(sa.sun_path, path);
+		ok(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "stale socket file made");
+		close(fd);
+	}
+	srv = jsonl_listen(loop, path, 0660, handler, NULL);
+	ok(srv != NULL, "listen replaces a stale socket");
+	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0660, "socket mode 0660");
+	ok(jsonl_listen(loop, path, 0660, handler, NULL) == NULL && errno == EADDRINUSE, "a live socket is not taken");
+
+	ev_timer_add(loop, 2, tick, NULL);
+	pthread_create(&t, NULL, client, NULL);
+	ok(evloop_run(loop) == 0, "loop ran until the client was done");
+	pthread_join(t, NULL);
+	jsonl_close(srv);
+	ok(access(path, F_OK) != 0, "socket removed on close");
+	evloop_free(loop);
+	rmdir(dir);
+	return tap_done();
+}
