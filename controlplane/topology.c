@@ -1,0 +1,455 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The topology model: objects, their per-object rules and whole-lab checks. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "topology.h"
+
+#define NAME_RULE "[a-z0-9][a-z0-9_-]*, at most 15 characters"
+
+static const char *const kind_names[TOPO_KIND_COUNT] = {
+	[TOPO_NS] = "ns",
+	[TOPO_CNT] = "cnt",
+	[TOPO_VM] = "vm",
+};
+
+int topo_errf(struct topo_err *err, int line, int column, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		err->line = line;
+		err->column = column;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return -errnum;
+}
+
+const char *topo_kind_name(enum topo_kind kind)
+{
+	return (unsigned)kind < TOPO_KIND_COUNT ? kind_names[kind] : "?";
+}
+
+int topo_kind_parse(const char *s, enum topo_kind *kind)
+{
+	for (unsigned k = 0; k < TOPO_KIND_COUNT; k++) {
+		if (strcmp(s, kind_names[k]) == 0) {
+			*kind = k;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int topo_check_name(const char *name, const char *what, int line, int column,
+		    struct topo_err *err)
+{
+	size_t len = strnlen(name, TOPO_NAME_MAX + 1);
+	bool good = len > 0 && len <= TOPO_NAME_MAX;
+
+	for (size_t i = 0; good && i < len; i++) {
+		char c = name[i];
+
+		good = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		       (i > 0 && (c == '_' || c == '-'));
+	}
+	if (!good)
+		return topo_errf(err, line, column, EINVAL, "bad %s name '%.40s%s': names are %s",
+				 what, name, len > 40 ? "..." : "", NAME_RULE);
+	return 0;
+}
+
+int topo_check_env(const char *entry, int line, int column, struct topo_err *err)
+{
+	const char *eq = strchr(entry, '=');
+	bool good = eq && eq != entry && !(entry[0] >= '0' && entry[0] <= '9');
+
+	for (const char *p = entry; good && p < eq; p++)
+		good = *p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		       (*p >= '0' && *p <= '9');
+	if (!good)
+		return topo_errf(err, line, column, EINVAL,
+				 "bad env entry '%.40s': expected KEY=VALUE with KEY [A-Za-z_][A-Za-z0-9_]*", entry);
+	return 0;
+}
+
+/* A decimal number in [0, max] at *s, advancing *s; no sign, no leading zeros. */
+static bool parse_dec(const char **s, unsigned max, unsigned *out)
+{
+	const char *p = *s;
+	unsigned v = 0;
+
+	if (*p < '0' || *p > '9' || (p[0] == '0' && p[1] >= '0' && p[1] <= '9'))
+		return false;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (unsigned)(*p - '0');
+		if (v > max)
+			return false;
+	}
+	*s = p;
+	*out = v;
+	return true;
+}
+
+int topo_parse_addr(const char *s, struct in_addr *addr, unsigned *plen, struct topo_err *err)
+{
+	const char *p = s;
+	uint32_t a = 0;
+	unsigned v;
+
+	for (int i = 0; i < 4; i++) {
+		if (!parse_dec(&p, 255, &v) || *p != (i < 3 ? '.' : '/'))
+			goto bad;
+		a = a << 8 | v;
+		p++;
+	}
+	if (!parse_dec(&p, 32, &v) || v == 0 || *p)
+		goto bad;
+	addr->s_addr = htonl(a);
+	*plen = v;
+	return 0;
+bad:
+	return topo_errf(err, 0, 0, EINVAL, "bad address '%.40s': expected A.B.C.D/N with N in 1..32", s);
+}
+
+static void node_free_strings(struct topo_node *n)
+{
+	free(n->image);
+	free(n->cmd);
+	for (unsigned e = 0; n->env && e < n->n_env; e++)
+		free(n->env[e]);
+	free(n->env);
+}
+
+void topo_free(struct topo *t)
+{
+	if (!t)
+		return;
+	for (unsigned i = 0; i < t->n_nodes; i++)
+		node_free_strings(&t->nodes[i]);
+	free(t->nodes);
+	free(t->lans);
+	free(t->links);
+	free(t);
+}
+
+struct topo *topo_new(void)
+{
+	return calloc(1, sizeof(struct topo));
+}
+
+/* Make room for one more element of size sz in *arr (count n, capacity *cap). */
+static int grow(void **arr, unsigned n, unsigned *cap, size_t sz)
+{
+	unsigned ncap;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 8;
+	p = realloc(*arr, ncap * sz);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+struct topo_node *topo_find_node(const struct topo *t, const char *name)
+{
+	for (unsigned i = 0; i < t->n_nodes; i++)
+		if (strcmp(t->nodes[i].name, name) == 0)
+			return &t->nodes[i];
+	errno = ENOENT;
+	return NULL;
+}
+
+struct topo_lan *topo_find_lan(const struct topo *t, const char *name)
+{
+	for (unsigned i = 0; i < t->n_lans; i++)
+		if (strcmp(t->lans[i].name, name) == 0)
+			return &t->lans[i];
+	errno = ENOENT;
+	return NULL;
+}
+
+struct topo_link *topo_find_link(const struct topo *t, const char *node, unsigned nic)
+{
+	for (unsigned i = 0; i < t->n_links; i++)
+		if (t->links[i].nic == nic && strcmp(t->links[i].node, node) == 0)
+			return &t->links[i];
+	errno = ENOENT;
+	return NULL;
+}
+
+/* -EEXIST if name is taken by a node or LAN other than `self`. */
+static int check_unique(const struct topo *t, const char *name, const void *self,
+			int line, int column, struct topo_err *err)
+{
+	const struct topo_node *n = NULL;
+	const struct topo_lan *l = NULL;
+
+	for (unsigned i = 0; i < t->n_nodes && !n; i++)
+		if ((const void *)&t->nodes[i] != self && strcmp(t->nodes[i].name, name) == 0)
+			n = &t->nodes[i];
+	for (unsigned i = 0; i < t->n_lans && !n && !l; i++)
+		if ((const void *)&t->lans[i] != self && strcmp(t->lans[i].name, name) == 0)
+			l = &t->lans[i];
+	if (n && n->line)
+		return topo_errf(err, line, column, EEXIST, "duplicate name '%s': already a node (line %d)",
+				 name, n->line);
+	if (l && l->line)
+		return topo_errf(err, line, column, EEXIST, "duplicate name '%s': already a LAN (line %d)",
+				 name, l->line);
+	if (n || l)
+		return topo_errf(err, line, column, EEXIST, "duplicate name '%s': already a %s",
+				 name, n ? "node" : "LAN");
+	return 0;
+}
+
+/* The per-node rules: name, ranges, options allowed for the kind. */
+static int check_node(const struct topo_node *n, struct topo_err *err)
+{
+	const char *kind = topo_kind_name(n->kind);
+	int r;
+
+	r = topo_check_name(n->name, "node", n->line, n->column, err);
+	if (r < 0)
+		return r;
+	if ((unsigned)n->kind >= TOPO_KIND_COUNT)
+		return topo_errf(err, n->line, n->column, EINVAL, "node '%s': bad kind", n->name);
+	if (n->nics < 1 || n->nics > TOPO_NICS_MAX)
+		return topo_errf(err, n->line, n->column, ERANGE,
+				 "node '%s': nics %u out of range 1..%d", n->name, n->nics, TOPO_NICS_MAX);
+	if (n->image && n->kind == TOPO_NS)
+		return topo_errf(err, n->line, n->column, EINVAL,
+				 "node '%s': image is for kinds cnt and vm, not %s", n->name, kind);
+	if ((n->cmd || n->n_env) && n->kind != TOPO_CNT)
+		return topo_errf(err, n->line, n->column, EINVAL,
+				 "node '%s': %s is for kind cnt, not %s", n->name, n->cmd ? "cmd" : "env", kind);
+	if ((n->mem_mb || n->cpus) && n->kind != TOPO_VM)
+		return topo_errf(err, n->line, n->column, EINVAL,
+				 "node '%s': %s is for kind vm, not %s", n->name, n->mem_mb ? "mem" : "cpus", kind);
+	if (n->mem_mb > TOPO_MEM_MAX || n->cpus > TOPO_CPUS_MAX)
+		return topo_errf(err, n->line, n->column, ERANGE,
+				 "node '%s': mem must be 1..%d MiB and cpus 1..%d", n->name, TOPO_MEM_MAX, TOPO_CPUS_MAX);
+	for (unsigned e = 0; e < n->n_env; e++) {
+		r = topo_check_env(n->env[e], n->line, n->column, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Deep copy of the strings of src into dst (which already has src's scalars). */
+static int node_copy_strings(struct topo_node *dst, const struct topo_node *src)
+{
+	dst->image = NULL;
+	dst->cmd = NULL;
+	dst->env = NULL;
+	if (src->image && !(dst->image = strdup(src->image)))
+		goto fail;
+	if (src->cmd && !(dst->cmd = strdup(src->cmd)))
+		goto fail;
+	if (src->n_env && !(dst->env = calloc(src->n_env, sizeof(char *))))
+		goto fail;
+	for (unsigned e = 0; e < src->n_env; e++)
+		if (!(dst->env[e] = strdup(src->env[e])))
+			goto fail;
+	return 0;
+fail:
+	node_free_strings(dst);
+	return -ENOMEM;
+}
+
+int topo_add_node(struct topo *t, const struct topo_node *tmpl, struct topo_err *err)
+{
+	struct topo_node n = *tmpl;
+	int r;
+
+	r = check_node(tmpl, err);
+	if (r < 0)
+		return r;
+	r = check_unique(t, tmpl->name, NULL, tmpl->line, tmpl->column, err);
+	if (r < 0)
+		return r;
+	if (t->n_nodes >= TOPO_MAX_OBJECTS)
+		return topo_errf(err, tmpl->line, tmpl->column, E2BIG,
+				 "too many nodes (at most %d)", TOPO_MAX_OBJECTS);
+	if (grow((void **)&t->nodes, t->n_nodes, &t->cap_nodes, sizeof(n)) < 0 ||
+	    node_copy_strings(&n, tmpl) < 0)
+		return topo_errf(err, tmpl->line, tmpl->column, ENOMEM, "out of memory");
+	t->nodes[t->n_nodes++] = n;
+	return 0;
+}
+
+int topo_add_lan(struct topo *t, const struct topo_lan *tmpl, struct topo_err *err)
+{
+	int r;
+
+	r = topo_check_name(tmpl->name, "LAN", tmpl->line, tmpl->column, err);
+	if (r < 0)
+		return r;
+	r = check_unique(t, tmpl->name, NULL, tmpl->line, tmpl->column, err);
+	if (r < 0)
+		return r;
+	if (t->n_lans >= TOPO_MAX_OBJECTS)
+		return topo_errf(err, tmpl->line, tmpl->column, E2BIG,
+				 "too many LANs (at most %d)", TOPO_MAX_OBJECTS);
+	if (grow((void **)&t->lans, t->n_lans, &t->cap_lans, sizeof(*tmpl)) < 0)
+		return topo_errf(err, tmpl->line, tmpl->column, ENOMEM, "out of memory");
+	t->lans[t->n_lans++] = *tmpl;
+	return 0;
+}
+
+/* The per-link rules: names and ranges, without looking at other objects. */
+static int check_link(const struct topo_link *l, struct topo_err *err)
+{
+	int r;
+
+	r = topo_check_name(l->node, "node", l->line, l->column, err);
+	if (r < 0)
+		return r;
+	r = topo_check_name(l->lan, "LAN", l->line, l->column, err);
+	if (r < 0)
+		return r;
+	if (l->nic >= TOPO_NICS_MAX)
+		return topo_errf(err, l->line, l->column, ERANGE, "link %s:%u: nic out of range 0..%d",
+				 l->node, l->nic, TOPO_NICS_MAX - 1);
+	if (l->has_addr && (l->plen < 1 || l->plen > 32))
+		return topo_errf(err, l->line, l->column, EINVAL, "link %s:%u: prefix length %u out of range 1..32",
+				 l->node, l->nic, l->plen);
+	return 0;
+}
+
+int topo_add_link(struct topo *t, const struct topo_link *tmpl, struct topo_err *err)
+{
+	int r;
+
+	r = check_link(tmpl, err);
+	if (r < 0)
+		return r;
+	if (t->n_links >= TOPO_MAX_OBJECTS)
+		return topo_errf(err, tmpl->line, tmpl->column, E2BIG,
+				 "too many links (at most %d)", TOPO_MAX_OBJECTS);
+	if (grow((void **)&t->links, t->n_links, &t->cap_links, sizeof(*tmpl)) < 0)
+		return topo_errf(err, tmpl->line, tmpl->column, ENOMEM, "out of memory");
+	t->links[t->n_links] = *tmpl;
+	if (!tmpl->has_addr) {
+		t->links[t->n_links].addr.s_addr = 0;
+		t->links[t->n_links].plen = 0;
+	}
+	t->n_links++;
+	return 0;
+}
+
+/* Links refer to existing objects, fit the node, and do not share an interface. */
+static int validate_link(const struct topo *t, unsigned i, struct topo_err *err)
+{
+	const struct topo_link *l = &t->links[i];
+	const struct topo_node *n;
+	int r;
+
+	r = check_link(l, err);
+	if (r < 0)
+		return r;
+	n = topo_find_node(t, l->node);
+	if (!n)
+		return topo_errf(err, l->line, l->column, ENOENT, "link %s:%u: unknown node '%s'",
+				 l->node, l->nic, l->node);
+	if (!topo_find_lan(t, l->lan))
+		return topo_errf(err, l->line, l->column, ENOENT, "link %s:%u: unknown LAN '%s'",
+				 l->node, l->nic, l->lan);
+	if (l->nic >= n->nics)
+		return topo_errf(err, l->line, l->column, ERANGE,
+				 "link %s:%u: node '%s' has %u nic%s (0..%u)", l->node, l->nic, n->name,
+				 n->nics, n->nics == 1 ? "" : "s", n->nics - 1);
+	if (l->has_addr && n->kind == TOPO_VM)
+		return topo_errf(err, l->line, l->column, EINVAL,
+				 "link %s:%u: addresses apply to ns and cnt nodes, not vm (configure it in the guest)",
+				 l->node, l->nic);
+	for (unsigned j = 0; j < i; j++)
+		if (t->links[j].nic == l->nic && strcmp(t->links[j].node, l->node) == 0)
+			return topo_errf(err, l->line, l->column, EEXIST,
+					 "link %s:%u: interface already linked to LAN '%s'",
+					 l->node, l->nic, t->links[j].lan);
+	return 0;
+}
+
+int topo_validate(const struct topo *t, struct topo_err *err)
+{
+	int r;
+
+	if (t->n_nodes > TOPO_MAX_OBJECTS || t->n_lans > TOPO_MAX_OBJECTS || t->n_links > TOPO_MAX_OBJECTS)
+		return topo_errf(err, 0, 0, E2BIG, "too many objects (at most %d of each)", TOPO_MAX_OBJECTS);
+	for (unsigned i = 0; i < t->n_nodes; i++) {
+		const struct topo_node *n = &t->nodes[i];
+
+		r = check_node(n, err);
+		if (r < 0)
+			return r;
+		r = check_unique(t, n->name, n, n->line, n->column, err);
+		if (r < 0)
+			return r;
+	}
+	for (unsigned i = 0; i < t->n_lans; i++) {
+		const struct topo_lan *l = &t->lans[i];
+
+		r = topo_check_name(l->name, "LAN", l->line, l->column, err);
+		if (r < 0)
+			return r;
+		r = check_unique(t, l->name, l, l->line, l->column, err);
+		if (r < 0)
+			return r;
+	}
+	for (unsigned i = 0; i < t->n_links; i++) {
+		r = validate_link(t, i, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool node_equal(const struct topo_node *a, const struct topo_node *b)
+{
+	if (strcmp(a->name, b->name) || a->kind != b->kind || a->nics != b->nics ||
+	    !str_eq(a->image, b->image) || !str_eq(a->cmd, b->cmd) || a->n_env != b->n_env ||
+	    a->mem_mb != b->mem_mb || a->cpus != b->cpus)
+		return false;
+	for (unsigned e = 0; e < a->n_env; e++)
+		if (strcmp(a->env[e], b->env[e]))
+			return false;
+	return true;
+}
+
+static bool link_equal(const struct topo_link *a, const struct topo_link *b)
+{
+	return strcmp(a->node, b->node) == 0 && a->nic == b->nic && strcmp(a->lan, b->lan) == 0 &&
+	       a->has_addr == b->has_addr &&
+	       (!a->has_addr || (a->addr.s_addr == b->addr.s_addr && a->plen == b->plen));
+}
+
+bool topo_equal(const struct topo *a, const struct topo *b)
+{
+	if (a->n_nodes != b->n_nodes || a->n_lans != b->n_lans || a->n_links != b->n_links)
+		return false;
+	for (unsigned i = 0; i < a->n_nodes; i++)
+		if (!node_equal(&a->nodes[i], &b->nodes[i]))
+			return false;
+	for (unsigned i = 0; i < a->n_lans; i++)
+		if (strcmp(a->lans[i].name, b->lans[i].name))
+			return false;
+	for (unsigned i = 0; i < a->n_links; i++)
+		if (!link_equal(&a->links[i], &b->links[i]))
+			return false;
+	return true;
+}

@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Objective: the topology model and its YAML format. The sample file parses
+ * to the right values; save then load gives an equal topology; every kind of
+ * bad file is refused with the right line and a message naming the problem;
+ * the model refuses bad objects and inconsistent labs without a file.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tap.h"
+#include "topology.h"
+
+static bool addr_is(const struct topo_link *l, const char *a, unsigned plen)
+{
+	struct in_addr want;
+
+	return l->has_addr && inet_pton(AF_INET, a, &want) == 1 && want.s_addr == l->addr.s_addr &&
+	       l->plen == plen;
+}
+
+static void test_sample(void)
+{
+	const char *src = getenv("VNL_SOURCE_DIR");
+	struct topo_err err = { 0 };
+	struct topo *t = NULL;
+	const struct topo_node *n;
+	char path[4096];
+	int r;
+
+	snprintf(path, sizeof(path), "%s/tests/unit/topo/ok-basic.yaml", src ? src : ".");
+	r = topo_load_file(path, &t, &err);
+	if (!ok(r == 0 && t, "sample loads (%d: line %d: %s)", r, err.line, err.msg))
+		return;
+	ok(t->n_lans == 2 && !strcmp(t->lans[0].name, "blue") && !strcmp(t->lans[1].name, "red"),
+	   "two LANs in order");
+	ok(t->lans[1].line == 4 && t->lans[1].column == 5, "LAN position recorded");
+	ok(t->n_nodes == 4, "four nodes");
+	n = topo_find_node(t, "a");
+	ok(n && n->kind == TOPO_NS && n->nics == 2 && !n->image, "a: ns with 2 nics");
+	n = topo_find_node(t, "b");
+	ok(n && n->kind == TOPO_NS && n->nics == 1, "b: nics default to 1");
+	n = topo_find_node(t, "c1");
+	ok(n && n->kind == TOPO_CNT && !strcmp(n->image, "bookworm") && !strcmp(n->cmd, "sleep infinity") &&
+	   n->n_env == 2 && !strcmp(n->env[0], "A=1") && !strcmp(n->env[1], "B=two"),
+	   "c1: cnt with image, cmd and env");
+	n = topo_find_node(t, "vm1");
+	ok(n && n->kind == TOPO_VM && !strcmp(n->image, "bookworm") && n->mem_mb == 512 && n->cpus == 1,
+	   "vm1: vm with image, mem and cpus");
+	ok(!topo_find_node(t, "zz") && errno == ENOENT, "unknown node: NULL and ENOENT");
+	ok(topo_find_lan(t, "red") == &t->lans[1], "find LAN");
+	ok(t->n_links == 4, "four links");
+	ok(!strcmp(t->links[0].node, "a") && t->links[0].nic == 0 && !strcmp(t->links[0].lan, "blue") &&
+	   addr_is(&t->links[0], "10.0.1.1", 24), "short form with address");
+	ok(!strcmp(t->links[1].node, "a") && t->links[1].nic == 1 && !strcmp(t->links[1].lan, "red") &&
+	   addr_is(&t->links[1], "10.0.2.1", 24), "long form with address");
+	ok(t->links[1].line == 23, "link line recorded (%d)", t->links[1].line);
+	ok(!t->links[3].has_addr && !strcmp(t->links[3].node, "vm1"), "short form without address");
+	ok(topo_find_link(t, "a", 1) == &t->links[1], "find link by interface");
+	topo_free(t);
+}
+
+/* save(t) as a string (caller frees). */
+static char *save_str(const struct topo *t)
+{
+	struct topo_err err;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int r;
+
+	if (!f)
+		return NULL;
+	r = topo_save(f, t, &err);
+	fclose(f);
+	if (r < 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* load(save(t)) equals t, and saving that again gives the same text. */
+static void round_trip(const struct topo *t, const char *what)
+{
+	struct topo_err err = { 0 };
+	struct topo *back = NULL;
+	char *text = save_str(t), *again;
+	int r;
+
+	if (!ok(text != NULL, "%s: save", what))
+		return;
+	r = topo_load_string(text, &back, &err);
+	ok(r == 0, "%s: saved form loads (line %d: %s)", what, err.line, err.msg);
+	ok(back && topo_equal(t, back), "%s: load(save(t)) equals t", what);
+	again = back ? save_str(back) : NULL;
+	ok(again && !strcmp(text, again), "%s: canonical form is stable", what);
+	if (r != 0 || !back || !topo_equal(t, back))
+		printf("# saved form:\n%s", text);
+	free(again);
+	free(text);
+	topo_free(back);
+}
+
+static void test_round_trip(void)
+{
+	const char *src = getenv("VNL_SOURCE_DIR");
+	char *env[] = { "Q=say \"hi\"", "P=C:\\dir", "NL=a\nb\tc", "U=h\xc3\xa9llo", "E=" };
+	struct topo_node cnt = { .name = "c", .kind = TOPO_CNT, .nics = 3, .image = "reg/img:1 # x",
+				 .cmd = "sh -c 'echo: [x]; exit 0'", .env = env, .n_env = 5 };
+	struct topo_err err = { 0 };
+	struct topo *t = NULL, *u;
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/tests/unit/topo/ok-basic.yaml", src ? src : ".");
+	if (topo_load_file(path, &t, &err) == 0)
+		round_trip(t, "sample");
+	topo_free(t);
+
+	u = topo_new();
+	round_trip(u, "empty lab");
+	ok(topo_add_node(u, &cnt, &err) == 0, "cnt node with awkward strings");
+	ok(topo_add_node(u, &(struct topo_node){ .name = "0-x_", .kind = TOPO_VM, .nics = 32, .cpus = 256 },
+			 &err) == 0, "vm node with 32 nics");
+	ok(topo_add_lan(u, &(struct topo_lan){ .name = "null" }, &err) == 0, "LAN named like a YAML keyword");
+	ok(topo_add_link(u, &(struct topo_link){ .node = "c", .nic = 2, .lan = "null", .has_addr = true,
+						 .addr = { htonl(0xc0a80001) }, .plen = 32 }, &err) == 0,
+	   "link with /32");
+	ok(topo_validate(u, &err) == 0, "built lab validates (%s)", err.msg);
+	round_trip(u, "awkward strings");
+
+	t = NULL;
+	ok(topo_load_string("# nothing here\n", &t, &err) == 0 && t && t->n_nodes == 0, "comment-only file is an empty lab");
+	topo_free(t);
+	t = NULL;
+	ok(topo_load_string("lans:\nnodes: ~\nlinks: []\n", &t, &err) == 0 && t, "empty sections");
+	ok(t && !topo_equal(t, u), "different labs are not equal");
+	topo_free(t);
+	topo_free(u);
+}
+
+/* One bad file: the expected line and a piece of the message. */
+struct bad_case {
+	const char *text;
+	int line;
+	const char *msg;
+};
+
+#define NODE_A "nodes:\n  - name: a\n    kind: ns\n"
+
+static const struct bad_case bad_cases[] = {
+	{ NODE_A "    nicz: 2\n", 4,
+	  "unknown key 'nicz' in node 'a' (expected name, kind, nics, image, cmd, env, mem, cpus)" },
+	{ NODE_A "    nics: two\n", 4, "nics of node 'a' must be an integer in 1..32, not 'two'" },
+	{ NODE_A "    nics: 33\n", 4, "must be an integer in 1..32" },
+	{ NODE_A "    nics: [1]\n", 4, "nics of node 'a' must be a scalar, not a list" },
+	{ NODE_A "    nics: 1\n    nics: 2\n", 5, "duplicate key 'nics' in node 'a'" },
+	{ "nodes:\n  - name: a\n    nics: 2\n", 2, "missing required key 'kind' in node 'a'" },
+	{ "nodes:\n  - kind: ns\n", 2, "missing required key 'name' in node #1" },
+	{ "nodes:\n  - name: Alpha\n    kind: ns\n", 2,
+	  "bad node name 'Alpha': names are [a-z0-9][a-z0-9_-]*, at most 15 characters" },
+	{ "nodes:\n  - name: abcdefghijklmnop\n    kind: ns\n", 2, "at most 15 characters" },
+	{ "nodes:\n  - name: _a\n    kind: ns\n", 2, "bad node name '_a'" },
+	{ "nodes:\n  - name: a\n    kind: docker\n", 3, "unknown kind 'docker' in node 'a' (expected ns, cnt, vm)" },
+	{ "nodes:\n  - a\n", 2, "node #1 must be a mapping, not a scalar" },
+	{ NODE_A "    image: x\n", 4, "key 'image' in node 'a' does not apply to kind ns" },
+	{ "nodes:\n  - name: c\n    mem: 64\n    kind: cnt\n", 3, "key 'mem' in node 'c' does not apply to kind cnt" },
+	{ "nodes:\n  - name: c\n    kind: cnt\n    env: [A=1, =x]\n", 4, "bad env entry '=x'" },
+	{ "nodes:\n  - name: c\n    kind: cnt\n    env: A=1\n", 4, "env of node 'c' must be a list" },
+	{ "nodes:\n  - name: c\n    kind: cnt\n    cmd: \"\"\n", 4, "cmd of node 'c' must not be empty" },
+	{ NODE_A "  - name: b\n    kind: ns\n  - name: a\n    kind: ns\n", 6,
+	  "duplicate name 'a': already a node (line 2)" },
+	{ "lans: [a]\n" NODE_A, 3, "duplicate name 'a': already a LAN (line 1)" },
+	{ "lans:\n  - x\n  - y\n  - x\n", 4, "duplicate name 'x'" },
+	{ "lans:\n  - Blue\n", 2, "bad LAN name 'Blue'" },
+	{ "lans:\n  - [x]\n", 2, "LAN must be a scalar, not a list" },
+	{ "lans: blue\n", 1, "lans must be a list, not a scalar" },
+	{ "lanz: [blue]\n", 1, "unknown key 'lanz' in the top level (expected lans, nodes, links)" },
+	{ "lans: []\nlans: []\n", 2, "duplicate key 'lans' in the top level" },
+	{ "- blue\n", 1, "the top level must be a mapping, not a list" },
+	{ "lans:\n\t- blue\n", 2, "tab character" },
+	{ "lans: [blue\nnodes: []\n", 2, "YAML syntax error" },
+	{ "lans:\n  - blue\n - red\n", 3, "YAML syntax error" },
+	{ "lans: [a]\n---\nlans: [b]\n", 2, "more than one YAML document" },
+	{ "lans:\n  - &x blue\n  - *x\n", 2, "aliases are not supported" },
+	{ "lans: [blue]\n" NODE_A "links:\n  - z:0 blue\n", 6, "link z:0: unknown node 'z'" },
+	{ "lans: [blue]\n" NODE_A "links:\n  - a:0 red\n", 6, "link a:0: unknown LAN 'red'" },
+	{ "lans: [blue]\n" NODE_A "links:\n  - a:1 blue\n", 6, "link a:1: node 'a' has 1 nic (0..0)" },
+	{ "lans: [blue]\n" NODE_A "links:\n  - a:0 blue\n  - {node: a, nic: 0, lan: blue}\n", 7,
+	  "link a:0: interface already linked to LAN 'blue'" },
+	{ "lans: [blue]\n" NODE_A "links:\n  - a:0 blue 10.0.1.300/24\n", 6, "bad address '10.0.1.300/24'" },
+	{ "lans: [blue]\n" NODE_A "links:\n  - a:0 blue 10.0.1.1\n", 6, "expected A.B.C.D/N" },
+	{ "lans: [blue]\n" NODE_A "links:\n  - {node: a, nic: 0, lan: blue, ip: 10.0.1.1/33}\n", 6,
+	  "bad address '10.0.1.1/33'" },
+	{ "lans: [blue]\nnodes:\n  - {name: v, kind: vm}\nlinks:\n  - v:0 blue 10.0.0.1/24\n", 5,
+	  "addresses apply to ns and cnt nodes, not vm" },
+	{ "lans: [blue]\n" NODE_A "links:\n  - a blue\n", 6, "bad link 'a blue': expected NODE:NIC LAN [ADDR]" },
+	{ "lans: [blue]\n" NODE_A "links:\n  - a:0 blue 10.0.0.1/8 extra\n", 6, "bad link" },
+	{ "lans: [blue]\n" NODE_A "links:\n  - a:0 Blue\n", 6, "bad LAN name 'Blue'" },
+	{ "lans: [blue]\n" NODE_A "links:\n  - {node: a, nic: 0}\n", 6, "missing required key 'lan' in link" },
+	{ "lans: [blue]\n" NODE_A "links:\n  - {node: a, nic: 0, lan: blue, addr: x}\n", 6,
+	  "unknown key 'addr' in link (expected node, nic, lan, ip)" },
+	{ "lans: [blue]\n" NODE_A "links:\n  - {node: a, nic: -1, lan: blue}\n", 6,
+	  "nic of link must be an integer in 0..31" },
+	{ "lans: [blue]\n" NODE_A "links:\n  - [a, 0, blue]\n", 6, "a link must be" },
+};
+
+static void test_bad_files(void)
+{
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		const struct bad_case *c = &bad_cases[i];
+		struct topo_err err = { 0 };
+		struct topo *t = (struct topo *)1;
+		int r = topo_load_string(c->text, &t, &err);
+
+		ok(r < 0 && !t && err.line == c->line && strstr(err.msg, c->msg),
+		   "bad file %zu: line %d '%s' (got %d, line %d col %d: %s)", i, c->line, c->msg, r,
+		   err.line, err.column, err.msg);
+	}
+}
+
+static void test_limits(void)
+{
+	struct topo_err err = { 0 };
+	struct topo *t = NULL;
+	size_t sz = TOPO_FILE_MAX + 16, len = 0;
+	char *big = malloc(sz);
+	int r;
+
+	if (!big)
+		return;
+	/* A valid file just over the size limit: a long comment. */
+	len = (size_t)snprintf(big, sz, "lans: [a]\n#");
+	memset(big + len, 'x', TOPO_FILE_MAX + 1 - len);
+	big[TOPO_FILE_MAX + 1] = '\0';
+	r = topo_load_string(big, &t, &err);
+	ok(r == -EFBIG && strstr(err.msg, "too large"), "over 1 MiB refused (%s)", err.msg);
+
+	/* 4097 LANs in a small file. */
+	len = (size_t)snprintf(big, sz, "lans:\n");
+	for (unsigned i = 0; i <= TOPO_MAX_OBJECTS; i++)
+		len += (size_t)snprintf(big + len, sz - len, "  - l%u\n", i);
+	r = topo_load_string(big, &t, &err);
+	ok(r == -E2BIG && err.line == TOPO_MAX_OBJECTS + 2 && strstr(err.msg, "too many LANs (at most 4096)"),
+	   "4097 LANs refused at the 4097th (line %d: %s)", err.line, err.msg);
+	free(big);
+
+	r = topo_load_file("/nonexistent/lab.yaml", &t, &err);
+	ok(r == -ENOENT && !t && strstr(err.msg, "cannot open") && err.line == 0, "missing file: %s", err.msg);
+}
+
+static void test_model(void)
+{
+	struct topo_err err = { 0 };
+	struct topo *t = topo_new();
+	struct topo_link link = { .node = "a", .nic = 0, .lan = "blue" };
+	struct in_addr a;
+	unsigned plen;
+
+	ok(topo_add_lan(t, &(struct topo_lan){ .name = "blue" }, &err) == 0, "add LAN");
+	ok(topo_add_node(t, &(struct topo_node){ .name = "a", .kind = TOPO_NS, .nics = 1 }, &err) == 0, "add node");
+	ok(topo_add_node(t, &(struct topo_node){ .name = "blue", .kind = TOPO_NS, .nics = 1 }, &err) == -EEXIST &&
+	   err.line == 0 && strstr(err.msg, "already a LAN"), "node named like a LAN: %s", err.msg);
+	ok(topo_add_lan(t, &(struct topo_lan){ .name = "a" }, &err) == -EEXIST, "LAN named like a node");
+	ok(topo_add_node(t, &(struct topo_node){ .name = "b", .kind = TOPO_NS, .nics = 0 }, &err) == -ERANGE,
+	   "nics 0 refused: %s", err.msg);
+	ok(topo_add_node(t, &(struct topo_node){ .name = "b", .kind = TOPO_NS, .nics = 1, .mem_mb = 5 }, &err) == -EINVAL &&
+	   strstr(err.msg, "mem is for kind vm"), "mem on ns refused: %s", err.msg);
+	ok(topo_add_node(t, &(struct topo_node){ .name = "b c", .kind = TOPO_NS, .nics = 1 }, &err) == -EINVAL &&
+	   strstr(err.msg, "names are [a-z0-9][a-z0-9_-]*"), "bad name says the rule: %s", err.msg);
+	ok(t->n_nodes == 1 && t->n_lans == 1, "failed adds change nothing");
+
+	ok(topo_add_link(t, &link, &err) == 0, "add link");
+	ok(topo_validate(t, &err) == 0, "valid lab");
+	link.nic = 32;
+	ok(topo_add_link(t, &link, &err) == -ERANGE, "nic 32 refused");
+	link.nic = 0;
+	ok(topo_add_link(t, &link, &err) == 0 && topo_validate(t, &err) == -EEXIST && err.line == 0 &&
+	   strstr(err.msg, "already linked"), "second link on a:0: %s", err.msg);
+	t->n_links--;
+	strcpy(link.lan, "red");
+	ok(topo_add_link(t, &link, &err) == 0 && topo_validate(t, &err) == -ENOENT &&
+	   strstr(err.msg, "unknown LAN 'red'"), "unknown LAN: %s", err.msg);
+	t->n_links--;
+	strcpy(link.lan, "blue");
+	link.nic = 3;
+	ok(topo_add_link(t, &link, &err) == 0 && topo_validate(t, &err) == -ERANGE, "nic beyond nics: %s", err.msg);
+	t->n_links--;
+	ok(topo_add_node(t, &(struct topo_node){ .name = "v", .kind = TOPO_VM, .nics = 1 }, &err) == 0, "add vm");
+	ok(topo_add_link(t, &(struct topo_link){ .node = "v", .lan = "blue", .has_addr = true, .plen = 24 }, &err) == 0 &&
+	   topo_validate(t, &err) == -EINVAL && strstr(err.msg, "not vm"), "address on a vm: %s", err.msg);
+	t->n_links--;
+	ok(topo_validate(t, &err) == 0, "valid again");
+	topo_free(t);
+	topo_free(NULL);
+
+	ok(topo_parse_addr("10.0.0.1/24", &a, &plen, &err) == 0 && plen == 24 && a.s_addr == htonl(0x0a000001),
+	   "parse address");
+	ok(topo_parse_addr("10.0.0/24", &a, &plen, &err) == -EINVAL, "three octets refused");
+	ok(topo_parse_addr("10.0.0.01/24", &a, &plen, &err) == -EINVAL, "leading zero refused");
+	ok(topo_parse_addr("10.0.0.1/0", &a, &plen, &err) == -EINVAL, "/0 refused");
+	ok(topo_parse_addr("10.0.0.1/24 ", &a, &plen, &err) == -EINVAL, "trailing text refused");
+	ok(topo_check_name("abcdefghijklmno", "node", 0, 0, &err) == 0, "15 characters accepted");
+	ok(topo_check_name("", "node", 0, 0, &err) == -EINVAL, "empty name refused");
+}
+
+int main(void)
+{
+	test_sample();
+	test_round_trip();
+	test_bad_files();
+	test_limits();
+	test_model();
+	return tap_done();
+}
