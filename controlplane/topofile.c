@@ -203,14 +203,15 @@ static void node_label(struct loader *ld, yaml_node_t *map, unsigned idx, char *
 /* env: a list of KEY=VALUE scalars; node->env points into the document. */
 static int load_env(struct loader *ld, yaml_node_t *seq, const char *in, struct topo_node *node)
 {
-	size_t n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
 	char what[64];
+	size_t n;
 	int r;
 
 	snprintf(what, sizeof(what), "env of %s", in);
 	r = want(ld, seq, YAML_SEQUENCE_NODE, what);
 	if (r < 0)
 		return r;
+	n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
 	node->env = calloc(n ? n : 1, sizeof(char *));
 	if (!node->env)
 		return topo_errf(ld->err, LINE(seq), COL(seq), ENOMEM, "out of memory");
