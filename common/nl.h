@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * rtnetlink over libmnl: veth pairs, link state, addresses, for the `ns`
+ * node kind of vnld (and later kinds).  We never run `ip`.
+ *
+ * Every call takes `netns_fd`, the namespace to act in: an fd from
+ * netns_open() (netns.h), or -1 for the caller's own.  Each call opens its
+ * own netlink socket in that namespace (netns_socket()) and closes it before
+ * returning, so calls are independent and keep no state; the cost (a
+ * socket, and a short-lived thread when netns_fd >= 0) is small next to
+ * what the kernel does for a link.
+ *
+ * Requests are checked: every one carries NLM_F_ACK, and the errno of the
+ * kernel's ACK is returned (0 or negative errno), with a message in `err`
+ * naming the request and the object, plus the kernel's extended-ACK text
+ * when it gives one: "adding 10.0.0.1/24 to 'eth0': File exists".
+ * Arguments are checked first, before any socket is opened:
+ *   - ifname: 1..15 characters (IFNAMSIZ - 1), no '/', ':' or whitespace,
+ *     not "." or ".."; else -EINVAL;
+ *   - cidr: "A.B.C.D/N" (N 0..32) or "IPv6/N" (N 0..128); else -EINVAL.
+ * Conventional errors callers test for: -EEXIST (name or address taken),
+ * -ENODEV (no such interface), -EINVAL (bad argument), -EPERM (no
+ * CAP_NET_ADMIN).
+ *
+ * Thread-safety: every function may be called from any thread, concurrently;
+ * none changes the calling thread's namespace.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include "err.h"
+
+#define NL_IFNAME_MAX 15  /* IFNAMSIZ - 1 */
+
+/* 0 if `ifname` is a valid interface name, else -EINVAL with the rule in err. */
+int nl_ifname_check(const char *ifname, struct vnl_err *err);
+
+/*
+ * Parse "A.B.C.D/N" or "X:Y::Z/N": fills *family (AF_INET or AF_INET6),
+ * addr (4 or 16 bytes, network order) and *prefixlen.  0 or -EINVAL.
+ */
+int nl_cidr_parse(const char *cidr, int *family, uint8_t addr[16], int *prefixlen,
+		  struct vnl_err *err);
+
+/*
+ * Create the veth pair host_ifname <-> peer_ifname in one RTM_NEWLINK:
+ * host_ifname in the caller's namespace, peer_ifname directly in
+ * `peer_netns_fd` (-1: also the caller's).  All-or-nothing, done by the
+ * kernel: if either name is taken (-EEXIST) neither end is created.  Both
+ * ends start down, with random MACs and the default MTU.
+ */
+int nl_veth_create(const char *host_ifname, const char *peer_ifname, int peer_netns_fd,
+		   struct vnl_err *err);
+
+/*
+ * Delete `ifname` in `netns_fd`.  A missing link is -ENODEV, so callers
+ * cleaning up can ignore exactly that.  Deleting either end of a veth pair
+ * deletes both.
+ */
+int nl_link_del(int netns_fd, const char *ifname, struct vnl_err *err);
+
+/* Set the link administratively up (up != 0) or down. */
+int nl_link_set_up(int netns_fd, const char *ifname, int up, struct vnl_err *err);
+
+/* Set the link's MAC address (unicast expected; the kernel checks). */
+int nl_link_set_mac(int netns_fd, const char *ifname, const uint8_t mac[6], struct vnl_err *err);
+
+/* Set the link's MTU (-EINVAL from the kernel if out of the device's range). */
+int nl_link_set_mtu(int netns_fd, const char *ifname, unsigned int mtu, struct vnl_err *err);
+
+/*
+ * Move `ifname` from `netns_fd` into `target_netns_fd`, keeping its name
+ * (-EEXIST if the target has one by that name).  Addresses are lost and the
+ * link comes back down, as with any namespace move.
+ */
+int nl_link_set_netns(int netns_fd, const char *ifname, int target_netns_fd,
+		      struct vnl_err *err);
+
+/* ifindex (> 0) of `ifname` in `netns_fd`, or a negative errno (-ENODEV). */
+int nl_link_index(int netns_fd, const char *ifname, struct vnl_err *err);
+
+/* 1 if `ifname` exists in `netns_fd`, 0 if not, negative errno if unknown. */
+int nl_link_exists(int netns_fd, const char *ifname);
+
+/* One link, as nl_link_list() reports it; valid only during the callback. */
+struct nl_link_info {
+	int ifindex;             /* kernel index, > 0 */
+	const char *name;        /* IFLA_IFNAME */
+	const char *kind;        /* IFLA_INFO_KIND ("veth", ...), "" if none */
+	unsigned int flags;      /* IFF_* (IFF_UP, IFF_LOWER_UP, ...) */
+	unsigned int mtu;        /* IFLA_MTU, 0 if absent */
+	uint8_t mac[6];          /* IFLA_ADDRESS, zero if absent or not Ethernet */
+};
+
+/*
+ * Call cb(info, arg) for every link of `netns_fd` (an RTM_GETLINK dump).
+ * The callback must not change links (the dump would be inconsistent):
+ * collect names, then act after the call returns.  0 or negative errno.
+ */
+int nl_link_list(int netns_fd, void (*cb)(const struct nl_link_info *info, void *arg), void *arg,
+		 struct vnl_err *err);
+
+/*
+ * Add address `cidr` ("10.0.0.1/24", "fd00::1/64") to `ifname`, with the
+ * connected route the kernel adds for it.  -EEXIST if already there.
+ */
+int nl_addr_add(int netns_fd, const char *ifname, const char *cidr, struct vnl_err *err);
+
+/* Remove address `cidr` from `ifname` (-EADDRNOTAVAIL if absent). */
+int nl_addr_del(int netns_fd, const char *ifname, const char *cidr, struct vnl_err *err);
+
+/*
+ * Remove every IPv4 and IPv6 address of `ifname` (IPv6 link-local ones too,
+ * as `ip addr flush dev` does).  0 when none is left; a link without
+ * addresses is not an error.
+ */
+int nl_addr_flush(int netns_fd, const char *ifname, struct vnl_err *err);
