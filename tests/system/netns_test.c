@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Objective: named namespaces from common/netns.c are real, iproute2 sees
+ * them (and we see iproute2's), the calling thread never changes namespace,
+ * errors carry a message, and nothing is left behind.
+ */
+#include <fcntl.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include "sys.h"
+
+static ino_t ns_ino(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+static ino_t fd_ino(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 ? st.st_ino : 0;
+}
+
+/* Runs in the namespace: 42 if we are in the one whose inode is *arg. */
+static int check_inside(void *arg)
+{
+	return ns_ino("/proc/self/ns/net") == *(ino_t *)arg ? 42 : 1;
+}
+
+int main(void)
+{
+	char name[32], ipname[32], path[128], longname[80];
+	struct vnl_err err = { 0 };
+	ino_t self, nsino;
+	int fd, sock, nsfd, saved, r;
+
+	sys_init();
+	sys_name(name, sizeof(name), "ns");
+	sys_name(ipname, sizeof(ipname), "ip");
+	snprintf(path, sizeof(path), NETNS_RUN_DIR "/%s", name);
+	self = ns_ino("/proc/thread-self/ns/net");
+
+	ok(!netns_exists(name), "netns %s absent at start", name);
+	r = netns_create(name, &err);
+	ok(r == 0, "netns_create -> %d (%s)", r, err.msg);
+	ok(netns_exists(name), "netns_exists after create");
+	ok(ns_ino("/proc/thread-self/ns/net") == self, "calling thread's namespace unchanged");
+	nsino = ns_ino(path);
+	ok(nsino && nsino != self, "%s holds another namespace", path);
+	ok(sh("ip netns list | grep -q '^%s\\( \\|$\\)'", name) == 0, "ip netns list shows it");
+	ok(sh("ip netns exec %s ip -j link show | jq -e 'length == 1 and .[0].ifname == \"lo\"' >/dev/null",
+	      name) == 0, "ip netns exec runs inside: only lo");
+
+	vnl_err_clear(&err);
+	r = netns_create(name, &err);
+	ok(r == -EEXIST && strstr(err.msg, name) && strstr(err.msg, "already exists"),
+	   "duplicate -> -EEXIST: %s", err.msg);
+	ok(netns_exists(name), "failed duplicate left the original alone");
+
+	fd = netns_open(name, &err);
+	ok(fd >= 0 && fd_ino(fd) == nsino, "netns_open gives the namespace");
+
+	r = netns_run(name, check_inside, &nsino, &err);
+	ok(r == 42, "netns_run runs fn inside and returns its status (%d)", r);
+
+	sock = netns_socket(fd, AF_INET, SOCK_DGRAM, 0, &err);
+	nsfd = sock >= 0 ? ioctl(sock, SIOCGSKNS) : -1;
+	ok(sock >= 0 && fd_ino(nsfd) == nsino, "netns_socket makes a socket in the namespace");
+	ok(ns_ino("/proc/thread-self/ns/net") == self, "calling thread's namespace still unchanged");
+	if (nsfd >= 0)
+		close(nsfd);
+	if (sock >= 0)
+		close(sock);
+
+	saved = netns_enter(fd, &err);
+	ok(saved >= 0 && ns_ino("/proc/thread-self/ns/net") == nsino, "netns_enter moves this thread");
+	r = saved >= 0 ? netns_leave(saved, &err) : -1;
+	ok(r == 0 && ns_ino("/proc/thread-self/ns/net") == self, "netns_leave moves it back");
+	if (fd >= 0)
+		close(fd);
+
+	/* The other direction: iproute2 creates, we see and delete. */
+	ok(sh("ip netns add %s", ipname) == 0, "ip netns add %s", ipname);
+	ok(netns_exists(ipname), "netns_exists sees iproute2's namespace");
+	ok(netns_delete(ipname, &err) == 0, "netns_delete removes it");
+	ok(sh("ip netns list | grep -q '^%s\\( \\|$\\)'", ipname) != 0, "ip netns list no longer shows it");
+
+	/* Bad input: every error says what is wrong. */
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[NETNS_NAME_MAX + 1] = '\0';
+	{
+		const char *bad[] = { "", "a/b", "..", ".", "a b", "x;rm", longname };
+
+		for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			vnl_err_clear(&err);
+			r = netns_create(bad[i], &err);
+			ok(r == -EINVAL && err.msg[0], "bad name '%.20s' -> -EINVAL: %s", bad[i], err.msg);
+		}
+	}
+	ok(netns_create(NULL, &err) == -EINVAL, "NULL name -> -EINVAL");
+	vnl_err_clear(&err);
+	r = netns_open("vt-missing-ns", &err);
+	ok(r == -ENOENT && strstr(err.msg, "vt-missing-ns"), "open missing -> -ENOENT: %s", err.msg);
+	r = netns_run("vt-missing-ns", check_inside, &nsino, &err);
+	ok(r == -ENOENT, "run in missing -> -ENOENT");
+	ok(netns_enter(-1, &err) == -EBADF, "enter bad fd -> -EBADF: %s", err.msg);
+	ok(ns_ino("/proc/thread-self/ns/net") == self, "failed enter left this thread alone");
+
+	r = netns_delete(name, &err);
+	ok(r == 0, "netns_delete -> %d", r);
+	ok(!netns_exists(name) && access(path, F_OK) != 0, "gone: no namespace, no file");
+	ok(sh("ip netns list | grep -q '^%s\\( \\|$\\)'", name) != 0, "ip netns list no longer shows it");
+	ok(netns_delete(name, &err) == 0, "netns_delete again: idempotent");
+
+	sys_cleanup();
+	ok(sys_leftovers_settled() == 0, "nothing with prefix %s left", sys_pfx);
+	return tap_done();
+}
