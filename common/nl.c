@@ -153,8 +153,7 @@ int nl_transact(struct nl *nl, struct nlmsghdr *nlh,
 		struct vnl_err *err)
 {
 	char *buf;
-	ssize_t n;
-	int r;
+	int n, r;
 
 	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
 	nlh->nlmsg_seq = ++nl->seq;
@@ -167,12 +166,12 @@ int nl_transact(struct nl *nl, struct nlmsghdr *nlh,
 	for (;;) {
 		const struct nlmsghdr *m = (const struct nlmsghdr *)buf;
 
-		n = mnl_socket_recvfrom(nl->sock, buf, NL_RECV_SIZE);
+		n = (int)mnl_socket_recvfrom(nl->sock, buf, NL_RECV_SIZE);
 		if (n < 0) {
 			r = vnl_errno(err, errno, "reading the reply");
 			break;
 		}
-		for (; mnl_nlmsg_ok(m, n); m = mnl_nlmsg_next(m, (int *)&n)) {
+		for (; mnl_nlmsg_ok(m, n); m = mnl_nlmsg_next(m, &n)) {
 			if (m->nlmsg_seq != nl->seq || m->nlmsg_pid != nl->portid)
 				continue;  /* a stale reply, or a notification */
 			if (m->nlmsg_type == NLMSG_ERROR) {

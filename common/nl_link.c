@@ -166,10 +166,10 @@ int nl_link_index(int netns_fd, const char *ifname, struct vnl_err *err)
 	if ((r = nl_ifname_check(ifname, err)) < 0)
 		return r;
 	r = nl_open(&nl, netns_fd, err);
-	if (r < 0)
-		return r;
-	r = nl_ifindex(&nl, ifname, err);
-	nl_close(&nl);
+	if (r == 0) {
+		r = nl_ifindex(&nl, ifname, err);
+		nl_close(&nl);
+	}
 	if (r < 0)
 		return vnl_err_wrap(err, "looking up link '%s'", ifname), r;
 	return r;
