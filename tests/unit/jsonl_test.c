@@ -143,7 +143,8 @@ static void *client(void *arg)
 		char buf[65536];
 
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
-		ok(write(fd, "{\"sub\":true}\n", 13) == 13, "second subscriber");
+		ok(write(fd, "{\"sub\":true}\n", 13) == 13 && readline(fd, line, sizeof(line)) > 0 &&
+		   strstr(line, "\"ok\":true") != NULL, "second subscriber");
 		atomic_store(&publish_count, 60000); /* ~10 MB of events */
 		while (atomic_load(&publish_count) > 0)
 			usleep(1000);
