@@ -90,6 +90,8 @@ static inline void sys_cleanup(void)
 
 static inline void sys_on_signal(int sig)
 {
+	printf("# killed by signal %d: cleaning up\n", sig);
+	fflush(stdout);
 	sys_cleanup();
 	signal(sig, SIG_DFL);
 	raise(sig);
