@@ -453,3 +453,55 @@ bool topo_equal(const struct topo *a, const struct topo *b)
 			return false;
 	return true;
 }
+
+/* Remove entry i of an array of n entries of size sz, keeping the order. */
+static void remove_at(void *base, unsigned *n, unsigned i, size_t sz)
+{
+	char *b = base;
+
+	memmove(b + i * sz, b + (i + 1) * sz, (*n - i - 1) * sz);
+	(*n)--;
+}
+
+static void del_links_if(struct topo *t, const char *node, const char *lan)
+{
+	for (unsigned i = t->n_links; i-- > 0;) {
+		struct topo_link *l = &t->links[i];
+
+		if ((node != NULL && strcmp(l->node, node) == 0) || (lan != NULL && strcmp(l->lan, lan) == 0))
+			remove_at(t->links, &t->n_links, i, sizeof(*l));
+	}
+}
+
+int topo_del_link(struct topo *t, const char *node, unsigned nic, struct topo_err *err)
+{
+	struct topo_link *l = topo_find_link(t, node, nic);
+
+	if (l == NULL)
+		return topo_errf(err, 0, 0, ENOENT, "%s:%u is not linked", node, nic);
+	remove_at(t->links, &t->n_links, (unsigned)(l - t->links), sizeof(*l));
+	return 0;
+}
+
+int topo_del_lan(struct topo *t, const char *name, struct topo_err *err)
+{
+	struct topo_lan *l = topo_find_lan(t, name);
+
+	if (l == NULL)
+		return topo_errf(err, 0, 0, ENOENT, "no LAN named '%s'", name);
+	del_links_if(t, NULL, name);
+	remove_at(t->lans, &t->n_lans, (unsigned)(l - t->lans), sizeof(*l));
+	return 0;
+}
+
+int topo_del_node(struct topo *t, const char *name, struct topo_err *err)
+{
+	struct topo_node *n = topo_find_node(t, name);
+
+	if (n == NULL)
+		return topo_errf(err, 0, 0, ENOENT, "no node named '%s'", name);
+	del_links_if(t, name, NULL);
+	node_free_strings(n);
+	remove_at(t->nodes, &t->n_nodes, (unsigned)(n - t->nodes), sizeof(*n));
+	return 0;
+}

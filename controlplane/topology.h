@@ -146,6 +146,12 @@ int topo_add_lan(struct topo *t, const struct topo_lan *tmpl, struct topo_err *e
 int topo_add_link(struct topo *t, const struct topo_link *tmpl, struct topo_err *err);
 
 /* Lookups by name; NULL and errno ENOENT when absent. */
+/* Remove an object (keeping the others' order); a LAN's or node's links go
+ * with it. 0, or -ENOENT with err filled when there is no such object. */
+int topo_del_node(struct topo *t, const char *name, struct topo_err *err);
+int topo_del_lan(struct topo *t, const char *name, struct topo_err *err);
+int topo_del_link(struct topo *t, const char *node, unsigned nic, struct topo_err *err);
+
 struct topo_node *topo_find_node(const struct topo *t, const char *name);
 struct topo_lan *topo_find_lan(const struct topo *t, const char *name);
 /* The link on interface nic of node, if any. */

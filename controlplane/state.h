@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A lab's state folder (/var/lib/vnetlab/LAB): the desired topology
+ * (topology.yaml, the same format as `vnl deploy` files) and what vnld needs
+ * to re-adopt the running lab (runtime.json: the switch's pid and start time).
+ *
+ * Every write is atomic: a temporary file in the folder, fsync, rename over
+ * the old file, fsync of the folder. A crash leaves the old or the new
+ * version, never a mix.
+ *
+ * Errors: 0 or negative errno with the vnl_err filled. Thread-safety: none.
+ */
+#pragma once
+
+#include <sys/types.h>
+
+#include "err.h"
+#include "topology.h"
+
+int state_save(const char *dir, const struct topo *t, pid_t switch_pid, unsigned long long switch_start,
+	       struct vnl_err *err);
+/* Missing files give an empty topology and pid 0. */
+int state_load(const char *dir, struct topo **t, pid_t *switch_pid, unsigned long long *switch_start,
+	       struct vnl_err *err);
+/* Remove the files and the folder (missing pieces are fine). */
+void state_remove(const char *dir);
