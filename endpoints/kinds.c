@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The table of node kinds: adding a kind is one file plus one line here. */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "node_kind.h"
+
+const struct node_kind *const node_kinds[] = {
+	&node_kind_ns,
+	NULL,
+};
+
+const struct node_kind *node_kind_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && node_kinds[i]; i++)
+		if (!strcmp(node_kinds[i]->name, name))
+			return node_kinds[i];
+	errno = ENOENT;
+	return NULL;
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Node kinds: the one interface through which vnld creates, runs, wires and
+ * removes the nodes of a lab (docs/vnld.md, "Node kinds").  A kind is one
+ * file in endpoints/ defining a `const struct node_kind` and one line in the
+ * table of endpoints/kinds.c; vnld finds it with node_kind_find().
+ *
+ * Lifecycle of a node, as vnld drives it:
+ *
+ *     create -> start -> nic_attach(i)... -> [exec, status, copy]...
+ *            -> nic_detach(i)... -> stop -> destroy
+ *
+ * vnld runs each step as one step of a transaction: when a later step
+ * fails it undoes the earlier ones (destroy undoes create, nic_detach undoes
+ * nic_attach, stop undoes start).  So every slot that may fail is
+ * all-or-nothing: on failure it leaves nothing behind that its undo would
+ * have to remove.  The undo slots (destroy, nic_detach, stop) are idempotent
+ * and succeed when the objects they remove are already gone, so that they
+ * also clean the debris vnld finds after a crash.
+ *
+ * Errors (STYLE.md rule 17): every slot returns 0 or a negative errno and
+ * fills `err` (common/err.h; NULL accepted) with a message naming the object
+ * ("netns 'vnl-lab-a': File exists"); vnld adds context with vnl_err_wrap()
+ * and logs it once.  Kinds never print, except exec() which reports a
+ * missing command on the command's own stderr as a shell does.
+ *
+ * Thread-safety: vnld is single-threaded and calls the slots of one node
+ * one at a time.  Slots keep their per-node state in node_ctx.priv only; the
+ * kind itself is constant and may be shared by any number of nodes and labs.
+ * Slots of different nodes may run concurrently (tests do), as long as
+ * their (lab, node) names differ.
+ */
+#pragma once
+
+#include "err.h"
+
+struct json_object;
+
+/* Longest vhost-user socket path (sizeof sun_path). */
+#define NIC_PORT_PATH_MAX 108
+
+/*
+ * One node as vnld hands it to its kind.  vnld owns the strings and the
+ * options and keeps them valid until destroy() returns; the kind owns priv.
+ */
+struct node_ctx {
+	const char *lab;      /* lab name, [a-z0-9][a-z0-9_-]* (checked by vnld) */
+	const char *name;     /* node name, same rule, unique in the lab */
+	unsigned int nics;    /* number of NICs: valid indexes are 0..nics-1 */
+	const void *opts;     /* kind-specific options from the topology, or NULL;
+			       * opaque to vnld, read-only to the kind */
+	void *priv;           /* kind's own state: NULL before create(), freed and
+			       * reset to NULL by destroy(); untouched by vnld */
+};
+
+/* Switch port types vnld adds for a NIC (vnl-switchd `add-port` types). */
+enum nic_port_type {
+	NIC_PORT_AFXDP = 1,   /* AF_XDP on a host interface: `ifname` is set */
+	NIC_PORT_VHOST,       /* vhost-user client on a socket: `path` is set */
+};
+
+/* Out-parameter of nic_attach(): which switch port makes NIC i reachable. */
+struct nic_port {
+	enum nic_port_type type;        /* what to add */
+	const char *kind;               /* the switch's name of the type: "afxdp", "vhost" */
+	char ifname[16];                /* AFXDP: host interface, NUL-terminated */
+	char path[NIC_PORT_PATH_MAX];   /* VHOST: socket path, NUL-terminated */
+};
+
+/*
+ * The vtable of a kind.  A slot may be NULL when the kind does not support
+ * the operation; vnld then refuses the request with -EOPNOTSUPP ("kind 'ns'
+ * cannot copy files").  create and destroy are never NULL.
+ */
+struct node_kind {
+	/* Kind name as written in topologies and `vnl add KIND`. */
+	const char *name;
+
+	/*
+	 * Make the node's resources (netns, overlay, disk image), not running.
+	 * May fail (-EEXIST if they exist already, -EINVAL on a name the
+	 * kind cannot map to its objects); all or nothing.
+	 */
+	int (*create)(struct node_ctx *node, struct vnl_err *err);
+
+	/*
+	 * Run the node's processes (container, VM).  May fail; all or nothing
+	 * (a process started before the failure is stopped).  NULL or a no-op
+	 * for kinds without processes.
+	 */
+	int (*start)(struct node_ctx *node, struct vnl_err *err);
+
+	/* Stop the node's processes.  Idempotent: a stopped node is success. */
+	int (*stop)(struct node_ctx *node, struct vnl_err *err);
+
+	/*
+	 * Remove everything create() and nic_attach() made, from the names
+	 * alone (node->priv may be NULL: vnld restarted after a crash).
+	 * Idempotent: missing pieces are not errors; it fails only when a
+	 * piece exists and cannot be removed, and then still removes the rest.
+	 */
+	int (*destroy)(struct node_ctx *node, struct vnl_err *err);
+
+	/*
+	 * Add the kind's fields describing the node to `out` (a JSON object,
+	 * the node's entry of `vnl show`).  Must not change the node.  May fail
+	 * (the kernel cannot be asked); fields added before are left in `out`.
+	 */
+	int (*status)(struct node_ctx *node, struct json_object *out, struct vnl_err *err);
+
+	/*
+	 * Make NIC `i` (0 <= i < node->nics, else -EINVAL) reachable by the
+	 * switch and fill *port with the switch port vnld must add for it.
+	 * `cidr` ("10.0.0.1/24") is an address to give the NIC inside the
+	 * node, or NULL; kinds that cannot set addresses return -EOPNOTSUPP
+	 * when it is not NULL.  -EEXIST if the NIC is attached already.
+	 * All or nothing.
+	 */
+	int (*nic_attach)(struct node_ctx *node, unsigned int i, const char *cidr,
+			  struct nic_port *port, struct vnl_err *err);
+
+	/* Undo nic_attach(i).  Idempotent: a detached NIC is success. */
+	int (*nic_detach)(struct node_ctx *node, unsigned int i, struct vnl_err *err);
+
+	/*
+	 * Run argv (argv[0] looked up in PATH) inside the node, with the
+	 * caller's stdin, stdout and stderr, and wait for it.  On return 0,
+	 * *status is its exit status, 128 + signal number if a signal killed
+	 * it, 127 if argv[0] was not found and 126 if it could not be
+	 * executed (with a shell-like message on stderr).  A negative errno
+	 * means the command was not run (no such node, fork failed).
+	 */
+	int (*exec)(struct node_ctx *node, char *const argv[], int *status, struct vnl_err *err);
+
+	/*
+	 * Copy `src` to `dst`; to_node != 0: src is on the host and dst in
+	 * the node, else the reverse.  All or nothing (no partial dst).
+	 */
+	int (*copy)(struct node_ctx *node, const char *src, const char *dst, int to_node,
+		    struct vnl_err *err);
+};
+
+/* The kinds (one per file in endpoints/). */
+extern const struct node_kind node_kind_ns;
+
+/* The kind called `name`, or NULL with errno = ENOENT. */
+const struct node_kind *node_kind_find(const char *name);
+
+/* NULL-terminated list of every kind, for help texts and completion. */
+extern const struct node_kind *const node_kinds[];

@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The `ns` node kind: a named network namespace "vnl-LAB-NODE" whose NICs
+ * are veth pairs, eth<i> inside, the host end attached to vnl-switchd as an
+ * AF_XDP port.  Everything is made through netlink (common/nl.h), and every
+ * object is found again from the names alone (endpoints/ns.h), so the kind
+ * keeps no state: node_ctx.priv stays NULL.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ethtool.h"
+#include "netns.h"
+#include "nl.h"
+#include "node_kind.h"
+#include "ns.h"
+
+/* 32-bit FNV-1a of "LAB/NODE/i": stable across runs and hosts. */
+static uint32_t ns_hash(const char *lab, const char *node, unsigned int i)
+{
+	char key[128];
+	uint32_t h = 2166136261u;
+	const char *p;
+
+	snprintf(key, sizeof(key), "%s/%s/%u", lab, node, i);
+	for (p = key; *p; p++) {
+		h ^= (uint8_t)*p;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+int ns_netns_name(const char *lab, const char *node, char *buf, size_t size, struct vnl_err *err)
+{
+	int r;
+
+	if (!lab || !node || !*lab || !*node)
+		return vnl_errf(err, -EINVAL, "node: lab and node names must not be empty");
+	r = snprintf(buf, size, "vnl-%s-%s", lab, node);
+	if (r < 0 || (size_t)r >= size || r > NETNS_NAME_MAX)
+		return vnl_errf(err, -EINVAL, "node '%s' of lab '%s': netns name 'vnl-%s-%s' is longer than %d characters",
+				node, lab, lab, node, NETNS_NAME_MAX);
+	r = netns_name_check(buf, err);
+	if (r < 0)
+		return vnl_err_wrap(err, "node '%s' of lab '%s'", node, lab), r;
+	return 0;
+}
+
+int ns_host_ifname(const char *lab, const char *node, unsigned int i, char *buf, size_t size,
+		   struct vnl_err *err)
+{
+	int r;
+
+	if (i >= NS_NICS_MAX)
+		return vnl_errf(err, -EINVAL, "node '%s': NIC index %u is out of range (at most %d)",
+				node, i, NS_NICS_MAX - 1);
+	r = snprintf(buf, size, "v%08x-%u", ns_hash(lab, node, i), i);
+	if (r < 0 || (size_t)r >= size)
+		return vnl_errf(err, -EINVAL, "node '%s': host interface name buffer too small", node);
+	return 0;
+}
+
+void ns_nic_mac(const char *lab, const char *node, unsigned int i, uint8_t mac[6])
+{
+	uint32_t h = ns_hash(lab, node, i);
+
+	mac[0] = 0x02;  /* locally administered, unicast */
+	mac[1] = h >> 24;
+	mac[2] = h >> 16;
+	mac[3] = h >> 8;
+	mac[4] = h;
+	mac[5] = i & 0xff;
+}
+
+/* NIC index check shared by nic_attach and nic_detach. */
+static int ns_nic_check(const struct node_ctx *node, unsigned int i, struct vnl_err *err)
+{
+	if (i >= node->nics || i >= NS_NICS_MAX)
+		return vnl_errf(err, -EINVAL, "node '%s': no NIC %u (it has %u)", node->name, i,
+				node->nics);
+	return 0;
+}
+
+static int ns_create(struct node_ctx *node, struct vnl_err *err)
+{
+	char ns[NETNS_NAME_MAX + 1];
+	int r, fd;
+
+	r = ns_netns_name(node->lab, node->name, ns, sizeof(ns), err);
+	if (r < 0)
+		return r;
+	if (node->nics > NS_NICS_MAX)
+		return vnl_errf(err, -EINVAL, "node '%s': %u NICs, at most %d", node->name,
+				node->nics, NS_NICS_MAX);
+	r = netns_create(ns, err);
+	if (r < 0)
+		return vnl_err_wrap(err, "creating node '%s'", node->name), r;
+	fd = netns_open(ns, err);
+	if (fd < 0) {
+		r = fd;
+		goto fail;
+	}
+	/* lo down breaks 127.0.0.1 inside the node: ping, local servers. */
+	r = nl_link_set_up(fd, "lo", 1, err);
+	close(fd);
+	if (r < 0)
+		goto fail;
+	return 0;
+fail:
+	vnl_err_wrap(err, "creating node '%s'", node->name);
+	netns_delete(ns, NULL);
+	return r;
+}
+
+static int ns_start(struct node_ctx *node, struct vnl_err *err)
+{
+	(void)node;
+	(void)err;
+	return 0;  /* nothing runs in an ns node */
+}
+
+static int ns_stop(struct node_ctx *node, struct vnl_err *err)
+{
+	(void)node;
+	(void)err;
+	return 0;
+}
+
+static int ns_nic_detach(struct node_ctx *node, unsigned int i, struct vnl_err *err)
+{
+	char host[16];
+	int r;
+
+	r = ns_nic_check(node, i, err);
+	if (r < 0)
+		return r;
+	r = ns_host_ifname(node->lab, node->name, i, host, sizeof(host), err);
+	if (r < 0)
+		return r;
+	/* Deleting the host end deletes eth<i> with it. */
+	r = nl_link_del(-1, host, err);
+	if (r == -ENODEV) {
+		vnl_err_clear(err);
+		return 0;
+	}
+	if (r < 0)
+		return vnl_err_wrap(err, "detaching %s:%u", node->name, i), r;
+	return 0;
+}
+
+static int ns_destroy(struct node_ctx *node, struct vnl_err *err)
+{
+	char ns[NETNS_NAME_MAX + 1], host[16];
+	struct vnl_err e1 = { 0 };
+	unsigned int i;
+	int r, first = 0;
+
+	r = ns_netns_name(node->lab, node->name, ns, sizeof(ns), err);
+	if (r < 0)
+		return r;
+	/*
+	 * Host ends first: deleting the netns frees its veths only once the
+	 * last process in it is gone (a running `vnl exec`), and asynchronously.
+	 */
+	for (i = 0; i < node->nics && i < NS_NICS_MAX; i++) {
+		if (ns_host_ifname(node->lab, node->name, i, host, sizeof(host), NULL) < 0)
+			continue;
+		r = nl_link_del(-1, host, &e1);
+		if (r < 0 && r != -ENODEV && !first) {
+			first = r;
+			vnl_errf(err, r, "destroying node '%s': %s", node->name, e1.msg);
+		}
+	}
+	r = netns_delete(ns, &e1);
+	if (r < 0 && !first) {
+		first = r;
+		vnl_errf(err, r, "destroying node '%s': %s", node->name, e1.msg);
+	}
+	if (!first)
+		vnl_err_clear(err);
+	return first;
+}
+
+static int ns_nic_attach(struct node_ctx *node, unsigned int i, const char *cidr,
+			 struct nic_port *port, struct vnl_err *err)
+{
+	char ns[NETNS_NAME_MAX + 1], host[16], eth[16];
+	uint8_t mac[6];
+	int r, fd;
+
+	r = ns_nic_check(node, i, err);
+	if (r < 0)
+		return r;
+	r = ns_netns_name(node->lab, node->name, ns, sizeof(ns), err);
+	if (r < 0)
+		return r;
+	r = ns_host_ifname(node->lab, node->name, i, host, sizeof(host), err);
+	if (r < 0)
+		return r;
+	snprintf(eth, sizeof(eth), "eth%u", i);
+	if (cidr) {
+		int family, plen;
+		uint8_t a[16];
+
+		r = nl_cidr_parse(cidr, &family, a, &plen, err);
+		if (r < 0)
+			return vnl_err_wrap(err, "attaching %s:%u", node->name, i), r;
+	}
+	fd = netns_open(ns, err);
+	if (fd < 0)
+		return vnl_err_wrap(err, "attaching %s:%u", node->name, i), fd;
+	/* -EEXIST here is both "attached already" and a hash clash: refused. */
+	r = nl_veth_create(host, eth, fd, err);
+	if (r < 0) {
+		close(fd);
+		return vnl_err_wrap(err, "attaching %s:%u", node->name, i), r;
+	}
+	ns_nic_mac(node->lab, node->name, i, mac);
+	if ((r = nl_link_set_mac(fd, eth, mac, err)) < 0 ||
+	    /* AF_XDP on veth hands CHECKSUM_PARTIAL frames over unfinished. */
+	    (r = ethtool_set_tx_csum(fd, eth, 0, err)) < 0 ||
+	    (r = nl_link_set_up(fd, eth, 1, err)) < 0 ||
+	    (r = nl_link_set_up(-1, host, 1, err)) < 0 ||
+	    (cidr && (r = nl_addr_add(fd, eth, cidr, err)) < 0))
+		goto fail;
+	close(fd);
+	memset(port, 0, sizeof(*port));
+	port->type = NIC_PORT_AFXDP;
+	port->kind = "afxdp";
+	snprintf(port->ifname, sizeof(port->ifname), "%s", host);
+	return 0;
+fail:
+	vnl_err_wrap(err, "attaching %s:%u", node->name, i);
+	nl_link_del(-1, host, NULL);  /* takes eth<i> with it */
+	close(fd);
+	return r;
+}
+
+struct ns_exec_arg {
+	char *const *argv;  /* command */
+	int netns_fd;       /* where to run it */
+	int report_fd;      /* write end of the CLOEXEC pipe: setns errno */
+};
+
+static void ns_exec_child(const struct ns_exec_arg *a)
+{
+	int e;
+
+	signal(SIGPIPE, SIG_DFL);
+	if (setns(a->netns_fd, CLONE_NEWNET) < 0) {
+		e = errno;
+		if (write(a->report_fd, &e, sizeof(e)) < 0)
+			_exit(126);
+		_exit(127);
+	}
+	close(a->netns_fd);
+	execvp(a->argv[0], a->argv);
+	e = errno;
+	/* As a shell: the command's own stderr, 127 not found, 126 not runnable. */
+	if (e == ENOENT) {
+		dprintf(STDERR_FILENO, "%s: command not found\n", a->argv[0]);
+		_exit(127);
+	}
+	dprintf(STDERR_FILENO, "%s: %s\n", a->argv[0], strerror(e));
+	_exit(126);
+}
+
+static int ns_exec(struct node_ctx *node, char *const argv[], int *status, struct vnl_err *err)
+{
+	char ns[NETNS_NAME_MAX + 1];
+	struct ns_exec_arg a = { .argv = argv };
+	int r, p[2], st, child_errno = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (!argv || !argv[0] || !argv[0][0])
+		return vnl_errf(err, -EINVAL, "exec in node '%s': no command", node->name);
+	r = ns_netns_name(node->lab, node->name, ns, sizeof(ns), err);
+	if (r < 0)
+		return r;
+	a.netns_fd = netns_open(ns, err);
+	if (a.netns_fd < 0)
+		return vnl_err_wrap(err, "exec in node '%s'", node->name), a.netns_fd;
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		r = vnl_errno(err, errno, "exec in node '%s': pipe", node->name);
+		close(a.netns_fd);
+		return r;
+	}
+	a.report_fd = p[1];
+	pid = fork();
+	if (pid == 0)
+		ns_exec_child(&a);
+	r = pid < 0 ? -errno : 0;
+	close(a.netns_fd);
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		return vnl_errno(err, r, "exec in node '%s': fork", node->name);
+	}
+	/* EOF when exec succeeded (CLOEXEC) or the child exited otherwise. */
+	do
+		n = read(p[0], &child_errno, sizeof(child_errno));
+	while (n < 0 && errno == EINTR);
+	close(p[0]);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return vnl_errno(err, errno, "exec in node '%s': waitpid", node->name);
+	if (n == sizeof(child_errno))
+		return vnl_errno(err, child_errno, "exec in node '%s': entering netns '%s'",
+				 node->name, ns);
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return 0;
+}
+
+struct ns_status_links {
+	struct json_object *nics;        /* array being filled */
+	const struct node_ctx *node;     /* whose NICs */
+};
+
+static void ns_status_cb(const struct nl_link_info *info, void *arg)
+{
+	struct ns_status_links *s = arg;
+	struct json_object *o;
+	char host[16], mac[18];
+	unsigned int i;
+	int end;
+
+	if (sscanf(info->name, "eth%u%n", &i, &end) != 1 || info->name[end] || i >= s->node->nics)
+		return;
+	if (ns_host_ifname(s->node->lab, s->node->name, i, host, sizeof(host), NULL) < 0)
+		return;
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", info->mac[0], info->mac[1],
+		 info->mac[2], info->mac[3], info->mac[4], info->mac[5]);
+	o = json_object_new_object();
+	json_object_object_add(o, "nic", json_object_new_int(i));
+	json_object_object_add(o, "name", json_object_new_string(info->name));
+	json_object_object_add(o, "host", json_object_new_string(host));
+	json_object_object_add(o, "mac", json_object_new_string(mac));
+	json_object_object_add(o, "up", json_object_new_boolean(!!(info->flags & IFF_UP)));
+	json_object_object_add(o, "mtu", json_object_new_int(info->mtu));
+	json_object_array_add(s->nics, o);
+}
+
+static int ns_status(struct node_ctx *node, struct json_object *out, struct vnl_err *err)
+{
+	char ns[NETNS_NAME_MAX + 1];
+	struct ns_status_links s = { .node = node };
+	int r, fd;
+
+	r = ns_netns_name(node->lab, node->name, ns, sizeof(ns), err);
+	if (r < 0)
+		return r;
+	json_object_object_add(out, "netns", json_object_new_string(ns));
+	json_object_object_add(out, "netns_exists", json_object_new_boolean(netns_exists(ns)));
+	s.nics = json_object_new_array();
+	json_object_object_add(out, "interfaces", s.nics);
+	fd = netns_open(ns, err);
+	if (fd < 0)
+		return vnl_err_wrap(err, "status of node '%s'", node->name), fd;
+	r = nl_link_list(fd, ns_status_cb, &s, err);
+	close(fd);
+	if (r < 0)
+		return vnl_err_wrap(err, "status of node '%s'", node->name), r;
+	return 0;
+}
+
+const struct node_kind node_kind_ns = {
+	.name = "ns",
+	.create = ns_create,
+	.start = ns_start,
+	.stop = ns_stop,
+	.destroy = ns_destroy,
+	.status = ns_status,
+	.nic_attach = ns_nic_attach,
+	.nic_detach = ns_nic_detach,
+	.exec = ns_exec,
+	.copy = NULL,  /* a netns shares the host's files: nothing to copy */
+};

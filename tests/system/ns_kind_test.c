@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Objective: the `ns` node kind (endpoints/ns.c) through its vtable, on the
+ * real kernel: create makes netns vnl-LAB-NODE with lo up; nic_attach makes
+ * the veth with the documented host name, eth<i> up with the stable MAC,
+ * the address and tx checksum offload off, and returns the afxdp port;
+ * exec runs commands inside with exit statuses as a shell gives them;
+ * status reports the NICs; nic_detach and destroy remove everything and are
+ * idempotent; bad input (duplicate node, long name, bad NIC index, bad
+ * address) is refused with the right errno and leaves nothing behind.
+ * The lab name is the run's prefix, so parallel runs do not meet.
+ */
+#include <fcntl.h>
+#include <json-c/json.h>
+
+#include "ethtool.h"
+#include "endpoints/node_kind.h"
+#include "endpoints/ns.h"
+#include "sys.h"
+
+static const struct node_kind *k;
+static struct node_ctx node_a, node_b, node_long;
+
+/* Every node this run may have made, removed at exit and on signals. */
+static void kind_cleanup(void)
+{
+	if (!k)
+		return;
+	k->destroy(&node_a, NULL);
+	k->destroy(&node_b, NULL);
+}
+
+static void kind_on_signal(int sig)
+{
+	kind_cleanup();
+	sys_on_signal(sig);
+}
+
+/* `ip ARGS -j ...` piped into `jq -e FILTER`: 0 when the filter holds. */
+#define IPJ(args, filter) sh("ip -j %s | jq -e '%s' >/dev/null", args, filter)
+
+/* Run argv in node n with stdout into `out` (NULL: inherited); *status. */
+static int run(struct node_ctx *n, char *const argv[], int *status, char *out, size_t size,
+	       struct vnl_err *err)
+{
+	char path[] = "/tmp/vnl-ns-kind-XXXXXX";
+	int fd = -1, saved = -1, r;
+	ssize_t len;
+
+	fflush(stdout);
+	if (out) {
+		fd = mkstemp(path);
+		if (fd < 0)
+			return -errno;
+		unlink(path);
+		saved = dup(STDOUT_FILENO);
+		dup2(fd, STDOUT_FILENO);
+	}
+	r = k->exec(n, argv, status, err);
+	if (out) {
+		dup2(saved, STDOUT_FILENO);
+		close(saved);
+		len = pread(fd, out, size - 1, 0);
+		out[len > 0 ? len : 0] = '\0';
+		close(fd);
+	}
+	return r;
+}
+
+static int netns_listed(const char *ns)
+{
+	char filter[128];
+
+	snprintf(filter, sizeof(filter), "[.[]? | select(.name == \"%s\")] | length == 1", ns);
+	return IPJ("netns list", filter) == 0;
+}
+
+int main(void)
+{
+	char lab[16], nsa[80], nsb[80], ha0[16], ha1[16], hb0[16], buf[8192], filter[256], mac[18];
+	char longname[80];
+	struct vnl_err err = { 0 };
+	struct nic_port port;
+	struct json_object *st, *v, *nics;
+	uint8_t m[6];
+	int r, status = -1, fa = -1;
+	unsigned int i;
+
+	sys_init();
+	snprintf(lab, sizeof(lab), "%s", sys_pfx);
+	node_a = (struct node_ctx){ .lab = lab, .name = "a", .nics = 2 };
+	node_b = (struct node_ctx){ .lab = lab, .name = "b", .nics = 1 };
+	memset(longname, 'x', 70);
+	longname[70] = '\0';
+	node_long = (struct node_ctx){ .lab = lab, .name = longname, .nics = 1 };
+	atexit(kind_cleanup);
+	signal(SIGTERM, kind_on_signal);
+	signal(SIGINT, kind_on_signal);
+
+	/* The kind table. */
+	k = node_kind_find("ns");
+	ok(k == &node_kind_ns && !strcmp(k->name, "ns"), "node_kind_find(\"ns\")");
+	errno = 0;
+	ok(node_kind_find("nope") == NULL && errno == ENOENT, "unknown kind -> NULL, ENOENT");
+	ok(k->create && k->destroy && k->exec && k->nic_attach && k->nic_detach && k->status &&
+	   k->start && k->stop && !k->copy, "ns: every slot but copy");
+
+	/* Names. */
+	ok(ns_netns_name(lab, "a", nsa, sizeof(nsa), &err) == 0, "netns name of a: %s", nsa);
+	ns_netns_name(lab, "b", nsb, sizeof(nsb), NULL);
+	snprintf(buf, sizeof(buf), "vnl-%s-a", lab);
+	ok(!strcmp(nsa, buf), "netns name is vnl-LAB-NODE");
+	ok(ns_host_ifname(lab, "a", 0, ha0, sizeof(ha0), &err) == 0 &&
+	   ns_host_ifname(lab, "a", 1, ha1, sizeof(ha1), &err) == 0 &&
+	   ns_host_ifname(lab, "b", 0, hb0, sizeof(hb0), &err) == 0, "host names %s %s %s", ha0, ha1,
+	   hb0);
+	ok(strlen(ha0) == 11 && ha0[0] == 'v' && ha0[9] == '-' && ha0[10] == '0' &&
+	   strspn(ha0 + 1, "0123456789abcdef") == 8, "host name is v + 8 hex + -i");
+	ok(strcmp(ha0, ha1) && strcmp(ha0, hb0), "host names differ per node and NIC");
+	ns_host_ifname(lab, "a", 0, buf, 16, NULL);
+	ok(!strcmp(buf, ha0), "host name is stable");
+	ns_host_ifname(lab, "a", NS_NICS_MAX - 1, buf, 16, NULL);
+	ok(strlen(buf) <= NL_IFNAME_MAX, "largest NIC index still fits: %s", buf);
+	ok(ns_host_ifname(lab, "a", NS_NICS_MAX, buf, 16, &err) == -EINVAL,
+	   "NIC index %d -> -EINVAL (%s)", NS_NICS_MAX, err.msg);
+
+	/* create */
+	r = k->create(&node_a, &err);
+	ok(r == 0, "create a -> %d (%s)", r, err.msg);
+	ok(netns_listed(nsa), "ip netns list shows %s", nsa);
+	snprintf(buf, sizeof(buf), "-n %s link show dev lo", nsa);
+	ok(IPJ(buf, ".[0].flags | index(\"UP\") != null") == 0, "lo is up in %s", nsa);
+	r = k->create(&node_a, &err);
+	ok(r == -EEXIST && strstr(err.msg, "'a'") && strstr(err.msg, nsa),
+	   "create a again -> -EEXIST (%s)", err.msg);
+	ok(netns_exists(nsa), "and the first one is still there");
+	r = k->create(&node_long, &err);
+	ok(r == -EINVAL && strstr(err.msg, "longer"), "70-char node name -> -EINVAL (%s)", err.msg);
+	ok(k->destroy(&node_long, &err) == -EINVAL, "destroy refuses it the same way");
+	ok(k->start(&node_a, &err) == 0 && k->stop(&node_a, &err) == 0, "start/stop: nothing to do");
+
+	/* nic_attach */
+	memset(&port, 0xff, sizeof(port));
+	r = k->nic_attach(&node_a, 0, "10.9.0.1/24", &port, &err);
+	ok(r == 0, "attach a:0 10.9.0.1/24 -> %d (%s)", r, err.msg);
+	ok(port.type == NIC_PORT_AFXDP && !strcmp(port.kind, "afxdp") && !strcmp(port.ifname, ha0),
+	   "port: afxdp on %s", port.ifname);
+	r = k->nic_attach(&node_a, 1, "10.9.1.1/24", &port, &err);
+	ok(r == 0 && !strcmp(port.ifname, ha1), "attach a:1 10.9.1.1/24 -> %d (%s)", r, err.msg);
+	for (i = 0; i < 2; i++) {
+		const char *h = i ? ha1 : ha0;
+
+		ns_nic_mac(lab, "a", i, m);
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3],
+			 m[4], m[5]);
+		ok(m[0] == 0x02, "MAC %s: locally administered, unicast", mac);
+		snprintf(buf, sizeof(buf), "link show dev %s", h);
+		ok(IPJ(buf, ".[0].flags | index(\"UP\") != null") == 0, "host end %s is up", h);
+		snprintf(buf, sizeof(buf), "-n %s addr show dev eth%u", nsa, i);
+		snprintf(filter, sizeof(filter),
+			 ".[0].address == \"%s\" and (.[0].flags | index(\"UP\")) != null and "
+			 "([.[0].addr_info[] | select(.local == \"10.9.%u.1\" and .prefixlen == 24)] | length) == 1",
+			 mac, i);
+		ok(IPJ(buf, filter) == 0, "eth%u in %s: up, MAC %s, 10.9.%u.1/24", i, nsa, mac, i);
+	}
+	fa = netns_open(nsa, &err);
+	ok(ethtool_get_tx_csum(fa, "eth0", &err) == 0 && ethtool_get_tx_csum(fa, "eth1", &err) == 0,
+	   "tx checksum offload off on eth0 and eth1");
+	ok(sh("ethtool -k %s | grep -q 'tx-checksumming: on'", ha0) == 0,
+	   "and left on at the host end");
+
+	/* Refusals that must change nothing. */
+	r = k->nic_attach(&node_a, 0, NULL, &port, &err);
+	ok(r == -EEXIST, "attach a:0 again -> -EEXIST (%s)", err.msg);
+	ok(nl_link_exists(-1, ha0) == 1 && nl_link_exists(fa, "eth0") == 1, "a:0 still attached");
+	r = k->nic_attach(&node_a, 2, NULL, &port, &err);
+	ok(r == -EINVAL && strstr(err.msg, "no NIC 2"), "attach a:2 of 2 NICs -> -EINVAL (%s)",
+	   err.msg);
+	ok(k->nic_detach(&node_a, 7, &err) == -EINVAL, "detach a:7 -> -EINVAL");
+
+	/* A second node, and a failed attach that must leave no veth. */
+	r = k->create(&node_b, &err);
+	ok(r == 0, "create b -> %d (%s)", r, err.msg);
+	r = k->nic_attach(&node_b, 0, "10.9.0.300/24", &port, &err);
+	ok(r == -EINVAL, "attach b:0 with a bad address -> -EINVAL (%s)", err.msg);
+	ok(nl_link_exists(-1, hb0) == 0, "no host veth left for b:0");
+	r = k->nic_attach(&node_b, 0, "10.9.0.1/24", &port, &err);
+	ok(r == 0, "attach b:0 with the same address as a:0 (another netns) -> %d (%s)", r,
+	   err.msg);
+	r = k->nic_attach(&node_b, 0, "10.9.0.2/24", &port, &err);
+	ok(r == -EEXIST && nl_link_exists(-1, hb0) == 1, "attach b:0 again -> -EEXIST, kept");
+	k->nic_detach(&node_b, 0, NULL);
+	r = k->nic_attach(&node_b, 0, "224.0.0.1/40", &port, &err);
+	ok(r == -EINVAL && nl_link_exists(-1, hb0) == 0, "bad prefix -> -EINVAL, no veth (%s)",
+	   err.msg);
+	/* An address the kernel refuses after the veth is made: it is deleted again. */
+	ok(sh("ip netns exec %s sysctl -qw net.ipv6.conf.default.disable_ipv6=1", nsb) == 0,
+	   "IPv6 disabled for new interfaces in %s", nsb);
+	r = k->nic_attach(&node_b, 0, "fd00::1/64", &port, &err);
+	ok(r < 0 && strstr(err.msg, "fd00::1"), "IPv6 address on b:0 refused by the kernel -> %d (%s)",
+	   r, err.msg);
+	ok(nl_link_exists(-1, hb0) == 0 && sh("ip -n %s link show dev eth0 2>/dev/null", nsb) == 1,
+	   "all or nothing: neither %s nor eth0 left", hb0);
+
+	/* exec */
+	{
+		char *ipaddr[] = { "ip", "-j", "addr", NULL };
+		char *exit3[] = { "sh", "-c", "exit 3", NULL };
+		char *missing[] = { "vnl-no-such-command", NULL };
+		char *killed[] = { "sh", "-c", "kill -9 $$", NULL };
+		char *inside[] = { "sh", "-c", "ip -j link show dev eth1 >/dev/null", NULL };
+
+		r = run(&node_a, ipaddr, &status, buf, sizeof(buf), &err);
+		ok(r == 0 && status == 0, "exec ip -j addr -> %d, status %d", r, status);
+		ok(strstr(buf, "10.9.0.1") && strstr(buf, "10.9.1.1") && strstr(buf, "\"eth1\"") &&
+		   !strstr(buf, ha0), "its stdout shows the node's interfaces, not the host's");
+		r = run(&node_a, exit3, &status, NULL, 0, &err);
+		ok(r == 0 && status == 3, "exec sh -c 'exit 3' -> status %d", status);
+		r = run(&node_a, missing, &status, NULL, 0, &err);
+		ok(r == 0 && status == 127, "exec of a missing command -> status %d", status);
+		r = run(&node_a, killed, &status, NULL, 0, &err);
+		ok(r == 0 && status == 128 + SIGKILL, "exec killed by SIGKILL -> status %d", status);
+		r = run(&node_a, inside, &status, NULL, 0, &err);
+		ok(r == 0 && status == 0, "eth1 exists where exec runs");
+		r = run(&node_b, inside, &status, NULL, 0, &err);
+		ok(r == 0 && status == 1, "and not in b (status %d)", status);
+	}
+
+	/* status */
+	st = json_object_new_object();
+	r = k->status(&node_a, st, &err);
+	ok(r == 0, "status a -> %d (%s)", r, err.msg);
+	ok(json_object_object_get_ex(st, "netns", &v) && !strcmp(json_object_get_string(v), nsa),
+	   "status: netns %s", nsa);
+	ok(json_object_object_get_ex(st, "interfaces", &nics) &&
+	   json_object_array_length(nics) == 2, "status: 2 interfaces");
+	for (i = 0; nics && i < json_object_array_length(nics); i++) {
+		struct json_object *o = json_object_array_get_idx(nics, i), *n, *h, *mc;
+		unsigned int idx;
+		char hh[16];
+
+		json_object_object_get_ex(o, "nic", &n);
+		json_object_object_get_ex(o, "host", &h);
+		json_object_object_get_ex(o, "mac", &mc);
+		idx = json_object_get_int(n);
+		ns_host_ifname(lab, "a", idx, hh, sizeof(hh), NULL);
+		ns_nic_mac(lab, "a", idx, m);
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3],
+			 m[4], m[5]);
+		ok(!strcmp(json_object_get_string(h), hh) && !strcmp(json_object_get_string(mc), mac),
+		   "status: %s", json_object_to_json_string(o));
+	}
+	json_object_put(st);
+
+	/* nic_detach */
+	r = k->nic_detach(&node_a, 1, &err);
+	ok(r == 0 && nl_link_exists(-1, ha1) == 0 && nl_link_exists(fa, "eth1") == 0,
+	   "detach a:1 removes %s and eth1 (%d %s)", ha1, r, err.msg);
+	ok(k->nic_detach(&node_a, 1, &err) == 0, "detach a:1 again -> 0");
+	ok(nl_link_exists(-1, ha0) == 1, "a:0 untouched");
+
+	/* destroy */
+	close(fa);
+	r = k->destroy(&node_a, &err);
+	ok(r == 0 && !netns_exists(nsa) && !netns_listed(nsa) && nl_link_exists(-1, ha0) == 0,
+	   "destroy a removes %s and %s (%d %s)", nsa, ha0, r, err.msg);
+	ok(k->destroy(&node_a, &err) == 0, "destroy a again -> 0");
+	{
+		char *t[] = { "true", NULL };
+
+		r = k->exec(&node_a, t, &status, &err);
+		ok(r == -ENOENT, "exec in a destroyed node -> -ENOENT (%s)", err.msg);
+	}
+	r = k->nic_attach(&node_a, 0, NULL, &port, &err);
+	ok(r == -ENOENT && nl_link_exists(-1, ha0) == 0, "attach to a destroyed node -> -ENOENT");
+	ok(k->destroy(&node_b, &err) == 0 && !netns_exists(nsb), "destroy b");
+
+	snprintf(buf, sizeof(buf), "ip netns list | grep -q 'vnl-%s-'", lab);
+	ok(sh("%s", buf) == 1, "no netns of lab %s left", lab);
+	ok(sh("ip link show | grep -Eq '%s|%s|%s'", ha0, ha1, hb0) == 1, "no host veth left");
+	ok(sys_leftovers_settled() == 0, "nothing with the run's prefix left");
+	return tap_done();
+}
