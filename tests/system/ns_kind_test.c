@@ -20,6 +20,7 @@
 
 static const struct node_kind *k;
 static struct node_ctx node_a, node_b, node_long;
+static char lab[16];  /* the lab: the run's prefix; static, for the atexit cleanup */
 
 /* Every node this run may have made, removed at exit and on signals. */
 static void kind_cleanup(void)
@@ -77,7 +78,7 @@ static int netns_listed(const char *ns)
 
 int main(void)
 {
-	char lab[16], nsa[80], nsb[80], ha0[16], ha1[16], hb0[16], buf[8192], filter[256], mac[18];
+	char nsa[80], nsb[80], ha0[16], ha1[16], hb0[16], buf[8192], filter[256], mac[18];
 	char longname[80];
 	struct vnl_err err = { 0 };
 	struct nic_port port;
@@ -220,6 +221,21 @@ int main(void)
 		ok(r == 0 && status == 127, "exec of a missing command -> status %d", status);
 		r = run(&node_a, killed, &status, NULL, 0, &err);
 		ok(r == 0 && status == 128 + SIGKILL, "exec killed by SIGKILL -> status %d", status);
+		{
+			char *rd[] = { "sh", "-c", "read x && exit $x", NULL };
+			int p[2], saved = dup(STDIN_FILENO);
+
+			/* stdin is the caller's: the command reads what we write. */
+			if (pipe(p) == 0 && write(p[1], "5\n", 2) == 2) {
+				close(p[1]);
+				dup2(p[0], STDIN_FILENO);
+				close(p[0]);
+				r = run(&node_a, rd, &status, NULL, 0, &err);
+				dup2(saved, STDIN_FILENO);
+				ok(r == 0 && status == 5, "exec reads the caller's stdin -> status %d", status);
+			}
+			close(saved);
+		}
 		r = run(&node_a, inside, &status, NULL, 0, &err);
 		ok(r == 0 && status == 0, "eth1 exists where exec runs");
 		r = run(&node_b, inside, &status, NULL, 0, &err);
