@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The `ns` node kind: a named network namespace "vnl-LAB-NODE" whose NICs
+ * The `ns` node kind: a named network namespace "vnl.LAB.NODE" (a dot never appears in names: labs cannot collide) whose NICs
  * are veth pairs, eth<i> inside, the host end attached to vnl-switchd as an
  * AF_XDP port.  Everything is made through netlink (common/nl.h), and every
  * object is found again from the names alone (endpoints/ns.h), so the kind
@@ -44,9 +44,9 @@ int ns_netns_name(const char *lab, const char *node, char *buf, size_t size, str
 
 	if (!lab || !node || !*lab || !*node)
 		return vnl_errf(err, -EINVAL, "node: lab and node names must not be empty");
-	r = snprintf(buf, size, "vnl-%s-%s", lab, node);
+	r = snprintf(buf, size, "vnl.%s.%s", lab, node);
 	if (r < 0 || (size_t)r >= size || r > NETNS_NAME_MAX)
-		return vnl_errf(err, -EINVAL, "node '%s' of lab '%s': netns name 'vnl-%s-%s' is longer than %d characters",
+		return vnl_errf(err, -EINVAL, "node '%s' of lab '%s': netns name 'vnl.%s.%s' is longer than %d characters",
 				node, lab, lab, node, NETNS_NAME_MAX);
 	r = netns_name_check(buf, err);
 	if (r < 0)

@@ -23,7 +23,7 @@
 
 #define NS_NICS_MAX 10000  /* keeps "v" + 8 + "-" + i within 15 characters */
 
-/* "vnl-LAB-NODE" into buf (at least NETNS_NAME_MAX + 1 bytes). */
+/* "vnl.LAB.NODE" (a dot never appears in names: labs cannot collide) into buf (at least NETNS_NAME_MAX + 1 bytes). */
 int ns_netns_name(const char *lab, const char *node, char *buf, size_t size, struct vnl_err *err);
 
 /* Host veth name of NIC i into buf (at least 16 bytes). */

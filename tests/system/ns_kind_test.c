@@ -109,7 +109,7 @@ int main(void)
 	/* Names. */
 	ok(ns_netns_name(lab, "a", nsa, sizeof(nsa), &err) == 0, "netns name of a: %s", nsa);
 	ns_netns_name(lab, "b", nsb, sizeof(nsb), NULL);
-	snprintf(buf, sizeof(buf), "vnl-%s-a", lab);
+	snprintf(buf, sizeof(buf), "vnl.%s.a", lab);
 	ok(!strcmp(nsa, buf), "netns name is vnl-LAB-NODE");
 	ok(ns_host_ifname(lab, "a", 0, ha0, sizeof(ha0), &err) == 0 &&
 	   ns_host_ifname(lab, "a", 1, ha1, sizeof(ha1), &err) == 0 &&
@@ -291,7 +291,7 @@ int main(void)
 	ok(r == -ENOENT && nl_link_exists(-1, ha0) == 0, "attach to a destroyed node -> -ENOENT");
 	ok(k->destroy(&node_b, &err) == 0 && !netns_exists(nsb), "destroy b");
 
-	snprintf(buf, sizeof(buf), "ip netns list | grep -q 'vnl-%s-'", lab);
+	snprintf(buf, sizeof(buf), "ip netns list | grep -qF 'vnl.%s.'", lab);
 	ok(sh("%s", buf) == 1, "no netns of lab %s left", lab);
 	ok(sh("ip link show | grep -Eq '%s|%s|%s'", ha0, ha1, hb0) == 1, "no host veth left");
 	ok(sys_leftovers_settled() == 0, "nothing with the run's prefix left");
