@@ -21,6 +21,7 @@ struct jsonl_conn {
 	char *out;          /* queued, not yet written */
 	size_t out_len, out_cap;
 	bool closing;       /* close once out is written */
+	bool eof;           /* the client sent EOF: only writing is left */
 	bool subscribed;
 	void *data;
 	struct jsonl_conn *next;
@@ -43,6 +44,31 @@ struct json_object *jsonl_error(const char *msg)
 	json_object_object_add(o, "ok", json_object_new_boolean(false));
 	json_object_object_add(o, "error", json_object_new_string(msg));
 	return o;
+}
+
+struct json_object *jsonl_ok(struct json_object *fields)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "ok", json_object_new_boolean(true));
+	json_object_object_foreach(fields, key, val)
+		json_object_object_add(o, key, json_object_get(val));
+	json_object_put(fields);
+	return o;
+}
+
+const char *jsonl_unknown_arg(struct json_object *req, const char *const *allowed)
+{
+	json_object_object_foreach(req, key, val) {
+		bool known = strcmp(key, "cmd") == 0;
+
+		(void)val;
+		for (const char *const *a = allowed; !known && *a; a++)
+			known = strcmp(*a, key) == 0;
+		if (!known)
+			return key;
+	}
+	return NULL;
 }
 
 struct json_object *jsonl_parse(const char *line, size_t len, char *buf, size_t buflen, const char **why)
@@ -110,7 +136,7 @@ static bool conn_flush(struct jsonl_conn *c)
 	}
 	if (c->out_len == 0 && c->closing)
 		return false;
-	ev_fd_mod(c->w, EPOLLIN | (c->out_len ? EPOLLOUT : 0));
+	ev_fd_mod(c->w, (c->eof ? 0 : EPOLLIN) | (c->out_len ? EPOLLOUT : 0));
 	return true;
 }
 
@@ -121,7 +147,7 @@ static int conn_queue(struct jsonl_conn *c, struct json_object *o)
 
 	if (c->closing)
 		return -ECONNRESET;
-	if (c->out_len + len + 1 > JSONL_OUT_MAX) {
+	if (c->out_len >= JSONL_OUT_MAX) {
 		/* The client stopped reading: give up on it rather than grow. */
 		c->closing = true;
 		c->out_len = 0;
@@ -200,9 +226,15 @@ static void conn_cb(struct ev_watch *w, int fd, uint32_t events, void *arg)
 		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 		char *in;
 
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-			conn_free(c); /* a partial line at EOF has nobody to answer */
+		if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			conn_free(c);
 			return;
+		}
+		if (n == 0) {
+			/* Half-closed: replies already queued still go out; a
+			 * partial line at EOF has nobody to answer. */
+			c->eof = c->closing = true;
+			break;
 		}
 		if (n < 0)
 			break;

@@ -6,9 +6,10 @@
  * then pushes every jsonl_publish()ed object to it.
  *
  * Bounds: a request line longer than JSONL_LINE_MAX gets an error reply and
- * the connection is closed; a client whose unsent output passes
- * JSONL_OUT_MAX (it stopped reading) is disconnected, so a stuck client costs
- * bounded memory and never blocks the daemon.
+ * the connection is closed; a client that has JSONL_OUT_MAX bytes unsent
+ * when another line is queued (it stopped reading) is disconnected, so a
+ * stuck client costs at most that plus one line and never blocks the daemon.
+ * One line may be larger than the bound (a big show reply).
  *
  * Errors: functions return NULL and set errno, or 0 / -errno.
  * Thread-safety: none; the evloop's thread only.
@@ -60,3 +61,9 @@ void *jsonl_conn_data(struct jsonl_conn *c);
 struct json_object *jsonl_parse(const char *line, size_t len, char *buf, size_t buflen, const char **why);
 /* {"ok":false,"error":msg} */
 struct json_object *jsonl_error(const char *msg);
+/* {"ok":true, ...fields}, "ok" first for people reading replies; takes
+ * fields over (puts it). */
+struct json_object *jsonl_ok(struct json_object *fields);
+/* The first member of req that is neither "cmd" nor in the NULL-terminated
+ * allowed list, or NULL: dispatchers refuse typos instead of ignoring them. */
+const char *jsonl_unknown_arg(struct json_object *req, const char *const *allowed);

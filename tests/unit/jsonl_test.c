@@ -112,6 +112,14 @@ static void *client(void *arg)
 	   strstr(line, "\"ok\":false") != NULL && strstr(line, "malformed JSON") != NULL, "strict JSON: trailing comma refused");
 	close(fd);
 
+	/* Requests then EOF (shutdown of our side): every reply still arrives. */
+	fd = dial();
+	ok(write(fd, "{\"n\":7}\n{\"n\":8}\n", 16) == 16 && shutdown(fd, SHUT_WR) == 0, "requests, then EOF");
+	ok1 = readline(fd, line, sizeof(line)) > 0 && strstr(line, "\"n\":7") != NULL;
+	ok2 = readline(fd, line, sizeof(line)) > 0 && strstr(line, "\"n\":8") != NULL;
+	ok(ok1 && ok2 && readline(fd, line, sizeof(line)) < 0, "both replies, then the server closes");
+	close(fd);
+
 	/* An overlong line: error, then the server closes. */
 	fd = dial();
 	{
