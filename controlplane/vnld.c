@@ -26,6 +26,7 @@
 
 #include "err.h"
 #include "evloop.h"
+#include "fsutil.h"
 #include "jsonl.h"
 #include "lab_switch.h"
 #include "state.h"
@@ -248,9 +249,9 @@ static const struct {
 
 static struct json_object *handle(struct jsonl_conn *c, const char *line, size_t len, void *arg)
 {
-	struct json_object *req, *reply, *v, *out;
+	struct json_object *req, *reply, *v;
 	struct vnl_err err = { 0, "" };
-	const char *why, *name;
+	const char *why, *name, *bad;
 	char buf[160];
 	size_t i;
 	int r;
@@ -272,15 +273,8 @@ static struct json_object *handle(struct jsonl_conn *c, const char *line, size_t
 		return jsonl_error(buf);
 	}
 	r = 0;
-	json_object_object_foreach(req, key, val) {
-		bool known = strcmp(key, "cmd") == 0;
-
-		(void)val;
-		for (const char *const *a = commands[i].args; !known && *a; a++)
-			known = strcmp(*a, key) == 0;
-		if (!known && r == 0)
-			r = vnl_errf(&err, -EINVAL, "unknown argument '%s' for %s", key, commands[i].name);
-	}
+	if ((bad = jsonl_unknown_arg(req, commands[i].args)) != NULL)
+		r = vnl_errf(&err, -EINVAL, "unknown argument '%s' for %s", bad, commands[i].name);
 	reply = json_object_new_object();
 	if (r == 0)
 		r = commands[i].fn(req, reply, c, &err);
@@ -290,12 +284,7 @@ static struct json_object *handle(struct jsonl_conn *c, const char *line, size_t
 		LOG("%s: %s", commands[i].name, err.msg);
 		return jsonl_error(err.msg[0] ? err.msg : strerror(-r));
 	}
-	out = json_object_new_object();
-	json_object_object_add(out, "ok", json_object_new_boolean(true));
-	json_object_object_foreach(reply, k, val2)
-		json_object_object_add(out, k, json_object_get(val2));
-	json_object_put(reply);
-	return out;
+	return jsonl_ok(reply);
 }
 
 /* ---- start-up and shutdown ---- */
@@ -309,22 +298,6 @@ static void on_signal(struct ev_watch *w, int fd, uint32_t events, void *arg)
 		LOG("signal %u: stopping vnld, the lab keeps running", si.ssi_signo);
 		evloop_stop(d.loop);
 	}
-}
-
-static int mkdirs(const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *s = buf + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	return mkdir(buf, mode) < 0 && errno != EEXIST ? -errno : 0;
 }
 
 /* Only one vnld per lab: an exclusive lock on the pid file for its life. */
@@ -408,7 +381,7 @@ int main(int argc, char **argv)
 	snprintf(d.lab, sizeof(d.lab), "%s", lab);
 	snprintf(d.run_dir, sizeof(d.run_dir), "/run/vnetlab/%s", lab);
 	snprintf(d.state_dir, sizeof(d.state_dir), "/var/lib/vnetlab/%s", lab);
-	if ((r = mkdirs(d.run_dir, 0755)) < 0 || (r = mkdirs(d.state_dir, 0700)) < 0) {
+	if ((r = mkdir_p(d.run_dir, 0755)) < 0 || (r = mkdir_p(d.state_dir, 0700)) < 0) {
 		fprintf(stderr, "vnld: cannot create the lab's folders: %s\n", strerror(-r));
 		return 1;
 	}

@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "jsonl.h"
 #include "log.h"
 #include "port.h"
 #include "registry.h"
@@ -321,21 +322,30 @@ static int fdb_show_cb(uint16_t lan, uint64_t mac, uint16_t port, uint32_t seen,
 	return 0;
 }
 
+/* The optional "lan" argument as a LAN slot; VNL_LAN_NONE when absent. */
+static int arg_lan_slot(struct json_object *req, uint16_t *slot, struct dp_err *err)
+{
+	const char *name;
+	struct lan *l;
+	int r = arg_name(req, "lan", "LAN", false, &name, err);
+
+	*slot = VNL_LAN_NONE;
+	if (r < 0 || name == NULL)
+		return r;
+	l = reg_lan_find(name);
+	if (l == NULL)
+		return dp_errf(err, ENOENT, "no LAN named '%s'", name);
+	*slot = l->slot;
+	return 0;
+}
+
 static int cmd_show_fdb(struct json_object *req, struct json_object *reply, struct dp_err *err)
 {
-	struct fdb_show_arg a = { .lan = VNL_LAN_NONE, .now = dp_now() };
-	const char *name;
-	int r = arg_name(req, "lan", "LAN", false, &name, err);
+	struct fdb_show_arg a = { .now = dp_now() };
+	int r = arg_lan_slot(req, &a.lan, err);
 
 	if (r < 0)
 		return r;
-	if (name != NULL) {
-		struct lan *l = reg_lan_find(name);
-
-		if (l == NULL)
-			return dp_errf(err, ENOENT, "no LAN named '%s'", name);
-		a.lan = l->slot;
-	}
 	a.entries = json_object_new_array();
 	fdb_walk(reg.fdb, fdb_show_cb, &a);
 	json_object_object_add(reply, "size", json_object_new_int64(reg.fdb->max_entries));
@@ -425,19 +435,11 @@ static int cmd_set_aging(struct json_object *req, struct json_object *reply, str
 
 static int cmd_fdb_flush(struct json_object *req, struct json_object *reply, struct dp_err *err)
 {
-	uint16_t lan = VNL_LAN_NONE;
-	const char *name;
-	int r = arg_name(req, "lan", "LAN", false, &name, err);
+	uint16_t lan;
+	int r = arg_lan_slot(req, &lan, err);
 
 	if (r < 0)
 		return r;
-	if (name != NULL) {
-		struct lan *l = reg_lan_find(name);
-
-		if (l == NULL)
-			return dp_errf(err, ENOENT, "no LAN named '%s'", name);
-		lan = l->slot;
-	}
 	json_object_object_add(reply, "flushed", json_object_new_int64(fdb_flush(reg.fdb, lan, VNL_PORT_NONE)));
 	return 0;
 }
@@ -484,46 +486,19 @@ static int cmd_help(struct json_object *req, struct json_object *reply, struct d
 	return 0;
 }
 
-static int check_args(const struct command *c, struct json_object *req, struct dp_err *err)
-{
-	json_object_object_foreach(req, key, val) {
-		bool known = strcmp(key, "cmd") == 0;
-
-		(void)val;
-		for (const char *const *a = c->args; !known && *a; a++)
-			known = strcmp(*a, key) == 0;
-		if (!known)
-			return dp_errf(err, EINVAL, "unknown argument '%s' for %s", key, c->name);
-	}
-	return 0;
-}
-
 struct json_object *commands_handle(const char *line, size_t len)
 {
-	struct json_object *req, *reply = json_object_new_object(), *v;
-	struct json_tokener *tok = json_tokener_new();
+	struct json_object *req, *reply, *v;
 	const struct command *c = NULL;
 	struct dp_err err = { "" };
-	const char *name;
+	const char *why, *name, *bad;
+	char buf[160];
 	int r = 0;
 
-	/* Strict RFC 8259: no trailing commas, no single quotes. The line is
-	 * NUL-terminated: parsing the NUL ends a bare number like 42. */
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	req = json_tokener_parse_ex(tok, line, (int)len + 1);
-	if (req == NULL) {
-		enum json_tokener_error e = json_tokener_get_error(tok);
-
-		r = dp_errf(&err, EINVAL, "malformed JSON at byte %zu: %s", json_tokener_get_parse_end(tok),
-			    e == json_tokener_continue || json_tokener_get_parse_end(tok) >= len
-				    ? "the line ends before the value does"
-				    : json_tokener_error_desc(e));
-	} else if (json_tokener_get_parse_end(tok) < len) {
-		r = dp_errf(&err, EINVAL, "malformed JSON: characters after the value at byte %zu",
-			    json_tokener_get_parse_end(tok));
-	} else if (!json_object_is_type(req, json_type_object)) {
-		r = dp_errf(&err, EINVAL, "a request must be a JSON object");
-	} else if (!json_object_object_get_ex(req, "cmd", &v) || !json_object_is_type(v, json_type_string)) {
+	req = jsonl_parse(line, len, buf, sizeof(buf), &why);
+	if (req == NULL)
+		return jsonl_error(why);
+	if (!json_object_object_get_ex(req, "cmd", &v) || !json_object_is_type(v, json_type_string)) {
 		r = dp_errf(&err, EINVAL, "a request needs a string member 'cmd' (try {\"cmd\":\"help\"})");
 	} else {
 		name = json_object_get_string(v);
@@ -532,28 +507,19 @@ struct json_object *commands_handle(const char *line, size_t len)
 				c = &commands[i];
 		if (c == NULL)
 			r = dp_errf(&err, EINVAL, "unknown command '%.64s' (try {\"cmd\":\"help\"})", name);
-		else
-			r = check_args(c, req, &err);
-		if (r == 0)
-			r = c->fn(req, reply, &err);
+		else if ((bad = jsonl_unknown_arg(req, c->args)) != NULL)
+			r = dp_errf(&err, EINVAL, "unknown argument '%s' for %s", bad, c->name);
 	}
-	json_tokener_free(tok);
+	reply = json_object_new_object();
+	if (r == 0)
+		r = c->fn(req, reply, &err);
 	json_object_put(req);
 	if (r < 0) {
 		json_object_put(reply);
-		reply = json_object_new_object();
-		json_object_object_add(reply, "ok", json_object_new_boolean(false));
-		json_object_object_add(reply, "error", json_object_new_string(err.msg[0] ? err.msg : strerror(-r)));
 		LOG(DEBUG, ctl, "request failed: %s", err.msg);
-		return reply;
+		return jsonl_error(err.msg[0] ? err.msg : strerror(-r));
 	}
-	/* "ok" first, for people reading replies. */
-	v = json_object_new_object();
-	json_object_object_add(v, "ok", json_object_new_boolean(true));
-	json_object_object_foreach(reply, key, val)
-		json_object_object_add(v, key, json_object_get(val));
-	json_object_put(reply);
-	return v;
+	return jsonl_ok(reply);
 }
 
 static void aged_cb(uint16_t lan, void *arg)

@@ -1,17 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The control socket: a unix stream socket served by the main lcore with a
- * small epoll loop. Clients send JSON lines; each line is handed to
- * commands_handle() and its reply written back, in order. A once-a-second
- * timer runs MAC aging. SIGTERM and SIGINT end the loop.
+ * The control socket: a unix stream socket served by the main lcore on
+ * common/evloop + common/jsonl. Clients send JSON lines; each line is handed
+ * to commands_handle() and its reply written back, in order. A
+ * once-a-second timer runs MAC aging. SIGTERM and SIGINT end the loop.
  */
 #pragma once
 
 #include <json-c/json.h>
 
 #include "dp.h"
-
-#define CONTROL_LINE_MAX (64 * 1024)
 
 /* Listen on path (mode 0600), replacing a stale socket left by a crash.
  * 0 or -errno with err filled. */
