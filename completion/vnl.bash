@@ -1,0 +1,1 @@
+# bash completion for vnl (placeholder until the CLI lands)
