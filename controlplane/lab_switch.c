@@ -38,6 +38,10 @@ unsigned long long proc_start_time(pid_t pid)
 	if (fgets(buf, sizeof(buf), f) != NULL && (p = strrchr(buf, ')')) != NULL) {
 		/* After "pid (comm)": field 3 is the state; start time is field 22. */
 		p += 2;
+		if (*p == 'Z' || *p == 'X') { /* exited, not reaped yet (adopted: not our child) */
+			fclose(f);
+			return 0;
+		}
 		for (int field = 3; field < 22 && p != NULL; field++) {
 			p = strchr(p, ' ');
 			if (p != NULL)

@@ -76,5 +76,5 @@ int lab_switch_cmd(struct lab_switch *s, struct vnl_err *err, const char *cmd, .
 /* SIGTERM, wait up to 10 s, then SIGKILL; no restart afterwards. */
 void lab_switch_stop(struct lab_switch *s);
 
-/* Start time of a pid (field 22 of /proc/PID/stat), 0 if it is gone. */
+/* Start time of a pid (field 22 of /proc/PID/stat), 0 if it is gone or a zombie. */
 unsigned long long proc_start_time(pid_t pid);

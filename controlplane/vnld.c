@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * vnld: the control process of one lab (docs/vnld.md). This first version
- * owns the lab's LANs: it keeps them in a topology saved atomically in the
- * state folder, serves JSON-lines clients, supervises the lab's vnl-switchd
- * (restart and re-push after a crash) and re-adopts a running switch when it
- * is itself restarted. Node kinds plug in next (endpoints/).
+ * vnld: the control process of one lab (docs/vnld.md): serves the JSON-lines
+ * protocol of CLI clients on the lab's socket and turns requests into lab
+ * transactions (lab.h, deploy.h); supervises the lab's vnl-switchd (restart
+ * and re-push after a crash); on start, re-adopts what a previous vnld left
+ * running and cleans what it left half made.
  *
  * Signals: SIGTERM/SIGINT stop vnld only; the lab (switch, nodes) keeps
  * running and the next vnld adopts it. The "stop" command tears the lab down.
@@ -28,24 +28,29 @@
 #include "evloop.h"
 #include "fsutil.h"
 #include "jsonl.h"
+#include "deploy.h"
+#include "lab.h"
 #include "lab_switch.h"
 #include "state.h"
 #include "topology.h"
 
 struct vnld {
-	char lab[TOPO_NAME_MAX + 1];
 	char run_dir[64];          /* /run/vnetlab/LAB */
-	char state_dir[64];        /* /var/lib/vnetlab/LAB */
 	struct evloop *loop;
 	struct jsonl_server *srv;
-	struct lab_switch sw;
-	struct topo *topo;         /* desired state */
+	struct lab lab;            /* model, switch, kinds */
 	bool stop_lab;             /* "stop": tear the lab down on the way out */
 };
 
 static struct vnld d;
 
-#define LOG(fmt, ...) fprintf(stderr, "vnld[%s]: " fmt "\n", d.lab, ##__VA_ARGS__)
+#define LOG(fmt, ...) fprintf(stderr, "vnld[%s]: " fmt "\n", d.lab.name, ##__VA_ARGS__)
+
+static void emit(struct json_object *ev, void *arg)
+{
+	(void)arg;
+	jsonl_publish(d.srv, ev);
+}
 
 static void publish(const char *event, const char *key, const char *val)
 {
@@ -54,47 +59,8 @@ static void publish(const char *event, const char *key, const char *val)
 	json_object_object_add(o, "event", json_object_new_string(event));
 	if (key != NULL)
 		json_object_object_add(o, key, json_object_new_string(val));
-	jsonl_publish(d.srv, o);
+	emit(o, NULL);
 	json_object_put(o);
-}
-
-static int save(struct vnl_err *err)
-{
-	return state_save(d.state_dir, d.topo, d.sw.pid, d.sw.start_time, err);
-}
-
-/* ---- the switch ---- */
-
-/* Make the switch hold exactly the model's LANs. */
-static void push_model(struct lab_switch *s, void *arg)
-{
-	struct json_object *req = json_object_new_object(), *reply = NULL, *lans;
-	struct vnl_err err;
-
-	(void)arg;
-	json_object_object_add(req, "cmd", json_object_new_string("show-lans"));
-	if (lab_switch_call(s, req, &reply, &err) == 0 && json_object_object_get_ex(reply, "lans", &lans)) {
-		for (size_t i = 0; i < json_object_array_length(lans); i++) {
-			struct json_object *name;
-			const char *n;
-
-			json_object_object_get_ex(json_object_array_get_idx(lans, i), "name", &name);
-			n = json_object_get_string(name);
-			if (topo_find_lan(d.topo, n) == NULL && lab_switch_cmd(s, &err, "lan-del", "name", n, NULL) < 0)
-				LOG("removing stray LAN %s from the switch: %s", n, err.msg);
-		}
-	}
-	json_object_put(reply);
-	json_object_put(req);
-	for (unsigned i = 0; i < d.topo->n_lans; i++) {
-		int r = lab_switch_cmd(s, &err, "lan-add", "name", d.topo->lans[i].name, NULL);
-
-		if (r < 0 && strstr(err.msg, "exists") == NULL)
-			LOG("pushing LAN %s: %s", d.topo->lans[i].name, err.msg);
-	}
-	if (save(&err) < 0)
-		LOG("saving state: %s", err.msg);
-	publish("switch-ready", NULL, NULL);
 }
 
 static void switch_down(struct lab_switch *s, void *arg)
@@ -104,20 +70,41 @@ static void switch_down(struct lab_switch *s, void *arg)
 	publish("switch-down", NULL, NULL);
 }
 
-/* ---- commands ---- */
+/* ---- arguments ---- */
 
 typedef int (*cmd_fn)(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
 		      struct vnl_err *err);
 
-static int arg_str(struct json_object *req, const char *key, const char **out, struct vnl_err *err)
+/* A string argument; optional ones give *out = NULL when absent. */
+static int arg_str(struct json_object *req, const char *key, bool required, const char **out,
+		   struct vnl_err *err)
 {
 	struct json_object *v;
 
+	*out = NULL;
 	if (!json_object_object_get_ex(req, key, &v))
-		return vnl_errf(err, -EINVAL, "missing argument '%s'", key);
+		return required ? vnl_errf(err, -EINVAL, "missing argument '%s'", key) : 0;
 	if (!json_object_is_type(v, json_type_string))
 		return vnl_errf(err, -EINVAL, "argument '%s' must be a string", key);
 	*out = json_object_get_string(v);
+	return 0;
+}
+
+/* A non-negative integer argument within [lo, hi]; absent optional: *out unchanged. */
+static int arg_uint(struct json_object *req, const char *key, bool required, unsigned lo, unsigned hi,
+		    unsigned *out, struct vnl_err *err)
+{
+	struct json_object *v;
+	int64_t x;
+
+	if (!json_object_object_get_ex(req, key, &v))
+		return required ? vnl_errf(err, -EINVAL, "missing argument '%s'", key) : 0;
+	if (!json_object_is_type(v, json_type_int))
+		return vnl_errf(err, -EINVAL, "argument '%s' must be an integer", key);
+	x = json_object_get_int64(v);
+	if (x < lo || x > hi)
+		return vnl_errf(err, -ERANGE, "argument '%s' must be in %u..%u", key, lo, hi);
+	*out = (unsigned)x;
 	return 0;
 }
 
@@ -125,90 +112,433 @@ static int arg_name(struct json_object *req, const char *key, const char *what, 
 		    struct vnl_err *err)
 {
 	struct topo_err te;
-	int r = arg_str(req, key, out, err);
+	int r = arg_str(req, key, true, out, err);
 
 	if (r == 0 && topo_check_name(*out, what, 0, 0, &te) < 0)
 		r = vnl_errf(err, -EINVAL, "%s", te.msg);
 	return r;
 }
 
+/* "NODE:N" of a switch port name, if it is one of a link's ports. */
+static const char *port_ref(const char *port, char *buf, size_t size)
+{
+	for (unsigned i = 0; i < d.lab.topo->n_links; i++) {
+		const struct topo_link *k = &d.lab.topo->links[i];
+		char name[TOPO_NAME_MAX + 8];
+
+		lab_port_name(k->node, k->nic, name, sizeof(name));
+		if (!strcmp(name, port)) {
+			snprintf(buf, size, "%s:%u", k->node, k->nic);
+			return buf;
+		}
+	}
+	return port;
+}
+
+/* ---- commands ---- */
+
 static int cmd_version(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
 		       struct vnl_err *err)
 {
 	(void)req, (void)c, (void)err;
 	json_object_object_add(reply, "version", json_object_new_string(VNL_VERSION));
-	json_object_object_add(reply, "lab", json_object_new_string(d.lab));
+	json_object_object_add(reply, "lab", json_object_new_string(d.lab.name));
 	return 0;
 }
 
 static int cmd_show(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
 		    struct vnl_err *err)
 {
-	struct json_object *lans = json_object_new_array(), *sw = json_object_new_object();
+	struct json_object *lans, *nodes, *links, *sw;
+	const struct topo *t = d.lab.topo;
+	const char *name;
+	int r;
 
-	(void)req, (void)c, (void)err;
-	for (unsigned i = 0; i < d.topo->n_lans; i++)
-		json_object_array_add(lans, json_object_new_string(d.topo->lans[i].name));
-	json_object_object_add(reply, "lab", json_object_new_string(d.lab));
-	json_object_object_add(reply, "lans", lans);
-	json_object_object_add(sw, "pid", json_object_new_int(d.sw.pid));
-	json_object_object_add(sw, "restarts", json_object_new_int((int)d.sw.restarts));
-	json_object_object_add(sw, "socket", json_object_new_string(d.sw.sock));
+	(void)c;
+	if ((r = arg_str(req, "name", false, &name, err)) < 0)
+		return r;
+	if (name) {
+		const struct topo_node *n = topo_find_node(t, name);
+		const struct topo_lan *lan = topo_find_lan(t, name);
+
+		if (n)
+			json_object_object_add(reply, "node", lab_node_json(&d.lab, n));
+		else if (lan)
+			json_object_object_add(reply, "lan", lab_lan_json(&d.lab, lan));
+		else
+			return vnl_errf(err, -ENOENT, "no node or LAN named '%s' in lab %s", name, d.lab.name);
+		return 0;
+	}
+	lans = json_object_new_array();
+	nodes = json_object_new_array();
+	links = json_object_new_array();
+	sw = json_object_new_object();
+	for (unsigned i = 0; i < t->n_lans; i++)
+		json_object_array_add(lans, lab_lan_json(&d.lab, &t->lans[i]));
+	for (unsigned i = 0; i < t->n_nodes; i++)
+		json_object_array_add(nodes, lab_node_json(&d.lab, &t->nodes[i]));
+	for (unsigned i = 0; i < t->n_links; i++)
+		json_object_array_add(links, lab_link_json(&t->links[i]));
+	json_object_object_add(reply, "lab", json_object_new_string(d.lab.name));
+	json_object_object_add(sw, "pid", json_object_new_int(d.lab.sw.pid));
+	json_object_object_add(sw, "restarts", json_object_new_int((int)d.lab.sw.restarts));
+	json_object_object_add(sw, "socket", json_object_new_string(d.lab.sw.sock));
 	json_object_object_add(reply, "switch", sw);
+	json_object_object_add(reply, "lans", lans);
+	json_object_object_add(reply, "nodes", nodes);
+	json_object_object_add(reply, "links", links);
 	return 0;
 }
 
 static int cmd_lan_add(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
 		       struct vnl_err *err)
 {
-	struct topo_lan l = { 0 };
-	struct topo_err te;
 	const char *name;
 	int r;
 
-	(void)reply, (void)c;
-	r = arg_name(req, "name", "LAN", &name, err);
-	if (r < 0)
+	(void)c;
+	if ((r = arg_name(req, "name", "LAN", &name, err)) < 0 || (r = lab_lan_add(&d.lab, name, err)) < 0)
 		return r;
-	snprintf(l.name, sizeof(l.name), "%s", name);
-	if (topo_find_node(d.topo, name) != NULL || topo_find_lan(d.topo, name) != NULL)
-		return vnl_errf(err, -EEXIST, "the name '%s' is in use in lab %s", name, d.lab);
-	r = lab_switch_cmd(&d.sw, err, "lan-add", "name", name, NULL);
-	if (r < 0)
-		return vnl_err_wrap(err, "adding LAN %s to the switch", name);
-	r = topo_add_lan(d.topo, &l, &te);
-	if (r == 0)
-		r = save(err);
-	if (r < 0) {
-		/* Undo: the switch must not keep what the model does not have. */
-		lab_switch_cmd(&d.sw, NULL, "lan-del", "name", name, NULL);
-		topo_del_lan(d.topo, name, NULL);
-		return r == -EEXIST ? vnl_errf(err, r, "%s", te.msg) : r;
-	}
-	publish("lan-added", "lan", name);
+	json_object_object_add(reply, "lan", lab_lan_json(&d.lab, topo_find_lan(d.lab.topo, name)));
 	return 0;
 }
 
 static int cmd_lan_del(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
 		       struct vnl_err *err)
 {
+	struct json_object *un = json_object_new_array();
 	const char *name;
 	int r;
 
+	(void)c;
+	if ((r = arg_name(req, "name", "LAN", &name, err)) < 0 || (r = lab_lan_del(&d.lab, name, un, err)) < 0) {
+		json_object_put(un);
+		return r;
+	}
+	json_object_object_add(reply, "unlinked", un);
+	return 0;
+}
+
+static int cmd_node_add(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
+			struct vnl_err *err)
+{
+	struct topo_node n = { .nics = 1 };
+	struct json_object *env = NULL;
+	const char *name, *kind, *image, *cmd;
+	char *envv[TOPO_MAX_OBJECTS];
+	int r;
+
+	(void)c;
+	if ((r = arg_name(req, "name", "node", &name, err)) < 0 || (r = arg_str(req, "kind", true, &kind, err)) < 0 ||
+	    (r = arg_uint(req, "nics", false, 1, TOPO_NICS_MAX, &n.nics, err)) < 0 ||
+	    (r = arg_str(req, "image", false, &image, err)) < 0 || (r = arg_str(req, "command", false, &cmd, err)) < 0 ||
+	    (r = arg_uint(req, "mem", false, 1, TOPO_MEM_MAX, &n.mem_mb, err)) < 0 ||
+	    (r = arg_uint(req, "cpus", false, 1, TOPO_CPUS_MAX, &n.cpus, err)) < 0)
+		return r;
+	if (topo_kind_parse(kind, &n.kind) < 0)
+		return vnl_errf(err, -EINVAL, "unknown node kind '%s' (kinds: ns, cnt, vm)", kind);
+	if (json_object_object_get_ex(req, "env", &env)) {
+		if (!json_object_is_type(env, json_type_array) || json_object_array_length(env) > TOPO_MAX_OBJECTS)
+			return vnl_errf(err, -EINVAL, "argument 'env' must be a list of KEY=VALUE strings");
+		for (size_t i = 0; i < json_object_array_length(env); i++) {
+			struct json_object *e = json_object_array_get_idx(env, i);
+
+			if (!json_object_is_type(e, json_type_string))
+				return vnl_errf(err, -EINVAL, "argument 'env' must be a list of KEY=VALUE strings");
+			envv[i] = (char *)json_object_get_string(e);
+		}
+		n.env = envv;
+		n.n_env = json_object_array_length(env);
+	}
+	snprintf(n.name, sizeof(n.name), "%s", name);
+	n.image = (char *)image;
+	n.cmd = (char *)cmd;
+	if ((r = lab_node_add(&d.lab, &n, err)) < 0)
+		return r;
+	json_object_object_add(reply, "node", lab_node_json(&d.lab, topo_find_node(d.lab.topo, name)));
+	return 0;
+}
+
+static int cmd_del(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
+		   struct vnl_err *err)
+{
+	struct json_object *un;
+	const char *name, *what;
+	int r;
+
+	(void)c;
+	if ((r = arg_str(req, "name", true, &name, err)) < 0)
+		return r;
+	un = json_object_new_array();
+	if (topo_find_node(d.lab.topo, name))
+		what = "node", r = lab_node_del(&d.lab, name, un, err);
+	else if (topo_find_lan(d.lab.topo, name))
+		what = "lan", r = lab_lan_del(&d.lab, name, un, err);
+	else
+		what = NULL, r = vnl_errf(err, -ENOENT, "no node or LAN named '%s' in lab %s", name, d.lab.name);
+	if (r < 0) {
+		json_object_put(un);
+		return r;
+	}
+	json_object_object_add(reply, "deleted", json_object_new_string(what));
+	json_object_object_add(reply, "unlinked", un);
+	return 0;
+}
+
+static int cmd_link(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
+		    struct vnl_err *err)
+{
+	struct topo_link k = { 0 };
+	const char *node, *lan, *ip;
+	struct topo_err te;
+	int r;
+
+	(void)c;
+	if ((r = arg_name(req, "node", "node", &node, err)) < 0 ||
+	    (r = arg_uint(req, "nic", true, 0, TOPO_NICS_MAX - 1, &k.nic, err)) < 0 ||
+	    (r = arg_name(req, "lan", "LAN", &lan, err)) < 0 || (r = arg_str(req, "ip", false, &ip, err)) < 0)
+		return r;
+	if (ip) {
+		if (topo_parse_addr(ip, &k.addr, &k.plen, &te) < 0)
+			return vnl_errf(err, -EINVAL, "%s", te.msg);
+		k.has_addr = true;
+	}
+	snprintf(k.node, sizeof(k.node), "%s", node);
+	snprintf(k.lan, sizeof(k.lan), "%s", lan);
+	if ((r = lab_link_add(&d.lab, &k, err)) < 0)
+		return r;
+	json_object_object_add(reply, "link", lab_link_json(topo_find_link(d.lab.topo, node, k.nic)));
+	return 0;
+}
+
+static int cmd_unlink(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
+		      struct vnl_err *err)
+{
+	const char *node;
+	unsigned nic;
+	int r;
+
 	(void)reply, (void)c;
-	r = arg_name(req, "name", "LAN", &name, err);
+	if ((r = arg_name(req, "node", "node", &node, err)) < 0 ||
+	    (r = arg_uint(req, "nic", true, 0, TOPO_NICS_MAX - 1, &nic, err)) < 0)
+		return r;
+	return lab_link_del(&d.lab, node, nic, err);
+}
+
+/* A switch show request, reply kept (caller puts it). */
+static int sw_show(const char *cmd, const char *key, const char *val, struct json_object **reply,
+		   struct vnl_err *err)
+{
+	struct json_object *req = json_object_new_object();
+	int r;
+
+	json_object_object_add(req, "cmd", json_object_new_string(cmd));
+	if (key)
+		json_object_object_add(req, key, json_object_new_string(val));
+	r = lab_switch_call(&d.lab.sw, req, reply, err);
+	json_object_put(req);
+	if (r < 0)
+		vnl_err_wrap(err, "asking vnl-switchd");
+	return r;
+}
+
+static int cmd_stats(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
+		     struct vnl_err *err)
+{
+	struct json_object *sp = NULL, *sl = NULL, *ports, *lans, *list;
+	const char *name, *lan_only = NULL, *node_only = NULL;
+	char ref_only[TOPO_NAME_MAX + 8] = "", node[TOPO_NAME_MAX + 1];
+	unsigned nic;
+	int r, end = 0;
+
+	(void)c;
+	if ((r = arg_str(req, "name", false, &name, err)) < 0)
+		return r;
+	if (name && sscanf(name, "%15[^:]:%u%n", node, &nic, &end) == 2 && name[end] == '\0') {
+		if (topo_find_link(d.lab.topo, node, nic) == NULL)
+			return vnl_errf(err, -ENOENT, "%s is not a linked interface of lab %s", name, d.lab.name);
+		snprintf(ref_only, sizeof(ref_only), "%s:%u", node, nic);
+	} else if (name && topo_find_node(d.lab.topo, name)) {
+		node_only = name;
+	} else if (name && topo_find_lan(d.lab.topo, name)) {
+		lan_only = name;
+	} else if (name) {
+		return vnl_errf(err, -ENOENT, "no interface NODE:N, node or LAN named '%s' in lab %s", name,
+				d.lab.name);
+	}
+	if ((r = sw_show("show-ports", NULL, NULL, &sp, err)) < 0 || (r = sw_show("show-lans", NULL, NULL, &sl, err)) < 0)
+		goto out;
+	ports = json_object_new_object();
+	lans = json_object_new_object();
+	json_object_object_add(reply, "ports", ports);
+	json_object_object_add(reply, "lans", lans);
+	json_object_object_get_ex(sp, "ports", &list);
+	for (size_t i = 0; list && i < json_object_array_length(list); i++) {
+		struct json_object *p = json_object_array_get_idx(list, i), *o, *v;
+		char buf[TOPO_NAME_MAX + 8];
+		const char *ref, *lan = NULL;
+
+		json_object_object_get_ex(p, "name", &v);
+		ref = port_ref(json_object_get_string(v), buf, sizeof(buf));
+		if (json_object_object_get_ex(p, "lan", &v) && json_object_is_type(v, json_type_string))
+			lan = json_object_get_string(v);
+		if ((ref_only[0] && strcmp(ref, ref_only)) || (lan_only && (!lan || strcmp(lan, lan_only))) ||
+		    (node_only && (strncmp(ref, node_only, strlen(node_only)) || ref[strlen(node_only)] != ':')) ||
+		    (name && ref == json_object_get_string(v)))
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "lan", lan ? json_object_new_string(lan) : NULL);
+		if (json_object_object_get_ex(p, "link", &v))
+			json_object_object_add(o, "link", json_object_get(v));
+		if (json_object_object_get_ex(p, "backend", &v))
+			json_object_object_add(o, "backend", json_object_get(v));
+		if (json_object_object_get_ex(p, "counters", &v)) {
+			json_object_object_foreach(v, key, val)
+				json_object_object_add(o, key, json_object_get(val));
+		}
+		json_object_object_add(ports, ref, o);
+	}
+	json_object_object_get_ex(sl, "lans", &list);
+	for (size_t i = 0; list && i < json_object_array_length(list) && !ref_only[0] && !node_only; i++) {
+		struct json_object *l = json_object_array_get_idx(list, i), *v, *o;
+		const char *lname;
+
+		json_object_object_get_ex(l, "name", &v);
+		lname = json_object_get_string(v);
+		if (lan_only && strcmp(lname, lan_only))
+			continue;
+		o = json_object_new_object();
+		if (json_object_object_get_ex(l, "macs", &v))
+			json_object_object_add(o, "macs", json_object_get(v));
+		if (json_object_object_get_ex(l, "counters", &v)) {
+			json_object_object_foreach(v, key, val)
+				json_object_object_add(o, key, json_object_get(val));
+		}
+		json_object_object_add(lans, lname, o);
+	}
+out:
+	json_object_put(sp);
+	json_object_put(sl);
+	return r;
+}
+
+static int cmd_fdb(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
+		   struct vnl_err *err)
+{
+	struct json_object *sf = NULL, *list, *out, *v;
+	const char *lan;
+	int r;
+
+	(void)c;
+	if ((r = arg_name(req, "lan", "LAN", &lan, err)) < 0)
+		return r;
+	if (topo_find_lan(d.lab.topo, lan) == NULL)
+		return vnl_errf(err, -ENOENT, "no LAN named '%s' in lab %s", lan, d.lab.name);
+	if ((r = sw_show("show-fdb", "lan", lan, &sf, err)) < 0)
+		return r;
+	if (json_object_object_get_ex(sf, "aging", &v))
+		json_object_object_add(reply, "aging", json_object_get(v));
+	out = json_object_new_array();
+	json_object_object_add(reply, "entries", out);
+	json_object_object_get_ex(sf, "entries", &list);
+	for (size_t i = 0; list && i < json_object_array_length(list); i++) {
+		struct json_object *e = json_object_array_get_idx(list, i), *o = json_object_new_object();
+		char buf[TOPO_NAME_MAX + 8];
+
+		json_object_object_get_ex(e, "mac", &v);
+		json_object_object_add(o, "mac", json_object_get(v));
+		json_object_object_get_ex(e, "port", &v);
+		json_object_object_add(o, "port", json_object_new_string(port_ref(json_object_get_string(v), buf, sizeof(buf))));
+		json_object_object_get_ex(e, "age", &v);
+		json_object_object_add(o, "age", json_object_get(v));
+		json_object_array_add(out, o);
+	}
+	json_object_put(sf);
+	return 0;
+}
+
+static int cmd_deploy(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
+		      struct vnl_err *err)
+{
+	struct json_object *created, *differs, *extra, *ev;
+	struct topo *f = NULL;
+	struct topo_err te;
+	const char *file;
+	int r;
+
+	(void)c;
+	if ((r = arg_str(req, "file", true, &file, err)) < 0)
+		return r;
+	if (file[0] != '/')
+		return vnl_errf(err, -EINVAL, "argument 'file' must be an absolute path");
+	r = topo_load_file(file, &f, &te);
+	if (r < 0) {
+		if (te.line)
+			return vnl_errf(err, r, "%s:%d:%d: %s", file, te.line, te.column, te.msg);
+		return vnl_errf(err, r, "%s: %s", file, te.msg);
+	}
+	created = json_object_new_array();
+	differs = json_object_new_array();
+	extra = json_object_new_array();
+	r = lab_deploy(&d.lab, f, created, differs, extra, err);
+	topo_free(f);
+	if (r < 0) {
+		json_object_put(created), json_object_put(differs), json_object_put(extra);
+		return r;
+	}
+	json_object_object_add(reply, "created", created);
+	json_object_object_add(reply, "differs", differs);
+	json_object_object_add(reply, "extra", extra);
+	ev = json_object_new_object();
+	json_object_object_add(ev, "event", json_object_new_string("deployed"));
+	json_object_object_add(ev, "file", json_object_new_string(file));
+	emit(ev, NULL);
+	json_object_put(ev);
+	return 0;
+}
+
+static int cmd_save(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
+		    struct vnl_err *err)
+{
+	struct topo_err te;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	(void)req, (void)c;
+	f = open_memstream(&text, &len);
+	if (f == NULL)
+		return vnl_errno(err, -errno, "save");
+	r = topo_save(f, d.lab.topo, &te);
+	if (fclose(f) != 0 && r == 0)
+		r = -EIO, snprintf(te.msg, sizeof(te.msg), "out of memory");
+	if (r < 0) {
+		free(text);
+		return vnl_errf(err, r, "save: %s", te.msg);
+	}
+	json_object_object_add(reply, "topology", json_object_new_string_len(text, (int)len));
+	free(text);
+	return 0;
+}
+
+static int cmd_destroy(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
+		       struct vnl_err *err)
+{
+	struct json_object *removed;
+	unsigned counts[3];
+	int r;
+
+	(void)req, (void)c;
+	r = lab_destroy_all(&d.lab, counts, err);
 	if (r < 0)
 		return r;
-	if (topo_find_lan(d.topo, name) == NULL)
-		return vnl_errf(err, -ENOENT, "no LAN named '%s' in lab %s", name, d.lab);
-	r = lab_switch_cmd(&d.sw, err, "lan-del", "name", name, NULL);
-	if (r < 0 && strstr(err->msg, "no LAN") == NULL)
-		return vnl_err_wrap(err, "deleting LAN %s from the switch", name);
-	topo_del_lan(d.topo, name, NULL);
-	r = save(err);
-	if (r < 0)
-		return r;
-	publish("lan-deleted", "lan", name);
+	removed = json_object_new_object();
+	json_object_object_add(removed, "nodes", json_object_new_int(counts[0]));
+	json_object_object_add(removed, "lans", json_object_new_int(counts[1]));
+	json_object_object_add(removed, "links", json_object_new_int(counts[2]));
+	json_object_object_add(reply, "removed", removed);
+	publish("destroyed", NULL, NULL);
 	return 0;
 }
 
@@ -223,14 +553,23 @@ static int cmd_events(struct json_object *req, struct json_object *reply, struct
 static int cmd_stop(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
 		    struct vnl_err *err)
 {
-	(void)req, (void)reply, (void)c, (void)err;
+	unsigned counts[3];
+
+	(void)req, (void)reply, (void)c;
+	publish("stopping", NULL, NULL);
+	/* Everything goes even if one object resists; the error is reported. */
 	d.stop_lab = true;
 	evloop_stop(d.loop);
-	return 0;
+	return lab_destroy_all(&d.lab, counts, err);
 }
 
 static const char *const no_args[] = { NULL };
 static const char *const name_arg[] = { "name", NULL };
+static const char *const node_add_args[] = { "name", "kind", "nics", "image", "command", "env", "mem", "cpus", NULL };
+static const char *const link_args[] = { "node", "nic", "lan", "ip", NULL };
+static const char *const unlink_args[] = { "node", "nic", NULL };
+static const char *const lan_arg[] = { "lan", NULL };
+static const char *const file_arg[] = { "file", NULL };
 
 static const struct {
 	const char *name;
@@ -238,11 +577,20 @@ static const struct {
 	const char *const *args;
 	const char *help;
 } commands[] = {
+	{ "del", cmd_del, name_arg, "delete node or LAN name, with its links" },
+	{ "deploy", cmd_deploy, file_arg, "create what topology file has and the lab lacks" },
+	{ "destroy", cmd_destroy, no_args, "remove every node and LAN" },
 	{ "events", cmd_events, no_args, "stream every change as JSON lines" },
+	{ "fdb", cmd_fdb, lan_arg, "MAC table of lan" },
 	{ "lan-add", cmd_lan_add, name_arg, "add LAN name" },
 	{ "lan-del", cmd_lan_del, name_arg, "delete LAN name" },
-	{ "show", cmd_show, no_args, "the lab: LANs, switch" },
+	{ "link", cmd_link, link_args, "put NIC nic of node in lan, optional ip A.B.C.D/N" },
+	{ "node-add", cmd_node_add, node_add_args, "add node name of kind" },
+	{ "save", cmd_save, no_args, "the lab as a topology file" },
+	{ "show", cmd_show, name_arg, "the lab, or node or LAN name" },
+	{ "stats", cmd_stats, name_arg, "switch counters (of NODE:N, node or LAN name)" },
 	{ "stop", cmd_stop, no_args, "remove everything of the lab and exit" },
+	{ "unlink", cmd_unlink, unlink_args, "take NIC nic of node out of its LAN" },
 	{ "version", cmd_version, no_args, "vnld's version and lab" },
 };
 #define NB_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -378,10 +726,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vnld: %s\n", te.msg);
 		return 2;
 	}
-	snprintf(d.lab, sizeof(d.lab), "%s", lab);
+	snprintf(d.lab.name, sizeof(d.lab.name), "%s", lab);
 	snprintf(d.run_dir, sizeof(d.run_dir), "/run/vnetlab/%s", lab);
-	snprintf(d.state_dir, sizeof(d.state_dir), "/var/lib/vnetlab/%s", lab);
-	if ((r = mkdir_p(d.run_dir, 0755)) < 0 || (r = mkdir_p(d.state_dir, 0700)) < 0) {
+	snprintf(d.lab.state_dir, sizeof(d.lab.state_dir), "/var/lib/vnetlab/%s", lab);
+	if ((r = mkdir_p(d.run_dir, 0755)) < 0 || (r = mkdir_p(d.lab.state_dir, 0700)) < 0) {
 		fprintf(stderr, "vnld: cannot create the lab's folders: %s\n", strerror(-r));
 		return 1;
 	}
@@ -403,55 +751,61 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	r = state_load(d.state_dir, &d.topo, &sw_pid, &sw_start, &err);
+	r = state_load(d.lab.state_dir, &d.lab.topo, &sw_pid, &sw_start, &err);
 	if (r < 0) {
 		fprintf(stderr, "vnld: %s\n", err.msg);
 		return 1;
 	}
 
-	switchd_path(d.sw.bin, sizeof(d.sw.bin), switchd);
-	snprintf(d.sw.sock, sizeof(d.sw.sock), "%s/switchd.sock", d.run_dir);
-	snprintf(d.sw.log, sizeof(d.sw.log), "%s/switchd.log", d.run_dir);
-	d.sw.loop = d.loop;
-	d.sw.on_ready = push_model;
-	d.sw.on_down = switch_down;
+	switchd_path(d.lab.sw.bin, sizeof(d.lab.sw.bin), switchd);
+	snprintf(d.lab.sw.sock, sizeof(d.lab.sw.sock), "%s/switchd.sock", d.run_dir);
+	snprintf(d.lab.sw.log, sizeof(d.lab.sw.log), "%s/switchd.log", d.run_dir);
+	d.lab.sw.loop = d.loop;
+	d.lab.sw.on_ready = lab_push;
+	d.lab.sw.on_down = switch_down;
+	d.lab.sw.arg = &d.lab;
+	d.lab.emit = emit;
 	snprintf(sock, sizeof(sock), "%s/vnld.sock", d.run_dir);
 	d.srv = jsonl_listen(d.loop, sock, 0660, handle, NULL);
 	if (d.srv == NULL) {
 		fprintf(stderr, "vnld: cannot listen in %s: %s\n", d.run_dir, strerror(errno));
 		return 1;
 	}
-	if (sw_pid > 0 && lab_switch_adopt(&d.sw, sw_pid, sw_start, &err) == 0) {
+	/* Kernel side first (nodes, NICs), then the switch is made to match. */
+	lab_recover(&d.lab);
+	if (sw_pid > 0 && lab_switch_adopt(&d.lab.sw, sw_pid, sw_start, &err) == 0) {
 		LOG("adopted vnl-switchd pid %d", (int)sw_pid);
-		push_model(&d.sw, NULL);
-	} else if (lab_switch_start(&d.sw, &err) < 0) {
+		lab_push(&d.lab.sw, &d.lab);
+	} else if (lab_switch_start(&d.lab.sw, &err) < 0) {
 		fprintf(stderr, "vnld: %s\n", err.msg);
 		jsonl_close(d.srv);
 		return 1;
 	}
-	LOG("serving %s/vnld.sock (switch pid %d)", d.run_dir, (int)d.sw.pid);
+	LOG("serving %s/vnld.sock (switch pid %d)", d.run_dir, (int)d.lab.sw.pid);
 
 	r = evloop_run(d.loop);
 	jsonl_close(d.srv);
 	if (d.stop_lab) {
-		lab_switch_stop(&d.sw);
-		state_remove(d.state_dir);
+		lab_switch_stop(&d.lab.sw);
+		state_remove(d.lab.state_dir);
 		LOG("lab stopped");
 	} else {
 		/* Leave the lab running for the next vnld. */
-		ev_del(d.sw.watch);
-		if (save(&err) < 0)
+		ev_del(d.lab.sw.watch);
+		if (lab_save(&d.lab, &err) < 0)
 			LOG("saving state: %s", err.msg);
 	}
-	topo_free(d.topo);
+	topo_free(d.lab.topo);
+	lab_free(&d.lab);
 	evloop_free(d.loop);
 	if (d.stop_lab) {
+		static const char *const files[] = { "switchd.log", "vnld.log", "vnld.pid" };
 		char path[PATH_MAX + 16];
 
-		snprintf(path, sizeof(path), "%s/switchd.log", d.run_dir);
-		unlink(path);
-		snprintf(path, sizeof(path), "%s/vnld.pid", d.run_dir);
-		unlink(path);
+		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+			snprintf(path, sizeof(path), "%s/%s", d.run_dir, files[i]);
+			unlink(path);
+		}
 		rmdir(d.run_dir);
 	}
 	close(lock);

@@ -119,6 +119,14 @@ struct node_kind {
 	int (*nic_attach)(struct node_ctx *node, unsigned int i, const char *cidr,
 			  struct nic_port *port, struct vnl_err *err);
 
+	/*
+	 * The switch port of NIC i as nic_attach() filled it, from the names
+	 * alone (vnld re-pushes ports to a restarted switch).  Does not check
+	 * that the NIC is attached.
+	 */
+	int (*nic_port)(struct node_ctx *node, unsigned int i, struct nic_port *port,
+			struct vnl_err *err);
+
 	/* Undo nic_attach(i).  Idempotent: a detached NIC is success. */
 	int (*nic_detach)(struct node_ctx *node, unsigned int i, struct vnl_err *err);
 

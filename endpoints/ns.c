@@ -189,6 +189,15 @@ static int ns_destroy(struct node_ctx *node, struct vnl_err *err)
 	return first;
 }
 
+static int ns_nic_port(struct node_ctx *node, unsigned int i, struct nic_port *port,
+		       struct vnl_err *err)
+{
+	memset(port, 0, sizeof(*port));
+	port->type = NIC_PORT_AFXDP;
+	port->kind = "afxdp";
+	return ns_host_ifname(node->lab, node->name, i, port->ifname, sizeof(port->ifname), err);
+}
+
 static int ns_nic_attach(struct node_ctx *node, unsigned int i, const char *cidr,
 			 struct nic_port *port, struct vnl_err *err)
 {
@@ -232,11 +241,7 @@ static int ns_nic_attach(struct node_ctx *node, unsigned int i, const char *cidr
 	    (cidr && (r = nl_addr_add(fd, eth, cidr, err)) < 0))
 		goto fail;
 	close(fd);
-	memset(port, 0, sizeof(*port));
-	port->type = NIC_PORT_AFXDP;
-	port->kind = "afxdp";
-	snprintf(port->ifname, sizeof(port->ifname), "%s", host);
-	return 0;
+	return ns_nic_port(node, i, port, err);
 fail:
 	vnl_err_wrap(err, "attaching %s:%u", node->name, i);
 	nl_link_del(-1, host, NULL);  /* takes eth<i> with it */
@@ -380,6 +385,7 @@ const struct node_kind node_kind_ns = {
 	.destroy = ns_destroy,
 	.status = ns_status,
 	.nic_attach = ns_nic_attach,
+	.nic_port = ns_nic_port,
 	.nic_detach = ns_nic_detach,
 	.exec = ns_exec,
 	.copy = NULL,  /* a netns shares the host's files: nothing to copy */

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * `deploy`: bring a topology file into a running lab (docs/vnld.md).
+ *
+ * Additive and conservative: what the file has and the lab lacks is created
+ * (LANs, then nodes, then links); what both have but differently is reported
+ * in `differs` and left as it is; what only the lab has is reported in
+ * `extra` and kept.  So deploying the same file twice changes nothing, and a
+ * deploy never destroys a user's live edits.
+ *
+ * The creations are one transaction: on the first failure the objects created
+ * so far are removed again, newest first, and the error names the step.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "deploy.h"
+
+/* One object created by this deploy, to undo it. */
+struct done {
+	enum { DONE_LAN, DONE_NODE, DONE_LINK } what;
+	char name[TOPO_NAME_MAX + 1];
+	unsigned nic;
+};
+
+static void addf(struct json_object *list, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void addf(struct json_object *list, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	json_object_array_add(list, json_object_new_string(buf));
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && !strcmp(a, b));
+}
+
+/* The first difference between a file node and a lab node, into buf; false if same. */
+static bool node_differs(const struct topo_node *f, const struct topo_node *n, char *buf, size_t size)
+{
+	if (f->kind != n->kind)
+		snprintf(buf, size, "node %s: kind %s in the file, %s in the lab", f->name,
+			 topo_kind_name(f->kind), topo_kind_name(n->kind));
+	else if (f->nics != n->nics)
+		snprintf(buf, size, "node %s: %u NICs in the file, %u in the lab", f->name, f->nics, n->nics);
+	else if (!str_eq(f->image, n->image))
+		snprintf(buf, size, "node %s: image differs", f->name);
+	else if (!str_eq(f->cmd, n->cmd))
+		snprintf(buf, size, "node %s: cmd differs", f->name);
+	else if (f->mem_mb != n->mem_mb || f->cpus != n->cpus)
+		snprintf(buf, size, "node %s: mem or cpus differ", f->name);
+	else if (f->n_env != n->n_env)
+		snprintf(buf, size, "node %s: env differs", f->name);
+	else {
+		for (unsigned i = 0; i < f->n_env; i++)
+			if (strcmp(f->env[i], n->env[i])) {
+				snprintf(buf, size, "node %s: env differs", f->name);
+				return true;
+			}
+		return false;
+	}
+	return true;
+}
+
+static void addr_str(const struct topo_link *k, char *buf, size_t size)
+{
+	char a[INET_ADDRSTRLEN];
+
+	if (!k->has_addr) {
+		snprintf(buf, size, "no address");
+		return;
+	}
+	inet_ntop(AF_INET, &k->addr, a, sizeof(a));
+	snprintf(buf, size, "%s/%u", a, k->plen);
+}
+
+static void undo(struct lab *l, const struct done *done, unsigned n)
+{
+	while (n-- > 0) {
+		const struct done *d = &done[n];
+
+		if (d->what == DONE_LINK)
+			lab_link_del(l, d->name, d->nic, NULL);
+		else if (d->what == DONE_NODE)
+			lab_node_del(l, d->name, NULL, NULL);
+		else
+			lab_lan_del(l, d->name, NULL, NULL);
+	}
+}
+
+int lab_deploy(struct lab *l, const struct topo *f, struct json_object *created,
+	       struct json_object *differs, struct json_object *extra, struct vnl_err *err)
+{
+	unsigned total = f->n_lans + f->n_nodes + f->n_links, n_done = 0;
+	struct done *done = calloc(total ? total : 1, sizeof(*done));
+	char buf[256];
+	int r = 0;
+
+	if (done == NULL)
+		return vnl_errf(err, -ENOMEM, "deploy: out of memory");
+	for (unsigned i = 0; i < f->n_lans && r == 0; i++) {
+		const char *name = f->lans[i].name;
+
+		if (topo_find_lan(l->topo, name))
+			continue;
+		if (topo_find_node(l->topo, name)) {
+			addf(differs, "lan %s: a node of the lab has that name", name);
+			continue;
+		}
+		r = lab_lan_add(l, name, err);
+		if (r < 0) {
+			vnl_err_wrap(err, "lan %s (line %d)", name, f->lans[i].line);
+			break;
+		}
+		done[n_done++] = (struct done){ .what = DONE_LAN };
+		snprintf(done[n_done - 1].name, sizeof(done[0].name), "%s", name);
+		addf(created, "lan %s", name);
+	}
+	for (unsigned i = 0; i < f->n_nodes && r == 0; i++) {
+		const struct topo_node *fn = &f->nodes[i], *n = topo_find_node(l->topo, fn->name);
+
+		if (n) {
+			if (node_differs(fn, n, buf, sizeof(buf)))
+				addf(differs, "%s", buf);
+			continue;
+		}
+		if (topo_find_lan(l->topo, fn->name)) {
+			addf(differs, "node %s: a LAN of the lab has that name", fn->name);
+			continue;
+		}
+		r = lab_node_add(l, fn, err);
+		if (r < 0) {
+			vnl_err_wrap(err, "node %s (line %d)", fn->name, fn->line);
+			break;
+		}
+		done[n_done++] = (struct done){ .what = DONE_NODE };
+		snprintf(done[n_done - 1].name, sizeof(done[0].name), "%s", fn->name);
+		addf(created, "node %s", fn->name);
+	}
+	for (unsigned i = 0; i < f->n_links && r == 0; i++) {
+		const struct topo_link *fk = &f->links[i], *k = topo_find_link(l->topo, fk->node, fk->nic);
+		const struct topo_node *n = topo_find_node(l->topo, fk->node);
+		char a1[32], a2[32];
+
+		if (k) {
+			addr_str(fk, a1, sizeof(a1));
+			addr_str(k, a2, sizeof(a2));
+			if (strcmp(k->lan, fk->lan))
+				addf(differs, "link %s:%u: to %s in the file, to %s in the lab", fk->node, fk->nic,
+				     fk->lan, k->lan);
+			else if (strcmp(a1, a2))
+				addf(differs, "link %s:%u: %s in the file, %s in the lab", fk->node, fk->nic, a1, a2);
+			continue;
+		}
+		if (n == NULL || fk->nic >= n->nics || topo_find_lan(l->topo, fk->lan) == NULL) {
+			addf(differs, "link %s:%u %s: the lab's node or LAN does not match the file", fk->node,
+			     fk->nic, fk->lan);
+			continue;
+		}
+		r = lab_link_add(l, fk, err);
+		if (r < 0) {
+			vnl_err_wrap(err, "line %d", fk->line);
+			break;
+		}
+		done[n_done++] = (struct done){ .what = DONE_LINK, .nic = fk->nic };
+		snprintf(done[n_done - 1].name, sizeof(done[0].name), "%s", fk->node);
+		addf(created, "link %s:%u %s", fk->node, fk->nic, fk->lan);
+	}
+	if (r < 0) {
+		undo(l, done, n_done);
+		free(done);
+		vnl_err_wrap(err, "deploy stopped%s", n_done ? ", what it had created is removed again" : "");
+		return r;
+	}
+	free(done);
+	/* What only the lab has. */
+	for (unsigned i = 0; i < l->topo->n_lans; i++) {
+		bool in_file = false;
+
+		for (unsigned j = 0; j < f->n_lans && !in_file; j++)
+			in_file = !strcmp(f->lans[j].name, l->topo->lans[i].name);
+		if (!in_file)
+			addf(extra, "lan %s", l->topo->lans[i].name);
+	}
+	for (unsigned i = 0; i < l->topo->n_nodes; i++)
+		if (topo_find_node(f, l->topo->nodes[i].name) == NULL)
+			addf(extra, "node %s", l->topo->nodes[i].name);
+	for (unsigned i = 0; i < l->topo->n_links; i++) {
+		const struct topo_link *k = &l->topo->links[i];
+
+		if (topo_find_link(f, k->node, k->nic) == NULL)
+			addf(extra, "link %s:%u %s", k->node, k->nic, k->lan);
+	}
+	return 0;
+}

@@ -1,0 +1,731 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The lab's transactions (lab.h): nodes through their kind, links as a kind
+ * NIC plus a switch port in a LAN, LANs in the switch, each change saved.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lab.h"
+#include "netns.h"
+#include "state.h"
+
+#define LOG(l, fmt, ...) fprintf(stderr, "vnld[%s]: " fmt "\n", (l)->name, ##__VA_ARGS__)
+
+/* Kind-private state of one node, kept across calls (node_ctx.priv). */
+struct lab_rt {
+	char node[TOPO_NAME_MAX + 1];
+	void *priv;
+	struct lab_rt *next;
+};
+
+static void **rt_slot(struct lab *l, const char *node, bool create)
+{
+	struct lab_rt *r;
+
+	for (r = l->rt; r; r = r->next)
+		if (!strcmp(r->node, node))
+			return &r->priv;
+	if (!create || (r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	snprintf(r->node, sizeof(r->node), "%s", node);
+	r->next = l->rt;
+	l->rt = r;
+	return &r->priv;
+}
+
+static void rt_forget(struct lab *l, const char *node)
+{
+	struct lab_rt **p, *r;
+
+	for (p = &l->rt; (r = *p) != NULL; p = &r->next)
+		if (!strcmp(r->node, node)) {
+			*p = r->next;
+			free(r);
+			return;
+		}
+}
+
+void lab_free(struct lab *l)
+{
+	while (l->rt) {
+		struct lab_rt *r = l->rt;
+
+		l->rt = r->next;
+		free(r);
+	}
+}
+
+void lab_node_ctx(struct lab *l, const struct topo_node *n, struct node_ctx *ctx)
+{
+	void **slot = rt_slot(l, n->name, false);
+
+	ctx->lab = l->name;
+	ctx->name = n->name;
+	ctx->nics = n->nics;
+	ctx->opts = n;
+	ctx->priv = slot ? *slot : NULL;
+}
+
+/* Keep what the kind put in ctx->priv. */
+static void ctx_keep(struct lab *l, const struct node_ctx *ctx)
+{
+	void **slot = rt_slot(l, ctx->name, ctx->priv != NULL);
+
+	if (slot)
+		*slot = ctx->priv;
+}
+
+static const struct node_kind *kind_of(enum topo_kind k, struct vnl_err *err)
+{
+	const struct node_kind *kind = node_kind_find(topo_kind_name(k));
+
+	if (kind == NULL)
+		vnl_errf(err, -EOPNOTSUPP, "node kind '%s' is not available yet (this build has: ns)",
+			 topo_kind_name(k));
+	return kind;
+}
+
+void lab_port_name(const char *node, unsigned nic, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s-%u", node, nic);
+}
+
+int lab_save(struct lab *l, struct vnl_err *err)
+{
+	return state_save(l->state_dir, l->topo, l->sw.pid, l->sw.start_time, err);
+}
+
+static void emit(struct lab *l, const char *event, const char *k1, const char *v1, const char *k2,
+		 int nic, const char *lan)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "event", json_object_new_string(event));
+	if (k1)
+		json_object_object_add(o, k1, json_object_new_string(v1));
+	if (k2) {
+		json_object_object_add(o, k2, json_object_new_int(nic));
+		json_object_object_add(o, "lan", json_object_new_string(lan));
+	}
+	if (l->emit)
+		l->emit(o, l->emit_arg);
+	json_object_put(o);
+}
+
+/* A switch refusal that means the object is already gone (removals). */
+static bool sw_gone(int r, const struct vnl_err *e)
+{
+	return r == -EPROTO && (strstr(e->msg, "no port") || strstr(e->msg, "no LAN"));
+}
+
+/* ---- LANs ---- */
+
+int lab_lan_add(struct lab *l, const char *name, struct vnl_err *err)
+{
+	struct topo_lan lan = { 0 };
+	struct topo_err te;
+	int r;
+
+	if (topo_check_name(name, "LAN", 0, 0, &te) < 0)
+		return vnl_errf(err, -EINVAL, "%s", te.msg);
+	if (topo_find_node(l->topo, name) || topo_find_lan(l->topo, name))
+		return vnl_errf(err, -EEXIST, "the name '%s' is in use in lab %s", name, l->name);
+	snprintf(lan.name, sizeof(lan.name), "%s", name);
+	r = lab_switch_cmd(&l->sw, err, "lan-add", "name", name, NULL);
+	if (r < 0)
+		return vnl_err_wrap(err, "adding LAN %s to the switch", name), r;
+	r = topo_add_lan(l->topo, &lan, &te);
+	if (r < 0)
+		vnl_errf(err, r, "%s", te.msg);
+	else if ((r = lab_save(l, err)) < 0)
+		topo_del_lan(l->topo, name, NULL);
+	if (r < 0) {
+		lab_switch_cmd(&l->sw, NULL, "lan-del", "name", name, NULL);
+		return r;
+	}
+	emit(l, "lan-added", "lan", name, NULL, 0, NULL);
+	return 0;
+}
+
+int lab_lan_del(struct lab *l, const char *name, struct json_object *unlinked, struct vnl_err *err)
+{
+	struct vnl_err e;
+	int r;
+
+	if (topo_find_lan(l->topo, name) == NULL)
+		return vnl_errf(err, -ENOENT, "no LAN named '%s' in lab %s", name, l->name);
+	/* Its links first, each one a transaction of its own. */
+	for (unsigned i = 0; i < l->topo->n_links;) {
+		struct topo_link *k = &l->topo->links[i];
+		char ref[TOPO_NAME_MAX + 8];
+
+		if (strcmp(k->lan, name)) {
+			i++;
+			continue;
+		}
+		snprintf(ref, sizeof(ref), "%s:%u", k->node, k->nic);
+		r = lab_link_del(l, k->node, k->nic, err);
+		if (r < 0)
+			return vnl_err_wrap(err, "deleting LAN %s", name), r;
+		if (unlinked)
+			json_object_array_add(unlinked, json_object_new_string(ref));
+	}
+	topo_del_lan(l->topo, name, NULL);
+	r = lab_save(l, err);
+	if (r < 0) {
+		struct topo_lan lan = { 0 };
+
+		snprintf(lan.name, sizeof(lan.name), "%s", name);
+		topo_add_lan(l->topo, &lan, NULL);
+		return r;
+	}
+	r = lab_switch_cmd(&l->sw, &e, "lan-del", "name", name, NULL);
+	if (r < 0 && !sw_gone(r, &e))
+		LOG(l, "deleting LAN %s from the switch: %s (the next push removes it)", name, e.msg);
+	emit(l, "lan-deleted", "lan", name, NULL, 0, NULL);
+	return 0;
+}
+
+/* ---- nodes ---- */
+
+int lab_node_add(struct lab *l, const struct topo_node *tmpl, struct vnl_err *err)
+{
+	const struct node_kind *kind;
+	struct topo_node *n;
+	struct node_ctx ctx;
+	struct topo_err te;
+	int r;
+
+	if (topo_check_name(tmpl->name, "node", 0, 0, &te) < 0)
+		return vnl_errf(err, -EINVAL, "%s", te.msg);
+	if (topo_find_node(l->topo, tmpl->name) || topo_find_lan(l->topo, tmpl->name))
+		return vnl_errf(err, -EEXIST, "the name '%s' is in use in lab %s", tmpl->name, l->name);
+	if ((kind = kind_of(tmpl->kind, err)) == NULL)
+		return -EOPNOTSUPP;
+	/* Into the model first (it checks options and ranges); out again on failure. */
+	r = topo_add_node(l->topo, tmpl, &te);
+	if (r < 0)
+		return vnl_errf(err, r, "%s", te.msg);
+	n = topo_find_node(l->topo, tmpl->name);
+	lab_node_ctx(l, n, &ctx);
+	r = kind->create(&ctx, err);
+	if (r < 0)
+		goto out_model;
+	if (kind->start && (r = kind->start(&ctx, err)) < 0)
+		goto out_destroy;
+	ctx_keep(l, &ctx);
+	r = lab_save(l, err);
+	if (r < 0)
+		goto out_stop;
+	emit(l, "node-added", "node", tmpl->name, NULL, 0, NULL);
+	return 0;
+out_stop:
+	if (kind->stop)
+		kind->stop(&ctx, NULL);
+out_destroy:
+	kind->destroy(&ctx, NULL);
+out_model:
+	rt_forget(l, tmpl->name);
+	topo_del_node(l->topo, tmpl->name, NULL);
+	return r;
+}
+
+int lab_node_del(struct lab *l, const char *name, struct json_object *unlinked, struct vnl_err *err)
+{
+	const struct node_kind *kind;
+	struct topo_node *n = topo_find_node(l->topo, name);
+	struct topo *keep;
+	struct node_ctx ctx;
+	struct vnl_err e;
+	int r;
+
+	if (n == NULL)
+		return vnl_errf(err, -ENOENT, "no node named '%s' in lab %s", name, l->name);
+	for (unsigned i = 0; i < l->topo->n_links;) {
+		struct topo_link *k = &l->topo->links[i];
+		char ref[TOPO_NAME_MAX + 8];
+
+		if (strcmp(k->node, name)) {
+			i++;
+			continue;
+		}
+		snprintf(ref, sizeof(ref), "%s:%u", k->node, k->nic);
+		r = lab_link_del(l, k->node, k->nic, err);
+		if (r < 0)
+			return vnl_err_wrap(err, "deleting node %s", name), r;
+		if (unlinked)
+			json_object_array_add(unlinked, json_object_new_string(ref));
+	}
+	n = topo_find_node(l->topo, name);
+	kind = node_kind_find(topo_kind_name(n->kind));
+	/* The model forgets the node first (lab.h); the kind works on a copy. */
+	keep = topo_new();
+	if (keep == NULL || topo_add_node(keep, n, NULL) < 0) {
+		topo_free(keep);
+		return vnl_errf(err, -ENOMEM, "deleting node %s: out of memory", name);
+	}
+	n = &keep->nodes[0];
+	lab_node_ctx(l, n, &ctx);
+	topo_del_node(l->topo, name, NULL);
+	r = lab_save(l, err);
+	if (r < 0) {
+		topo_add_node(l->topo, n, NULL);
+		topo_free(keep);
+		return r;
+	}
+	if (kind) {
+		if (kind->stop && (r = kind->stop(&ctx, &e)) < 0)
+			LOG(l, "stopping node %s: %s", n->name, e.msg);
+		if ((r = kind->destroy(&ctx, &e)) < 0)
+			LOG(l, "removing node %s: %s (the next vnld start cleans it)", n->name, e.msg);
+	}
+	rt_forget(l, n->name);
+	emit(l, "node-deleted", "node", n->name, NULL, 0, NULL);
+	topo_free(keep);
+	return 0;
+}
+
+/* ---- links ---- */
+
+/* Put port (existing in the switch) into lan; undo: port-del. */
+static int sw_port_add(struct lab *l, const char *port, const struct nic_port *np, const char *lan,
+		       struct vnl_err *err)
+{
+	int r;
+
+	if (np->type == NIC_PORT_AFXDP)
+		r = lab_switch_cmd(&l->sw, err, "port-add", "name", port, "kind", "afxdp", "iface",
+				   np->ifname, NULL);
+	else
+		r = lab_switch_cmd(&l->sw, err, "port-add", "name", port, "kind", "vhost", "path", np->path,
+				   "mode", "client", NULL);
+	if (r < 0)
+		return vnl_err_wrap(err, "adding switch port %s", port), r;
+	r = lab_switch_cmd(&l->sw, err, "attach", "port", port, "lan", lan, NULL);
+	if (r < 0) {
+		vnl_err_wrap(err, "attaching switch port %s to %s", port, lan);
+		lab_switch_cmd(&l->sw, NULL, "port-del", "name", port, NULL);
+	}
+	return r;
+}
+
+int lab_link_add(struct lab *l, const struct topo_link *tmpl, struct vnl_err *err)
+{
+	const struct node_kind *kind;
+	struct topo_node *n = topo_find_node(l->topo, tmpl->node);
+	struct topo_link *old;
+	struct nic_port np;
+	struct node_ctx ctx;
+	struct topo_err te;
+	char port[TOPO_NAME_MAX + 8], cidr[32];
+	int r;
+
+	if (n == NULL)
+		return vnl_errf(err, -ENOENT, "no node named '%s' in lab %s", tmpl->node, l->name);
+	if (topo_find_lan(l->topo, tmpl->lan) == NULL)
+		return vnl_errf(err, -ENOENT, "no LAN named '%s' in lab %s", tmpl->lan, l->name);
+	if (tmpl->nic >= n->nics)
+		return vnl_errf(err, -ERANGE, "node %s has no NIC %u (its NICs are 0..%u)", n->name,
+				tmpl->nic, n->nics - 1);
+	if ((old = topo_find_link(l->topo, tmpl->node, tmpl->nic)) != NULL)
+		return vnl_errf(err, -EEXIST, "%s:%u is linked to %s already (vnl unlink %s:%u first)",
+				tmpl->node, tmpl->nic, old->lan, tmpl->node, tmpl->nic);
+	if (tmpl->has_addr && n->kind == TOPO_VM)
+		return vnl_errf(err, -EINVAL, "%s is a vm: its addresses are set inside the guest",
+				n->name);
+	if ((kind = kind_of(n->kind, err)) == NULL)
+		return -EOPNOTSUPP;
+	if (tmpl->has_addr) {
+		char a[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &tmpl->addr, a, sizeof(a));
+		snprintf(cidr, sizeof(cidr), "%s/%u", a, tmpl->plen);
+	}
+	r = topo_add_link(l->topo, tmpl, &te);
+	if (r < 0)
+		return vnl_errf(err, r, "%s", te.msg);
+	n = topo_find_node(l->topo, tmpl->node);
+	lab_node_ctx(l, n, &ctx);
+	r = kind->nic_attach(&ctx, tmpl->nic, tmpl->has_addr ? cidr : NULL, &np, err);
+	if (r < 0)
+		goto out_model;
+	ctx_keep(l, &ctx);
+	lab_port_name(tmpl->node, tmpl->nic, port, sizeof(port));
+	r = sw_port_add(l, port, &np, tmpl->lan, err);
+	if (r < 0)
+		goto out_nic;
+	r = lab_save(l, err);
+	if (r < 0)
+		goto out_port;
+	emit(l, "link-up", "node", tmpl->node, "nic", tmpl->nic, tmpl->lan);
+	return 0;
+out_port:
+	lab_switch_cmd(&l->sw, NULL, "port-del", "name", port, NULL);
+out_nic:
+	kind->nic_detach(&ctx, tmpl->nic, NULL);
+	ctx_keep(l, &ctx);
+out_model:
+	topo_del_link(l->topo, tmpl->node, tmpl->nic, NULL);
+	return vnl_err_wrap(err, "link %s:%u %s", tmpl->node, tmpl->nic, tmpl->lan), r;
+}
+
+int lab_link_del(struct lab *l, const char *node, unsigned nic, struct vnl_err *err)
+{
+	struct topo_link *k = topo_find_link(l->topo, node, nic), copy;
+	const struct node_kind *kind;
+	struct topo_node *n;
+	struct node_ctx ctx;
+	struct vnl_err e;
+	char port[TOPO_NAME_MAX + 8];
+	int r;
+
+	if (topo_find_node(l->topo, node) == NULL)
+		return vnl_errf(err, -ENOENT, "no node named '%s' in lab %s", node, l->name);
+	if (k == NULL)
+		return vnl_errf(err, -ENOENT, "%s:%u is not linked", node, nic);
+	copy = *k;
+	topo_del_link(l->topo, node, nic, NULL);
+	r = lab_save(l, err);
+	if (r < 0) {
+		topo_add_link(l->topo, &copy, NULL);
+		return r;
+	}
+	lab_port_name(node, nic, port, sizeof(port));
+	r = lab_switch_cmd(&l->sw, &e, "port-del", "name", port, NULL);
+	if (r < 0 && !sw_gone(r, &e))
+		LOG(l, "deleting switch port %s: %s (the next push removes it)", port, e.msg);
+	n = topo_find_node(l->topo, node);
+	kind = node_kind_find(topo_kind_name(n->kind));
+	if (kind) {
+		lab_node_ctx(l, n, &ctx);
+		if (kind->nic_detach(&ctx, nic, &e) < 0)
+			LOG(l, "detaching %s:%u: %s", node, nic, e.msg);
+		ctx_keep(l, &ctx);
+	}
+	emit(l, "link-down", "node", node, "nic", nic, copy.lan);
+	return 0;
+}
+
+int lab_destroy_all(struct lab *l, unsigned counts[3], struct vnl_err *err)
+{
+	struct vnl_err e;
+	int first = 0, r;
+
+	counts[0] = counts[1] = counts[2] = 0;
+	/* From the end, so a failure on one object does not stop the walk. */
+	for (unsigned i = l->topo->n_nodes; i-- > 0;) {
+		struct json_object *un = json_object_new_array();
+		char name[TOPO_NAME_MAX + 1];
+
+		snprintf(name, sizeof(name), "%s", l->topo->nodes[i].name);
+		r = lab_node_del(l, name, un, &e);
+		counts[2] += json_object_array_length(un);
+		json_object_put(un);
+		if (r == 0)
+			counts[0]++;
+		else if (!first)
+			first = r, vnl_errf(err, r, "%s", e.msg);
+	}
+	for (unsigned i = l->topo->n_lans; i-- > 0;) {
+		struct json_object *un = json_object_new_array();
+		char name[TOPO_NAME_MAX + 1];
+
+		snprintf(name, sizeof(name), "%s", l->topo->lans[i].name);
+		r = lab_lan_del(l, name, un, &e);
+		counts[2] += json_object_array_length(un);
+		json_object_put(un);
+		if (r == 0)
+			counts[1]++;
+		else if (!first)
+			first = r, vnl_errf(err, r, "%s", e.msg);
+	}
+	return first;
+}
+
+/* ---- recovery and push ---- */
+
+/* Ports whose NIC was made again while the switch kept running: the switch's
+ * port holds the old interface and must be replaced. */
+static char stale_ports[TOPO_MAX_OBJECTS][TOPO_NAME_MAX + 8];
+static unsigned n_stale;
+
+static void recover_node(struct lab *l, struct topo_node *n)
+{
+	const struct node_kind *kind = node_kind_find(topo_kind_name(n->kind));
+	struct node_ctx ctx;
+	struct vnl_err e;
+	int r;
+
+	if (kind == NULL) {
+		LOG(l, "node %s: kind %s is not available in this build; left alone", n->name,
+		    topo_kind_name(n->kind));
+		return;
+	}
+	lab_node_ctx(l, n, &ctx);
+	r = kind->create(&ctx, &e);
+	if (r < 0 && r != -EEXIST) {
+		LOG(l, "node %s is gone and cannot be made again: %s", n->name, e.msg);
+		return;
+	}
+	if (r == 0)
+		LOG(l, "node %s was gone: made again", n->name);
+	if (kind->start && kind->start(&ctx, &e) < 0)
+		LOG(l, "starting node %s: %s", n->name, e.msg);
+	for (unsigned i = 0; i < n->nics; i++) {
+		struct topo_link *k = topo_find_link(l->topo, n->name, i);
+		char cidr[32], a[INET_ADDRSTRLEN];
+		struct nic_port np;
+
+		if (k == NULL) {
+			kind->nic_detach(&ctx, i, NULL); /* debris of a link that never got saved */
+			continue;
+		}
+		if (k->has_addr) {
+			inet_ntop(AF_INET, &k->addr, a, sizeof(a));
+			snprintf(cidr, sizeof(cidr), "%s/%u", a, k->plen);
+		}
+		r = kind->nic_attach(&ctx, i, k->has_addr ? cidr : NULL, &np, &e);
+		if (r == 0 && n_stale < TOPO_MAX_OBJECTS)
+			lab_port_name(n->name, i, stale_ports[n_stale++], sizeof(stale_ports[0]));
+		else if (r < 0 && r != -EEXIST)
+			LOG(l, "%s:%u cannot be attached again: %s", n->name, i, e.msg);
+	}
+	ctx_keep(l, &ctx);
+}
+
+/* Nodes the model does not have, found by their netns "vnl.LAB.NODE" (every
+ * kind gives its nodes one under that name). */
+static void remove_stray_nodes(struct lab *l)
+{
+	char prefix[TOPO_NAME_MAX + 8];
+	struct dirent *de;
+	DIR *dir = opendir("/run/netns");
+
+	if (dir == NULL)
+		return;
+	snprintf(prefix, sizeof(prefix), "vnl.%s.", l->name);
+	while ((de = readdir(dir)) != NULL) {
+		const char *node = de->d_name + strlen(prefix);
+		struct node_ctx ctx = { .lab = l->name, .name = node, .nics = TOPO_NICS_MAX };
+		struct vnl_err e;
+
+		if (strncmp(de->d_name, prefix, strlen(prefix)) || topo_find_node(l->topo, node))
+			continue;
+		LOG(l, "removing node %s, left over from a crash", node);
+		/* Its kind is unknown: each kind removes what it would have made. */
+		for (unsigned k = 0; node_kinds[k]; k++)
+			if (node_kinds[k]->destroy(&ctx, &e) < 0)
+				LOG(l, "removing %s: %s", de->d_name, e.msg);
+	}
+	closedir(dir);
+}
+
+void lab_recover(struct lab *l)
+{
+	n_stale = 0;
+	remove_stray_nodes(l);
+	for (unsigned i = 0; i < l->topo->n_nodes; i++)
+		recover_node(l, &l->topo->nodes[i]);
+}
+
+/* Names listed under `key` in a switch show reply, with their "lan". */
+static struct json_object *sw_list(struct lab *l, const char *cmd, const char *key)
+{
+	struct json_object *req = json_object_new_object(), *reply = NULL, *list = NULL;
+	struct vnl_err e;
+
+	json_object_object_add(req, "cmd", json_object_new_string(cmd));
+	if (lab_switch_call(&l->sw, req, &reply, &e) == 0 && json_object_object_get_ex(reply, key, &list))
+		json_object_get(list);
+	else
+		list = NULL;
+	json_object_put(reply);
+	json_object_put(req);
+	return list;
+}
+
+static const char *str_of(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
+}
+
+static bool is_stale(const char *port)
+{
+	for (unsigned i = 0; i < n_stale; i++)
+		if (!strcmp(stale_ports[i], port))
+			return true;
+	return false;
+}
+
+void lab_push(struct lab_switch *s, void *arg)
+{
+	struct lab *l = arg;
+	struct json_object *ports, *lans;
+	struct vnl_err e;
+	int r;
+
+	(void)s;
+	/* What the switch has that the model does not: out. */
+	ports = sw_list(l, "show-ports", "ports");
+	for (size_t i = 0; ports && i < json_object_array_length(ports); i++) {
+		struct json_object *p = json_object_array_get_idx(ports, i);
+		const char *name = str_of(p, "name"), *lan = str_of(p, "lan");
+		const struct topo_link *k = NULL;
+		char node[TOPO_NAME_MAX + 1];
+		unsigned nic;
+		int end = 0;
+
+		if (sscanf(name, "%15[a-z0-9_-]%n", node, &end) == 1 && end > 0) {
+			char *dash = strrchr(node, '-');
+
+			if (dash && sscanf(name + (dash - node) + 1, "%u", &nic) == 1) {
+				*dash = '\0';
+				k = topo_find_link(l->topo, node, nic);
+			}
+		}
+		if (k && !is_stale(name)) {
+			if (lan == NULL || strcmp(lan, k->lan))
+				lab_switch_cmd(s, NULL, "attach", "port", name, "lan", k->lan, NULL);
+			continue;
+		}
+		if (lab_switch_cmd(s, &e, "port-del", "name", name, NULL) < 0)
+			LOG(l, "removing port %s from the switch: %s", name, e.msg);
+	}
+	n_stale = 0;
+	json_object_put(ports);
+	ports = sw_list(l, "show-ports", "ports"); /* what is left */
+	lans = sw_list(l, "show-lans", "lans");
+	for (size_t i = 0; lans && i < json_object_array_length(lans); i++) {
+		const char *name = str_of(json_object_array_get_idx(lans, i), "name");
+
+		if (topo_find_lan(l->topo, name) == NULL &&
+		    lab_switch_cmd(s, &e, "lan-del", "name", name, NULL) < 0)
+			LOG(l, "removing LAN %s from the switch: %s", name, e.msg);
+	}
+	json_object_put(lans);
+	/* What the model has that the switch does not: in. */
+	for (unsigned i = 0; i < l->topo->n_lans; i++) {
+		r = lab_switch_cmd(s, &e, "lan-add", "name", l->topo->lans[i].name, NULL);
+		if (r < 0 && !strstr(e.msg, "exists"))
+			LOG(l, "pushing LAN %s: %s", l->topo->lans[i].name, e.msg);
+	}
+	for (unsigned i = 0; i < l->topo->n_links; i++) {
+		const struct topo_link *k = &l->topo->links[i];
+		const struct topo_node *n = topo_find_node(l->topo, k->node);
+		const struct node_kind *kind = node_kind_find(topo_kind_name(n->kind));
+		char port[TOPO_NAME_MAX + 8];
+		struct nic_port np = { 0 };
+		struct node_ctx ctx;
+		bool have = false;
+
+		lab_port_name(k->node, k->nic, port, sizeof(port));
+		for (size_t j = 0; ports && j < json_object_array_length(ports); j++)
+			if (!strcmp(str_of(json_object_array_get_idx(ports, j), "name"), port))
+				have = true;
+		if (have || kind == NULL || kind->nic_port == NULL)
+			continue;
+		lab_node_ctx(l, n, &ctx);
+		if (kind->nic_port(&ctx, k->nic, &np, &e) < 0) {
+			LOG(l, "pushing link %s:%u %s: %s", k->node, k->nic, k->lan, e.msg);
+			continue;
+		}
+		if (sw_port_add(l, port, &np, k->lan, &e) < 0)
+			LOG(l, "pushing link %s:%u %s: %s", k->node, k->nic, k->lan, e.msg);
+	}
+	json_object_put(ports);
+	if (lab_save(l, &e) < 0)
+		LOG(l, "saving state: %s", e.msg);
+	emit(l, "switch-ready", NULL, NULL, NULL, 0, NULL);
+}
+
+/* ---- show objects ---- */
+
+struct json_object *lab_link_json(const struct topo_link *k)
+{
+	struct json_object *o = json_object_new_object();
+	char port[TOPO_NAME_MAX + 8];
+
+	json_object_object_add(o, "node", json_object_new_string(k->node));
+	json_object_object_add(o, "nic", json_object_new_int(k->nic));
+	json_object_object_add(o, "lan", json_object_new_string(k->lan));
+	if (k->has_addr) {
+		char a[INET_ADDRSTRLEN + 4];
+
+		inet_ntop(AF_INET, &k->addr, a, sizeof(a));
+		snprintf(a + strlen(a), sizeof(a) - strlen(a), "/%u", k->plen);
+		json_object_object_add(o, "ip", json_object_new_string(a));
+	}
+	lab_port_name(k->node, k->nic, port, sizeof(port));
+	json_object_object_add(o, "port", json_object_new_string(port));
+	return o;
+}
+
+struct json_object *lab_node_json(struct lab *l, const struct topo_node *n)
+{
+	struct json_object *o = json_object_new_object(), *links = json_object_new_array();
+	const struct node_kind *kind = node_kind_find(topo_kind_name(n->kind));
+
+	json_object_object_add(o, "name", json_object_new_string(n->name));
+	json_object_object_add(o, "kind", json_object_new_string(topo_kind_name(n->kind)));
+	json_object_object_add(o, "nics", json_object_new_int(n->nics));
+	if (n->image)
+		json_object_object_add(o, "image", json_object_new_string(n->image));
+	if (n->cmd)
+		json_object_object_add(o, "cmd", json_object_new_string(n->cmd));
+	if (n->n_env) {
+		struct json_object *env = json_object_new_array();
+
+		for (unsigned i = 0; i < n->n_env; i++)
+			json_object_array_add(env, json_object_new_string(n->env[i]));
+		json_object_object_add(o, "env", env);
+	}
+	if (n->mem_mb)
+		json_object_object_add(o, "mem", json_object_new_int(n->mem_mb));
+	if (n->cpus)
+		json_object_object_add(o, "cpus", json_object_new_int(n->cpus));
+	for (unsigned i = 0; i < l->topo->n_links; i++) {
+		const struct topo_link *k = &l->topo->links[i];
+		struct json_object *lk;
+
+		if (strcmp(k->node, n->name))
+			continue;
+		lk = lab_link_json(k);
+		json_object_object_del(lk, "node");
+		json_object_array_add(links, lk);
+	}
+	json_object_object_add(o, "links", links);
+	if (kind && kind->status) {
+		struct node_ctx ctx;
+		struct vnl_err e;
+
+		lab_node_ctx(l, n, &ctx);
+		if (kind->status(&ctx, o, &e) < 0)
+			json_object_object_add(o, "problem", json_object_new_string(e.msg));
+	}
+	return o;
+}
+
+struct json_object *lab_lan_json(struct lab *l, const struct topo_lan *lan)
+{
+	struct json_object *o = json_object_new_object(), *links = json_object_new_array();
+
+	json_object_object_add(o, "name", json_object_new_string(lan->name));
+	for (unsigned i = 0; i < l->topo->n_links; i++) {
+		const struct topo_link *k = &l->topo->links[i];
+		char ref[TOPO_NAME_MAX + 8];
+
+		if (strcmp(k->lan, lan->name))
+			continue;
+		snprintf(ref, sizeof(ref), "%s:%u", k->node, k->nic);
+		json_object_array_add(links, json_object_new_string(ref));
+	}
+	json_object_object_add(o, "links", links);
+	return o;
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * One lab as vnld runs it: the desired topology (the model), the switch, and
+ * the node kinds that make nodes real.  Every change goes through here and is
+ * a transaction (docs/vnld.md): the steps on the kernel, the kind and the
+ * switch run in order, each with its undo; the first failure undoes the steps
+ * done, leaves the model as it was and says which step failed.  Only a change
+ * that went through is put in the model and saved (state.h).
+ *
+ * Order of the steps, chosen so that a crash of vnld at any point leaves
+ * only what the next start cleans (lab_recover):
+ *   additions: kernel/switch objects first, then the model is saved, so an
+ *     object that is not in the saved model is debris;
+ *   removals: the model is saved first, then the objects are removed, so a
+ *     removed object never comes back.
+ *
+ * Switch objects: a LAN per model LAN (same name) and one port per link,
+ * named "NODE-N" (lab_port_name).  When the switch is down the model still
+ * changes where it can; lab_push() makes a (re)started switch match it.
+ *
+ * Errors: 0 or a negative errno with the vnl_err filled; nothing here logs
+ * except lab_push() and lab_recover(), which have no caller to report to.
+ * Thread-safety: none; vnld's loop thread.
+ */
+#pragma once
+
+#include <json-c/json.h>
+
+#include "err.h"
+#include "lab_switch.h"
+#include "node_kind.h"
+#include "topology.h"
+
+struct lab_rt;
+
+struct lab {
+	char name[TOPO_NAME_MAX + 1];
+	char state_dir[64];
+	struct topo *topo;            /* desired state: what the lab has */
+	struct lab_switch sw;
+	struct lab_rt *rt;            /* per-node runtime (kind's priv) */
+	/* Every change is announced here (an event object, not consumed). */
+	void (*emit)(struct json_object *ev, void *arg);
+	void *emit_arg;
+};
+
+/* Switch port of a link: "NODE-N". */
+void lab_port_name(const char *node, unsigned nic, char *buf, size_t size);
+
+int lab_lan_add(struct lab *l, const char *name, struct vnl_err *err);
+/* A node's links go first; names of the removed links are appended to
+ * `unlinked` (a JSON array, may be NULL) as "NODE:N". */
+int lab_lan_del(struct lab *l, const char *name, struct json_object *unlinked, struct vnl_err *err);
+int lab_node_add(struct lab *l, const struct topo_node *tmpl, struct vnl_err *err);
+int lab_node_del(struct lab *l, const char *name, struct json_object *unlinked, struct vnl_err *err);
+int lab_link_add(struct lab *l, const struct topo_link *tmpl, struct vnl_err *err);
+int lab_link_del(struct lab *l, const char *node, unsigned nic, struct vnl_err *err);
+
+/* Remove every node and LAN (links with them). Goes on after a failure and
+ * returns the first one. counts[0..2]: nodes, LANs, links removed. */
+int lab_destroy_all(struct lab *l, unsigned counts[3], struct vnl_err *err);
+
+/* Save the model and the switch's pid (state.h). */
+int lab_save(struct lab *l, struct vnl_err *err);
+
+/*
+ * After vnld starts, before the switch: make the kernel match the saved
+ * model.  Nodes whose objects still exist are kept, missing ones are made
+ * again (their switch ports are marked stale so lab_push replaces them);
+ * nodes of this lab that are not in the model (a crash between creating and
+ * saving) are removed.  Logs what it does; failures leave the node in the
+ * model, reported by `show`.
+ */
+void lab_recover(struct lab *l);
+
+/* The switch (re)started or was adopted: make it hold exactly the model's
+ * LANs, ports and attachments. on_ready callback of lab_switch. */
+void lab_push(struct lab_switch *s, void *arg);
+
+/* `show` objects of docs/vnld.md (new objects, caller puts them). */
+struct json_object *lab_node_json(struct lab *l, const struct topo_node *n);
+struct json_object *lab_lan_json(struct lab *l, const struct topo_lan *lan);
+struct json_object *lab_link_json(const struct topo_link *k);
+
+/* The node context handed to the kind; valid until the next model change. */
+void lab_node_ctx(struct lab *l, const struct topo_node *n, struct node_ctx *ctx);
+/* Free the runtime list (vnld exit). */
+void lab_free(struct lab *l);
