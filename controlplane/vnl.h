@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vnl, the CLI: what every verb shares (docs/vnld.md, "vnl (CLI)").
+ *
+ * A verb is one entry of the table in vnl.c and one run function in a
+ * vnl_*.c file. main() parses the options before the verb, then hands the
+ * verb its own argv (argv[0] is the verb); the verb parses the rest with
+ * vnl_getopt(), which also accepts the global options (--lab, -j) after the
+ * verb.
+ *
+ * Exit status convention, returned by every run function and by main():
+ *   0  done (or --help)
+ *   1  failure: one line "vnl: <message>" on stderr (vnl_fail)
+ *   2  usage error: "vnl: <message>" and the verb's synopsis on stderr
+ * exec exits with the command's own status instead.
+ *
+ * Thread-safety: vnl is single-threaded.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <getopt.h>
+
+#include "topology.h"
+
+struct vnl_verb;
+
+/* The global options, as every verb sees them. */
+struct vnl_cli {
+	const char *lab;               /* --lab, $VNL_LAB or "default"; checked by vnl_getopt() */
+	bool json;                     /* -j/--json: print vnld's JSON instead of text */
+	const struct vnl_verb *verb;   /* the verb being run, for its usage text */
+};
+
+/* One verb of the table (vnl.c). */
+struct vnl_verb {
+	const char *name;      /* exact keyword */
+	int (*run)(struct vnl_cli *cli, int argc, char **argv);  /* returns the exit status */
+	const char *synopsis;  /* arguments after the verb, for usage lines */
+	const char *summary;   /* one line for `vnl --help` */
+	const char *options;   /* option lines for `vnl VERB --help`, or NULL */
+	bool hidden;           /* not listed in `vnl --help` (completion helper) */
+};
+
+/* Exit statuses. */
+enum { VNL_EXIT_OK = 0, VNL_EXIT_FAIL = 1, VNL_EXIT_USAGE = 2 };
+
+/* vnl_getopt() results besides the verb's own option characters and -1. */
+#define VNL_OPT_HELP 'h'   /* --help seen: return vnl_opt_exit() */
+#define VNL_OPT_BAD '?'    /* usage error, already reported: return vnl_opt_exit() */
+
+/*
+ * getopt_long() over the verb's options plus --lab/-l, --json/-j and
+ * --help/-h, which it handles itself. Permutes like GNU getopt, so options
+ * may follow positional arguments. Returns the verb's option characters,
+ * VNL_OPT_HELP, VNL_OPT_BAD, or -1 once every option is read and the lab
+ * name is valid (optind then indexes the first positional argument).
+ * `longopts` may be NULL; `shortopts` lists only the verb's own letters.
+ */
+int vnl_getopt(struct vnl_cli *cli, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts);
+/* The exit status for VNL_OPT_HELP (usage on stdout, 0) or VNL_OPT_BAD (2). */
+int vnl_opt_exit(const struct vnl_cli *cli, int c);
+/*
+ * Parse options of a verb that has none of its own and check that between
+ * min and max positional arguments follow. -1 when the verb may go on,
+ * else the exit status to return.
+ */
+int vnl_args(struct vnl_cli *cli, int argc, char **argv, int min, int max);
+
+/* Report a usage error of the current verb (message + synopsis); returns 2. */
+__attribute__((format(printf, 2, 3)))
+int vnl_usage_error(const struct vnl_cli *cli, const char *fmt, ...);
+/* Report a failure on one line "vnl: ..."; returns 1. */
+__attribute__((format(printf, 1, 2)))
+int vnl_fail(const char *fmt, ...);
+
+/*
+ * Parse "NODE:N" (node name rule, N decimal 0..TOPO_NICS_MAX-1). 0, or
+ * -EINVAL with a one-line message in msg.
+ */
+int vnl_parse_nic(const char *s, char node[TOPO_NAME_MAX + 1], unsigned *nic, char *msg,
+		  size_t len);
+
+/* The verbs, one run function each (the file that implements it in brackets). */
+int vnl_cmd_start(struct vnl_cli *cli, int argc, char **argv);     /* vnl_lab.c */
+int vnl_cmd_stop(struct vnl_cli *cli, int argc, char **argv);      /* vnl_lab.c */
+int vnl_cmd_version(struct vnl_cli *cli, int argc, char **argv);   /* vnl_lab.c */
+int vnl_cmd_add(struct vnl_cli *cli, int argc, char **argv);       /* vnl_edit.c */
+int vnl_cmd_del(struct vnl_cli *cli, int argc, char **argv);       /* vnl_edit.c */
+int vnl_cmd_link(struct vnl_cli *cli, int argc, char **argv);      /* vnl_edit.c */
+int vnl_cmd_unlink(struct vnl_cli *cli, int argc, char **argv);    /* vnl_edit.c */
+int vnl_cmd_show(struct vnl_cli *cli, int argc, char **argv);      /* vnl_show.c */
+int vnl_cmd_stats(struct vnl_cli *cli, int argc, char **argv);     /* vnl_stats.c */
+int vnl_cmd_fdb(struct vnl_cli *cli, int argc, char **argv);       /* vnl_stats.c */
+int vnl_cmd_exec(struct vnl_cli *cli, int argc, char **argv);      /* vnl_exec.c */
+int vnl_cmd_deploy(struct vnl_cli *cli, int argc, char **argv);    /* vnl_file.c */
+int vnl_cmd_save(struct vnl_cli *cli, int argc, char **argv);      /* vnl_file.c */
+int vnl_cmd_destroy(struct vnl_cli *cli, int argc, char **argv);   /* vnl_file.c */
+int vnl_cmd_graph(struct vnl_cli *cli, int argc, char **argv);     /* vnl_graph.c */
+int vnl_cmd_events(struct vnl_cli *cli, int argc, char **argv);    /* vnl_events.c */
+int vnl_cmd_complete(struct vnl_cli *cli, int argc, char **argv);  /* vnl_complete.c */

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The verbs about the lab's processes: start, stop, version. `start` and
+ * `stop` leave the lab in a known state whatever it was in: start on a
+ * running lab is a no-op, stop on a stopped lab is one too, and stop on a
+ * lab whose vnld died with its folders left starts a vnld first so that it
+ * re-adopts and removes the leftovers.
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include "vnl.h"
+#include "vnl_client.h"
+#include "vnl_print.h"
+
+int vnl_cmd_start(struct vnl_cli *cli, int argc, char **argv)
+{
+	struct vnl_err err;
+	int r = vnl_args(cli, argc, argv, 0, 0);
+
+	if (r >= 0)
+		return r;
+	r = vnl_lab_ensure(cli->lab, &err);
+	if (r < 0)
+		return vnl_fail("%s", err.msg);
+	if (cli->json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "lab", json_object_new_string(cli->lab));
+		json_object_object_add(o, "started", json_object_new_boolean(r == 1));
+		json_object_object_add(o, "pid", json_object_new_int(vnl_lab_pid(cli->lab)));
+		vnl_print_json(o);
+		json_object_put(o);
+	} else if (r == 1) {
+		printf("lab '%s' started (vnld pid %d, log /run/vnetlab/%s/vnld.log)\n", cli->lab,
+		       vnl_lab_pid(cli->lab), cli->lab);
+	} else {
+		printf("lab '%s' is running (vnld pid %d)\n", cli->lab, vnl_lab_pid(cli->lab));
+	}
+	return VNL_EXIT_OK;
+}
+
+int vnl_cmd_stop(struct vnl_cli *cli, int argc, char **argv)
+{
+	struct json_object *req, *reply = NULL;
+	struct vnl_err err, werr;
+	int r = vnl_args(cli, argc, argv, 0, 0);
+
+	if (r >= 0)
+		return r;
+	if (!vnl_lab_running(cli->lab)) {
+		if (!vnl_lab_has_folders(cli->lab)) {
+			if (!cli->json)
+				printf("lab '%s' is not running: nothing to stop\n", cli->lab);
+			return VNL_EXIT_OK;
+		}
+		/* Leftovers of a vnld that died: a new one adopts them, then stops. */
+		if ((r = vnl_lab_ensure(cli->lab, &err)) < 0)
+			return vnl_fail("%s", err.msg);
+	}
+	req = vnl_req("stop");
+	r = vnl_call(cli->lab, req, VNL_TIMEOUT_LONG, &reply, &err);
+	json_object_put(req);
+	json_object_put(reply);
+	/* vnld may exit before its reply leaves; its exit is what counts. */
+	if (r == -ECONNRESET || r == -ENOTCONN)
+		r = 0;
+	if (vnl_lab_wait_gone(cli->lab, VNL_STOP_WAIT, &werr) < 0)
+		return vnl_fail("%s%s%s", r < 0 ? err.msg : "", r < 0 ? "; " : "", werr.msg);
+	if (r < 0)
+		return vnl_fail("%s", err.msg);
+	if (!cli->json)
+		printf("lab '%s' stopped\n", cli->lab);
+	return VNL_EXIT_OK;
+}
+
+int vnl_cmd_version(struct vnl_cli *cli, int argc, char **argv)
+{
+	struct json_object *req, *reply;
+	struct vnl_err err;
+	int r = vnl_args(cli, argc, argv, 0, 0);
+
+	if (r >= 0)
+		return r;
+	req = vnl_req("version");
+	r = vnl_call(cli->lab, req, VNL_TIMEOUT, &reply, &err);
+	json_object_put(req);
+	if (cli->json) {
+		if (r < 0)
+			return vnl_fail("%s", err.msg);
+		vnl_print_json(reply);
+	} else {
+		printf("vnl %s\n", VNL_VERSION);
+		if (r == 0)
+			printf("vnld %s (lab %s)\n", vnl_jstr(reply, "version") ?: "?", cli->lab);
+		else if (r == -ENOTCONN)
+			printf("vnld: lab '%s' is not running\n", cli->lab);
+		else
+			return vnl_fail("%s", err.msg);
+	}
+	json_object_put(reply);
+	return VNL_EXIT_OK;
+}

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * `vnl show [NAME]`: the lab, a node or a LAN, as text or (-j) as vnld's
+ * JSON. The text is printed from the same reply, member by member; members
+ * it does not know (a kind's status fields) are printed as "key value".
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "vnl.h"
+#include "vnl_client.h"
+#include "vnl_print.h"
+
+/* "a:0 b:0", or "-" for no links; buf holds it. */
+static const char *ref_list(struct json_object *arr, char *buf, size_t len)
+{
+	size_t n = arr ? json_object_array_length(arr) : 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? " " : "",
+			 json_object_get_string(json_object_array_get_idx(arr, i)));
+	return n ? buf : "-";
+}
+
+/* A node's links as "eth0->blue 10.0.1.1/24, eth1->red". */
+static const char *node_links(struct json_object *node, char *buf, size_t len)
+{
+	struct json_object *links = vnl_jarr(node, "links");
+	size_t n = links ? json_object_array_length(links) : 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *k = json_object_array_get_idx(links, i);
+		const char *ip = vnl_jstr(k, "ip");
+
+		snprintf(buf + strlen(buf), len - strlen(buf), "%seth%lld->%s%s%s", i ? ", " : "",
+			 vnl_jint(k, "nic", 0), vnl_jstr(k, "lan") ?: "?", ip ? " " : "", ip ? ip : "");
+	}
+	return n ? buf : "-";
+}
+
+static void print_lab(struct json_object *r)
+{
+	struct json_object *lans = vnl_jarr(r, "lans"), *nodes = vnl_jarr(r, "nodes"), *sw;
+	size_t nl = lans ? json_object_array_length(lans) : 0;
+	size_t nn = nodes ? json_object_array_length(nodes) : 0;
+	struct vnl_table t;
+	char buf[4096], nics[16];
+
+	printf("lab %s", vnl_jstr(r, "lab") ?: "?");
+	if (json_object_object_get_ex(r, "switch", &sw))
+		printf(" (switch pid %lld, restarts %lld)", vnl_jint(sw, "pid", 0), vnl_jint(sw, "restarts", 0));
+	printf("\n\nLANs (%zu)\n", nl);
+	vnl_table_init(&t, 2);
+	if (nl)
+		vnl_table_row(&t, (const char *[]){ "NAME", "LINKS" });
+	for (size_t i = 0; i < nl; i++) {
+		struct json_object *l = json_object_array_get_idx(lans, i);
+
+		vnl_table_row(&t, (const char *[]){ vnl_jstr(l, "name"),
+						    ref_list(vnl_jarr(l, "links"), buf, sizeof(buf)) });
+	}
+	vnl_table_print(&t, stdout, "  ");
+	printf("\nnodes (%zu)\n", nn);
+	vnl_table_init(&t, 4);
+	if (nn)
+		vnl_table_row(&t, (const char *[]){ "NAME", "KIND", "NICS", "LINKS" });
+	for (size_t i = 0; i < nn; i++) {
+		struct json_object *n = json_object_array_get_idx(nodes, i);
+
+		snprintf(nics, sizeof(nics), "%lld", vnl_jint(n, "nics", 1));
+		vnl_table_row(&t, (const char *[]){ vnl_jstr(n, "name"), vnl_jstr(n, "kind"), nics,
+						    node_links(n, buf, sizeof(buf)) });
+	}
+	vnl_table_print(&t, stdout, "  ");
+}
+
+/* The entry of array arr whose member "nic" is i, or NULL. */
+static struct json_object *by_nic(struct json_object *arr, long long i)
+{
+	for (size_t k = 0; arr && k < json_object_array_length(arr); k++)
+		if (vnl_jint(json_object_array_get_idx(arr, k), "nic", -1) == i)
+			return json_object_array_get_idx(arr, k);
+	return NULL;
+}
+
+static void print_node(struct json_object *n)
+{
+	static const char *const shown[] = { "name", "links", "interfaces", NULL };
+	struct json_object *links = vnl_jarr(n, "links"), *ifs = vnl_jarr(n, "interfaces");
+	long long nics = vnl_jint(n, "nics", 1);
+	struct vnl_table t;
+	char buf[512], eth[24], state[48];
+
+	printf("node %s\n", vnl_jstr(n, "name") ?: "?");
+	vnl_table_init(&t, 2);
+	json_object_object_foreach(n, key, val) {
+		size_t i;
+
+		for (i = 0; shown[i] && strcmp(shown[i], key); i++)
+			;
+		if (shown[i])
+			continue;
+		if (json_object_is_type(val, json_type_array) && strcmp(key, "env") == 0) {
+			buf[0] = '\0';
+			for (size_t k = 0; k < json_object_array_length(val); k++)
+				snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", k ? " " : "",
+					 json_object_get_string(json_object_array_get_idx(val, k)));
+			vnl_table_row(&t, (const char *[]){ key, buf });
+		} else {
+			vnl_table_row(&t, (const char *[]){ key, vnl_jtext(val, buf, sizeof(buf)) });
+		}
+	}
+	vnl_table_print(&t, stdout, "  ");
+	vnl_table_init(&t, 7);
+	vnl_table_row(&t, (const char *[]){ "NIC", "LAN", "ADDRESS", "PORT", "HOST", "MAC", "STATE" });
+	for (long long i = 0; i < nics; i++) {
+		struct json_object *k = by_nic(links, i), *f = by_nic(ifs, i), *up;
+
+		snprintf(eth, sizeof(eth), "eth%lld", i);
+		state[0] = '\0';
+		if (f && json_object_object_get_ex(f, "up", &up))
+			snprintf(state, sizeof(state), "%s, mtu %lld", json_object_get_boolean(up) ? "up" : "down",
+				 vnl_jint(f, "mtu", 0));
+		vnl_table_row(&t, (const char *[]){ eth, k ? vnl_jstr(k, "lan") : NULL, k ? vnl_jstr(k, "ip") : NULL,
+						    k ? vnl_jstr(k, "port") : NULL, f ? vnl_jstr(f, "host") : NULL,
+						    f ? vnl_jstr(f, "mac") : NULL, state[0] ? state : NULL });
+	}
+	vnl_table_print(&t, stdout, "  ");
+}
+
+static void print_lan(struct json_object *l)
+{
+	char buf[4096];
+
+	printf("lan %s\n  links  %s\n", vnl_jstr(l, "name") ?: "?",
+	       ref_list(vnl_jarr(l, "links"), buf, sizeof(buf)));
+}
+
+int vnl_cmd_show(struct vnl_cli *cli, int argc, char **argv)
+{
+	struct json_object *req, *reply, *o;
+	struct vnl_err err;
+	int r = vnl_args(cli, argc, argv, 0, 1);
+
+	if (r >= 0)
+		return r;
+	req = vnl_req("show");
+	if (optind < argc)
+		json_object_object_add(req, "name", json_object_new_string(argv[optind]));
+	r = vnl_call(cli->lab, req, VNL_TIMEOUT, &reply, &err);
+	json_object_put(req);
+	if (r < 0)
+		return vnl_fail("%s", err.msg);
+	if (cli->json)
+		vnl_print_json(reply);
+	else if (json_object_object_get_ex(reply, "node", &o))
+		print_node(o);
+	else if (json_object_object_get_ex(reply, "lan", &o))
+		print_lan(o);
+	else
+		print_lab(reply);
+	json_object_put(reply);
+	return VNL_EXIT_OK;
+}
