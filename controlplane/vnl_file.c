@@ -150,8 +150,11 @@ int vnl_cmd_destroy(struct vnl_cli *cli, int argc, char **argv)
 	} else {
 		if (!json_object_object_get_ex(reply, "removed", &removed))
 			removed = NULL;
-		printf("removed %lld nodes, %lld LANs, %lld links\n", vnl_jint(removed, "nodes", 0),
-		       vnl_jint(removed, "lans", 0), vnl_jint(removed, "links", 0));
+		long long n = vnl_jint(removed, "nodes", 0), l = vnl_jint(removed, "lans", 0);
+		long long k = vnl_jint(removed, "links", 0);
+
+		printf("removed %lld node%s, %lld LAN%s, %lld link%s\n", n, n == 1 ? "" : "s", l,
+		       l == 1 ? "" : "s", k, k == 1 ? "" : "s");
 	}
 	json_object_put(reply);
 	return VNL_EXIT_OK;

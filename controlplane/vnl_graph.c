@@ -44,8 +44,6 @@ static int svg(const char *text, size_t len, int outfd)
 	int p[2], st;
 	pid_t pid;
 
-	if (!have_dot())
-		return vnl_fail("svg needs Graphviz (apt install graphviz)");
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return vnl_fail("pipe: %s", strerror(errno));
 	fflush(stdout);
@@ -108,6 +106,9 @@ int vnl_cmd_graph(struct vnl_cli *cli, int argc, char **argv)
 		return vnl_usage_error(cli, "graph: unexpected argument '%s'", argv[optind]);
 	if (strcmp(format, "svg") && graph_format_parse(format) < 0)
 		return vnl_usage_error(cli, "graph: format '%s' is not dot, mermaid or svg", format);
+	/* Before anything is asked or written: an -o FILE is not touched. */
+	if (strcmp(format, "svg") == 0 && !have_dot())
+		return vnl_fail("svg needs Graphviz (apt install graphviz)");
 	req = vnl_req("show");
 	r = vnl_call(cli->lab, req, VNL_TIMEOUT, &reply, &err);
 	json_object_put(req);
