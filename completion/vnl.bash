@@ -1,1 +1,144 @@
-# bash completion for vnl (placeholder until the CLI lands)
+# bash completion for vnl(1)                                 -*- shell-script -*-
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Verbs, kinds, options per verb, and the names of a running lab's objects.
+# Object names come from `vnl [--lab L] __complete nodes|lans|nics|kinds`,
+# which asks the lab's vnld (never starts one) and prints nothing when the
+# lab does not run. Needs the bash-completion package's helpers.
+# shellcheck disable=SC2207  # compgen output is split on purpose
+
+_vnl_names()
+{
+	# $1: what (nodes, lans, nics, kinds); the lab options seen on the line follow.
+	local what=$1
+	shift
+	"${_vnl_cmd:-vnl}" "$@" __complete "$what" 2>/dev/null
+}
+
+_vnl()
+{
+	local cur prev words cword
+	_init_completion -n := || return
+
+	local verbs="start stop add del link unlink show stats fdb exec deploy save destroy graph events version"
+	local i w verb='' nargs=0 dashdash=0 labopt=() args=()
+	_vnl_cmd=${words[0]}
+
+	# Find the verb, the lab, how many positional arguments precede cur, and "--".
+	for ((i = 1; i < cword; i++)); do
+		w=${words[i]}
+		if ((dashdash)); then
+			nargs=$((nargs + 1))
+			continue
+		fi
+		case $w in
+		--lab | -l)
+			labopt=(--lab "${words[i + 1]}")
+			i=$((i + 1))
+			;;
+		--lab=*) labopt=("$w") ;;
+		--nics | -n | --image | -i | --cmd | -c | --env | -e | --mem | -m | --cpus | --ip | -a | --format | -f | --output | -o)
+			[[ -n $verb ]] && i=$((i + 1))
+			;;
+		--)
+			[[ $verb == exec ]] && dashdash=1 nargs=0
+			;;
+		-*) ;;
+		*)
+			if [[ -z $verb ]]; then
+				verb=$w
+			else
+				args+=("$w")
+				nargs=$((nargs + 1))
+			fi
+			;;
+		esac
+	done
+
+	case $prev in
+	--lab | -l)
+		local d
+		local -A labs=()
+		for d in /run/vnetlab/* /var/lib/vnetlab/*; do
+			[[ -d $d ]] && labs[${d##*/}]=1
+		done
+		COMPREPLY=($(compgen -W "${!labs[*]}" -- "$cur"))
+		return
+		;;
+	--format | -f)
+		[[ $verb == graph ]] && COMPREPLY=($(compgen -W "dot mermaid svg" -- "$cur"))
+		return
+		;;
+	--output | -o)
+		[[ $verb == graph ]] && _filedir
+		return
+		;;
+	--nics | -n | --image | -i | --cmd | -c | --env | -e | --mem | -m | --cpus | --ip | -a)
+		return
+		;;
+	esac
+
+	if [[ -z $verb ]]; then
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "--lab --json --help" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$verbs" -- "$cur"))
+		fi
+		return
+	fi
+
+	if ((dashdash)); then
+		# The command run in the node: a command name, then files.
+		if ((nargs == 0)); then
+			COMPREPLY=($(compgen -c -- "$cur"))
+		else
+			_filedir
+		fi
+		return
+	fi
+
+	if [[ $cur == -* ]]; then
+		local opts="--lab --json --help"
+		case $verb in
+		add)
+			case ${args[0]-} in
+			ns) opts+=" --nics" ;;
+			cnt) opts+=" --nics --image --cmd --env" ;;
+			vm) opts+=" --nics --image --mem --cpus" ;;
+			lan) ;;
+			*) opts+=" --nics --image --cmd --env --mem --cpus" ;;
+			esac
+			;;
+		link) opts+=" --ip" ;;
+		graph) opts+=" --format --output" ;;
+		exec) opts+=" --" ;;
+		esac
+		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+		return
+	fi
+
+	local words_=
+	case $verb:$nargs in
+	add:0) words_="lan $(_vnl_names kinds "${labopt[@]}")" ;;
+	del:0 | show:0) words_="$(_vnl_names nodes "${labopt[@]}") $(_vnl_names lans "${labopt[@]}")" ;;
+	stats:0) words_="$(_vnl_names nics "${labopt[@]}") $(_vnl_names nodes "${labopt[@]}") $(_vnl_names lans "${labopt[@]}")" ;;
+	exec:0) words_=$(_vnl_names nodes "${labopt[@]}") ;;
+	exec:1) words_="--" ;;
+	fdb:0) words_=$(_vnl_names lans "${labopt[@]}") ;;
+	link:0 | unlink:0) words_=$(_vnl_names nics "${labopt[@]}") ;;
+	link:1) words_=$(_vnl_names lans "${labopt[@]}") ;;
+	deploy:0)
+		_filedir '@(yaml|yml)'
+		return
+		;;
+	save:0)
+		_filedir
+		[[ $cur == "" || $cur == - ]] && COMPREPLY+=(-)
+		return
+		;;
+	*) return ;;
+	esac
+	COMPREPLY=($(compgen -W "$words_" -- "$cur"))
+	__ltrim_colon_completions "$cur"
+} &&
+	complete -F _vnl vnl
