@@ -108,7 +108,7 @@ int vnl_cmd_graph(struct vnl_cli *cli, int argc, char **argv)
 		return vnl_usage_error(cli, "graph: format '%s' is not dot, mermaid or svg", format);
 	/* Before anything is asked or written: an -o FILE is not touched. */
 	if (strcmp(format, "svg") == 0 && !have_dot())
-		return vnl_fail("svg needs Graphviz (apt install graphviz)");
+		return vnl_fail("svg needs Graphviz's dot (apt install graphviz)");
 	req = vnl_req("show");
 	r = vnl_call(cli->lab, req, VNL_TIMEOUT, &reply, &err);
 	json_object_put(req);
