@@ -346,8 +346,10 @@ void jsonl_close(struct jsonl_server *s)
 {
 	if (s == NULL)
 		return;
-	while (s->conns != NULL)
+	while (s->conns != NULL) {
+		conn_flush(s->conns); /* best effort: a last reply ("stop") goes out */
 		conn_free(s->conns);
+	}
 	ev_del(s->w);
 	close(s->fd);
 	unlink(s->path);

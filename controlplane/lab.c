@@ -388,7 +388,10 @@ int lab_link_del(struct lab *l, const char *node, unsigned nic, struct vnl_err *
 		return vnl_errf(err, -ENOENT, "no node named '%s' in lab %s", node, l->name);
 	if (k == NULL)
 		return vnl_errf(err, -ENOENT, "%s:%u is not linked", node, nic);
+	/* node may point into the link array (callers walking it): from here
+	 * on only the copy names the link. */
 	copy = *k;
+	node = copy.node;
 	topo_del_link(l->topo, node, nic, NULL);
 	r = lab_save(l, err);
 	if (r < 0) {
