@@ -184,7 +184,7 @@ int lab_lan_del(struct lab *l, const char *name, struct json_object *unlinked, s
 		topo_add_lan(l->topo, &lan, NULL);
 		return r;
 	}
-	r = lab_switch_cmd(&l->sw, &e, "lan-del", "name", name, NULL);
+	r = l->sw.pid > 0 ? lab_switch_cmd(&l->sw, &e, "lan-del", "name", name, NULL) : 0;
 	if (r < 0 && !sw_gone(r, &e))
 		LOG(l, "deleting LAN %s from the switch: %s (the next push removes it)", name, e.msg);
 	emit(l, "lan-deleted", "lan", name, NULL, 0, NULL);
@@ -399,7 +399,7 @@ int lab_link_del(struct lab *l, const char *node, unsigned nic, struct vnl_err *
 		return r;
 	}
 	lab_port_name(node, nic, port, sizeof(port));
-	r = lab_switch_cmd(&l->sw, &e, "port-del", "name", port, NULL);
+	r = l->sw.pid > 0 ? lab_switch_cmd(&l->sw, &e, "port-del", "name", port, NULL) : 0;
 	if (r < 0 && !sw_gone(r, &e))
 		LOG(l, "deleting switch port %s: %s (the next push removes it)", port, e.msg);
 	n = topo_find_node(l->topo, node);
@@ -503,7 +503,7 @@ static void recover_node(struct lab *l, struct topo_node *n)
 
 /* Nodes the model does not have, found by their netns "vnl.LAB.NODE" (every
  * kind gives its nodes one under that name). */
-static void remove_stray_nodes(struct lab *l)
+void lab_remove_strays(struct lab *l)
 {
 	char prefix[TOPO_NAME_MAX + 8];
 	struct dirent *de;
@@ -531,7 +531,7 @@ static void remove_stray_nodes(struct lab *l)
 void lab_recover(struct lab *l)
 {
 	n_stale = 0;
-	remove_stray_nodes(l);
+	lab_remove_strays(l);
 	for (unsigned i = 0; i < l->topo->n_nodes; i++)
 		recover_node(l, &l->topo->nodes[i]);
 }

@@ -17,6 +17,7 @@
  * Switch objects: a LAN per model LAN (same name) and one port per link,
  * named "NODE-N" (lab_port_name).  When the switch is down the model still
  * changes where it can; lab_push() makes a (re)started switch match it.
+ * Removals skip the switch when sw.pid is 0 (no switch: `vnld --cleanup`).
  *
  * Errors: 0 or a negative errno with the vnl_err filled; nothing here logs
  * except lab_push() and lab_recover(), which have no caller to report to.
@@ -72,6 +73,10 @@ int lab_save(struct lab *l, struct vnl_err *err);
  * model, reported by `show`.
  */
 void lab_recover(struct lab *l);
+
+/* Remove the nodes of this lab that the model does not have (part of
+ * lab_recover; also `vnld --cleanup`). */
+void lab_remove_strays(struct lab *l);
 
 /* The switch (re)started or was adopted: make it hold exactly the model's
  * LANs, ports and attachments. on_ready callback of lab_switch. */

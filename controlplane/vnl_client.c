@@ -328,6 +328,30 @@ static pid_t spawn_vnld(const char *lab, const char *log, struct vnl_err *err)
 	return pid;
 }
 
+int vnl_lab_cleanup(const char *lab, struct vnl_err *err)
+{
+	char bin[PATH_MAX];
+	int st;
+	pid_t pid;
+
+	vnld_path(bin, sizeof(bin));
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return vnl_errno(err, errno, "fork");
+	if (pid == 0) {
+		execl(bin, "vnld", "--lab", lab, "--cleanup", (char *)NULL);
+		dprintf(2, "vnl: cannot run %s: %s\n", bin, strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return vnl_errno(err, errno, "waiting for vnld --cleanup");
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return vnl_errf(err, -EIO, "cleaning lab '%s' failed (vnld --cleanup said why above)", lab);
+	return 0;
+}
+
 int vnl_lab_ensure(const char *lab, struct vnl_err *err)
 {
 	char log[PATH_MAX], tail[512];

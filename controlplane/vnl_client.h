@@ -78,6 +78,13 @@ int vnl_lab_pid(const char *lab);
 int vnl_lab_ensure(const char *lab, struct vnl_err *err);
 
 /*
+ * Remove a lab whose vnld is not running: runs `vnld --lab LAB --cleanup` in
+ * the foreground (its messages on our stderr). It needs no switch, so it
+ * works even where vnld could not start.
+ */
+int vnl_lab_cleanup(const char *lab, struct vnl_err *err);
+
+/*
  * Wait until the lab's vnld is gone: its socket does not answer and its
  * pid file is absent or unlocked. -ETIMEDOUT after timeout_s seconds.
  */

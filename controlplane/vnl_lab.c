@@ -54,15 +54,20 @@ int vnl_cmd_stop(struct vnl_cli *cli, int argc, char **argv)
 				printf("lab '%s' is not running: nothing to stop\n", cli->lab);
 			return VNL_EXIT_OK;
 		}
-		/* Leftovers of a vnld that died: a new one adopts them, then stops. */
-		if ((r = vnl_lab_ensure(cli->lab, &err)) < 0)
+		/* Leftovers of a vnld that died (or never started): removed
+		 * by vnld --cleanup, which needs no switch. */
+		if (vnl_lab_cleanup(cli->lab, &err) < 0)
 			return vnl_fail("%s", err.msg);
+		if (!cli->json)
+			printf("lab '%s' stopped (its vnld was not running)\n", cli->lab);
+		return VNL_EXIT_OK;
 	}
 	req = vnl_req("stop");
 	r = vnl_call(cli->lab, req, VNL_TIMEOUT_LONG, &reply, &err);
 	json_object_put(req);
 	json_object_put(reply);
-	/* vnld may exit before its reply leaves; its exit is what counts. */
+	/* vnld replies before it exits (docs/vnld.md); a connection lost
+	 * anyway (vnld killed meanwhile) is judged by the wait below. */
 	if (r == -ECONNRESET || r == -ENOTCONN)
 		r = 0;
 	if (vnl_lab_wait_gone(cli->lab, VNL_STOP_WAIT, &werr) < 0)

@@ -688,6 +688,49 @@ static void switchd_path(char *out, size_t len, const char *opt)
 	snprintf(out, len, "/usr/local/bin/vnl-switchd");
 }
 
+/* Remove the lab's run folder and what vnld and the switch left in it. */
+static void remove_run_dir(void)
+{
+	static const char *const files[] = { "switchd.log", "vnld.log", "vnld.pid", "switchd.sock", "vnld.sock" };
+	char path[PATH_MAX + 16];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", d.run_dir, files[i]);
+		unlink(path);
+	}
+	rmdir(d.run_dir);
+}
+
+/*
+ * `vnld --cleanup`: the lab's vnld is gone and the lab must go too, even
+ * when no switch can be started (vnl stop uses this). Removes the model's
+ * nodes through their kinds, stray nodes, the recorded switch if it still
+ * runs, and the folders; needs no switch.
+ */
+static int cleanup_lab(pid_t sw_pid, unsigned long long sw_start)
+{
+	unsigned counts[3];
+	struct vnl_err err;
+	int r;
+
+	d.lab.sw.pidfd = -1;
+	r = lab_destroy_all(&d.lab, counts, &err);
+	if (r < 0)
+		LOG("cleanup: %s", err.msg);
+	lab_remove_strays(&d.lab);
+	if (sw_pid > 0 && proc_start_time(sw_pid) == sw_start) {
+		d.lab.sw.pid = sw_pid;
+		d.lab.sw.start_time = sw_start;
+		lab_switch_stop(&d.lab.sw);
+	}
+	state_remove(d.lab.state_dir);
+	topo_free(d.lab.topo);
+	lab_free(&d.lab);
+	remove_run_dir();
+	LOG("cleaned up: %u nodes, %u LANs, %u links", counts[0], counts[1], counts[2]);
+	return r < 0 ? 1 : 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: vnld [--lab NAME] [--switchd PATH]\n"
@@ -695,6 +738,8 @@ static void usage(FILE *f)
 		   "/run/vnetlab/LAB/vnld.sock and keeps its state in /var/lib/vnetlab/LAB.\n"
 		   "  -l, --lab NAME       the lab [default]\n"
 		   "  -s, --switchd PATH   vnl-switchd to run [next to vnld]\n"
+		   "      --cleanup        remove the lab (nodes, switch, folders) without\n"
+		   "                       serving it; for a lab whose vnld died (vnl stop)\n"
 		   "  -h, --help           this help\n"
 		   "SIGTERM stops vnld and leaves the lab running; the next vnld adopts it.\n");
 }
@@ -703,7 +748,8 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' }, { "lab", required_argument, NULL, 'l' },
-		{ "switchd", required_argument, NULL, 's' }, { NULL, 0, NULL, 0 },
+		{ "switchd", required_argument, NULL, 's' }, { "cleanup", no_argument, NULL, 'C' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *lab = "default", *switchd = NULL;
 	struct topo_err te;
@@ -713,12 +759,14 @@ int main(int argc, char **argv)
 	char sock[108];
 	sigset_t mask;
 	int c, lock, sfd, r;
+	bool cleanup = false;
 
 	while ((c = getopt_long(argc, argv, "hl:s:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h': usage(stdout); return 0;
 		case 'l': lab = optarg; break;
 		case 's': switchd = optarg; break;
+		case 'C': cleanup = true; break;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -756,6 +804,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vnld: %s\n", err.msg);
 		return 1;
 	}
+	if (cleanup)
+		return cleanup_lab(sw_pid, sw_start);
 
 	switchd_path(d.lab.sw.bin, sizeof(d.lab.sw.bin), switchd);
 	snprintf(d.lab.sw.sock, sizeof(d.lab.sw.sock), "%s/switchd.sock", d.run_dir);
@@ -798,16 +848,8 @@ int main(int argc, char **argv)
 	topo_free(d.lab.topo);
 	lab_free(&d.lab);
 	evloop_free(d.loop);
-	if (d.stop_lab) {
-		static const char *const files[] = { "switchd.log", "vnld.log", "vnld.pid" };
-		char path[PATH_MAX + 16];
-
-		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-			snprintf(path, sizeof(path), "%s/%s", d.run_dir, files[i]);
-			unlink(path);
-		}
-		rmdir(d.run_dir);
-	}
+	if (d.stop_lab)
+		remove_run_dir();
 	close(lock);
 	return r < 0 ? 1 : 0;
 }
