@@ -167,8 +167,8 @@ fi
 
 ev() { jq -c -s "$1" "$TMP/events" 2>&1; }
 result $(alive "$EVPID"; echo $?) "vnl events still streams" "$(cat "$TMP/events.err")"
-jcheck "events: node-added for a, b, c, d" "$(ev '[.[] | select(.event == "node-added") | .node.name // .node] | sort')" '. == ["a","b","c","d"]'
-jcheck "events: lan-added red" "$(ev '[.[] | select(.event == "lan-added")]')" 'map(.lan.name // .lan) == ["red"]'
+jcheck "events: node-added for a, b, c, d" "$(ev '[.[] | select(.event == "node-added") | .node | if type == "object" then .name else . end] | sort')" '. == ["a","b","c","d"]'
+jcheck "events: lan-added red" "$(ev '[.[] | select(.event == "lan-added")]')" 'map(.lan | if type == "object" then .name else . end) == ["red"]'
 jcheck "events: link-up a:0 b:0 c:0 d:0 then b:0 again" "$(ev '[.[] | select(.event == "link-up") | "\(.node):\(.nic) \(.lan)"]')" \
 	'. == ["a:0 blue","b:0 blue","c:0 red","d:0 red","b:0 blue"]'
 jcheck "events: link-down b:0 blue" "$(ev '[.[] | select(.event == "link-down") | "\(.node):\(.nic) \(.lan)"]')" '. == ["b:0 blue"]'

@@ -75,7 +75,17 @@ jcheck() {
 	fi
 }
 # bail MSG: stop the whole test.
-bail() { echo "Bail out! $*"; _FAILS=$((_FAILS + 1)); exit 1; }
+# In a subshell ($(...), a pipeline) it reports on stderr and signals the test.
+bail() {
+	_FAILS=$((_FAILS + 1))
+	if [ "$BASHPID" != "$$" ]; then
+		echo "Bail out! $*" >&2
+		kill -USR1 $$
+		exit 1
+	fi
+	echo "Bail out! $*"
+	exit 1
+}
 skip_all() { echo "1..0 # SKIP $*"; exit "${VNL_SKIP_STATUS:-77}"; }
 # done_testing: the plan, the run time, and the exit status.
 done_testing() {
@@ -109,6 +119,7 @@ vnl_test_init() {
 	TMP=$(mktemp -d "/tmp/vnl-$TEST_NAME.XXXXXX") || bail "mktemp"
 	trap _vnl_cleanup EXIT
 	trap 'bail "interrupted"' INT TERM HUP
+	trap 'bail "a helper bailed out in a subshell (its message is on stderr)"' USR1
 	diag "$TEST_NAME: temp dir $TMP"
 }
 
