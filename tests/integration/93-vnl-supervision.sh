@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Objective: vnld supervises its switch and survives its own death. kill -9
+# of vnl-switchd: vnld starts a new one (restarts 1), pushes the lab again,
+# and ping works without any node being touched. kill -9 of vnld, then
+# `vnl start`: the lab is intact (same topology, the running switch adopted,
+# same netns and veths), ping works. Crash debris: with vnld dead, a stray
+# netns vnl.L.ghost is made and b's netns deleted by hand; `vnl start`
+# removes ghost and makes b again, and b pings.
+#
+# Operations: a lab from the CLI (a, b on blue; c on red); `vnl events -j`
+# in the background; identities of nodes are netns inodes and host veth
+# ifindexes, compared before and after.
+
+. "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/vnl.sh"
+
+vnl_test_init 93-vnl-supervision
+lab_new L c93
+RUN=/run/vnetlab/$L
+
+must add lan blue >/dev/null
+must add lan red >/dev/null
+for n in a b c; do must add ns "$n" >/dev/null; done
+must link a:0 blue --ip 10.93.0.1/24 >/dev/null
+must link b:0 blue --ip 10.93.0.2/24 >/dev/null
+must link c:0 red --ip 10.93.0.3/24 >/dev/null
+lab_record_ifs
+check_ping "a pings b" a 10.93.0.2
+"$VNL_BIN" --lab "$L" events -j >"$TMP/events" 2>"$TMP/events.err" &
+bg_track $!
+sleep 0.3
+
+# identity IN: netns inodes and host veth ifindexes of the lab's nodes.
+identity() {
+	local n i
+	for n in $(lab_netns "$L"); do echo "$n $(stat -L -c %i "/run/netns/$n")"; done
+	for i in $(vnl show -j | jq -r '.nodes[].interfaces[].host'); do echo "$i $(cat "/sys/class/net/$i/ifindex" 2>&1)"; done
+}
+topo() { vnl save - 2>&1; }
+id0=$(identity)
+topo0=$(topo)
+[ -n "$id0" ] && [ -n "$topo0" ] || bail "cannot read the lab: $id0 $topo0"
+
+# --- kill -9 of the switch ---------------------------------------------------------
+sw=$(vnl show -j | jq -r .switch.pid)
+alive "$sw" || bail "switch pid '$sw' from show -j does not run"
+kill -9 "$sw"
+sw_restarted() {
+	local j
+	j=$(vnl show -j) || return 1
+	jq -e ".switch.pid != $sw and .switch.pid > 0 and .switch.restarts == 1" <<<"$j" >/dev/null &&
+		"$SWCTL_BIN" -s "$RUN/switchd.sock" version >/dev/null 2>&1
+}
+wait_for 20 sw_restarted
+result $? "kill -9 of the switch: vnld starts a new one, restarts 1" "$(vnl show -j | jq -c .switch)"
+sw2=$(vnl show -j | jq -r .switch.pid)
+check "the new switch runs" alive "$sw2"
+ports=$("$SWCTL_BIN" -c -s "$RUN/switchd.sock" show-ports | jq -c '[.ports[] | [.name, .lan]] | sort')
+result $([ "$ports" = '[["a-0","blue"],["b-0","blue"],["c-0","red"]]' ]; echo $?) "the lab's ports and LANs are pushed to the new switch" "$ports"
+check_ping "a pings b again after the switch restart" a 10.93.0.2
+check_no_ping "c still cannot reach a (LANs pushed as they were)" c 10.93.0.1
+result $([ "$(identity)" = "$id0" ]; echo $?) "no node was touched (same netns, same veths)" "$(diff <(echo "$id0") <(identity))"
+result $([ "$(topo)" = "$topo0" ]; echo $?) "topology unchanged"
+jcheck "events: switch-down then switch-ready" "$(jq -c -s '[.[] | select(.event | test("^switch")) | .event]' "$TMP/events")" \
+	'index("switch-down") != null and index("switch-ready") != null and index("switch-down") < index("switch-ready")'
+
+# --- kill -9 of vnld --------------------------------------------------------------------
+vpid=$(cat "$RUN/vnld.pid" 2>/dev/null)
+alive "${vpid:-0}" || bail "vnld pid '$vpid' from $RUN/vnld.pid does not run"
+kill -9 "$vpid"
+wait_for 5 sh -c "! kill -0 $vpid 2>/dev/null || grep -q '^State:.*Z' /proc/$vpid/status"
+run show
+result $([ "$RC" != 0 ] && [ -n "$ERR" ]; echo $?) "with vnld dead, vnl show fails with a message" "exit $RC" "$ERR"
+check "the switch outlives vnld" alive "$sw2"
+vnl_ok "vnl start after kill -9 of vnld" start
+vpid2=$(cat "$RUN/vnld.pid" 2>/dev/null)
+result $( [ "$vpid2" != "$vpid" ] && alive "${vpid2:-0}"; echo $?) "a new vnld runs" "pid file: $vpid2"
+jcheck "the new vnld adopted the running switch" "$(vnl show -j)" ".switch.pid == $sw2"
+result $([ "$(topo)" = "$topo0" ]; echo $?) "topology intact after the vnld restart" "$(diff <(echo "$topo0") <(topo))"
+result $([ "$(identity)" = "$id0" ]; echo $?) "nodes intact (same netns, same veths)" "$(diff <(echo "$id0") <(identity))"
+check_ping "a pings b after the vnld restart" a 10.93.0.2
+vnl_ok "edits work after the restart: add ns d" add ns d
+vnl_ok "link d:0 blue" link d:0 blue --ip 10.93.0.4/24
+check_ping "d pings a" d 10.93.0.1
+lab_record_ifs
+must del d >/dev/null
+
+# --- crash debris ---------------------------------------------------------------------------
+id0=$(identity | grep -v "vnl\.$L\.b ")
+vpid=$(cat "$RUN/vnld.pid")
+kill -9 "$vpid"
+wait_for 5 sh -c "! kill -0 $vpid 2>/dev/null || grep -q '^State:.*Z' /proc/$vpid/status"
+ip netns add "vnl.$L.ghost" || bail "ip netns add vnl.$L.ghost"
+ip netns del "vnl.$L.b" || bail "ip netns del vnl.$L.b"
+vnl_ok "vnl start with debris (a stray netns, a node's netns gone)" start
+check "the stray netns vnl.$L.ghost is removed" sh -c "! ip netns list | grep -q '^vnl\.$L\.ghost\b'"
+check "b's netns is made again" test -e "/run/netns/vnl.$L.b"
+check "b's eth0 has its address again" sh -c "ip -n vnl.$L.b -br addr show dev eth0 | grep -q ' 10.93.0.2/24'"
+result $([ "$(topo)" = "$topo0" ]; echo $?) "topology intact after the debris start" "$(diff <(echo "$topo0") <(topo))"
+jcheck "show: b linked with one interface" "$(vnl show b -j)" '(.node.interfaces | length) == 1 and .node.links[0].lan == "blue"'
+ports=$("$SWCTL_BIN" -c -s "$RUN/switchd.sock" show-ports | jq -c '[.ports[] | [.name, .lan]] | sort')
+result $([ "$ports" = '[["a-0","blue"],["b-0","blue"],["c-0","red"]]' ]; echo $?) "the switch has b-0 again (stale port replaced)" "$ports"
+lab_record_ifs
+check_ping "a pings the remade b" a 10.93.0.2
+check_ping "b pings a" b 10.93.0.1
+id1=$(identity | grep -v "vnl\.$L\.b ")
+# b's veth is new; a's and c's must be the very same ones.
+result $([ "$(grep -v "$(vnl show b -j | jq -r '.node.interfaces[0].host')" <<<"$id1")" = \
+	"$(grep -v "$(vnl show b -j | jq -r '.node.interfaces[0].host')" <<<"$id0")" ]; echo $?) \
+	"a and c were not touched by the recovery" "$(diff <(echo "$id0") <(echo "$id1"))"
+
+vnl_ok "stop" stop
+check "after stop: no process of the lab" test -z "$(lab_pids "$L")"
+check "after stop: no netns of the lab" test -z "$(lab_netns "$L")"
+done_testing
