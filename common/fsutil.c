@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #include <errno.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fsutil.h"
 
@@ -22,4 +24,18 @@ int mkdir_p(const char *dir, mode_t mode)
 		*s = '/';
 	}
 	return mkdir(buf, mode) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+void exe_sibling(const char *name, char *out, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n > 0) {
+		self[n] = '\0';
+		snprintf(out, len, "%s/%s", dirname(self), name);
+		if (access(out, X_OK) == 0)
+			return;
+	}
+	snprintf(out, len, "/usr/local/bin/%s", name);
 }

@@ -2,8 +2,13 @@
 /* Small file-system helpers. 0 or -errno; thread-safe (no shared state). */
 #pragma once
 
+#include <stddef.h>
 #include <sys/types.h>
 
 /* Create dir and any missing parents (parents 0755, dir itself mode). An
  * existing folder is fine. */
 int mkdir_p(const char *dir, mode_t mode);
+
+/* Path of program `name` next to the running executable (build tree or
+ * install prefix) when it is executable there, else /usr/local/bin/name. */
+void exe_sibling(const char *name, char *out, size_t len);

@@ -123,6 +123,30 @@ static bool sw_gone(int r, const struct vnl_err *e)
 	return r == -EPROTO && (strstr(e->msg, "no port") || strstr(e->msg, "no LAN"));
 }
 
+/* Remove the links of node (or of lan), each as its own transaction;
+ * "NODE:N" of each is appended to unlinked (may be NULL). */
+static int unlink_all(struct lab *l, const char *node, const char *lan, struct json_object *unlinked,
+		      struct vnl_err *err)
+{
+	for (unsigned i = 0; i < l->topo->n_links;) {
+		struct topo_link *k = &l->topo->links[i];
+		char ref[TOPO_NAME_MAX + 8];
+		int r;
+
+		if ((node && strcmp(k->node, node)) || (lan && strcmp(k->lan, lan))) {
+			i++;
+			continue;
+		}
+		snprintf(ref, sizeof(ref), "%s:%u", k->node, k->nic);
+		r = lab_link_del(l, k->node, k->nic, err);
+		if (r < 0)
+			return r;
+		if (unlinked)
+			json_object_array_add(unlinked, json_object_new_string(ref));
+	}
+	return 0;
+}
+
 /* ---- LANs ---- */
 
 int lab_lan_add(struct lab *l, const char *name, struct vnl_err *err)
@@ -160,21 +184,9 @@ int lab_lan_del(struct lab *l, const char *name, struct json_object *unlinked, s
 	if (topo_find_lan(l->topo, name) == NULL)
 		return vnl_errf(err, -ENOENT, "no LAN named '%s' in lab %s", name, l->name);
 	/* Its links first, each one a transaction of its own. */
-	for (unsigned i = 0; i < l->topo->n_links;) {
-		struct topo_link *k = &l->topo->links[i];
-		char ref[TOPO_NAME_MAX + 8];
-
-		if (strcmp(k->lan, name)) {
-			i++;
-			continue;
-		}
-		snprintf(ref, sizeof(ref), "%s:%u", k->node, k->nic);
-		r = lab_link_del(l, k->node, k->nic, err);
-		if (r < 0)
-			return vnl_err_wrap(err, "deleting LAN %s", name), r;
-		if (unlinked)
-			json_object_array_add(unlinked, json_object_new_string(ref));
-	}
+	r = unlink_all(l, NULL, name, unlinked, err);
+	if (r < 0)
+		return vnl_err_wrap(err, "deleting LAN %s", name), r;
 	topo_del_lan(l->topo, name, NULL);
 	r = lab_save(l, err);
 	if (r < 0) {
@@ -246,21 +258,9 @@ int lab_node_del(struct lab *l, const char *name, struct json_object *unlinked, 
 
 	if (n == NULL)
 		return vnl_errf(err, -ENOENT, "no node named '%s' in lab %s", name, l->name);
-	for (unsigned i = 0; i < l->topo->n_links;) {
-		struct topo_link *k = &l->topo->links[i];
-		char ref[TOPO_NAME_MAX + 8];
-
-		if (strcmp(k->node, name)) {
-			i++;
-			continue;
-		}
-		snprintf(ref, sizeof(ref), "%s:%u", k->node, k->nic);
-		r = lab_link_del(l, k->node, k->nic, err);
-		if (r < 0)
-			return vnl_err_wrap(err, "deleting node %s", name), r;
-		if (unlinked)
-			json_object_array_add(unlinked, json_object_new_string(ref));
-	}
+	r = unlink_all(l, name, NULL, unlinked, err);
+	if (r < 0)
+		return vnl_err_wrap(err, "deleting node %s", name), r;
 	n = topo_find_node(l->topo, name);
 	kind = node_kind_find(topo_kind_name(n->kind));
 	/* The model forgets the node first (lab.h); the kind works on a copy. */

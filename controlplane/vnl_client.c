@@ -245,20 +245,6 @@ int vnl_lab_pid(const char *lab)
 	return n > 0 ? atoi(buf) : 0;
 }
 
-/* vnld next to this vnl (build tree, install prefix), else the default prefix. */
-static void vnld_path(char *out, size_t len)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (n > 0) {
-		self[n] = '\0';
-		snprintf(out, len, "%s/vnld", dirname(self));
-		if (access(out, X_OK) == 0)
-			return;
-	}
-	snprintf(out, len, "/usr/local/bin/vnld");
-}
 
 /* The last lines of the log, joined on one line with " | ". */
 static void log_tail(const char *path, char *out, size_t len)
@@ -309,7 +295,7 @@ static pid_t spawn_vnld(const char *lab, const char *log, struct vnl_err *err)
 		close(logfd);
 		return vnl_errno(err, r, "cannot open /dev/null");
 	}
-	vnld_path(bin, sizeof(bin));
+	exe_sibling("vnld", bin, sizeof(bin));
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
@@ -334,7 +320,7 @@ int vnl_lab_cleanup(const char *lab, struct vnl_err *err)
 	int st;
 	pid_t pid;
 
-	vnld_path(bin, sizeof(bin));
+	exe_sibling("vnld", bin, sizeof(bin));
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)

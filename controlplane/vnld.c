@@ -670,22 +670,10 @@ static int take_lock(void)
 
 static void switchd_path(char *out, size_t len, const char *opt)
 {
-	char self[PATH_MAX];
-	ssize_t n;
-
-	if (opt != NULL) {
+	if (opt != NULL)
 		snprintf(out, len, "%s", opt);
-		return;
-	}
-	/* Next to vnld (build tree or install prefix), else from PATH. */
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		snprintf(out, len, "%s/vnl-switchd", dirname(self));
-		if (access(out, X_OK) == 0)
-			return;
-	}
-	snprintf(out, len, "/usr/local/bin/vnl-switchd");
+	else
+		exe_sibling("vnl-switchd", out, len);
 }
 
 /* Remove the lab's run folder and what vnld and the switch left in it. */
