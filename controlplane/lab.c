@@ -414,39 +414,35 @@ int lab_link_del(struct lab *l, const char *node, unsigned nic, struct vnl_err *
 	return 0;
 }
 
+/* Delete every node (nodes) or every LAN, newest first, going on after a
+ * failure; the first failure is kept in *first and err. */
+static void del_every(struct lab *l, bool nodes, unsigned *deleted, unsigned *links, int *first,
+		      struct vnl_err *err)
+{
+	for (unsigned i = nodes ? l->topo->n_nodes : l->topo->n_lans; i-- > 0;) {
+		struct json_object *un = json_object_new_array();
+		char name[TOPO_NAME_MAX + 1];
+		struct vnl_err e;
+		int r;
+
+		snprintf(name, sizeof(name), "%s", nodes ? l->topo->nodes[i].name : l->topo->lans[i].name);
+		r = nodes ? lab_node_del(l, name, un, &e) : lab_lan_del(l, name, un, &e);
+		*links += json_object_array_length(un);
+		json_object_put(un);
+		if (r == 0)
+			(*deleted)++;
+		else if (!*first)
+			*first = r, vnl_errf(err, r, "%s", e.msg);
+	}
+}
+
 int lab_destroy_all(struct lab *l, unsigned counts[3], struct vnl_err *err)
 {
-	struct vnl_err e;
-	int first = 0, r;
+	int first = 0;
 
 	counts[0] = counts[1] = counts[2] = 0;
-	/* From the end, so a failure on one object does not stop the walk. */
-	for (unsigned i = l->topo->n_nodes; i-- > 0;) {
-		struct json_object *un = json_object_new_array();
-		char name[TOPO_NAME_MAX + 1];
-
-		snprintf(name, sizeof(name), "%s", l->topo->nodes[i].name);
-		r = lab_node_del(l, name, un, &e);
-		counts[2] += json_object_array_length(un);
-		json_object_put(un);
-		if (r == 0)
-			counts[0]++;
-		else if (!first)
-			first = r, vnl_errf(err, r, "%s", e.msg);
-	}
-	for (unsigned i = l->topo->n_lans; i-- > 0;) {
-		struct json_object *un = json_object_new_array();
-		char name[TOPO_NAME_MAX + 1];
-
-		snprintf(name, sizeof(name), "%s", l->topo->lans[i].name);
-		r = lab_lan_del(l, name, un, &e);
-		counts[2] += json_object_array_length(un);
-		json_object_put(un);
-		if (r == 0)
-			counts[1]++;
-		else if (!first)
-			first = r, vnl_errf(err, r, "%s", e.msg);
-	}
+	del_every(l, true, &counts[0], &counts[2], &first, err);
+	del_every(l, false, &counts[1], &counts[2], &first, err);
 	return first;
 }
 
