@@ -1,7 +1,8 @@
-# Host setup for vnl-switchd: hugepages, hugetlbfs, bpffs and the run
-# directory. Source it and call host_setup (or one step). Every step is
-# idempotent, only adds what is missing, and never takes anything away from
-# a process that is already running (hugepages are raised, never lowered).
+# Host setup for vnl-switchd and crun: hugepages, hugetlbfs, bpffs, the run
+# directory and a cgroup layout crun accepts. Source it and call host_setup
+# (or one step). Every step is idempotent, only adds what is missing, and
+# never takes anything away from a process that is already running
+# (hugepages are raised, never lowered).
 #
 # Each function returns 0 when the host is ready for that step, and non-zero
 # after printing one "error:" line that says what is wrong.
@@ -77,7 +78,45 @@ setup_run_dir() {
 	_hs_info "run directory: $VNL_RUN_DIR"
 }
 
+# crun refuses a hybrid cgroup layout (v1 hierarchies plus a cgroup2 mount)
+# while cgroup2 holds a controller. Give each such controller (hugetlb on
+# these hosts) its own v1 hierarchy, which moves it out of cgroup2. A unified
+# layout (cgroup2 at /sys/fs/cgroup) and a hybrid one with an empty cgroup2
+# need nothing.
+setup_cgroup_for_crun() {
+	local fstype v2 c left moved=
+	fstype=$(stat -fc %T /sys/fs/cgroup 2>/dev/null)
+	if [[ $fstype == cgroup2fs ]]; then
+		_hs_info "cgroup: unified (cgroup2 at /sys/fs/cgroup), nothing to do"
+		return 0
+	fi
+	v2=$(awk '$9 == "cgroup2" && $5 ~ "^/sys/fs/cgroup/" { print $5; exit }' /proc/self/mountinfo)
+	if [[ -z $v2 ]]; then
+		_hs_info "cgroup: v1 only (no cgroup2 mount), nothing to do"
+		return 0
+	fi
+	for c in $(<"$v2/cgroup.controllers"); do
+		mkdir -p "/sys/fs/cgroup/$c" &&
+			mount -t cgroup -o "$c" cgroup "/sys/fs/cgroup/$c" ||
+			{ _hs_err "cgroup: cannot mount a v1 $c hierarchy at /sys/fs/cgroup/$c" \
+				"(crun refuses while $v2 holds $c)"; return 1; }
+		moved+=" $c"
+	done
+	# cgroup files report size 0: read the list rather than test -s.
+	left=$(<"$v2/cgroup.controllers")
+	if [[ -n $left ]]; then
+		_hs_err "cgroup: $v2 still holds controllers ($left); crun refuses hybrid mode"
+		return 1
+	fi
+	if [[ -n $moved ]]; then
+		_hs_info "cgroup: hybrid; mounted v1 hierarchies for$moved, $v2 holds no controller"
+	else
+		_hs_info "cgroup: hybrid, $v2 holds no controller already"
+	fi
+}
+
 # All of the above, stopping at the first step that fails.
 host_setup() {
-	setup_hugepages && setup_hugetlbfs && setup_bpffs && setup_run_dir
+	setup_hugepages && setup_hugetlbfs && setup_bpffs && setup_run_dir &&
+		setup_cgroup_for_crun
 }
