@@ -85,7 +85,7 @@ static const struct node_kind *kind_of(enum topo_kind k, struct vnl_err *err)
 	const struct node_kind *kind = node_kind_find(topo_kind_name(k));
 
 	if (kind == NULL)
-		vnl_errf(err, -EOPNOTSUPP, "node kind '%s' is not available yet (this build has: ns)",
+		vnl_errf(err, -EOPNOTSUPP, "node kind '%s' is not available yet (this build has: ns, cnt)",
 			 topo_kind_name(k));
 	return kind;
 }

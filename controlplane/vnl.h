@@ -94,6 +94,8 @@ int vnl_cmd_show(struct vnl_cli *cli, int argc, char **argv);      /* vnl_show.c
 int vnl_cmd_stats(struct vnl_cli *cli, int argc, char **argv);     /* vnl_stats.c */
 int vnl_cmd_fdb(struct vnl_cli *cli, int argc, char **argv);       /* vnl_stats.c */
 int vnl_cmd_exec(struct vnl_cli *cli, int argc, char **argv);      /* vnl_exec.c */
+int vnl_cmd_console(struct vnl_cli *cli, int argc, char **argv);   /* vnl_exec.c */
+int vnl_cmd_cp(struct vnl_cli *cli, int argc, char **argv);        /* vnl_exec.c */
 int vnl_cmd_deploy(struct vnl_cli *cli, int argc, char **argv);    /* vnl_file.c */
 int vnl_cmd_save(struct vnl_cli *cli, int argc, char **argv);      /* vnl_file.c */
 int vnl_cmd_destroy(struct vnl_cli *cli, int argc, char **argv);   /* vnl_file.c */

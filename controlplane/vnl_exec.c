@@ -6,11 +6,14 @@
  * command with vnl's stdio, terminal and process group, and vnl exits with
  * the command's status.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "node_kind.h"
+#include "topology.h"
 #include "vnl.h"
 #include "vnl_client.h"
 #include "vnl_print.h"
@@ -23,21 +26,70 @@ static void on_tty_signal(int sig)
 	(void)sig;
 }
 
-int vnl_cmd_exec(struct vnl_cli *cli, int argc, char **argv)
+/*
+ * The node `name` as vnld describes it, its kind and a context for the
+ * kind's slots. On success *reply holds the strings ctx points to: put it
+ * when done. Returns -1 to go on, else the exit status to return.
+ */
+static int node_lookup(struct vnl_cli *cli, const char *name, struct json_object **reply,
+		       struct node_ctx *ctx, const struct node_kind **kind)
 {
-	struct sigaction sa = { .sa_handler = on_tty_signal };
-	struct json_object *req, *reply, *node;
-	const struct node_kind *kind;
-	struct node_ctx ctx = { .lab = cli->lab };
+	struct json_object *req, *node;
 	const char *kname;
 	struct vnl_err err;
-	int dashes, c, r, status = 0;
+	int r;
+
+	req = vnl_req("show");
+	json_object_object_add(req, "name", json_object_new_string(name));
+	r = vnl_call(cli->lab, req, VNL_TIMEOUT, reply, &err);
+	json_object_put(req);
+	if (r < 0)
+		return vnl_fail("%s", err.msg);
+	if (!json_object_object_get_ex(*reply, "node", &node)) {
+		json_object_put(*reply);
+		return vnl_fail("'%s' is a LAN, not a node", name);
+	}
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->lab = cli->lab;
+	ctx->name = name;
+	ctx->nics = (unsigned)vnl_jint(node, "nics", 1);
+	kname = vnl_jstr(node, "kind") ?: "?";
+	*kind = node_kind_find(kname);
+	if (*kind == NULL) {
+		r = vnl_fail("node '%s' has kind '%s', which this vnl does not know", name, kname);
+		json_object_put(*reply);
+		return r;
+	}
+	return -1;
+}
+
+/* Let the command in the node have the terminal's signals (see above). */
+static void pass_tty_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_tty_signal };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	fflush(stdout);
+}
+
+int vnl_cmd_exec(struct vnl_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = { { "tty", no_argument, NULL, 't' }, { NULL, 0, NULL, 0 } };
+	struct json_object *reply;
+	const struct node_kind *kind;
+	struct node_ctx ctx;
+	struct vnl_err err;
+	int dashes, c, r, status = 0, flags = 0;
 
 	/* Options end at the first "--"; everything after it is the command. */
 	for (dashes = 1; dashes < argc && strcmp(argv[dashes], "--"); dashes++)
 		;
-	if ((c = vnl_getopt(cli, dashes, argv, "", NULL)) != -1)
-		return vnl_opt_exit(cli, c);
+	while ((c = vnl_getopt(cli, dashes, argv, "t", opts)) != -1) {
+		if (c != 't')
+			return vnl_opt_exit(cli, c);
+		flags |= NODE_EXEC_TTY;
+	}
 	if (dashes == argc)
 		return vnl_usage_error(cli, "exec: '--' before the command is required");
 	if (dashes - optind < 1)
@@ -46,31 +98,107 @@ int vnl_cmd_exec(struct vnl_cli *cli, int argc, char **argv)
 		return vnl_usage_error(cli, "exec: one NODE before '--', then the command");
 	if (dashes + 1 == argc)
 		return vnl_usage_error(cli, "exec: missing command after '--'");
-	req = vnl_req("show");
-	json_object_object_add(req, "name", json_object_new_string(argv[optind]));
-	r = vnl_call(cli->lab, req, VNL_TIMEOUT, &reply, &err);
-	json_object_put(req);
-	if (r < 0)
-		return vnl_fail("%s", err.msg);
-	if (!json_object_object_get_ex(reply, "node", &node)) {
-		json_object_put(reply);
-		return vnl_fail("'%s' is a LAN, not a node", argv[optind]);
-	}
-	ctx.name = argv[optind];
-	ctx.nics = (unsigned)vnl_jint(node, "nics", 1);
-	kname = vnl_jstr(node, "kind") ?: "?";
-	kind = node_kind_find(kname);
-	if (kind == NULL || kind->exec == NULL) {
-		r = vnl_fail("kind '%s' cannot exec", kname);
-		json_object_put(reply);
+	if ((r = node_lookup(cli, argv[optind], &reply, &ctx, &kind)) >= 0)
 		return r;
+	if (kind->exec == NULL) {
+		json_object_put(reply);
+		return vnl_fail("kind '%s' cannot exec", kind->name);
 	}
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGQUIT, &sa, NULL);
-	fflush(stdout);
-	r = kind->exec(&ctx, argv + dashes + 1, &status, &err);
+	pass_tty_signals();
+	r = kind->exec(&ctx, argv + dashes + 1, flags, &status, &err);
 	json_object_put(reply);
 	if (r < 0)
 		return vnl_fail("%s", err.msg);
 	return status;
+}
+
+int vnl_cmd_console(struct vnl_cli *cli, int argc, char **argv)
+{
+	struct json_object *reply;
+	const struct node_kind *kind;
+	struct node_ctx ctx;
+	struct vnl_err err;
+	int r, status = 0;
+
+	if ((r = vnl_args(cli, argc, argv, 1, 1)) >= 0)
+		return r;
+	if ((r = node_lookup(cli, argv[optind], &reply, &ctx, &kind)) >= 0)
+		return r;
+	if (kind->console == NULL) {
+		json_object_put(reply);
+		return vnl_fail("kind '%s' has no console (for ns nodes: vnl exec %s -- bash)", kind->name,
+				argv[optind]);
+	}
+	pass_tty_signals();
+	r = kind->console(&ctx, &status, &err);
+	json_object_put(reply);
+	if (r < 0)
+		return vnl_fail("%s", err.msg);
+	return status;
+}
+
+/* "NODE:/path" → node and path (true), anything else is a host path. */
+static bool node_path(const char *s, char node[TOPO_NAME_MAX + 1], const char **path)
+{
+	const char *colon = strchr(s, ':');
+	struct topo_err te;
+
+	if (colon == NULL || colon == s || colon - s > TOPO_NAME_MAX || colon[1] != '/')
+		return false;
+	memcpy(node, s, colon - s);
+	node[colon - s] = '\0';
+	if (topo_check_name(node, "node", 0, 0, &te) < 0)
+		return false;
+	*path = colon + 1;
+	return true;
+}
+
+int vnl_cmd_cp(struct vnl_cli *cli, int argc, char **argv)
+{
+	char node_src[TOPO_NAME_MAX + 1], node_dst[TOPO_NAME_MAX + 1], dst_buf[4096];
+	const char *src, *dst, *node;
+	struct json_object *reply;
+	const struct node_kind *kind;
+	struct node_ctx ctx;
+	struct vnl_err err;
+	bool in_src, in_dst;
+	struct stat st;
+	int r;
+
+	if ((r = vnl_args(cli, argc, argv, 2, 2)) >= 0)
+		return r;
+	in_src = node_path(argv[optind], node_src, &src);
+	in_dst = node_path(argv[optind + 1], node_dst, &dst);
+	if (in_src == in_dst)
+		return vnl_usage_error(cli, "cp: exactly one of SRC and DST is NODE:/path");
+	if (!in_src)
+		src = argv[optind];
+	if (!in_dst)
+		dst = argv[optind + 1];
+	node = in_src ? node_src : node_dst;
+	/* A folder (or a trailing '/') as destination keeps the file's name. */
+	if ((!in_dst && stat(dst, &st) == 0 && S_ISDIR(st.st_mode)) || dst[strlen(dst) - 1] == '/') {
+		const char *base = strrchr(src, '/') ? strrchr(src, '/') + 1 : src;
+
+		if (!*base)
+			return vnl_usage_error(cli, "cp: SRC '%s' names a folder; only files are copied", src);
+		snprintf(dst_buf, sizeof(dst_buf), "%s%s%s", dst, dst[strlen(dst) - 1] == '/' ? "" : "/", base);
+		dst = dst_buf;
+	}
+	if (!in_src && stat(src, &st) < 0)
+		return vnl_fail("cp: %s: %s", src, strerror(errno));
+	if (!in_src && !S_ISREG(st.st_mode))
+		return vnl_fail("cp: %s: not a regular file (only files are copied)", src);
+	if ((r = node_lookup(cli, node, &reply, &ctx, &kind)) >= 0)
+		return r;
+	if (kind->copy == NULL) {
+		json_object_put(reply);
+		return vnl_fail("kind '%s' cannot copy files%s", kind->name,
+				!strcmp(kind->name, "ns") ? " (an ns node shares the host's files: use cp)" : "");
+	}
+	r = kind->copy(&ctx, src, dst, in_dst, &err);
+	json_object_put(reply);
+	if (r < 0)
+		return vnl_fail("%s", err.msg);
+	return VNL_EXIT_OK;
 }

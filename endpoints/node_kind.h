@@ -53,6 +53,9 @@ struct node_ctx {
 			       * reset to NULL by destroy(); untouched by vnld */
 };
 
+/* exec() flags. */
+#define NODE_EXEC_TTY 0x1
+
 /* Switch port types vnld adds for a NIC (vnl-switchd `add-port` types). */
 enum nic_port_type {
 	NIC_PORT_AFXDP = 1,   /* AF_XDP on a host interface: `ifname` is set */
@@ -132,13 +135,25 @@ struct node_kind {
 
 	/*
 	 * Run argv (argv[0] looked up in PATH) inside the node, with the
-	 * caller's stdin, stdout and stderr, and wait for it.  On return 0,
-	 * *status is its exit status, 128 + signal number if a signal killed
-	 * it, 127 if argv[0] was not found and 126 if it could not be
-	 * executed (with a shell-like message on stderr).  A negative errno
-	 * means the command was not run (no such node, fork failed).
+	 * caller's stdin, stdout and stderr, and wait for it.  flags:
+	 * NODE_EXEC_TTY gives the command a terminal of its own inside the
+	 * node (kinds where the caller's terminal is not the node's, e.g.
+	 * containers; others ignore it).  On return 0, *status is its exit
+	 * status, 128 + signal number if a signal killed it, 127 if argv[0]
+	 * was not found and 126 if it could not be executed (with a
+	 * shell-like message on stderr).  A negative errno means the command
+	 * was not run (no such node, fork failed).  Runs in the caller's
+	 * process (vnl), not in vnld.
 	 */
-	int (*exec)(struct node_ctx *node, char *const argv[], int *status, struct vnl_err *err);
+	int (*exec)(struct node_ctx *node, char *const argv[], int flags, int *status,
+		    struct vnl_err *err);
+
+	/*
+	 * An interactive session on the node's console or a login shell in
+	 * it, on the caller's terminal, until the user leaves it.  *status as
+	 * for exec.  NULL when the kind has none.
+	 */
+	int (*console)(struct node_ctx *node, int *status, struct vnl_err *err);
 
 	/*
 	 * Copy `src` to `dst`; to_node != 0: src is on the host and dst in
@@ -150,6 +165,7 @@ struct node_kind {
 
 /* The kinds (one per file in endpoints/). */
 extern const struct node_kind node_kind_ns;
+extern const struct node_kind node_kind_cnt;
 
 /* The kind called `name`, or NULL with errno = ENOENT. */
 const struct node_kind *node_kind_find(const char *name);

@@ -278,13 +278,16 @@ static void ns_exec_child(const struct ns_exec_arg *a)
 	_exit(126);
 }
 
-static int ns_exec(struct node_ctx *node, char *const argv[], int *status, struct vnl_err *err)
+static int ns_exec(struct node_ctx *node, char *const argv[], int flags, int *status,
+		   struct vnl_err *err)
 {
 	char ns[NETNS_NAME_MAX + 1];
 	struct ns_exec_arg a = { .argv = argv };
 	int r, p[2], st, child_errno = 0;
 	ssize_t n;
 	pid_t pid;
+
+	(void)flags; /* the caller's terminal is the node's terminal */
 
 	if (!argv || !argv[0] || !argv[0][0])
 		return vnl_errf(err, -EINVAL, "exec in node '%s': no command", node->name);
@@ -388,5 +391,6 @@ const struct node_kind node_kind_ns = {
 	.nic_port = ns_nic_port,
 	.nic_detach = ns_nic_detach,
 	.exec = ns_exec,
+	.console = NULL,  /* the host's terminal already is: vnl exec NODE -- bash */
 	.copy = NULL,  /* a netns shares the host's files: nothing to copy */
 };

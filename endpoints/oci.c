@@ -188,8 +188,9 @@ static struct json_object *process(const struct oci_opts *o, const char caps[][3
 	return p;
 }
 
-static struct json_object *mounts(int *oom)
+static struct json_object *mounts(const struct oci_opts *o, int *oom)
 {
+	static const char *const bind_ro[] = { "bind", "ro", "nosuid", "nodev", NULL };
 	struct json_object *a = json_object_new_array(), *m;
 	size_t i;
 
@@ -199,6 +200,14 @@ static struct json_object *mounts(int *oom)
 		put(m, "type", json_object_new_string(oci_mounts[i].type), oom);
 		put(m, "source", json_object_new_string(oci_mounts[i].source), oom);
 		put(m, "options", strv(oci_mounts[i].options, oom), oom);
+		push(a, m, oom);
+	}
+	if (o->init_bind) {
+		m = json_object_new_object();
+		put(m, "destination", json_object_new_string(OCI_INIT_PATH), oom);
+		put(m, "type", json_object_new_string("bind"), oom);
+		put(m, "source", json_object_new_string(o->init_bind), oom);
+		put(m, "options", strv(bind_ro, oom), oom);
 		push(a, m, oom);
 	}
 	return a;
@@ -219,6 +228,8 @@ static struct json_object *linux_section(const struct oci_opts *o, int *oom)
 	put(ns, "type", json_object_new_string("network"), oom);
 	put(ns, "path", json_object_new_string(o->netns_path), oom);
 	push(a, ns, oom);
+	if (o->cgroups_path)
+		put(l, "cgroupsPath", json_object_new_string(o->cgroups_path), oom);
 	put(l, "maskedPaths", strv(oci_masked, oom), oom);
 	put(l, "readonlyPaths", strv(oci_readonly, oom), oom);
 	return l;
@@ -244,7 +255,7 @@ struct json_object *oci_config(const struct oci_opts *o, struct vnl_err *err)
 	put(root, "path", json_object_new_string(o->root), &oom);
 	put(root, "readonly", json_object_new_boolean(0), &oom);
 	put(cfg, "hostname", json_object_new_string(o->hostname), &oom);
-	put(cfg, "mounts", mounts(&oom), &oom);
+	put(cfg, "mounts", mounts(o, &oom), &oom);
 	put(cfg, "linux", linux_section(o, &oom), &oom);
 	if (oom) {
 		json_object_put(cfg);

@@ -35,7 +35,13 @@ struct oci_opts {
 	char *const *argv;       /* the process: init + command; NULL-terminated, at least one entry */
 	char *const *env;        /* KEY=VALUE entries, NULL-terminated; may be NULL */
 	const char *cwd;         /* absolute working directory; NULL or "" means "/" */
+	const char *init_bind;   /* host file bind-mounted read-only at OCI_INIT_PATH
+				  * (our init, for images without tini); NULL: none */
+	const char *cgroups_path; /* linux.cgroupsPath; NULL: crun's default */
 };
+
+/* Where init_bind appears inside the container. */
+#define OCI_INIT_PATH "/.vnl-init"
 
 /*
  * The config for `o`, a new JSON object the caller releases with

@@ -57,7 +57,7 @@ static int run(struct node_ctx *n, char *const argv[], int *status, char *out, s
 		saved = dup(STDOUT_FILENO);
 		dup2(fd, STDOUT_FILENO);
 	}
-	r = k->exec(n, argv, status, err);
+	r = k->exec(n, argv, 0, status, err);
 	if (out) {
 		dup2(saved, STDOUT_FILENO);
 		close(saved);
@@ -284,7 +284,7 @@ int main(void)
 	{
 		char *t[] = { "true", NULL };
 
-		r = k->exec(&node_a, t, &status, &err);
+		r = k->exec(&node_a, t, 0, &status, &err);
 		ok(r == -ENOENT, "exec in a destroyed node -> -ENOENT (%s)", err.msg);
 	}
 	r = k->nic_attach(&node_a, 0, NULL, &port, &err);

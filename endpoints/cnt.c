@@ -1,0 +1,633 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The `cnt` node kind: a container run by crun, without a container engine.
+ *
+ *   root filesystem   the image (an ext4 file) on a read-only loop device,
+ *                     under an overlay whose upper and work folders are the
+ *                     node's own (common/loopdev.h, common/overlay.h)
+ *   network           the netns and veth NICs of the `ns` kind, same names
+ *                     (the container joins netns vnl.LAB.NODE by path)
+ *   process           an init that keeps the container up and reaps
+ *                     children: the image's tini if it has one, else our
+ *                     vnl-init bind-mounted at /.vnl-init; the node's cmd
+ *                     (if any) runs under it through /bin/sh -c
+ *   runtime           crun, with a state root private to the lab
+ *
+ * Names, all derived from (lab, node), so every slot works from the names
+ * alone (after a vnld crash too):
+ *   state folder      /var/lib/vnetlab/LAB/cnt/NODE: ovl/ (overlay state:
+ *                     lower, upper, work), rootfs/, bundle/config.json,
+ *                     console.log (the init's output)
+ *   crun root         /run/vnetlab/LAB/crun
+ *   container id      vnl.LAB.NODE (also its cgroup path: unique host-wide)
+ *
+ * Images: `image` is a name looked up as $VNL_IMAGES/NAME[.ext4] (default
+ * /var/lib/vnetlab-images), or an absolute path (image_scripts/README.md).
+ *
+ * create makes the netns and the state folder; start makes everything else
+ * exist and run (overlay mounted, config written, container running), doing
+ * only what is missing, so vnld's recovery after a crash or a reboot is
+ * `create` (-EEXIST is fine) then `start`.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "loopdev.h"
+#include "node_kind.h"
+#include "oci.h"
+#include "overlay.h"
+#include "topology.h"
+
+#define CNT_STATE_ROOT "/var/lib/vnetlab"
+#define CNT_RUN_ROOT "/run/vnetlab"
+#define CNT_IMAGES_DEFAULT "/var/lib/vnetlab-images"
+#define CNT_STOP_WAIT_MS 5000
+
+struct cnt_paths {
+	char dir[128];          /* state folder of the node (names are short) */
+	char ovl[PATH_MAX];     /* overlay state */
+	char rootfs[PATH_MAX];  /* the overlay's mount point: root of the container */
+	char bundle[PATH_MAX];  /* OCI bundle (config.json) */
+	char log[PATH_MAX];     /* the init's stdout and stderr */
+	char crun_root[PATH_MAX];
+	char id[96];            /* crun container id */
+};
+
+static void cnt_paths(const struct node_ctx *n, struct cnt_paths *p)
+{
+	snprintf(p->dir, sizeof(p->dir), CNT_STATE_ROOT "/%s/cnt/%s", n->lab, n->name);
+	snprintf(p->ovl, sizeof(p->ovl), "%s/ovl", p->dir);
+	snprintf(p->rootfs, sizeof(p->rootfs), "%s/rootfs", p->dir);
+	snprintf(p->bundle, sizeof(p->bundle), "%s/bundle", p->dir);
+	snprintf(p->log, sizeof(p->log), "%s/console.log", p->dir);
+	snprintf(p->crun_root, sizeof(p->crun_root), CNT_RUN_ROOT "/%s/crun", n->lab);
+	snprintf(p->id, sizeof(p->id), "vnl.%s.%s", n->lab, n->name);
+}
+
+/* ---- running crun ---- */
+
+/*
+ * Run argv with stdin from /dev/null (in_fd < 0) or in_fd, stdout+stderr
+ * into out (NUL-terminated, truncated) when out is not NULL, else to
+ * out_fd. Returns the exit status (128 + signal), or a negative errno when
+ * it could not be run.
+ */
+static int run(char *const argv[], int in_fd, int out_fd, char *out, size_t outlen)
+{
+	int p[2] = { -1, -1 }, st, nul;
+	size_t got = 0;
+	pid_t pid;
+
+	if (out && pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+
+		if (out)
+			close(p[0]), close(p[1]);
+		return -e;
+	}
+	if (pid == 0) {
+		nul = open("/dev/null", O_RDWR);
+		dup2(in_fd >= 0 ? in_fd : nul, 0);
+		dup2(out ? p[1] : (out_fd >= 0 ? out_fd : nul), 1);
+		dup2(out ? p[1] : (out_fd >= 0 ? out_fd : nul), 2);
+		signal(SIGPIPE, SIG_DFL);
+		execvp(argv[0], argv);
+		dprintf(2, "%s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	if (out) {
+		ssize_t n;
+
+		close(p[1]);
+		while ((n = read(p[0], out + got, outlen - 1 - got)) > 0 || (n < 0 && errno == EINTR))
+			if (n > 0 && (got += (size_t)n) == outlen - 1)
+				break;
+		/* Drain what does not fit so the child never blocks on us. */
+		for (char sink[512]; read(p[0], sink, sizeof(sink)) > 0;)
+			;
+		close(p[0]);
+		out[got] = '\0';
+		while (got > 0 && (out[got - 1] == '\n' || out[got - 1] == '\r'))
+			out[--got] = '\0';
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* The last line of a command's output, for one-line error messages. */
+static const char *last_line(const char *out)
+{
+	const char *nl = strrchr(out, '\n');
+
+	return nl ? nl + 1 : out;
+}
+
+/* The container's state as crun says it: "running", "created", "stopped",
+ * or "" when crun does not know it. *pid gets its init's pid (0 if none). */
+static void crun_state(const struct cnt_paths *p, char *state, size_t len, int *pid)
+{
+	char *const argv[] = { "crun", "--root", (char *)p->crun_root, "state", (char *)p->id, NULL };
+	struct json_object *o, *v;
+	char out[4096];
+
+	state[0] = '\0';
+	*pid = 0;
+	if (run(argv, -1, -1, out, sizeof(out)) != 0)
+		return;
+	o = json_tokener_parse(out);
+	if (o && json_object_object_get_ex(o, "status", &v))
+		snprintf(state, len, "%s", json_object_get_string(v));
+	if (o && json_object_object_get_ex(o, "pid", &v))
+		*pid = json_object_get_int(v);
+	json_object_put(o);
+}
+
+/* ---- image and init ---- */
+
+static int image_path(const char *image, char *buf, size_t len, struct vnl_err *err)
+{
+	const char *dir = getenv("VNL_IMAGES");
+	struct stat st;
+
+	if (image == NULL || !*image)
+		return vnl_errf(err, -EINVAL, "a cnt node needs an image (--image NAME; images are in %s)",
+				dir && *dir ? dir : CNT_IMAGES_DEFAULT);
+	if (image[0] == '/') {
+		snprintf(buf, len, "%s", image);
+		if (stat(buf, &st) < 0)
+			return vnl_errno(err, errno, "image %s", image);
+		return 0;
+	}
+	if (strchr(image, '/') || image[0] == '.')
+		return vnl_errf(err, -EINVAL, "image '%s': give a name from %s or an absolute path", image,
+				dir && *dir ? dir : CNT_IMAGES_DEFAULT);
+	if (dir == NULL || !*dir)
+		dir = CNT_IMAGES_DEFAULT;
+	snprintf(buf, len, "%s/%s", dir, image);
+	if (stat(buf, &st) == 0 && S_ISREG(st.st_mode))
+		return 0;
+	snprintf(buf, len, "%s/%s.ext4", dir, image);
+	if (stat(buf, &st) == 0 && S_ISREG(st.st_mode))
+		return 0;
+	return vnl_errf(err, -ENOENT, "no image '%s' in %s (build one with image_scripts/busybox-image or "
+			"image_scripts/bookworm-image, or give an absolute path)", image, dir);
+}
+
+/* The init's path inside the rootfs if the image has tini, else NULL. */
+static const char *image_tini(const struct cnt_paths *p)
+{
+	static const char *const where[] = { "/usr/bin/tini", "/sbin/tini", "/usr/sbin/tini", "/bin/tini" };
+	char path[PATH_MAX + 32];
+
+	for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", p->rootfs, where[i]);
+		if (access(path, X_OK) == 0)
+			return where[i];
+	}
+	return NULL;
+}
+
+/* ---- slots ---- */
+
+static int cnt_create(struct node_ctx *node, struct vnl_err *err)
+{
+	const struct topo_node *opts = node->opts;
+	struct cnt_paths p;
+	char image[PATH_MAX];
+	int r;
+
+	if (opts == NULL)
+		return vnl_errf(err, -EINVAL, "node '%s': no options", node->name);
+	r = image_path(opts->image, image, sizeof(image), err);
+	if (r < 0)
+		return vnl_err_wrap(err, "node '%s'", node->name), r;
+	cnt_paths(node, &p);
+	r = node_kind_ns.create(node, err);
+	if (r < 0)
+		return r;
+	if ((r = mkdir_p(p.bundle, 0700)) < 0) {
+		vnl_errno(err, r, "node '%s': creating %s", node->name, p.bundle);
+		node_kind_ns.destroy(node, NULL);
+		return r;
+	}
+	return 0;
+}
+
+/* Mount the overlay if it is not mounted. */
+static int mount_rootfs(const struct node_ctx *node, const struct cnt_paths *p, struct vnl_err *err)
+{
+	const struct topo_node *opts = node->opts;
+	char image[PATH_MAX], dev[LOOP_DEV_LEN];
+	int fd, r;
+
+	if (is_mountpoint(p->rootfs))
+		return 0;
+	r = image_path(opts ? opts->image : NULL, image, sizeof(image), err);
+	if (r < 0)
+		return r;
+	fd = loop_attach_ro(image, dev, sizeof(dev), err);
+	if (fd < 0)
+		return fd;
+	r = overlay_mount(dev, p->ovl, p->rootfs, err);
+	close(fd); /* from here the mount holds the (autoclear) loop device */
+	return r;
+}
+
+static int write_config(const struct node_ctx *node, const struct cnt_paths *p, struct vnl_err *err)
+{
+	const struct topo_node *opts = node->opts;
+	char netns[PATH_MAX], init[PATH_MAX], cgroup[128], script[8192];
+	const char *tini = image_tini(p);
+	char *argv[8];
+	struct oci_opts o = { 0 };
+	struct json_object *cfg;
+	int n = 0, r;
+
+	snprintf(netns, sizeof(netns), "/run/netns/vnl.%s.%s", node->lab, node->name);
+	snprintf(cgroup, sizeof(cgroup), "/%s", p->id);
+	if (tini) {
+		argv[n++] = (char *)tini;
+		argv[n++] = "--";
+		argv[n++] = "/bin/sh";
+		argv[n++] = "-c";
+		/* The node stays up when its command ends, as a lab node should
+		 * (tini itself ends with its child). */
+		if (opts && opts->cmd) {
+			snprintf(script, sizeof(script), "%s\nexec sleep infinity", opts->cmd);
+			argv[n++] = script;
+		} else {
+			argv[n++] = "exec sleep infinity";
+		}
+	} else {
+		exe_sibling("vnl-init", init, sizeof(init));
+		if (access(init, X_OK) < 0)
+			return vnl_errno(err, errno, "node '%s': our container init %s", node->name, init);
+		o.init_bind = init;
+		argv[n++] = OCI_INIT_PATH;
+		if (opts && opts->cmd) {
+			argv[n++] = "/bin/sh";
+			argv[n++] = "-c";
+			argv[n++] = opts->cmd;
+		}
+	}
+	argv[n] = NULL;
+	o.root = p->rootfs;
+	o.netns_path = netns;
+	o.hostname = node->name;
+	o.argv = argv;
+	o.env = opts ? opts->env : NULL;
+	o.cgroups_path = cgroup;
+	/* topo_node env is not NULL-terminated: copy it. */
+	if (opts && opts->n_env) {
+		char **env = calloc(opts->n_env + 1, sizeof(*env));
+
+		if (env == NULL)
+			return vnl_errf(err, -ENOMEM, "node '%s': out of memory", node->name);
+		memcpy(env, opts->env, opts->n_env * sizeof(*env));
+		o.env = env;
+		cfg = oci_config(&o, err);
+		free(env);
+	} else {
+		o.env = NULL;
+		cfg = oci_config(&o, err);
+	}
+	if (cfg == NULL)
+		return -EINVAL;
+	r = oci_write(p->bundle, cfg, err);
+	json_object_put(cfg);
+	return r;
+}
+
+/* Stop and delete the container; idempotent. */
+static int cnt_stop(struct node_ctx *node, struct vnl_err *err)
+{
+	struct cnt_paths p;
+	char state[32], out[1024];
+	int pid, r;
+
+	cnt_paths(node, &p);
+	crun_state(&p, state, sizeof(state), &pid);
+	if (!strcmp(state, "running")) {
+		char *const term[] = { "crun", "--root", p.crun_root, "kill", p.id, "TERM", NULL };
+
+		run(term, -1, -1, out, sizeof(out));
+		for (int waited = 0; waited < CNT_STOP_WAIT_MS; waited += 50) {
+			crun_state(&p, state, sizeof(state), &pid);
+			if (strcmp(state, "running"))
+				break;
+			usleep(50000);
+		}
+	}
+	if (state[0]) {
+		char *const del[] = { "crun", "--root", p.crun_root, "delete", "--force", p.id, NULL };
+
+		r = run(del, -1, -1, out, sizeof(out));
+		if (r != 0)
+			return vnl_errf(err, r < 0 ? r : -EIO, "node '%s': crun delete: %s", node->name,
+					r < 0 ? strerror(-r) : last_line(out));
+	}
+	return 0;
+}
+
+static int cnt_start(struct node_ctx *node, struct vnl_err *err)
+{
+	struct cnt_paths p;
+	char state[32], out[2048];
+	int pid, r, logfd;
+
+	cnt_paths(node, &p);
+	crun_state(&p, state, sizeof(state), &pid);
+	if (!strcmp(state, "running"))
+		return 0;
+	if (state[0] && (r = cnt_stop(node, err)) < 0)
+		return r;
+	if ((r = mkdir_p(p.crun_root, 0700)) < 0 || (r = mkdir_p(p.bundle, 0700)) < 0)
+		return vnl_errno(err, r, "node '%s': creating its folders", node->name);
+	if ((r = mount_rootfs(node, &p, err)) < 0)
+		return vnl_err_wrap(err, "node '%s'", node->name), r;
+	if ((r = write_config(node, &p, err)) < 0)
+		return r;
+	logfd = open(p.log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	{
+		char *const runv[] = { "crun", "--root", p.crun_root, "run", "--detach", "--bundle", p.bundle,
+				       p.id, NULL };
+		/* crun run -d hands its stdio to the container's init: the log. */
+		r = run(runv, -1, logfd, NULL, 0);
+	}
+	if (logfd >= 0)
+		close(logfd);
+	if (r != 0) {
+		int fd = open(p.log, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? pread(fd, out, sizeof(out) - 1, 0) : 0;
+
+		if (fd >= 0)
+			close(fd);
+		out[n > 0 ? n : 0] = '\0';
+		while (n > 0 && out[n - 1] == '\n')
+			out[--n] = '\0';
+		vnl_errf(err, r < 0 ? r : -EIO, "node '%s': crun run failed: %s", node->name,
+			 r < 0 ? strerror(-r) : last_line(out));
+		cnt_stop(node, NULL);
+		overlay_umount(p.ovl, p.rootfs, NULL);
+		return err ? err->code : -EIO;
+	}
+	return 0;
+}
+
+/* Remove a folder tree we made (state of one node): best effort. */
+static void rm_tree(const char *dir)
+{
+	char *const argv[] = { "rm", "-rf", "--one-file-system", (char *)dir, NULL };
+
+	run(argv, -1, -1, NULL, 0);
+}
+
+static int cnt_destroy(struct node_ctx *node, struct vnl_err *err)
+{
+	struct cnt_paths p;
+	struct vnl_err e = { 0 };
+	char parent[PATH_MAX];
+	int r, first = 0;
+
+	cnt_paths(node, &p);
+	r = cnt_stop(node, &e);
+	if (r < 0 && !first)
+		first = r, vnl_errf(err, r, "%s", e.msg);
+	r = overlay_umount(p.ovl, p.rootfs, &e);
+	if (r < 0 && !first)
+		first = r, vnl_errf(err, r, "destroying node '%s': %s", node->name, e.msg);
+	if (r == 0 && !is_mountpoint(p.rootfs))
+		rm_tree(p.dir);
+	snprintf(parent, sizeof(parent), CNT_STATE_ROOT "/%s/cnt", node->lab);
+	rmdir(parent); /* the lab's last container */
+	rmdir(p.crun_root);
+	r = node_kind_ns.destroy(node, &e);
+	if (r < 0 && !first)
+		first = r, vnl_errf(err, r, "%s", e.msg);
+	return first;
+}
+
+static int cnt_status(struct node_ctx *node, struct json_object *out, struct vnl_err *err)
+{
+	struct cnt_paths p;
+	char state[32];
+	int pid;
+
+	cnt_paths(node, &p);
+	crun_state(&p, state, sizeof(state), &pid);
+	json_object_object_add(out, "state", json_object_new_string(state[0] ? state : "absent"));
+	if (pid > 0)
+		json_object_object_add(out, "pid", json_object_new_int(pid));
+	json_object_object_add(out, "container", json_object_new_string(p.id));
+	json_object_object_add(out, "rootfs", json_object_new_string(p.rootfs));
+	return node_kind_ns.status(node, out, err);
+}
+
+static int crun_exec(struct node_ctx *node, char *const argv[], int tty, int *status,
+		     struct vnl_err *err)
+{
+	struct cnt_paths p;
+	char *v[12 + 256], sh[PATH_MAX + 16];
+	int n = 0, st;
+	pid_t pid;
+
+	cnt_paths(node, &p);
+	v[n++] = "crun";
+	v[n++] = "--root";
+	v[n++] = p.crun_root;
+	v[n++] = "exec";
+	if (tty)
+		v[n++] = "--tty";
+	v[n++] = p.id;
+	/* Through the image's sh when it has one, so a missing command gives
+	 * 127 and an unrunnable one 126, as the exec contract says (crun's
+	 * own code for both is 255). */
+	snprintf(sh, sizeof(sh), "%s/bin/sh", p.rootfs);
+	if (access(sh, X_OK) == 0) {
+		v[n++] = "/bin/sh";
+		v[n++] = "-c";
+		v[n++] = "exec \"$@\"";
+		v[n++] = "sh";
+	}
+	for (int i = 0; argv[i]; i++) {
+		if (n >= (int)(sizeof(v) / sizeof(v[0])) - 1)
+			return vnl_errf(err, -E2BIG, "exec in node '%s': too many arguments", node->name);
+		v[n++] = argv[i];
+	}
+	v[n] = NULL;
+	pid = fork();
+	if (pid < 0)
+		return vnl_errno(err, errno, "exec in node '%s': fork", node->name);
+	if (pid == 0) {
+		execvp(v[0], v);
+		dprintf(2, "crun: %s\n", strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return vnl_errno(err, errno, "exec in node '%s': waitpid", node->name);
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return 0;
+}
+
+static int cnt_exec(struct node_ctx *node, char *const argv[], int flags, int *status,
+		    struct vnl_err *err)
+{
+	struct cnt_paths p;
+	char state[32];
+	int pid;
+
+	if (!argv || !argv[0] || !argv[0][0])
+		return vnl_errf(err, -EINVAL, "exec in node '%s': no command", node->name);
+	cnt_paths(node, &p);
+	crun_state(&p, state, sizeof(state), &pid);
+	if (strcmp(state, "running"))
+		return vnl_errf(err, -ESRCH, "node '%s' is not running (container %s)", node->name,
+				state[0] ? state : "absent");
+	return crun_exec(node, argv, flags & NODE_EXEC_TTY, status, err);
+}
+
+static int cnt_console(struct node_ctx *node, int *status, struct vnl_err *err)
+{
+	char *const shell[] = { "/bin/sh", "-c",
+				"if command -v bash >/dev/null 2>&1; then exec bash -l; else exec sh -l; fi",
+				NULL };
+
+	return cnt_exec(node, shell, NODE_EXEC_TTY, status, err);
+}
+
+/*
+ * Copy through the container's own view of its files (its /tmp is a tmpfs
+ * the overlay does not see): cat inside the container, fed or drained by
+ * us. Into the node the file lands as DST.vnl-tmp and is renamed, so a
+ * failure leaves no partial DST; out of it, the same on the host.
+ */
+static int cnt_copy(struct node_ctx *node, const char *src, const char *dst, int to_node,
+		    struct vnl_err *err)
+{
+	struct cnt_paths p;
+	char tmp[PATH_MAX + 16], out[1024];
+	int fd, r;
+
+	cnt_paths(node, &p);
+	if (to_node) {
+		char *const argv[] = { "crun", "--root", p.crun_root, "exec", p.id, "/bin/sh", "-c",
+				       "cat > \"$1.vnl-tmp\" && mv -f \"$1.vnl-tmp\" \"$1\" || "
+				       "{ rm -f \"$1.vnl-tmp\"; exit 1; }",
+				       "sh", (char *)dst, NULL };
+
+		fd = open(src, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return vnl_errno(err, errno, "copy: %s", src);
+		r = run(argv, fd, -1, out, sizeof(out));
+		close(fd);
+		if (r != 0)
+			return vnl_errf(err, -EIO, "copy to %s:%s failed: %s", node->name, dst,
+					r < 0 ? strerror(-r) : last_line(out));
+		return 0;
+	} else {
+		char *const argv[] = { "crun", "--root", p.crun_root, "exec", p.id, "cat", "--", (char *)src,
+				       NULL };
+		char errbuf[1024];
+		int efd[2];
+
+		snprintf(tmp, sizeof(tmp), "%s.vnl-tmp", dst);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return vnl_errno(err, errno, "copy: %s", tmp);
+		/* stdout to the file; errors kept apart for the message. */
+		if (pipe2(efd, O_CLOEXEC) < 0) {
+			r = -errno;
+			close(fd);
+			unlink(tmp);
+			return vnl_errno(err, r, "copy: pipe");
+		}
+		{
+			pid_t pid = fork();
+			int st;
+			ssize_t n;
+
+			if (pid == 0) {
+				int nul = open("/dev/null", O_RDONLY);
+
+				dup2(nul, 0);
+				dup2(fd, 1);
+				dup2(efd[1], 2);
+				execvp(argv[0], argv);
+				_exit(127);
+			}
+			close(efd[1]);
+			n = pid > 0 ? read(efd[0], errbuf, sizeof(errbuf) - 1) : 0;
+			errbuf[n > 0 ? n : 0] = '\0';
+			close(efd[0]);
+			st = 0;
+			if (pid > 0)
+				while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+					;
+			r = pid < 0 ? -1 : (WIFEXITED(st) ? WEXITSTATUS(st) : 128);
+		}
+		if (fsync(fd) < 0 && r == 0)
+			r = -1;
+		close(fd);
+		if (r != 0) {
+			unlink(tmp);
+			while (strlen(errbuf) && errbuf[strlen(errbuf) - 1] == '\n')
+				errbuf[strlen(errbuf) - 1] = '\0';
+			return vnl_errf(err, -EIO, "copy from %s:%s failed: %s", node->name, src,
+					errbuf[0] ? last_line(errbuf) : "cat failed");
+		}
+		if (rename(tmp, dst) < 0) {
+			r = -errno;
+			unlink(tmp);
+			return vnl_errno(err, r, "copy: rename to %s", dst);
+		}
+		return 0;
+	}
+}
+
+static int cnt_nic_attach(struct node_ctx *node, unsigned int i, const char *cidr, struct nic_port *port,
+			  struct vnl_err *err)
+{
+	return node_kind_ns.nic_attach(node, i, cidr, port, err);
+}
+
+static int cnt_nic_port(struct node_ctx *node, unsigned int i, struct nic_port *port, struct vnl_err *err)
+{
+	return node_kind_ns.nic_port(node, i, port, err);
+}
+
+static int cnt_nic_detach(struct node_ctx *node, unsigned int i, struct vnl_err *err)
+{
+	return node_kind_ns.nic_detach(node, i, err);
+}
+
+const struct node_kind node_kind_cnt = {
+	.name = "cnt",
+	.create = cnt_create,
+	.start = cnt_start,
+	.stop = cnt_stop,
+	.destroy = cnt_destroy,
+	.status = cnt_status,
+	.nic_attach = cnt_nic_attach,
+	.nic_port = cnt_nic_port,
+	.nic_detach = cnt_nic_detach,
+	.exec = cnt_exec,
+	.console = cnt_console,
+	.copy = cnt_copy,
+};
