@@ -381,8 +381,11 @@ static int cnt_start(struct node_ctx *node, struct vnl_err *err)
 		out[n > 0 ? n : 0] = '\0';
 		while (n > 0 && out[n - 1] == '\n')
 			out[--n] = '\0';
-		vnl_errf(err, r < 0 ? r : -EIO, "node '%s': crun run failed: %s", node->name,
-			 r < 0 ? strerror(-r) : last_line(out));
+		vnl_errf(err, r < 0 ? r : -EIO, "node '%s': crun run failed: %s%s", node->name,
+			 r < 0 ? strerror(-r) : last_line(out),
+			 strstr(out, "hybrid") ? " (this host's cgroup2 holds a controller: run scripts/install, "
+						 "or for hugetlb: mkdir -p /sys/fs/cgroup/hugetlb && mount -t cgroup "
+						 "-o hugetlb cgroup /sys/fs/cgroup/hugetlb)" : "");
 		cnt_stop(node, NULL);
 		overlay_umount(p.ovl, p.rootfs, NULL);
 		return err ? err->code : -EIO;
