@@ -332,3 +332,126 @@ has_words() {
 		grep -qw -- "$w" <<<"$t" || return 1
 	done
 }
+
+# --- container nodes (cnt) -----------------------------------------------------
+# For the cnt tests (tests/integration/9[67]-cnt*.sh). Each test builds its own
+# busybox image in TMP and points VNL_IMAGES at it, so the vnld that the first
+# vnl command starts finds it (vnld inherits VNL_IMAGES from that vnl).
+
+CNT_IMAGE=
+
+# cnt_test_init NAME: vnl_test_init, then skip when the host lacks crun,
+# overlayfs or loop devices; build the busybox image (CNT_IMAGE) and export
+# VNL_IMAGES; put cnt_teardown in front of the EXIT trap.
+cnt_test_init() {
+	vnl_test_init "$1"
+	command -v crun >/dev/null 2>&1 || skip_all "crun is not installed (apt-get install crun)"
+	grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null
+	grep -qw overlay /proc/filesystems || skip_all "the kernel has no overlayfs"
+	[ -e /dev/loop-control ] || modprobe loop 2>/dev/null
+	[ -e /dev/loop-control ] || skip_all "the kernel has no loop devices (/dev/loop-control)"
+	need_cmd losetup findmnt debugfs python3
+	[ -x "$VNL_BUILD_DIR/vnl-init" ] || bail "$VNL_BUILD_DIR/vnl-init is not built"
+	local out t0=$SECONDS
+	out=$("$VNL_SOURCE_DIR/image_scripts/busybox-image" --out "$TMP/images" 2>&1) ||
+		bail "busybox-image --out $TMP/images failed: $(tail -n 5 <<<"$out")"
+	CNT_IMAGE=$TMP/images/busybox.ext4
+	[ -s "$CNT_IMAGE" ] || bail "busybox-image made no $CNT_IMAGE"
+	export VNL_IMAGES=$TMP/images
+	diag "busybox image $CNT_IMAGE built in $((SECONDS - t0)) s"
+	trap _cnt_cleanup EXIT
+}
+
+# cnt_leftovers LAB: one line per thing of the lab's containers still on the
+# host (empty when none): mounts under its state folder, loop devices of
+# CNT_IMAGE, its crun state root, processes with vnl.LAB. on their command
+# line, cgroup folders vnl.LAB.* (any hierarchy, hybrid hosts included).
+cnt_leftovers() {
+	local l=$1 p cmd
+	awk -v d="/var/lib/vnetlab/$l/" 'index($5 "/", d) == 1 {print "mount " $5}' /proc/self/mountinfo
+	[ -n "$CNT_IMAGE" ] && losetup -j "$CNT_IMAGE" 2>/dev/null | sed 's/^/loop /'
+	[ -e "/run/vnetlab/$l/crun" ] && echo "crun state /run/vnetlab/$l/crun"
+	for p in /proc/[0-9]*; do
+		p=${p#/proc/}
+		cmd=$( { tr "\0" " " <"/proc/$p/cmdline"; } 2>/dev/null) || continue
+		case "$cmd" in *"vnl.$l."*) alive "$p" && echo "process $p: $cmd" ;; esac
+	done
+	find /sys/fs/cgroup -maxdepth 3 -type d -name "vnl.$l.*" 2>/dev/null | sed 's/^/cgroup /'
+}
+
+# cnt_teardown LAB: vnl stop, then remove what is left of the lab's
+# containers (crun delete --force, unmount deepest first, cgroup folders),
+# before lab_teardown removes its folders (never rm -rf through a mount).
+cnt_teardown() {
+	local l=$1 id m
+	if [ -S "/run/vnetlab/$l/vnld.sock" ]; then
+		timeout 30 "$VNL_BIN" --lab "$l" stop >/dev/null 2>&1
+	fi
+	if [ -d "/run/vnetlab/$l/crun" ]; then
+		for id in $(crun --root "/run/vnetlab/$l/crun" list -q 2>/dev/null); do
+			echo "# cleanup: crun delete --force $id"
+			timeout 10 crun --root "/run/vnetlab/$l/crun" delete --force "$id" >/dev/null 2>&1
+		done
+	fi
+	for m in $(awk -v d="/var/lib/vnetlab/$l/" 'index($5 "/", d) == 1 {print $5}' /proc/self/mountinfo | sort -r); do
+		echo "# cleanup: umount $m"
+		umount "$m" 2>/dev/null || umount -l "$m"
+	done
+	find /sys/fs/cgroup -maxdepth 3 -depth -type d -name "vnl.$l.*" -exec rmdir {} \; 2>/dev/null
+}
+
+_cnt_cleanup() {
+	local rc=$? l
+	set +e
+	for l in "${_LABS[@]}"; do
+		[ "$_FAILS" != 0 ] && dump_logs "$l"
+		cnt_teardown "$l"
+	done
+	_FAILS=0   # logs shown once
+	(exit "$rc")
+	_vnl_cleanup
+}
+
+# pty_run TIMEOUT INPUT CMD...: run CMD on a new pseudo-terminal (python3's
+# pty module), type INPUT once it has printed something (or after 1 s),
+# print everything it wrote; exit with its status (124 when it outlived
+# TIMEOUT seconds and was killed).
+pty_run() {
+	python3 - "$@" <<'PY'
+import os, pty, select, sys, time
+tmo, inp, cmd = float(sys.argv[1]), sys.argv[2].encode(), sys.argv[3:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(cmd[0], cmd)
+out, sent, t0, st = b"", not inp, time.time(), None
+while st is None:
+    if time.time() - t0 > tmo:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        sys.stdout.buffer.write(out + b"\n[pty_run: timeout]\n")
+        sys.exit(124)
+    r = select.select([fd], [], [], 0.1)[0]
+    if r:
+        try:
+            d = os.read(fd, 4096)
+        except OSError:
+            d = b""
+        out += d
+    if not sent and (out or time.time() - t0 > 1):
+        os.write(fd, inp)
+        sent = True
+    p, s = os.waitpid(pid, os.WNOHANG)
+    if p:
+        st = s
+while select.select([fd], [], [], 0.2)[0]:
+    try:
+        d = os.read(fd, 4096)
+    except OSError:
+        break
+    if not d:
+        break
+    out += d
+sys.stdout.buffer.write(out)
+sys.exit(os.waitstatus_to_exitcode(st))
+PY
+}
