@@ -246,6 +246,9 @@ static int mount_rootfs(const struct node_ctx *node, const struct cnt_paths *p, 
 		return fd;
 	r = overlay_mount(dev, p->ovl, p->rootfs, err);
 	close(fd); /* from here the mount holds the (autoclear) loop device */
+	if (r == -EINVAL)  /* the superblock looked right, the kernel refused the rest */
+		vnl_errf(err, r, "image %s cannot be mounted: a damaged or truncated ext4 file? (%s)", image,
+			 strerror(-r));
 	return r;
 }
 
