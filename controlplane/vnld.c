@@ -686,6 +686,8 @@ static void remove_run_dir(void)
 		snprintf(path, sizeof(path), "%s/%s", d.run_dir, files[i]);
 		unlink(path);
 	}
+	snprintf(path, sizeof(path), "%s/crun", d.run_dir); /* empty once the containers are gone */
+	rmdir(path);
 	rmdir(d.run_dir);
 }
 
