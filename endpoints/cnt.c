@@ -78,10 +78,11 @@ static void cnt_paths(const struct node_ctx *n, struct cnt_paths *p)
 /* ---- running crun ---- */
 
 /*
- * Run argv with stdin from /dev/null (in_fd < 0) or in_fd, stdout+stderr
- * into out (NUL-terminated, truncated) when out is not NULL, else to
- * out_fd. Returns the exit status (128 + signal), or a negative errno when
- * it could not be run.
+ * Run argv with stdin from in_fd (/dev/null when < 0). stdout goes to
+ * out_fd, or else into out, or else nowhere; stderr goes into out, or else
+ * to out_fd, or else nowhere. out (when not NULL) is NUL-terminated,
+ * truncated and stripped of trailing newlines. Returns the exit status
+ * (128 + signal), or a negative errno when it could not be run.
  */
 static int run(char *const argv[], int in_fd, int out_fd, char *out, size_t outlen)
 {
@@ -102,7 +103,7 @@ static int run(char *const argv[], int in_fd, int out_fd, char *out, size_t outl
 	if (pid == 0) {
 		nul = open("/dev/null", O_RDWR);
 		dup2(in_fd >= 0 ? in_fd : nul, 0);
-		dup2(out ? p[1] : (out_fd >= 0 ? out_fd : nul), 1);
+		dup2(out_fd >= 0 ? out_fd : (out ? p[1] : nul), 1);
 		dup2(out ? p[1] : (out_fd >= 0 ? out_fd : nul), 2);
 		signal(SIGPIPE, SIG_DFL);
 		execvp(argv[0], argv);
@@ -551,52 +552,20 @@ static int cnt_copy(struct node_ctx *node, const char *src, const char *dst, int
 		char *const argv[] = { "crun", "--root", p.crun_root, "exec", p.id, "cat", "--", (char *)src,
 				       NULL };
 		char errbuf[1024];
-		int efd[2];
 
 		snprintf(tmp, sizeof(tmp), "%s.vnl-tmp", dst);
 		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (fd < 0)
 			return vnl_errno(err, errno, "copy: %s", tmp);
-		/* stdout to the file; errors kept apart for the message. */
-		if (pipe2(efd, O_CLOEXEC) < 0) {
-			r = -errno;
-			close(fd);
-			unlink(tmp);
-			return vnl_errno(err, r, "copy: pipe");
-		}
-		{
-			pid_t pid = fork();
-			int st;
-			ssize_t n;
-
-			if (pid == 0) {
-				int nul = open("/dev/null", O_RDONLY);
-
-				dup2(nul, 0);
-				dup2(fd, 1);
-				dup2(efd[1], 2);
-				execvp(argv[0], argv);
-				_exit(127);
-			}
-			close(efd[1]);
-			n = pid > 0 ? read(efd[0], errbuf, sizeof(errbuf) - 1) : 0;
-			errbuf[n > 0 ? n : 0] = '\0';
-			close(efd[0]);
-			st = 0;
-			if (pid > 0)
-				while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-					;
-			r = pid < 0 ? -1 : (WIFEXITED(st) ? WEXITSTATUS(st) : 128);
-		}
+		/* stdout to the file, stderr kept for the message. */
+		r = run(argv, -1, fd, errbuf, sizeof(errbuf));
 		if (fsync(fd) < 0 && r == 0)
-			r = -1;
+			r = -errno;
 		close(fd);
 		if (r != 0) {
 			unlink(tmp);
-			while (strlen(errbuf) && errbuf[strlen(errbuf) - 1] == '\n')
-				errbuf[strlen(errbuf) - 1] = '\0';
 			return vnl_errf(err, -EIO, "copy from %s:%s failed: %s", node->name, src,
-					errbuf[0] ? last_line(errbuf) : "cat failed");
+					r < 0 ? strerror(-r) : errbuf[0] ? last_line(errbuf) : "cat failed");
 		}
 		if (rename(tmp, dst) < 0) {
 			r = -errno;
