@@ -95,6 +95,19 @@ void lab_port_name(const char *node, unsigned nic, char *buf, size_t size)
 	snprintf(buf, size, "%s-%u", node, nic);
 }
 
+const struct topo_link *lab_port_link(const struct lab *l, const char *port)
+{
+	for (unsigned i = 0; i < l->topo->n_links; i++) {
+		const struct topo_link *k = &l->topo->links[i];
+		char name[TOPO_NAME_MAX + 8];
+
+		lab_port_name(k->node, k->nic, name, sizeof(name));
+		if (!strcmp(name, port))
+			return k;
+	}
+	return NULL;
+}
+
 int lab_save(struct lab *l, struct vnl_err *err)
 {
 	return state_save(l->state_dir, l->topo, l->sw.pid, l->sw.start_time, err);
@@ -576,19 +589,8 @@ void lab_push(struct lab_switch *s, void *arg)
 	for (size_t i = 0; ports && i < json_object_array_length(ports); i++) {
 		struct json_object *p = json_object_array_get_idx(ports, i);
 		const char *name = str_of(p, "name"), *lan = str_of(p, "lan");
-		const struct topo_link *k = NULL;
-		char node[TOPO_NAME_MAX + 1];
-		unsigned nic;
-		int end = 0;
+		const struct topo_link *k = lab_port_link(l, name);
 
-		if (sscanf(name, "%15[a-z0-9_-]%n", node, &end) == 1 && end > 0) {
-			char *dash = strrchr(node, '-');
-
-			if (dash && sscanf(name + (dash - node) + 1, "%u", &nic) == 1) {
-				*dash = '\0';
-				k = topo_find_link(l->topo, node, nic);
-			}
-		}
 		if (k && !is_stale(name)) {
 			if (lan == NULL || strcmp(lan, k->lan))
 				lab_switch_cmd(s, NULL, "attach", "port", name, "lan", k->lan, NULL);
@@ -596,10 +598,9 @@ void lab_push(struct lab_switch *s, void *arg)
 		}
 		if (lab_switch_cmd(s, &e, "port-del", "name", name, NULL) < 0)
 			LOG(l, "removing port %s from the switch: %s", name, e.msg);
+		json_object_array_del_idx(ports, i--, 1); /* ports keeps what is left */
 	}
 	n_stale = 0;
-	json_object_put(ports);
-	ports = sw_list(l, "show-ports", "ports"); /* what is left */
 	lans = sw_list(l, "show-lans", "lans");
 	for (size_t i = 0; lans && i < json_object_array_length(lans); i++) {
 		const char *name = str_of(json_object_array_get_idx(lans, i), "name");

@@ -47,6 +47,8 @@ struct lab {
 
 /* Switch port of a link: "NODE-N". */
 void lab_port_name(const char *node, unsigned nic, char *buf, size_t size);
+/* The link whose switch port is `port`, or NULL (not one of ours). */
+const struct topo_link *lab_port_link(const struct lab *l, const char *port);
 
 int lab_lan_add(struct lab *l, const char *name, struct vnl_err *err);
 /* A node's links go first; names of the removed links are appended to

@@ -122,17 +122,12 @@ static int arg_name(struct json_object *req, const char *key, const char *what, 
 /* "NODE:N" of a switch port name, if it is one of a link's ports. */
 static const char *port_ref(const char *port, char *buf, size_t size)
 {
-	for (unsigned i = 0; i < d.lab.topo->n_links; i++) {
-		const struct topo_link *k = &d.lab.topo->links[i];
-		char name[TOPO_NAME_MAX + 8];
+	const struct topo_link *k = lab_port_link(&d.lab, port);
 
-		lab_port_name(k->node, k->nic, name, sizeof(name));
-		if (!strcmp(name, port)) {
-			snprintf(buf, size, "%s:%u", k->node, k->nic);
-			return buf;
-		}
-	}
-	return port;
+	if (k == NULL)
+		return port;
+	snprintf(buf, size, "%s:%u", k->node, k->nic);
+	return buf;
 }
 
 /* ---- commands ---- */
