@@ -371,15 +371,16 @@ static int cmd_stats(struct json_object *req, struct json_object *reply, struct 
 	for (size_t i = 0; list && i < json_object_array_length(list); i++) {
 		struct json_object *p = json_object_array_get_idx(list, i), *o, *v;
 		char buf[TOPO_NAME_MAX + 8];
-		const char *ref, *lan = NULL;
+		const char *port, *ref, *lan = NULL;
 
 		json_object_object_get_ex(p, "name", &v);
-		ref = port_ref(json_object_get_string(v), buf, sizeof(buf));
+		port = json_object_get_string(v);
+		ref = port_ref(port, buf, sizeof(buf));
 		if (json_object_object_get_ex(p, "lan", &v) && json_object_is_type(v, json_type_string))
 			lan = json_object_get_string(v);
 		if ((ref_only[0] && strcmp(ref, ref_only)) || (lan_only && (!lan || strcmp(lan, lan_only))) ||
 		    (node_only && (strncmp(ref, node_only, strlen(node_only)) || ref[strlen(node_only)] != ':')) ||
-		    (name && ref == json_object_get_string(v)))
+		    (name && ref == port)) /* a filter shows only the lab's links */
 			continue;
 		o = json_object_new_object();
 		json_object_object_add(o, "lan", lan ? json_object_new_string(lan) : NULL);
