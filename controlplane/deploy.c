@@ -11,7 +11,6 @@
  * The creations are one transaction: on the first failure the objects created
  * so far are removed again, newest first, and the error names the step.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -71,16 +70,9 @@ static bool node_differs(const struct topo_node *f, const struct topo_node *n, c
 	return true;
 }
 
-static void addr_str(const struct topo_link *k, char *buf, size_t size)
+static const char *addr_str(const struct topo_link *k, char buf[TOPO_ADDR_LEN])
 {
-	char a[INET_ADDRSTRLEN];
-
-	if (!k->has_addr) {
-		snprintf(buf, size, "no address");
-		return;
-	}
-	inet_ntop(AF_INET, &k->addr, a, sizeof(a));
-	snprintf(buf, size, "%s/%u", a, k->plen);
+	return topo_link_addr(k, buf) ?: "no address";
 }
 
 static void undo(struct lab *l, const struct done *done, unsigned n)
@@ -149,11 +141,12 @@ int lab_deploy(struct lab *l, const struct topo *f, struct json_object *created,
 	for (unsigned i = 0; i < f->n_links && r == 0; i++) {
 		const struct topo_link *fk = &f->links[i], *k = topo_find_link(l->topo, fk->node, fk->nic);
 		const struct topo_node *n = topo_find_node(l->topo, fk->node);
-		char a1[32], a2[32];
+		char b1[TOPO_ADDR_LEN], b2[TOPO_ADDR_LEN];
+		const char *a1, *a2;
 
 		if (k) {
-			addr_str(fk, a1, sizeof(a1));
-			addr_str(k, a2, sizeof(a2));
+			a1 = addr_str(fk, b1);
+			a2 = addr_str(k, b2);
 			if (strcmp(k->lan, fk->lan))
 				addf(differs, "link %s:%u: to %s in the file, to %s in the lab", fk->node, fk->nic,
 				     fk->lan, k->lan);

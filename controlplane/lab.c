@@ -3,7 +3,6 @@
  * The lab's transactions (lab.h): nodes through their kind, links as a kind
  * NIC plus a switch port in a LAN, LANs in the switch, each change saved.
  */
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -335,7 +334,7 @@ int lab_link_add(struct lab *l, const struct topo_link *tmpl, struct vnl_err *er
 	struct nic_port np;
 	struct node_ctx ctx;
 	struct topo_err te;
-	char port[TOPO_NAME_MAX + 8], cidr[32];
+	char port[TOPO_NAME_MAX + 8], cidr[TOPO_ADDR_LEN];
 	int r;
 
 	if (n == NULL)
@@ -353,18 +352,12 @@ int lab_link_add(struct lab *l, const struct topo_link *tmpl, struct vnl_err *er
 				n->name);
 	if ((kind = kind_of(n->kind, err)) == NULL)
 		return -EOPNOTSUPP;
-	if (tmpl->has_addr) {
-		char a[INET_ADDRSTRLEN];
-
-		inet_ntop(AF_INET, &tmpl->addr, a, sizeof(a));
-		snprintf(cidr, sizeof(cidr), "%s/%u", a, tmpl->plen);
-	}
 	r = topo_add_link(l->topo, tmpl, &te);
 	if (r < 0)
 		return vnl_errf(err, r, "%s", te.msg);
 	n = topo_find_node(l->topo, tmpl->node);
 	lab_node_ctx(l, n, &ctx);
-	r = kind->nic_attach(&ctx, tmpl->nic, tmpl->has_addr ? cidr : NULL, &np, err);
+	r = kind->nic_attach(&ctx, tmpl->nic, topo_link_addr(tmpl, cidr), &np, err);
 	if (r < 0)
 		goto out_model;
 	ctx_keep(l, &ctx);
@@ -490,18 +483,14 @@ static void recover_node(struct lab *l, struct topo_node *n)
 		LOG(l, "starting node %s: %s", n->name, e.msg);
 	for (unsigned i = 0; i < n->nics; i++) {
 		struct topo_link *k = topo_find_link(l->topo, n->name, i);
-		char cidr[32], a[INET_ADDRSTRLEN];
+		char cidr[TOPO_ADDR_LEN];
 		struct nic_port np;
 
 		if (k == NULL) {
 			kind->nic_detach(&ctx, i, NULL); /* debris of a link that never got saved */
 			continue;
 		}
-		if (k->has_addr) {
-			inet_ntop(AF_INET, &k->addr, a, sizeof(a));
-			snprintf(cidr, sizeof(cidr), "%s/%u", a, k->plen);
-		}
-		r = kind->nic_attach(&ctx, i, k->has_addr ? cidr : NULL, &np, &e);
+		r = kind->nic_attach(&ctx, i, topo_link_addr(k, cidr), &np, &e);
 		if (r == 0 && n_stale < TOPO_MAX_OBJECTS)
 			lab_port_name(n->name, i, stale_ports[n_stale++], sizeof(stale_ports[0]));
 		else if (r < 0 && r != -EEXIST)
@@ -650,18 +639,13 @@ void lab_push(struct lab_switch *s, void *arg)
 struct json_object *lab_link_json(const struct topo_link *k)
 {
 	struct json_object *o = json_object_new_object();
-	char port[TOPO_NAME_MAX + 8];
+	char port[TOPO_NAME_MAX + 8], addr[TOPO_ADDR_LEN];
 
 	json_object_object_add(o, "node", json_object_new_string(k->node));
 	json_object_object_add(o, "nic", json_object_new_int(k->nic));
 	json_object_object_add(o, "lan", json_object_new_string(k->lan));
-	if (k->has_addr) {
-		char a[INET_ADDRSTRLEN + 4];
-
-		inet_ntop(AF_INET, &k->addr, a, sizeof(a));
-		snprintf(a + strlen(a), sizeof(a) - strlen(a), "/%u", k->plen);
-		json_object_object_add(o, "ip", json_object_new_string(a));
-	}
+	if (topo_link_addr(k, addr))
+		json_object_object_add(o, "ip", json_object_new_string(addr));
 	lab_port_name(k->node, k->nic, port, sizeof(port));
 	json_object_object_add(o, "port", json_object_new_string(port));
 	return o;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The topology model: objects, their per-object rules and whole-lab checks. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -14,6 +15,16 @@ static const char *const kind_names[TOPO_KIND_COUNT] = {
 	[TOPO_CNT] = "cnt",
 	[TOPO_VM] = "vm",
 };
+
+const char *topo_link_addr(const struct topo_link *k, char buf[TOPO_ADDR_LEN])
+{
+	char a[INET_ADDRSTRLEN];
+
+	if (!k->has_addr || inet_ntop(AF_INET, &k->addr, a, sizeof(a)) == NULL)
+		return NULL;
+	snprintf(buf, TOPO_ADDR_LEN, "%s/%u", a, k->plen);
+	return buf;
+}
 
 int topo_errf(struct topo_err *err, int line, int column, int errnum, const char *fmt, ...)
 {

@@ -176,6 +176,11 @@ int topo_check_env(const char *entry, int line, int column, struct topo_err *err
 /* Parse "A.B.C.D/N" strictly (decimal, N in 1..32); -EINVAL with a message. */
 int topo_parse_addr(const char *s, struct in_addr *addr, unsigned *plen,
 		    struct topo_err *err);
+/* Room for "A.B.C.D/N" and its NUL. */
+#define TOPO_ADDR_LEN (INET_ADDRSTRLEN + 3)
+/* The link's address as "A.B.C.D/N" in buf (TOPO_ADDR_LEN bytes), or NULL
+ * when it has none. */
+const char *topo_link_addr(const struct topo_link *k, char buf[TOPO_ADDR_LEN]);
 /* "ns", "cnt", "vm"; and back (-EINVAL when unknown). */
 const char *topo_kind_name(enum topo_kind kind);
 int topo_kind_parse(const char *s, enum topo_kind *kind);

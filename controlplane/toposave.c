@@ -5,7 +5,6 @@
  * always double-quoted with YAML escapes so any content reads back the same.
  */
 #include <errno.h>
-#include <arpa/inet.h>
 
 #include "topology.h"
 
@@ -72,11 +71,11 @@ static void put_node(FILE *f, const struct topo_node *n)
 
 static void put_link(FILE *f, const struct topo_link *l)
 {
-	char addr[INET_ADDRSTRLEN];
+	char addr[TOPO_ADDR_LEN];
 
 	fprintf(f, "  - %s:%u %s", l->node, l->nic, l->lan);
-	if (l->has_addr && inet_ntop(AF_INET, &l->addr, addr, sizeof(addr)))
-		fprintf(f, " %s/%u", addr, l->plen);
+	if (topo_link_addr(l, addr))
+		fprintf(f, " %s", addr);
 	fputc('\n', f);
 }
 
