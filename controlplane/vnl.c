@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "vnl.h"
+#include "vnl_client.h"
 
 static const struct vnl_verb verbs[] = {
 	{ "start", vnl_cmd_start, "", "start the lab's vnld and switch", NULL, false },
@@ -94,6 +95,15 @@ static void verb_usage(FILE *f, const struct vnl_verb *v)
 	fprintf(f, "  -l, --lab NAME      the lab [$VNL_LAB, else default]\n"
 		   "  -j, --json          print vnld's JSON reply instead of text\n"
 		   "  -h, --help          this help\n");
+}
+
+int vnl_ask(const struct vnl_cli *cli, struct json_object *req, int timeout_s, struct json_object **reply)
+{
+	struct vnl_err err;
+	int r = vnl_call(cli->lab, req, timeout_s, reply, &err);
+
+	json_object_put(req);
+	return r < 0 ? vnl_fail("%s", err.msg) : -1;
 }
 
 int vnl_fail(const char *fmt, ...)

@@ -75,6 +75,14 @@ int vnl_usage_error(const struct vnl_cli *cli, const char *fmt, ...);
 __attribute__((format(printf, 1, 2)))
 int vnl_fail(const char *fmt, ...);
 
+struct json_object;
+/*
+ * Send req (consumed) to the lab's vnld and wait up to timeout_s for its
+ * reply. -1 with *reply set (the caller puts it) when vnld said ok, else
+ * the exit status to return after the one-line failure is printed.
+ */
+int vnl_ask(const struct vnl_cli *cli, struct json_object *req, int timeout_s, struct json_object **reply);
+
 /*
  * Parse "NODE:N" (node name rule, N decimal 0..TOPO_NICS_MAX-1). 0, or
  * -EINVAL with a one-line message in msg.

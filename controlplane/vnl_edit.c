@@ -44,12 +44,12 @@ static int run(struct vnl_cli *cli, struct json_object *req,
 	       void (*text)(struct json_object *req, struct json_object *reply))
 {
 	struct json_object *reply;
-	struct vnl_err err;
-	int r = vnl_call(cli->lab, req, VNL_TIMEOUT, &reply, &err);
+	int r;
 
-	if (r < 0) {
+	json_object_get(req); /* text() reads it after vnl_ask() let go of it */
+	if ((r = vnl_ask(cli, req, VNL_TIMEOUT, &reply)) >= 0) {
 		json_object_put(req);
-		return vnl_fail("%s", err.msg);
+		return r;
 	}
 	if (cli->json)
 		vnl_print_json(reply);

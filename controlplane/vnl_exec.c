@@ -36,15 +36,12 @@ static int node_lookup(struct vnl_cli *cli, const char *name, struct json_object
 {
 	struct json_object *req, *node;
 	const char *kname;
-	struct vnl_err err;
 	int r;
 
 	req = vnl_req("show");
 	json_object_object_add(req, "name", json_object_new_string(name));
-	r = vnl_call(cli->lab, req, VNL_TIMEOUT, reply, &err);
-	json_object_put(req);
-	if (r < 0)
-		return vnl_fail("%s", err.msg);
+	if ((r = vnl_ask(cli, req, VNL_TIMEOUT, reply)) >= 0)
+		return r;
 	if (!json_object_object_get_ex(*reply, "node", &node)) {
 		json_object_put(*reply);
 		return vnl_fail("'%s' is a LAN, not a node", name);

@@ -97,7 +97,6 @@ static int write_atomic(const char *path, const char *text, size_t len)
 int vnl_cmd_save(struct vnl_cli *cli, int argc, char **argv)
 {
 	struct json_object *req, *reply, *topo;
-	struct vnl_err err;
 	const char *file;
 	int r = vnl_args(cli, argc, argv, 1, 1);
 
@@ -105,10 +104,8 @@ int vnl_cmd_save(struct vnl_cli *cli, int argc, char **argv)
 		return r;
 	file = argv[optind];
 	req = vnl_req("save");
-	r = vnl_call(cli->lab, req, VNL_TIMEOUT, &reply, &err);
-	json_object_put(req);
-	if (r < 0)
-		return vnl_fail("%s", err.msg);
+	if ((r = vnl_ask(cli, req, VNL_TIMEOUT, &reply)) >= 0)
+		return r;
 	if (!json_object_object_get_ex(reply, "topology", &topo) || !json_object_is_type(topo, json_type_string)) {
 		json_object_put(reply);
 		return vnl_fail("vnld's save reply has no topology text");

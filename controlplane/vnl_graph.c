@@ -89,7 +89,6 @@ int vnl_cmd_graph(struct vnl_cli *cli, int argc, char **argv)
 	};
 	const char *format = "dot", *output = NULL;
 	struct json_object *req, *reply;
-	struct vnl_err err;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *mem, *out;
@@ -110,10 +109,8 @@ int vnl_cmd_graph(struct vnl_cli *cli, int argc, char **argv)
 	if (strcmp(format, "svg") == 0 && !have_dot())
 		return vnl_fail("svg needs Graphviz's dot (apt install graphviz)");
 	req = vnl_req("show");
-	r = vnl_call(cli->lab, req, VNL_TIMEOUT, &reply, &err);
-	json_object_put(req);
-	if (r < 0)
-		return vnl_fail("%s", err.msg);
+	if ((r = vnl_ask(cli, req, VNL_TIMEOUT, &reply)) >= 0)
+		return r;
 	mem = open_memstream(&text, &len);
 	if (mem == NULL) {
 		json_object_put(reply);

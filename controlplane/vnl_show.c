@@ -141,7 +141,6 @@ static void print_lan(struct json_object *l)
 int vnl_cmd_show(struct vnl_cli *cli, int argc, char **argv)
 {
 	struct json_object *req, *reply, *o;
-	struct vnl_err err;
 	int r = vnl_args(cli, argc, argv, 0, 1);
 
 	if (r >= 0)
@@ -149,10 +148,8 @@ int vnl_cmd_show(struct vnl_cli *cli, int argc, char **argv)
 	req = vnl_req("show");
 	if (optind < argc)
 		json_object_object_add(req, "name", json_object_new_string(argv[optind]));
-	r = vnl_call(cli->lab, req, VNL_TIMEOUT, &reply, &err);
-	json_object_put(req);
-	if (r < 0)
-		return vnl_fail("%s", err.msg);
+	if ((r = vnl_ask(cli, req, VNL_TIMEOUT, &reply)) >= 0)
+		return r;
 	if (cli->json)
 		vnl_print_json(reply);
 	else if (json_object_object_get_ex(reply, "node", &o))

@@ -11,17 +11,6 @@
 #include "vnl_print.h"
 
 /* Send req (consumed); *reply on success, else the exit status printed. */
-static int ask(struct vnl_cli *cli, struct json_object *req, struct json_object **reply)
-{
-	struct vnl_err err;
-	int r = vnl_call(cli->lab, req, VNL_TIMEOUT, reply, &err);
-
-	json_object_put(req);
-	if (r < 0)
-		return vnl_fail("%s", err.msg);
-	return -1;
-}
-
 static const char *num(struct json_object *o, const char *key, char *buf, size_t len)
 {
 	struct json_object *v;
@@ -95,7 +84,7 @@ int vnl_cmd_stats(struct vnl_cli *cli, int argc, char **argv)
 	req = vnl_req("stats");
 	if (optind < argc)
 		json_object_object_add(req, "name", json_object_new_string(argv[optind]));
-	if ((r = ask(cli, req, &reply)) >= 0)
+	if ((r = vnl_ask(cli, req, VNL_TIMEOUT, &reply)) >= 0)
 		return r;
 	if (cli->json) {
 		vnl_print_json(reply);
@@ -130,7 +119,7 @@ int vnl_cmd_fdb(struct vnl_cli *cli, int argc, char **argv)
 		return r;
 	req = vnl_req("fdb");
 	json_object_object_add(req, "lan", json_object_new_string(argv[optind]));
-	if ((r = ask(cli, req, &reply)) >= 0)
+	if ((r = vnl_ask(cli, req, VNL_TIMEOUT, &reply)) >= 0)
 		return r;
 	if (cli->json) {
 		vnl_print_json(reply);
