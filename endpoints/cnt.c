@@ -398,7 +398,7 @@ static int cnt_start(struct node_ctx *node, struct vnl_err *err)
 }
 
 /* Remove a folder tree we made (state of one node): best effort. */
-static void rm_tree(const char *dir)
+static void rm_node_dir(const char *dir)
 {
 	char *const argv[] = { "rm", "-rf", "--one-file-system", (char *)dir, NULL };
 
@@ -420,7 +420,7 @@ static int cnt_destroy(struct node_ctx *node, struct vnl_err *err)
 	if (r < 0 && !first)
 		first = r, vnl_errf(err, r, "destroying node '%s': %s", node->name, e.msg);
 	if (r == 0 && !is_mountpoint(p.rootfs))
-		rm_tree(p.dir);
+		rm_node_dir(p.dir);
 	snprintf(parent, sizeof(parent), CNT_STATE_ROOT "/%s/cnt", node->lab);
 	rmdir(parent); /* the lab's last container */
 	rmdir(p.crun_root);
