@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,4 +39,24 @@ void exe_sibling(const char *name, char *out, size_t len)
 			return;
 	}
 	snprintf(out, len, "/usr/local/bin/%s", name);
+}
+
+/* First failure of the nftw() walk in rm_tree(), per thread. */
+static __thread int rm_errno;
+
+static int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st, (void)type, (void)ftw;
+	if (remove(path) < 0 && errno != ENOENT && !rm_errno)
+		rm_errno = errno;
+	return 0;
+}
+
+int rm_tree(const char *dir)
+{
+	rm_errno = 0;
+	/* FTW_MOUNT: never delete inside a filesystem still mounted below dir. */
+	if (nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 && !rm_errno)
+		return errno == ENOENT ? 0 : -errno;
+	return -rm_errno;
 }

@@ -12,3 +12,8 @@ int mkdir_p(const char *dir, mode_t mode);
 /* Path of program `name` next to the running executable (build tree or
  * install prefix) when it is executable there, else /usr/local/bin/name. */
 void exe_sibling(const char *name, char *out, size_t len);
+
+/* Remove dir and everything below it on the same filesystem (never inside a
+ * filesystem mounted below it). A missing dir is fine. 0 or -errno (the
+ * first failure; the walk goes on). */
+int rm_tree(const char *dir);

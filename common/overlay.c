@@ -88,30 +88,6 @@ static int umount_all(const char *path, struct vnl_err *err)
 	return 0;
 }
 
-/* First failure of the nftw() walk in rm_tree(), per thread. */
-static __thread int rm_errno;
-static __thread char rm_path[PATH_MAX];
-
-static int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st, (void)type, (void)ftw;
-	if (remove(path) < 0 && errno != ENOENT && !rm_errno) {
-		rm_errno = errno;
-		snprintf(rm_path, sizeof(rm_path), "%s", path);
-	}
-	return 0;
-}
-
-/* Remove dir and everything below it on the same filesystem; 0 or -errno (first failure). */
-static int rm_tree(const char *dir)
-{
-	rm_errno = 0;
-	/* FTW_MOUNT: never delete inside a filesystem still mounted below dir. */
-	if (nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 && !rm_errno)
-		return -errno;
-	return -rm_errno;
-}
-
 /* Mount `src` read-only on `dir`: ext4 for a block device, a bind mount for a folder. */
 static int lower_mount(const char *src, const struct stat *st, const char *dir, struct vnl_err *err)
 {
@@ -225,6 +201,6 @@ int overlay_remove_state(const char *state_dir, struct vnl_err *err)
 		return vnl_errf(err, -EBUSY, "removing %s: %s is still mounted", state_dir, l.lower);
 	r = rm_tree(state_dir);
 	if (r < 0)
-		return vnl_errno(err, r, "removing %s: %s", state_dir, rm_errno ? rm_path : "walking the tree");
+		return vnl_errno(err, r, "removing %s", state_dir);
 	return 0;
 }

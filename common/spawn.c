@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Running helper programs (spawn.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "spawn.h"
+
+int spawn_run(char *const argv[], int in_fd, int out_fd, char *out, size_t outlen)
+{
+	int p[2] = { -1, -1 }, st, nul;
+	size_t got = 0;
+	pid_t pid;
+
+	if (out && pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+
+		if (out)
+			close(p[0]), close(p[1]);
+		return -e;
+	}
+	if (pid == 0) {
+		nul = open("/dev/null", O_RDWR);
+		dup2(in_fd >= 0 ? in_fd : nul, 0);
+		dup2(out_fd >= 0 ? out_fd : (out ? p[1] : nul), 1);
+		dup2(out ? p[1] : (out_fd >= 0 ? out_fd : nul), 2);
+		/* Nothing of ours leaks into long-lived children (qemu -daemonize). */
+		close_range(3, ~0u, 0);
+		signal(SIGPIPE, SIG_DFL);
+		execvp(argv[0], argv);
+		dprintf(2, "%s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	if (out) {
+		ssize_t n;
+
+		close(p[1]);
+		while ((n = read(p[0], out + got, outlen - 1 - got)) > 0 || (n < 0 && errno == EINTR))
+			if (n > 0 && (got += (size_t)n) == outlen - 1)
+				break;
+		/* Drain what does not fit so the child never blocks on us. */
+		for (char sink[512]; read(p[0], sink, sizeof(sink)) > 0;)
+			;
+		close(p[0]);
+		out[got] = '\0';
+		while (got > 0 && (out[got - 1] == '\n' || out[got - 1] == '\r'))
+			out[--got] = '\0';
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+const char *spawn_last_line(const char *out)
+{
+	const char *nl = strrchr(out, '\n');
+
+	return nl ? nl + 1 : out;
+}
+
+int spawn_daemon(char *const argv[], const char *log)
+{
+	int p[2], st, r = 0;
+	pid_t mid, pid = -1;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	mid = fork();
+	if (mid < 0) {
+		r = -errno;
+		close(p[0]), close(p[1]);
+		return r;
+	}
+	if (mid == 0) {
+		int nul = open("/dev/null", O_RDWR), out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+		setsid();
+		pid = fork();
+		if (pid != 0) {
+			/* The middle process only passes the pid on. */
+			if (write(p[1], &pid, sizeof(pid)) != sizeof(pid))
+				_exit(1);
+			_exit(0);
+		}
+		dup2(nul, 0);
+		dup2(out >= 0 ? out : nul, 1);
+		dup2(out >= 0 ? out : nul, 2);
+		close_range(3, ~0u, 0);
+		signal(SIGPIPE, SIG_DFL);
+		execvp(argv[0], argv);
+		dprintf(2, "%s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(p[1]);
+	if (read(p[0], &pid, sizeof(pid)) != sizeof(pid) || pid < 0)
+		r = -ECHILD;
+	close(p[0]);
+	while (waitpid(mid, &st, 0) < 0 && errno == EINTR)
+		;
+	return r < 0 ? r : pid;
+}
