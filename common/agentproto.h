@@ -21,8 +21,13 @@
  *            8  u32 len     payload bytes, <= AP_MAX_PAYLOAD
  *
  * Checks, in order, by every receiver (ap_decoder): magic, version, type
- * known, len <= AP_MAX_PAYLOAD and within the type's bounds (ap_type_ok),
- * chan == 0 exactly for link frames (HELLO, PING, PONG).  A header that
+ * known, len <= AP_MAX_PAYLOAD and within the type's bounds (ap_hdr_ok),
+ * chan == 0 exactly for link frames (HELLO, PING, PONG).  Payload bounds
+ * per type (bytes): HELLO 17..16+AP_MAX_MSG, PING/PONG 8, OPEN
+ * 11..AP_MAX_PAYLOAD, OPENED 0..12, DATA 2..AP_MAX_PAYLOAD, EOF 1, WINDOW 5,
+ * RESIZE 4, SIGNAL 1, CLOSE 5..4+AP_MAX_MSG.  The decoder rejects a bad
+ * magic, version or type as soon as those bytes arrive (it does not wait
+ * for a whole header of garbage).  A header that
  * fails is a *link error*: the receiver logs it, drops bytes up to the next
  * magic, counts the dropped bytes (ap_decoder.dropped) and goes on; no
  * channel is harmed.  A header that passes but whose payload does not parse
@@ -45,6 +50,13 @@
  *          has received nothing for AP_DEAD_MS considers the peer lost
  *          (vnld: the node goes `lost` and vnld knocks on hvc0 again;
  *          agent: it ends every channel and waits for the next HELLO).
+ *          Any frame counts as "received".  The agent arms this deadline
+ *          only once a HELLO came from the current peer: a peer that never
+ *          said HELLO (a test driving the agent directly) is never timed
+ *          out, and channels work without any HELLO.  "Ending" channels
+ *          (peer lost, new nonce, virtio port closed by the host) kills
+ *          their work like a host CLOSE but sends nothing: the old peer is
+ *          gone and the new one may reuse the ids.
  *
  * Channel frames (chan != 0).  The host side (client, vnld) opens
  * channels; the agent never does.
@@ -62,6 +74,19 @@
  *             op GET, LIST:     path (absolute)
  *             op MKDIR:         path (absolute); then u32 mode after the NUL
  *             op INFO:          nothing more
+ *           Nothing may follow the last field (-EPROTO).  Paths are shorter
+ *           than AP_MAX_PATH bytes; argv strings are not empty; env strings
+ *           have the form K=V with K not empty.  AP_OPEN_PTY only with EXEC;
+ *           unknown flag bits are refused.
+ *           PUT: the agent writes a temporary file in the destination's
+ *           folder and renames it over `path` after EOF, exactly `size`
+ *           bytes, mode set with chmod (umask does not apply); anything
+ *           else (short, long, aborted) leaves no file.  MKDIR: one level
+ *           (the parent must exist), mode set exactly; an existing folder
+ *           is success, an existing non-folder -EEXIST.  GET: regular
+ *           files only (a folder: -EISDIR, other types: -EINVAL); the
+ *           content is streamed to end of file (OPENED's size is st_size
+ *           at open).
  *           rows/cols: the terminal size for AP_OPEN_PTY (0 otherwise).
  *           wait_ms: how long vnld may hold the OPEN while the guest is not
  *           ready (0: refuse at once); the agent ignores it.
@@ -70,9 +95,14 @@
  *   DATA    u8 stream (enum ap_stream), then 1..AP_MAX_DATA bytes.
  *           Host -> agent: stream STDIN (exec input; PUT file content).
  *           Agent -> host: STDOUT, STDERR (exec output; GET content, LIST
- *           records and INFO text on STDOUT).
+ *           records and INFO text on STDOUT).  DATA on another stream than
+ *           these, or for an op without input (GET, LIST, MKDIR, INFO), is
+ *           a channel error.
  *   EOF     u8 stream: no more DATA on that stream (exec: the command's
- *           stdin is closed; PUT: the file is complete).
+ *           stdin is closed; with AP_OPEN_PTY the terminal's EOF character
+ *           is written instead, as a typed ^D; PUT: the file is complete).
+ *           The agent sends EOF on each of its output streams before the
+ *           CLOSE of a successful session.
  *   WINDOW  u8 stream, u32 increment (> 0): the receiver of `stream` lets
  *           its sender send `increment` more DATA bytes (flow control).
  *   RESIZE  u16 rows, u16 cols: the PTY of an exec changed size.
@@ -82,7 +112,11 @@
  *           over; code >= 0 is the exit status (exec: 0..255, 128+signal
  *           when killed, 127 not found, 126 not executable; other ops: 0
  *           on success), code < 0 a negative errno with the message saying
- *           what failed ("open /x: No such file or directory").  Host ->
+ *           what failed ("open /x: No such file or directory").  An exec's
+ *           CLOSE comes once the command has exited and its output that
+ *           was written before the exit has been sent (output of
+ *           background processes that outlive it is not waited for).
+ *           Host ->
  *           agent: abort the session (the agent kills an exec's process
  *           group, removes a PUT's temporary file) and answers CLOSE.  vnld
  *           sends CLOSE to a client itself when the guest cannot take the
@@ -103,7 +137,10 @@
  *
  * LIST output (DATA on STDOUT), one record per entry of the folder (not
  * "." and ".."): u8 type ('f' file, 'd' folder, 'l' symlink, 'o' other),
- * u32 mode, u64 size, then the name NUL-terminated.  `vnl cp -r` walks a
+ * u32 mode, u64 size, then the name NUL-terminated.  mode is the
+ * permission bits (st_mode & 07777) and size st_size, of the entry itself
+ * (lstat: a symlink is not followed).  A record never spans two DATA
+ * frames.  `vnl cp -r` walks a
  * tree with LIST, GET and MKDIR, PUT.
  *
  * INFO output (DATA on STDOUT): one JSON object: hostname, kernel, uptime
@@ -125,6 +162,8 @@
 #define AP_MAX_DATA (AP_MAX_PAYLOAD - 1u) /* DATA bytes after the stream byte */
 #define AP_MAX_MSG 256u              /* CLOSE message, NUL included */
 #define AP_MAX_ARGS 256u             /* argv + env strings of an EXEC */
+#define AP_MAX_PATH 4096u            /* OPEN paths, NUL included */
+#define AP_DATA_HDR_LEN (AP_HDR_LEN + 1u) /* header + stream byte of a DATA frame */
 #define AP_WINDOW_INIT (256u * 1024u) /* initial credit of every stream */
 #define AP_PING_MS 1000u
 #define AP_DEAD_MS 5000u
@@ -186,15 +225,21 @@ void ap_hdr_put(uint8_t out[AP_HDR_LEN], const struct ap_hdr *h);
  */
 struct ap_decoder {
 	uint8_t *buf;       /* malloc'ed, AP_HDR_LEN + AP_MAX_PAYLOAD */
-	size_t have;        /* bytes in buf */
+	size_t have;        /* end of the bytes in buf */
+	size_t off;         /* start of the bytes not yet taken by next() */
+	size_t last;        /* start of the frame next() returned last */
 	uint64_t dropped;   /* bytes skipped by resynchronisation, ever */
-	uint64_t bad;       /* headers that failed the checks, ever */
+	uint64_t bad;       /* resynchronisations (bad headers or garbage), ever */
 };
 
+/* 0 or -ENOMEM. */
 int ap_decoder_init(struct ap_decoder *d);
 void ap_decoder_fini(struct ap_decoder *d); /* NULL-safe, idempotent */
+/* Forget every buffered byte (the link was reset: a new peer). */
+void ap_decoder_reset(struct ap_decoder *d);
 
-/* Room to read into: *room gets the free bytes (> 0 always after next()). */
+/* Room to read into: *room gets the free bytes (> 0 always after next()
+ * returned 0).  Invalidates the payload of the last frame. */
 uint8_t *ap_decoder_space(struct ap_decoder *d, size_t *room);
 /* n bytes were written at ap_decoder_space(). */
 void ap_decoder_commit(struct ap_decoder *d, size_t n);
@@ -206,6 +251,13 @@ void ap_decoder_commit(struct ap_decoder *d, size_t n);
  * next() never fails; call it until it returns 0.
  */
 int ap_decoder_next(struct ap_decoder *d, struct ap_hdr *h, const uint8_t **payload);
+
+/*
+ * The whole encoded frame (header included) that next() returned last, and
+ * its length AP_HDR_LEN + h.len; writable in place (ap_set_chan before
+ * relaying it).  Valid as long as that frame's payload.
+ */
+uint8_t *ap_decoder_frame(struct ap_decoder *d, size_t *len);
 
 /*
  * Encoding: each ap_put_* appends one whole frame to `out` (capacity
@@ -236,15 +288,23 @@ int ap_put_open(uint8_t *out, size_t size, uint32_t chan, const struct ap_open *
 int ap_put_opened(uint8_t *out, size_t size, uint32_t chan, uint8_t op, uint32_t pid, uint32_t mode,
 		  uint64_t fsize);
 int ap_put_data(uint8_t *out, size_t size, uint32_t chan, uint8_t stream, const void *data, size_t len);
+/* DATA without copying: writes the AP_DATA_HDR_LEN bytes of header and
+ * stream for len (1..AP_MAX_DATA) data bytes that the caller puts (or has
+ * put, e.g. read() into) at out + AP_DATA_HDR_LEN; size counts them too. */
+int ap_put_data_hdr(uint8_t *out, size_t size, uint32_t chan, uint8_t stream, size_t len);
 int ap_put_eof(uint8_t *out, size_t size, uint32_t chan, uint8_t stream);
 int ap_put_window(uint8_t *out, size_t size, uint32_t chan, uint8_t stream, uint32_t incr);
 int ap_put_resize(uint8_t *out, size_t size, uint32_t chan, uint16_t rows, uint16_t cols);
 int ap_put_signal(uint8_t *out, size_t size, uint32_t chan, uint8_t signo);
+/* msg may be NULL (empty); a longer one is cut to AP_MAX_MSG - 1 bytes. */
 int ap_put_close(uint8_t *out, size_t size, uint32_t chan, int32_t code, const char *msg);
 
 /*
- * Parsing of payloads (the header passed ap_hdr_ok).  0, or -EPROTO when
- * the payload is malformed for its type.  Strings point into the payload
+ * Parsing of payloads (the header passed ap_hdr_ok; each parser checks its
+ * own bounds again, so any (p, len) is safe).  0, or -EPROTO when the
+ * payload is malformed for its type; outputs are only written on success.
+ * HELLO's version is returned, not checked (the caller logs a mismatch);
+ * its flags are ignored.  Strings point into the payload
  * (valid as long as it is); ap_parse_open fills argv/env into the caller's
  * arrays of AP_MAX_ARGS entries.
  */
