@@ -84,7 +84,7 @@ static const struct node_kind *kind_of(enum topo_kind k, struct vnl_err *err)
 	const struct node_kind *kind = node_kind_find(topo_kind_name(k));
 
 	if (kind == NULL)
-		vnl_errf(err, -EOPNOTSUPP, "node kind '%s' is not available yet (this build has: ns, cnt)",
+		vnl_errf(err, -EOPNOTSUPP, "node kind '%s' is not available yet (this build has: ns, cnt, vm)",
 			 topo_kind_name(k));
 	return kind;
 }
@@ -499,31 +499,48 @@ static void recover_node(struct lab *l, struct topo_node *n)
 	ctx_keep(l, &ctx);
 }
 
-/* Nodes the model does not have, found by their netns "vnl.LAB.NODE" (every
- * kind gives its nodes one under that name). */
+/* Remove node `node`, not in the model, through every kind (its kind is
+ * unknown: each removes what it would have made). */
+static void remove_stray(struct lab *l, const char *node, const char *found)
+{
+	struct node_ctx ctx = { .lab = l->name, .name = node, .nics = TOPO_NICS_MAX };
+	struct vnl_err e;
+
+	LOG(l, "removing node %s, left over from a crash (%s)", node, found);
+	for (unsigned k = 0; node_kinds[k]; k++)
+		if (node_kinds[k]->destroy(&ctx, &e) < 0)
+			LOG(l, "removing %s: %s", node, e.msg);
+}
+
+/* Nodes the model does not have, found by their netns "vnl.LAB.NODE" (ns
+ * and cnt nodes have one) or their folder STATE/vm/NODE (vm nodes). */
 void lab_remove_strays(struct lab *l)
 {
-	char prefix[TOPO_NAME_MAX + 8];
+	char prefix[TOPO_NAME_MAX + 8], path[128];
 	struct dirent *de;
 	DIR *dir = opendir("/run/netns");
 
-	if (dir == NULL)
-		return;
 	snprintf(prefix, sizeof(prefix), "vnl.%s.", l->name);
-	while ((de = readdir(dir)) != NULL) {
+	while (dir && (de = readdir(dir)) != NULL) {
 		const char *node = de->d_name + strlen(prefix);
-		struct node_ctx ctx = { .lab = l->name, .name = node, .nics = TOPO_NICS_MAX };
-		struct vnl_err e;
 
 		if (strncmp(de->d_name, prefix, strlen(prefix)) || topo_find_node(l->topo, node))
 			continue;
-		LOG(l, "removing node %s, left over from a crash", node);
-		/* Its kind is unknown: each kind removes what it would have made. */
-		for (unsigned k = 0; node_kinds[k]; k++)
-			if (node_kinds[k]->destroy(&ctx, &e) < 0)
-				LOG(l, "removing %s: %s", de->d_name, e.msg);
+		remove_stray(l, node, de->d_name);
 	}
-	closedir(dir);
+	if (dir)
+		closedir(dir);
+	snprintf(path, sizeof(path), "%s/vm", l->state_dir);
+	dir = opendir(path);
+	while (dir && (de = readdir(dir)) != NULL) {
+		struct topo_err te;
+
+		if (topo_check_name(de->d_name, "node", 0, 0, &te) < 0 || topo_find_node(l->topo, de->d_name))
+			continue;
+		remove_stray(l, de->d_name, path);
+	}
+	if (dir)
+		closedir(dir);
 }
 
 void lab_recover(struct lab *l)
@@ -693,6 +710,8 @@ struct json_object *lab_node_json(struct lab *l, const struct topo_node *n)
 		if (kind->status(&ctx, o, &e) < 0)
 			json_object_object_add(o, "problem", json_object_new_string(e.msg));
 	}
+	if (l->node_json)
+		l->node_json(n, o, l->emit_arg);
 	return o;
 }
 

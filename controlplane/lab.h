@@ -43,6 +43,9 @@ struct lab {
 	/* Every change is announced here (an event object, not consumed). */
 	void (*emit)(struct json_object *ev, void *arg);
 	void *emit_arg;
+	/* Adds vnld's own fields to a node's show object (a VM's guest state),
+	 * or NULL. */
+	void (*node_json)(const struct topo_node *n, struct json_object *o, void *arg);
 };
 
 /* Switch port of a link: "NODE-N". */

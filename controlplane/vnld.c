@@ -29,16 +29,21 @@
 #include "fsutil.h"
 #include "jsonl.h"
 #include "deploy.h"
+#include "guest.h"
 #include "lab.h"
 #include "lab_switch.h"
+#include "relay.h"
 #include "state.h"
 #include "topology.h"
+#include "vm.h"
 
 struct vnld {
 	char run_dir[64];          /* /run/vnetlab/LAB */
 	struct evloop *loop;
 	struct jsonl_server *srv;
 	struct lab lab;            /* model, switch, kinds */
+	struct guests *guests;     /* VM guests: bootstrap, agent links, QMP */
+	struct relay *relay;       /* agent sessions of vnl clients */
 	bool stop_lab;             /* "stop": tear the lab down on the way out */
 };
 
@@ -61,6 +66,15 @@ static void publish(const char *event, const char *key, const char *val)
 		json_object_object_add(o, key, json_object_new_string(val));
 	emit(o, NULL);
 	json_object_put(o);
+}
+
+static void node_json(const struct topo_node *n, struct json_object *o, void *arg)
+{
+	struct guest *g = n->kind == TOPO_VM && d.guests ? guests_find(d.guests, n->name) : NULL;
+
+	(void)arg;
+	if (g)
+		guest_status_json(g, o);
 }
 
 static void switch_down(struct lab_switch *s, void *arg)
@@ -546,6 +560,78 @@ static int cmd_events(struct json_object *req, struct json_object *reply, struct
 	return 0;
 }
 
+/* The VM node `name` and its guest, for reboot and halt. */
+static int vm_node(struct json_object *req, const char *verb, const struct topo_node **n, struct guest **g,
+		   struct node_ctx *ctx, struct vnl_err *err)
+{
+	const char *name;
+	int r;
+
+	if ((r = arg_name(req, "name", "node", &name, err)) < 0)
+		return r;
+	*n = topo_find_node(d.lab.topo, name);
+	if (*n == NULL)
+		return vnl_errf(err, -ENOENT, "no node named '%s' in lab %s", name, d.lab.name);
+	if ((*n)->kind != TOPO_VM)
+		return vnl_errf(err, -EOPNOTSUPP, "%s is a %s node: only vm nodes can %s", name,
+				topo_kind_name((*n)->kind), verb);
+	guests_sync(d.guests, d.lab.topo);
+	*g = guests_find(d.guests, name);
+	lab_node_ctx(&d.lab, *n, ctx);
+	return *g ? 0 : vnl_errf(err, -ENOMEM, "vm %s: out of memory", name);
+}
+
+static int cmd_reboot(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
+		      struct vnl_err *err)
+{
+	const struct topo_node *n;
+	struct node_ctx ctx;
+	struct vm_paths p;
+	struct guest *g;
+	int r;
+
+	(void)c;
+	if ((r = vm_node(req, "reboot", &n, &g, &ctx, err)) < 0)
+		return r;
+	vm_paths(d.lab.name, n->name, &p);
+	if (vm_qemu_pid(&p) > 0 && guest_state(g) != GUEST_STOPPED) {
+		if ((r = guest_reset(g, err)) < 0)
+			return r;
+		json_object_object_add(reply, "done", json_object_new_string("reset"));
+		return 0;
+	}
+	/* Off (halted, powered off, died): start it again. */
+	unlink(p.halted);
+	if ((r = node_kind_vm.start(&ctx, err)) < 0)
+		return r;
+	guest_started(g);
+	json_object_object_add(reply, "done", json_object_new_string("started"));
+	return 0;
+}
+
+static int cmd_halt(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
+		    struct vnl_err *err)
+{
+	const struct topo_node *n;
+	struct node_ctx ctx;
+	struct vm_paths p;
+	struct guest *g;
+	int fd, r;
+
+	(void)reply, (void)c;
+	if ((r = vm_node(req, "halt", &n, &g, &ctx, err)) < 0)
+		return r;
+	vm_paths(d.lab.name, n->name, &p);
+	/* The mark first: a vnld restart must not start it again. */
+	fd = open(p.halted, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return vnl_errno(err, errno, "vm %s: %s", n->name, p.halted);
+	close(fd);
+	node_kind_vm.stop(&ctx, NULL);
+	guest_stopped(g, "halted (vnl reboot starts it)");
+	return 0;
+}
+
 static int cmd_stop(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
 		    struct vnl_err *err)
 {
@@ -578,10 +664,12 @@ static const struct {
 	{ "destroy", cmd_destroy, no_args, "remove every node and LAN" },
 	{ "events", cmd_events, no_args, "stream every change as JSON lines" },
 	{ "fdb", cmd_fdb, lan_arg, "MAC table of lan" },
+	{ "halt", cmd_halt, name_arg, "power vm name off until reboot" },
 	{ "lan-add", cmd_lan_add, name_arg, "add LAN name" },
 	{ "lan-del", cmd_lan_del, name_arg, "delete LAN name" },
 	{ "link", cmd_link, link_args, "put NIC nic of node in lan, optional ip A.B.C.D/N" },
 	{ "node-add", cmd_node_add, node_add_args, "add node name of kind" },
+	{ "reboot", cmd_reboot, name_arg, "reset vm name, or start it when it is off" },
 	{ "save", cmd_save, no_args, "the lab as a topology file" },
 	{ "show", cmd_show, name_arg, "the lab, or node or LAN name" },
 	{ "stats", cmd_stats, name_arg, "switch counters (of NODE:N, node or LAN name)" },
@@ -623,6 +711,8 @@ static struct json_object *handle(struct jsonl_conn *c, const char *line, size_t
 	if (r == 0)
 		r = commands[i].fn(req, reply, c, &err);
 	json_object_put(req);
+	if (d.guests && !d.stop_lab)
+		guests_sync(d.guests, d.lab.topo); /* VM nodes come and go with the model */
 	if (r < 0) {
 		json_object_put(reply);
 		LOG("%s: %s", commands[i].name, err.msg);
@@ -675,14 +765,20 @@ static void switchd_path(char *out, size_t len, const char *opt)
 /* Remove the lab's run folder and what vnld and the switch left in it. */
 static void remove_run_dir(void)
 {
-	static const char *const files[] = { "switchd.log", "vnld.log", "vnld.pid", "switchd.sock", "vnld.sock" };
+	static const char *const files[] = { "switchd.log", "vnld.log", "vnld.pid", "switchd.sock", "vnld.sock",
+					     "agent.sock" };
 	char path[PATH_MAX + 16];
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", d.run_dir, files[i]);
 		unlink(path);
 	}
-	snprintf(path, sizeof(path), "%s/crun", d.run_dir); /* empty once the containers are gone */
+	/* Folders of the kinds, empty once their nodes are gone. */
+	snprintf(path, sizeof(path), "%s/crun", d.run_dir);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/vm", d.run_dir);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/vhost", d.run_dir);
 	rmdir(path);
 	rmdir(d.run_dir);
 }
@@ -801,6 +897,17 @@ int main(int argc, char **argv)
 	d.lab.sw.on_down = switch_down;
 	d.lab.sw.arg = &d.lab;
 	d.lab.emit = emit;
+	d.lab.node_json = node_json;
+	snprintf(sock, sizeof(sock), "%s/agent.sock", d.run_dir);
+	{
+		struct guest_hooks hooks = { 0 };
+
+		d.relay = relay_new(d.loop, d.lab.name, sock, &d.guests, &hooks);
+		if (d.relay == NULL || (d.guests = guests_new(d.loop, d.lab.name, &hooks, emit, NULL)) == NULL) {
+			fprintf(stderr, "vnld: cannot listen on %s: %s\n", sock, strerror(errno));
+			return 1;
+		}
+	}
 	snprintf(sock, sizeof(sock), "%s/vnld.sock", d.run_dir);
 	d.srv = jsonl_listen(d.loop, sock, 0660, handle, NULL);
 	if (d.srv == NULL) {
@@ -817,10 +924,14 @@ int main(int argc, char **argv)
 		jsonl_close(d.srv);
 		return 1;
 	}
+	guests_sync(d.guests, d.lab.topo);
 	LOG("serving %s/vnld.sock (switch pid %d)", d.run_dir, (int)d.lab.sw.pid);
 
 	r = evloop_run(d.loop);
 	jsonl_close(d.srv);
+	relay_free(d.relay);
+	guests_free(d.guests);
+	d.relay = NULL, d.guests = NULL;
 	if (d.stop_lab) {
 		lab_switch_stop(&d.lab.sw);
 		state_remove(d.lab.state_dir);

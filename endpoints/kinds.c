@@ -9,6 +9,7 @@
 const struct node_kind *const node_kinds[] = {
 	&node_kind_ns,
 	&node_kind_cnt,
+	&node_kind_vm,
 	NULL,
 };
 

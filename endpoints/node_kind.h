@@ -166,6 +166,7 @@ struct node_kind {
 /* The kinds (one per file in endpoints/). */
 extern const struct node_kind node_kind_ns;
 extern const struct node_kind node_kind_cnt;
+extern const struct node_kind node_kind_vm;
 
 /* The kind called `name`, or NULL with errno = ENOENT. */
 const struct node_kind *node_kind_find(const char *name);

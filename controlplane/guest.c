@@ -1,0 +1,643 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Guest supervision (guest.h): per VM node, the hvc0 bootstrap, the agent
+ * link with its keepalive, and QMP; one 250 ms tick paces knocks, pings and
+ * reconnections.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sockios.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bootstrap.h"
+#include "guest.h"
+#include "outq.h"
+#include "qmp.h"
+#include "vm.h"
+
+#define TICK_MS 250
+#define KNOCK_MS 1000          /* knock pace while booting or lost */
+#define KNOCK_SLOW_MS 5000     /* ... once no shell answered for long */
+#define HVC_LOG_MAX (1 << 20)  /* hvc0.log is cut back to empty beyond this */
+#define AGENT_QUEUE_MAX (16u << 20)
+
+#define LOG(g, fmt, ...) fprintf(stderr, "vnld[%s]: vm %s: " fmt "\n", (g)->gs->lab, (g)->name, ##__VA_ARGS__)
+
+struct guest {
+	char name[TOPO_NAME_MAX + 1];
+	struct guests *gs;
+	struct vm_paths p;
+	enum guest_state state;
+	char info[256];
+	uint64_t state_ms;        /* when the state began */
+	uint64_t boot_ms;         /* when knocking began (booting, lost) */
+	bool powered_off;         /* QMP said SHUTDOWN before qemu went */
+	/* hvc0 */
+	int hvc_fd;
+	struct ev_watch *hvc_w;
+	char tail[2048];          /* the last bytes hvc0 sent, for the markers */
+	size_t tail_len;
+	uint64_t knock_ms;
+	int hvc_log;
+	/* agent link */
+	int ag_fd;
+	struct ev_watch *ag_w;
+	struct ap_decoder dec;
+	struct outq out;
+	bool ag_wout;             /* watching EPOLLOUT */
+	uint64_t rx_ms, ping_ms, seq;
+	char agent[64];           /* the agent's HELLO string */
+	uint32_t next_chan;
+	/* QMP */
+	struct qmp qmp;
+	bool seen;                /* guests_sync mark */
+	struct guest *next;
+};
+
+struct guests {
+	struct evloop *loop;
+	char lab[TOPO_NAME_MAX + 1];
+	struct guest_hooks hooks;
+	guest_emit_fn emit;
+	void *emit_arg;
+	struct guest *list;
+	struct ev_watch *tick;
+	uint32_t nonce;           /* this vnld's bootstrap and HELLO nonce */
+};
+
+static const char *const state_names[] = {
+	[GUEST_STOPPED] = "stopped",
+	[GUEST_BOOTING] = "booting",
+	[GUEST_BOOTSTRAPPING] = "bootstrapping",
+	[GUEST_READY] = "ready",
+	[GUEST_LOST] = "lost",
+	[GUEST_NO_SHELL] = "no-shell",
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+const char *guest_state_name(enum guest_state s)
+{
+	return s <= GUEST_NO_SHELL ? state_names[s] : "?";
+}
+
+const char *guest_name(const struct guest *g)
+{
+	return g->name;
+}
+
+enum guest_state guest_state(const struct guest *g)
+{
+	return g->state;
+}
+
+const char *guest_state_info(const struct guest *g)
+{
+	return g->info;
+}
+
+static void set_state(struct guest *g, enum guest_state s, const char *info)
+{
+	struct guests *gs = g->gs;
+	enum guest_state old = g->state;
+	struct json_object *ev;
+
+	snprintf(g->info, sizeof(g->info), "%s", info ? info : "");
+	if (s == old)
+		return;
+	g->state = s;
+	g->state_ms = now_ms();
+	if (s == GUEST_BOOTING || s == GUEST_LOST)
+		g->boot_ms = g->state_ms;
+	LOG(g, "%s -> %s%s%s", state_names[old], state_names[s], g->info[0] ? ": " : "", g->info);
+	if (old == GUEST_READY && gs->hooks.ready)
+		gs->hooks.ready(g, false, gs->hooks.arg);
+	if (s == GUEST_READY && gs->hooks.ready)
+		gs->hooks.ready(g, true, gs->hooks.arg);
+	if (gs->emit) {
+		ev = json_object_new_object();
+		json_object_object_add(ev, "event", json_object_new_string("node-state"));
+		json_object_object_add(ev, "node", json_object_new_string(g->name));
+		json_object_object_add(ev, "state", json_object_new_string(state_names[s]));
+		if (g->info[0])
+			json_object_object_add(ev, "info", json_object_new_string(g->info));
+		gs->emit(ev, gs->emit_arg);
+		json_object_put(ev);
+	}
+}
+
+static int unix_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	if (fd < 0)
+		return -errno;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* ---- hvc0 ---- */
+
+static void hvc_close(struct guest *g)
+{
+	if (g->hvc_fd < 0)
+		return;
+	ev_del(g->hvc_w);
+	close(g->hvc_fd);
+	g->hvc_fd = -1;
+	g->tail_len = 0;
+}
+
+static void hvc_type(struct guest *g, const char *line, size_t len)
+{
+	/* Lines are short; one that does not fit the socket now is retyped
+	 * by the next knock anyway. */
+	if (send(g->hvc_fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno != EAGAIN)
+		hvc_close(g);
+}
+
+static void hvc_log(struct guest *g, const char *buf, size_t n)
+{
+	if (g->hvc_log < 0)
+		return;
+	if (lseek(g->hvc_log, 0, SEEK_END) > HVC_LOG_MAX && ftruncate(g->hvc_log, 0) < 0)
+		return;
+	if (write(g->hvc_log, buf, n) < 0)
+		return;
+}
+
+static void on_hvc(struct ev_watch *w, int fd, uint32_t events, void *arg)
+{
+	struct guest *g = arg;
+	char buf[1024];
+	ssize_t n;
+	size_t keep;
+
+	(void)w, (void)events;
+	n = read(fd, buf, sizeof(buf));
+	if (n <= 0) {
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		hvc_close(g);
+		return;
+	}
+	hvc_log(g, buf, (size_t)n);
+	/* Keep the last bytes: a marker may straddle two reads. */
+	keep = sizeof(g->tail) - (size_t)n;
+	if (g->tail_len > keep) {
+		memmove(g->tail, g->tail + g->tail_len - keep, keep);
+		g->tail_len = keep;
+	}
+	memcpy(g->tail + g->tail_len, buf, (size_t)n);
+	g->tail_len += (size_t)n;
+	if ((g->state == GUEST_BOOTING || g->state == GUEST_LOST || g->state == GUEST_NO_SHELL) &&
+	    boot_marker_seen(g->tail, g->tail_len, BOOT_KNOCK, g->gs->nonce)) {
+		char line[512];
+
+		g->tail_len = 0;
+		set_state(g, GUEST_BOOTSTRAPPING, "a shell answered on hvc0; starting the agent");
+		hvc_type(g, line, boot_start_line(g->gs->nonce, line, sizeof(line)));
+	}
+}
+
+static void knock(struct guest *g, uint64_t now)
+{
+	char line[128];
+	int queued = 0;
+
+	if (g->hvc_fd < 0 ||
+	    now - g->knock_ms < (g->state == GUEST_NO_SHELL ? KNOCK_SLOW_MS : KNOCK_MS))
+		return;
+	/* Knock only on an empty line: while the guest has not opened hvc0,
+	 * qemu reads nothing, and knocks must not pile up for it. */
+	if (ioctl(g->hvc_fd, SIOCOUTQ, &queued) == 0 && queued > 0)
+		return;
+	g->knock_ms = now;
+	hvc_type(g, line, boot_knock_line(g->gs->nonce, line, sizeof(line)));
+}
+
+/* ---- agent link ---- */
+
+static void agent_close(struct guest *g)
+{
+	if (g->ag_fd < 0)
+		return;
+	ev_del(g->ag_w);
+	close(g->ag_fd);
+	g->ag_fd = -1;
+	g->ag_wout = false;
+	outq_fini(&g->out);
+	ap_decoder_fini(&g->dec);
+}
+
+static void agent_watch(struct guest *g)
+{
+	bool want = outq_pending(&g->out) > 0;
+
+	if (want != g->ag_wout && ev_fd_mod(g->ag_w, EPOLLIN | (want ? EPOLLOUT : 0)) == 0)
+		g->ag_wout = want;
+}
+
+static int agent_put(struct guest *g, const uint8_t *frame, size_t len)
+{
+	int r;
+
+	if (g->ag_fd < 0)
+		return -ENOTCONN;
+	r = outq_put(&g->out, frame, len);
+	if (r < 0)
+		return r;
+	r = outq_flush(&g->out, g->ag_fd);
+	if (r < 0) {
+		agent_close(g);
+		return r;
+	}
+	agent_watch(g);
+	return 0;
+}
+
+static void send_hello(struct guest *g)
+{
+	uint8_t f[AP_HDR_LEN + 64];
+	int n = ap_put_hello(f, sizeof(f), g->gs->nonce, "vnld " VNL_VERSION);
+
+	if (n > 0)
+		agent_put(g, f, (size_t)n);
+}
+
+static void on_frame(struct guest *g, const struct ap_hdr *h, const uint8_t *payload)
+{
+	uint8_t f[AP_HDR_LEN + 16];
+	uint64_t v;
+	uint32_t version;
+	const char *who;
+	int n;
+
+	switch (h->type) {
+	case AP_HELLO:
+		if (ap_parse_hello(payload, h->len, &version, &v, &who) < 0)
+			return;
+		snprintf(g->agent, sizeof(g->agent), "%s", who);
+		if (v != g->gs->nonce) {
+			send_hello(g); /* the agent started, or knew another vnld */
+			return;
+		}
+		if (g->state != GUEST_READY)
+			set_state(g, GUEST_READY, "");
+		return;
+	case AP_PING:
+		if (ap_parse_u64(payload, h->len, &v) == 0 && (n = ap_put_ping(f, sizeof(f), AP_PONG, v)) > 0)
+			agent_put(g, f, (size_t)n);
+		return;
+	case AP_PONG:
+		return;
+	default:
+		if (h->chan != 0 && g->state == GUEST_READY && g->gs->hooks.frame)
+			g->gs->hooks.frame(g, h, (uint8_t *)payload - AP_HDR_LEN, AP_HDR_LEN + h->len,
+					   g->gs->hooks.arg);
+	}
+}
+
+static void on_agent(struct ev_watch *w, int fd, uint32_t events, void *arg)
+{
+	struct guest *g = arg;
+	const uint8_t *payload;
+	struct ap_hdr h;
+
+	(void)w;
+	if (events & EPOLLOUT) {
+		if (outq_flush(&g->out, fd) < 0) {
+			agent_close(g);
+			return;
+		}
+		agent_watch(g);
+	}
+	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		return;
+	for (;;) {
+		size_t room;
+		uint8_t *space = ap_decoder_space(&g->dec, &room);
+		ssize_t n = read(fd, space, room);
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			break;
+		if (n <= 0) {
+			agent_close(g); /* qemu went; QMP tells why */
+			return;
+		}
+		ap_decoder_commit(&g->dec, (size_t)n);
+		g->rx_ms = now_ms();
+		while (g->ag_fd >= 0 && ap_decoder_next(&g->dec, &h, &payload) == 1)
+			on_frame(g, &h, payload);
+		if (g->ag_fd < 0 || (size_t)n < room)
+			break;
+	}
+}
+
+static void agent_connect(struct guest *g)
+{
+	int fd = unix_connect(g->p.agent);
+
+	if (fd < 0)
+		return;
+	if (ap_decoder_init(&g->dec) < 0) {
+		close(fd);
+		return;
+	}
+	g->out.cap = AGENT_QUEUE_MAX;
+	g->ag_fd = fd;
+	g->ag_w = ev_fd_add(g->gs->loop, fd, EPOLLIN, on_agent, g);
+	if (g->ag_w == NULL) {
+		close(fd);
+		g->ag_fd = -1;
+		ap_decoder_fini(&g->dec);
+		return;
+	}
+	g->rx_ms = now_ms();
+	/* An agent left running by a previous vnld answers at once. */
+	send_hello(g);
+}
+
+/* ---- QMP ---- */
+
+static void qmp_event(const char *name, const char *detail, void *arg)
+{
+	struct guest *g = arg;
+
+	if (!strcmp(name, "RESET")) {
+		set_state(g, GUEST_BOOTING, "the guest was reset");
+	} else if (!strcmp(name, "SHUTDOWN")) {
+		g->powered_off = true;
+	} else if (!strcmp(name, "error")) {
+		LOG(g, "QMP: %s", detail ? detail : "error");
+	}
+}
+
+static void qmp_closed(void *arg)
+{
+	struct guest *g = arg;
+
+	hvc_close(g);
+	agent_close(g);
+	if (access(g->p.halted, F_OK) == 0)
+		set_state(g, GUEST_STOPPED, "halted (vnl reboot starts it)");
+	else if (g->powered_off)
+		set_state(g, GUEST_STOPPED, "the guest powered off (vnl reboot starts it)");
+	else
+		set_state(g, GUEST_STOPPED, "qemu exited (see qemu.log in the node's folder; vnl reboot starts it)");
+	g->powered_off = false;
+}
+
+/* ---- the tick ---- */
+
+static void tick_one(struct guest *g, uint64_t now)
+{
+	char info[256];
+
+	if (g->qmp.fd < 0) {
+		if (vm_qemu_pid(&g->p) <= 0 || qmp_connect(&g->qmp, g->gs->loop, g->p.qmp) < 0) {
+			if (g->state != GUEST_STOPPED)
+				qmp_closed(g);
+			return;
+		}
+		if (g->state == GUEST_STOPPED)
+			set_state(g, GUEST_BOOTING, "");
+	}
+	if (g->hvc_fd < 0 && (g->hvc_fd = unix_connect(g->p.hvc0)) >= 0 &&
+	    (g->hvc_w = ev_fd_add(g->gs->loop, g->hvc_fd, EPOLLIN, on_hvc, g)) == NULL) {
+		close(g->hvc_fd);
+		g->hvc_fd = -1;
+	}
+	if (g->ag_fd < 0)
+		agent_connect(g);
+	switch (g->state) {
+	case GUEST_BOOTING:
+	case GUEST_LOST:
+		if (now - g->boot_ms > GUEST_SHELL_MS) {
+			snprintf(info, sizeof(info),
+				 "no shell answered on hvc0 for %u s: the image needs a root auto-login shell on "
+				 "/dev/hvc0 (image_scripts/README.md); see hvc0.log and console.log in %.100s",
+				 GUEST_SHELL_MS / 1000, g->p.dir);
+			set_state(g, GUEST_NO_SHELL, info);
+		}
+		/* fall through */
+	case GUEST_NO_SHELL:
+		knock(g, now);
+		break;
+	case GUEST_BOOTSTRAPPING:
+		if (now - g->state_ms > GUEST_HELLO_MS) {
+			set_state(g, GUEST_BOOTING, "the agent did not answer after the bootstrap (see hvc0.log); knocking again");
+			g->boot_ms = now;
+		}
+		break;
+	case GUEST_READY:
+		if (now - g->rx_ms > AP_DEAD_MS) {
+			set_state(g, GUEST_LOST, "the agent fell silent; knocking on hvc0 again");
+			break;
+		}
+		if (now - g->ping_ms >= AP_PING_MS) {
+			uint8_t f[AP_HDR_LEN + 8];
+			int n = ap_put_ping(f, sizeof(f), AP_PING, ++g->seq);
+
+			g->ping_ms = now;
+			if (n > 0)
+				agent_put(g, f, (size_t)n);
+		}
+		break;
+	case GUEST_STOPPED:
+		break;
+	}
+}
+
+static void on_tick(struct ev_watch *w, void *arg)
+{
+	struct guests *gs = arg;
+	uint64_t now = now_ms();
+
+	(void)w;
+	for (struct guest *g = gs->list; g; g = g->next)
+		tick_one(g, now);
+}
+
+/* ---- the set of guests ---- */
+
+static void guest_free(struct guest *g)
+{
+	hvc_close(g);
+	agent_close(g);
+	qmp_close(&g->qmp);
+	if (g->hvc_log >= 0)
+		close(g->hvc_log);
+	if (g->state == GUEST_READY && g->gs->hooks.ready)
+		g->gs->hooks.ready(g, false, g->gs->hooks.arg);
+	free(g);
+}
+
+static struct guest *guest_new(struct guests *gs, const char *name)
+{
+	struct guest *g = calloc(1, sizeof(*g));
+	char path[PATH_MAX + 16];
+
+	if (g == NULL)
+		return NULL;
+	snprintf(g->name, sizeof(g->name), "%s", name);
+	g->gs = gs;
+	vm_paths(gs->lab, name, &g->p);
+	g->hvc_fd = g->ag_fd = g->qmp.fd = -1;
+	g->qmp.event = qmp_event;
+	g->qmp.closed = qmp_closed;
+	g->qmp.arg = g;
+	g->state = GUEST_STOPPED;
+	g->state_ms = g->boot_ms = now_ms();
+	snprintf(path, sizeof(path), "%s/hvc0.log", g->p.dir);
+	g->hvc_log = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	g->next = gs->list;
+	gs->list = g;
+	return g;
+}
+
+struct guests *guests_new(struct evloop *loop, const char *lab, const struct guest_hooks *hooks,
+			  guest_emit_fn emit, void *emit_arg)
+{
+	struct guests *gs = calloc(1, sizeof(*gs));
+
+	if (gs == NULL)
+		return NULL;
+	gs->loop = loop;
+	snprintf(gs->lab, sizeof(gs->lab), "%s", lab);
+	if (hooks)
+		gs->hooks = *hooks;
+	gs->emit = emit;
+	gs->emit_arg = emit_arg;
+	if (getrandom(&gs->nonce, sizeof(gs->nonce), 0) != sizeof(gs->nonce))
+		gs->nonce = (uint32_t)now_ms() ^ (uint32_t)getpid();
+	gs->nonce |= 1; /* never 0: that is the agent's "I just started" */
+	gs->tick = ev_timer_add(loop, TICK_MS, on_tick, gs);
+	if (gs->tick == NULL) {
+		free(gs);
+		return NULL;
+	}
+	return gs;
+}
+
+void guests_free(struct guests *gs)
+{
+	if (gs == NULL)
+		return;
+	gs->hooks.ready = NULL; /* the relay may be gone already */
+	while (gs->list) {
+		struct guest *g = gs->list;
+
+		gs->list = g->next;
+		guest_free(g);
+	}
+	ev_del(gs->tick);
+	free(gs);
+}
+
+void guests_sync(struct guests *gs, const struct topo *t)
+{
+	struct guest **pp, *g;
+
+	for (g = gs->list; g; g = g->next)
+		g->seen = false;
+	for (unsigned i = 0; i < t->n_nodes; i++) {
+		const struct topo_node *n = &t->nodes[i];
+
+		if (n->kind != TOPO_VM)
+			continue;
+		g = guests_find(gs, n->name);
+		if (g == NULL && (g = guest_new(gs, n->name)) != NULL)
+			tick_one(g, now_ms());
+		if (g)
+			g->seen = true;
+	}
+	for (pp = &gs->list; (g = *pp) != NULL;) {
+		if (g->seen) {
+			pp = &g->next;
+			continue;
+		}
+		*pp = g->next;
+		guest_free(g);
+	}
+}
+
+struct guest *guests_find(struct guests *gs, const char *name)
+{
+	for (struct guest *g = gs->list; g; g = g->next)
+		if (!strcmp(g->name, name))
+			return g;
+	return NULL;
+}
+
+void guest_status_json(const struct guest *g, struct json_object *out)
+{
+	json_object_object_add(out, "state", json_object_new_string(state_names[g->state]));
+	json_object_object_add(out, "state_info", json_object_new_string(g->info));
+	json_object_object_add(out, "state_secs",
+			       json_object_new_int((int)((now_ms() - g->state_ms) / 1000)));
+	if (g->state == GUEST_READY)
+		json_object_object_add(out, "agent", json_object_new_string(g->agent));
+}
+
+int guest_send(struct guest *g, const uint8_t *frame, size_t len)
+{
+	if (g->state != GUEST_READY)
+		return -ENOTCONN;
+	return agent_put(g, frame, len);
+}
+
+uint32_t guest_new_chan(struct guest *g, bool (*in_use)(struct guest *g, uint32_t id, void *arg), void *arg)
+{
+	do {
+		if (++g->next_chan == 0 || g->next_chan > 0x7fffffff)
+			g->next_chan = 1;
+	} while (in_use && in_use(g, g->next_chan, arg));
+	return g->next_chan;
+}
+
+int guest_reset(struct guest *g, struct vnl_err *err)
+{
+	int r = qmp_execute(&g->qmp, "system_reset");
+
+	if (r < 0)
+		return vnl_errf(err, r, "vm %s: qemu's QMP is not connected (is it running?)", g->name);
+	set_state(g, GUEST_BOOTING, "reset by vnl reboot");
+	return 0;
+}
+
+void guest_stopped(struct guest *g, const char *why)
+{
+	hvc_close(g);
+	agent_close(g);
+	qmp_close(&g->qmp);
+	set_state(g, GUEST_STOPPED, why);
+}
+
+void guest_started(struct guest *g)
+{
+	g->powered_off = false;
+	tick_one(g, now_ms());
+}

@@ -1,0 +1,490 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* vnld's session relay between clients and guests' agents (relay.h). */
+#include <endian.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "outq.h"
+#include "relay.h"
+
+#define LOG(r, fmt, ...) fprintf(stderr, "vnld[%s]: sessions: " fmt "\n", (r)->lab, ##__VA_ARGS__)
+#define FRAME_MAX (AP_HDR_LEN + AP_MAX_PAYLOAD)
+
+struct client {
+	struct relay *r;
+	int fd;
+	struct ev_watch *w;
+	struct ap_decoder dec;
+	struct outq out;
+	bool wout;
+	struct client *next;
+};
+
+struct session {
+	struct client *c;       /* NULL once the client left (waiting for the agent's CLOSE) */
+	uint32_t cchan;
+	struct guest *g;        /* NULL while waiting for the guest */
+	char node[TOPO_NAME_MAX + 1];
+	uint32_t gchan;
+	uint8_t *open;          /* a waiting OPEN, whole frame (malloc'ed) */
+	size_t open_len;
+	uint64_t deadline_ms;   /* of a waiting OPEN */
+	struct session *next;
+};
+
+struct relay {
+	char lab[TOPO_NAME_MAX + 1];
+	char path[108];
+	int fd;
+	struct ev_watch *w, *tick;
+	struct evloop *loop;
+	struct guests **gs;
+	struct client *clients;
+	struct session *sessions;
+	unsigned n_sessions;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void client_drop(struct client *c);
+
+/* ---- clients ---- */
+
+static void client_watch(struct client *c)
+{
+	bool want = outq_pending(&c->out) > 0;
+
+	if (want != c->wout && ev_fd_mod(c->w, EPOLLIN | (want ? EPOLLOUT : 0)) == 0)
+		c->wout = want;
+}
+
+/* Queue a frame to a client; a client that does not read is dropped. */
+static int client_put(struct client *c, const uint8_t *frame, size_t len)
+{
+	int r = outq_put(&c->out, frame, len);
+
+	if (r == 0)
+		r = outq_flush(&c->out, c->fd);
+	if (r < 0) {
+		if (r == -ENOBUFS)
+			LOG(c->r, "a client does not read what it asked for; dropping it");
+		client_drop(c);
+		return r;
+	}
+	client_watch(c);
+	return 0;
+}
+
+static void client_close_chan(struct client *c, uint32_t chan, int code, const char *msg)
+{
+	uint8_t f[AP_HDR_LEN + 8 + AP_MAX_MSG];
+	int n = ap_put_close(f, sizeof(f), chan, code, msg);
+
+	if (n > 0)
+		client_put(c, f, (size_t)n);
+}
+
+/* ---- sessions ---- */
+
+static void session_free(struct relay *r, struct session *s)
+{
+	for (struct session **pp = &r->sessions; *pp; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	free(s->open);
+	free(s);
+	r->n_sessions--;
+}
+
+static struct session *by_client(struct relay *r, struct client *c, uint32_t chan)
+{
+	for (struct session *s = r->sessions; s; s = s->next)
+		if (s->c == c && s->cchan == chan)
+			return s;
+	return NULL;
+}
+
+static struct session *by_guest(struct relay *r, struct guest *g, uint32_t chan)
+{
+	for (struct session *s = r->sessions; s; s = s->next)
+		if (s->g == g && s->gchan == chan)
+			return s;
+	return NULL;
+}
+
+static bool chan_in_use(struct guest *g, uint32_t id, void *arg)
+{
+	return by_guest(arg, g, id) != NULL;
+}
+
+static void guest_close_chan(struct guest *g, uint32_t chan, int code, const char *msg)
+{
+	uint8_t f[AP_HDR_LEN + 8 + AP_MAX_MSG];
+	int n = ap_put_close(f, sizeof(f), chan, code, msg);
+
+	if (n > 0)
+		guest_send(g, f, (size_t)n);
+}
+
+/* End a session from vnld's side: the client hears why (if it is there). */
+static void session_fail(struct relay *r, struct session *s, int code, const char *msg)
+{
+	if (s->c)
+		client_close_chan(s->c, s->cchan, code, msg);
+	session_free(r, s);
+}
+
+/* Hand a waiting or new OPEN to a ready guest. */
+static void session_start(struct relay *r, struct session *s, struct guest *g, uint8_t *frame, size_t len)
+{
+	int e;
+
+	s->g = g;
+	s->gchan = guest_new_chan(g, chan_in_use, r);
+	ap_set_chan(frame, s->gchan);
+	e = guest_send(g, frame, len);
+	if (e < 0) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "vm %s cannot take a session now: %s", s->node, strerror(-e));
+		session_fail(r, s, e, msg);
+	}
+}
+
+static void not_ready_msg(struct guest *g, char *msg, size_t size)
+{
+	const char *info = guest_state_info(g);
+
+	snprintf(msg, size, "vm %s is not ready (state %s%s%s); vnl wait %s", guest_name(g),
+		 guest_state_name(guest_state(g)), info[0] ? ": " : "", info, guest_name(g));
+}
+
+static void on_client_open(struct relay *r, struct client *c, const struct ap_hdr *h, uint8_t *frame)
+{
+	const uint8_t *payload = frame + AP_HDR_LEN;
+	struct ap_open o = { 0 };
+	struct session *s;
+	struct guest *g;
+	const char *target;
+	char msg[AP_MAX_MSG];
+
+	if (ap_parse_open_target(payload, h->len, &target) < 0 || h->len < 10) {
+		client_close_chan(c, h->chan, -EPROTO, "malformed OPEN");
+		return;
+	}
+	memcpy(&o.wait_ms, payload + 6, 4); /* u32 at offset 6, little-endian (agentproto.h) */
+	o.wait_ms = le32toh(o.wait_ms);
+	if (by_client(r, c, h->chan)) {
+		client_close_chan(c, h->chan, -EEXIST, "channel id in use on this link");
+		return;
+	}
+	g = *r->gs ? guests_find(*r->gs, target) : NULL;
+	if (g == NULL) {
+		snprintf(msg, sizeof(msg), "no vm named '%.15s' in lab %s", target, r->lab);
+		client_close_chan(c, h->chan, -ENOENT, msg);
+		return;
+	}
+	if (r->n_sessions >= RELAY_SESSIONS_MAX || (s = calloc(1, sizeof(*s))) == NULL) {
+		client_close_chan(c, h->chan, -EMFILE, "too many sessions in this lab");
+		return;
+	}
+	s->c = c;
+	s->cchan = h->chan;
+	snprintf(s->node, sizeof(s->node), "%s", target);
+	s->next = r->sessions;
+	r->sessions = s;
+	r->n_sessions++;
+	if (guest_state(g) == GUEST_READY) {
+		session_start(r, s, g, frame, AP_HDR_LEN + h->len);
+		return;
+	}
+	if (o.wait_ms == 0 || (s->open = malloc(AP_HDR_LEN + h->len)) == NULL) {
+		not_ready_msg(g, msg, sizeof(msg));
+		session_fail(r, s, -EHOSTDOWN, msg);
+		return;
+	}
+	memcpy(s->open, frame, AP_HDR_LEN + h->len);
+	s->open_len = AP_HDR_LEN + h->len;
+	s->deadline_ms = now_ms() + o.wait_ms;
+}
+
+static void on_client_frame(struct relay *r, struct client *c, const struct ap_hdr *h, uint8_t *frame)
+{
+	struct session *s;
+	int e;
+
+	if (h->chan == 0) {
+		if (h->type == AP_PING) {
+			uint8_t f[AP_HDR_LEN + 8];
+			uint64_t seq;
+			int n;
+
+			if (ap_parse_u64(frame + AP_HDR_LEN, h->len, &seq) == 0 &&
+			    (n = ap_put_ping(f, sizeof(f), AP_PONG, seq)) > 0)
+				client_put(c, f, (size_t)n);
+		}
+		return;
+	}
+	if (h->type == AP_OPEN) {
+		on_client_open(r, c, h, frame);
+		return;
+	}
+	s = by_client(r, c, h->chan);
+	if (s == NULL)
+		return; /* a late frame of a session that ended */
+	if (s->g == NULL) {
+		/* Waiting for the guest: only a CLOSE means something. */
+		if (h->type == AP_CLOSE) {
+			client_close_chan(c, h->chan, -ECANCELED, "cancelled");
+			session_free(r, s);
+		}
+		return;
+	}
+	ap_set_chan(frame, s->gchan);
+	e = guest_send(s->g, frame, AP_HDR_LEN + h->len);
+	if (e < 0) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "vm %s: session broken: %s", s->node, strerror(-e));
+		guest_close_chan(s->g, s->gchan, -ECONNRESET, "");
+		session_fail(r, s, e, msg);
+	}
+}
+
+static void client_drop(struct client *c)
+{
+	struct relay *r = c->r;
+
+	for (struct session *s = r->sessions, *next; s; s = next) {
+		next = s->next;
+		if (s->c != c)
+			continue;
+		if (s->g == NULL) {
+			session_free(r, s);
+			continue;
+		}
+		/* The agent ends the session and answers CLOSE; until then the
+		 * session stays so that its id is not reused. */
+		guest_close_chan(s->g, s->gchan, -ECONNRESET, "the client went away");
+		s->c = NULL;
+	}
+	for (struct client **pp = &r->clients; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	ev_del(c->w);
+	close(c->fd);
+	ap_decoder_fini(&c->dec);
+	outq_fini(&c->out);
+	free(c);
+}
+
+static void on_client(struct ev_watch *w, int fd, uint32_t events, void *arg)
+{
+	struct client *c = arg;
+	struct relay *r = c->r;
+	const uint8_t *payload;
+	struct ap_hdr h;
+
+	(void)w;
+	if (events & EPOLLOUT) {
+		if (outq_flush(&c->out, fd) < 0) {
+			client_drop(c);
+			return;
+		}
+		client_watch(c);
+	}
+	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		return;
+	{
+		size_t room;
+		uint8_t *space = ap_decoder_space(&c->dec, &room);
+		ssize_t n = read(fd, space, room);
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			client_drop(c);
+			return;
+		}
+		ap_decoder_commit(&c->dec, (size_t)n);
+	}
+	/* A frame handler may drop the client: look it up again each time. */
+	for (;;) {
+		struct client *k;
+
+		for (k = r->clients; k && k != c; k = k->next)
+			;
+		if (k == NULL || ap_decoder_next(&c->dec, &h, &payload) != 1)
+			break;
+		on_client_frame(r, c, &h, (uint8_t *)payload - AP_HDR_LEN);
+	}
+}
+
+static void on_accept(struct ev_watch *w, int fd, uint32_t events, void *arg)
+{
+	struct relay *r = arg;
+	struct client *c;
+	int cfd;
+
+	(void)w, (void)events;
+	cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (cfd < 0)
+		return;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL || ap_decoder_init(&c->dec) < 0) {
+		free(c);
+		close(cfd);
+		return;
+	}
+	c->r = r;
+	c->fd = cfd;
+	c->out.cap = RELAY_CLIENT_QUEUE_MAX;
+	c->w = ev_fd_add(r->loop, cfd, EPOLLIN, on_client, c);
+	if (c->w == NULL) {
+		ap_decoder_fini(&c->dec);
+		close(cfd);
+		free(c);
+		return;
+	}
+	c->next = r->clients;
+	r->clients = c;
+}
+
+/* ---- guest side (guest_hooks) ---- */
+
+static void from_guest(struct guest *g, const struct ap_hdr *h, uint8_t *frame, size_t len, void *arg)
+{
+	struct relay *r = arg;
+	struct session *s = by_guest(r, g, h->chan);
+
+	if (s == NULL) {
+		/* A session this vnld does not know (a previous vnld's): end it. */
+		if (h->type != AP_CLOSE)
+			guest_close_chan(g, h->chan, -ECONNRESET, "unknown session");
+		return;
+	}
+	if (s->c) {
+		ap_set_chan(frame, s->cchan);
+		client_put(s->c, frame, len); /* may drop the client, not s */
+	}
+	if (h->type == AP_CLOSE)
+		session_free(r, s);
+}
+
+static void guest_ready(struct guest *g, bool ready, void *arg)
+{
+	struct relay *r = arg;
+	char msg[AP_MAX_MSG];
+
+	for (struct session *s = r->sessions, *next; s; s = next) {
+		next = s->next;
+		if (ready && s->g == NULL && s->open && !strcmp(s->node, guest_name(g))) {
+			uint8_t *frame = s->open;
+
+			s->open = NULL;
+			session_start(r, s, g, frame, s->open_len);
+			free(frame);
+		} else if (!ready && s->g == g) {
+			snprintf(msg, sizeof(msg), "lost contact with the agent of vm %s (%s)", guest_name(g),
+				 guest_state_name(guest_state(g)));
+			session_fail(r, s, -EHOSTDOWN, msg);
+		}
+	}
+}
+
+static void on_tick(struct ev_watch *w, void *arg)
+{
+	struct relay *r = arg;
+	uint64_t now = now_ms();
+	char msg[AP_MAX_MSG];
+
+	(void)w;
+	for (struct session *s = r->sessions, *next; s; s = next) {
+		struct guest *g;
+
+		next = s->next;
+		if (s->g || now < s->deadline_ms)
+			continue;
+		g = *r->gs ? guests_find(*r->gs, s->node) : NULL;
+		if (g)
+			not_ready_msg(g, msg, sizeof(msg));
+		else
+			snprintf(msg, sizeof(msg), "vm %s is gone", s->node);
+		session_fail(r, s, -ETIMEDOUT, msg);
+	}
+}
+
+struct relay *relay_new(struct evloop *loop, const char *lab, const char *path, struct guests **gs,
+			struct guest_hooks *hooks)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct relay *r = calloc(1, sizeof(*r));
+	int e;
+
+	if (r == NULL)
+		return NULL;
+	r->loop = loop;
+	r->gs = gs;
+	snprintf(r->lab, sizeof(r->lab), "%s", lab);
+	snprintf(r->path, sizeof(r->path), "%s", path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	r->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (r->fd < 0)
+		goto fail;
+	unlink(path); /* left by a vnld that died */
+	if (bind(r->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0660) < 0 ||
+	    listen(r->fd, 64) < 0)
+		goto fail_unlink;
+	r->w = ev_fd_add(loop, r->fd, EPOLLIN, on_accept, r);
+	r->tick = ev_timer_add(loop, 200, on_tick, r);
+	if (r->w == NULL || r->tick == NULL)
+		goto fail_unlink;
+	hooks->frame = from_guest;
+	hooks->ready = guest_ready;
+	hooks->arg = r;
+	return r;
+fail_unlink:
+	unlink(path);
+fail:
+	e = errno;
+	ev_del(r->w);
+	ev_del(r->tick);
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r);
+	errno = e;
+	return NULL;
+}
+
+void relay_free(struct relay *r)
+{
+	if (r == NULL)
+		return;
+	while (r->clients)
+		client_drop(r->clients);
+	while (r->sessions)
+		session_free(r, r->sessions);
+	ev_del(r->w);
+	ev_del(r->tick);
+	close(r->fd);
+	unlink(r->path);
+	free(r);
+}

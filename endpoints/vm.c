@@ -1,0 +1,412 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The `vm` node kind: a qemu virtual machine whose NICs are virtio-net on
+ * vhost-user ports of the lab's switch (names and files: vm.h).
+ *
+ *   create    state folder, the disk (a qcow2 overlay on the image) and the
+ *             configuration disk; nothing runs yet
+ *   start     qemu, detached from vnld (it outlives a vnld crash and the
+ *             next vnld adopts it through the pid file); returns once qemu
+ *             answers on QMP, i.e. its devices exist; does nothing when
+ *             qemu runs already or the user halted the node
+ *   stop      SIGTERM to qemu (a clean quit), SIGKILL after VM_STOP_MS
+ *   destroy   stop, then every file of the node
+ *   NICs      exist from start to stop like a machine's cards; nic_attach
+ *             only names the switch port (vhost, client mode, on the NIC's
+ *             socket): link/unlink plug and unplug the cable
+ *   exec, copy, console   run in the vnl process: exec and copy through
+ *             vnld's session socket to the guest agent (vm_session.h),
+ *             console on ttyS0's socket (vm_console.c)
+ *
+ * The guest side (hvc0 bootstrap, agent keepalive, QMP events, the node's
+ * state booting/bootstrapping/ready/lost) is vnld's: controlplane/guest.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "ns.h"
+#include "spawn.h"
+#include "topology.h"
+#include "vm_priv.h"
+#include "vm_session.h"
+
+#define VM_START_MS 30000   /* qemu's own start, not the guest's boot */
+#define VM_STOP_MS 5000
+#define VM_EXEC_WAIT_MS 0 /* exec on a guest that is not ready fails at once (vnl wait NODE first) */
+
+void vm_paths(const char *lab, const char *node, struct vm_paths *p)
+{
+	snprintf(p->dir, sizeof(p->dir), VM_STATE_ROOT "/%s/vm/%s", lab, node);
+	snprintf(p->run, sizeof(p->run), VM_RUN_ROOT "/%s/vm/%s", lab, node);
+	snprintf(p->disk, sizeof(p->disk), "%s/disk.qcow2", p->dir);
+	snprintf(p->cfg_dir, sizeof(p->cfg_dir), "%s/cfg", p->dir);
+	snprintf(p->cfg_img, sizeof(p->cfg_img), "%s/cfg.img", p->dir);
+	snprintf(p->console_log, sizeof(p->console_log), "%s/console.log", p->dir);
+	snprintf(p->qemu_log, sizeof(p->qemu_log), "%s/qemu.log", p->dir);
+	snprintf(p->halted, sizeof(p->halted), "%s/halted", p->dir);
+	snprintf(p->pidfile, sizeof(p->pidfile), "%s/qemu.pid", p->run);
+	snprintf(p->qmp, sizeof(p->qmp), VM_RUN_ROOT "/%s/vm/%s/qmp.sock", lab, node);
+	snprintf(p->hvc0, sizeof(p->hvc0), VM_RUN_ROOT "/%s/vm/%s/hvc0.sock", lab, node);
+	snprintf(p->agent, sizeof(p->agent), VM_RUN_ROOT "/%s/vm/%s/agent.sock", lab, node);
+	snprintf(p->ttys0, sizeof(p->ttys0), VM_RUN_ROOT "/%s/vm/%s/ttyS0.sock", lab, node);
+	snprintf(p->name, sizeof(p->name), "vnl.%s.%s", lab, node);
+}
+
+void vm_nic_sock(const char *lab, const char *node, unsigned int i, char *buf, size_t size)
+{
+	snprintf(buf, size, VM_RUN_ROOT "/%s/vhost/%s-%u.sock", lab, node, i);
+}
+
+int vm_qemu_pid(const struct vm_paths *p)
+{
+	char path[64], cmd[4096], want[80];
+	FILE *f = fopen(p->pidfile, "re");
+	size_t n;
+	int pid = 0, fd;
+
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%d", &pid) != 1)
+		pid = 0;
+	fclose(f);
+	if (pid <= 0)
+		return 0;
+	/* A reused pid is not ours: its command line must name this node. */
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = (size_t)read(fd, cmd, sizeof(cmd) - 1);
+	close(fd);
+	if (n == (size_t)-1)
+		return 0;
+	snprintf(want, sizeof(want), "%s,process=", p->name);
+	for (size_t i = 0; i < n; i += strlen(cmd + i) + 1) {
+		cmd[n] = '\0';
+		if (!strncmp(cmd + i, want, strlen(want)))
+			return pid;
+	}
+	return 0;
+}
+
+static int pidfd_of(int pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+/* Wait until process pid (pidfd) exits: true when it did within ms. */
+static bool wait_exit(int pidfd, int ms)
+{
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+	return poll(&pfd, 1, ms) == 1;
+}
+
+/* True once qemu's QMP socket answers with its greeting (its init is done). */
+static bool qmp_answers(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct pollfd pfd = { .events = POLLIN };
+	char buf[64];
+	bool ok = false;
+
+	if (fd < 0)
+		return false;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		pfd.fd = fd;
+		ok = poll(&pfd, 1, 1000) == 1 && read(fd, buf, sizeof(buf)) > 0;
+	}
+	close(fd);
+	return ok;
+}
+
+/* The last non-empty line of a log file, for one-line errors. */
+static void log_tail(const char *path, char *out, size_t size)
+{
+	char buf[4096];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	off_t end;
+	ssize_t n = 0;
+
+	out[0] = '\0';
+	if (fd < 0)
+		return;
+	end = lseek(fd, 0, SEEK_END);
+	if (end > 0 && lseek(fd, end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0, SEEK_SET) >= 0)
+		n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	snprintf(out, size, "%s", spawn_last_line(buf));
+}
+
+static void remove_run_files(const struct node_ctx *node, const struct vm_paths *p, unsigned nics)
+{
+	const char *files[] = { p->pidfile, p->qmp, p->hvc0, p->agent, p->ttys0 };
+	char sock[108], parent[128];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		unlink(files[i]);
+	for (unsigned i = 0; i < nics; i++) {
+		vm_nic_sock(node->lab, node->name, i, sock, sizeof(sock));
+		unlink(sock);
+	}
+	rmdir(p->run);
+	/* The lab's last VM takes the shared folders with it. */
+	snprintf(parent, sizeof(parent), VM_RUN_ROOT "/%s/vm", node->lab);
+	rmdir(parent);
+	snprintf(parent, sizeof(parent), VM_RUN_ROOT "/%s/vhost", node->lab);
+	rmdir(parent);
+}
+
+static int vm_create(struct node_ctx *node, struct vnl_err *err)
+{
+	const struct topo_node *opts = node->opts;
+	struct vm_image img;
+	struct vm_paths p;
+	char out[1024], backing[PATH_MAX + 16];
+	struct stat st;
+	int r;
+
+	vm_paths(node->lab, node->name, &p);
+	if (stat(p.dir, &st) == 0)
+		return vnl_errf(err, -EEXIST, "vm %s: %s exists", node->name, p.dir);
+	if ((r = vm_image_find(opts ? opts->image : NULL, &img, err)) < 0)
+		return vnl_err_wrap(err, "vm %s", node->name), r;
+	if ((r = mkdir_p(p.dir, 0700)) < 0)
+		return vnl_errno(err, r, "vm %s: creating %s", node->name, p.dir);
+	snprintf(backing, sizeof(backing), "%s", img.disk);
+	{
+		char *const argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", backing,
+				       p.disk, NULL };
+
+		r = spawn_run(argv, -1, -1, out, sizeof(out));
+	}
+	if (r != 0) {
+		r = vnl_errf(err, r < 0 ? r : -EIO, "vm %s: making its disk on %s: qemu-img: %s", node->name,
+			     img.disk, r < 0 ? strerror(-r) : spawn_last_line(out));
+		goto fail;
+	}
+	if ((r = vm_cfgdisk_build(node, &p, err)) < 0)
+		goto fail;
+	return 0;
+fail:
+	rm_tree(p.dir);
+	return r;
+}
+
+static int vm_start(struct node_ctx *node, struct vnl_err *err)
+{
+	const struct topo_node *opts = node->opts;
+	struct vm_image img;
+	struct vm_paths p;
+	struct vm_cmd *cmd;
+	char sock[108], tail[256];
+	int r, pid = -1, pidfd;
+
+	vm_paths(node->lab, node->name, &p);
+	if (access(p.halted, F_OK) == 0 || vm_qemu_pid(&p) > 0)
+		return 0;
+	if ((r = vm_image_find(opts ? opts->image : NULL, &img, err)) < 0)
+		return vnl_err_wrap(err, "vm %s", node->name), r;
+	if ((r = mkdir_p(p.run, 0700)) < 0)
+		return vnl_errno(err, r, "vm %s: creating %s", node->name, p.run);
+	vm_nic_sock(node->lab, node->name, 0, sock, sizeof(sock));
+	*strrchr(sock, '/') = '\0';
+	if ((r = mkdir_p(sock, 0700)) < 0)
+		return vnl_errno(err, r, "vm %s: creating %s", node->name, sock);
+	remove_run_files(node, &p, node->nics); /* a qemu that died leaves its sockets */
+	mkdir_p(p.run, 0700);
+	mkdir_p(sock, 0700);
+	cmd = calloc(1, sizeof(*cmd));
+	if (cmd == NULL)
+		return vnl_errno(err, -ENOMEM, "vm %s", node->name);
+	r = vm_qemu_cmd(node, &p, &img, cmd, err);
+	if (r == 0) {
+		int fd = open(p.qemu_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+		if (fd >= 0) {
+			dprintf(fd, "---- %ld: starting qemu\n", (long)time(NULL));
+			close(fd);
+		}
+		pid = spawn_daemon(cmd->argv, p.qemu_log);
+		if (pid < 0)
+			r = vnl_errno(err, pid, "vm %s: starting qemu", node->name);
+	}
+	free(cmd);
+	if (r < 0)
+		return r;
+	pidfd = pidfd_of(pid);
+	for (int waited = 0; waited < VM_START_MS; waited += 100) {
+		if (pidfd >= 0 && wait_exit(pidfd, 100)) {
+			close(pidfd);
+			log_tail(p.qemu_log, tail, sizeof(tail));
+			remove_run_files(node, &p, node->nics);
+			return vnl_errf(err, -EIO, "vm %s: qemu exited: %s", node->name,
+					tail[0] ? tail : "(no message)");
+		}
+		if (pidfd < 0)
+			usleep(100 * 1000);
+		if (qmp_answers(p.qmp)) {
+			if (pidfd >= 0)
+				close(pidfd);
+			return 0;
+		}
+	}
+	kill(pid, SIGKILL);
+	if (pidfd >= 0)
+		close(pidfd);
+	remove_run_files(node, &p, node->nics);
+	return vnl_errf(err, -ETIMEDOUT, "vm %s: qemu did not answer on QMP within %d s", node->name,
+			VM_START_MS / 1000);
+}
+
+static int vm_stop(struct node_ctx *node, struct vnl_err *err)
+{
+	struct vm_paths p;
+	int pid, pidfd;
+
+	(void)err;
+	vm_paths(node->lab, node->name, &p);
+	pid = vm_qemu_pid(&p);
+	if (pid > 0) {
+		pidfd = pidfd_of(pid);
+		kill(pid, SIGTERM);
+		if (pidfd < 0 || !wait_exit(pidfd, VM_STOP_MS)) {
+			kill(pid, SIGKILL);
+			if (pidfd >= 0)
+				wait_exit(pidfd, VM_STOP_MS);
+		}
+		if (pidfd >= 0)
+			close(pidfd);
+	}
+	remove_run_files(node, &p, node->nics);
+	return 0;
+}
+
+static int vm_destroy(struct node_ctx *node, struct vnl_err *err)
+{
+	char parent[128];
+	struct vm_paths p;
+	int r;
+
+	vm_stop(node, NULL);
+	vm_paths(node->lab, node->name, &p);
+	r = rm_tree(p.dir);
+	if (r < 0)
+		return vnl_errno(err, r, "vm %s: removing %s", node->name, p.dir);
+	snprintf(parent, sizeof(parent), VM_STATE_ROOT "/%s/vm", node->lab);
+	rmdir(parent);
+	node->priv = NULL;
+	return 0;
+}
+
+static int vm_status(struct node_ctx *node, struct json_object *out, struct vnl_err *err)
+{
+	struct json_object *nics = json_object_new_array();
+	struct vm_paths p;
+	int pid;
+
+	(void)err;
+	vm_paths(node->lab, node->name, &p);
+	pid = vm_qemu_pid(&p);
+	json_object_object_add(out, "qemu_pid", json_object_new_int(pid));
+	json_object_object_add(out, "accel", json_object_new_string(vm_have_kvm() ? "kvm" : "tcg"));
+	json_object_object_add(out, "halted", json_object_new_boolean(access(p.halted, F_OK) == 0));
+	json_object_object_add(out, "console", json_object_new_string(p.ttys0));
+	for (unsigned i = 0; i < node->nics; i++) {
+		struct json_object *o = json_object_new_object();
+		char sock[108], mac[18];
+		uint8_t m[6];
+
+		ns_nic_mac(node->lab, node->name, i, m);
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+		vm_nic_sock(node->lab, node->name, i, sock, sizeof(sock));
+		json_object_object_add(o, "nic", json_object_new_int((int)i));
+		json_object_object_add(o, "mac", json_object_new_string(mac));
+		json_object_object_add(o, "vhost", json_object_new_string(sock));
+		json_object_array_add(nics, o);
+	}
+	json_object_object_add(out, "interfaces", nics);
+	return 0;
+}
+
+static int vm_nic_port(struct node_ctx *node, unsigned int i, struct nic_port *port, struct vnl_err *err)
+{
+	if (i >= node->nics)
+		return vnl_errf(err, -EINVAL, "vm %s has no NIC %u", node->name, i);
+	memset(port, 0, sizeof(*port));
+	port->type = NIC_PORT_VHOST;
+	port->kind = "vhost";
+	vm_nic_sock(node->lab, node->name, i, port->path, sizeof(port->path));
+	return 0;
+}
+
+static int vm_nic_attach(struct node_ctx *node, unsigned int i, const char *cidr, struct nic_port *port,
+			 struct vnl_err *err)
+{
+	if (cidr)
+		return vnl_errf(err, -EOPNOTSUPP, "%s is a vm: its addresses are set inside the guest", node->name);
+	return vm_nic_port(node, i, port, err);
+}
+
+static int vm_nic_detach(struct node_ctx *node, unsigned int i, struct vnl_err *err)
+{
+	(void)node, (void)i, (void)err;
+	return 0; /* the switch port goes; the guest's NIC stays, without carrier */
+}
+
+static int vm_exec(struct node_ctx *node, char *const argv[], int flags, int *status, struct vnl_err *err)
+{
+	int fd = vms_connect(node->lab, err), r;
+
+	if (fd < 0)
+		return fd;
+	r = vms_exec(fd, node->name, argv, flags, VM_EXEC_WAIT_MS, status, err);
+	close(fd);
+	return r;
+}
+
+static int vm_copy(struct node_ctx *node, const char *src, const char *dst, int to_node, struct vnl_err *err)
+{
+	int fd = vms_connect(node->lab, err), r;
+
+	if (fd < 0)
+		return fd;
+	r = vms_copy(fd, node->name, src, dst, to_node, 0, err);
+	close(fd);
+	return r;
+}
+
+const struct node_kind node_kind_vm = {
+	.name = "vm",
+	.create = vm_create,
+	.start = vm_start,
+	.stop = vm_stop,
+	.destroy = vm_destroy,
+	.status = vm_status,
+	.nic_attach = vm_nic_attach,
+	.nic_port = vm_nic_port,
+	.nic_detach = vm_nic_detach,
+	.exec = vm_exec,
+	.console = vm_console,
+	.copy = vm_copy,
+};

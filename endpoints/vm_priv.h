@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Inside the `vm` kind: its image lookup, qemu command line and
+ * configuration disk, one file each (vm_image.c, vm_qemu.c, vm_cfgdisk.c),
+ * used by the slots in vm.c.  Errors: 0 / negative errno + vnl_err.
+ */
+#pragma once
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "err.h"
+#include "node_kind.h"
+#include "vm.h"
+
+/* A VM image as found on disk. */
+struct vm_image {
+	char disk[PATH_MAX];     /* the qcow2 base disk (absolute) */
+	char kernel[PATH_MAX];   /* direct kernel boot: NAME.vmlinuz, or "" (boot the disk) */
+	char initrd[PATH_MAX];   /* NAME.initrd, or "" */
+	char cmdline[1024];      /* NAME.cmdline's first line, else "console=ttyS0" */
+};
+
+/*
+ * Resolve `name`: an absolute path to a qcow2 file, or a name looked up in
+ * $VNL_IMAGES (default /var/lib/vnetlab-images) as NAME.qcow2, then NAME.
+ * -ENOENT (no such image), -EINVAL (not qcow2, bad name).
+ */
+int vm_image_find(const char *name, struct vm_image *img, struct vnl_err *err);
+
+/* qemu's argv, in storage owned by the struct. */
+struct vm_cmd {
+	char *argv[160];
+	unsigned n;
+	char buf[16384];
+	size_t used;
+};
+
+/* Build the qemu command line of node (NICs, disks, serial ports, QMP,
+ * memory shared for vhost-user; KVM when /dev/kvm opens, else TCG).
+ * -E2BIG when it does not fit. */
+int vm_qemu_cmd(const struct node_ctx *node, const struct vm_paths *p, const struct vm_image *img,
+		struct vm_cmd *c, struct vnl_err *err);
+
+/* True when /dev/kvm can be used. */
+bool vm_have_kvm(void);
+
+/* (Re)build the configuration disk p->cfg_img (vnl-agent and start.sh,
+ * ext2 via mke2fs -d from p->cfg_dir); all or nothing. */
+int vm_cfgdisk_build(const struct node_ctx *node, const struct vm_paths *p, struct vnl_err *err);
+
+/* The console slot (vm_console.c): ttyS0 on the caller's terminal. */
+int vm_console(struct node_ctx *node, int *status, struct vnl_err *err);

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The qemu command line of a VM node (vm_priv.h).  Decisions:
+ *   - guest RAM is a shared memfd: vhost-user backends (the switch) map it;
+ *   - every socket is a qemu *server* with wait=off: qemu never waits for
+ *     vnld or the switch, and either may restart and connect again;
+ *   - under TCG (no /dev/kvm) virtio-net gets vectors=0: qemu 7.2 crashes
+ *     in msix_set_vector_notifiers when a vhost-user virtio-net-pci device
+ *     starts with MSI-X under TCG (../shared/HOST-NOTES.md);
+ *   - ttyS0 goes to a socket for `vnl console` and is logged to
+ *     console.log; hvc0 (virtconsole) is vnld's bootstrap line; the agent
+ *     port is the virtserialport named AP_PORT_NAME;
+ *   - the configuration disk is read-only, with serial VM_CFG_SERIAL so the
+ *     bootstrap finds it in /sys/block/vd* /serial whatever its letter.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agentproto.h"
+#include "ns.h"
+#include "topology.h"
+#include "vm_priv.h"
+
+bool vm_have_kvm(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+/* Append one formatted argument; false when c is full. */
+__attribute__((format(printf, 2, 3))) static bool arg(struct vm_cmd *c, const char *fmt, ...)
+{
+	size_t room = sizeof(c->buf) - c->used;
+	va_list ap;
+	int n;
+
+	if (c->n + 2 > sizeof(c->argv) / sizeof(c->argv[0]))
+		return false;
+	va_start(ap, fmt);
+	n = vsnprintf(c->buf + c->used, room, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= room)
+		return false;
+	c->argv[c->n++] = c->buf + c->used;
+	c->argv[c->n] = NULL;
+	c->used += (size_t)n + 1;
+	return true;
+}
+
+int vm_qemu_cmd(const struct node_ctx *node, const struct vm_paths *p, const struct vm_image *img,
+		struct vm_cmd *c, struct vnl_err *err)
+{
+	const struct topo_node *opts = node->opts;
+	unsigned mem = opts && opts->mem_mb ? opts->mem_mb : VM_MEM_DEFAULT;
+	unsigned cpus = opts && opts->cpus ? opts->cpus : VM_CPUS_DEFAULT;
+	bool kvm = vm_have_kvm(), ok = true;
+
+	c->n = 0;
+	c->used = 0;
+	ok = arg(c, "qemu-system-x86_64") && arg(c, "-name") && arg(c, "%s,process=%s", p->name, p->name) &&
+	     arg(c, "-machine") && arg(c, "q35,accel=%s", kvm ? "kvm" : "tcg") && arg(c, "-cpu") &&
+	     arg(c, "%s", kvm ? "host" : "max") && arg(c, "-smp") && arg(c, "%u", cpus) && arg(c, "-m") &&
+	     arg(c, "%u", mem) && arg(c, "-object") &&
+	     arg(c, "memory-backend-memfd,id=mem,size=%uM,share=on", mem) && arg(c, "-numa") &&
+	     arg(c, "node,memdev=mem") && arg(c, "-nodefaults") && arg(c, "-no-user-config") &&
+	     arg(c, "-display") && arg(c, "none") && arg(c, "-pidfile") && arg(c, "%s", p->pidfile) &&
+	     arg(c, "-qmp") && arg(c, "unix:%s,server=on,wait=off", p->qmp) &&
+	     /* ttyS0: the user's console, logged */
+	     arg(c, "-chardev") &&
+	     arg(c, "socket,id=ttys0,path=%s,server=on,wait=off,logfile=%s,logappend=on", p->ttys0,
+		 p->console_log) &&
+	     arg(c, "-serial") && arg(c, "chardev:ttys0") &&
+	     /* hvc0 and the agent port */
+	     arg(c, "-device") && arg(c, "virtio-serial-pci,id=vser") && arg(c, "-chardev") &&
+	     arg(c, "socket,id=hvc0,path=%s,server=on,wait=off", p->hvc0) && arg(c, "-device") &&
+	     arg(c, "virtconsole,chardev=hvc0,bus=vser.0") && arg(c, "-chardev") &&
+	     arg(c, "socket,id=agent,path=%s,server=on,wait=off", p->agent) && arg(c, "-device") &&
+	     arg(c, "virtserialport,chardev=agent,bus=vser.0,name=%s", AP_PORT_NAME) &&
+	     /* disks */
+	     arg(c, "-drive") && arg(c, "file=%s,if=none,id=disk0,format=qcow2,cache=writeback", p->disk) &&
+	     arg(c, "-device") && arg(c, "virtio-blk-pci,drive=disk0,bootindex=1") && arg(c, "-drive") &&
+	     arg(c, "file=%s,if=none,id=cfg,format=raw,readonly=on", p->cfg_img) && arg(c, "-device") &&
+	     arg(c, "virtio-blk-pci,drive=cfg,serial=%s", VM_CFG_SERIAL);
+	for (unsigned i = 0; ok && i < node->nics; i++) {
+		char sock[108];
+		uint8_t m[6];
+
+		vm_nic_sock(node->lab, node->name, i, sock, sizeof(sock));
+		ns_nic_mac(node->lab, node->name, i, m);
+		ok = arg(c, "-chardev") && arg(c, "socket,id=nic%u,path=%s,server=on,wait=off", i, sock) &&
+		     arg(c, "-netdev") && arg(c, "vhost-user,id=net%u,chardev=nic%u,queues=1", i, i) &&
+		     arg(c, "-device") &&
+		     arg(c, "virtio-net-pci,netdev=net%u,mac=%02x:%02x:%02x:%02x:%02x:%02x%s", i, m[0], m[1],
+			 m[2], m[3], m[4], m[5], kvm ? "" : ",vectors=0");
+	}
+	if (ok && img->kernel[0]) {
+		ok = arg(c, "-kernel") && arg(c, "%s", img->kernel) && arg(c, "-append") && arg(c, "%s", img->cmdline);
+		if (ok && img->initrd[0])
+			ok = arg(c, "-initrd") && arg(c, "%s", img->initrd);
+	}
+	if (!ok)
+		return vnl_errf(err, -E2BIG, "vm %s: the qemu command line is too long", node->name);
+	return 0;
+}
