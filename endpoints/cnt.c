@@ -42,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cnt_tty.h"
 #include "fsutil.h"
 #include "loopdev.h"
 #include "node_kind.h"
@@ -451,7 +452,7 @@ static int crun_exec(struct node_ctx *node, char *const argv[], int tty, int *st
 {
 	struct cnt_paths p;
 	char *v[12 + 256], sh[PATH_MAX + 16];
-	int n = 0, st;
+	int n = 0, cmd, st;
 	pid_t pid;
 
 	cnt_paths(node, &p);
@@ -459,9 +460,8 @@ static int crun_exec(struct node_ctx *node, char *const argv[], int tty, int *st
 	v[n++] = "--root";
 	v[n++] = p.crun_root;
 	v[n++] = "exec";
-	if (tty)
-		v[n++] = "--tty";
 	v[n++] = p.id;
+	cmd = n;
 	/* Through the image's sh when it has one, so a missing command gives
 	 * 127 and an unrunnable one 126, as the exec contract says (crun's
 	 * own code for both is 255). */
@@ -478,6 +478,12 @@ static int crun_exec(struct node_ctx *node, char *const argv[], int tty, int *st
 		v[n++] = argv[i];
 	}
 	v[n] = NULL;
+	/* crun's own --tty loses output to its log (cnt_tty.c): we keep the terminal. */
+	if (tty) {
+		int r = cnt_tty_exec(p.crun_root, p.id, v + cmd, status, err);
+
+		return r < 0 ? vnl_err_wrap(err, "exec in node '%s'", node->name), r : 0;
+	}
 	pid = fork();
 	if (pid < 0)
 		return vnl_errno(err, errno, "exec in node '%s': fork", node->name);
