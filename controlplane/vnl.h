@@ -110,3 +110,7 @@ int vnl_cmd_destroy(struct vnl_cli *cli, int argc, char **argv);   /* vnl_file.c
 int vnl_cmd_graph(struct vnl_cli *cli, int argc, char **argv);     /* vnl_graph.c */
 int vnl_cmd_events(struct vnl_cli *cli, int argc, char **argv);    /* vnl_events.c */
 int vnl_cmd_complete(struct vnl_cli *cli, int argc, char **argv);  /* vnl_complete.c */
+int vnl_cmd_shell(struct vnl_cli *cli, int argc, char **argv);     /* vnl_vm.c */
+int vnl_cmd_reboot(struct vnl_cli *cli, int argc, char **argv);    /* vnl_vm.c */
+int vnl_cmd_halt(struct vnl_cli *cli, int argc, char **argv);      /* vnl_vm.c */
+int vnl_cmd_wait(struct vnl_cli *cli, int argc, char **argv);      /* vnl_vm.c */

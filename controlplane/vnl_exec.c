@@ -152,18 +152,25 @@ static bool node_path(const char *s, char node[TOPO_NAME_MAX + 1], const char **
 
 int vnl_cmd_cp(struct vnl_cli *cli, int argc, char **argv)
 {
-	char node_src[TOPO_NAME_MAX + 1], node_dst[TOPO_NAME_MAX + 1], dst_buf[4096];
+	static const struct option opts[] = { { "recursive", no_argument, NULL, 'r' }, { NULL, 0, NULL, 0 } };
+	char node_src[TOPO_NAME_MAX + 1], node_dst[TOPO_NAME_MAX + 1], dst_buf[4096], src_buf[4096];
 	const char *src, *dst, *node;
 	struct json_object *reply;
 	const struct node_kind *kind;
 	struct node_ctx ctx;
-	struct vnl_err err;
-	bool in_src, in_dst;
+	struct vnl_err err = { 0, "" };
+	bool in_src, in_dst, recursive = false;
 	struct stat st;
-	int r;
+	size_t len;
+	int c, r;
 
-	if ((r = vnl_args(cli, argc, argv, 2, 2)) >= 0)
-		return r;
+	while ((c = vnl_getopt(cli, argc, argv, "r", opts)) != -1) {
+		if (c != 'r')
+			return vnl_opt_exit(cli, c);
+		recursive = true;
+	}
+	if (argc - optind != 2)
+		return vnl_usage_error(cli, "cp: SRC and DST are needed");
 	in_src = node_path(argv[optind], node_src, &src);
 	in_dst = node_path(argv[optind + 1], node_dst, &dst);
 	if (in_src == in_dst)
@@ -173,29 +180,39 @@ int vnl_cmd_cp(struct vnl_cli *cli, int argc, char **argv)
 	if (!in_dst)
 		dst = argv[optind + 1];
 	node = in_src ? node_src : node_dst;
-	/* A folder (or a trailing '/') as destination keeps the file's name. */
+	/* "dir/" as SRC means dir. */
+	snprintf(src_buf, sizeof(src_buf), "%s", src);
+	for (len = strlen(src_buf); len > 1 && src_buf[len - 1] == '/';)
+		src_buf[--len] = '\0';
+	src = src_buf;
+	/* A folder (or a trailing '/') as destination keeps the source's name. */
 	if ((!in_dst && stat(dst, &st) == 0 && S_ISDIR(st.st_mode)) || dst[strlen(dst) - 1] == '/') {
 		const char *base = strrchr(src, '/') ? strrchr(src, '/') + 1 : src;
 
 		if (!*base)
-			return vnl_usage_error(cli, "cp: SRC '%s' names a folder; only files are copied", src);
+			return vnl_usage_error(cli, "cp: SRC '%s' has no name to copy to", src);
 		snprintf(dst_buf, sizeof(dst_buf), "%s%s%s", dst, dst[strlen(dst) - 1] == '/' ? "" : "/", base);
 		dst = dst_buf;
 	}
 	if (!in_src && stat(src, &st) < 0)
 		return vnl_fail("cp: %s: %s", src, strerror(errno));
-	if (!in_src && !S_ISREG(st.st_mode))
-		return vnl_fail("cp: %s: not a regular file (only files are copied)", src);
+	if (!in_src && S_ISDIR(st.st_mode) && !recursive)
+		return vnl_fail("cp: %s is a folder (vnl cp -r copies folders)", src);
+	if (!in_src && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+		return vnl_fail("cp: %s: not a regular file or folder", src);
 	if ((r = node_lookup(cli, node, &reply, &ctx, &kind)) >= 0)
 		return r;
-	if (kind->copy == NULL) {
+	if (kind->copy == NULL || (recursive && kind->copy_tree == NULL)) {
 		json_object_put(reply);
-		return vnl_fail("kind '%s' cannot copy files%s", kind->name,
+		return vnl_fail("kind '%s' cannot copy %s%s", kind->name, recursive ? "folders (cp -r)" : "files",
 				!strcmp(kind->name, "ns") ? " (an ns node shares the host's files: use cp)" : "");
 	}
-	r = kind->copy(&ctx, src, dst, in_dst, &err);
+	r = recursive ? kind->copy_tree(&ctx, src, dst, in_dst, &err) : kind->copy(&ctx, src, dst, in_dst, &err);
 	json_object_put(reply);
 	if (r < 0)
 		return vnl_fail("%s", err.msg);
+	if (r > 0)
+		fprintf(stderr, "vnl: cp: skipped %d entr%s that are not files or folders: %s\n", r,
+			r == 1 ? "y" : "ies", err.msg);
 	return VNL_EXIT_OK;
 }

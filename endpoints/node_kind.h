@@ -161,6 +161,16 @@ struct node_kind {
 	 */
 	int (*copy)(struct node_ctx *node, const char *src, const char *dst, int to_node,
 		    struct vnl_err *err);
+
+	/*
+	 * Like copy, but src may also be a folder, copied with what it holds
+	 * (`vnl cp -r`); each file all or nothing, a failure stops the walk.
+	 * Returns the number of entries skipped (symlinks, special files),
+	 * named in err as a warning while err->code stays 0.  NULL when the
+	 * kind copies files only.
+	 */
+	int (*copy_tree)(struct node_ctx *node, const char *src, const char *dst, int to_node,
+			 struct vnl_err *err);
 };
 
 /* The kinds (one per file in endpoints/). */

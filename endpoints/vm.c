@@ -385,15 +385,27 @@ static int vm_exec(struct node_ctx *node, char *const argv[], int flags, int *st
 	return r;
 }
 
-static int vm_copy(struct node_ctx *node, const char *src, const char *dst, int to_node, struct vnl_err *err)
+static int copy(struct node_ctx *node, const char *src, const char *dst, int to_node, int recursive,
+		struct vnl_err *err)
 {
 	int fd = vms_connect(node->lab, err), r;
 
 	if (fd < 0)
 		return fd;
-	r = vms_copy(fd, node->name, src, dst, to_node, 0, err);
+	r = vms_copy(fd, node->name, src, dst, to_node, recursive, err);
 	close(fd);
 	return r;
+}
+
+static int vm_copy(struct node_ctx *node, const char *src, const char *dst, int to_node, struct vnl_err *err)
+{
+	return copy(node, src, dst, to_node, 0, err);
+}
+
+static int vm_copy_tree(struct node_ctx *node, const char *src, const char *dst, int to_node,
+			struct vnl_err *err)
+{
+	return copy(node, src, dst, to_node, 1, err);
 }
 
 const struct node_kind node_kind_vm = {
@@ -409,4 +421,5 @@ const struct node_kind node_kind_vm = {
 	.exec = vm_exec,
 	.console = vm_console,
 	.copy = vm_copy,
+	.copy_tree = vm_copy_tree,
 };

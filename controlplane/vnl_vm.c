@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The verbs of VM nodes: `vnl shell NODE` (a login shell through the guest
+ * agent), `vnl reboot NODE`, `vnl halt NODE` (qemu, through vnld) and
+ * `vnl wait NODE...` (until each node is ready: a VM's agent answers; other
+ * kinds are ready once they exist).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vm_session.h"
+#include "vnl.h"
+#include "vnl_client.h"
+#include "vnl_print.h"
+
+#define WAIT_DEFAULT_S 600
+
+/* Ask vnld `cmd` about node `name`; -1 when it went through. */
+static int node_cmd(struct vnl_cli *cli, const char *cmd, const char *name, struct json_object **reply)
+{
+	struct json_object *req = vnl_req(cmd);
+
+	json_object_object_add(req, "name", json_object_new_string(name));
+	return vnl_ask(cli, req, VNL_TIMEOUT_LONG, reply);
+}
+
+int vnl_cmd_shell(struct vnl_cli *cli, int argc, char **argv)
+{
+	struct json_object *reply;
+	struct vnl_err err;
+	int r, fd, status = 0;
+
+	if ((r = vnl_args(cli, argc, argv, 1, 1)) >= 0)
+		return r;
+	if ((r = node_cmd(cli, "show", argv[optind], &reply)) >= 0)
+		return r;
+	if (!json_object_object_get_ex(reply, "node", NULL) ||
+	    strcmp(vnl_jstr(json_object_object_get(reply, "node"), "kind") ?: "", "vm")) {
+		json_object_put(reply);
+		return vnl_fail("shell: %s is not a vm node (vnl console %s, or vnl exec %s -- sh)", argv[optind],
+				argv[optind], argv[optind]);
+	}
+	json_object_put(reply);
+	fd = vms_connect(cli->lab, &err);
+	if (fd < 0)
+		return vnl_fail("%s", err.msg);
+	r = vms_shell(fd, argv[optind], 0, &status, &err);
+	close(fd);
+	if (r < 0)
+		return vnl_fail("%s", err.msg);
+	return status;
+}
+
+static int power(struct vnl_cli *cli, int argc, char **argv, const char *cmd)
+{
+	struct json_object *reply;
+	int r;
+
+	if ((r = vnl_args(cli, argc, argv, 1, 1)) >= 0)
+		return r;
+	if ((r = node_cmd(cli, cmd, argv[optind], &reply)) >= 0)
+		return r;
+	if (cli->json)
+		printf("%s\n", json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN));
+	else if (!strcmp(cmd, "reboot"))
+		printf("%s: %s\n", argv[optind],
+		       !strcmp(vnl_jstr(reply, "done") ?: "", "started") ? "started" : "reset");
+	else
+		printf("%s: halted\n", argv[optind]);
+	json_object_put(reply);
+	return VNL_EXIT_OK;
+}
+
+int vnl_cmd_reboot(struct vnl_cli *cli, int argc, char **argv)
+{
+	return power(cli, argc, argv, "reboot");
+}
+
+int vnl_cmd_halt(struct vnl_cli *cli, int argc, char **argv)
+{
+	return power(cli, argc, argv, "halt");
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int vnl_cmd_wait(struct vnl_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = { { "timeout", required_argument, NULL, 't' }, { NULL, 0, NULL, 0 } };
+	double start = now_s(), timeout = WAIT_DEFAULT_S;
+	char *end;
+	int c, r;
+
+	while ((c = vnl_getopt(cli, argc, argv, "t:", opts)) != -1) {
+		if (c != 't')
+			return vnl_opt_exit(cli, c);
+		timeout = strtod(optarg, &end);
+		if (*end || timeout <= 0)
+			return vnl_usage_error(cli, "wait: --timeout needs a number of seconds > 0");
+	}
+	if (optind == argc)
+		return vnl_usage_error(cli, "wait: missing NODE");
+	for (int i = optind; i < argc; i++) {
+		char last[32] = "";
+
+		for (;;) {
+			struct json_object *reply, *node;
+			const char *state, *info;
+
+			if ((r = node_cmd(cli, "show", argv[i], &reply)) >= 0)
+				return r;
+			if (!json_object_object_get_ex(reply, "node", &node)) {
+				json_object_put(reply);
+				return vnl_fail("wait: '%s' is a LAN, not a node", argv[i]);
+			}
+			state = vnl_jstr(node, "state");
+			if (state == NULL || !strcmp(state, "ready")) {
+				json_object_put(reply);
+				break;
+			}
+			info = vnl_jstr(node, "state_info") ?: "";
+			if (strcmp(last, state)) {
+				/* Progress: one line per state a node goes through. */
+				fprintf(stderr, "vnl: %s is %s%s%s (%.0f s)\n", argv[i], state, *info ? ": " : "", info,
+					now_s() - start);
+				snprintf(last, sizeof(last), "%s", state);
+			}
+			if (!strcmp(state, "stopped")) {
+				r = vnl_fail("wait: %s is stopped%s%s", argv[i], *info ? ": " : "", info);
+				json_object_put(reply);
+				return r;
+			}
+			json_object_put(reply);
+			if (now_s() - start > timeout)
+				return vnl_fail("wait: %s is not ready after %.0f s (state %s)", argv[i], timeout, state);
+			usleep(250 * 1000);
+		}
+		if (last[0])
+			fprintf(stderr, "vnl: %s is ready (%.1f s)\n", argv[i], now_s() - start);
+	}
+	return VNL_EXIT_OK;
+}
