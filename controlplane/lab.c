@@ -479,6 +479,8 @@ static void recover_node(struct lab *l, struct topo_node *n)
 	}
 	if (r == 0)
 		LOG(l, "node %s was gone: made again", n->name);
+	/* start also makes again any NIC that is gone (node_kind.h): every
+	 * NIC exists from here on, linked or not. */
 	if (kind->start && kind->start(&ctx, &e) < 0)
 		LOG(l, "starting node %s: %s", n->name, e.msg);
 	for (unsigned i = 0; i < n->nics; i++) {
@@ -487,9 +489,14 @@ static void recover_node(struct lab *l, struct topo_node *n)
 		struct nic_port np;
 
 		if (k == NULL) {
-			kind->nic_detach(&ctx, i, NULL); /* debris of a link that never got saved */
+			/* A link that never got saved, or one the model lost before
+			 * its NIC was detached: the cable out. */
+			kind->nic_detach(&ctx, i, NULL);
 			continue;
 		}
+		/* -EEXIST: attached still. 0: it was not (its NIC made again,
+		 * or a kind that cannot tell), so a port the switch has for it
+		 * is stale. */
 		r = kind->nic_attach(&ctx, i, topo_link_addr(k, cidr), &np, &e);
 		if (r == 0 && n_stale < TOPO_MAX_OBJECTS)
 			lab_port_name(n->name, i, stale_ports[n_stale++], sizeof(stale_ports[0]));

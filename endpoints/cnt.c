@@ -357,6 +357,9 @@ static int cnt_start(struct node_ctx *node, struct vnl_err *err)
 	int pid, r, logfd;
 
 	cnt_paths(node, &p);
+	/* The NICs first: a running container may have lost one (recovery). */
+	if ((r = node_kind_ns.start(node, err)) < 0)
+		return r;
 	crun_state(&p, state, sizeof(state), &pid);
 	if (!strcmp(state, "running"))
 		return 0;

@@ -18,6 +18,13 @@
  * and succeed when the objects they remove are already gone, so that they
  * also clean the debris vnld finds after a crash.
  *
+ * NICs are the node's network cards: NICs 0..nics-1 exist in the node from
+ * create() until destroy() (from start() until stop() where a process
+ * holds them: a VM's virtio devices), linked or not, each with its stable
+ * MAC.  nic_attach() plugs the cable in (the switch can reach the NIC, the
+ * node sees carrier, the link's address is set); nic_detach() pulls it out
+ * (no carrier, that address removed); the NIC itself stays.
+ *
  * Errors (STYLE.md rule 17): every slot returns 0 or a negative errno and
  * fills `err` (common/err.h; NULL accepted) with a message naming the object
  * ("netns 'vnl-lab-a': File exists"); vnld adds context with vnl_err_wrap()
@@ -80,16 +87,20 @@ struct node_kind {
 	const char *name;
 
 	/*
-	 * Make the node's resources (netns, overlay, disk image), not running.
-	 * May fail (-EEXIST if they exist already, -EINVAL on a name the
-	 * kind cannot map to its objects); all or nothing.
+	 * Make the node's resources (netns, overlay, disk image) and its NICs
+	 * that are not held by a process (ns, cnt: the veths, detached), not
+	 * running.  May fail (-EEXIST if they exist already, -EINVAL on a
+	 * name the kind cannot map to its objects); all or nothing.
 	 */
 	int (*create)(struct node_ctx *node, struct vnl_err *err);
 
 	/*
 	 * Run the node's processes (container, VM).  May fail; all or nothing
-	 * (a process started before the failure is stopped).  NULL or a no-op
-	 * for kinds without processes.
+	 * (a process started before the failure is stopped).  Also makes
+	 * again any of the node's NICs that is gone (a veth deleted by hand),
+	 * detached, so that vnld's recovery (create, start, then attach or
+	 * detach each NIC) leaves the node with all of its NICs.  NULL for
+	 * kinds without processes whose NICs cannot go missing.
 	 */
 	int (*start)(struct node_ctx *node, struct vnl_err *err);
 
@@ -97,8 +108,9 @@ struct node_kind {
 	int (*stop)(struct node_ctx *node, struct vnl_err *err);
 
 	/*
-	 * Remove everything create() and nic_attach() made, from the names
-	 * alone (node->priv may be NULL: vnld restarted after a crash).
+	 * Remove everything create(), start() and nic_attach() made, the NICs
+	 * too, from the names alone (node->priv may be NULL: vnld restarted
+	 * after a crash).
 	 * Idempotent: missing pieces are not errors; it fails only when a
 	 * piece exists and cannot be removed, and then still removes the rest.
 	 */
@@ -112,12 +124,15 @@ struct node_kind {
 	int (*status)(struct node_ctx *node, struct json_object *out, struct vnl_err *err);
 
 	/*
-	 * Make NIC `i` (0 <= i < node->nics, else -EINVAL) reachable by the
-	 * switch and fill *port with the switch port vnld must add for it.
+	 * Plug NIC `i` (0 <= i < node->nics, else -EINVAL) in: make it
+	 * reachable by the switch (the node then sees carrier) and fill *port
+	 * with the switch port vnld must add for it.  The NIC exists already
+	 * (create, start); a kind may make it again if it went missing.
 	 * `cidr` ("10.0.0.1/24") is an address to give the NIC inside the
 	 * node, or NULL; kinds that cannot set addresses return -EOPNOTSUPP
-	 * when it is not NULL.  -EEXIST if the NIC is attached already.
-	 * All or nothing.
+	 * when it is not NULL.  -EEXIST if the NIC is attached already, for
+	 * kinds that can tell (vnld's recovery then keeps the switch's port
+	 * of it; after a 0 it replaces the port).  All or nothing.
 	 */
 	int (*nic_attach)(struct node_ctx *node, unsigned int i, const char *cidr,
 			  struct nic_port *port, struct vnl_err *err);
@@ -130,7 +145,13 @@ struct node_kind {
 	int (*nic_port)(struct node_ctx *node, unsigned int i, struct nic_port *port,
 			struct vnl_err *err);
 
-	/* Undo nic_attach(i).  Idempotent: a detached NIC is success. */
+	/*
+	 * Undo nic_attach(i): pull the cable out.  The switch can no longer
+	 * reach the NIC (vnld has removed its port first), the node sees no
+	 * carrier, and the address nic_attach() gave it is removed (ns, cnt:
+	 * every address of eth<i>); the NIC itself stays.
+	 * Idempotent: a detached NIC, or one that is gone, is success.
+	 */
 	int (*nic_detach)(struct node_ctx *node, unsigned int i, struct vnl_err *err);
 
 	/*

@@ -1,10 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The `ns` node kind: a named network namespace "vnl.LAB.NODE" (a dot never appears in names: labs cannot collide) whose NICs
- * are veth pairs, eth<i> inside, the host end attached to vnl-switchd as an
- * AF_XDP port.  Everything is made through netlink (common/nl.h), and every
- * object is found again from the names alone (endpoints/ns.h), so the kind
- * keeps no state: node_ctx.priv stays NULL.
+ * The `ns` node kind: a named network namespace "vnl.LAB.NODE" (a dot never
+ * appears in names: labs cannot collide) whose NICs are veth pairs, eth<i>
+ * inside, the host end attached to vnl-switchd as an AF_XDP port.
+ * Everything is made through netlink (common/nl.h), and every object is
+ * found again from the names alone (endpoints/ns.h), so the kind keeps no
+ * state: node_ctx.priv stays NULL.
+ *
+ * The NICs are the node's network cards: create() makes all of them, and
+ * they stay until destroy(), linked or not.  eth<i> is always up with its
+ * stable MAC; the host end is the cable:
+ *
+ *   detached   host end down: eth<i> shows NO-CARRIER, no address
+ *   attached   host end up (carrier), the link's address on eth<i>
+ *
+ * So "attached" is read from the kernel (host end IFF_UP), and the two
+ * steps are ordered so that an address is only ever there with the host
+ * end up: nic_attach brings the host end up first and adds the address
+ * after; nic_detach removes the addresses first and takes the host end
+ * down last.  A crash between the steps leaves the host end up, which the
+ * next nic_detach (vnld's recovery) cleans.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +37,10 @@
 #include "nl.h"
 #include "node_kind.h"
 #include "ns.h"
+
+#ifndef IFF_LOWER_UP
+#define IFF_LOWER_UP 0x10000  /* linux/if.h: carrier (glibc's net/if.h lacks it) */
+#endif
 
 /* 32-bit FNV-1a of "LAB/NODE/i": stable across runs and hosts. */
 static uint32_t ns_hash(const char *lab, const char *node, unsigned int i)
@@ -89,10 +108,95 @@ static int ns_nic_check(const struct node_ctx *node, unsigned int i, struct vnl_
 	return 0;
 }
 
+/* Flags of the host interface `host` (-ENODEV when there is none). */
+struct ns_flags_ctx {
+	const char *name;  /* looked for */
+	unsigned int flags;
+	int found;
+};
+
+static void ns_flags_cb(const struct nl_link_info *info, void *arg)
+{
+	struct ns_flags_ctx *c = arg;
+
+	if (!strcmp(info->name, c->name)) {
+		c->flags = info->flags;
+		c->found = 1;
+	}
+}
+
+static int ns_host_flags(const char *host, unsigned int *flags, struct vnl_err *err)
+{
+	struct ns_flags_ctx c = { .name = host };
+	int r = nl_link_list(-1, ns_flags_cb, &c, err);
+
+	if (r < 0)
+		return r;
+	if (!c.found)
+		return vnl_errf(err, -ENODEV, "no host interface '%s'", host);
+	*flags = c.flags;
+	return 0;
+}
+
+/*
+ * Make NIC i in the node's netns `fd`: the veth pair, eth<i> with its MAC,
+ * tx checksum offload off and up, the host end down (no carrier until
+ * nic_attach).  All or nothing.
+ */
+static int ns_nic_make(const struct node_ctx *node, unsigned int i, int fd, struct vnl_err *err)
+{
+	char host[16], eth[16];
+	uint8_t mac[6];
+	int r;
+
+	r = ns_host_ifname(node->lab, node->name, i, host, sizeof(host), err);
+	if (r < 0)
+		return r;
+	snprintf(eth, sizeof(eth), "eth%u", i);
+	r = nl_veth_create(host, eth, fd, err);
+	if (r == -EEXIST)  /* a clash of name hashes, or an eth<i> made by hand */
+		return vnl_errf(err, -EADDRINUSE, "NIC %u: %s on the host or %s in the node exists already",
+				i, host, eth);
+	if (r < 0)
+		return vnl_err_wrap(err, "NIC %u", i), r;
+	ns_nic_mac(node->lab, node->name, i, mac);
+	if ((r = nl_link_set_mac(fd, eth, mac, err)) < 0 ||
+	    /* AF_XDP on veth hands CHECKSUM_PARTIAL frames over unfinished. */
+	    (r = ethtool_set_tx_csum(fd, eth, 0, err)) < 0 ||
+	    (r = nl_link_set_up(fd, eth, 1, err)) < 0) {
+		vnl_err_wrap(err, "NIC %u", i);
+		nl_link_del(-1, host, NULL);  /* takes eth<i> with it */
+		return r;
+	}
+	return 0;
+}
+
+/* NIC i exists (both ends) or is made again; 0 or negative errno. */
+static int ns_nic_ensure(const struct node_ctx *node, unsigned int i, int fd, struct vnl_err *err)
+{
+	char host[16], eth[16];
+	int he, ee;
+
+	if (ns_host_ifname(node->lab, node->name, i, host, sizeof(host), err) < 0)
+		return -EINVAL;
+	snprintf(eth, sizeof(eth), "eth%u", i);
+	he = nl_link_exists(-1, host);
+	ee = nl_link_exists(fd, eth);
+	if (he < 0 || ee < 0)
+		return vnl_errno(err, he < 0 ? he : ee, "NIC %u: looking for %s and %s", i, host, eth);
+	if (he && ee)
+		return 0;
+	if (!he && !ee)
+		return ns_nic_make(node, i, fd, err);
+	return vnl_errf(err, -EADDRINUSE, "NIC %u: %s exists without %s (not a NIC of this node)", i,
+			he ? host : eth, he ? eth : host);
+}
+
 static int ns_create(struct node_ctx *node, struct vnl_err *err)
 {
-	char ns[NETNS_NAME_MAX + 1];
-	int r, fd;
+	char ns[NETNS_NAME_MAX + 1], host[16];
+	unsigned int i = 0;
+	int r, fd = -1;
 
 	r = ns_netns_name(node->lab, node->name, ns, sizeof(ns), err);
 	if (r < 0)
@@ -110,21 +214,44 @@ static int ns_create(struct node_ctx *node, struct vnl_err *err)
 	}
 	/* lo down breaks 127.0.0.1 inside the node: ping, local servers. */
 	r = nl_link_set_up(fd, "lo", 1, err);
-	close(fd);
+	for (; r == 0 && i < node->nics; i++)
+		r = ns_nic_make(node, i, fd, err);
 	if (r < 0)
 		goto fail;
+	close(fd);
 	return 0;
 fail:
 	vnl_err_wrap(err, "creating node '%s'", node->name);
+	/* NIC i failed whole; the host ends first, as in ns_destroy(). */
+	while (i-- > 0)
+		if (ns_host_ifname(node->lab, node->name, i, host, sizeof(host), NULL) == 0)
+			nl_link_del(-1, host, NULL);
+	if (fd >= 0)
+		close(fd);
 	netns_delete(ns, NULL);
 	return r;
 }
 
+/* Nothing runs in an ns node: start makes again the NICs that are gone (a
+ * veth deleted by hand), so vnld's recovery gives every node all of its NICs. */
 static int ns_start(struct node_ctx *node, struct vnl_err *err)
 {
-	(void)node;
-	(void)err;
-	return 0;  /* nothing runs in an ns node */
+	char ns[NETNS_NAME_MAX + 1];
+	int r, fd;
+
+	r = ns_netns_name(node->lab, node->name, ns, sizeof(ns), err);
+	if (r < 0)
+		return r;
+	fd = netns_open(ns, err);
+	if (fd < 0)
+		return vnl_err_wrap(err, "starting node '%s'", node->name), fd;
+	r = 0;
+	for (unsigned int i = 0; r == 0 && i < node->nics && i < NS_NICS_MAX; i++)
+		r = ns_nic_ensure(node, i, fd, err);
+	close(fd);
+	if (r < 0)
+		return vnl_err_wrap(err, "starting node '%s'", node->name), r;
+	return 0;
 }
 
 static int ns_stop(struct node_ctx *node, struct vnl_err *err)
@@ -136,23 +263,44 @@ static int ns_stop(struct node_ctx *node, struct vnl_err *err)
 
 static int ns_nic_detach(struct node_ctx *node, unsigned int i, struct vnl_err *err)
 {
-	char host[16];
-	int r;
+	char ns[NETNS_NAME_MAX + 1], host[16], eth[16];
+	unsigned int flags;
+	int r, fd;
 
 	r = ns_nic_check(node, i, err);
 	if (r < 0)
 		return r;
-	r = ns_host_ifname(node->lab, node->name, i, host, sizeof(host), err);
-	if (r < 0)
+	if ((r = ns_netns_name(node->lab, node->name, ns, sizeof(ns), err)) < 0 ||
+	    (r = ns_host_ifname(node->lab, node->name, i, host, sizeof(host), err)) < 0)
 		return r;
-	/* Deleting the host end deletes eth<i> with it. */
-	r = nl_link_del(-1, host, err);
-	if (r == -ENODEV) {
+	r = ns_host_flags(host, &flags, err);
+	if (r == -ENODEV || (r == 0 && !(flags & IFF_UP))) {
 		vnl_err_clear(err);
-		return 0;
+		return 0;  /* detached already, or no NIC at all */
 	}
 	if (r < 0)
 		return vnl_err_wrap(err, "detaching %s:%u", node->name, i), r;
+	snprintf(eth, sizeof(eth), "eth%u", i);
+	fd = netns_open(ns, err);
+	if (fd >= 0) {
+		/*
+		 * Down, flush, up: the down also ends IPv6 on eth<i>, so that its
+		 * link-local address is made again when the carrier comes back
+		 * (a flushed one would not be); the flush takes the link's address.
+		 */
+		if ((r = nl_link_set_up(fd, eth, 0, err)) == 0 && (r = nl_addr_flush(fd, eth, err)) == 0)
+			r = nl_link_set_up(fd, eth, 1, err);
+		close(fd);
+		if (r < 0 && r != -ENODEV)
+			return vnl_err_wrap(err, "detaching %s:%u", node->name, i), r;
+	} else if (fd != -ENOENT) {
+		return vnl_err_wrap(err, "detaching %s:%u", node->name, i), fd;
+	}
+	/* The cable out last: the node sees NO-CARRIER. */
+	r = nl_link_set_up(-1, host, 0, err);
+	if (r < 0 && r != -ENODEV)
+		return vnl_err_wrap(err, "detaching %s:%u", node->name, i), r;
+	vnl_err_clear(err);
 	return 0;
 }
 
@@ -202,17 +350,14 @@ static int ns_nic_attach(struct node_ctx *node, unsigned int i, const char *cidr
 			 struct nic_port *port, struct vnl_err *err)
 {
 	char ns[NETNS_NAME_MAX + 1], host[16], eth[16];
-	uint8_t mac[6];
+	unsigned int flags;
 	int r, fd;
 
 	r = ns_nic_check(node, i, err);
 	if (r < 0)
 		return r;
-	r = ns_netns_name(node->lab, node->name, ns, sizeof(ns), err);
-	if (r < 0)
-		return r;
-	r = ns_host_ifname(node->lab, node->name, i, host, sizeof(host), err);
-	if (r < 0)
+	if ((r = ns_netns_name(node->lab, node->name, ns, sizeof(ns), err)) < 0 ||
+	    (r = ns_host_ifname(node->lab, node->name, i, host, sizeof(host), err)) < 0)
 		return r;
 	snprintf(eth, sizeof(eth), "eth%u", i);
 	if (cidr) {
@@ -226,27 +371,25 @@ static int ns_nic_attach(struct node_ctx *node, unsigned int i, const char *cidr
 	fd = netns_open(ns, err);
 	if (fd < 0)
 		return vnl_err_wrap(err, "attaching %s:%u", node->name, i), fd;
-	/* -EEXIST here is both "attached already" and a hash clash: refused. */
-	r = nl_veth_create(host, eth, fd, err);
-	if (r < 0) {
-		close(fd);
-		return vnl_err_wrap(err, "attaching %s:%u", node->name, i), r;
+	/* A NIC deleted by hand is made again: a link is never refused for it. */
+	if ((r = ns_nic_ensure(node, i, fd, err)) < 0 || (r = ns_host_flags(host, &flags, err)) < 0)
+		goto out;
+	if (flags & IFF_UP) {
+		r = vnl_errf(err, -EEXIST, "NIC %u is attached already (its host end %s is up)", i, host);
+		goto out;
 	}
-	ns_nic_mac(node->lab, node->name, i, mac);
-	if ((r = nl_link_set_mac(fd, eth, mac, err)) < 0 ||
-	    /* AF_XDP on veth hands CHECKSUM_PARTIAL frames over unfinished. */
-	    (r = ethtool_set_tx_csum(fd, eth, 0, err)) < 0 ||
-	    (r = nl_link_set_up(fd, eth, 1, err)) < 0 ||
-	    (r = nl_link_set_up(-1, host, 1, err)) < 0 ||
-	    (cidr && (r = nl_addr_add(fd, eth, cidr, err)) < 0))
-		goto fail;
+	if ((r = nl_link_set_up(-1, host, 1, err)) < 0)
+		goto out;
+	if (cidr && (r = nl_addr_add(fd, eth, cidr, err)) < 0) {
+		nl_link_set_up(-1, host, 0, NULL);  /* the cable out again */
+		goto out;
+	}
+	r = ns_nic_port(node, i, port, err);
+out:
 	close(fd);
-	return ns_nic_port(node, i, port, err);
-fail:
-	vnl_err_wrap(err, "attaching %s:%u", node->name, i);
-	nl_link_del(-1, host, NULL);  /* takes eth<i> with it */
-	close(fd);
-	return r;
+	if (r < 0)
+		return vnl_err_wrap(err, "attaching %s:%u", node->name, i), r;
+	return 0;
 }
 
 struct ns_exec_arg {
@@ -353,6 +496,8 @@ static void ns_status_cb(const struct nl_link_info *info, void *arg)
 	json_object_object_add(o, "host", json_object_new_string(host));
 	json_object_object_add(o, "mac", json_object_new_string(mac));
 	json_object_object_add(o, "up", json_object_new_boolean(!!(info->flags & IFF_UP)));
+	/* The cable: the host end is up (attached) and eth<i> is up. */
+	json_object_object_add(o, "carrier", json_object_new_boolean(!!(info->flags & IFF_LOWER_UP)));
 	json_object_object_add(o, "mtu", json_object_new_int(info->mtu));
 	json_object_array_add(s->nics, o);
 }

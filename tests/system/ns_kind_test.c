@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Objective: the `ns` node kind (endpoints/ns.c) through its vtable, on the
- * real kernel: create makes netns vnl-LAB-NODE with lo up; nic_attach makes
- * the veth with the documented host name, eth<i> up with the stable MAC,
- * the address and tx checksum offload off, and returns the afxdp port;
- * exec runs commands inside with exit statuses as a shell gives them;
- * status reports the NICs; nic_detach and destroy remove everything and are
- * idempotent; bad input (duplicate node, long name, bad NIC index, bad
- * address) is refused with the right errno and leaves nothing behind.
+ * real kernel: create makes netns vnl.LAB.NODE with lo up and every NIC:
+ * the veth with the documented host name, eth<i> up with the stable MAC
+ * and tx checksum offload off, the host end down (NO-CARRIER in the node);
+ * nic_attach brings the host end up (carrier) and sets the address, and
+ * returns the afxdp port; nic_detach removes the address and takes the host
+ * end down, the interface stays; attaching again works; start and
+ * nic_attach make a NIC deleted by hand again; exec runs commands inside
+ * with exit statuses as a shell gives them; status reports the NICs and
+ * their carrier; nic_detach and destroy are idempotent; bad input
+ * (duplicate node, long name, bad NIC index, bad address) is refused with
+ * the right errno and leaves the NIC as it was.
  * The lab name is the run's prefix, so parallel runs do not meet.
  */
 #include <fcntl.h>
@@ -76,9 +80,50 @@ static int netns_listed(const char *ns)
 	return IPJ("netns list", filter) == 0;
 }
 
+/* The host end `h` exists and is administratively up (1) or down (0). */
+static int host_is(const char *h, int up)
+{
+	char buf[96];
+
+	snprintf(buf, sizeof(buf), "link show dev %s", h);
+	return IPJ(buf, up ? ".[0].flags | index(\"UP\") != null" : ".[0].flags | index(\"UP\") == null") == 0;
+}
+
+/* eth<i> in netns ns: up, with carrier (1) or NO-CARRIER (0), MAC mac, and
+ * address "A.B.C.D/N" (NULL: no IPv4 address). */
+static int eth_is(const char *ns, unsigned int i, int carrier, const char *mac, const char *addr)
+{
+	char buf[96], filter[512], a[40] = "", plen[8] = "";
+
+	if (addr) {
+		sscanf(addr, "%39[^/]/%7s", a, plen);
+		snprintf(filter, sizeof(filter),
+			 ".[0].address == \"%s\" and (.[0].flags | index(\"UP\")) != null and "
+			 "((.[0].flags | index(\"NO-CARRIER\")) == null) == %s and "
+			 "[.[0].addr_info[] | select(.family == \"inet\") | \"\\(.local)/\\(.prefixlen)\"] == [\"%s/%s\"]",
+			 mac, carrier ? "true" : "false", a, plen);
+	} else {
+		snprintf(filter, sizeof(filter),
+			 ".[0].address == \"%s\" and (.[0].flags | index(\"UP\")) != null and "
+			 "((.[0].flags | index(\"NO-CARRIER\")) == null) == %s and "
+			 "[.[0].addr_info[] | select(.family == \"inet\")] == []",
+			 mac, carrier ? "true" : "false");
+	}
+	snprintf(buf, sizeof(buf), "-n %s addr show dev eth%u", ns, i);
+	return IPJ(buf, filter) == 0;
+}
+
+static void mac_of(const char *node, unsigned int i, char mac[18])
+{
+	uint8_t m[6];
+
+	ns_nic_mac(lab, node, i, m);
+	snprintf(mac, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
 int main(void)
 {
-	char nsa[80], nsb[80], ha0[16], ha1[16], hb0[16], buf[8192], filter[256], mac[18];
+	char nsa[80], nsb[80], ha0[16], ha1[16], hb0[16], buf[8192], mac[18];
 	char longname[80];
 	struct vnl_err err = { 0 };
 	struct nic_port port;
@@ -125,22 +170,34 @@ int main(void)
 	ok(ns_host_ifname(lab, "a", NS_NICS_MAX, buf, 16, &err) == -EINVAL,
 	   "NIC index %d -> -EINVAL (%s)", NS_NICS_MAX, err.msg);
 
-	/* create */
+	/* create: the netns and every NIC, detached */
 	r = k->create(&node_a, &err);
 	ok(r == 0, "create a -> %d (%s)", r, err.msg);
 	ok(netns_listed(nsa), "ip netns list shows %s", nsa);
 	snprintf(buf, sizeof(buf), "-n %s link show dev lo", nsa);
 	ok(IPJ(buf, ".[0].flags | index(\"UP\") != null") == 0, "lo is up in %s", nsa);
+	for (i = 0; i < 2; i++) {
+		mac_of("a", i, mac);
+		ok(!strncmp(mac, "02:", 3), "MAC %s: locally administered, unicast", mac);
+		ok(host_is(i ? ha1 : ha0, 0), "host end %s exists, down", i ? ha1 : ha0);
+		ok(eth_is(nsa, i, 0, mac, NULL), "eth%u in %s: up, NO-CARRIER, MAC %s, no address", i, nsa, mac);
+	}
+	fa = netns_open(nsa, &err);
+	ok(ethtool_get_tx_csum(fa, "eth0", &err) == 0 && ethtool_get_tx_csum(fa, "eth1", &err) == 0,
+	   "tx checksum offload off on eth0 and eth1");
+	ok(sh("ethtool -k %s | grep -q 'tx-checksumming: on'", ha0) == 0,
+	   "and left on at the host end");
 	r = k->create(&node_a, &err);
 	ok(r == -EEXIST && strstr(err.msg, "'a'") && strstr(err.msg, nsa),
 	   "create a again -> -EEXIST (%s)", err.msg);
-	ok(netns_exists(nsa), "and the first one is still there");
+	ok(netns_exists(nsa) && nl_link_exists(fa, "eth1") == 1, "and the first one is still there");
 	r = k->create(&node_long, &err);
 	ok(r == -EINVAL && strstr(err.msg, "longer"), "70-char node name -> -EINVAL (%s)", err.msg);
 	ok(k->destroy(&node_long, &err) == -EINVAL, "destroy refuses it the same way");
 	ok(k->start(&node_a, &err) == 0 && k->stop(&node_a, &err) == 0, "start/stop: nothing to do");
+	ok(host_is(ha0, 0) && host_is(ha1, 0), "start attached nothing");
 
-	/* nic_attach */
+	/* nic_attach: the cable in */
 	memset(&port, 0xff, sizeof(port));
 	r = k->nic_attach(&node_a, 0, "10.9.0.1/24", &port, &err);
 	ok(r == 0, "attach a:0 10.9.0.1/24 -> %d (%s)", r, err.msg);
@@ -149,59 +206,47 @@ int main(void)
 	r = k->nic_attach(&node_a, 1, "10.9.1.1/24", &port, &err);
 	ok(r == 0 && !strcmp(port.ifname, ha1), "attach a:1 10.9.1.1/24 -> %d (%s)", r, err.msg);
 	for (i = 0; i < 2; i++) {
-		const char *h = i ? ha1 : ha0;
+		char addr[32];
 
-		ns_nic_mac(lab, "a", i, m);
-		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3],
-			 m[4], m[5]);
-		ok(m[0] == 0x02, "MAC %s: locally administered, unicast", mac);
-		snprintf(buf, sizeof(buf), "link show dev %s", h);
-		ok(IPJ(buf, ".[0].flags | index(\"UP\") != null") == 0, "host end %s is up", h);
-		snprintf(buf, sizeof(buf), "-n %s addr show dev eth%u", nsa, i);
-		snprintf(filter, sizeof(filter),
-			 ".[0].address == \"%s\" and (.[0].flags | index(\"UP\")) != null and "
-			 "([.[0].addr_info[] | select(.local == \"10.9.%u.1\" and .prefixlen == 24)] | length) == 1",
-			 mac, i);
-		ok(IPJ(buf, filter) == 0, "eth%u in %s: up, MAC %s, 10.9.%u.1/24", i, nsa, mac, i);
+		mac_of("a", i, mac);
+		snprintf(addr, sizeof(addr), "10.9.%u.1/24", i);
+		ok(host_is(i ? ha1 : ha0, 1), "host end %s is up", i ? ha1 : ha0);
+		ok(eth_is(nsa, i, 1, mac, addr), "eth%u in %s: up, carrier, MAC %s, %s", i, nsa, mac, addr);
 	}
-	fa = netns_open(nsa, &err);
-	ok(ethtool_get_tx_csum(fa, "eth0", &err) == 0 && ethtool_get_tx_csum(fa, "eth1", &err) == 0,
-	   "tx checksum offload off on eth0 and eth1");
-	ok(sh("ethtool -k %s | grep -q 'tx-checksumming: on'", ha0) == 0,
-	   "and left on at the host end");
 
 	/* Refusals that must change nothing. */
 	r = k->nic_attach(&node_a, 0, NULL, &port, &err);
 	ok(r == -EEXIST, "attach a:0 again -> -EEXIST (%s)", err.msg);
-	ok(nl_link_exists(-1, ha0) == 1 && nl_link_exists(fa, "eth0") == 1, "a:0 still attached");
+	mac_of("a", 0, mac);
+	ok(host_is(ha0, 1) && eth_is(nsa, 0, 1, mac, "10.9.0.1/24"), "a:0 still attached, its address kept");
 	r = k->nic_attach(&node_a, 2, NULL, &port, &err);
 	ok(r == -EINVAL && strstr(err.msg, "no NIC 2"), "attach a:2 of 2 NICs -> -EINVAL (%s)",
 	   err.msg);
 	ok(k->nic_detach(&node_a, 7, &err) == -EINVAL, "detach a:7 -> -EINVAL");
 
-	/* A second node, and a failed attach that must leave no veth. */
+	/* A second node, and failed attaches that must leave the NIC detached. */
 	r = k->create(&node_b, &err);
-	ok(r == 0, "create b -> %d (%s)", r, err.msg);
+	ok(r == 0 && nl_link_exists(-1, hb0) == 1, "create b -> %d (%s), with %s", r, err.msg, hb0);
+	mac_of("b", 0, mac);
 	r = k->nic_attach(&node_b, 0, "10.9.0.300/24", &port, &err);
 	ok(r == -EINVAL, "attach b:0 with a bad address -> -EINVAL (%s)", err.msg);
-	ok(nl_link_exists(-1, hb0) == 0, "no host veth left for b:0");
+	ok(host_is(hb0, 0) && eth_is(nsb, 0, 0, mac, NULL), "b:0 left detached, no address");
 	r = k->nic_attach(&node_b, 0, "10.9.0.1/24", &port, &err);
 	ok(r == 0, "attach b:0 with the same address as a:0 (another netns) -> %d (%s)", r,
 	   err.msg);
 	r = k->nic_attach(&node_b, 0, "10.9.0.2/24", &port, &err);
-	ok(r == -EEXIST && nl_link_exists(-1, hb0) == 1, "attach b:0 again -> -EEXIST, kept");
-	k->nic_detach(&node_b, 0, NULL);
+	ok(r == -EEXIST && eth_is(nsb, 0, 1, mac, "10.9.0.1/24"), "attach b:0 again -> -EEXIST, kept");
+	ok(k->nic_detach(&node_b, 0, &err) == 0, "detach b:0");
 	r = k->nic_attach(&node_b, 0, "224.0.0.1/40", &port, &err);
-	ok(r == -EINVAL && nl_link_exists(-1, hb0) == 0, "bad prefix -> -EINVAL, no veth (%s)",
-	   err.msg);
-	/* An address the kernel refuses after the veth is made: it is deleted again. */
-	ok(sh("ip netns exec %s sysctl -qw net.ipv6.conf.default.disable_ipv6=1", nsb) == 0,
-	   "IPv6 disabled for new interfaces in %s", nsb);
+	ok(r == -EINVAL && host_is(hb0, 0), "bad prefix -> -EINVAL, still detached (%s)", err.msg);
+	/* An address the kernel refuses once the host end is up: down again. */
+	ok(sh("ip netns exec %s sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1", nsb) == 0,
+	   "IPv6 disabled on eth0 in %s", nsb);
 	r = k->nic_attach(&node_b, 0, "fd00::1/64", &port, &err);
 	ok(r < 0 && strstr(err.msg, "fd00::1"), "IPv6 address on b:0 refused by the kernel -> %d (%s)",
 	   r, err.msg);
-	ok(nl_link_exists(-1, hb0) == 0 && sh("ip -n %s link show dev eth0 2>/dev/null", nsb) == 1,
-	   "all or nothing: neither %s nor eth0 left", hb0);
+	ok(host_is(hb0, 0) && eth_is(nsb, 0, 0, mac, NULL), "all or nothing: %s down again, eth0 kept", hb0);
+	sh("ip netns exec %s sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0", nsb);
 
 	/* exec */
 	{
@@ -268,12 +313,48 @@ int main(void)
 	}
 	json_object_put(st);
 
-	/* nic_detach */
+	/* nic_detach: the cable out, the NIC stays */
 	r = k->nic_detach(&node_a, 1, &err);
-	ok(r == 0 && nl_link_exists(-1, ha1) == 0 && nl_link_exists(fa, "eth1") == 0,
-	   "detach a:1 removes %s and eth1 (%d %s)", ha1, r, err.msg);
+	mac_of("a", 1, mac);
+	ok(r == 0 && host_is(ha1, 0) && eth_is(nsa, 1, 0, mac, NULL),
+	   "detach a:1: %s down, eth1 kept with NO-CARRIER and no address (%d %s)", ha1, r, err.msg);
 	ok(k->nic_detach(&node_a, 1, &err) == 0, "detach a:1 again -> 0");
-	ok(nl_link_exists(-1, ha0) == 1, "a:0 untouched");
+	mac_of("a", 0, mac);
+	ok(host_is(ha0, 1) && eth_is(nsa, 0, 1, mac, "10.9.0.1/24"), "a:0 untouched");
+	st = json_object_new_object();
+	r = k->status(&node_a, st, &err);
+	ok(r == 0 && json_object_object_get_ex(st, "interfaces", &nics) &&
+	   json_object_array_length(nics) == 2, "status after detach: still 2 interfaces");
+	for (i = 0; nics && i < json_object_array_length(nics); i++) {
+		struct json_object *o = json_object_array_get_idx(nics, i), *n, *c;
+
+		json_object_object_get_ex(o, "nic", &n);
+		json_object_object_get_ex(o, "carrier", &c);
+		ok(json_object_get_boolean(c) == (json_object_get_int(n) == 0),
+		   "status: carrier of eth%d is %s", json_object_get_int(n),
+		   json_object_get_boolean(c) ? "on" : "off");
+	}
+	json_object_put(st);
+	r = k->nic_attach(&node_a, 1, "10.9.1.1/24", &port, &err);
+	mac_of("a", 1, mac);
+	ok(r == 0 && host_is(ha1, 1) && eth_is(nsa, 1, 1, mac, "10.9.1.1/24"),
+	   "attach a:1 again: carrier and address back (%d %s)", r, err.msg);
+	ok(sh("sleep 1; ip -n %s -6 addr show dev eth1 | grep -q 'inet6 fe80'", nsa) == 0,
+	   "eth1 has an IPv6 link-local address again");
+	k->nic_detach(&node_a, 1, NULL);
+
+	/* A NIC deleted by hand: start and nic_attach make it again. */
+	ok(nl_link_del(-1, ha1, &err) == 0 && nl_link_exists(fa, "eth1") == 0, "%s deleted by hand", ha1);
+	ok(k->nic_detach(&node_a, 1, &err) == 0, "detach of the missing a:1 -> 0");
+	r = k->start(&node_a, &err);
+	ok(r == 0 && host_is(ha1, 0) && eth_is(nsa, 1, 0, mac, NULL),
+	   "start makes a:1 again, detached, same MAC (%d %s)", r, err.msg);
+	ok(ethtool_get_tx_csum(fa, "eth1", &err) == 0, "... tx checksum offload off");
+	nl_link_del(-1, ha1, NULL);
+	r = k->nic_attach(&node_a, 1, "10.9.1.1/24", &port, &err);
+	ok(r == 0 && host_is(ha1, 1) && eth_is(nsa, 1, 1, mac, "10.9.1.1/24"),
+	   "attach of a deleted a:1 makes it again, attached (%d %s)", r, err.msg);
+	ok(k->start(&node_b, &err) == 0 && nl_link_exists(-1, hb0) == 1, "start b: nothing missing");
 
 	/* destroy */
 	close(fa);
