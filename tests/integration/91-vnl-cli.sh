@@ -5,7 +5,9 @@
 # netns, veth, AF_XDP) forwards within a LAN and not across LANs; `vnl exec`
 # runs in the node and passes its exit status, stdin and stdout; live edits
 # (unlink, link) while a ping runs take effect at once and show follows them;
-# show, show NAME, -j, stats, fdb, graph and events report the lab.
+# a node's NICs exist whether linked or not (unlink pulls the cable: the
+# interface stays, without carrier, address or switch port); show, show
+# NAME, -j, stats, fdb, graph and events report the lab.
 #
 # Operations:
 #   1. `vnl add lan blue` starts vnld; events streamed to a file from then on
@@ -13,10 +15,15 @@
 #      so a ping across LANs can only fail because the switch keeps them apart
 #   3. exec: status 7 comes back, stdin/stdout pass, runs in netns vnl.L.a
 #   4. pings; show/-j; stats counters grow; fdb lists NODE:N with the MACs
-#   5. a 0.05 s ping a -> b in the background; unlink b:0 (replies stop),
-#      link b:0 again (replies resume); show at each step
+#   5. a 0.05 s ping a -> b in the background; unlink b:0 (replies stop;
+#      b's eth0 stays, NO-CARRIER, no address, no switch port b-0), link
+#      b:0 again (replies resume); show at each step
 #   6. graph dot/mermaid; events: node-added, link-up, link-down
-#   7. del of a node and of a LAN; stop leaves nothing of the lab
+#   7. NICs without links: e --nics 3 has eth0..eth2 from its creation, up
+#      with NO-CARRIER, host ends down; d:1 (never linked) too; link e:2,
+#      ping, unlink (eth2 stays, no address, no port), link again, ping;
+#      del e leaves no netns and none of its three host veths
+#   8. del of a node and of a LAN; stop leaves nothing of the lab
 
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/vnl.sh"
 
@@ -129,10 +136,17 @@ result $((n2 != n1)) "no reply while b:0 is unlinked" "replies went from $n1 to 
 j=$(json_of show)
 jcheck "show after unlink: b has no link, blue has only a:0" "$j" \
 	'(.nodes[] | select(.name == "b") | .links) == [] and (.lans[] | select(.name == "blue") | .links) == ["a:0"] and (.links | length) == 3'
-jcheck "show b after unlink: no interface left for the switch" "$(json_of show b)" '.node.links == []'
+jcheck "show b after unlink: no link, eth0 still there without carrier" "$(json_of show b)" \
+	'.node.links == [] and (.node.interfaces | map([.name, .up, .carrier])) == [["eth0", true, false]]'
+check "after unlink: b's eth0 is in its netns, NO-CARRIER, without 10.91.0.2" sh -c \
+	"ip -n vnl.$L.b -o link show dev eth0 | grep -q 'NO-CARRIER' && ! ip -n vnl.$L.b -o addr show dev eth0 | grep -q 10.91.0.2"
+check "after unlink: the switch has no port b-0" sh -c \
+	"'$SWCTL_BIN' -c -s /run/vnetlab/$L/switchd.sock show-ports | jq -e '[.ports[].name] | index(\"b-0\") == null'"
 vnl_ok "link b:0 blue --ip 10.91.0.2/24 again while pinging" link b:0 blue --ip 10.91.0.2/24
 wait_for 10 more_replies "$n2"
 result $? "replies resume after the link" "$(tail -n 3 "$TMP/ping")"
+check "after link: b's eth0 has carrier and 10.91.0.2/24 again" sh -c \
+	"! ip -n vnl.$L.b -o link show dev eth0 | grep -q 'NO-CARRIER' && ip -n vnl.$L.b -o addr show dev eth0 | grep -q ' 10.91.0.2/24'"
 jcheck "show after link: b:0 back on blue" "$(json_of show)" \
 	'(.nodes[] | select(.name == "b") | .links) == [{"nic":0,"lan":"blue","ip":"10.91.0.2/24","port":"b-0"}] and
 	 (.lans[] | select(.name == "blue") | .links | sort) == ["a:0","b:0"]'
@@ -174,9 +188,52 @@ jcheck "events: link-up a:0 b:0 c:0 d:0 then b:0 again" "$(ev '[.[] | select(.ev
 jcheck "events: link-down b:0 blue" "$(ev '[.[] | select(.event == "link-down") | "\(.node):\(.nic) \(.lan)"]')" '. == ["b:0 blue"]'
 jcheck "events: every line is an object with event first" "$(ev 'map(keys_unsorted[0])')" 'length > 10 and all(. == "event")'
 
-# --- 7. del, stop --------------------------------------------------------------------
+# --- 7. NICs without links ------------------------------------------------------------
+# nics_of NODE: the node's interfaces as "name,flags" words, sorted (@peer cut).
+nics_of() { ip -n "vnl.$L.$1" -o link show | awk '{sub(/@.*/, "", $2); sub(/:$/, "", $2); print $2 "," $3}' | sort | tr '\n' ' '; }
+vnl_ok "add ns e --nics 3 (no link)" add ns e --nics 3
+lab_record_ifs
+out=$(nics_of e)
+result $([ "$(sed 's/,[^ ]*//g' <<<"$out")" = "eth0 eth1 eth2 lo " ]; echo $?) "e has lo and eth0..eth2 before any link" "got '$out'"
+result $([ "$(grep -o 'eth[0-9],<NO-CARRIER,BROADCAST,MULTICAST,UP>' <<<"$out" | wc -l)" = 3 ]; echo $?) \
+	"e's eth0..eth2 are up with NO-CARRIER" "got '$out'"
+j=$(json_of show e)
+jcheck "show e: three interfaces with stable MACs, no carrier, no link" "$j" \
+	'(.node.interfaces | map(.name)) == ["eth0","eth1","eth2"] and (.node.interfaces | all(.up and (.carrier | not))) and
+	 (.node.interfaces | all(.mac | test("^02:"))) and .node.links == []'
+HOSTS_E=$(jq -r '.node.interfaces[].host' <<<"$j")
+left=
+for h in $HOSTS_E; do ip -o link show dev "$h" | grep -q '[<,]UP[,>]' && left="$left $h"; done
+result $([ "$(wc -w <<<"$HOSTS_E")" = 3 ] && [ -z "$left" ]; echo $?) "e's three host ends exist and are down" \
+	"hosts: $HOSTS_E" "up:$left"
+check "d:1, never linked, is in d as eth1 with NO-CARRIER" sh -c "ip -n vnl.$L.d -o link show dev eth1 | grep -q NO-CARRIER"
+vnl_ok "link e:2 blue --ip 10.91.0.5/24" link e:2 blue --ip 10.91.0.5/24
+check_ping "e pings a through eth2" e 10.91.0.1
+vnl_ok "unlink e:2" unlink e:2
+out=$(nics_of e)
+result $(grep -q 'eth2,<NO-CARRIER,BROADCAST,MULTICAST,UP>' <<<"$out"; echo $?) "after unlink: eth2 is still in e, NO-CARRIER" "got '$out'"
+out=$(ip -n "vnl.$L.e" -o -4 addr show dev eth2)
+result $([ -z "$out" ]; echo $?) "after unlink: eth2 has no IPv4 address" "got '$out'"
+check "after unlink: the switch has no port e-2" sh -c \
+	"'$SWCTL_BIN' -c -s /run/vnetlab/$L/switchd.sock show-ports | jq -e '[.ports[].name] | index(\"e-2\") == null'"
+check "after unlink: e cannot ping a" sh -c "! '$VNL_BIN' --lab $L exec e -- ping -n -c 1 -W 1 10.91.0.1"
+vnl_ok "link e:2 blue --ip 10.91.0.5/24 again" link e:2 blue --ip 10.91.0.5/24
+check_ping "e pings a again" e 10.91.0.1
+jcheck "show e: eth2 has carrier, eth0 and eth1 still not" "$(json_of show e)" \
+	'(.node.interfaces | map(.carrier)) == [false, false, true] and (.node.links | map(.nic)) == [2]'
+vnl_ok "del e" del e
+left=
+for h in $HOSTS_E; do ip link show dev "$h" >/dev/null 2>&1 && left="$left $h"; done
+result $([ -z "$left" ] && ! lab_netns "$L" | grep -q "\.e$"; echo $?) "del e: no netns vnl.$L.e, none of its host veths" "left:$left"
+
+# --- 8. del, stop --------------------------------------------------------------------
+HOSTS_D=$(json_of show d | jq -r '.node.interfaces[].host')
 vnl_ok "del d" del d
 check "netns vnl.$L.d is gone" sh -c "! ip netns list | grep -q '^vnl\.$L\.d\b'"
+left=
+for h in $HOSTS_D; do ip link show dev "$h" >/dev/null 2>&1 && left="$left $h"; done
+result $([ "$(wc -w <<<"$HOSTS_D")" = 2 ] && [ -z "$left" ]; echo $?) "del d: both host veths are gone (d:1 never linked)" \
+	"hosts: $HOSTS_D" "left:$left"
 ports=$("$SWCTL_BIN" -c -s "/run/vnetlab/$L/switchd.sock" show-ports | jq -c '[.ports[] | [.name, .lan]] | sort')
 result $([ "$ports" = '[["a-0","blue"],["b-0","blue"],["c-0","red"]]' ]; echo $?) "del d: the switch keeps a-0, b-0, c-0 and drops d-0" "switch ports: $ports"
 jcheck "del d: b keeps its NIC" "$(json_of show b)" '(.node.interfaces | length) == 1 and (.node.links | length) == 1'
