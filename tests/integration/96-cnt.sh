@@ -4,7 +4,9 @@
 # Objective: container nodes (kind cnt) end to end with real crun, overlay,
 # loop devices and AF_XDP: two containers of one image ping each other
 # through vnl-switchd; a write in one is seen neither by the other nor in
-# the image, and lands in its own overlay upper folder; exec, console and
+# the image, and lands in its own overlay upper folder; a container's NICs
+# are there from its creation, and unlink/link pull and plug the cable
+# (the interface stays); exec, console and
 # exec -t (through a pseudo-terminal), cp both ways; a topology file with
 # containers and an ns node deploys and pings; containers survive kill -9
 # of the switch and of vnld (same pid, adopted); del and stop leave no
@@ -12,14 +14,18 @@
 #
 # Operations:
 #   1. busybox image built in TMP (VNL_IMAGES); lab L: c1 (--cmd, --env),
-#      c2 (2 NICs) on blue, 10.96.0.1-2, c2:1 on red; pings; port counters grow
+#      c2 (2 NICs: eth0, eth1 with NO-CARRIER before any link) on blue,
+#      10.96.0.1-2, c2:1 on red; pings; port counters grow; unlink c2:0
+#      (eth0 stays in c2, NO-CARRIER, no address, no port c2-0; no ping),
+#      link it again (pings)
 #   2. c1 writes /root/f and removes /etc/profile: c2 and the image
 #      (debugfs) unchanged; c1's ovl/upper has the file and the whiteout
 #   3. exec: status 7, stdin, 127, stderr, hostname, env, --cmd's output
 #   4. console and exec -t on a pty (python3 pty): MARK42, /dev/pts/N
 #   5. cp in and out (1 MiB random, cmp), failed cp leaves no DST/.vnl-tmp
-#   6. kill -9 vnl-switchd, then vnld + `vnl start`: same container pids,
-#      pings, no extra mount or loop device
+#   6. kill -9 vnl-switchd, then vnld (and c2:1's host veth deleted) +
+#      `vnl start`: same container pids, pings, c2's eth1 made again and
+#      attached, no extra mount or loop device
 #   7. del c2, then stop of L: nothing of them left
 #   8. lab D (deploy of a file): d1, d2 (cnt) and n (ns) ping each other;
 #      save - has image/cmd/env; a second deploy changes nothing; stop
@@ -46,6 +52,16 @@ vnl_ok "add cnt c1 --image busybox --cmd --env (starts the lab)" add cnt c1 --im
 [ "$RC" = 0 ] || bail "cannot add a container: $ERR"
 vnl_ok "add cnt c2 --image busybox.ext4 --nics 2" add cnt c2 --image busybox.ext4 --nics 2
 [ "$RC" = 0 ] || bail "cannot add a second container: $ERR"
+# links_in NODE: "name,up|down,carrier|no-carrier" of the container's
+# interfaces as it sees them (busybox ip), sorted.
+links_in() {
+	vnl exec "$1" -- ip -o link 2>&1 | awk '{sub(/@.*/, "", $2); sub(/:$/, "", $2);
+		print $2 "," ($3 ~ /[<,]UP[,>]/ ? "up" : "down") "," ($3 ~ /NO-CARRIER/ ? "no-carrier" : "carrier")}' |
+		sort | tr '\n' ' '
+}
+out=$(links_in c2)
+result $([ "$out" = "eth0,up,no-carrier eth1,up,no-carrier lo,up,carrier " ]; echo $?) \
+	"c2 has lo, eth0 and eth1 before any link (up, NO-CARRIER)" "got '$out'"
 must add lan blue >/dev/null
 vnl_ok "link c1:0 blue --ip 10.96.0.1/24" link c1:0 blue --ip 10.96.0.1/24
 vnl_ok "link c2:0 blue --ip 10.96.0.2/24" link c2:0 blue --ip 10.96.0.2/24
@@ -69,8 +85,9 @@ result $([ "$(count_lines "$loops")" = 2 ]; echo $?) "the image is on two loop d
 result $([ "$(losetup -l -n -O RO -j "$IMG" | tr -d ' ' | sort -u)" = 1 ]; echo $?) "... both read-only" "$(losetup -l -j "$IMG")"
 check "c1's rootfs is an overlay over ovl/lower (ext4, ro)" sh -c \
 	"[ \"\$(findmnt -n -o FSTYPE $ST/c1/rootfs)\" = overlay ] && findmnt -n -o FSTYPE,OPTIONS $ST/c1/ovl/lower | grep -E '^ext4 +ro'"
-out=$(vnl exec c2 -- ip link 2>&1 | sed -n 's/^[0-9]*: \([^:@]*\).*/\1/p' | sort | tr '\n' ' ')
-result $([ "$out" = "eth0 eth1 lo " ]; echo $?) "c2 has lo, eth0 and eth1 (NICs exist once linked)" "got '$out'"
+out=$(links_in c2)
+result $([ "$out" = "eth0,up,carrier eth1,up,carrier lo,up,carrier " ]; echo $?) \
+	"linked, c2's eth0 and eth1 have carrier" "got '$out'"
 
 ports() { vnl stats -j | jq -c '[.ports["c1:0","c2:0"] | .rx_packets, .tx_packets]'; }
 before=$(ports)
@@ -79,6 +96,18 @@ check_ping "c2 pings c1" c2 10.96.0.1 5
 after=$(ports)
 result $(jq -e -n --argjson b "$before" --argjson a "$after" '[range(4)] | all($a[.] >= $b[.] + 10)' >/dev/null; echo $?) \
 	"c1:0 and c2:0 rx/tx counters grew by the pings (>= 10)" "before [c1 rx, c1 tx, c2 rx, c2 tx]: $before" "after: $after"
+vnl_ok "unlink c2:0" unlink c2:0
+out=$(links_in c2)
+result $([ "$out" = "eth0,up,no-carrier eth1,up,carrier lo,up,carrier " ]; echo $?) "after unlink: eth0 is still in c2, NO-CARRIER" "got '$out'"
+out=$(vnl exec c2 -- ip -o -4 addr show dev eth0 2>&1)
+result $([ -z "$out" ]; echo $?) "after unlink: c2's eth0 has no IPv4 address" "got '$out'"
+check "after unlink: the switch has no port c2-0" sh -c \
+	"'$SWCTL_BIN' -c -s /run/vnetlab/$L/switchd.sock show-ports | jq -e '[.ports[].name] | index(\"c2-0\") == null'"
+check "after unlink: c1 cannot ping c2" sh -c "! '$VNL_BIN' --lab $L exec c1 -- ping -c 1 -W 1 10.96.0.2"
+jcheck "show c2: eth0 without carrier, eth1 with" "$(json_of show c2)" \
+	'(.node.interfaces | map([.name, .carrier])) == [["eth0", false], ["eth1", true]] and (.node.links | map(.nic)) == [1]'
+vnl_ok "link c2:0 blue --ip 10.96.0.2/24 again" link c2:0 blue --ip 10.96.0.2/24
+check_ping "c1 pings c2 again" c1 10.96.0.2
 
 # --- 2. writes stay in the writer's overlay ----------------------------------------
 vnl exec c1 -- sh -c 'echo x > /root/f && rm /etc/profile'
@@ -170,13 +199,22 @@ result $([ "$(cpid c1) $(cpid c2)" = "$P1 $P2" ]; echo $?) "the containers run o
 	"before: $P1 $P2" "after: $(cpid c1) $(cpid c2)"
 check_ping "c1 pings c2 again through the new switch" c1 10.96.0.2
 VP=$(cat "/run/vnetlab/$L/vnld.pid")
+H21=$(vnl show -j c2 | jq -r '.node.interfaces[] | select(.nic == 1) | .host')
 kill -9 "$VP" || bail "kill -9 vnld $VP"
+# A NIC lost while vnld is down (its host end deleted by hand): recovery makes it again.
+check "c2:1's host end $H21 deleted by hand: eth1 is gone from c2" sh -c \
+	"ip link del '$H21' && ! ip -n vnl.$L.c2 link show dev eth1 2>/dev/null"
 check "vnld $VP is gone" wait_for 5 sh -c "! kill -0 $VP 2>/dev/null || grep -q '^State:.*Z' /proc/$VP/status"
 vnl_ok "vnl start after kill -9 of vnld" start
 result $([ "$(cpid c1) $(cpid c2)" = "$P1 $P2" ]; echo $?) "the new vnld adopts the containers (same pids)" \
 	"before: $P1 $P2" "after: $(cpid c1) $(cpid c2)"
 jcheck "both are running" "$(json_of show)" '[.nodes[] | select(.kind == "cnt") | .state] == ["running", "running"]'
 check_ping "c2 pings c1 after vnld's restart" c2 10.96.0.1
+out=$(links_in c2)
+result $([ "$out" = "eth0,up,carrier eth1,up,carrier lo,up,carrier " ]; echo $?) \
+	"recovery made c2's eth1 again and attached it (carrier)" "got '$out'"
+jcheck "... on red, as the port c2-1" "$("$SWCTL_BIN" -c -s "/run/vnetlab/$L/switchd.sock" show-ports)" \
+	"[.ports[] | select(.name == \"c2-1\") | .lan] == [\"red\"]"
 mounts_after=$(lab_mounts "$L")
 result $([ "$mounts_after" = "$mounts_before" ] && [ "$(count_lines "$mounts_before")" = 4 ]; echo $?) \
 	"recovery mounted nothing more (2 lower + 2 rootfs)" "before: $mounts_before" "after: $mounts_after"
