@@ -164,6 +164,18 @@ __attribute__((noreturn)) static void child(char *const argv[], char *const envp
 
 /* ---- the channel ---- */
 
+/*
+ * Signal the process group of a child.  Between fork and the child's
+ * setsid() the group does not exist yet (ESRCH): the child alone is the
+ * target then, and a signal it has blocked stays pending until it unblocks.
+ */
+static int kill_group(pid_t pid, int sig)
+{
+	if (kill(-pid, sig) == 0)
+		return 0;
+	return errno == ESRCH ? kill(pid, sig) : -1;
+}
+
 static void close_fd(int *fd)
 {
 	if (*fd >= 0)
@@ -367,7 +379,7 @@ static int exec_signal(struct chan *c, int signo)
 {
 	struct exec *e = c->op;
 
-	if (kill(-e->pid, signo) < 0 && errno != ESRCH)
+	if (kill_group(e->pid, signo) < 0 && errno != ESRCH)
 		return chan_msg(c, -errno, "kill %d: %s", signo, strerror(errno));
 	return 0;
 }
@@ -460,9 +472,9 @@ static bool group_alive(pid_t pgid)
 
 static void orphan_add(pid_t pgid)
 {
-	kill(-pgid, SIGHUP);
-	kill(-pgid, SIGTERM);
-	kill(-pgid, SIGCONT);
+	kill_group(pgid, SIGHUP);
+	kill_group(pgid, SIGTERM);
+	kill_group(pgid, SIGCONT);
 	if (norphans == MAX_ORPHANS) {
 		kill(-pgid, SIGKILL);
 		return;
@@ -556,7 +568,7 @@ void exec_kill_all(void)
 	unsigned i;
 
 	for (e = execs; e; e = e->next)
-		kill(-e->pid, SIGKILL);
+		kill_group(e->pid, SIGKILL);
 	for (i = 0; i < norphans; i++)
 		kill(-orphans[i].pgid, SIGKILL);
 	norphans = 0;
