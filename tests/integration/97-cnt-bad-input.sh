@@ -14,8 +14,17 @@
 # fails after the loop device is attached), no --image, a name in use (a
 # node, a LAN), relative paths (../x, busybox/../busybox), a missing
 # absolute path, a folder, bad --env entries; deploy of files with a cnt node
-# whose image is missing or not given. Each time: state compared with the
-# snapshot taken before.
+# whose image is missing or not given; no loop device for vnld (below).
+# Each time: state compared with the snapshot taken before.
+#
+# No free loop device: a real exhaustion cannot be made on a shared host:
+# loop-control makes a new device whenever none is free (max_loop only
+# limits the probing of unused /dev/loopN nodes), up to 2^20 minors. The
+# closest real condition is the kernel refusing vnld every loop device: vnld
+# is moved into a devices cgroup (v1) that denies loop-control (c 10:237)
+# and the loop block devices (b 7:*), and moved back right after (the
+# cgroup is removed at exit whatever happens). Skipped without a v1 devices
+# hierarchy.
 
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/vnl.sh"
 
@@ -116,6 +125,31 @@ check "... f1 (made before f2 failed) is gone too" test -z "$(lab_netns "$L" | g
 sed 's/^    image: nosuch$//' "$TMP/missing.yaml" >"$TMP/noimage.yaml"
 grep -q nosuch "$TMP/noimage.yaml" && bail "sed did not remove the image line"
 refused "deploy: a cnt node without an image" "f2.*(needs an image|image)" f2 deploy "$TMP/noimage.yaml"
+
+DEVCG=/sys/fs/cgroup/devices
+if [ -w "$DEVCG/cgroup.procs" ] && [ "$(stat -f -c %T "$DEVCG" 2>/dev/null)" = cgroupfs ]; then
+	VP=$(cat "/run/vnetlab/$L/vnld.pid")
+	VCG=$(awk -F: '$2 == "devices" {print $3}' "/proc/$VP/cgroup")
+	NOLOOP=$DEVCG/vnl-noloop-$$
+	# noloop_end: vnld back where it was, the cgroup gone (also at exit).
+	noloop_end() {
+		[ -d "$NOLOOP" ] || return 0
+		local p
+		for p in $(cat "$NOLOOP/cgroup.procs" 2>/dev/null); do echo "$p" >"$DEVCG${VCG%/}/cgroup.procs"; done
+		rmdir "$NOLOOP"
+	}
+	at_cleanup noloop_end
+	mkdir "$NOLOOP" && echo 'c 10:237 rwm' >"$NOLOOP/devices.deny" && echo 'b 7:* rwm' >"$NOLOOP/devices.deny" &&
+		echo "$VP" >"$NOLOOP/cgroup.procs" || bail "cannot deny loop devices to vnld through $NOLOOP"
+	refused "no loop device for vnld (loop-control denied)" "b12.*/dev/loop-control.*(not permitted|denied)" b12 \
+		add cnt b12 --image busybox
+	check "... no loop device of the image was attached for it" test "$(losetup -j "$IMG" | wc -l)" = 1
+	noloop_end
+	check "vnld is back in its devices cgroup ($VCG), $NOLOOP is gone" sh -c \
+		"[ \"\$(awk -F: '\$2 == \"devices\" {print \$3}' /proc/$VP/cgroup)\" = '$VCG' ] && [ ! -e '$NOLOOP' ]"
+else
+	ok "no loop device for vnld # SKIP no writable v1 devices cgroup hierarchy at $DEVCG"
+fi
 
 out=$(vnl exec ok1 -- hostname 2>&1)
 result $([ "$out" = ok1 ] && [ "$(vnl show -j ok1 | jq -r .node.pid)" = "$P1" ]; echo $?) \

@@ -137,6 +137,11 @@ lab_new() {
 # bg_track PID: stop PID at cleanup.
 bg_track() { _BG_PIDS+=("$1"); }
 
+# at_cleanup CMD...: run CMD (one eval'ed string) at exit, after the labs are
+# torn down (a host setting a test changed, to put back whatever happens).
+_AT_CLEANUP=()
+at_cleanup() { _AT_CLEANUP+=("$*"); }
+
 # alive PID: the process runs (a zombie counts as gone).
 alive() {
 	local st
@@ -215,6 +220,9 @@ _vnl_cleanup() {
 	done
 	for p in "${_HOSTIFS[@]}"; do
 		ip link show dev "$p" >/dev/null 2>&1 && ip link del "$p" 2>/dev/null
+	done
+	for p in "${_AT_CLEANUP[@]}"; do
+		eval "$p"
 	done
 	[ -n "$TMP" ] && rm -rf "$TMP"
 	exit "$rc"
