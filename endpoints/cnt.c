@@ -24,10 +24,11 @@
  * Images: `image` is a name looked up as $VNL_IMAGES/NAME[.ext4] (default
  * /var/lib/vnetlab-images), or an absolute path (image_scripts/README.md).
  *
- * create makes the netns and the state folder; start makes everything else
- * exist and run (overlay mounted, config written, container running), doing
- * only what is missing, so vnld's recovery after a crash or a reboot is
- * `create` (-EEXIST is fine) then `start`.
+ * create makes the netns with all its NICs and the state folder; start
+ * makes everything else exist and run (a NIC deleted by hand, overlay
+ * mounted, config written, container running), doing only what is missing,
+ * so vnld's recovery after a crash or a reboot is `create` (-EEXIST is
+ * fine) then `start`.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -4,7 +4,7 @@
  * (state file, debris checks) and tests.  The kind itself is node_kind_ns
  * in node_kind.h.
  *
- *   netns of node N in lab L:    vnl-L-N
+ *   netns of node N in lab L:    vnl.L.N
  *   host end of NIC i:           v<8 hex digits>-<i>, the digits being the
  *                                32-bit FNV-1a hash of "L/N/i"
  *   namespace end of NIC i:      eth<i>
