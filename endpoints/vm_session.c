@@ -1136,10 +1136,12 @@ int vms_copy(int fd, const char *node, const char *src, const char *dst, int to_
 	sigs_restore(&g);
 	if (r < 0)
 		return vnl_err_wrap(err, "copy %s %s:%s", to_node ? "to" : "from", node, to_node ? dst : src), r;
-	if (c.skipped && err) {  /* a warning: the message, with code 0 */
-		vnl_errf(err, -EIO, "copy %s %s:%s: skipped %d entr%s that %s not a file or folder (first: %s%s)",
-			 to_node ? "to" : "from", node, to_node ? dst : src, c.skipped, c.skipped > 1 ? "ies" : "y",
-			 c.skipped > 1 ? "are" : "is", c.first_skipped[0] == ':' ? node : "", c.first_skipped);
+	if (c.skipped && err) {  /* for the caller's warning: the message, with code 0 */
+		if (c.skipped > 1)
+			vnl_errf(err, -EIO, "%s%s and %d more", c.first_skipped[0] == ':' ? node : "",
+				 c.first_skipped, c.skipped - 1);
+		else
+			vnl_errf(err, -EIO, "%s%s", c.first_skipped[0] == ':' ? node : "", c.first_skipped);
 		err->code = 0;
 	}
 	return c.skipped;

@@ -133,8 +133,9 @@ int vms_shell(int fd, const char *node, unsigned wait_ms, int *status, struct vn
  * and special files (fifos, sockets, devices) inside the tree are SKIPPED
  * (the protocol has no op to make them, and following links could leave
  * the tree or loop): the return value counts them, and when it is > 0 the
- * err message names the first one while err->code stays 0, for the caller
- * to print as a warning.  A src that is a file is copied as one file.
+ * err message names them for the caller's warning while err->code stays 0:
+ * "/home/u/t/link" or "vm1:/root/t/link and 2 more" (the first one's path
+ * on its side).  A src that is a file is copied as one file.
  *
  * Returns the number of skipped entries (>= 0; always 0 for one file), or
  * a negative errno with "copy to NODE:DST: ..." / "copy from NODE:SRC: ..."
