@@ -23,9 +23,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -110,6 +112,17 @@ static long hwm_kb(void)
 	return kb;
 }
 
+/* s with control characters (newlines) as spaces, for one-line TAP output; in place. */
+static char *flat(char *s)
+{
+	char *p;
+
+	for (p = s; *p; p++)
+		if ((unsigned char)*p < ' ')
+			*p = ' ';
+	return s;
+}
+
 static size_t read_file(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY);
@@ -177,7 +190,7 @@ static int start_agent(const char *bin)
 }
 
 /*
- * Start vms_exec(argv) in a child with fds in/out/errfd as its 0/1/2 (-1:
+ * Start vms_exec(argv) (NULL: vms_shell) in a child with fds in/out/errfd as its 0/1/2 (-1:
  * keep ours) and without `other` (the test's end of a pipe, or -1); *rpipe
  * gets the pipe its struct res comes on.
  */
@@ -200,7 +213,10 @@ static pid_t spawn_exec(char *const argv[], int flags, int in, int out, int errf
 		    (errfd >= 0 && dup2(errfd, 2) < 0))
 			_exit(1);
 		before = hwm_kb();
-		res.r = vms_exec(link_fd, NODE, argv, flags, 0, &res.status, &err);
+		if (argv)
+			res.r = vms_exec(link_fd, NODE, argv, flags, 0, &res.status, &err);
+		else
+			res.r = vms_shell(link_fd, NODE, 0, &res.status, &err);
 		res.hwm_kb = hwm_kb() - before;
 		snprintf(res.msg, sizeof(res.msg), "%s", err.msg);
 		if (write(p[1], &res, sizeof(res)) != sizeof(res))
@@ -273,7 +289,7 @@ static void test_status(void)
 	r = run(nf, 0, NULL, NULL, T("nf.err"));
 	read_file(T("nf.err"), buf, sizeof(buf));
 	ok(r.r == 0 && r.status == 127, "exec of a missing command: status %d (r=%d %s)", r.status, r.r, r.msg);
-	ok(strstr(buf, "vms-no-such-command") != NULL, "  and its stderr names it: '%.60s'", buf);
+	ok(strstr(buf, "vms-no-such-command") != NULL, "  and its stderr names it: '%.60s'", flat(buf));
 	r = run(k9, 0, NULL, NULL, NULL);
 	ok(r.r == 0 && r.status == 128 + 9, "exec killed by SIGKILL: status %d (r=%d %s)", r.status, r.r, r.msg);
 }
@@ -286,13 +302,13 @@ static void test_streams(void)
 	struct res r;
 	int p[2], rp;
 	pid_t pid, feeder;
-	int fo;
+	int fo, st;
 
 	r = run(oe, 0, NULL, T("oe.out"), T("oe.err"));
 	read_file(T("oe.out"), out, sizeof(out));
 	read_file(T("oe.err"), eb, sizeof(eb));
-	ok(r.r == 0 && r.status == 0 && !strcmp(out, "out\n") && !strcmp(eb, "err\n"),
-	   "stdout and stderr apart: '%s' / '%s'", out, eb);
+	st = r.r == 0 && r.status == 0 && !strcmp(out, "out\n") && !strcmp(eb, "err\n");
+	ok(st, "stdout and stderr apart: '%s' / '%s'", flat(out), flat(eb));
 
 	sh("head -c 3000000 /dev/urandom > '%s'", T("in.bin"));
 	sha256(T("in.bin"), h1);
@@ -318,7 +334,7 @@ static void test_streams(void)
 	   h1, h2);
 	r = run(sum, 0, T("in.bin"), T("sum.out"), NULL);
 	read_file(T("sum.out"), out, sizeof(out));
-	ok(r.r == 0 && r.status == 0 && !strncmp(out, h1, 64), "remote sha256sum of stdin matches: %.12s", out);
+	ok(r.r == 0 && r.status == 0 && !strncmp(out, h1, 64), "remote sha256sum of stdin matches: %.12s", flat(out));
 }
 
 static void test_tty(void)
@@ -330,9 +346,111 @@ static void test_tty(void)
 	r = run(t, NODE_EXEC_TTY, NULL, T("tty.out"), NULL);
 	read_file(T("tty.out"), out, sizeof(out));
 	ok(r.r == 0 && r.status == 0 && !strncmp(out, "/dev/", 5), "-t without a terminal: a tty '%.20s' (r=%d %d %s)",
-	   out, r.r, r.status, r.msg);
+	   flat(out), r.r, r.status, r.msg);
 	r = run(t, 0, NULL, T("tty.out"), NULL);
 	ok(r.r == 0 && r.status == 1, "without -t: no tty (status %d)", r.status);
+}
+
+/* A pty pair with the given size: *slave for the exec child, the master returned. */
+static int pty_pair(int rows, int cols, int *slave)
+{
+	struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
+	int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 || (*slave = open(ptsname(m), O_RDWR | O_NOCTTY)) < 0)
+		return -1;
+	ioctl(*slave, TIOCSWINSZ, &ws);
+	return m;
+}
+
+/* Whatever the master has to read now, appended to out. */
+static void pty_drain(int m, char *out, size_t size)
+{
+	size_t have = strlen(out);
+	ssize_t n;
+
+	fcntl(m, F_SETFL, O_NONBLOCK);
+	while (have + 1 < size && (n = read(m, out + have, size - 1 - have)) > 0)
+		have += (size_t)n;
+	out[have] = '\0';
+}
+
+static int same_mode(const struct termios *a, const struct termios *b)
+{
+	return a->c_iflag == b->c_iflag && a->c_oflag == b->c_oflag && a->c_lflag == b->c_lflag &&
+	       a->c_cflag == b->c_cflag;
+}
+
+/* -t on a real terminal: raw while it runs, restored after, size and resize passed on. */
+static void test_terminal(void)
+{
+	char *sz[] = { "sh", "-c", "stty size; sleep 1; stty size", NULL }, *sl[] = { "sleep", "10", NULL };
+	struct winsize ws = { .ws_row = 40, .ws_col = 120 };
+	struct termios before, during, after;
+	char out[512] = "";
+	int m, sl_fd = -1, rp;
+	struct res r;
+	pid_t pid;
+
+	if ((m = pty_pair(33, 101, &sl_fd)) < 0 || tcgetattr(sl_fd, &before) < 0) {
+		ok(0, "a pty for the terminal tests: %s", strerror(errno));
+		return;
+	}
+	pid = spawn_exec(sz, NODE_EXEC_TTY, sl_fd, sl_fd, sl_fd, m, &rp);
+	usleep(400 * 1000);
+	tcgetattr(sl_fd, &during);
+	ioctl(sl_fd, TIOCSWINSZ, &ws);
+	kill(pid, SIGWINCH);  /* not our controlling terminal: no SIGWINCH of its own */
+	r = collect(pid, rp);
+	tcgetattr(sl_fd, &after);
+	pty_drain(m, out, sizeof(out));
+	ok(r.r == 0 && r.status == 0 && strstr(out, "33 101") && strstr(out, "40 120"),
+	   "-t on a terminal: its size, then the new one after SIGWINCH: '%s' (%s)", flat(out), r.msg);
+	ok(!(during.c_lflag & (ICANON | ECHO | ISIG)), "  the terminal is raw while the command runs");
+	ok(same_mode(&before, &after), "  and restored afterwards");
+
+	pid = spawn_exec(sl, NODE_EXEC_TTY, sl_fd, sl_fd, sl_fd, m, &rp);
+	usleep(400 * 1000);
+	kill(pid, SIGTERM);
+	r = collect(pid, rp);
+	tcgetattr(sl_fd, &after);
+	ok(r.r == 0 && r.status == 128 + SIGTERM && same_mode(&before, &after),
+	   "-t ended by SIGTERM: status %d, terminal restored (%s)", r.status, r.msg);
+	close(sl_fd);
+	close(m);
+}
+
+/* vms_shell with a script on stdin (no terminal: a PTY all the same). */
+static void test_shell(void)
+{
+	struct res r;
+
+	sh("printf 'test -t 0 || exit 9\\nexit 7\\n' > '%s'", T("shell.in"));
+	r = run(NULL, 0, T("shell.in"), T("shell.out"), NULL);
+	ok(r.r == 0 && r.status == 7, "shell: a login shell on a tty runs its input: status %d (%s)", r.status,
+	   r.msg);
+}
+
+/* The link goes away under a running exec. */
+static void test_link_lost(const char *bin)
+{
+	char *sl[] = { "sleep", "3", NULL };
+	int keep_fd = link_fd, rp;
+	pid_t keep_pid = agent_pid, pid;
+	struct res r;
+
+	if (start_agent(bin) < 0)
+		return;
+	pid = spawn_exec(sl, 0, -1, -1, -1, -1, &rp);
+	usleep(300 * 1000);
+	kill(agent_pid, SIGKILL);
+	waitpid(agent_pid, NULL, 0);
+	r = collect(pid, rp);
+	ok(r.r == -ECONNRESET && strstr(r.msg, "exec on " NODE ": the session link closed"),
+	   "link lost under an exec: %d %s", r.r, r.msg);
+	close(link_fd);
+	link_fd = keep_fd;
+	agent_pid = keep_pid;
 }
 
 static void test_signals(void)
@@ -514,9 +632,12 @@ int main(void)
 	test_tty();
 	test_signals();
 	test_big_output();
+	test_terminal();
+	test_shell();
 	test_info();
 	test_copy();
 	test_copy_tree();
+	test_link_lost(bin);
 	r = run(t, 0, NULL, NULL, NULL);
 	ok(r.r == 0 && r.status == 0, "the link still works after every session above (%s)", r.msg);
 
