@@ -59,7 +59,10 @@
  *          gone and the new one may reuse the ids.
  *
  * Channel frames (chan != 0).  The host side (client, vnld) opens
- * channels; the agent never does.
+ * channels; the agent never does.  The agent takes at least 64 channels
+ * at once (vnl-agent: 256); an OPEN beyond that gets CLOSE -EMFILE, an
+ * OPEN on an id already open closes that channel (-EPROTO).  Frames for
+ * an id that is not open are ignored (they cross a CLOSE on the wire).
  *   OPEN    u8 op (enum ap_op), u8 flags (AP_OPEN_*), u16 rows, u16 cols,
  *           u32 wait_ms, then NUL-terminated strings:
  *             target            the node name (vnld reads it to pick the
