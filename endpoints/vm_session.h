@@ -91,6 +91,8 @@ int vms_connect(const char *lab, struct vnl_err *err);
  * after SIGCONT); rows/cols go in the OPEN and every SIGWINCH sends RESIZE.
  * Without a terminal, -t still asks for a PTY (like `ssh -tt`): the command
  * sees a tty, of the size of fd 1's terminal if it is one, else 24x80.
+ * vnl's TERM, when set, is added to the command's environment.  vnl's EOF
+ * reaches the PTY as a typed ^D (the agent's doing).
  *
  * Signals received by vnl while the call runs (handlers installed on entry,
  * the previous dispositions restored on return): SIGINT and SIGQUIT are
