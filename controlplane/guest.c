@@ -91,6 +91,12 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* ms from `since` to `now`; 0 when since is later (set after now was read). */
+static int64_t elapsed(uint64_t now, uint64_t since)
+{
+	return now > since ? (int64_t)(now - since) : 0;
+}
+
 const char *guest_state_name(enum guest_state s)
 {
 	return s <= GUEST_NO_SHELL ? state_names[s] : "?";
@@ -228,7 +234,7 @@ static void knock(struct guest *g, uint64_t now)
 	int queued = 0;
 
 	if (g->hvc_fd < 0 ||
-	    now - g->knock_ms < (g->state == GUEST_NO_SHELL ? KNOCK_SLOW_MS : KNOCK_MS))
+	    elapsed(now, g->knock_ms) < (g->state == GUEST_NO_SHELL ? KNOCK_SLOW_MS : KNOCK_MS))
 		return;
 	/* Knock only on an empty line: while the guest has not opened hvc0,
 	 * qemu reads nothing, and knocks must not pile up for it. */
@@ -435,7 +441,7 @@ static void tick_one(struct guest *g, uint64_t now)
 	switch (g->state) {
 	case GUEST_BOOTING:
 	case GUEST_LOST:
-		if (now - g->boot_ms > GUEST_SHELL_MS) {
+		if (elapsed(now, g->boot_ms) > GUEST_SHELL_MS) {
 			snprintf(info, sizeof(info),
 				 "no shell answered on hvc0 for %u s: the image needs a root auto-login shell on "
 				 "/dev/hvc0 (image_scripts/README.md); see hvc0.log and console.log in %.100s",
@@ -447,17 +453,17 @@ static void tick_one(struct guest *g, uint64_t now)
 		knock(g, now);
 		break;
 	case GUEST_BOOTSTRAPPING:
-		if (now - g->state_ms > GUEST_HELLO_MS) {
+		if (elapsed(now, g->state_ms) > GUEST_HELLO_MS) {
 			set_state(g, GUEST_BOOTING, "the agent did not answer after the bootstrap (see hvc0.log); knocking again");
 			g->boot_ms = now;
 		}
 		break;
 	case GUEST_READY:
-		if (now - g->rx_ms > AP_DEAD_MS) {
+		if (elapsed(now, g->rx_ms) > AP_DEAD_MS) {
 			set_state(g, GUEST_LOST, "the agent fell silent; knocking on hvc0 again");
 			break;
 		}
-		if (now - g->ping_ms >= AP_PING_MS) {
+		if (elapsed(now, g->ping_ms) >= AP_PING_MS) {
 			uint8_t f[AP_HDR_LEN + 8];
 			int n = ap_put_ping(f, sizeof(f), AP_PING, ++g->seq);
 

@@ -215,6 +215,71 @@ int lab_lan_del(struct lab *l, const char *name, struct json_object *unlinked, s
 	return 0;
 }
 
+/* ---- switch ports of NICs ---- */
+
+/* Add the switch port of a NIC, in no LAN; undo: port-del. */
+static int sw_port_new(struct lab *l, const char *port, const struct nic_port *np, struct vnl_err *err)
+{
+	int r;
+
+	if (np->type == NIC_PORT_AFXDP)
+		r = lab_switch_cmd(&l->sw, err, "port-add", "name", port, "kind", "afxdp", "iface",
+				   np->ifname, NULL);
+	else
+		r = lab_switch_cmd(&l->sw, err, "port-add", "name", port, "kind", "vhost", "path", np->path,
+				   "mode", "client", NULL);
+	if (r < 0)
+		return vnl_err_wrap(err, "adding switch port %s", port), r;
+	return 0;
+}
+
+/* Add the switch port of a NIC and put it into lan; undo: port-del. */
+static int sw_port_add(struct lab *l, const char *port, const struct nic_port *np, const char *lan,
+		       struct vnl_err *err)
+{
+	int r = sw_port_new(l, port, np, err);
+
+	if (r < 0)
+		return r;
+	r = lab_switch_cmd(&l->sw, err, "attach", "port", port, "lan", lan, NULL);
+	if (r < 0) {
+		vnl_err_wrap(err, "attaching switch port %s to %s", port, lan);
+		lab_switch_cmd(&l->sw, NULL, "port-del", "name", port, NULL);
+	}
+	return r;
+}
+
+/* Remove the switch ports of NICs 0..upto-1 of a nics_ported node. */
+static void ports_del(struct lab *l, const char *node, unsigned upto)
+{
+	char port[TOPO_NAME_MAX + 8];
+	struct vnl_err e;
+
+	for (unsigned i = 0; i < upto && l->sw.pid > 0; i++) {
+		lab_port_name(node, i, port, sizeof(port));
+		if (lab_switch_cmd(&l->sw, &e, "port-del", "name", port, NULL) < 0 && !sw_gone(-EPROTO, &e))
+			LOG(l, "deleting switch port %s: %s (the next push removes it)", port, e.msg);
+	}
+}
+
+/* Add the switch port of every NIC of a nics_ported node, in no LAN; all
+ * or nothing. */
+static int ports_add(struct lab *l, const struct node_kind *kind, struct node_ctx *ctx, struct vnl_err *err)
+{
+	char port[TOPO_NAME_MAX + 8];
+	struct nic_port np;
+	int r = 0;
+
+	for (unsigned i = 0; i < ctx->nics; i++) {
+		lab_port_name(ctx->name, i, port, sizeof(port));
+		if ((r = kind->nic_port(ctx, i, &np, err)) < 0 || (r = sw_port_new(l, port, &np, err)) < 0) {
+			ports_del(l, ctx->name, i);
+			return r;
+		}
+	}
+	return 0;
+}
+
 /* ---- nodes ---- */
 
 int lab_node_add(struct lab *l, const struct topo_node *tmpl, struct vnl_err *err)
@@ -240,8 +305,10 @@ int lab_node_add(struct lab *l, const struct topo_node *tmpl, struct vnl_err *er
 	r = kind->create(&ctx, err);
 	if (r < 0)
 		goto out_model;
-	if (kind->start && (r = kind->start(&ctx, err)) < 0)
+	if (kind->nics_ported && (r = ports_add(l, kind, &ctx, err)) < 0)
 		goto out_destroy;
+	if (kind->start && (r = kind->start(&ctx, err)) < 0)
+		goto out_ports;
 	ctx_keep(l, &ctx);
 	r = lab_save(l, err);
 	if (r < 0)
@@ -251,6 +318,9 @@ int lab_node_add(struct lab *l, const struct topo_node *tmpl, struct vnl_err *er
 out_stop:
 	if (kind->stop)
 		kind->stop(&ctx, NULL);
+out_ports:
+	if (kind->nics_ported)
+		ports_del(l, ctx.name, ctx.nics);
 out_destroy:
 	kind->destroy(&ctx, NULL);
 out_model:
@@ -293,6 +363,8 @@ int lab_node_del(struct lab *l, const char *name, struct json_object *unlinked, 
 	if (kind) {
 		if (kind->stop && (r = kind->stop(&ctx, &e)) < 0)
 			LOG(l, "stopping node %s: %s", n->name, e.msg);
+		if (kind->nics_ported)
+			ports_del(l, n->name, n->nics);
 		if ((r = kind->destroy(&ctx, &e)) < 0)
 			LOG(l, "removing node %s: %s (the next vnld start cleans it)", n->name, e.msg);
 	}
@@ -303,28 +375,6 @@ int lab_node_del(struct lab *l, const char *name, struct json_object *unlinked, 
 }
 
 /* ---- links ---- */
-
-/* Put port (existing in the switch) into lan; undo: port-del. */
-static int sw_port_add(struct lab *l, const char *port, const struct nic_port *np, const char *lan,
-		       struct vnl_err *err)
-{
-	int r;
-
-	if (np->type == NIC_PORT_AFXDP)
-		r = lab_switch_cmd(&l->sw, err, "port-add", "name", port, "kind", "afxdp", "iface",
-				   np->ifname, NULL);
-	else
-		r = lab_switch_cmd(&l->sw, err, "port-add", "name", port, "kind", "vhost", "path", np->path,
-				   "mode", "client", NULL);
-	if (r < 0)
-		return vnl_err_wrap(err, "adding switch port %s", port), r;
-	r = lab_switch_cmd(&l->sw, err, "attach", "port", port, "lan", lan, NULL);
-	if (r < 0) {
-		vnl_err_wrap(err, "attaching switch port %s to %s", port, lan);
-		lab_switch_cmd(&l->sw, NULL, "port-del", "name", port, NULL);
-	}
-	return r;
-}
 
 int lab_link_add(struct lab *l, const struct topo_link *tmpl, struct vnl_err *err)
 {
@@ -362,7 +412,14 @@ int lab_link_add(struct lab *l, const struct topo_link *tmpl, struct vnl_err *er
 		goto out_model;
 	ctx_keep(l, &ctx);
 	lab_port_name(tmpl->node, tmpl->nic, port, sizeof(port));
-	r = sw_port_add(l, port, &np, tmpl->lan, err);
+	if (kind->nics_ported) {
+		/* The port exists since the node does: into the LAN. */
+		r = lab_switch_cmd(&l->sw, err, "attach", "port", port, "lan", tmpl->lan, NULL);
+		if (r < 0)
+			vnl_err_wrap(err, "attaching switch port %s to %s", port, tmpl->lan);
+	} else {
+		r = sw_port_add(l, port, &np, tmpl->lan, err);
+	}
 	if (r < 0)
 		goto out_nic;
 	r = lab_save(l, err);
@@ -371,7 +428,10 @@ int lab_link_add(struct lab *l, const struct topo_link *tmpl, struct vnl_err *er
 	emit(l, "link-up", "node", tmpl->node, "nic", tmpl->nic, tmpl->lan);
 	return 0;
 out_port:
-	lab_switch_cmd(&l->sw, NULL, "port-del", "name", port, NULL);
+	if (kind->nics_ported)
+		lab_switch_cmd(&l->sw, NULL, "detach", "port", port, NULL);
+	else
+		lab_switch_cmd(&l->sw, NULL, "port-del", "name", port, NULL);
 out_nic:
 	kind->nic_detach(&ctx, tmpl->nic, NULL);
 	ctx_keep(l, &ctx);
@@ -405,11 +465,14 @@ int lab_link_del(struct lab *l, const char *node, unsigned nic, struct vnl_err *
 		return r;
 	}
 	lab_port_name(node, nic, port, sizeof(port));
-	r = l->sw.pid > 0 ? lab_switch_cmd(&l->sw, &e, "port-del", "name", port, NULL) : 0;
-	if (r < 0 && !sw_gone(r, &e))
-		LOG(l, "deleting switch port %s: %s (the next push removes it)", port, e.msg);
 	n = topo_find_node(l->topo, node);
 	kind = node_kind_find(topo_kind_name(n->kind));
+	if (kind && kind->nics_ported)
+		r = l->sw.pid > 0 ? lab_switch_cmd(&l->sw, &e, "detach", "port", port, NULL) : 0;
+	else
+		r = l->sw.pid > 0 ? lab_switch_cmd(&l->sw, &e, "port-del", "name", port, NULL) : 0;
+	if (r < 0 && !sw_gone(r, &e))
+		LOG(l, "taking switch port %s out: %s (the next push does it)", port, e.msg);
 	if (kind) {
 		lab_node_ctx(l, n, &ctx);
 		if (kind->nic_detach(&ctx, nic, &e) < 0)
@@ -496,9 +559,9 @@ static void recover_node(struct lab *l, struct topo_node *n)
 		}
 		/* -EEXIST: attached still. 0: it was not (its NIC made again,
 		 * or a kind that cannot tell), so a port the switch has for it
-		 * is stale. */
+		 * is stale; not for ported kinds, whose port never changes. */
 		r = kind->nic_attach(&ctx, i, topo_link_addr(k, cidr), &np, &e);
-		if (r == 0 && n_stale < TOPO_MAX_OBJECTS)
+		if (r == 0 && !kind->nics_ported && n_stale < TOPO_MAX_OBJECTS)
 			lab_port_name(n->name, i, stale_ports[n_stale++], sizeof(stale_ports[0]));
 		else if (r < 0 && r != -EEXIST)
 			LOG(l, "%s:%u cannot be attached again: %s", n->name, i, e.msg);
@@ -589,6 +652,34 @@ static bool is_stale(const char *port)
 	return false;
 }
 
+/* The ports list of a switch show reply has `port`. */
+static bool has_port(struct json_object *ports, const char *port)
+{
+	for (size_t j = 0; ports && j < json_object_array_length(ports); j++)
+		if (!strcmp(str_of(json_object_array_get_idx(ports, j), "name") ?: "", port))
+			return true;
+	return false;
+}
+
+/* `port` ("NODE-N") is the always-there port of a NIC of a nics_ported node. */
+static bool ported_port(const struct lab *l, const char *port)
+{
+	for (unsigned i = 0; i < l->topo->n_nodes; i++) {
+		const struct topo_node *n = &l->topo->nodes[i];
+		const struct node_kind *kind = node_kind_find(topo_kind_name(n->kind));
+		size_t len = strlen(n->name);
+		char *end;
+		unsigned long nic;
+
+		if (kind == NULL || !kind->nics_ported || strncmp(port, n->name, len) || port[len] != '-')
+			continue;
+		nic = strtoul(port + len + 1, &end, 10);
+		if (*end == '\0' && end != port + len + 1 && nic < n->nics)
+			return true;
+	}
+	return false;
+}
+
 void lab_push(struct lab_switch *s, void *arg)
 {
 	struct lab *l = arg;
@@ -607,6 +698,11 @@ void lab_push(struct lab_switch *s, void *arg)
 		if (k && !is_stale(name)) {
 			if (lan == NULL || strcmp(lan, k->lan))
 				lab_switch_cmd(s, NULL, "attach", "port", name, "lan", k->lan, NULL);
+			continue;
+		}
+		if (k == NULL && ported_port(l, name)) {
+			if (lan)
+				lab_switch_cmd(s, NULL, "detach", "port", name, NULL);
 			continue;
 		}
 		if (lab_switch_cmd(s, &e, "port-del", "name", name, NULL) < 0)
@@ -639,9 +735,11 @@ void lab_push(struct lab_switch *s, void *arg)
 		bool have = false;
 
 		lab_port_name(k->node, k->nic, port, sizeof(port));
-		for (size_t j = 0; ports && j < json_object_array_length(ports); j++)
-			if (!strcmp(str_of(json_object_array_get_idx(ports, j), "name"), port))
-				have = true;
+		have = has_port(ports, port);
+		if (have && kind && kind->nics_ported) {
+			lab_switch_cmd(s, NULL, "attach", "port", port, "lan", k->lan, NULL);
+			continue;
+		}
 		if (have || kind == NULL || kind->nic_port == NULL)
 			continue;
 		lab_node_ctx(l, n, &ctx);
@@ -651,6 +749,26 @@ void lab_push(struct lab_switch *s, void *arg)
 		}
 		if (sw_port_add(l, port, &np, k->lan, &e) < 0)
 			LOG(l, "pushing link %s:%u %s: %s", k->node, k->nic, k->lan, e.msg);
+	}
+	/* Ported NICs that are not linked still have their port. */
+	for (unsigned i = 0; i < l->topo->n_nodes; i++) {
+		const struct topo_node *n = &l->topo->nodes[i];
+		const struct node_kind *kind = node_kind_find(topo_kind_name(n->kind));
+		struct node_ctx ctx;
+
+		if (kind == NULL || !kind->nics_ported)
+			continue;
+		lab_node_ctx(l, n, &ctx);
+		for (unsigned nic = 0; nic < n->nics; nic++) {
+			char port[TOPO_NAME_MAX + 8];
+			struct nic_port np;
+
+			lab_port_name(n->name, nic, port, sizeof(port));
+			if (topo_find_link(l->topo, n->name, nic) || has_port(ports, port))
+				continue;
+			if (kind->nic_port(&ctx, nic, &np, &e) < 0 || sw_port_new(l, port, &np, &e) < 0)
+				LOG(l, "pushing port %s: %s", port, e.msg);
+		}
 	}
 	json_object_put(ports);
 	if (lab_save(l, &e) < 0)

@@ -39,6 +39,8 @@
  */
 #pragma once
 
+#include <stdbool.h>
+
 #include "err.h"
 
 struct json_object;
@@ -85,6 +87,16 @@ struct nic_port {
 struct node_kind {
 	/* Kind name as written in topologies and `vnl add KIND`. */
 	const char *name;
+
+	/*
+	 * true: the switch holds a port for every NIC (nic_port) from create
+	 * to destroy, linked or not; link and unlink only attach it to a LAN
+	 * and detach it (vhost-user NICs: qemu waits for its backend before
+	 * it runs, so the switch must connect to every NIC from the start).
+	 * vnld adds the ports between create and start.  false: vnld adds a
+	 * NIC's port on link and removes it on unlink.
+	 */
+	bool nics_ported;
 
 	/*
 	 * Make the node's resources (netns, overlay, disk image) and its NICs

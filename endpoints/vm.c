@@ -102,6 +102,14 @@ int vm_qemu_pid(const struct vm_paths *p)
 	return 0;
 }
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static int pidfd_of(int pid)
 {
 	return (int)syscall(SYS_pidfd_open, pid, 0);
@@ -129,7 +137,7 @@ static bool qmp_answers(const char *path)
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
 		pfd.fd = fd;
-		ok = poll(&pfd, 1, 1000) == 1 && read(fd, buf, sizeof(buf)) > 0;
+		ok = poll(&pfd, 1, 200) == 1 && read(fd, buf, sizeof(buf)) > 0;
 	}
 	close(fd);
 	return ok;
@@ -213,41 +221,25 @@ fail:
 	return r;
 }
 
-static int vm_start(struct node_ctx *node, struct vnl_err *err)
+/* Start qemu once: 0 when it answers QMP; *died when it exited at start
+ * (its last message in tail). */
+static int qemu_launch(struct node_ctx *node, const struct vm_paths *p, const struct vm_image *img, bool *died,
+		       char *tail, size_t tail_size, struct vnl_err *err)
 {
-	const struct topo_node *opts = node->opts;
-	struct vm_image img;
-	struct vm_paths p;
-	struct vm_cmd *cmd;
-	char sock[108], tail[256];
-	int r, pid = -1, pidfd;
+	struct vm_cmd *cmd = calloc(1, sizeof(*cmd));
+	int r, pid = -1, pidfd, fd;
 
-	vm_paths(node->lab, node->name, &p);
-	if (access(p.halted, F_OK) == 0 || vm_qemu_pid(&p) > 0)
-		return 0;
-	if ((r = vm_image_find(opts ? opts->image : NULL, &img, err)) < 0)
-		return vnl_err_wrap(err, "vm %s", node->name), r;
-	if ((r = mkdir_p(p.run, 0700)) < 0)
-		return vnl_errno(err, r, "vm %s: creating %s", node->name, p.run);
-	vm_nic_sock(node->lab, node->name, 0, sock, sizeof(sock));
-	*strrchr(sock, '/') = '\0';
-	if ((r = mkdir_p(sock, 0700)) < 0)
-		return vnl_errno(err, r, "vm %s: creating %s", node->name, sock);
-	remove_run_files(node, &p, node->nics); /* a qemu that died leaves its sockets */
-	mkdir_p(p.run, 0700);
-	mkdir_p(sock, 0700);
-	cmd = calloc(1, sizeof(*cmd));
+	*died = false;
 	if (cmd == NULL)
 		return vnl_errno(err, -ENOMEM, "vm %s", node->name);
-	r = vm_qemu_cmd(node, &p, &img, cmd, err);
+	r = vm_qemu_cmd(node, p, img, cmd, err);
 	if (r == 0) {
-		int fd = open(p.qemu_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-
+		fd = open(p->qemu_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 		if (fd >= 0) {
-			dprintf(fd, "---- %ld: starting qemu\n", (long)time(NULL));
+			dprintf(fd, "---- %ld: starting qemu (%s)\n", (long)time(NULL), vm_have_kvm() ? "kvm" : "tcg");
 			close(fd);
 		}
-		pid = spawn_daemon(cmd->argv, p.qemu_log);
+		pid = spawn_daemon(cmd->argv, p->qemu_log);
 		if (pid < 0)
 			r = vnl_errno(err, pid, "vm %s: starting qemu", node->name);
 	}
@@ -255,17 +247,26 @@ static int vm_start(struct node_ctx *node, struct vnl_err *err)
 	if (r < 0)
 		return r;
 	pidfd = pidfd_of(pid);
-	for (int waited = 0; waited < VM_START_MS; waited += 100) {
+	/* qemu waits for the switch to connect to every NIC before it
+	 * answers QMP: the ports exist already (nics_ported). */
+	for (uint64_t t0 = mono_ms(); mono_ms() - t0 < VM_START_MS;) {
 		if (pidfd >= 0 && wait_exit(pidfd, 100)) {
 			close(pidfd);
-			log_tail(p.qemu_log, tail, sizeof(tail));
-			remove_run_files(node, &p, node->nics);
-			return vnl_errf(err, -EIO, "vm %s: qemu exited: %s", node->name,
-					tail[0] ? tail : "(no message)");
+			log_tail(p->qemu_log, tail, tail_size);
+			*died = true;
+			return vnl_errf(err, -EIO, "vm %s: qemu exited: %s", node->name, tail[0] ? tail : "(no message)");
 		}
 		if (pidfd < 0)
 			usleep(100 * 1000);
-		if (qmp_answers(p.qmp)) {
+		if (qmp_answers(p->qmp)) {
+			/* Under a broken KVM, qemu dies right after its init. */
+			if (pidfd >= 0 && wait_exit(pidfd, 500)) {
+				close(pidfd);
+				log_tail(p->qemu_log, tail, tail_size);
+				*died = true;
+				return vnl_errf(err, -EIO, "vm %s: qemu exited: %s", node->name,
+						tail[0] ? tail : "(no message)");
+			}
 			if (pidfd >= 0)
 				close(pidfd);
 			return 0;
@@ -274,9 +275,48 @@ static int vm_start(struct node_ctx *node, struct vnl_err *err)
 	kill(pid, SIGKILL);
 	if (pidfd >= 0)
 		close(pidfd);
-	remove_run_files(node, &p, node->nics);
-	return vnl_errf(err, -ETIMEDOUT, "vm %s: qemu did not answer on QMP within %d s", node->name,
-			VM_START_MS / 1000);
+	return vnl_errf(err, -ETIMEDOUT,
+			"vm %s: qemu did not answer on QMP within %d s (is the lab's switch running?)",
+			node->name, VM_START_MS / 1000);
+}
+
+static int vm_start(struct node_ctx *node, struct vnl_err *err)
+{
+	const struct topo_node *opts = node->opts;
+	struct vm_image img;
+	struct vm_paths p;
+	char sock[108], tail[256];
+	bool died, kvm;
+	int r;
+
+	vm_paths(node->lab, node->name, &p);
+	if (access(p.halted, F_OK) == 0 || vm_qemu_pid(&p) > 0)
+		return 0;
+	if ((r = vm_image_find(opts ? opts->image : NULL, &img, err)) < 0)
+		return vnl_err_wrap(err, "vm %s", node->name), r;
+	vm_nic_sock(node->lab, node->name, 0, sock, sizeof(sock));
+	*strrchr(sock, '/') = '\0';
+	remove_run_files(node, &p, node->nics); /* a qemu that died leaves its sockets */
+	if ((r = mkdir_p(p.run, 0700)) < 0 || (r = mkdir_p(sock, 0700)) < 0)
+		return vnl_errno(err, r, "vm %s: creating %s", node->name, r == 0 ? sock : p.run);
+	kvm = vm_have_kvm();
+	r = qemu_launch(node, &p, &img, &died, tail, sizeof(tail), err);
+	if (r < 0 && died && kvm) {
+		/* A /dev/kvm that qemu cannot use (nested hosts): TCG from now on. */
+		int fd = open(VM_KVM_BROKEN, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+		if (fd >= 0) {
+			dprintf(fd, "qemu died at start under KVM: %s\n", tail);
+			close(fd);
+		}
+		remove_run_files(node, &p, node->nics);
+		mkdir_p(p.run, 0700);
+		mkdir_p(sock, 0700);
+		r = qemu_launch(node, &p, &img, &died, tail, sizeof(tail), err);
+	}
+	if (r < 0)
+		remove_run_files(node, &p, node->nics);
+	return r;
 }
 
 static int vm_stop(struct node_ctx *node, struct vnl_err *err)
@@ -410,6 +450,7 @@ static int vm_copy_tree(struct node_ctx *node, const char *src, const char *dst,
 
 const struct node_kind node_kind_vm = {
 	.name = "vm",
+	.nics_ported = true,
 	.create = vm_create,
 	.start = vm_start,
 	.stop = vm_stop,

@@ -42,8 +42,14 @@ struct vm_cmd {
 int vm_qemu_cmd(const struct node_ctx *node, const struct vm_paths *p, const struct vm_image *img,
 		struct vm_cmd *c, struct vnl_err *err);
 
-/* True when /dev/kvm can be used. */
+/*
+ * True when /dev/kvm can be used: it opens, VNL_QEMU_ACCEL is not "tcg",
+ * and no qemu has died at start under KVM on this host since boot (then
+ * vm.c writes VM_KVM_BROKEN with qemu's message, and every later VM runs
+ * under TCG: nested hosts may expose a /dev/kvm that qemu cannot use).
+ */
 bool vm_have_kvm(void);
+#define VM_KVM_BROKEN VM_RUN_ROOT "/kvm-unusable"
 
 /* (Re)build the configuration disk p->cfg_img (vnl-agent and start.sh,
  * ext2 via mke2fs -d from p->cfg_dir); all or nothing. */
