@@ -72,6 +72,7 @@ struct guests {
 	struct guest *list;
 	struct ev_watch *tick;
 	uint32_t nonce;           /* this vnld's bootstrap and HELLO nonce */
+	unsigned shell_ms;        /* GUEST_SHELL_MS, or $VNL_GUEST_SHELL_S (tests) */
 };
 
 static const char *const state_names[] = {
@@ -441,11 +442,11 @@ static void tick_one(struct guest *g, uint64_t now)
 	switch (g->state) {
 	case GUEST_BOOTING:
 	case GUEST_LOST:
-		if (elapsed(now, g->boot_ms) > GUEST_SHELL_MS) {
+		if (elapsed(now, g->boot_ms) > g->gs->shell_ms) {
 			snprintf(info, sizeof(info),
 				 "no shell answered on hvc0 for %u s: the image needs a root auto-login shell on "
 				 "/dev/hvc0 (image_scripts/README.md); see hvc0.log and console.log in %.100s",
-				 GUEST_SHELL_MS / 1000, g->p.dir);
+				 g->gs->shell_ms / 1000, g->p.dir);
 			set_state(g, GUEST_NO_SHELL, info);
 		}
 		/* fall through */
@@ -540,6 +541,9 @@ struct guests *guests_new(struct evloop *loop, const char *lab, const struct gue
 	if (getrandom(&gs->nonce, sizeof(gs->nonce), 0) != sizeof(gs->nonce))
 		gs->nonce = (uint32_t)now_ms() ^ (uint32_t)getpid();
 	gs->nonce |= 1; /* never 0: that is the agent's "I just started" */
+	gs->shell_ms = GUEST_SHELL_MS;
+	if (getenv("VNL_GUEST_SHELL_S") && atoi(getenv("VNL_GUEST_SHELL_S")) > 0)
+		gs->shell_ms = (unsigned)atoi(getenv("VNL_GUEST_SHELL_S")) * 1000;
 	gs->tick = ev_timer_add(loop, TICK_MS, on_tick, gs);
 	if (gs->tick == NULL) {
 		free(gs);

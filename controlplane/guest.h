@@ -49,7 +49,8 @@
 #include "evloop.h"
 #include "topology.h"
 
-#define GUEST_SHELL_MS (300 * 1000) /* booting this long without a shell: no-shell */
+#define GUEST_SHELL_MS (300 * 1000) /* booting this long without a shell: no-shell
+				     * ($VNL_GUEST_SHELL_S seconds instead, for tests) */
 #define GUEST_HELLO_MS (30 * 1000)  /* bootstrapping this long without HELLO: knock again */
 
 enum guest_state {
