@@ -139,9 +139,9 @@ int vnl_cmd_wait(struct vnl_cli *cli, int argc, char **argv)
 				json_object_put(reply);
 				return r;
 			}
-			json_object_put(reply);
+			json_object_put(reply); /* state points into it: `last` from here */
 			if (now_s() - start > timeout)
-				return vnl_fail("wait: %s is not ready after %.0f s (state %s)", argv[i], timeout, state);
+				return vnl_fail("wait: %s is not ready after %.0f s (state %s)", argv[i], timeout, last);
 			usleep(250 * 1000);
 		}
 		if (last[0])
