@@ -63,15 +63,15 @@ static void print_lab(struct json_object *r)
 	}
 	vnl_table_print(&t, stdout, "  ");
 	printf("\nnodes (%zu)\n", nn);
-	vnl_table_init(&t, 4);
+	vnl_table_init(&t, 5);
 	if (nn)
-		vnl_table_row(&t, (const char *[]){ "NAME", "KIND", "NICS", "LINKS" });
+		vnl_table_row(&t, (const char *[]){ "NAME", "KIND", "STATE", "NICS", "LINKS" });
 	for (size_t i = 0; i < nn; i++) {
 		struct json_object *n = json_object_array_get_idx(nodes, i);
 
 		snprintf(nics, sizeof(nics), "%lld", vnl_jint(n, "nics", 1));
-		vnl_table_row(&t, (const char *[]){ vnl_jstr(n, "name"), vnl_jstr(n, "kind"), nics,
-						    node_links(n, buf, sizeof(buf)) });
+		vnl_table_row(&t, (const char *[]){ vnl_jstr(n, "name"), vnl_jstr(n, "kind"), vnl_jstr(n, "state"),
+						    nics, node_links(n, buf, sizeof(buf)) });
 	}
 	vnl_table_print(&t, stdout, "  ");
 }
