@@ -49,6 +49,7 @@
 #include "node_kind.h"
 #include "oci.h"
 #include "overlay.h"
+#include "spawn.h"
 #include "topology.h"
 
 #define CNT_STATE_ROOT "/var/lib/vnetlab"
@@ -77,69 +78,7 @@ static void cnt_paths(const struct node_ctx *n, struct cnt_paths *p)
 	snprintf(p->id, sizeof(p->id), "vnl.%s.%s", n->lab, n->name);
 }
 
-/* ---- running crun ---- */
-
-/*
- * Run argv with stdin from in_fd (/dev/null when < 0). stdout goes to
- * out_fd, or else into out, or else nowhere; stderr goes into out, or else
- * to out_fd, or else nowhere. out (when not NULL) is NUL-terminated,
- * truncated and stripped of trailing newlines. Returns the exit status
- * (128 + signal), or a negative errno when it could not be run.
- */
-static int run(char *const argv[], int in_fd, int out_fd, char *out, size_t outlen)
-{
-	int p[2] = { -1, -1 }, st, nul;
-	size_t got = 0;
-	pid_t pid;
-
-	if (out && pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		int e = errno;
-
-		if (out)
-			close(p[0]), close(p[1]);
-		return -e;
-	}
-	if (pid == 0) {
-		nul = open("/dev/null", O_RDWR);
-		dup2(in_fd >= 0 ? in_fd : nul, 0);
-		dup2(out_fd >= 0 ? out_fd : (out ? p[1] : nul), 1);
-		dup2(out ? p[1] : (out_fd >= 0 ? out_fd : nul), 2);
-		signal(SIGPIPE, SIG_DFL);
-		execvp(argv[0], argv);
-		dprintf(2, "%s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	if (out) {
-		ssize_t n;
-
-		close(p[1]);
-		while ((n = read(p[0], out + got, outlen - 1 - got)) > 0 || (n < 0 && errno == EINTR))
-			if (n > 0 && (got += (size_t)n) == outlen - 1)
-				break;
-		/* Drain what does not fit so the child never blocks on us. */
-		for (char sink[512]; read(p[0], sink, sizeof(sink)) > 0;)
-			;
-		close(p[0]);
-		out[got] = '\0';
-		while (got > 0 && (out[got - 1] == '\n' || out[got - 1] == '\r'))
-			out[--got] = '\0';
-	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-/* The last line of a command's output, for one-line error messages. */
-static const char *last_line(const char *out)
-{
-	const char *nl = strrchr(out, '\n');
-
-	return nl ? nl + 1 : out;
-}
+/* ---- running crun (common/spawn.h) ---- */
 
 /* The container's state as crun says it: "running", "created", "stopped",
  * or "" when crun does not know it. *pid gets its init's pid (0 if none). */
@@ -151,7 +90,7 @@ static void crun_state(const struct cnt_paths *p, char *state, size_t len, int *
 
 	state[0] = '\0';
 	*pid = 0;
-	if (run(argv, -1, -1, out, sizeof(out)) != 0)
+	if (spawn_run(argv, -1, -1, out, sizeof(out)) != 0)
 		return;
 	o = json_tokener_parse(out);
 	if (o && json_object_object_get_ex(o, "status", &v))
@@ -332,7 +271,7 @@ static int cnt_stop(struct node_ctx *node, struct vnl_err *err)
 	if (!strcmp(state, "running")) {
 		char *const term[] = { "crun", "--root", p.crun_root, "kill", p.id, "TERM", NULL };
 
-		run(term, -1, -1, out, sizeof(out));
+		spawn_run(term, -1, -1, out, sizeof(out));
 		for (int waited = 0; waited < CNT_STOP_WAIT_MS; waited += 50) {
 			crun_state(&p, state, sizeof(state), &pid);
 			if (strcmp(state, "running"))
@@ -343,10 +282,10 @@ static int cnt_stop(struct node_ctx *node, struct vnl_err *err)
 	if (state[0]) {
 		char *const del[] = { "crun", "--root", p.crun_root, "delete", "--force", p.id, NULL };
 
-		r = run(del, -1, -1, out, sizeof(out));
+		r = spawn_run(del, -1, -1, out, sizeof(out));
 		if (r != 0)
 			return vnl_errf(err, r < 0 ? r : -EIO, "node '%s': crun delete: %s", node->name,
-					r < 0 ? strerror(-r) : last_line(out));
+					r < 0 ? strerror(-r) : spawn_last_line(out));
 	}
 	return 0;
 }
@@ -377,7 +316,7 @@ static int cnt_start(struct node_ctx *node, struct vnl_err *err)
 		char *const runv[] = { "crun", "--root", p.crun_root, "run", "--detach", "--bundle", p.bundle,
 				       p.id, NULL };
 		/* crun run -d hands its stdio to the container's init: the log. */
-		r = run(runv, -1, logfd, NULL, 0);
+		r = spawn_run(runv, -1, logfd, NULL, 0);
 	}
 	if (logfd >= 0)
 		close(logfd);
@@ -391,7 +330,7 @@ static int cnt_start(struct node_ctx *node, struct vnl_err *err)
 		while (n > 0 && out[n - 1] == '\n')
 			out[--n] = '\0';
 		vnl_errf(err, r < 0 ? r : -EIO, "node '%s': crun run failed: %s%s", node->name,
-			 r < 0 ? strerror(-r) : last_line(out),
+			 r < 0 ? strerror(-r) : spawn_last_line(out),
 			 strstr(out, "hybrid") ? " (this host's cgroup2 holds a controller: run scripts/install, "
 						 "or for hugetlb: mkdir -p /sys/fs/cgroup/hugetlb && mount -t cgroup "
 						 "-o hugetlb cgroup /sys/fs/cgroup/hugetlb)" : "");
@@ -407,7 +346,7 @@ static void rm_node_dir(const char *dir)
 {
 	char *const argv[] = { "rm", "-rf", "--one-file-system", (char *)dir, NULL };
 
-	run(argv, -1, -1, NULL, 0);
+	spawn_run(argv, -1, -1, NULL, 0);
 }
 
 static int cnt_destroy(struct node_ctx *node, struct vnl_err *err)
@@ -552,11 +491,11 @@ static int cnt_copy(struct node_ctx *node, const char *src, const char *dst, int
 		fd = open(src, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			return vnl_errno(err, errno, "copy: %s", src);
-		r = run(argv, fd, -1, out, sizeof(out));
+		r = spawn_run(argv, fd, -1, out, sizeof(out));
 		close(fd);
 		if (r != 0)
 			return vnl_errf(err, -EIO, "copy to %s:%s failed: %s", node->name, dst,
-					r < 0 ? strerror(-r) : last_line(out));
+					r < 0 ? strerror(-r) : spawn_last_line(out));
 		return 0;
 	} else {
 		char *const argv[] = { "crun", "--root", p.crun_root, "exec", p.id, "cat", "--", (char *)src,
@@ -568,14 +507,14 @@ static int cnt_copy(struct node_ctx *node, const char *src, const char *dst, int
 		if (fd < 0)
 			return vnl_errno(err, errno, "copy: %s", tmp);
 		/* stdout to the file, stderr kept for the message. */
-		r = run(argv, -1, fd, errbuf, sizeof(errbuf));
+		r = spawn_run(argv, -1, fd, errbuf, sizeof(errbuf));
 		if (fsync(fd) < 0 && r == 0)
 			r = -errno;
 		close(fd);
 		if (r != 0) {
 			unlink(tmp);
 			return vnl_errf(err, -EIO, "copy from %s:%s failed: %s", node->name, src,
-					r < 0 ? strerror(-r) : errbuf[0] ? last_line(errbuf) : "cat failed");
+					r < 0 ? strerror(-r) : errbuf[0] ? spawn_last_line(errbuf) : "cat failed");
 		}
 		if (rename(tmp, dst) < 0) {
 			r = -errno;
