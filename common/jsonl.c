@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "jsonl.h"
+#include "unixsock.h"
 
 struct jsonl_conn {
 	struct jsonl_server *srv;
@@ -283,43 +284,21 @@ static void accept_cb(struct ev_watch *w, int fd, uint32_t events, void *arg)
 
 struct jsonl_server *jsonl_listen(struct evloop *l, const char *path, mode_t mode, jsonl_handler h, void *arg)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct jsonl_server *s;
-	mode_t old;
-	int fd, r, e;
+	int fd, e;
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
+	if (strlen(path) >= sizeof(s->path)) {
 		errno = ENAMETOOLONG;
 		return NULL;
 	}
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return NULL;
-	/* Probe with a blocking connect: a listener answers at once. */
-	{
-		int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-		r = probe < 0 ? -1 : connect(probe, (struct sockaddr *)&sa, sizeof(sa));
-		e = errno;
-		if (probe >= 0)
-			close(probe);
-	}
-	if (r == 0) {
-		close(fd);
-		errno = EADDRINUSE;
+	fd = unix_listen(path, mode);
+	if (fd < 0) {
+		errno = -fd;
 		return NULL;
 	}
-	if (e == ECONNREFUSED)
-		unlink(path); /* left by a process that died */
-	old = umask(0777 & ~mode);
-	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (r < 0 || chmod(path, mode) < 0 || listen(fd, 64) < 0)
-		goto fail;
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
-		goto fail_unlink;
+		goto fail;
 	s->loop = l;
 	s->fd = fd;
 	s->handler = h;
@@ -328,15 +307,12 @@ struct jsonl_server *jsonl_listen(struct evloop *l, const char *path, mode_t mod
 	s->w = ev_fd_add(l, fd, EPOLLIN, accept_cb, s);
 	if (s->w == NULL) {
 		free(s);
-		goto fail_unlink;
+		goto fail;
 	}
 	return s;
-fail_unlink:
-	e = errno;
-	unlink(path);
-	errno = e;
 fail:
 	e = errno;
+	unlink(path);
 	close(fd);
 	errno = e;
 	return NULL;

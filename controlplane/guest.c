@@ -23,6 +23,7 @@
 #include "outq.h"
 #include "qmp.h"
 #include "vm.h"
+#include "unixsock.h"
 
 #define TICK_MS 250
 #define KNOCK_MS 1000          /* knock pace while booting or lost */
@@ -146,23 +147,6 @@ static void set_state(struct guest *g, enum guest_state s, const char *info)
 		gs->emit(ev, gs->emit_arg);
 		json_object_put(ev);
 	}
-}
-
-static int unix_connect(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-
-	if (fd < 0)
-		return -errno;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int r = -errno;
-
-		close(fd);
-		return r;
-	}
-	return fd;
 }
 
 /* ---- hvc0 ---- */
@@ -365,7 +349,7 @@ static void on_agent(struct ev_watch *w, int fd, uint32_t events, void *arg)
 
 static void agent_connect(struct guest *g)
 {
-	int fd = unix_connect(g->p.agent);
+	int fd = unix_connect(g->p.agent, SOCK_NONBLOCK);
 
 	if (fd < 0)
 		return;
@@ -432,7 +416,7 @@ static void tick_one(struct guest *g, uint64_t now)
 		if (g->state == GUEST_STOPPED)
 			set_state(g, GUEST_BOOTING, "");
 	}
-	if (g->hvc_fd < 0 && (g->hvc_fd = unix_connect(g->p.hvc0)) >= 0 &&
+	if (g->hvc_fd < 0 && (g->hvc_fd = unix_connect(g->p.hvc0, SOCK_NONBLOCK)) >= 0 &&
 	    (g->hvc_w = ev_fd_add(g->gs->loop, g->hvc_fd, EPOLLIN, on_hvc, g)) == NULL) {
 		close(g->hvc_fd);
 		g->hvc_fd = -1;

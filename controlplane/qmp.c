@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "qmp.h"
+#include "unixsock.h"
 
 static int send_line(struct qmp *q, const char *line)
 {
@@ -74,17 +75,10 @@ static void on_read(struct ev_watch *w, int fd, uint32_t events, void *arg)
 
 int qmp_connect(struct qmp *q, struct evloop *loop, const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), r;
+	int fd = unix_connect(path, SOCK_NONBLOCK), r;
 
 	if (fd < 0)
-		return -errno;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
+		return fd;
 	q->fd = fd;
 	q->len = 0;
 	q->ready = false;

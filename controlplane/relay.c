@@ -14,6 +14,7 @@
 
 #include "outq.h"
 #include "relay.h"
+#include "unixsock.h"
 
 #define LOG(r, fmt, ...) fprintf(stderr, "vnld[%s]: sessions: " fmt "\n", (r)->lab, ##__VA_ARGS__)
 #define FRAME_MAX (AP_HDR_LEN + AP_MAX_PAYLOAD)
@@ -435,7 +436,6 @@ static void on_tick(struct ev_watch *w, void *arg)
 struct relay *relay_new(struct evloop *loop, const char *lab, const char *path, struct guests **gs,
 			struct guest_hooks *hooks)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct relay *r = calloc(1, sizeof(*r));
 	int e;
 
@@ -445,14 +445,11 @@ struct relay *relay_new(struct evloop *loop, const char *lab, const char *path, 
 	r->gs = gs;
 	snprintf(r->lab, sizeof(r->lab), "%s", lab);
 	snprintf(r->path, sizeof(r->path), "%s", path);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	r->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (r->fd < 0)
+	r->fd = unix_listen(path, 0660);
+	if (r->fd < 0) {
+		errno = -r->fd;
 		goto fail;
-	unlink(path); /* left by a vnld that died */
-	if (bind(r->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0660) < 0 ||
-	    listen(r->fd, 64) < 0)
-		goto fail_unlink;
+	}
 	r->w = ev_fd_add(loop, r->fd, EPOLLIN, on_accept, r);
 	r->tick = ev_timer_add(loop, 200, on_tick, r);
 	if (r->w == NULL || r->tick == NULL)

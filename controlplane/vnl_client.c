@@ -18,6 +18,7 @@
 
 #include "fsutil.h"
 #include "vnl_client.h"
+#include "unixsock.h"
 
 #define RUN_ROOT "/run/vnetlab"
 #define STATE_ROOT "/var/lib/vnetlab"
@@ -41,24 +42,12 @@ static void sleep_ms(int ms)
 
 int vnl_conn_open(struct vnl_conn *c, const char *lab, struct vnl_err *err)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd, r;
+	int fd;
 
 	*c = (struct vnl_conn){ .fd = -1 };
-	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), RUN_ROOT "/%s/vnld.sock", lab) >=
-	    sizeof(sa.sun_path))
-		return vnl_errf(err, -ENAMETOOLONG, "lab name '%s' is too long", lab);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = unix_connect_lab(lab, "vnld.sock", err);
 	if (fd < 0)
-		return vnl_errno(err, errno, "socket");
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		r = errno;
-		close(fd);
-		if (r == ENOENT || r == ECONNREFUSED || r == ENOTDIR)
-			return vnl_errf(err, -ENOTCONN, "lab '%s' is not running (vnl start --lab %s)", lab,
-					lab);
-		return vnl_errno(err, r, "cannot reach vnld at %s", sa.sun_path);
-	}
+		return fd;
 	c->fd = fd;
 	return 0;
 }

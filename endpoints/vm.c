@@ -42,6 +42,7 @@
 #include "topology.h"
 #include "vm_priv.h"
 #include "vm_session.h"
+#include "unixsock.h"
 
 #define VM_START_MS 30000   /* qemu's own start, not the guest's boot */
 #define VM_STOP_MS 5000
@@ -126,19 +127,14 @@ static bool wait_exit(int pidfd, int ms)
 /* True once qemu's QMP socket answers with its greeting (its init is done). */
 static bool qmp_answers(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct pollfd pfd = { .events = POLLIN };
+	int fd = unix_connect(path, 0);
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	char buf[64];
-	bool ok = false;
+	bool ok;
 
 	if (fd < 0)
 		return false;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-		pfd.fd = fd;
-		ok = poll(&pfd, 1, 200) == 1 && read(fd, buf, sizeof(buf)) > 0;
-	}
+	ok = poll(&pfd, 1, 200) == 1 && read(fd, buf, sizeof(buf)) > 0;
 	close(fd);
 	return ok;
 }

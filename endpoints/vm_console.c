@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "vm_priv.h"
+#include "unixsock.h"
 
 #define VM_CONSOLE_ESCAPE 0x1d /* Ctrl-] */
 
@@ -35,7 +36,6 @@ static int write_all(int fd, const char *buf, size_t len)
 
 int vm_console(struct node_ctx *node, int *status, struct vnl_err *err)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct termios saved, raw;
 	struct vm_paths p;
 	bool tty = isatty(0), done = false;
@@ -46,16 +46,9 @@ int vm_console(struct node_ctx *node, int *status, struct vnl_err *err)
 	if (vm_qemu_pid(&p) <= 0)
 		return vnl_errf(err, -EHOSTDOWN, "vm %s is not running (vnl reboot %s starts it)", node->name,
 				node->name);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = unix_connect(p.ttys0, 0);
 	if (fd < 0)
-		return vnl_errno(err, errno, "console of %s", node->name);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", p.ttys0);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
-
-		close(fd);
-		return vnl_errno(err, e, "console of %s: %s", node->name, p.ttys0);
-	}
+		return vnl_errno(err, fd, "console of %s: %s", node->name, p.ttys0);
 	fprintf(stderr, "Console of %s (ttyS0). Leave with Ctrl-].\r\n", node->name);
 	if (tty && tcgetattr(0, &saved) == 0) {
 		raw = saved;

@@ -31,6 +31,7 @@
 #include "agentproto.h"
 #include "node_kind.h"
 #include "vm_session.h"
+#include "unixsock.h"
 
 #define FRAME_MAX (AP_HDR_LEN + AP_MAX_PAYLOAD)
 #define OUTQ_SIZE (2 * FRAME_MAX + 4096)  /* two DATA frames + control frames */
@@ -721,23 +722,7 @@ static int sess_result(struct sess *s, int r, struct vnl_err *err)
 
 int vms_connect(const char *lab, struct vnl_err *err)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd, e;
-
-	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), VMS_SOCK_ROOT "/%s/agent.sock", lab) >=
-	    sizeof(sa.sun_path))
-		return vnl_errf(err, -ENAMETOOLONG, "lab name '%s' is too long", lab);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return vnl_errno(err, errno, "socket");
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		e = errno;
-		close(fd);
-		if (e == ENOENT || e == ECONNREFUSED || e == ENOTDIR)
-			return vnl_errf(err, -ENOTCONN, "lab '%s' is not running (vnl start --lab %s)", lab, lab);
-		return vnl_errno(err, e, "cannot reach vnld at %s", sa.sun_path);
-	}
-	return fd;
+	return unix_connect_lab(lab, "agent.sock", err);
 }
 
 int vms_exec(int fd, const char *node, char *const argv[], int flags, unsigned wait_ms, int *status,
