@@ -35,6 +35,7 @@
 
 struct guest {
 	char name[TOPO_NAME_MAX + 1];
+	unsigned nics;            /* the node's NICs (at most 64 get a carrier) */
 	struct guests *gs;
 	struct vm_paths p;
 	enum guest_state state;
@@ -60,6 +61,9 @@ struct guest {
 	uint32_t next_chan;
 	/* QMP */
 	struct qmp qmp;
+	uint64_t links_want;      /* bit i: NIC i is linked in the model (carrier on) */
+	uint64_t links_set;       /* what qemu was last told, valid when links_known */
+	bool links_known;
 	bool seen;                /* guests_sync mark */
 	struct guest *next;
 };
@@ -390,6 +394,8 @@ static void qmp_closed(void *arg)
 {
 	struct guest *g = arg;
 
+	g->links_known = false;
+
 	hvc_close(g);
 	agent_close(g);
 	if (access(g->p.halted, F_OK) == 0)
@@ -399,6 +405,26 @@ static void qmp_closed(void *arg)
 	else
 		set_state(g, GUEST_STOPPED, "qemu exited (see qemu.log in the node's folder; vnl reboot starts it)");
 	g->powered_off = false;
+}
+
+/* Tell qemu the carrier of each NIC: up while linked, down while not (the
+ * cable is pulled: the guest sees NO-CARRIER). */
+static void apply_links(struct guest *g, unsigned nics)
+{
+	for (unsigned i = 0; i < nics && g->qmp.ready; i++) {
+		uint64_t bit = 1ull << i;
+		char args[64];
+
+		if (g->links_known && (g->links_set & bit) == (g->links_want & bit))
+			continue;
+		snprintf(args, sizeof(args), "{\"name\":\"net%u\",\"up\":%s}", i,
+			 g->links_want & bit ? "true" : "false");
+		if (qmp_execute(&g->qmp, "set_link", args) < 0)
+			return;
+		g->links_set = (g->links_set & ~bit) | (g->links_want & bit);
+	}
+	if (g->qmp.ready)
+		g->links_known = true;
 }
 
 /* ---- the tick ---- */
@@ -423,6 +449,7 @@ static void tick_one(struct guest *g, uint64_t now)
 	}
 	if (g->ag_fd < 0)
 		agent_connect(g);
+	apply_links(g, g->nics);
 	switch (g->state) {
 	case GUEST_BOOTING:
 	case GUEST_LOST:
@@ -562,11 +589,23 @@ void guests_sync(struct guests *gs, const struct topo *t)
 
 		if (n->kind != TOPO_VM)
 			continue;
+		bool fresh = false;
+
 		g = guests_find(gs, n->name);
 		if (g == NULL && (g = guest_new(gs, n->name)) != NULL)
-			tick_one(g, now_ms());
-		if (g)
-			g->seen = true;
+			fresh = true;
+		if (g == NULL)
+			continue;
+		g->seen = true;
+		g->nics = n->nics > 64 ? 64 : n->nics;
+		g->links_want = 0;
+		for (unsigned k = 0; k < t->n_links; k++)
+			if (!strcmp(t->links[k].node, n->name) && t->links[k].nic < 64)
+				g->links_want |= 1ull << t->links[k].nic;
+		if (fresh)
+			tick_one(g, now_ms()); /* connects, and sets the carriers */
+		else
+			apply_links(g, g->nics);
 	}
 	for (pp = &gs->list; (g = *pp) != NULL;) {
 		if (g->seen) {
@@ -614,7 +653,7 @@ uint32_t guest_new_chan(struct guest *g, bool (*in_use)(struct guest *g, uint32_
 
 int guest_reset(struct guest *g, struct vnl_err *err)
 {
-	int r = qmp_execute(&g->qmp, "system_reset");
+	int r = qmp_execute(&g->qmp, "system_reset", NULL);
 
 	if (r < 0)
 		return vnl_errf(err, r, "vm %s: qemu's QMP is not connected (is it running?)", g->name);

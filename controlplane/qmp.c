@@ -103,12 +103,15 @@ void qmp_close(struct qmp *q)
 	q->ready = false;
 }
 
-int qmp_execute(struct qmp *q, const char *cmd)
+int qmp_execute(struct qmp *q, const char *cmd, const char *args)
 {
-	char line[128];
+	char line[512];
 
 	if (q->fd < 0 || !q->ready)
 		return -ENOTCONN;
-	snprintf(line, sizeof(line), "{\"execute\":\"%s\"}\n", cmd);
+	if (args)
+		snprintf(line, sizeof(line), "{\"execute\":\"%s\",\"arguments\":%s}\n", cmd, args);
+	else
+		snprintf(line, sizeof(line), "{\"execute\":\"%s\"}\n", cmd);
 	return send_line(q, line);
 }

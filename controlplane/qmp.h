@@ -31,5 +31,6 @@ struct qmp {
 int qmp_connect(struct qmp *q, struct evloop *loop, const char *path);
 /* Close; idempotent. */
 void qmp_close(struct qmp *q);
-/* Send {"execute": cmd}. -ENOTCONN when not connected. */
-int qmp_execute(struct qmp *q, const char *cmd);
+/* Send {"execute": cmd} ("arguments": args, a JSON object text, when not
+ * NULL). -ENOTCONN when not connected. */
+int qmp_execute(struct qmp *q, const char *cmd, const char *args);

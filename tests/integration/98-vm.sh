@@ -17,7 +17,8 @@
 # Operations:
 #   1. lab L: LAN blue; vm a1, vm a2 (tiny), cnt c1 (busybox) on blue;
 #      vnl wait; show: ready, qemu pid, MACs; 10.98.0.1-3 set
-#   2. pings a1->a2, a2->a1, a1->c1, c1->a2
+#   2. pings a1->a2, a2->a1, a1->c1, c1->a2; unlink a2:0: no carrier in
+#      a2, no ping; link again: carrier, ping
 #   3. exec: status 7, stdin through cat, 127, stderr apart; -t: a tty;
 #      shell on a pty runs a command and exits
 #   4. cp: 2 MiB random in and out (cmp), a folder with -r in and out
@@ -77,6 +78,16 @@ check "ping c1 -> a2 (container to VM)" vnl exec c1 -- ping -c 2 -W 3 10.98.0.2
 j=$(json_of stats a1:0)
 jcheck "stats a1:0: vhost backend, packets both ways" "$j" \
 	'.ports["a1:0"].rx_packets > 0 and .ports["a1:0"].tx_packets > 0'
+
+vnl_ok "unlink a2:0" unlink a2:0
+wait_for 10 sh -c "[ \"\$('$VNL_BIN' --lab $L exec a2 -- cat /sys/class/net/eth0/carrier)\" = 0 ]"
+check "unlinked, a2's eth0 has no carrier (the cable is out)" test "$(vnl exec a2 -- cat /sys/class/net/eth0/carrier)" = 0
+run exec a1 -- ping -c 1 -W 1 10.98.0.2
+check "unlinked, a1 cannot ping a2" test "$RC" != 0
+vnl_ok "link a2:0 blue again" link a2:0 blue
+wait_for 10 sh -c "[ \"\$('$VNL_BIN' --lab $L exec a2 -- cat /sys/class/net/eth0/carrier)\" = 1 ]"
+check "linked again, a2's eth0 has carrier" test "$(vnl exec a2 -- cat /sys/class/net/eth0/carrier)" = 1
+check "linked again, ping a1 -> a2" vping a1 10.98.0.2
 
 # --- 3. exec, exec -t, shell ----------------------------------------------------------
 run exec a1 -- sh -c 'echo out; echo err >&2; exit 7'
