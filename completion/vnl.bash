@@ -20,7 +20,7 @@ _vnl()
 	local cur prev words cword
 	_init_completion -n := || return
 
-	local verbs="start stop add del link unlink show stats fdb exec deploy save destroy graph events version"
+	local verbs="start stop add del link unlink show stats fdb exec shell console cp wait reboot halt deploy save destroy graph events version"
 	local i w verb='' nargs=0 dashdash=0 labopt=() args=()
 	_vnl_cmd=${words[0]}
 
@@ -37,7 +37,7 @@ _vnl()
 			i=$((i + 1))
 			;;
 		--lab=*) labopt=("$w") ;;
-		--nics | -n | --image | -i | --cmd | -c | --env | -e | --mem | -m | --cpus | --ip | -a | --format | -f | --output | -o)
+		--nics | -n | --image | -i | --cmd | -c | --env | -e | --mem | -m | --cpus | --ip | -a | --format | -f | --output | -o | --timeout)
 			[[ -n $verb ]] && i=$((i + 1))
 			;;
 		--)
@@ -73,7 +73,7 @@ _vnl()
 		[[ $verb == graph ]] && _filedir
 		return
 		;;
-	--nics | -n | --image | -i | --cmd | -c | --env | -e | --mem | -m | --cpus | --ip | -a)
+	--nics | -n | --image | -i | --cmd | -c | --env | -e | --mem | -m | --cpus | --ip | -a | --timeout)
 		return
 		;;
 	esac
@@ -111,7 +111,9 @@ _vnl()
 			;;
 		link) opts+=" --ip" ;;
 		graph) opts+=" --format --output" ;;
-		exec) opts+=" --" ;;
+		exec) opts+=" --tty --" ;;
+		cp) opts+=" --recursive" ;;
+		wait) opts+=" --timeout" ;;
 		esac
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 		return
@@ -124,6 +126,11 @@ _vnl()
 	stats:0) words_="$(_vnl_names nics "${labopt[@]}") $(_vnl_names nodes "${labopt[@]}") $(_vnl_names lans "${labopt[@]}")" ;;
 	exec:0) words_=$(_vnl_names nodes "${labopt[@]}") ;;
 	exec:1) words_="--" ;;
+	shell:0 | console:0 | reboot:0 | halt:0 | wait:*) words_=$(_vnl_names nodes "${labopt[@]}") ;;
+	cp:*)
+		_filedir
+		return
+		;;
 	fdb:0) words_=$(_vnl_names lans "${labopt[@]}") ;;
 	link:0 | unlink:0) words_=$(_vnl_names nics "${labopt[@]}") ;;
 	link:1) words_=$(_vnl_names lans "${labopt[@]}") ;;
