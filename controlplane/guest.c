@@ -58,6 +58,7 @@ struct guest {
 	bool ag_wout;             /* watching EPOLLOUT */
 	uint64_t rx_ms, ping_ms, seq;
 	char agent[64];           /* the agent's HELLO string */
+	uint64_t bad_seen, dropped_seen; /* the decoder's counters last logged */
 	uint32_t next_chan;
 	/* QMP */
 	struct qmp qmp;
@@ -346,7 +347,15 @@ static void on_agent(struct ev_watch *w, int fd, uint32_t events, void *arg)
 		g->rx_ms = now_ms();
 		while (g->ag_fd >= 0 && ap_decoder_next(&g->dec, &h, &payload) == 1)
 			on_frame(g, &h, payload);
-		if (g->ag_fd < 0 || (size_t)n < room)
+		if (g->ag_fd < 0)
+			break;
+		if (g->dec.bad != g->bad_seen) {
+			LOG(g, "agent link: %llu bytes of malformed frames skipped (%llu so far)",
+			    (unsigned long long)(g->dec.dropped - g->dropped_seen), (unsigned long long)g->dec.dropped);
+			g->bad_seen = g->dec.bad;
+			g->dropped_seen = g->dec.dropped;
+		}
+		if ((size_t)n < room)
 			break;
 	}
 }
@@ -361,6 +370,7 @@ static void agent_connect(struct guest *g)
 		close(fd);
 		return;
 	}
+	g->bad_seen = g->dropped_seen = 0;
 	g->out.cap = AGENT_QUEUE_MAX;
 	g->ag_fd = fd;
 	g->ag_w = ev_fd_add(g->gs->loop, fd, EPOLLIN, on_agent, g);

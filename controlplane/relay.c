@@ -26,6 +26,7 @@ struct client {
 	struct ap_decoder dec;
 	struct outq out;
 	bool wout;
+	uint64_t bad_seen;      /* the decoder's resyncs last logged */
 	struct client *next;
 };
 
@@ -333,9 +334,15 @@ static void on_client(struct ev_watch *w, int fd, uint32_t events, void *arg)
 
 		for (k = r->clients; k && k != c; k = k->next)
 			;
-		if (k == NULL || ap_decoder_next(&c->dec, &h, &payload) != 1)
+		if (k == NULL)
+			return;
+		if (ap_decoder_next(&c->dec, &h, &payload) != 1)
 			break;
 		on_client_frame(r, c, &h, (uint8_t *)payload - AP_HDR_LEN);
+	}
+	if (c->dec.bad != c->bad_seen) {
+		LOG(r, "a client sent malformed frames: %llu bytes skipped", (unsigned long long)c->dec.dropped);
+		c->bad_seen = c->dec.bad;
 	}
 }
 
