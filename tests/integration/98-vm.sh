@@ -31,7 +31,8 @@
 #   8. kill -9 vnl-switchd: restarted, same qemu pids, ping a1->a2 resumes
 #   9. kill -9 vnld, vnl start: same qemu pids, a1 ready at once, exec
 #  10. reboot inside a2 (busybox reboot): leaves ready, back to ready by
-#      itself; the agent of a1 killed: lost, then ready by itself
+#      itself; the agent of a1 killed: lost, then ready by itself; junk
+#      written on a1's agent port from inside the guest: logged, ready again
 #  11. vnl halt a2: stopped, no qemu; vnl reboot a2: ready again; vnl
 #      reboot a1 (reset): ready again
 #  12. vnl del a2: no qemu, socket or file of a2; vnl stop: nothing of
@@ -182,6 +183,16 @@ vnl exec a1 -- sh -c 'kill -9 $(cat /run/vnl-agent.pid)' >/dev/null 2>&1
 wait_for 30 grep -q "vm a1: ready -> lost" "/run/vnetlab/$L/vnld.log"
 check "a killed agent: a1 goes lost" grep -q "vm a1: ready -> lost" "/run/vnetlab/$L/vnld.log"
 vnl_ok "a1 is back to ready by itself (knocked again)" wait --timeout 120 a1
+# Garbage from the guest side of the agent port: a detached script in a1
+# stops the agent, writes junk on the port, starts the agent again.
+vnl exec a1 -- sh -c 'setsid sh -c "sleep 1; kill \$(cat /run/vnl-agent.pid); sleep 1;
+	printf \"VLjunk\\001\\377\\377garbage-from-the-guest\" > /dev/virtio-ports/org.vnetlab.agent;
+	/run/vnl/vnl-agent --daemon" </dev/null >/dev/null 2>&1 &' >/dev/null 2>&1
+wait_for 30 grep -q "agent link: .* malformed" "/run/vnetlab/$L/vnld.log"
+check "vnld logs the malformed bytes from the guest's agent port" grep -q "vm a1: agent link: .* malformed" "/run/vnetlab/$L/vnld.log"
+sleep 1
+vnl_ok "a1 ready after the junk and the new agent" wait --timeout 120 a1
+check "exec on a1 after the junk" test "$(vnl exec a1 -- echo clean)" = clean
 
 # --- 11. halt and reboot -----------------------------------------------------------------
 vnl_ok "halt a2" halt a2
