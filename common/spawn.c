@@ -10,6 +10,20 @@
 
 #include "spawn.h"
 
+/* A child starts with default signals and none blocked: vnld blocks
+ * SIGTERM and SIGINT for its signalfd, and a qemu that inherited that mask
+ * would never hear the SIGTERM that stops it. */
+static void child_signals(void)
+{
+	sigset_t none;
+
+	for (int s = 1; s < NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			signal(s, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 int spawn_run(char *const argv[], int in_fd, int out_fd, char *out, size_t outlen)
 {
 	int p[2] = { -1, -1 }, st, nul;
@@ -33,7 +47,7 @@ int spawn_run(char *const argv[], int in_fd, int out_fd, char *out, size_t outle
 		dup2(out ? p[1] : (out_fd >= 0 ? out_fd : nul), 2);
 		/* Nothing of ours leaks into long-lived children (qemu -daemonize). */
 		close_range(3, ~0u, 0);
-		signal(SIGPIPE, SIG_DFL);
+		child_signals();
 		execvp(argv[0], argv);
 		dprintf(2, "%s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -94,7 +108,7 @@ int spawn_daemon(char *const argv[], const char *log)
 		dup2(out >= 0 ? out : nul, 1);
 		dup2(out >= 0 ? out : nul, 2);
 		close_range(3, ~0u, 0);
-		signal(SIGPIPE, SIG_DFL);
+		child_signals();
 		execvp(argv[0], argv);
 		dprintf(2, "%s: %s\n", argv[0], strerror(errno));
 		_exit(127);

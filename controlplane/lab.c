@@ -361,10 +361,13 @@ int lab_node_del(struct lab *l, const char *name, struct json_object *unlinked, 
 		return r;
 	}
 	if (kind) {
-		if (kind->stop && (r = kind->stop(&ctx, &e)) < 0)
-			LOG(l, "stopping node %s: %s", n->name, e.msg);
+		/* Ported NICs leave the switch first, while their peer is still
+		 * there: DPDK's vhost client must not be unregistered while it is
+		 * reconnecting to a peer that just went. */
 		if (kind->nics_ported)
 			ports_del(l, n->name, n->nics);
+		if (kind->stop && (r = kind->stop(&ctx, &e)) < 0)
+			LOG(l, "stopping node %s: %s", n->name, e.msg);
 		if ((r = kind->destroy(&ctx, &e)) < 0)
 			LOG(l, "removing node %s: %s (the next vnld start cleans it)", n->name, e.msg);
 	}

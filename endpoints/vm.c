@@ -127,7 +127,9 @@ static bool wait_exit(int pidfd, int ms)
 /* True once qemu's QMP socket answers with its greeting (its init is done). */
 static bool qmp_answers(const char *path)
 {
-	int fd = unix_connect(path, 0);
+	/* Non-blocking: qemu accepts nothing while it waits for its vhost-user
+	 * backends, and a full backlog must not block vnld. */
+	int fd = unix_connect(path, SOCK_NONBLOCK);
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	char buf[64];
 	bool ok;

@@ -6,8 +6,10 @@
  *   vnl-agent   the static guest agent (the one next to vnld)
  *   start.sh    what the bootstrap runs (controlplane/bootstrap.c types
  *               "mount it on /run/vnl; sh /run/vnl/start.sh" on hvc0):
- *               sets the guest's hostname to the node name and starts the
- *               agent as a daemon (the agent refuses a second copy itself)
+ *               sets the guest's hostname to the node name, leaves the
+ *               login's cgroup (under systemd the getty's service would
+ *               take the agent down with it) and starts the agent as a
+ *               daemon (the agent refuses a second copy itself)
  *   node        "LAB NODE", for the curious
  */
 #include <errno.h>
@@ -79,6 +81,11 @@ int vm_cfgdisk_build(const struct node_ctx *node, const struct vm_paths *p, stru
 		 "# Written by vnld for node %s of lab %s; the hvc0 bootstrap runs it.\n"
 		 "here=${0%%/*}\n"
 		 "hostname %s 2>/dev/null\n"
+		 "# Out of the login's cgroup (systemd would stop the agent with the getty).\n"
+		 "for c in /sys/fs/cgroup/cgroup.procs /sys/fs/cgroup/systemd/cgroup.procs "
+		 "/sys/fs/cgroup/unified/cgroup.procs; do\n"
+		 "\t[ -w \"$c\" ] && echo $$ >\"$c\" 2>/dev/null\n"
+		 "done\n"
 		 "exec \"$here/vnl-agent\" --daemon\n",
 		 node->name, node->lab, node->name);
 	snprintf(path, sizeof(path), "%s/vnl-agent", p->cfg_dir);

@@ -20,7 +20,8 @@
 #   2. pings a1->a2, a2->a1, a1->c1, c1->a2; unlink a2:0: no carrier in
 #      a2, no ping; link again: carrier, ping
 #   3. exec: status 7, stdin through cat, 127, stderr apart; -t: a tty;
-#      shell on a pty runs a command and exits
+#      shell on a pty runs a command and exits; console (ttyS0) on a pty
+#      answers and Ctrl-] leaves it; vnl events showed the states
 #   4. cp: 2 MiB random in and out (cmp), a folder with -r in and out
 #   5. iptables -P INPUT/OUTPUT DROP, -F in a1: ping a1->a2 fails, exec
 #      and cp still work; policies back to ACCEPT, ping again
@@ -49,7 +50,9 @@ qpid() { vnl show -j "$1" | jq -r '.node.qemu_pid // 0'; }
 
 # --- 1. two VMs and a container on one LAN -----------------------------------------
 must add lan blue >/dev/null
-vnl_ok "add vm a1 --image tiny (starts the lab)" add vm a1 --image tiny
+vnl events -j >"$TMP/events" 2>&1 &
+bg_track $!
+vnl_ok "add vm a1 --image tiny" add vm a1 --image tiny
 [ "$RC" = 0 ] || bail "cannot add a VM: $ERR"
 vnl_ok "add vm a2 --image tiny --mem 192" add vm a2 --image tiny --mem 192
 vnl_ok "add cnt c1 --image busybox" add cnt c1 --image busybox
@@ -61,6 +64,8 @@ t0=$SECONDS
 vnl_ok "vnl wait a1 a2 (boot and bootstrap, no IP anywhere)" wait --timeout $BOOT a1 a2
 [ "$RC" = 0 ] || bail "the VMs did not become ready: $ERR"
 diag "both VMs ready $((SECONDS - t0)) s after linking"
+ev=$(jq -c 'select(.event == "node-state" and .node == "a1") | .state' "$TMP/events" 2>/dev/null | tr -d '"' | tr '\n' ' ')
+check "vnl events showed a1 go booting, bootstrapping, ready ($ev)" grep -q "booting bootstrapping ready" <<<"$ev"
 j=$(json_of show a1)
 jcheck "show a1: vm, ready, qemu pid, agent, interface MAC and vhost socket" "$j" \
 	'.node.kind == "vm" and .node.state == "ready" and .node.qemu_pid > 1 and (.node.agent | test("vnl-agent"))
@@ -104,6 +109,11 @@ out=$(pty_run 30 $'echo MARK$((40+2))\nexit 3\n' "$VNL_BIN" --lab "$L" shell a1)
 rc=$?
 check "shell on a pty runs what is typed" grep -q MARK42 <<<"$out"
 check "shell passes the shell's exit status (3)" test "$rc" = 3
+
+out=$(printf '%s\n' '1 echo CON$((40+2))\r' '3 \x1d' | pty_script 30 "$VNL_BIN" --lab "$L" console a1)
+rc=$?
+check "console: a1's ttyS0 shell answers" grep -q "CON42" <<<"$out"
+check "console: Ctrl-] leaves it (exit 0)" test "$rc" = 0
 
 # --- 4. cp ----------------------------------------------------------------------------
 head -c 2097152 /dev/urandom >"$TMP/f"

@@ -57,3 +57,36 @@ vm_leftovers() {
 	done
 	find "/run/vnetlab/$l/vm" "/run/vnetlab/$l/vhost" "/var/lib/vnetlab/$l/vm" -mindepth 1 2>/dev/null | sed 's/^/file /'
 }
+
+# pty_script TIMEOUT CMD... with STEPS on stdin: run CMD on a new
+# pseudo-terminal; each line of stdin is "SECONDS TEXT": wait that long,
+# then type TEXT (python escapes: \r, \x1d). Prints what CMD wrote; exits
+# with its status (124 when killed at TIMEOUT).
+pty_script() {
+	python3 -c '
+import os, pty, select, sys, time
+tmo, cmd = float(sys.argv[1]), sys.argv[2:]
+steps = [l.rstrip("\n").split(" ", 1) for l in open("/dev/stdin") if l.strip()]
+steps = [(float(s[0]), s[1].encode().decode("unicode_escape").encode()) for s in steps]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(cmd[0], cmd)
+out, t0, st, nxt = b"", time.time(), None, time.time()
+while st is None:
+    if time.time() - t0 > tmo:
+        os.kill(pid, 9); os.waitpid(pid, 0)
+        sys.stdout.buffer.write(out + b"\n[pty_script: timeout]\n"); sys.exit(124)
+    if steps and time.time() >= nxt + steps[0][0]:
+        os.write(fd, steps[0][1]); steps.pop(0); nxt = time.time()
+    if select.select([fd], [], [], 0.1)[0]:
+        try:
+            out += os.read(fd, 4096)
+        except OSError:
+            pass
+    p, s = os.waitpid(pid, os.WNOHANG)
+    if p:
+        st = s
+sys.stdout.buffer.write(out)
+sys.exit(os.waitstatus_to_exitcode(st))
+' "$@"
+}
