@@ -52,6 +52,8 @@ qpid() { vnl show -j "$1" | jq -r '.node.qemu_pid // 0'; }
 must add lan blue >/dev/null
 vnl events -j >"$TMP/events" 2>&1 &
 bg_track $!
+must add lan sync >/dev/null # the stream is subscribed once it shows this
+wait_for 10 grep -q '"lan-added"' "$TMP/events" || bail "vnl events shows nothing"
 vnl_ok "add vm a1 --image tiny" add vm a1 --image tiny
 [ "$RC" = 0 ] || bail "cannot add a VM: $ERR"
 vnl_ok "add vm a2 --image tiny --mem 192" add vm a2 --image tiny --mem 192
