@@ -61,7 +61,10 @@ static char **eal_args(const char *argv0, int *argc)
 	a[n++] = lcores;
 	a[n++] = "--main-lcore";
 	a[n++] = main_core;
-	a[n++] = "--in-memory";
+	/* --in-memory is --no-shconf plus unlinked hugepage files; DPDK refuses
+	 * it with --no-huge (which implies legacy memory), and without
+	 * hugepages --no-shconf alone leaves no file behind. */
+	a[n++] = cfg.no_huge ? "--no-shconf" : "--in-memory";
 	a[n++] = "--no-pci";
 	a[n++] = "--no-telemetry";
 	a[n++] = "--log-level=lib.eal:notice";

@@ -712,5 +712,12 @@ out:
 		rte_eth_dev_close(ports[p].id);
 	}
 	rte_eal_cleanup();
+	/* DPDK makes its runtime folder even --in-memory (empty): ours goes. */
+	{
+		char run_dir[128];
+
+		snprintf(run_dir, sizeof(run_dir), "/var/run/dpdk/%s", prefix);
+		rmdir(run_dir);
+	}
 	return rc;
 }
