@@ -169,6 +169,9 @@ _vnl_cleanup() {
 		done
 	fi
 	[ -n "$TMP" ] && rm -rf "$TMP"
+	# DPDK runtime folders of our vhost peers (a peer killed by a signal
+	# cannot remove its own).
+	[ -n "$PFX" ] && rm -rf /var/run/dpdk/"$PFX"*
 	[ "$rc" = 0 ] && echo "PASS: $TEST_NAME"
 	exit "$rc"
 }
