@@ -122,7 +122,8 @@ int vnl_cmd_wait(struct vnl_cli *cli, int argc, char **argv)
 				json_object_put(reply);
 				return vnl_fail("wait: '%s' is a LAN, not a node", argv[i]);
 			}
-			state = vnl_jstr(node, "state");
+			/* Only a VM has a guest to wait for; other kinds are ready. */
+			state = strcmp(vnl_jstr(node, "kind") ?: "", "vm") ? NULL : vnl_jstr(node, "state");
 			if (state == NULL || !strcmp(state, "ready")) {
 				json_object_put(reply);
 				break;

@@ -63,7 +63,7 @@ vnl_ok "link a2:0 blue" link a2:0 blue
 vnl_ok "link c1:0 blue --ip 10.98.0.3/24" link c1:0 blue --ip 10.98.0.3/24
 lab_record_ifs
 t0=$SECONDS
-vnl_ok "vnl wait a1 a2 (boot and bootstrap, no IP anywhere)" wait --timeout $BOOT a1 a2
+vnl_ok "vnl wait a1 c1 a2 (boot and bootstrap, no IP anywhere; a container is ready as it is)" wait --timeout $BOOT a1 c1 a2
 [ "$RC" = 0 ] || bail "the VMs did not become ready: $ERR"
 diag "both VMs ready $((SECONDS - t0)) s after linking"
 ev=$(jq -c 'select(.event == "node-state" and .node == "a1") | .state' "$TMP/events" 2>/dev/null | tr -d '"' | tr '\n' ' ')
