@@ -52,8 +52,12 @@ qpid() { vnl show -j "$1" | jq -r '.node.qemu_pid // 0'; }
 must add lan blue >/dev/null
 vnl events -j >"$TMP/events" 2>&1 &
 bg_track $!
-must add lan sync >/dev/null # the stream is subscribed once it shows this
-wait_for 10 grep -q '"lan-added"' "$TMP/events" || bail "vnl events shows nothing"
+# The stream is subscribed once it shows a change made after it started.
+for i in $(seq 50); do
+	must add lan "sync$i" >/dev/null
+	wait_for 1 grep -q "\"sync$i\"" "$TMP/events" && break
+done
+grep -q '"lan-added"' "$TMP/events" || bail "vnl events shows nothing"
 vnl_ok "add vm a1 --image tiny" add vm a1 --image tiny
 [ "$RC" = 0 ] || bail "cannot add a VM: $ERR"
 vnl_ok "add vm a2 --image tiny --mem 192" add vm a2 --image tiny --mem 192
