@@ -547,7 +547,9 @@ static void recover_node(struct lab *l, struct topo_node *n)
 		LOG(l, "node %s was gone: made again", n->name);
 	/* start also makes again any NIC that is gone (node_kind.h): every
 	 * NIC exists from here on, linked or not. */
-	if (kind->start && kind->start(&ctx, &e) < 0)
+	if (kind->nics_ported)
+		l->start_ported = true; /* lab_push starts it, once its ports exist */
+	else if (kind->start && kind->start(&ctx, &e) < 0)
 		LOG(l, "starting node %s: %s", n->name, e.msg);
 	for (unsigned i = 0; i < n->nics; i++) {
 		struct topo_link *k = topo_find_link(l->topo, n->name, i);
@@ -774,6 +776,21 @@ void lab_push(struct lab_switch *s, void *arg)
 		}
 	}
 	json_object_put(ports);
+	/* After a vnld start: VMs whose qemu is gone (a host reboot, a crash)
+	 * run again now that their ports exist; halted ones stay off. */
+	for (unsigned i = 0; l->start_ported && i < l->topo->n_nodes; i++) {
+		const struct topo_node *n = &l->topo->nodes[i];
+		const struct node_kind *kind = node_kind_find(topo_kind_name(n->kind));
+		struct node_ctx ctx;
+
+		if (kind == NULL || !kind->nics_ported || kind->start == NULL)
+			continue;
+		lab_node_ctx(l, n, &ctx);
+		if (kind->start(&ctx, &e) < 0)
+			LOG(l, "starting node %s: %s", n->name, e.msg);
+		ctx_keep(l, &ctx);
+	}
+	l->start_ported = false;
 	if (lab_save(l, &e) < 0)
 		LOG(l, "saving state: %s", e.msg);
 	emit(l, "switch-ready", NULL, NULL, NULL, 0, NULL);

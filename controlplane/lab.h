@@ -46,6 +46,10 @@ struct lab {
 	/* Adds vnld's own fields to a node's show object (a VM's guest state),
 	 * or NULL. */
 	void (*node_json)(const struct topo_node *n, struct json_object *o, void *arg);
+	/* Set by lab_recover: nodes of nics_ported kinds (VMs) are started by
+	 * the next lab_push, once the switch holds their ports (qemu waits for
+	 * them before it runs). */
+	bool start_ported;
 };
 
 /* Switch port of a link: "NODE-N". */

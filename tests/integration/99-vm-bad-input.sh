@@ -18,7 +18,8 @@
 #      boot), VNL_GUEST_SHELL_S=8: state no-shell, info names hvc0 and the
 #      image README; exec says not ready; same qemu pid later (no reset)
 #   3. vm a1 (tiny) ready; kill -9 its qemu: state stopped, info says qemu
-#      exited; exec refused with the state; reboot a1: ready again
+#      exited; exec refused with the state; reboot a1: ready again; kill -9
+#      of vnld and qemu at once, vnl start: a1 runs and is ready again
 #   4. deploy a file with vm d1 + LAN: created, ready, save has the vm and
 #      its image; stop leaves nothing
 
@@ -86,6 +87,12 @@ refused "exec on the stopped a1 says so" "not ready \\(state stopped" exec a1 --
 vnl_ok "reboot a1 starts it again" reboot a1
 vnl_ok "a1 ready again" wait --timeout $BOOT a1
 check "exec on a1 again" test "$(vnl exec a1 -- echo up)" = up
+# vnld and qemu die together (a crash, or a host reboot): the next vnld
+# starts the VM again once the switch holds its ports.
+kill -9 "$(cat "/run/vnetlab/$L/vnld.pid")" "$(vnl show -j a1 | jq -r .node.qemu_pid)"
+sleep 1
+vnl_ok "vnl start after vnld and qemu died" start
+vnl_ok "a1 runs and is ready again" wait --timeout $BOOT a1
 
 # --- 4. a topology file with a vm -----------------------------------------------------------
 LAB=$L vnl destroy >/dev/null 2>&1
