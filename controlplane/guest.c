@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "bootstrap.h"
 #include "guest.h"
 #include "outq.h"
@@ -40,23 +41,23 @@ struct guest {
 	struct vm_paths p;
 	enum guest_state state;
 	char info[256];
-	uint64_t state_ms;        /* when the state began */
-	uint64_t boot_ms;         /* when knocking began (booting, lost) */
+	int64_t state_ms;         /* when the state began */
+	int64_t boot_ms;          /* when knocking began (booting, lost) */
 	bool powered_off;         /* QMP said SHUTDOWN before qemu went */
 	/* hvc0 */
 	int hvc_fd;
 	struct ev_watch *hvc_w;
 	char tail[2048];          /* the last bytes hvc0 sent, for the markers */
 	size_t tail_len;
-	uint64_t knock_ms;
+	int64_t knock_ms;
 	int hvc_log;
 	/* agent link */
 	int ag_fd;
 	struct ev_watch *ag_w;
 	struct ap_decoder dec;
-	struct outq out;
-	bool ag_wout;             /* watching EPOLLOUT */
-	uint64_t rx_ms, ping_ms, seq;
+	struct outq out;          /* to the agent; watches through ag_w */
+	int64_t rx_ms, ping_ms;
+	uint64_t seq;
 	char agent[64];           /* the agent's HELLO string */
 	uint64_t bad_seen, dropped_seen; /* the decoder's counters last logged */
 	uint32_t next_chan;
@@ -90,20 +91,6 @@ static const char *const state_names[] = {
 	[GUEST_NO_SHELL] = "no-shell",
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* ms from `since` to `now`; 0 when since is later (set after now was read). */
-static int64_t elapsed(uint64_t now, uint64_t since)
-{
-	return now > since ? (int64_t)(now - since) : 0;
-}
-
 const char *guest_state_name(enum guest_state s)
 {
 	return s <= GUEST_NO_SHELL ? state_names[s] : "?";
@@ -134,7 +121,7 @@ static void set_state(struct guest *g, enum guest_state s, const char *info)
 	if (s == old)
 		return;
 	g->state = s;
-	g->state_ms = now_ms();
+	g->state_ms = mono_ms();
 	if (s == GUEST_BOOTING || s == GUEST_LOST)
 		g->boot_ms = g->state_ms;
 	LOG(g, "%s -> %s%s%s", state_names[old], state_names[s], g->info[0] ? ": " : "", g->info);
@@ -218,13 +205,13 @@ static void on_hvc(struct ev_watch *w, int fd, uint32_t events, void *arg)
 	}
 }
 
-static void knock(struct guest *g, uint64_t now)
+static void knock(struct guest *g, int64_t now)
 {
 	char line[128];
 	int queued = 0;
 
 	if (g->hvc_fd < 0 ||
-	    elapsed(now, g->knock_ms) < (g->state == GUEST_NO_SHELL ? KNOCK_SLOW_MS : KNOCK_MS))
+	    now - g->knock_ms < (g->state == GUEST_NO_SHELL ? KNOCK_SLOW_MS : KNOCK_MS))
 		return;
 	/* Knock only on an empty line: while the guest has not opened hvc0,
 	 * qemu reads nothing, and knocks must not pile up for it. */
@@ -243,17 +230,8 @@ static void agent_close(struct guest *g)
 	ev_del(g->ag_w);
 	close(g->ag_fd);
 	g->ag_fd = -1;
-	g->ag_wout = false;
 	outq_fini(&g->out);
 	ap_decoder_fini(&g->dec);
-}
-
-static void agent_watch(struct guest *g)
-{
-	bool want = outq_pending(&g->out) > 0;
-
-	if (want != g->ag_wout && ev_fd_mod(g->ag_w, EPOLLIN | (want ? EPOLLOUT : 0)) == 0)
-		g->ag_wout = want;
 }
 
 static int agent_put(struct guest *g, const uint8_t *frame, size_t len)
@@ -266,12 +244,9 @@ static int agent_put(struct guest *g, const uint8_t *frame, size_t len)
 	if (r < 0)
 		return r;
 	r = outq_flush(&g->out, g->ag_fd);
-	if (r < 0) {
+	if (r < 0)
 		agent_close(g);
-		return r;
-	}
-	agent_watch(g);
-	return 0;
+	return r;
 }
 
 static void send_hello(struct guest *g)
@@ -328,7 +303,6 @@ static void on_agent(struct ev_watch *w, int fd, uint32_t events, void *arg)
 			agent_close(g);
 			return;
 		}
-		agent_watch(g);
 	}
 	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		return;
@@ -344,7 +318,7 @@ static void on_agent(struct ev_watch *w, int fd, uint32_t events, void *arg)
 			return;
 		}
 		ap_decoder_commit(&g->dec, (size_t)n);
-		g->rx_ms = now_ms();
+		g->rx_ms = mono_ms();
 		while (g->ag_fd >= 0 && ap_decoder_next(&g->dec, &h, &payload) == 1)
 			on_frame(g, &h, payload);
 		if (g->ag_fd < 0)
@@ -380,7 +354,8 @@ static void agent_connect(struct guest *g)
 		ap_decoder_fini(&g->dec);
 		return;
 	}
-	g->rx_ms = now_ms();
+	g->out.w = g->ag_w;
+	g->rx_ms = mono_ms();
 	/* An agent left running by a previous vnld answers at once. */
 	send_hello(g);
 }
@@ -439,7 +414,7 @@ static void apply_links(struct guest *g, unsigned nics)
 
 /* ---- the tick ---- */
 
-static void tick_one(struct guest *g, uint64_t now)
+static void tick_one(struct guest *g, int64_t now)
 {
 	char info[256];
 
@@ -463,7 +438,7 @@ static void tick_one(struct guest *g, uint64_t now)
 	switch (g->state) {
 	case GUEST_BOOTING:
 	case GUEST_LOST:
-		if (elapsed(now, g->boot_ms) > g->gs->shell_ms) {
+		if (now - g->boot_ms > g->gs->shell_ms) {
 			snprintf(info, sizeof(info),
 				 "no shell answered on hvc0 for %u s: the image needs a root auto-login shell on "
 				 "/dev/hvc0 (image_scripts/README.md); see hvc0.log and console.log in %.100s",
@@ -475,17 +450,17 @@ static void tick_one(struct guest *g, uint64_t now)
 		knock(g, now);
 		break;
 	case GUEST_BOOTSTRAPPING:
-		if (elapsed(now, g->state_ms) > GUEST_HELLO_MS) {
+		if (now - g->state_ms > GUEST_HELLO_MS) {
 			set_state(g, GUEST_BOOTING, "the agent did not answer after the bootstrap (see hvc0.log); knocking again");
 			g->boot_ms = now;
 		}
 		break;
 	case GUEST_READY:
-		if (elapsed(now, g->rx_ms) > AP_DEAD_MS) {
+		if (now - g->rx_ms > AP_DEAD_MS) {
 			set_state(g, GUEST_LOST, "the agent fell silent; knocking on hvc0 again");
 			break;
 		}
-		if (elapsed(now, g->ping_ms) >= AP_PING_MS) {
+		if (now - g->ping_ms >= AP_PING_MS) {
 			uint8_t f[AP_HDR_LEN + 8];
 			int n = ap_put_ping(f, sizeof(f), AP_PING, ++g->seq);
 
@@ -502,7 +477,7 @@ static void tick_one(struct guest *g, uint64_t now)
 static void on_tick(struct ev_watch *w, void *arg)
 {
 	struct guests *gs = arg;
-	uint64_t now = now_ms();
+	int64_t now = mono_ms();
 
 	(void)w;
 	for (struct guest *g = gs->list; g; g = g->next)
@@ -538,7 +513,7 @@ static struct guest *guest_new(struct guests *gs, const char *name)
 	g->qmp.closed = qmp_closed;
 	g->qmp.arg = g;
 	g->state = GUEST_STOPPED;
-	g->state_ms = g->boot_ms = now_ms();
+	g->state_ms = g->boot_ms = mono_ms();
 	snprintf(path, sizeof(path), "%s/hvc0.log", g->p.dir);
 	g->hvc_log = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	g->next = gs->list;
@@ -560,7 +535,7 @@ struct guests *guests_new(struct evloop *loop, const char *lab, const struct gue
 	gs->emit = emit;
 	gs->emit_arg = emit_arg;
 	if (getrandom(&gs->nonce, sizeof(gs->nonce), 0) != sizeof(gs->nonce))
-		gs->nonce = (uint32_t)now_ms() ^ (uint32_t)getpid();
+		gs->nonce = (uint32_t)mono_ms() ^ (uint32_t)getpid();
 	gs->nonce |= 1; /* never 0: that is the agent's "I just started" */
 	gs->shell_ms = GUEST_SHELL_MS;
 	if (getenv("VNL_GUEST_SHELL_S") && atoi(getenv("VNL_GUEST_SHELL_S")) > 0)
@@ -613,7 +588,7 @@ void guests_sync(struct guests *gs, const struct topo *t)
 			if (!strcmp(t->links[k].node, n->name) && t->links[k].nic < 64)
 				g->links_want |= 1ull << t->links[k].nic;
 		if (fresh)
-			tick_one(g, now_ms()); /* connects, and sets the carriers */
+			tick_one(g, mono_ms()); /* connects, and sets the carriers */
 		else
 			apply_links(g, g->nics);
 	}
@@ -640,7 +615,7 @@ void guest_status_json(const struct guest *g, struct json_object *out)
 	json_object_object_add(out, "state", json_object_new_string(state_names[g->state]));
 	json_object_object_add(out, "state_info", json_object_new_string(g->info));
 	json_object_object_add(out, "state_secs",
-			       json_object_new_int((int)((now_ms() - g->state_ms) / 1000)));
+			       json_object_new_int((int)((mono_ms() - g->state_ms) / 1000)));
 	if (g->state == GUEST_READY)
 		json_object_object_add(out, "agent", json_object_new_string(g->agent));
 }
@@ -682,5 +657,5 @@ void guest_stopped(struct guest *g, const char *why)
 void guest_started(struct guest *g)
 {
 	g->powered_off = false;
-	tick_one(g, now_ms());
+	tick_one(g, mono_ms());
 }

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "lab_switch.h"
 
 #define BACKOFF_MIN_MS 1000
@@ -54,19 +55,11 @@ unsigned long long proc_start_time(pid_t pid)
 	return t;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* One request, one reply line, bounded in time. */
 static int call_raw(const char *sock, const char *line, char **out, struct vnl_err *err)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	long long deadline = now_ms() + LAB_SWITCH_TIMEOUT_MS;
+	long long deadline = mono_ms() + LAB_SWITCH_TIMEOUT_MS;
 	size_t len = 0, cap = 4096, sent = 0, total = strlen(line);
 	char *buf = NULL;
 	int fd, r;
@@ -85,7 +78,7 @@ static int call_raw(const char *sock, const char *line, char **out, struct vnl_e
 	fcntl(fd, F_SETFL, O_NONBLOCK);
 	while (sent < total || len == 0 || buf[len - 1] != '\n') {
 		struct pollfd p = { .fd = fd, .events = sent < total ? POLLOUT : POLLIN };
-		long long left = deadline - now_ms();
+		long long left = deadline - mono_ms();
 		ssize_t n;
 
 		if (left <= 0 || poll(&p, 1, (int)left) == 0) {
@@ -193,7 +186,7 @@ static void on_exit_cb(struct ev_watch *w, int fd, uint32_t events, void *arg)
 	if (s->stopping)
 		return;
 	/* A switch that ran for a minute was healthy: restart it quickly. */
-	if (now_ms() - s->started_ms > 60000)
+	if (mono_ms() - s->started_ms > 60000)
 		s->backoff_ms = BACKOFF_MIN_MS;
 	if (s->on_down != NULL)
 		s->on_down(s, s->arg);
@@ -258,12 +251,12 @@ static int spawn(struct lab_switch *s, struct vnl_err *err)
 /* Wait until it answers 'version', or it dies, or the start time is up. */
 static int wait_ready(struct lab_switch *s, struct vnl_err *err)
 {
-	long long deadline = now_ms() + LAB_SWITCH_START_MS;
+	long long deadline = mono_ms() + LAB_SWITCH_START_MS;
 	struct json_object *req = json_object_new_object();
 	int r = -ETIMEDOUT;
 
 	json_object_object_add(req, "cmd", json_object_new_string("version"));
-	while (now_ms() < deadline) {
+	while (mono_ms() < deadline) {
 		int status;
 
 		if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
@@ -318,7 +311,7 @@ int lab_switch_start(struct lab_switch *s, struct vnl_err *err)
 		kill_wait(s);
 		return r;
 	}
-	s->started_ms = now_ms();
+	s->started_ms = mono_ms();
 	if (s->on_ready != NULL)
 		s->on_ready(s, s->arg);
 	return 0;

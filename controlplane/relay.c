@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "outq.h"
 #include "relay.h"
 #include "unixsock.h"
@@ -24,8 +25,7 @@ struct client {
 	int fd;
 	struct ev_watch *w;
 	struct ap_decoder dec;
-	struct outq out;
-	bool wout;
+	struct outq out;        /* watches through w */
 	uint64_t bad_seen;      /* the decoder's resyncs last logged */
 	struct client *next;
 };
@@ -38,7 +38,7 @@ struct session {
 	uint32_t gchan;
 	uint8_t *open;          /* a waiting OPEN, whole frame (malloc'ed) */
 	size_t open_len;
-	uint64_t deadline_ms;   /* of a waiting OPEN */
+	int64_t deadline_ms;    /* of a waiting OPEN */
 	struct session *next;
 };
 
@@ -54,25 +54,9 @@ struct relay {
 	unsigned n_sessions;
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void client_drop(struct client *c);
 
 /* ---- clients ---- */
-
-static void client_watch(struct client *c)
-{
-	bool want = outq_pending(&c->out) > 0;
-
-	if (want != c->wout && ev_fd_mod(c->w, EPOLLIN | (want ? EPOLLOUT : 0)) == 0)
-		c->wout = want;
-}
 
 /* Queue a frame to a client; a client that does not read is dropped. */
 static int client_put(struct client *c, const uint8_t *frame, size_t len)
@@ -85,10 +69,8 @@ static int client_put(struct client *c, const uint8_t *frame, size_t len)
 		if (r == -ENOBUFS)
 			LOG(c->r, "a client does not read what it asked for; dropping it");
 		client_drop(c);
-		return r;
 	}
-	client_watch(c);
-	return 0;
+	return r;
 }
 
 static void client_close_chan(struct client *c, uint32_t chan, int code, const char *msg)
@@ -223,7 +205,7 @@ static void on_client_open(struct relay *r, struct client *c, const struct ap_hd
 	}
 	memcpy(s->open, frame, AP_HDR_LEN + h->len);
 	s->open_len = AP_HDR_LEN + h->len;
-	s->deadline_ms = now_ms() + o.wait_ms;
+	s->deadline_ms = mono_ms() + o.wait_ms;
 }
 
 static void on_client_frame(struct relay *r, struct client *c, const struct ap_hdr *h, uint8_t *frame)
@@ -311,7 +293,6 @@ static void on_client(struct ev_watch *w, int fd, uint32_t events, void *arg)
 			client_drop(c);
 			return;
 		}
-		client_watch(c);
 	}
 	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		return;
@@ -372,6 +353,7 @@ static void on_accept(struct ev_watch *w, int fd, uint32_t events, void *arg)
 		free(c);
 		return;
 	}
+	c->out.w = c->w;
 	c->next = r->clients;
 	r->clients = c;
 }
@@ -421,7 +403,7 @@ static void guest_ready(struct guest *g, bool ready, void *arg)
 static void on_tick(struct ev_watch *w, void *arg)
 {
 	struct relay *r = arg;
-	uint64_t now = now_ms();
+	int64_t now = mono_ms();
 	char msg[AP_MAX_MSG];
 
 	(void)w;

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fsutil.h"
 #include "vnl_client.h"
 #include "unixsock.h"
@@ -23,14 +24,6 @@
 #define RUN_ROOT "/run/vnetlab"
 #define STATE_ROOT "/var/lib/vnetlab"
 #define LINE_LIMIT (64u << 20)   /* a reply line longer than this is refused */
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 static void sleep_ms(int ms)
 {
@@ -103,7 +96,7 @@ static char *take_line(struct vnl_conn *c, size_t *used)
 int vnl_conn_recv(struct vnl_conn *c, int timeout_s, struct json_object **out,
 		  struct vnl_err *err)
 {
-	long long deadline = timeout_s < 0 ? -1 : now_ms() + timeout_s * 1000LL;
+	long long deadline = timeout_s < 0 ? -1 : mono_ms() + timeout_s * 1000LL;
 	struct json_tokener *tok;
 	size_t used = 0;
 	char *line;
@@ -111,7 +104,7 @@ int vnl_conn_recv(struct vnl_conn *c, int timeout_s, struct json_object **out,
 	*out = NULL;
 	while ((line = take_line(c, &used)) == NULL) {
 		struct pollfd p = { .fd = c->fd, .events = POLLIN };
-		long long left = deadline < 0 ? -1 : deadline - now_ms();
+		long long left = deadline < 0 ? -1 : deadline - mono_ms();
 		ssize_t n;
 		int r;
 
@@ -341,10 +334,10 @@ int vnl_lab_ensure(const char *lab, struct vnl_err *err)
 	pid = spawn_vnld(lab, log, err);
 	if (pid < 0)
 		return pid;
-	deadline = now_ms() + VNL_START_WAIT * 1000LL;
+	deadline = mono_ms() + VNL_START_WAIT * 1000LL;
 	req = vnl_req("version");
 	for (;;) {
-		long long left = deadline - now_ms();
+		long long left = deadline - mono_ms();
 
 		r = vnl_call(lab, req, left > 1000 ? (int)(left / 1000) : 1, &reply, err);
 		if (r == 0) {
@@ -366,7 +359,7 @@ int vnl_lab_ensure(const char *lab, struct vnl_err *err)
 					lab, WIFEXITED(st) ? "status" : "signal",
 					WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), tail[0] ? ": " : "", tail);
 		}
-		if (now_ms() >= deadline) {
+		if (mono_ms() >= deadline) {
 			r = vnl_errf(err, -ETIMEDOUT, "vnld for lab '%s' did not answer within %d s (see %s)",
 				     lab, VNL_START_WAIT, log);
 			break;
@@ -395,14 +388,14 @@ static bool pidfile_released(const char *lab)
 
 int vnl_lab_wait_gone(const char *lab, int timeout_s, struct vnl_err *err)
 {
-	long long deadline = now_ms() + timeout_s * 1000LL;
+	long long deadline = mono_ms() + timeout_s * 1000LL;
 
 	for (;;) {
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			; /* a vnld this vnl started exits as our child */
 		if (!vnl_lab_running(lab) && pidfile_released(lab))
 			return 0;
-		if (now_ms() >= deadline)
+		if (mono_ms() >= deadline)
 			return vnl_errf(err, -ETIMEDOUT, "vnld of lab '%s' still runs after %d s", lab,
 					timeout_s);
 		sleep_ms(100);

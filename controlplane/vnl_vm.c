@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "vm_session.h"
 #include "vnl.h"
 #include "vnl_client.h"
@@ -87,10 +88,7 @@ int vnl_cmd_halt(struct vnl_cli *cli, int argc, char **argv)
 
 static double now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)mono_ms() / 1000.0;
 }
 
 int vnl_cmd_wait(struct vnl_cli *cli, int argc, char **argv)

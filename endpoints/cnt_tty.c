@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "cnt_tty.h"
 
 #define CNT_TTY_LINGER_MS 200  /* after crun's exit, for a background holder's output */
@@ -61,14 +62,6 @@ static void on_winch(int sig)
 {
 	(void)sig;
 	winch = 1;
-}
-
-static long now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000L + t.tv_nsec / 1000000;
 }
 
 /* All of buf to a blocking fd; a closed stdout only loses the output. */
@@ -301,7 +294,7 @@ static int tty_copy(struct tty_session *s, const sigset_t *mask, struct vnl_err 
 		if (s->status < 0)
 			p[ic = np++] = (struct pollfd){ .fd = s->pidfd, .events = POLLIN };
 		if (linger >= 0) {
-			long left = linger - now_ms();
+			long left = linger - mono_ms();
 
 			if (left <= 0)
 				return 0;
@@ -324,7 +317,7 @@ static int tty_copy(struct tty_session *s, const sigset_t *mask, struct vnl_err 
 			from_stdin(s);
 		if (ic >= 0 && p[ic].revents) {
 			reap(s);
-			linger = now_ms() + CNT_TTY_LINGER_MS;
+			linger = mono_ms() + CNT_TTY_LINGER_MS;
 		}
 	}
 }

@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fsutil.h"
 #include "ns.h"
 #include "spawn.h"
@@ -101,14 +102,6 @@ int vm_qemu_pid(const struct vm_paths *p)
 			return pid;
 	}
 	return 0;
-}
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static int pidfd_of(int pid)
@@ -247,7 +240,7 @@ static int qemu_launch(struct node_ctx *node, const struct vm_paths *p, const st
 	pidfd = pidfd_of(pid);
 	/* qemu waits for the switch to connect to every NIC before it
 	 * answers QMP: the ports exist already (nics_ported). */
-	for (uint64_t t0 = mono_ms(); mono_ms() - t0 < VM_START_MS;) {
+	for (int64_t t0 = mono_ms(); mono_ms() - t0 < VM_START_MS;) {
 		if (pidfd >= 0 && wait_exit(pidfd, 100)) {
 			close(pidfd);
 			log_tail(p->qemu_log, tail, tail_size);

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "agentproto.h"
 #include "node_kind.h"
 #include "vm_session.h"
@@ -105,14 +106,6 @@ struct sess {
 };
 
 static uint32_t next_chan;  /* per-process channel ids, never 0 */
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 static uint32_t get32(const uint8_t *p)
 {
@@ -202,7 +195,7 @@ static void sess_abort(struct sess *s, int code, const char *fmt, ...)
 			s->sink[i].len = 0;
 	if (!s->closed_in && !s->close_pending) {
 		s->close_pending = true;
-		s->deadline = now_ms() + ABORT_WAIT_MS;
+		s->deadline = mono_ms() + ABORT_WAIT_MS;
 	}
 }
 
@@ -646,7 +639,7 @@ static int sess_run(struct sess *s)
 			sig_i = n;
 			pfd[n++] = (struct pollfd){ s->sig_rfd, POLLIN, 0 };
 		}
-		left = s->deadline ? s->deadline - now_ms() : -1;
+		left = s->deadline ? s->deadline - mono_ms() : -1;
 		if (s->deadline && left <= 0) {
 			if (s->close_pending) {  /* our CLOSE was not answered: give up */
 				snprintf(s->fail_msg + strlen(s->fail_msg), sizeof(s->fail_msg) - strlen(s->fail_msg),
@@ -697,7 +690,7 @@ static int sess_open(struct sess *s, const struct ap_open *o)
 	if (n < 0)
 		return n;
 	s->out_len += (size_t)n;
-	s->deadline = now_ms() + o->wait_ms + OPEN_GRACE_MS;
+	s->deadline = mono_ms() + o->wait_ms + OPEN_GRACE_MS;
 	return 0;
 }
 
