@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include "outq.h"
@@ -34,6 +35,15 @@ int outq_put(struct outq *q, const void *data, size_t n)
 	return 0;
 }
 
+/* EPOLLOUT on q->w exactly while bytes wait. */
+static void watch(struct outq *q)
+{
+	bool want = outq_pending(q) > 0;
+
+	if (q->w && want != q->wout && ev_fd_mod(q->w, EPOLLIN | (want ? EPOLLOUT : 0)) == 0)
+		q->wout = want;
+}
+
 int outq_flush(struct outq *q, int fd)
 {
 	while (q->off < q->len) {
@@ -42,11 +52,15 @@ int outq_flush(struct outq *q, int fd)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return errno == EAGAIN ? 0 : -errno;
+			if (errno != EAGAIN)
+				return -errno;
+			watch(q);
+			return 0;
 		}
 		q->off += (size_t)n;
 	}
 	q->off = q->len = 0;
+	watch(q);
 	/* Give back a buffer a burst made big. */
 	if (q->size > 1024 * 1024) {
 		free(q->buf);
@@ -63,4 +77,6 @@ void outq_fini(struct outq *q)
 	free(q->buf);
 	q->buf = NULL;
 	q->off = q->len = q->size = 0;
+	q->w = NULL;
+	q->wout = false;
 }
