@@ -672,15 +672,13 @@ static bool ported_port(const struct lab *l, const char *port)
 	for (unsigned i = 0; i < l->topo->n_nodes; i++) {
 		const struct topo_node *n = &l->topo->nodes[i];
 		const struct node_kind *kind = node_kind_find(topo_kind_name(n->kind));
-		size_t len = strlen(n->name);
-		char *end;
-		unsigned long nic;
+		char name[TOPO_NAME_MAX + 8];
 
-		if (kind == NULL || !kind->nics_ported || strncmp(port, n->name, len) || port[len] != '-')
-			continue;
-		nic = strtoul(port + len + 1, &end, 10);
-		if (*end == '\0' && end != port + len + 1 && nic < n->nics)
-			return true;
+		for (unsigned nic = 0; kind && kind->nics_ported && nic < n->nics; nic++) {
+			lab_port_name(n->name, nic, name, sizeof(name));
+			if (!strcmp(name, port))
+				return true;
+		}
 	}
 	return false;
 }
@@ -755,7 +753,9 @@ void lab_push(struct lab_switch *s, void *arg)
 		if (sw_port_add(l, port, &np, k->lan, &e) < 0)
 			LOG(l, "pushing link %s:%u %s: %s", k->node, k->nic, k->lan, e.msg);
 	}
-	/* Ported NICs that are not linked still have their port. */
+	/* Ported nodes: NICs that are not linked still have their port; after a
+	 * vnld start, a node whose processes are gone (a host reboot, a crash)
+	 * runs again now that its ports exist (a halted VM stays off). */
 	for (unsigned i = 0; i < l->topo->n_nodes; i++) {
 		const struct topo_node *n = &l->topo->nodes[i];
 		const struct node_kind *kind = node_kind_find(topo_kind_name(n->kind));
@@ -774,22 +774,11 @@ void lab_push(struct lab_switch *s, void *arg)
 			if (kind->nic_port(&ctx, nic, &np, &e) < 0 || sw_port_new(l, port, &np, &e) < 0)
 				LOG(l, "pushing port %s: %s", port, e.msg);
 		}
-	}
-	json_object_put(ports);
-	/* After a vnld start: VMs whose qemu is gone (a host reboot, a crash)
-	 * run again now that their ports exist; halted ones stay off. */
-	for (unsigned i = 0; l->start_ported && i < l->topo->n_nodes; i++) {
-		const struct topo_node *n = &l->topo->nodes[i];
-		const struct node_kind *kind = node_kind_find(topo_kind_name(n->kind));
-		struct node_ctx ctx;
-
-		if (kind == NULL || !kind->nics_ported || kind->start == NULL)
-			continue;
-		lab_node_ctx(l, n, &ctx);
-		if (kind->start(&ctx, &e) < 0)
+		if (l->start_ported && kind->start && kind->start(&ctx, &e) < 0)
 			LOG(l, "starting node %s: %s", n->name, e.msg);
 		ctx_keep(l, &ctx);
 	}
+	json_object_put(ports);
 	l->start_ported = false;
 	if (lab_save(l, &e) < 0)
 		LOG(l, "saving state: %s", e.msg);
