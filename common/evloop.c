@@ -1,17 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "evloop.h"
 
 struct ev_watch {
 	struct evloop *loop;
 	int fd;
 	bool timer;          /* fd is our timerfd: close it on delete */
-	bool dead;           /* deleted; freed after the current dispatch */
+	bool dead;           /* deleted; freed after the outermost dispatch */
+	bool running;        /* its callback is on the stack: never re-entered */
+	bool muted;          /* seen ready while running: epoll events are 0 until it returns */
+	uint32_t events;     /* what the owner wants (restored after a mute) */
 	ev_fd_cb fd_cb;
 	ev_timer_cb timer_cb;
 	void *arg;
@@ -22,7 +27,7 @@ struct evloop {
 	int epfd;
 	bool stop;
 	struct ev_watch *watches; /* all live and dead-not-yet-freed watches */
-	unsigned dispatching;     /* >0 while callbacks run: frees are deferred */
+	unsigned dispatching;     /* >0 while callbacks run (nested waits add one): frees are deferred */
 };
 
 struct evloop *evloop_new(void)
@@ -86,6 +91,7 @@ static struct ev_watch *watch_new(struct evloop *l, int fd, uint32_t events, voi
 	}
 	w->loop = l;
 	w->fd = fd;
+	w->events = events;
 	w->arg = arg;
 	w->next = l->watches;
 	l->watches = w;
@@ -105,6 +111,9 @@ int ev_fd_mod(struct ev_watch *w, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = w };
 
+	w->events = events;
+	if (w->muted)
+		return 0; /* applied when its callback returns */
 	return epoll_ctl(w->loop->epfd, EPOLL_CTL_MOD, w->fd, &ev) < 0 ? -errno : 0;
 }
 
@@ -138,6 +147,7 @@ void ev_del(struct ev_watch *w)
 		return;
 	epoll_ctl(w->loop->epfd, EPOLL_CTL_DEL, w->fd, NULL);
 	w->dead = true;
+	w->muted = false;
 	if (!w->loop->dispatching)
 		reap(w->loop);
 }
@@ -147,35 +157,110 @@ void evloop_stop(struct evloop *l)
 	l->stop = true;
 }
 
+/* Run w's callback unless it is already running further up the stack. */
+static void dispatch_one(struct ev_watch *w, uint32_t events)
+{
+	/* A callback earlier in this batch (or a nested wait) may have deleted it. */
+	if (w->dead)
+		return;
+	if (w->timer) {
+		uint64_t ticks;
+
+		/* A tick that comes while its callback runs is consumed and lost. */
+		if (read(w->fd, &ticks, sizeof(ticks)) == sizeof(ticks) && !w->running) {
+			w->running = true;
+			w->timer_cb(w, w->arg);
+			w->running = false;
+		}
+		return;
+	}
+	if (w->running) {
+		/* Level-triggered: silence it, or a nested wait would spin on it. */
+		struct epoll_event ev = { .events = 0, .data.ptr = w };
+
+		if (!w->muted && epoll_ctl(w->loop->epfd, EPOLL_CTL_MOD, w->fd, &ev) == 0)
+			w->muted = true;
+		return;
+	}
+	w->running = true;
+	w->fd_cb(w, w->fd, events, w->arg);
+	w->running = false;
+	if (w->muted && !w->dead) {
+		struct epoll_event ev = { .events = w->events, .data.ptr = w };
+
+		epoll_ctl(w->loop->epfd, EPOLL_CTL_MOD, w->fd, &ev);
+	}
+	w->muted = false;
+}
+
+/* One epoll_wait (timeout_ms, -1: forever) and its callbacks. */
+static int run_once(struct evloop *l, int timeout_ms)
+{
+	struct epoll_event ev[64];
+	int n = epoll_wait(l->epfd, ev, 64, timeout_ms);
+
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	l->dispatching++;
+	for (int i = 0; i < n; i++)
+		dispatch_one(ev[i].data.ptr, ev[i].events);
+	l->dispatching--;
+	if (!l->dispatching)
+		reap(l);
+	return n;
+}
+
 int evloop_run(struct evloop *l)
 {
 	l->stop = false;
 	while (!l->stop) {
-		struct epoll_event ev[64];
-		int n = epoll_wait(l->epfd, ev, 64, -1);
+		int r = run_once(l, -1);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		l->dispatching++;
-		for (int i = 0; i < n; i++) {
-			struct ev_watch *w = ev[i].data.ptr;
-
-			/* A callback earlier in this batch may have deleted it. */
-			if (w->dead)
-				continue;
-			if (w->timer) {
-				uint64_t ticks;
-
-				if (read(w->fd, &ticks, sizeof(ticks)) == sizeof(ticks))
-					w->timer_cb(w, w->arg);
-			} else {
-				w->fd_cb(w, w->fd, ev[i].events, w->arg);
-			}
-		}
-		l->dispatching--;
-		reap(l);
+		if (r < 0)
+			return r;
 	}
 	return 0;
+}
+
+static void ready_cb(struct ev_watch *w, int fd, uint32_t events, void *arg)
+{
+	(void)fd, (void)events;
+	*(bool *)arg = true;
+	ev_fd_mod(w, 0); /* once is enough: do not spin until the wait returns */
+}
+
+int evloop_run_until(struct evloop *l, int fd, uint32_t events, long long deadline_ms)
+{
+	struct ev_watch *w = NULL;
+	bool ready = false;
+	int r = 0;
+
+	if (fd >= 0) {
+		w = ev_fd_add(l, fd, events, ready_cb, &ready);
+		if (w == NULL) {
+			/* Already watched by someone (EEXIST): fall back to a plain poll. */
+			struct pollfd p = { .fd = fd, .events = (short)events };
+			long long left = deadline_ms < 0 ? -1 : deadline_ms - mono_ms();
+
+			r = poll(&p, 1, left < 0 ? -1 : left > 1000000 ? 1000000 : (int)left);
+			return r < 0 ? -errno : r;
+		}
+	}
+	/* Counted as dispatching: watches deleted meanwhile stay allocated for
+	 * the callbacks below us on the stack. */
+	l->dispatching++;
+	while (!ready) {
+		long long left = deadline_ms < 0 ? -1 : deadline_ms - mono_ms();
+
+		if (deadline_ms >= 0 && left <= 0)
+			break;
+		r = run_once(l, left < 0 ? -1 : left > 1000000 ? 1000000 : (int)left);
+		if (r < 0)
+			break;
+	}
+	ev_del(w);
+	l->dispatching--;
+	if (!l->dispatching)
+		reap(l);
+	return r < 0 ? r : ready ? 1 : 0;
 }

@@ -6,6 +6,14 @@
  *
  * Thread-safety: none; one loop per thread, every call from that thread.
  * Callbacks may add and remove watches (their own included) and stop the loop.
+ *
+ * Nested dispatch: a callback may wait (evloop_run_until, through wait.h)
+ * while the loop keeps dispatching other watches. No callback is ever
+ * re-entered: a watch seen ready while its own callback is on the stack is
+ * muted (its epoll events set to 0, so level-triggered epoll does not spin)
+ * and gets its events back when that callback returns; a timer that fires
+ * while its callback runs is read and skipped. Watches deleted meanwhile are
+ * freed only when the outermost dispatch returns.
  */
 #pragma once
 
@@ -36,3 +44,12 @@ void ev_del(struct ev_watch *w);
 /* Run until evloop_stop(). 0, or -errno if epoll itself fails. */
 int evloop_run(struct evloop *l);
 void evloop_stop(struct evloop *l);
+
+/*
+ * Dispatch other watches until fd is ready for events (EPOLLIN/EPOLLOUT) or
+ * deadline_ms (CLOCK_MONOTONIC ms, < 0: none) passes; fd < 0 waits for the
+ * time only. May be called from inside a callback (that is its purpose);
+ * evloop_stop() does not end it. > 0 ready, 0 at the deadline, -errno. fd
+ * must not be watched already (it then falls back to a blocking poll).
+ */
+int evloop_run_until(struct evloop *l, int fd, uint32_t events, long long deadline_ms);

@@ -24,6 +24,10 @@ struct jsonl_conn {
 	bool closing;       /* close once out is written */
 	bool eof;           /* the client sent EOF: only writing is left */
 	bool subscribed;
+	bool held;          /* the handler deferred in[0..]: no reading until jsonl_resume */
+	bool doomed;        /* freed once the last user returns */
+	unsigned users;     /* callbacks of this connection on the stack */
+	unsigned long long held_seq; /* order of holding: resumed oldest first */
 	void *data;
 	struct jsonl_conn *next;
 };
@@ -36,7 +40,11 @@ struct jsonl_server {
 	jsonl_handler handler;
 	void *arg;
 	struct jsonl_conn *conns;
+	struct ev_watch *resume_w; /* pending jsonl_resume */
+	unsigned long long held_seq;
 };
+
+const char jsonl_defer_tag;
 
 struct json_object *jsonl_error(const char *msg)
 {
@@ -107,10 +115,17 @@ struct json_object *jsonl_parse(const char *line, size_t len, char *buf, size_t 
 	return o;
 }
 
+/* Free c now, or when its last user (a callback on the stack) returns:
+ * a connection is never freed under the code that handles it. */
 static void conn_free(struct jsonl_conn *c)
 {
 	struct jsonl_conn **pp;
 
+	if (c->users) {
+		c->doomed = c->closing = true;
+		ev_fd_mod(c->w, 0);
+		return;
+	}
 	for (pp = &c->srv->conns; *pp != c; pp = &(*pp)->next)
 		;
 	*pp = c->next;
@@ -135,9 +150,9 @@ static bool conn_flush(struct jsonl_conn *c)
 		memmove(c->out, c->out + n, c->out_len - (size_t)n);
 		c->out_len -= (size_t)n;
 	}
-	if (c->out_len == 0 && c->closing)
+	if ((c->out_len == 0 && c->closing) || c->doomed)
 		return false;
-	ev_fd_mod(c->w, (c->eof ? 0 : EPOLLIN) | (c->out_len ? EPOLLOUT : 0));
+	ev_fd_mod(c->w, (c->eof || c->held ? 0 : EPOLLIN) | (c->out_len ? EPOLLOUT : 0));
 	return true;
 }
 
@@ -146,7 +161,7 @@ static int conn_queue(struct jsonl_conn *c, struct json_object *o)
 	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	size_t len = strlen(s);
 
-	if (c->closing)
+	if (c->closing || c->doomed)
 		return -ECONNRESET;
 	if (c->out_len >= JSONL_OUT_MAX) {
 		/* The client stopped reading: give up on it rather than grow. */
@@ -183,6 +198,7 @@ static void conn_lines(struct jsonl_conn *c)
 {
 	size_t start = 0;
 
+	c->held = false;
 	for (size_t i = 0; i < c->in_len && !c->closing; i++) {
 		struct json_object *reply;
 
@@ -193,6 +209,13 @@ static void conn_lines(struct jsonl_conn *c)
 		c->in[i] = '\0';
 		if (i > start) {
 			reply = c->srv->handler(c, c->in + start, i - start, c->srv->arg);
+			if (reply == JSONL_DEFER) {
+				/* Keep the line (and what follows) for jsonl_resume. */
+				c->in[i] = '\n';
+				c->held = true;
+				c->held_seq = ++c->srv->held_seq;
+				break;
+			}
 			if (reply != NULL) {
 				conn_queue(c, reply);
 				json_object_put(reply);
@@ -200,7 +223,7 @@ static void conn_lines(struct jsonl_conn *c)
 		}
 		start = i + 1;
 	}
-	if (!c->closing && c->in_len - start > JSONL_LINE_MAX) {
+	if (!c->closing && !c->held && c->in_len - start > JSONL_LINE_MAX) {
 		struct json_object *e = jsonl_error("request line longer than 65536 bytes");
 
 		conn_queue(c, e);
@@ -211,17 +234,21 @@ static void conn_lines(struct jsonl_conn *c)
 	c->in_len -= start;
 }
 
-static void conn_cb(struct ev_watch *w, int fd, uint32_t events, void *arg)
+static void conn_release(struct jsonl_conn *c)
 {
-	struct jsonl_conn *c = arg;
+	if (--c->users == 0 && c->doomed)
+		conn_free(c);
+}
+
+static void conn_read(struct jsonl_conn *c, int fd, uint32_t events)
+{
 	char buf[16384];
 
-	(void)w;
 	if ((events & EPOLLOUT) && !conn_flush(c)) {
 		conn_free(c);
 		return;
 	}
-	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || c->held)
 		return;
 	for (;;) {
 		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
@@ -250,9 +277,21 @@ static void conn_cb(struct ev_watch *w, int fd, uint32_t events, void *arg)
 		memcpy(c->in + c->in_len, buf, (size_t)n);
 		c->in_len += (size_t)n;
 		conn_lines(c);
+		if (c->held || c->doomed)
+			break; /* the rest stays in the socket */
 	}
 	if (!conn_flush(c))
 		conn_free(c);
+}
+
+static void conn_cb(struct ev_watch *w, int fd, uint32_t events, void *arg)
+{
+	struct jsonl_conn *c = arg;
+
+	(void)w;
+	c->users++;
+	conn_read(c, fd, events);
+	conn_release(c);
 }
 
 static void accept_cb(struct ev_watch *w, int fd, uint32_t events, void *arg)
@@ -320,12 +359,17 @@ fail:
 
 void jsonl_close(struct jsonl_server *s)
 {
+	struct jsonl_conn *c, *next;
+
 	if (s == NULL)
 		return;
-	while (s->conns != NULL) {
-		conn_flush(s->conns); /* best effort: a last reply ("stop") goes out */
-		conn_free(s->conns);
+	for (c = s->conns; c != NULL; c = next) {
+		next = c->next;
+		conn_flush(c); /* best effort: a last reply ("stop") goes out */
+		c->users = 0;  /* nothing of ours runs once the server closes */
+		conn_free(c);
 	}
+	ev_del(s->resume_w);
 	ev_del(s->w);
 	close(s->fd);
 	unlink(s->path);
@@ -343,9 +387,52 @@ void jsonl_publish(struct jsonl_server *s, struct json_object *o)
 
 	for (c = s->conns; c != NULL; c = next) {
 		next = c->next;
-		if (c->subscribed && jsonl_send(c, o) < 0 && c->out_len == 0 && c->closing)
-			conn_free(c);
+		if (c->subscribed && !c->doomed && jsonl_send(c, o) < 0 && c->out_len == 0 && c->closing)
+			conn_free(c); /* deferred if it is the one publishing */
 	}
+}
+
+/* The oldest held connection, or NULL. */
+static struct jsonl_conn *oldest_held(struct jsonl_server *s)
+{
+	struct jsonl_conn *best = NULL;
+
+	for (struct jsonl_conn *c = s->conns; c != NULL; c = c->next)
+		if (c->held && !c->doomed && (best == NULL || c->held_seq < best->held_seq))
+			best = c;
+	return best;
+}
+
+static void resume_cb(struct ev_watch *w, void *arg)
+{
+	struct jsonl_server *s = arg;
+	struct jsonl_conn *c;
+
+	ev_del(w);
+	s->resume_w = NULL;
+	/* Oldest first; stop when one is held again (the daemon got busy). */
+	while ((c = oldest_held(s)) != NULL) {
+		c->users++;
+		conn_lines(c);
+		if (!c->held && !c->doomed) {
+			/* What the socket kept while it was held. */
+			conn_read(c, c->fd, EPOLLIN);
+		} else if (!c->doomed && !conn_flush(c)) {
+			conn_free(c);
+		}
+		if (c->held) {
+			conn_release(c);
+			break;
+		}
+		conn_release(c);
+	}
+}
+
+void jsonl_resume(struct jsonl_server *s)
+{
+	/* From the loop's top, not from inside the handler that calls us. */
+	if (s->resume_w == NULL && oldest_held(s) != NULL)
+		s->resume_w = ev_timer_add(s->loop, 1, resume_cb, s);
 }
 
 void jsonl_conn_set_data(struct jsonl_conn *c, void *data)

@@ -29,11 +29,25 @@
 struct jsonl_server;
 struct jsonl_conn;
 
+/* The handler's "not now" (see jsonl_handler). */
+#define JSONL_DEFER ((struct json_object *)&jsonl_defer_tag)
+extern const char jsonl_defer_tag;
+
 /*
  * One request line (NUL-terminated, without the newline). Returns the reply,
  * which the server sends and releases, or NULL to send nothing (the handler
- * replied with jsonl_send already, or turned the connection into a stream).
+ * replied with jsonl_send already, or turned the connection into a stream),
+ * or JSONL_DEFER: not now. The connection then holds that line and all after
+ * it, stops reading, and the handler gets the same line again after
+ * jsonl_resume(); held connections resume in the order they were held, so
+ * requests are served in order of arrival.
  * The line is not valid JSON-checked: handlers parse it (jsonl_parse helps).
+ *
+ * Lifetime: a connection is never freed while one of its callbacks or its
+ * handler is on the stack (a handler may publish, send, or wait in a nested
+ * loop); a connection that must go (closed, over JSONL_OUT_MAX) is marked and
+ * freed when its outermost user returns. jsonl_send on it then gives
+ * -ECONNRESET.
  */
 typedef struct json_object *(*jsonl_handler)(struct jsonl_conn *c, const char *line, size_t len,
 					     void *arg);
@@ -50,6 +64,9 @@ void jsonl_close(struct jsonl_server *s);
 int jsonl_send(struct jsonl_conn *c, struct json_object *o);
 /* Make c an event stream: jsonl_publish() reaches it from now on. */
 void jsonl_subscribe(struct jsonl_conn *c);
+/* Retry the held connections (JSONL_DEFER), oldest first, soon from the
+ * loop (not from inside the caller). */
+void jsonl_resume(struct jsonl_server *s);
 /* Send o to every subscribed connection. */
 void jsonl_publish(struct jsonl_server *s, struct json_object *o);
 /* Per-connection data of the caller's; freed by nobody. */

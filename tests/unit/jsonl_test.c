@@ -3,11 +3,16 @@
  * Objective: the JSON-lines server answers requests in order however they
  * are split, refuses overlong lines, replaces a stale socket but not a live
  * one, sets the socket mode, pushes published events to subscribers, and
- * drops a subscriber that stops reading instead of growing without bound.
+ * drops a subscriber that stops reading instead of growing without bound,
+ * also when it overflows inside its own handler (freed under it before);
+ * holds deferred requests (JSONL_DEFER) in order until jsonl_resume; and
+ * serves other clients while a handler waits in a nested loop.
  * Operations: a real unix socket in a temp folder, the server on the main
  * thread's evloop, clients in a second thread with blocking sockets.
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -17,6 +22,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "evloop.h"
 #include "jsonl.h"
 #include "tap.h"
@@ -26,6 +32,21 @@ static struct evloop *loop;
 static struct jsonl_server *srv;
 static atomic_int client_done;
 static atomic_int publish_count; /* events the timer should publish */
+static bool busy;                /* {"tx":..} requests are deferred while set */
+
+static void publish_ticks(int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "event", json_object_new_string("tick"));
+		json_object_object_add(e, "pad", json_object_new_string(
+			"................................................................"
+			"................................................................"));
+		jsonl_publish(srv, e);
+		json_object_put(e);
+	}
+}
 
 static struct json_object *handler(struct jsonl_conn *c, const char *line, size_t len, void *arg)
 {
@@ -36,12 +57,28 @@ static struct json_object *handler(struct jsonl_conn *c, const char *line, size_
 	(void)arg;
 	if (req == NULL)
 		return jsonl_error(why);
+	if (json_object_object_get_ex(req, "tx", &v) && busy) {
+		json_object_put(req);
+		return JSONL_DEFER;
+	}
+	if (json_object_object_get_ex(req, "busy", &v)) {
+		busy = json_object_get_boolean(v);
+		if (!busy)
+			jsonl_resume(srv);
+	}
+	if (json_object_object_get_ex(req, "wait", &v))
+		evloop_run_until(loop, -1, 0, mono_ms() + json_object_get_int(v));
 	reply = json_object_new_object();
 	json_object_object_add(reply, "ok", json_object_new_boolean(true));
 	if (json_object_object_get_ex(req, "sub", &v))
 		jsonl_subscribe(c);
 	if (json_object_object_get_ex(req, "n", &v))
 		json_object_object_add(reply, "n", json_object_get(v));
+	if (json_object_object_get_ex(req, "pub", &v)) {
+		/* Events to ourselves, from inside our own handler. */
+		jsonl_subscribe(c);
+		publish_ticks(json_object_get_int(v));
+	}
 	json_object_put(req);
 	return reply;
 }
@@ -50,14 +87,7 @@ static void tick(struct ev_watch *w, void *arg)
 {
 	(void)w, (void)arg;
 	while (atomic_load(&publish_count) > 0) {
-		struct json_object *e = json_object_new_object();
-
-		json_object_object_add(e, "event", json_object_new_string("tick"));
-		json_object_object_add(e, "pad", json_object_new_string(
-			"................................................................"
-			"................................................................"));
-		jsonl_publish(srv, e);
-		json_object_put(e);
+		publish_ticks(1);
 		atomic_fetch_sub(&publish_count, 1);
 	}
 	if (atomic_load(&client_done))
@@ -91,6 +121,11 @@ static int readline(int fd, char *buf, size_t len)
 	}
 	buf[n] = '\0';
 	return (int)n;
+}
+
+static bool wr(int fd, const char *s)
+{
+	return write(fd, s, strlen(s)) == (ssize_t)strlen(s);
 }
 
 static void *client(void *arg)
@@ -161,6 +196,64 @@ static void *client(void *arg)
 		ok(n == 0 && total < 2 * JSONL_OUT_MAX, "slow subscriber disconnected after %zd bytes (bounded)", total);
 	}
 	close(fd);
+
+	/* A subscriber that overflows inside its own handler, and keeps
+	 * sending: dropped, not freed under the handler (ASan saw the use
+	 * after free here). */
+	fd = dial();
+	{
+		int rcv = 4096;
+		ssize_t n, total = 0;
+		char buf[65536];
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+		ok(wr(fd, "{\"pub\":40000}\n{\"pub\":40000}\n{\"n\":9}\n"), "self-publishing requests sent");
+		usleep(500000); /* not reading while the server publishes */
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			total += n;
+		ok(n == 0 && total < 2 * JSONL_OUT_MAX, "self-overflowing subscriber disconnected after %zd bytes", total);
+	}
+	close(fd);
+
+	/* While a handler waits (nested loop), another client is served. */
+	{
+		int a = dial(), b = dial();
+		int64_t t0 = mono_ms(), tb, ta;
+
+		ok(wr(a, "{\"wait\":400,\"n\":30}\n{\"n\":31}\n"), "a waiting request sent");
+		usleep(50000);
+		ok(wr(b, "{\"n\":32}\n") && readline(b, line, sizeof(line)) > 0 && strstr(line, "\"n\":32"),
+		   "another client answered");
+		tb = mono_ms() - t0;
+		ok1 = readline(a, line, sizeof(line)) > 0 && strstr(line, "\"n\":30") != NULL;
+		ta = mono_ms() - t0;
+		ok2 = readline(a, line, sizeof(line)) > 0 && strstr(line, "\"n\":31") != NULL;
+		ok(tb < 300 && ta >= 400, "during the wait (%lld ms), not after it (%lld ms)", (long long)tb, (long long)ta);
+		ok(ok1 && ok2, "the waiting client's replies in order, after its wait");
+		close(a), close(b);
+	}
+
+	/* Deferred requests: held while busy, then served in order. */
+	{
+		int a = dial(), b = dial(), c = dial();
+		struct pollfd p = { .fd = b, .events = POLLIN };
+
+		ok(wr(a, "{\"busy\":true}\n") && readline(a, line, sizeof(line)) > 0, "busy");
+		ok(wr(b, "{\"tx\":1,\"n\":40}\n{\"n\":41}\n"), "a change sent while busy");
+		usleep(20000);
+		ok(wr(c, "{\"tx\":1,\"n\":42}\n"), "a second one from another client");
+		ok(poll(&p, 1, 200) == 0, "not answered while busy");
+		ok(wr(c, "{\"n\":43}\n"), "more from that client");
+		ok(wr(a, "{\"n\":44}\n") && readline(a, line, sizeof(line)) > 0 && strstr(line, "\"n\":44"),
+		   "a request that changes nothing is answered at once");
+		ok(wr(a, "{\"busy\":false}\n") && readline(a, line, sizeof(line)) > 0, "not busy");
+		ok1 = readline(b, line, sizeof(line)) > 0 && strstr(line, "\"n\":40") != NULL;
+		ok2 = readline(b, line, sizeof(line)) > 0 && strstr(line, "\"n\":41") != NULL;
+		ok3 = readline(c, line, sizeof(line)) > 0 && strstr(line, "\"n\":42") != NULL;
+		ok(ok1 && ok2 && ok3 && readline(c, line, sizeof(line)) > 0 && strstr(line, "\"n\":43"),
+		   "held requests answered in order after resume");
+		close(a), close(b), close(c);
+	}
 	atomic_store(&client_done, 1);
 	return NULL;
 }
