@@ -2,6 +2,7 @@
 /* Running helper programs (spawn.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "spawn.h"
+#include "wait.h"
 
 /* A child starts with default signals and none blocked: vnld blocks
  * SIGTERM and SIGINT for its signalfd, and a qemu that inherited that mask
@@ -56,17 +58,20 @@ int spawn_run(char *const argv[], int in_fd, int out_fd, char *out, size_t outle
 		ssize_t n;
 
 		close(p[1]);
-		while ((n = read(p[0], out + got, outlen - 1 - got)) > 0 || (n < 0 && errno == EINTR))
+		/* Read only when wait_fd says so: in vnld the wait runs its loop. */
+		while (wait_fd(p[0], POLLIN, -1) > 0 && ((n = read(p[0], out + got, outlen - 1 - got)) > 0 ||
+							   (n < 0 && errno == EINTR)))
 			if (n > 0 && (got += (size_t)n) == outlen - 1)
 				break;
 		/* Drain what does not fit so the child never blocks on us. */
-		for (char sink[512]; read(p[0], sink, sizeof(sink)) > 0;)
+		for (char sink[512]; wait_fd(p[0], POLLIN, -1) > 0 && read(p[0], sink, sizeof(sink)) > 0;)
 			;
 		close(p[0]);
 		out[got] = '\0';
 		while (got > 0 && (out[got - 1] == '\n' || out[got - 1] == '\r'))
 			out[--got] = '\0';
 	}
+	wait_pid(pid, -1);
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			return -errno;

@@ -16,7 +16,8 @@
  * < 0).  stdout goes to out_fd, or else into out, or else nowhere; stderr
  * goes into out, or else to out_fd, or else nowhere.  out (when not NULL) is
  * NUL-terminated, truncated to outlen and stripped of trailing newlines.
- * Returns once the program has exited.
+ * Returns once the program has exited; waits through wait.h, so a daemon's
+ * loop keeps running meanwhile.
  */
 int spawn_run(char *const argv[], int in_fd, int out_fd, char *out, size_t outlen);
 

@@ -24,7 +24,7 @@ static int poll_until(int fd, short events, long long deadline)
 		long long left = deadline < 0 ? -1 : deadline - mono_ms();
 		int r;
 
-		if (deadline >= 0 && left <= 0)
+		if (deadline >= 0 && left < 0)
 			return 0;
 		r = poll(&p, fd >= 0 ? 1 : 0, left > 1000000 ? 1000000 : (int)left);
 		if (r < 0 && errno == EINTR)
@@ -40,7 +40,8 @@ int wait_fd(int fd, short events, int timeout_ms)
 {
 	long long deadline = timeout_ms < 0 ? -1 : mono_ms() + timeout_ms;
 
-	return hook ? hook(fd, events, deadline, hook_arg) : poll_until(fd, events, deadline);
+	/* A mere check never runs the daemon's loop. */
+	return hook && timeout_ms != 0 ? hook(fd, events, deadline, hook_arg) : poll_until(fd, events, deadline);
 }
 
 int wait_pidfd(pid_t pid)

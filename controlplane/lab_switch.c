@@ -17,9 +17,11 @@
 
 #include "clock.h"
 #include "lab_switch.h"
+#include "wait.h"
 
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 30000
+#define BUSY_RETRY_MS 100
 
 static int pidfd_open(pid_t pid)
 {
@@ -77,11 +79,10 @@ static int call_raw(const char *sock, const char *line, char **out, struct vnl_e
 	}
 	fcntl(fd, F_SETFL, O_NONBLOCK);
 	while (sent < total || len == 0 || buf[len - 1] != '\n') {
-		struct pollfd p = { .fd = fd, .events = sent < total ? POLLOUT : POLLIN };
 		long long left = deadline - mono_ms();
 		ssize_t n;
 
-		if (left <= 0 || poll(&p, 1, (int)left) == 0) {
+		if (left <= 0 || wait_fd(fd, sent < total ? POLLOUT : POLLIN, (int)left) == 0) {
 			r = vnl_errf(err, -ETIMEDOUT, "vnl-switchd at %s did not answer within %d ms", sock,
 				     LAB_SWITCH_TIMEOUT_MS);
 			goto out;
@@ -195,7 +196,8 @@ static void on_exit_cb(struct ev_watch *w, int fd, uint32_t events, void *arg)
 
 static int watch_pid(struct lab_switch *s)
 {
-	s->pidfd = pidfd_open(s->pid);
+	if (s->pidfd < 0)
+		s->pidfd = pidfd_open(s->pid);
 	if (s->pidfd < 0)
 		return -errno;
 	s->watch = ev_fd_add(s->loop, s->pidfd, EPOLLIN, on_exit_cb, s);
@@ -245,6 +247,7 @@ static int spawn(struct lab_switch *s, struct vnl_err *err)
 	close(fd);
 	s->pid = pid;
 	s->start_time = proc_start_time(pid);
+	s->pidfd = wait_pidfd(pid);
 	return 0;
 }
 
@@ -259,7 +262,7 @@ static int wait_ready(struct lab_switch *s, struct vnl_err *err)
 	while (mono_ms() < deadline) {
 		int status;
 
-		if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+		if (s->pidfd >= 0 && wait_fd(s->pidfd, POLLIN, 0) > 0 && waitpid(s->pid, &status, WNOHANG) == s->pid) {
 			s->pid = 0;
 			r = vnl_errf(err, -ECHILD, "vnl-switchd exited during start-up (status %d); see %s",
 				     WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), s->log);
@@ -269,7 +272,11 @@ static int wait_ready(struct lab_switch *s, struct vnl_err *err)
 			r = 0;
 			break;
 		}
-		usleep(50000);
+		/* 50 ms, or less if it dies meanwhile. */
+		if (s->pidfd >= 0)
+			wait_fd(s->pidfd, POLLIN, 50);
+		else
+			wait_ms(50);
 	}
 	json_object_put(req);
 	if (r == -ETIMEDOUT)
@@ -277,20 +284,29 @@ static int wait_ready(struct lab_switch *s, struct vnl_err *err)
 	return r;
 }
 
+/* TERM, up to 10 s, KILL; reaps it when it is our child (an adopted one
+ * is not). Leaves s->pidfd as it found it. */
 static void kill_wait(struct lab_switch *s)
 {
+	int pidfd = s->pidfd;
+
 	if (s->pid <= 0)
 		return;
-	kill(s->pid, SIGTERM);
-	for (int i = 0; i < 100; i++) {
-		if (waitpid(s->pid, NULL, WNOHANG) == s->pid || proc_start_time(s->pid) != s->start_time) {
-			s->pid = 0;
-			return;
-		}
-		usleep(100000);
+	if (pidfd < 0 && proc_start_time(s->pid) == s->start_time)
+		pidfd = wait_pidfd(s->pid);
+	if (pidfd < 0) { /* gone already */
+		waitpid(s->pid, NULL, WNOHANG);
+		s->pid = 0;
+		return;
 	}
-	kill(s->pid, SIGKILL);
-	waitpid(s->pid, NULL, 0);
+	kill(s->pid, SIGTERM);
+	if (wait_fd(pidfd, POLLIN, 10000) == 0) {
+		kill(s->pid, SIGKILL);
+		wait_fd(pidfd, POLLIN, -1);
+	}
+	waitpid(s->pid, NULL, WNOHANG);
+	if (pidfd != s->pidfd)
+		close(pidfd);
 	s->pid = 0;
 }
 
@@ -309,6 +325,9 @@ int lab_switch_start(struct lab_switch *s, struct vnl_err *err)
 		vnl_errno(err, -r, "cannot watch vnl-switchd");
 	if (r < 0) {
 		kill_wait(s);
+		if (s->pidfd >= 0)
+			close(s->pidfd);
+		s->pidfd = -1;
 		return r;
 	}
 	s->started_ms = mono_ms();
@@ -348,11 +367,18 @@ static void retry_cb(struct ev_watch *w, void *arg)
 	s->retry = NULL;
 	if (s->stopping)
 		return;
+	if (s->tx_begin != NULL && !s->tx_begin(s->arg)) {
+		/* A lab transaction runs: it ends soon, then we go. */
+		s->retry = ev_timer_add(s->loop, BUSY_RETRY_MS, retry_cb, s);
+		return;
+	}
 	s->restarts++;
 	if (lab_switch_start(s, &err) < 0) {
 		s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
 		schedule_restart(s);
 	}
+	if (s->tx_end != NULL)
+		s->tx_end(s->arg);
 }
 
 static void schedule_restart(struct lab_switch *s)

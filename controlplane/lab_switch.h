@@ -10,8 +10,11 @@
  * running across a switch restart because their veths and vhost sockets
  * outlive it.
  *
- * Requests block vnld for at most LAB_SWITCH_TIMEOUT_MS: the switch answers in
- * microseconds, a hung switch is killed and restarted.
+ * Every wait here (a reply, a start, an exit) goes through wait.h: in vnld
+ * its loop keeps running meanwhile. A request waits at most
+ * LAB_SWITCH_TIMEOUT_MS (the switch answers in microseconds); a hung switch
+ * is killed and restarted. A restart is a lab transaction: it waits while
+ * tx_begin says another one runs, and runs inside the pair.
  *
  * Errors: 0 or negative errno, with the vnl_err filled.
  * Thread-safety: none; vnld's loop thread only.
@@ -42,11 +45,16 @@ struct lab_switch {
 	struct evloop *loop;
 	lab_switch_cb on_ready;    /* after each successful (re)start */
 	lab_switch_cb on_down;     /* it died; a restart is scheduled */
+	/* The owner's one-transaction-at-a-time lock (may be NULL): a restart
+	 * starts only when tx_begin returns true (else it retries 100 ms
+	 * later), and calls tx_end when done. */
+	bool (*tx_begin)(void *arg);
+	void (*tx_end)(void *arg);
 	void *arg;
 
 	/* state */
 	pid_t pid;                 /* 0 when not running */
-	int pidfd;
+	int pidfd;                 /* of pid, -1 when none (set -1 before lab_switch_start/adopt) */
 	unsigned long long start_time; /* of pid, /proc/PID/stat field 22: tells a reused pid apart */
 	unsigned restarts;         /* restarts since the first start */
 	unsigned backoff_ms;       /* next restart delay */

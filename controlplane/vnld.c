@@ -36,6 +36,7 @@
 #include "state.h"
 #include "topology.h"
 #include "vm.h"
+#include "wait.h"
 
 struct vnld {
 	char run_dir[64];          /* /run/vnetlab/LAB */
@@ -45,6 +46,10 @@ struct vnld {
 	struct guests *guests;     /* VM guests: bootstrap, agent links, QMP */
 	struct relay *relay;       /* agent sessions of vnl clients */
 	bool stop_lab;             /* "stop": tear the lab down on the way out */
+	/* A lab transaction (a request that changes the lab, a switch restart,
+	 * start-up) runs; it may be waiting in a nested loop. Others that
+	 * change the lab are held (JSONL_DEFER) until it ends. */
+	bool busy;
 };
 
 static struct vnld d;
@@ -75,6 +80,30 @@ static void node_json(const struct topo_node *n, struct json_object *o, void *ar
 	(void)arg;
 	if (g)
 		guest_status_json(g, o);
+}
+
+/* The wait.h hook: waits run vnld's loop (docs/vnld.md, "Waiting"). */
+static int loop_wait(int fd, short events, long long deadline_ms, void *arg)
+{
+	(void)arg;
+	return evloop_run_until(d.loop, fd, (uint32_t)events, deadline_ms);
+}
+
+static bool tx_begin(void *arg)
+{
+	(void)arg;
+	if (d.busy)
+		return false;
+	d.busy = true;
+	return true;
+}
+
+static void tx_end(void *arg)
+{
+	(void)arg;
+	d.busy = false;
+	if (d.srv != NULL)
+		jsonl_resume(d.srv);
 }
 
 static void switch_down(struct lab_switch *s, void *arg)
@@ -657,25 +686,26 @@ static const struct {
 	const char *name;
 	cmd_fn fn;
 	const char *const *args;
+	bool tx;          /* changes the lab: one at a time (vnld.busy) */
 	const char *help;
 } commands[] = {
-	{ "del", cmd_del, name_arg, "delete node or LAN name, with its links" },
-	{ "deploy", cmd_deploy, file_arg, "create what topology file has and the lab lacks" },
-	{ "destroy", cmd_destroy, no_args, "remove every node and LAN" },
-	{ "events", cmd_events, no_args, "stream every change as JSON lines" },
-	{ "fdb", cmd_fdb, lan_arg, "MAC table of lan" },
-	{ "halt", cmd_halt, name_arg, "power vm name off until reboot" },
-	{ "lan-add", cmd_lan_add, name_arg, "add LAN name" },
-	{ "lan-del", cmd_lan_del, name_arg, "delete LAN name" },
-	{ "link", cmd_link, link_args, "put NIC nic of node in lan, optional ip A.B.C.D/N" },
-	{ "node-add", cmd_node_add, node_add_args, "add node name of kind" },
-	{ "reboot", cmd_reboot, name_arg, "reset vm name, or start it when it is off" },
-	{ "save", cmd_save, no_args, "the lab as a topology file" },
-	{ "show", cmd_show, name_arg, "the lab, or node or LAN name" },
-	{ "stats", cmd_stats, name_arg, "switch counters (of NODE:N, node or LAN name)" },
-	{ "stop", cmd_stop, no_args, "remove everything of the lab and exit" },
-	{ "unlink", cmd_unlink, unlink_args, "take NIC nic of node out of its LAN" },
-	{ "version", cmd_version, no_args, "vnld's version and lab" },
+	{ "del", cmd_del, name_arg, true, "delete node or LAN name, with its links" },
+	{ "deploy", cmd_deploy, file_arg, true, "create what topology file has and the lab lacks" },
+	{ "destroy", cmd_destroy, no_args, true, "remove every node and LAN" },
+	{ "events", cmd_events, no_args, false, "stream every change as JSON lines" },
+	{ "fdb", cmd_fdb, lan_arg, false, "MAC table of lan" },
+	{ "halt", cmd_halt, name_arg, true, "power vm name off until reboot" },
+	{ "lan-add", cmd_lan_add, name_arg, true, "add LAN name" },
+	{ "lan-del", cmd_lan_del, name_arg, true, "delete LAN name" },
+	{ "link", cmd_link, link_args, true, "put NIC nic of node in lan, optional ip A.B.C.D/N" },
+	{ "node-add", cmd_node_add, node_add_args, true, "add node name of kind" },
+	{ "reboot", cmd_reboot, name_arg, true, "reset vm name, or start it when it is off" },
+	{ "save", cmd_save, no_args, false, "the lab as a topology file" },
+	{ "show", cmd_show, name_arg, false, "the lab, or node or LAN name" },
+	{ "stats", cmd_stats, name_arg, false, "switch counters (of NODE:N, node or LAN name)" },
+	{ "stop", cmd_stop, no_args, true, "remove everything of the lab and exit" },
+	{ "unlink", cmd_unlink, unlink_args, true, "take NIC nic of node out of its LAN" },
+	{ "version", cmd_version, no_args, false, "vnld's version and lab" },
 };
 #define NB_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -704,6 +734,10 @@ static struct json_object *handle(struct jsonl_conn *c, const char *line, size_t
 		json_object_put(req);
 		return jsonl_error(buf);
 	}
+	if (commands[i].tx && !tx_begin(NULL)) {
+		json_object_put(req);
+		return JSONL_DEFER; /* the same line comes back after tx_end */
+	}
 	r = 0;
 	if ((bad = jsonl_unknown_arg(req, commands[i].args)) != NULL)
 		r = vnl_errf(&err, -EINVAL, "unknown argument '%s' for %s", bad, commands[i].name);
@@ -711,8 +745,12 @@ static struct json_object *handle(struct jsonl_conn *c, const char *line, size_t
 	if (r == 0)
 		r = commands[i].fn(req, reply, c, &err);
 	json_object_put(req);
-	if (d.guests && !d.stop_lab)
-		guests_sync(d.guests, d.lab.topo); /* VM nodes come and go with the model */
+	/* VM nodes come and go with the model; not while a transaction has
+	 * it half changed (it syncs when it ends). */
+	if (d.guests && !d.stop_lab && (commands[i].tx || !d.busy))
+		guests_sync(d.guests, d.lab.topo);
+	if (commands[i].tx)
+		tx_end(NULL);
 	if (r < 0) {
 		json_object_put(reply);
 		LOG("%s: %s", commands[i].name, err.msg);
@@ -880,6 +918,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vnld: cannot set up the event loop: %s\n", strerror(errno));
 		return 1;
 	}
+	/* Every wait below (children, qemu, the switch) runs the loop; start-up
+	 * is a transaction of its own until serving. */
+	wait_set_hook(loop_wait, NULL);
+	d.busy = true;
 
 	r = state_load(d.lab.state_dir, &d.lab.topo, &sw_pid, &sw_start, &err);
 	if (r < 0) {
@@ -895,6 +937,8 @@ int main(int argc, char **argv)
 	d.lab.sw.loop = d.loop;
 	d.lab.sw.on_ready = lab_push;
 	d.lab.sw.on_down = switch_down;
+	d.lab.sw.tx_begin = tx_begin;
+	d.lab.sw.tx_end = tx_end;
 	d.lab.sw.arg = &d.lab;
 	d.lab.emit = emit;
 	d.lab.node_json = node_json;
@@ -926,6 +970,7 @@ int main(int argc, char **argv)
 	}
 	guests_sync(d.guests, d.lab.topo);
 	LOG("serving %s/vnld.sock (switch pid %d)", d.run_dir, (int)d.lab.sw.pid);
+	tx_end(NULL);
 
 	r = evloop_run(d.loop);
 	jsonl_close(d.srv);

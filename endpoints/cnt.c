@@ -32,6 +32,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <signal.h>
@@ -50,6 +51,7 @@
 #include "oci.h"
 #include "overlay.h"
 #include "spawn.h"
+#include "wait.h"
 #include "topology.h"
 
 #define CNT_STATE_ROOT "/var/lib/vnetlab"
@@ -270,13 +272,13 @@ static int cnt_stop(struct node_ctx *node, struct vnl_err *err)
 	crun_state(&p, state, sizeof(state), &pid);
 	if (!strcmp(state, "running")) {
 		char *const term[] = { "crun", "--root", p.crun_root, "kill", p.id, "TERM", NULL };
+		/* Its init's pidfd, opened before the signal: no reused pid. */
+		int pidfd = pid > 0 ? wait_pidfd(pid) : -1;
 
 		spawn_run(term, -1, -1, out, sizeof(out));
-		for (int waited = 0; waited < CNT_STOP_WAIT_MS; waited += 50) {
-			crun_state(&p, state, sizeof(state), &pid);
-			if (strcmp(state, "running"))
-				break;
-			usleep(50000);
+		if (pidfd >= 0) {
+			wait_fd(pidfd, POLLIN, CNT_STOP_WAIT_MS);
+			close(pidfd);
 		}
 	}
 	if (state[0]) {

@@ -42,6 +42,7 @@
 #include "topology.h"
 #include "vm_priv.h"
 #include "vm_session.h"
+#include "wait.h"
 #include "unixsock.h"
 
 #define VM_START_MS 30000   /* qemu's own start, not the guest's boot */
@@ -105,15 +106,13 @@ int vm_qemu_pid(const struct vm_paths *p)
 
 static int pidfd_of(int pid)
 {
-	return (int)syscall(SYS_pidfd_open, pid, 0);
+	return wait_pidfd(pid);
 }
 
 /* Wait until process pid (pidfd) exits: true when it did within ms. */
 static bool wait_exit(int pidfd, int ms)
 {
-	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
-
-	return poll(&pfd, 1, ms) == 1;
+	return wait_fd(pidfd, POLLIN, ms) > 0;
 }
 
 /* True once qemu's QMP socket answers with its greeting (its init is done). */
@@ -122,13 +121,12 @@ static bool qmp_answers(const char *path)
 	/* Non-blocking: qemu accepts nothing while it waits for its vhost-user
 	 * backends, and a full backlog must not block vnld. */
 	int fd = unix_connect(path, SOCK_NONBLOCK);
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	char buf[64];
 	bool ok;
 
 	if (fd < 0)
 		return false;
-	ok = poll(&pfd, 1, 200) == 1 && read(fd, buf, sizeof(buf)) > 0;
+	ok = wait_fd(fd, POLLIN, 200) > 0 && read(fd, buf, sizeof(buf)) > 0;
 	close(fd);
 	return ok;
 }
@@ -247,7 +245,7 @@ static int qemu_launch(struct node_ctx *node, const struct vm_paths *p, const st
 			return vnl_errf(err, -EIO, "vm %s: qemu exited: %s", node->name, tail[0] ? tail : "(no message)");
 		}
 		if (pidfd < 0)
-			usleep(100 * 1000);
+			wait_ms(100);
 		if (qmp_answers(p->qmp)) {
 			/* Under a broken KVM, qemu dies right after its init. */
 			if (pidfd >= 0 && wait_exit(pidfd, 500)) {

@@ -11,7 +11,10 @@
  *     console.log; hvc0 (virtconsole) is vnld's bootstrap line; the agent
  *     port is the virtserialport named AP_PORT_NAME;
  *   - the configuration disk is read-only, with serial VM_CFG_SERIAL so the
- *     bootstrap finds it in /sys/block/vd* /serial whatever its letter.
+ *     bootstrap finds it in /sys/block/vd* /serial whatever its letter;
+ *   - VNL_QEMU (tests and benches only) names another program to run in
+ *     qemu-system-x86_64's place, e.g. a wrapper that starts it slowly; it
+ *     must exec qemu with the same arguments (vm_qemu_pid finds qemu by them).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +41,13 @@ bool vm_have_kvm(void)
 		return false;
 	close(fd);
 	return true;
+}
+
+static const char *qemu_bin(void)
+{
+	const char *bin = getenv("VNL_QEMU");
+
+	return bin && *bin ? bin : "qemu-system-x86_64";
 }
 
 /* Append one formatted argument; false when c is full. */
@@ -70,7 +80,7 @@ int vm_qemu_cmd(const struct node_ctx *node, const struct vm_paths *p, const str
 
 	c->n = 0;
 	c->used = 0;
-	ok = arg(c, "qemu-system-x86_64") && arg(c, "-name") && arg(c, "%s,process=%s", p->name, p->name) &&
+	ok = arg(c, "%s", qemu_bin()) && arg(c, "-name") && arg(c, "%s,process=%s", p->name, p->name) &&
 	     arg(c, "-machine") && arg(c, "q35,accel=%s", kvm ? "kvm" : "tcg") && arg(c, "-cpu") &&
 	     arg(c, "%s", kvm ? "host" : "max") && arg(c, "-smp") && arg(c, "%u", cpus) && arg(c, "-m") &&
 	     arg(c, "%u", mem) && arg(c, "-object") &&
