@@ -15,7 +15,7 @@ struct ev_watch {
 	bool timer;          /* fd is our timerfd: close it on delete */
 	bool dead;           /* deleted; freed after the outermost dispatch */
 	bool running;        /* its callback is on the stack: never re-entered */
-	bool muted;          /* seen ready while running: epoll events are 0 until it returns */
+	bool muted;          /* seen ready while running: out of the epoll set until it returns */
 	uint32_t events;     /* what the owner wants (restored after a mute) */
 	ev_fd_cb fd_cb;
 	ev_timer_cb timer_cb;
@@ -147,7 +147,7 @@ void ev_del(struct ev_watch *w)
 		return;
 	epoll_ctl(w->loop->epfd, EPOLL_CTL_DEL, w->fd, NULL);
 	w->dead = true;
-	w->muted = false;
+	w->muted = false; /* (a muted fd is out of the set already: DEL fails, harmless) */
 	if (!w->loop->dispatching)
 		reap(w->loop);
 }
@@ -175,10 +175,9 @@ static void dispatch_one(struct ev_watch *w, uint32_t events)
 		return;
 	}
 	if (w->running) {
-		/* Level-triggered: silence it, or a nested wait would spin on it. */
-		struct epoll_event ev = { .events = 0, .data.ptr = w };
-
-		if (!w->muted && epoll_ctl(w->loop->epfd, EPOLL_CTL_MOD, w->fd, &ev) == 0)
+		/* Level-triggered: take it out of the set, or a nested wait would
+		 * spin on it (0 events would still report EPOLLHUP). */
+		if (!w->muted && epoll_ctl(w->loop->epfd, EPOLL_CTL_DEL, w->fd, NULL) == 0)
 			w->muted = true;
 		return;
 	}
@@ -188,7 +187,7 @@ static void dispatch_one(struct ev_watch *w, uint32_t events)
 	if (w->muted && !w->dead) {
 		struct epoll_event ev = { .events = w->events, .data.ptr = w };
 
-		epoll_ctl(w->loop->epfd, EPOLL_CTL_MOD, w->fd, &ev);
+		epoll_ctl(w->loop->epfd, EPOLL_CTL_ADD, w->fd, &ev);
 	}
 	w->muted = false;
 }

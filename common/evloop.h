@@ -10,8 +10,8 @@
  * Nested dispatch: a callback may wait (evloop_run_until, through wait.h)
  * while the loop keeps dispatching other watches. No callback is ever
  * re-entered: a watch seen ready while its own callback is on the stack is
- * muted (its epoll events set to 0, so level-triggered epoll does not spin)
- * and gets its events back when that callback returns; a timer that fires
+ * muted (taken out of the epoll set, so level-triggered epoll does not spin,
+ * not even on EPOLLHUP) and put back when that callback returns; a timer that fires
  * while its callback runs is read and skipped. Watches deleted meanwhile are
  * freed only when the outermost dispatch returns.
  */

@@ -248,7 +248,13 @@ static void conn_read(struct jsonl_conn *c, int fd, uint32_t events)
 		conn_free(c);
 		return;
 	}
-	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || c->held)
+	if (c->held) {
+		/* Not reading; but a client gone for good has nobody to answer. */
+		if (events & (EPOLLHUP | EPOLLERR))
+			conn_free(c);
+		return;
+	}
+	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		return;
 	for (;;) {
 		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);

@@ -17,6 +17,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -33,6 +34,7 @@ static struct jsonl_server *srv;
 static atomic_int client_done;
 static atomic_int publish_count; /* events the timer should publish */
 static bool busy;                /* {"tx":..} requests are deferred while set */
+static long wait_cpu_ms;         /* CPU time of the last {"wait":..} */
 
 static void publish_ticks(int n)
 {
@@ -66,9 +68,18 @@ static struct json_object *handler(struct jsonl_conn *c, const char *line, size_
 		if (!busy)
 			jsonl_resume(srv);
 	}
-	if (json_object_object_get_ex(req, "wait", &v))
+	if (json_object_object_get_ex(req, "wait", &v)) {
+		struct rusage r0, r1;
+
+		getrusage(RUSAGE_SELF, &r0);
 		evloop_run_until(loop, -1, 0, mono_ms() + json_object_get_int(v));
+		getrusage(RUSAGE_SELF, &r1);
+		wait_cpu_ms = (r1.ru_utime.tv_sec - r0.ru_utime.tv_sec + r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) * 1000 +
+			      (r1.ru_utime.tv_usec - r0.ru_utime.tv_usec + r1.ru_stime.tv_usec - r0.ru_stime.tv_usec) / 1000;
+	}
 	reply = json_object_new_object();
+	if (json_object_object_get_ex(req, "cpu", &v))
+		json_object_object_add(reply, "cpu_ms", json_object_new_int64(wait_cpu_ms));
 	json_object_object_add(reply, "ok", json_object_new_boolean(true));
 	if (json_object_object_get_ex(req, "sub", &v))
 		jsonl_subscribe(c);
@@ -231,6 +242,21 @@ static void *client(void *arg)
 		ok(tb < 300 && ta >= 400, "during the wait (%lld ms), not after it (%lld ms)", (long long)tb, (long long)ta);
 		ok(ok1 && ok2, "the waiting client's replies in order, after its wait");
 		close(a), close(b);
+	}
+
+	/* A client that hangs up while its handler waits: the wait does not
+	 * spin on the hang-up (its watch is out of the epoll set). */
+	{
+		int a = dial(), b = dial();
+
+		ok(wr(a, "{\"wait\":400}\n"), "a waiting request, then hang up");
+		usleep(50000);
+		close(a);
+		usleep(500000);
+		ok(wr(b, "{\"cpu\":1}\n") && readline(b, line, sizeof(line)) > 0, "asked for the wait's CPU time");
+		ok(strstr(line, "\"cpu_ms\":") && atol(strstr(line, "\"cpu_ms\":") + 9) < 100,
+		   "the wait used little CPU: %s", line);
+		close(b);
 	}
 
 	/* Deferred requests: held while busy, then served in order. */
