@@ -43,6 +43,7 @@ struct guest {
 	int64_t state_ms;         /* when the state began */
 	int64_t boot_ms;          /* when knocking began (booting, lost) */
 	bool powered_off;         /* QMP said SHUTDOWN before qemu went */
+	bool starting;            /* vnld starts its qemu: hands off QMP (guest_starting) */
 	/* hvc0 */
 	int hvc_fd;
 	struct ev_watch *hvc_w;
@@ -417,6 +418,8 @@ static void tick_one(struct guest *g, int64_t now)
 {
 	char info[256];
 
+	if (g->starting)
+		return;
 	if (g->qmp.fd < 0) {
 		if (vm_qemu_pid(&g->p) <= 0 || qmp_connect(&g->qmp, g->gs->loop, g->p.qmp) < 0) {
 			if (g->state != GUEST_STOPPED)
@@ -647,14 +650,21 @@ int guest_reset(struct guest *g, struct vnl_err *err)
 
 void guest_stopped(struct guest *g, const char *why)
 {
+	g->starting = false;
 	hvc_close(g);
 	agent_close(g);
 	qmp_close(&g->qmp);
 	set_state(g, GUEST_STOPPED, why);
 }
 
+void guest_starting(struct guest *g)
+{
+	g->starting = true;
+}
+
 void guest_started(struct guest *g)
 {
+	g->starting = false;
 	g->powered_off = false;
 	tick_one(g, mono_ms());
 }

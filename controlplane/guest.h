@@ -114,4 +114,8 @@ int guest_reset(struct guest *g, struct vnl_err *err);
 /* The kind stopped or started qemu (halt, reboot of a stopped VM): say so
  * in the state and (re)connect. */
 void guest_stopped(struct guest *g, const char *why);
+/* vnld is about to start g's qemu and waits for its QMP greeting meanwhile
+ * (in a nested loop, docs/vnld.md): the guest keeps off qemu's only QMP
+ * connection until guest_started() (or guest_stopped()). */
+void guest_starting(struct guest *g);
 void guest_started(struct guest *g);

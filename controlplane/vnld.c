@@ -631,8 +631,11 @@ static int cmd_reboot(struct json_object *req, struct json_object *reply, struct
 	}
 	/* Off (halted, powered off, died): start it again. */
 	unlink(p.halted);
-	if ((r = node_kind_vm.start(&ctx, err)) < 0)
+	guest_starting(g);
+	if ((r = node_kind_vm.start(&ctx, err)) < 0) {
+		guest_stopped(g, "its start failed (vnl reboot tries again)");
 		return r;
+	}
 	guest_started(g);
 	json_object_object_add(reply, "done", json_object_new_string("started"));
 	return 0;
