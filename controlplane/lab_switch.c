@@ -69,15 +69,22 @@ static int call_raw(const char *sock, const char *line, char **out, struct vnl_e
 	if (strlen(sock) >= sizeof(sa.sun_path))
 		return vnl_errf(err, -ENAMETOOLONG, "switch socket path '%s' too long", sock);
 	strcpy(sa.sun_path, sock);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return vnl_errno(err, errno, "socket");
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		r = vnl_errno(err, errno, "cannot reach vnl-switchd at %s", sock);
+	/* Non-blocking: a hung switch's full backlog gives EAGAIN, and the
+	 * time counts against the same deadline. */
+	while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (errno == EAGAIN && mono_ms() < deadline) {
+			wait_ms(10);
+			continue;
+		}
+		r = errno == EAGAIN ? vnl_errf(err, -ETIMEDOUT, "vnl-switchd at %s did not accept within %d ms", sock,
+					       LAB_SWITCH_TIMEOUT_MS)
+				    : vnl_errno(err, errno, "cannot reach vnl-switchd at %s", sock);
 		close(fd);
 		return r;
 	}
-	fcntl(fd, F_SETFL, O_NONBLOCK);
 	while (sent < total || len == 0 || buf[len - 1] != '\n') {
 		long long left = deadline - mono_ms();
 		ssize_t n;

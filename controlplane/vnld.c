@@ -50,6 +50,10 @@ struct vnld {
 	 * start-up) runs; it may be waiting in a nested loop. Others that
 	 * change the lab are held (JSONL_DEFER) until it ends. */
 	bool busy;
+	/* Request handlers on the stack. A transaction starts only when none
+	 * is: a read-only one may be waiting in a nested loop (show asks crun,
+	 * stats the switch) in the middle of walking the model. */
+	unsigned handling;
 };
 
 static struct vnld d;
@@ -92,7 +96,7 @@ static int loop_wait(int fd, short events, long long deadline_ms, void *arg)
 static bool tx_begin(void *arg)
 {
 	(void)arg;
-	if (d.busy)
+	if (d.busy || d.handling)
 		return false;
 	d.busy = true;
 	return true;
@@ -745,6 +749,7 @@ static struct json_object *handle(struct jsonl_conn *c, const char *line, size_t
 	if ((bad = jsonl_unknown_arg(req, commands[i].args)) != NULL)
 		r = vnl_errf(&err, -EINVAL, "unknown argument '%s' for %s", bad, commands[i].name);
 	reply = json_object_new_object();
+	d.handling++;
 	if (r == 0)
 		r = commands[i].fn(req, reply, c, &err);
 	json_object_put(req);
@@ -752,8 +757,11 @@ static struct json_object *handle(struct jsonl_conn *c, const char *line, size_t
 	 * it half changed (it syncs when it ends). */
 	if (d.guests && !d.stop_lab && (commands[i].tx || !d.busy))
 		guests_sync(d.guests, d.lab.topo);
+	d.handling--;
 	if (commands[i].tx)
 		tx_end(NULL);
+	else if (d.handling == 0 && !d.busy)
+		jsonl_resume(d.srv); /* changes held while we waited */
 	if (r < 0) {
 		json_object_put(reply);
 		LOG("%s: %s", commands[i].name, err.msg);
