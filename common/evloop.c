@@ -192,6 +192,16 @@ static void dispatch_one(struct ev_watch *w, uint32_t events)
 	w->muted = false;
 }
 
+void ev_fd_call(struct ev_watch *w, uint32_t events)
+{
+	w->loop->dispatching++;
+	if (!w->running)
+		dispatch_one(w, events);
+	w->loop->dispatching--;
+	if (!w->loop->dispatching)
+		reap(w->loop);
+}
+
 /* One epoll_wait (timeout_ms, -1: forever) and its callbacks. */
 static int run_once(struct evloop *l, int timeout_ms)
 {

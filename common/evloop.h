@@ -38,6 +38,10 @@ struct ev_watch *ev_fd_add(struct evloop *l, int fd, uint32_t events, ev_fd_cb c
 int ev_fd_mod(struct ev_watch *w, uint32_t events);
 /* Call cb every period_ms, first after period_ms. NULL and errno on failure. */
 struct ev_watch *ev_timer_add(struct evloop *l, unsigned period_ms, ev_timer_cb cb, void *arg);
+/* Run fd watch w's callback now, with events, under the same rule as the
+ * loop's own dispatch: nothing happens when it is running already (further
+ * up the stack). For work that belongs to w but is started elsewhere. */
+void ev_fd_call(struct ev_watch *w, uint32_t events);
 /* Stop watching; safe inside any callback, also for w itself. NULL is fine. */
 void ev_del(struct ev_watch *w);
 

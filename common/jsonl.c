@@ -26,6 +26,7 @@ struct jsonl_conn {
 	bool subscribed;
 	bool held;          /* the handler deferred in[0..]: no reading until jsonl_resume */
 	bool doomed;        /* freed once the last user returns */
+	bool resume;        /* conn_cb: run the held lines (jsonl_resume) */
 	unsigned users;     /* callbacks of this connection on the stack */
 	unsigned long long held_seq; /* order of holding: resumed oldest first */
 	void *data;
@@ -213,9 +214,11 @@ static void conn_lines(struct jsonl_conn *c)
 				/* Keep the line (and what follows) for jsonl_resume. */
 				c->in[i] = '\n';
 				c->held = true;
-				c->held_seq = ++c->srv->held_seq;
+				if (c->held_seq == 0) /* held again: keeps its place */
+					c->held_seq = ++c->srv->held_seq;
 				break;
 			}
+			c->held_seq = 0;
 			if (reply != NULL) {
 				conn_queue(c, reply);
 				json_object_put(reply);
@@ -296,6 +299,18 @@ static void conn_cb(struct ev_watch *w, int fd, uint32_t events, void *arg)
 
 	(void)w;
 	c->users++;
+	if (c->resume) {
+		/* jsonl_resume: the held lines first, then what the socket kept. */
+		c->resume = false;
+		conn_lines(c);
+		if (c->held || c->doomed) {
+			if (!conn_flush(c))
+				conn_free(c);
+			conn_release(c);
+			return;
+		}
+		events |= EPOLLIN;
+	}
 	conn_read(c, fd, events);
 	conn_release(c);
 }
@@ -418,19 +433,21 @@ static void resume_cb(struct ev_watch *w, void *arg)
 	s->resume_w = NULL;
 	/* Oldest first; stop when one is held again (the daemon got busy). */
 	while ((c = oldest_held(s)) != NULL) {
+		bool later, held;
+
+		/* Through its own watch, so the loop's no-re-entry rule covers it
+		 * (a nested wait in its handler must not read it again). */
 		c->users++;
-		conn_lines(c);
-		if (!c->held && !c->doomed) {
-			/* What the socket kept while it was held. */
-			conn_read(c, c->fd, EPOLLIN);
-		} else if (!c->doomed && !conn_flush(c)) {
-			conn_free(c);
-		}
-		if (c->held) {
-			conn_release(c);
-			break;
-		}
+		c->resume = true;
+		ev_fd_call(c->w, EPOLLIN);
+		later = c->resume; /* its callback runs further up: retry soon */
+		held = c->held;    /* deferred again: the next jsonl_resume */
+		c->resume = false;
 		conn_release(c);
+		if (later)
+			jsonl_resume(s);
+		if (later || held)
+			break;
 	}
 }
 

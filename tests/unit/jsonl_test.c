@@ -280,6 +280,22 @@ static void *client(void *arg)
 		   "held requests answered in order after resume");
 		close(a), close(b), close(c);
 	}
+	/* A resumed request that waits: what its client sends meanwhile waits
+	 * for it (not read under it), replies in order. */
+	{
+		int a = dial(), b = dial();
+
+		ok(wr(a, "{\"busy\":true}\n") && readline(a, line, sizeof(line)) > 0, "busy again");
+		ok(wr(b, "{\"tx\":1,\"wait\":300,\"n\":50}\n"), "a change that will wait, held");
+		usleep(50000);
+		ok(wr(a, "{\"busy\":false}\n") && readline(a, line, sizeof(line)) > 0, "not busy: it resumes and waits");
+		usleep(100000);
+		ok(wr(b, "{\"n\":51}\n"), "more from its client during the wait");
+		ok1 = readline(b, line, sizeof(line)) > 0 && strstr(line, "\"n\":50") != NULL;
+		ok2 = readline(b, line, sizeof(line)) > 0 && strstr(line, "\"n\":51") != NULL;
+		ok(ok1 && ok2, "replies in order: the waiting one first");
+		close(a), close(b);
+	}
 	atomic_store(&client_done, 1);
 	return NULL;
 }
