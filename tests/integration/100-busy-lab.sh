@@ -45,8 +45,15 @@ echo 0 >"$TMP/qemu-delay"
 export VNL_QEMU=$TMP/slow-qemu
 
 quiet() { "$@" >/dev/null; }
-# exec_runs STEP: the exec in a1 still runs (so STEP happened during it).
-exec_runs() { check "the exec in a1 still runs after $1" kill -0 "$EXEC"; }
+# exec_runs STEP: the exec in a1 still runs (so STEP happened during it),
+# and printed lines meanwhile (since exec_mark).
+exec_mark() { MARK=$(grep -c . "$TMP/exec.out"); }
+exec_runs() {
+	local now
+	now=$(grep -c . "$TMP/exec.out")
+	check "the exec in a1 still runs after $1" kill -0 "$EXEC"
+	check "and its output went on during it (line $MARK to $now)" test "$now" -gt $((MARK + 2))
+}
 ms() { echo $(($(date +%s%N) / 1000000)); }
 # probe FILE: `vnl show` every 100 ms, its latency in ms per line, until killed.
 probe() {
@@ -116,6 +123,7 @@ bg_track $EXEC
 wait_for 30 grep -q '^2$' "$TMP/exec.out" || bail "the exec in a1 does not run: $(cat "$TMP/exec.err")"
 
 # --- 3a. delete the stubborn container ------------------------------------------------
+exec_mark
 t0=$(ms)
 ( sleep 1; vnl add lan late >"$TMP/late.out" 2>&1; echo $? >"$TMP/late.rc" ) &
 LATE=$!
@@ -132,6 +140,7 @@ check "and it came after the delete (node-deleted before lan-added late)" \
 
 # --- 3b. a slow qemu ------------------------------------------------------------------
 echo 6 >"$TMP/qemu-delay"
+exec_mark
 t0=$(ms)
 probed "the start of a VM whose qemu takes 6 s to start" "$TMP/probe.vm" quiet vnl add vm a2 --image tiny
 took=$(($(ms) - t0))
@@ -153,6 +162,7 @@ restart_wait() {
 	done
 	return 1
 }
+exec_mark
 probed "a restart of the switch (kill -9)" "$TMP/probe.sw" restart_wait
 result "$RC" "the switch was restarted"
 exec_runs "the switch restart"
