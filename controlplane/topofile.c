@@ -116,6 +116,32 @@ static int get_name(struct loader *ld, const yaml_node_t *n, const char *what, c
 }
 
 /*
+ * A scalar of free text (image, cmd, env entry): not empty when `empty_ok`
+ * is false, no NUL (a "\0" escape), and topo_check_text()'s rule, the same
+ * message as vnld's. *out points into the document.
+ */
+static int get_text(struct loader *ld, const yaml_node_t *n, const char *what, bool empty_ok,
+		    const char **out)
+{
+	int r;
+
+	r = want(ld, n, YAML_SCALAR_NODE, what);
+	if (r < 0)
+		return r;
+	if (!empty_ok && n->data.scalar.length == 0)
+		return topo_errf(ld->err, LINE(n), COL(n), EINVAL, "%s must not be empty", what);
+	if (strlen(VAL(n)) != n->data.scalar.length)
+		return topo_errf(ld->err, LINE(n), COL(n), EINVAL, "%s: NUL character at byte %zu: "
+				 "text must be valid UTF-8 without control characters other than tab and newline",
+				 what, strlen(VAL(n)));
+	r = topo_check_text(VAL(n), what, LINE(n), COL(n), ld->err);
+	if (r < 0)
+		return r;
+	*out = VAL(n);
+	return 0;
+}
+
+/*
  * The key of a mapping pair as an index into keys[], with duplicates and
  * unknown keys refused. `in` says where we are, for messages.
  */
@@ -203,7 +229,7 @@ static void node_label(struct loader *ld, yaml_node_t *map, unsigned idx, char *
 /* env: a list of KEY=VALUE scalars; node->env points into the document. */
 static int load_env(struct loader *ld, yaml_node_t *seq, const char *in, struct topo_node *node)
 {
-	char what[64];
+	char what[80];
 	size_t n;
 	int r;
 
@@ -218,16 +244,19 @@ static int load_env(struct loader *ld, yaml_node_t *seq, const char *in, struct 
 	for (size_t i = 0; i < n; i++) {
 		yaml_node_t *e;
 
+		const char *entry;
+
 		r = visit(ld, seq->data.sequence.items.start[i], &e);
 		if (r < 0)
 			return r;
-		r = want(ld, e, YAML_SCALAR_NODE, "an env entry");
+		snprintf(what, sizeof(what), "%s: env entry %u", in, (unsigned)(i + 1) % 100000);
+		r = get_text(ld, e, what, true, &entry);
 		if (r < 0)
 			return r;
-		r = topo_check_env(VAL(e), LINE(e), COL(e), ld->err);
+		r = topo_check_env(entry, LINE(e), COL(e), ld->err);
 		if (r < 0)
 			return r;
-		node->env[node->n_env++] = (char *)VAL(e);
+		node->env[node->n_env++] = (char *)entry;
 	}
 	return 0;
 }
@@ -236,7 +265,8 @@ static int load_env(struct loader *ld, yaml_node_t *seq, const char *in, struct 
 static int load_node_value(struct loader *ld, enum node_key k, yaml_node_t *v, const char *in,
 			   struct topo_node *node)
 {
-	char what[64];
+	char what[80], text[80];
+	const char *s;
 	int r;
 
 	snprintf(what, sizeof(what), "%s of %s", node_keys[k], in);
@@ -253,11 +283,10 @@ static int load_node_value(struct loader *ld, enum node_key k, yaml_node_t *v, c
 		return get_uint(ld, v, what, 1, TOPO_NICS_MAX, &node->nics);
 	case NK_IMAGE:
 	case NK_CMD:
-		r = want(ld, v, YAML_SCALAR_NODE, what);
-		if (r == 0 && v->data.scalar.length == 0)
-			r = topo_errf(ld->err, LINE(v), COL(v), EINVAL, "%s must not be empty", what);
+		snprintf(text, sizeof(text), "%s: %s", in, node_keys[k]);
+		r = get_text(ld, v, text, false, &s);
 		if (r == 0)
-			*(k == NK_IMAGE ? &node->image : &node->cmd) = (char *)VAL(v);
+			*(k == NK_IMAGE ? &node->image : &node->cmd) = (char *)s;
 		return r;
 	case NK_ENV:
 		return load_env(ld, v, in, node);
