@@ -9,7 +9,8 @@
 #     reinterpret (quotes, '#', ': ', tab, newline, NBSP, LS, yes, ~, ...)
 #     survive a kill -9 of vnld and its restart unchanged, and `vnl show`
 #     and `vnl save` work after it.
-# (b) A lab (two ns nodes, a container, a LAN, links) whose state files are
+# (b) A lab (two ns nodes, a container, a LAN, links, and the folders and
+#     process of a VM made by hand) whose state files are
 #     then overwritten with garbage bytes, vnld killed: vnld refuses to serve
 #     it (one line naming `vnl stop`) and touches nothing; `vnl stop` cleans
 #     it from what is on the host, says what it found, and leaves no netns,
@@ -74,6 +75,12 @@ refused_usage "--env value with DEL" "env entry: control character U\+007F.*$RUL
 refused_usage "--env value not UTF-8" "env entry: invalid UTF-8.*$RULE" b8 \
 	add cnt b8 --image busybox --env "$(printf 'A=\xff\xfe')"
 
+# 600 000 '"' in a single-quoted cmd: a 600 kB file whose saved form (each
+# '"' escaped) would take 1.2 MB, more than a state file may hold.
+python3 -c 'import sys; open(sys.argv[1], "w").write("nodes:\n  - name: big\n    kind: cnt\n    image: busybox\n    cmd: \x27" + "\"" * 600000 + "\x27\n")' "$TMP/huge.yaml"
+refused "deploy of a file whose saved form would pass 1 MiB" "huge\.yaml:2:5: lab too large: its saved topology would exceed 1048576 bytes" \
+	big deploy "$TMP/huge.yaml"
+
 # --- (a) what is accepted survives a restart of vnld ---------------------------------
 CMD=$(printf ' sleep 3600 # "q" \\ %s: - yes ~ null 0x1f [a] {b: c} &x *y !t %%d |\t>tab \xc3\xa9 \xc2\xa0nbsp \xe2\x80\xa8ls \xef\xbb\xbfbom\n: second line ' "'s'")
 ENV1=$(printf 'E1=a: b # c "d" \\ \t\xc2\xa0')
@@ -121,6 +128,14 @@ SWPID=$(vnl show -j | jq -r '.switch.pid // empty')
 vpid=$(cat "/run/vnetlab/$L/vnld.pid")
 kill -9 "$vpid"
 wait_for 10 sh -c "! kill -0 $vpid 2>/dev/null"
+# A VM's leftovers as vm.c names them: its folders, and a "qemu" (its
+# command line names the node the way qemu's -name does) in its pid file.
+mkdir -p "/var/lib/vnetlab/$L/vm/v9" "/run/vnetlab/$L/vm/v9"
+touch "/var/lib/vnetlab/$L/vm/v9/disk.qcow2"
+python3 -c 'import time; time.sleep(600)' "vnl.$L.v9,process=vnl.$L.v9" &
+QPID=$!
+bg_track "$QPID"
+echo "$QPID" >"/run/vnetlab/$L/vm/v9/qemu.pid"
 ST=/var/lib/vnetlab/$L
 { printf 'nodes:\n  - name: \x85\x00\xff'; head -c 300 /dev/urandom; } >"$ST/topology.yaml"
 head -c 64 /dev/urandom >"$ST/runtime.json"
@@ -128,7 +143,7 @@ head -c 64 /dev/urandom >"$ST/runtime.json"
 run start
 result $([ "$RC" != 0 ] && grep -q "state unreadable, lab not served" <<<"$ERR" && grep -q "vnl --lab $L stop" <<<"$ERR"; echo $?) \
 	"vnl start refuses a lab whose state cannot be read, naming vnl stop" "exit $RC" "stderr: $ERR"
-result $([ "$(lab_netns "$L" | wc -l)" = "$NETNS" ] && alive "$P1" && alive "$SWPID"; echo $?) \
+result $([ "$(lab_netns "$L" | wc -l)" = "$NETNS" ] && alive "$P1" && alive "$SWPID" && alive "$QPID"; echo $?) \
 	"... and leaves the lab as it is (netns, container, switch)" "$(lab_netns "$L")"
 check "... and keeps the unreadable file" grep -q 'name: ' "$ST/topology.yaml"
 
@@ -137,7 +152,7 @@ OUTERR="$OUT $ERR"
 result $([ "$RC" = 0 ]; echo $?) "vnl stop cleans a lab whose state cannot be read" "exit $RC" \
 	"stdout: $OUT" "stderr: $ERR"
 result $(grep -q "state unreadable" <<<"$OUTERR" &&
-	grep -qE "cleaning from the host: 3 netns, 1 container, [0-9]+ mounts?, the switch \(pid $SWPID\)" <<<"$OUTERR"
+	grep -qE "cleaning from the host: 3 netns, 1 container, 1 VM, [0-9]+ mounts?, the switch \(pid $SWPID\)" <<<"$OUTERR"
 	echo $?) "vnl stop says what it found" "$OUTERR"
 check "stop: nothing of the container is left (mounts, loops, crun, processes, cgroups)" \
 	test -z "$(cnt_leftovers "$L")"
@@ -146,7 +161,7 @@ left=
 for i in $IFS_ALL; do ip link show dev "$i" >/dev/null 2>&1 && left="$left $i"; done
 result $([ -z "$left" ]; echo $?) "stop: no host veth left" "left:$left"
 left=
-for i in $P1 $SWPID $(lab_pids "$L"); do alive "$i" && left="$left $i"; done
-result $([ -z "$left" ]; echo $?) "stop: container, switch and vnld are gone" "still running:$left"
+for i in $P1 $SWPID $QPID $(lab_pids "$L"); do alive "$i" && left="$left $i"; done
+result $([ -z "$left" ]; echo $?) "stop: container, VM, switch and vnld are gone" "still running:$left"
 check "stop: no /run/vnetlab/$L nor /var/lib/vnetlab/$L" test ! -e "/run/vnetlab/$L" -a ! -e "/var/lib/vnetlab/$L"
 done_testing
