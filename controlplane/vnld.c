@@ -960,6 +960,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vnld: cannot listen in %s: %s\n", d.run_dir, strerror(errno));
 		return 1;
 	}
+	if (sw_pid <= 0 || proc_start_time(sw_pid) != sw_start) {
+		/* No usable record (runtime.json lost or garbled): a switch still
+		 * serving the lab's socket is the lab's; adopt it rather than
+		 * start a second one beside it. */
+		pid_t found = scavenge_switch_pid(d.lab.sw.sock);
+
+		if (found > 0) {
+			sw_pid = found;
+			sw_start = proc_start_time(found);
+		}
+	}
 	/* Kernel side first (nodes, NICs), then the switch is made to match. */
 	lab_recover(&d.lab);
 	if (sw_pid > 0 && lab_switch_adopt(&d.lab.sw, sw_pid, sw_start, &err) == 0) {

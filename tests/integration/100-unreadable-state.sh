@@ -108,6 +108,18 @@ result $([ "$(vnl show -j | jq -S .)" = "$SHOW1" ]; echo $?) "vnl show -j is the
 result $([ "$(vnl show -j c1 | jq -r .node.pid)" = "$P1" ]; echo $?) "the container runs on (same pid)"
 result $([ "$(vnl save -)" = "$SAVE1" ]; echo $?) "vnl save gives the same bytes" \
 	"$(diff <(echo "$SAVE1") <(vnl save -))"
+# runtime.json garbled: the next vnld finds the running switch by its socket
+# and adopts it (no second switch beside it).
+SW1=$(vnl show -j | jq -r .switch.pid)
+vpid=$(cat "/run/vnetlab/$L/vnld.pid")
+kill -9 "$vpid"
+wait_for 10 sh -c "! kill -0 $vpid 2>/dev/null"
+head -c 64 /dev/urandom >"/var/lib/vnetlab/$L/runtime.json"
+vnl_ok "vnl start with runtime.json garbled" start
+nsw=$(for p in $(lab_pids "$L"); do tr '\0' ' ' <"/proc/$p/cmdline"; echo; done | grep -c vnl-switchd)
+result $([ "$(vnl show -j | jq -r .switch.pid)" = "$SW1" ] && [ "$nsw" = 1 ]; echo $?) \
+	"... the running switch is adopted (pid $SW1), no second one" "switch pid now $(vnl show -j | jq -r .switch.pid), $nsw switches"
+
 # The `vnl save` file deploys into another lab with the same strings.
 lab_new L2 d100
 vnl save - >"$TMP/saved.yaml"
