@@ -82,6 +82,7 @@ static bool is_null(const yaml_node_t *n)
 static int get_uint(struct loader *ld, const yaml_node_t *n, const char *what,
 		    unsigned min, unsigned max, unsigned *out)
 {
+	char shown[TOPO_SHOW_LEN];
 	const char *s;
 	char *end;
 	unsigned long v;
@@ -94,8 +95,8 @@ static int get_uint(struct loader *ld, const yaml_node_t *n, const char *what,
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (s[0] < '0' || s[0] > '9' || *end || errno || v < min || v > max)
-		return topo_errf(ld->err, LINE(n), COL(n), EINVAL, "%s must be an integer in %u..%u, not '%.40s'",
-				 what, min, max, s);
+		return topo_errf(ld->err, LINE(n), COL(n), EINVAL, "%s must be an integer in %u..%u, not '%s'",
+				 what, min, max, topo_show(s, shown));
 	*out = (unsigned)v;
 	return 0;
 }
@@ -148,7 +149,7 @@ static int get_text(struct loader *ld, const yaml_node_t *n, const char *what, b
 static int get_key(struct loader *ld, const yaml_node_pair_t *p, const char *const *keys,
 		   unsigned n_keys, unsigned *have, const char *in, yaml_node_t **key)
 {
-	char expected[128] = "";
+	char expected[128] = "", shown[TOPO_SHOW_LEN];
 	int r;
 
 	r = visit(ld, p->key, key);
@@ -169,8 +170,8 @@ static int get_key(struct loader *ld, const yaml_node_pair_t *p, const char *con
 	for (unsigned k = 0; k < n_keys; k++)
 		snprintf(expected + strlen(expected), sizeof(expected) - strlen(expected), "%s%s",
 			 k ? ", " : "", keys[k]);
-	return topo_errf(ld->err, LINE(*key), COL(*key), EINVAL, "unknown key '%.40s' in %s (expected %s)",
-			 VAL(*key), in, expected);
+	return topo_errf(ld->err, LINE(*key), COL(*key), EINVAL, "unknown key '%s' in %s (expected %s)",
+			 topo_show(VAL(*key), shown), in, expected);
 }
 
 static int load_lans(struct loader *ld, yaml_node_t *seq)
@@ -265,7 +266,7 @@ static int load_env(struct loader *ld, yaml_node_t *seq, const char *in, struct 
 static int load_node_value(struct loader *ld, enum node_key k, yaml_node_t *v, const char *in,
 			   struct topo_node *node)
 {
-	char what[80], text[80];
+	char what[80], text[80], shown[TOPO_SHOW_LEN];
 	const char *s;
 	int r;
 
@@ -277,7 +278,7 @@ static int load_node_value(struct loader *ld, enum node_key k, yaml_node_t *v, c
 		r = want(ld, v, YAML_SCALAR_NODE, what);
 		if (r == 0 && topo_kind_parse(VAL(v), &node->kind) < 0)
 			r = topo_errf(ld->err, LINE(v), COL(v), EINVAL,
-				      "unknown kind '%.40s' in %s (expected ns, cnt, vm)", VAL(v), in);
+				      "unknown kind '%s' in %s (expected ns, cnt, vm)", topo_show(VAL(v), shown), in);
 		return r;
 	case NK_NICS:
 		return get_uint(ld, v, what, 1, TOPO_NICS_MAX, &node->nics);
@@ -367,7 +368,7 @@ static int load_nodes(struct loader *ld, yaml_node_t *seq)
 /* Short link form: "NODE:NIC LAN [ADDR]", fields separated by spaces. */
 static int load_link_short(struct loader *ld, yaml_node_t *n, struct topo_link *link)
 {
-	char buf[128], *f[4], *save = NULL, *colon;
+	char buf[128], *f[4], *save = NULL, *colon, shown[TOPO_SHOW_LEN];
 	unsigned nf = 0, nic = 0;
 	const char *digits;
 	int r;
@@ -399,13 +400,14 @@ static int load_link_short(struct loader *ld, yaml_node_t *n, struct topo_link *
 	if (nf == 3) {
 		r = topo_parse_addr(f[2], &link->addr, &link->plen, ld->err);
 		if (r < 0)
-			return topo_errf(ld->err, LINE(n), COL(n), EINVAL, "bad address '%.40s' in link: expected A.B.C.D/N with N in 1..32", f[2]);
+			return topo_errf(ld->err, LINE(n), COL(n), EINVAL,
+					 "bad address '%s' in link: expected A.B.C.D/N with N in 1..32", topo_show(f[2], shown));
 		link->has_addr = true;
 	}
 	return 0;
 bad:
 	return topo_errf(ld->err, LINE(n), COL(n), EINVAL,
-			 "bad link '%.60s': expected NODE:NIC LAN [ADDR] or {node, nic, lan, ip}", VAL(n));
+			 "bad link '%s': expected NODE:NIC LAN [ADDR] or {node, nic, lan, ip}", topo_show(VAL(n), shown));
 }
 
 enum link_key { LK_NODE, LK_NIC, LK_LAN, LK_IP, LK_COUNT };
@@ -417,6 +419,7 @@ static const char *const link_keys[LK_COUNT] = {
 /* Long link form: {node: N, nic: I, lan: L, ip: A.B.C.D/N}. */
 static int load_link_long(struct loader *ld, yaml_node_t *map, struct topo_link *link)
 {
+	char shown[TOPO_SHOW_LEN];
 	unsigned have = 0;
 	int r;
 
@@ -443,7 +446,8 @@ static int load_link_long(struct loader *ld, yaml_node_t *map, struct topo_link 
 			r = want(ld, v, YAML_SCALAR_NODE, "ip of link");
 			if (r == 0 && topo_parse_addr(VAL(v), &link->addr, &link->plen, ld->err) < 0)
 				r = topo_errf(ld->err, LINE(v), COL(v), EINVAL,
-					      "bad address '%.40s' in link: expected A.B.C.D/N with N in 1..32", VAL(v));
+					      "bad address '%s' in link: expected A.B.C.D/N with N in 1..32",
+					      topo_show(VAL(v), shown));
 			link->has_addr = r == 0;
 			break;
 		}

@@ -62,6 +62,7 @@ int topo_check_name(const char *name, const char *what, int line, int column,
 {
 	size_t len = strnlen(name, TOPO_NAME_MAX + 1);
 	bool good = len > 0 && len <= TOPO_NAME_MAX;
+	char shown[TOPO_SHOW_LEN];
 
 	for (size_t i = 0; good && i < len; i++) {
 		char c = name[i];
@@ -70,8 +71,8 @@ int topo_check_name(const char *name, const char *what, int line, int column,
 		       (i > 0 && (c == '_' || c == '-'));
 	}
 	if (!good)
-		return topo_errf(err, line, column, EINVAL, "bad %s name '%.40s%s': names are %s",
-				 what, name, len > 40 ? "..." : "", NAME_RULE);
+		return topo_errf(err, line, column, EINVAL, "bad %s name '%s': names are %s",
+				 what, topo_show(name, shown), NAME_RULE);
 	return 0;
 }
 
@@ -103,6 +104,27 @@ unsigned topo_utf8_next(const unsigned char *s, uint32_t *cp)
 	return len;
 }
 
+const char *topo_show(const char *s, char buf[TOPO_SHOW_LEN])
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t at = 0;
+	unsigned chars = 0, n;
+	uint32_t c;
+
+	for (; *p && chars < 40; p += n, chars++) {
+		n = topo_utf8_next(p, &c);
+		if (n && !(c < 0x20 || (c >= 0x7f && c <= 0x9f))) {
+			memcpy(buf + at, p, n);
+			at += n;
+		} else {
+			at += (size_t)snprintf(buf + at, 5, "\\x%02x", *p);
+			n = 1;
+		}
+	}
+	snprintf(buf + at, TOPO_SHOW_LEN - at, "%s", *p ? "..." : "");
+	return buf;
+}
+
 int topo_check_text(const char *s, const char *what, int line, int column, struct topo_err *err)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -123,19 +145,17 @@ int topo_check_text(const char *s, const char *what, int line, int column, struc
 
 int topo_check_env(const char *entry, int line, int column, struct topo_err *err)
 {
+	char shown[TOPO_SHOW_LEN];
 	const char *eq = strchr(entry, '=');
 	bool good = eq && eq != entry && !(entry[0] >= '0' && entry[0] <= '9');
 
 	for (const char *p = entry; good && p < eq; p++)
 		good = *p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		       (*p >= '0' && *p <= '9');
-	if (!good) {
-		/* The entry is echoed only once it is known to be printable text. */
-		if (topo_check_text(entry, "env entry", line, column, err) < 0)
-			return -EINVAL;
+	if (!good)
 		return topo_errf(err, line, column, EINVAL,
-				 "bad env entry '%.40s': expected KEY=VALUE with KEY [A-Za-z_][A-Za-z0-9_]*", entry);
-	}
+				 "bad env entry '%s': expected KEY=VALUE with KEY [A-Za-z_][A-Za-z0-9_]*",
+				 topo_show(entry, shown));
 	return topo_check_text(eq + 1, "env entry", line, column, err) < 0 ? -EINVAL : 0;
 }
 
@@ -159,6 +179,7 @@ static bool parse_dec(const char **s, unsigned max, unsigned *out)
 
 int topo_parse_addr(const char *s, struct in_addr *addr, unsigned *plen, struct topo_err *err)
 {
+	char shown[TOPO_SHOW_LEN];
 	const char *p = s;
 	uint32_t a = 0;
 	unsigned v;
@@ -175,7 +196,8 @@ int topo_parse_addr(const char *s, struct in_addr *addr, unsigned *plen, struct 
 	*plen = v;
 	return 0;
 bad:
-	return topo_errf(err, 0, 0, EINVAL, "bad address '%.40s': expected A.B.C.D/N with N in 1..32", s);
+	return topo_errf(err, 0, 0, EINVAL, "bad address '%s': expected A.B.C.D/N with N in 1..32",
+			 topo_show(s, shown));
 }
 
 static void node_free_strings(struct topo_node *n)

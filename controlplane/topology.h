@@ -198,6 +198,15 @@ int topo_check_name(const char *name, const char *what, int line, int column,
  * file reader alike.
  */
 int topo_check_text(const char *s, const char *what, int line, int column, struct topo_err *err);
+/* Room for topo_show()'s output, NUL included. */
+#define TOPO_SHOW_LEN 176
+/*
+ * s made fit for an error message, in buf: its first 40 characters ("..."
+ * after them when there are more), control characters and bytes that are
+ * not UTF-8 written as \xNN, so that a message stays one printable line
+ * whatever the user typed. Returns buf.
+ */
+const char *topo_show(const char *s, char buf[TOPO_SHOW_LEN]);
 /*
  * The UTF-8 sequence at s: its length (1..4) with the code point in *cp, or
  * 0 when s does not start a valid sequence (or is the NUL terminator).

@@ -159,6 +159,7 @@ static const struct bad_case bad_cases[] = {
 	{ NODE_A "    nics: 1\n    nics: 2\n", 5, "duplicate key 'nics' in node 'a'" },
 	{ "nodes:\n  - name: a\n    nics: 2\n", 2, "missing required key 'kind' in node 'a'" },
 	{ "nodes:\n  - kind: ns\n", 2, "missing required key 'name' in node #1" },
+	{ "nodes:\n  - name: \"a\\nb\\e\"\n    kind: ns\n", 2, "bad node name 'a\\x0ab\\x1b': names are" },
 	{ "nodes:\n  - name: Alpha\n    kind: ns\n", 2,
 	  "bad node name 'Alpha': names are [a-z0-9][a-z0-9_-]*, at most 15 characters" },
 	{ "nodes:\n  - name: abcdefghijklmnop\n    kind: ns\n", 2, "at most 15 characters" },
@@ -294,6 +295,31 @@ static void test_refused_text(void)
 	refuse_text("\xff", "byte 0xff");
 	refuse_text("caf\xe9", "Latin-1");
 	ok(topo_check_text("\xc2\x85", "cmd", 0, 0, NULL) == -EINVAL, "NULL err accepted");
+}
+
+/* Whatever a user typed, an error message stays one printable line. */
+static void test_shown(void)
+{
+	struct topo_err err = { 0 };
+	char buf[TOPO_SHOW_LEN], big[400] = "";
+	struct in_addr a;
+	unsigned plen;
+
+	ok(topo_check_name("a\nb\x1b[2J\xc2\x85\xff", "node", 0, 0, &err) == -EINVAL &&
+	   strstr(err.msg, "bad node name 'a\\x0ab\\x1b[2J\\xc2\\x85\\xff'") && !strchr(err.msg, '\n'),
+	   "bad name shown escaped: %s", err.msg);
+	ok(topo_check_env("K\rX=1", 0, 0, &err) == -EINVAL && strstr(err.msg, "'K\\x0dX=1'"), "bad env key shown escaped: %s",
+	   err.msg);
+	ok(topo_parse_addr("1.2.3.4/8\n", &a, &plen, &err) == -EINVAL && strstr(err.msg, "'1.2.3.4/8\\x0a'"),
+	   "bad address shown escaped: %s", err.msg);
+	for (int i = 0; i < 50; i++)
+		strcat(big, "\xc3\xa9");
+	topo_show(big, buf);
+	ok(strlen(buf) == 83 && !strcmp(buf + 80, "..."), "40 characters of a long UTF-8 string, then ...: %s", buf);
+	memset(big, 0x85, 100);
+	big[100] = '\0';
+	topo_show(big, buf);
+	ok(strlen(buf) == 163 && !strncmp(buf, "\\x85\\x85", 8), "40 bad bytes fit the buffer: %zu", strlen(buf));
 }
 
 /* What vnld can add always saves into a file the reader takes: 1 MiB. */
@@ -459,6 +485,7 @@ int main(void)
 	test_round_trip();
 	test_nasty_strings();
 	test_refused_text();
+	test_shown();
 	test_save_limit();
 	test_bad_files();
 	test_limits();
