@@ -528,18 +528,33 @@ static int load_root(struct loader *ld)
 	return 0;
 }
 
-/* Refuse tabs and NUL bytes before libyaml sees the text, with their position. */
+/*
+ * Refuse, with their position, what libyaml would refuse less clearly: tabs,
+ * bytes that are not UTF-8, control characters (line ends aside). Columns
+ * count characters.
+ */
 static int scan_text(const char *buf, size_t len, struct topo_err *err)
 {
+	const unsigned char *p = (const unsigned char *)buf;
 	int line = 1, col = 1;
+	uint32_t c;
 
-	for (size_t i = 0; i < len; i++, col++) {
-		if (buf[i] == '\t')
+	for (size_t i = 0, n; i < len; i += n, col++) {
+		n = topo_utf8_next(p + i, &c);
+		/* A sequence cut by the end of the buffer is not valid either. */
+		if (n == 0 || i + n > len) {
+			if (p[i] == '\0')
+				return topo_errf(err, line, col, EINVAL, "NUL byte in a text file");
+			return topo_errf(err, line, col, EINVAL,
+					 "invalid UTF-8 (byte 0x%02x): a topology file is UTF-8 text", p[i]);
+		}
+		if (c == '\t')
 			return topo_errf(err, line, col, EINVAL,
 					 "tab character: indent with spaces (tabs are not allowed anywhere in a topology file)");
-		if (buf[i] == '\0')
-			return topo_errf(err, line, col, EINVAL, "NUL byte in a text file");
-		if (buf[i] == '\n') {
+		if ((c < 0x20 && c != '\n' && c != '\r') || (c >= 0x7f && c <= 0x9f))
+			return topo_errf(err, line, col, EINVAL,
+					 "control character U+%04X: a topology file holds none but line ends", (unsigned)c);
+		if (c == '\n') {
 			line++;
 			col = 0;
 		}
@@ -639,8 +654,10 @@ int topo_load_file(const char *path, struct topo **out, struct topo_err *err)
 		r = topo_errf(err, 0, 0, EIO, "cannot read '%s'", path);
 	else if (len > TOPO_FILE_MAX)
 		r = topo_errf(err, 0, 0, EFBIG, "'%s' is too large (more than %d bytes)", path, TOPO_FILE_MAX);
-	else
+	else {
+		buf[len] = '\0';	/* so that a UTF-8 sequence cut at the end stops there */
 		r = load_buf(buf, len, out, err);
+	}
 out:
 	free(buf);
 	fclose(f);
