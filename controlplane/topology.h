@@ -42,8 +42,9 @@
  * - Names follow `[a-z0-9][a-z0-9_-]*`, at most 15 characters, and are unique
  *   across nodes and LANs together.
  * - Unknown keys, duplicate keys, wrong types, missing required keys, options
- *   of another kind, anchors/aliases, more than one document and tab
- *   characters (anywhere, even in comments) are errors.
+ *   of another kind, anchors/aliases, more than one document, tab
+ *   characters, bytes that are not UTF-8 and control characters other than
+ *   line ends (anywhere, even in comments) are errors.
  * - A file is at most TOPO_FILE_MAX bytes; each of nodes, LANs and links holds
  *   at most TOPO_MAX_OBJECTS entries.
  * - An address is A.B.C.D/N (N in 1..32) and applies to ns and cnt nodes.
