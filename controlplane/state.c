@@ -83,15 +83,9 @@ int state_load(const char *dir, struct topo **t, pid_t *switch_pid, unsigned lon
 	struct topo_err te;
 	struct json_object *o, *v;
 
+	*t = NULL;
 	*switch_pid = 0;
 	*switch_start = 0;
-	snprintf(path, sizeof(path), "%s/topology.yaml", dir);
-	if (access(path, F_OK) != 0) {
-		*t = topo_new();
-		return *t == NULL ? vnl_errf(err, -ENOMEM, "out of memory") : 0;
-	}
-	if (topo_load_file(path, t, &te) < 0)
-		return vnl_errf(err, -EINVAL, "%s:%d: %s", path, te.line, te.msg);
 	snprintf(path, sizeof(path), "%s/runtime.json", dir);
 	o = json_object_from_file(path);
 	if (o != NULL) {
@@ -100,6 +94,16 @@ int state_load(const char *dir, struct topo **t, pid_t *switch_pid, unsigned lon
 		if (json_object_object_get_ex(o, "switch_start", &v))
 			*switch_start = (unsigned long long)json_object_get_int64(v);
 		json_object_put(o);
+	}
+	snprintf(path, sizeof(path), "%s/topology.yaml", dir);
+	if (access(path, F_OK) != 0) {
+		*t = topo_new();
+		return *t == NULL ? vnl_errf(err, -ENOMEM, "out of memory") : 0;
+	}
+	if (topo_load_file(path, t, &te) < 0) {
+		if (te.line)
+			return vnl_errf(err, -EBADMSG, "%s:%d:%d: %s", path, te.line, te.column, te.msg);
+		return vnl_errf(err, -EBADMSG, "%s: %s", path, te.msg);
 	}
 	return 0;
 }

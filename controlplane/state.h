@@ -19,7 +19,14 @@
 
 int state_save(const char *dir, const struct topo *t, pid_t switch_pid, unsigned long long switch_start,
 	       struct vnl_err *err);
-/* Missing files give an empty topology and pid 0. */
+/*
+ * Missing files give an empty topology and pid 0. The switch's pid and
+ * start time are read first and always (a runtime.json that cannot be read
+ * gives pid 0): a topology that cannot be read does not hide the switch.
+ * A topology.yaml that cannot be read gives -EBADMSG, *t NULL and err
+ * "PATH:LINE:COLUMN: problem"; the file is left as it is (docs/vnld.md,
+ * "State files").
+ */
 int state_load(const char *dir, struct topo **t, pid_t *switch_pid, unsigned long long *switch_start,
 	       struct vnl_err *err);
 /* Remove the files and the folder (missing pieces are fine). */

@@ -82,6 +82,7 @@ static bool is_null(const yaml_node_t *n)
 static int get_uint(struct loader *ld, const yaml_node_t *n, const char *what,
 		    unsigned min, unsigned max, unsigned *out)
 {
+	char shown[TOPO_SHOW_LEN];
 	const char *s;
 	char *end;
 	unsigned long v;
@@ -94,8 +95,8 @@ static int get_uint(struct loader *ld, const yaml_node_t *n, const char *what,
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (s[0] < '0' || s[0] > '9' || *end || errno || v < min || v > max)
-		return topo_errf(ld->err, LINE(n), COL(n), EINVAL, "%s must be an integer in %u..%u, not '%.40s'",
-				 what, min, max, s);
+		return topo_errf(ld->err, LINE(n), COL(n), EINVAL, "%s must be an integer in %u..%u, not '%s'",
+				 what, min, max, topo_show(s, shown));
 	*out = (unsigned)v;
 	return 0;
 }
@@ -116,13 +117,39 @@ static int get_name(struct loader *ld, const yaml_node_t *n, const char *what, c
 }
 
 /*
+ * A scalar of free text (image, cmd, env entry): not empty when `empty_ok`
+ * is false, no NUL (a "\0" escape), and topo_check_text()'s rule, the same
+ * message as vnld's. *out points into the document.
+ */
+static int get_text(struct loader *ld, const yaml_node_t *n, const char *what, bool empty_ok,
+		    const char **out)
+{
+	int r;
+
+	r = want(ld, n, YAML_SCALAR_NODE, what);
+	if (r < 0)
+		return r;
+	if (!empty_ok && n->data.scalar.length == 0)
+		return topo_errf(ld->err, LINE(n), COL(n), EINVAL, "%s must not be empty", what);
+	if (strlen(VAL(n)) != n->data.scalar.length)
+		return topo_errf(ld->err, LINE(n), COL(n), EINVAL, "%s: NUL character at byte %zu: "
+				 "text must be valid UTF-8 without control characters other than tab and newline",
+				 what, strlen(VAL(n)));
+	r = topo_check_text(VAL(n), what, LINE(n), COL(n), ld->err);
+	if (r < 0)
+		return r;
+	*out = VAL(n);
+	return 0;
+}
+
+/*
  * The key of a mapping pair as an index into keys[], with duplicates and
  * unknown keys refused. `in` says where we are, for messages.
  */
 static int get_key(struct loader *ld, const yaml_node_pair_t *p, const char *const *keys,
 		   unsigned n_keys, unsigned *have, const char *in, yaml_node_t **key)
 {
-	char expected[128] = "";
+	char expected[128] = "", shown[TOPO_SHOW_LEN];
 	int r;
 
 	r = visit(ld, p->key, key);
@@ -143,8 +170,8 @@ static int get_key(struct loader *ld, const yaml_node_pair_t *p, const char *con
 	for (unsigned k = 0; k < n_keys; k++)
 		snprintf(expected + strlen(expected), sizeof(expected) - strlen(expected), "%s%s",
 			 k ? ", " : "", keys[k]);
-	return topo_errf(ld->err, LINE(*key), COL(*key), EINVAL, "unknown key '%.40s' in %s (expected %s)",
-			 VAL(*key), in, expected);
+	return topo_errf(ld->err, LINE(*key), COL(*key), EINVAL, "unknown key '%s' in %s (expected %s)",
+			 topo_show(VAL(*key), shown), in, expected);
 }
 
 static int load_lans(struct loader *ld, yaml_node_t *seq)
@@ -203,7 +230,7 @@ static void node_label(struct loader *ld, yaml_node_t *map, unsigned idx, char *
 /* env: a list of KEY=VALUE scalars; node->env points into the document. */
 static int load_env(struct loader *ld, yaml_node_t *seq, const char *in, struct topo_node *node)
 {
-	char what[64];
+	char what[80];
 	size_t n;
 	int r;
 
@@ -218,16 +245,19 @@ static int load_env(struct loader *ld, yaml_node_t *seq, const char *in, struct 
 	for (size_t i = 0; i < n; i++) {
 		yaml_node_t *e;
 
+		const char *entry;
+
 		r = visit(ld, seq->data.sequence.items.start[i], &e);
 		if (r < 0)
 			return r;
-		r = want(ld, e, YAML_SCALAR_NODE, "an env entry");
+		snprintf(what, sizeof(what), "%s: env entry %u", in, (unsigned)(i + 1) % 100000);
+		r = get_text(ld, e, what, true, &entry);
 		if (r < 0)
 			return r;
-		r = topo_check_env(VAL(e), LINE(e), COL(e), ld->err);
+		r = topo_check_env(entry, LINE(e), COL(e), ld->err);
 		if (r < 0)
 			return r;
-		node->env[node->n_env++] = (char *)VAL(e);
+		node->env[node->n_env++] = (char *)entry;
 	}
 	return 0;
 }
@@ -236,7 +266,8 @@ static int load_env(struct loader *ld, yaml_node_t *seq, const char *in, struct 
 static int load_node_value(struct loader *ld, enum node_key k, yaml_node_t *v, const char *in,
 			   struct topo_node *node)
 {
-	char what[64];
+	char what[80], text[80], shown[TOPO_SHOW_LEN];
+	const char *s;
 	int r;
 
 	snprintf(what, sizeof(what), "%s of %s", node_keys[k], in);
@@ -247,17 +278,16 @@ static int load_node_value(struct loader *ld, enum node_key k, yaml_node_t *v, c
 		r = want(ld, v, YAML_SCALAR_NODE, what);
 		if (r == 0 && topo_kind_parse(VAL(v), &node->kind) < 0)
 			r = topo_errf(ld->err, LINE(v), COL(v), EINVAL,
-				      "unknown kind '%.40s' in %s (expected ns, cnt, vm)", VAL(v), in);
+				      "unknown kind '%s' in %s (expected ns, cnt, vm)", topo_show(VAL(v), shown), in);
 		return r;
 	case NK_NICS:
 		return get_uint(ld, v, what, 1, TOPO_NICS_MAX, &node->nics);
 	case NK_IMAGE:
 	case NK_CMD:
-		r = want(ld, v, YAML_SCALAR_NODE, what);
-		if (r == 0 && v->data.scalar.length == 0)
-			r = topo_errf(ld->err, LINE(v), COL(v), EINVAL, "%s must not be empty", what);
+		snprintf(text, sizeof(text), "%s: %s", in, node_keys[k]);
+		r = get_text(ld, v, text, false, &s);
 		if (r == 0)
-			*(k == NK_IMAGE ? &node->image : &node->cmd) = (char *)VAL(v);
+			*(k == NK_IMAGE ? &node->image : &node->cmd) = (char *)s;
 		return r;
 	case NK_ENV:
 		return load_env(ld, v, in, node);
@@ -338,7 +368,7 @@ static int load_nodes(struct loader *ld, yaml_node_t *seq)
 /* Short link form: "NODE:NIC LAN [ADDR]", fields separated by spaces. */
 static int load_link_short(struct loader *ld, yaml_node_t *n, struct topo_link *link)
 {
-	char buf[128], *f[4], *save = NULL, *colon;
+	char buf[128], *f[4], *save = NULL, *colon, shown[TOPO_SHOW_LEN];
 	unsigned nf = 0, nic = 0;
 	const char *digits;
 	int r;
@@ -370,13 +400,14 @@ static int load_link_short(struct loader *ld, yaml_node_t *n, struct topo_link *
 	if (nf == 3) {
 		r = topo_parse_addr(f[2], &link->addr, &link->plen, ld->err);
 		if (r < 0)
-			return topo_errf(ld->err, LINE(n), COL(n), EINVAL, "bad address '%.40s' in link: expected A.B.C.D/N with N in 1..32", f[2]);
+			return topo_errf(ld->err, LINE(n), COL(n), EINVAL,
+					 "bad address '%s' in link: expected A.B.C.D/N with N in 1..32", topo_show(f[2], shown));
 		link->has_addr = true;
 	}
 	return 0;
 bad:
 	return topo_errf(ld->err, LINE(n), COL(n), EINVAL,
-			 "bad link '%.60s': expected NODE:NIC LAN [ADDR] or {node, nic, lan, ip}", VAL(n));
+			 "bad link '%s': expected NODE:NIC LAN [ADDR] or {node, nic, lan, ip}", topo_show(VAL(n), shown));
 }
 
 enum link_key { LK_NODE, LK_NIC, LK_LAN, LK_IP, LK_COUNT };
@@ -388,6 +419,7 @@ static const char *const link_keys[LK_COUNT] = {
 /* Long link form: {node: N, nic: I, lan: L, ip: A.B.C.D/N}. */
 static int load_link_long(struct loader *ld, yaml_node_t *map, struct topo_link *link)
 {
+	char shown[TOPO_SHOW_LEN];
 	unsigned have = 0;
 	int r;
 
@@ -414,7 +446,8 @@ static int load_link_long(struct loader *ld, yaml_node_t *map, struct topo_link 
 			r = want(ld, v, YAML_SCALAR_NODE, "ip of link");
 			if (r == 0 && topo_parse_addr(VAL(v), &link->addr, &link->plen, ld->err) < 0)
 				r = topo_errf(ld->err, LINE(v), COL(v), EINVAL,
-					      "bad address '%.40s' in link: expected A.B.C.D/N with N in 1..32", VAL(v));
+					      "bad address '%s' in link: expected A.B.C.D/N with N in 1..32",
+					      topo_show(VAL(v), shown));
 			link->has_addr = r == 0;
 			break;
 		}
@@ -495,18 +528,33 @@ static int load_root(struct loader *ld)
 	return 0;
 }
 
-/* Refuse tabs and NUL bytes before libyaml sees the text, with their position. */
+/*
+ * Refuse, with their position, what libyaml would refuse less clearly: tabs,
+ * bytes that are not UTF-8, control characters (line ends aside). Columns
+ * count characters.
+ */
 static int scan_text(const char *buf, size_t len, struct topo_err *err)
 {
+	const unsigned char *p = (const unsigned char *)buf;
 	int line = 1, col = 1;
+	uint32_t c;
 
-	for (size_t i = 0; i < len; i++, col++) {
-		if (buf[i] == '\t')
+	for (size_t i = 0, n; i < len; i += n, col++) {
+		n = topo_utf8_next(p + i, &c);
+		/* A sequence cut by the end of the buffer is not valid either. */
+		if (n == 0 || i + n > len) {
+			if (p[i] == '\0')
+				return topo_errf(err, line, col, EINVAL, "NUL byte in a text file");
+			return topo_errf(err, line, col, EINVAL,
+					 "invalid UTF-8 (byte 0x%02x): a topology file is UTF-8 text", p[i]);
+		}
+		if (c == '\t')
 			return topo_errf(err, line, col, EINVAL,
 					 "tab character: indent with spaces (tabs are not allowed anywhere in a topology file)");
-		if (buf[i] == '\0')
-			return topo_errf(err, line, col, EINVAL, "NUL byte in a text file");
-		if (buf[i] == '\n') {
+		if ((c < 0x20 && c != '\n' && c != '\r') || (c >= 0x7f && c <= 0x9f))
+			return topo_errf(err, line, col, EINVAL,
+					 "control character U+%04X: a topology file holds none but line ends", (unsigned)c);
+		if (c == '\n') {
 			line++;
 			col = 0;
 		}
@@ -606,8 +654,10 @@ int topo_load_file(const char *path, struct topo **out, struct topo_err *err)
 		r = topo_errf(err, 0, 0, EIO, "cannot read '%s'", path);
 	else if (len > TOPO_FILE_MAX)
 		r = topo_errf(err, 0, 0, EFBIG, "'%s' is too large (more than %d bytes)", path, TOPO_FILE_MAX);
-	else
+	else {
+		buf[len] = '\0';	/* so that a UTF-8 sequence cut at the end stops there */
 		r = load_buf(buf, len, out, err);
+	}
 out:
 	free(buf);
 	fclose(f);

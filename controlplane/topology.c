@@ -9,6 +9,7 @@
 #include "topology.h"
 
 #define NAME_RULE "[a-z0-9][a-z0-9_-]*, at most 15 characters"
+#define TEXT_RULE "text must be valid UTF-8 without control characters other than tab and newline"
 
 static const char *const kind_names[TOPO_KIND_COUNT] = {
 	[TOPO_NS] = "ns",
@@ -61,6 +62,7 @@ int topo_check_name(const char *name, const char *what, int line, int column,
 {
 	size_t len = strnlen(name, TOPO_NAME_MAX + 1);
 	bool good = len > 0 && len <= TOPO_NAME_MAX;
+	char shown[TOPO_SHOW_LEN];
 
 	for (size_t i = 0; good && i < len; i++) {
 		char c = name[i];
@@ -69,13 +71,81 @@ int topo_check_name(const char *name, const char *what, int line, int column,
 		       (i > 0 && (c == '_' || c == '-'));
 	}
 	if (!good)
-		return topo_errf(err, line, column, EINVAL, "bad %s name '%.40s%s': names are %s",
-				 what, name, len > 40 ? "..." : "", NAME_RULE);
+		return topo_errf(err, line, column, EINVAL, "bad %s name '%s': names are %s",
+				 what, topo_show(name, shown), NAME_RULE);
+	return 0;
+}
+
+unsigned topo_utf8_next(const unsigned char *s, uint32_t *cp)
+{
+	/* Per lead byte: sequence length and the smallest code point it may
+	 * encode (shortest form). */
+	static const struct { unsigned char lo, hi, len; uint32_t min; } lead[] = {
+		{ 0x01, 0x7f, 1, 0 }, { 0xc2, 0xdf, 2, 0x80 }, { 0xe0, 0xef, 3, 0x800 },
+		{ 0xf0, 0xf4, 4, 0x10000 },
+	};
+	uint32_t c;
+	unsigned len = 0;
+
+	for (unsigned i = 0; i < sizeof(lead) / sizeof(lead[0]) && !len; i++)
+		if (s[0] >= lead[i].lo && s[0] <= lead[i].hi)
+			len = lead[i].len;
+	if (!len)
+		return 0;
+	c = len == 1 ? s[0] : s[0] & (0x7fu >> len);
+	for (unsigned i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if (c < lead[len - 1].min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+const char *topo_show(const char *s, char buf[TOPO_SHOW_LEN])
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t at = 0;
+	unsigned chars = 0, n;
+	uint32_t c;
+
+	for (; *p && chars < 40; p += n, chars++) {
+		n = topo_utf8_next(p, &c);
+		if (n && !(c < 0x20 || (c >= 0x7f && c <= 0x9f))) {
+			memcpy(buf + at, p, n);
+			at += n;
+		} else {
+			at += (size_t)snprintf(buf + at, 5, "\\x%02x", *p);
+			n = 1;
+		}
+	}
+	snprintf(buf + at, TOPO_SHOW_LEN - at, "%s", *p ? "..." : "");
+	return buf;
+}
+
+int topo_check_text(const char *s, const char *what, int line, int column, struct topo_err *err)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t c;
+	unsigned n;
+
+	for (; *p; p += n) {
+		n = topo_utf8_next(p, &c);
+		if (!n)
+			return topo_errf(err, line, column, EINVAL, "%s: invalid UTF-8 (byte 0x%02x) at byte %zu: "
+					 TEXT_RULE, what, *p, (size_t)(p - (const unsigned char *)s));
+		if ((c < 0x20 && c != '\t' && c != '\n') || (c >= 0x7f && c <= 0x9f))
+			return topo_errf(err, line, column, EINVAL, "%s: control character U+%04X at byte %zu: "
+					 TEXT_RULE, what, (unsigned)c, (size_t)(p - (const unsigned char *)s));
+	}
 	return 0;
 }
 
 int topo_check_env(const char *entry, int line, int column, struct topo_err *err)
 {
+	char shown[TOPO_SHOW_LEN];
 	const char *eq = strchr(entry, '=');
 	bool good = eq && eq != entry && !(entry[0] >= '0' && entry[0] <= '9');
 
@@ -84,8 +154,9 @@ int topo_check_env(const char *entry, int line, int column, struct topo_err *err
 		       (*p >= '0' && *p <= '9');
 	if (!good)
 		return topo_errf(err, line, column, EINVAL,
-				 "bad env entry '%.40s': expected KEY=VALUE with KEY [A-Za-z_][A-Za-z0-9_]*", entry);
-	return 0;
+				 "bad env entry '%s': expected KEY=VALUE with KEY [A-Za-z_][A-Za-z0-9_]*",
+				 topo_show(entry, shown));
+	return topo_check_text(eq + 1, "env entry", line, column, err) < 0 ? -EINVAL : 0;
 }
 
 /* A decimal number in [0, max] at *s, advancing *s; no sign, no leading zeros. */
@@ -108,6 +179,7 @@ static bool parse_dec(const char **s, unsigned max, unsigned *out)
 
 int topo_parse_addr(const char *s, struct in_addr *addr, unsigned *plen, struct topo_err *err)
 {
+	char shown[TOPO_SHOW_LEN];
 	const char *p = s;
 	uint32_t a = 0;
 	unsigned v;
@@ -124,7 +196,8 @@ int topo_parse_addr(const char *s, struct in_addr *addr, unsigned *plen, struct 
 	*plen = v;
 	return 0;
 bad:
-	return topo_errf(err, 0, 0, EINVAL, "bad address '%.40s': expected A.B.C.D/N with N in 1..32", s);
+	return topo_errf(err, 0, 0, EINVAL, "bad address '%s': expected A.B.C.D/N with N in 1..32",
+			 topo_show(s, shown));
 }
 
 static void node_free_strings(struct topo_node *n)
@@ -222,6 +295,35 @@ static int check_unique(const struct topo *t, const char *name, const void *self
 	return 0;
 }
 
+/* The text rule on the node's free strings, naming the field. */
+static int check_node_text(const struct topo_node *n, struct topo_err *err)
+{
+	char what[64];
+
+	snprintf(what, sizeof(what), "node '%s': image", n->name);
+	if (n->image && topo_check_text(n->image, what, n->line, n->column, err) < 0)
+		return -EINVAL;
+	snprintf(what, sizeof(what), "node '%s': cmd", n->name);
+	if (n->cmd && topo_check_text(n->cmd, what, n->line, n->column, err) < 0)
+		return -EINVAL;
+	for (unsigned e = 0; e < n->n_env; e++) {
+		snprintf(what, sizeof(what), "node '%s': env entry %u", n->name, e + 1);
+		if (topo_check_text(n->env[e], what, n->line, n->column, err) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* -EFBIG if adding `more` bytes to t's saved form would pass TOPO_FILE_MAX. */
+static int check_room(const struct topo *t, size_t more, int line, int column, struct topo_err *err)
+{
+	if (more <= TOPO_FILE_MAX - TOPO_SAVE_FRAME && t->save_bytes <= TOPO_FILE_MAX - TOPO_SAVE_FRAME - more)
+		return 0;
+	return topo_errf(err, line, column, EFBIG,
+			 "lab too large: its saved topology would exceed %d bytes (long cmd or env strings?)",
+			 TOPO_FILE_MAX);
+}
+
 /* The per-node rules: name, ranges, options allowed for the kind. */
 static int check_node(const struct topo_node *n, struct topo_err *err)
 {
@@ -248,6 +350,12 @@ static int check_node(const struct topo_node *n, struct topo_err *err)
 	if (n->mem_mb > TOPO_MEM_MAX || n->cpus > TOPO_CPUS_MAX)
 		return topo_errf(err, n->line, n->column, ERANGE,
 				 "node '%s': mem must be 1..%d MiB and cpus 1..%d", n->name, TOPO_MEM_MAX, TOPO_CPUS_MAX);
+	if ((n->image && !n->image[0]) || (n->cmd && !n->cmd[0]))
+		return topo_errf(err, n->line, n->column, EINVAL, "node '%s': %s must not be empty",
+				 n->name, n->cmd && !n->cmd[0] ? "cmd" : "image");
+	r = check_node_text(n, err);
+	if (r < 0)
+		return r;
 	for (unsigned e = 0; e < n->n_env; e++) {
 		r = topo_check_env(n->env[e], n->line, n->column, err);
 		if (r < 0)
@@ -280,6 +388,7 @@ fail:
 int topo_add_node(struct topo *t, const struct topo_node *tmpl, struct topo_err *err)
 {
 	struct topo_node n = *tmpl;
+	size_t size;
 	int r;
 
 	r = check_node(tmpl, err);
@@ -291,10 +400,15 @@ int topo_add_node(struct topo *t, const struct topo_node *tmpl, struct topo_err 
 	if (t->n_nodes >= TOPO_MAX_OBJECTS)
 		return topo_errf(err, tmpl->line, tmpl->column, E2BIG,
 				 "too many nodes (at most %d)", TOPO_MAX_OBJECTS);
+	size = topo_node_save_size(tmpl);
+	r = check_room(t, size, tmpl->line, tmpl->column, err);
+	if (r < 0)
+		return r;
 	if (grow((void **)&t->nodes, t->n_nodes, &t->cap_nodes, sizeof(n)) < 0 ||
 	    node_copy_strings(&n, tmpl) < 0)
 		return topo_errf(err, tmpl->line, tmpl->column, ENOMEM, "out of memory");
 	t->nodes[t->n_nodes++] = n;
+	t->save_bytes += size;
 	return 0;
 }
 
@@ -311,9 +425,13 @@ int topo_add_lan(struct topo *t, const struct topo_lan *tmpl, struct topo_err *e
 	if (t->n_lans >= TOPO_MAX_OBJECTS)
 		return topo_errf(err, tmpl->line, tmpl->column, E2BIG,
 				 "too many LANs (at most %d)", TOPO_MAX_OBJECTS);
+	r = check_room(t, topo_lan_save_size(tmpl), tmpl->line, tmpl->column, err);
+	if (r < 0)
+		return r;
 	if (grow((void **)&t->lans, t->n_lans, &t->cap_lans, sizeof(*tmpl)) < 0)
 		return topo_errf(err, tmpl->line, tmpl->column, ENOMEM, "out of memory");
 	t->lans[t->n_lans++] = *tmpl;
+	t->save_bytes += topo_lan_save_size(tmpl);
 	return 0;
 }
 
@@ -347,6 +465,9 @@ int topo_add_link(struct topo *t, const struct topo_link *tmpl, struct topo_err 
 	if (t->n_links >= TOPO_MAX_OBJECTS)
 		return topo_errf(err, tmpl->line, tmpl->column, E2BIG,
 				 "too many links (at most %d)", TOPO_MAX_OBJECTS);
+	r = check_room(t, topo_link_save_size(tmpl), tmpl->line, tmpl->column, err);
+	if (r < 0)
+		return r;
 	if (grow((void **)&t->links, t->n_links, &t->cap_links, sizeof(*tmpl)) < 0)
 		return topo_errf(err, tmpl->line, tmpl->column, ENOMEM, "out of memory");
 	t->links[t->n_links] = *tmpl;
@@ -354,6 +475,7 @@ int topo_add_link(struct topo *t, const struct topo_link *tmpl, struct topo_err 
 		t->links[t->n_links].addr.s_addr = 0;
 		t->links[t->n_links].plen = 0;
 	}
+	t->save_bytes += topo_link_save_size(&t->links[t->n_links]);
 	t->n_links++;
 	return 0;
 }
@@ -397,6 +519,9 @@ int topo_validate(const struct topo *t, struct topo_err *err)
 
 	if (t->n_nodes > TOPO_MAX_OBJECTS || t->n_lans > TOPO_MAX_OBJECTS || t->n_links > TOPO_MAX_OBJECTS)
 		return topo_errf(err, 0, 0, E2BIG, "too many objects (at most %d of each)", TOPO_MAX_OBJECTS);
+	r = check_room(t, 0, 0, 0, err);
+	if (r < 0)
+		return r;
 	for (unsigned i = 0; i < t->n_nodes; i++) {
 		const struct topo_node *n = &t->nodes[i];
 
@@ -479,8 +604,10 @@ static void del_links_if(struct topo *t, const char *node, const char *lan)
 	for (unsigned i = t->n_links; i-- > 0;) {
 		struct topo_link *l = &t->links[i];
 
-		if ((node != NULL && strcmp(l->node, node) == 0) || (lan != NULL && strcmp(l->lan, lan) == 0))
+		if ((node != NULL && strcmp(l->node, node) == 0) || (lan != NULL && strcmp(l->lan, lan) == 0)) {
+			t->save_bytes -= topo_link_save_size(l);
 			remove_at(t->links, &t->n_links, i, sizeof(*l));
+		}
 	}
 }
 
@@ -490,6 +617,7 @@ int topo_del_link(struct topo *t, const char *node, unsigned nic, struct topo_er
 
 	if (l == NULL)
 		return topo_errf(err, 0, 0, ENOENT, "%s:%u is not linked", node, nic);
+	t->save_bytes -= topo_link_save_size(l);
 	remove_at(t->links, &t->n_links, (unsigned)(l - t->links), sizeof(*l));
 	return 0;
 }
@@ -501,6 +629,7 @@ int topo_del_lan(struct topo *t, const char *name, struct topo_err *err)
 	if (l == NULL)
 		return topo_errf(err, 0, 0, ENOENT, "no LAN named '%s'", name);
 	del_links_if(t, NULL, name);
+	t->save_bytes -= topo_lan_save_size(l);
 	remove_at(t->lans, &t->n_lans, (unsigned)(l - t->lans), sizeof(*l));
 	return 0;
 }
@@ -512,6 +641,7 @@ int topo_del_node(struct topo *t, const char *name, struct topo_err *err)
 	if (n == NULL)
 		return topo_errf(err, 0, 0, ENOENT, "no node named '%s'", name);
 	del_links_if(t, name, NULL);
+	t->save_bytes -= topo_node_save_size(n);
 	node_free_strings(n);
 	remove_at(t->nodes, &t->n_nodes, (unsigned)(n - t->nodes), sizeof(*n));
 	return 0;

@@ -42,16 +42,29 @@
  * - Names follow `[a-z0-9][a-z0-9_-]*`, at most 15 characters, and are unique
  *   across nodes and LANs together.
  * - Unknown keys, duplicate keys, wrong types, missing required keys, options
- *   of another kind, anchors/aliases, more than one document and tab
- *   characters (anywhere, even in comments) are errors.
+ *   of another kind, anchors/aliases, more than one document, tab
+ *   characters, bytes that are not UTF-8 and control characters other than
+ *   line ends (anywhere, even in comments) are errors.
  * - A file is at most TOPO_FILE_MAX bytes; each of nodes, LANs and links holds
  *   at most TOPO_MAX_OBJECTS entries.
  * - An address is A.B.C.D/N (N in 1..32) and applies to ns and cnt nodes.
+ * - Free text (image, cmd, env entries) is valid UTF-8 without control
+ *   characters (C0, DEL, C1) other than tab and newline (cmd scripts):
+ *   topo_check_text(). image and
+ *   cmd are not empty.
  *
  * topo_save() writes the canonical form: header comment, then lans, nodes
  * and links in that order, each in insertion order; links in the short form;
  * defaults (nics 1, unset options) left out; free strings (image, cmd, env)
- * double-quoted. topo_load_*() of that output gives an equal topology.
+ * double-quoted, with YAML escapes for '"', '\\', tab and every character
+ * a YAML reader would fold, drop or refuse (NEL, LS, PS, BOM, U+FFFE/FFFF),
+ * so that libyaml reads back exactly the same bytes.
+ *
+ * Round trip: every topology that topo_add_*() accepts (so everything vnld
+ * accepts) is saved by topo_save() into a file that topo_load_*() reads back
+ * equal (topo_equal), and saving that again gives the same bytes. This
+ * includes the size limit: topo_add_*() refuses (-EFBIG) an object that
+ * would make the saved form exceed TOPO_FILE_MAX.
  */
 #pragma once
 
@@ -127,7 +140,12 @@ struct topo {
 	unsigned n_lans, cap_lans;
 	struct topo_link *links;	/* n_links links */
 	unsigned n_links, cap_links;
+	size_t save_bytes;		/* size of the objects in topo_save()'s form,
+					 * without the fixed frame (TOPO_SAVE_FRAME) */
 };
+
+/* Most bytes topo_save() writes besides the objects (header, section keys). */
+#define TOPO_SAVE_FRAME 48
 
 /* An empty topology, or NULL with errno ENOMEM. */
 struct topo *topo_new(void);
@@ -171,7 +189,32 @@ bool topo_equal(const struct topo *a, const struct topo *b);
 /* 0 if name follows the name rule, else -EINVAL with the rule in err. */
 int topo_check_name(const char *name, const char *what, int line, int column,
 		    struct topo_err *err);
-/* 0 if entry is KEY=VALUE with KEY [A-Za-z_][A-Za-z0-9_]*, else -EINVAL. */
+/*
+ * 0 if s is valid UTF-8 (shortest form, no surrogates, at most U+10FFFF)
+ * without control characters (U+0000..U+001F but tab and newline,
+ * U+007F..U+009F); else -EINVAL with "WHAT: <problem> at byte N: text must
+ * be valid UTF-8 without control characters other than tab and newline".
+ * The one rule for every free
+ * string field, used by vnld's requests (through topo_add_node) and the
+ * file reader alike.
+ */
+int topo_check_text(const char *s, const char *what, int line, int column, struct topo_err *err);
+/* Room for topo_show()'s output, NUL included. */
+#define TOPO_SHOW_LEN 176
+/*
+ * s made fit for an error message, in buf: its first 40 characters ("..."
+ * after them when there are more), control characters and bytes that are
+ * not UTF-8 written as \xNN, so that a message stays one printable line
+ * whatever the user typed. Returns buf.
+ */
+const char *topo_show(const char *s, char buf[TOPO_SHOW_LEN]);
+/*
+ * The UTF-8 sequence at s: its length (1..4) with the code point in *cp, or
+ * 0 when s does not start a valid sequence (or is the NUL terminator).
+ */
+unsigned topo_utf8_next(const unsigned char *s, uint32_t *cp);
+/* 0 if entry is KEY=VALUE with KEY [A-Za-z_][A-Za-z0-9_]* and a VALUE that
+ * passes topo_check_text(), else -EINVAL. */
 int topo_check_env(const char *entry, int line, int column, struct topo_err *err);
 /* Parse "A.B.C.D/N" strictly (decimal, N in 1..32); -EINVAL with a message. */
 int topo_parse_addr(const char *s, struct in_addr *addr, unsigned *plen,
@@ -200,6 +243,12 @@ int topo_load_string(const char *text, struct topo **out, struct topo_err *err);
 
 /*
  * Write t in the canonical form (toposave.c). -EIO (from the FILE error
- * flag) when writing fails; the caller owns flushing and closing.
+ * flag) when writing fails, -EINVAL (nothing written) when a string breaks
+ * topo_check_text() (a topology not built through topo_add_node()); the
+ * caller owns flushing and closing.
  */
 int topo_save(FILE *f, const struct topo *t, struct topo_err *err);
+/* Bytes topo_save() writes for one object (its share of struct topo.save_bytes). */
+size_t topo_node_save_size(const struct topo_node *n);
+size_t topo_lan_save_size(const struct topo_lan *l);
+size_t topo_link_save_size(const struct topo_link *k);

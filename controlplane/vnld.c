@@ -33,6 +33,7 @@
 #include "lab.h"
 #include "lab_switch.h"
 #include "relay.h"
+#include "scavenge.h"
 #include "state.h"
 #include "topology.h"
 #include "vm.h"
@@ -134,6 +135,9 @@ static int arg_str(struct json_object *req, const char *key, bool required, cons
 	if (!json_object_is_type(v, json_type_string))
 		return vnl_errf(err, -EINVAL, "argument '%s' must be a string", key);
 	*out = json_object_get_string(v);
+	/* A "\u0000" would cut the string short without a word. */
+	if (strlen(*out) != (size_t)json_object_get_string_len(v))
+		return vnl_errf(err, -EINVAL, "argument '%s' holds a NUL character", key);
 	return 0;
 }
 
@@ -285,7 +289,8 @@ static int cmd_node_add(struct json_object *req, struct json_object *reply, stru
 		for (size_t i = 0; i < json_object_array_length(env); i++) {
 			struct json_object *e = json_object_array_get_idx(env, i);
 
-			if (!json_object_is_type(e, json_type_string))
+			if (!json_object_is_type(e, json_type_string) ||
+			    strlen(json_object_get_string(e)) != (size_t)json_object_get_string_len(e))
 				return vnl_errf(err, -EINVAL, "argument 'env' must be a list of KEY=VALUE strings");
 			envv[i] = (char *)json_object_get_string(e);
 		}
@@ -835,30 +840,55 @@ static void remove_run_dir(void)
 /*
  * `vnld --cleanup`: the lab's vnld is gone and the lab must go too, even
  * when no switch can be started (vnl stop uses this). Removes the model's
- * nodes through their kinds, stray nodes, the recorded switch if it still
- * runs, and the folders; needs no switch.
+ * nodes through their kinds, then whatever of the lab is still on the host
+ * (scavenge.h: netns, containers, VMs, overlays), the switch (recorded in
+ * the state, or found by its socket), and the folders; needs no switch.
+ * `unreadable` (NULL if the state was read) is why the state file could not
+ * be read: everything is then found from the host, and said so.
  */
-static int cleanup_lab(pid_t sw_pid, unsigned long long sw_start)
+static int cleanup_lab(pid_t sw_pid, unsigned long long sw_start, const char *unreadable)
 {
+	struct scavenge found;
 	unsigned counts[3];
-	struct vnl_err err;
-	int r;
+	struct vnl_err err, serr;
+	char what[256];
+	int r, rs;
 
 	d.lab.sw.pidfd = -1;
 	r = lab_destroy_all(&d.lab, counts, &err);
 	if (r < 0)
 		LOG("cleanup: %s", err.msg);
-	lab_remove_strays(&d.lab);
-	if (sw_pid > 0 && proc_start_time(sw_pid) == sw_start) {
+	rs = scavenge_find(d.lab.name, &found);
+	if (rs < 0)
+		LOG("cleanup: looking for the lab's objects: %s", strerror(-rs));
+	scavenge_describe(&found, what, sizeof(what));
+	if (unreadable)
+		LOG("state unreadable (%s): cleaning from the host: %s", unreadable, what);
+	else if (found.n_nodes)
+		LOG("cleanup: left over on the host: %s", what);
+	if ((rs = scavenge_remove(d.lab.name, &found, &serr)) < 0)
+		LOG("cleanup: %s", serr.msg);
+	if (r == 0)
+		r = rs;
+	if (!(sw_pid > 0 && proc_start_time(sw_pid) == sw_start)) {
+		/* Not the recorded one (no record, or a pid reused): by its socket. */
+		sw_pid = found.switch_pid;
+		sw_start = sw_pid > 0 ? proc_start_time(sw_pid) : 0;
+	}
+	if (sw_pid > 0 && sw_start) {
 		d.lab.sw.pid = sw_pid;
 		d.lab.sw.start_time = sw_start;
 		lab_switch_stop(&d.lab.sw);
 	}
+	scavenge_free(&found);
 	state_remove(d.lab.state_dir);
 	topo_free(d.lab.topo);
 	lab_free(&d.lab);
 	remove_run_dir();
-	LOG("cleaned up: %u nodes, %u LANs, %u links", counts[0], counts[1], counts[2]);
+	if (unreadable)
+		LOG("cleaned up from the host: %s", what);
+	else
+		LOG("cleaned up: %u nodes, %u LANs, %u links", counts[0], counts[1], counts[2]);
 	return r < 0 ? 1 : 0;
 }
 
@@ -935,12 +965,28 @@ int main(int argc, char **argv)
 	d.busy = true;
 
 	r = state_load(d.lab.state_dir, &d.lab.topo, &sw_pid, &sw_start, &err);
+	if (r == -EBADMSG && cleanup) {
+		/* Nothing in the file can be trusted: the host says what exists. */
+		d.lab.topo = topo_new();
+		if (d.lab.topo == NULL) {
+			fprintf(stderr, "vnld: out of memory\n");
+			return 1;
+		}
+		return cleanup_lab(sw_pid, sw_start, err.msg);
+	}
+	if (r == -EBADMSG) {
+		/* Serving an empty model would remove the lab's nodes as strays:
+		 * refuse, and leave the file and the lab as they are. */
+		fprintf(stderr, "vnld: state unreadable, lab not served; 'vnl --lab %s stop' removes it: %s\n",
+			lab, err.msg);
+		return 1;
+	}
 	if (r < 0) {
 		fprintf(stderr, "vnld: %s\n", err.msg);
 		return 1;
 	}
 	if (cleanup)
-		return cleanup_lab(sw_pid, sw_start);
+		return cleanup_lab(sw_pid, sw_start, NULL);
 
 	switchd_path(d.lab.sw.bin, sizeof(d.lab.sw.bin), switchd);
 	snprintf(d.lab.sw.sock, sizeof(d.lab.sw.sock), "%s/switchd.sock", d.run_dir);
@@ -968,6 +1014,17 @@ int main(int argc, char **argv)
 	if (d.srv == NULL) {
 		fprintf(stderr, "vnld: cannot listen in %s: %s\n", d.run_dir, strerror(errno));
 		return 1;
+	}
+	if (sw_pid <= 0 || proc_start_time(sw_pid) != sw_start) {
+		/* No usable record (runtime.json lost or garbled): a switch still
+		 * serving the lab's socket is the lab's; adopt it rather than
+		 * start a second one beside it. */
+		pid_t found = scavenge_switch_pid(d.lab.sw.sock);
+
+		if (found > 0) {
+			sw_pid = found;
+			sw_start = proc_start_time(found);
+		}
 	}
 	/* Kernel side first (nodes, NICs), then the switch is made to match. */
 	lab_recover(&d.lab);

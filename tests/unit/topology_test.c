@@ -159,6 +159,7 @@ static const struct bad_case bad_cases[] = {
 	{ NODE_A "    nics: 1\n    nics: 2\n", 5, "duplicate key 'nics' in node 'a'" },
 	{ "nodes:\n  - name: a\n    nics: 2\n", 2, "missing required key 'kind' in node 'a'" },
 	{ "nodes:\n  - kind: ns\n", 2, "missing required key 'name' in node #1" },
+	{ "nodes:\n  - name: \"a\\nb\\e\"\n    kind: ns\n", 2, "bad node name 'a\\x0ab\\x1b': names are" },
 	{ "nodes:\n  - name: Alpha\n    kind: ns\n", 2,
 	  "bad node name 'Alpha': names are [a-z0-9][a-z0-9_-]*, at most 15 characters" },
 	{ "nodes:\n  - name: abcdefghijklmnop\n    kind: ns\n", 2, "at most 15 characters" },
@@ -169,7 +170,12 @@ static const struct bad_case bad_cases[] = {
 	{ "nodes:\n  - name: c\n    mem: 64\n    kind: cnt\n", 3, "key 'mem' in node 'c' does not apply to kind cnt" },
 	{ "nodes:\n  - name: c\n    kind: cnt\n    env: [A=1, =x]\n", 4, "bad env entry '=x'" },
 	{ "nodes:\n  - name: c\n    kind: cnt\n    env: A=1\n", 4, "env of node 'c' must be a list" },
-	{ "nodes:\n  - name: c\n    kind: cnt\n    cmd: \"\"\n", 4, "cmd of node 'c' must not be empty" },
+	{ "nodes:\n  - name: c\n    kind: cnt\n    cmd: \"\"\n", 4, "node 'c': cmd must not be empty" },
+	{ "nodes:\n  - name: c\n    kind: cnt\n    cmd: \"a\\x85b\"\n", 4,
+	  "node 'c': cmd: control character U+0085 at byte 1: text must be valid UTF-8 without control characters other than tab and newline" },
+	{ "nodes:\n  - name: c\n    kind: cnt\n    image: \"a\\0b\"\n", 4, "node 'c': image: NUL character at byte 1" },
+	{ "nodes:\n  - name: c\n    kind: cnt\n    env: [\"A=\\e\"]\n", 4, "node 'c': env entry 1: control character U+001B" },
+	{ "nodes:\n  - name: c\n    kind: cnt\n    cmd: \"\\r\"\n", 4, "control character U+000D at byte 0" },
 	{ NODE_A "  - name: b\n    kind: ns\n  - name: a\n    kind: ns\n", 6,
 	  "duplicate name 'a': already a node (line 2)" },
 	{ "lans: [a]\n" NODE_A, 3, "duplicate name 'a': already a LAN (line 1)" },
@@ -181,6 +187,11 @@ static const struct bad_case bad_cases[] = {
 	{ "lans: []\nlans: []\n", 2, "duplicate key 'lans' in the top level" },
 	{ "- blue\n", 1, "the top level must be a mapping, not a list" },
 	{ "lans:\n\t- blue\n", 2, "tab character" },
+	{ "lans: [blue]\nnodes:\n  - {name: c, kind: cnt, cmd: \"a\xc2\x85\"}\n", 3,
+	  "control character U+0085: a topology file holds none but line ends" },
+	{ "lans: [blue]\nnodes:\n  - {name: c, kind: cnt, cmd: a\x85}\n", 3, "invalid UTF-8 (byte 0x85)" },
+	{ "lans: [blue]\n# caf\xe9\n", 2, "invalid UTF-8 (byte 0xe9): a topology file is UTF-8 text" },
+	{ "lans: [blue]\n# \x1b[31m\n", 2, "control character U+001B" },
 	{ "lans: [blue\nnodes: []\n", 2, "YAML syntax error" },
 	{ "lans:\n  - blue\n - red\n", 3, "YAML syntax error" },
 	{ "lans: [a]\n---\nlans: [b]\n", 2, "more than one YAML document" },
@@ -206,6 +217,173 @@ static const struct bad_case bad_cases[] = {
 	  "nic of link must be an integer in 0..31" },
 	{ "lans: [blue]\n" NODE_A "links:\n  - [a, 0, blue]\n", 6, "a link must be" },
 };
+
+/* Strings a YAML writer gets wrong unless it quotes and escapes them. */
+static const char *const nasty[] = {
+	" lead", "trail ", "  ", "#x", "a #b", "a: b", "- a", "-", "?", ":", "[a]", "{a: b}", "'q'", "\"dq\"",
+	"yes", "no", "Off", "null", "~", "NULL", "true", "0", "0x1f", "1e3", "-.inf", ".nan", "0o7", "012",
+	"&a", "*a", "!tag", "%dir", "@x", "`x", "|", ">", "---", "...", "--- a", "\\", "\\x85", "a\\nb",
+	"line1\nline2", "\n", "\n\n", "a\n ", " \n", "tab\tin", "\t", "\ttab lead", "trail tab\t",
+	"nbsp\xc2\xa0x", "\xc2\xa0", "bom\xef\xbb\xbfx", "\xef\xbb\xbf", "ls\xe2\x80\xa8x", "ps\xe2\x80\xa9x",
+	"nonchar\xef\xbf\xbe\xef\xbf\xbf", "max\xf4\x8f\xbf\xbf", "\xf0\x9f\x90\xa7 tux", "caf\xc3\xa9",
+	"\xe2\x80\x8b zwsp", "a  b", "a\\ b", "\\\"", "\x7e",
+};
+
+static void test_nasty_strings(void)
+{
+	unsigned n = sizeof(nasty) / sizeof(nasty[0]);
+	struct topo *t = topo_new();
+	struct topo_err err = { 0 };
+	bool all = true;
+
+	for (unsigned i = 0; i < n && t; i++) {
+		char name[16], env[256];
+		char *envs[] = { env };
+		struct topo_node c = { .kind = TOPO_CNT, .nics = 1, .image = (char *)nasty[i],
+				       .cmd = (char *)nasty[i], .env = envs, .n_env = 1 };
+
+		snprintf(name, sizeof(name), "c%u", i);
+		strcpy(c.name, name);
+		snprintf(env, sizeof(env), "K=%s", nasty[i]);
+		if (topo_add_node(t, &c, &err) < 0) {
+			all = false;
+			printf("# refused '%s': %s\n", nasty[i], err.msg);
+		}
+	}
+	ok(all, "%u nasty strings accepted in image, cmd and env", n);
+	round_trip(t, "nasty strings");
+	topo_free(t);
+}
+
+/* One string the model must refuse in every free field, with the rule. */
+static void refuse_text(const char *s, const char *what)
+{
+	char *envs[1], env[64];
+	struct topo_node c = { .name = "c", .kind = TOPO_CNT, .nics = 1 };
+	struct topo_err err = { 0 };
+	struct topo *t = topo_new();
+	int r1, r2, r3;
+
+	c.image = (char *)s;
+	r1 = topo_add_node(t, &c, &err);
+	c.image = NULL;
+	c.cmd = (char *)s;
+	r2 = topo_add_node(t, &c, &err);
+	ok(strstr(err.msg, "node 'c': cmd: ") && strstr(err.msg, "text must be valid UTF-8"),
+	   "%s: message names the field and the rule (%s)", what, err.msg);
+	c.cmd = NULL;
+	snprintf(env, sizeof(env), "K=%s", s);
+	envs[0] = env;
+	c.env = envs;
+	c.n_env = 1;
+	r3 = topo_add_node(t, &c, &err);
+	ok(r1 == -EINVAL && r2 == -EINVAL && r3 == -EINVAL && t->n_nodes == 0 && t->save_bytes == 0,
+	   "%s refused in image, cmd and env (%s)", what, err.msg);
+	topo_free(t);
+}
+
+static void test_refused_text(void)
+{
+	refuse_text("echo \x85", "a lone byte 0x85 (not UTF-8)");
+	refuse_text("echo \xc2\x85", "C1 control U+0085 (NEL)");
+	refuse_text("\xc2\x80", "C1 control U+0080");
+	refuse_text("\xc2\x9f", "C1 control U+009F");
+	refuse_text("a\x7f", "DEL");
+	refuse_text("a\x01", "C0 control U+0001");
+	refuse_text("a\r\n", "carriage return");
+	refuse_text("\x1b[31m", "escape sequence");
+	refuse_text("\xc0\xaf", "overlong '/'");
+	refuse_text("\xe0\x80\xaf", "overlong 3-byte");
+	refuse_text("\xed\xa0\x80", "UTF-16 surrogate");
+	refuse_text("\xf4\x90\x80\x80", "beyond U+10FFFF");
+	refuse_text("\xe2\x82", "truncated sequence");
+	refuse_text("\xff", "byte 0xff");
+	refuse_text("caf\xe9", "Latin-1");
+	ok(topo_check_text("\xc2\x85", "cmd", 0, 0, NULL) == -EINVAL, "NULL err accepted");
+}
+
+/* Whatever a user typed, an error message stays one printable line. */
+static void test_shown(void)
+{
+	struct topo_err err = { 0 };
+	char buf[TOPO_SHOW_LEN], big[400] = "";
+	struct in_addr a;
+	unsigned plen;
+
+	ok(topo_check_name("a\nb\x1b[2J\xc2\x85\xff", "node", 0, 0, &err) == -EINVAL &&
+	   strstr(err.msg, "bad node name 'a\\x0ab\\x1b[2J\\xc2\\x85\\xff'") && !strchr(err.msg, '\n'),
+	   "bad name shown escaped: %s", err.msg);
+	ok(topo_check_env("K\rX=1", 0, 0, &err) == -EINVAL && strstr(err.msg, "'K\\x0dX=1'"), "bad env key shown escaped: %s",
+	   err.msg);
+	ok(topo_parse_addr("1.2.3.4/8\n", &a, &plen, &err) == -EINVAL && strstr(err.msg, "'1.2.3.4/8\\x0a'"),
+	   "bad address shown escaped: %s", err.msg);
+	for (int i = 0; i < 50; i++)
+		strcat(big, "\xc3\xa9");
+	topo_show(big, buf);
+	ok(strlen(buf) == 83 && !strcmp(buf + 80, "..."), "40 characters of a long UTF-8 string, then ...: %s", buf);
+	memset(big, 0x85, 100);
+	big[100] = '\0';
+	topo_show(big, buf);
+	ok(strlen(buf) == 163 && !strncmp(buf, "\\x85\\x85", 8), "40 bad bytes fit the buffer: %zu", strlen(buf));
+}
+
+/* What vnld can add always saves into a file the reader takes: 1 MiB. */
+static void test_save_limit(void)
+{
+	size_t big = 200 * 1024;
+	char *cmd = malloc(big + 1);
+	struct topo_err err = { 0 };
+	struct topo *t = topo_new(), *back = NULL;
+	unsigned added = 0;
+	char *text;
+	int r = 0;
+
+	if (!cmd || !t)
+		return;
+	memset(cmd, 'x', big);
+	cmd[big] = '\0';
+	while (r == 0) {
+		struct topo_node c = { .kind = TOPO_CNT, .nics = 1, .cmd = cmd };
+
+		snprintf(c.name, sizeof(c.name), "c%u", added);
+		r = topo_add_node(t, &c, &err);
+		added += r == 0;
+	}
+	ok(r == -EFBIG && added == 5 && strstr(err.msg, "saved topology would exceed 1048576 bytes"),
+	   "sixth 200 KiB cmd refused (%u added: %s)", added, err.msg);
+	text = save_str(t);
+	ok(text && strlen(text) <= TOPO_FILE_MAX && strlen(text) == TOPO_SAVE_FRAME - 3 + t->save_bytes,
+	   "saved size %zu is the accounted %zu", text ? strlen(text) : 0, t->save_bytes);
+	ok(text && topo_load_string(text, &back, &err) == 0 && topo_equal(t, back), "and loads back");
+	/* Fill to the byte: the largest cmd that still fits, then one more byte. */
+	topo_free(back);
+	free(text);
+	{
+		size_t room = TOPO_FILE_MAX - TOPO_SAVE_FRAME - t->save_bytes;
+		struct topo_node c = { .name = "last", .kind = TOPO_CNT, .nics = 1, .cmd = cmd };
+		size_t fixed;
+
+		cmd[0] = 'y';
+		cmd[1] = '\0';
+		fixed = topo_node_save_size(&c) - 1;
+		memset(cmd, 'z', room - fixed + 1);
+		cmd[room - fixed + 1] = '\0';
+		ok(topo_add_node(t, &c, &err) == -EFBIG, "one byte over the limit refused");
+		cmd[room - fixed] = '\0';
+		ok(topo_add_node(t, &c, &err) == 0, "exactly at the limit accepted (%s)", err.msg);
+		text = save_str(t);
+		back = NULL;
+		ok(text && strlen(text) <= TOPO_FILE_MAX && topo_load_string(text, &back, &err) == 0 &&
+		   topo_equal(t, back), "the full lab saves in %zu bytes and loads back (%s)",
+		   text ? strlen(text) : 0, err.msg);
+		free(text);
+		topo_free(back);
+		ok(topo_del_node(t, "last", &err) == 0 && topo_del_node(t, "c0", &err) == 0 &&
+		   t->save_bytes == (size_t)4 * topo_node_save_size(&t->nodes[0]), "deletions give the room back");
+	}
+	topo_free(t);
+	free(cmd);
+}
 
 static void test_bad_files(void)
 {
@@ -310,6 +488,10 @@ int main(void)
 {
 	test_sample();
 	test_round_trip();
+	test_nasty_strings();
+	test_refused_text();
+	test_shown();
+	test_save_limit();
 	test_bad_files();
 	test_limits();
 	test_model();

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Finding and removing a lab's leftovers from the names on the host (scavenge.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "netns.h"
+#include "node_kind.h"
+#include "scavenge.h"
+#include "vm.h"
+
+/* Add name once; names that cannot be a node are skipped. 0 or -ENOMEM. */
+static int add_name(struct scavenge *s, const char *name)
+{
+	void *p;
+
+	if (topo_check_name(name, "node", 0, 0, NULL) < 0)
+		return 0;
+	for (unsigned i = 0; i < s->n_nodes; i++)
+		if (!strcmp(s->nodes[i], name))
+			return 0;
+	if (s->n_nodes == s->cap_nodes) {
+		p = realloc(s->nodes, (s->cap_nodes ? s->cap_nodes * 2 : 16) * sizeof(s->nodes[0]));
+		if (p == NULL)
+			return -ENOMEM;
+		s->nodes = p;
+		s->cap_nodes = s->cap_nodes ? s->cap_nodes * 2 : 16;
+	}
+	snprintf(s->nodes[s->n_nodes++], sizeof(s->nodes[0]), "%s", name);
+	return 0;
+}
+
+/*
+ * The entries of folder `dir` that start with `prefix`, added as node names
+ * (the rest of the entry). Returns how many were valid names, or -ENOMEM.
+ * `seen` (may be NULL) collects them for counting across two folders.
+ */
+static int scan_dir(struct scavenge *s, const char *dir, const char *prefix, struct scavenge *seen)
+{
+	size_t plen = strlen(prefix);
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int n = 0, r = 0;
+
+	while (d && r == 0 && (de = readdir(d)) != NULL) {
+		const char *name = de->d_name + plen;
+
+		if (strncmp(de->d_name, prefix, plen) || topo_check_name(name, "node", 0, 0, NULL) < 0)
+			continue;
+		n++;
+		r = add_name(s, name);
+		if (r == 0 && seen)
+			r = add_name(seen, name);
+	}
+	if (d)
+		closedir(d);
+	return r < 0 ? r : n;
+}
+
+/* Mount points under `under` (a folder path ending in '/') in our mount table. */
+static unsigned count_mounts(const char *under)
+{
+	char line[2 * PATH_MAX], mnt[PATH_MAX];
+	unsigned n = 0;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT ...": the fifth field. */
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 && !strncmp(mnt, under, strlen(under)))
+			n++;
+	}
+	if (f)
+		fclose(f);
+	return n;
+}
+
+int scavenge_find(const char *lab, struct scavenge *s)
+{
+	struct scavenge cnt = { 0 }, vm = { 0 };
+	char path[PATH_MAX], prefix[TOPO_NAME_MAX + 8];
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(prefix, sizeof(prefix), "vnl.%s.", lab);
+	r = scan_dir(s, NETNS_RUN_DIR, prefix, NULL);
+	if (r >= 0)
+		s->netns = (unsigned)r;
+	snprintf(path, sizeof(path), VM_RUN_ROOT "/%s/crun", lab);
+	if (r >= 0)
+		r = scan_dir(s, path, prefix, &cnt);
+	snprintf(path, sizeof(path), VM_STATE_ROOT "/%s/cnt", lab);
+	if (r >= 0)
+		r = scan_dir(s, path, "", &cnt);
+	snprintf(path, sizeof(path), VM_STATE_ROOT "/%s/vm", lab);
+	if (r >= 0)
+		r = scan_dir(s, path, "", &vm);
+	snprintf(path, sizeof(path), VM_RUN_ROOT "/%s/vm", lab);
+	if (r >= 0)
+		r = scan_dir(s, path, "", &vm);
+	s->containers = cnt.n_nodes;
+	s->vms = vm.n_nodes;
+	scavenge_free(&cnt);
+	scavenge_free(&vm);
+	snprintf(path, sizeof(path), VM_STATE_ROOT "/%s/cnt/", lab);
+	s->mounts = count_mounts(path);
+	snprintf(path, sizeof(path), VM_RUN_ROOT "/%s/switchd.sock", lab);
+	s->switch_pid = scavenge_switch_pid(path);
+	if (r < 0) {
+		scavenge_free(s);
+		return r;
+	}
+	return 0;
+}
+
+void scavenge_free(struct scavenge *s)
+{
+	free(s->nodes);
+	s->nodes = NULL;
+	s->n_nodes = s->cap_nodes = 0;
+}
+
+void scavenge_describe(const struct scavenge *s, char *buf, size_t len)
+{
+	const struct { unsigned n; const char *one, *many; } what[] = {
+		{ s->netns, "netns", "netns" }, { s->containers, "container", "containers" },
+		{ s->vms, "VM", "VMs" }, { s->mounts, "mount", "mounts" },
+	};
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(what) / sizeof(what[0]); i++)
+		if (what[i].n && at < len)
+			at += (size_t)snprintf(buf + at, len - at, "%s%u %s", at ? ", " : "", what[i].n,
+					       what[i].n == 1 ? what[i].one : what[i].many);
+	if (s->switch_pid > 0 && at < len)
+		at += (size_t)snprintf(buf + at, len - at, "%sthe switch (pid %d)", at ? ", " : "",
+				       (int)s->switch_pid);
+	if (at == 0)
+		snprintf(buf, len, "nothing");
+}
+
+int scavenge_remove(const char *lab, const struct scavenge *s, struct vnl_err *err)
+{
+	int first = 0;
+
+	for (unsigned i = 0; i < s->n_nodes; i++) {
+		/* Its kind is unknown: each kind removes what it would have made. */
+		struct node_ctx ctx = { .lab = lab, .name = s->nodes[i], .nics = TOPO_NICS_MAX };
+
+		for (unsigned k = 0; node_kinds[k]; k++) {
+			struct vnl_err e;
+			int r = node_kinds[k]->destroy(&ctx, &e);
+
+			if (r < 0 && !first)
+				first = vnl_errf(err, r, "removing node %s (%s): %s", s->nodes[i],
+						 node_kinds[k]->name, e.msg);
+		}
+	}
+	return first;
+}
+
+pid_t scavenge_switch_pid(const char *sock)
+{
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+	pid_t found = 0;
+
+	while (d && !found && (de = readdir(d)) != NULL) {
+		char path[64], args[4096];
+		size_t n;
+		FILE *f;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.20s/cmdline", de->d_name);
+		f = fopen(path, "re");
+		if (f == NULL)
+			continue;
+		n = fread(args, 1, sizeof(args) - 1, f);
+		fclose(f);
+		args[n] = '\0';
+		/* argv[0] ends in vnl-switchd; then "--socket" SOCK anywhere after. */
+		if (n == 0 || strstr(args, "vnl-switchd") == NULL)
+			continue;
+		for (char *a = args + strlen(args) + 1; a < args + n && !found; a += strlen(a) + 1)
+			if (!strcmp(a, "--socket") && a + strlen(a) + 1 < args + n && !strcmp(a + strlen(a) + 1, sock))
+				found = (pid_t)atoi(de->d_name);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * libFuzzer target: every topology the model accepts survives save -> load.
+ *
+ * The input drives a small program that builds a lab through topo_add_*()
+ * and topo_del_*() (the checks vnld's requests go through), with random
+ * bytes in every string field (names, image, cmd, env entries; lengths up
+ * to 64 KiB so that the 1 MiB limit is reached), random kinds, nics, mem,
+ * cpus, links and addresses. An input whose first byte is 0xff is a YAML
+ * file instead (the reader's side). Either way, once a topology is built
+ * and topo_validate() takes it:
+ *   - topo_save() succeeds, and its output is at most TOPO_FILE_MAX bytes
+ *     and exactly the size the model accounted (struct topo.save_bytes);
+ *   - topo_load_string() of the output succeeds and is topo_equal();
+ *   - saving the loaded topology gives the same bytes.
+ * Anything else aborts (a finding).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "topology.h"
+
+/* The input, consumed from the front; zeros once it runs out. */
+struct in {
+	const uint8_t *p;
+	size_t n;
+};
+
+static uint8_t byte(struct in *in)
+{
+	if (in->n == 0)
+		return 0;
+	in->n--;
+	return *in->p++;
+}
+
+/* A string of random bytes, NUL-terminated: a length byte, then that many
+ * bytes, repeated `rep` times (rep from one byte: up to 64 KiB). */
+static char *str(struct in *in)
+{
+	unsigned len = byte(in) % 48, rep = 1;
+	uint8_t chunk[48];
+	char *s;
+
+	if (len > 40)
+		rep = 1 + byte(in) * 6u;
+	for (unsigned i = 0; i < len; i++)
+		chunk[i] = byte(in);
+	s = malloc((size_t)len * rep + 1);
+	if (s == NULL)
+		abort();
+	for (unsigned r = 0; r < rep; r++)
+		memcpy(s + (size_t)r * len, chunk, len);
+	s[(size_t)len * rep] = '\0';
+	return s;
+}
+
+/* A name: mostly a valid one from a small set (so links find their
+ * objects), sometimes random bytes. */
+static void name(struct in *in, char buf[TOPO_NAME_MAX + 1])
+{
+	uint8_t b = byte(in);
+
+	if (b < 0xf0) {
+		snprintf(buf, TOPO_NAME_MAX + 1, "%c%u", b & 1 ? 'n' : 'l', b % 12);
+	} else {
+		char *s = str(in);
+
+		snprintf(buf, TOPO_NAME_MAX + 1, "%s", s);
+		free(s);
+	}
+}
+
+static void fail(const char *what, const char *text)
+{
+	fprintf(stderr, "round trip broken: %s\n--- saved form ---\n%s\n", what, text ? text : "(none)");
+	abort();
+}
+
+static char *save_str(const struct topo *t, size_t *len)
+{
+	struct topo_err err;
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+	int r;
+
+	if (f == NULL)
+		abort();
+	r = topo_save(f, t, &err);
+	fclose(f);
+	if (r < 0) {
+		fprintf(stderr, "save refused: %s\n", err.msg);
+		fail("topo_save() refused a valid topology", NULL);
+	}
+	return buf;
+}
+
+/* The fixed part of topo_save()'s output for t (header, section keys). */
+static size_t frame(const struct topo *t)
+{
+	return strlen("# vnetlab topology\n") + (t->n_lans ? 6 : 9) + (t->n_nodes ? 7 : 10) +
+	       (t->n_links ? 7 : 10);
+}
+
+static void check_round_trip(const struct topo *t)
+{
+	struct topo_err err = { 0 };
+	struct topo *back = NULL;
+	size_t len, len2;
+	char *text, *again;
+
+	if (topo_validate(t, &err) < 0)
+		return;	/* refused at input */
+	text = save_str(t, &len);
+	if (len > TOPO_FILE_MAX)
+		fail("saved form over TOPO_FILE_MAX", NULL);
+	if (len != frame(t) + t->save_bytes)
+		fail("saved size differs from the accounted size", text);
+	if (topo_load_string(text, &back, &err) < 0) {
+		fprintf(stderr, "load: line %d col %d: %s\n", err.line, err.column, err.msg);
+		fail("the saved form does not load", text);
+	}
+	if (!topo_equal(t, back))
+		fail("load(save(t)) differs from t", text);
+	again = save_str(back, &len2);
+	if (len != len2 || memcmp(text, again, len))
+		fail("saving the loaded topology gives other bytes", text);
+	free(again);
+	free(text);
+	topo_free(back);
+}
+
+static void build(struct in *in, struct topo *t)
+{
+	while (in->n) {
+		uint8_t op = byte(in) % 8;
+
+		if (op == 0) {
+			struct topo_lan l = { 0 };
+
+			name(in, l.name);
+			topo_add_lan(t, &l, NULL);
+		} else if (op <= 2) {
+			struct topo_node n = { 0 };
+			char *env[4] = { 0 };
+			uint8_t have;
+
+			n.kind = byte(in) % (TOPO_KIND_COUNT + 1);
+			n.nics = byte(in) % 34;
+			have = byte(in);
+			name(in, n.name);
+			n.image = have & 1 ? str(in) : NULL;
+			n.cmd = have & 2 ? str(in) : NULL;
+			n.n_env = (have >> 2) % 5;
+			for (unsigned e = 0; e < n.n_env; e++)
+				env[e] = str(in);
+			n.env = env;
+			n.mem_mb = have & 0x20 ? byte(in) * 4099u : 0;
+			n.cpus = have & 0x40 ? byte(in) + 1u : 0;
+			topo_add_node(t, &n, NULL);
+			free(n.image);
+			free(n.cmd);
+			for (unsigned e = 0; e < n.n_env; e++)
+				free(env[e]);
+		} else if (op <= 4) {
+			struct topo_link k = { 0 };
+
+			k.nic = byte(in) % 34;
+			name(in, k.node);
+			name(in, k.lan);
+			if (byte(in) & 1) {
+				k.has_addr = true;
+				k.addr.s_addr = (uint32_t)byte(in) << 24;
+				k.addr.s_addr |= byte(in);
+				k.plen = byte(in) % 34;
+			}
+			/* As vnld does: an interface is linked once. */
+			if (topo_find_link(t, k.node, k.nic) == NULL)
+				topo_add_link(t, &k, NULL);
+		} else if (op == 5 && t->n_nodes) {
+			topo_del_node(t, t->nodes[byte(in) % t->n_nodes].name, NULL);
+		} else if (op == 6 && t->n_lans) {
+			topo_del_lan(t, t->lans[byte(in) % t->n_lans].name, NULL);
+		} else if (op == 7 && t->n_links) {
+			const struct topo_link *k = &t->links[byte(in) % t->n_links];
+
+			topo_del_link(t, k->node, k->nic, NULL);
+		}
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct in in = { data, size };
+	struct topo *t;
+
+	if (size && data[0] == 0xff) {
+		char *text = malloc(size);
+
+		if (text == NULL)
+			return 0;
+		memcpy(text, data + 1, size - 1);
+		text[size - 1] = '\0';
+		t = NULL;
+		if (topo_load_string(text, &t, NULL) == 0)
+			check_round_trip(t);
+		topo_free(t);
+		free(text);
+		return 0;
+	}
+	t = topo_new();
+	if (t == NULL)
+		return 0;
+	build(&in, t);
+	check_round_trip(t);
+	topo_free(t);
+	return 0;
+}
