@@ -242,7 +242,8 @@ static int cmd_node_add(struct json_object *req, struct json_object *reply, stru
 	    (r = arg_uint(req, "nics", false, 1, TOPO_NICS_MAX, &n.nics, err)) < 0 ||
 	    (r = arg_str(req, "image", false, &image, err)) < 0 || (r = arg_str(req, "command", false, &cmd, err)) < 0 ||
 	    (r = arg_uint(req, "mem", false, 1, TOPO_MEM_MAX, &n.mem_mb, err)) < 0 ||
-	    (r = arg_uint(req, "cpus", false, 1, TOPO_CPUS_MAX, &n.cpus, err)) < 0)
+	    (r = arg_uint(req, "cpus", false, 1, TOPO_CPUS_MAX, &n.cpus, err)) < 0 ||
+	    (r = arg_uint(req, "pids", false, TOPO_PIDS_MIN, TOPO_PIDS_MAX, &n.pids, err)) < 0)
 		return r;
 	if (topo_kind_parse(kind, &n.kind) < 0)
 		return vnl_errf(err, -EINVAL, "unknown node kind '%s' (kinds: ns, cnt, vm)", kind);
@@ -647,7 +648,7 @@ static int cmd_stop(struct json_object *req, struct json_object *reply, struct j
 
 static const char *const no_args[] = { NULL };
 static const char *const name_arg[] = { "name", NULL };
-static const char *const node_add_args[] = { "name", "kind", "nics", "image", "command", "env", "mem", "cpus", NULL };
+static const char *const node_add_args[] = { "name", "kind", "nics", "image", "command", "env", "mem", "cpus", "pids", NULL };
 static const char *const link_args[] = { "node", "nic", "lan", "ip", NULL };
 static const char *const unlink_args[] = { "node", "nic", NULL };
 static const char *const lan_arg[] = { "lan", NULL };

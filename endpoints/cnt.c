@@ -238,6 +238,8 @@ static int write_config(const struct node_ctx *node, const struct cnt_paths *p, 
 	o.argv = argv;
 	o.env = opts ? opts->env : NULL;
 	o.cgroups_path = cgroup;
+	o.mem_bytes = (unsigned long long)(opts && opts->mem_mb ? opts->mem_mb : TOPO_CNT_MEM_DEFAULT) << 20;
+	o.pids = opts && opts->pids ? opts->pids : TOPO_PIDS_DEFAULT;
 	/* topo_node env is not NULL-terminated: copy it. */
 	if (opts && opts->n_env) {
 		char **env = calloc(opts->n_env + 1, sizeof(*env));
