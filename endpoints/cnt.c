@@ -471,10 +471,46 @@ static int cnt_console(struct node_ctx *node, int *status, struct vnl_err *err)
 }
 
 /*
+ * A new temporary file ".NAME.vnl-XXXXXX" next to host path dst, its name
+ * in tmp: made with O_EXCL (mkostemp), so nothing already at that name, a
+ * symlink above all, is opened or followed.  The fd, or a negative errno.
+ */
+static int host_temp(const char *dst, char *tmp, size_t len, struct vnl_err *err)
+{
+	const char *slash = strrchr(dst, '/'), *base = slash ? slash + 1 : dst;
+	int fd;
+
+	if (!*base)
+		return vnl_errf(err, -EINVAL, "copy: %s: a file name is needed", dst);
+	if ((size_t)snprintf(tmp, len, "%.*s.%s.vnl-XXXXXX", (int)(base - dst), dst, base) >= len)
+		return vnl_errf(err, -ENAMETOOLONG, "copy: %s: name too long", dst);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return vnl_errno(err, errno, "copy: create %s", dst);
+	return fd;
+}
+
+/* The permission bits of src in the container (stat -L), 0644 when unknown. */
+static mode_t node_mode(const struct cnt_paths *p, const char *src)
+{
+	char *const argv[] = { "crun", "--root", (char *)p->crun_root, "exec", (char *)p->id, "stat", "-L", "-c",
+			       "%a", "--", (char *)src, NULL };
+	char out[64], *end;
+	unsigned long m;
+
+	if (spawn_run(argv, -1, -1, out, sizeof(out)) != 0)
+		return 0644;
+	m = strtoul(out, &end, 8);
+	return end != out && m <= 07777 ? (mode_t)m : 0644;
+}
+
+/*
  * Copy through the container's own view of its files (its /tmp is a tmpfs
  * the overlay does not see): cat inside the container, fed or drained by
  * us. Into the node the file lands as DST.vnl-tmp and is renamed, so a
- * failure leaves no partial DST; out of it, the same on the host.
+ * failure leaves no partial DST; out of it, as .NAME.vnl-XXXXXX next to DST
+ * (host_temp: never a symlink followed), given the node file's mode & 0777
+ * & ~umask, then renamed over DST (a symlink at DST is replaced).
  */
 static int cnt_copy(struct node_ctx *node, const char *src, const char *dst, int to_node,
 		    struct vnl_err *err)
@@ -503,14 +539,18 @@ static int cnt_copy(struct node_ctx *node, const char *src, const char *dst, int
 		char *const argv[] = { "crun", "--root", p.crun_root, "exec", p.id, "cat", "--", (char *)src,
 				       NULL };
 		char errbuf[1024];
+		mode_t mask = umask(0);
 
-		snprintf(tmp, sizeof(tmp), "%s.vnl-tmp", dst);
-		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		umask(mask);
+		fd = host_temp(dst, tmp, sizeof(tmp), err);
 		if (fd < 0)
-			return vnl_errno(err, errno, "copy: %s", tmp);
+			return fd;
 		/* stdout to the file, stderr kept for the message. */
 		r = spawn_run(argv, -1, fd, errbuf, sizeof(errbuf));
 		if (fsync(fd) < 0 && r == 0)
+			r = -errno;
+		/* No set-id or sticky bit from a guest, nothing the umask would not give. */
+		if (r == 0 && fchmod(fd, node_mode(&p, src) & 0777 & ~mask) < 0)
 			r = -errno;
 		close(fd);
 		if (r != 0) {

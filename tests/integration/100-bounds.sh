@@ -170,4 +170,20 @@ isolated "switch killed" n1 "$H1"
 isolated "switch killed" c2 "$H2"
 vnl_ok "vnl start after kill -9 of vnld and the switch" start
 
+# --- 5. vnl cp out of a container -------------------------------------------------------
+umask 022
+must exec c2 -- sh -c 'echo secret > /root/su && chmod 7777 /root/su' >/dev/null
+echo victim >"$TMP/victim"
+ln -s "$TMP/victim" "$TMP/got.vnl-tmp"
+vnl_ok "cp c2:/root/su (mode 7777) to the host" cp c2:/root/su "$TMP/got"
+result $([ "$(stat -c %a "$TMP/got")" = 755 ] && [ "$(cat "$TMP/got")" = secret ]; echo $?) \
+	"... arrives as 755 under umask 022 (no set-id, sticky or world-write bit)" "$(stat -c %a "$TMP/got")"
+result $([ "$(cat "$TMP/victim")" = victim ]; echo $?) \
+	"... a symlink planted at DST.vnl-tmp is not followed" "victim now: $(cat "$TMP/victim")"
+ln -sf "$TMP/victim" "$TMP/got2"
+vnl_ok "cp onto a symlink on the host" cp c2:/root/su "$TMP/got2"
+result $([ -f "$TMP/got2" ] && [ ! -L "$TMP/got2" ] && [ "$(cat "$TMP/victim")" = victim ]; echo $?) \
+	"... the symlink is replaced, its target untouched" "$(ls -l "$TMP/got2")"
+result $(! ls -a "$TMP" | grep -q '\.vnl-[A-Za-z0-9]\{6\}$'; echo $?) "... no temporary file left" "$(ls -a "$TMP")"
+
 done_testing
