@@ -32,6 +32,7 @@
 #include "guest.h"
 #include "lab.h"
 #include "lab_switch.h"
+#include "logcap.h"
 #include "relay.h"
 #include "state.h"
 #include "topology.h"
@@ -764,10 +765,28 @@ static void switchd_path(char *out, size_t len, const char *opt)
 }
 
 /* Remove the lab's run folder and what vnld and the switch left in it. */
+/*
+ * vnld.log (our stdout and stderr, opened by vnl) kept to logcap_max() plus
+ * vnld.log.1, checked every LOG_ROTATE_MS: the log may pass the cap by what
+ * vnld writes in that time (lines about guest data are rate limited).
+ */
+#define LOG_ROTATE_MS 1000
+static void log_rotate(struct ev_watch *w, void *arg)
+{
+	char path[96];
+	struct stat o, e;
+	bool same = fstat(1, &o) == 0 && fstat(2, &e) == 0 && o.st_dev == e.st_dev && o.st_ino == e.st_ino;
+
+	(void)w, (void)arg;
+	snprintf(path, sizeof(path), "%s/vnld.log", d.run_dir);
+	if (logcap_rotate_fd(2, path, 0) == 1 && same)
+		dup2(2, 1);
+}
+
 static void remove_run_dir(void)
 {
-	static const char *const files[] = { "switchd.log", "vnld.log", "vnld.pid", "switchd.sock", "vnld.sock",
-					     "agent.sock" };
+	static const char *const files[] = { "switchd.log", "vnld.log", "vnld.log.1", "vnld.log.new", "vnld.pid",
+					     "switchd.sock", "vnld.sock", "agent.sock" };
 	char path[PATH_MAX + 16];
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -926,6 +945,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	guests_sync(d.guests, d.lab.topo);
+	ev_timer_add(d.loop, LOG_ROTATE_MS, log_rotate, NULL);
 	LOG("serving %s/vnld.sock (switch pid %d)", d.run_dir, (int)d.lab.sw.pid);
 
 	r = evloop_run(d.loop);

@@ -17,7 +17,8 @@
  * alone (after a vnld crash too):
  *   state folder      /var/lib/vnetlab/LAB/cnt/NODE: ovl/ (overlay state:
  *                     lower, upper, work), rootfs/, bundle/config.json,
- *                     console.log (the init's output)
+ *                     console.log (the init's output, through vnl-logcap:
+ *                     capped, common/logcap.h)
  *   crun root         /run/vnetlab/LAB/crun
  *   container id      vnl.LAB.NODE (also its cgroup path: unique host-wide)
  *
@@ -45,6 +46,7 @@
 
 #include "cnt_tty.h"
 #include "fsutil.h"
+#include "logcap.h"
 #include "loopdev.h"
 #include "node_kind.h"
 #include "oci.h"
@@ -292,11 +294,20 @@ static int cnt_stop(struct node_ctx *node, struct vnl_err *err)
 	return 0;
 }
 
+/* Size of path in bytes, 0 when it does not exist. */
+static off_t file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? st.st_size : 0;
+}
+
 static int cnt_start(struct node_ctx *node, struct vnl_err *err)
 {
 	struct cnt_paths p;
 	char state[32], out[2048];
 	int pid, r, logfd;
+	off_t log0;
 
 	cnt_paths(node, &p);
 	/* The NICs first: a running container may have lost one (recovery). */
@@ -313,19 +324,29 @@ static int cnt_start(struct node_ctx *node, struct vnl_err *err)
 		return vnl_err_wrap(err, "node '%s'", node->name), r;
 	if ((r = write_config(node, &p, err)) < 0)
 		return r;
-	logfd = open(p.log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	/* The init's output goes through vnl-logcap: console.log stays capped. */
+	log0 = file_size(p.log);
+	logfd = logcap_spawn(p.log);
+	if (logfd < 0)
+		return vnl_errno(err, logfd, "node '%s': starting vnl-logcap for %s", node->name, p.log);
 	{
 		char *const runv[] = { "crun", "--root", p.crun_root, "run", "--detach", "--bundle", p.bundle,
 				       p.id, NULL };
 		/* crun run -d hands its stdio to the container's init: the log. */
 		r = spawn_run(runv, -1, logfd, NULL, 0);
 	}
-	if (logfd >= 0)
-		close(logfd);
+	close(logfd);
 	if (r != 0) {
-		int fd = open(p.log, O_RDONLY | O_CLOEXEC);
-		ssize_t n = fd >= 0 ? pread(fd, out, sizeof(out) - 1, 0) : 0;
+		int fd;
+		ssize_t n;
 
+		/* crun's message reaches the log through vnl-logcap: give it a moment. */
+		for (int waited = 0; waited < 1000 && file_size(p.log) <= log0; waited += 20)
+			usleep(20000);
+		if (file_size(p.log) < log0)
+			log0 = 0;  /* rotated meanwhile */
+		fd = open(p.log, O_RDONLY | O_CLOEXEC);
+		n = fd >= 0 ? pread(fd, out, sizeof(out) - 1, log0) : 0;
 		if (fd >= 0)
 			close(fd);
 		out[n > 0 ? n : 0] = '\0';

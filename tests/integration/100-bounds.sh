@@ -34,6 +34,10 @@
 
 cnt_test_init 100-bounds
 lab_new L b100
+# Logs are capped at LOGCAP_MAX (1 MiB); the test lowers it (the vnld the
+# first vnl starts inherits it, and the vnl-logcap it starts).
+CAP=65536
+export VNL_LOG_MAX=$CAP
 
 count_lines() { grep -c . <<<"$1"; }
 # cg_file CONTROLLER ID FILE: the container's cgroup file (v1 hierarchy, or unified).
@@ -169,6 +173,66 @@ wait_for 5 sh -c "! kill -0 $SW 2>/dev/null"
 isolated "switch killed" n1 "$H1"
 isolated "switch killed" c2 "$H2"
 vnl_ok "vnl start after kill -9 of vnld and the switch" start
+
+# --- 4. logs a guest (or a flood) can grow ----------------------------------------------
+D=/var/lib/vnetlab/$L/cnt/c3
+vnl_ok "add cnt c3 --cmd 'yes' (writes its console log at full speed)" add cnt c3 --image busybox \
+	--cmd 'yes 0123456789abcdefghijklmnopqrstuvwxyz'
+peak=0 peak1=0
+for _ in $(seq 30); do
+	s0=$(stat -c %s "$D/console.log" 2>/dev/null || echo 0)
+	s1=$(stat -c %s "$D/console.log.1" 2>/dev/null || echo 0)
+	[ "$s0" -gt "$peak" ] && peak=$s0
+	[ "$s1" -gt "$peak1" ] && peak1=$s1
+	sleep 0.1
+done
+result $([ "$peak" -le "$CAP" ] && [ "$peak1" -gt 0 ] && [ "$peak1" -le "$CAP" ]; echo $?) \
+	"c3's console.log stays within the cap $CAP (peak $peak), console.log.1 holds the previous (peak $peak1)" \
+	"$(ls -l "$D" 2>&1)"
+check "... and its newest lines are there" sh -c "cat '$D/console.log.1' '$D/console.log' | tail -c 200 | grep -q 0123456789abcdef"
+LC=$(for p in /proc/[0-9]*; do tr "\0" " " <"$p/cmdline" 2>/dev/null | grep -q "^$VNL_BUILD_DIR/vnl-logcap $D/console.log" && echo "${p#/proc/}"; done)
+result $([ -n "$LC" ]; echo $?) "a vnl-logcap writes it (pid $LC)"
+vnl_ok "del c3" del c3
+check "... its vnl-logcap ended with the container" wait_for 5 sh -c "! kill -0 $LC 2>/dev/null"
+
+LOGF=/run/vnetlab/$L/vnld.log
+# flood_vnld N: N refused requests on one connection (each logs a line).
+flood_vnld() {
+	python3 - "/run/vnetlab/$L/vnld.sock" "$1" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rwb")
+for i in range(int(sys.argv[2])):
+    f.write(b'{"cmd": "node-add", "name": "zz%d", "kind": "bogus-kind-to-fill-the-log"}\n' % i); f.flush(); f.readline()
+PY
+}
+peak=0
+for _ in 1 2 3 4 5; do
+	flood_vnld 500
+	sleep 1.3
+	s0=$(stat -c %s "$LOGF")
+	[ "$s0" -gt "$peak" ] && peak=$s0
+done
+s1=$(stat -c %s "$LOGF.1" 2>/dev/null || echo 0)
+result $([ "$peak" -le "$CAP" ] && [ "$s1" -gt 0 ] && [ "$s1" -le $((CAP + 60000)) ]; echo $?) \
+	"2500 logged refusals: vnld.log back under the cap $CAP after each cron (peak $peak), vnld.log.1 $s1" \
+	"$(ls -l /run/vnetlab/$L/)"
+sleep 1.2
+flood_vnld 1
+result $(vnl show >/dev/null && grep -q 'bogus-kind' "$LOGF"; echo $?) "... vnld still answers and still logs into vnld.log" \
+	"$(tail -n 3 "$LOGF")"
+# Malformed frames on the session socket, from 60 connections: 5 lines, then a count.
+n0=$(grep -c 'malformed' "$LOGF")
+python3 - "/run/vnetlab/$L/agent.sock" <<'PY'
+import socket, sys, time
+for i in range(60):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"\xff" * 64 + b"junk" * 16)
+    time.sleep(0.01); s.close()
+PY
+sleep 0.5
+n1=$(grep -c 'malformed' "$LOGF")
+result $([ $((n1 - n0)) -ge 1 ] && [ $((n1 - n0)) -le 5 ]; echo $?) \
+	"60 clients sending junk: $((n1 - n0)) lines about malformed frames in vnld.log (at most 5 per 10 s)" \
+	"$(grep -E 'malformed|suppressed' "$LOGF" | tail -n 8)"
 
 # --- 5. vnl cp out of a container -------------------------------------------------------
 umask 022
