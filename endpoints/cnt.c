@@ -397,6 +397,39 @@ static int cnt_destroy(struct node_ctx *node, struct vnl_err *err)
 	return first;
 }
 
+/* The first number in the first of `files` (under the container's cgroup
+ * folders, v1 or unified) that exists; -1 when none does, 0 for "max". */
+static long long cgroup_value(const struct cnt_paths *p, const char *const files[])
+{
+	char path[PATH_MAX], buf[64];
+	long long v = -1;
+	FILE *f;
+
+	for (size_t i = 0; files[i] && v < 0; i++) {
+		snprintf(path, sizeof(path), files[i], p->id);
+		if (!(f = fopen(path, "re")))
+			continue;
+		if (fgets(buf, sizeof(buf), f))
+			v = strncmp(buf, "max", 3) ? strtoll(buf, NULL, 10) : 0;
+		fclose(f);
+	}
+	return v;
+}
+
+/* The limits the kernel applies (read back: what crun really set). */
+static void cgroup_limits(const struct cnt_paths *p, struct json_object *out)
+{
+	static const char *const mem[] = { "/sys/fs/cgroup/memory/%s/memory.limit_in_bytes",
+					   "/sys/fs/cgroup/%s/memory.max", NULL };
+	static const char *const pids[] = { "/sys/fs/cgroup/pids/%s/pids.max", "/sys/fs/cgroup/%s/pids.max", NULL };
+	long long m = cgroup_value(p, mem), n = cgroup_value(p, pids);
+
+	if (m > 0)
+		json_object_object_add(out, "mem_limit_mb", json_object_new_int64(m >> 20));
+	if (n > 0)
+		json_object_object_add(out, "pids_limit", json_object_new_int64(n));
+}
+
 static int cnt_status(struct node_ctx *node, struct json_object *out, struct vnl_err *err)
 {
 	struct cnt_paths p;
@@ -410,6 +443,8 @@ static int cnt_status(struct node_ctx *node, struct json_object *out, struct vnl
 		json_object_object_add(out, "pid", json_object_new_int(pid));
 	json_object_object_add(out, "container", json_object_new_string(p.id));
 	json_object_object_add(out, "rootfs", json_object_new_string(p.rootfs));
+	if (pid > 0)
+		cgroup_limits(&p, out);
 	return node_kind_ns.status(node, out, err);
 }
 

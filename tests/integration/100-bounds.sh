@@ -65,7 +65,10 @@ vnl_ok "add cnt c1 --mem 64 --pids 64 (starts the lab)" add cnt c1 --image busyb
 vnl_ok "add cnt c2 (default limits)" add cnt c2 --image busybox
 vnl_ok "add ns n1" add ns n1
 j=$(json_of show c1)
-jcheck "show -j c1: mem 64, pids 64" "$j" '.node.mem == 64 and .node.pids == 64'
+jcheck "show -j c1: mem 64, pids 64, and the cgroup's limits read back" "$j" \
+	'.node.mem == 64 and .node.pids == 64 and .node.mem_limit_mb == 64 and .node.pids_limit == 64'
+jcheck "show -j c2: the default limits read back from its cgroup" "$(json_of show c2)" \
+	'.node.mem_limit_mb == 512 and .node.pids_limit == 1024'
 out=$(vnl show c1 2>&1)
 result $(grep -Eq '^ *pids +64$' <<<"$out" && grep -Eq '^ *mem +64$' <<<"$out"; echo $?) "show c1 prints mem and pids" "$out"
 out=$(vnl save - 2>&1)
