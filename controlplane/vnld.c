@@ -764,7 +764,6 @@ static void switchd_path(char *out, size_t len, const char *opt)
 		exe_sibling("vnl-switchd", out, len);
 }
 
-/* Remove the lab's run folder and what vnld and the switch left in it. */
 /*
  * vnld.log (our stdout and stderr, opened by vnl) kept to logcap_max() plus
  * vnld.log.1, checked every LOG_ROTATE_MS: the log may pass the cap by what
@@ -783,6 +782,7 @@ static void log_rotate(struct ev_watch *w, void *arg)
 		dup2(2, 1);
 }
 
+/* Remove the lab's run folder and what vnld and the switch left in it. */
 static void remove_run_dir(void)
 {
 	static const char *const files[] = { "switchd.log", "vnld.log", "vnld.log.1", "vnld.log.new", "vnld.pid",

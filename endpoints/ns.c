@@ -20,6 +20,11 @@
  * after; nic_detach removes the addresses first and takes the host end
  * down last.  A crash between the steps leaves the host end up, which the
  * next nic_detach (vnld's recovery) cleans.
+ *
+ * The host end is a layer-2 port and nothing more (nl_link_isolate(): IPv6
+ * off, no RA, no ARP for host addresses, strict rp_filter, no forwarding),
+ * set when it is made, and again before every attach (NICs of an older
+ * vnld): no node reaches the host's own stack through it.
  */
 #include <errno.h>
 #include <fcntl.h>
