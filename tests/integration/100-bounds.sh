@@ -26,7 +26,9 @@
 #      ping to it through eth0 get no answer; the same after kill -9 of
 #      vnld and vnl-switchd (frames then go to the host's stack); vnl start
 #   4. a container writing its console log at full speed: console.log stays
-#      under the cap, one console.log.1 kept; vnld.log the same
+#      under the cap, one console.log.1 kept, its vnl-logcap outlives kill -9
+#      of vnld and ends with the container; vnld.log the same (checked after
+#      each second); 60 clients sending junk frames give at most 5 lines
 #   5. vnl cp out of c1: a setuid, world-writable file arrives masked by
 #      the umask; a symlink at DST.vnl-tmp is not followed
 
@@ -195,6 +197,16 @@ result $([ "$peak" -le "$CAP" ] && [ "$peak1" -gt 0 ] && [ "$peak1" -le "$CAP" ]
 check "... and its newest lines are there" sh -c "cat '$D/console.log.1' '$D/console.log' | tail -c 200 | grep -q 0123456789abcdef"
 LC=$(for p in /proc/[0-9]*; do tr "\0" " " <"$p/cmdline" 2>/dev/null | grep -q "^$VNL_BUILD_DIR/vnl-logcap $D/console.log" && echo "${p#/proc/}"; done)
 result $([ -n "$LC" ]; echo $?) "a vnl-logcap writes it (pid $LC)"
+VP=$(cat "/run/vnetlab/$L/vnld.pid")
+kill -9 "$VP" && wait_for 5 sh -c "! kill -0 $VP 2>/dev/null" || bail "kill -9 vnld $VP"
+m0=$(stat -c %Y.%s "$D/console.log" "$D/console.log.1" | tr '\n' ' ')
+sleep 1.5
+m1=$(stat -c %Y.%s "$D/console.log" "$D/console.log.1" | tr '\n' ' ')
+result $(kill -0 "$LC" && [ "$m0" != "$m1" ] && [ "$(stat -c %s "$D/console.log")" -le "$CAP" ]; echo $?) \
+	"... it outlives kill -9 of vnld: the log goes on, within the cap" "before $m0" "after  $m1"
+vnl_ok "vnl start after kill -9 of vnld" start
+result $([ "$(for p in /proc/[0-9]*; do tr "\0" " " <"$p/cmdline" 2>/dev/null | grep -q "^$VNL_BUILD_DIR/vnl-logcap $D/console.log" && echo x; done | wc -l)" = 1 ]; echo $?) \
+	"... the new vnld adopts c3 without a second writer"
 vnl_ok "del c3" del c3
 check "... its vnl-logcap ended with the container" wait_for 5 sh -c "! kill -0 $LC 2>/dev/null"
 
