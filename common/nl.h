@@ -60,6 +60,23 @@ int nl_veth_create(const char *host_ifname, const char *peer_ifname, int peer_ne
  */
 int nl_link_del(int netns_fd, const char *ifname, struct vnl_err *err);
 
+/*
+ * Make `ifname`, in the caller's own namespace, a pure layer-2 port that
+ * the host's IP stack ignores (a node must not reach the host through it):
+ *   IPv6: disable_ipv6=1 (no address at all, not even fe80::; the stack
+ *         drops every IPv6 frame received on it) and accept_ra=0;
+ *   IPv4: arp_ignore=8 (no ARP reply for any local address),
+ *         arp_announce=2, rp_filter=1 (strict: no route leads back to a
+ *         node through it, so a frame a node aims at a host address is
+ *         dropped), forwarding=0 (the host routes nothing a node sends).
+ * Call it before the link is first brought up; it may be called again
+ * (idempotent).  A host without IPv6 (no /proc/sys/net/ipv6) is fine.
+ * rp_filter works as max(all, dev): a host whose all.rp_filter is 2 gets
+ * loose mode, which arp_ignore and forwarding=0 still cover.
+ * 0 or negative errno (-ENODEV: no such link).
+ */
+int nl_link_isolate(const char *ifname, struct vnl_err *err);
+
 /* Set the link administratively up (up != 0) or down. */
 int nl_link_set_up(int netns_fd, const char *ifname, int up, struct vnl_err *err);
 

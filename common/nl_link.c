@@ -4,6 +4,8 @@
 #include "nl_priv.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <linux/if.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
@@ -231,5 +233,50 @@ int nl_link_list(int netns_fd, void (*cb)(const struct nl_link_info *info, void 
 	nl_close(&nl);
 	if (r < 0)
 		return vnl_err_wrap(err, "listing links"), r;
+	return 0;
+}
+
+/* Write `val` to /proc/sys/net/FAMILY/conf/IFNAME/KEY; -ENOENT if absent. */
+static int conf_set(const char *family, const char *ifname, const char *key, const char *val)
+{
+	char path[128];
+	ssize_t n;
+	int fd, r = 0;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/%s", family, ifname, key);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	if (n < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+int nl_link_isolate(const char *ifname, struct vnl_err *err)
+{
+	static const struct { const char *family, *key, *val; } conf[] = {
+		{ "ipv6", "accept_ra", "0" }, { "ipv6", "disable_ipv6", "1" },
+		{ "ipv4", "arp_ignore", "8" }, { "ipv4", "arp_announce", "2" },
+		{ "ipv4", "rp_filter", "1" }, { "ipv4", "forwarding", "0" },
+	};
+	char dir[96];
+	int r;
+
+	if ((r = nl_ifname_check(ifname, err)) < 0)
+		return r;
+	snprintf(dir, sizeof(dir), "/proc/sys/net/ipv4/conf/%s", ifname);
+	if (access(dir, F_OK) < 0)
+		return vnl_errno(err, errno == ENOENT ? -ENODEV : -errno, "isolating link '%s'", ifname);
+	for (size_t i = 0; i < sizeof(conf) / sizeof(conf[0]); i++) {
+		r = conf_set(conf[i].family, ifname, conf[i].key, conf[i].val);
+		/* No ipv6 folder: the kernel runs without IPv6, nothing to turn off. */
+		if (r == -ENOENT && !strcmp(conf[i].family, "ipv6"))
+			continue;
+		if (r < 0)
+			return vnl_errno(err, r, "isolating link '%s': net.%s.conf.%s.%s=%s", ifname,
+					 conf[i].family, ifname, conf[i].key, conf[i].val);
+	}
 	return 0;
 }

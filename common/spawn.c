@@ -87,6 +87,11 @@ const char *spawn_last_line(const char *out)
 
 int spawn_daemon(char *const argv[], const char *log)
 {
+	return spawn_daemon_io(argv, -1, log, -1);
+}
+
+int spawn_daemon_io(char *const argv[], int in_fd, const char *log, int keep_fd)
+{
 	int p[2], st, r = 0;
 	pid_t mid, pid = -1;
 
@@ -109,10 +114,17 @@ int spawn_daemon(char *const argv[], const char *log)
 				_exit(1);
 			_exit(0);
 		}
-		dup2(nul, 0);
+		/* Every source above 9 first, so no dup2() below overwrites another. */
+		nul = fcntl(nul, F_DUPFD_CLOEXEC, 10);
+		out = out >= 0 ? fcntl(out, F_DUPFD_CLOEXEC, 10) : -1;
+		in_fd = in_fd >= 0 ? fcntl(in_fd, F_DUPFD_CLOEXEC, 10) : -1;
+		keep_fd = keep_fd >= 0 ? fcntl(keep_fd, F_DUPFD_CLOEXEC, 10) : -1;
+		dup2(in_fd >= 0 ? in_fd : nul, 0);
 		dup2(out >= 0 ? out : nul, 1);
 		dup2(out >= 0 ? out : nul, 2);
-		close_range(3, ~0u, 0);
+		if (keep_fd >= 0)
+			dup2(keep_fd, 3);
+		close_range(keep_fd >= 0 ? 4 : 3, ~0u, 0);
 		child_signals();
 		execvp(argv[0], argv);
 		dprintf(2, "%s: %s\n", argv[0], strerror(errno));

@@ -32,3 +32,10 @@ const char *spawn_last_line(const char *out);
  * be started (an exec failure shows in the log, and the process exits 127).
  */
 int spawn_daemon(char *const argv[], const char *log);
+
+/*
+ * spawn_daemon() with stdin from in_fd (/dev/null when < 0) and, when
+ * keep_fd >= 0, keep_fd handed to the daemon as its fd 3 (every other fd
+ * closed as usual): a pipe to or from a capped log writer (logcap.h).
+ */
+int spawn_daemon_io(char *const argv[], int in_fd, const char *log, int keep_fd);

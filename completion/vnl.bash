@@ -37,7 +37,7 @@ _vnl()
 			i=$((i + 1))
 			;;
 		--lab=*) labopt=("$w") ;;
-		--nics | -n | --image | -i | --cmd | -c | --env | -e | --mem | -m | --cpus | --ip | -a | --format | -f | --output | -o | --timeout)
+		--nics | -n | --image | -i | --cmd | -c | --env | -e | --mem | -m | --cpus | --pids | --ip | -a | --format | -f | --output | -o | --timeout)
 			[[ -n $verb ]] && i=$((i + 1))
 			;;
 		--)
@@ -73,7 +73,7 @@ _vnl()
 		[[ $verb == graph ]] && _filedir
 		return
 		;;
-	--nics | -n | --image | -i | --cmd | -c | --env | -e | --mem | -m | --cpus | --ip | -a | --timeout)
+	--nics | -n | --image | -i | --cmd | -c | --env | -e | --mem | -m | --cpus | --pids | --ip | -a | --timeout)
 		return
 		;;
 	esac
@@ -103,10 +103,10 @@ _vnl()
 		add)
 			case ${args[0]-} in
 			ns) opts+=" --nics" ;;
-			cnt) opts+=" --nics --image --cmd --env" ;;
+			cnt) opts+=" --nics --image --cmd --env --mem --pids" ;;
 			vm) opts+=" --nics --image --mem --cpus" ;;
 			lan) ;;
-			*) opts+=" --nics --image --cmd --env --mem --cpus" ;;
+			*) opts+=" --nics --image --cmd --env --mem --cpus --pids" ;;
 			esac
 			;;
 		link) opts+=" --ip" ;;

@@ -55,8 +55,8 @@ static bool node_differs(const struct topo_node *f, const struct topo_node *n, c
 		snprintf(buf, size, "node %s: image differs", f->name);
 	else if (!str_eq(f->cmd, n->cmd))
 		snprintf(buf, size, "node %s: cmd differs", f->name);
-	else if (f->mem_mb != n->mem_mb || f->cpus != n->cpus)
-		snprintf(buf, size, "node %s: mem or cpus differ", f->name);
+	else if (f->mem_mb != n->mem_mb || f->cpus != n->cpus || f->pids != n->pids)
+		snprintf(buf, size, "node %s: mem, cpus or pids differ", f->name);
 	else if (f->n_env != n->n_env)
 		snprintf(buf, size, "node %s: env differs", f->name);
 	else {

@@ -22,6 +22,7 @@
 #include "guest.h"
 #include "outq.h"
 #include "qmp.h"
+#include "ratelimit.h"
 #include "vm.h"
 #include "unixsock.h"
 
@@ -60,6 +61,7 @@ struct guest {
 	uint64_t seq;
 	char agent[64];           /* the agent's HELLO string */
 	uint64_t bad_seen, dropped_seen; /* the decoder's counters last logged */
+	struct ratelimit rl_bad;  /* lines about malformed frames (RATELIMIT_GUEST_*) */
 	uint32_t next_chan;
 	/* QMP */
 	struct qmp qmp;
@@ -296,6 +298,7 @@ static void on_agent(struct ev_watch *w, int fd, uint32_t events, void *arg)
 	struct guest *g = arg;
 	const uint8_t *payload;
 	struct ap_hdr h;
+	unsigned missed;
 
 	(void)w;
 	if (events & EPOLLOUT) {
@@ -323,7 +326,10 @@ static void on_agent(struct ev_watch *w, int fd, uint32_t events, void *arg)
 			on_frame(g, &h, payload);
 		if (g->ag_fd < 0)
 			break;
-		if (g->dec.bad != g->bad_seen) {
+		/* The guest decides how often: rate limited, the totals say what was missed. */
+		if (g->dec.bad != g->bad_seen && ratelimit_ok(&g->rl_bad, mono_ms(), &missed)) {
+			if (missed)
+				LOG(g, "%u similar messages suppressed", missed);
 			LOG(g, "agent link: %llu bytes of malformed frames skipped (%llu so far)",
 			    (unsigned long long)(g->dec.dropped - g->dropped_seen), (unsigned long long)g->dec.dropped);
 			g->bad_seen = g->dec.bad;
@@ -511,6 +517,7 @@ static struct guest *guest_new(struct guests *gs, const char *name)
 	g->gs = gs;
 	vm_paths(gs->lab, name, &g->p);
 	g->hvc_fd = g->ag_fd = g->qmp.fd = -1;
+	g->rl_bad = RATELIMIT_INIT(RATELIMIT_GUEST_MS, RATELIMIT_GUEST_BURST);
 	g->qmp.event = qmp_event;
 	g->qmp.closed = qmp_closed;
 	g->qmp.arg = g;

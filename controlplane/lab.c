@@ -825,6 +825,8 @@ struct json_object *lab_node_json(struct lab *l, const struct topo_node *n)
 		json_object_object_add(o, "mem", json_object_new_int(n->mem_mb));
 	if (n->cpus)
 		json_object_object_add(o, "cpus", json_object_new_int(n->cpus));
+	if (n->pids)
+		json_object_object_add(o, "pids", json_object_new_int(n->pids));
 	for (unsigned i = 0; i < l->topo->n_links; i++) {
 		const struct topo_link *k = &l->topo->links[i];
 		struct json_object *lk;

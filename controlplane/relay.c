@@ -13,6 +13,7 @@
 
 #include "clock.h"
 #include "outq.h"
+#include "ratelimit.h"
 #include "relay.h"
 #include "unixsock.h"
 
@@ -51,6 +52,7 @@ struct relay {
 	struct client *clients;
 	struct session *sessions;
 	unsigned n_sessions;
+	struct ratelimit rl_bad;        /* lines about malformed client frames, all clients */
 };
 
 static void client_drop(struct client *c);
@@ -320,8 +322,15 @@ static void on_client(struct ev_watch *w, int fd, uint32_t events, void *arg)
 			break;
 		on_client_frame(r, c, &h, (uint8_t *)payload - AP_HDR_LEN);
 	}
+	/* Per relay, not per client: a client that reconnects gets no new budget. */
 	if (c->dec.bad != c->bad_seen) {
-		LOG(r, "a client sent malformed frames: %llu bytes skipped", (unsigned long long)c->dec.dropped);
+		unsigned missed;
+
+		if (ratelimit_ok(&r->rl_bad, mono_ms(), &missed)) {
+			if (missed)
+				LOG(r, "%u similar messages suppressed", missed);
+			LOG(r, "a client sent malformed frames: %llu bytes skipped", (unsigned long long)c->dec.dropped);
+		}
 		c->bad_seen = c->dec.bad;
 	}
 }
@@ -430,6 +439,7 @@ struct relay *relay_new(struct evloop *loop, const char *lab, const char *path, 
 	if (r == NULL)
 		return NULL;
 	r->loop = loop;
+	r->rl_bad = RATELIMIT_INIT(RATELIMIT_GUEST_MS, RATELIMIT_GUEST_BURST);
 	r->gs = gs;
 	snprintf(r->lab, sizeof(r->lab), "%s", lab);
 	snprintf(r->path, sizeof(r->path), "%s", path);

@@ -196,11 +196,12 @@ static int load_lans(struct loader *ld, yaml_node_t *seq)
 	return 0;
 }
 
-enum node_key { NK_NAME, NK_KIND, NK_NICS, NK_IMAGE, NK_CMD, NK_ENV, NK_MEM, NK_CPUS, NK_COUNT };
+enum node_key { NK_NAME, NK_KIND, NK_NICS, NK_IMAGE, NK_CMD, NK_ENV, NK_MEM, NK_CPUS, NK_PIDS, NK_COUNT };
 
 static const char *const node_keys[NK_COUNT] = {
 	[NK_NAME] = "name", [NK_KIND] = "kind", [NK_NICS] = "nics", [NK_IMAGE] = "image",
 	[NK_CMD] = "cmd", [NK_ENV] = "env", [NK_MEM] = "mem", [NK_CPUS] = "cpus",
+	[NK_PIDS] = "pids",
 };
 
 /* Kinds each key applies to, as a bit mask of 1 << enum topo_kind. */
@@ -208,7 +209,8 @@ static const unsigned node_key_kinds[NK_COUNT] = {
 	[NK_NAME] = 7, [NK_KIND] = 7, [NK_NICS] = 7,
 	[NK_IMAGE] = 1u << TOPO_CNT | 1u << TOPO_VM,
 	[NK_CMD] = 1u << TOPO_CNT, [NK_ENV] = 1u << TOPO_CNT,
-	[NK_MEM] = 1u << TOPO_VM, [NK_CPUS] = 1u << TOPO_VM,
+	[NK_MEM] = 1u << TOPO_CNT | 1u << TOPO_VM, [NK_CPUS] = 1u << TOPO_VM,
+	[NK_PIDS] = 1u << TOPO_CNT,
 };
 
 /* "node 'a'" when the mapping has a usable name, else "node #N". */
@@ -295,6 +297,8 @@ static int load_node_value(struct loader *ld, enum node_key k, yaml_node_t *v, c
 		return get_uint(ld, v, what, 1, TOPO_MEM_MAX, &node->mem_mb);
 	case NK_CPUS:
 		return get_uint(ld, v, what, 1, TOPO_CPUS_MAX, &node->cpus);
+	case NK_PIDS:
+		return get_uint(ld, v, what, TOPO_PIDS_MIN, TOPO_PIDS_MAX, &node->pids);
 	default:
 		return -EINVAL;
 	}

@@ -344,9 +344,21 @@ static int check_node(const struct topo_node *n, struct topo_err *err)
 	if ((n->cmd || n->n_env) && n->kind != TOPO_CNT)
 		return topo_errf(err, n->line, n->column, EINVAL,
 				 "node '%s': %s is for kind cnt, not %s", n->name, n->cmd ? "cmd" : "env", kind);
-	if ((n->mem_mb || n->cpus) && n->kind != TOPO_VM)
+	if (n->cpus && n->kind != TOPO_VM)
 		return topo_errf(err, n->line, n->column, EINVAL,
-				 "node '%s': %s is for kind vm, not %s", n->name, n->mem_mb ? "mem" : "cpus", kind);
+				 "node '%s': cpus is for kind vm, not %s", n->name, kind);
+	if (n->mem_mb && n->kind == TOPO_NS)
+		return topo_errf(err, n->line, n->column, EINVAL,
+				 "node '%s': mem is for kinds cnt and vm, not %s", n->name, kind);
+	if (n->pids && n->kind != TOPO_CNT)
+		return topo_errf(err, n->line, n->column, EINVAL,
+				 "node '%s': pids is for kind cnt, not %s", n->name, kind);
+	if (n->kind == TOPO_CNT && n->mem_mb && n->mem_mb < TOPO_CNT_MEM_MIN)
+		return topo_errf(err, n->line, n->column, ERANGE, "node '%s': mem must be %d..%d MiB for a cnt",
+				 n->name, TOPO_CNT_MEM_MIN, TOPO_MEM_MAX);
+	if (n->pids && (n->pids < TOPO_PIDS_MIN || n->pids > TOPO_PIDS_MAX))
+		return topo_errf(err, n->line, n->column, ERANGE, "node '%s': pids must be %d..%d",
+				 n->name, TOPO_PIDS_MIN, TOPO_PIDS_MAX);
 	if (n->mem_mb > TOPO_MEM_MAX || n->cpus > TOPO_CPUS_MAX)
 		return topo_errf(err, n->line, n->column, ERANGE,
 				 "node '%s': mem must be 1..%d MiB and cpus 1..%d", n->name, TOPO_MEM_MAX, TOPO_CPUS_MAX);
@@ -559,7 +571,7 @@ static bool node_equal(const struct topo_node *a, const struct topo_node *b)
 {
 	if (strcmp(a->name, b->name) || a->kind != b->kind || a->nics != b->nics ||
 	    !str_eq(a->image, b->image) || !str_eq(a->cmd, b->cmd) || a->n_env != b->n_env ||
-	    a->mem_mb != b->mem_mb || a->cpus != b->cpus)
+	    a->mem_mb != b->mem_mb || a->cpus != b->cpus || a->pids != b->pids)
 		return false;
 	for (unsigned e = 0; e < a->n_env; e++)
 		if (strcmp(a->env[e], b->env[e]))

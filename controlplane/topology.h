@@ -28,6 +28,8 @@
  *       image: bookworm            # cnt and vm only
  *       cmd: "sleep infinity"      # cnt only
  *       env: [A=1, B=two]          # cnt only, list of KEY=VALUE
+ *       mem: 256                   # cnt: memory limit, MiB, 16..1048576 (512)
+ *       pids: 512                  # cnt only: most tasks, 16..4194304 (1024)
  *     - name: vm1
  *       kind: vm
  *       image: bookworm
@@ -79,6 +81,11 @@
 #define TOPO_FILE_MAX (1024 * 1024)	/* largest topology file, bytes */
 #define TOPO_MEM_MAX (1024 * 1024)	/* largest vm memory, MiB */
 #define TOPO_CPUS_MAX 256		/* most vm cpus */
+#define TOPO_CNT_MEM_MIN 16		/* least cnt memory limit, MiB */
+#define TOPO_CNT_MEM_DEFAULT 512	/* cnt memory limit when mem is unset, MiB */
+#define TOPO_PIDS_MIN 16		/* least cnt pids limit */
+#define TOPO_PIDS_MAX 4194304		/* most cnt pids limit (the kernel's PID_MAX_LIMIT) */
+#define TOPO_PIDS_DEFAULT 1024		/* cnt pids limit when pids is unset */
 
 /* What went wrong, and where. */
 struct topo_err {
@@ -107,7 +114,10 @@ struct topo_node {
 	char *cmd;			/* cnt: command line; NULL = image default */
 	char **env;			/* cnt: n_env "KEY=VALUE" strings */
 	unsigned n_env;			/* entries in env */
-	unsigned mem_mb;		/* vm: memory in MiB; 0 = kind default */
+	unsigned mem_mb;		/* vm: memory in MiB; cnt: memory limit in MiB
+					 * (TOPO_CNT_MEM_MIN..); 0 = kind default */
+	unsigned pids;			/* cnt: most tasks (pids.max), TOPO_PIDS_MIN..
+					 * TOPO_PIDS_MAX; 0 = TOPO_PIDS_DEFAULT */
 	unsigned cpus;			/* vm: virtual cpus; 0 = kind default */
 	int line, column;		/* where it was declared; 0 if not from a file */
 };

@@ -82,6 +82,8 @@ static void put_node(FILE *f, const struct topo_node *n)
 		fprintf(f, "    mem: %u\n", n->mem_mb);
 	if (n->cpus)
 		fprintf(f, "    cpus: %u\n", n->cpus);
+	if (n->pids)
+		fprintf(f, "    pids: %u\n", n->pids);
 }
 
 static void put_link(FILE *f, const struct topo_link *l)

@@ -22,15 +22,17 @@ static const struct vnl_verb verbs[] = {
 	{ "add", vnl_cmd_add,
 	  "lan LAN\n"
 	  "ns NODE [--nics N]\n"
-	  "cnt NODE --image IMG [--nics N] [--cmd CMD] [--env K=V]...\n"
+	  "cnt NODE --image IMG [--nics N] [--cmd CMD] [--env K=V]... [--mem MB] [--pids N]\n"
 	  "vm NODE --image IMG [--nics N] [--mem MB] [--cpus N]",
 	  "add a LAN or a node (starts the lab if needed)",
 	  "  -n, --nics N        interfaces eth0..eth(N-1), 1..32 [1]\n"
 	  "  -i, --image IMG     image of a cnt or vm node\n"
 	  "  -c, --cmd CMD       command line of a cnt node\n"
 	  "  -e, --env K=V       environment of a cnt node (repeatable)\n"
-	  "  -m, --mem MB        memory of a vm node, MiB\n"
-	  "      --cpus N        virtual cpus of a vm node\n", false },
+	  "  -m, --mem MB        memory of a vm node, or memory limit of a cnt node, MiB\n"
+	  "                      [vm 256, cnt 512]\n"
+	  "      --cpus N        virtual cpus of a vm node\n"
+	  "      --pids N        most tasks of a cnt node, 16..4194304 [1024]\n", false },
 	{ "del", vnl_cmd_del, "NAME", "delete a node or a LAN, with its links", NULL, false },
 	{ "link", vnl_cmd_link, "NODE:N LAN [--ip A.B.C.D/N]", "put interface N of NODE in LAN",
 	  "  -a, --ip A.B.C.D/N  address of the interface (ns and cnt nodes)\n", false },

@@ -78,11 +78,11 @@ int vnl_cmd_add(struct vnl_cli *cli, int argc, char **argv)
 		{ "cmd", required_argument, NULL, 'c' }, { "cpus", required_argument, NULL, 'C' },
 		{ "env", required_argument, NULL, 'e' }, { "image", required_argument, NULL, 'i' },
 		{ "mem", required_argument, NULL, 'm' }, { "nics", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
+		{ "pids", required_argument, NULL, 'P' }, { NULL, 0, NULL, 0 },
 	};
 	struct json_object *env = json_object_new_array(), *req;
 	const char *image = NULL, *cmd = NULL, *type, *name;
-	unsigned nics = 0, mem = 0, cpus = 0;
+	unsigned nics = 0, mem = 0, cpus = 0, pids = 0;
 	struct topo_err te;
 	struct vnl_err err;
 	bool node_opts = false;
@@ -113,6 +113,13 @@ int vnl_cmd_add(struct vnl_cli *cli, int argc, char **argv)
 			}
 			break;
 		}
+		case 'P':
+			if (parse_uint(optarg, TOPO_PIDS_MIN, TOPO_PIDS_MAX, &pids) < 0) {
+				json_object_put(env);
+				return vnl_usage_error(cli, "--pids must be a number in %d..%d, not '%s'",
+						       TOPO_PIDS_MIN, TOPO_PIDS_MAX, optarg);
+			}
+			break;
 		default:
 			json_object_put(env);
 			return vnl_opt_exit(cli, c);
@@ -159,6 +166,8 @@ int vnl_cmd_add(struct vnl_cli *cli, int argc, char **argv)
 			json_object_object_add(req, "mem", json_object_new_int((int)mem));
 		if (cpus)
 			json_object_object_add(req, "cpus", json_object_new_int((int)cpus));
+		if (pids)
+			json_object_object_add(req, "pids", json_object_new_int((int)pids));
 		json_object_put(env);
 	}
 	json_object_object_add(req, "name", json_object_new_string(name));

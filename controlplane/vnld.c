@@ -32,6 +32,7 @@
 #include "guest.h"
 #include "lab.h"
 #include "lab_switch.h"
+#include "logcap.h"
 #include "relay.h"
 #include "scavenge.h"
 #include "state.h"
@@ -279,7 +280,8 @@ static int cmd_node_add(struct json_object *req, struct json_object *reply, stru
 	    (r = arg_uint(req, "nics", false, 1, TOPO_NICS_MAX, &n.nics, err)) < 0 ||
 	    (r = arg_str(req, "image", false, &image, err)) < 0 || (r = arg_str(req, "command", false, &cmd, err)) < 0 ||
 	    (r = arg_uint(req, "mem", false, 1, TOPO_MEM_MAX, &n.mem_mb, err)) < 0 ||
-	    (r = arg_uint(req, "cpus", false, 1, TOPO_CPUS_MAX, &n.cpus, err)) < 0)
+	    (r = arg_uint(req, "cpus", false, 1, TOPO_CPUS_MAX, &n.cpus, err)) < 0 ||
+	    (r = arg_uint(req, "pids", false, TOPO_PIDS_MIN, TOPO_PIDS_MAX, &n.pids, err)) < 0)
 		return r;
 	if (topo_kind_parse(kind, &n.kind) < 0)
 		return vnl_errf(err, -EINVAL, "unknown node kind '%s' (kinds: ns, cnt, vm)", kind);
@@ -688,7 +690,7 @@ static int cmd_stop(struct json_object *req, struct json_object *reply, struct j
 
 static const char *const no_args[] = { NULL };
 static const char *const name_arg[] = { "name", NULL };
-static const char *const node_add_args[] = { "name", "kind", "nics", "image", "command", "env", "mem", "cpus", NULL };
+static const char *const node_add_args[] = { "name", "kind", "nics", "image", "command", "env", "mem", "cpus", "pids", NULL };
 static const char *const link_args[] = { "node", "nic", "lan", "ip", NULL };
 static const char *const unlink_args[] = { "node", "nic", NULL };
 static const char *const lan_arg[] = { "lan", NULL };
@@ -816,11 +818,29 @@ static void switchd_path(char *out, size_t len, const char *opt)
 		exe_sibling("vnl-switchd", out, len);
 }
 
+/*
+ * vnld.log (our stdout and stderr, opened by vnl) kept to logcap_max() plus
+ * vnld.log.1, checked every LOG_ROTATE_MS: the log may pass the cap by what
+ * vnld writes in that time (lines about guest data are rate limited).
+ */
+#define LOG_ROTATE_MS 1000
+static void log_rotate(struct ev_watch *w, void *arg)
+{
+	char path[96];
+	struct stat o, e;
+	bool same = fstat(1, &o) == 0 && fstat(2, &e) == 0 && o.st_dev == e.st_dev && o.st_ino == e.st_ino;
+
+	(void)w, (void)arg;
+	snprintf(path, sizeof(path), "%s/vnld.log", d.run_dir);
+	if (logcap_rotate_fd(2, path, 0) == 1 && same)
+		dup2(2, 1);
+}
+
 /* Remove the lab's run folder and what vnld and the switch left in it. */
 static void remove_run_dir(void)
 {
-	static const char *const files[] = { "switchd.log", "vnld.log", "vnld.pid", "switchd.sock", "vnld.sock",
-					     "agent.sock" };
+	static const char *const files[] = { "switchd.log", "vnld.log", "vnld.log.1", "vnld.log.new", "vnld.pid",
+					     "switchd.sock", "vnld.sock", "agent.sock" };
 	char path[PATH_MAX + 16];
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -1037,6 +1057,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	guests_sync(d.guests, d.lab.topo);
+	ev_timer_add(d.loop, LOG_ROTATE_MS, log_rotate, NULL);
 	LOG("serving %s/vnld.sock (switch pid %d)", d.run_dir, (int)d.lab.sw.pid);
 	tx_end(NULL);
 

@@ -17,7 +17,8 @@
  * alone (after a vnld crash too):
  *   state folder      /var/lib/vnetlab/LAB/cnt/NODE: ovl/ (overlay state:
  *                     lower, upper, work), rootfs/, bundle/config.json,
- *                     console.log (the init's output)
+ *                     console.log (the init's output, through vnl-logcap:
+ *                     capped, common/logcap.h)
  *   crun root         /run/vnetlab/LAB/crun
  *   container id      vnl.LAB.NODE (also its cgroup path: unique host-wide)
  *
@@ -46,6 +47,7 @@
 
 #include "cnt_tty.h"
 #include "fsutil.h"
+#include "logcap.h"
 #include "loopdev.h"
 #include "node_kind.h"
 #include "oci.h"
@@ -240,6 +242,8 @@ static int write_config(const struct node_ctx *node, const struct cnt_paths *p, 
 	o.argv = argv;
 	o.env = opts ? opts->env : NULL;
 	o.cgroups_path = cgroup;
+	o.mem_bytes = (unsigned long long)(opts && opts->mem_mb ? opts->mem_mb : TOPO_CNT_MEM_DEFAULT) << 20;
+	o.pids = opts && opts->pids ? opts->pids : TOPO_PIDS_DEFAULT;
 	/* topo_node env is not NULL-terminated: copy it. */
 	if (opts && opts->n_env) {
 		char **env = calloc(opts->n_env + 1, sizeof(*env));
@@ -292,11 +296,20 @@ static int cnt_stop(struct node_ctx *node, struct vnl_err *err)
 	return 0;
 }
 
+/* Size of path in bytes, 0 when it does not exist. */
+static off_t file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? st.st_size : 0;
+}
+
 static int cnt_start(struct node_ctx *node, struct vnl_err *err)
 {
 	struct cnt_paths p;
 	char state[32], out[2048];
 	int pid, r, logfd;
+	off_t log0;
 
 	cnt_paths(node, &p);
 	/* The NICs first: a running container may have lost one (recovery). */
@@ -313,19 +326,29 @@ static int cnt_start(struct node_ctx *node, struct vnl_err *err)
 		return vnl_err_wrap(err, "node '%s'", node->name), r;
 	if ((r = write_config(node, &p, err)) < 0)
 		return r;
-	logfd = open(p.log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	/* The init's output goes through vnl-logcap: console.log stays capped. */
+	log0 = file_size(p.log);
+	logfd = logcap_spawn(p.log);
+	if (logfd < 0)
+		return vnl_errno(err, logfd, "node '%s': starting vnl-logcap for %s", node->name, p.log);
 	{
 		char *const runv[] = { "crun", "--root", p.crun_root, "run", "--detach", "--bundle", p.bundle,
 				       p.id, NULL };
 		/* crun run -d hands its stdio to the container's init: the log. */
 		r = spawn_run(runv, -1, logfd, NULL, 0);
 	}
-	if (logfd >= 0)
-		close(logfd);
+	close(logfd);
 	if (r != 0) {
-		int fd = open(p.log, O_RDONLY | O_CLOEXEC);
-		ssize_t n = fd >= 0 ? pread(fd, out, sizeof(out) - 1, 0) : 0;
+		int fd;
+		ssize_t n;
 
+		/* crun's message reaches the log through vnl-logcap: give it a moment. */
+		for (int waited = 0; waited < 1000 && file_size(p.log) <= log0; waited += 20)
+			usleep(20000);
+		if (file_size(p.log) < log0)
+			log0 = 0;  /* rotated meanwhile */
+		fd = open(p.log, O_RDONLY | O_CLOEXEC);
+		n = fd >= 0 ? pread(fd, out, sizeof(out) - 1, log0) : 0;
 		if (fd >= 0)
 			close(fd);
 		out[n > 0 ? n : 0] = '\0';
@@ -376,6 +399,39 @@ static int cnt_destroy(struct node_ctx *node, struct vnl_err *err)
 	return first;
 }
 
+/* The first number in the first of `files` (under the container's cgroup
+ * folders, v1 or unified) that exists; -1 when none does, 0 for "max". */
+static long long cgroup_value(const struct cnt_paths *p, const char *const files[])
+{
+	char path[PATH_MAX], buf[64];
+	long long v = -1;
+	FILE *f;
+
+	for (size_t i = 0; files[i] && v < 0; i++) {
+		snprintf(path, sizeof(path), files[i], p->id);
+		if (!(f = fopen(path, "re")))
+			continue;
+		if (fgets(buf, sizeof(buf), f))
+			v = strncmp(buf, "max", 3) ? strtoll(buf, NULL, 10) : 0;
+		fclose(f);
+	}
+	return v;
+}
+
+/* The limits the kernel applies (read back: what crun really set). */
+static void cgroup_limits(const struct cnt_paths *p, struct json_object *out)
+{
+	static const char *const mem[] = { "/sys/fs/cgroup/memory/%s/memory.limit_in_bytes",
+					   "/sys/fs/cgroup/%s/memory.max", NULL };
+	static const char *const pids[] = { "/sys/fs/cgroup/pids/%s/pids.max", "/sys/fs/cgroup/%s/pids.max", NULL };
+	long long m = cgroup_value(p, mem), n = cgroup_value(p, pids);
+
+	if (m > 0)
+		json_object_object_add(out, "mem_limit_mb", json_object_new_int64(m >> 20));
+	if (n > 0)
+		json_object_object_add(out, "pids_limit", json_object_new_int64(n));
+}
+
 static int cnt_status(struct node_ctx *node, struct json_object *out, struct vnl_err *err)
 {
 	struct cnt_paths p;
@@ -389,6 +445,8 @@ static int cnt_status(struct node_ctx *node, struct json_object *out, struct vnl
 		json_object_object_add(out, "pid", json_object_new_int(pid));
 	json_object_object_add(out, "container", json_object_new_string(p.id));
 	json_object_object_add(out, "rootfs", json_object_new_string(p.rootfs));
+	if (pid > 0)
+		cgroup_limits(&p, out);
 	return node_kind_ns.status(node, out, err);
 }
 
@@ -471,10 +529,46 @@ static int cnt_console(struct node_ctx *node, int *status, struct vnl_err *err)
 }
 
 /*
+ * A new temporary file ".NAME.vnl-XXXXXX" next to host path dst, its name
+ * in tmp: made with O_EXCL (mkostemp), so nothing already at that name, a
+ * symlink above all, is opened or followed.  The fd, or a negative errno.
+ */
+static int host_temp(const char *dst, char *tmp, size_t len, struct vnl_err *err)
+{
+	const char *slash = strrchr(dst, '/'), *base = slash ? slash + 1 : dst;
+	int fd;
+
+	if (!*base)
+		return vnl_errf(err, -EINVAL, "copy: %s: a file name is needed", dst);
+	if ((size_t)snprintf(tmp, len, "%.*s.%s.vnl-XXXXXX", (int)(base - dst), dst, base) >= len)
+		return vnl_errf(err, -ENAMETOOLONG, "copy: %s: name too long", dst);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return vnl_errno(err, errno, "copy: create %s", dst);
+	return fd;
+}
+
+/* The permission bits of src in the container (stat -L), 0644 when unknown. */
+static mode_t node_mode(const struct cnt_paths *p, const char *src)
+{
+	char *const argv[] = { "crun", "--root", (char *)p->crun_root, "exec", (char *)p->id, "stat", "-L", "-c",
+			       "%a", "--", (char *)src, NULL };
+	char out[64], *end;
+	unsigned long m;
+
+	if (spawn_run(argv, -1, -1, out, sizeof(out)) != 0)
+		return 0644;
+	m = strtoul(out, &end, 8);
+	return end != out && m <= 07777 ? (mode_t)m : 0644;
+}
+
+/*
  * Copy through the container's own view of its files (its /tmp is a tmpfs
  * the overlay does not see): cat inside the container, fed or drained by
  * us. Into the node the file lands as DST.vnl-tmp and is renamed, so a
- * failure leaves no partial DST; out of it, the same on the host.
+ * failure leaves no partial DST; out of it, as .NAME.vnl-XXXXXX next to DST
+ * (host_temp: never a symlink followed), given the node file's mode & 0777
+ * & ~umask, then renamed over DST (a symlink at DST is replaced).
  */
 static int cnt_copy(struct node_ctx *node, const char *src, const char *dst, int to_node,
 		    struct vnl_err *err)
@@ -503,14 +597,18 @@ static int cnt_copy(struct node_ctx *node, const char *src, const char *dst, int
 		char *const argv[] = { "crun", "--root", p.crun_root, "exec", p.id, "cat", "--", (char *)src,
 				       NULL };
 		char errbuf[1024];
+		mode_t mask = umask(0);
 
-		snprintf(tmp, sizeof(tmp), "%s.vnl-tmp", dst);
-		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		umask(mask);
+		fd = host_temp(dst, tmp, sizeof(tmp), err);
 		if (fd < 0)
-			return vnl_errno(err, errno, "copy: %s", tmp);
+			return fd;
 		/* stdout to the file, stderr kept for the message. */
 		r = spawn_run(argv, -1, fd, errbuf, sizeof(errbuf));
 		if (fsync(fd) < 0 && r == 0)
+			r = -errno;
+		/* No set-id or sticky bit from a guest, nothing the umask would not give. */
+		if (r == 0 && fchmod(fd, node_mode(&p, src) & 0777 & ~mask) < 0)
 			r = -errno;
 		close(fd);
 		if (r != 0) {

@@ -20,6 +20,11 @@
  * after; nic_detach removes the addresses first and takes the host end
  * down last.  A crash between the steps leaves the host end up, which the
  * next nic_detach (vnld's recovery) cleans.
+ *
+ * The host end is a layer-2 port and nothing more (nl_link_isolate(): IPv6
+ * off, no RA, no ARP for host addresses, strict rp_filter, no forwarding),
+ * set when it is made, and again before every attach (NICs of an older
+ * vnld): no node reaches the host's own stack through it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -160,7 +165,8 @@ static int ns_nic_make(const struct node_ctx *node, unsigned int i, int fd, stru
 	if (r < 0)
 		return vnl_err_wrap(err, "NIC %u", i), r;
 	ns_nic_mac(node->lab, node->name, i, mac);
-	if ((r = nl_link_set_mac(fd, eth, mac, err)) < 0 ||
+	/* Before anything brings it up: the host end never gets an address. */
+	if ((r = nl_link_isolate(host, err)) < 0 || (r = nl_link_set_mac(fd, eth, mac, err)) < 0 ||
 	    /* AF_XDP on veth hands CHECKSUM_PARTIAL frames over unfinished. */
 	    (r = ethtool_set_tx_csum(fd, eth, 0, err)) < 0 ||
 	    (r = nl_link_set_up(fd, eth, 1, err)) < 0) {
@@ -378,7 +384,8 @@ static int ns_nic_attach(struct node_ctx *node, unsigned int i, const char *cidr
 		r = vnl_errf(err, -EEXIST, "NIC %u is attached already (its host end %s is up)", i, host);
 		goto out;
 	}
-	if ((r = nl_link_set_up(-1, host, 1, err)) < 0)
+	/* Again, for NICs made by an older vnld before the host end goes up. */
+	if ((r = nl_link_isolate(host, err)) < 0 || (r = nl_link_set_up(-1, host, 1, err)) < 0)
 		goto out;
 	if (cidr && (r = nl_addr_add(fd, eth, cidr, err)) < 0) {
 		nl_link_set_up(-1, host, 0, NULL);  /* the cable out again */

@@ -230,6 +230,18 @@ static struct json_object *linux_section(const struct oci_opts *o, int *oom)
 	push(a, ns, oom);
 	if (o->cgroups_path)
 		put(l, "cgroupsPath", json_object_new_string(o->cgroups_path), oom);
+	if (o->mem_bytes || o->pids) {
+		struct json_object *res = put(l, "resources", json_object_new_object(), oom);
+
+		if (o->mem_bytes) {
+			ns = put(res, "memory", json_object_new_object(), oom);
+			put(ns, "limit", json_object_new_int64((int64_t)o->mem_bytes), oom);
+		}
+		if (o->pids) {
+			ns = put(res, "pids", json_object_new_object(), oom);
+			put(ns, "limit", json_object_new_int64(o->pids), oom);
+		}
+	}
 	put(l, "maskedPaths", strv(oci_masked, oom), oom);
 	put(l, "readonlyPaths", strv(oci_readonly, oom), oom);
 	return l;

@@ -16,7 +16,10 @@
  *              /sys and /sys/fs/cgroup read-only, /run and /tmp (tmpfs)
  *   linux      new pid, ipc, uts, mount and cgroup namespaces; the network
  *              namespace is the existing one at netns_path; the usual
- *              masked and read-only /proc and /sys paths; no resources
+ *              masked and read-only /proc and /sys paths; resources:
+ *              memory.limit (mem_bytes) and pids.limit (pids) when set
+ *              (no swap limit: these hosts have no swap, and a memsw
+ *              file may be missing where swap accounting is off)
  *
  * Errors (common/err.h): 0 / negative errno or NULL, with a message in err.
  * Thread-safety: no shared state; any number of calls may run at once.
@@ -38,6 +41,8 @@ struct oci_opts {
 	const char *init_bind;   /* host file bind-mounted read-only at OCI_INIT_PATH
 				  * (our init, for images without tini); NULL: none */
 	const char *cgroups_path; /* linux.cgroupsPath; NULL: crun's default */
+	unsigned long long mem_bytes; /* linux.resources.memory.limit, bytes; 0: none */
+	unsigned pids;            /* linux.resources.pids.limit; 0: none */
 };
 
 /* Where init_bind appears inside the container. */

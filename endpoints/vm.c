@@ -37,6 +37,7 @@
 
 #include "clock.h"
 #include "fsutil.h"
+#include "logcap.h"
 #include "ns.h"
 #include "spawn.h"
 #include "topology.h"
@@ -227,9 +228,16 @@ static int qemu_launch(struct node_ctx *node, const struct vm_paths *p, const st
 			dprintf(fd, "---- %ld: starting qemu (%s)\n", (long)time(NULL), vm_have_kvm() ? "kvm" : "tcg");
 			close(fd);
 		}
-		pid = spawn_daemon(cmd->argv, p->qemu_log);
-		if (pid < 0)
-			r = vnl_errno(err, pid, "vm %s: starting qemu", node->name);
+		/* The serial console's log goes through vnl-logcap (capped). */
+		fd = logcap_spawn(p->console_log);
+		if (fd < 0) {
+			r = vnl_errno(err, fd, "vm %s: starting vnl-logcap for %s", node->name, p->console_log);
+		} else {
+			pid = spawn_daemon_io(cmd->argv, -1, p->qemu_log, fd);
+			close(fd);
+			if (pid < 0)
+				r = vnl_errno(err, pid, "vm %s: starting qemu", node->name);
+		}
 	}
 	free(cmd);
 	if (r < 0)

@@ -8,7 +8,8 @@
  *     in msix_set_vector_notifiers when a vhost-user virtio-net-pci device
  *     starts with MSI-X under TCG (../shared/HOST-NOTES.md);
  *   - ttyS0 goes to a socket for `vnl console` and is logged to
- *     console.log; hvc0 (virtconsole) is vnld's bootstrap line; the agent
+ *     console.log through vnl-logcap (capped: common/logcap.h): qemu
+ *     writes its inherited fd VM_CONSOLE_FD, passed as /dev/fdset/1; hvc0 (virtconsole) is vnld's bootstrap line; the agent
  *     port is the virtserialport named AP_PORT_NAME;
  *   - the configuration disk is read-only, with serial VM_CFG_SERIAL so the
  *     bootstrap finds it in /sys/block/vd* /serial whatever its letter;
@@ -88,10 +89,10 @@ int vm_qemu_cmd(const struct node_ctx *node, const struct vm_paths *p, const str
 	     arg(c, "node,memdev=mem") && arg(c, "-nodefaults") && arg(c, "-no-user-config") &&
 	     arg(c, "-display") && arg(c, "none") && arg(c, "-pidfile") && arg(c, "%s", p->pidfile) &&
 	     arg(c, "-qmp") && arg(c, "unix:%s,server=on,wait=off", p->qmp) &&
-	     /* ttyS0: the user's console, logged */
-	     arg(c, "-chardev") &&
-	     arg(c, "socket,id=ttys0,path=%s,server=on,wait=off,logfile=%s,logappend=on", p->ttys0,
-		 p->console_log) &&
+	     /* ttyS0: the user's console, logged through vnl-logcap's pipe */
+	     arg(c, "-add-fd") && arg(c, "fd=%d,set=1", VM_CONSOLE_FD) && arg(c, "-chardev") &&
+	     arg(c, "socket,id=ttys0,path=%s,server=on,wait=off,logfile=/dev/fdset/1,logappend=on",
+		 p->ttys0) &&
 	     arg(c, "-serial") && arg(c, "chardev:ttys0") &&
 	     /* hvc0 and the agent port */
 	     arg(c, "-device") && arg(c, "virtio-serial-pci,id=vser") && arg(c, "-chardev") &&

@@ -38,6 +38,8 @@
 #define OPEN_GRACE_MS 15000               /* beyond wait_ms, for OPENED */
 #define ABORT_WAIT_MS AP_DEAD_MS          /* for the answer to our CLOSE */
 #define LIST_MAX (16u << 20)              /* LIST text we accept */
+#define CP_DEPTH_MAX 64                   /* folder levels of a cp -r from the node */
+#define CP_HELD_MAX (16u << 20)           /* LIST text held at once by a cp -r from the node */
 #define INFO_MAX (1u << 20)               /* INFO text we accept */
 #define SHELL_CMD "if command -v bash >/dev/null; then exec bash -l; else exec sh -l; fi"
 
@@ -874,6 +876,8 @@ struct cp {
 	struct vnl_err *err;
 	int skipped;
 	char first_skipped[PATH_MAX];
+	mode_t umask;       /* the process's: modes from the node are masked by it */
+	size_t held;        /* LIST text held by the folders being walked (CP_HELD_MAX) */
 };
 
 /* "a" + "/" + "b", malloc'ed, NULL on ENOMEM. */
@@ -947,7 +951,8 @@ static int get_file(struct cp *c, const char *src, const char *dst)
 	if (r == 0 && s->sink[AP_STDOUT].total != s->fsize)
 		r = vnl_errf(c->err, -EIO, "%s: %llu bytes arrived, %llu announced", src,
 			     (unsigned long long)s->sink[AP_STDOUT].total, (unsigned long long)s->fsize);
-	if (r == 0 && fchmod(tfd, s->mode & 0777) < 0)
+	/* No set-id or sticky bit from a guest, nothing the umask would not give. */
+	if (r == 0 && fchmod(tfd, s->mode & 0777 & ~c->umask) < 0)
 		r = vnl_errno(c->err, errno, "chmod %s", tmp);
 	if (close(tfd) < 0 && r == 0)
 		r = vnl_errno(c->err, errno, "write %s", dst);
@@ -1026,19 +1031,30 @@ static int node_list(struct cp *c, const char *path, uint8_t **text, size_t *len
 	return r;
 }
 
-static int host_mkdir(struct cp *c, const char *path, mode_t mode)
+/* mkdir (mode under the umask), or reuse a folder; below the top (depth > 0)
+ * a symlink is never followed, so the copy cannot leave dst. */
+static int host_mkdir(struct cp *c, const char *path, mode_t mode, unsigned depth)
 {
 	struct stat st;
 
 	if (mkdir(path, (mode & 0777) | 0700) == 0)
 		return 0;
-	if (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+	if (errno == EEXIST && (depth ? lstat(path, &st) : stat(path, &st)) == 0 && S_ISDIR(st.st_mode))
 		return 0;
+	if (errno == EEXIST)
+		return vnl_errf(c->err, -EEXIST, "mkdir %s: exists and is not a folder", path);
 	return vnl_errno(c->err, errno, "mkdir %s", path);
 }
 
-/* Node folder src (already LISTed: text) to host folder dst, recursively. */
-static int get_tree(struct cp *c, const char *src, const char *dst, mode_t mode, uint8_t *text, size_t len)
+/*
+ * Node folder src (already LISTed: text, counted in c->held) to host folder
+ * dst, recursively, at `depth` below the top.  The guest decides the tree:
+ * depth, the listings held along the path and the host path length are
+ * bounded (CP_DEPTH_MAX, CP_HELD_MAX, PATH_MAX), each refused with an error
+ * naming its limit.
+ */
+static int get_tree(struct cp *c, const char *src, const char *dst, mode_t mode, uint8_t *text, size_t len,
+		    unsigned depth)
 {
 	size_t at = 0, nl;
 	uint8_t *sub;
@@ -1048,7 +1064,7 @@ static int get_tree(struct cp *c, const char *src, const char *dst, mode_t mode,
 	uint8_t type;
 	int r;
 
-	if ((r = host_mkdir(c, dst, mode)) < 0)
+	if ((r = host_mkdir(c, dst, mode, depth)) < 0)
 		return r;
 	while (r == 0 && at < len) {
 		/* u8 type, u32 mode, u64 size, name NUL */
@@ -1063,9 +1079,21 @@ static int get_tree(struct cp *c, const char *src, const char *dst, mode_t mode,
 		    !strcmp((char *)text + at + 13, ".") || !strcmp((char *)text + at + 13, "..")) {
 			r = !ns || !hd ? vnl_errf(c->err, -ENOMEM, "out of memory")
 				       : vnl_errf(c->err, -EPROTO, "%s: bad name in LIST record", src);
+		} else if (nl > NAME_MAX || strlen(hd) >= PATH_MAX) {
+			r = vnl_errf(c->err, -ENAMETOOLONG, "a name longer than %d or a path longer than %d bytes "
+				     "(cp -r's limits) at %.200s", NAME_MAX, PATH_MAX - 1, ns);
+		} else if (type == 'd' && depth + 1 >= CP_DEPTH_MAX) {
+			r = vnl_errf(c->err, -ELOOP, "the tree is deeper than %d levels (cp -r's limit) at %s",
+				     CP_DEPTH_MAX, ns);
 		} else if (type == 'd') {
-			if ((r = node_list(c, ns, &sub, &sublen)) == 0)
-				r = get_tree(c, ns, hd, emode, sub, sublen);
+			if ((r = node_list(c, ns, &sub, &sublen)) == 0 && c->held + sublen > CP_HELD_MAX)
+				r = vnl_errf(c->err, -E2BIG, "the folder listings along the path exceed %u MiB "
+					     "(cp -r's limit) at %s", CP_HELD_MAX >> 20, ns);
+			if (r == 0) {
+				c->held += sublen;
+				r = get_tree(c, ns, hd, emode, sub, sublen, depth + 1);
+				c->held -= sublen;
+			}
 			free(sub);
 		} else if (type == 'f') {
 			r = get_file(c, ns, hd);
@@ -1090,6 +1118,8 @@ int vms_copy(int fd, const char *node, const char *src, const char *dst, int to_
 	int r;
 
 	vnl_err_clear(err);
+	c.umask = umask(0);
+	umask(c.umask);
 	if ((r = sigs_install(&g, abort_sigs, 3)) < 0)
 		return vnl_errno(err, r, "copy: pipe");
 	c.sig_rfd = g.fds[0];
@@ -1104,7 +1134,8 @@ int vms_copy(int fd, const char *node, const char *src, const char *dst, int to_
 			vnl_err_clear(err);
 			r = get_file(&c, src, dst);
 		} else if (r == 0) {
-			r = get_tree(&c, src, dst, 0755, text, len);
+			c.held = len;
+			r = get_tree(&c, src, dst, 0755, text, len, 0);
 		}
 		free(text);
 	} else {

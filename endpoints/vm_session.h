@@ -121,16 +121,22 @@ int vms_shell(int fd, const char *node, unsigned wait_ms, int *status, struct vn
  * One file (recursive == 0, src must be a file; a symlink is followed):
  * all or nothing.  To the node: PUT with the file's mode (& 07777) and size;
  * the agent writes a temporary file and renames it.  From the node: GET
- * into a temporary file ".NAME.vnl-XXXXXX" next to dst, checked against the
- * size announced in OPENED, given the announced mode & 0777 (no set-id bits
- * on the host), then renamed over dst; on any failure it is removed, so dst
- * is either untouched or complete.  A missing source or destination folder
+ * into a temporary file ".NAME.vnl-XXXXXX" next to dst (mkostemp: created
+ * with O_EXCL, so a symlink at that name is never followed), checked against
+ * the size announced in OPENED, given the announced mode & 0777 & ~umask (no
+ * set-id or sticky bit, nothing the umask forbids), then renamed over dst (a
+ * symlink at dst is replaced, not followed); on any failure it is removed,
+ * so dst is either untouched or complete.  A missing source or destination folder
  * is an error and leaves nothing.
  *
  * recursive != 0: src may also be a folder: dst becomes a copy of the tree
  * (folders are created, or reused when they exist: the trees merge), by
  * MKDIR + PUT walking the host tree (lstat, not following symlinks below
- * src) or LIST + GET + mkdir on the host.  Each file is all or nothing; a
+ * src) or LIST + GET + mkdir on the host.  From the node, the guest decides
+ * the tree, so the walk is bounded: at most 64 levels (-ELOOP), at most
+ * 16 MiB of folder listings held along the path (-E2BIG), names of at most
+ * NAME_MAX and host paths under PATH_MAX (-ENAMETOOLONG), each error naming
+ * its limit; below dst an existing symlink is never followed (-EEXIST).  Each file is all or nothing; a
  * failure stops the walk and leaves what was copied before it.  Symlinks
  * and special files (fifos, sockets, devices) inside the tree are SKIPPED
  * (the protocol has no op to make them, and following links could leave

@@ -2,7 +2,8 @@
 /*
  * Objective: common/nl*.c and ethtool.c drive real kernel objects: a veth
  * pair with one end in a namespace, link state, MAC, MTU, addresses, offload;
- * two namespaces joined by a veth ping each other; every bad input gets the
+ * two namespaces joined by a veth ping each other; an isolated host end gets
+ * no IPv6 address and answers no ARP; every bad input gets the
  * right errno and a message; nothing with the run's prefix is left behind.
  * Checks use `ip -j` + jq (iproute2's view) and our own dump.
  */
@@ -131,6 +132,19 @@ int main(void)
 	ok(nl_veth_create(m0, m1, -1, &err) == 0, "veth %s <-> %s both here", m0, m1);
 	ok(nl_link_set_netns(-1, m1, fb, &err) == 0 && nl_link_exists(fb, m1) == 1, "%s moved to %s", m1, b);
 	ok(nl_link_set_netns(fb, m1, -1, &err) == 0 && nl_link_exists(-1, m1) == 1, "and back with -1");
+	/* A host end made a pure L2 port before it comes up: no IPv6 address ever. */
+	ok(nl_link_isolate(m0, &err) == 0, "nl_link_isolate(%s) (%s)", m0, err.msg);
+	ok(nl_link_set_up(-1, m0, 1, &err) == 0 && nl_link_set_up(-1, m1, 1, &err) == 0, "both ends up");
+	usleep(300 * 1000);
+	ok(sh("test -z \"$(ip -6 -o addr show dev %s)\" && test -n \"$(ip -6 -o addr show dev %s)\"", m0, m1) == 0,
+	   "%s has no inet6 address (not even fe80::), %s (not isolated) has one", m0, m1);
+	snprintf(cmd, sizeof(cmd), "/proc/sys/net/ipv4/conf/%s/arp_ignore", m0);
+	ok(sh("test \"$(cat %s)\" = 8 && test \"$(cat /proc/sys/net/ipv6/conf/%s/accept_ra)\" = 0 && "
+	      "test \"$(cat /proc/sys/net/ipv4/conf/%s/rp_filter)\" = 1", cmd, m0, m0) == 0,
+	   "%s: arp_ignore 8, accept_ra 0, rp_filter 1", m0);
+	ok(nl_link_isolate(m0, &err) == 0, "nl_link_isolate again: idempotent");
+	ok(nl_link_isolate("vnlnosuchif0", &err) == -ENODEV && strstr(err.msg, "vnlnosuchif0"),
+	   "nl_link_isolate of a missing link: -ENODEV (%s)", err.msg);
 	ok(nl_link_del(-1, m0, &err) == 0 && nl_link_exists(-1, m1) == 0, "deleting %s deleted %s", m0, m1);
 
 	/* Errors: errno and message. */

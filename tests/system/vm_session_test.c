@@ -599,6 +599,57 @@ static void test_copy_tree(void)
 	ok(r == 0 && mode_of(T("node/pfile")) == 0600, "cp -r of a host file copies the file (%s)", err.msg);
 }
 
+/* What a hostile guest can send to cp -r and cp: a tree too deep, listings
+ * too big to hold, a setuid world-writable file, a symlink at dst. */
+static void test_copy_hostile(void)
+{
+	char path[8192], keep[64];
+	mode_t old = umask(022);
+	int r, i, n;
+
+	/* 100 levels: node/deep/d/d/... */
+	n = snprintf(path, sizeof(path), "%s", T("node/deep"));
+	for (i = 0; i < 100; i++)
+		n += snprintf(path + n, sizeof(path) - n, "/d");
+	sh("mkdir -p '%s' && echo bottom > '%s/f'", path, path);
+	r = vms_copy(link_fd, NODE, T("node/deep"), T("gdeep"), 0, 1, &err);
+	ok(r == -ELOOP && strstr(err.msg, "deeper than 64 levels"), "cp -r of a 100-level tree from the node: "
+	   "refused at the limit: %d %s", r, err.msg);
+	ok(sh("test $(find '%s' -type d | wc -l) -le 64", T("gdeep")) == 0, "  at most 64 levels were made");
+
+	/* two nested folders of ~9 MiB listings each (long names): 18 MiB held */
+	sh("mkdir -p '%s' && cd '%s' && for d in . sub; do mkdir -p $d; (cd $d && seq -f "
+	   "'%%0240.0f' 1 36000 | xargs touch); done", T("node/wide"), T("node/wide"));
+	r = vms_copy(link_fd, NODE, T("node/wide"), T("gwide"), 0, 1, &err);
+	ok(r == -E2BIG && strstr(err.msg, "exceed 16 MiB"), "cp -r of nested 9 MiB listings: refused at 16 MiB "
+	   "held: %d %s", r, err.msg);
+	sh("rm -rf '%s' '%s'", T("node/wide"), T("gwide"));
+
+	/* a setuid, sticky, world-writable file and folder */
+	sh("mkdir -p '%s/sd' && echo s > '%s/su' && chmod 7777 '%s/su' && chmod 3777 '%s/sd'", T("node/modes"),
+	   T("node/modes"), T("node/modes"), T("node/modes"));
+	r = vms_copy(link_fd, NODE, T("node/modes/su"), T("back/su"), 0, 0, &err);
+	ok(r == 0 && mode_of(T("back/su")) == 0755, "cp of a mode 7777 file: 0755 under umask 022, got %o (%s)",
+	   mode_of(T("back/su")), err.msg);
+	r = vms_copy(link_fd, NODE, T("node/modes"), T("gmodes"), 0, 1, &err);
+	ok(r == 0 && mode_of(T("gmodes/su")) == 0755 && (mode_of(T("gmodes/sd")) & 07022) == 0,
+	   "cp -r: modes masked too: file %o, folder %o (%s)", mode_of(T("gmodes/su")), mode_of(T("gmodes/sd")),
+	   err.msg);
+
+	/* dst is a symlink (to a file outside): replaced, not written through */
+	sh("echo keep > '%s' && ln -sf '%s' '%s'", T("outside"), T("outside"), T("back/victim"));
+	r = vms_copy(link_fd, NODE, T("node/modes/su"), T("back/victim"), 0, 0, &err);
+	read_file(T("outside"), keep, sizeof(keep));
+	ok(r == 0 && !strcmp(keep, "keep\n") && sh("test -f '%s' && ! test -L '%s'", T("back/victim"),
+	   T("back/victim")) == 0, "cp onto a symlink: the link is replaced, its target untouched (%s)", err.msg);
+	/* a symlink inside the destination tree is not followed */
+	sh("mkdir -p '%s' && ln -s '%s' '%s'", T("gmodes2"), T("back"), T("gmodes2/sd"));
+	r = vms_copy(link_fd, NODE, T("node/modes"), T("gmodes2"), 0, 1, &err);
+	ok(r == -EEXIST && !exists(T("back/sd")) && strstr(err.msg, "not a folder"),
+	   "cp -r into a tree whose sub-folder is a symlink: refused, nothing written through it: %s", err.msg);
+	umask(old);
+}
+
 int main(void)
 {
 	char bin[512];
@@ -637,6 +688,7 @@ int main(void)
 	test_info();
 	test_copy();
 	test_copy_tree();
+	test_copy_hostile();
 	test_link_lost(bin);
 	r = run(t, 0, NULL, NULL, NULL);
 	ok(r.r == 0 && r.status == 0, "the link still works after every session above (%s)", r.msg);

@@ -197,6 +197,16 @@ static void test_fields(void)
 	v = cfg ? AT(cfg, json_type_string, "process", "cwd") : NULL;
 	ok(v && !strcmp(json_object_get_string(v), "/root"), "process.cwd is the given one");
 	json_object_put(cfg);
+
+	o.mem_bytes = 64ull << 20;
+	o.pids = 100;
+	cfg = oci_config(&o, &err);
+	v = cfg ? AT(cfg, json_type_int, "linux", "resources", "memory", "limit") : NULL;
+	ok(v && json_object_get_int64(v) == 64ll << 20, "resources.memory.limit is mem_bytes");
+	v = cfg ? AT(cfg, json_type_int, "linux", "resources", "pids", "limit") : NULL;
+	ok(v && json_object_get_int64(v) == 100, "resources.pids.limit is pids");
+	ok(cfg && !AT(cfg, json_type_object, "linux", "resources", "memory", "swap"), "no swap limit");
+	json_object_put(cfg);
 }
 
 static void refused(struct oci_opts o, const char *what, const char *needle)

@@ -124,6 +124,8 @@ static void test_round_trip(void)
 	ok(topo_add_node(u, &cnt, &err) == 0, "cnt node with awkward strings");
 	ok(topo_add_node(u, &(struct topo_node){ .name = "0-x_", .kind = TOPO_VM, .nics = 32, .cpus = 256 },
 			 &err) == 0, "vm node with 32 nics");
+	ok(topo_add_node(u, &(struct topo_node){ .name = "lim", .kind = TOPO_CNT, .nics = 1, .mem_mb = 64,
+						 .pids = 100 }, &err) == 0, "cnt node with mem and pids limits");
 	ok(topo_add_lan(u, &(struct topo_lan){ .name = "null" }, &err) == 0, "LAN named like a YAML keyword");
 	ok(topo_add_link(u, &(struct topo_link){ .node = "c", .nic = 2, .lan = "null", .has_addr = true,
 						 .addr = { htonl(0xc0a80001) }, .plen = 32 }, &err) == 0,
@@ -152,7 +154,7 @@ struct bad_case {
 
 static const struct bad_case bad_cases[] = {
 	{ NODE_A "    nicz: 2\n", 4,
-	  "unknown key 'nicz' in node 'a' (expected name, kind, nics, image, cmd, env, mem, cpus)" },
+	  "unknown key 'nicz' in node 'a' (expected name, kind, nics, image, cmd, env, mem, cpus, pids)" },
 	{ NODE_A "    nics: two\n", 4, "nics of node 'a' must be an integer in 1..32, not 'two'" },
 	{ NODE_A "    nics: 33\n", 4, "must be an integer in 1..32" },
 	{ NODE_A "    nics: [1]\n", 4, "nics of node 'a' must be a scalar, not a list" },
@@ -167,7 +169,10 @@ static const struct bad_case bad_cases[] = {
 	{ "nodes:\n  - name: a\n    kind: docker\n", 3, "unknown kind 'docker' in node 'a' (expected ns, cnt, vm)" },
 	{ "nodes:\n  - a\n", 2, "node #1 must be a mapping, not a scalar" },
 	{ NODE_A "    image: x\n", 4, "key 'image' in node 'a' does not apply to kind ns" },
-	{ "nodes:\n  - name: c\n    mem: 64\n    kind: cnt\n", 3, "key 'mem' in node 'c' does not apply to kind cnt" },
+	{ "nodes:\n  - name: c\n    cpus: 2\n    kind: cnt\n", 3, "key 'cpus' in node 'c' does not apply to kind cnt" },
+	{ "nodes:\n  - name: v\n    pids: 64\n    kind: vm\n", 3, "key 'pids' in node 'v' does not apply to kind vm" },
+	{ "nodes:\n  - name: c\n    kind: cnt\n    pids: 15\n", 4, "pids of node 'c' must be an integer in 16..4194304" },
+	{ "nodes:\n  - name: c\n    kind: cnt\n    mem: 15\n", 2, "node 'c': mem must be 16..1048576 MiB for a cnt" },
 	{ "nodes:\n  - name: c\n    kind: cnt\n    env: [A=1, =x]\n", 4, "bad env entry '=x'" },
 	{ "nodes:\n  - name: c\n    kind: cnt\n    env: A=1\n", 4, "env of node 'c' must be a list" },
 	{ "nodes:\n  - name: c\n    kind: cnt\n    cmd: \"\"\n", 4, "node 'c': cmd must not be empty" },
@@ -445,7 +450,11 @@ static void test_model(void)
 	ok(topo_add_node(t, &(struct topo_node){ .name = "b", .kind = TOPO_NS, .nics = 0 }, &err) == -ERANGE,
 	   "nics 0 refused: %s", err.msg);
 	ok(topo_add_node(t, &(struct topo_node){ .name = "b", .kind = TOPO_NS, .nics = 1, .mem_mb = 5 }, &err) == -EINVAL &&
-	   strstr(err.msg, "mem is for kind vm"), "mem on ns refused: %s", err.msg);
+	   strstr(err.msg, "mem is for kinds cnt and vm"), "mem on ns refused: %s", err.msg);
+	ok(topo_add_node(t, &(struct topo_node){ .name = "b", .kind = TOPO_VM, .nics = 1, .pids = 64 }, &err) == -EINVAL &&
+	   strstr(err.msg, "pids is for kind cnt"), "pids on vm refused: %s", err.msg);
+	ok(topo_add_node(t, &(struct topo_node){ .name = "b", .kind = TOPO_CNT, .nics = 1, .pids = 1 << 23 }, &err) ==
+	   -ERANGE && strstr(err.msg, "pids must be 16..4194304"), "pids beyond the kernel's limit refused: %s", err.msg);
 	ok(topo_add_node(t, &(struct topo_node){ .name = "b c", .kind = TOPO_NS, .nics = 1 }, &err) == -EINVAL &&
 	   strstr(err.msg, "names are [a-z0-9][a-z0-9_-]*"), "bad name says the rule: %s", err.msg);
 	ok(t->n_nodes == 1 && t->n_lans == 1, "failed adds change nothing");

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Capped log files (logcap.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "logcap.h"
+#include "spawn.h"
+
+size_t logcap_max(void)
+{
+	const char *e = getenv("VNL_LOG_MAX");
+	unsigned long v;
+	char *end;
+
+	if (e && *e && (v = strtoul(e, &end, 10)) >= 4096 && !*end)
+		return v;
+	return LOGCAP_MAX;
+}
+
+static int open_log(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * PATH over PATH.1, a new PATH open in *fd.  The new file is made as
+ * PATH.new and swapped with PATH in one step (RENAME_EXCHANGE), so PATH
+ * never goes missing for a reader; where the file system cannot swap,
+ * plain renames leave a short gap.
+ */
+static int rotate(const char *path, int *fd)
+{
+	char old[4096 + 4], fresh[4096 + 4];
+	int nfd;
+
+	if ((size_t)snprintf(old, sizeof(old), "%s.1", path) >= sizeof(old) ||
+	    (size_t)snprintf(fresh, sizeof(fresh), "%s.new", path) >= sizeof(fresh))
+		return -ENAMETOOLONG;
+	unlink(fresh);
+	nfd = open_log(fresh);
+	if (nfd < 0)
+		return nfd;
+	if (renameat2(AT_FDCWD, fresh, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
+		if (rename(fresh, old) < 0)
+			unlink(fresh);
+	} else if (rename(path, old) < 0 && errno != ENOENT) {
+		int r = -errno;
+
+		close(nfd);
+		unlink(fresh);
+		return r;
+	} else if (rename(fresh, path) < 0) {
+		int r = -errno;
+
+		close(nfd);
+		unlink(fresh);
+		return r;
+	}
+	if (*fd >= 0)
+		close(*fd);
+	*fd = nfd;
+	return 0;
+}
+
+int logcap_open(struct logcap *l, const char *path, size_t max)
+{
+	struct stat st;
+	int r;
+
+	l->fd = -1;
+	l->size = 0;
+	l->max = max ? max : logcap_max();
+	if ((size_t)snprintf(l->path, sizeof(l->path), "%s", path) >= sizeof(l->path))
+		return -ENAMETOOLONG;
+	l->fd = open_log(path);
+	if (l->fd < 0)
+		return l->fd;
+	if (fstat(l->fd, &st) == 0)
+		l->size = st.st_size;
+	if ((size_t)l->size > l->max) {
+		if ((r = rotate(l->path, &l->fd)) < 0)
+			return r;
+		l->size = 0;
+	}
+	return 0;
+}
+
+int logcap_write(struct logcap *l, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+	int r;
+
+	if (len > l->max) {
+		p += len - l->max;
+		len = l->max;
+	}
+	if (l->size > 0 && (size_t)l->size + len > l->max) {
+		if ((r = rotate(l->path, &l->fd)) < 0)
+			return r;
+		l->size = 0;
+	}
+	while (len) {
+		n = write(l->fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+		l->size += n;
+	}
+	return 0;
+}
+
+void logcap_close(struct logcap *l)
+{
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = -1;
+}
+
+int logcap_rotate_fd(int fd, const char *path, size_t max)
+{
+	struct stat a, b;
+	int nfd = -1, r;
+
+	if (fstat(fd, &a) < 0 || stat(path, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		return 0;
+	if ((size_t)a.st_size <= (max ? max : logcap_max()))
+		return 0;
+	if ((r = rotate(path, &nfd)) < 0)
+		return r;
+	r = dup2(nfd, fd) < 0 ? -errno : 1;
+	close(nfd);
+	return r;
+}
+
+int logcap_spawn(const char *path)
+{
+	char bin[4096];
+	char *argv[] = { bin, (char *)path, NULL };
+	int p[2], r;
+
+	exe_sibling("vnl-logcap", bin, sizeof(bin));
+	if (access(bin, X_OK) < 0)
+		return -errno;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	r = spawn_daemon_io(argv, p[0], "/dev/null", -1);
+	close(p[0]);
+	if (r < 0) {
+		close(p[1]);
+		return r;
+	}
+	return p[1];
+}

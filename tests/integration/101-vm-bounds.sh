@@ -1,0 +1,68 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Objective: a VM's serial console log is capped (issue 10): qemu writes
+# ttyS0's log into vnl-logcap's pipe (/dev/fdset), and a guest writing its
+# serial port at full speed leaves console.log within the cap plus one
+# console.log.1; the writer ends with qemu, leaving nothing behind.
+#
+# Operations:
+#   1. lab L (VNL_LOG_MAX=65536): vm v1 (tiny), ready; qemu's command line
+#      logs ttyS0 to /dev/fdset/1, a vnl-logcap writes console.log
+#   2. the guest writes 320 KB to /dev/ttyS0: console.log never passes the
+#      cap (sampled), console.log.1 holds the previous part, the newest
+#      line is in console.log, v1 still runs commands
+#   3. vnl stop: no qemu, no vnl-logcap of the lab left
+
+. "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/vnl.sh"
+. "$VNL_SOURCE_DIR/tests/lib/vm.sh"
+
+CAP=65536
+export VNL_LOG_MAX=$CAP
+vm_test_init 101-vm-bounds
+lab_new L v101
+BOOT=240
+D=/var/lib/vnetlab/$L/vm/v1
+
+# logcap_pids: vnl-logcap processes writing under the lab's state folder.
+logcap_pids() {
+	local p
+	for p in /proc/[0-9]*; do
+		tr "\0" " " <"$p/cmdline" 2>/dev/null | grep -q "vnl-logcap /var/lib/vnetlab/$L/" && echo "${p#/proc/}"
+	done
+}
+
+# --- 1. a VM whose console log goes through vnl-logcap ------------------------------
+vnl_ok "add vm v1 --image tiny" add vm v1 --image tiny
+[ "$RC" = 0 ] || bail "cannot add a VM: $ERR"
+vnl_ok "vnl wait v1" wait --timeout $BOOT v1
+[ "$RC" = 0 ] || bail "v1 did not become ready: $ERR"
+QP=$(vnl show -j v1 | jq -r '.node.qemu_pid // 0')
+check "qemu logs ttyS0 through /dev/fdset/1" sh -c "tr '\\0' ' ' </proc/$QP/cmdline | grep -q 'logfile=/dev/fdset/1'"
+LC=$(logcap_pids)
+result $([ -n "$LC" ] && tr "\0" " " <"/proc/$LC/cmdline" | grep -q "$D/console.log"; echo $?) \
+	"a vnl-logcap writes $D/console.log (pid $LC)"
+
+# --- 2. the guest floods its serial port -----------------------------------------------
+vnl exec v1 -- sh -c 'i=0; while [ $i -lt 5000 ]; do echo "line $i 0123456789abcdefghijklmnopqrstuvwxyz"; i=$((i + 1)); done >/dev/ttyS0; echo LAST-LINE-42 >/dev/ttyS0' &
+bg_track $!
+flood=$!
+peak=0
+while kill -0 "$flood" 2>/dev/null; do
+	s0=$(stat -c %s "$D/console.log" 2>/dev/null || echo 0)
+	[ "$s0" -gt "$peak" ] && peak=$s0
+	sleep 0.05
+done
+wait_for 10 grep -q LAST-LINE-42 "$D/console.log"
+s1=$(stat -c %s "$D/console.log.1" 2>/dev/null || echo 0)
+result $([ "$peak" -le "$CAP" ] && [ "$s1" -gt $((CAP / 2)) ] && [ "$s1" -le "$CAP" ]; echo $?) \
+	"320 KB on ttyS0: console.log stayed within $CAP (peak $peak), console.log.1 $s1" "$(ls -l "$D")"
+check "... the newest line is in console.log" grep -q LAST-LINE-42 "$D/console.log"
+check "... and v1 still runs commands" vnl exec v1 -- true
+
+# --- 3. stop: nothing of it left ------------------------------------------------------
+vnl_ok "vnl stop" stop
+check "no vnl-logcap of the lab left" wait_for 10 sh -c "! ps -eo args | grep -q '^[^ ]*vnl-logcap /var/lib/vnetlab/$L/'"
+check "no qemu of the lab left" test -z "$(vm_leftovers "$L")"
+
+done_testing

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Objective: the two bounds on what peers make the host hold in logs:
+ * common/ratelimit.c lets `burst` lines through per window, counts the
+ * rest and reports the count with the next line allowed; common/logcap.c
+ * keeps a log to its cap plus one previous file, whatever is written, and
+ * logcap_rotate_fd() rotates a log that is a process's own fd.
+ * Operations: a fake clock for the limiter; files in a temp folder.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "logcap.h"
+#include "ratelimit.h"
+#include "tap.h"
+
+static void test_ratelimit(void)
+{
+	struct ratelimit rl = RATELIMIT_INIT(10000, 5);
+	unsigned missed = 99, allowed = 0, i;
+
+	for (i = 0; i < 100; i++)
+		allowed += ratelimit_ok(&rl, 1000 + i, &missed);
+	ok(allowed == 5, "100 lines in 0.1 s: 5 allowed (%u)", allowed);
+	ok(!ratelimit_ok(&rl, 10999, &missed), "still refused just before the window ends");
+	i = ratelimit_ok(&rl, 11000, &missed);
+	ok(i && missed == 96, "the next window's first line reports 96 missed (%u)", missed);
+	ok(ratelimit_ok(&rl, 11001, &missed) && missed == 0, "and the count restarts");
+	rl = RATELIMIT_INIT(10000, 5);
+	ok(ratelimit_ok(&rl, 0, &missed) && missed == 0, "a clock at 0 works");
+}
+
+static off_t size_of(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 ? st.st_size : -1;
+}
+
+static void test_logcap(const char *dir)
+{
+	char path[256], old[260], buf[1000];
+	struct logcap l;
+	off_t peak = 0;
+	int i, fd;
+
+	snprintf(path, sizeof(path), "%s/x.log", dir);
+	snprintf(old, sizeof(old), "%s.1", path);
+	memset(buf, 'a', sizeof(buf));
+	ok(logcap_open(&l, path, 10000) == 0, "open a log capped at 10000 bytes");
+	for (i = 0; i < 1000; i++) {
+		logcap_write(&l, buf, (size_t)(i % 997) + 1);
+		if (size_of(path) > peak)
+			peak = size_of(path);
+	}
+	ok(peak <= 10000, "500 KB written: x.log never passed 10000 bytes (peak %lld)", (long long)peak);
+	ok(size_of(old) > 9000 && size_of(old) <= 10000, "x.log.1 holds the previous ones (%lld)",
+	   (long long)size_of(old));
+	logcap_write(&l, "END\n", 4);
+	logcap_close(&l);
+	fd = open(path, O_RDONLY);
+	i = fd >= 0 ? (int)pread(fd, buf, 4, size_of(path) - 4) : -1;
+	if (fd >= 0)
+		close(fd);
+	ok(i == 4 && !memcmp(buf, "END\n", 4), "the newest bytes are kept");
+
+	/* Reopened past the cap (an older, bigger log): rotated at once. */
+	fd = open(path, O_WRONLY | O_APPEND);
+	for (i = 0; fd >= 0 && i < 20; i++)
+		if (write(fd, buf, sizeof(buf)) < 0)
+			break;
+	if (fd >= 0)
+		close(fd);
+	ok(logcap_open(&l, path, 10000) == 0 && size_of(path) == 0, "a log past the cap is rotated on open");
+	logcap_close(&l);
+
+	/* A process's own stderr-like fd. */
+	fd = open(path, O_WRONLY | O_APPEND);
+	for (i = 0; fd >= 0 && i < 5; i++)
+		if (write(fd, buf, sizeof(buf)) < 0)
+			break;
+	ok(logcap_rotate_fd(fd, path, 10000) == 0, "rotate_fd: under the cap, nothing to do");
+	for (i = 0; fd >= 0 && i < 10; i++)
+		if (write(fd, buf, sizeof(buf)) < 0)
+			break;
+	i = logcap_rotate_fd(fd, path, 10000);
+	ok(i == 1 && size_of(path) == 0 && size_of(old) == 15000,
+	   "rotate_fd: past the cap, the fd now writes a new empty file (%lld, %lld)", (long long)size_of(path),
+	   (long long)size_of(old));
+	ok(write(fd, "y", 1) == 1 && size_of(path) == 1, "  and writes land there");
+	ok(logcap_rotate_fd(2, path, 1) == 0, "rotate_fd: an fd that is another file is left alone");
+	if (fd >= 0)
+		close(fd);
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/vt-logcap-XXXXXX", cmd[64];
+
+	test_ratelimit();
+	if (!mkdtemp(dir)) {
+		printf("Bail out! mkdtemp\n");
+		return 1;
+	}
+	test_logcap(dir);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		printf("# could not remove %s\n", dir);
+	return tap_done();
+}
