@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_mempool.h>
 #include <rte_version.h>
 
 #include "config.h"
@@ -355,14 +356,21 @@ static int cmd_show_fdb(struct json_object *req, struct json_object *reply, stru
 	return 0;
 }
 
+/* Workers, the TSC rate and the packet pool: "mbufs" {size, in_use}, where
+ * in_use is every mbuf out of the pool (ports' stashes and rings, bursts in
+ * flight) but not those parked in per-lcore caches; a number that keeps
+ * growing under steady traffic is a leak. */
 static void add_workers(struct json_object *reply)
 {
-	struct json_object *a = json_object_new_array();
+	struct json_object *a = json_object_new_array(), *m = json_object_new_object();
 
 	for (unsigned w = 0; w < nb_workers; w++)
 		json_object_array_add(a, worker_json(w));
 	json_object_object_add(reply, "workers", a);
 	json_object_object_add(reply, "tsc_hz", json_object_new_int64((int64_t)rte_get_tsc_hz()));
+	json_object_object_add(m, "size", json_object_new_int64(vnl_pktmbuf_pool->size));
+	json_object_object_add(m, "in_use", json_object_new_int64(rte_mempool_in_use_count(vnl_pktmbuf_pool)));
+	json_object_object_add(reply, "mbufs", m);
 }
 
 static int cmd_show_counters(struct json_object *req, struct json_object *reply, struct dp_err *err)

@@ -5,7 +5,8 @@
 # check (no speed assertion): with --poll adaptive an idle worker sleeps
 # (show-workers `sleeps` keeps increasing) and still forwards when traffic
 # comes; with --poll busy it never sleeps (`sleeps` stays 0) and keeps
-# iterating.
+# iterating. show-workers also reports the packet pool (`mbufs` size and
+# in_use).
 #
 # Operations:
 #   1. start a switch with --poll adaptive; LAN with afxdp ports for
@@ -49,7 +50,8 @@ w=$(sw_ok show-workers)
 log "show-workers: $(jq -c '.workers[0]' <<<"$w")"
 jq_assert "show-workers (adaptive)" "$w" \
 	'(.workers | length) >= 1 and all(.workers[]; .poll == "adaptive") and (.tsc_hz > 0)
-	 and ([.workers[].ports[]] | length) == 3'
+	 and ([.workers[].ports[]] | length) == 3
+	 and (.mbufs.size > 0) and (.mbufs.in_use | type) == "number" and .mbufs.in_use <= .mbufs.size'
 s1=$(workers_sum sleeps)
 i1=$(workers_sum iterations)
 sleep 2
