@@ -87,7 +87,7 @@ int main(int argc, char **argv)
 	struct worker_params wp;
 	struct dp_err err = { "" };
 	int eal_argc, level, r;
-	char **eal_argv;
+	static char **eal_argv; /* lives as long as the process: the EAL keeps pointers into it */
 	sigset_t mask;
 
 	r = config_parse(argc, argv, &err);
