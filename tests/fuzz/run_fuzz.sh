@@ -1,22 +1,69 @@
 #!/bin/bash
-# Objective: the agent protocol decoder and parsers survive any input, under
-# ASan and UBSan, and encoding what they parse gives the same bytes back.
-# Operations: build tests/fuzz/agentproto_fuzz.c with clang
-# -fsanitize=fuzzer,address,undefined into the build folder, run it for
-# VNL_FUZZ_SECONDS (default 20) from the committed seed corpus (new inputs
-# go to a temp folder), TAP output. Skips (1..0 # SKIP) only when clang or
-# its libFuzzer runtime is absent (Debian: clang, libclang-rt-14-dev).
+# Objective: every decoder a peer or a file can reach survives any input,
+# under ASan and UBSan: the agent protocol codec, the agent's and the host's
+# receivers of agent frames, vnld's and vnl-switchd's JSON-lines requests,
+# the topology file reader (the TARGETS list below).
+# Operations: build each target with clang -fsanitize=fuzzer,address,undefined
+# into BUILD/fuzz, run it for VNL_FUZZ_SECONDS (default 20) from its committed
+# seed corpus tests/fuzz/corpus/NAME/ (new inputs go to a temp folder), TAP
+# output: two lines per target (built, fuzzed). Arguments: target names to
+# run (default all). Skips (1..0 # SKIP) only when clang or its libFuzzer
+# runtime is absent (Debian: clang, libclang-rt-14-dev).
+# bench/fuzz runs the same targets for longer and merges into the corpora.
 set -u
 
 src=${VNL_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-out=${VNL_BUILD_DIR:-/tmp}/fuzz
+build=${VNL_BUILD_DIR:-$src/build}
+out=$build/fuzz
 secs=${VNL_FUZZ_SECONDS:-20}
 here=$src/tests/fuzz
 
-cc=
-for c in clang clang-16 clang-15 clang-14; do
-	if command -v "$c" >/dev/null; then cc=$c; break; fi
-done
+# One line per target: NAME, then its sources (paths in the source tree),
+# then compiler and linker words. "pkg:NAME" stands for pkg-config's cflags
+# and libs of NAME. The seed corpus is tests/fuzz/corpus/NAME/. To add a
+# target, append a line (and commit a few seeds in its corpus folder).
+TARGETS='
+agentproto  tests/fuzz/agentproto_fuzz.c common/agentproto.c -Icommon
+agentrx     tests/fuzz/agentrx_fuzz.c agent/log.c common/agentproto.c -Iagent -Icommon
+switchctl   tests/fuzz/switchctl_fuzz.c dataplane/commands.c dataplane/registry.c dataplane/stats.c dataplane/config.c dataplane/fdb.c dataplane/err.c dataplane/counter_names.c dataplane/log.c dataplane/port.c common/jsonl.c common/evloop.c common/unixsock.c common/err.c -DVNL_WITH_EAL -Idataplane -Icommon pkg:libdpdk pkg:json-c
+topofile    tests/fuzz/topofile_fuzz.c controlplane/topology.c -Icontrolplane -Icommon -Iendpoints pkg:yaml-0.1
+'
+
+# fuzz_targets: the names, in order.
+fuzz_targets() { awk 'NF { print $1 }' <<<"$TARGETS"; }
+
+# fuzz_cmdline NAME: the clang arguments (sources and flags) of target NAME.
+fuzz_cmdline() {
+	local w
+	for w in $(awk -v n="$1" '$1 == n { $1 = ""; print }' <<<"$TARGETS"); do
+		case $w in
+		pkg:*) pkg-config --cflags --libs "${w#pkg:}" ;;
+		-*) echo "$w" ;;
+		*) echo "$src/$w" ;;
+		esac
+	done
+}
+
+# fuzz_cc: the clang to use, empty when none.
+fuzz_cc() {
+	local c
+	for c in clang clang-16 clang-15 clang-14; do
+		command -v "$c" >/dev/null && { echo "$c"; return; }
+	done
+}
+
+# fuzz_build CC NAME BIN ERRFILE: compile target NAME into BIN.
+fuzz_build() {
+	# shellcheck disable=SC2046 # the words of the command line
+	"$1" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-Wall -Wextra -Werror -D_GNU_SOURCE -DVNL_VERSION='"fuzz"' \
+		$(fuzz_cmdline "$2") -o "$3" 2>"$4"
+}
+
+# Sourced by bench/fuzz for the list and the build: stop here.
+[[ ${BASH_SOURCE[0]} != "$0" ]] && return 0
+
+cc=$(fuzz_cc)
 if [[ -z $cc ]]; then
 	echo "1..0 # SKIP clang not installed (apt-get install clang libclang-rt-14-dev)"
 	exit 0
@@ -32,27 +79,38 @@ if ! "$cc" -fsanitize=fuzzer,address,undefined "$tmp/probe.c" -o "$tmp/probe" 2>
 	exit 0
 fi
 
-echo "1..2"
-bin=$out/agentproto_fuzz
-if "$cc" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-Wall -Wextra -Werror -D_GNU_SOURCE -I"$src/common" \
-	"$here/agentproto_fuzz.c" "$src/common/agentproto.c" -o "$bin" 2>"$tmp/build.err"; then
-	echo "ok 1 - built $bin with $cc"
-else
-	sed 's/^/# /' "$tmp/build.err"
-	echo "not ok 1 - build of the fuzz target with $cc"
-	echo "not ok 2 - fuzzing (not built)"
-	exit 1
-fi
-
-mkdir "$tmp/corpus"
-# -artifact_prefix: a crash input lands in the build folder, to reproduce with "$bin FILE".
-if "$bin" "$tmp/corpus" "$here/corpus" -max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 \
-	-print_final_stats=1 -artifact_prefix="$out/" >"$tmp/fuzz.log" 2>&1; then
-	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$tmp/fuzz.log")
-	echo "ok 2 - ${runs:-?} inputs in ${secs}s, no crash, no sanitizer report"
-else
-	tail -40 "$tmp/fuzz.log" | sed 's/^/# /'
-	echo "not ok 2 - fuzzing found a failure (input saved under $out/)"
-	exit 1
-fi
+names=("$@")
+((${#names[@]})) || mapfile -t names < <(fuzz_targets)
+echo "1..$((2 * ${#names[@]}))"
+n=0 failed=0
+for t in "${names[@]}"; do
+	bin=$out/${t}_fuzz
+	if [[ -z $(fuzz_cmdline "$t") ]]; then
+		echo "not ok $((++n)) - $t: no such target (known: $(fuzz_targets | tr '\n' ' '))"
+		echo "not ok $((++n)) - $t: fuzzing (not built)"
+		failed=1
+		continue
+	fi
+	if fuzz_build "$cc" "$t" "$bin" "$tmp/build.err"; then
+		echo "ok $((++n)) - $t: built $bin with $cc"
+	else
+		sed 's/^/# /' "$tmp/build.err"
+		echo "not ok $((++n)) - $t: build of the fuzz target with $cc"
+		echo "not ok $((++n)) - $t: fuzzing (not built)"
+		failed=1
+		continue
+	fi
+	rm -rf "$tmp/corpus"
+	mkdir "$tmp/corpus"
+	# -artifact_prefix: a crash input lands in the build folder, to reproduce with "$bin FILE".
+	if "$bin" "$tmp/corpus" "$here/corpus/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+		-print_final_stats=1 -artifact_prefix="$out/$t-" >"$tmp/fuzz.log" 2>&1; then
+		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$tmp/fuzz.log")
+		echo "ok $((++n)) - $t: ${runs:-?} inputs in ${secs}s, no crash, no sanitizer report"
+	else
+		tail -40 "$tmp/fuzz.log" | sed 's/^/# /'
+		echo "not ok $((++n)) - $t: fuzzing found a failure (input saved as $out/$t-*)"
+		failed=1
+	fi
+done
+exit "$failed"
