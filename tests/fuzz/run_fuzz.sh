@@ -26,6 +26,7 @@ TARGETS='
 agentproto  tests/fuzz/agentproto_fuzz.c common/agentproto.c -Icommon
 agentrx     tests/fuzz/agentrx_fuzz.c agent/log.c common/agentproto.c -Iagent -Icommon
 switchctl   tests/fuzz/switchctl_fuzz.c dataplane/commands.c dataplane/registry.c dataplane/stats.c dataplane/config.c dataplane/fdb.c dataplane/err.c dataplane/counter_names.c dataplane/log.c dataplane/port.c common/jsonl.c common/evloop.c common/unixsock.c common/err.c -DVNL_WITH_EAL -Idataplane -Icommon pkg:libdpdk pkg:json-c
+vmsession   tests/fuzz/vmsession_fuzz.c common/agentproto.c common/err.c common/unixsock.c -Iendpoints -Icommon -Icontrolplane
 topofile    tests/fuzz/topofile_fuzz.c controlplane/topology.c -Icontrolplane -Icommon -Iendpoints pkg:yaml-0.1
 '
 
