@@ -20,13 +20,15 @@ here=$src/tests/fuzz
 
 # One line per target: NAME, then its sources (paths in the source tree),
 # then compiler and linker words. "pkg:NAME" stands for pkg-config's cflags
-# and libs of NAME. The seed corpus is tests/fuzz/corpus/NAME/. To add a
+# and libs of NAME, "lib:NAME" for the meson build's static library libNAME.a
+# (built by gcc, not instrumented: what the target calls into without fuzzing). The seed corpus is tests/fuzz/corpus/NAME/. To add a
 # target, append a line (and commit a few seeds in its corpus folder).
 TARGETS='
 agentproto  tests/fuzz/agentproto_fuzz.c common/agentproto.c -Icommon
 agentrx     tests/fuzz/agentrx_fuzz.c agent/log.c common/agentproto.c -Iagent -Icommon
 switchctl   tests/fuzz/switchctl_fuzz.c dataplane/commands.c dataplane/registry.c dataplane/stats.c dataplane/config.c dataplane/fdb.c dataplane/err.c dataplane/counter_names.c dataplane/log.c dataplane/port.c common/jsonl.c common/evloop.c common/unixsock.c common/err.c -DVNL_WITH_EAL -Idataplane -Icommon pkg:libdpdk pkg:json-c
 vmsession   tests/fuzz/vmsession_fuzz.c common/agentproto.c common/err.c common/unixsock.c -Iendpoints -Icommon -Icontrolplane
+vnldreq     tests/fuzz/vnldreq_fuzz.c controlplane/guest.c controlplane/bootstrap.c controlplane/qmp.c controlplane/relay.c lib:vnl_cp_core lib:vnl_common -I. -Icontrolplane -Icommon -Iendpoints -Idataplane pkg:json-c pkg:yaml-0.1 pkg:libmnl pkg:libcap
 topofile    tests/fuzz/topofile_fuzz.c controlplane/topology.c -Icontrolplane -Icommon -Iendpoints pkg:yaml-0.1
 '
 
@@ -39,6 +41,7 @@ fuzz_cmdline() {
 	for w in $(awk -v n="$1" '$1 == n { $1 = ""; print }' <<<"$TARGETS"); do
 		case $w in
 		pkg:*) pkg-config --cflags --libs "${w#pkg:}" ;;
+		lib:*) echo "$build/lib${w#lib:}.a" ;;
 		-*) echo "$w" ;;
 		*) echo "$src/$w" ;;
 		esac
