@@ -19,7 +19,7 @@ secs=${VNL_FUZZ_SECONDS:-20}
 here=$src/tests/fuzz
 
 # One line per target: NAME, then its sources (paths in the source tree),
-# then compiler and linker words. "pkg:NAME" stands for pkg-config's cflags
+# then compiler and linker words (-I paths are in the source tree). "pkg:NAME" stands for pkg-config's cflags
 # and libs of NAME, "lib:NAME" for the meson build's static library libNAME.a
 # (built by gcc, not instrumented: what the target calls into without fuzzing). The seed corpus is tests/fuzz/corpus/NAME/. To add a
 # target, append a line (and commit a few seeds in its corpus folder).
@@ -43,6 +43,7 @@ fuzz_cmdline() {
 		case $w in
 		pkg:*) pkg-config --cflags --libs "${w#pkg:}" ;;
 		lib:*) echo "$build/lib${w#lib:}.a" ;;
+		-I*) echo "-I$src/${w#-I}" ;;
 		-*) echo "$w" ;;
 		*) echo "$src/$w" ;;
 		esac
