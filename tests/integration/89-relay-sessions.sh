@@ -124,6 +124,6 @@ check "no sanitizer or glibc report in vnld's log" \
 	bash -c "! grep -E 'ERROR: AddressSanitizer|runtime error:|double free|corrupted' '/run/vnetlab/$L/vnld.log'"
 vnl_ok "stop" stop
 gone() { ! running "$PID"; }
-check "vnld is gone after stop" gone
+check "vnld is gone after stop" wait_for 10 gone
 
 done_testing
