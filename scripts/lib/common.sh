@@ -77,6 +77,7 @@ build_tree() {
 # program but the static vnl-init and vnl-agent (meson.build); any UB report
 # is fatal (-fno-sanitize-recover). -Db_lundef=false: the sanitizer runtimes
 # are not linked into shared objects.
+# shellcheck disable=SC2034,SC2054 # used by scripts/test; the commas are meson's
 VNL_SAN_SETUP=(-Db_sanitize=address,undefined -Db_lundef=false -Dc_args=-fno-sanitize-recover=undefined)
 
 # san_env DIR: print the environment (NAME=VALUE lines) under which the
