@@ -16,7 +16,7 @@
 #include "../../controlplane/guest.c"
 #include "relay.h"
 
-static char dir[64], sock[96];
+static char dir[96], sock[108];
 
 static void stop(struct ev_watch *w, int fd, uint32_t events, void *arg)
 {
@@ -54,7 +54,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
 	stderr = fopen("/dev/null", "w"); /* vnld's log lines; sanitizer reports use fd 2 */
-	snprintf(dir, sizeof(dir), "/tmp/vnl-hostrx-fuzz.XXXXXX");
+	/* In $TMPDIR: run_fuzz.sh and bench/fuzz remove it even after a crash. */
+	snprintf(dir, sizeof(dir), "%s/vnl-hostrx-fuzz.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (mkdtemp(dir) == NULL)
 		abort();
 	snprintf(sock, sizeof(sock), "%s/agent.sock", dir);

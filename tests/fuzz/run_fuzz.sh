@@ -77,6 +77,7 @@ fi
 mkdir -p "$out" || { echo "Bail out! cannot make $out"; exit 1; }
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
+mkdir "$tmp/t" && export TMPDIR=$tmp/t # the targets' own temporary files
 
 # The runtime check: an empty target must link, else libFuzzer is missing.
 echo 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }' >"$tmp/probe.c"

@@ -16,7 +16,7 @@
 
 #include "../../endpoints/vm_session.c"
 
-static char root[64], dst[96];
+static char root[PATH_MAX], dst[PATH_MAX + 8];
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -32,7 +32,8 @@ static void rm_root(void)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
-	snprintf(root, sizeof(root), "/tmp/vnl-vmsession-fuzz.XXXXXX");
+	/* In $TMPDIR: run_fuzz.sh and bench/fuzz remove it even after a crash. */
+	snprintf(root, sizeof(root), "%s/vnl-vmsession-fuzz.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (mkdtemp(root) == NULL)
 		abort();
 	atexit(rm_root);
