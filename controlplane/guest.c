@@ -55,7 +55,10 @@ struct guest {
 	/* agent link */
 	int ag_fd;
 	struct ev_watch *ag_w;
-	struct ap_decoder dec;
+	struct ap_decoder dec;    /* frames from the agent; while on_agent() runs, the
+				   * frame it handles points into it */
+	bool ag_busy;             /* on_agent() is on the stack: agent_close() leaves
+				   * the decoder for it to release */
 	struct outq out;          /* to the agent; watches through ag_w */
 	int64_t rx_ms, ping_ms;
 	uint64_t seq;
@@ -233,7 +236,10 @@ static void agent_close(struct guest *g)
 	close(g->ag_fd);
 	g->ag_fd = -1;
 	outq_fini(&g->out);
-	ap_decoder_fini(&g->dec);
+	/* A frame handler (a PONG, the relay's send of a frame) may close the
+	 * link while the frame it was given still lives in the decoder. */
+	if (!g->ag_busy)
+		ap_decoder_fini(&g->dec);
 }
 
 static int agent_put(struct guest *g, const uint8_t *frame, size_t len)
@@ -309,6 +315,7 @@ static void on_agent(struct ev_watch *w, int fd, uint32_t events, void *arg)
 	}
 	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		return;
+	g->ag_busy = true;
 	for (;;) {
 		size_t room;
 		uint8_t *space = ap_decoder_space(&g->dec, &room);
@@ -318,7 +325,7 @@ static void on_agent(struct ev_watch *w, int fd, uint32_t events, void *arg)
 			break;
 		if (n <= 0) {
 			agent_close(g); /* qemu went; QMP tells why */
-			return;
+			break;
 		}
 		ap_decoder_commit(&g->dec, (size_t)n);
 		g->rx_ms = mono_ms();
@@ -338,6 +345,9 @@ static void on_agent(struct ev_watch *w, int fd, uint32_t events, void *arg)
 		if ((size_t)n < room)
 			break;
 	}
+	g->ag_busy = false;
+	if (g->ag_fd < 0)
+		ap_decoder_fini(&g->dec);
 }
 
 static void agent_connect(struct guest *g)

@@ -27,6 +27,7 @@ struct client {
 	struct ap_decoder dec;
 	struct outq out;        /* watches through w */
 	uint64_t bad_seen;      /* the decoder's resyncs last logged */
+	bool dead;              /* dropped: fd closed, sessions detached; freed by reap() */
 	struct client *next;
 };
 
@@ -39,6 +40,7 @@ struct session {
 	uint8_t *open;          /* a waiting OPEN, whole frame (malloc'ed) */
 	size_t open_len;
 	int64_t deadline_ms;    /* of a waiting OPEN */
+	bool dead;              /* ended: skipped by every walk; freed by reap() */
 	struct session *next;
 };
 
@@ -51,18 +53,68 @@ struct relay {
 	struct guests **gs;
 	struct client *clients;
 	struct session *sessions;
-	unsigned n_sessions;
+	unsigned n_sessions;    /* live sessions (not dead) */
+	unsigned depth;         /* relay callbacks on the stack (relay_enter) */
+	bool reap;              /* a client or session died since the last reap */
 	struct ratelimit rl_bad;        /* lines about malformed client frames, all clients */
 };
 
 static void client_drop(struct client *c);
+
+/*
+ * Lifetime of clients and sessions: a frame handler can end the object it
+ * runs for, or the one a walk holds as "next" (a client that does not read
+ * is dropped by any client_put, which ends its waiting sessions; a failing
+ * send to a guest ends a session).  So nothing is freed inside a callback:
+ * ending an object marks it dead (lookups and walks skip it, its fd and
+ * watch go at once), and the last relay callback to leave the stack frees
+ * the dead ones.  Every entry point from the loop or from guest.c brackets
+ * its work with relay_enter() / relay_leave().
+ */
+static void reap(struct relay *r)
+{
+	r->reap = false;
+	for (struct client **pp = &r->clients, *c; (c = *pp) != NULL;) {
+		if (!c->dead) {
+			pp = &c->next;
+			continue;
+		}
+		*pp = c->next;
+		ap_decoder_fini(&c->dec);
+		outq_fini(&c->out);
+		free(c);
+	}
+	for (struct session **pp = &r->sessions, *s; (s = *pp) != NULL;) {
+		if (!s->dead) {
+			pp = &s->next;
+			continue;
+		}
+		*pp = s->next;
+		free(s);
+	}
+}
+
+static void relay_enter(struct relay *r)
+{
+	r->depth++;
+}
+
+static void relay_leave(struct relay *r)
+{
+	if (--r->depth == 0 && r->reap)
+		reap(r);
+}
 
 /* ---- clients ---- */
 
 /* Queue a frame to a client; a client that does not read is dropped. */
 static int client_put(struct client *c, const uint8_t *frame, size_t len)
 {
-	int r = outq_put(&c->out, frame, len);
+	int r;
+
+	if (c->dead)
+		return -EPIPE;
+	r = outq_put(&c->out, frame, len);
 
 	if (r == 0)
 		r = outq_flush(&c->out, c->fd);
@@ -85,22 +137,22 @@ static void client_close_chan(struct client *c, uint32_t chan, int code, const c
 
 /* ---- sessions ---- */
 
+/* End a session: dead from now on, freed by reap(). Idempotent. */
 static void session_free(struct relay *r, struct session *s)
 {
-	for (struct session **pp = &r->sessions; *pp; pp = &(*pp)->next)
-		if (*pp == s) {
-			*pp = s->next;
-			break;
-		}
+	if (s->dead)
+		return;
+	s->dead = true;
 	free(s->open);
-	free(s);
+	s->open = NULL;
 	r->n_sessions--;
+	r->reap = true;
 }
 
 static struct session *by_client(struct relay *r, struct client *c, uint32_t chan)
 {
 	for (struct session *s = r->sessions; s; s = s->next)
-		if (s->c == c && s->cchan == chan)
+		if (!s->dead && s->c == c && s->cchan == chan)
 			return s;
 	return NULL;
 }
@@ -108,7 +160,7 @@ static struct session *by_client(struct relay *r, struct client *c, uint32_t cha
 static struct session *by_guest(struct relay *r, struct guest *g, uint32_t chan)
 {
 	for (struct session *s = r->sessions; s; s = s->next)
-		if (s->g == g && s->gchan == chan)
+		if (!s->dead && s->g == g && s->gchan == chan)
 			return s;
 	return NULL;
 }
@@ -252,13 +304,17 @@ static void on_client_frame(struct relay *r, struct client *c, const struct ap_h
 	}
 }
 
+/* Drop a client: its fd and watch go now, the rest in reap(). Idempotent. */
 static void client_drop(struct client *c)
 {
 	struct relay *r = c->r;
 
-	for (struct session *s = r->sessions, *next; s; s = next) {
-		next = s->next;
-		if (s->c != c)
+	if (c->dead)
+		return;
+	c->dead = true;
+	r->reap = true;
+	for (struct session *s = r->sessions; s; s = s->next) {
+		if (s->dead || s->c != c)
 			continue;
 		if (s->g == NULL) {
 			session_free(r, s);
@@ -269,16 +325,10 @@ static void client_drop(struct client *c)
 		guest_close_chan(s->g, s->gchan, -ECONNRESET, "the client went away");
 		s->c = NULL;
 	}
-	for (struct client **pp = &r->clients; *pp; pp = &(*pp)->next)
-		if (*pp == c) {
-			*pp = c->next;
-			break;
-		}
 	ev_del(c->w);
+	c->w = c->out.w = NULL;
 	close(c->fd);
-	ap_decoder_fini(&c->dec);
-	outq_fini(&c->out);
-	free(c);
+	c->fd = -1;
 }
 
 static void on_client(struct ev_watch *w, int fd, uint32_t events, void *arg)
@@ -289,39 +339,27 @@ static void on_client(struct ev_watch *w, int fd, uint32_t events, void *arg)
 	struct ap_hdr h;
 
 	(void)w;
-	if (events & EPOLLOUT) {
-		if (outq_flush(&c->out, fd) < 0) {
-			client_drop(c);
-			return;
-		}
-	}
-	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
-		return;
+	relay_enter(r);
+	if ((events & EPOLLOUT) && outq_flush(&c->out, fd) < 0)
+		client_drop(c);
+	if (c->dead || !(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		goto out;
 	{
 		size_t room;
 		uint8_t *space = ap_decoder_space(&c->dec, &room);
 		ssize_t n = read(fd, space, room);
 
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
+			goto out;
 		if (n <= 0) {
 			client_drop(c);
-			return;
+			goto out;
 		}
 		ap_decoder_commit(&c->dec, (size_t)n);
 	}
-	/* A frame handler may drop the client: look it up again each time. */
-	for (;;) {
-		struct client *k;
-
-		for (k = r->clients; k && k != c; k = k->next)
-			;
-		if (k == NULL)
-			return;
-		if (ap_decoder_next(&c->dec, &h, &payload) != 1)
-			break;
+	/* A frame handler may drop the client; it stays allocated till we leave. */
+	while (!c->dead && ap_decoder_next(&c->dec, &h, &payload) == 1)
 		on_client_frame(r, c, &h, (uint8_t *)payload - AP_HDR_LEN);
-	}
 	/* Per relay, not per client: a client that reconnects gets no new budget. */
 	if (c->dec.bad != c->bad_seen) {
 		unsigned missed;
@@ -333,6 +371,8 @@ static void on_client(struct ev_watch *w, int fd, uint32_t events, void *arg)
 		}
 		c->bad_seen = c->dec.bad;
 	}
+out:
+	relay_leave(r);
 }
 
 static void on_accept(struct ev_watch *w, int fd, uint32_t events, void *arg)
@@ -371,13 +411,15 @@ static void on_accept(struct ev_watch *w, int fd, uint32_t events, void *arg)
 static void from_guest(struct guest *g, const struct ap_hdr *h, uint8_t *frame, size_t len, void *arg)
 {
 	struct relay *r = arg;
-	struct session *s = by_guest(r, g, h->chan);
+	struct session *s;
 
+	relay_enter(r);
+	s = by_guest(r, g, h->chan);
 	if (s == NULL) {
 		/* A session this vnld does not know (a previous vnld's): end it. */
 		if (h->type != AP_CLOSE)
 			guest_close_chan(g, h->chan, -ECONNRESET, "unknown session");
-		return;
+		goto out;
 	}
 	if (s->c) {
 		ap_set_chan(frame, s->cchan);
@@ -385,6 +427,8 @@ static void from_guest(struct guest *g, const struct ap_hdr *h, uint8_t *frame, 
 	}
 	if (h->type == AP_CLOSE)
 		session_free(r, s);
+out:
+	relay_leave(r);
 }
 
 static void guest_ready(struct guest *g, bool ready, void *arg)
@@ -392,8 +436,10 @@ static void guest_ready(struct guest *g, bool ready, void *arg)
 	struct relay *r = arg;
 	char msg[AP_MAX_MSG];
 
-	for (struct session *s = r->sessions, *next; s; s = next) {
-		next = s->next;
+	relay_enter(r);
+	for (struct session *s = r->sessions; s; s = s->next) {
+		if (s->dead)
+			continue;
 		if (ready && s->g == NULL && s->open && !strcmp(s->node, guest_name(g))) {
 			uint8_t *frame = s->open;
 
@@ -406,6 +452,7 @@ static void guest_ready(struct guest *g, bool ready, void *arg)
 			session_fail(r, s, -EHOSTDOWN, msg);
 		}
 	}
+	relay_leave(r);
 }
 
 static void on_tick(struct ev_watch *w, void *arg)
@@ -415,11 +462,11 @@ static void on_tick(struct ev_watch *w, void *arg)
 	char msg[AP_MAX_MSG];
 
 	(void)w;
-	for (struct session *s = r->sessions, *next; s; s = next) {
+	relay_enter(r);
+	for (struct session *s = r->sessions; s; s = s->next) {
 		struct guest *g;
 
-		next = s->next;
-		if (s->g || now < s->deadline_ms)
+		if (s->dead || s->g || now < s->deadline_ms)
 			continue;
 		g = *r->gs ? guests_find(*r->gs, s->node) : NULL;
 		if (g)
@@ -428,6 +475,7 @@ static void on_tick(struct ev_watch *w, void *arg)
 			snprintf(msg, sizeof(msg), "vm %s is gone", s->node);
 		session_fail(r, s, -ETIMEDOUT, msg);
 	}
+	relay_leave(r);
 }
 
 struct relay *relay_new(struct evloop *loop, const char *lab, const char *path, struct guests **gs,
@@ -473,10 +521,12 @@ void relay_free(struct relay *r)
 {
 	if (r == NULL)
 		return;
-	while (r->clients)
-		client_drop(r->clients);
-	while (r->sessions)
-		session_free(r, r->sessions);
+	relay_enter(r);
+	for (struct client *c = r->clients; c; c = c->next)
+		client_drop(c);
+	for (struct session *s = r->sessions; s; s = s->next)
+		session_free(r, s);
+	relay_leave(r);
 	ev_del(r->w);
 	ev_del(r->tick);
 	close(r->fd);

@@ -25,6 +25,11 @@
  * with -EHOSTDOWN when wait_ms is 0; an OPEN for a name that is not a VM
  * node gets -ENOENT.
  *
+ * Lifetime: a client or session that ends inside a callback (its own frame
+ * handler, a guest's frame or readiness hook, the timeout tick) is only
+ * marked dead there; the outermost relay callback frees the dead ones as
+ * it returns, so no handler ever runs on a freed client or session.
+ *
  * Errors: 0 / negative errno.  Logs once per refused or broken session.
  * Thread-safety: none; vnld's loop thread.
  */

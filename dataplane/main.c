@@ -118,7 +118,9 @@ int main(int argc, char **argv)
 	setrlimit(RLIMIT_MEMLOCK, &(struct rlimit){ RLIM_INFINITY, RLIM_INFINITY });
 
 	eal_argv = eal_args(argv[0], &eal_argc);
-	if (eal_argv == NULL || rte_eal_init(eal_argc, eal_argv) < 0) {
+	r = eal_argv ? rte_eal_init(eal_argc, eal_argv) : -1;
+	free(eal_argv); /* the EAL copies what it keeps; the strings are static or argv's */
+	if (r < 0) {
 		fprintf(stderr, "vnl-switchd: cannot start DPDK's EAL: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}

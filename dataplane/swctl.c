@@ -58,9 +58,9 @@ int main(int argc, char **argv)
 	const char *path = "/run/vnetlab/vnl-switchd.sock", *raw = NULL;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct json_object *req = NULL, *reply, *ok;
-	char *line, *buf = NULL;
+	char *line = NULL, *buf = NULL;
 	size_t len = 0, cap = 0;
-	int c, fd, compact = 0, rc;
+	int c, fd, compact = 0, rc = 2;
 
 	while ((c = getopt_long(argc, argv, "+chr:s:", opts, NULL)) != -1) {
 		switch (c) {
@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 
 			if (eq == NULL || eq == argv[i]) {
 				fprintf(stderr, "vnl-swctl: '%s' is not key=value\n", argv[i]);
-				return 2;
+				goto out;
 			}
 			*eq = '\0';
 			if (eq > argv[i] && eq[-1] == ':') {
@@ -97,17 +97,17 @@ int main(int argc, char **argv)
 	}
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		fprintf(stderr, "vnl-swctl: socket path too long\n");
-		return 2;
+		goto out;
 	}
 	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		fprintf(stderr, "vnl-swctl: cannot reach vnl-switchd at %s: %s\n", path, strerror(errno));
-		return 2;
+		goto out;
 	}
 	if (asprintf(&line, "%s\n", raw) < 0 || write(fd, line, strlen(line)) != (ssize_t)strlen(line)) {
 		fprintf(stderr, "vnl-swctl: cannot send: %s\n", strerror(errno));
-		return 2;
+		goto out;
 	}
 	for (;;) {
 		ssize_t n;
@@ -116,7 +116,7 @@ int main(int argc, char **argv)
 			cap = (len + 65536) * 2;
 			buf = realloc(buf, cap);
 			if (buf == NULL)
-				return 2;
+				goto out;
 		}
 		n = read(fd, buf + len, cap - len - 1);
 		if (n <= 0)
@@ -128,13 +128,13 @@ int main(int argc, char **argv)
 	close(fd);
 	if (len == 0) {
 		fprintf(stderr, "vnl-swctl: no reply from %s\n", path);
-		return 2;
+		goto out;
 	}
 	buf[len] = '\0';
 	reply = json_tokener_parse(buf);
 	if (reply == NULL) {
 		fprintf(stderr, "vnl-swctl: reply is not JSON: %s", buf);
-		return 2;
+		goto out;
 	}
 	puts(json_object_to_json_string_ext(reply, JSON_C_TO_STRING_NOSLASHESCAPE |
 		(compact ? JSON_C_TO_STRING_PLAIN : JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED)));
@@ -146,6 +146,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "vnl-swctl: %s\n", json_object_get_string(e));
 	}
 	json_object_put(reply);
+out:
 	json_object_put(req);
 	free(line);
 	free(buf);

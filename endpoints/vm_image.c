@@ -72,13 +72,14 @@ int vm_image_find(const char *name, struct vm_image *img, struct vnl_err *err)
 	len = strlen(stem);
 	if (len > 6 && !strcmp(stem + len - 6, ".qcow2"))
 		stem[len - 6] = '\0';
-	snprintf(img->kernel, sizeof(img->kernel), "%s.vmlinuz", stem);
-	if (!is_file(img->kernel)) {
+	/* A sidecar whose path does not fit is taken as missing. */
+	if (snprintf(img->kernel, sizeof(img->kernel), "%s.vmlinuz", stem) >= (int)sizeof(img->kernel) ||
+	    !is_file(img->kernel)) {
 		img->kernel[0] = '\0';
 		return 0;
 	}
-	snprintf(img->initrd, sizeof(img->initrd), "%s.initrd", stem);
-	if (!is_file(img->initrd))
+	if (snprintf(img->initrd, sizeof(img->initrd), "%s.initrd", stem) >= (int)sizeof(img->initrd) ||
+	    !is_file(img->initrd))
 		img->initrd[0] = '\0';
 	strncat(stem, ".cmdline", sizeof(stem) - strlen(stem) - 1);
 	read_line(stem, img->cmdline, sizeof(img->cmdline));

@@ -358,6 +358,8 @@ static void on_frame(struct sess *s, const struct ap_hdr *h, const uint8_t *p)
 		if (ap_parse_close(p, h->len, &s->code, &msg) < 0) {
 			s->code = -EPROTO;
 			msg = "protocol error: malformed CLOSE";
+		} else if (s->code < -4095) {
+			s->code = -EPROTO; /* not an errno (and -INT32_MIN does not exist) */
 		}
 		snprintf(s->msg, sizeof(s->msg), "%s", msg);
 		s->closed_in = true;

@@ -57,15 +57,48 @@ install_packages() {
 	return "$rc"
 }
 
-# Configure (or reconfigure) and compile the tree in $VNL_BUILD.
+# build_tree [DIR [MESON SETUP OPTIONS...]]: configure (or reconfigure) and
+# compile the tree in DIR (default $VNL_BUILD) with the given options.
 build_tree() {
-	local setup=(meson setup "$VNL_BUILD" "$VNL_SRC" --prefix /usr/local)
+	local dir=${1:-$VNL_BUILD}
+	(($# > 0)) && shift
+	local setup=(meson setup "$dir" "$VNL_SRC" --prefix /usr/local "$@")
 	# coredata.dat exists once a setup has succeeded; only then can meson
 	# reconfigure. A plain setup also takes a half-made directory left by a
 	# setup that failed.
-	if [[ -f $VNL_BUILD/meson-private/coredata.dat ]]; then
+	if [[ -f $dir/meson-private/coredata.dat ]]; then
 		setup+=(--reconfigure)
 	fi
 	"${setup[@]}" || { err "meson setup failed (see above)"; return 1; }
-	ninja -C "$VNL_BUILD" || { err "the build failed (see above)"; return 1; }
+	ninja -C "$dir" || { err "the build failed (see above)"; return 1; }
+}
+
+# The sanitizer tree: AddressSanitizer + UndefinedBehaviorSanitizer on every
+# program but the static vnl-init and vnl-agent (meson.build); any UB report
+# is fatal (-fno-sanitize-recover). -Db_lundef=false: the sanitizer runtimes
+# are not linked into shared objects.
+# shellcheck disable=SC2034,SC2054 # used by scripts/test; the commas are meson's
+VNL_SAN_SETUP=(-Db_sanitize=address,undefined -Db_lundef=false -Dc_args=-fno-sanitize-recover=undefined)
+
+# san_env DIR: print the environment (NAME=VALUE lines) under which the
+# sanitized programs write every report into DIR (one file per process,
+# asan.PID / ubsan.PID) and stop at the first one. The daemons the tests start
+# (vnld, vnl-switchd) inherit it, so their reports land there too rather than
+# in a log nobody reads; san_reports then fails the run on any such file.
+san_env() {
+	echo "ASAN_OPTIONS=log_path=$1/asan:halt_on_error=1:abort_on_error=1:detect_leaks=1:detect_stack_use_after_return=0"
+	echo "UBSAN_OPTIONS=log_path=$1/ubsan:halt_on_error=1:abort_on_error=1:print_stacktrace=1"
+}
+
+# san_reports DIR: 0 when DIR holds no sanitizer report; else print each
+# (with the command line of the process when known) and return 1.
+san_reports() {
+	local f n=0
+	for f in "$1"/asan.* "$1"/ubsan.*; do
+		[[ -s $f ]] || continue
+		n=$((n + 1))
+		printf '==> sanitizer report %s\n' "$f"
+		cat "$f"
+	done
+	((n == 0)) || { err "$n sanitizer report(s) in $1 (above)"; return 1; }
 }

@@ -1,27 +1,77 @@
 #!/bin/bash
-# Objective: the decoders and parsers survive any input, under ASan and
-# UBSan, and what they decode encodes back to the same bytes:
-#   agentproto_fuzz       the agent protocol decoder and parsers
-#   topo_roundtrip_fuzz   topologies with random bytes in every string field:
-#                         refused by the model, or saved, loaded back equal
-#                         and saved again byte-identical (issue 10)
-# Operations: build each target of the list below with clang
-# -fsanitize=fuzzer,address,undefined into the build folder, run each for
-# VNL_FUZZ_SECONDS (default 20) from its committed seed corpus (new inputs
-# go to a temp folder), TAP output, two lines per target. Skips (1..0 # SKIP)
-# only when clang or its libFuzzer runtime is absent (Debian: clang,
-# libclang-rt-14-dev).
+# Objective: every decoder a peer or a file can reach survives any input,
+# under ASan and UBSan: the agent protocol codec, the agent's and the host's
+# receivers of agent frames, vnld's and vnl-switchd's JSON-lines requests,
+# the topology file reader, the topology round trip (save, load, save: equal
+# or refused at input) (the TARGETS list below).
+# Operations: build each target with clang -fsanitize=fuzzer,address,undefined
+# into BUILD/fuzz, run it for VNL_FUZZ_SECONDS (default 20) from its committed
+# seed corpus tests/fuzz/corpus/NAME/ (new inputs go to a temp folder), TAP
+# output: two lines per target (built, fuzzed). Arguments: target names to
+# run (default all). Skips (1..0 # SKIP) only when clang or its libFuzzer
+# runtime is absent (Debian: clang, libclang-rt-14-dev).
+# bench/fuzz runs the same targets for longer and merges into the corpora.
 set -u
 
 src=${VNL_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-out=${VNL_BUILD_DIR:-/tmp}/fuzz
+build=${VNL_BUILD_DIR:-$src/build}
+out=$build/fuzz
 secs=${VNL_FUZZ_SECONDS:-20}
 here=$src/tests/fuzz
 
-cc=
-for c in clang clang-16 clang-15 clang-14; do
-	if command -v "$c" >/dev/null; then cc=$c; break; fi
-done
+# One line per target: NAME, then its sources (paths in the source tree),
+# then compiler and linker words (-I paths are in the source tree). "pkg:NAME" stands for pkg-config's cflags
+# and libs of NAME, "lib:NAME" for the meson build's static library libNAME.a
+# (built by gcc, not instrumented: what the target calls into without fuzzing). The seed corpus is tests/fuzz/corpus/NAME/. To add a
+# target, append a line (and commit a few seeds in its corpus folder).
+TARGETS='
+agentproto  tests/fuzz/agentproto_fuzz.c common/agentproto.c -Icommon
+agentrx     tests/fuzz/agentrx_fuzz.c agent/log.c common/agentproto.c -Iagent -Icommon
+switchctl   tests/fuzz/switchctl_fuzz.c dataplane/commands.c dataplane/registry.c dataplane/stats.c dataplane/config.c dataplane/fdb.c dataplane/err.c dataplane/counter_names.c dataplane/log.c dataplane/port.c common/jsonl.c common/evloop.c common/unixsock.c common/err.c -DVNL_WITH_EAL -Idataplane -Icommon pkg:libdpdk pkg:json-c
+vmsession   tests/fuzz/vmsession_fuzz.c common/agentproto.c common/err.c common/unixsock.c -Iendpoints -Icommon -Icontrolplane
+vnldreq     tests/fuzz/vnldreq_fuzz.c controlplane/topology.c common/jsonl.c controlplane/guest.c controlplane/bootstrap.c controlplane/qmp.c controlplane/relay.c lib:vnl_cp_core lib:vnl_common -I. -Icontrolplane -Icommon -Iendpoints -Idataplane pkg:json-c pkg:yaml-0.1 pkg:libmnl pkg:libcap
+hostrx      tests/fuzz/hostrx_fuzz.c controlplane/relay.c common/agentproto.c common/outq.c controlplane/bootstrap.c controlplane/qmp.c lib:vnl_cp_core lib:vnl_common -I. -Icontrolplane -Icommon -Iendpoints pkg:json-c pkg:yaml-0.1 pkg:libmnl pkg:libcap
+topofile    tests/fuzz/topofile_fuzz.c controlplane/topology.c -Icontrolplane -Icommon -Iendpoints pkg:yaml-0.1
+topo_roundtrip tests/fuzz/topo_roundtrip_fuzz.c controlplane/topology.c controlplane/topofile.c controlplane/toposave.c -Icontrolplane -Icommon -Iendpoints pkg:yaml-0.1
+'
+
+# fuzz_targets: the names, in order.
+fuzz_targets() { awk 'NF { print $1 }' <<<"$TARGETS"; }
+
+# fuzz_cmdline NAME: the clang arguments (sources and flags) of target NAME.
+fuzz_cmdline() {
+	local w
+	for w in $(awk -v n="$1" '$1 == n { $1 = ""; print }' <<<"$TARGETS"); do
+		case $w in
+		pkg:*) pkg-config --cflags --libs "${w#pkg:}" ;;
+		lib:*) echo "$build/lib${w#lib:}.a" ;;
+		-I*) echo "-I$src/${w#-I}" ;;
+		-*) echo "$w" ;;
+		*) echo "$src/$w" ;;
+		esac
+	done
+}
+
+# fuzz_cc: the clang to use, empty when none.
+fuzz_cc() {
+	local c
+	for c in clang clang-16 clang-15 clang-14; do
+		command -v "$c" >/dev/null && { echo "$c"; return; }
+	done
+}
+
+# fuzz_build CC NAME BIN ERRFILE: compile target NAME into BIN.
+fuzz_build() {
+	# shellcheck disable=SC2046 # the words of the command line
+	"$1" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-Wall -Wextra -Werror -D_GNU_SOURCE -DVNL_VERSION='"fuzz"' \
+		$(fuzz_cmdline "$2") -o "$3" 2>"$4"
+}
+
+# Sourced by bench/fuzz for the list and the build: stop here.
+[[ ${BASH_SOURCE[0]} != "$0" ]] && return 0
+
+cc=$(fuzz_cc)
 if [[ -z $cc ]]; then
 	echo "1..0 # SKIP clang not installed (apt-get install clang libclang-rt-14-dev)"
 	exit 0
@@ -29,6 +79,7 @@ fi
 mkdir -p "$out" || { echo "Bail out! cannot make $out"; exit 1; }
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
+mkdir "$tmp/t" && export TMPDIR=$tmp/t # the targets' own temporary files
 
 # The runtime check: an empty target must link, else libFuzzer is missing.
 echo 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }' >"$tmp/probe.c"
@@ -37,47 +88,38 @@ if ! "$cc" -fsanitize=fuzzer,address,undefined "$tmp/probe.c" -o "$tmp/probe" 2>
 	exit 0
 fi
 
-# The targets, one line each: NAME|CFLAGS|SOURCES (from the source folder)|LIBS.
-# A target's seed corpus is tests/fuzz/corpus/NAME/ (agentproto_fuzz's is
-# tests/fuzz/corpus/ itself, from before there were several).
-targets=(
-	"agentproto_fuzz|-I$src/common|tests/fuzz/agentproto_fuzz.c common/agentproto.c|"
-	"topo_roundtrip_fuzz|-I$src/controlplane|tests/fuzz/topo_roundtrip_fuzz.c controlplane/topology.c controlplane/topofile.c controlplane/toposave.c|-lyaml"
-)
-
-echo "1..$((2 * ${#targets[@]}))"
+names=("$@")
+((${#names[@]})) || mapfile -t names < <(fuzz_targets)
+echo "1..$((2 * ${#names[@]}))"
 n=0 failed=0
-for t in "${targets[@]}"; do
-	IFS='|' read -r name cflags sources libs <<<"$t"
-	bin=$out/$name
-	corpus=$here/corpus/$name
-	[ -d "$corpus" ] || corpus=$here/corpus
-	srcs=()
-	for f in $sources; do srcs+=("$src/$f"); done
-	n=$((n + 1))
-	# shellcheck disable=SC2086 # cflags and libs are word lists
-	if "$cc" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-Wall -Wextra -Werror -D_GNU_SOURCE $cflags "${srcs[@]}" $libs -o "$bin" 2>"$tmp/build.err"; then
-		echo "ok $n - $name: built $bin with $cc"
-	else
-		sed 's/^/# /' "$tmp/build.err"
-		echo "not ok $n - $name: build with $cc"
-		n=$((n + 1))
-		echo "not ok $n - $name: fuzzing (not built)"
+for t in "${names[@]}"; do
+	bin=$out/${t}_fuzz
+	if [[ -z $(fuzz_cmdline "$t") ]]; then
+		echo "not ok $((++n)) - $t: no such target (known: $(fuzz_targets | tr '\n' ' '))"
+		echo "not ok $((++n)) - $t: fuzzing (not built)"
 		failed=1
 		continue
 	fi
-	n=$((n + 1))
-	rm -rf "$tmp/corpus" && mkdir "$tmp/corpus"
+	if fuzz_build "$cc" "$t" "$bin" "$tmp/build.err"; then
+		echo "ok $((++n)) - $t: built $bin with $cc"
+	else
+		sed 's/^/# /' "$tmp/build.err"
+		echo "not ok $((++n)) - $t: build of the fuzz target with $cc"
+		echo "not ok $((++n)) - $t: fuzzing (not built)"
+		failed=1
+		continue
+	fi
+	rm -rf "$tmp/corpus"
+	mkdir "$tmp/corpus"
 	# -artifact_prefix: a crash input lands in the build folder, to reproduce with "$bin FILE".
-	if "$bin" "$tmp/corpus" "$corpus" -max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 \
-		-print_final_stats=1 -artifact_prefix="$out/$name-" >"$tmp/fuzz.log" 2>&1; then
+	if "$bin" "$tmp/corpus" "$here/corpus/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+		-print_final_stats=1 -artifact_prefix="$out/$t-" >"$tmp/fuzz.log" 2>&1; then
 		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$tmp/fuzz.log")
-		echo "ok $n - $name: ${runs:-?} inputs in ${secs}s, no crash, no sanitizer report"
+		echo "ok $((++n)) - $t: ${runs:-?} inputs in ${secs}s, no crash, no sanitizer report"
 	else
 		tail -40 "$tmp/fuzz.log" | sed 's/^/# /'
-		echo "not ok $n - $name: fuzzing found a failure (input saved under $out/$name-*)"
+		echo "not ok $((++n)) - $t: fuzzing found a failure (input saved as $out/$t-*)"
 		failed=1
 	fi
 done
-exit $failed
+exit "$failed"

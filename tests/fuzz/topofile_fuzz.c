@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * libFuzzer target for the topology file reader (controlplane/topofile.c):
+ * the input is the whole file, any bytes (NULs included, as topo_load_file
+ * reads them).  The reader must return either a validated topology or an
+ * error with a message, never both, and never crash; a topology it returns
+ * must pass topo_validate again.  (Save -> load of what it accepts is the
+ * round-trip target's part.)  Built and run by run_fuzz.sh.
+ */
+#include "../../controlplane/topofile.c" /* load_buf(): the reader behind topo_load_file() */
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct topo_err err = { 0 };
+	struct topo *t = NULL;
+	int r;
+
+	if (size > TOPO_FILE_MAX)
+		return 0; /* topo_load_file refuses these before parsing */
+	r = load_buf((const char *)data, size, &t, &err);
+	if ((r == 0) != (t != NULL) || (r < 0 && err.msg[0] == '\0'))
+		abort();
+	if (t && topo_validate(t, &err) < 0)
+		abort();
+	topo_free(t);
+	return 0;
+}

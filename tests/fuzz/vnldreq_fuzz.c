@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * libFuzzer target for vnld's requests, as far as they go without acting
+ * on the host: each line of the input is a request line as vnld's socket
+ * hands it over (NUL-terminated, common/jsonl.c), parsed with jsonl_parse,
+ * looked up in vnld's own command table, checked for unknown arguments,
+ * and its arguments decoded with vnld's own arg_* helpers; the model
+ * changes (lan-add, node-add, link, unlink, del) are then applied to one
+ * topology per input with the model's own checks (topology.c), which is
+ * what vnld does before it deploys anything.  Replies are built as vnld
+ * builds them.  This is a test-only entry: vnld.c is compiled in with its
+ * main() renamed, and no handler runs.  Built and run by run_fuzz.sh.
+ */
+#define main vnld_main
+#include "../../controlplane/vnld.c"
+#undef main
+
+/* node-add's arguments, decoded as cmd_node_add() does, into the model. */
+static int node_add(struct topo *t, struct json_object *req, struct vnl_err *err)
+{
+	static char *envv[TOPO_MAX_OBJECTS];
+	struct topo_node n = { .nics = 1 };
+	const char *name, *kind, *image, *cmd;
+	struct json_object *env;
+	struct topo_err te;
+	int r;
+
+	if ((r = arg_name(req, "name", "node", &name, err)) < 0 || (r = arg_str(req, "kind", true, &kind, err)) < 0 ||
+	    (r = arg_uint(req, "nics", false, 1, TOPO_NICS_MAX, &n.nics, err)) < 0 ||
+	    (r = arg_str(req, "image", false, &image, err)) < 0 || (r = arg_str(req, "command", false, &cmd, err)) < 0 ||
+	    (r = arg_uint(req, "mem", false, 1, TOPO_MEM_MAX, &n.mem_mb, err)) < 0 ||
+	    (r = arg_uint(req, "cpus", false, 1, TOPO_CPUS_MAX, &n.cpus, err)) < 0)
+		return r;
+	if (topo_kind_parse(kind, &n.kind) < 0)
+		return vnl_errf(err, -EINVAL, "unknown node kind '%s'", kind);
+	if (json_object_object_get_ex(req, "env", &env)) {
+		if (!json_object_is_type(env, json_type_array) || json_object_array_length(env) > TOPO_MAX_OBJECTS)
+			return vnl_errf(err, -EINVAL, "argument 'env' must be a list");
+		for (size_t i = 0; i < json_object_array_length(env); i++) {
+			struct json_object *e = json_object_array_get_idx(env, i);
+
+			if (!json_object_is_type(e, json_type_string))
+				return vnl_errf(err, -EINVAL, "argument 'env' must be a list of strings");
+			envv[i] = (char *)json_object_get_string(e);
+		}
+		n.env = envv;
+		n.n_env = json_object_array_length(env);
+	}
+	snprintf(n.name, sizeof(n.name), "%s", name);
+	n.image = (char *)image;
+	n.cmd = (char *)cmd;
+	if ((r = topo_add_node(t, &n, &te)) < 0)
+		return vnl_errf(err, r, "%s", te.msg);
+	return 0;
+}
+
+static int link_add(struct topo *t, struct json_object *req, struct vnl_err *err)
+{
+	struct topo_link k = { 0 };
+	const char *node, *lan, *ip;
+	struct topo_err te;
+	int r;
+
+	if ((r = arg_name(req, "node", "node", &node, err)) < 0 ||
+	    (r = arg_uint(req, "nic", true, 0, TOPO_NICS_MAX - 1, &k.nic, err)) < 0 ||
+	    (r = arg_name(req, "lan", "LAN", &lan, err)) < 0 || (r = arg_str(req, "ip", false, &ip, err)) < 0)
+		return r;
+	if (ip) {
+		if (topo_parse_addr(ip, &k.addr, &k.plen, &te) < 0)
+			return vnl_errf(err, -EINVAL, "%s", te.msg);
+		k.has_addr = true;
+	}
+	snprintf(k.node, sizeof(k.node), "%s", node);
+	snprintf(k.lan, sizeof(k.lan), "%s", lan);
+	if ((r = topo_add_link(t, &k, &te)) < 0)
+		return vnl_errf(err, r, "%s", te.msg);
+	return 0;
+}
+
+/* One request line: the reply vnld would send (its decoding part). */
+static struct json_object *request(struct topo *t, const char *line, size_t len)
+{
+	struct json_object *req, *v;
+	struct vnl_err err = { 0, "" };
+	const char *why, *name, *s;
+	char buf[160];
+	unsigned u;
+	size_t i;
+	int r = 0;
+
+	req = jsonl_parse(line, len, buf, sizeof(buf), &why);
+	if (req == NULL)
+		return jsonl_error(why);
+	if (!json_object_object_get_ex(req, "cmd", &v) || !json_object_is_type(v, json_type_string)) {
+		json_object_put(req);
+		return jsonl_error("a request needs a string member 'cmd'");
+	}
+	name = json_object_get_string(v);
+	for (i = 0; i < NB_COMMANDS && strcmp(commands[i].name, name) != 0; i++)
+		;
+	if (i == NB_COMMANDS) {
+		json_object_put(req);
+		return jsonl_error("unknown command");
+	}
+	if (jsonl_unknown_arg(req, commands[i].args) != NULL)
+		r = vnl_errf(&err, -EINVAL, "unknown argument for %s", name);
+	else if (!strcmp(name, "lan-add")) {
+		struct topo_lan l = { 0 };
+		struct topo_err te;
+
+		if ((r = arg_name(req, "name", "LAN", &s, &err)) == 0) {
+			snprintf(l.name, sizeof(l.name), "%s", s);
+			if ((r = topo_add_lan(t, &l, &te)) < 0)
+				vnl_errf(&err, r, "%s", te.msg);
+		}
+	} else if (!strcmp(name, "node-add")) {
+		r = node_add(t, req, &err);
+	} else if (!strcmp(name, "link")) {
+		r = link_add(t, req, &err);
+	} else if (!strcmp(name, "unlink")) {
+		if ((r = arg_name(req, "node", "node", &s, &err)) == 0)
+			r = arg_uint(req, "nic", true, 0, TOPO_NICS_MAX - 1, &u, &err);
+	} else if (!strcmp(name, "lan-del") || !strcmp(name, "halt") || !strcmp(name, "reboot")) {
+		r = arg_name(req, "name", "node", &s, &err);
+	} else if (!strcmp(name, "fdb")) {
+		r = arg_name(req, "lan", "LAN", &s, &err);
+	} else if (!strcmp(name, "deploy")) {
+		r = arg_str(req, "file", true, &s, &err);
+	} else {
+		r = arg_str(req, "name", false, &s, &err);
+	}
+	json_object_put(req);
+	if (r < 0)
+		return jsonl_error(err.msg[0] ? err.msg : strerror(-r));
+	return jsonl_ok(json_object_new_object());
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *p = (const char *)data, *end = p + size;
+	struct topo *t = topo_new();
+
+	if (t == NULL)
+		abort();
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		char *line = malloc(len + 1);
+		struct json_object *reply;
+
+		if (line == NULL)
+			abort();
+		memcpy(line, p, len);
+		line[len] = '\0';
+		reply = request(t, line, len);
+		free(line);
+		if (reply == NULL)
+			abort();
+		json_object_to_json_string(reply);
+		json_object_put(reply);
+		p += len + 1;
+	}
+	topo_free(t);
+	return 0;
+}
