@@ -576,6 +576,7 @@ static int yaml_error(const yaml_parser_t *p, struct topo_err *err)
 			 p->context ? " " : "", p->context ? p->context : "");
 }
 
+/* buf[len] must be NUL: the UTF-8 scan stops a sequence cut by the end there. */
 static int load_buf(const char *buf, size_t len, struct topo **out, struct topo_err *err)
 {
 	struct loader ld = { .err = err };

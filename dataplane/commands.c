@@ -368,6 +368,11 @@ static void add_workers(struct json_object *reply)
 		json_object_array_add(a, worker_json(w));
 	json_object_object_add(reply, "workers", a);
 	json_object_object_add(reply, "tsc_hz", json_object_new_int64((int64_t)rte_get_tsc_hz()));
+	/* No pool without the EAL (the fuzz harness): no figures to give. */
+	if (vnl_pktmbuf_pool == NULL) {
+		json_object_put(m);
+		return;
+	}
 	json_object_object_add(m, "size", json_object_new_int64(vnl_pktmbuf_pool->size));
 	json_object_object_add(m, "in_use", json_object_new_int64(rte_mempool_in_use_count(vnl_pktmbuf_pool)));
 	json_object_object_add(reply, "mbufs", m);

@@ -31,7 +31,7 @@ switchctl   tests/fuzz/switchctl_fuzz.c dataplane/commands.c dataplane/registry.
 vmsession   tests/fuzz/vmsession_fuzz.c common/agentproto.c common/err.c common/unixsock.c -Iendpoints -Icommon -Icontrolplane
 vnldreq     tests/fuzz/vnldreq_fuzz.c controlplane/topology.c common/jsonl.c controlplane/guest.c controlplane/bootstrap.c controlplane/qmp.c controlplane/relay.c lib:vnl_cp_core lib:vnl_common -I. -Icontrolplane -Icommon -Iendpoints -Idataplane pkg:json-c pkg:yaml-0.1 pkg:libmnl pkg:libcap
 hostrx      tests/fuzz/hostrx_fuzz.c controlplane/relay.c common/agentproto.c common/outq.c controlplane/bootstrap.c controlplane/qmp.c lib:vnl_cp_core lib:vnl_common -I. -Icontrolplane -Icommon -Iendpoints pkg:json-c pkg:yaml-0.1 pkg:libmnl pkg:libcap
-topofile    tests/fuzz/topofile_fuzz.c controlplane/topology.c -Icontrolplane -Icommon -Iendpoints pkg:yaml-0.1
+topofile    tests/fuzz/topofile_fuzz.c controlplane/topology.c controlplane/toposave.c -Icontrolplane -Icommon -Iendpoints pkg:yaml-0.1
 topo_roundtrip tests/fuzz/topo_roundtrip_fuzz.c controlplane/topology.c controlplane/topofile.c controlplane/toposave.c -Icontrolplane -Icommon -Iendpoints pkg:yaml-0.1
 '
 

@@ -28,6 +28,7 @@ struct worker *workers[VNL_MAX_WORKERS];
 unsigned nb_workers;
 volatile bool workers_stop;
 uint16_t vnl_max_frame = 1518;
+struct rte_mempool *vnl_pktmbuf_pool; /* none: show-workers then reports no mbufs */
 
 /* The EAL measures the TSC rate at init; without it DPDK's answer is 0. */
 uint64_t rte_get_tsc_hz(void)

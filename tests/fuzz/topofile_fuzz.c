@@ -13,11 +13,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct topo_err err = { 0 };
 	struct topo *t = NULL;
+	char *buf;
 	int r;
 
 	if (size > TOPO_FILE_MAX)
 		return 0; /* topo_load_file refuses these before parsing */
-	r = load_buf((const char *)data, size, &t, &err);
+	/* load_buf() wants buf[len] == NUL, as topo_load_file() and topo_parse() give it. */
+	buf = malloc(size + 1);
+	if (buf == NULL)
+		return 0;
+	memcpy(buf, data, size);
+	buf[size] = '\0';
+	r = load_buf(buf, size, &t, &err);
+	free(buf);
 	if ((r == 0) != (t != NULL) || (r < 0 && err.msg[0] == '\0'))
 		abort();
 	if (t && topo_validate(t, &err) < 0)
