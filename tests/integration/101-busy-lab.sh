@@ -28,7 +28,7 @@
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/vnl.sh"
 . "$VNL_SOURCE_DIR/tests/lib/vm.sh"
 
-vm_test_init 100-busy-lab
+vm_test_init 101-busy-lab
 lab_new L b100
 BOOT=240          # seconds a TCG boot may take on a loaded 2-core host
 SHOW_MAX_MS=${SHOW_MAX_MS:-1500} # a show takes ~30 ms; a stalled vnld takes seconds

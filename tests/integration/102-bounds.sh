@@ -34,7 +34,7 @@
 
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/vnl.sh"
 
-cnt_test_init 100-bounds
+cnt_test_init 102-bounds
 lab_new L b100
 # Logs are capped at LOGCAP_MAX (1 MiB); the test lowers it (the vnld the
 # first vnl starts inherits it, and the vnl-logcap it starts).

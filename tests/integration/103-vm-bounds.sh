@@ -19,7 +19,7 @@
 
 CAP=65536
 export VNL_LOG_MAX=$CAP
-vm_test_init 101-vm-bounds
+vm_test_init 103-vm-bounds
 lab_new L v101
 BOOT=240
 D=/var/lib/vnetlab/$L/vm/v1
