@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -10,7 +11,6 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <dirent.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -429,11 +429,20 @@ unsigned lab_switch_stop_strays(struct lab_switch *s)
 		pid_t pids[16];
 		unsigned n = lab_switch_find(s->sock, pids, 16), did = 0;
 
-		for (unsigned i = 0; i < n && i < 16; i++)
-			if (pids[i] != s->pid) {
-				stop_pid(pids[i], 0, -1);
+		for (unsigned i = 0; i < n && i < 16; i++) {
+			char name[24];
+			int fd;
+
+			if (pids[i] == s->pid || (fd = wait_pidfd(pids[i])) < 0)
+				continue;
+			/* Still that process (the pidfd pins it): not a reused pid. */
+			snprintf(name, sizeof(name), "%d", (int)pids[i]);
+			if (serves_sock(name, s->sock)) {
+				stop_pid(pids[i], 0, fd);
 				did++;
 			}
+			close(fd);
+		}
 		stopped += did;
 		if (did == 0)
 			break;
