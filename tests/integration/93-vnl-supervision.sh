@@ -11,6 +11,8 @@
 # is down (after its death, before vnld's restart timer) are accepted and in
 # the restarted switch. vnld killed right after it forked a new switch: the
 # next vnld ends with one switch, shown, pushed, and `vnl stop` leaves none.
+# A stray vnl-switchd of the lab (its command line) is stopped by `vnl start`
+# and by `vnl stop`.
 #
 # Operations: a lab from the CLI (a, b on blue; c on red); `vnl events -j`
 # in the background; identities of nodes are netns inodes and host veth
@@ -178,8 +180,32 @@ ports=$("$SWCTL_BIN" -c -s "$RUN/switchd.sock" show-ports | jq -c '[.ports[] | [
 result $([ "$ports" = '[["a-0","blue"],["b-0","blue"],["c-0","red"]]' ]; echo $?) "the lab is pushed to the switch that serves its socket" "$ports"
 check_ping "a pings b after the restart-time crash" a 10.93.0.2
 
+# --- a stray vnl-switchd of the lab ------------------------------------------------------
+# A vnl-switchd whose command line names the lab's socket (here it serves
+# another one: the last --socket wins) is the lab's: vnl start stops it
+# beside the switch it adopts, and vnl stop stops it too.
+stray() {
+	"$VNL_BUILD_DIR/vnl-switchd" --socket "$RUN/switchd.sock" --no-huge --mbufs 2047 \
+		--socket "$TMP/stray$1.sock" >"$TMP/stray$1.log" 2>&1 &
+	echo $!
+}
+gone() { ! alive "$1"; }
+vpid=$(cat "$RUN/vnld.pid")
+kill -9 "$vpid"
+wait_for 5 sh -c "! kill -0 $vpid 2>/dev/null || grep -q '^State:.*Z' /proc/$vpid/status"
+s1=$(stray 1)
+bg_track "$s1"
+wait_for 20 test -S "$TMP/stray1.sock" || bail "the stray switch did not start: $(tail -n 3 "$TMP/stray1.log")"
+vnl_ok "vnl start with a stray vnl-switchd of the lab running" start
+wait_for 15 gone "$s1"
+result $? "vnl start stops the stray" "pid $s1: $(tr '\0' ' ' <"/proc/$s1/cmdline" 2>/dev/null)"
+jcheck "the recorded switch is adopted, not the stray" "$(vnl show -j)" ".switch.pid == $swp"
+s2=$(stray 2)
+bg_track "$s2"
+wait_for 20 test -S "$TMP/stray2.sock" || bail "the stray switch did not start: $(tail -n 3 "$TMP/stray2.log")"
+
 vnl_ok "stop" stop
-check "after stop: no vnl-switchd of the lab" test -z "$(pgrep -f -- "--socket $RUN/switchd.sock")"
+check "after stop: no vnl-switchd of the lab (the stray neither)" test -z "$(pgrep -f -- "--socket $RUN/switchd.sock")"
 check "after stop: no process of the lab" test -z "$(lab_pids "$L")"
 check "after stop: no netns of the lab" test -z "$(lab_netns "$L")"
 done_testing
