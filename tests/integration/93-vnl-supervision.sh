@@ -43,6 +43,10 @@ identity() {
 	for i in $(vnl show -j | jq -r '.nodes[].interfaces[].host'); do echo "$i $(cat "/sys/class/net/$i/ifindex" 2>&1)"; done
 }
 topo() { vnl save - 2>&1; }
+# The switch's ports as [[name, lan]...], sorted; ports_are: equal to $1
+# (waited for: `version` answers before vnld's push is through).
+sw_ports() { "$SWCTL_BIN" -c -s "$RUN/switchd.sock" show-ports | jq -c '[.ports[] | [.name, .lan]] | sort'; }
+ports_are() { [ "$(sw_ports)" = "$1" ]; }
 id0=$(identity)
 topo0=$(topo)
 [ -n "$id0" ] && [ -n "$topo0" ] || bail "cannot read the lab: $id0 $topo0"
@@ -61,7 +65,8 @@ wait_for 20 sw_restarted
 result $? "kill -9 of the switch: vnld starts a new one, restarts 1" "$(vnl show -j | jq -c .switch)"
 sw2=$(vnl show -j | jq -r .switch.pid)
 check "the new switch runs" alive "$sw2"
-ports=$("$SWCTL_BIN" -c -s "$RUN/switchd.sock" show-ports | jq -c '[.ports[] | [.name, .lan]] | sort')
+wait_for 5 ports_are '[["a-0","blue"],["b-0","blue"],["c-0","red"]]'
+ports=$(sw_ports)
 result $([ "$ports" = '[["a-0","blue"],["b-0","blue"],["c-0","red"]]' ]; echo $?) "the lab's ports and LANs are pushed to the new switch" "$ports"
 check_ping "a pings b again after the switch restart" a 10.93.0.2
 check_no_ping "c still cannot reach a (LANs pushed as they were)" c 10.93.0.1
@@ -104,7 +109,8 @@ check "b's netns is made again" test -e "/run/netns/vnl.$L.b"
 check "b's eth0 has its address again" sh -c "ip -n vnl.$L.b -br addr show dev eth0 | grep -q ' 10.93.0.2/24'"
 result $([ "$(topo)" = "$topo0" ]; echo $?) "topology intact after the debris start" "$(diff <(echo "$topo0") <(topo))"
 jcheck "show: b linked with one interface" "$(vnl show b -j)" '(.node.interfaces | length) == 1 and .node.links[0].lan == "blue"'
-ports=$("$SWCTL_BIN" -c -s "$RUN/switchd.sock" show-ports | jq -c '[.ports[] | [.name, .lan]] | sort')
+wait_for 5 ports_are '[["a-0","blue"],["b-0","blue"],["c-0","red"]]'
+ports=$(sw_ports)
 result $([ "$ports" = '[["a-0","blue"],["b-0","blue"],["c-0","red"]]' ]; echo $?) "the switch has b-0 again (stale port replaced)" "$ports"
 lab_record_ifs
 check_ping "a pings the remade b" a 10.93.0.2
@@ -135,9 +141,8 @@ sw_back() {
 }
 wait_for 20 sw_back
 result $? "the switch is back" "$(vnl show -j | jq -c .switch)"
-green_ports() { "$SWCTL_BIN" -c -s "$RUN/switchd.sock" show-ports | jq -e '[.ports[] | select(.lan == "green")] | length == 2'; }
-wait_for 5 green_ports
-ports=$("$SWCTL_BIN" -c -s "$RUN/switchd.sock" show-ports | jq -c '[.ports[] | [.name, .lan]] | sort')
+wait_for 5 ports_are '[["a-0","blue"],["b-0","blue"],["c-0","red"],["e-0","green"],["f-0","green"]]'
+ports=$(sw_ports)
 result $([ "$ports" = '[["a-0","blue"],["b-0","blue"],["c-0","red"],["e-0","green"],["f-0","green"]]' ]; echo $?) \
 	"the changes made while it was down are in the restarted switch" "$ports"
 jcheck "show: e and f linked to green" "$(vnl show -j)" '[.links[] | select(.lan == "green") | .node] | sort == ["e", "f"]'
@@ -176,7 +181,8 @@ jcheck "one switch, running, no restart loop" "[$j1, $j2]" \
 result $([ "$(pgrep -f -- "--socket $RUN/switchd.sock" | sort | tr '\n' ' ')" = "$swp " ]; echo $?) \
 	"the only vnl-switchd of the lab is the one vnld shows" "shown: $swp" \
 	"running: $(pgrep -f -- "--socket $RUN/switchd.sock" | tr '\n' ' ')"
-ports=$("$SWCTL_BIN" -c -s "$RUN/switchd.sock" show-ports | jq -c '[.ports[] | [.name, .lan]] | sort')
+wait_for 5 ports_are '[["a-0","blue"],["b-0","blue"],["c-0","red"]]'
+ports=$(sw_ports)
 result $([ "$ports" = '[["a-0","blue"],["b-0","blue"],["c-0","red"]]' ]; echo $?) "the lab is pushed to the switch that serves its socket" "$ports"
 check_ping "a pings b after the restart-time crash" a 10.93.0.2
 
