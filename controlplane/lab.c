@@ -129,10 +129,19 @@ static void emit(struct lab *l, const char *event, const char *k1, const char *v
 	json_object_put(o);
 }
 
-/* A switch refusal that means the object is already gone (removals). */
+/* Removals: the object is gone from the switch already, or the switch is
+ * down (lab_push makes the restarted one match the model). */
 static bool sw_gone(int r, const struct vnl_err *e)
 {
-	return r == -EPROTO && (strstr(e->msg, "no port") || strstr(e->msg, "no LAN"));
+	return r == -ENOTCONN || (r == -EPROTO && (strstr(e->msg, "no port") || strstr(e->msg, "no LAN")));
+}
+
+/* Additions: a switch step that found the switch down is done by lab_push
+ * when it is back (lab.h); a request that changes the lab waits while vnld
+ * restarts it (a transaction), so it cannot come back in the middle. */
+static int sw_step(int r)
+{
+	return r == -ENOTCONN ? 0 : r;
 }
 
 /* Remove the links of node (or of lan), each as its own transaction;
@@ -172,7 +181,7 @@ int lab_lan_add(struct lab *l, const char *name, struct vnl_err *err)
 	if (topo_find_node(l->topo, name) || topo_find_lan(l->topo, name))
 		return vnl_errf(err, -EEXIST, "the name '%s' is in use in lab %s", name, l->name);
 	snprintf(lan.name, sizeof(lan.name), "%s", name);
-	r = lab_switch_cmd(&l->sw, err, "lan-add", "name", name, NULL);
+	r = sw_step(lab_switch_cmd(&l->sw, err, "lan-add", "name", name, NULL));
 	if (r < 0)
 		return vnl_err_wrap(err, "adding LAN %s to the switch", name), r;
 	r = topo_add_lan(l->topo, &lan, &te);
@@ -208,7 +217,7 @@ int lab_lan_del(struct lab *l, const char *name, struct json_object *unlinked, s
 		topo_add_lan(l->topo, &lan, NULL);
 		return r;
 	}
-	r = l->sw.pid > 0 ? lab_switch_cmd(&l->sw, &e, "lan-del", "name", name, NULL) : 0;
+	r = lab_switch_cmd(&l->sw, &e, "lan-del", "name", name, NULL);
 	if (r < 0 && !sw_gone(r, &e))
 		LOG(l, "deleting LAN %s from the switch: %s (the next push removes it)", name, e.msg);
 	emit(l, "lan-deleted", "lan", name, NULL, 0, NULL);
@@ -217,7 +226,8 @@ int lab_lan_del(struct lab *l, const char *name, struct json_object *unlinked, s
 
 /* ---- switch ports of NICs ---- */
 
-/* Add the switch port of a NIC, in no LAN; undo: port-del. */
+/* Add the switch port of a NIC, in no LAN; undo: port-del. 1: the switch
+ * is down, nothing done (lab_push adds it). */
 static int sw_port_new(struct lab *l, const char *port, const struct nic_port *np, struct vnl_err *err)
 {
 	int r;
@@ -228,6 +238,8 @@ static int sw_port_new(struct lab *l, const char *port, const struct nic_port *n
 	else
 		r = lab_switch_cmd(&l->sw, err, "port-add", "name", port, "kind", "vhost", "path", np->path,
 				   "mode", "client", NULL);
+	if (r == -ENOTCONN)
+		return 1;
 	if (r < 0)
 		return vnl_err_wrap(err, "adding switch port %s", port), r;
 	return 0;
@@ -239,9 +251,9 @@ static int sw_port_add(struct lab *l, const char *port, const struct nic_port *n
 {
 	int r = sw_port_new(l, port, np, err);
 
-	if (r < 0)
-		return r;
-	r = lab_switch_cmd(&l->sw, err, "attach", "port", port, "lan", lan, NULL);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	r = sw_step(lab_switch_cmd(&l->sw, err, "attach", "port", port, "lan", lan, NULL));
 	if (r < 0) {
 		vnl_err_wrap(err, "attaching switch port %s to %s", port, lan);
 		lab_switch_cmd(&l->sw, NULL, "port-del", "name", port, NULL);
@@ -255,9 +267,12 @@ static void ports_del(struct lab *l, const char *node, unsigned upto)
 	char port[TOPO_NAME_MAX + 8];
 	struct vnl_err e;
 
-	for (unsigned i = 0; i < upto && l->sw.pid > 0; i++) {
+	for (unsigned i = 0; i < upto; i++) {
+		int r;
+
 		lab_port_name(node, i, port, sizeof(port));
-		if (lab_switch_cmd(&l->sw, &e, "port-del", "name", port, NULL) < 0 && !sw_gone(-EPROTO, &e))
+		r = lab_switch_cmd(&l->sw, &e, "port-del", "name", port, NULL);
+		if (r < 0 && !sw_gone(r, &e))
 			LOG(l, "deleting switch port %s: %s (the next push removes it)", port, e.msg);
 	}
 }
@@ -277,7 +292,7 @@ static int ports_add(struct lab *l, const struct node_kind *kind, struct node_ct
 			return r;
 		}
 	}
-	return 0;
+	return r; /* 1: the switch went down on the way (lab_push adds the rest) */
 }
 
 /* ---- nodes ---- */
@@ -305,10 +320,15 @@ int lab_node_add(struct lab *l, const struct topo_node *tmpl, struct vnl_err *er
 	r = kind->create(&ctx, err);
 	if (r < 0)
 		goto out_model;
+	/* A nics_ported node runs only once the switch holds its ports: with
+	 * the switch down, lab_push adds them and starts it. */
 	if (kind->nics_ported && (r = ports_add(l, kind, &ctx, err)) < 0)
 		goto out_destroy;
-	if (kind->start && (r = kind->start(&ctx, err)) < 0)
+	if (kind->nics_ported && r == 1)
+		l->start_ported = true;
+	else if (kind->start && (r = kind->start(&ctx, err)) < 0)
 		goto out_ports;
+	r = 0;
 	ctx_keep(l, &ctx);
 	r = lab_save(l, err);
 	if (r < 0)
@@ -417,7 +437,7 @@ int lab_link_add(struct lab *l, const struct topo_link *tmpl, struct vnl_err *er
 	lab_port_name(tmpl->node, tmpl->nic, port, sizeof(port));
 	if (kind->nics_ported) {
 		/* The port exists since the node does: into the LAN. */
-		r = lab_switch_cmd(&l->sw, err, "attach", "port", port, "lan", tmpl->lan, NULL);
+		r = sw_step(lab_switch_cmd(&l->sw, err, "attach", "port", port, "lan", tmpl->lan, NULL));
 		if (r < 0)
 			vnl_err_wrap(err, "attaching switch port %s to %s", port, tmpl->lan);
 	} else {
@@ -471,9 +491,9 @@ int lab_link_del(struct lab *l, const char *node, unsigned nic, struct vnl_err *
 	n = topo_find_node(l->topo, node);
 	kind = node_kind_find(topo_kind_name(n->kind));
 	if (kind && kind->nics_ported)
-		r = l->sw.pid > 0 ? lab_switch_cmd(&l->sw, &e, "detach", "port", port, NULL) : 0;
+		r = lab_switch_cmd(&l->sw, &e, "detach", "port", port, NULL);
 	else
-		r = l->sw.pid > 0 ? lab_switch_cmd(&l->sw, &e, "port-del", "name", port, NULL) : 0;
+		r = lab_switch_cmd(&l->sw, &e, "port-del", "name", port, NULL);
 	if (r < 0 && !sw_gone(r, &e))
 		LOG(l, "taking switch port %s out: %s (the next push does it)", port, e.msg);
 	if (kind) {
@@ -771,7 +791,7 @@ void lab_push(struct lab_switch *s, void *arg)
 			lab_port_name(n->name, nic, port, sizeof(port));
 			if (topo_find_link(l->topo, n->name, nic) || has_port(ports, port))
 				continue;
-			if (kind->nic_port(&ctx, nic, &np, &e) < 0 || sw_port_new(l, port, &np, &e) < 0)
+			if (kind->nic_port(&ctx, nic, &np, &e) < 0 || sw_port_new(l, port, &np, &e) != 0)
 				LOG(l, "pushing port %s: %s", port, e.msg);
 		}
 		if (l->start_ported && kind->start && kind->start(&ctx, &e) < 0)

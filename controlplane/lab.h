@@ -15,9 +15,13 @@
  *     removed object never comes back.
  *
  * Switch objects: a LAN per model LAN (same name) and one port per link,
- * named "NODE-N" (lab_port_name).  When the switch is down the model still
- * changes where it can; lab_push() makes a (re)started switch match it.
- * Removals skip the switch when sw.pid is 0 (no switch: `vnld --cleanup`).
+ * named "NODE-N" (lab_port_name).  When the switch is down (it died and
+ * its restart is pending or failing, or there is none: `vnld --cleanup`)
+ * every change still goes through: the kernel side and the model change,
+ * the switch steps are left to lab_push(), which makes a (re)started switch
+ * match the model (a nics_ported node is started by it too, once its ports
+ * exist). A change never waits for the restart timer; while vnld restarts
+ * the switch (a transaction) a change is held until it is up.
  *
  * Errors: 0 or a negative errno with the vnl_err filled; nothing here logs
  * except lab_push() and lab_recover(), which have no caller to report to.

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -57,9 +58,12 @@ unsigned long long proc_start_time(pid_t pid)
 	return t;
 }
 
-/* One request, one reply line, bounded in time. */
-static int call_raw(const char *sock, const char *line, char **out, struct vnl_err *err)
+/* One request, one reply line, bounded in time; only to pid (the
+ * listener's credentials, taken at its listen()). */
+static int call_raw(const char *sock, pid_t pid, const char *line, char **out, struct vnl_err *err)
 {
+	struct ucred peer = { 0 };
+	socklen_t plen = sizeof(peer);
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	long long deadline = mono_ms() + LAB_SWITCH_TIMEOUT_MS;
 	size_t len = 0, cap = 4096, sent = 0, total = strlen(line);
@@ -82,6 +86,11 @@ static int call_raw(const char *sock, const char *line, char **out, struct vnl_e
 		r = errno == EAGAIN ? vnl_errf(err, -ETIMEDOUT, "vnl-switchd at %s did not accept within %d ms", sock,
 					       LAB_SWITCH_TIMEOUT_MS)
 				    : vnl_errno(err, errno, "cannot reach vnl-switchd at %s", sock);
+		close(fd);
+		return r;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &plen) < 0 || peer.pid != pid) {
+		r = vnl_errf(err, -ESTALE, "pid %d serves %s, not vnl-switchd pid %d", (int)peer.pid, sock, (int)pid);
 		close(fd);
 		return r;
 	}
@@ -129,8 +138,20 @@ out:
 	return r;
 }
 
-int lab_switch_call(struct lab_switch *s, struct json_object *req, struct json_object **reply,
-		    struct vnl_err *err)
+bool lab_switch_down(const struct lab_switch *s)
+{
+	struct pollfd p = { .fd = s->pidfd, .events = POLLIN };
+
+	if (s->pid <= 0)
+		return true;
+	if (s->pidfd >= 0)
+		return poll(&p, 1, 0) > 0;
+	return proc_start_time(s->pid) != s->start_time;
+}
+
+/* lab_switch_call without the down checks (start-up polls through it). */
+static int call_json(struct lab_switch *s, struct json_object *req, struct json_object **reply,
+		     struct vnl_err *err)
 {
 	const char *text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	struct json_object *o, *v;
@@ -141,7 +162,7 @@ int lab_switch_call(struct lab_switch *s, struct json_object *req, struct json_o
 		*reply = NULL;
 	if (asprintf(&line, "%s\n", text) < 0)
 		return vnl_errf(err, -ENOMEM, "out of memory");
-	r = call_raw(s->sock, line, &raw, err);
+	r = call_raw(s->sock, s->pid, line, &raw, err);
 	free(line);
 	if (r < 0)
 		return r;
@@ -156,6 +177,30 @@ int lab_switch_call(struct lab_switch *s, struct json_object *req, struct json_o
 		*reply = o;
 	else
 		json_object_put(o);
+	return r;
+}
+
+#define DOWN_MSG "vnl-switchd is not running (vnld restarts it)"
+#define DYING_MS 300
+
+int lab_switch_call(struct lab_switch *s, struct json_object *req, struct json_object **reply,
+		    struct vnl_err *err)
+{
+	int r;
+
+	if (reply != NULL)
+		*reply = NULL;
+	if (lab_switch_down(s))
+		return vnl_errf(err, -ENOTCONN, DOWN_MSG);
+	r = call_json(s, req, reply, err);
+	if (r != -ECONNREFUSED && r != -ENOENT)
+		return r;
+	/* A running switch always accepts: its socket went with it, and the
+	 * kernel tells its exit a moment later (multi-threaded exit). */
+	for (long long t0 = mono_ms(); mono_ms() - t0 < DYING_MS && !lab_switch_down(s);)
+		wait_ms(10);
+	if (lab_switch_down(s))
+		r = vnl_errf(err, -ENOTCONN, DOWN_MSG);
 	return r;
 }
 
@@ -258,24 +303,33 @@ static int spawn(struct lab_switch *s, struct vnl_err *err)
 	return 0;
 }
 
-/* Wait until it answers 'version', or it dies, or the start time is up. */
+/* Wait until it answers 'version' as the socket's listener, or it dies,
+ * or the start time is up. It may be our child or an adopted one. */
 static int wait_ready(struct lab_switch *s, struct vnl_err *err)
 {
 	long long deadline = mono_ms() + LAB_SWITCH_START_MS;
 	struct json_object *req = json_object_new_object();
+	struct vnl_err last = { 0, "" };
 	int r = -ETIMEDOUT;
 
 	json_object_object_add(req, "cmd", json_object_new_string("version"));
 	while (mono_ms() < deadline) {
+		struct pollfd p = { .fd = s->pidfd, .events = POLLIN };
 		int status;
 
-		if (s->pidfd >= 0 && wait_fd(s->pidfd, POLLIN, 0) > 0 && waitpid(s->pid, &status, WNOHANG) == s->pid) {
+		if (s->pidfd >= 0 && poll(&p, 1, 0) > 0) {
+			pid_t pid = s->pid;
+
 			s->pid = 0;
-			r = vnl_errf(err, -ECHILD, "vnl-switchd exited during start-up (status %d); see %s",
-				     WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), s->log);
+			if (waitpid(pid, &status, WNOHANG) == pid)
+				r = vnl_errf(err, -ECHILD, "vnl-switchd exited during start-up (status %d)%s%s; see %s",
+					     WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+					     last.msg[0] ? ": " : "", last.msg, s->log);
+			else
+				r = vnl_errf(err, -ECHILD, "vnl-switchd pid %d exited during start-up", (int)pid);
 			break;
 		}
-		if (lab_switch_call(s, req, NULL, NULL) == 0) {
+		if (call_json(s, req, NULL, &last) == 0) {
 			r = 0;
 			break;
 		}
@@ -287,34 +341,131 @@ static int wait_ready(struct lab_switch *s, struct vnl_err *err)
 	}
 	json_object_put(req);
 	if (r == -ETIMEDOUT)
-		vnl_errf(err, r, "vnl-switchd did not answer within %d s; see %s", LAB_SWITCH_START_MS / 1000, s->log);
+		vnl_errf(err, r, "vnl-switchd did not answer within %d s%s%s; see %s", LAB_SWITCH_START_MS / 1000,
+			 last.msg[0] ? ": " : "", last.msg, s->log);
 	return r;
 }
 
-/* TERM, up to 10 s, KILL; reaps it when it is our child (an adopted one
- * is not). Leaves s->pidfd as it found it. */
+/* TERM, up to 10 s, KILL, of pid (start time `start`, 0: any); reaps it
+ * when it is our child. pidfd: of pid, or -1 (opened here and closed). */
+static void stop_pid(pid_t pid, unsigned long long start, int pidfd)
+{
+	int fd = pidfd;
+
+	if (pid <= 0)
+		return;
+	if (fd < 0 && (start == 0 || proc_start_time(pid) == start))
+		fd = wait_pidfd(pid);
+	if (fd < 0) { /* gone already */
+		waitpid(pid, NULL, WNOHANG);
+		return;
+	}
+	kill(pid, SIGTERM);
+	if (wait_fd(fd, POLLIN, 10000) == 0) {
+		kill(pid, SIGKILL);
+		wait_fd(fd, POLLIN, -1);
+	}
+	waitpid(pid, NULL, WNOHANG);
+	if (fd != pidfd)
+		close(fd);
+}
+
+/* Leaves s->pidfd as it found it. */
 static void kill_wait(struct lab_switch *s)
 {
-	int pidfd = s->pidfd;
-
-	if (s->pid <= 0)
-		return;
-	if (pidfd < 0 && proc_start_time(s->pid) == s->start_time)
-		pidfd = wait_pidfd(s->pid);
-	if (pidfd < 0) { /* gone already */
-		waitpid(s->pid, NULL, WNOHANG);
-		s->pid = 0;
-		return;
-	}
-	kill(s->pid, SIGTERM);
-	if (wait_fd(pidfd, POLLIN, 10000) == 0) {
-		kill(s->pid, SIGKILL);
-		wait_fd(pidfd, POLLIN, -1);
-	}
-	waitpid(s->pid, NULL, WNOHANG);
-	if (pidfd != s->pidfd)
-		close(pidfd);
+	stop_pid(s->pid, s->start_time, s->pidfd);
 	s->pid = 0;
+}
+
+/* The command line of /proc/PID names a vnl-switchd with --socket sock. */
+static bool serves_sock(const char *pid, const char *sock)
+{
+	char path[64], args[4096];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%.20s/cmdline", pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return false;
+	n = fread(args, 1, sizeof(args) - 1, f);
+	fclose(f);
+	args[n] = '\0';
+	/* argv[0] ends in vnl-switchd; then "--socket" SOCK anywhere after. */
+	if (n == 0 || strstr(args, "vnl-switchd") == NULL)
+		return false;
+	for (char *a = args + strlen(args) + 1; a < args + n; a += strlen(a) + 1)
+		if (!strcmp(a, "--socket") && a + strlen(a) + 1 < args + n && !strcmp(a + strlen(a) + 1, sock))
+			return true;
+	return false;
+}
+
+unsigned lab_switch_find(const char *sock, pid_t *pids, unsigned max)
+{
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+	unsigned n = 0;
+
+	while (d && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9' || !serves_sock(de->d_name, sock))
+			continue;
+		if (proc_start_time((pid_t)atoi(de->d_name)) == 0) /* a zombie */
+			continue;
+		if (n < max)
+			pids[n] = (pid_t)atoi(de->d_name);
+		n++;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+unsigned lab_switch_stop_strays(struct lab_switch *s)
+{
+	unsigned stopped = 0;
+
+	/* Until a look finds none but ours (bounded: 16 per look, 8 looks). */
+	for (int round = 0; round < 8; round++) {
+		pid_t pids[16];
+		unsigned n = lab_switch_find(s->sock, pids, 16), did = 0;
+
+		for (unsigned i = 0; i < n && i < 16; i++) {
+			char name[24];
+			int fd;
+
+			if (pids[i] == s->pid || (fd = wait_pidfd(pids[i])) < 0)
+				continue;
+			/* Still that process (the pidfd pins it): not a reused pid. */
+			snprintf(name, sizeof(name), "%d", (int)pids[i]);
+			if (serves_sock(name, s->sock)) {
+				stop_pid(pids[i], 0, fd);
+				did++;
+			}
+			close(fd);
+		}
+		stopped += did;
+		if (did == 0)
+			break;
+	}
+	return stopped;
+}
+
+/* Fork, record, wait until it answers. */
+static int start_once(struct lab_switch *s, struct vnl_err *err)
+{
+	int r = spawn(s, err);
+
+	if (r == 0 && s->on_spawn != NULL)
+		s->on_spawn(s, s->arg);
+	if (r == 0)
+		r = wait_ready(s, err);
+	if (r < 0) {
+		kill_wait(s);
+		if (s->pidfd >= 0)
+			close(s->pidfd);
+		s->pidfd = -1;
+	}
+	return r;
 }
 
 int lab_switch_start(struct lab_switch *s, struct vnl_err *err)
@@ -323,11 +474,16 @@ int lab_switch_start(struct lab_switch *s, struct vnl_err *err)
 
 	s->stopping = false;
 	s->pidfd = -1;
+	s->pid = 0;
 	if (s->backoff_ms == 0)
 		s->backoff_ms = BACKOFF_MIN_MS;
-	r = spawn(s, err);
-	if (r == 0)
-		r = wait_ready(s, err);
+	/* One switch per socket: ours only (a previous vnld's may still run,
+	 * or exec only now: one that took the socket from ours is stopped and
+	 * ours started once more). */
+	lab_switch_stop_strays(s);
+	r = start_once(s, err);
+	if (r == -ECHILD && lab_switch_stop_strays(s) > 0)
+		r = start_once(s, err);
 	if (r == 0 && (r = watch_pid(s)) < 0)
 		vnl_errno(err, -r, "cannot watch vnl-switchd");
 	if (r < 0) {
@@ -345,23 +501,29 @@ int lab_switch_start(struct lab_switch *s, struct vnl_err *err)
 
 int lab_switch_adopt(struct lab_switch *s, pid_t pid, unsigned long long start_time, struct vnl_err *err)
 {
-	struct json_object *req;
+	char name[24];
 	int r;
 
 	s->stopping = false;
 	s->pidfd = -1;
+	s->pid = 0;
+	snprintf(name, sizeof(name), "%d", (int)pid);
 	if (pid <= 0 || proc_start_time(pid) != start_time || start_time == 0)
 		return vnl_errf(err, -ESRCH, "the recorded vnl-switchd (pid %d) is gone", (int)pid);
+	if (!serves_sock(name, s->sock))
+		return vnl_errf(err, -ESRCH, "pid %d is not a vnl-switchd of %s", (int)pid, s->sock);
 	s->pid = pid;
 	s->start_time = start_time;
-	req = json_object_new_object();
-	json_object_object_add(req, "cmd", json_object_new_string("version"));
-	r = lab_switch_call(s, req, NULL, err);
-	json_object_put(req);
+	s->pidfd = wait_pidfd(pid);
+	r = wait_ready(s, err);
 	if (r == 0 && (r = watch_pid(s)) < 0)
 		vnl_errno(err, -r, "cannot watch vnl-switchd");
-	if (r < 0)
+	if (r < 0) {
 		s->pid = 0;
+		if (s->pidfd >= 0)
+			close(s->pidfd);
+		s->pidfd = -1;
+	}
 	return r;
 }
 
@@ -405,4 +567,5 @@ void lab_switch_stop(struct lab_switch *s)
 	if (s->pidfd >= 0)
 		close(s->pidfd);
 	s->pidfd = -1;
+	lab_switch_stop_strays(s);
 }

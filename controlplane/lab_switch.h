@@ -16,6 +16,13 @@
  * is killed and restarted. A restart is a lab transaction: it waits while
  * tx_begin says another one runs, and runs inside the pair.
  *
+ * Accountability: vnld talks only to the switch it started or adopted (the
+ * peer of every connection is checked with SO_PEERCRED against s->pid), and
+ * leaves none behind: the pid is recorded (on_spawn) before the switch is
+ * waited for, and any other vnl-switchd serving the lab's socket (found by
+ * `--socket SOCK` on its command line: left by a vnld killed in the middle
+ * of a restart) is stopped before a start and at stop.
+ *
  * Errors: 0 or negative errno, with the vnl_err filled.
  * Thread-safety: none; vnld's loop thread only.
  */
@@ -45,6 +52,10 @@ struct lab_switch {
 	struct evloop *loop;
 	lab_switch_cb on_ready;    /* after each successful (re)start */
 	lab_switch_cb on_down;     /* it died; a restart is scheduled */
+	/* Forked, not yet answering (may be NULL): pid and start_time are set;
+	 * vnld records them (runtime.json) so that a vnld killed while it
+	 * waits leaves a switch the next one adopts. */
+	lab_switch_cb on_spawn;
 	/* The owner's one-transaction-at-a-time lock (may be NULL): a restart
 	 * starts only when tx_begin returns true (else it retries 100 ms
 	 * later), and calls tx_end when done. */
@@ -68,12 +79,16 @@ struct lab_switch {
 int lab_switch_start(struct lab_switch *s, struct vnl_err *err);
 
 /* Take over a switch left running by a previous vnld: pid must still run
- * with the recorded start time and answer on sock. */
+ * with the recorded start time, be a vnl-switchd with --socket sock, and
+ * answer on sock as the peer of the connection; one still starting is waited
+ * for (at most LAB_SWITCH_START_MS). */
 int lab_switch_adopt(struct lab_switch *s, pid_t pid, unsigned long long start_time, struct vnl_err *err);
 
 /* Send req (not consumed); *reply gets the reply when not NULL (caller puts
  * it). 0 when it says ok; -EPROTO with the switch's own error message when it
- * says no; another -errno when it cannot be reached. */
+ * says no; -ENOTCONN when the switch is down (died, restart pending, or none:
+ * lab.h accepts changes then); -ESTALE when another process serves the
+ * socket; another -errno when it cannot be reached. */
 int lab_switch_call(struct lab_switch *s, struct json_object *req, struct json_object **reply,
 		    struct vnl_err *err);
 
@@ -81,8 +96,21 @@ int lab_switch_call(struct lab_switch *s, struct json_object *req, struct json_o
  * NULL-terminated key/value list. */
 int lab_switch_cmd(struct lab_switch *s, struct vnl_err *err, const char *cmd, ...) __attribute__((sentinel));
 
-/* SIGTERM, wait up to 10 s, then SIGKILL; no restart afterwards. */
+/* SIGTERM, wait up to 10 s, then SIGKILL; no restart afterwards. Every
+ * other vnl-switchd of sock goes too (lab_switch_stop_strays). */
 void lab_switch_stop(struct lab_switch *s);
+
+/* No switch runs: pid 0, or it exited and on_down has not run yet. */
+bool lab_switch_down(const struct lab_switch *s);
+
+/* Stop every vnl-switchd serving (or starting to serve) s->sock other than
+ * s->pid, as lab_switch_stop does; returns how many. */
+unsigned lab_switch_stop_strays(struct lab_switch *s);
+
+/* Pids of the running vnl-switchd processes with `--socket sock` on their
+ * command line, at most max into pids; returns how many were found (may be
+ * more than max). */
+unsigned lab_switch_find(const char *sock, pid_t *pids, unsigned max);
 
 /* Start time of a pid (field 22 of /proc/PID/stat), 0 if it is gone or a zombie. */
 unsigned long long proc_start_time(pid_t pid);

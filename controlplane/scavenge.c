@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lab_switch.h"
 #include "netns.h"
 #include "node_kind.h"
 #include "scavenge.h"
@@ -164,32 +165,8 @@ int scavenge_remove(const char *lab, const struct scavenge *s, struct vnl_err *e
 
 pid_t scavenge_switch_pid(const char *sock)
 {
-	struct dirent *de;
-	DIR *d = opendir("/proc");
-	pid_t found = 0;
+	pid_t pid = 0;
 
-	while (d && !found && (de = readdir(d)) != NULL) {
-		char path[64], args[4096];
-		size_t n;
-		FILE *f;
-
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%.20s/cmdline", de->d_name);
-		f = fopen(path, "re");
-		if (f == NULL)
-			continue;
-		n = fread(args, 1, sizeof(args) - 1, f);
-		fclose(f);
-		args[n] = '\0';
-		/* argv[0] ends in vnl-switchd; then "--socket" SOCK anywhere after. */
-		if (n == 0 || strstr(args, "vnl-switchd") == NULL)
-			continue;
-		for (char *a = args + strlen(args) + 1; a < args + n && !found; a += strlen(a) + 1)
-			if (!strcmp(a, "--socket") && a + strlen(a) + 1 < args + n && !strcmp(a + strlen(a) + 1, sock))
-				found = (pid_t)atoi(de->d_name);
-	}
-	if (d)
-		closedir(d);
-	return found;
+	lab_switch_find(sock, &pid, 1);
+	return pid;
 }

@@ -119,6 +119,17 @@ static void switch_down(struct lab_switch *s, void *arg)
 	publish("switch-down", NULL, NULL);
 }
 
+/* Recorded before it is waited for: a vnld killed meanwhile leaves a
+ * switch the next one adopts, not an unknown one. */
+static void switch_spawned(struct lab_switch *s, void *arg)
+{
+	struct vnl_err err;
+
+	(void)s;
+	if (lab_save(arg, &err) < 0)
+		LOG("recording vnl-switchd pid %d: %s", (int)d.lab.sw.pid, err.msg);
+}
+
 /* ---- arguments ---- */
 
 typedef int (*cmd_fn)(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
@@ -890,16 +901,13 @@ static int cleanup_lab(pid_t sw_pid, unsigned long long sw_start, const char *un
 		LOG("cleanup: %s", serr.msg);
 	if (r == 0)
 		r = rs;
-	if (!(sw_pid > 0 && proc_start_time(sw_pid) == sw_start)) {
-		/* Not the recorded one (no record, or a pid reused): by its socket. */
-		sw_pid = found.switch_pid;
-		sw_start = sw_pid > 0 ? proc_start_time(sw_pid) : 0;
-	}
-	if (sw_pid > 0 && sw_start) {
+	/* The recorded switch, and every other one serving the lab's socket
+	 * (lab_switch_stop sweeps them). */
+	if (sw_pid > 0 && sw_start && proc_start_time(sw_pid) == sw_start) {
 		d.lab.sw.pid = sw_pid;
 		d.lab.sw.start_time = sw_start;
-		lab_switch_stop(&d.lab.sw);
 	}
+	lab_switch_stop(&d.lab.sw);
 	scavenge_free(&found);
 	state_remove(d.lab.state_dir);
 	topo_free(d.lab.topo);
@@ -984,6 +992,8 @@ int main(int argc, char **argv)
 	wait_set_hook(loop_wait, NULL);
 	d.busy = true;
 
+	snprintf(d.lab.sw.sock, sizeof(d.lab.sw.sock), "%s/switchd.sock", d.run_dir);
+	d.lab.sw.pidfd = -1;
 	r = state_load(d.lab.state_dir, &d.lab.topo, &sw_pid, &sw_start, &err);
 	if (r == -EBADMSG && cleanup) {
 		/* Nothing in the file can be trusted: the host says what exists. */
@@ -1009,11 +1019,11 @@ int main(int argc, char **argv)
 		return cleanup_lab(sw_pid, sw_start, NULL);
 
 	switchd_path(d.lab.sw.bin, sizeof(d.lab.sw.bin), switchd);
-	snprintf(d.lab.sw.sock, sizeof(d.lab.sw.sock), "%s/switchd.sock", d.run_dir);
 	snprintf(d.lab.sw.log, sizeof(d.lab.sw.log), "%s/switchd.log", d.run_dir);
 	d.lab.sw.loop = d.loop;
 	d.lab.sw.on_ready = lab_push;
 	d.lab.sw.on_down = switch_down;
+	d.lab.sw.on_spawn = switch_spawned;
 	d.lab.sw.tx_begin = tx_begin;
 	d.lab.sw.tx_end = tx_end;
 	d.lab.sw.arg = &d.lab;
@@ -1036,9 +1046,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (sw_pid <= 0 || proc_start_time(sw_pid) != sw_start) {
-		/* No usable record (runtime.json lost or garbled): a switch still
-		 * serving the lab's socket is the lab's; adopt it rather than
-		 * start a second one beside it. */
+		/* No usable record (runtime.json lost or garbled, or a vnld
+		 * killed between forking a switch and recording it): a switch
+		 * of the lab's socket is the lab's; adopt it rather than start
+		 * a second one beside it. */
 		pid_t found = scavenge_switch_pid(d.lab.sw.sock);
 
 		if (found > 0) {
@@ -1048,13 +1059,22 @@ int main(int argc, char **argv)
 	}
 	/* Kernel side first (nodes, NICs), then the switch is made to match. */
 	lab_recover(&d.lab);
-	if (sw_pid > 0 && lab_switch_adopt(&d.lab.sw, sw_pid, sw_start, &err) == 0) {
+	r = sw_pid > 0 ? lab_switch_adopt(&d.lab.sw, sw_pid, sw_start, &err) : -ESRCH;
+	if (r == 0) {
+		unsigned strays = lab_switch_stop_strays(&d.lab.sw);
+
 		LOG("adopted vnl-switchd pid %d", (int)sw_pid);
+		if (strays)
+			LOG("stopped %u other vnl-switchd of this lab", strays);
 		lab_push(&d.lab.sw, &d.lab);
-	} else if (lab_switch_start(&d.lab.sw, &err) < 0) {
-		fprintf(stderr, "vnld: %s\n", err.msg);
-		jsonl_close(d.srv);
-		return 1;
+	} else {
+		if (sw_pid > 0)
+			LOG("not adopting vnl-switchd pid %d: %s", (int)sw_pid, err.msg);
+		if (lab_switch_start(&d.lab.sw, &err) < 0) {
+			fprintf(stderr, "vnld: %s\n", err.msg);
+			jsonl_close(d.srv);
+			return 1;
+		}
 	}
 	guests_sync(d.guests, d.lab.topo);
 	ev_timer_add(d.loop, LOG_ROTATE_MS, log_rotate, NULL);

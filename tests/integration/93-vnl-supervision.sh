@@ -7,7 +7,12 @@
 # `vnl start`: the lab is intact (same topology, the running switch adopted,
 # same netns and veths), ping works. Crash debris: with vnld dead, a stray
 # netns vnl.L.ghost is made and b's netns deleted by hand; `vnl start`
-# removes ghost and makes b again, and b pings.
+# removes ghost and makes b again, and b pings. Changes made while the switch
+# is down (after its death, before vnld's restart timer) are accepted and in
+# the restarted switch. vnld killed right after it forked a new switch: the
+# next vnld ends with one switch, shown, pushed, and `vnl stop` leaves none.
+# A stray vnl-switchd of the lab (its command line) is stopped by `vnl start`
+# and by `vnl stop`.
 #
 # Operations: a lab from the CLI (a, b on blue; c on red); `vnl events -j`
 # in the background; identities of nodes are netns inodes and host veth
@@ -38,6 +43,10 @@ identity() {
 	for i in $(vnl show -j | jq -r '.nodes[].interfaces[].host'); do echo "$i $(cat "/sys/class/net/$i/ifindex" 2>&1)"; done
 }
 topo() { vnl save - 2>&1; }
+# The switch's ports as [[name, lan]...], sorted; ports_are: equal to $1
+# (waited for: `version` answers before vnld's push is through).
+sw_ports() { "$SWCTL_BIN" -c -s "$RUN/switchd.sock" show-ports | jq -c '[.ports[] | [.name, .lan]] | sort'; }
+ports_are() { [ "$(sw_ports)" = "$1" ]; }
 id0=$(identity)
 topo0=$(topo)
 [ -n "$id0" ] && [ -n "$topo0" ] || bail "cannot read the lab: $id0 $topo0"
@@ -56,7 +65,8 @@ wait_for 20 sw_restarted
 result $? "kill -9 of the switch: vnld starts a new one, restarts 1" "$(vnl show -j | jq -c .switch)"
 sw2=$(vnl show -j | jq -r .switch.pid)
 check "the new switch runs" alive "$sw2"
-ports=$("$SWCTL_BIN" -c -s "$RUN/switchd.sock" show-ports | jq -c '[.ports[] | [.name, .lan]] | sort')
+wait_for 5 ports_are '[["a-0","blue"],["b-0","blue"],["c-0","red"]]'
+ports=$(sw_ports)
 result $([ "$ports" = '[["a-0","blue"],["b-0","blue"],["c-0","red"]]' ]; echo $?) "the lab's ports and LANs are pushed to the new switch" "$ports"
 check_ping "a pings b again after the switch restart" a 10.93.0.2
 check_no_ping "c still cannot reach a (LANs pushed as they were)" c 10.93.0.1
@@ -99,7 +109,8 @@ check "b's netns is made again" test -e "/run/netns/vnl.$L.b"
 check "b's eth0 has its address again" sh -c "ip -n vnl.$L.b -br addr show dev eth0 | grep -q ' 10.93.0.2/24'"
 result $([ "$(topo)" = "$topo0" ]; echo $?) "topology intact after the debris start" "$(diff <(echo "$topo0") <(topo))"
 jcheck "show: b linked with one interface" "$(vnl show b -j)" '(.node.interfaces | length) == 1 and .node.links[0].lan == "blue"'
-ports=$("$SWCTL_BIN" -c -s "$RUN/switchd.sock" show-ports | jq -c '[.ports[] | [.name, .lan]] | sort')
+wait_for 5 ports_are '[["a-0","blue"],["b-0","blue"],["c-0","red"]]'
+ports=$(sw_ports)
 result $([ "$ports" = '[["a-0","blue"],["b-0","blue"],["c-0","red"]]' ]; echo $?) "the switch has b-0 again (stale port replaced)" "$ports"
 lab_record_ifs
 check_ping "a pings the remade b" a 10.93.0.2
@@ -110,7 +121,97 @@ result $([ "$(grep -v "$(vnl show b -j | jq -r '.node.interfaces[0].host')" <<<"
 	"$(grep -v "$(vnl show b -j | jq -r '.node.interfaces[0].host')" <<<"$id0")" ]; echo $?) \
 	"a and c were not touched by the recovery" "$(diff <(echo "$id0") <(echo "$id1"))"
 
+# --- changes while the switch is down ---------------------------------------------
+# Between the switch's death and vnld's restart timer (1 s) a change is
+# accepted: the model and the kernel change, lab_push applies the rest.
+must add ns e >/dev/null
+must add ns f >/dev/null
+sw=$(vnl show -j | jq -r .switch.pid)
+restarts=$(vnl show -j | jq -r .switch.restarts)
+kill -9 "$sw"
+sw_down() { vnl show -j | jq -e '.switch.pid == 0'; }
+wait_for 5 sw_down
+vnl_ok "add lan while the switch is down" add lan green
+vnl_ok "link e:0 while the switch is down" link e:0 green --ip 10.93.0.5/24
+vnl_ok "link f:0 while the switch is down" link f:0 green --ip 10.93.0.6/24
+diag "switch pid after the changes: $(vnl show -j | jq -c .switch) (0: they all ran while it was down)"
+sw_back() {
+	vnl show -j | jq -e ".switch.pid > 0 and .switch.restarts == $((restarts + 1))" >/dev/null &&
+		"$SWCTL_BIN" -s "$RUN/switchd.sock" version >/dev/null 2>&1
+}
+wait_for 20 sw_back
+result $? "the switch is back" "$(vnl show -j | jq -c .switch)"
+wait_for 5 ports_are '[["a-0","blue"],["b-0","blue"],["c-0","red"],["e-0","green"],["f-0","green"]]'
+ports=$(sw_ports)
+result $([ "$ports" = '[["a-0","blue"],["b-0","blue"],["c-0","red"],["e-0","green"],["f-0","green"]]' ]; echo $?) \
+	"the changes made while it was down are in the restarted switch" "$ports"
+jcheck "show: e and f linked to green" "$(vnl show -j)" '[.links[] | select(.lan == "green") | .node] | sort == ["e", "f"]'
+lab_record_ifs
+check_ping "e pings f over the LAN added while the switch was down" e 10.93.0.6
+check_no_ping "e cannot reach a (other LAN)" e 10.93.0.1
+vnl_ok "del e" del e
+vnl_ok "del f" del f
+vnl del green >/dev/null 2>&1
+
+# --- vnld killed while it restarts the switch -----------------------------------------
+# The switch it had just forked (not answering yet) must be adopted or stopped
+# by the next vnld, never talked to as someone else's, never left behind.
+sw=$(vnl show -j | jq -r .switch.pid)
+vpid=$(cat "$RUN/vnld.pid")
+kill -9 "$sw"
+orphan=
+for ((i = 0; i < 500; i++)); do
+	orphan=$(pgrep -f -- "--socket $RUN/switchd.sock" | grep -vx "$sw" | head -n 1)
+	[ -n "$orphan" ] && break
+	sleep 0.01
+done
+kill -9 "$vpid"
+[ -n "$orphan" ] || bail "vnld forked no new switch within 5 s"
+wait_for 5 sh -c "! kill -0 $vpid 2>/dev/null || grep -q '^State:.*Z' /proc/$vpid/status"
+answered=$("$SWCTL_BIN" -s "$RUN/switchd.sock" version >/dev/null 2>&1 && echo yes || echo no)
+diag "vnld killed right after it forked switch pid $orphan (answering already: $answered)"
+vnl_ok "vnl start after vnld died in a switch restart" start
+sleep 3
+j1=$(vnl show -j)
+sleep 2
+j2=$(vnl show -j)
+swp=$(jq -r .switch.pid <<<"$j2")
+jcheck "one switch, running, no restart loop" "[$j1, $j2]" \
+	'.[0].switch.pid > 0 and .[0].switch.pid == .[1].switch.pid and .[0].switch.restarts == .[1].switch.restarts'
+result $([ "$(pgrep -f -- "--socket $RUN/switchd.sock" | sort | tr '\n' ' ')" = "$swp " ]; echo $?) \
+	"the only vnl-switchd of the lab is the one vnld shows" "shown: $swp" \
+	"running: $(pgrep -f -- "--socket $RUN/switchd.sock" | tr '\n' ' ')"
+wait_for 5 ports_are '[["a-0","blue"],["b-0","blue"],["c-0","red"]]'
+ports=$(sw_ports)
+result $([ "$ports" = '[["a-0","blue"],["b-0","blue"],["c-0","red"]]' ]; echo $?) "the lab is pushed to the switch that serves its socket" "$ports"
+check_ping "a pings b after the restart-time crash" a 10.93.0.2
+
+# --- a stray vnl-switchd of the lab ------------------------------------------------------
+# A vnl-switchd whose command line names the lab's socket (here it serves
+# another one: the last --socket wins) is the lab's: vnl start stops it
+# beside the switch it adopts, and vnl stop stops it too.
+stray() {
+	"$VNL_BUILD_DIR/vnl-switchd" --socket "$RUN/switchd.sock" --no-huge --mbufs 2047 \
+		--socket "$TMP/stray$1.sock" >"$TMP/stray$1.log" 2>&1 &
+	echo $!
+}
+gone() { ! alive "$1"; }
+vpid=$(cat "$RUN/vnld.pid")
+kill -9 "$vpid"
+wait_for 5 sh -c "! kill -0 $vpid 2>/dev/null || grep -q '^State:.*Z' /proc/$vpid/status"
+s1=$(stray 1)
+bg_track "$s1"
+wait_for 20 test -S "$TMP/stray1.sock" || bail "the stray switch did not start: $(tail -n 3 "$TMP/stray1.log")"
+vnl_ok "vnl start with a stray vnl-switchd of the lab running" start
+wait_for 15 gone "$s1"
+result $? "vnl start stops the stray" "pid $s1: $(tr '\0' ' ' <"/proc/$s1/cmdline" 2>/dev/null)"
+jcheck "the recorded switch is adopted, not the stray" "$(vnl show -j)" ".switch.pid == $swp"
+s2=$(stray 2)
+bg_track "$s2"
+wait_for 20 test -S "$TMP/stray2.sock" || bail "the stray switch did not start: $(tail -n 3 "$TMP/stray2.log")"
+
 vnl_ok "stop" stop
+check "after stop: no vnl-switchd of the lab (the stray neither)" test -z "$(pgrep -f -- "--socket $RUN/switchd.sock")"
 check "after stop: no process of the lab" test -z "$(lab_pids "$L")"
 check "after stop: no netns of the lab" test -z "$(lab_netns "$L")"
 done_testing

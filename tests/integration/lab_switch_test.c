@@ -4,7 +4,9 @@
  * real vnl-switchd: start and wait until ready, requests and refusals with
  * the switch's own message, restart after kill -9 (on_down then on_ready
  * again, new pid), adoption of a running switch by pid and start time (and
- * refusal of a wrong start time), clean stop with the socket gone.
+ * refusal of a wrong start time), clean stop with the socket gone; only
+ * the listener's own pid is talked to (SO_PEERCRED), and a supervisor whose
+ * switch is gone says -ENOTCONN.
  * Operations: a private switch in a temp folder, the evloop on this thread.
  */
 #include <errno.h>
@@ -81,6 +83,17 @@ int main(void)
 	ok(lab_switch_adopt(&a, s.pid, s.start_time, &err) == 0, "adopted by pid and start time");
 	ev_del(a.watch); /* hand it back: one watcher is enough */
 	close(a.pidfd);
+
+	/* A supervisor of another pid never takes the socket's answers. */
+	{
+		struct lab_switch o = { .pid = getppid(), .pidfd = -1 };
+
+		snprintf(o.sock, sizeof(o.sock), "%s", s.sock);
+		o.start_time = proc_start_time(o.pid);
+		ok(lab_switch_cmd(&o, &err, "version", NULL) == -ESTALE, "another pid's socket refused: %s", err.msg);
+		o.pid = 0;
+		ok(lab_switch_cmd(&o, &err, "version", NULL) == -ENOTCONN, "no switch: -ENOTCONN (%s)", err.msg);
+	}
 
 	/* kill -9: on_down, then a new switch after the backoff. */
 	first = s.pid;
