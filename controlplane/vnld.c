@@ -277,24 +277,27 @@ static int cmd_lan_del(struct json_object *req, struct json_object *reply, struc
 	return 0;
 }
 
-static int cmd_node_add(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
-			struct vnl_err *err)
+/*
+ * node-add's arguments decoded into *n (name, kind, nics, image, command,
+ * mem, cpus, pids, env). n's strings point into req and envv (at least
+ * TOPO_MAX_OBJECTS slots), valid while req lives. 0 or -errno with err set.
+ * The vnldreq fuzz target decodes through here too.
+ */
+static int req_node(struct json_object *req, struct topo_node *n, char **envv, struct vnl_err *err)
 {
-	struct topo_node n = { .nics = 1 };
 	struct json_object *env = NULL;
 	const char *name, *kind, *image, *cmd;
-	char *envv[TOPO_MAX_OBJECTS];
 	int r;
 
-	(void)c;
+	*n = (struct topo_node){ .nics = 1 };
 	if ((r = arg_name(req, "name", "node", &name, err)) < 0 || (r = arg_str(req, "kind", true, &kind, err)) < 0 ||
-	    (r = arg_uint(req, "nics", false, 1, TOPO_NICS_MAX, &n.nics, err)) < 0 ||
+	    (r = arg_uint(req, "nics", false, 1, TOPO_NICS_MAX, &n->nics, err)) < 0 ||
 	    (r = arg_str(req, "image", false, &image, err)) < 0 || (r = arg_str(req, "command", false, &cmd, err)) < 0 ||
-	    (r = arg_uint(req, "mem", false, 1, TOPO_MEM_MAX, &n.mem_mb, err)) < 0 ||
-	    (r = arg_uint(req, "cpus", false, 1, TOPO_CPUS_MAX, &n.cpus, err)) < 0 ||
-	    (r = arg_uint(req, "pids", false, TOPO_PIDS_MIN, TOPO_PIDS_MAX, &n.pids, err)) < 0)
+	    (r = arg_uint(req, "mem", false, 1, TOPO_MEM_MAX, &n->mem_mb, err)) < 0 ||
+	    (r = arg_uint(req, "cpus", false, 1, TOPO_CPUS_MAX, &n->cpus, err)) < 0 ||
+	    (r = arg_uint(req, "pids", false, TOPO_PIDS_MIN, TOPO_PIDS_MAX, &n->pids, err)) < 0)
 		return r;
-	if (topo_kind_parse(kind, &n.kind) < 0)
+	if (topo_kind_parse(kind, &n->kind) < 0)
 		return vnl_errf(err, -EINVAL, "unknown node kind '%s' (kinds: ns, cnt, vm)", kind);
 	if (json_object_object_get_ex(req, "env", &env)) {
 		if (!json_object_is_type(env, json_type_array) || json_object_array_length(env) > TOPO_MAX_OBJECTS)
@@ -307,15 +310,26 @@ static int cmd_node_add(struct json_object *req, struct json_object *reply, stru
 				return vnl_errf(err, -EINVAL, "argument 'env' must be a list of KEY=VALUE strings");
 			envv[i] = (char *)json_object_get_string(e);
 		}
-		n.env = envv;
-		n.n_env = json_object_array_length(env);
+		n->env = envv;
+		n->n_env = json_object_array_length(env);
 	}
-	snprintf(n.name, sizeof(n.name), "%s", name);
-	n.image = (char *)image;
-	n.cmd = (char *)cmd;
-	if ((r = lab_node_add(&d.lab, &n, err)) < 0)
+	snprintf(n->name, sizeof(n->name), "%s", name);
+	n->image = (char *)image;
+	n->cmd = (char *)cmd;
+	return 0;
+}
+
+static int cmd_node_add(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
+			struct vnl_err *err)
+{
+	char *envv[TOPO_MAX_OBJECTS];
+	struct topo_node n;
+	int r;
+
+	(void)c;
+	if ((r = req_node(req, &n, envv, err)) < 0 || (r = lab_node_add(&d.lab, &n, err)) < 0)
 		return r;
-	json_object_object_add(reply, "node", lab_node_json(&d.lab, topo_find_node(d.lab.topo, name)));
+	json_object_object_add(reply, "node", lab_node_json(&d.lab, topo_find_node(d.lab.topo, n.name)));
 	return 0;
 }
 
@@ -345,29 +359,39 @@ static int cmd_del(struct json_object *req, struct json_object *reply, struct js
 	return 0;
 }
 
-static int cmd_link(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
-		    struct vnl_err *err)
+/* link's arguments decoded into *k. 0 or -errno with err set. The vnldreq
+ * fuzz target decodes through here too. */
+static int req_link(struct json_object *req, struct topo_link *k, struct vnl_err *err)
 {
-	struct topo_link k = { 0 };
 	const char *node, *lan, *ip;
 	struct topo_err te;
 	int r;
 
-	(void)c;
+	*k = (struct topo_link){ 0 };
 	if ((r = arg_name(req, "node", "node", &node, err)) < 0 ||
-	    (r = arg_uint(req, "nic", true, 0, TOPO_NICS_MAX - 1, &k.nic, err)) < 0 ||
+	    (r = arg_uint(req, "nic", true, 0, TOPO_NICS_MAX - 1, &k->nic, err)) < 0 ||
 	    (r = arg_name(req, "lan", "LAN", &lan, err)) < 0 || (r = arg_str(req, "ip", false, &ip, err)) < 0)
 		return r;
 	if (ip) {
-		if (topo_parse_addr(ip, &k.addr, &k.plen, &te) < 0)
+		if (topo_parse_addr(ip, &k->addr, &k->plen, &te) < 0)
 			return vnl_errf(err, -EINVAL, "%s", te.msg);
-		k.has_addr = true;
+		k->has_addr = true;
 	}
-	snprintf(k.node, sizeof(k.node), "%s", node);
-	snprintf(k.lan, sizeof(k.lan), "%s", lan);
-	if ((r = lab_link_add(&d.lab, &k, err)) < 0)
+	snprintf(k->node, sizeof(k->node), "%s", node);
+	snprintf(k->lan, sizeof(k->lan), "%s", lan);
+	return 0;
+}
+
+static int cmd_link(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
+		    struct vnl_err *err)
+{
+	struct topo_link k;
+	int r;
+
+	(void)c;
+	if ((r = req_link(req, &k, err)) < 0 || (r = lab_link_add(&d.lab, &k, err)) < 0)
 		return r;
-	json_object_object_add(reply, "link", lab_link_json(topo_find_link(d.lab.topo, node, k.nic)));
+	json_object_object_add(reply, "link", lab_link_json(topo_find_link(d.lab.topo, k.node, k.nic)));
 	return 0;
 }
 

@@ -15,63 +15,30 @@
 #include "../../controlplane/vnld.c"
 #undef main
 
-/* node-add's arguments, decoded as cmd_node_add() does, into the model. */
+/* node-add through vnld's own decoding (req_node), then into the model. */
 static int node_add(struct topo *t, struct json_object *req, struct vnl_err *err)
 {
 	static char *envv[TOPO_MAX_OBJECTS];
-	struct topo_node n = { .nics = 1 };
-	const char *name, *kind, *image, *cmd;
-	struct json_object *env;
+	struct topo_node n;
 	struct topo_err te;
 	int r;
 
-	if ((r = arg_name(req, "name", "node", &name, err)) < 0 || (r = arg_str(req, "kind", true, &kind, err)) < 0 ||
-	    (r = arg_uint(req, "nics", false, 1, TOPO_NICS_MAX, &n.nics, err)) < 0 ||
-	    (r = arg_str(req, "image", false, &image, err)) < 0 || (r = arg_str(req, "command", false, &cmd, err)) < 0 ||
-	    (r = arg_uint(req, "mem", false, 1, TOPO_MEM_MAX, &n.mem_mb, err)) < 0 ||
-	    (r = arg_uint(req, "cpus", false, 1, TOPO_CPUS_MAX, &n.cpus, err)) < 0)
+	if ((r = req_node(req, &n, envv, err)) < 0)
 		return r;
-	if (topo_kind_parse(kind, &n.kind) < 0)
-		return vnl_errf(err, -EINVAL, "unknown node kind '%s'", kind);
-	if (json_object_object_get_ex(req, "env", &env)) {
-		if (!json_object_is_type(env, json_type_array) || json_object_array_length(env) > TOPO_MAX_OBJECTS)
-			return vnl_errf(err, -EINVAL, "argument 'env' must be a list");
-		for (size_t i = 0; i < json_object_array_length(env); i++) {
-			struct json_object *e = json_object_array_get_idx(env, i);
-
-			if (!json_object_is_type(e, json_type_string))
-				return vnl_errf(err, -EINVAL, "argument 'env' must be a list of strings");
-			envv[i] = (char *)json_object_get_string(e);
-		}
-		n.env = envv;
-		n.n_env = json_object_array_length(env);
-	}
-	snprintf(n.name, sizeof(n.name), "%s", name);
-	n.image = (char *)image;
-	n.cmd = (char *)cmd;
 	if ((r = topo_add_node(t, &n, &te)) < 0)
 		return vnl_errf(err, r, "%s", te.msg);
 	return 0;
 }
 
+/* link through vnld's own decoding (req_link), then into the model. */
 static int link_add(struct topo *t, struct json_object *req, struct vnl_err *err)
 {
-	struct topo_link k = { 0 };
-	const char *node, *lan, *ip;
+	struct topo_link k;
 	struct topo_err te;
 	int r;
 
-	if ((r = arg_name(req, "node", "node", &node, err)) < 0 ||
-	    (r = arg_uint(req, "nic", true, 0, TOPO_NICS_MAX - 1, &k.nic, err)) < 0 ||
-	    (r = arg_name(req, "lan", "LAN", &lan, err)) < 0 || (r = arg_str(req, "ip", false, &ip, err)) < 0)
+	if ((r = req_link(req, &k, err)) < 0)
 		return r;
-	if (ip) {
-		if (topo_parse_addr(ip, &k.addr, &k.plen, &te) < 0)
-			return vnl_errf(err, -EINVAL, "%s", te.msg);
-		k.has_addr = true;
-	}
-	snprintf(k.node, sizeof(k.node), "%s", node);
-	snprintf(k.lan, sizeof(k.lan), "%s", lan);
 	if ((r = topo_add_link(t, &k, &te)) < 0)
 		return vnl_errf(err, r, "%s", te.msg);
 	return 0;
