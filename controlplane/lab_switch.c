@@ -450,6 +450,15 @@ unsigned lab_switch_stop_strays(struct lab_switch *s)
 	return stopped;
 }
 
+/* Kill the switch we started (if any) and drop its pidfd: a failed start. */
+static void kill_forget(struct lab_switch *s)
+{
+	kill_wait(s);
+	if (s->pidfd >= 0)
+		close(s->pidfd);
+	s->pidfd = -1;
+}
+
 /* Fork, record, wait until it answers. */
 static int start_once(struct lab_switch *s, struct vnl_err *err)
 {
@@ -459,12 +468,8 @@ static int start_once(struct lab_switch *s, struct vnl_err *err)
 		s->on_spawn(s, s->arg);
 	if (r == 0)
 		r = wait_ready(s, err);
-	if (r < 0) {
-		kill_wait(s);
-		if (s->pidfd >= 0)
-			close(s->pidfd);
-		s->pidfd = -1;
-	}
+	if (r < 0)
+		kill_forget(s);
 	return r;
 }
 
@@ -487,10 +492,7 @@ int lab_switch_start(struct lab_switch *s, struct vnl_err *err)
 	if (r == 0 && (r = watch_pid(s)) < 0)
 		vnl_errno(err, -r, "cannot watch vnl-switchd");
 	if (r < 0) {
-		kill_wait(s);
-		if (s->pidfd >= 0)
-			close(s->pidfd);
-		s->pidfd = -1;
+		kill_forget(s);
 		return r;
 	}
 	s->started_ms = mono_ms();
