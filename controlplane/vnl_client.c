@@ -319,6 +319,29 @@ int vnl_lab_cleanup(const char *lab, struct vnl_err *err)
 	return 0;
 }
 
+int vnl_lab_alive(const char *lab, struct vnl_err *err)
+{
+	struct json_object *req, *reply = NULL;
+	int r;
+
+	if (!vnl_lab_running(lab))
+		return 0;
+	/* A listener is not yet a live vnld: one killed a moment ago keeps
+	 * its socket (and takes connections) until the kernel has closed its
+	 * files. A live vnld answers `version` even mid-transaction; a dying
+	 * one resets the connection, and is waited for until it is gone. */
+	req = vnl_req("version");
+	r = vnl_call(lab, req, VNL_START_WAIT, &reply, err);
+	json_object_put(req);
+	json_object_put(reply);
+	if (r == 0)
+		return 1;
+	if (r != -ECONNRESET && r != -EPIPE && r != -ENOTCONN)
+		return r;
+	r = vnl_lab_wait_gone(lab, VNL_STOP_WAIT, err);
+	return r < 0 ? r : 0;
+}
+
 int vnl_lab_ensure(const char *lab, struct vnl_err *err)
 {
 	char log[PATH_MAX], tail[512];
@@ -327,8 +350,9 @@ int vnl_lab_ensure(const char *lab, struct vnl_err *err)
 	int r, st;
 	pid_t pid;
 
-	if (vnl_lab_running(lab))
-		return 0;
+	r = vnl_lab_alive(lab, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
 	snprintf(log, sizeof(log), RUN_ROOT "/%s/vnld.log", lab);
 	pid = spawn_vnld(lab, log, err);
 	if (pid < 0)

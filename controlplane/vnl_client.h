@@ -61,8 +61,16 @@ struct json_object *vnl_req(const char *cmd);
 int vnl_call(const char *lab, struct json_object *req, int timeout_s, struct json_object **reply,
 	     struct vnl_err *err);
 
-/* Does the lab's vnld answer `version` right now? */
+/* Is a listener on the lab's vnld socket right now (a live vnld, busy or
+ * not, or one that is being killed)? */
 bool vnl_lab_running(const char *lab);
+/*
+ * Is the lab's vnld alive: it answers `version` (waited for up to
+ * VNL_START_WAIT s). A listener that resets instead (a vnld being killed)
+ * is waited for until it is gone. Returns 1 alive, 0 not running, or a
+ * negative errno (err set): no answer in time, or a vnld that does not go.
+ */
+int vnl_lab_alive(const char *lab, struct vnl_err *err);
 /* Does the lab have run or state folders (vnld gone, leftovers possibly)? */
 bool vnl_lab_has_folders(const char *lab);
 /* The pid recorded in the lab's vnld.pid, or 0. */

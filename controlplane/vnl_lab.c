@@ -48,7 +48,10 @@ int vnl_cmd_stop(struct vnl_cli *cli, int argc, char **argv)
 
 	if (r >= 0)
 		return r;
-	if (!vnl_lab_running(cli->lab)) {
+	r = vnl_lab_alive(cli->lab, &err);
+	if (r < 0)
+		return vnl_fail("%s", err.msg);
+	if (r == 0) {
 		if (!vnl_lab_has_folders(cli->lab)) {
 			if (!cli->json)
 				printf("lab '%s' is not running: nothing to stop\n", cli->lab);
@@ -73,6 +76,9 @@ int vnl_cmd_stop(struct vnl_cli *cli, int argc, char **argv)
 	if (vnl_lab_wait_gone(cli->lab, VNL_STOP_WAIT, &werr) < 0)
 		return vnl_fail("%s%s%s", r < 0 ? err.msg : "", r < 0 ? "; " : "", werr.msg);
 	if (r < 0)
+		return vnl_fail("%s", err.msg);
+	/* A vnld that died mid-stop left what it had not removed yet. */
+	if (vnl_lab_has_folders(cli->lab) && vnl_lab_cleanup(cli->lab, &err) < 0)
 		return vnl_fail("%s", err.msg);
 	if (!cli->json)
 		printf("lab '%s' stopped\n", cli->lab);

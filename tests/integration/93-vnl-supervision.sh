@@ -11,8 +11,9 @@
 # is down (after its death, before vnld's restart timer) are accepted and in
 # the restarted switch. vnld killed right after it forked a new switch: the
 # next vnld ends with one switch, shown, pushed, and `vnl stop` leaves none.
-# A stray vnl-switchd of the lab (its command line) is stopped by `vnl start`
-# and by `vnl stop`.
+# `vnl start` right after kill -9 of vnld (its socket still listening while
+# the kernel closes its files) starts a new vnld. A stray vnl-switchd of the
+# lab (its command line) is stopped by `vnl start` and by `vnl stop`.
 #
 # Operations: a lab from the CLI (a, b on blue; c on red); `vnl events -j`
 # in the background; identities of nodes are netns inodes and host veth
@@ -185,6 +186,32 @@ wait_for 5 ports_are '[["a-0","blue"],["b-0","blue"],["c-0","red"]]'
 ports=$(sw_ports)
 result $([ "$ports" = '[["a-0","blue"],["b-0","blue"],["c-0","red"]]' ]; echo $?) "the lab is pushed to the switch that serves its socket" "$ports"
 check_ping "a pings b after the restart-time crash" a 10.93.0.2
+
+# --- vnl start while a killed vnld still has its socket ---------------------------------
+# A vnld killed a moment ago keeps its listener (and takes connections) until
+# the kernel has closed its files: `vnl start` right after `kill -9` must not
+# take it for a live vnld. The stand-in for that moment holds vnld.pid's lock
+# and a listener on vnld.sock, never answers, and exits after 2 s.
+vpid=$(cat "$RUN/vnld.pid")
+kill -9 "$vpid"
+wait_for 5 sh -c "! kill -0 $vpid 2>/dev/null || grep -q '^State:.*Z' /proc/$vpid/status"
+rm -f "$RUN/vnld.sock"
+python3 - "$RUN" <<'PY' &
+import fcntl, socket, sys, time
+run = sys.argv[1]
+lock = open(run + "/vnld.pid", "a")
+fcntl.flock(lock, fcntl.LOCK_EX)
+s = socket.socket(socket.AF_UNIX)
+s.bind(run + "/vnld.sock")
+s.listen(16)
+time.sleep(2)
+PY
+bg_track $!
+wait_for 5 test -S "$RUN/vnld.sock" || bail "the stand-in of a dying vnld did not listen"
+run start -j
+jcheck "vnl start beside a dying vnld's socket starts a new vnld" "$OUT" '.started == true and .pid > 0'
+vnl_ok "the new vnld serves the lab" show
+jcheck "... with the running switch adopted" "$(vnl show -j)" ".switch.pid == $swp"
 
 # --- a stray vnl-switchd of the lab ------------------------------------------------------
 # A vnl-switchd whose command line names the lab's socket (here it serves
