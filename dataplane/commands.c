@@ -22,7 +22,7 @@
 #include "stats.h"
 #include "worker.h"
 
-typedef int (*cmd_fn)(struct json_object *req, struct json_object *reply, struct dp_err *err);
+typedef int (*cmd_fn)(struct json_object *req, struct json_object *reply, struct vnl_err *err);
 
 struct command {
 	const char *name;
@@ -34,7 +34,7 @@ struct command {
 /* ---- argument helpers ---- */
 
 static int arg_name(struct json_object *req, const char *key, const char *what, bool required,
-		    const char **out, struct dp_err *err)
+		    const char **out, struct vnl_err *err)
 {
 	int r = port_arg_string(req, key, required, out, err);
 
@@ -44,18 +44,18 @@ static int arg_name(struct json_object *req, const char *key, const char *what, 
 }
 
 static int arg_u32(struct json_object *req, const char *key, uint32_t min, uint32_t max, uint32_t *out,
-		   struct dp_err *err)
+		   struct vnl_err *err)
 {
 	struct json_object *v;
 	int64_t n;
 
 	if (!json_object_object_get_ex(req, key, &v))
-		return dp_errf(err, EINVAL, "missing argument '%s'", key);
+		return vnl_errf(err, -EINVAL, "missing argument '%s'", key);
 	if (!json_object_is_type(v, json_type_int))
-		return dp_errf(err, EINVAL, "argument '%s' must be an integer", key);
+		return vnl_errf(err, -EINVAL, "argument '%s' must be an integer", key);
 	n = json_object_get_int64(v);
 	if (n < min || n > max)
-		return dp_errf(err, ERANGE, "argument '%s' must be in %u..%u", key, min, max);
+		return vnl_errf(err, -ERANGE, "argument '%s' must be in %u..%u", key, min, max);
 	*out = (uint32_t)n;
 	return 0;
 }
@@ -152,7 +152,7 @@ static struct json_object *worker_json(unsigned w)
 
 /* ---- commands ---- */
 
-static int cmd_version(struct json_object *req, struct json_object *reply, struct dp_err *err)
+static int cmd_version(struct json_object *req, struct json_object *reply, struct vnl_err *err)
 {
 	(void)req, (void)err;
 	json_object_object_add(reply, "version", json_object_new_string(VNL_VERSION));
@@ -160,7 +160,7 @@ static int cmd_version(struct json_object *req, struct json_object *reply, struc
 	return 0;
 }
 
-static int cmd_port_add(struct json_object *req, struct json_object *reply, struct dp_err *err)
+static int cmd_port_add(struct json_object *req, struct json_object *reply, struct vnl_err *err)
 {
 	const char *name, *kind;
 	struct port *p;
@@ -177,7 +177,7 @@ static int cmd_port_add(struct json_object *req, struct json_object *reply, stru
 	return 0;
 }
 
-static int cmd_port_del(struct json_object *req, struct json_object *reply, struct dp_err *err)
+static int cmd_port_del(struct json_object *req, struct json_object *reply, struct vnl_err *err)
 {
 	const char *name;
 	int r = arg_name(req, "name", "port", true, &name, err);
@@ -186,7 +186,7 @@ static int cmd_port_del(struct json_object *req, struct json_object *reply, stru
 	return r < 0 ? r : reg_port_del(name, err);
 }
 
-static int cmd_lan_add(struct json_object *req, struct json_object *reply, struct dp_err *err)
+static int cmd_lan_add(struct json_object *req, struct json_object *reply, struct vnl_err *err)
 {
 	const char *name;
 	struct lan *l;
@@ -199,7 +199,7 @@ static int cmd_lan_add(struct json_object *req, struct json_object *reply, struc
 	return r;
 }
 
-static int cmd_lan_del(struct json_object *req, struct json_object *reply, struct dp_err *err)
+static int cmd_lan_del(struct json_object *req, struct json_object *reply, struct vnl_err *err)
 {
 	struct json_object *detached = json_object_new_array();
 	const char *name;
@@ -215,7 +215,7 @@ static int cmd_lan_del(struct json_object *req, struct json_object *reply, struc
 	return 0;
 }
 
-static int cmd_attach(struct json_object *req, struct json_object *reply, struct dp_err *err)
+static int cmd_attach(struct json_object *req, struct json_object *reply, struct vnl_err *err)
 {
 	const char *port, *lan;
 	int r = arg_name(req, "port", "port", true, &port, err);
@@ -226,7 +226,7 @@ static int cmd_attach(struct json_object *req, struct json_object *reply, struct
 	return r < 0 ? r : reg_attach(port, lan, err);
 }
 
-static int cmd_detach(struct json_object *req, struct json_object *reply, struct dp_err *err)
+static int cmd_detach(struct json_object *req, struct json_object *reply, struct vnl_err *err)
 {
 	const char *port;
 	int r = arg_name(req, "port", "port", true, &port, err);
@@ -246,7 +246,7 @@ struct show_kind {
 };
 
 static int show_objects(const struct show_kind *k, struct json_object *req, struct json_object *reply,
-			struct dp_err *err)
+			struct vnl_err *err)
 {
 	struct json_object *a;
 	const char *name;
@@ -265,7 +265,7 @@ static int show_objects(const struct show_kind *k, struct json_object *req, stru
 	}
 	if (name != NULL && !found) {
 		json_object_put(a);
-		return dp_errf(err, ENOENT, "no %s named '%s'", k->what, name);
+		return vnl_errf(err, -ENOENT, "no %s named '%s'", k->what, name);
 	}
 	json_object_object_add(reply, k->key, a);
 	return 0;
@@ -281,7 +281,7 @@ static struct json_object *lan_json_any(const void *l)
 	return lan_json(l);
 }
 
-static int cmd_show_ports(struct json_object *req, struct json_object *reply, struct dp_err *err)
+static int cmd_show_ports(struct json_object *req, struct json_object *reply, struct vnl_err *err)
 {
 	const struct show_kind k = { "port", "ports", (void *const *)reg.ports, VNL_MAX_PORTS,
 				     offsetof(struct port, name), port_json_any };
@@ -289,7 +289,7 @@ static int cmd_show_ports(struct json_object *req, struct json_object *reply, st
 	return show_objects(&k, req, reply, err);
 }
 
-static int cmd_show_lans(struct json_object *req, struct json_object *reply, struct dp_err *err)
+static int cmd_show_lans(struct json_object *req, struct json_object *reply, struct vnl_err *err)
 {
 	const struct show_kind k = { "LAN", "lans", (void *const *)reg.lans, VNL_MAX_LANS,
 				     offsetof(struct lan, name), lan_json_any };
@@ -324,7 +324,7 @@ static int fdb_show_cb(uint16_t lan, uint64_t mac, uint16_t port, uint32_t seen,
 }
 
 /* The optional "lan" argument as a LAN slot; VNL_LAN_NONE when absent. */
-static int arg_lan_slot(struct json_object *req, uint16_t *slot, struct dp_err *err)
+static int arg_lan_slot(struct json_object *req, uint16_t *slot, struct vnl_err *err)
 {
 	const char *name;
 	struct lan *l;
@@ -335,12 +335,12 @@ static int arg_lan_slot(struct json_object *req, uint16_t *slot, struct dp_err *
 		return r;
 	l = reg_lan_find(name);
 	if (l == NULL)
-		return dp_errf(err, ENOENT, "no LAN named '%s'", name);
+		return vnl_errf(err, -ENOENT, "no LAN named '%s'", name);
 	*slot = l->slot;
 	return 0;
 }
 
-static int cmd_show_fdb(struct json_object *req, struct json_object *reply, struct dp_err *err)
+static int cmd_show_fdb(struct json_object *req, struct json_object *reply, struct vnl_err *err)
 {
 	struct fdb_show_arg a = { .now = dp_now() };
 	int r = arg_lan_slot(req, &a.lan, err);
@@ -378,7 +378,7 @@ static void add_workers(struct json_object *reply)
 	json_object_object_add(reply, "mbufs", m);
 }
 
-static int cmd_show_counters(struct json_object *req, struct json_object *reply, struct dp_err *err)
+static int cmd_show_counters(struct json_object *req, struct json_object *reply, struct vnl_err *err)
 {
 	struct json_object *ports = json_object_new_object(), *lans = json_object_new_object();
 
@@ -400,14 +400,14 @@ static int cmd_show_counters(struct json_object *req, struct json_object *reply,
 	return 0;
 }
 
-static int cmd_show_workers(struct json_object *req, struct json_object *reply, struct dp_err *err)
+static int cmd_show_workers(struct json_object *req, struct json_object *reply, struct vnl_err *err)
 {
 	(void)req, (void)err;
 	add_workers(reply);
 	return 0;
 }
 
-static int cmd_show_config(struct json_object *req, struct json_object *reply, struct dp_err *err)
+static int cmd_show_config(struct json_object *req, struct json_object *reply, struct vnl_err *err)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -417,7 +417,7 @@ static int cmd_show_config(struct json_object *req, struct json_object *reply, s
 	return 0;
 }
 
-static int cmd_clear_counters(struct json_object *req, struct json_object *reply, struct dp_err *err)
+static int cmd_clear_counters(struct json_object *req, struct json_object *reply, struct vnl_err *err)
 {
 	(void)req, (void)reply, (void)err;
 	for (unsigned i = 0; i < VNL_MAX_PORTS; i++)
@@ -434,7 +434,7 @@ static int cmd_clear_counters(struct json_object *req, struct json_object *reply
 	return 0;
 }
 
-static int cmd_set_aging(struct json_object *req, struct json_object *reply, struct dp_err *err)
+static int cmd_set_aging(struct json_object *req, struct json_object *reply, struct vnl_err *err)
 {
 	uint32_t s = 0;
 	int r = arg_u32(req, "seconds", 1, 86400, &s, err);
@@ -446,7 +446,7 @@ static int cmd_set_aging(struct json_object *req, struct json_object *reply, str
 	return 0;
 }
 
-static int cmd_fdb_flush(struct json_object *req, struct json_object *reply, struct dp_err *err)
+static int cmd_fdb_flush(struct json_object *req, struct json_object *reply, struct vnl_err *err)
 {
 	uint16_t lan;
 	int r = arg_lan_slot(req, &lan, err);
@@ -457,7 +457,7 @@ static int cmd_fdb_flush(struct json_object *req, struct json_object *reply, str
 	return 0;
 }
 
-static int cmd_help(struct json_object *req, struct json_object *reply, struct dp_err *err);
+static int cmd_help(struct json_object *req, struct json_object *reply, struct vnl_err *err);
 
 static const char *const no_args[] = { NULL };
 static const char *const name_arg[] = { "name", NULL };
@@ -488,7 +488,7 @@ static const struct command commands[] = {
 };
 #define NB_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
-static int cmd_help(struct json_object *req, struct json_object *reply, struct dp_err *err)
+static int cmd_help(struct json_object *req, struct json_object *reply, struct vnl_err *err)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -503,7 +503,7 @@ struct json_object *commands_handle(const char *line, size_t len)
 {
 	struct json_object *req, *reply, *v;
 	const struct command *c = NULL;
-	struct dp_err err = { "" };
+	struct vnl_err err = { 0, "" };
 	const char *why, *name, *bad;
 	char buf[160];
 	int r = 0;
@@ -512,16 +512,16 @@ struct json_object *commands_handle(const char *line, size_t len)
 	if (req == NULL)
 		return jsonl_error(why);
 	if (!json_object_object_get_ex(req, "cmd", &v) || !json_object_is_type(v, json_type_string)) {
-		r = dp_errf(&err, EINVAL, "a request needs a string member 'cmd' (try {\"cmd\":\"help\"})");
+		r = vnl_errf(&err, -EINVAL, "a request needs a string member 'cmd' (try {\"cmd\":\"help\"})");
 	} else {
 		name = json_object_get_string(v);
 		for (size_t i = 0; i < NB_COMMANDS && c == NULL; i++)
 			if (strcmp(commands[i].name, name) == 0)
 				c = &commands[i];
 		if (c == NULL)
-			r = dp_errf(&err, EINVAL, "unknown command '%.64s' (try {\"cmd\":\"help\"})", name);
+			r = vnl_errf(&err, -EINVAL, "unknown command '%.64s' (try {\"cmd\":\"help\"})", name);
 		else if ((bad = jsonl_unknown_arg(req, c->args)) != NULL)
-			r = dp_errf(&err, EINVAL, "unknown argument '%s' for %s", bad, c->name);
+			r = vnl_errf(&err, -EINVAL, "unknown argument '%s' for %s", bad, c->name);
 	}
 	reply = json_object_new_object();
 	if (r == 0)

@@ -54,7 +54,7 @@ static void opt_name(const struct knob *k, char *buf, size_t len)
 			*c = '-';
 }
 
-static int knob_set(const struct knob *k, const char *val, struct dp_err *err)
+static int knob_set(const struct knob *k, const char *val, struct vnl_err *err)
 {
 	char *p = (char *)&cfg + k->off, *end, name[40];
 	unsigned long v;
@@ -63,14 +63,14 @@ static int knob_set(const struct knob *k, const char *val, struct dp_err *err)
 	switch (k->type) {
 	case K_STR:
 		if (strlen(val) >= k->size)
-			return dp_errf(err, EINVAL, "--%s: value too long (at most %zu characters)", name, k->size - 1);
+			return vnl_errf(err, -EINVAL, "--%s: value too long (at most %zu characters)", name, k->size - 1);
 		strcpy(p, val);
 		return 0;
 	case K_U32:
 		errno = 0;
 		v = strtoul(val, &end, 10);
 		if (errno || end == val || *end || val[0] == '-' || v < k->min || v > k->max)
-			return dp_errf(err, EINVAL, "--%s: '%s' is not an integer in %u..%u", name, val, k->min, k->max);
+			return vnl_errf(err, -EINVAL, "--%s: '%s' is not an integer in %u..%u", name, val, k->min, k->max);
 		*(uint32_t *)p = (uint32_t)v;
 		return 0;
 	case K_BOOL:
@@ -80,24 +80,24 @@ static int knob_set(const struct knob *k, const char *val, struct dp_err *err)
 	return -EINVAL;
 }
 
-static int add_worker(unsigned lcore, unsigned cpu, struct dp_err *err)
+static int add_worker(unsigned lcore, unsigned cpu, struct vnl_err *err)
 {
 	if (lcore > 127 || cpu > 1023)
-		return dp_errf(err, EINVAL, "--worker-cores: core %u is out of range", lcore > 127 ? lcore : cpu);
+		return vnl_errf(err, -EINVAL, "--worker-cores: core %u is out of range", lcore > 127 ? lcore : cpu);
 	if (lcore == cfg.main_core)
-		return dp_errf(err, EINVAL, "--worker-cores: lcore %u is the main core (use L@C to share a CPU)", lcore);
+		return vnl_errf(err, -EINVAL, "--worker-cores: lcore %u is the main core (use L@C to share a CPU)", lcore);
 	for (unsigned i = 0; i < cfg.nb_workers; i++)
 		if (cfg.worker_lcores[i] == lcore)
-			return dp_errf(err, EINVAL, "--worker-cores: lcore %u appears twice", lcore);
+			return vnl_errf(err, -EINVAL, "--worker-cores: lcore %u appears twice", lcore);
 	if (cfg.nb_workers == VNL_MAX_WORKERS)
-		return dp_errf(err, EINVAL, "--worker-cores: at most %d workers", VNL_MAX_WORKERS);
+		return vnl_errf(err, -EINVAL, "--worker-cores: at most %d workers", VNL_MAX_WORKERS);
 	cfg.worker_lcores[cfg.nb_workers] = lcore;
 	cfg.worker_cpus[cfg.nb_workers++] = cpu;
 	return 0;
 }
 
 /* "1,3-5" -> lcores on the CPUs of the same number; "4@1" -> lcore 4 on CPU 1. */
-static int parse_cores(const char *list, struct dp_err *err)
+static int parse_cores(const char *list, struct vnl_err *err)
 {
 	const char *s = list;
 	int r;
@@ -140,7 +140,7 @@ static int parse_cores(const char *list, struct dp_err *err)
 		goto bad;
 	return 0;
 bad:
-	return dp_errf(err, EINVAL, "--worker-cores: '%s' is not a core list like 1 or 1,2 or 1-3 or 2@1", list);
+	return vnl_errf(err, -EINVAL, "--worker-cores: '%s' is not a core list like 1 or 1,2 or 1-3 or 2@1", list);
 }
 
 void config_usage(FILE *f)
@@ -165,7 +165,7 @@ void config_usage(FILE *f)
 		   "SIGTERM or SIGINT stop the switch cleanly and remove its sockets.\n");
 }
 
-int config_parse(int argc, char **argv, struct dp_err *err)
+int config_parse(int argc, char **argv, struct vnl_err *err)
 {
 	struct option opts[NB_KNOBS + 3];
 	char names[NB_KNOBS][40];
@@ -199,18 +199,18 @@ int config_parse(int argc, char **argv, struct dp_err *err)
 			printf("vnl-switchd %s\n", VNL_VERSION);
 			return 1;
 		default:
-			return dp_errf(err, EINVAL, "unknown or incomplete option '%s' (see --help)", argv[optind - 1]);
+			return vnl_errf(err, -EINVAL, "unknown or incomplete option '%s' (see --help)", argv[optind - 1]);
 		}
 	}
 	if (optind < argc && strcmp(argv[optind - 1], "--") != 0)
-		return dp_errf(err, EINVAL, "unexpected argument '%s' (see --help)", argv[optind]);
+		return vnl_errf(err, -EINVAL, "unexpected argument '%s' (see --help)", argv[optind]);
 	cfg.eal_extra_argc = argc - optind;
 	cfg.eal_extra_argv = argv + optind;
 
 	if (strcmp(cfg.poll, "adaptive") != 0 && strcmp(cfg.poll, "busy") != 0)
-		return dp_errf(err, EINVAL, "--poll: '%s' is neither adaptive nor busy", cfg.poll);
+		return vnl_errf(err, -EINVAL, "--poll: '%s' is neither adaptive nor busy", cfg.poll);
 	if (cfg.socket[0] != '/')
-		return dp_errf(err, EINVAL, "--socket: '%s' must be an absolute path", cfg.socket);
+		return vnl_errf(err, -EINVAL, "--socket: '%s' must be an absolute path", cfg.socket);
 	if (cfg.worker_cores[0] == '\0') {
 		/* Default: the core after the main one, or the main one on a single-core host. */
 		long n = sysconf(_SC_NPROCESSORS_ONLN);

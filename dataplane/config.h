@@ -42,7 +42,7 @@ extern struct config cfg;
 
 /* Parse argv. Returns 0 to go on, 1 when --help/--version was printed, or
  * -EINVAL with err filled. */
-int config_parse(int argc, char **argv, struct dp_err *err);
+int config_parse(int argc, char **argv, struct vnl_err *err);
 void config_usage(FILE *f);
 void config_print(FILE *f);
 void config_to_json(struct json_object *o);

@@ -28,25 +28,25 @@ static struct json_object *on_request(struct jsonl_conn *c, const char *line, si
 	return commands_handle(line, len);
 }
 
-int control_open(const char *path, struct dp_err *err)
+int control_open(const char *path, struct vnl_err *err)
 {
 	char dir[108];
 	int r;
 
 	if (strlen(path) >= sizeof(dir))
-		return dp_errf(err, EINVAL, "socket path '%s' is too long", path);
+		return vnl_errf(err, -EINVAL, "socket path '%s' is too long", path);
 	strcpy(dir, path);
 	r = mkdir_p(dirname(dir), 0755);
 	if (r < 0)
-		return dp_errf(err, r, "cannot create the folder of '%s': %s", path, strerror(-r));
+		return vnl_errno(err, r, "cannot create the folder of '%s'", path);
 	loop = evloop_new();
 	if (loop == NULL)
-		return dp_errf(err, errno, "cannot create the event loop: %s", strerror(errno));
+		return vnl_errno(err, errno, "cannot create the event loop");
 	/* A stale socket left by a crashed switch is replaced; a live one is not. */
 	srv = jsonl_listen(loop, path, 0600, on_request, NULL);
 	if (srv == NULL) {
-		r = errno == EADDRINUSE ? dp_errf(err, EADDRINUSE, "another vnl-switchd serves '%s'", path)
-					: dp_errf(err, errno, "cannot listen on '%s': %s", path, strerror(errno));
+		r = errno == EADDRINUSE ? vnl_errf(err, -EADDRINUSE, "another vnl-switchd serves '%s'", path)
+					: vnl_errno(err, errno, "cannot listen on '%s'", path);
 		evloop_free(loop);
 		loop = NULL;
 		return r;

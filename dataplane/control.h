@@ -13,7 +13,7 @@
 
 /* Listen on path (mode 0600), replacing a stale socket left by a crash.
  * 0 or -errno with err filled. */
-int control_open(const char *path, struct dp_err *err);
+int control_open(const char *path, struct vnl_err *err);
 /* Serve until SIGTERM/SIGINT. 0, or -errno on an internal failure. */
 int control_run(void);
 /* Close every client and the socket, and remove its file. */

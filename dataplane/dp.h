@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "err.h"
+
 #define VNL_BURST 32          /* frames per rx burst and per tx burst */
 #define VNL_MAX_PORTS 1024    /* port slots; a port's slot indexes snapshots and counters */
 #define VNL_MAX_LANS 1024     /* LAN slots */
@@ -22,12 +24,9 @@
 #endif
 
 /*
- * Errors in the dataplane: functions return 0 or a negative errno, and the
- * ones reached from the control socket also fill a dp_err with a message that
- * is sent back to the client as is. Only main() exits.
+ * Errors on the control side (config, control socket, registry, port
+ * backends): functions return 0 or a negative errno and fill the struct
+ * vnl_err of common/err.h, whose message is sent back to the client as is.
+ * The workers' loop never builds error objects: it counts (stats.h).
+ * Only main() exits.
  */
-struct dp_err {
-	char msg[256];
-};
-
-int dp_errf(struct dp_err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -85,7 +85,7 @@ static char **eal_args(const char *argv0, int *argc)
 int main(int argc, char **argv)
 {
 	struct worker_params wp;
-	struct dp_err err = { "" };
+	struct vnl_err err = { 0, "" };
 	int eal_argc, level, r;
 	char **eal_argv;
 	sigset_t mask;

@@ -10,25 +10,25 @@
 #include "port.h"
 
 int port_arg_string(struct json_object *req, const char *key, bool required, const char **out,
-		    struct dp_err *err)
+		    struct vnl_err *err)
 {
 	struct json_object *v;
 
 	if (!json_object_object_get_ex(req, key, &v) || json_object_is_type(v, json_type_null)) {
 		*out = NULL;
-		return required ? dp_errf(err, EINVAL, "missing argument '%s'", key) : 0;
+		return required ? vnl_errf(err, -EINVAL, "missing argument '%s'", key) : 0;
 	}
 	if (!json_object_is_type(v, json_type_string))
-		return dp_errf(err, EINVAL, "argument '%s' must be a string", key);
+		return vnl_errf(err, -EINVAL, "argument '%s' must be a string", key);
 	*out = json_object_get_string(v);
 	if (**out == '\0')
-		return dp_errf(err, EINVAL, "argument '%s' must not be empty", key);
+		return vnl_errf(err, -EINVAL, "argument '%s' must not be empty", key);
 	if (strlen(*out) != (size_t)json_object_get_string_len(v))
-		return dp_errf(err, EINVAL, "argument '%s' must not contain NUL characters", key);
+		return vnl_errf(err, -EINVAL, "argument '%s' must not contain NUL characters", key);
 	return 0;
 }
 
-int port_arg_bool(struct json_object *req, const char *key, bool def, bool *out, struct dp_err *err)
+int port_arg_bool(struct json_object *req, const char *key, bool def, bool *out, struct vnl_err *err)
 {
 	struct json_object *v;
 
@@ -36,41 +36,41 @@ int port_arg_bool(struct json_object *req, const char *key, bool def, bool *out,
 	if (!json_object_object_get_ex(req, key, &v) || json_object_is_type(v, json_type_null))
 		return 0;
 	if (!json_object_is_type(v, json_type_boolean))
-		return dp_errf(err, EINVAL, "argument '%s' must be true or false", key);
+		return vnl_errf(err, -EINVAL, "argument '%s' must be true or false", key);
 	*out = json_object_get_boolean(v);
 	return 0;
 }
 
-int port_iface_up(const char *iface, unsigned *ifindex, struct dp_err *err)
+int port_iface_up(const char *iface, unsigned *ifindex, struct vnl_err *err)
 {
 	struct ifreq ifr;
 	int fd, r = 0;
 
 	if (strlen(iface) >= IFNAMSIZ)
-		return dp_errf(err, EINVAL, "interface name '%s' is longer than %d characters", iface,
+		return vnl_errf(err, -EINVAL, "interface name '%s' is longer than %d characters", iface,
 			       IFNAMSIZ - 1);
 	*ifindex = if_nametoindex(iface);
 	if (*ifindex == 0)
-		return dp_errf(err, ENODEV, "no interface named '%s'", iface);
+		return vnl_errf(err, -ENODEV, "no interface named '%s'", iface);
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return dp_errf(err, errno, "socket: %s", strerror(errno));
+		return vnl_errno(err, errno, "socket");
 	memset(&ifr, 0, sizeof(ifr));
 	strcpy(ifr.ifr_name, iface);
 	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
-		r = dp_errf(err, errno, "cannot read flags of '%s': %s", iface, strerror(errno));
+		r = vnl_errno(err, errno, "cannot read flags of '%s'", iface);
 	} else if (!(ifr.ifr_flags & IFF_UP)) {
 		ifr.ifr_flags |= IFF_UP;
 		if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-			r = dp_errf(err, errno, "cannot bring '%s' up: %s", iface, strerror(errno));
+			r = vnl_errno(err, errno, "cannot bring '%s' up", iface);
 	}
 	close(fd);
 	return r;
 }
 
-int port_open(struct port *p, const char *kind, struct json_object *req, struct dp_err *err)
+int port_open(struct port *p, const char *kind, struct json_object *req, struct vnl_err *err)
 {
-	struct dp_err xdp_err;
+	struct vnl_err xdp_err;
 	bool xdp;
 	int r;
 
@@ -80,7 +80,7 @@ int port_open(struct port *p, const char *kind, struct json_object *req, struct 
 		return p->ops->open(p, req, err);
 	}
 	if (strcmp(kind, "afxdp") != 0)
-		return dp_errf(err, EINVAL, "unknown port kind '%s' (expected vhost or afxdp)", kind);
+		return vnl_errf(err, -EINVAL, "unknown port kind '%s' (expected vhost or afxdp)", kind);
 
 	p->kind = "afxdp";
 	r = port_arg_bool(req, "xdp", true, &xdp, err);

@@ -36,7 +36,7 @@ struct port_ops {
 	/* Control thread. Parse this kind's arguments from the port-add
 	 * request (name and kind are checked already) and open the backend.
 	 * 0, or -errno with err filled; on failure nothing is left behind. */
-	int (*open)(struct port *p, struct json_object *req, struct dp_err *err);
+	int (*open)(struct port *p, struct json_object *req, struct vnl_err *err);
 
 	/* Control thread, once no worker can touch the port. Releases
 	 * everything open() acquired (sockets, memory, XDP programs). */
@@ -81,12 +81,12 @@ extern const struct port_ops port_packet_ops;
 
 /* Open a port of the kind named in the request: vhost, or afxdp with
  * fallback to AF_PACKET. 0 or -errno with err filled. */
-int port_open(struct port *p, const char *kind, struct json_object *req, struct dp_err *err);
+int port_open(struct port *p, const char *kind, struct json_object *req, struct vnl_err *err);
 
 /* Helpers for backends parsing port-add arguments. 0 or -errno + err. */
 int port_arg_string(struct json_object *req, const char *key, bool required, const char **out,
-		    struct dp_err *err);
-int port_arg_bool(struct json_object *req, const char *key, bool def, bool *out, struct dp_err *err);
+		    struct vnl_err *err);
+int port_arg_bool(struct json_object *req, const char *key, bool def, bool *out, struct vnl_err *err);
 
 /* Bring a host interface up and return its ifindex. 0 or -errno + err. */
-int port_iface_up(const char *iface, unsigned *ifindex, struct dp_err *err);
+int port_iface_up(const char *iface, unsigned *ifindex, struct vnl_err *err);

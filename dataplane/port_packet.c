@@ -32,7 +32,7 @@ struct packet_priv {
 	struct rte_mbuf *stash[VNL_BURST];
 };
 
-static int packet_open(struct port *p, struct json_object *req, struct dp_err *err)
+static int packet_open(struct port *p, struct json_object *req, struct vnl_err *err)
 {
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
 	struct packet_mreq mr = { .mr_type = PACKET_MR_PROMISC };
@@ -45,7 +45,7 @@ static int packet_open(struct port *p, struct json_object *req, struct dp_err *e
 		return r;
 	k = calloc(1, sizeof(*k));
 	if (k == NULL)
-		return dp_errf(err, ENOMEM, "out of memory");
+		return vnl_errf(err, -ENOMEM, "out of memory");
 	p->priv = k;
 	k->fd = -1;
 	r = port_iface_up(iface, &k->ifindex, err);
@@ -54,7 +54,7 @@ static int packet_open(struct port *p, struct json_object *req, struct dp_err *e
 	strcpy(k->iface, iface);
 	k->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
 	if (k->fd < 0) {
-		r = dp_errf(err, errno, "cannot open a packet socket: %s", strerror(errno));
+		r = vnl_errno(err, errno, "cannot open a packet socket");
 		goto fail;
 	}
 	sll.sll_ifindex = (int)k->ifindex;
@@ -62,7 +62,7 @@ static int packet_open(struct port *p, struct json_object *req, struct dp_err *e
 	if (bind(k->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0 ||
 	    setsockopt(k->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0 ||
 	    setsockopt(k->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0) {
-		r = dp_errf(err, errno, "cannot bind a packet socket to '%s': %s", iface, strerror(errno));
+		r = vnl_errno(err, errno, "cannot bind a packet socket to '%s'", iface);
 		goto fail;
 	}
 	/* Best effort: fewer drops under bursts, no qdisc on transmit. */

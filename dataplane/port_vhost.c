@@ -105,26 +105,26 @@ static const struct rte_vhost_device_ops vhost_ops = {
 };
 
 /* A server socket path that exists: remove it if it is a stale socket. */
-static int vhost_clear_stale(const char *path, struct dp_err *err)
+static int vhost_clear_stale(const char *path, struct vnl_err *err)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct stat st;
 	int fd, r;
 
 	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : dp_errf(err, errno, "cannot stat '%s': %s", path, strerror(errno));
+		return errno == ENOENT ? 0 : vnl_errno(err, errno, "cannot stat '%s'", path);
 	if (!S_ISSOCK(st.st_mode))
-		return dp_errf(err, EEXIST, "'%s' exists and is not a socket", path);
+		return vnl_errf(err, -EEXIST, "'%s' exists and is not a socket", path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return dp_errf(err, errno, "socket: %s", strerror(errno));
+		return vnl_errno(err, errno, "socket");
 	strcpy(sa.sun_path, path);
 	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
 	close(fd);
 	if (r == 0)
-		return dp_errf(err, EADDRINUSE, "'%s' is in use by another process", path);
+		return vnl_errf(err, -EADDRINUSE, "'%s' is in use by another process", path);
 	if (unlink(path) < 0)
-		return dp_errf(err, errno, "cannot remove stale socket '%s': %s", path, strerror(errno));
+		return vnl_errno(err, errno, "cannot remove stale socket '%s'", path);
 	LOG(INFO, port, "removed stale socket %s", path);
 	return 0;
 }
@@ -136,7 +136,7 @@ static void vhost_table_set(struct port *p, struct port *val)
 	pthread_mutex_unlock(&vhost_lock);
 }
 
-static int vhost_open(struct port *p, struct json_object *req, struct dp_err *err)
+static int vhost_open(struct port *p, struct json_object *req, struct vnl_err *err)
 {
 	/* No offloads: frames must be complete on the wire for every other kind of port. */
 	const uint64_t no_features = 1ULL << VIRTIO_NET_F_CSUM | 1ULL << VIRTIO_NET_F_GUEST_CSUM |
@@ -155,22 +155,22 @@ static int vhost_open(struct port *p, struct json_object *req, struct dp_err *er
 	if (r < 0)
 		return r;
 	if (path[0] != '/')
-		return dp_errf(err, EINVAL, "path '%s' must be absolute", path);
+		return vnl_errf(err, -EINVAL, "path '%s' must be absolute", path);
 	if (strlen(path) >= sizeof(v->path))
-		return dp_errf(err, EINVAL, "path '%s' is longer than %zu characters", path,
+		return vnl_errf(err, -EINVAL, "path '%s' is longer than %zu characters", path,
 			       sizeof(v->path) - 1);
 	if (mode != NULL && strcmp(mode, "server") != 0 && strcmp(mode, "client") != 0)
-		return dp_errf(err, EINVAL, "mode '%s' is neither server nor client", mode);
+		return vnl_errf(err, -EINVAL, "mode '%s' is neither server nor client", mode);
 	for (unsigned i = 0; i < VNL_MAX_PORTS; i++) {
 		struct port *q = vhost_ports[i]; /* the control thread is the only writer */
 
 		if (q != NULL && strcmp(((struct vhost_priv *)q->priv)->path, path) == 0)
-			return dp_errf(err, EEXIST, "path '%s' is used by port '%s'", path, q->name);
+			return vnl_errf(err, -EEXIST, "path '%s' is used by port '%s'", path, q->name);
 	}
 
 	v = calloc(1, sizeof(*v));
 	if (v == NULL)
-		return dp_errf(err, ENOMEM, "out of memory");
+		return vnl_errf(err, -ENOMEM, "out of memory");
 	strcpy(v->path, path);
 	v->client = mode != NULL && strcmp(mode, "client") == 0;
 	atomic_init(&v->vid, -1);
@@ -182,7 +182,7 @@ static int vhost_open(struct port *p, struct json_object *req, struct dp_err *er
 		slash = strrchr(dir, '/');
 		*(slash == dir ? slash + 1 : slash) = '\0';
 		if (access(dir, W_OK) < 0) {
-			r = dp_errf(err, errno, "cannot create a socket in '%s': %s", dir, strerror(errno));
+			r = vnl_errno(err, errno, "cannot create a socket in '%s'", dir);
 			goto fail;
 		}
 		r = vhost_clear_stale(path, err);
@@ -191,18 +191,18 @@ static int vhost_open(struct port *p, struct json_object *req, struct dp_err *er
 	}
 	r = rte_vhost_driver_register(path, v->client ? RTE_VHOST_USER_CLIENT : 0);
 	if (r < 0) {
-		r = dp_errf(err, EIO, "vhost-user driver refused '%s'", path);
+		r = vnl_errf(err, -EIO, "vhost-user driver refused '%s'", path);
 		goto fail;
 	}
 	v->registered = true;
 	vhost_table_set(p, p);
 	if (rte_vhost_driver_disable_features(path, no_features) < 0 ||
 	    rte_vhost_driver_callback_register(path, &vhost_ops) < 0) {
-		r = dp_errf(err, EIO, "cannot set up vhost-user socket '%s'", path);
+		r = vnl_errf(err, -EIO, "cannot set up vhost-user socket '%s'", path);
 		goto fail;
 	}
 	if (rte_vhost_driver_start(path) < 0) {
-		r = dp_errf(err, EIO, "cannot %s vhost-user socket '%s'",
+		r = vnl_errf(err, -EIO, "cannot %s vhost-user socket '%s'",
 			    v->client ? "connect to" : "listen on", path);
 		goto fail;
 	}

@@ -134,7 +134,7 @@ static int xsk_create(struct xsk_priv *x, uint32_t xdp_flags)
 	return 0;
 }
 
-static int xsk_open(struct port *p, struct json_object *req, struct dp_err *err)
+static int xsk_open(struct port *p, struct json_object *req, struct vnl_err *err)
 {
 	struct xsk_priv *x;
 	const char *iface;
@@ -145,7 +145,7 @@ static int xsk_open(struct port *p, struct json_object *req, struct dp_err *err)
 		return r;
 	x = calloc(1, sizeof(*x));
 	if (x == NULL)
-		return dp_errf(err, ENOMEM, "out of memory");
+		return vnl_errf(err, -ENOMEM, "out of memory");
 	p->priv = x;
 	x->fd = -1;
 	r = port_iface_up(iface, &x->ifindex, err);
@@ -158,7 +158,7 @@ static int xsk_open(struct port *p, struct json_object *req, struct dp_err *err)
 		       -1, 0);
 	if (x->area == MAP_FAILED) {
 		x->area = NULL;
-		r = dp_errf(err, ENOMEM, "cannot allocate the AF_XDP frame area: %s", strerror(errno));
+		r = vnl_errf(err, -ENOMEM, "cannot allocate the AF_XDP frame area: %s", strerror(errno));
 		goto fail;
 	}
 	libbpf_set_print(xsk_bpf_print);
@@ -172,11 +172,11 @@ static int xsk_open(struct port *p, struct json_object *req, struct dp_err *err)
 	}
 	if (r == -EBUSY) {
 		/* Another process's AF_XDP socket holds the queue: not ours to take. */
-		r = dp_errf(err, EBUSY, "interface '%s' is busy: another AF_XDP socket is bound to it", iface);
+		r = vnl_errf(err, -EBUSY, "interface '%s' is busy: another AF_XDP socket is bound to it", iface);
 		goto fail;
 	}
 	if (r < 0) {
-		r = dp_errf(err, EOPNOTSUPP, "cannot open an AF_XDP socket on '%s': %s", iface, strerror(-r));
+		r = vnl_errf(err, -EOPNOTSUPP, "cannot open an AF_XDP socket on '%s': %s", iface, strerror(-r));
 		goto fail;
 	}
 	p->backend = "af_xdp";

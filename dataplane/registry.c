@@ -10,19 +10,19 @@
 
 struct registry reg;
 
-int reg_check_name(const char *what, const char *name, struct dp_err *err)
+int reg_check_name(const char *what, const char *name, struct vnl_err *err)
 {
 	size_t len = strlen(name);
 
 	if (len == 0 || len >= VNL_NAME_MAX)
-		return dp_errf(err, EINVAL, "%s name '%s' must have 1 to %d characters", what, name,
+		return vnl_errf(err, -EINVAL, "%s name '%s' must have 1 to %d characters", what, name,
 			       VNL_NAME_MAX - 1);
 	for (size_t i = 0; i < len; i++) {
 		char c = name[i];
 		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 
 		if (!alnum && (i == 0 || strchr("_.:-", c) == NULL))
-			return dp_errf(err, EINVAL,
+			return vnl_errf(err, -EINVAL,
 				       "%s name '%s' is not valid: use letters, digits and _ . : - "
 				       "(starting with a letter or digit)",
 				       what, name);
@@ -135,7 +135,7 @@ static const char *attach_of(const char *kind, struct json_object *req)
 }
 
 /* One port per interface and per socket path. */
-static int reg_check_attach(const char *kind, struct json_object *req, struct dp_err *err)
+static int reg_check_attach(const char *kind, struct json_object *req, struct vnl_err *err)
 {
 	const char *a = attach_of(kind, req);
 
@@ -145,14 +145,14 @@ static int reg_check_attach(const char *kind, struct json_object *req, struct dp
 		struct port *q = reg.ports[i];
 
 		if (q != NULL && strcmp(q->kind, kind) == 0 && strcmp(q->attach, a) == 0)
-			return dp_errf(err, EBUSY, "%s '%s' is used by port '%s'",
+			return vnl_errf(err, -EBUSY, "%s '%s' is used by port '%s'",
 				       strcmp(kind, "vhost") == 0 ? "path" : "interface", a, q->name);
 	}
 	return 0;
 }
 
 int reg_port_add(const char *name, const char *kind, struct json_object *req, struct port **out,
-		 struct dp_err *err)
+		 struct vnl_err *err)
 {
 	struct port *p;
 	int slot, r;
@@ -161,16 +161,16 @@ int reg_port_add(const char *name, const char *kind, struct json_object *req, st
 	if (r < 0)
 		return r;
 	if (reg_port_find(name) != NULL)
-		return dp_errf(err, EEXIST, "port '%s' exists already", name);
+		return vnl_errf(err, -EEXIST, "port '%s' exists already", name);
 	r = reg_check_attach(kind, req, err);
 	if (r < 0)
 		return r;
 	slot = free_slot((void *const *)reg.ports, VNL_MAX_PORTS);
 	if (slot < 0)
-		return dp_errf(err, ENOSPC, "too many ports (at most %d)", VNL_MAX_PORTS);
+		return vnl_errf(err, -ENOSPC, "too many ports (at most %d)", VNL_MAX_PORTS);
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)
-		return dp_errf(err, ENOMEM, "out of memory");
+		return vnl_errf(err, -ENOMEM, "out of memory");
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	snprintf(p->attach, sizeof(p->attach), "%s", attach_of(kind, req));
 	p->slot = (uint16_t)slot;
@@ -188,7 +188,7 @@ int reg_port_add(const char *name, const char *kind, struct json_object *req, st
 		reg.ports[slot] = NULL;
 		p->ops->close(p);
 		free(p);
-		return dp_errf(err, r, "out of memory");
+		return vnl_errf(err, r, "out of memory");
 	}
 	LOG(INFO, ctl, "port %s added (%s, %s)%s%s", name, p->kind, p->backend, p->note[0] ? ": " : "",
 	    p->note);
@@ -196,25 +196,25 @@ int reg_port_add(const char *name, const char *kind, struct json_object *req, st
 	return 0;
 }
 
-static struct port *reg_port_get(const char *name, struct dp_err *err)
+static struct port *reg_port_get(const char *name, struct vnl_err *err)
 {
 	struct port *p = reg_port_find(name);
 
 	if (p == NULL)
-		dp_errf(err, ENOENT, "no port named '%s'", name);
+		vnl_errf(err, -ENOENT, "no port named '%s'", name);
 	return p;
 }
 
-static struct lan *reg_lan_get(const char *name, struct dp_err *err)
+static struct lan *reg_lan_get(const char *name, struct vnl_err *err)
 {
 	struct lan *l = reg_lan_find(name);
 
 	if (l == NULL)
-		dp_errf(err, ENOENT, "no LAN named '%s'", name);
+		vnl_errf(err, -ENOENT, "no LAN named '%s'", name);
 	return l;
 }
 
-int reg_port_del(const char *name, struct dp_err *err)
+int reg_port_del(const char *name, struct vnl_err *err)
 {
 	struct port *p = reg_port_get(name, err);
 	uint16_t lan;
@@ -225,7 +225,7 @@ int reg_port_del(const char *name, struct dp_err *err)
 	reg.ports[p->slot] = NULL;
 	if (reg_publish() < 0) {
 		reg.ports[p->slot] = p;
-		return dp_errf(err, ENOMEM, "out of memory");
+		return vnl_errf(err, -ENOMEM, "out of memory");
 	}
 	/* No worker sees the port any more. */
 	if (lan != VNL_LAN_NONE)
@@ -237,7 +237,7 @@ int reg_port_del(const char *name, struct dp_err *err)
 	return 0;
 }
 
-int reg_lan_add(const char *name, struct lan **out, struct dp_err *err)
+int reg_lan_add(const char *name, struct lan **out, struct vnl_err *err)
 {
 	struct lan *l;
 	int slot, r;
@@ -246,13 +246,13 @@ int reg_lan_add(const char *name, struct lan **out, struct dp_err *err)
 	if (r < 0)
 		return r;
 	if (reg_lan_find(name) != NULL)
-		return dp_errf(err, EEXIST, "LAN '%s' exists already", name);
+		return vnl_errf(err, -EEXIST, "LAN '%s' exists already", name);
 	slot = free_slot((void *const *)reg.lans, VNL_MAX_LANS);
 	if (slot < 0)
-		return dp_errf(err, ENOSPC, "too many LANs (at most %d)", VNL_MAX_LANS);
+		return vnl_errf(err, -ENOSPC, "too many LANs (at most %d)", VNL_MAX_LANS);
 	l = calloc(1, sizeof(*l));
 	if (l == NULL)
-		return dp_errf(err, ENOMEM, "out of memory");
+		return vnl_errf(err, -ENOMEM, "out of memory");
 	snprintf(l->name, sizeof(l->name), "%s", name);
 	l->slot = (uint16_t)slot;
 	stats_lan_zero(l->slot);
@@ -262,7 +262,7 @@ int reg_lan_add(const char *name, struct lan **out, struct dp_err *err)
 	return 0;
 }
 
-int reg_lan_del(const char *name, struct json_object *detached, struct dp_err *err)
+int reg_lan_del(const char *name, struct json_object *detached, struct vnl_err *err)
 {
 	struct lan *l = reg_lan_get(name, err);
 	uint16_t members[VNL_MAX_PORTS];
@@ -279,7 +279,7 @@ int reg_lan_del(const char *name, struct json_object *detached, struct dp_err *e
 	if (reg_publish() < 0) {
 		for (unsigned i = 0; i < n; i++)
 			reg.ports[members[i]]->lan = l->slot;
-		return dp_errf(err, ENOMEM, "out of memory");
+		return vnl_errf(err, -ENOMEM, "out of memory");
 	}
 	for (unsigned i = 0; i < n; i++)
 		json_object_array_add(detached, json_object_new_string(reg.ports[members[i]]->name));
@@ -290,7 +290,7 @@ int reg_lan_del(const char *name, struct json_object *detached, struct dp_err *e
 	return 0;
 }
 
-int reg_attach(const char *port, const char *lan, struct dp_err *err)
+int reg_attach(const char *port, const char *lan, struct vnl_err *err)
 {
 	struct port *p = reg_port_get(port, err);
 	struct lan *l;
@@ -301,21 +301,21 @@ int reg_attach(const char *port, const char *lan, struct dp_err *err)
 	if (l == NULL)
 		return -ENOENT;
 	if (p->lan == l->slot)
-		return dp_errf(err, EEXIST, "port '%s' is attached to LAN '%s' already", port, lan);
+		return vnl_errf(err, -EEXIST, "port '%s' is attached to LAN '%s' already", port, lan);
 	if (p->lan != VNL_LAN_NONE)
-		return dp_errf(err, EBUSY, "port '%s' is attached to LAN '%s'; detach it first", port,
+		return vnl_errf(err, -EBUSY, "port '%s' is attached to LAN '%s'; detach it first", port,
 			       reg.lans[p->lan]->name);
 	p->lan = l->slot;
 	if (reg_publish() < 0) {
 		p->lan = VNL_LAN_NONE;
-		return dp_errf(err, ENOMEM, "out of memory");
+		return vnl_errf(err, -ENOMEM, "out of memory");
 	}
 	l->nb_ports++;
 	LOG(INFO, ctl, "port %s attached to LAN %s", port, lan);
 	return 0;
 }
 
-int reg_detach(const char *port, struct dp_err *err)
+int reg_detach(const char *port, struct vnl_err *err)
 {
 	struct port *p = reg_port_get(port, err);
 	uint16_t lan;
@@ -324,11 +324,11 @@ int reg_detach(const char *port, struct dp_err *err)
 		return -ENOENT;
 	lan = p->lan;
 	if (lan == VNL_LAN_NONE)
-		return dp_errf(err, EINVAL, "port '%s' is not attached to a LAN", port);
+		return vnl_errf(err, -EINVAL, "port '%s' is not attached to a LAN", port);
 	p->lan = VNL_LAN_NONE;
 	if (reg_publish() < 0) {
 		p->lan = lan;
-		return dp_errf(err, ENOMEM, "out of memory");
+		return vnl_errf(err, -ENOMEM, "out of memory");
 	}
 	/* No worker forwards from or to it in this LAN any more: forget its MACs. */
 	fdb_flush(reg.fdb, lan, p->slot);

@@ -34,20 +34,20 @@ struct registry {
 extern struct registry reg;
 
 /* Names: [A-Za-z0-9][A-Za-z0-9_.:-]*, shorter than VNL_NAME_MAX. */
-int reg_check_name(const char *what, const char *name, struct dp_err *err);
+int reg_check_name(const char *what, const char *name, struct vnl_err *err);
 
 struct port *reg_port_find(const char *name);
 struct lan *reg_lan_find(const char *name);
 
 int reg_init(unsigned nb_workers, uint16_t max_frame, uint32_t aging, uint32_t fdb_size);
 int reg_port_add(const char *name, const char *kind, struct json_object *req, struct port **out,
-		 struct dp_err *err);
-int reg_port_del(const char *name, struct dp_err *err);
-int reg_lan_add(const char *name, struct lan **out, struct dp_err *err);
+		 struct vnl_err *err);
+int reg_port_del(const char *name, struct vnl_err *err);
+int reg_lan_add(const char *name, struct lan **out, struct vnl_err *err);
 /* Detaches the LAN's ports first; their names are appended to detached. */
-int reg_lan_del(const char *name, struct json_object *detached, struct dp_err *err);
-int reg_attach(const char *port, const char *lan, struct dp_err *err);
-int reg_detach(const char *port, struct dp_err *err);
+int reg_lan_del(const char *name, struct json_object *detached, struct vnl_err *err);
+int reg_attach(const char *port, const char *lan, struct vnl_err *err);
+int reg_detach(const char *port, struct vnl_err *err);
 
 /* Once the workers have stopped: close every port, free everything. */
 void reg_fini(void);

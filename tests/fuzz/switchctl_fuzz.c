@@ -37,7 +37,7 @@ uint64_t rte_get_tsc_hz(void)
 }
 
 /* Backends that read their arguments like the real ones and open nothing. */
-static int fake_open(struct port *p, struct json_object *req, struct dp_err *err)
+static int fake_open(struct port *p, struct json_object *req, struct vnl_err *err)
 {
 	const char *s;
 	int r = port_arg_string(req, strcmp(p->kind, "vhost") ? "iface" : "path", true, &s, err);
