@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dispatch.h"
 #include "err.h"
 #include "evloop.h"
 #include "fsutil.h"
@@ -131,9 +132,6 @@ static void switch_spawned(struct lab_switch *s, void *arg)
 }
 
 /* ---- arguments ---- */
-
-typedef int (*cmd_fn)(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
-		      struct vnl_err *err);
 
 /* A string argument; optional ones give *out = NULL when absent. */
 static int arg_str(struct json_object *req, const char *key, bool required, const char **out,
@@ -731,85 +729,63 @@ static const char *const unlink_args[] = { "node", "nic", NULL };
 static const char *const lan_arg[] = { "lan", NULL };
 static const char *const file_arg[] = { "file", NULL };
 
-static const struct {
-	const char *name;
-	cmd_fn fn;
-	const char *const *args;
-	bool tx;          /* changes the lab: one at a time (vnld.busy) */
-	const char *help;
-} commands[] = {
-	{ "del", cmd_del, name_arg, true, "delete node or LAN name, with its links" },
-	{ "deploy", cmd_deploy, file_arg, true, "create what topology file has and the lab lacks" },
-	{ "destroy", cmd_destroy, no_args, true, "remove every node and LAN" },
-	{ "events", cmd_events, no_args, false, "stream every change as JSON lines" },
-	{ "fdb", cmd_fdb, lan_arg, false, "MAC table of lan" },
-	{ "halt", cmd_halt, name_arg, true, "power vm name off until reboot" },
-	{ "lan-add", cmd_lan_add, name_arg, true, "add LAN name" },
-	{ "lan-del", cmd_lan_del, name_arg, true, "delete LAN name" },
-	{ "link", cmd_link, link_args, true, "put NIC nic of node in lan, optional ip A.B.C.D/N" },
-	{ "node-add", cmd_node_add, node_add_args, true, "add node name of kind" },
-	{ "reboot", cmd_reboot, name_arg, true, "reset vm name, or start it when it is off" },
-	{ "save", cmd_save, no_args, false, "the lab as a topology file" },
-	{ "show", cmd_show, name_arg, false, "the lab, or node or LAN name" },
-	{ "stats", cmd_stats, name_arg, false, "switch counters (of NODE:N, node or LAN name)" },
-	{ "stop", cmd_stop, no_args, true, "remove everything of the lab and exit" },
-	{ "unlink", cmd_unlink, unlink_args, true, "take NIC nic of node out of its LAN" },
-	{ "version", cmd_version, no_args, false, "vnld's version and lab" },
+/* A command that changes the lab: one at a time (vnld.busy). */
+#define CMD_TX 1u
+
+static const struct cmd commands[] = {
+	{ "del", cmd_del, name_arg, CMD_TX, "delete node or LAN name, with its links" },
+	{ "deploy", cmd_deploy, file_arg, CMD_TX, "create what topology file has and the lab lacks" },
+	{ "destroy", cmd_destroy, no_args, CMD_TX, "remove every node and LAN" },
+	{ "events", cmd_events, no_args, 0, "stream every change as JSON lines" },
+	{ "fdb", cmd_fdb, lan_arg, 0, "MAC table of lan" },
+	{ "halt", cmd_halt, name_arg, CMD_TX, "power vm name off until reboot" },
+	{ "lan-add", cmd_lan_add, name_arg, CMD_TX, "add LAN name" },
+	{ "lan-del", cmd_lan_del, name_arg, CMD_TX, "delete LAN name" },
+	{ "link", cmd_link, link_args, CMD_TX, "put NIC nic of node in lan, optional ip A.B.C.D/N" },
+	{ "node-add", cmd_node_add, node_add_args, CMD_TX, "add node name of kind" },
+	{ "reboot", cmd_reboot, name_arg, CMD_TX, "reset vm name, or start it when it is off" },
+	{ "save", cmd_save, no_args, 0, "the lab as a topology file" },
+	{ "show", cmd_show, name_arg, 0, "the lab, or node or LAN name" },
+	{ "stats", cmd_stats, name_arg, 0, "switch counters (of NODE:N, node or LAN name)" },
+	{ "stop", cmd_stop, no_args, CMD_TX, "remove everything of the lab and exit" },
+	{ "unlink", cmd_unlink, unlink_args, CMD_TX, "take NIC nic of node out of its LAN" },
+	{ "version", cmd_version, no_args, 0, "vnld's version and lab" },
 };
-#define NB_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+static const struct cmd_table cmd_table = CMD_TABLE(commands, "");
 
 static struct json_object *handle(struct jsonl_conn *c, const char *line, size_t len, void *arg)
 {
-	struct json_object *req, *reply, *v;
 	struct vnl_err err = { 0, "" };
-	const char *why, *name, *bad;
-	char buf[160];
-	size_t i;
+	struct json_object *req, *reply;
+	const struct cmd *cmd;
+	bool tx;
 	int r;
 
 	(void)arg;
-	req = jsonl_parse(line, len, buf, sizeof(buf), &why);
-	if (req == NULL)
-		return jsonl_error(why);
-	if (!json_object_object_get_ex(req, "cmd", &v) || !json_object_is_type(v, json_type_string)) {
-		json_object_put(req);
-		return jsonl_error("a request needs a string member 'cmd'");
-	}
-	name = json_object_get_string(v);
-	for (i = 0; i < NB_COMMANDS && strcmp(commands[i].name, name) != 0; i++)
-		;
-	if (i == NB_COMMANDS) {
-		snprintf(buf, sizeof(buf), "unknown command '%.64s'", name);
-		json_object_put(req);
-		return jsonl_error(buf);
-	}
-	if (commands[i].tx && !tx_begin(NULL)) {
+	cmd = req_lookup(&cmd_table, line, len, &req, &err);
+	if (cmd == NULL)
+		return jsonl_error(err.msg);
+	tx = cmd->flags & CMD_TX;
+	if (tx && !tx_begin(NULL)) {
 		json_object_put(req);
 		return JSONL_DEFER; /* the same line comes back after tx_end */
 	}
-	r = 0;
-	if ((bad = jsonl_unknown_arg(req, commands[i].args)) != NULL)
-		r = vnl_errf(&err, -EINVAL, "unknown argument '%s' for %s", bad, commands[i].name);
 	reply = json_object_new_object();
 	d.handling++;
-	if (r == 0)
-		r = commands[i].fn(req, reply, c, &err);
+	r = cmd_call(cmd, req, reply, c, &err);
 	json_object_put(req);
 	/* VM nodes come and go with the model; not while a transaction has
 	 * it half changed (it syncs when it ends). */
-	if (d.guests && !d.stop_lab && (commands[i].tx || !d.busy))
+	if (d.guests && !d.stop_lab && (tx || !d.busy))
 		guests_sync(d.guests, d.lab.topo);
 	d.handling--;
-	if (commands[i].tx)
+	if (tx)
 		tx_end(NULL);
 	else if (d.handling == 0 && !d.busy)
 		jsonl_resume(d.srv); /* changes held while we waited */
-	if (r < 0) {
-		json_object_put(reply);
-		LOG("%s: %s", commands[i].name, err.msg);
-		return jsonl_error(err.msg[0] ? err.msg : strerror(-r));
-	}
-	return jsonl_ok(reply);
+	if (r < 0)
+		LOG("%s: %s", cmd->name, err.msg);
+	return cmd_reply(r, reply, &err);
 }
 
 /* ---- start-up and shutdown ---- */

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Control commands: one table row per command with its handler and the
- * arguments it accepts; anything else in a request is refused, so a typo is
- * an error rather than a silently ignored option. Handlers return 0 with the
- * reply filled, or -errno with err filled; the dispatcher adds "ok".
+ * Control commands: one row per command in the table of common/dispatch.h
+ * (handler, accepted arguments, help); anything else in a request is
+ * refused, so a typo is an error rather than a silently ignored option.
+ * Handlers return 0 with the reply filled, or -errno with err filled; the
+ * dispatcher adds "ok".
  */
 #include <errno.h>
 #include <stddef.h>
@@ -15,21 +16,13 @@
 
 #include "config.h"
 #include "control.h"
+#include "dispatch.h"
 #include "jsonl.h"
 #include "log.h"
 #include "port.h"
 #include "registry.h"
 #include "stats.h"
 #include "worker.h"
-
-typedef int (*cmd_fn)(struct json_object *req, struct json_object *reply, struct vnl_err *err);
-
-struct command {
-	const char *name;
-	cmd_fn fn;
-	const char *const *args; /* accepted arguments besides "cmd" */
-	const char *help;
-};
 
 /* ---- argument helpers ---- */
 
@@ -44,7 +37,7 @@ static int arg_name(struct json_object *req, const char *key, const char *what, 
 }
 
 static int arg_u32(struct json_object *req, const char *key, uint32_t min, uint32_t max, uint32_t *out,
-		   struct vnl_err *err)
+		       struct vnl_err *err)
 {
 	struct json_object *v;
 	int64_t n;
@@ -152,20 +145,23 @@ static struct json_object *worker_json(unsigned w)
 
 /* ---- commands ---- */
 
-static int cmd_version(struct json_object *req, struct json_object *reply, struct vnl_err *err)
+static int cmd_version(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
+		       struct vnl_err *err)
 {
-	(void)req, (void)err;
+	(void)conn, (void)req, (void)err;
 	json_object_object_add(reply, "version", json_object_new_string(VNL_VERSION));
 	json_object_object_add(reply, "dpdk", json_object_new_string(rte_version()));
 	return 0;
 }
 
-static int cmd_port_add(struct json_object *req, struct json_object *reply, struct vnl_err *err)
+static int cmd_port_add(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
+		       struct vnl_err *err)
 {
 	const char *name, *kind;
 	struct port *p;
 	int r;
 
+	(void)conn;
 	r = arg_name(req, "name", "port", true, &name, err);
 	if (r == 0)
 		r = port_arg_string(req, "kind", true, &kind, err);
@@ -177,21 +173,24 @@ static int cmd_port_add(struct json_object *req, struct json_object *reply, stru
 	return 0;
 }
 
-static int cmd_port_del(struct json_object *req, struct json_object *reply, struct vnl_err *err)
+static int cmd_port_del(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
+		       struct vnl_err *err)
 {
 	const char *name;
 	int r = arg_name(req, "name", "port", true, &name, err);
 
-	(void)reply;
+	(void)conn, (void)reply;
 	return r < 0 ? r : reg_port_del(name, err);
 }
 
-static int cmd_lan_add(struct json_object *req, struct json_object *reply, struct vnl_err *err)
+static int cmd_lan_add(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
+		       struct vnl_err *err)
 {
 	const char *name;
 	struct lan *l;
 	int r = arg_name(req, "name", "LAN", true, &name, err);
 
+	(void)conn;
 	if (r == 0)
 		r = reg_lan_add(name, &l, err);
 	if (r == 0)
@@ -199,12 +198,14 @@ static int cmd_lan_add(struct json_object *req, struct json_object *reply, struc
 	return r;
 }
 
-static int cmd_lan_del(struct json_object *req, struct json_object *reply, struct vnl_err *err)
+static int cmd_lan_del(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
+		       struct vnl_err *err)
 {
 	struct json_object *detached = json_object_new_array();
 	const char *name;
 	int r = arg_name(req, "name", "LAN", true, &name, err);
 
+	(void)conn;
 	if (r == 0)
 		r = reg_lan_del(name, detached, err);
 	if (r < 0) {
@@ -215,23 +216,25 @@ static int cmd_lan_del(struct json_object *req, struct json_object *reply, struc
 	return 0;
 }
 
-static int cmd_attach(struct json_object *req, struct json_object *reply, struct vnl_err *err)
+static int cmd_attach(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
+		       struct vnl_err *err)
 {
 	const char *port, *lan;
 	int r = arg_name(req, "port", "port", true, &port, err);
 
-	(void)reply;
+	(void)conn, (void)reply;
 	if (r == 0)
 		r = arg_name(req, "lan", "LAN", true, &lan, err);
 	return r < 0 ? r : reg_attach(port, lan, err);
 }
 
-static int cmd_detach(struct json_object *req, struct json_object *reply, struct vnl_err *err)
+static int cmd_detach(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
+		       struct vnl_err *err)
 {
 	const char *port;
 	int r = arg_name(req, "port", "port", true, &port, err);
 
-	(void)reply;
+	(void)conn, (void)reply;
 	return r < 0 ? r : reg_detach(port, err);
 }
 
@@ -246,7 +249,7 @@ struct show_kind {
 };
 
 static int show_objects(const struct show_kind *k, struct json_object *req, struct json_object *reply,
-			struct vnl_err *err)
+		       struct vnl_err *err)
 {
 	struct json_object *a;
 	const char *name;
@@ -281,19 +284,23 @@ static struct json_object *lan_json_any(const void *l)
 	return lan_json(l);
 }
 
-static int cmd_show_ports(struct json_object *req, struct json_object *reply, struct vnl_err *err)
+static int cmd_show_ports(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
+		       struct vnl_err *err)
 {
 	const struct show_kind k = { "port", "ports", (void *const *)reg.ports, VNL_MAX_PORTS,
 				     offsetof(struct port, name), port_json_any };
 
+	(void)conn;
 	return show_objects(&k, req, reply, err);
 }
 
-static int cmd_show_lans(struct json_object *req, struct json_object *reply, struct vnl_err *err)
+static int cmd_show_lans(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
+		       struct vnl_err *err)
 {
 	const struct show_kind k = { "LAN", "lans", (void *const *)reg.lans, VNL_MAX_LANS,
 				     offsetof(struct lan, name), lan_json_any };
 
+	(void)conn;
 	return show_objects(&k, req, reply, err);
 }
 
@@ -340,11 +347,13 @@ static int arg_lan_slot(struct json_object *req, uint16_t *slot, struct vnl_err 
 	return 0;
 }
 
-static int cmd_show_fdb(struct json_object *req, struct json_object *reply, struct vnl_err *err)
+static int cmd_show_fdb(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
+		       struct vnl_err *err)
 {
 	struct fdb_show_arg a = { .now = dp_now() };
 	int r = arg_lan_slot(req, &a.lan, err);
 
+	(void)conn;
 	if (r < 0)
 		return r;
 	a.entries = json_object_new_array();
@@ -378,11 +387,12 @@ static void add_workers(struct json_object *reply)
 	json_object_object_add(reply, "mbufs", m);
 }
 
-static int cmd_show_counters(struct json_object *req, struct json_object *reply, struct vnl_err *err)
+static int cmd_show_counters(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
+		       struct vnl_err *err)
 {
 	struct json_object *ports = json_object_new_object(), *lans = json_object_new_object();
 
-	(void)req, (void)err;
+	(void)conn, (void)req, (void)err;
 	for (unsigned i = 0; i < VNL_MAX_PORTS; i++) {
 		uint64_t v[PC_MAX];
 
@@ -400,26 +410,29 @@ static int cmd_show_counters(struct json_object *req, struct json_object *reply,
 	return 0;
 }
 
-static int cmd_show_workers(struct json_object *req, struct json_object *reply, struct vnl_err *err)
+static int cmd_show_workers(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
+		       struct vnl_err *err)
 {
-	(void)req, (void)err;
+	(void)conn, (void)req, (void)err;
 	add_workers(reply);
 	return 0;
 }
 
-static int cmd_show_config(struct json_object *req, struct json_object *reply, struct vnl_err *err)
+static int cmd_show_config(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
+		       struct vnl_err *err)
 {
 	struct json_object *o = json_object_new_object();
 
-	(void)req, (void)err;
+	(void)conn, (void)req, (void)err;
 	config_to_json(o);
 	json_object_object_add(reply, "config", o);
 	return 0;
 }
 
-static int cmd_clear_counters(struct json_object *req, struct json_object *reply, struct vnl_err *err)
+static int cmd_clear_counters(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
+		       struct vnl_err *err)
 {
-	(void)req, (void)reply, (void)err;
+	(void)conn, (void)req, (void)reply, (void)err;
 	for (unsigned i = 0; i < VNL_MAX_PORTS; i++)
 		if (reg.ports[i] != NULL)
 			stats_port_zero(reg.ports[i]);
@@ -434,11 +447,13 @@ static int cmd_clear_counters(struct json_object *req, struct json_object *reply
 	return 0;
 }
 
-static int cmd_set_aging(struct json_object *req, struct json_object *reply, struct vnl_err *err)
+static int cmd_set_aging(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
+		       struct vnl_err *err)
 {
 	uint32_t s = 0;
 	int r = arg_u32(req, "seconds", 1, 86400, &s, err);
 
+	(void)conn;
 	if (r < 0)
 		return r;
 	reg.aging = cfg.aging = s;
@@ -446,18 +461,21 @@ static int cmd_set_aging(struct json_object *req, struct json_object *reply, str
 	return 0;
 }
 
-static int cmd_fdb_flush(struct json_object *req, struct json_object *reply, struct vnl_err *err)
+static int cmd_fdb_flush(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
+		       struct vnl_err *err)
 {
 	uint16_t lan;
 	int r = arg_lan_slot(req, &lan, err);
 
+	(void)conn;
 	if (r < 0)
 		return r;
 	json_object_object_add(reply, "flushed", json_object_new_int64(fdb_flush(reg.fdb, lan, VNL_PORT_NONE)));
 	return 0;
 }
 
-static int cmd_help(struct json_object *req, struct json_object *reply, struct vnl_err *err);
+static int cmd_help(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
+		       struct vnl_err *err);
 
 static const char *const no_args[] = { NULL };
 static const char *const name_arg[] = { "name", NULL };
@@ -467,72 +485,53 @@ static const char *const port_arg[] = { "port", NULL };
 static const char *const lan_arg[] = { "lan", NULL };
 static const char *const aging_args[] = { "seconds", NULL };
 
-static const struct command commands[] = {
-	{ "attach", cmd_attach, attach_args, "put port in lan" },
-	{ "clear-counters", cmd_clear_counters, no_args, "zero every counter" },
-	{ "detach", cmd_detach, port_arg, "take port out of its LAN" },
-	{ "fdb-flush", cmd_fdb_flush, lan_arg, "forget learned MACs (of lan, or all)" },
-	{ "help", cmd_help, no_args, "list commands" },
-	{ "lan-add", cmd_lan_add, name_arg, "create LAN name" },
-	{ "lan-del", cmd_lan_del, name_arg, "delete LAN name, detaching its ports" },
-	{ "port-add", cmd_port_add, port_add_args, "add port name: kind vhost (path, mode) or afxdp (iface, xdp)" },
-	{ "port-del", cmd_port_del, name_arg, "delete port name" },
-	{ "set-aging", cmd_set_aging, aging_args, "MAC aging in seconds" },
-	{ "show-config", cmd_show_config, no_args, "effective configuration" },
-	{ "show-counters", cmd_show_counters, no_args, "counters of ports, LANs and workers" },
-	{ "show-fdb", cmd_show_fdb, lan_arg, "MAC table (of lan, or all)" },
-	{ "show-lans", cmd_show_lans, name_arg, "LANs (or LAN name)" },
-	{ "show-ports", cmd_show_ports, name_arg, "ports (or port name)" },
-	{ "show-workers", cmd_show_workers, no_args, "workers: ports, cycles, packets, sleeps" },
-	{ "version", cmd_version, no_args, "versions of vnl-switchd and DPDK" },
+static const struct cmd commands[] = {
+	{ "attach", cmd_attach, attach_args, 0, "put port in lan" },
+	{ "clear-counters", cmd_clear_counters, no_args, 0, "zero every counter" },
+	{ "detach", cmd_detach, port_arg, 0, "take port out of its LAN" },
+	{ "fdb-flush", cmd_fdb_flush, lan_arg, 0, "forget learned MACs (of lan, or all)" },
+	{ "help", cmd_help, no_args, 0, "list commands" },
+	{ "lan-add", cmd_lan_add, name_arg, 0, "create LAN name" },
+	{ "lan-del", cmd_lan_del, name_arg, 0, "delete LAN name, detaching its ports" },
+	{ "port-add", cmd_port_add, port_add_args, 0, "add port name: kind vhost (path, mode) or afxdp (iface, xdp)" },
+	{ "port-del", cmd_port_del, name_arg, 0, "delete port name" },
+	{ "set-aging", cmd_set_aging, aging_args, 0, "MAC aging in seconds" },
+	{ "show-config", cmd_show_config, no_args, 0, "effective configuration" },
+	{ "show-counters", cmd_show_counters, no_args, 0, "counters of ports, LANs and workers" },
+	{ "show-fdb", cmd_show_fdb, lan_arg, 0, "MAC table (of lan, or all)" },
+	{ "show-lans", cmd_show_lans, name_arg, 0, "LANs (or LAN name)" },
+	{ "show-ports", cmd_show_ports, name_arg, 0, "ports (or port name)" },
+	{ "show-workers", cmd_show_workers, no_args, 0, "workers: ports, cycles, packets, sleeps" },
+	{ "version", cmd_version, no_args, 0, "versions of vnl-switchd and DPDK" },
 };
-#define NB_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+static const struct cmd_table table = CMD_TABLE(commands, " (try {\"cmd\":\"help\"})");
 
-static int cmd_help(struct json_object *req, struct json_object *reply, struct vnl_err *err)
+static int cmd_help(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
+		       struct vnl_err *err)
 {
-	struct json_object *o = json_object_new_object();
-
-	(void)req, (void)err;
-	for (size_t i = 0; i < NB_COMMANDS; i++)
-		json_object_object_add(o, commands[i].name, json_object_new_string(commands[i].help));
-	json_object_object_add(reply, "commands", o);
+	(void)req, (void)conn, (void)err;
+	json_object_object_add(reply, "commands", cmd_table_help(&table));
 	return 0;
 }
 
 struct json_object *commands_handle(const char *line, size_t len)
 {
-	struct json_object *req, *reply, *v;
-	const struct command *c = NULL;
 	struct vnl_err err = { 0, "" };
-	const char *why, *name, *bad;
-	char buf[160];
-	int r = 0;
+	struct json_object *req, *reply;
+	const struct cmd *c;
+	int r;
 
-	req = jsonl_parse(line, len, buf, sizeof(buf), &why);
-	if (req == NULL)
-		return jsonl_error(why);
-	if (!json_object_object_get_ex(req, "cmd", &v) || !json_object_is_type(v, json_type_string)) {
-		r = vnl_errf(&err, -EINVAL, "a request needs a string member 'cmd' (try {\"cmd\":\"help\"})");
-	} else {
-		name = json_object_get_string(v);
-		for (size_t i = 0; i < NB_COMMANDS && c == NULL; i++)
-			if (strcmp(commands[i].name, name) == 0)
-				c = &commands[i];
-		if (c == NULL)
-			r = vnl_errf(&err, -EINVAL, "unknown command '%.64s' (try {\"cmd\":\"help\"})", name);
-		else if ((bad = jsonl_unknown_arg(req, c->args)) != NULL)
-			r = vnl_errf(&err, -EINVAL, "unknown argument '%s' for %s", bad, c->name);
+	c = req_lookup(&table, line, len, &req, &err);
+	if (c == NULL) {
+		LOG(DEBUG, ctl, "request refused: %s", err.msg);
+		return jsonl_error(err.msg);
 	}
 	reply = json_object_new_object();
-	if (r == 0)
-		r = c->fn(req, reply, &err);
+	r = cmd_call(c, req, reply, NULL, &err);
 	json_object_put(req);
-	if (r < 0) {
-		json_object_put(reply);
+	if (r < 0)
 		LOG(DEBUG, ctl, "request failed: %s", err.msg);
-		return jsonl_error(err.msg[0] ? err.msg : strerror(-r));
-	}
-	return jsonl_ok(reply);
+	return cmd_reply(r, reply, &err);
 }
 
 static void aged_cb(uint16_t lan, void *arg)

@@ -2,9 +2,9 @@
 /*
  * libFuzzer target for vnld's requests, as far as they go without acting
  * on the host: each line of the input is a request line as vnld's socket
- * hands it over (NUL-terminated, common/jsonl.c), parsed with jsonl_parse,
- * looked up in vnld's own command table, checked for unknown arguments,
- * and its arguments decoded with vnld's own arg_* helpers; the model
+ * hands it over (NUL-terminated, common/jsonl.c), parsed and looked up in
+ * vnld's own command table by the dispatcher vnld uses (common/dispatch.h:
+ * req_lookup, cmd_check_args), and its arguments decoded with vnld's own arg_* helpers; the model
  * changes (lan-add, node-add, link, unlink, del) are then applied to one
  * topology per input with the model's own checks (topology.c), which is
  * what vnld does before it deploys anything.  Replies are built as vnld
@@ -44,62 +44,59 @@ static int link_add(struct topo *t, struct json_object *req, struct vnl_err *err
 	return 0;
 }
 
-/* One request line: the reply vnld would send (its decoding part). */
+/* A known command's arguments, decoded as its handler does; the model
+ * changes applied to t. */
+static int decode(struct topo *t, const char *name, struct json_object *req, struct vnl_err *err)
+{
+	struct topo_lan l = { 0 };
+	struct topo_err te;
+	const char *s;
+	unsigned u;
+	int r;
+
+	if (!strcmp(name, "lan-add")) {
+		if ((r = arg_name(req, "name", "LAN", &s, err)) < 0)
+			return r;
+		snprintf(l.name, sizeof(l.name), "%s", s);
+		if ((r = topo_add_lan(t, &l, &te)) < 0)
+			return vnl_errf(err, r, "%s", te.msg);
+		return 0;
+	}
+	if (!strcmp(name, "node-add"))
+		return node_add(t, req, err);
+	if (!strcmp(name, "link"))
+		return link_add(t, req, err);
+	if (!strcmp(name, "unlink")) {
+		if ((r = arg_name(req, "node", "node", &s, err)) < 0)
+			return r;
+		return arg_uint(req, "nic", true, 0, TOPO_NICS_MAX - 1, &u, err);
+	}
+	if (!strcmp(name, "lan-del") || !strcmp(name, "halt") || !strcmp(name, "reboot"))
+		return arg_name(req, "name", "node", &s, err);
+	if (!strcmp(name, "fdb"))
+		return arg_name(req, "lan", "LAN", &s, err);
+	if (!strcmp(name, "deploy"))
+		return arg_str(req, "file", true, &s, err);
+	return arg_str(req, "name", false, &s, err);
+}
+
+/* One request line: the reply vnld would send (its decoding part), looked
+ * up and checked by vnld's own table and dispatcher. */
 static struct json_object *request(struct topo *t, const char *line, size_t len)
 {
-	struct json_object *req, *v;
 	struct vnl_err err = { 0, "" };
-	const char *why, *name, *s;
-	char buf[160];
-	unsigned u;
-	size_t i;
-	int r = 0;
+	struct json_object *req;
+	const struct cmd *cmd;
+	int r;
 
-	req = jsonl_parse(line, len, buf, sizeof(buf), &why);
-	if (req == NULL)
-		return jsonl_error(why);
-	if (!json_object_object_get_ex(req, "cmd", &v) || !json_object_is_type(v, json_type_string)) {
-		json_object_put(req);
-		return jsonl_error("a request needs a string member 'cmd'");
-	}
-	name = json_object_get_string(v);
-	for (i = 0; i < NB_COMMANDS && strcmp(commands[i].name, name) != 0; i++)
-		;
-	if (i == NB_COMMANDS) {
-		json_object_put(req);
-		return jsonl_error("unknown command");
-	}
-	if (jsonl_unknown_arg(req, commands[i].args) != NULL)
-		r = vnl_errf(&err, -EINVAL, "unknown argument for %s", name);
-	else if (!strcmp(name, "lan-add")) {
-		struct topo_lan l = { 0 };
-		struct topo_err te;
-
-		if ((r = arg_name(req, "name", "LAN", &s, &err)) == 0) {
-			snprintf(l.name, sizeof(l.name), "%s", s);
-			if ((r = topo_add_lan(t, &l, &te)) < 0)
-				vnl_errf(&err, r, "%s", te.msg);
-		}
-	} else if (!strcmp(name, "node-add")) {
-		r = node_add(t, req, &err);
-	} else if (!strcmp(name, "link")) {
-		r = link_add(t, req, &err);
-	} else if (!strcmp(name, "unlink")) {
-		if ((r = arg_name(req, "node", "node", &s, &err)) == 0)
-			r = arg_uint(req, "nic", true, 0, TOPO_NICS_MAX - 1, &u, &err);
-	} else if (!strcmp(name, "lan-del") || !strcmp(name, "halt") || !strcmp(name, "reboot")) {
-		r = arg_name(req, "name", "node", &s, &err);
-	} else if (!strcmp(name, "fdb")) {
-		r = arg_name(req, "lan", "LAN", &s, &err);
-	} else if (!strcmp(name, "deploy")) {
-		r = arg_str(req, "file", true, &s, &err);
-	} else {
-		r = arg_str(req, "name", false, &s, &err);
-	}
+	cmd = req_lookup(&cmd_table, line, len, &req, &err);
+	if (cmd == NULL)
+		return jsonl_error(err.msg);
+	r = cmd_check_args(cmd, req, &err);
+	if (r == 0)
+		r = decode(t, cmd->name, req, &err);
 	json_object_put(req);
-	if (r < 0)
-		return jsonl_error(err.msg[0] ? err.msg : strerror(-r));
-	return jsonl_ok(json_object_new_object());
+	return cmd_reply(r, json_object_new_object(), &err);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
