@@ -133,7 +133,7 @@ static void emit(struct lab *l, const char *event, const char *k1, const char *v
  * down (lab_push makes the restarted one match the model). */
 static bool sw_gone(int r, const struct vnl_err *e)
 {
-	return r == -ENOTCONN || (r == -EPROTO && (strstr(e->msg, "no port") || strstr(e->msg, "no LAN")));
+	return r == -ENOTCONN || (r == -EREMOTEIO && (strstr(e->msg, "no port") || strstr(e->msg, "no LAN")));
 }
 
 /* Additions: a switch step that found the switch down is done by lab_push

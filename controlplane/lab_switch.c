@@ -11,12 +11,12 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
+#include "jsonl_client.h"
 #include "lab_switch.h"
 #include "wait.h"
 
@@ -58,86 +58,6 @@ unsigned long long proc_start_time(pid_t pid)
 	return t;
 }
 
-/* One request, one reply line, bounded in time; only to pid (the
- * listener's credentials, taken at its listen()). */
-static int call_raw(const char *sock, pid_t pid, const char *line, char **out, struct vnl_err *err)
-{
-	struct ucred peer = { 0 };
-	socklen_t plen = sizeof(peer);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	long long deadline = mono_ms() + LAB_SWITCH_TIMEOUT_MS;
-	size_t len = 0, cap = 4096, sent = 0, total = strlen(line);
-	char *buf = NULL;
-	int fd, r;
-
-	if (strlen(sock) >= sizeof(sa.sun_path))
-		return vnl_errf(err, -ENAMETOOLONG, "switch socket path '%s' too long", sock);
-	strcpy(sa.sun_path, sock);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return vnl_errno(err, errno, "socket");
-	/* Non-blocking: a hung switch's full backlog gives EAGAIN, and the
-	 * time counts against the same deadline. */
-	while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		if (errno == EAGAIN && mono_ms() < deadline) {
-			wait_ms(10);
-			continue;
-		}
-		r = errno == EAGAIN ? vnl_errf(err, -ETIMEDOUT, "vnl-switchd at %s did not accept within %d ms", sock,
-					       LAB_SWITCH_TIMEOUT_MS)
-				    : vnl_errno(err, errno, "cannot reach vnl-switchd at %s", sock);
-		close(fd);
-		return r;
-	}
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &plen) < 0 || peer.pid != pid) {
-		r = vnl_errf(err, -ESTALE, "pid %d serves %s, not vnl-switchd pid %d", (int)peer.pid, sock, (int)pid);
-		close(fd);
-		return r;
-	}
-	while (sent < total || len == 0 || buf[len - 1] != '\n') {
-		long long left = deadline - mono_ms();
-		ssize_t n;
-
-		if (left <= 0 || wait_fd(fd, sent < total ? POLLOUT : POLLIN, (int)left) == 0) {
-			r = vnl_errf(err, -ETIMEDOUT, "vnl-switchd at %s did not answer within %d ms", sock,
-				     LAB_SWITCH_TIMEOUT_MS);
-			goto out;
-		}
-		if (sent < total) {
-			n = send(fd, line + sent, total - sent, MSG_NOSIGNAL);
-			if (n < 0 && errno != EAGAIN && errno != EINTR) {
-				r = vnl_errno(err, errno, "sending to vnl-switchd");
-				goto out;
-			}
-			sent += n > 0 ? (size_t)n : 0;
-			continue;
-		}
-		if (buf == NULL || len + 1 >= cap) {
-			char *nb = realloc(buf, cap *= 2);
-
-			if (nb == NULL) {
-				r = vnl_errf(err, -ENOMEM, "out of memory");
-				goto out;
-			}
-			buf = nb;
-		}
-		n = recv(fd, buf + len, cap - len - 1, 0);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-			r = vnl_errf(err, -ECONNRESET, "vnl-switchd closed the connection without answering");
-			goto out;
-		}
-		len += n > 0 ? (size_t)n : 0;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	buf = NULL;
-	r = 0;
-out:
-	free(buf);
-	close(fd);
-	return r;
-}
-
 bool lab_switch_down(const struct lab_switch *s)
 {
 	struct pollfd p = { .fd = s->pidfd, .events = POLLIN };
@@ -149,31 +69,30 @@ bool lab_switch_down(const struct lab_switch *s)
 	return proc_start_time(s->pid) != s->start_time;
 }
 
-/* lab_switch_call without the down checks (start-up polls through it). */
+/* lab_switch_call without the down checks (start-up polls through it):
+ * one request and its reply line, each within LAB_SWITCH_TIMEOUT_MS, only
+ * to pid (the listener's credentials, taken at its listen()). */
 static int call_json(struct lab_switch *s, struct json_object *req, struct json_object **reply,
 		     struct vnl_err *err)
 {
-	const char *text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	struct json_object *o, *v;
-	char *line, *raw = NULL;
+	struct ucred peer = { 0 };
+	socklen_t plen = sizeof(peer);
+	struct json_object *o = NULL;
+	struct jsonl_client c;
+	char name[160];
 	int r;
 
 	if (reply != NULL)
 		*reply = NULL;
-	if (asprintf(&line, "%s\n", text) < 0)
-		return vnl_errf(err, -ENOMEM, "out of memory");
-	r = call_raw(s->sock, s->pid, line, &raw, err);
-	free(line);
-	if (r < 0)
-		return r;
-	o = json_tokener_parse(raw);
-	free(raw);
-	if (o == NULL || !json_object_object_get_ex(o, "ok", &v))
-		r = vnl_errf(err, -EPROTO, "vnl-switchd sent a reply that is not JSON");
-	else if (!json_object_get_boolean(v))
-		r = vnl_errf(err, -EPROTO, "%s",
-			     json_object_object_get_ex(o, "error", &v) ? json_object_get_string(v) : "refused");
-	if (reply != NULL && r == 0)
+	snprintf(name, sizeof(name), "vnl-switchd at %s", s->sock);
+	r = jsonl_client_open(&c, s->sock, name, LAB_SWITCH_TIMEOUT_MS, err);
+	if (r == 0 && (getsockopt(c.fd, SOL_SOCKET, SO_PEERCRED, &peer, &plen) < 0 || peer.pid != s->pid))
+		r = vnl_errf(err, -ESTALE, "pid %d serves %s, not vnl-switchd pid %d", (int)peer.pid, s->sock,
+			     (int)s->pid);
+	if (r == 0)
+		r = jsonl_client_call(&c, req, LAB_SWITCH_TIMEOUT_MS, &o, err);
+	jsonl_client_close(&c);
+	if (reply != NULL)
 		*reply = o;
 	else
 		json_object_put(o);

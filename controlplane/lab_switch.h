@@ -11,8 +11,9 @@
  * outlive it.
  *
  * Every wait here (a reply, a start, an exit) goes through wait.h: in vnld
- * its loop keeps running meanwhile. A request waits at most
- * LAB_SWITCH_TIMEOUT_MS (the switch answers in microseconds); a hung switch
+ * its loop keeps running meanwhile. A connection, and then a request with
+ * its reply, each wait at most LAB_SWITCH_TIMEOUT_MS (the switch answers in
+ * microseconds); a hung switch
  * is killed and restarted. A restart is a lab transaction: it waits while
  * tx_begin says another one runs, and runs inside the pair.
  *
@@ -85,8 +86,8 @@ int lab_switch_start(struct lab_switch *s, struct vnl_err *err);
 int lab_switch_adopt(struct lab_switch *s, pid_t pid, unsigned long long start_time, struct vnl_err *err);
 
 /* Send req (not consumed); *reply gets the reply when not NULL (caller puts
- * it). 0 when it says ok; -EPROTO with the switch's own error message when it
- * says no; -ENOTCONN when the switch is down (died, restart pending, or none:
+ * it). 0 when it says ok; -EREMOTEIO with the switch's own error message when
+ * it says no (common/jsonl_client.h); -ENOTCONN when the switch is down (died, restart pending, or none:
  * lab.h accepts changes then); -ESTALE when another process serves the
  * socket; another -errno when it cannot be reached. */
 int lab_switch_call(struct lab_switch *s, struct json_object *req, struct json_object **reply,

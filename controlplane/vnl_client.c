@@ -4,12 +4,10 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -22,7 +20,6 @@
 
 #define RUN_ROOT "/run/vnetlab"
 #define STATE_ROOT "/var/lib/vnetlab"
-#define LINE_LIMIT (64u << 20)   /* a reply line longer than this is refused */
 
 static void sleep_ms(int ms)
 {
@@ -32,125 +29,12 @@ static void sleep_ms(int ms)
 		;
 }
 
-int vnl_conn_open(struct vnl_conn *c, const char *lab, struct vnl_err *err)
+int vnl_connect(struct jsonl_client *c, const char *lab, struct vnl_err *err)
 {
-	int fd;
+	int fd = unix_connect_lab(lab, "vnld.sock", err);
 
-	*c = (struct vnl_conn){ .fd = -1 };
-	fd = unix_connect_lab(lab, "vnld.sock", err);
-	if (fd < 0)
-		return fd;
-	c->fd = fd;
-	return 0;
-}
-
-void vnl_conn_close(struct vnl_conn *c)
-{
-	if (c->fd >= 0)
-		close(c->fd);
-	free(c->buf);
-	*c = (struct vnl_conn){ .fd = -1 };
-}
-
-int vnl_conn_send(struct vnl_conn *c, struct json_object *req, struct vnl_err *err)
-{
-	const char *s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN |
-						       JSON_C_TO_STRING_NOSLASHESCAPE);
-	size_t len = strlen(s), done = 0;
-	char *line = malloc(len + 1);
-
-	if (line == NULL)
-		return vnl_errf(err, -ENOMEM, "out of memory");
-	memcpy(line, s, len);
-	line[len++] = '\n';
-	while (done < len) {
-		ssize_t n = send(c->fd, line + done, len - done, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-
-			free(line);
-			return vnl_errno(err, e, "sending to vnld");
-		}
-		done += (size_t)n;
-	}
-	free(line);
-	return 0;
-}
-
-/* Take the first complete line out of the buffer, NUL-terminated; NULL if none. */
-static char *take_line(struct vnl_conn *c, size_t *used)
-{
-	char *nl = c->buf ? memchr(c->buf, '\n', c->len) : NULL;
-
-	if (nl == NULL)
-		return NULL;
-	*nl = '\0';
-	*used = (size_t)(nl - c->buf) + 1;
-	return c->buf;
-}
-
-int vnl_conn_recv(struct vnl_conn *c, int timeout_s, struct json_object **out,
-		  struct vnl_err *err)
-{
-	long long deadline = timeout_s < 0 ? -1 : mono_ms() + timeout_s * 1000LL;
-	struct json_tokener *tok;
-	size_t used = 0;
-	char *line;
-
-	*out = NULL;
-	while ((line = take_line(c, &used)) == NULL) {
-		struct pollfd p = { .fd = c->fd, .events = POLLIN };
-		long long left = deadline < 0 ? -1 : deadline - mono_ms();
-		ssize_t n;
-		int r;
-
-		if (deadline >= 0 && left <= 0)
-			return vnl_errf(err, -ETIMEDOUT, "vnld did not answer within %d s", timeout_s);
-		r = poll(&p, 1, left < 0 ? -1 : (int)(left > 1000000 ? 1000000 : left));
-		if (r < 0 && errno != EINTR)
-			return vnl_errno(err, errno, "waiting for vnld");
-		if (r <= 0)
-			continue;
-		if (c->cap - c->len < 4096) {
-			size_t cap = c->cap ? c->cap * 2 : 65536;
-			char *b;
-
-			if (cap > LINE_LIMIT)
-				return vnl_errf(err, -EPROTO, "vnld's reply is longer than %u bytes", LINE_LIMIT);
-			b = realloc(c->buf, cap);
-			if (b == NULL)
-				return vnl_errf(err, -ENOMEM, "out of memory");
-			c->buf = b;
-			c->cap = cap;
-		}
-		n = read(c->fd, c->buf + c->len, c->cap - c->len);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n < 0)
-			return vnl_errno(err, errno, "reading from vnld");
-		if (n == 0)
-			return vnl_errf(err, -ECONNRESET, c->len ? "vnld closed the connection mid-line"
-							     : "vnld closed the connection");
-		c->len += (size_t)n;
-	}
-	tok = json_tokener_new();
-	*out = tok ? json_tokener_parse_ex(tok, line, (int)used - 1) : NULL;
-	if (*out && json_tokener_get_error(tok) != json_tokener_success) {
-		json_object_put(*out);
-		*out = NULL;
-	}
-	json_tokener_free(tok);
-	memmove(c->buf, c->buf + used, c->len - used);
-	c->len -= used;
-	if (*out == NULL || !json_object_is_type(*out, json_type_object)) {
-		json_object_put(*out);
-		*out = NULL;
-		return vnl_errf(err, -EPROTO, "vnld sent a line that is not a JSON object");
-	}
-	return 0;
+	jsonl_client_adopt(c, fd, "vnld");
+	return fd < 0 ? fd : 0;
 }
 
 struct json_object *vnl_req(const char *cmd)
@@ -164,39 +48,24 @@ struct json_object *vnl_req(const char *cmd)
 int vnl_call(const char *lab, struct json_object *req, int timeout_s, struct json_object **reply,
 	     struct vnl_err *err)
 {
-	struct vnl_conn c;
-	struct json_object *o = NULL, *ok, *e;
+	struct jsonl_client c;
 	int r;
 
 	*reply = NULL;
-	if ((r = vnl_conn_open(&c, lab, err)) < 0)
-		return r;
-	if ((r = vnl_conn_send(&c, req, err)) == 0)
-		r = vnl_conn_recv(&c, timeout_s, &o, err);
-	vnl_conn_close(&c);
-	if (r < 0)
-		return r;
-	if (!json_object_object_get_ex(o, "ok", &ok) || !json_object_get_boolean(ok)) {
-		if (json_object_object_get_ex(o, "error", &e) && json_object_is_type(e, json_type_string))
-			r = vnl_errf(err, -EREMOTEIO, "%s", json_object_get_string(e));
-		else
-			r = vnl_errf(err, -EPROTO, "vnld refused without saying why");
-		json_object_put(o);
-		return r;
-	}
-	*reply = o;
-	return 0;
+	if ((r = vnl_connect(&c, lab, err)) == 0)
+		r = jsonl_client_call(&c, req, timeout_s < 0 ? -1 : timeout_s * 1000, reply, err);
+	jsonl_client_close(&c);
+	return r;
 }
 
 bool vnl_lab_running(const char *lab)
 {
-	struct vnl_conn c;
+	struct jsonl_client c;
+	int r = vnl_connect(&c, lab, NULL);
 
 	/* A listener on the socket is a live vnld, even when it is busy. */
-	if (vnl_conn_open(&c, lab, NULL) < 0)
-		return false;
-	vnl_conn_close(&c);
-	return true;
+	jsonl_client_close(&c);
+	return r == 0;
 }
 
 bool vnl_lab_has_folders(const char *lab)

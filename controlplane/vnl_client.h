@@ -22,6 +22,7 @@
 #include <json-c/json.h>
 
 #include "err.h"
+#include "jsonl_client.h"
 
 /* Deadlines of one request, seconds. */
 #define VNL_TIMEOUT 30          /* most requests */
@@ -29,26 +30,13 @@
 #define VNL_START_WAIT 30       /* a started vnld has this long to answer */
 #define VNL_STOP_WAIT 60        /* a stopping vnld has this long to exit */
 
-/* One connection to a lab's vnld, with its input buffer. */
-struct vnl_conn {
-	int fd;          /* connected socket, -1 when closed */
-	char *buf;       /* bytes read and not yet returned as lines */
-	size_t len, cap; /* used and allocated bytes of buf */
-};
-
-/* Connect to the lab's vnld; -ENOTCONN when nothing answers there. */
-int vnl_conn_open(struct vnl_conn *c, const char *lab, struct vnl_err *err);
-/* Close and free; accepts a closed or zeroed connection. */
-void vnl_conn_close(struct vnl_conn *c);
-/* Send one request object as a line (MSG_NOSIGNAL). */
-int vnl_conn_send(struct vnl_conn *c, struct json_object *req, struct vnl_err *err);
 /*
- * Read the next line and parse it; timeout_s < 0 waits forever. *out is a
- * new object. -ECONNRESET at end of stream (err says vnld closed it),
- * -ETIMEDOUT, -EPROTO when the line is not a JSON object.
+ * Connect c (common/jsonl_client.h) to the lab's vnld; -ENOTCONN when
+ * nothing answers there. Requests and replies then go through
+ * jsonl_client_send/recv/call, whose messages name the server "vnld";
+ * jsonl_client_close ends it.
  */
-int vnl_conn_recv(struct vnl_conn *c, int timeout_s, struct json_object **out,
-		  struct vnl_err *err);
+int vnl_connect(struct jsonl_client *c, const char *lab, struct vnl_err *err);
 
 /* A new request {"cmd": cmd}; the caller adds arguments and puts it. */
 struct json_object *vnl_req(const char *cmd);

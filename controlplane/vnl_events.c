@@ -42,24 +42,26 @@ static void print_event(struct json_object *ev)
 int vnl_cmd_events(struct vnl_cli *cli, int argc, char **argv)
 {
 	struct json_object *req = NULL, *o = NULL, *ok;
-	struct vnl_conn c;
+	struct jsonl_client c;
 	struct vnl_err err;
 	int r = vnl_args(cli, argc, argv, 0, 0);
 
 	if (r >= 0)
 		return r;
-	if ((r = vnl_conn_open(&c, cli->lab, &err)) < 0)
+	if ((r = vnl_connect(&c, cli->lab, &err)) < 0) {
+		jsonl_client_close(&c);
 		return vnl_fail("%s", err.msg);
+	}
 	req = vnl_req("events");
-	r = vnl_conn_send(&c, req, &err);
+	r = jsonl_client_send(&c, req, VNL_TIMEOUT * 1000, &err);
 	json_object_put(req);
 	if (r == 0)
-		r = vnl_conn_recv(&c, VNL_TIMEOUT, &o, &err);
+		r = jsonl_client_recv(&c, VNL_TIMEOUT * 1000, &o, &err);
 	if (r == 0 && (!json_object_object_get_ex(o, "ok", &ok) || !json_object_get_boolean(ok)))
 		r = vnl_errf(&err, -EREMOTEIO, "%s", vnl_jstr(o, "error") ?: "vnld refused the event stream");
 	json_object_put(o);
 	while (r == 0) {
-		r = vnl_conn_recv(&c, -1, &o, &err);
+		r = jsonl_client_recv(&c, -1, &o, &err);
 		if (r < 0)
 			break;
 		if (cli->json)
@@ -70,7 +72,7 @@ int vnl_cmd_events(struct vnl_cli *cli, int argc, char **argv)
 		fflush(stdout);
 		json_object_put(o);
 	}
-	vnl_conn_close(&c);
+	jsonl_client_close(&c);
 	/* The end of the stream is the normal end (vnld stopped). */
 	return r == -ECONNRESET ? VNL_EXIT_OK : vnl_fail("%s", err.msg);
 }

@@ -13,11 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include <json-c/json.h>
+
+#include "jsonl_client.h"
 
 static void usage(FILE *f)
 {
@@ -56,11 +55,11 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = "/run/vnetlab/vnl-switchd.sock", *raw = NULL;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct json_object *req = NULL, *reply, *ok;
-	char *line = NULL, *buf = NULL;
-	size_t len = 0, cap = 0;
-	int c, fd, compact = 0, rc = 2;
+	struct json_object *req = NULL, *reply = NULL, *ok, *e;
+	struct jsonl_client cl = { .fd = -1 };
+	struct vnl_err err = { 0, "" };
+	char peer[160];
+	int c, compact = 0, rc = 2;
 
 	while ((c = getopt_long(argc, argv, "+chr:s:", opts, NULL)) != -1) {
 		switch (c) {
@@ -95,60 +94,21 @@ int main(int argc, char **argv)
 		}
 		raw = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	}
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "vnl-swctl: socket path too long\n");
-		goto out;
-	}
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "vnl-swctl: cannot reach vnl-switchd at %s: %s\n", path, strerror(errno));
-		goto out;
-	}
-	if (asprintf(&line, "%s\n", raw) < 0 || write(fd, line, strlen(line)) != (ssize_t)strlen(line)) {
-		fprintf(stderr, "vnl-swctl: cannot send: %s\n", strerror(errno));
-		goto out;
-	}
-	for (;;) {
-		ssize_t n;
-
-		if (len + 65536 > cap) {
-			cap = (len + 65536) * 2;
-			buf = realloc(buf, cap);
-			if (buf == NULL)
-				goto out;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		if (buf[len - 1] == '\n')
-			break;
-	}
-	close(fd);
-	if (len == 0) {
-		fprintf(stderr, "vnl-swctl: no reply from %s\n", path);
-		goto out;
-	}
-	buf[len] = '\0';
-	reply = json_tokener_parse(buf);
-	if (reply == NULL) {
-		fprintf(stderr, "vnl-swctl: reply is not JSON: %s", buf);
+	/* No deadline: a person or a script's own timeout decides. */
+	snprintf(peer, sizeof(peer), "vnl-switchd at %s", path);
+	if (jsonl_client_open(&cl, path, peer, -1, &err) < 0 || jsonl_client_send_line(&cl, raw, -1, &err) < 0 ||
+	    jsonl_client_recv(&cl, -1, &reply, &err) < 0) {
+		fprintf(stderr, "vnl-swctl: %s\n", err.msg);
 		goto out;
 	}
 	puts(json_object_to_json_string_ext(reply, JSON_C_TO_STRING_NOSLASHESCAPE |
 		(compact ? JSON_C_TO_STRING_PLAIN : JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED)));
 	rc = json_object_object_get_ex(reply, "ok", &ok) && json_object_get_boolean(ok) ? 0 : 1;
-	if (rc) {
-		struct json_object *e;
-
-		if (json_object_object_get_ex(reply, "error", &e))
-			fprintf(stderr, "vnl-swctl: %s\n", json_object_get_string(e));
-	}
-	json_object_put(reply);
+	if (rc && json_object_object_get_ex(reply, "error", &e))
+		fprintf(stderr, "vnl-swctl: %s\n", json_object_get_string(e));
 out:
+	jsonl_client_close(&cl);
+	json_object_put(reply);
 	json_object_put(req);
-	free(line);
-	free(buf);
 	return rc;
 }

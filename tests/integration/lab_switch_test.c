@@ -73,7 +73,7 @@ int main(void)
 	}
 	ok(ready == 1 && s.pid > 0 && s.start_time == proc_start_time(s.pid), "on_ready ran, start time recorded");
 	ok(lab_switch_cmd(&s, &err, "lan-add", "name", "blue", NULL) == 0, "request accepted");
-	ok(lab_switch_cmd(&s, &err, "lan-add", "name", "blue", NULL) == -EPROTO && strstr(err.msg, "exists") != NULL,
+	ok(lab_switch_cmd(&s, &err, "lan-add", "name", "blue", NULL) == -EREMOTEIO && strstr(err.msg, "exists") != NULL,
 	   "refusal carries the switch's message: %s", err.msg);
 
 	/* Adoption: a second supervisor takes over the running switch. */

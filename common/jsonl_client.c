@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The blocking JSON-lines client (jsonl_client.h). */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "jsonl_client.h"
+#include "unixsock.h"
+#include "wait.h"
+
+/* A deadline from a timeout (< 0: none), and the time left of it for
+ * wait_fd (-1: forever, else at least 0). */
+static long long deadline_of(int timeout_ms)
+{
+	return timeout_ms < 0 ? -1 : mono_ms() + timeout_ms;
+}
+
+static int left_of(long long deadline)
+{
+	long long left;
+
+	if (deadline < 0)
+		return -1;
+	left = deadline - mono_ms();
+	return left <= 0 ? 0 : left > 1000000 ? 1000000 : (int)left;
+}
+
+/* "5 s" or "1500 ms": a timeout as messages say it. */
+static const char *span(int ms, char *buf, size_t len)
+{
+	if (ms >= 1000 && ms % 1000 == 0)
+		snprintf(buf, len, "%d s", ms / 1000);
+	else
+		snprintf(buf, len, "%d ms", ms);
+	return buf;
+}
+
+static int timed_out(const struct jsonl_client *c, const char *what, int timeout_ms, struct vnl_err *err)
+{
+	char b[32];
+
+	return vnl_errf(err, -ETIMEDOUT, "%s did not %s within %s", c->peer, what, span(timeout_ms, b, sizeof(b)));
+}
+
+void jsonl_client_adopt(struct jsonl_client *c, int fd, const char *peer)
+{
+	*c = (struct jsonl_client){ .fd = fd, .line_max = JSONL_CLIENT_LINE_MAX };
+	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+}
+
+int jsonl_client_open(struct jsonl_client *c, const char *path, const char *peer, int timeout_ms,
+		      struct vnl_err *err)
+{
+	long long deadline = deadline_of(timeout_ms);
+	int fd;
+
+	jsonl_client_adopt(c, -1, peer);
+	/* Non-blocking: a hung server's full backlog gives EAGAIN at once, and
+	 * the retries count against the deadline. */
+	while ((fd = unix_connect(path, SOCK_NONBLOCK)) == -EAGAIN) {
+		if (left_of(deadline) == 0)
+			return timed_out(c, "accept", timeout_ms, err);
+		wait_ms(10);
+	}
+	if (fd < 0)
+		return vnl_errno(err, fd, "cannot reach %s", c->peer);
+	c->fd = fd;
+	return 0;
+}
+
+void jsonl_client_close(struct jsonl_client *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->buf);
+	c->fd = -1;
+	c->buf = NULL;
+	c->len = c->cap = 0;
+}
+
+/* Write len bytes of p before the deadline. */
+static int send_all(struct jsonl_client *c, const char *p, size_t len, long long deadline, int timeout_ms,
+		    struct vnl_err *err)
+{
+	while (len > 0) {
+		ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		int r;
+
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (errno != EAGAIN && errno != EINTR)
+			return vnl_errno(err, errno, "sending to %s", c->peer);
+		r = wait_fd(c->fd, POLLOUT, left_of(deadline));
+		if (r == 0)
+			return timed_out(c, "answer", timeout_ms, err);
+		if (r < 0)
+			return vnl_errno(err, r, "waiting for %s", c->peer);
+	}
+	return 0;
+}
+
+static int send_line(struct jsonl_client *c, const char *text, long long deadline, int timeout_ms,
+		     struct vnl_err *err)
+{
+	int r = send_all(c, text, strlen(text), deadline, timeout_ms, err);
+
+	return r < 0 ? r : send_all(c, "\n", 1, deadline, timeout_ms, err);
+}
+
+int jsonl_client_send_line(struct jsonl_client *c, const char *text, int timeout_ms, struct vnl_err *err)
+{
+	return send_line(c, text, deadline_of(timeout_ms), timeout_ms, err);
+}
+
+int jsonl_client_send(struct jsonl_client *c, struct json_object *req, int timeout_ms, struct vnl_err *err)
+{
+	return send_line(c, json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+			 deadline_of(timeout_ms), timeout_ms, err);
+}
+
+/* Read what the socket has into buf, waiting until the deadline. */
+static int fill(struct jsonl_client *c, long long deadline, int timeout_ms, struct vnl_err *err)
+{
+	ssize_t n;
+	int r;
+
+	if (c->cap - c->len < 4096) {
+		size_t cap = c->cap ? c->cap * 2 : 65536;
+		char *b;
+
+		if (c->len >= c->line_max)
+			return vnl_errf(err, -EPROTO, "%s's reply is longer than %zu bytes", c->peer, c->line_max);
+		b = realloc(c->buf, cap);
+		if (b == NULL)
+			return vnl_errf(err, -ENOMEM, "out of memory");
+		c->buf = b;
+		c->cap = cap;
+	}
+	for (;;) {
+		n = recv(c->fd, c->buf + c->len, c->cap - c->len, MSG_DONTWAIT);
+		if (n > 0) {
+			c->len += (size_t)n;
+			return 0;
+		}
+		if (n == 0)
+			return vnl_errf(err, -ECONNRESET, c->len ? "%s closed the connection mid-line"
+								 : "%s closed the connection", c->peer);
+		if (errno != EAGAIN && errno != EINTR)
+			return vnl_errno(err, errno, "reading from %s", c->peer);
+		r = wait_fd(c->fd, POLLIN, left_of(deadline));
+		if (r == 0)
+			return timed_out(c, "answer", timeout_ms, err);
+		if (r < 0)
+			return vnl_errno(err, r, "waiting for %s", c->peer);
+	}
+}
+
+/* recv with the deadline of a whole call (timeout_ms for messages). */
+static int recv_until(struct jsonl_client *c, long long deadline, int timeout_ms, struct json_object **out,
+		      struct vnl_err *err)
+{
+	struct json_tokener *tok;
+	size_t used, scanned = 0;
+	char *nl;
+	int r;
+
+	*out = NULL;
+	while ((nl = c->buf ? memchr(c->buf + scanned, '\n', c->len - scanned) : NULL) == NULL) {
+		scanned = c->len;
+		if ((r = fill(c, deadline, timeout_ms, err)) < 0)
+			return r;
+	}
+	used = (size_t)(nl - c->buf) + 1;
+	if (used - 1 > c->line_max)
+		return vnl_errf(err, -EPROTO, "%s's reply is longer than %zu bytes", c->peer, c->line_max);
+	tok = json_tokener_new();
+	*out = tok ? json_tokener_parse_ex(tok, c->buf, (int)(used - 1)) : NULL;
+	/* The whole line, and nothing but one value. */
+	if (*out && (json_tokener_get_error(tok) != json_tokener_success ||
+		     json_tokener_get_parse_end(tok) != used - 1)) {
+		json_object_put(*out);
+		*out = NULL;
+	}
+	json_tokener_free(tok);
+	memmove(c->buf, c->buf + used, c->len - used);
+	c->len -= used;
+	if (*out == NULL || !json_object_is_type(*out, json_type_object)) {
+		json_object_put(*out);
+		*out = NULL;
+		return vnl_errf(err, -EPROTO, "%s sent a line that is not a JSON object", c->peer);
+	}
+	return 0;
+}
+
+int jsonl_client_recv(struct jsonl_client *c, int timeout_ms, struct json_object **out, struct vnl_err *err)
+{
+	return recv_until(c, deadline_of(timeout_ms), timeout_ms, out, err);
+}
+
+int jsonl_client_call(struct jsonl_client *c, struct json_object *req, int timeout_ms,
+		      struct json_object **reply, struct vnl_err *err)
+{
+	long long deadline = deadline_of(timeout_ms);
+	struct json_object *o, *ok, *e;
+	int r;
+
+	*reply = NULL;
+	r = send_line(c, json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+		      deadline, timeout_ms, err);
+	if (r == 0)
+		r = recv_until(c, deadline, timeout_ms, &o, err);
+	if (r < 0)
+		return r;
+	if (json_object_object_get_ex(o, "ok", &ok) && json_object_get_boolean(ok)) {
+		*reply = o;
+		return 0;
+	}
+	if (json_object_object_get_ex(o, "error", &e) && json_object_is_type(e, json_type_string))
+		r = vnl_errf(err, -EREMOTEIO, "%s", json_object_get_string(e));
+	else
+		r = vnl_errf(err, -EPROTO, "%s refused without saying why", c->peer);
+	json_object_put(o);
+	return r;
+}
