@@ -25,6 +25,7 @@
 #include "log.h"
 #include "port.h"
 #include "snapshot.h"
+#include "unixsock.h"
 
 /* Virtqueues of a single queue pair, as the guest names them. */
 #define VRING_GUEST_RX 0 /* we enqueue */
@@ -107,22 +108,22 @@ static const struct rte_vhost_device_ops vhost_ops = {
 /* A server socket path that exists: remove it if it is a stale socket. */
 static int vhost_clear_stale(const char *path, struct vnl_err *err)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct stat st;
-	int fd, r;
+	int fd;
 
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : vnl_errno(err, errno, "cannot stat '%s'", path);
 	if (!S_ISSOCK(st.st_mode))
 		return vnl_errf(err, -EEXIST, "'%s' exists and is not a socket", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return vnl_errno(err, errno, "socket");
-	strcpy(sa.sun_path, path);
-	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-	close(fd);
-	if (r == 0)
+	/* Refused: nobody listens (its server died). A full backlog (EAGAIN)
+	 * is a live server too. */
+	fd = unix_connect(path, SOCK_NONBLOCK);
+	if (fd >= 0)
+		close(fd);
+	if (fd >= 0 || fd == -EAGAIN)
 		return vnl_errf(err, -EADDRINUSE, "'%s' is in use by another process", path);
+	if (fd != -ECONNREFUSED)
+		return vnl_errno(err, fd, "cannot probe socket '%s'", path);
 	if (unlink(path) < 0)
 		return vnl_errno(err, errno, "cannot remove stale socket '%s'", path);
 	LOG(INFO, port, "removed stale socket %s", path);
