@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Objective: the workers' burst code (dataplane/worker.c with bridge.h, the
+ * real registry, snapshots, RCU and counters) forwards, floods and drops
+ * as docs/switchd.md says, and counts every frame under its named counter:
+ * rx/tx packets, LAN forwarded/flooded/unknown_unicast/learned, and the
+ * drops no_lan, runt, oversize, dst_is_src, tx_full, link_down, rx_nombuf;
+ * each worker counts what it polled, and no mbuf is left behind.
+ *
+ * Operations: DPDK's EAL without hugepages (--no-huge --no-shconf, no PCI),
+ * N workers (argument, default 1) on real lcores; ports are a test-only
+ * "ring" backend standing in for the vhost kind (port_vhost.c is not
+ * linked): frames injected into an rte_ring are its rx, its tx counts what
+ * it is given and can refuse (full) or be down. LAN L has p0..p2 and p4
+ * (down); p3 is in no LAN. Each step injects bursts, waits until the
+ * workers took them and passed a quiescent point, and compares counters.
+ * TAP; "1..0 # SKIP" when the EAL cannot start here.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "../unit/tap.h"
+#include "port.h"
+#include "registry.h"
+#include "snapshot.h"
+#include "stats.h"
+#include "worker.h"
+
+struct rte_mempool *vnl_pktmbuf_pool;
+uint16_t vnl_max_frame = 1518;
+
+/* ---- the ring port ---- */
+
+struct ring_port {
+	struct rte_ring *rx;          /* frames the test injects; the worker dequeues */
+	_Atomic uint64_t got;         /* frames its tx took */
+	_Atomic uint8_t last_dst;     /* last byte of the last taken frame's destination */
+	_Atomic uint32_t room;        /* frames tx still takes (then it is full) */
+	_Atomic uint64_t nombuf;      /* rx reports these as lost for lack of mbufs */
+};
+
+static int ring_open(struct port *p, struct json_object *req, struct vnl_err *err)
+{
+	struct ring_port *r = calloc(1, sizeof(*r));
+	char name[RTE_RING_NAMESIZE];
+	const char *path;
+	int rc = port_arg_string(req, "path", true, &path, err);
+
+	if (rc < 0 || r == NULL) {
+		free(r);
+		return rc < 0 ? rc : vnl_errf(err, -ENOMEM, "out of memory");
+	}
+	snprintf(name, sizeof(name), "t_%u", p->slot);
+	r->rx = rte_ring_create(name, 256, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (r->rx == NULL) {
+		free(r);
+		return vnl_errf(err, -ENOMEM, "ring for %s", p->name);
+	}
+	r->room = UINT32_MAX;
+	p->priv = r;
+	p->backend = "test-ring";
+	atomic_store(&p->up, true);
+	return 0;
+}
+
+static void ring_close(struct port *p)
+{
+	struct ring_port *r = p->priv;
+	void *m;
+
+	while (rte_ring_dequeue(r->rx, &m) == 0)
+		rte_pktmbuf_free(m);
+	rte_ring_free(r->rx);
+	free(r);
+}
+
+static uint16_t ring_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct ring_port *r = p->priv;
+	uint64_t lost = atomic_exchange(&r->nombuf, 0);
+
+	p->rx_nombuf += lost;
+	return (uint16_t)rte_ring_dequeue_burst(r->rx, (void **)pkts, n, NULL);
+}
+
+static uint16_t ring_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct ring_port *r = p->priv;
+	uint32_t room = atomic_load(&r->room);
+
+	if (!atomic_load(&p->up))
+		return 0;
+	if (n > room)
+		n = (uint16_t)room;
+	if (room != UINT32_MAX)
+		atomic_fetch_sub(&r->room, n); /* tx never runs twice at once (port.h) */
+	if (n)
+		atomic_store(&r->last_dst, rte_pktmbuf_mtod(pkts[n - 1], uint8_t *)[5]);
+	atomic_fetch_add(&r->got, n);
+	return n;
+}
+
+static void ring_show(const struct port *p, struct json_object *o)
+{
+	(void)p, (void)o;
+}
+
+/* The ring backend takes the place of vhost; the other kinds are absent. */
+const struct port_ops port_vhost_ops = { "vhost", ring_open, ring_close, ring_rx, ring_tx, ring_show };
+
+static int absent_open(struct port *p, struct json_object *req, struct vnl_err *err)
+{
+	(void)p, (void)req;
+	return vnl_errf(err, -EOPNOTSUPP, "not in this test");
+}
+
+const struct port_ops port_xsk_ops = { "afxdp", absent_open, ring_close, ring_rx, ring_tx, ring_show };
+const struct port_ops port_packet_ops = { "afxdp", absent_open, ring_close, ring_rx, ring_tx, ring_show };
+
+/* ---- helpers ---- */
+
+enum { P0, P1, P2, P3, P4, NB_P };
+static struct port *ports[NB_P];
+static uint64_t injected;
+
+static struct ring_port *rp(int i)
+{
+	return ports[i]->priv;
+}
+
+/* MAC 02:00:00:00:00:xx; 0xff: broadcast. */
+static void mac(uint8_t *b, uint8_t x)
+{
+	static const uint8_t base[6] = { 0x02, 0, 0, 0, 0, 0 };
+
+	memcpy(b, base, 6);
+	b[5] = x;
+	if (x == 0xff)
+		memset(b, 0xff, 6);
+}
+
+/* Inject n frames of len bytes from src to dst into port i's rx. */
+static void inject(int i, uint8_t dst, uint8_t src, uint16_t len, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(vnl_pktmbuf_pool);
+		uint8_t *f;
+
+		if (m == NULL || (f = (uint8_t *)rte_pktmbuf_append(m, len)) == NULL) {
+			printf("Bail out! cannot build a %u-byte frame\n", len);
+			exit(1);
+		}
+		memset(f, 0, len);
+		if (len >= 12) {
+			mac(f, dst);
+			mac(f + 6, src);
+		}
+		if (len >= 14)
+			f[12] = 0x08;
+		while (rte_ring_enqueue(rp(i)->rx, m) != 0)
+			usleep(100);
+		injected++;
+	}
+}
+
+/* Wait until every ring is empty and every worker has finished the bursts
+ * it took (a quiescent point comes after a whole loop iteration). */
+static void settle(void)
+{
+	for (int t = 0; t < 5000; t++) {
+		int empty = 1;
+
+		for (int i = 0; i < NB_P; i++)
+			empty &= rte_ring_empty(rp(i)->rx);
+		if (empty)
+			break;
+		usleep(1000);
+	}
+	snapshot_wait_readers();
+}
+
+static uint64_t pc(int i, enum port_counter c)
+{
+	uint64_t v[PC_MAX];
+
+	stats_port_read(ports[i], v);
+	return v[c];
+}
+
+static uint64_t lc(const struct lan *l, enum lan_counter c)
+{
+	uint64_t v[LC_MAX];
+
+	stats_lan_read(l->slot, v);
+	return v[c];
+}
+
+static struct port *add_port(const char *name, struct lan *l)
+{
+	struct json_object *req = json_object_new_object();
+	struct vnl_err err = { 0, "" };
+	char path[64];
+	struct port *p;
+	int r;
+
+	snprintf(path, sizeof(path), "/ring/%s", name);
+	json_object_object_add(req, "path", json_object_new_string(path));
+	r = reg_port_add(name, "vhost", req, &p, &err);
+	json_object_put(req);
+	if (r == 0 && l != NULL)
+		r = reg_attach(name, l->name, &err);
+	if (r < 0) {
+		printf("Bail out! port %s: %s\n", name, err.msg);
+		exit(1);
+	}
+	return p;
+}
+
+/* The EAL's runtime folder of this process (its multi-process socket): the
+ * EAL leaves it behind. */
+static void remove_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+
+	while (d != NULL && (e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			unlinkat(dirfd(d), e->d_name, 0);
+	if (d != NULL)
+		closedir(d);
+	rmdir(path);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned nw = argc > 1 ? (unsigned)atoi(argv[1]) : 1, lcores[VNL_MAX_WORKERS];
+	const struct worker_params params = { .busy_poll = false, .idle_after_us = 200, .sleep_max_us = 500 };
+	char lc_arg[64], prefix[32], rundir[PATH_MAX], *eal[16];
+	struct vnl_err err = { 0, "" };
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned cpu = cpus > 1 ? 1 : 0;
+	int n = 0, r;
+	struct lan *l;
+
+	if (nw < 1 || nw > 4) {
+		printf("Bail out! workers: 1 to 4\n");
+		return 1;
+	}
+	/* Worker lcores 1..nw share one CPU (the second, if there is one). */
+	r = snprintf(lc_arg, sizeof(lc_arg), "0@0");
+	for (unsigned w = 0; w < nw; w++) {
+		lcores[w] = w + 1;
+		r += snprintf(lc_arg + r, sizeof(lc_arg) - (size_t)r, ",%u@%u", w + 1, cpu);
+	}
+	snprintf(prefix, sizeof(prefix), "vnl-wtest-%d", (int)getpid());
+	eal[n++] = argv[0];
+	eal[n++] = "--no-huge";
+	eal[n++] = "-m";
+	eal[n++] = "64";
+	eal[n++] = "--no-shconf";
+	eal[n++] = "--file-prefix";
+	eal[n++] = prefix;
+	eal[n++] = "--no-pci";
+	eal[n++] = "--log-level=3";
+	eal[n++] = "--lcores";
+	eal[n++] = lc_arg;
+	eal[n] = NULL;
+	if (rte_eal_init(n, eal) < 0) {
+		printf("1..0 # SKIP DPDK's EAL does not start here: %s\n", rte_strerror(rte_errno));
+		return 0;
+	}
+	vnl_pktmbuf_pool = rte_pktmbuf_pool_create("t_mbufs", 2047, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	if (vnl_pktmbuf_pool == NULL || snapshot_init(nw) < 0 || workers_init(nw, lcores, &params) < 0 ||
+	    reg_init(nw, vnl_max_frame, 300, 4096) < 0 || reg_lan_add("L", &l, &err) < 0) {
+		printf("Bail out! set-up: %s\n", err.msg[0] ? err.msg : rte_strerror(rte_errno));
+		return 1;
+	}
+	/* Slots 0..4: with two workers, p0, p2, p4 are worker 0's, p1, p3 worker 1's. */
+	ports[P0] = add_port("p0", l);
+	ports[P1] = add_port("p1", l);
+	ports[P2] = add_port("p2", l);
+	ports[P3] = add_port("p3", NULL);
+	ports[P4] = add_port("p4", l);
+	atomic_store(&ports[P4]->up, false);
+	ok(workers_launch() == 0, "%u worker(s) launched on lcores %s", nw, lc_arg);
+
+	inject(P3, 0xff, 0x0d, 60, 5);
+	settle();
+	ok(pc(P3, PC_rx_packets) == 5 && pc(P3, PC_drop_no_lan) == 5, "no LAN: 5 received, 5 drop_no_lan (%lu)",
+	   (unsigned long)pc(P3, PC_drop_no_lan));
+
+	inject(P0, 0x0b, 0x0a, 10, 2);
+	inject(P0, 0x0b, 0x0a, vnl_max_frame + 1, 3);
+	settle();
+	ok(pc(P0, PC_drop_runt) == 2, "10-byte frames: drop_runt 2 (%lu)", (unsigned long)pc(P0, PC_drop_runt));
+	ok(pc(P0, PC_drop_oversize) == 3, "%u-byte frames: drop_oversize 3 (%lu)", vnl_max_frame + 1,
+	   (unsigned long)pc(P0, PC_drop_oversize));
+	ok(lc(l, LC_learned) == 0 && rp(P1)->got == 0, "dropped frames taught nothing and went nowhere");
+
+	inject(P0, 0xff, 0x0a, 60, 4);
+	settle();
+	ok(lc(l, LC_flooded) == 4 && lc(l, LC_learned) == 1, "broadcast: flooded 4, learned 1 (%lu, %lu)",
+	   (unsigned long)lc(l, LC_flooded), (unsigned long)lc(l, LC_learned));
+	ok(rp(P1)->got == 4 && rp(P2)->got == 4 && pc(P1, PC_tx_packets) == 4 && pc(P2, PC_tx_packets) == 4 &&
+	   pc(P2, PC_tx_bytes) == 240, "broadcast: p1 and p2 got 4 each, tx counted");
+	ok(rp(P0)->got == 0 && pc(P0, PC_tx_packets) == 0, "broadcast: not back to its source");
+	ok(pc(P4, PC_drop_link_down) == 4 && pc(P4, PC_tx_packets) == 0, "broadcast: port down, drop_link_down 4 (%lu)",
+	   (unsigned long)pc(P4, PC_drop_link_down));
+
+	inject(P1, 0x0a, 0x0b, 60, 6);
+	settle();
+	ok(lc(l, LC_forwarded) == 6 && lc(l, LC_learned) == 2, "known unicast: forwarded 6, learned 2 (%lu, %lu)",
+	   (unsigned long)lc(l, LC_forwarded), (unsigned long)lc(l, LC_learned));
+	ok(rp(P0)->got == 6 && rp(P0)->last_dst == 0x0a && rp(P2)->got == 4 && pc(P4, PC_drop_link_down) == 4,
+	   "known unicast: all 6 to p0 only");
+
+	inject(P0, 0x0d, 0x0a, 60, 2);
+	settle();
+	ok(lc(l, LC_unknown_unicast) == 2 && lc(l, LC_flooded) == 6, "unknown unicast: 2, flooded (%lu, %lu)",
+	   (unsigned long)lc(l, LC_unknown_unicast), (unsigned long)lc(l, LC_flooded));
+	ok(rp(P1)->got == 6 && rp(P2)->got == 6 && pc(P4, PC_drop_link_down) == 6, "unknown unicast: to p1, p2; p4 down");
+
+	inject(P0, 0x0a, 0x0a, 60, 3);
+	settle();
+	ok(pc(P0, PC_drop_dst_is_src) == 3 && rp(P0)->got == 6, "destination on the ingress port: drop_dst_is_src 3 (%lu)",
+	   (unsigned long)pc(P0, PC_drop_dst_is_src));
+
+	inject(P2, 0xff, 0x0c, 60, 1);
+	settle();
+	atomic_store(&rp(P2)->room, 2);
+	inject(P1, 0x0c, 0x0b, 60, 7);
+	settle();
+	ok(lc(l, LC_forwarded) == 13 && rp(P2)->got == 8 && pc(P2, PC_tx_packets) == 8,
+	   "p2 takes 2 of 7: forwarded 13, p2 got 8 (%lu)", (unsigned long)rp(P2)->got);
+	ok(pc(P2, PC_drop_tx_full) == 5, "p2 full: drop_tx_full 5 (%lu)", (unsigned long)pc(P2, PC_drop_tx_full));
+
+	atomic_store(&rp(P0)->nombuf, 9);
+	for (int t = 0; t < 2000 && pc(P0, PC_drop_rx_nombuf) != 9; t++)
+		usleep(1000);
+	ok(pc(P0, PC_drop_rx_nombuf) == 9, "rx out of mbufs: drop_rx_nombuf 9 (%lu)",
+	   (unsigned long)pc(P0, PC_drop_rx_nombuf));
+
+	{
+		uint64_t total = 0, rx = 0, v[CC_MAX];
+		unsigned busy = 0;
+
+		for (unsigned w = 0; w < nw; w++) {
+			stats_core_read(w, v);
+			total += v[CC_packets];
+			busy += v[CC_packets] > 0 && v[CC_busy_cycles] > 0;
+		}
+		for (int i = 0; i < NB_P; i++)
+			rx += pc(i, PC_rx_packets);
+		ok(total == injected && rx == injected, "workers processed all %lu frames (%lu, rx %lu)",
+		   (unsigned long)injected, (unsigned long)total, (unsigned long)rx);
+		ok(busy == nw, "every worker moved frames (%u of %u)", busy, nw);
+	}
+	ok(rte_mempool_in_use_count(vnl_pktmbuf_pool) == 0, "no mbuf left behind (%u in use)",
+	   rte_mempool_in_use_count(vnl_pktmbuf_pool));
+
+	workers_fini();
+	reg_fini();
+	snapshot_fini();
+	rte_mempool_free(vnl_pktmbuf_pool);
+	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
+	rte_eal_cleanup();
+	remove_dir(rundir);
+	return tap_done();
+}
