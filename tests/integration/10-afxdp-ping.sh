@@ -113,4 +113,5 @@ peer_run arp -q 150 "$TMP/vA.sock" "$TMP/vB.sock" -- \
 	arp 1 02:00:00:10:00:bb 10.77.11.100 10.77.11.4 5 5
 jq_assert "vhost port in A" "$(port_json "$PFX-vA")" ".counters.rx_packets >= 5 and .counters.tx_packets >= 5"
 pass "ARP between a vhost peer and namespaces behind AF_XDP and AF_PACKET"
+workers_check "after ping and ARP"
 exit 0

@@ -94,6 +94,7 @@ jq_assert "show-fdb $L" "$fdb" \
 	 ([.entries[] | select(.lan == \"$L\") | {mac, port}] | sort_by(.mac)) ==
 	 [{mac: \"$A\", port: \"$P2\"}, {mac: \"$B\", port: \"$P1\"}, {mac: \"$C\", port: \"$P2\"}]"
 pass "port counters, LAN counters and FDB match the traffic exactly"
+workers_check "after the traffic of step 2" exact
 
 all=$(sw_ok show-counters)
 ports=$(sw_ok show-ports)

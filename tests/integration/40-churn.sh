@@ -149,4 +149,5 @@ done
 jq_assert "no drops on the stream ports" "$(port_json "$PFX-f1")" \
 	".counters.drop_tx_full == 0 and .counters.drop_rx_nombuf == 0"
 pass "only the original ports and LANs remain"
+workers_check "after the churn"
 exit 0

@@ -279,6 +279,28 @@ port_json() { sw_ok show-ports "name=$1" | jq -c '.ports[0]'; }
 # lan_json NAME: the LAN's object from show-lans.
 lan_json() { sw_ok show-lans "name=$1" | jq -c '.lans[0]'; }
 
+# workers_check WHAT [exact]: in the runs with several workers
+# (VNL_EXPECT_WORKERS=N, set by meson for the -2workers variants), show-workers
+# lists N workers, each owning ports and each having received frames since
+# the last clear-counters; with "exact", each worker's packets equal the sum
+# of rx_packets of the ports it polls (no port was deleted since the clear).
+# Without VNL_EXPECT_WORKERS it does nothing.
+workers_check() {
+	local n=${VNL_EXPECT_WORKERS:-} w both
+	[ -n "$n" ] || return 0
+	w=$(sw_ok show-workers)
+	jq_assert "$1: show-workers lists $n workers" "$w" ".workers | length == $n"
+	jq_assert "$1: every worker polls ports and received frames" "$w" \
+		"[.workers[] | (.ports | length) > 0 and .packets > 0] | all"
+	if [ "${2:-}" = exact ]; then
+		both=$(jq -c -n --argjson w "$w" --argjson p "$(sw_ok show-ports)" '{w: $w, p: $p}')
+		jq_assert "$1: each worker counted the frames of its ports" "$both" \
+			".p.ports as \$ps | [.w.workers[] | .packets ==
+			 ([.ports[] as \$n | \$ps[] | select(.name == \$n) | .counters.rx_packets] | add // 0)] | all"
+	fi
+	pass "$1: $n workers, frames per worker $(jq -c '[.workers[] | .packets]' <<<"$w")"
+}
+
 # wait_until SECONDS CMD...: retry CMD every 0.1 s until it succeeds.
 wait_until() {
 	local deadline=$((SECONDS + $1))
