@@ -35,11 +35,11 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "agent.h"
+#include "unixsock.h"
 
 struct ps_entry {
 	ps_cb cb;
@@ -266,26 +266,6 @@ static int set_flags(int fd)
 	return 0;
 }
 
-static int connect_unix(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	/* blocking connect semantics are not needed: a unix connect completes or fails at once */
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
-
-		close(fd);
-		return -e;
-	}
-	return fd;
-}
 
 /*
  * Open the port (PATH, or found by name, waiting for it) and flock it:
@@ -444,7 +424,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	} else if (opt.connect) {
-		link_fd = connect_unix(opt.connect);
+		link_fd = unix_connect(opt.connect, SOCK_NONBLOCK);
 		if (link_fd < 0) {
 			alog(LOG_E, "connect %s: %s", opt.connect, strerror(-link_fd));
 			return 1;

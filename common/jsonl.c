@@ -7,7 +7,6 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "jsonl.h"
@@ -37,7 +36,7 @@ struct jsonl_server {
 	struct evloop *loop;
 	int fd;
 	struct ev_watch *w;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char path[UNIX_PATH_SIZE];
 	jsonl_handler handler;
 	void *arg;
 	struct jsonl_conn *conns;

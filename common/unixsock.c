@@ -77,7 +77,7 @@ int unix_listen(const char *path, mode_t mode)
 
 int unix_connect_lab(const char *lab, const char *name, struct vnl_err *err)
 {
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char path[UNIX_PATH_SIZE];
 	int fd;
 
 	if ((size_t)snprintf(path, sizeof(path), "/run/vnetlab/%s/%s", lab, name) >= sizeof(path))

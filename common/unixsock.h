@@ -8,6 +8,10 @@
 #pragma once
 
 #include <sys/types.h>
+#include <sys/un.h>
+
+/* The longest socket path plus its NUL (sun_path): buffers for paths. */
+#define UNIX_PATH_SIZE sizeof(((struct sockaddr_un *)0)->sun_path)
 
 /* Connect to path; flags: SOCK_NONBLOCK or 0 (SOCK_CLOEXEC always). */
 int unix_connect(const char *path, int flags);

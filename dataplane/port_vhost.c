@@ -17,7 +17,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <rte_vhost.h>
@@ -32,7 +31,7 @@
 #define VRING_GUEST_TX 1 /* we dequeue */
 
 struct vhost_priv {
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char path[UNIX_PATH_SIZE];
 	bool client;      /* we connect (and reconnect) to the peer's socket */
 	_Atomic int vid;  /* connected device, or -1 */
 	bool registered;  /* rte_vhost_driver_register() succeeded */

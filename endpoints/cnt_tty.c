@@ -28,7 +28,6 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -36,6 +35,7 @@
 
 #include "clock.h"
 #include "cnt_tty.h"
+#include "unixsock.h"
 
 #define CNT_TTY_LINGER_MS 200  /* after crun's exit, for a background holder's output */
 #define CNT_TTY_ARGS_MAX 256
@@ -93,18 +93,16 @@ static void reap(struct tty_session *s)
 
 static int tty_listen(struct tty_session *s, struct vnl_err *err)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-
 	snprintf(s->dir, sizeof(s->dir), "/tmp/vnl-tty.XXXXXX");
 	if (mkdtemp(s->dir) == NULL) {
 		s->dir[0] = '\0';
 		return vnl_errno(err, errno, "exec -t: making a folder for the console socket");
 	}
 	snprintf(s->sock, sizeof(s->sock), "%s/console.sock", s->dir);
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", s->sock);
-	s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (s->lfd < 0 || bind(s->lfd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(s->lfd, 1) < 0)
-		return vnl_errno(err, errno, "exec -t: console socket %s", s->sock);
+	/* Non-blocking: the accept waits in a poll with crun's pidfd. */
+	s->lfd = unix_listen(s->sock, 0600);
+	if (s->lfd < 0)
+		return vnl_errno(err, s->lfd, "exec -t: console socket %s", s->sock);
 	return 0;
 }
 

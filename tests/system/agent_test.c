@@ -28,7 +28,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -36,6 +35,8 @@
 
 #include "agentproto.h"
 #include "../unit/tap.h"
+#include "unixsock.h"
+#include "wait.h"
 
 /* ok() whose condition is evaluated before the message's arguments. */
 #define OK(cond, ...)                                                                                                 \
@@ -871,26 +872,26 @@ static void test_exit(void)
 
 static void test_daemon(void)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char cmd[1024], out[512] = "", pidf[128], logf[128];
+	char cmd[1024], out[512] = "", pidf[128], logf[128], path[108];
 	int ls, c, st;
 	size_t n;
 	FILE *f;
 	long pid = 0;
 	uint64_t end;
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/agent.sock", tmp);
+	snprintf(path, sizeof(path), "%s/agent.sock", tmp);
 	snprintf(pidf, sizeof(pidf), "%s/agent.pid", tmp);
 	snprintf(logf, sizeof(logf), "%s/agent.log", tmp);
-	ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(ls, 4) < 0) {
-		OK(0, "daemon: listening socket: %s", strerror(errno));
+	ls = unix_listen(path, 0600);
+	if (ls < 0) {
+		OK(0, "daemon: listening socket: %s", strerror(-ls));
 		return;
 	}
-	snprintf(cmd, sizeof(cmd), "%s --daemon --connect %s --pid-file %s --log %s", agent_bin, sa.sun_path, pidf, logf);
+	snprintf(cmd, sizeof(cmd), "%s --daemon --connect %s --pid-file %s --log %s", agent_bin, path, pidf, logf);
 	st = system(cmd);
 	OK(st == 0, "--daemon returns 0 at once");
-	c = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+	/* The listener does not block: the daemon has 3 s to connect. */
+	c = wait_fd(ls, POLLIN, 3000) > 0 ? accept4(ls, NULL, NULL, SOCK_CLOEXEC) : -1;
 	sock = c;
 	fcntl(sock, F_SETFL, O_NONBLOCK);
 	agent_eof = false;
@@ -906,7 +907,7 @@ static void test_daemon(void)
 		fclose(f);
 	}
 	OK(hellos == 1 && pid > 0 && alive((pid_t)pid), "the daemon connected, said HELLO, its pid %ld in the pid file", pid);
-	snprintf(cmd, sizeof(cmd), "%s --daemon --connect %s --pid-file %s --log %s 2>&1; echo rc=$?", agent_bin, sa.sun_path,
+	snprintf(cmd, sizeof(cmd), "%s --daemon --connect %s --pid-file %s --log %s 2>&1; echo rc=$?", agent_bin, path,
 		 pidf, logf);
 	f = popen(cmd, "r");
 	n = f ? fread(out, 1, sizeof(out) - 1, f) : 0;

@@ -20,13 +20,13 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "evloop.h"
 #include "jsonl.h"
 #include "tap.h"
+#include "unixsock.h"
 
 static char path[108];
 static struct evloop *loop;
@@ -107,15 +107,9 @@ static void tick(struct ev_watch *w, void *arg)
 
 static int dial(void)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	int fd = unix_connect(path, 0);
 
-	strcpy(sa.sun_path, path);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return fd < 0 ? -1 : fd;
 }
 
 /* Read one line (blocking); returns its length or -1 at EOF. */
@@ -311,15 +305,10 @@ int main(void)
 	snprintf(path, sizeof(path), "%s/s.sock", dir);
 	loop = evloop_new();
 
-	/* A stale socket file: bound, then its listener gone. */
-	{
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
-
-		fd = socket(AF_UNIX, SOCK_STREAM, 0);
-		strcpy(sa.sun_path, path);
-		ok(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "stale socket file made");
-		close(fd);
-	}
+	/* A stale socket file: its listener gone. */
+	fd = unix_listen(path, 0600);
+	ok(fd >= 0, "stale socket file made");
+	close(fd);
 	srv = jsonl_listen(loop, path, 0660, handler, NULL);
 	ok(srv != NULL, "listen replaces a stale socket");
 	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0660, "socket mode 0660");
