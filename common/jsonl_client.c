@@ -47,6 +47,16 @@ static int timed_out(const struct jsonl_client *c, const char *what, int timeout
 	return vnl_errf(err, -ETIMEDOUT, "%s did not %s within %s", c->peer, what, span(timeout_ms, b, sizeof(b)));
 }
 
+/* Wait until the socket is ready for events, or the deadline (-ETIMEDOUT). */
+static int wait_io(struct jsonl_client *c, short events, long long deadline, int timeout_ms, struct vnl_err *err)
+{
+	int r = wait_fd(c->fd, events, left_of(deadline));
+
+	if (r == 0)
+		return timed_out(c, "answer", timeout_ms, err);
+	return r < 0 ? vnl_errno(err, r, "waiting for %s", c->peer) : 0;
+}
+
 void jsonl_client_adopt(struct jsonl_client *c, int fd, const char *peer)
 {
 	*c = (struct jsonl_client){ .fd = fd, .line_max = JSONL_CLIENT_LINE_MAX };
@@ -98,11 +108,8 @@ static int send_all(struct jsonl_client *c, const char *p, size_t len, long long
 		}
 		if (errno != EAGAIN && errno != EINTR)
 			return vnl_errno(err, errno, "sending to %s", c->peer);
-		r = wait_fd(c->fd, POLLOUT, left_of(deadline));
-		if (r == 0)
-			return timed_out(c, "answer", timeout_ms, err);
-		if (r < 0)
-			return vnl_errno(err, r, "waiting for %s", c->peer);
+		if ((r = wait_io(c, POLLOUT, deadline, timeout_ms, err)) < 0)
+			return r;
 	}
 	return 0;
 }
@@ -155,11 +162,8 @@ static int fill(struct jsonl_client *c, long long deadline, int timeout_ms, stru
 								 : "%s closed the connection", c->peer);
 		if (errno != EAGAIN && errno != EINTR)
 			return vnl_errno(err, errno, "reading from %s", c->peer);
-		r = wait_fd(c->fd, POLLIN, left_of(deadline));
-		if (r == 0)
-			return timed_out(c, "answer", timeout_ms, err);
-		if (r < 0)
-			return vnl_errno(err, r, "waiting for %s", c->peer);
+		if ((r = wait_io(c, POLLIN, deadline, timeout_ms, err)) < 0)
+			return r;
 	}
 }
 
