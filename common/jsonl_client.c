@@ -59,7 +59,7 @@ static int wait_io(struct jsonl_client *c, short events, long long deadline, int
 
 void jsonl_client_adopt(struct jsonl_client *c, int fd, const char *peer)
 {
-	*c = (struct jsonl_client){ .fd = fd, .line_max = JSONL_CLIENT_LINE_MAX };
+	*c = (struct jsonl_client){ .fd = fd < 0 ? -1 : fd, .line_max = JSONL_CLIENT_LINE_MAX };
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 }
 
