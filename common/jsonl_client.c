@@ -133,7 +133,13 @@ int jsonl_client_send(struct jsonl_client *c, struct json_object *req, int timeo
 			 deadline_of(timeout_ms), timeout_ms, err);
 }
 
-/* Read what the socket has into buf, waiting until the deadline. */
+static int too_long(const struct jsonl_client *c, struct vnl_err *err)
+{
+	return vnl_errf(err, -EPROTO, "%s's reply is longer than %zu bytes", c->peer, c->line_max);
+}
+
+/* Read what the socket has into buf, waiting until the deadline; buf grows
+ * (the caller checks the cap before each call). */
 static int fill(struct jsonl_client *c, long long deadline, int timeout_ms, struct vnl_err *err)
 {
 	ssize_t n;
@@ -143,8 +149,6 @@ static int fill(struct jsonl_client *c, long long deadline, int timeout_ms, stru
 		size_t cap = c->cap ? c->cap * 2 : 65536;
 		char *b;
 
-		if (c->len >= c->line_max)
-			return vnl_errf(err, -EPROTO, "%s's reply is longer than %zu bytes", c->peer, c->line_max);
 		b = realloc(c->buf, cap);
 		if (b == NULL)
 			return vnl_errf(err, -ENOMEM, "out of memory");
@@ -179,12 +183,14 @@ static int recv_until(struct jsonl_client *c, long long deadline, int timeout_ms
 	*out = NULL;
 	while ((nl = c->buf ? memchr(c->buf + scanned, '\n', c->len - scanned) : NULL) == NULL) {
 		scanned = c->len;
+		if (c->len > c->line_max)
+			return too_long(c, err);
 		if ((r = fill(c, deadline, timeout_ms, err)) < 0)
 			return r;
 	}
 	used = (size_t)(nl - c->buf) + 1;
 	if (used - 1 > c->line_max)
-		return vnl_errf(err, -EPROTO, "%s's reply is longer than %zu bytes", c->peer, c->line_max);
+		return too_long(c, err);
 	tok = json_tokener_new();
 	*out = tok ? json_tokener_parse_ex(tok, c->buf, (int)(used - 1)) : NULL;
 	/* The whole line, and nothing but one value. */
