@@ -471,7 +471,7 @@ static void lab_init(struct lab *l)
 	l->sw.start_time = proc_start_time(getpid());
 	l->sw.pidfd = -1;
 	world_reset();
-	unlink(saved_path);
+	lab_save(l, NULL); /* as vnld does at its start */
 }
 
 static void lab_fini(struct lab *l)
@@ -911,7 +911,8 @@ int main(void)
 	struct topo_err te;
 	pthread_t t;
 
-	snprintf(tmp, sizeof(tmp), "/tmp/vnl-labtx-XXXXXX");
+	/* tmpfs: every save fsyncs */
+	snprintf(tmp, sizeof(tmp), "%s/vnl-labtx-XXXXXX", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
 	if (mkdtemp(tmp) == NULL) {
 		perror("mkdtemp");
 		return 1;
