@@ -184,10 +184,14 @@ int lab_deploy(struct lab *l, const struct topo *f, struct json_object *created,
 		unsigned kept = undo(l, done, n_done, &ue);
 
 		free(done);
-		if (kept)
-			vnl_err_wrap(err, "deploy stopped; %u of the %u objects it had created could not be removed (%s)",
-				     kept, n_done, ue.msg);
-		else
+		if (kept) {
+			char step[sizeof(ue.msg)];
+
+			/* The failed step first: a long message is cut at its end. */
+			snprintf(step, sizeof(step), "%s", err ? err->msg : "");
+			vnl_errf(err, r, "deploy stopped: %s; %u of the %u objects it had created could not be removed: %s",
+				 step, kept, n_done, ue.msg);
+		} else
 			vnl_err_wrap(err, "deploy stopped%s", n_done ? ", what it had created is removed again" : "");
 		return r;
 	}

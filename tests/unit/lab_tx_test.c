@@ -58,6 +58,8 @@ static unsigned n_journal;
 static unsigned fail_at;            /* step number that fails (1-based), 0: none */
 static char fail_also[STEP_LEN];    /* a step (an undo) that fails too, "" none */
 static unsigned misuse;             /* slots called against the node_kind.h contract */
+static unsigned break_at;           /* at this step the state folder goes (saves fail) */
+static char state_ok[48], state_off[56];
 
 /* Record step s (formatted into s); true when it must fail. */
 static bool step(char s[STEP_LEN], const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -74,6 +76,8 @@ static bool step(char s[STEP_LEN], const char *fmt, ...)
 		snprintf(journal[n_journal], STEP_LEN, "%s", s);
 	n_journal++;
 	fail = n_journal == fail_at || !strcmp(s, fail_also);
+	if (n_journal == break_at && rename(state_ok, state_off) < 0)
+		perror("fake: breaking the state folder");
 	pthread_mutex_unlock(&mu);
 	return fail;
 }
@@ -388,7 +392,7 @@ static void *sw_main(void *arg)
 
 /* ---- labs ---- */
 
-static char tmp[32], sock_path[64], state_ok[48], state_gone[48], log_path[64], saved_path[80];
+static char tmp[32], sock_path[64], state_gone[48], log_path[64], saved_path[80];
 
 /* The objects the operations use: a, b (ns), v (vm). */
 static const char catalog_yaml[] =
@@ -884,6 +888,81 @@ static void save_fails(const struct op *op, char fwd[][STEP_LEN], unsigned n)
 	lab_fini(&l);
 }
 
+/* The fake kernel and switch hold what the model says: its nodes and LANs,
+ * a port in its LAN per link, a port in no LAN per NIC of a vm. */
+static bool agrees(const struct lab *l)
+{
+	for (unsigned i = 0; i < 16; i++)
+		if ((fnodes[i].used && !topo_find_node(l->topo, fnodes[i].name)) ||
+		    (flans[i][0] && !topo_find_lan(l->topo, flans[i])))
+			return false;
+	for (unsigned i = 0; i < l->topo->n_nodes; i++)
+		if (!fnode(l->topo->nodes[i].name))
+			return false;
+	for (unsigned i = 0; i < l->topo->n_lans; i++)
+		if (!flan(l->topo->lans[i].name))
+			return false;
+	for (unsigned i = 0; i < 64; i++) {
+		const struct topo_link *k = fports[i].used ? lab_port_link(l, fports[i].name) : NULL;
+		char node[STEP_LEN];
+		const struct topo_node *n;
+
+		if (!fports[i].used || (k && !strcmp(k->lan, fports[i].lan)))
+			continue;
+		snprintf(node, sizeof(node), "%s", fports[i].name);
+		*strrchr(node, '-') = '\0';
+		n = topo_find_node(l->topo, node);
+		if (k || !n || strcmp(topo_kind_name(n->kind), "vm") || fports[i].lan[0])
+			return false;
+	}
+	for (unsigned i = 0; i < l->topo->n_links; i++) {
+		char port[STEP_LEN];
+
+		lab_port_name(l->topo->links[i].node, l->topo->links[i].nic, port, sizeof(port));
+		if (!fport(port))
+			return false;
+	}
+	return true;
+}
+
+/* Deploy's step k fails and the state folder goes with it: the removals of
+ * its undo cannot save, so what it created before stays. The error says so,
+ * the model is what was saved, and the kernel and switch hold the model. */
+static void deploy_state_lost(const struct op *op, char fwd[][STEP_LEN], unsigned k)
+{
+	int want = is_switch_step(fwd[k - 1]) ? -EPROTO : -EIO, r;
+	struct vnl_err e = { 0 };
+	struct snap before, after;
+	struct lab l;
+	bool kept, says;
+	char *log;
+
+	lab_init(&l);
+	op->base(&l);
+	snap_take(&l, &before);
+	journal_reset();
+	fail_at = break_at = k;
+	log_begin();
+	r = op->run(&l, &e);
+	log = log_end();
+	break_at = 0;
+	if (rename(state_off, state_ok) < 0)
+		perror("restoring the state folder");
+	snap_take(&l, &after);
+	kept = strcmp(before.model, after.model) != 0;
+	says = strstr(e.msg, "could not be removed") != NULL;
+	ok(r == want && kept == says, "%s: step %u (%s) fails, the state folder with it: error %d, %s", op->name, k,
+	   fwd[k - 1], r, e.msg);
+	if (!ok(!strcmp(after.model, after.saved) && agrees(&l),
+		"%s: step %u fails, the state folder with it: model, saved state, kernel and switch agree",
+		op->name, k))
+		printf("# model:\n%s# saved:\n%s# world: %s\n", after.model, after.saved, after.world);
+	free(log);
+	snap_free(&before);
+	snap_free(&after);
+	lab_fini(&l);
+}
+
 static void test_op(const struct op *op)
 {
 	static char fwd[MAX_STEPS][STEP_LEN], undo[MAX_STEPS][STEP_LEN];
@@ -896,6 +975,8 @@ static void test_op(const struct op *op)
 			continue;
 		}
 		addition_fails(op, fwd, k, NULL);
+		if (op->run == run_deploy)
+			deploy_state_lost(op, fwd, k);
 		/* Each undo step failing in turn: the others still run. */
 		for (unsigned u = 0, m = undo_of(fwd, k - 1, undo); u < m; u++)
 			addition_fails(op, fwd, k, undo[u]);
@@ -920,6 +1001,7 @@ int main(void)
 	snprintf(sock_path, sizeof(sock_path), "%s/switchd.sock", tmp);
 	snprintf(state_ok, sizeof(state_ok), "%s/state", tmp);
 	snprintf(state_gone, sizeof(state_gone), "%s/gone", tmp);
+	snprintf(state_off, sizeof(state_off), "%s.off", state_ok);
 	snprintf(log_path, sizeof(log_path), "%s/log", tmp);
 	snprintf(saved_path, sizeof(saved_path), "%s/topology.yaml", state_ok);
 	mkdir(state_ok, 0700);
