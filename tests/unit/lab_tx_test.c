@@ -17,7 +17,11 @@
  *   removals (unlink, node del, lan del): the model is saved first (lab.h),
  *     so a failing step is logged and the others still run;
  *   an undo step that fails as well is logged and the rest is still undone;
- *   a save that fails (the state folder is gone) undoes everything.
+ *   a save that fails (the state folder is gone) undoes everything;
+ *   a deploy whose state folder goes at step k keeps what its undo cannot
+ *     remove (a removal saves first), says so, and the model, the saved
+ *     state, the fake kernel and the fake switch still agree.
+ * A mutation of any of these undo paths in lab.c or deploy.c fails tests.
  * One exception to "reverse order", documented in lab.c: the switch ports
  * of a nics_ported node leave the switch before the node stops (DPDK's vhost
  * client must not be unregistered while it reconnects to a peer that went).
@@ -152,28 +156,27 @@ static int f_destroy(struct node_ctx *ctx, struct vnl_err *err)
 	return 0;
 }
 
-static int f_start(struct node_ctx *ctx, struct vnl_err *err)
+/* start (on) and stop: the node's processes run or not. */
+static int f_power(struct node_ctx *ctx, struct vnl_err *err, bool on)
 {
-	struct fnode *n = check(ctx, false);
+	struct fnode *n = check(ctx, !on);
 	char s[STEP_LEN];
 
-	if (step(s, "start %s", ctx->name))
+	if (step(s, "%s %s", on ? "start" : "stop", ctx->name))
 		return FAIL_KIND(err, s);
 	if (n)
-		n->running = true;
+		n->running = on;
 	return 0;
+}
+
+static int f_start(struct node_ctx *ctx, struct vnl_err *err)
+{
+	return f_power(ctx, err, true);
 }
 
 static int f_stop(struct node_ctx *ctx, struct vnl_err *err)
 {
-	struct fnode *n = check(ctx, true);
-	char s[STEP_LEN];
-
-	if (step(s, "stop %s", ctx->name))
-		return FAIL_KIND(err, s);
-	if (n)
-		n->running = false;
-	return 0;
+	return f_power(ctx, err, false);
 }
 
 static int f_nic_port(struct node_ctx *ctx, unsigned i, struct nic_port *np, struct vnl_err *err)
@@ -223,29 +226,16 @@ static int f_nic_detach(struct node_ctx *ctx, unsigned i, struct vnl_err *err)
 	return 0;
 }
 
+/* The slots both fake kinds share. */
+#define FAKE_SLOTS                                                              \
+	.create = f_create, .start = f_start, .stop = f_stop, .destroy = f_destroy, \
+	.nic_attach = f_nic_attach, .nic_detach = f_nic_detach
+
 /* "ns": the switch port of a NIC comes and goes with its link. */
-static const struct node_kind fake_plain = {
-	.name = "ns",
-	.create = f_create,
-	.start = f_start,
-	.stop = f_stop,
-	.destroy = f_destroy,
-	.nic_attach = f_nic_attach,
-	.nic_detach = f_nic_detach,
-};
+static const struct node_kind fake_plain = { .name = "ns", FAKE_SLOTS };
 
 /* "vm": the switch holds a port per NIC from create to destroy. */
-static const struct node_kind fake_ported = {
-	.name = "vm",
-	.nics_ported = true,
-	.create = f_create,
-	.start = f_start,
-	.stop = f_stop,
-	.destroy = f_destroy,
-	.nic_attach = f_nic_attach,
-	.nic_port = f_nic_port,
-	.nic_detach = f_nic_detach,
-};
+static const struct node_kind fake_ported = { .name = "vm", .nics_ported = true, .nic_port = f_nic_port, FAKE_SLOTS };
 
 static const struct node_kind *fake_find(const char *name)
 {
@@ -365,7 +355,9 @@ static void *sw_main(void *arg)
 	int lfd = *(int *)arg;
 
 	for (;;) {
+		struct json_object *req, *rep;
 		char line[4096];
+		const char *out;
 		size_t len = 0;
 		ssize_t n;
 		int fd = accept(lfd, NULL, NULL);
@@ -378,9 +370,9 @@ static void *sw_main(void *arg)
 				break;
 		}
 		line[len] = '\0';
-		struct json_object *req = json_tokener_parse(line), *rep = sw_handle(req);
-		const char *out = json_object_to_json_string_ext(rep, JSON_C_TO_STRING_PLAIN);
-
+		req = json_tokener_parse(line);
+		rep = sw_handle(req);
+		out = json_object_to_json_string_ext(rep, JSON_C_TO_STRING_PLAIN);
 		if (write(fd, out, strlen(out)) < 0 || write(fd, "\n", 1) < 0)
 			perror("fake switch");
 		json_object_put(rep);
@@ -489,16 +481,6 @@ static void lab_fini(struct lab *l)
 	lab_free(l);
 }
 
-static const struct topo_node *cat_node(const char *name)
-{
-	return topo_find_node(catalog, name);
-}
-
-static const struct topo_link *cat_link(const char *node, unsigned nic)
-{
-	return topo_find_link(catalog, node, nic);
-}
-
 /* Build a starting lab with nothing failing; false (and a failed test) if
  * it did not go through. */
 static bool must(int r, const char *what, const struct vnl_err *e)
@@ -514,7 +496,8 @@ struct op {
 	const char *name;
 	bool removal;                       /* saves first, then removes (lab.h) */
 	void (*base)(struct lab *l);        /* the lab before the operation */
-	int (*run)(struct lab *l, struct vnl_err *e);
+	int (*run)(struct lab *l, const char *obj, struct vnl_err *e);
+	const char *obj;                    /* what it adds or removes */
 };
 
 static void base_empty(struct lab *l)
@@ -535,9 +518,9 @@ static void base_nodes(struct lab *l)
 	struct vnl_err e;
 
 	base_lans(l);
-	must(lab_node_add(l, cat_node("a"), &e), "node a", &e);
-	must(lab_node_add(l, cat_node("b"), &e), "node b", &e);
-	must(lab_node_add(l, cat_node("v"), &e), "node v", &e);
+	must(lab_node_add(l, topo_find_node(catalog, "a"), &e), "node a", &e);
+	must(lab_node_add(l, topo_find_node(catalog, "b"), &e), "node b", &e);
+	must(lab_node_add(l, topo_find_node(catalog, "v"), &e), "node v", &e);
 }
 
 static void base_linked(struct lab *l)
@@ -549,81 +532,73 @@ static void base_linked(struct lab *l)
 		must(lab_link_add(l, &catalog->links[i], &e), "link", &e);
 }
 
-static int run_lan_add(struct lab *l, struct vnl_err *e)
+/* The operations, on object obj of the catalog (a link: the first one of
+ * node obj). */
+static int run_lan_add(struct lab *l, const char *obj, struct vnl_err *e)
 {
-	return lab_lan_add(l, "green", e);
+	return lab_lan_add(l, obj, e);
 }
 
-static int run_node_add_ns(struct lab *l, struct vnl_err *e)
+static int run_node_add(struct lab *l, const char *obj, struct vnl_err *e)
 {
-	return lab_node_add(l, cat_node("a"), e);
+	return lab_node_add(l, topo_find_node(catalog, obj), e);
 }
 
-static int run_node_add_vm(struct lab *l, struct vnl_err *e)
+static const struct topo_link *cat_link(const char *node)
 {
-	return lab_node_add(l, cat_node("v"), e);
+	for (unsigned i = 0; i < catalog->n_links; i++)
+		if (!strcmp(catalog->links[i].node, node))
+			return &catalog->links[i];
+	return NULL;
 }
 
-static int run_link_ns(struct lab *l, struct vnl_err *e)
+static int run_link(struct lab *l, const char *obj, struct vnl_err *e)
 {
-	return lab_link_add(l, cat_link("a", 0), e);
+	return lab_link_add(l, cat_link(obj), e);
 }
 
-static int run_link_vm(struct lab *l, struct vnl_err *e)
+static int run_unlink(struct lab *l, const char *obj, struct vnl_err *e)
 {
-	return lab_link_add(l, cat_link("v", 1), e);
+	return lab_link_del(l, obj, cat_link(obj)->nic, e);
 }
 
-static int run_deploy(struct lab *l, struct vnl_err *e)
+static int run_node_del(struct lab *l, const char *obj, struct vnl_err *e)
+{
+	return lab_node_del(l, obj, NULL, e);
+}
+
+static int run_lan_del(struct lab *l, const char *obj, struct vnl_err *e)
+{
+	return lab_lan_del(l, obj, NULL, e);
+}
+
+/* The whole catalog. */
+static int run_deploy(struct lab *l, const char *obj, struct vnl_err *e)
 {
 	struct json_object *c = json_object_new_array(), *d = json_object_new_array(),
 			   *x = json_object_new_array();
 	int r = lab_deploy(l, catalog, c, d, x, e);
 
+	(void)obj;
 	json_object_put(c);
 	json_object_put(d);
 	json_object_put(x);
 	return r;
 }
 
-static int run_unlink_ns(struct lab *l, struct vnl_err *e)
-{
-	return lab_link_del(l, "a", 0, e);
-}
-
-static int run_unlink_vm(struct lab *l, struct vnl_err *e)
-{
-	return lab_link_del(l, "v", 1, e);
-}
-
-static int run_del_ns(struct lab *l, struct vnl_err *e)
-{
-	return lab_node_del(l, "a", NULL, e);
-}
-
-static int run_del_vm(struct lab *l, struct vnl_err *e)
-{
-	return lab_node_del(l, "v", NULL, e);
-}
-
-static int run_lan_del(struct lab *l, struct vnl_err *e)
-{
-	return lab_lan_del(l, "blue", NULL, e);
-}
-
 static const struct op ops[] = {
-	{ "lan add", false, base_empty, run_lan_add },
-	{ "node add (ns)", false, base_lans, run_node_add_ns },
-	{ "node add (vm, ports)", false, base_lans, run_node_add_vm },
-	{ "link (ns)", false, base_nodes, run_link_ns },
-	{ "link (vm)", false, base_nodes, run_link_vm },
-	{ "deploy", false, base_empty, run_deploy },
-	{ "deploy over a partial lab", false, base_lans, run_deploy },
-	{ "unlink (ns)", true, base_linked, run_unlink_ns },
-	{ "unlink (vm)", true, base_linked, run_unlink_vm },
-	{ "node del (ns, linked)", true, base_linked, run_del_ns },
-	{ "node del (vm, linked)", true, base_linked, run_del_vm },
-	{ "lan del (linked)", true, base_linked, run_lan_del },
+	{ "lan add", false, base_empty, run_lan_add, "green" },
+	{ "node add (ns)", false, base_lans, run_node_add, "a" },
+	{ "node add (vm, ports)", false, base_lans, run_node_add, "v" },
+	{ "link (ns)", false, base_nodes, run_link, "a" },
+	{ "link (vm)", false, base_nodes, run_link, "v" },
+	{ "deploy", false, base_empty, run_deploy, NULL },
+	{ "deploy over a partial lab", false, base_lans, run_deploy, NULL },
+	{ "unlink (ns)", true, base_linked, run_unlink, "a" },
+	{ "unlink (vm)", true, base_linked, run_unlink, "v" },
+	{ "node del (ns, linked)", true, base_linked, run_node_del, "a" },
+	{ "node del (vm, linked)", true, base_linked, run_node_del, "v" },
+	{ "lan del (linked)", true, base_linked, run_lan_del, "blue" },
 };
 
 /* ---- expected undo ---- */
@@ -751,7 +726,7 @@ static unsigned learn(const struct op *op, char fwd[][STEP_LEN], struct snap *af
 	lab_init(&l);
 	op->base(&l);
 	journal_reset();
-	r = op->run(&l, &e);
+	r = op->run(&l, op->obj, &e);
 	ok(r == 0 && n_journal > 0 && n_journal <= MAX_STEPS && misuse == 0, "%s: goes through in %u steps%s%s",
 	   op->name, n_journal, r < 0 ? ": " : "", r < 0 ? e.msg : "");
 	memcpy(fwd, journal, sizeof(journal));
@@ -784,7 +759,7 @@ static void addition_fails(const struct op *op, char fwd[][STEP_LEN], unsigned k
 	if (fail_undo)
 		snprintf(fail_also, sizeof(fail_also), "%s", fail_undo);
 	log_begin();
-	r = op->run(&l, &e);
+	r = op->run(&l, op->obj, &e);
 	log = log_end();
 	snap_take(&l, &after);
 	if (!ok(r == want && strstr(e.msg, "failed") && journal_is(expect, n),
@@ -808,7 +783,7 @@ static void addition_fails(const struct op *op, char fwd[][STEP_LEN], unsigned k
 			op->name, k))
 			printf("# before: %s\n# after:  %s\n", before.world, after.world);
 		journal_reset();
-		r = op->run(&l, &e);
+		r = op->run(&l, op->obj, &e);
 		ok(r == 0 && journal_is(fwd, n_journal) && n_journal > 0, "%s: then goes through%s%s", op->name,
 		   r ? ": " : "", r ? e.msg : "");
 	}
@@ -835,7 +810,7 @@ static void removal_fails(const struct op *op, char fwd[][STEP_LEN], unsigned n,
 	journal_reset();
 	fail_at = k;
 	log_begin();
-	r = op->run(&l, &e);
+	r = op->run(&l, op->obj, &e);
 	log = log_end();
 	snap_take(&l, &after);
 	if (!ok(r == 0 && journal_is(fwd, n), "%s: step %u (%s) fails: every other step still runs", op->name, k,
@@ -874,7 +849,7 @@ static void save_fails(const struct op *op, char fwd[][STEP_LEN], unsigned n)
 	snap_take(&l, &before);
 	snprintf(l.state_dir, sizeof(l.state_dir), "%s", state_gone);
 	journal_reset();
-	r = op->run(&l, &e);
+	r = op->run(&l, op->obj, &e);
 	snap_take(&l, &after);
 	if (!ok(r == -ENOENT && (!whole || journal_is(expect, m)), "%s: the save fails: error %d, %s", op->name, r,
 		op->removal ? "nothing done" : "every step undone in reverse")) {
@@ -943,7 +918,7 @@ static void deploy_state_lost(const struct op *op, char fwd[][STEP_LEN], unsigne
 	journal_reset();
 	fail_at = break_at = k;
 	log_begin();
-	r = op->run(&l, &e);
+	r = op->run(&l, op->obj, &e);
 	log = log_end();
 	break_at = 0;
 	if (rename(state_off, state_ok) < 0)
