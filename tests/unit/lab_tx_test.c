@@ -146,13 +146,15 @@ static int f_destroy(struct node_ctx *ctx, struct vnl_err *err)
 {
 	struct fnode *n = check(ctx, true);
 	char s[STEP_LEN];
+	bool fail = step(s, "destroy %s", ctx->name);
 
-	if (step(s, "destroy %s", ctx->name))
+	/* A failed destroy leaves the node but not its priv: vnld forgets it. */
+	free(ctx->priv);
+	ctx->priv = NULL;
+	if (fail)
 		return FAIL_KIND(err, s);
 	if (n)
 		n->used = false;
-	free(ctx->priv);
-	ctx->priv = NULL;
 	return 0;
 }
 
