@@ -181,18 +181,37 @@ static int f_stop(struct node_ctx *ctx, struct vnl_err *err)
 	return f_power(ctx, err, false);
 }
 
-static int f_nic_port(struct node_ctx *ctx, unsigned i, struct nic_port *np, struct vnl_err *err)
+/* The switch port of NIC i: vhost-user for vm, AF_XDP for ns. */
+static void fill_port(const struct node_ctx *ctx, unsigned i, bool vhost, struct nic_port *np)
+{
+	memset(np, 0, sizeof(*np));
+	np->type = vhost ? NIC_PORT_VHOST : NIC_PORT_AFXDP;
+	np->kind = vhost ? "vhost" : "afxdp";
+	if (vhost)
+		snprintf(np->path, sizeof(np->path), "/nonexistent/%s-%u.sock", ctx->name, i);
+	else
+		snprintf(np->ifname, sizeof(np->ifname), "vx%s%u", ctx->name, i);
+}
+
+static int nic_port(struct node_ctx *ctx, unsigned i, struct nic_port *np, struct vnl_err *err, bool vhost)
 {
 	char s[STEP_LEN];
 
 	check(ctx, false);
 	if (step(s, "nic_port %s %u", ctx->name, i))
 		return FAIL_KIND(err, s);
-	memset(np, 0, sizeof(*np));
-	np->type = NIC_PORT_VHOST;
-	np->kind = "vhost";
-	snprintf(np->path, sizeof(np->path), "/nonexistent/%s-%u.sock", ctx->name, i);
+	fill_port(ctx, i, vhost, np);
 	return 0;
+}
+
+static int f_nic_port_vhost(struct node_ctx *ctx, unsigned i, struct nic_port *np, struct vnl_err *err)
+{
+	return nic_port(ctx, i, np, err, true);
+}
+
+static int f_nic_port_afxdp(struct node_ctx *ctx, unsigned i, struct nic_port *np, struct vnl_err *err)
+{
+	return nic_port(ctx, i, np, err, false);
 }
 
 static int f_nic_attach(struct node_ctx *ctx, unsigned i, const char *cidr, struct nic_port *np,
@@ -209,10 +228,7 @@ static int f_nic_attach(struct node_ctx *ctx, unsigned i, const char *cidr, stru
 	if (n->attached & (1u << i))
 		return vnl_errf(err, -EEXIST, "fake kind: %s:%u is attached", ctx->name, i);
 	n->attached |= 1u << i;
-	memset(np, 0, sizeof(*np));
-	np->type = NIC_PORT_AFXDP;
-	np->kind = "afxdp";
-	snprintf(np->ifname, sizeof(np->ifname), "vx%s%u", ctx->name, i);
+	fill_port(ctx, i, false, np);
 	return 0;
 }
 
@@ -234,10 +250,10 @@ static int f_nic_detach(struct node_ctx *ctx, unsigned i, struct vnl_err *err)
 	.nic_attach = f_nic_attach, .nic_detach = f_nic_detach
 
 /* "ns": the switch port of a NIC comes and goes with its link. */
-static const struct node_kind fake_plain = { .name = "ns", FAKE_SLOTS };
+static const struct node_kind fake_plain = { .name = "ns", .nic_port = f_nic_port_afxdp, FAKE_SLOTS };
 
 /* "vm": the switch holds a port per NIC from create to destroy. */
-static const struct node_kind fake_ported = { .name = "vm", .nics_ported = true, .nic_port = f_nic_port, FAKE_SLOTS };
+static const struct node_kind fake_ported = { .name = "vm", .nics_ported = true, .nic_port = f_nic_port_vhost, FAKE_SLOTS };
 
 static const struct node_kind *fake_find(const char *name)
 {
@@ -302,6 +318,34 @@ static struct json_object *sw_handle(struct json_object *req)
 		err = buf;
 	} else if (!strcmp(cmd, "version")) {
 		json_object_object_add(o, "version", json_object_new_string("fake"));
+	} else if (!strcmp(cmd, "show-ports")) {
+		struct json_object *list = json_object_new_array();
+
+		for (unsigned i = 0; i < 64; i++) {
+			struct json_object *po = json_object_new_object();
+
+			if (!fports[i].used) {
+				json_object_put(po);
+				continue;
+			}
+			json_object_object_add(po, "name", json_object_new_string(fports[i].name));
+			json_object_object_add(po, "lan", fports[i].lan[0] ? json_object_new_string(fports[i].lan) : NULL);
+			json_object_array_add(list, po);
+		}
+		json_object_object_add(o, "ports", list);
+	} else if (!strcmp(cmd, "show-lans")) {
+		struct json_object *list = json_object_new_array();
+
+		for (unsigned i = 0; i < 16; i++) {
+			struct json_object *lo = json_object_new_object();
+
+			json_object_object_add(lo, "name", json_object_new_string(flans[i]));
+			if (flans[i][0])
+				json_object_array_add(list, lo);
+			else
+				json_object_put(lo);
+		}
+		json_object_object_add(o, "lans", list);
 	} else if (!strcmp(cmd, "lan-add")) {
 		if (flan(arg(req, "name")))
 			err = "LAN exists";
@@ -940,6 +984,45 @@ static void deploy_state_lost(const struct op *op, char fwd[][STEP_LEN], unsigne
 	lab_fini(&l);
 }
 
+/* The switch is down (it died, its restart is pending): the operation goes
+ * through without it, nothing logged, the model as when it is up; when it is
+ * back, lab_push makes it match the model and starts the vm nodes whose
+ * start waited for their ports. */
+static void switch_down(const struct op *op, const struct snap *done)
+{
+	struct vnl_err e = { 0 };
+	struct snap after;
+	struct lab l;
+	bool kind_only = true, running = true;
+	char *log;
+	int r;
+
+	lab_init(&l);
+	op->base(&l);
+	l.sw.pid = 0;
+	journal_reset();
+	log_begin();
+	r = op->run(&l, op->obj, &e);
+	log = log_end();
+	for (unsigned i = 0; i < n_journal; i++)
+		kind_only = kind_only && !is_switch_step(journal[i]);
+	snap_take(&l, &after);
+	if (!ok(r == 0 && kind_only && !log[0] && !strcmp(after.model, done->model),
+		"%s with the switch down: goes through, its switch steps left to lab_push", op->name))
+		printf("# error %d: %s\n# log: %s\n", r, e.msg, log);
+	l.sw.pid = getpid();
+	lab_push(&l.sw, &l);
+	for (unsigned i = 0; i < 16; i++)
+		running = running && (!fnodes[i].used || fnodes[i].running);
+	world(after.world, sizeof(after.world));
+	if (!ok(agrees(&l) && running, "%s with the switch down: lab_push then makes the switch match the model",
+		op->name))
+		printf("# world: %s\n", after.world);
+	free(log);
+	snap_free(&after);
+	lab_fini(&l);
+}
+
 static void test_op(const struct op *op)
 {
 	static char fwd[MAX_STEPS][STEP_LEN], undo[MAX_STEPS][STEP_LEN];
@@ -959,6 +1042,7 @@ static void test_op(const struct op *op)
 			addition_fails(op, fwd, k, undo[u]);
 	}
 	save_fails(op, fwd, n);
+	switch_down(op, &done);
 	snap_free(&done);
 }
 
