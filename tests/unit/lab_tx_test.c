@@ -1083,8 +1083,9 @@ int main(void)
 	unlink(sock_path);
 	unlink(log_path);
 	unlink(saved_path);
-	unlink(strcat(state_ok, "/runtime.json"));
-	rmdir(strcat(strcpy(state_gone, tmp), "/state"));
+	snprintf(log_path, sizeof(log_path), "%s/runtime.json", state_ok);
+	unlink(log_path);
+	rmdir(state_ok);
 	rmdir(tmp);
 	return tap_done();
 }
