@@ -20,10 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,6 +29,7 @@
 #include "agentproto.h"
 #include "node_kind.h"
 #include "vm_session.h"
+#include "term.h"
 #include "unixsock.h"
 
 #define FRAME_MAX (AP_HDR_LEN + AP_MAX_PAYLOAD)
@@ -56,11 +55,9 @@ struct sink {
 	uint64_t total;     /* bytes received, ever */
 };
 
-/* The caller's terminal for NODE_EXEC_TTY. */
+/* The caller's terminal for NODE_EXEC_TTY (its mode: common/term.h). */
 struct tty {
 	int size_fd;            /* terminal the size comes from (0 or 1), -1: none */
-	bool raw;               /* stdin is in raw mode: `saved` restores it */
-	struct termios saved, rawmode;
 	uint16_t rows, cols;
 };
 
@@ -95,7 +92,7 @@ struct sess {
 	int fail_status;            /* exec: status to report instead of fail, -1 none */
 	char fail_msg[256];
 
-	int sig_rfd;                /* self-pipe of the signal handlers, -1: none */
+	struct sig_pipe *sigs;      /* the signal handlers' pipe, NULL: none */
 	uint64_t sig_fwd;           /* signals forwarded as SIGNAL (1 << signo) */
 	bool sig_status;            /* other signals: status 128+sig (exec) or -EINTR */
 	uint64_t sig_pending;       /* signals to send */
@@ -132,7 +129,6 @@ static struct sess *sess_new(int fd, uint8_t op)
 	s->chan = next_chan;
 	s->op = op;
 	s->src_fd = -1;
-	s->sig_rfd = -1;
 	s->fail_status = -1;
 	s->credit = AP_WINDOW_INIT;
 	for (i = 0; i < AP_NSTREAMS; i++)
@@ -462,65 +458,35 @@ static void sink_write(struct sess *s, int stream)
 
 /* ---- terminal and signals ---- */
 
-static int sig_wfd = -1;  /* the running session's self-pipe, for the handler */
-
-static void on_signal(int sig)
-{
-	unsigned char c = (unsigned char)sig;
-	int e = errno;
-
-	if (sig_wfd >= 0 && write(sig_wfd, &c, 1) < 0) {
-		/* full pipe: enough of this signal is already queued */
-	}
-	errno = e;
-}
-
 /* The handlers of one session and what they replaced. */
 struct sigs {
-	int fds[2];
-	int n;
-	int signo[8];
-	struct sigaction old[8];
-	struct sigaction old_pipe;
+	struct sig_pipe pipe;
+	struct sigaction old_pipe;  /* SIGPIPE's */
 };
 
-/* Handle `list` (n <= 8 signals) through a self-pipe, ignore SIGPIPE. */
+/* Handle `list` (n <= SIG_PIPE_MAX signals) through a pipe, ignore SIGPIPE. */
 static int sigs_install(struct sigs *g, const int *list, int n)
 {
-	struct sigaction sa = { .sa_handler = on_signal }, ign = { .sa_handler = SIG_IGN };
-	int i;
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	int r;
 
-	g->n = 0;
-	if (pipe2(g->fds, O_CLOEXEC | O_NONBLOCK) < 0)
-		return -errno;
-	sig_wfd = g->fds[1];
-	sigemptyset(&sa.sa_mask);  /* no SA_RESTART: a blocked write returns EINTR */
-	for (i = 0; i < n; i++) {
-		g->signo[g->n] = list[i];
-		if (sigaction(list[i], &sa, &g->old[g->n]) == 0)
-			g->n++;
-	}
+	if ((r = sig_pipe_open(&g->pipe, list, n)) < 0)
+		return r;
 	sigaction(SIGPIPE, &ign, &g->old_pipe);
 	return 0;
 }
 
 static void sigs_restore(struct sigs *g)
 {
-	int i;
-
 	sigaction(SIGPIPE, &g->old_pipe, NULL);
-	for (i = 0; i < g->n; i++)
-		sigaction(g->signo[i], &g->old[i], NULL);
-	sig_wfd = -1;
-	close(g->fds[0]);
-	close(g->fds[1]);
+	sig_pipe_close(&g->pipe);
 }
 
 static void tty_size(struct tty *t)
 {
 	struct winsize ws;
 
-	if (t->size_fd >= 0 && ioctl(t->size_fd, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) {
+	if (t->size_fd >= 0 && term_size(t->size_fd, &ws) == 0 && ws.ws_row && ws.ws_col) {
 		t->rows = ws.ws_row;
 		t->cols = ws.ws_col;
 	} else {
@@ -536,55 +502,27 @@ static void tty_init(struct tty *t)
 	tty_size(t);
 }
 
-static void tty_raw(struct tty *t)
-{
-	if (!isatty(0) || tcgetattr(0, &t->saved) < 0)
-		return;
-	t->rawmode = t->saved;
-	cfmakeraw(&t->rawmode);
-	t->raw = tcsetattr(0, TCSADRAIN, &t->rawmode) == 0;
-}
-
-static void tty_restore(struct tty *t)
-{
-	if (t->raw)
-		tcsetattr(0, TCSADRAIN, &t->saved);
-	t->raw = false;
-}
-
-/* SIGTSTP in raw mode: give the terminal back while stopped. */
-static void tty_suspend(struct sess *s)
-{
-	tty_restore(s->tty);
-	kill(getpid(), SIGSTOP);
-	s->tty->raw = tcsetattr(0, TCSADRAIN, &s->tty->rawmode) == 0;
-	tty_size(s->tty);
-	s->resize_pending = true;
-}
-
 static void sess_signals(struct sess *s)
 {
-	unsigned char c[32];
-	ssize_t n, i;
+	int sig;
 
-	n = read(s->sig_rfd, c, sizeof(c));
-	for (i = 0; i < n; i++) {
-		if (c[i] == SIGWINCH && s->tty) {
+	while ((sig = sig_pipe_read(s->sigs)) > 0) {
+		if (sig == SIGWINCH && s->tty) {
 			tty_size(s->tty);
 			s->resize_pending = true;
-		} else if (c[i] == SIGTSTP && s->tty) {
-			if (s->tty->raw)
-				tty_suspend(s);
-			else
-				kill(getpid(), SIGSTOP);  /* what SIGTSTP would have done */
+		} else if (sig == SIGTSTP && s->tty) {
+			/* Stop as SIGTSTP would have, with the terminal given back meanwhile. */
+			term_stop();
+			tty_size(s->tty);
+			s->resize_pending = true;
 		} else if (!s->opened) {
-			sess_abort(s, -EINTR, "interrupted by %s before the session started", strsignal(c[i]));
-		} else if (s->sig_fwd & (1ull << c[i])) {
-			s->sig_pending |= 1ull << c[i];
+			sess_abort(s, -EINTR, "interrupted by %s before the session started", strsignal(sig));
+		} else if (s->sig_fwd & (1ull << sig)) {
+			s->sig_pending |= 1ull << sig;
 		} else {
 			if (s->sig_status)
-				s->fail_status = 128 + c[i];
-			sess_abort(s, -EINTR, "interrupted by %s", strsignal(c[i]));
+				s->fail_status = 128 + sig;
+			sess_abort(s, -EINTR, "interrupted by %s", strsignal(sig));
 		}
 	}
 }
@@ -638,9 +576,9 @@ static int sess_run(struct sess *s)
 				pfd[n++] = (struct pollfd){ s->sink[i].fd, POLLOUT, 0 };
 			}
 		}
-		if (s->sig_rfd >= 0) {
+		if (s->sigs) {
 			sig_i = n;
-			pfd[n++] = (struct pollfd){ s->sig_rfd, POLLIN, 0 };
+			pfd[n++] = (struct pollfd){ s->sigs->fd, POLLIN, 0 };
 		}
 		left = s->deadline ? s->deadline - mono_ms() : -1;
 		if (s->deadline && left <= 0) {
@@ -771,12 +709,12 @@ int vms_exec(int fd, const char *node, char *const argv[], int flags, unsigned w
 		sess_free(s);
 		return vnl_errno(err, r, "exec on %s: pipe", node);
 	}
-	s->sig_rfd = g.fds[0];
+	s->sigs = &g.pipe;
 	if (s->tty)
-		tty_raw(&t);
+		term_raw(0);
 	r = sess_run(s);
 	if (s->tty)
-		tty_restore(&t);
+		term_restore();
 	sigs_restore(&g);
 	if (s->fail_status >= 0) {  /* broken pipe, or -t ended by a signal */
 		*status = s->fail_status;
@@ -807,12 +745,12 @@ static const int abort_sigs[] = { SIGINT, SIGTERM, SIGHUP };
 /*
  * Run one non-exec op: src_fd (-1: none) feeds STDIN with src_size bytes;
  * STDOUT goes to out_fd, or when max > 0 to memory (sink buf, NUL room
- * kept, up to max bytes).  sig_rfd: the caller's signal pipe (abort_sigs).
+ * kept, up to max bytes).  sigs: the caller's signal pipe (abort_sigs).
  * *sp gets the finished session (caller frees; NULL on early failure) for
  * OPENED's fields and the memory sink.
  */
 static int simple_op(int fd, const struct ap_open *o, int src_fd, uint64_t src_size, int out_fd, size_t max,
-		     int sig_rfd, struct sess **sp, struct vnl_err *err)
+		     struct sig_pipe *sigs, struct sess **sp, struct vnl_err *err)
 {
 	struct sess *s;
 	int r;
@@ -834,7 +772,7 @@ static int simple_op(int fd, const struct ap_open *o, int src_fd, uint64_t src_s
 		sink_fd(s, AP_STDOUT, out_fd);
 	else if (max)
 		sink_mem(s, AP_STDOUT, max);
-	s->sig_rfd = sig_rfd;
+	s->sigs = sigs;
 	r = sess_run(s);
 	*sp = s;
 	return sess_result(s, r, err);
@@ -851,7 +789,7 @@ int vms_info(int fd, const char *node, char **json, struct vnl_err *err)
 	*json = NULL;
 	if ((r = sigs_install(&g, abort_sigs, 3)) < 0)
 		return vnl_errno(err, r, "info on %s: pipe", node);
-	r = simple_op(fd, &o, -1, 0, -1, INFO_MAX, g.fds[0], &s, err);
+	r = simple_op(fd, &o, -1, 0, -1, INFO_MAX, &g.pipe, &s, err);
 	sigs_restore(&g);
 	if (r == 0) {
 		if (s->sink[AP_STDOUT].buf == NULL) {
@@ -873,7 +811,7 @@ int vms_info(int fd, const char *node, char **json, struct vnl_err *err)
 /* One vms_copy() call: where errors and skipped entries are told. */
 struct cp {
 	int fd;
-	int sig_rfd;        /* the signal pipe of the whole copy */
+	struct sig_pipe *sigs;  /* the signal pipe of the whole copy */
 	const char *node;
 	struct vnl_err *err;
 	int skipped;
@@ -919,7 +857,7 @@ static int put_file(struct cp *c, const char *src, const char *dst)
 	}
 	o.mode = st.st_mode & 07777;
 	o.size = (uint64_t)st.st_size;
-	r = simple_op(c->fd, &o, sfd, o.size, -1, 0, c->sig_rfd, &s, c->err);
+	r = simple_op(c->fd, &o, sfd, o.size, -1, 0, c->sigs, &s, c->err);
 	sess_free(s);
 	close(sfd);
 	return r;
@@ -949,7 +887,7 @@ static int get_file(struct cp *c, const char *src, const char *dst)
 	tfd = mkostemp(tmp, O_CLOEXEC);
 	if (tfd < 0)
 		return vnl_errno(c->err, errno, "create %s", dst);
-	r = simple_op(c->fd, &o, -1, 0, tfd, 0, c->sig_rfd, &s, c->err);
+	r = simple_op(c->fd, &o, -1, 0, tfd, 0, c->sigs, &s, c->err);
 	if (r == 0 && s->sink[AP_STDOUT].total != s->fsize)
 		r = vnl_errf(c->err, -EIO, "%s: %llu bytes arrived, %llu announced", src,
 			     (unsigned long long)s->sink[AP_STDOUT].total, (unsigned long long)s->fsize);
@@ -972,7 +910,7 @@ static int node_mkdir(struct cp *c, const char *path, mode_t mode)
 	struct sess *s;
 	int r;
 
-	r = simple_op(c->fd, &o, -1, 0, -1, 0, c->sig_rfd, &s, c->err);
+	r = simple_op(c->fd, &o, -1, 0, -1, 0, c->sigs, &s, c->err);
 	sess_free(s);
 	return r;
 }
@@ -1023,7 +961,7 @@ static int node_list(struct cp *c, const char *path, uint8_t **text, size_t *len
 
 	*text = NULL;
 	*len = 0;
-	r = simple_op(c->fd, &o, -1, 0, -1, LIST_MAX, c->sig_rfd, &s, c->err);
+	r = simple_op(c->fd, &o, -1, 0, -1, LIST_MAX, c->sigs, &s, c->err);
 	if (r == 0) {
 		*text = s->sink[AP_STDOUT].buf;
 		*len = s->sink[AP_STDOUT].len;
@@ -1124,7 +1062,7 @@ int vms_copy(int fd, const char *node, const char *src, const char *dst, int to_
 	umask(c.umask);
 	if ((r = sigs_install(&g, abort_sigs, 3)) < 0)
 		return vnl_errno(err, r, "copy: pipe");
-	c.sig_rfd = g.fds[0];
+	c.sigs = &g.pipe;
 	if (to_node) {
 		if (recursive && stat(src, &st) == 0 && S_ISDIR(st.st_mode))
 			r = put_tree(&c, src, dst, st.st_mode);
