@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "fsutil.h"
+#include "spawn.h"
 #include "vnl_client.h"
 #include "unixsock.h"
 
@@ -257,42 +258,20 @@ static void log_tail(const char *path, char *out, size_t len)
 		snprintf(out + strlen(out), len - strlen(out), "%s%s", i ? " | " : "", lines[i]);
 }
 
-/* fork + setsid + exec vnld --lab LAB, stdio on /dev/null and the log. */
+/* vnld --lab LAB detached, its output appended to the log; our child (so
+ * that vnl_lab_ensure() sees it exit). */
 static pid_t spawn_vnld(const char *lab, const char *log, struct vnl_err *err)
 {
 	char bin[PATH_MAX], dir[PATH_MAX];
-	int logfd, nullfd, r;
-	pid_t pid;
+	struct spawn_opts o = { .path = bin, .log = log, .log_mode = 0644, .in_fd = -1, .keep_fd = -1 };
+	char *argv[] = { "vnld", "--lab", (char *)lab, NULL };
+	int r;
 
 	snprintf(dir, sizeof(dir), RUN_ROOT "/%s", lab);
 	if ((r = mkdir_p(dir, 0755)) < 0)
 		return vnl_errno(err, r, "cannot create %s", dir);
-	logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (logfd < 0)
-		return vnl_errno(err, errno, "cannot open %s", log);
-	nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (nullfd < 0) {
-		r = errno;
-		close(logfd);
-		return vnl_errno(err, r, "cannot open /dev/null");
-	}
 	exe_sibling("vnld", bin, sizeof(bin));
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		setsid();
-		if (dup2(nullfd, 0) < 0 || dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0)
-			_exit(127);
-		execl(bin, "vnld", "--lab", lab, (char *)NULL);
-		dprintf(2, "vnl: cannot run %s: %s\n", bin, strerror(errno));
-		_exit(127);
-	}
-	r = errno;
-	close(logfd);
-	close(nullfd);
-	if (pid < 0)
-		return vnl_errno(err, r, "fork");
-	return pid;
+	return spawn_detached(argv, &o, err);
 }
 
 int vnl_lab_cleanup(const char *lab, struct vnl_err *err)
