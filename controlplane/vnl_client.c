@@ -17,12 +17,11 @@
 
 #include "clock.h"
 #include "fsutil.h"
+#include "paths.h"
 #include "spawn.h"
 #include "vnl_client.h"
 #include "unixsock.h"
 
-#define RUN_ROOT "/run/vnetlab"
-#define STATE_ROOT "/var/lib/vnetlab"
 #define LINE_LIMIT (64u << 20)   /* a reply line longer than this is refused */
 
 static void sleep_ms(int ms)
@@ -205,10 +204,10 @@ bool vnl_lab_has_folders(const char *lab)
 	char path[PATH_MAX];
 	struct stat st;
 
-	snprintf(path, sizeof(path), RUN_ROOT "/%s", lab);
+	vnl_lab_dir(path, sizeof(path), VNL_RUN_ROOT, lab);
 	if (stat(path, &st) == 0)
 		return true;
-	snprintf(path, sizeof(path), STATE_ROOT "/%s", lab);
+	vnl_lab_dir(path, sizeof(path), VNL_STATE_ROOT, lab);
 	return stat(path, &st) == 0;
 }
 
@@ -218,7 +217,7 @@ int vnl_lab_pid(const char *lab)
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), RUN_ROOT "/%s/vnld.pid", lab);
+	vnl_path(path, sizeof(path), VNL_RUN_ROOT, lab, "vnld.pid");
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
@@ -267,7 +266,7 @@ static pid_t spawn_vnld(const char *lab, const char *log, struct vnl_err *err)
 	char *argv[] = { "vnld", "--lab", (char *)lab, NULL };
 	int r;
 
-	snprintf(dir, sizeof(dir), RUN_ROOT "/%s", lab);
+	vnl_lab_dir(dir, sizeof(dir), VNL_RUN_ROOT, lab);
 	if ((r = mkdir_p(dir, 0755)) < 0)
 		return vnl_errno(err, r, "cannot create %s", dir);
 	exe_sibling("vnld", bin, sizeof(bin));
@@ -332,7 +331,7 @@ int vnl_lab_ensure(const char *lab, struct vnl_err *err)
 	r = vnl_lab_alive(lab, err);
 	if (r != 0)
 		return r < 0 ? r : 0;
-	snprintf(log, sizeof(log), RUN_ROOT "/%s/vnld.log", lab);
+	vnl_path(log, sizeof(log), VNL_RUN_ROOT, lab, "vnld.log");
 	pid = spawn_vnld(lab, log, err);
 	if (pid < 0)
 		return pid;
@@ -379,7 +378,7 @@ static bool pidfile_released(const char *lab)
 	bool free_;
 	int fd;
 
-	snprintf(path, sizeof(path), RUN_ROOT "/%s/vnld.pid", lab);
+	vnl_path(path, sizeof(path), VNL_RUN_ROOT, lab, "vnld.pid");
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT;
