@@ -19,7 +19,7 @@
  *             console on ttyS0's socket (vm_console.c)
  *
  * The guest side (hvc0 bootstrap, agent keepalive, QMP events, the node's
- * state booting/bootstrapping/ready/lost) is vnld's: controlplane/guest.c.
+ * state booting/bootstrapping/ready/lost) is vnld's: daemon/guest.c.
  */
 #include <errno.h>
 #include <fcntl.h>

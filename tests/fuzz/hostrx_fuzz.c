@@ -13,7 +13,7 @@
  */
 #include <sys/eventfd.h>
 
-#include "../../controlplane/guest.c"
+#include "../../daemon/guest.c"
 #include "relay.h"
 
 static char dir[96], sock[108];

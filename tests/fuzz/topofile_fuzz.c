@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * libFuzzer target for the topology file reader (controlplane/topofile.c):
+ * libFuzzer target for the topology file reader (model/topofile.c):
  * the input is the whole file, any bytes (NULs included, as topo_load_file
  * reads them).  The reader must return either a validated topology or an
  * error with a message, never both, and never crash; a topology it returns
  * must pass topo_validate again.  (Save -> load of what it accepts is the
  * round-trip target's part.)  Built and run by run_fuzz.sh.
  */
-#include "../../controlplane/topofile.c" /* load_buf(): the reader behind topo_load_file() */
+#include "../../model/topofile.c" /* load_buf(): the reader behind topo_load_file() */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -12,7 +12,7 @@
  * main() renamed, and no handler runs.  Built and run by run_fuzz.sh.
  */
 #define main vnld_main
-#include "../../controlplane/vnld.c"
+#include "../../daemon/vnld.c"
 #undef main
 
 /* node-add through vnld's own decoding (req_node), then into the model. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Objective: vnld's switch supervisor (controlplane/lab_switch.c) against the
+ * Objective: vnld's switch supervisor (daemon/lab_switch.c) against the
  * real vnl-switchd: start and wait until ready, requests and refusals with
  * the switch's own message, restart after kill -9 (on_down then on_ready
  * again, new pid), adoption of a running switch by pid and start time (and
