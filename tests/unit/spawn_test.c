@@ -127,7 +127,7 @@ int main(void)
 		ok(waitpid(pid, &st, WNOHANG) < 0 && errno == ECHILD, "orphan: not our child");
 		ssize_t n = read(q[0], buf, sizeof(buf) - 1);
 		buf[n > 0 ? n : 0] = '\0';
-		ok(strcmp(buf, "via-fd3\n") == 0, "orphan: keep_fd is its fd 3 ('%s')", buf);
+		ok(strcmp(buf, "via-fd3\n") == 0, "orphan: keep_fd is its fd 3 ('%.*s')", (int)strcspn(buf, "\n"), buf);
 		close(q[0]);
 	}
 	ok(log_has("orphan-read:hello"), "orphan: stdin from in_fd");
