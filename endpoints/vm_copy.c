@@ -25,14 +25,14 @@
 
 /* One vms_copy() call: where errors and skipped entries are told. */
 struct cp {
-	int fd;
+	int fd;                 /* the link */
 	struct sig_pipe *sigs;  /* the signal pipe of the whole copy */
-	const char *node;
-	struct vnl_err *err;
-	int skipped;
-	char first_skipped[PATH_MAX];
-	mode_t umask;       /* the process's: modes from the node are masked by it */
-	size_t held;        /* LIST text held by the folders being walked (CP_HELD_MAX) */
+	const char *node;       /* the OPENs' target */
+	struct vnl_err *err;    /* the caller's (NULL accepted) */
+	int skipped;            /* symlinks and special files left out */
+	char first_skipped[PATH_MAX];  /* the first of them, ":" first when on the node */
+	mode_t umask;           /* the process's: modes from the node are masked by it */
+	size_t held;            /* LIST text held by the folders being walked (CP_HELD_MAX) */
 };
 
 /* "a" + "/" + "b", malloc'ed, NULL on ENOMEM. */
