@@ -42,7 +42,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -50,6 +49,7 @@
 #include "deploy.h"
 #include "lab.h"
 #include "tap.h"
+#include "unixsock.h"
 
 #define MAX_STEPS 256
 #define STEP_LEN 48
@@ -1049,7 +1049,6 @@ static void test_op(const struct op *op)
 int main(void)
 {
 	static int lfd;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct topo_err te;
 	pthread_t t;
 
@@ -1070,11 +1069,10 @@ int main(void)
 		printf("Bail out! catalog: %s\n", te.msg);
 		return 1;
 	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
-	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 16) < 0 ||
-	    pthread_create(&t, NULL, sw_main, &lfd) != 0) {
-		printf("Bail out! fake switch: %s\n", strerror(errno));
+	/* The fake switch's thread blocks in accept. */
+	lfd = unix_listen(sock_path, 0600);
+	if (lfd < 0 || fcntl(lfd, F_SETFL, 0) < 0 || pthread_create(&t, NULL, sw_main, &lfd) != 0) {
+		printf("Bail out! fake switch: %s\n", strerror(lfd < 0 ? -lfd : errno));
 		return 1;
 	}
 	for (unsigned i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
