@@ -215,6 +215,33 @@ int jsonl_client_recv(struct jsonl_client *c, int timeout_ms, struct json_object
 	return recv_until(c, deadline_of(timeout_ms), timeout_ms, out, err);
 }
 
+/* Send a line, receive the reply. A server that answers before it has read
+ * the whole line (one over its limit) and closes makes the rest of the send
+ * fail: its reply, already sent, is still read and returned. */
+static int exchange(struct jsonl_client *c, const char *line, long long deadline, int timeout_ms,
+		    struct json_object **out, struct vnl_err *err)
+{
+	struct vnl_err send_err = { 0, "" };
+	int r = send_line(c, line, deadline, timeout_ms, &send_err), rr;
+
+	*out = NULL;
+	if (r == 0 || r == -EPIPE || r == -ECONNRESET) {
+		rr = recv_until(c, deadline, timeout_ms, out, err);
+		if (rr == 0 || r == 0)
+			return rr;
+	}
+	/* No reply: the send's failure says why. */
+	if (err)
+		*err = send_err;
+	return r;
+}
+
+int jsonl_client_exchange(struct jsonl_client *c, const char *line, int timeout_ms, struct json_object **out,
+			  struct vnl_err *err)
+{
+	return exchange(c, line, deadline_of(timeout_ms), timeout_ms, out, err);
+}
+
 int jsonl_client_call(struct jsonl_client *c, struct json_object *req, int timeout_ms,
 		      struct json_object **reply, struct vnl_err *err)
 {
@@ -223,10 +250,8 @@ int jsonl_client_call(struct jsonl_client *c, struct json_object *req, int timeo
 	int r;
 
 	*reply = NULL;
-	r = send_line(c, json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
-		      deadline, timeout_ms, err);
-	if (r == 0)
-		r = recv_until(c, deadline, timeout_ms, &o, err);
+	r = exchange(c, json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+		     deadline, timeout_ms, &o, err);
 	if (r < 0)
 		return r;
 	if (json_object_object_get_ex(o, "ok", &ok) && json_object_get_boolean(ok)) {

@@ -76,7 +76,16 @@ int jsonl_client_recv(struct jsonl_client *c, int timeout_ms, struct json_object
 		      struct vnl_err *err);
 
 /*
- * One request and its reply, both within timeout_ms (req is not consumed):
+ * Send text (a line without its newline) and receive the reply line as an
+ * object, both within timeout_ms, whatever the reply says. A server that
+ * answers a line before it has read all of it (one over its length limit)
+ * and closes makes the rest of the send fail: its reply is still returned.
+ */
+int jsonl_client_exchange(struct jsonl_client *c, const char *text, int timeout_ms, struct json_object **out,
+			  struct vnl_err *err);
+
+/*
+ * One request and its reply (jsonl_client_exchange), both within timeout_ms (req is not consumed):
  * 0 with *reply the reply of an {"ok":true} answer (the caller puts it), or
  * *reply NULL and an error: -EREMOTEIO with the server's text when it said
  * {"ok":false,"error":...}, -EPROTO when it refused without a text, or one

@@ -97,8 +97,7 @@ int main(int argc, char **argv)
 	}
 	/* No deadline: a person or a script's own timeout decides. */
 	snprintf(peer, sizeof(peer), "vnl-switchd at %s", path);
-	if (jsonl_client_open(&cl, path, peer, -1, &err) < 0 || jsonl_client_send_line(&cl, raw, -1, &err) < 0 ||
-	    jsonl_client_recv(&cl, -1, &reply, &err) < 0) {
+	if (jsonl_client_open(&cl, path, peer, -1, &err) < 0 || jsonl_client_exchange(&cl, raw, -1, &reply, &err) < 0) {
 		fprintf(stderr, "vnl-swctl: %s\n", err.msg);
 		goto out;
 	}

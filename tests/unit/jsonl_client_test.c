@@ -152,6 +152,21 @@ int main(void)
 		free(big);
 	}
 
+	/* A server that answers an over-long line early and hangs up. */
+	pair(&c);
+	say("{\"ok\":false,\"error\":\"line too long\"}\n");
+	close(peer_fd);
+	r = jsonl_client_exchange(&c, "{\"cmd\":\"version\"}", 1000, &o, &err);
+	ok(r == 0 && json_object_object_get_ex(o, "error", &v) && !strcmp(json_object_get_string(v), "line too long"),
+	   "send cut by the server's hang-up: its reply is still read");
+	json_object_put(o);
+	jsonl_client_close(&c);
+	pair(&c);
+	close(peer_fd);
+	r = jsonl_client_exchange(&c, "{\"cmd\":\"version\"}", 1000, &o, &err);
+	ok(r == -EPIPE && o == NULL && strcmp(err.msg, "sending to srv: Broken pipe") == 0, "no reply: %s", err.msg);
+	jsonl_client_close(&c);
+
 	/* Connecting. */
 	ok(mkdtemp(dir) != NULL, "temp folder");
 	snprintf(path, sizeof(path), "%s/s.sock", dir);
