@@ -114,12 +114,21 @@ static int send_all(struct jsonl_client *c, const char *p, size_t len, long long
 	return 0;
 }
 
+/* text and its newline in one write: the server sees the line whole. */
 static int send_line(struct jsonl_client *c, const char *text, long long deadline, int timeout_ms,
 		     struct vnl_err *err)
 {
-	int r = send_all(c, text, strlen(text), deadline, timeout_ms, err);
+	size_t len = strlen(text);
+	char *line = malloc(len + 1);
+	int r;
 
-	return r < 0 ? r : send_all(c, "\n", 1, deadline, timeout_ms, err);
+	if (line == NULL)
+		return vnl_errf(err, -ENOMEM, "out of memory");
+	memcpy(line, text, len);
+	line[len] = '\n';
+	r = send_all(c, line, len + 1, deadline, timeout_ms, err);
+	free(line);
+	return r;
 }
 
 int jsonl_client_send_line(struct jsonl_client *c, const char *text, int timeout_ms, struct vnl_err *err)
