@@ -31,6 +31,7 @@
 
 #define XSK_FRAMES 2048
 #define XSK_RING 1024 /* = XSK_FRAMES / 2 */
+#define XSK_BUSY_WAIT_MS 300 /* see xsk_open: a queue released a moment ago */
 
 struct xsk_priv {
 	char iface[IF_NAMESIZE];
@@ -164,11 +165,22 @@ static int xsk_open(struct port *p, struct json_object *req, struct vnl_err *err
 	libbpf_set_print(xsk_bpf_print);
 	libxdp_set_print(xsk_xdp_print);
 	xsk_detach_stale(x->ifindex);
-	x->native = true;
-	r = xsk_create(x, XDP_FLAGS_DRV_MODE);
-	if (r < 0) {
-		x->native = false;
-		r = xsk_create(x, XDP_FLAGS_SKB_MODE);
+	/* A socket closed a moment ago (port-del, then port-add on the same
+	 * interface) keeps the queue until the kernel's deferred release of
+	 * its pool has run: a busy queue is retried for XSK_BUSY_WAIT_MS. */
+	for (unsigned waited = 0;; waited += 10) {
+		x->native = true;
+		r = xsk_create(x, XDP_FLAGS_DRV_MODE);
+		if (r < 0) {
+			x->native = false;
+			r = xsk_create(x, XDP_FLAGS_SKB_MODE);
+		}
+		if (r != -EBUSY || waited >= XSK_BUSY_WAIT_MS)
+			break;
+		if (waited == 0)
+			LOG(INFO, port, "%s: the queue of '%s' is busy, retrying for %d ms", p->name, iface,
+			    XSK_BUSY_WAIT_MS);
+		usleep(10000);
 	}
 	if (r == -EBUSY) {
 		/* Another process's AF_XDP socket holds the queue: not ours to take. */
