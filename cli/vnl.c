@@ -2,7 +2,7 @@
 /*
  * vnl: the command-line client of vnld (docs/vnld.md, "vnl (CLI)").
  *
- *   vnl [--lab NAME] [-j|--json] VERB [ARGS...]
+ *   vnl [--lab NAME] [-j|--json] [-v|--verbose] VERB [ARGS...]
  *
  * This file holds main(), the verb table and the argument helpers every
  * verb uses (vnl.h); each verb lives in a vnl_*.c file by concern.
@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "vnl.h"
 #include "vnl_client.h"
 
@@ -68,7 +69,7 @@ static const struct vnl_verb verbs[] = {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: vnl [--lab NAME] [-j|--json] VERB [ARGS...]\n"
+	fprintf(f, "Usage: vnl [--lab NAME] [-j|--json] [-v|--verbose] VERB [ARGS...]\n"
 		   "Build and run virtual network labs; each lab has its own vnld.\n\nVerbs:\n");
 	for (size_t i = 0; i < NB_VERBS; i++)
 		if (!verbs[i].hidden)
@@ -76,6 +77,7 @@ static void usage(FILE *f)
 	fprintf(f, "\nOptions (also accepted after the verb):\n"
 		   "  -l, --lab NAME      the lab [$VNL_LAB, else default]\n"
 		   "  -j, --json          print vnld's JSON reply instead of text\n"
+		   "  -v, --verbose       show the requests sent to vnld and its replies (stderr)\n"
 		   "  -h, --help          this help; vnl VERB --help for one verb\n");
 }
 
@@ -101,6 +103,7 @@ static void verb_usage(FILE *f, const struct vnl_verb *v)
 		v->options ? v->options : "");
 	fprintf(f, "  -l, --lab NAME      the lab [$VNL_LAB, else default]\n"
 		   "  -j, --json          print vnld's JSON reply instead of text\n"
+		   "  -v, --verbose       show the requests sent to vnld and its replies (stderr)\n"
 		   "  -h, --help          this help\n");
 }
 
@@ -147,6 +150,7 @@ int vnl_getopt(struct vnl_cli *cli, int argc, char **argv, const char *shortopts
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "lab", required_argument, NULL, 'l' },
+		{ "verbose", no_argument, NULL, 'v' },
 	};
 	struct option all[32];
 	char sopts[64];
@@ -154,12 +158,12 @@ int vnl_getopt(struct vnl_cli *cli, int argc, char **argv, const char *shortopts
 	struct topo_err te;
 	int c;
 
-	for (; longopts && longopts[n].name && n < 32 - 4; n++)
+	for (; longopts && longopts[n].name && n < 32 - 5; n++)
 		all[n] = longopts[n];
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < 4; i++)
 		all[n++] = common[i];
 	all[n] = (struct option){ NULL, 0, NULL, 0 };
-	snprintf(sopts, sizeof(sopts), ":hjl:%s", shortopts ? shortopts : "");
+	snprintf(sopts, sizeof(sopts), ":hjl:v%s", shortopts ? shortopts : "");
 	opterr = 0;
 	for (;;) {
 		c = getopt_long(argc, argv, sopts, all, NULL);
@@ -169,6 +173,9 @@ int vnl_getopt(struct vnl_cli *cli, int argc, char **argv, const char *shortopts
 			continue;
 		case 'l':
 			cli->lab = optarg;
+			continue;
+		case 'v':
+			log_set_max_level(LOG_LEVEL_DEBUG);
 			continue;
 		case 'h':
 			return VNL_OPT_HELP;
@@ -253,19 +260,22 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' }, { "json", no_argument, NULL, 'j' },
-		{ "lab", required_argument, NULL, 'l' }, { NULL, 0, NULL, 0 },
+		{ "lab", required_argument, NULL, 'l' }, { "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct vnl_cli cli = { .lab = getenv("VNL_LAB") };
 	int c;
 
+	log_open("vnl");
 	if (cli.lab == NULL || !*cli.lab)
 		cli.lab = "default";
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:hjl:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:hjl:v", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h': usage(stdout); return VNL_EXIT_OK;
 		case 'j': cli.json = true; break;
 		case 'l': cli.lab = optarg; break;
+		case 'v': log_set_max_level(LOG_LEVEL_DEBUG); break;
 		case ':':
 			fprintf(stderr, "vnl: option '%s' needs a value\n", argv[optind - 1]);
 			return VNL_EXIT_USAGE;

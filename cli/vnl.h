@@ -5,8 +5,9 @@
  * A verb is one entry of the table in vnl.c and one run function in a
  * vnl_*.c file. main() parses the options before the verb, then hands the
  * verb its own argv (argv[0] is the verb); the verb parses the rest with
- * vnl_getopt(), which also accepts the global options (--lab, -j) after the
- * verb.
+ * vnl_getopt(), which also accepts the global options (--lab, -j, -v) after
+ * the verb.  -v sets the logger's threshold to debug (common/log.h), which
+ * shows the requests vnl_client.c sends and the replies it reads.
  *
  * Exit status convention, returned by every run function and by main():
  *   0  done (or --help)
@@ -50,8 +51,8 @@ enum { VNL_EXIT_OK = 0, VNL_EXIT_FAIL = 1, VNL_EXIT_USAGE = 2 };
 #define VNL_OPT_BAD '?'    /* usage error, already reported: return vnl_opt_exit() */
 
 /*
- * getopt_long() over the verb's options plus --lab/-l, --json/-j and
- * --help/-h, which it handles itself. Permutes like GNU getopt, so options
+ * getopt_long() over the verb's options plus --lab/-l, --json/-j,
+ * --verbose/-v and --help/-h, which it handles itself. Permutes like GNU getopt, so options
  * may follow positional arguments. Returns the verb's option characters,
  * VNL_OPT_HELP, VNL_OPT_BAD, or -1 once every option is read and the lab
  * name is valid (optind then indexes the first positional argument).

@@ -17,12 +17,15 @@
 
 #include "clock.h"
 #include "fsutil.h"
+#include "log.h"
 #include "vnl_client.h"
 #include "unixsock.h"
 
 #define RUN_ROOT "/run/vnetlab"
 #define STATE_ROOT "/var/lib/vnetlab"
 #define LINE_LIMIT (64u << 20)   /* a reply line longer than this is refused */
+
+LOG_SUBSYS("client");
 
 static void sleep_ms(int ms)
 {
@@ -59,6 +62,7 @@ int vnl_conn_send(struct vnl_conn *c, struct json_object *req, struct vnl_err *e
 	size_t len = strlen(s), done = 0;
 	char *line = malloc(len + 1);
 
+	log_debug("-> %s", s);
 	if (line == NULL)
 		return vnl_errf(err, -ENOMEM, "out of memory");
 	memcpy(line, s, len);
@@ -136,6 +140,7 @@ int vnl_conn_recv(struct vnl_conn *c, int timeout_s, struct json_object **out,
 							     : "vnld closed the connection");
 		c->len += (size_t)n;
 	}
+	log_debug("<- %.*s", (int)used - 1, line);
 	tok = json_tokener_new();
 	*out = tok ? json_tokener_parse_ex(tok, line, (int)used - 1) : NULL;
 	if (*out && json_tokener_get_error(tok) != json_tokener_success) {

@@ -10,10 +10,11 @@
 #include <string.h>
 
 #include "lab.h"
+#include "log.h"
 #include "netns.h"
 #include "state.h"
 
-#define LOG(l, fmt, ...) fprintf(stderr, "vnld[%s]: " fmt "\n", (l)->name, ##__VA_ARGS__)
+LOG_SUBSYS("lab");
 
 /* Kind-private state of one node, kept across calls (node_ctx.priv). */
 struct lab_rt {
@@ -219,7 +220,7 @@ int lab_lan_del(struct lab *l, const char *name, struct json_object *unlinked, s
 	}
 	r = lab_switch_cmd(&l->sw, &e, "lan-del", "name", name, NULL);
 	if (r < 0 && !sw_gone(r, &e))
-		LOG(l, "deleting LAN %s from the switch: %s (the next push removes it)", name, e.msg);
+		log_warning("deleting LAN %s from the switch: %s (the next push removes it)", name, e.msg);
 	emit(l, "lan-deleted", "lan", name, NULL, 0, NULL);
 	return 0;
 }
@@ -273,7 +274,7 @@ static void ports_del(struct lab *l, const char *node, unsigned upto)
 		lab_port_name(node, i, port, sizeof(port));
 		r = lab_switch_cmd(&l->sw, &e, "port-del", "name", port, NULL);
 		if (r < 0 && !sw_gone(r, &e))
-			LOG(l, "deleting switch port %s: %s (the next push removes it)", port, e.msg);
+			log_warning("deleting switch port %s: %s (the next push removes it)", port, e.msg);
 	}
 }
 
@@ -387,9 +388,9 @@ int lab_node_del(struct lab *l, const char *name, struct json_object *unlinked, 
 		if (kind->nics_ported)
 			ports_del(l, n->name, n->nics);
 		if (kind->stop && (r = kind->stop(&ctx, &e)) < 0)
-			LOG(l, "stopping node %s: %s", n->name, e.msg);
+			log_warning("stopping node %s: %s", n->name, e.msg);
 		if ((r = kind->destroy(&ctx, &e)) < 0)
-			LOG(l, "removing node %s: %s (the next vnld start cleans it)", n->name, e.msg);
+			log_warning("removing node %s: %s (the next vnld start cleans it)", n->name, e.msg);
 	}
 	rt_forget(l, n->name);
 	emit(l, "node-deleted", "node", n->name, NULL, 0, NULL);
@@ -495,11 +496,11 @@ int lab_link_del(struct lab *l, const char *node, unsigned nic, struct vnl_err *
 	else
 		r = lab_switch_cmd(&l->sw, &e, "port-del", "name", port, NULL);
 	if (r < 0 && !sw_gone(r, &e))
-		LOG(l, "taking switch port %s out: %s (the next push does it)", port, e.msg);
+		log_warning("taking switch port %s out: %s (the next push does it)", port, e.msg);
 	if (kind) {
 		lab_node_ctx(l, n, &ctx);
 		if (kind->nic_detach(&ctx, nic, &e) < 0)
-			LOG(l, "detaching %s:%u: %s", node, nic, e.msg);
+			log_warning("detaching %s:%u: %s", node, nic, e.msg);
 		ctx_keep(l, &ctx);
 	}
 	emit(l, "link-down", "node", node, "nic", nic, copy.lan);
@@ -553,24 +554,24 @@ static void recover_node(struct lab *l, struct topo_node *n)
 	int r;
 
 	if (kind == NULL) {
-		LOG(l, "node %s: kind %s is not available in this build; left alone", n->name,
-		    topo_kind_name(n->kind));
+		log_warning("node %s: kind %s is not available in this build; left alone", n->name,
+			    topo_kind_name(n->kind));
 		return;
 	}
 	lab_node_ctx(l, n, &ctx);
 	r = kind->create(&ctx, &e);
 	if (r < 0 && r != -EEXIST) {
-		LOG(l, "node %s is gone and cannot be made again: %s", n->name, e.msg);
+		log_error("node %s is gone and cannot be made again: %s", n->name, e.msg);
 		return;
 	}
 	if (r == 0)
-		LOG(l, "node %s was gone: made again", n->name);
+		log_info("node %s was gone: made again", n->name);
 	/* start also makes again any NIC that is gone (node_kind.h): every
 	 * NIC exists from here on, linked or not. */
 	if (kind->nics_ported)
 		l->start_ported = true; /* lab_push starts it, once its ports exist */
 	else if (kind->start && kind->start(&ctx, &e) < 0)
-		LOG(l, "starting node %s: %s", n->name, e.msg);
+		log_error("starting node %s: %s", n->name, e.msg);
 	for (unsigned i = 0; i < n->nics; i++) {
 		struct topo_link *k = topo_find_link(l->topo, n->name, i);
 		char cidr[TOPO_ADDR_LEN];
@@ -589,7 +590,7 @@ static void recover_node(struct lab *l, struct topo_node *n)
 		if (r == 0 && !kind->nics_ported && n_stale < TOPO_MAX_OBJECTS)
 			lab_port_name(n->name, i, stale_ports[n_stale++], sizeof(stale_ports[0]));
 		else if (r < 0 && r != -EEXIST)
-			LOG(l, "%s:%u cannot be attached again: %s", n->name, i, e.msg);
+			log_error("%s:%u cannot be attached again: %s", n->name, i, e.msg);
 	}
 	ctx_keep(l, &ctx);
 }
@@ -601,10 +602,10 @@ static void remove_stray(struct lab *l, const char *node, const char *found)
 	struct node_ctx ctx = { .lab = l->name, .name = node, .nics = TOPO_NICS_MAX };
 	struct vnl_err e;
 
-	LOG(l, "removing node %s, left over from a crash (%s)", node, found);
+	log_info("removing node %s, left over from a crash (%s)", node, found);
 	for (unsigned k = 0; node_kinds[k]; k++)
 		if (node_kinds[k]->destroy(&ctx, &e) < 0)
-			LOG(l, "removing %s: %s", node, e.msg);
+			log_warning("removing %s: %s", node, e.msg);
 }
 
 /* Nodes the model does not have, found by their netns "vnl.LAB.NODE" (ns
@@ -729,7 +730,7 @@ void lab_push(struct lab_switch *s, void *arg)
 			continue;
 		}
 		if (lab_switch_cmd(s, &e, "port-del", "name", name, NULL) < 0)
-			LOG(l, "removing port %s from the switch: %s", name, e.msg);
+			log_warning("removing port %s from the switch: %s", name, e.msg);
 		json_object_array_del_idx(ports, i--, 1); /* ports keeps what is left */
 	}
 	n_stale = 0;
@@ -739,14 +740,14 @@ void lab_push(struct lab_switch *s, void *arg)
 
 		if (topo_find_lan(l->topo, name) == NULL &&
 		    lab_switch_cmd(s, &e, "lan-del", "name", name, NULL) < 0)
-			LOG(l, "removing LAN %s from the switch: %s", name, e.msg);
+			log_warning("removing LAN %s from the switch: %s", name, e.msg);
 	}
 	json_object_put(lans);
 	/* What the model has that the switch does not: in. */
 	for (unsigned i = 0; i < l->topo->n_lans; i++) {
 		r = lab_switch_cmd(s, &e, "lan-add", "name", l->topo->lans[i].name, NULL);
 		if (r < 0 && !strstr(e.msg, "exists"))
-			LOG(l, "pushing LAN %s: %s", l->topo->lans[i].name, e.msg);
+			log_error("pushing LAN %s: %s", l->topo->lans[i].name, e.msg);
 	}
 	for (unsigned i = 0; i < l->topo->n_links; i++) {
 		const struct topo_link *k = &l->topo->links[i];
@@ -767,11 +768,11 @@ void lab_push(struct lab_switch *s, void *arg)
 			continue;
 		lab_node_ctx(l, n, &ctx);
 		if (kind->nic_port(&ctx, k->nic, &np, &e) < 0) {
-			LOG(l, "pushing link %s:%u %s: %s", k->node, k->nic, k->lan, e.msg);
+			log_error("pushing link %s:%u %s: %s", k->node, k->nic, k->lan, e.msg);
 			continue;
 		}
 		if (sw_port_add(l, port, &np, k->lan, &e) < 0)
-			LOG(l, "pushing link %s:%u %s: %s", k->node, k->nic, k->lan, e.msg);
+			log_error("pushing link %s:%u %s: %s", k->node, k->nic, k->lan, e.msg);
 	}
 	/* Ported nodes: NICs that are not linked still have their port; after a
 	 * vnld start, a node whose processes are gone (a host reboot, a crash)
@@ -792,16 +793,16 @@ void lab_push(struct lab_switch *s, void *arg)
 			if (topo_find_link(l->topo, n->name, nic) || has_port(ports, port))
 				continue;
 			if (kind->nic_port(&ctx, nic, &np, &e) < 0 || sw_port_new(l, port, &np, &e) != 0)
-				LOG(l, "pushing port %s: %s", port, e.msg);
+				log_error("pushing port %s: %s", port, e.msg);
 		}
 		if (l->start_ported && kind->start && kind->start(&ctx, &e) < 0)
-			LOG(l, "starting node %s: %s", n->name, e.msg);
+			log_error("starting node %s: %s", n->name, e.msg);
 		ctx_keep(l, &ctx);
 	}
 	json_object_put(ports);
 	l->start_ported = false;
 	if (lab_save(l, &e) < 0)
-		LOG(l, "saving state: %s", e.msg);
+		log_error("saving state: %s", e.msg);
 	emit(l, "switch-ready", NULL, NULL, NULL, 0, NULL);
 }
 

@@ -32,6 +32,7 @@
 #include "guest.h"
 #include "lab.h"
 #include "lab_switch.h"
+#include "log.h"
 #include "logcap.h"
 #include "relay.h"
 #include "scavenge.h"
@@ -60,7 +61,7 @@ struct vnld {
 
 static struct vnld d;
 
-#define LOG(fmt, ...) fprintf(stderr, "vnld[%s]: " fmt "\n", d.lab.name, ##__VA_ARGS__)
+LOG_SUBSYS("main");
 
 static void emit(struct json_object *ev, void *arg)
 {
@@ -115,7 +116,7 @@ static void tx_end(void *arg)
 static void switch_down(struct lab_switch *s, void *arg)
 {
 	(void)s, (void)arg;
-	LOG("vnl-switchd died; restarting it");
+	log_warning("vnl-switchd died; restarting it");
 	publish("switch-down", NULL, NULL);
 }
 
@@ -127,7 +128,7 @@ static void switch_spawned(struct lab_switch *s, void *arg)
 
 	(void)s;
 	if (lab_save(arg, &err) < 0)
-		LOG("recording vnl-switchd pid %d: %s", (int)d.lab.sw.pid, err.msg);
+		log_error("recording vnl-switchd pid %d: %s", (int)d.lab.sw.pid, err.msg);
 }
 
 /* ---- arguments ---- */
@@ -768,6 +769,7 @@ static struct json_object *handle(struct jsonl_conn *c, const char *line, size_t
 	int r;
 
 	(void)arg;
+	log_debug("request %.*s", (int)len, line);
 	req = jsonl_parse(line, len, buf, sizeof(buf), &why);
 	if (req == NULL)
 		return jsonl_error(why);
@@ -806,7 +808,7 @@ static struct json_object *handle(struct jsonl_conn *c, const char *line, size_t
 		jsonl_resume(d.srv); /* changes held while we waited */
 	if (r < 0) {
 		json_object_put(reply);
-		LOG("%s: %s", commands[i].name, err.msg);
+		log_warning("%s: %s", commands[i].name, err.msg);
 		return jsonl_error(err.msg[0] ? err.msg : strerror(-r));
 	}
 	return jsonl_ok(reply);
@@ -820,7 +822,7 @@ static void on_signal(struct ev_watch *w, int fd, uint32_t events, void *arg)
 
 	(void)w, (void)events, (void)arg;
 	if (read(fd, &si, sizeof(si)) == sizeof(si)) {
-		LOG("signal %u: stopping vnld, the lab keeps running", si.ssi_signo);
+		log_info("signal %u: stopping vnld, the lab keeps running", si.ssi_signo);
 		evloop_stop(d.loop);
 	}
 }
@@ -912,17 +914,17 @@ static int cleanup_lab(pid_t sw_pid, unsigned long long sw_start, const char *un
 	d.lab.sw.pidfd = -1;
 	r = lab_destroy_all(&d.lab, counts, &err);
 	if (r < 0)
-		LOG("cleanup: %s", err.msg);
+		log_error("cleanup: %s", err.msg);
 	rs = scavenge_find(d.lab.name, &found);
 	if (rs < 0)
-		LOG("cleanup: looking for the lab's objects: %s", strerror(-rs));
+		log_error_errno(rs, "cleanup: looking for the lab's objects");
 	scavenge_describe(&found, what, sizeof(what));
 	if (unreadable)
-		LOG("state unreadable (%s): cleaning from the host: %s", unreadable, what);
+		log_warning("state unreadable (%s): cleaning from the host: %s", unreadable, what);
 	else if (found.n_nodes)
-		LOG("cleanup: left over on the host: %s", what);
+		log_info("cleanup: left over on the host: %s", what);
 	if ((rs = scavenge_remove(d.lab.name, &found, &serr)) < 0)
-		LOG("cleanup: %s", serr.msg);
+		log_error("cleanup: %s", serr.msg);
 	if (r == 0)
 		r = rs;
 	/* The recorded switch, and every other one serving the lab's socket
@@ -938,21 +940,23 @@ static int cleanup_lab(pid_t sw_pid, unsigned long long sw_start, const char *un
 	lab_free(&d.lab);
 	remove_run_dir();
 	if (unreadable)
-		LOG("cleaned up from the host: %s", what);
+		log_info("cleaned up from the host: %s", what);
 	else
-		LOG("cleaned up: %u nodes, %u LANs, %u links", counts[0], counts[1], counts[2]);
+		log_info("cleaned up: %u nodes, %u LANs, %u links", counts[0], counts[1], counts[2]);
 	return r < 0 ? 1 : 0;
 }
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: vnld [--lab NAME] [--switchd PATH]\n"
+	fprintf(f, "Usage: vnld [--lab NAME] [--switchd PATH] [-v]\n"
 		   "The control process of one vnetlab lab; vnl starts it. It serves\n"
 		   "/run/vnetlab/LAB/vnld.sock and keeps its state in /var/lib/vnetlab/LAB.\n"
 		   "  -l, --lab NAME       the lab [default]\n"
 		   "  -s, --switchd PATH   vnl-switchd to run [next to vnld]\n"
 		   "      --cleanup        remove the lab (nodes, switch, folders) without\n"
 		   "                       serving it; for a lab whose vnld died (vnl stop)\n"
+		   "  -v, --verbose        debug messages too ($VNL_LOG_LEVEL sets levels\n"
+		   "                       per subsystem: docs/vnld.md, \"Logging\")\n"
 		   "  -h, --help           this help\n"
 		   "SIGTERM stops vnld and leaves the lab running; the next vnld adopts it.\n");
 }
@@ -962,7 +966,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' }, { "lab", required_argument, NULL, 'l' },
 		{ "switchd", required_argument, NULL, 's' }, { "cleanup", no_argument, NULL, 'C' },
-		{ NULL, 0, NULL, 0 },
+		{ "verbose", no_argument, NULL, 'v' }, { NULL, 0, NULL, 0 },
 	};
 	const char *lab = "default", *switchd = NULL;
 	struct topo_err te;
@@ -972,31 +976,38 @@ int main(int argc, char **argv)
 	char sock[108];
 	sigset_t mask;
 	int c, lock, sfd, r;
-	bool cleanup = false;
+	char prefix[LOG_PREFIX_MAX];
+	bool cleanup = false, verbose = false;
 
-	while ((c = getopt_long(argc, argv, "hl:s:", opts, NULL)) != -1) {
+	log_open("vnld");
+	while ((c = getopt_long(argc, argv, "hl:s:v", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h': usage(stdout); return 0;
 		case 'l': lab = optarg; break;
 		case 's': switchd = optarg; break;
 		case 'C': cleanup = true; break;
+		case 'v': verbose = true; break;
 		default: usage(stderr); return 2;
 		}
 	}
 	if (topo_check_name(lab, "lab", 0, 0, &te) < 0) {
-		fprintf(stderr, "vnld: %s\n", te.msg);
+		log_error("%s", te.msg);
 		return 2;
 	}
+	snprintf(prefix, sizeof(prefix), "vnld[%s]", lab);
+	log_set_prefix(prefix);
+	if (verbose)
+		log_set_max_level(LOG_LEVEL_DEBUG);
 	snprintf(d.lab.name, sizeof(d.lab.name), "%s", lab);
 	snprintf(d.run_dir, sizeof(d.run_dir), "/run/vnetlab/%s", lab);
 	snprintf(d.lab.state_dir, sizeof(d.lab.state_dir), "/var/lib/vnetlab/%s", lab);
 	if ((r = mkdir_p(d.run_dir, 0755)) < 0 || (r = mkdir_p(d.lab.state_dir, 0700)) < 0) {
-		fprintf(stderr, "vnld: cannot create the lab's folders: %s\n", strerror(-r));
+		log_error_errno(r, "cannot create the lab's folders");
 		return 1;
 	}
 	lock = take_lock();
 	if (lock < 0) {
-		fprintf(stderr, "vnld: %s\n", lock == -EADDRINUSE ? "another vnld serves this lab" : strerror(-lock));
+		log_error("%s", lock == -EADDRINUSE ? "another vnld serves this lab" : strerror(-lock));
 		return 1;
 	}
 
@@ -1008,7 +1019,7 @@ int main(int argc, char **argv)
 	d.loop = evloop_new();
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (d.loop == NULL || sfd < 0 || ev_fd_add(d.loop, sfd, EPOLLIN, on_signal, NULL) == NULL) {
-		fprintf(stderr, "vnld: cannot set up the event loop: %s\n", strerror(errno));
+		log_error_errno(-errno, "cannot set up the event loop");
 		return 1;
 	}
 	/* Every wait below (children, qemu, the switch) runs the loop; start-up
@@ -1023,7 +1034,7 @@ int main(int argc, char **argv)
 		/* Nothing in the file can be trusted: the host says what exists. */
 		d.lab.topo = topo_new();
 		if (d.lab.topo == NULL) {
-			fprintf(stderr, "vnld: out of memory\n");
+			log_error("out of memory");
 			return 1;
 		}
 		return cleanup_lab(sw_pid, sw_start, err.msg);
@@ -1031,12 +1042,12 @@ int main(int argc, char **argv)
 	if (r == -EBADMSG) {
 		/* Serving an empty model would remove the lab's nodes as strays:
 		 * refuse, and leave the file and the lab as they are. */
-		fprintf(stderr, "vnld: state unreadable, lab not served; 'vnl --lab %s stop' removes it: %s\n",
+		log_error("state unreadable, lab not served; 'vnl --lab %s stop' removes it: %s",
 			lab, err.msg);
 		return 1;
 	}
 	if (r < 0) {
-		fprintf(stderr, "vnld: %s\n", err.msg);
+		log_error("%s", err.msg);
 		return 1;
 	}
 	if (cleanup)
@@ -1059,14 +1070,14 @@ int main(int argc, char **argv)
 
 		d.relay = relay_new(d.loop, d.lab.name, sock, &d.guests, &hooks);
 		if (d.relay == NULL || (d.guests = guests_new(d.loop, d.lab.name, &hooks, emit, NULL)) == NULL) {
-			fprintf(stderr, "vnld: cannot listen on %s: %s\n", sock, strerror(errno));
+			log_error_errno(-errno, "cannot listen on %s", sock);
 			return 1;
 		}
 	}
 	snprintf(sock, sizeof(sock), "%s/vnld.sock", d.run_dir);
 	d.srv = jsonl_listen(d.loop, sock, 0660, handle, NULL);
 	if (d.srv == NULL) {
-		fprintf(stderr, "vnld: cannot listen in %s: %s\n", d.run_dir, strerror(errno));
+		log_error_errno(-errno, "cannot listen in %s", d.run_dir);
 		return 1;
 	}
 	if (sw_pid <= 0 || proc_start_time(sw_pid) != sw_start) {
@@ -1087,22 +1098,22 @@ int main(int argc, char **argv)
 	if (r == 0) {
 		unsigned strays = lab_switch_stop_strays(&d.lab.sw);
 
-		LOG("adopted vnl-switchd pid %d", (int)sw_pid);
+		log_info("adopted vnl-switchd pid %d", (int)sw_pid);
 		if (strays)
-			LOG("stopped %u other vnl-switchd of this lab", strays);
+			log_info("stopped %u other vnl-switchd of this lab", strays);
 		lab_push(&d.lab.sw, &d.lab);
 	} else {
 		if (sw_pid > 0)
-			LOG("not adopting vnl-switchd pid %d: %s", (int)sw_pid, err.msg);
+			log_warning("not adopting vnl-switchd pid %d: %s", (int)sw_pid, err.msg);
 		if (lab_switch_start(&d.lab.sw, &err) < 0) {
-			fprintf(stderr, "vnld: %s\n", err.msg);
+			log_error("%s", err.msg);
 			jsonl_close(d.srv);
 			return 1;
 		}
 	}
 	guests_sync(d.guests, d.lab.topo);
 	ev_timer_add(d.loop, LOG_ROTATE_MS, log_rotate, NULL);
-	LOG("serving %s/vnld.sock (switch pid %d)", d.run_dir, (int)d.lab.sw.pid);
+	log_info("serving %s/vnld.sock (switch pid %d)", d.run_dir, (int)d.lab.sw.pid);
 	tx_end(NULL);
 
 	r = evloop_run(d.loop);
@@ -1113,12 +1124,12 @@ int main(int argc, char **argv)
 	if (d.stop_lab) {
 		lab_switch_stop(&d.lab.sw);
 		state_remove(d.lab.state_dir);
-		LOG("lab stopped");
+		log_info("lab stopped");
 	} else {
 		/* Leave the lab running for the next vnld. */
 		ev_del(d.lab.sw.watch);
 		if (lab_save(&d.lab, &err) < 0)
-			LOG("saving state: %s", err.msg);
+			log_error("saving state: %s", err.msg);
 	}
 	topo_free(d.lab.topo);
 	lab_free(&d.lab);
