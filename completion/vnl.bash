@@ -80,7 +80,7 @@ _vnl()
 
 	if [[ -z $verb ]]; then
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "--lab --json --help" -- "$cur"))
+			COMPREPLY=($(compgen -W "--lab --json --verbose --help" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W "$verbs" -- "$cur"))
 		fi
@@ -98,7 +98,7 @@ _vnl()
 	fi
 
 	if [[ $cur == -* ]]; then
-		local opts="--lab --json --help"
+		local opts="--lab --json --verbose --help"
 		case $verb in
 		add)
 			case ${args[0]-} in
