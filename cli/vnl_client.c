@@ -18,11 +18,11 @@
 #include "clock.h"
 #include "fsutil.h"
 #include "log.h"
+#include "paths.h"
+#include "spawn.h"
 #include "vnl_client.h"
 #include "unixsock.h"
 
-#define RUN_ROOT "/run/vnetlab"
-#define STATE_ROOT "/var/lib/vnetlab"
 #define LINE_LIMIT (64u << 20)   /* a reply line longer than this is refused */
 
 LOG_SUBSYS("client");
@@ -209,10 +209,10 @@ bool vnl_lab_has_folders(const char *lab)
 	char path[PATH_MAX];
 	struct stat st;
 
-	snprintf(path, sizeof(path), RUN_ROOT "/%s", lab);
+	vnl_lab_dir(path, sizeof(path), VNL_RUN_ROOT, lab);
 	if (stat(path, &st) == 0)
 		return true;
-	snprintf(path, sizeof(path), STATE_ROOT "/%s", lab);
+	vnl_lab_dir(path, sizeof(path), VNL_STATE_ROOT, lab);
 	return stat(path, &st) == 0;
 }
 
@@ -222,7 +222,7 @@ int vnl_lab_pid(const char *lab)
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), RUN_ROOT "/%s/vnld.pid", lab);
+	vnl_path(path, sizeof(path), VNL_RUN_ROOT, lab, "vnld.pid");
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
@@ -258,42 +258,20 @@ static void log_tail(const char *path, char *out, size_t len)
 		snprintf(out, len, "%s", last);
 }
 
-/* fork + setsid + exec vnld --lab LAB, stdio on /dev/null and the log. */
+/* vnld --lab LAB detached, its output appended to the log; our child (so
+ * that vnl_lab_ensure() sees it exit). */
 static pid_t spawn_vnld(const char *lab, const char *log, struct vnl_err *err)
 {
 	char bin[PATH_MAX], dir[PATH_MAX];
-	int logfd, nullfd, r;
-	pid_t pid;
+	struct spawn_opts o = { .path = bin, .log = log, .log_mode = 0644, .in_fd = -1, .keep_fd = -1 };
+	char *argv[] = { "vnld", "--lab", (char *)lab, NULL };
+	int r;
 
-	snprintf(dir, sizeof(dir), RUN_ROOT "/%s", lab);
+	vnl_lab_dir(dir, sizeof(dir), VNL_RUN_ROOT, lab);
 	if ((r = mkdir_p(dir, 0755)) < 0)
 		return vnl_errno(err, r, "cannot create %s", dir);
-	logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (logfd < 0)
-		return vnl_errno(err, errno, "cannot open %s", log);
-	nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (nullfd < 0) {
-		r = errno;
-		close(logfd);
-		return vnl_errno(err, r, "cannot open /dev/null");
-	}
 	exe_sibling("vnld", bin, sizeof(bin));
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		setsid();
-		if (dup2(nullfd, 0) < 0 || dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0)
-			_exit(127);
-		execl(bin, "vnld", "--lab", lab, (char *)NULL);
-		dprintf(2, "vnl: cannot run %s: %s\n", bin, strerror(errno));
-		_exit(127);
-	}
-	r = errno;
-	close(logfd);
-	close(nullfd);
-	if (pid < 0)
-		return vnl_errno(err, r, "fork");
-	return pid;
+	return spawn_detached(argv, &o, err);
 }
 
 int vnl_lab_cleanup(const char *lab, struct vnl_err *err)
@@ -354,7 +332,7 @@ int vnl_lab_ensure(const char *lab, struct vnl_err *err)
 	r = vnl_lab_alive(lab, err);
 	if (r != 0)
 		return r < 0 ? r : 0;
-	snprintf(log, sizeof(log), RUN_ROOT "/%s/vnld.log", lab);
+	vnl_path(log, sizeof(log), VNL_RUN_ROOT, lab, "vnld.log");
 	pid = spawn_vnld(lab, log, err);
 	if (pid < 0)
 		return pid;
@@ -401,7 +379,7 @@ static bool pidfile_released(const char *lab)
 	bool free_;
 	int fd;
 
-	snprintf(path, sizeof(path), RUN_ROOT "/%s/vnld.pid", lab);
+	vnl_path(path, sizeof(path), VNL_RUN_ROOT, lab, "vnld.pid");
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT;

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "paths.h"
 #include "vnl.h"
 #include "vnl_client.h"
 #include "vnl_print.h"
@@ -32,7 +33,7 @@ int vnl_cmd_start(struct vnl_cli *cli, int argc, char **argv)
 		vnl_print_json(o);
 		json_object_put(o);
 	} else if (r == 1) {
-		printf("lab '%s' started (vnld pid %d, log /run/vnetlab/%s/vnld.log)\n", cli->lab,
+		printf("lab '%s' started (vnld pid %d, log " VNL_RUN_ROOT "/%s/vnld.log)\n", cli->lab,
 		       vnl_lab_pid(cli->lab), cli->lab);
 	} else {
 		printf("lab '%s' is running (vnld pid %d)\n", cli->lab, vnl_lab_pid(cli->lab));

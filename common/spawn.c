@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "spawn.h"
 #include "wait.h"
 
@@ -85,56 +86,78 @@ const char *spawn_last_line(const char *out)
 	return nl ? nl + 1 : out;
 }
 
-int spawn_daemon(char *const argv[], const char *log)
+/* In the child, after setsid(): stdio and fds of a detached program, then
+ * the exec.  Never returns. */
+static void detached_exec(const char *path, char *const argv[], int in_fd, int log_fd, int keep_fd, int nul)
 {
-	return spawn_daemon_io(argv, -1, log, -1);
+	/* Every source above 9 first, so no dup2() below overwrites another. */
+	nul = fcntl(nul, F_DUPFD_CLOEXEC, 10);
+	log_fd = fcntl(log_fd, F_DUPFD_CLOEXEC, 10);
+	in_fd = in_fd >= 0 ? fcntl(in_fd, F_DUPFD_CLOEXEC, 10) : -1;
+	keep_fd = keep_fd >= 0 ? fcntl(keep_fd, F_DUPFD_CLOEXEC, 10) : -1;
+	dup2(in_fd >= 0 ? in_fd : nul, 0);
+	dup2(log_fd, 1);
+	dup2(log_fd, 2);
+	if (keep_fd >= 0)
+		dup2(keep_fd, 3);
+	close_range(keep_fd >= 0 ? 4 : 3, ~0u, 0);
+	child_signals();
+	if (path)
+		execv(path, argv);
+	else
+		execvp(argv[0], argv);
+	dprintf(2, "%s: cannot run %s: %s\n", program_invocation_short_name, path ? path : argv[0], strerror(errno));
+	_exit(127);
+}
+
+pid_t spawn_detached(char *const argv[], const struct spawn_opts *o, struct vnl_err *err)
+{
+	int log, nul, p[2] = { -1, -1 }, st, e;
+	pid_t pid, mid;
+
+	log = open(o->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, o->log_mode);
+	if (log < 0)
+		return vnl_errno(err, errno, "cannot open %s", o->log);
+	nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (nul < 0 || (o->orphan && pipe2(p, O_CLOEXEC) < 0)) {
+		e = errno;
+		close(log);
+		if (nul >= 0)
+			close(nul);
+		return vnl_errno(err, e, "%s", nul < 0 ? "cannot open /dev/null" : "pipe");
+	}
+	pid = fork();
+	if (pid == 0) {
+		setsid();
+		if (o->orphan && (pid = fork()) != 0)
+			/* The middle process only passes the pid on (-1: no fork). */
+			_exit(write(p[1], &pid, sizeof(pid)) == sizeof(pid) ? 0 : 1);
+		detached_exec(o->path, argv, o->in_fd, log, o->keep_fd, nul);
+	}
+	e = errno;
+	close(log);
+	close(nul);
+	if (p[1] >= 0)
+		close(p[1]);
+	if (pid < 0) {
+		if (p[0] >= 0)
+			close(p[0]);
+		return vnl_errno(err, e, "fork");
+	}
+	if (!o->orphan)
+		return pid;
+	mid = pid;
+	if (read(p[0], &pid, sizeof(pid)) != sizeof(pid) || pid < 0)
+		pid = vnl_errf(err, -ECHILD, "fork: the intermediate process of %s failed", argv[0]);
+	close(p[0]);
+	while (waitpid(mid, &st, 0) < 0 && errno == EINTR)
+		;
+	return pid;
 }
 
 int spawn_daemon_io(char *const argv[], int in_fd, const char *log, int keep_fd)
 {
-	int p[2], st, r = 0;
-	pid_t mid, pid = -1;
+	struct spawn_opts o = { .log = log, .log_mode = 0600, .in_fd = in_fd, .keep_fd = keep_fd, .orphan = true };
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
-	mid = fork();
-	if (mid < 0) {
-		r = -errno;
-		close(p[0]), close(p[1]);
-		return r;
-	}
-	if (mid == 0) {
-		int nul = open("/dev/null", O_RDWR), out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-
-		setsid();
-		pid = fork();
-		if (pid != 0) {
-			/* The middle process only passes the pid on. */
-			if (write(p[1], &pid, sizeof(pid)) != sizeof(pid))
-				_exit(1);
-			_exit(0);
-		}
-		/* Every source above 9 first, so no dup2() below overwrites another. */
-		nul = fcntl(nul, F_DUPFD_CLOEXEC, 10);
-		out = out >= 0 ? fcntl(out, F_DUPFD_CLOEXEC, 10) : -1;
-		in_fd = in_fd >= 0 ? fcntl(in_fd, F_DUPFD_CLOEXEC, 10) : -1;
-		keep_fd = keep_fd >= 0 ? fcntl(keep_fd, F_DUPFD_CLOEXEC, 10) : -1;
-		dup2(in_fd >= 0 ? in_fd : nul, 0);
-		dup2(out >= 0 ? out : nul, 1);
-		dup2(out >= 0 ? out : nul, 2);
-		if (keep_fd >= 0)
-			dup2(keep_fd, 3);
-		close_range(keep_fd >= 0 ? 4 : 3, ~0u, 0);
-		child_signals();
-		execvp(argv[0], argv);
-		dprintf(2, "%s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(p[1]);
-	if (read(p[0], &pid, sizeof(pid)) != sizeof(pid) || pid < 0)
-		r = -ECHILD;
-	close(p[0]);
-	while (waitpid(mid, &st, 0) < 0 && errno == EINTR)
-		;
-	return r < 0 ? r : pid;
+	return spawn_detached(argv, &o, NULL);
 }

@@ -1,15 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Running a helper program (qemu-img, mke2fs, crun, qemu) and waiting for
- * it, with its output kept for a one-line error message.
+ * Running a helper program (qemu-img, mke2fs, crun) and waiting for it,
+ * with its output kept for a one-line error message; starting a program
+ * that runs on its own (vnld, vnl-switchd, qemu, vnl-logcap) with its
+ * output in a log.
  *
- * Errors: the exit status (>= 0, 128 + signal when killed) or a negative
- * errno when the program could not be started.  Thread-safety: none needed
- * (no shared state); fork()s the caller.
+ * Errors: spawn_run() returns the exit status (>= 0, 128 + signal when
+ * killed) or a negative errno when the program could not be started;
+ * spawn_detached() the pid or a negative errno, with a message in err.
+ * Thread-safety: none needed (no shared state); fork()s the caller.
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
+
+#include "err.h"
 
 /*
  * Run argv (argv[0] looked up in PATH) with stdin from in_fd (/dev/null when
@@ -24,18 +31,38 @@ int spawn_run(char *const argv[], int in_fd, int out_fd, char *out, size_t outle
 /* The last line of a program's output (points into out). */
 const char *spawn_last_line(const char *out);
 
-/*
- * Start argv as a daemon that outlives the caller: double fork, so it is
- * not the caller's child (nothing to reap) and survives the caller's death;
- * new session; stdin /dev/null; stdout and stderr appended to `log`
- * (created 0600).  Returns its pid, or a negative errno when it could not
- * be started (an exec failure shows in the log, and the process exits 127).
- */
-int spawn_daemon(char *const argv[], const char *log);
+/* How spawn_detached() starts a program (fds: set them, 0 is a valid one). */
+struct spawn_opts {
+	const char *path;   /* the program file, NULL: argv[0] (looked up in PATH) */
+	const char *log;    /* stdout and stderr appended here (O_APPEND; created) */
+	mode_t log_mode;    /* the log's mode when created */
+	int in_fd;          /* stdin, -1: /dev/null */
+	int keep_fd;        /* handed to the program as its fd 3, -1: none */
+	bool orphan;        /* not our child (below) */
+};
 
 /*
- * spawn_daemon() with stdin from in_fd (/dev/null when < 0) and, when
- * keep_fd >= 0, keep_fd handed to the daemon as its fd 3 (every other fd
- * closed as usual): a pipe to or from a capped log writer (logcap.h).
+ * Start argv (the program: o->path, else argv[0]) detached from
+ * the caller: a new session (no controlling terminal: the caller's ^C does
+ * not reach it), default signal dispositions and an empty signal mask (vnld
+ * blocks signals for its signalfd), stdin and the log as in `o`, every
+ * other fd closed.
+ *
+ * Returns its pid, or a negative errno with err set (the log cannot be
+ * opened, no fork).  The exec itself may still fail: the program then
+ * writes "CALLER: cannot run PROG: REASON" to the log and exits 127.
+ *
+ * !o->orphan: one fork, the program is the caller's child: the caller reaps
+ * it (waitpid, a pidfd) and gets its exit status.  Never blocks: the pid is
+ * known as soon as this returns (vnld's loop records the switch's pid at
+ * once, docs/vnld.md).  o->orphan: a double fork, so the program is not
+ * the caller's child (nothing to reap) and survives the caller's death;
+ * waits for the intermediate process, which exits at once.
+ */
+pid_t spawn_detached(char *const argv[], const struct spawn_opts *o, struct vnl_err *err);
+
+/*
+ * spawn_detached() as an orphan, the log created 0600: a guest's qemu, a
+ * capped log writer (logcap.h).  Returns the pid or a negative errno.
  */
 int spawn_daemon_io(char *const argv[], int in_fd, const char *log, int keep_fd);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "paths.h"
 #include "unixsock.h"
 
 static int addr_of(const char *path, struct sockaddr_un *sa)
@@ -80,7 +81,7 @@ int unix_connect_lab(const char *lab, const char *name, struct vnl_err *err)
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int fd;
 
-	if ((size_t)snprintf(path, sizeof(path), "/run/vnetlab/%s/%s", lab, name) >= sizeof(path))
+	if (vnl_path(path, sizeof(path), VNL_RUN_ROOT, lab, "%s", name) < 0)
 		return vnl_errf(err, -ENAMETOOLONG, "lab name '%s' is too long", lab);
 	fd = unix_connect(path, 0);
 	if (fd == -ENOENT || fd == -ECONNREFUSED || fd == -ENOTDIR)

@@ -75,18 +75,29 @@ static const char *addr_str(const struct topo_link *k, char buf[TOPO_ADDR_LEN])
 	return topo_link_addr(k, buf) ?: "no address";
 }
 
-static void undo(struct lab *l, const struct done *done, unsigned n)
+/* Remove what this deploy created, newest first. Returns how many objects
+ * could not be removed (a removal saves the model first: a lab whose state
+ * cannot be saved keeps them, in its model and running), the first one's
+ * error in *first. */
+static unsigned undo(struct lab *l, const struct done *done, unsigned n, struct vnl_err *first)
 {
+	unsigned kept = 0;
+
 	while (n-- > 0) {
 		const struct done *d = &done[n];
+		struct vnl_err e;
+		int r;
 
 		if (d->what == DONE_LINK)
-			lab_link_del(l, d->name, d->nic, NULL);
+			r = lab_link_del(l, d->name, d->nic, &e);
 		else if (d->what == DONE_NODE)
-			lab_node_del(l, d->name, NULL, NULL);
+			r = lab_node_del(l, d->name, NULL, &e);
 		else
-			lab_lan_del(l, d->name, NULL, NULL);
+			r = lab_lan_del(l, d->name, NULL, &e);
+		if (r < 0 && kept++ == 0)
+			*first = e;
 	}
+	return kept;
 }
 
 int lab_deploy(struct lab *l, const struct topo *f, struct json_object *created,
@@ -169,9 +180,19 @@ int lab_deploy(struct lab *l, const struct topo *f, struct json_object *created,
 		addf(created, "link %s:%u %s", fk->node, fk->nic, fk->lan);
 	}
 	if (r < 0) {
-		undo(l, done, n_done);
+		struct vnl_err ue;
+		unsigned kept = undo(l, done, n_done, &ue);
+
 		free(done);
-		vnl_err_wrap(err, "deploy stopped%s", n_done ? ", what it had created is removed again" : "");
+		if (kept) {
+			char step[sizeof(ue.msg)];
+
+			/* The failed step first: a long message is cut at its end. */
+			snprintf(step, sizeof(step), "%s", err ? err->msg : "");
+			vnl_errf(err, r, "deploy stopped: %s; %u of the %u objects it had created could not be removed: %s",
+				 step, kept, n_done, ue.msg);
+		} else
+			vnl_err_wrap(err, "deploy stopped%s", n_done ? ", what it had created is removed again" : "");
 		return r;
 	}
 	free(done);

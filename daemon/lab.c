@@ -80,9 +80,15 @@ static void ctx_keep(struct lab *l, const struct node_ctx *ctx)
 		*slot = ctx->priv;
 }
 
-static const struct node_kind *kind_of(enum topo_kind k, struct vnl_err *err)
+/* The kind of a model node, or NULL (l->kind_find: lab.h). */
+static const struct node_kind *kind_get(const struct lab *l, enum topo_kind k)
 {
-	const struct node_kind *kind = node_kind_find(topo_kind_name(k));
+	return (l->kind_find ? l->kind_find : node_kind_find)(topo_kind_name(k));
+}
+
+static const struct node_kind *kind_of(const struct lab *l, enum topo_kind k, struct vnl_err *err)
+{
+	const struct node_kind *kind = kind_get(l, k);
 
 	if (kind == NULL)
 		vnl_errf(err, -EOPNOTSUPP, "node kind '%s' is not available yet (this build has: ns, cnt, vm)",
@@ -137,6 +143,18 @@ static bool sw_gone(int r, const struct vnl_err *e)
 	return r == -ENOTCONN || (r == -EPROTO && (strstr(e->msg, "no port") || strstr(e->msg, "no LAN")));
 }
 
+/* An undo step of a failed addition (a switch request when sw) that failed
+ * too: what it leaves is removed by the next vnld start (nodes) or switch
+ * push (ports, LANs). The transaction still reports the step that failed
+ * first. */
+static void undo_failed(struct lab *l, int r, const struct vnl_err *e, bool sw)
+{
+	(void)l;
+	if (r < 0 && !(sw && sw_gone(r, e)))
+		log_warning("undoing a failed change: %s (the next vnld start or switch push removes what is left)",
+			    e->msg);
+}
+
 /* Additions: a switch step that found the switch down is done by lab_push
  * when it is back (lab.h); a request that changes the lab waits while vnld
  * restarts it (a transaction), so it cannot come back in the middle. */
@@ -169,12 +187,26 @@ static int unlink_all(struct lab *l, const char *node, const char *lan, struct j
 	return 0;
 }
 
+/* A failed removal put its object back at the end of the model's array
+ * (n entries of size bytes): move it to index at, where it was, so that the
+ * model is as before (same order: show, save). */
+static void put_back(void *array, unsigned n, size_t size, unsigned at)
+{
+	union { struct topo_node n; struct topo_lan lan; struct topo_link k; } tmp;
+	char *a = array;
+
+	memcpy(&tmp, a + (size_t)(n - 1) * size, size);
+	memmove(a + (size_t)(at + 1) * size, a + (size_t)at * size, (size_t)(n - 1 - at) * size);
+	memcpy(a + (size_t)at * size, &tmp, size);
+}
+
 /* ---- LANs ---- */
 
 int lab_lan_add(struct lab *l, const char *name, struct vnl_err *err)
 {
 	struct topo_lan lan = { 0 };
 	struct topo_err te;
+	struct vnl_err e;
 	int r;
 
 	if (topo_check_name(name, "LAN", 0, 0, &te) < 0)
@@ -191,7 +223,7 @@ int lab_lan_add(struct lab *l, const char *name, struct vnl_err *err)
 	else if ((r = lab_save(l, err)) < 0)
 		topo_del_lan(l->topo, name, NULL);
 	if (r < 0) {
-		lab_switch_cmd(&l->sw, NULL, "lan-del", "name", name, NULL);
+		undo_failed(l, lab_switch_cmd(&l->sw, &e, "lan-del", "name", name, NULL), &e, true);
 		return r;
 	}
 	emit(l, "lan-added", "lan", name, NULL, 0, NULL);
@@ -200,7 +232,9 @@ int lab_lan_add(struct lab *l, const char *name, struct vnl_err *err)
 
 int lab_lan_del(struct lab *l, const char *name, struct json_object *unlinked, struct vnl_err *err)
 {
+	struct topo_lan lan;
 	struct vnl_err e;
+	unsigned at;
 	int r;
 
 	if (topo_find_lan(l->topo, name) == NULL)
@@ -209,13 +243,13 @@ int lab_lan_del(struct lab *l, const char *name, struct json_object *unlinked, s
 	r = unlink_all(l, NULL, name, unlinked, err);
 	if (r < 0)
 		return vnl_err_wrap(err, "deleting LAN %s", name), r;
+	at = (unsigned)(topo_find_lan(l->topo, name) - l->topo->lans);
+	lan = l->topo->lans[at];
 	topo_del_lan(l->topo, name, NULL);
 	r = lab_save(l, err);
 	if (r < 0) {
-		struct topo_lan lan = { 0 };
-
-		snprintf(lan.name, sizeof(lan.name), "%s", name);
-		topo_add_lan(l->topo, &lan, NULL);
+		if (topo_add_lan(l->topo, &lan, NULL) == 0)
+			put_back(l->topo->lans, l->topo->n_lans, sizeof(lan), at);
 		return r;
 	}
 	r = lab_switch_cmd(&l->sw, &e, "lan-del", "name", name, NULL);
@@ -256,19 +290,22 @@ static int sw_port_add(struct lab *l, const char *port, const struct nic_port *n
 		return r < 0 ? r : 0;
 	r = sw_step(lab_switch_cmd(&l->sw, err, "attach", "port", port, "lan", lan, NULL));
 	if (r < 0) {
+		struct vnl_err e;
+
 		vnl_err_wrap(err, "attaching switch port %s to %s", port, lan);
-		lab_switch_cmd(&l->sw, NULL, "port-del", "name", port, NULL);
+		undo_failed(l, lab_switch_cmd(&l->sw, &e, "port-del", "name", port, NULL), &e, true);
 	}
 	return r;
 }
 
-/* Remove the switch ports of NICs 0..upto-1 of a nics_ported node. */
+/* Remove the switch ports of NICs upto-1..0 of a nics_ported node (the
+ * reverse of ports_add: an undo runs backwards). */
 static void ports_del(struct lab *l, const char *node, unsigned upto)
 {
 	char port[TOPO_NAME_MAX + 8];
 	struct vnl_err e;
 
-	for (unsigned i = 0; i < upto; i++) {
+	for (unsigned i = upto; i-- > 0;) {
 		int r;
 
 		lab_port_name(node, i, port, sizeof(port));
@@ -304,13 +341,14 @@ int lab_node_add(struct lab *l, const struct topo_node *tmpl, struct vnl_err *er
 	struct topo_node *n;
 	struct node_ctx ctx;
 	struct topo_err te;
+	struct vnl_err e;
 	int r;
 
 	if (topo_check_name(tmpl->name, "node", 0, 0, &te) < 0)
 		return vnl_errf(err, -EINVAL, "%s", te.msg);
 	if (topo_find_node(l->topo, tmpl->name) || topo_find_lan(l->topo, tmpl->name))
 		return vnl_errf(err, -EEXIST, "the name '%s' is in use in lab %s", tmpl->name, l->name);
-	if ((kind = kind_of(tmpl->kind, err)) == NULL)
+	if ((kind = kind_of(l, tmpl->kind, err)) == NULL)
 		return -EOPNOTSUPP;
 	/* Into the model first (it checks options and ranges); out again on failure. */
 	r = topo_add_node(l->topo, tmpl, &te);
@@ -337,13 +375,18 @@ int lab_node_add(struct lab *l, const struct topo_node *tmpl, struct vnl_err *er
 	emit(l, "node-added", "node", tmpl->name, NULL, 0, NULL);
 	return 0;
 out_stop:
+	/* Ported NICs leave the switch before the node stops, as in
+	 * lab_node_del (DPDK's vhost client). */
+	if (kind->nics_ported)
+		ports_del(l, ctx.name, ctx.nics);
 	if (kind->stop)
-		kind->stop(&ctx, NULL);
+		undo_failed(l, kind->stop(&ctx, &e), &e, false);
+	goto out_destroy;
 out_ports:
 	if (kind->nics_ported)
 		ports_del(l, ctx.name, ctx.nics);
 out_destroy:
-	kind->destroy(&ctx, NULL);
+	undo_failed(l, kind->destroy(&ctx, &e), &e, false);
 out_model:
 	rt_forget(l, tmpl->name);
 	topo_del_node(l->topo, tmpl->name, NULL);
@@ -357,6 +400,7 @@ int lab_node_del(struct lab *l, const char *name, struct json_object *unlinked, 
 	struct topo *keep;
 	struct node_ctx ctx;
 	struct vnl_err e;
+	unsigned at;
 	int r;
 
 	if (n == NULL)
@@ -365,19 +409,21 @@ int lab_node_del(struct lab *l, const char *name, struct json_object *unlinked, 
 	if (r < 0)
 		return vnl_err_wrap(err, "deleting node %s", name), r;
 	n = topo_find_node(l->topo, name);
-	kind = node_kind_find(topo_kind_name(n->kind));
+	kind = kind_get(l, n->kind);
 	/* The model forgets the node first (lab.h); the kind works on a copy. */
 	keep = topo_new();
 	if (keep == NULL || topo_add_node(keep, n, NULL) < 0) {
 		topo_free(keep);
 		return vnl_errf(err, -ENOMEM, "deleting node %s: out of memory", name);
 	}
+	at = (unsigned)(topo_find_node(l->topo, name) - l->topo->nodes);
 	n = &keep->nodes[0];
 	lab_node_ctx(l, n, &ctx);
 	topo_del_node(l->topo, name, NULL);
 	r = lab_save(l, err);
 	if (r < 0) {
-		topo_add_node(l->topo, n, NULL);
+		if (topo_add_node(l->topo, n, NULL) == 0)
+			put_back(l->topo->nodes, l->topo->n_nodes, sizeof(*n), at);
 		topo_free(keep);
 		return r;
 	}
@@ -408,6 +454,7 @@ int lab_link_add(struct lab *l, const struct topo_link *tmpl, struct vnl_err *er
 	struct nic_port np;
 	struct node_ctx ctx;
 	struct topo_err te;
+	struct vnl_err e;
 	char port[TOPO_NAME_MAX + 8], cidr[TOPO_ADDR_LEN];
 	int r;
 
@@ -424,7 +471,7 @@ int lab_link_add(struct lab *l, const struct topo_link *tmpl, struct vnl_err *er
 	if (tmpl->has_addr && n->kind == TOPO_VM)
 		return vnl_errf(err, -EINVAL, "%s is a vm: its addresses are set inside the guest",
 				n->name);
-	if ((kind = kind_of(n->kind, err)) == NULL)
+	if ((kind = kind_of(l, n->kind, err)) == NULL)
 		return -EOPNOTSUPP;
 	r = topo_add_link(l->topo, tmpl, &te);
 	if (r < 0)
@@ -453,11 +500,11 @@ int lab_link_add(struct lab *l, const struct topo_link *tmpl, struct vnl_err *er
 	return 0;
 out_port:
 	if (kind->nics_ported)
-		lab_switch_cmd(&l->sw, NULL, "detach", "port", port, NULL);
+		undo_failed(l, lab_switch_cmd(&l->sw, &e, "detach", "port", port, NULL), &e, true);
 	else
-		lab_switch_cmd(&l->sw, NULL, "port-del", "name", port, NULL);
+		undo_failed(l, lab_switch_cmd(&l->sw, &e, "port-del", "name", port, NULL), &e, true);
 out_nic:
-	kind->nic_detach(&ctx, tmpl->nic, NULL);
+	undo_failed(l, kind->nic_detach(&ctx, tmpl->nic, &e), &e, false);
 	ctx_keep(l, &ctx);
 out_model:
 	topo_del_link(l->topo, tmpl->node, tmpl->nic, NULL);
@@ -472,6 +519,7 @@ int lab_link_del(struct lab *l, const char *node, unsigned nic, struct vnl_err *
 	struct node_ctx ctx;
 	struct vnl_err e;
 	char port[TOPO_NAME_MAX + 8];
+	unsigned at;
 	int r;
 
 	if (topo_find_node(l->topo, node) == NULL)
@@ -482,15 +530,17 @@ int lab_link_del(struct lab *l, const char *node, unsigned nic, struct vnl_err *
 	 * on only the copy names the link. */
 	copy = *k;
 	node = copy.node;
+	at = (unsigned)(k - l->topo->links);
 	topo_del_link(l->topo, node, nic, NULL);
 	r = lab_save(l, err);
 	if (r < 0) {
-		topo_add_link(l->topo, &copy, NULL);
+		if (topo_add_link(l->topo, &copy, NULL) == 0)
+			put_back(l->topo->links, l->topo->n_links, sizeof(copy), at);
 		return r;
 	}
 	lab_port_name(node, nic, port, sizeof(port));
 	n = topo_find_node(l->topo, node);
-	kind = node_kind_find(topo_kind_name(n->kind));
+	kind = kind_get(l, n->kind);
 	if (kind && kind->nics_ported)
 		r = lab_switch_cmd(&l->sw, &e, "detach", "port", port, NULL);
 	else
@@ -548,7 +598,7 @@ static unsigned n_stale;
 
 static void recover_node(struct lab *l, struct topo_node *n)
 {
-	const struct node_kind *kind = node_kind_find(topo_kind_name(n->kind));
+	const struct node_kind *kind = kind_get(l, n->kind);
 	struct node_ctx ctx;
 	struct vnl_err e;
 	int r;
@@ -692,7 +742,7 @@ static bool ported_port(const struct lab *l, const char *port)
 {
 	for (unsigned i = 0; i < l->topo->n_nodes; i++) {
 		const struct topo_node *n = &l->topo->nodes[i];
-		const struct node_kind *kind = node_kind_find(topo_kind_name(n->kind));
+		const struct node_kind *kind = kind_get(l, n->kind);
 		char name[TOPO_NAME_MAX + 8];
 
 		for (unsigned nic = 0; kind && kind->nics_ported && nic < n->nics; nic++) {
@@ -752,7 +802,7 @@ void lab_push(struct lab_switch *s, void *arg)
 	for (unsigned i = 0; i < l->topo->n_links; i++) {
 		const struct topo_link *k = &l->topo->links[i];
 		const struct topo_node *n = topo_find_node(l->topo, k->node);
-		const struct node_kind *kind = node_kind_find(topo_kind_name(n->kind));
+		const struct node_kind *kind = kind_get(l, n->kind);
 		char port[TOPO_NAME_MAX + 8];
 		struct nic_port np = { 0 };
 		struct node_ctx ctx;
@@ -779,7 +829,7 @@ void lab_push(struct lab_switch *s, void *arg)
 	 * runs again now that its ports exist (a halted VM stays off). */
 	for (unsigned i = 0; i < l->topo->n_nodes; i++) {
 		const struct topo_node *n = &l->topo->nodes[i];
-		const struct node_kind *kind = node_kind_find(topo_kind_name(n->kind));
+		const struct node_kind *kind = kind_get(l, n->kind);
 		struct node_ctx ctx;
 
 		if (kind == NULL || !kind->nics_ported)
@@ -826,7 +876,7 @@ struct json_object *lab_link_json(const struct topo_link *k)
 struct json_object *lab_node_json(struct lab *l, const struct topo_node *n)
 {
 	struct json_object *o = json_object_new_object(), *links = json_object_new_array();
-	const struct node_kind *kind = node_kind_find(topo_kind_name(n->kind));
+	const struct node_kind *kind = kind_get(l, n->kind);
 
 	json_object_object_add(o, "name", json_object_new_string(n->name));
 	json_object_object_add(o, "kind", json_object_new_string(topo_kind_name(n->kind)));

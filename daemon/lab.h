@@ -23,8 +23,12 @@
  * exist). A change never waits for the restart timer; while vnld restarts
  * the switch (a transaction) a change is held until it is up.
  *
- * Errors: 0 or a negative errno with the vnl_err filled; nothing here logs
- * except lab_push() and lab_recover(), which have no caller to report to.
+ * Errors: 0 or a negative errno with the vnl_err filled.  Logged here only
+ * what has no caller to report to: lab_push() and lab_recover(), a removal
+ * step that fails after the model was saved, and an undo step that fails
+ * (the caller gets the step that failed first).  Undos run in reverse
+ * order, except that the switch ports of a nics_ported node always leave
+ * before the node stops.
  * Thread-safety: none; vnld's loop thread.
  */
 #pragma once
@@ -54,6 +58,10 @@ struct lab {
 	 * the next lab_push, once the switch holds their ports (qemu waits for
 	 * them before it runs). */
 	bool start_ported;
+	/* The kind of a node, by its kind name: node_kind_find() when NULL (vnld).
+	 * A seam for tests only (tests/unit/lab_tx_test.c gives fake kinds that
+	 * record their calls); stray removal still walks node_kinds[]. */
+	const struct node_kind *(*kind_find)(const char *name);
 };
 
 /* Switch port of a link: "NODE-N". */

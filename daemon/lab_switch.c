@@ -18,6 +18,7 @@
 
 #include "clock.h"
 #include "lab_switch.h"
+#include "spawn.h"
 #include "wait.h"
 
 #define BACKOFF_MIN_MS 1000
@@ -263,8 +264,9 @@ static int watch_pid(struct lab_switch *s)
 
 static int spawn(struct lab_switch *s, struct vnl_err *err)
 {
+	struct spawn_opts o = { .path = s->bin, .log = s->log, .log_mode = 0640, .in_fd = -1, .keep_fd = -1 };
 	char *argv[64];
-	int n = 0, fd;
+	int n = 0;
 	pid_t pid;
 
 	argv[n++] = s->bin;
@@ -273,30 +275,10 @@ static int spawn(struct lab_switch *s, struct vnl_err *err)
 	for (int i = 0; s->extra_args != NULL && s->extra_args[i] != NULL && n < 62; i++)
 		argv[n++] = s->extra_args[i];
 	argv[n] = NULL;
-	fd = open(s->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-	if (fd < 0)
-		return vnl_errno(err, errno, "cannot open the switch log %s", s->log);
-	pid = fork();
-	if (pid < 0) {
-		close(fd);
-		return vnl_errno(err, errno, "fork");
-	}
-	if (pid == 0) {
-		sigset_t none;
-
-		/* vnld blocks signals for its signalfd: the switch needs them back. */
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		setsid();
-		dup2(fd, 1);
-		dup2(fd, 2);
-		fd = open("/dev/null", O_RDONLY);
-		dup2(fd, 0);
-		execv(s->bin, argv);
-		dprintf(2, "vnld: cannot run %s: %s\n", s->bin, strerror(errno));
-		_exit(127);
-	}
-	close(fd);
+	/* Our child (reaped through its pidfd), started without waiting. */
+	pid = spawn_detached(argv, &o, err);
+	if (pid < 0)
+		return vnl_err_wrap(err, "starting vnl-switchd"), pid;
 	s->pid = pid;
 	s->start_time = proc_start_time(pid);
 	s->pidfd = wait_pidfd(pid);

@@ -10,6 +10,7 @@
 #include "lab_switch.h"
 #include "netns.h"
 #include "node_kind.h"
+#include "paths.h"
 #include "scavenge.h"
 #include "vm.h"
 
@@ -89,25 +90,25 @@ int scavenge_find(const char *lab, struct scavenge *s)
 	r = scan_dir(s, NETNS_RUN_DIR, prefix, NULL);
 	if (r >= 0)
 		s->netns = (unsigned)r;
-	snprintf(path, sizeof(path), VM_RUN_ROOT "/%s/crun", lab);
+	vnl_path(path, sizeof(path), VNL_RUN_ROOT, lab, "crun");
 	if (r >= 0)
 		r = scan_dir(s, path, prefix, &cnt);
-	snprintf(path, sizeof(path), VM_STATE_ROOT "/%s/cnt", lab);
+	vnl_path(path, sizeof(path), VNL_STATE_ROOT, lab, "cnt");
 	if (r >= 0)
 		r = scan_dir(s, path, "", &cnt);
-	snprintf(path, sizeof(path), VM_STATE_ROOT "/%s/vm", lab);
+	vnl_path(path, sizeof(path), VNL_STATE_ROOT, lab, "vm");
 	if (r >= 0)
 		r = scan_dir(s, path, "", &vm);
-	snprintf(path, sizeof(path), VM_RUN_ROOT "/%s/vm", lab);
+	vnl_path(path, sizeof(path), VNL_RUN_ROOT, lab, "vm");
 	if (r >= 0)
 		r = scan_dir(s, path, "", &vm);
 	s->containers = cnt.n_nodes;
 	s->vms = vm.n_nodes;
 	scavenge_free(&cnt);
 	scavenge_free(&vm);
-	snprintf(path, sizeof(path), VM_STATE_ROOT "/%s/cnt/", lab);
+	vnl_path(path, sizeof(path), VNL_STATE_ROOT, lab, "cnt/");
 	s->mounts = count_mounts(path);
-	snprintf(path, sizeof(path), VM_RUN_ROOT "/%s/switchd.sock", lab);
+	vnl_path(path, sizeof(path), VNL_RUN_ROOT, lab, "switchd.sock");
 	s->switch_pid = scavenge_switch_pid(path);
 	if (r < 0) {
 		scavenge_free(s);

@@ -34,6 +34,7 @@
 #include "lab_switch.h"
 #include "log.h"
 #include "logcap.h"
+#include "paths.h"
 #include "relay.h"
 #include "scavenge.h"
 #include "state.h"
@@ -950,7 +951,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "Usage: vnld [--lab NAME] [--switchd PATH] [-v]\n"
 		   "The control process of one vnetlab lab; vnl starts it. It serves\n"
-		   "/run/vnetlab/LAB/vnld.sock and keeps its state in /var/lib/vnetlab/LAB.\n"
+		   VNL_RUN_ROOT "/LAB/vnld.sock and keeps its state in " VNL_STATE_ROOT "/LAB.\n"
 		   "  -l, --lab NAME       the lab [default]\n"
 		   "  -s, --switchd PATH   vnl-switchd to run [next to vnld]\n"
 		   "      --cleanup        remove the lab (nodes, switch, folders) without\n"
@@ -999,8 +1000,8 @@ int main(int argc, char **argv)
 	if (verbose)
 		log_set_max_level(LOG_LEVEL_DEBUG);
 	snprintf(d.lab.name, sizeof(d.lab.name), "%s", lab);
-	snprintf(d.run_dir, sizeof(d.run_dir), "/run/vnetlab/%s", lab);
-	snprintf(d.lab.state_dir, sizeof(d.lab.state_dir), "/var/lib/vnetlab/%s", lab);
+	vnl_lab_dir(d.run_dir, sizeof(d.run_dir), VNL_RUN_ROOT, lab);
+	vnl_lab_dir(d.lab.state_dir, sizeof(d.lab.state_dir), VNL_STATE_ROOT, lab);
 	if ((r = mkdir_p(d.run_dir, 0755)) < 0 || (r = mkdir_p(d.lab.state_dir, 0700)) < 0) {
 		log_error_errno(r, "cannot create the lab's folders");
 		return 1;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "paths.h"
 
 struct config cfg;
 
@@ -41,7 +42,7 @@ static const struct knob knobs[] = {
 	U32(mem_mb, "0", 0, 1048576, "MB", "memory to reserve at start (0: allocate as needed)"),
 	BOOL(no_huge, "use ordinary pages instead of hugepages (tests, small hosts)"),
 	STR(poll, "adaptive", "MODE", "adaptive: idle workers sleep; busy: poll without pause"),
-	STR(socket, "/run/vnetlab/vnl-switchd.sock", "PATH", "control socket (JSON lines, mode 0600)"),
+	STR(socket, VNL_SWITCHD_SOCK, "PATH", "control socket (JSON lines, mode 0600)"),
 	STR(worker_cores, "", "LIST", "worker cores: 1, 1,2, 1-3; L@C runs worker lcore L on CPU C (default: the CPU after --main-core)"),
 };
 #define NB_KNOBS (sizeof(knobs) / sizeof(knobs[0]))

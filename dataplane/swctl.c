@@ -19,13 +19,15 @@
 
 #include <json-c/json.h>
 
+#include "paths.h"
+
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: vnl-swctl [-s SOCKET] [-c] CMD [key=value | key:=JSON]...\n"
 		   "       vnl-swctl [-s SOCKET] [-c] --raw 'LINE'\n"
 		   "Send one request to vnl-switchd and print the reply (pretty; -c: one line).\n"
 		   "A value that reads as an integer, true, false or null is sent as such.\n"
-		   "  -s, --socket PATH  control socket [/run/vnetlab/vnl-switchd.sock]\n"
+		   "  -s, --socket PATH  control socket [" VNL_SWITCHD_SOCK "]\n"
 		   "  -c, --compact      print the reply on one line\n"
 		   "  -r, --raw LINE     send LINE as it is\n"
 		   "  -h, --help         this help\n"
@@ -55,7 +57,7 @@ int main(int argc, char **argv)
 		{ "raw", required_argument, NULL, 'r' }, { "socket", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = "/run/vnetlab/vnl-switchd.sock", *raw = NULL;
+	const char *path = VNL_SWITCHD_SOCK, *raw = NULL;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct json_object *req = NULL, *reply, *ok;
 	char *line = NULL, *buf = NULL;

@@ -52,13 +52,11 @@
 #include "node_kind.h"
 #include "oci.h"
 #include "overlay.h"
+#include "paths.h"
 #include "spawn.h"
 #include "wait.h"
 #include "topology.h"
 
-#define CNT_STATE_ROOT "/var/lib/vnetlab"
-#define CNT_RUN_ROOT "/run/vnetlab"
-#define CNT_IMAGES_DEFAULT "/var/lib/vnetlab-images"
 #define CNT_STOP_WAIT_MS 5000
 
 struct cnt_paths {
@@ -73,12 +71,12 @@ struct cnt_paths {
 
 static void cnt_paths(const struct node_ctx *n, struct cnt_paths *p)
 {
-	snprintf(p->dir, sizeof(p->dir), CNT_STATE_ROOT "/%s/cnt/%s", n->lab, n->name);
+	vnl_path(p->dir, sizeof(p->dir), VNL_STATE_ROOT, n->lab, "cnt/%s", n->name);
 	snprintf(p->ovl, sizeof(p->ovl), "%s/ovl", p->dir);
 	snprintf(p->rootfs, sizeof(p->rootfs), "%s/rootfs", p->dir);
 	snprintf(p->bundle, sizeof(p->bundle), "%s/bundle", p->dir);
 	snprintf(p->log, sizeof(p->log), "%s/console.log", p->dir);
-	snprintf(p->crun_root, sizeof(p->crun_root), CNT_RUN_ROOT "/%s/crun", n->lab);
+	vnl_path(p->crun_root, sizeof(p->crun_root), VNL_RUN_ROOT, n->lab, "crun");
 	snprintf(p->id, sizeof(p->id), "vnl.%s.%s", n->lab, n->name);
 }
 
@@ -113,7 +111,7 @@ static int image_path(const char *image, char *buf, size_t len, struct vnl_err *
 
 	if (image == NULL || !*image)
 		return vnl_errf(err, -EINVAL, "a cnt node needs an image (--image NAME; images are in %s)",
-				dir && *dir ? dir : CNT_IMAGES_DEFAULT);
+				dir && *dir ? dir : VNL_IMAGES_DEFAULT);
 	if (image[0] == '/') {
 		snprintf(buf, len, "%s", image);
 		if (stat(buf, &st) < 0)
@@ -122,9 +120,9 @@ static int image_path(const char *image, char *buf, size_t len, struct vnl_err *
 	}
 	if (strchr(image, '/') || image[0] == '.')
 		return vnl_errf(err, -EINVAL, "image '%s': give a name from %s or an absolute path", image,
-				dir && *dir ? dir : CNT_IMAGES_DEFAULT);
+				dir && *dir ? dir : VNL_IMAGES_DEFAULT);
 	if (dir == NULL || !*dir)
-		dir = CNT_IMAGES_DEFAULT;
+		dir = VNL_IMAGES_DEFAULT;
 	snprintf(buf, len, "%s/%s", dir, image);
 	if (stat(buf, &st) == 0 && S_ISREG(st.st_mode))
 		return 0;
@@ -390,7 +388,7 @@ static int cnt_destroy(struct node_ctx *node, struct vnl_err *err)
 		first = r, vnl_errf(err, r, "destroying node '%s': %s", node->name, e.msg);
 	if (r == 0 && !is_mountpoint(p.rootfs))
 		rm_node_dir(p.dir);
-	snprintf(parent, sizeof(parent), CNT_STATE_ROOT "/%s/cnt", node->lab);
+	vnl_path(parent, sizeof(parent), VNL_STATE_ROOT, node->lab, "cnt");
 	rmdir(parent); /* the lab's last container */
 	rmdir(p.crun_root);
 	r = node_kind_ns.destroy(node, &e);

@@ -25,17 +25,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "cnt_tty.h"
+#include "term.h"
 
 #define CNT_TTY_LINGER_MS 200  /* after crun's exit, for a background holder's output */
 #define CNT_TTY_ARGS_MAX 256
@@ -49,35 +47,12 @@ struct tty_session {
 	int pidfd;              /* crun: readable once it has exited */
 	pid_t pid;              /* crun, 0 before the fork */
 	int status;             /* crun's exit status once reaped, else -1 */
-	struct termios saved;   /* the caller's terminal mode ... */
-	int raw;                /* ... when we made it raw */
+	int raw;                /* the caller's terminal is raw (term.h) */
+	struct sig_pipe winch;  /* SIGWINCH, fd -1 before the copy */
 	char in[4096];          /* the caller's input not yet written to the master */
 	size_t in_len, in_off;
 	int in_eof;             /* stdin is at its end */
 };
-
-static volatile sig_atomic_t winch;
-
-static void on_winch(int sig)
-{
-	(void)sig;
-	winch = 1;
-}
-
-/* All of buf to a blocking fd; a closed stdout only loses the output. */
-static void write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		buf += n;
-		len -= (size_t)n;
-	}
-}
 
 static void reap(struct tty_session *s)
 {
@@ -109,7 +84,7 @@ static int tty_listen(struct tty_session *s, struct vnl_err *err)
 }
 
 static int tty_spawn(struct tty_session *s, const char *crun_root, const char *id, char *const argv[],
-		     const sigset_t *mask, struct vnl_err *err)
+		     struct vnl_err *err)
 {
 	char *v[CNT_TTY_ARGS_MAX + 16];
 	int n = 0, nul;
@@ -138,8 +113,6 @@ static int tty_spawn(struct tty_session *s, const char *crun_root, const char *i
 		nul = open("/dev/null", O_RDONLY);
 		if (nul >= 0)
 			dup2(nul, STDIN_FILENO);
-		signal(SIGWINCH, SIG_DFL);
-		sigprocmask(SIG_SETMASK, mask, NULL);
 		execvp(v[0], v);
 		dprintf(STDERR_FILENO, "crun: %s\n", strerror(errno));
 		_exit(127);
@@ -215,25 +188,24 @@ static void tty_resize(struct tty_session *s)
 {
 	struct winsize ws;
 
-	winch = 0;
-	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+	if (term_size(STDIN_FILENO, &ws) == 0)
 		ioctl(s->master, TIOCSWINSZ, &ws);
 }
 
 /* The caller's terminal in raw mode (the container's terminal does the line
  * editing and the signals), and its size passed on at once: the command may
- * be running already. */
-static void tty_raw(struct tty_session *s)
+ * be running already.  SIGWINCH is watched from here on, so no change of
+ * size is lost. */
+static int tty_raw(struct tty_session *s, struct vnl_err *err)
 {
-	struct termios t;
+	static const int winch[] = { SIGWINCH };
+	int r;
 
-	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &s->saved) < 0)
-		return;
-	t = s->saved;
-	cfmakeraw(&t);
-	if (tcsetattr(STDIN_FILENO, TCSADRAIN, &t) == 0)
-		s->raw = 1;
+	if ((r = sig_pipe_open(&s->winch, winch, 1)) < 0)
+		return vnl_errno(err, r, "exec -t: pipe");
+	s->raw = term_raw(STDIN_FILENO) > 0;
 	tty_resize(s);
+	return 0;
 }
 
 /* 1 when the session is over (the command's side closed and read to its
@@ -244,7 +216,7 @@ static int from_master(struct tty_session *s)
 	ssize_t n = read(s->master, buf, sizeof(buf));
 
 	if (n > 0) {
-		write_all(STDOUT_FILENO, buf, (size_t)n);
+		term_write(STDOUT_FILENO, buf, (size_t)n);  /* a closed stdout only loses the output */
 		return 0;
 	}
 	/* EIO: every slave fd is closed and nothing is left to read. */
@@ -279,36 +251,37 @@ static void from_stdin(struct tty_session *s)
 	}
 }
 
-static int tty_copy(struct tty_session *s, const sigset_t *mask, struct vnl_err *err)
+static int tty_copy(struct tty_session *s, struct vnl_err *err)
 {
 	long linger = -1; /* deadline once crun has exited */
 
 	for (;;) {
-		struct pollfd p[3];
-		struct timespec ts, *tsp = NULL;
-		int np = 0, ii = -1, ic = -1, r;
+		struct pollfd p[4];
+		int np = 0, ii = -1, ic = -1, iw, r, wait = -1;
 
 		p[np++] = (struct pollfd){ .fd = s->master, .events = POLLIN | (s->in_len ? POLLOUT : 0) };
 		if (!s->in_eof && !s->in_len)
 			p[ii = np++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 		if (s->status < 0)
 			p[ic = np++] = (struct pollfd){ .fd = s->pidfd, .events = POLLIN };
+		p[iw = np++] = (struct pollfd){ .fd = s->winch.fd, .events = POLLIN };
 		if (linger >= 0) {
 			long left = linger - mono_ms();
 
 			if (left <= 0)
 				return 0;
-			ts.tv_sec = left / 1000;
-			ts.tv_nsec = left % 1000 * 1000000;
-			tsp = &ts;
+			wait = (int)left;
 		}
-		r = ppoll(p, (nfds_t)np, tsp, mask);
+		r = poll(p, (nfds_t)np, wait);
 		if (r < 0 && errno != EINTR)
 			return vnl_errno(err, errno, "exec -t: poll");
-		if (winch)
-			tty_resize(s);
 		if (r <= 0)
 			continue;
+		if (p[iw].revents) {
+			while (sig_pipe_read(&s->winch) > 0)
+				;
+			tty_resize(s);
+		}
 		if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && from_master(s))
 			return 0;
 		if (s->in_len && (p[0].revents & POLLOUT))
@@ -337,38 +310,27 @@ static void tty_unlink(struct tty_session *s)
 int cnt_tty_exec(const char *crun_root, const char *id, char *const argv[], int *status,
 		 struct vnl_err *err)
 {
-	struct tty_session s = { .lfd = -1, .master = -1, .pidfd = -1, .status = -1 };
-	struct sigaction sa = { .sa_handler = on_winch }, old_sa;
-	sigset_t block, old, wait_mask;
+	struct tty_session s = { .lfd = -1, .master = -1, .pidfd = -1, .status = -1, .winch = { .fd = -1 } };
 	int r;
 
-	/* SIGWINCH only wakes ppoll (no resize lost between a check and a wait). */
-	sigemptyset(&block);
-	sigaddset(&block, SIGWINCH);
-	sigprocmask(SIG_BLOCK, &block, &old);
-	sigaction(SIGWINCH, &sa, &old_sa);
-	wait_mask = old;
-	sigdelset(&wait_mask, SIGWINCH);
 	r = tty_listen(&s, err);
 	if (r == 0)
-		r = tty_spawn(&s, crun_root, id, argv, &old, err);
+		r = tty_spawn(&s, crun_root, id, argv, err);
 	if (r == 0)
 		r = tty_accept(&s, err);
 	tty_unlink(&s);
-	if (r == 0 && s.master >= 0) {
-		tty_raw(&s);
-		r = tty_copy(&s, &wait_mask, err);
-	}
+	if (r == 0 && s.master >= 0 && (r = tty_raw(&s, err)) == 0)
+		r = tty_copy(&s, err);
 	if (s.raw)
-		tcsetattr(STDIN_FILENO, TCSADRAIN, &s.saved);
+		term_restore();
+	if (s.winch.fd >= 0)
+		sig_pipe_close(&s.winch);
 	if (s.master >= 0)
 		close(s.master);
 	if (s.pid > 0 && s.status < 0)
 		reap(&s);
 	if (s.pidfd >= 0)
 		close(s.pidfd);
-	sigaction(SIGWINCH, &old_sa, NULL);
-	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (r < 0)
 		return r;
 	*status = s.status;

@@ -52,8 +52,8 @@
 
 void vm_paths(const char *lab, const char *node, struct vm_paths *p)
 {
-	snprintf(p->dir, sizeof(p->dir), VM_STATE_ROOT "/%s/vm/%s", lab, node);
-	snprintf(p->run, sizeof(p->run), VM_RUN_ROOT "/%s/vm/%s", lab, node);
+	vnl_path(p->dir, sizeof(p->dir), VNL_STATE_ROOT, lab, "vm/%s", node);
+	vnl_path(p->run, sizeof(p->run), VNL_RUN_ROOT, lab, "vm/%s", node);
 	snprintf(p->disk, sizeof(p->disk), "%s/disk.qcow2", p->dir);
 	snprintf(p->cfg_dir, sizeof(p->cfg_dir), "%s/cfg", p->dir);
 	snprintf(p->cfg_img, sizeof(p->cfg_img), "%s/cfg.img", p->dir);
@@ -61,16 +61,16 @@ void vm_paths(const char *lab, const char *node, struct vm_paths *p)
 	snprintf(p->qemu_log, sizeof(p->qemu_log), "%s/qemu.log", p->dir);
 	snprintf(p->halted, sizeof(p->halted), "%s/halted", p->dir);
 	snprintf(p->pidfile, sizeof(p->pidfile), "%s/qemu.pid", p->run);
-	snprintf(p->qmp, sizeof(p->qmp), VM_RUN_ROOT "/%s/vm/%s/qmp.sock", lab, node);
-	snprintf(p->hvc0, sizeof(p->hvc0), VM_RUN_ROOT "/%s/vm/%s/hvc0.sock", lab, node);
-	snprintf(p->agent, sizeof(p->agent), VM_RUN_ROOT "/%s/vm/%s/agent.sock", lab, node);
-	snprintf(p->ttys0, sizeof(p->ttys0), VM_RUN_ROOT "/%s/vm/%s/ttyS0.sock", lab, node);
+	vnl_path(p->qmp, sizeof(p->qmp), VNL_RUN_ROOT, lab, "vm/%s/qmp.sock", node);
+	vnl_path(p->hvc0, sizeof(p->hvc0), VNL_RUN_ROOT, lab, "vm/%s/hvc0.sock", node);
+	vnl_path(p->agent, sizeof(p->agent), VNL_RUN_ROOT, lab, "vm/%s/agent.sock", node);
+	vnl_path(p->ttys0, sizeof(p->ttys0), VNL_RUN_ROOT, lab, "vm/%s/ttyS0.sock", node);
 	snprintf(p->name, sizeof(p->name), "vnl.%s.%s", lab, node);
 }
 
 void vm_nic_sock(const char *lab, const char *node, unsigned int i, char *buf, size_t size)
 {
-	snprintf(buf, size, VM_RUN_ROOT "/%s/vhost/%s-%u.sock", lab, node, i);
+	vnl_path(buf, size, VNL_RUN_ROOT, lab, "vhost/%s-%u.sock", node, i);
 }
 
 int vm_qemu_pid(const struct vm_paths *p)
@@ -168,9 +168,9 @@ static void remove_run_files(const struct node_ctx *node, const struct vm_paths 
 	}
 	rmdir(p->run);
 	/* The lab's last VM takes the shared folders with it. */
-	snprintf(parent, sizeof(parent), VM_RUN_ROOT "/%s/vm", node->lab);
+	vnl_path(parent, sizeof(parent), VNL_RUN_ROOT, node->lab, "vm");
 	rmdir(parent);
-	snprintf(parent, sizeof(parent), VM_RUN_ROOT "/%s/vhost", node->lab);
+	vnl_path(parent, sizeof(parent), VNL_RUN_ROOT, node->lab, "vhost");
 	rmdir(parent);
 }
 
@@ -349,7 +349,7 @@ static int vm_destroy(struct node_ctx *node, struct vnl_err *err)
 	r = rm_tree(p.dir);
 	if (r < 0)
 		return vnl_errno(err, r, "vm %s: removing %s", node->name, p.dir);
-	snprintf(parent, sizeof(parent), VM_STATE_ROOT "/%s/vm", node->lab);
+	vnl_path(parent, sizeof(parent), VNL_STATE_ROOT, node->lab, "vm");
 	rmdir(parent);
 	node->priv = NULL;
 	return 0;

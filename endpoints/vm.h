@@ -35,8 +35,6 @@
 #include <limits.h>
 #include <stddef.h>
 
-#define VM_STATE_ROOT "/var/lib/vnetlab"
-#define VM_RUN_ROOT "/run/vnetlab"
 #define VM_CFG_SERIAL "vnlcfg"
 #define VM_MEM_DEFAULT 256   /* MiB */
 #define VM_CPUS_DEFAULT 1

@@ -11,33 +11,18 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <termios.h>
 #include <unistd.h>
 
-#include "vm_priv.h"
+#include "term.h"
 #include "unixsock.h"
+#include "vm_priv.h"
 
 #define VM_CONSOLE_ESCAPE 0x1d /* Ctrl-] */
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -errno;
-		buf += n, len -= (size_t)n;
-	}
-	return 0;
-}
-
 int vm_console(struct node_ctx *node, int *status, struct vnl_err *err)
 {
-	struct termios saved, raw;
 	struct vm_paths p;
-	bool tty = isatty(0), done = false;
+	bool tty, done = false;
 	char buf[4096];
 	int fd;
 
@@ -49,15 +34,9 @@ int vm_console(struct node_ctx *node, int *status, struct vnl_err *err)
 	if (fd < 0)
 		return vnl_errno(err, fd, "console of %s: %s", node->name, p.ttys0);
 	fprintf(stderr, "Console of %s (ttyS0). Leave with Ctrl-].\r\n", node->name);
-	if (tty && tcgetattr(0, &saved) == 0) {
-		raw = saved;
-		cfmakeraw(&raw);
-		tcsetattr(0, TCSANOW, &raw);
-	} else {
-		tty = false;
-	}
+	tty = term_raw(0) > 0;
 	/* A carriage return makes the guest print its prompt again. */
-	write_all(fd, "\r", 1);
+	term_write(fd, "\r", 1);
 	while (!done) {
 		struct pollfd pfd[2] = { { .fd = 0, .events = POLLIN }, { .fd = fd, .events = POLLIN } };
 		ssize_t n;
@@ -69,7 +48,7 @@ int vm_console(struct node_ctx *node, int *status, struct vnl_err *err)
 		}
 		if (pfd[1].revents) {
 			n = read(fd, buf, sizeof(buf));
-			if (n <= 0 || write_all(1, buf, (size_t)n) < 0)
+			if (n <= 0 || term_write(1, buf, (size_t)n) < 0)
 				done = true; /* qemu went away */
 		}
 		if (pfd[0].revents && !done) {
@@ -81,12 +60,12 @@ int vm_console(struct node_ctx *node, int *status, struct vnl_err *err)
 			esc = memchr(buf, VM_CONSOLE_ESCAPE, (size_t)n);
 			if (esc)
 				n = esc - buf, done = true;
-			if (n > 0 && write_all(fd, buf, (size_t)n) < 0)
+			if (n > 0 && term_write(fd, buf, (size_t)n) < 0)
 				done = true;
 		}
 	}
 	if (tty)
-		tcsetattr(0, TCSANOW, &saved);
+		term_restore();
 	close(fd);
 	fprintf(stderr, "\nLeft the console of %s.\n", node->name);
 	*status = 0;

@@ -13,7 +13,6 @@
 
 #include "vm_priv.h"
 
-#define VM_IMAGES_DEFAULT "/var/lib/vnetlab-images"
 
 static bool is_file(const char *path)
 {
@@ -48,7 +47,7 @@ int vm_image_find(const char *name, struct vm_image *img, struct vnl_err *err)
 	if (name == NULL || !*name)
 		return vnl_errf(err, -EINVAL, "a vm needs an image (--image NAME: image_scripts/README.md)");
 	if (!dir || !*dir)
-		dir = VM_IMAGES_DEFAULT;
+		dir = VNL_IMAGES_DEFAULT;
 	if (name[0] == '/')
 		snprintf(img->disk, sizeof(img->disk), "%s", name);
 	else if (strchr(name, '/'))

@@ -11,6 +11,7 @@
 
 #include "err.h"
 #include "node_kind.h"
+#include "paths.h"
 #include "vm.h"
 
 /* A VM image as found on disk. */
@@ -52,7 +53,7 @@ int vm_qemu_cmd(const struct node_ctx *node, const struct vm_paths *p, const str
  * under TCG: nested hosts may expose a /dev/kvm that qemu cannot use).
  */
 bool vm_have_kvm(void);
-#define VM_KVM_BROKEN VM_RUN_ROOT "/kvm-unusable"
+#define VM_KVM_BROKEN VNL_RUN_ROOT "/kvm-unusable"
 
 /* (Re)build the configuration disk p->cfg_img (vnl-agent and start.sh,
  * ext2 via mke2fs -d from p->cfg_dir); all or nothing. */

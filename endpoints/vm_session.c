@@ -1,121 +1,40 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Agent sessions, client side (vm_session.h).  One engine runs every
+ * Agent sessions, client side: the engine (vm_session_priv.h) and the
+ * calls that need nothing else (connect, info).  One engine runs every
  * channel: a single-threaded poll() loop over the link, one source (vnl's
  * stdin, a PUT's file), up to two sinks (stdout/stderr, a GET's file, or
- * memory for LIST and INFO) and a self-pipe for signals.  All control
+ * memory for LIST and INFO) and a signal pipe (common/term.h).  All control
  * (WINDOW, SIGNAL, RESIZE, EOF, CLOSE, PONG) is kept as pending state and
  * turned into frames by sess_control() when the output queue has room, so
  * nothing is lost when the link is slow and nothing grows without bound.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
-#include "agentproto.h"
-#include "node_kind.h"
-#include "vm_session.h"
 #include "unixsock.h"
+#include "vm_session.h"
+#include "vm_session_priv.h"
 
-#define FRAME_MAX (AP_HDR_LEN + AP_MAX_PAYLOAD)
-#define OUTQ_SIZE (2 * FRAME_MAX + 4096)  /* two DATA frames + control frames */
 #define OPEN_GRACE_MS 15000               /* beyond wait_ms, for OPENED */
 #define ABORT_WAIT_MS AP_DEAD_MS          /* for the answer to our CLOSE */
-#define LIST_MAX (16u << 20)              /* LIST text we accept */
-#define CP_DEPTH_MAX 64                   /* folder levels of a cp -r from the node */
-#define CP_HELD_MAX (16u << 20)           /* LIST text held at once by a cp -r from the node */
 #define INFO_MAX (1u << 20)               /* INFO text we accept */
-#define SHELL_CMD "if command -v bash >/dev/null; then exec bash -l; else exec sh -l; fi"
-
-/* Where one agent output stream goes. */
-struct sink {
-	bool used;          /* the op produces this stream; DATA on others is an error */
-	int fd;             /* destination, or -1: memory (buf grows up to max) */
-	bool whole;         /* fd is a regular file: write everything at once */
-	uint8_t *buf;       /* fd: AP_WINDOW_INIT bytes, lazily; memory: the text */
-	size_t off, len;    /* fd: pending bytes at buf + off; memory: off = 0 */
-	size_t cap, max;    /* allocated, and (memory) the limit */
-	uint32_t credit;    /* bytes the agent may still send on this stream */
-	uint32_t unacked;   /* bytes passed on since the last WINDOW */
-	uint64_t total;     /* bytes received, ever */
-};
-
-/* The caller's terminal for NODE_EXEC_TTY. */
-struct tty {
-	int size_fd;            /* terminal the size comes from (0 or 1), -1: none */
-	bool raw;               /* stdin is in raw mode: `saved` restores it */
-	struct termios saved, rawmode;
-	uint16_t rows, cols;
-};
-
-/* One channel on one link, start to end. */
-struct sess {
-	int fd;                     /* the link */
-	uint32_t chan;
-	uint8_t op;                 /* enum ap_op */
-	struct ap_decoder dec;
-	bool link_dead;             /* EOF on the link after the agent's CLOSE */
-
-	uint8_t out[OUTQ_SIZE];     /* whole frames for the link; starts at a frame */
-	size_t out_off, out_len;    /* sent, queued */
-
-	int src_fd;                 /* STDIN source, -1: none */
-	bool src_file;              /* a PUT's file: read errors fail the copy */
-	bool src_eof, eof_sent;
-	uint64_t credit;            /* our STDIN credit */
-	uint64_t sent;              /* STDIN bytes sent */
-	uint64_t src_size;          /* PUT: the size announced */
-
-	struct sink sink[AP_NSTREAMS];
-
-	bool opened, closed_in, close_pending, close_sent;
-	int32_t code;               /* the agent's CLOSE */
-	char msg[AP_MAX_MSG];
-	uint32_t pid, mode;         /* OPENED */
-	uint64_t fsize;
-	long long deadline;         /* ms, 0: none */
-
-	int fail;                   /* our own reason to abort, 0: none */
-	int fail_status;            /* exec: status to report instead of fail, -1 none */
-	char fail_msg[256];
-
-	int sig_rfd;                /* self-pipe of the signal handlers, -1: none */
-	uint64_t sig_fwd;           /* signals forwarded as SIGNAL (1 << signo) */
-	bool sig_status;            /* other signals: status 128+sig (exec) or -EINTR */
-	uint64_t sig_pending;       /* signals to send */
-	bool pong_pending, resize_pending;
-	uint64_t pong_seq;
-	struct tty *tty;            /* exec -t, else NULL */
-
-	uint8_t scratch[AP_MAX_DATA];
-};
 
 static uint32_t next_chan;  /* per-process channel ids, never 0 */
 
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* ---- the channel engine ---- */
 
-static struct sess *sess_new(int fd, uint8_t op)
+struct sess *vms_sess_new(int fd, uint8_t op)
 {
 	struct sess *s = calloc(1, sizeof(*s));
 	int i;
@@ -132,7 +51,6 @@ static struct sess *sess_new(int fd, uint8_t op)
 	s->chan = next_chan;
 	s->op = op;
 	s->src_fd = -1;
-	s->sig_rfd = -1;
 	s->fail_status = -1;
 	s->credit = AP_WINDOW_INIT;
 	for (i = 0; i < AP_NSTREAMS; i++)
@@ -140,7 +58,7 @@ static struct sess *sess_new(int fd, uint8_t op)
 	return s;
 }
 
-static void sess_free(struct sess *s)
+void vms_sess_free(struct sess *s)
 {
 	int i;
 
@@ -152,7 +70,7 @@ static void sess_free(struct sess *s)
 	free(s);
 }
 
-static void sink_fd(struct sess *s, int stream, int fd)
+void vms_sink_fd(struct sess *s, int stream, int fd)
 {
 	struct stat st;
 
@@ -258,7 +176,7 @@ static void outq_drop_unsent(struct sess *s)
 {
 	size_t at = 0, flen = 0;
 
-	while (at < s->out_len && at + (flen = AP_HDR_LEN + get32(s->out + at + 8)) <= s->out_off)
+	while (at < s->out_len && at + (flen = AP_HDR_LEN + vms_get32(s->out + at + 8)) <= s->out_off)
 		at += flen;
 	if (at < s->out_len && at < s->out_off)
 		at += flen;
@@ -379,7 +297,7 @@ static size_t frame_missing(const struct ap_decoder *d)
 
 	if (d->have < AP_HDR_LEN)
 		return AP_HDR_LEN - d->have;
-	flen = AP_HDR_LEN + (size_t)get32(d->buf + 8);
+	flen = AP_HDR_LEN + (size_t)vms_get32(d->buf + 8);
 	return flen > d->have ? flen - d->have : 1;
 }
 
@@ -460,131 +378,49 @@ static void sink_write(struct sess *s, int stream)
 		k->off = 0;
 }
 
-/* ---- terminal and signals ---- */
+/* ---- signals ---- */
 
-static int sig_wfd = -1;  /* the running session's self-pipe, for the handler */
-
-static void on_signal(int sig)
+int vms_sigs_install(struct vms_sigs *g, const int *list, int n)
 {
-	unsigned char c = (unsigned char)sig;
-	int e = errno;
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	int r;
 
-	if (sig_wfd >= 0 && write(sig_wfd, &c, 1) < 0) {
-		/* full pipe: enough of this signal is already queued */
-	}
-	errno = e;
-}
-
-/* The handlers of one session and what they replaced. */
-struct sigs {
-	int fds[2];
-	int n;
-	int signo[8];
-	struct sigaction old[8];
-	struct sigaction old_pipe;
-};
-
-/* Handle `list` (n <= 8 signals) through a self-pipe, ignore SIGPIPE. */
-static int sigs_install(struct sigs *g, const int *list, int n)
-{
-	struct sigaction sa = { .sa_handler = on_signal }, ign = { .sa_handler = SIG_IGN };
-	int i;
-
-	g->n = 0;
-	if (pipe2(g->fds, O_CLOEXEC | O_NONBLOCK) < 0)
-		return -errno;
-	sig_wfd = g->fds[1];
-	sigemptyset(&sa.sa_mask);  /* no SA_RESTART: a blocked write returns EINTR */
-	for (i = 0; i < n; i++) {
-		g->signo[g->n] = list[i];
-		if (sigaction(list[i], &sa, &g->old[g->n]) == 0)
-			g->n++;
-	}
+	if ((r = sig_pipe_open(&g->pipe, list, n)) < 0)
+		return r;
 	sigaction(SIGPIPE, &ign, &g->old_pipe);
 	return 0;
 }
 
-static void sigs_restore(struct sigs *g)
+int vms_sigs_abort(struct vms_sigs *g)
 {
-	int i;
+	static const int list[] = { SIGINT, SIGTERM, SIGHUP };
 
+	return vms_sigs_install(g, list, 3);
+}
+
+void vms_sigs_restore(struct vms_sigs *g)
+{
 	sigaction(SIGPIPE, &g->old_pipe, NULL);
-	for (i = 0; i < g->n; i++)
-		sigaction(g->signo[i], &g->old[i], NULL);
-	sig_wfd = -1;
-	close(g->fds[0]);
-	close(g->fds[1]);
+	sig_pipe_close(&g->pipe);
 }
 
-static void tty_size(struct tty *t)
-{
-	struct winsize ws;
-
-	if (t->size_fd >= 0 && ioctl(t->size_fd, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) {
-		t->rows = ws.ws_row;
-		t->cols = ws.ws_col;
-	} else {
-		t->rows = 24;
-		t->cols = 80;
-	}
-}
-
-/* The size of stdin's terminal, else stdout's, else 24x80. */
-static void tty_init(struct tty *t)
-{
-	*t = (struct tty){ .size_fd = isatty(0) ? 0 : isatty(1) ? 1 : -1 };
-	tty_size(t);
-}
-
-static void tty_raw(struct tty *t)
-{
-	if (!isatty(0) || tcgetattr(0, &t->saved) < 0)
-		return;
-	t->rawmode = t->saved;
-	cfmakeraw(&t->rawmode);
-	t->raw = tcsetattr(0, TCSADRAIN, &t->rawmode) == 0;
-}
-
-static void tty_restore(struct tty *t)
-{
-	if (t->raw)
-		tcsetattr(0, TCSADRAIN, &t->saved);
-	t->raw = false;
-}
-
-/* SIGTSTP in raw mode: give the terminal back while stopped. */
-static void tty_suspend(struct sess *s)
-{
-	tty_restore(s->tty);
-	kill(getpid(), SIGSTOP);
-	s->tty->raw = tcsetattr(0, TCSADRAIN, &s->tty->rawmode) == 0;
-	tty_size(s->tty);
-	s->resize_pending = true;
-}
-
+/* What the signal pipe holds: the op's own handling first, then forward,
+ * or abort (before OPENED always: -EINTR). */
 static void sess_signals(struct sess *s)
 {
-	unsigned char c[32];
-	ssize_t n, i;
+	int sig;
 
-	n = read(s->sig_rfd, c, sizeof(c));
-	for (i = 0; i < n; i++) {
-		if (c[i] == SIGWINCH && s->tty) {
-			tty_size(s->tty);
-			s->resize_pending = true;
-		} else if (c[i] == SIGTSTP && s->tty) {
-			if (s->tty->raw)
-				tty_suspend(s);
-			else
-				kill(getpid(), SIGSTOP);  /* what SIGTSTP would have done */
-		} else if (!s->opened) {
-			sess_abort(s, -EINTR, "interrupted by %s before the session started", strsignal(c[i]));
-		} else if (s->sig_fwd & (1ull << c[i])) {
-			s->sig_pending |= 1ull << c[i];
+	while ((sig = sig_pipe_read(s->sigs)) > 0) {
+		if (s->on_signal && s->on_signal(s, sig))
+			continue;
+		if (!s->opened) {
+			sess_abort(s, -EINTR, "interrupted by %s before the session started", strsignal(sig));
+		} else if (s->sig_fwd & (1ull << sig)) {
+			s->sig_pending |= 1ull << sig;
 		} else {
 			if (s->sig_status)
-				s->fail_status = 128 + c[i];
-			sess_abort(s, -EINTR, "interrupted by %s", strsignal(c[i]));
+				s->fail_status = 128 + sig;
+			sess_abort(s, -EINTR, "interrupted by %s", strsignal(sig));
 		}
 	}
 }
@@ -601,13 +437,7 @@ static bool sinks_pending(const struct sess *s)
 	return false;
 }
 
-/*
- * Run the channel whose OPEN is queued until the agent's CLOSE has come and
- * every byte received is written, or our abort is answered (or timed out).
- * 0 when the session ended (s->code, s->msg: the agent's verdict; s->fail:
- * ours), or -errno with s->fail_msg when the link broke.
- */
-static int sess_run(struct sess *s)
+int vms_sess_run(struct sess *s)
 {
 	struct pollfd pfd[5];
 	int n, i, r, src_i, sig_i, sink_i[AP_NSTREAMS];
@@ -638,9 +468,9 @@ static int sess_run(struct sess *s)
 				pfd[n++] = (struct pollfd){ s->sink[i].fd, POLLOUT, 0 };
 			}
 		}
-		if (s->sig_rfd >= 0) {
+		if (s->sigs) {
 			sig_i = n;
-			pfd[n++] = (struct pollfd){ s->sig_rfd, POLLIN, 0 };
+			pfd[n++] = (struct pollfd){ s->sigs->fd, POLLIN, 0 };
 		}
 		left = s->deadline ? s->deadline - mono_ms() : -1;
 		if (s->deadline && left <= 0) {
@@ -685,8 +515,7 @@ static int sess_run(struct sess *s)
 	}
 }
 
-/* Queue the OPEN.  0 or the codec's -errno. */
-static int sess_open(struct sess *s, const struct ap_open *o)
+int vms_sess_open(struct sess *s, const struct ap_open *o)
 {
 	int n = ap_put_open(QROOM(s), s->chan, o);
 
@@ -699,7 +528,7 @@ static int sess_open(struct sess *s, const struct ap_open *o)
 
 /*
  * The outcome of a finished non-exec session into err: 0, or the agent's
- * (CLOSE code < 0) or our own failure as "<msg>".  r: sess_run()'s result.
+ * (CLOSE code < 0) or our own failure as "<msg>".  r: vms_sess_run()'s result.
  */
 static int sess_result(struct sess *s, int r, struct vnl_err *err)
 {
@@ -714,114 +543,24 @@ static int sess_result(struct sess *s, int r, struct vnl_err *err)
 	return 0;
 }
 
-/* ---- connect, exec, shell ---- */
+/* ---- connect, info ---- */
 
 int vms_connect(const char *lab, struct vnl_err *err)
 {
 	return unix_connect_lab(lab, "agent.sock", err);
 }
 
-int vms_exec(int fd, const char *node, char *const argv[], int flags, unsigned wait_ms, int *status,
-	     struct vnl_err *err)
-{
-	static const int sig_list[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGWINCH, SIGTSTP };
-	struct ap_open o = { .op = AP_OP_EXEC, .wait_ms = wait_ms, .target = node };
-	char term[256];
-	const char *env[1];
-	struct sess *s;
-	struct sigs g;
-	struct tty t;
-	int r;
-
-	vnl_err_clear(err);
-	while (argv[o.argc])
-		o.argc++;
-	if (o.argc == 0)
-		return vnl_errf(err, -EINVAL, "exec on %s: empty command", node);
-	o.argv = (const char *const *)argv;
-	if (!(s = sess_new(fd, AP_OP_EXEC)))
-		return vnl_errf(err, -ENOMEM, "exec on %s: out of memory", node);
-	if (flags & NODE_EXEC_TTY) {
-		tty_init(&t);
-		s->tty = &t;
-		o.flags = AP_OPEN_PTY;
-		o.rows = t.rows;
-		o.cols = t.cols;
-		if (getenv("TERM") && getenv("TERM")[0]) {
-			snprintf(term, sizeof(term), "TERM=%s", getenv("TERM"));
-			env[0] = term;
-			o.env = env;
-			o.envc = 1;
-		}
-	}
-	if ((r = sess_open(s, &o)) < 0) {
-		sess_free(s);
-		return vnl_errf(err, r, "exec on %s: %s", node,
-				r == -EMSGSIZE ? "command line too long" : "invalid command (an empty argument?)");
-	}
-	s->src_fd = 0;
-	sink_fd(s, AP_STDOUT, 1);
-	sink_fd(s, AP_STDERR, 2);
-	s->sig_fwd = 1ull << SIGINT | 1ull << SIGQUIT;
-	if (!s->tty)
-		s->sig_fwd |= 1ull << SIGTERM | 1ull << SIGHUP;
-	s->sig_status = true;
-	/* SIGWINCH and SIGTSTP only matter with a PTY (5 and 6 of the list). */
-	if ((r = sigs_install(&g, sig_list, s->tty ? 6 : 4)) < 0) {
-		sess_free(s);
-		return vnl_errno(err, r, "exec on %s: pipe", node);
-	}
-	s->sig_rfd = g.fds[0];
-	if (s->tty)
-		tty_raw(&t);
-	r = sess_run(s);
-	if (s->tty)
-		tty_restore(&t);
-	sigs_restore(&g);
-	if (s->fail_status >= 0) {  /* broken pipe, or -t ended by a signal */
-		*status = s->fail_status;
-		r = 0;
-	} else if (r < 0 || s->fail) {
-		r = vnl_errf(err, r < 0 ? r : s->fail, "exec on %s: %s", node, s->fail_msg);
-	} else if (s->code < 0) {
-		r = vnl_errf(err, s->code, "exec on %s: %s", node, s->msg[0] ? s->msg : strerror(-s->code));
-	} else {
-		*status = s->code;
-	}
-	sess_free(s);
-	return r;
-}
-
-int vms_shell(int fd, const char *node, unsigned wait_ms, int *status, struct vnl_err *err)
-{
-	char *const argv[] = { "/bin/sh", "-c", SHELL_CMD, NULL };
-
-	return vms_exec(fd, node, argv, NODE_EXEC_TTY, wait_ms, status, err);
-}
-
-/* ---- simple ops: one channel, output into memory ---- */
-
-/* Signals that abort a copy or an INFO (-EINTR), so that temp files go. */
-static const int abort_sigs[] = { SIGINT, SIGTERM, SIGHUP };
-
-/*
- * Run one non-exec op: src_fd (-1: none) feeds STDIN with src_size bytes;
- * STDOUT goes to out_fd, or when max > 0 to memory (sink buf, NUL room
- * kept, up to max bytes).  sig_rfd: the caller's signal pipe (abort_sigs).
- * *sp gets the finished session (caller frees; NULL on early failure) for
- * OPENED's fields and the memory sink.
- */
-static int simple_op(int fd, const struct ap_open *o, int src_fd, uint64_t src_size, int out_fd, size_t max,
-		     int sig_rfd, struct sess **sp, struct vnl_err *err)
+int vms_simple_op(int fd, const struct ap_open *o, int src_fd, uint64_t src_size, int out_fd, size_t max,
+		  struct sig_pipe *sigs, struct sess **sp, struct vnl_err *err)
 {
 	struct sess *s;
 	int r;
 
 	*sp = NULL;
-	if (!(s = sess_new(fd, o->op)))
+	if (!(s = vms_sess_new(fd, o->op)))
 		return vnl_errf(err, -ENOMEM, "out of memory");
-	if ((r = sess_open(s, o)) < 0) {
-		sess_free(s);
+	if ((r = vms_sess_open(s, o)) < 0) {
+		vms_sess_free(s);
 		return vnl_errf(err, r, "%s: %s", o->path ? o->path : "OPEN",
 				r == -EMSGSIZE || r == -EINVAL ? "path too long or not absolute" : strerror(-r));
 	}
@@ -831,11 +570,11 @@ static int simple_op(int fd, const struct ap_open *o, int src_fd, uint64_t src_s
 		s->src_size = src_size;
 	}
 	if (out_fd >= 0)
-		sink_fd(s, AP_STDOUT, out_fd);
+		vms_sink_fd(s, AP_STDOUT, out_fd);
 	else if (max)
 		sink_mem(s, AP_STDOUT, max);
-	s->sig_rfd = sig_rfd;
-	r = sess_run(s);
+	s->sigs = sigs;
+	r = vms_sess_run(s);
 	*sp = s;
 	return sess_result(s, r, err);
 }
@@ -844,15 +583,15 @@ int vms_info(int fd, const char *node, char **json, struct vnl_err *err)
 {
 	struct ap_open o = { .op = AP_OP_INFO, .target = node };
 	struct sess *s;
-	struct sigs g;
+	struct vms_sigs g;
 	int r;
 
 	vnl_err_clear(err);
 	*json = NULL;
-	if ((r = sigs_install(&g, abort_sigs, 3)) < 0)
+	if ((r = vms_sigs_abort(&g)) < 0)
 		return vnl_errno(err, r, "info on %s: pipe", node);
-	r = simple_op(fd, &o, -1, 0, -1, INFO_MAX, g.fds[0], &s, err);
-	sigs_restore(&g);
+	r = vms_simple_op(fd, &o, -1, 0, -1, INFO_MAX, &g.pipe, &s, err);
+	vms_sigs_restore(&g);
 	if (r == 0) {
 		if (s->sink[AP_STDOUT].buf == NULL) {
 			r = vnl_errf(err, -EPROTO, "the agent sent no INFO");
@@ -862,297 +601,8 @@ int vms_info(int fd, const char *node, char **json, struct vnl_err *err)
 			s->sink[AP_STDOUT].buf = NULL;
 		}
 	}
-	sess_free(s);
+	vms_sess_free(s);
 	if (r < 0)
 		return vnl_err_wrap(err, "info on %s", node), r;
 	return 0;
-}
-
-/* ---- copy ---- */
-
-/* One vms_copy() call: where errors and skipped entries are told. */
-struct cp {
-	int fd;
-	int sig_rfd;        /* the signal pipe of the whole copy */
-	const char *node;
-	struct vnl_err *err;
-	int skipped;
-	char first_skipped[PATH_MAX];
-	mode_t umask;       /* the process's: modes from the node are masked by it */
-	size_t held;        /* LIST text held by the folders being walked (CP_HELD_MAX) */
-};
-
-/* "a" + "/" + "b", malloc'ed, NULL on ENOMEM. */
-static char *path_join(const char *a, const char *b)
-{
-	char *p;
-
-	if (asprintf(&p, "%s%s%s", a, a[0] && a[strlen(a) - 1] == '/' ? "" : "/", b) < 0)
-		return NULL;
-	return p;
-}
-
-static void cp_skip(struct cp *c, const char *side, const char *path)
-{
-	if (c->skipped++ == 0)
-		snprintf(c->first_skipped, sizeof(c->first_skipped), "%s%s", side, path);
-}
-
-/* PUT host file src (opened, st) to node path dst. */
-static int put_file(struct cp *c, const char *src, const char *dst)
-{
-	struct ap_open o = { .op = AP_OP_PUT, .target = c->node, .path = dst };
-	struct sess *s;
-	struct stat st;
-	int sfd, r;
-
-	sfd = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (sfd < 0)
-		return vnl_errno(c->err, errno, "open %s", src);
-	if (fstat(sfd, &st) < 0)
-		st.st_mode = 0;
-	if (!S_ISREG(st.st_mode)) {
-		r = S_ISDIR(st.st_mode) ? vnl_errf(c->err, -EISDIR, "%s is a folder (copy it recursively)", src)
-					: vnl_errf(c->err, -EINVAL, "%s is not a regular file", src);
-		close(sfd);
-		return r;
-	}
-	o.mode = st.st_mode & 07777;
-	o.size = (uint64_t)st.st_size;
-	r = simple_op(c->fd, &o, sfd, o.size, -1, 0, c->sig_rfd, &s, c->err);
-	sess_free(s);
-	close(sfd);
-	return r;
-}
-
-/* The base name of path (after its last '/'), for temp names. */
-static const char *base_name(const char *path)
-{
-	const char *b = strrchr(path, '/');
-
-	return b ? b + 1 : path;
-}
-
-/* GET node file src into host path dst: temp file, check, rename. */
-static int get_file(struct cp *c, const char *src, const char *dst)
-{
-	struct ap_open o = { .op = AP_OP_GET, .target = c->node, .path = src };
-	char tmp[PATH_MAX];
-	const char *base = base_name(dst);
-	struct sess *s = NULL;
-	int tfd, r;
-
-	if (!base[0])
-		return vnl_errf(c->err, -EINVAL, "%s: a file name is needed", dst);
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%.*s.%s.vnl-XXXXXX", (int)(base - dst), dst, base) >= sizeof(tmp))
-		return vnl_errf(c->err, -ENAMETOOLONG, "%s: name too long", dst);
-	tfd = mkostemp(tmp, O_CLOEXEC);
-	if (tfd < 0)
-		return vnl_errno(c->err, errno, "create %s", dst);
-	r = simple_op(c->fd, &o, -1, 0, tfd, 0, c->sig_rfd, &s, c->err);
-	if (r == 0 && s->sink[AP_STDOUT].total != s->fsize)
-		r = vnl_errf(c->err, -EIO, "%s: %llu bytes arrived, %llu announced", src,
-			     (unsigned long long)s->sink[AP_STDOUT].total, (unsigned long long)s->fsize);
-	/* No set-id or sticky bit from a guest, nothing the umask would not give. */
-	if (r == 0 && fchmod(tfd, s->mode & 0777 & ~c->umask) < 0)
-		r = vnl_errno(c->err, errno, "chmod %s", tmp);
-	if (close(tfd) < 0 && r == 0)
-		r = vnl_errno(c->err, errno, "write %s", dst);
-	if (r == 0 && rename(tmp, dst) < 0)
-		r = vnl_errno(c->err, errno, "rename to %s", dst);
-	if (r < 0)
-		unlink(tmp);
-	sess_free(s);
-	return r;
-}
-
-static int node_mkdir(struct cp *c, const char *path, mode_t mode)
-{
-	struct ap_open o = { .op = AP_OP_MKDIR, .target = c->node, .path = path, .mode = mode & 07777 };
-	struct sess *s;
-	int r;
-
-	r = simple_op(c->fd, &o, -1, 0, -1, 0, c->sig_rfd, &s, c->err);
-	sess_free(s);
-	return r;
-}
-
-/* Host folder src (mode) to node folder dst, recursively. */
-static int put_tree(struct cp *c, const char *src, const char *dst, mode_t mode)
-{
-	struct dirent *d;
-	char *hs, *nd;
-	struct stat st;
-	DIR *dir;
-	int r;
-
-	if ((r = node_mkdir(c, dst, mode)) < 0)
-		return r;
-	if (!(dir = opendir(src)))
-		return vnl_errno(c->err, errno, "open folder %s", src);
-	while (r == 0 && (errno = 0, d = readdir(dir))) {
-		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
-			continue;
-		hs = path_join(src, d->d_name);
-		nd = path_join(dst, d->d_name);
-		if (!hs || !nd)
-			r = vnl_errf(c->err, -ENOMEM, "out of memory");
-		else if (lstat(hs, &st) < 0)
-			r = vnl_errno(c->err, errno, "stat %s", hs);
-		else if (S_ISDIR(st.st_mode))
-			r = put_tree(c, hs, nd, st.st_mode);
-		else if (S_ISREG(st.st_mode))
-			r = put_file(c, hs, nd);
-		else
-			cp_skip(c, "", hs);
-		free(hs);
-		free(nd);
-	}
-	if (r == 0 && errno)
-		r = vnl_errno(c->err, errno, "read folder %s", src);
-	closedir(dir);
-	return r;
-}
-
-/* LIST node folder path: the records in *text (caller frees), *len bytes. */
-static int node_list(struct cp *c, const char *path, uint8_t **text, size_t *len)
-{
-	struct ap_open o = { .op = AP_OP_LIST, .target = c->node, .path = path };
-	struct sess *s;
-	int r;
-
-	*text = NULL;
-	*len = 0;
-	r = simple_op(c->fd, &o, -1, 0, -1, LIST_MAX, c->sig_rfd, &s, c->err);
-	if (r == 0) {
-		*text = s->sink[AP_STDOUT].buf;
-		*len = s->sink[AP_STDOUT].len;
-		s->sink[AP_STDOUT].buf = NULL;
-	}
-	sess_free(s);
-	return r;
-}
-
-/* mkdir (mode under the umask), or reuse a folder; below the top (depth > 0)
- * a symlink is never followed, so the copy cannot leave dst. */
-static int host_mkdir(struct cp *c, const char *path, mode_t mode, unsigned depth)
-{
-	struct stat st;
-
-	if (mkdir(path, (mode & 0777) | 0700) == 0)
-		return 0;
-	if (errno == EEXIST && (depth ? lstat(path, &st) : stat(path, &st)) == 0 && S_ISDIR(st.st_mode))
-		return 0;
-	if (errno == EEXIST)
-		return vnl_errf(c->err, -EEXIST, "mkdir %s: exists and is not a folder", path);
-	return vnl_errno(c->err, errno, "mkdir %s", path);
-}
-
-/*
- * Node folder src (already LISTed: text, counted in c->held) to host folder
- * dst, recursively, at `depth` below the top.  The guest decides the tree:
- * depth, the listings held along the path and the host path length are
- * bounded (CP_DEPTH_MAX, CP_HELD_MAX, PATH_MAX), each refused with an error
- * naming its limit.
- */
-static int get_tree(struct cp *c, const char *src, const char *dst, mode_t mode, uint8_t *text, size_t len,
-		    unsigned depth)
-{
-	size_t at = 0, nl;
-	uint8_t *sub;
-	size_t sublen;
-	char *ns, *hd;
-	uint32_t emode;
-	uint8_t type;
-	int r;
-
-	if ((r = host_mkdir(c, dst, mode, depth)) < 0)
-		return r;
-	while (r == 0 && at < len) {
-		/* u8 type, u32 mode, u64 size, name NUL */
-		if (len - at < 14 || !memchr(text + at + 13, 0, len - at - 13))
-			return vnl_errf(c->err, -EPROTO, "%s: malformed LIST record", src);
-		type = text[at];
-		emode = get32(text + at + 1);
-		ns = path_join(src, (char *)text + at + 13);
-		hd = path_join(dst, (char *)text + at + 13);
-		nl = strlen((char *)text + at + 13);
-		if (!ns || !hd || nl == 0 || strchr((char *)text + at + 13, '/') ||
-		    !strcmp((char *)text + at + 13, ".") || !strcmp((char *)text + at + 13, "..")) {
-			r = !ns || !hd ? vnl_errf(c->err, -ENOMEM, "out of memory")
-				       : vnl_errf(c->err, -EPROTO, "%s: bad name in LIST record", src);
-		} else if (nl > NAME_MAX || strlen(hd) >= PATH_MAX) {
-			r = vnl_errf(c->err, -ENAMETOOLONG, "a name longer than %d or a path longer than %d bytes "
-				     "(cp -r's limits) at %.200s", NAME_MAX, PATH_MAX - 1, ns);
-		} else if (type == 'd' && depth + 1 >= CP_DEPTH_MAX) {
-			r = vnl_errf(c->err, -ELOOP, "the tree is deeper than %d levels (cp -r's limit) at %s",
-				     CP_DEPTH_MAX, ns);
-		} else if (type == 'd') {
-			if ((r = node_list(c, ns, &sub, &sublen)) == 0 && c->held + sublen > CP_HELD_MAX)
-				r = vnl_errf(c->err, -E2BIG, "the folder listings along the path exceed %u MiB "
-					     "(cp -r's limit) at %s", CP_HELD_MAX >> 20, ns);
-			if (r == 0) {
-				c->held += sublen;
-				r = get_tree(c, ns, hd, emode, sub, sublen, depth + 1);
-				c->held -= sublen;
-			}
-			free(sub);
-		} else if (type == 'f') {
-			r = get_file(c, ns, hd);
-		} else {
-			cp_skip(c, ":", ns);
-		}
-		free(ns);
-		free(hd);
-		at += 13 + nl + 1;
-	}
-	return r;
-}
-
-int vms_copy(int fd, const char *node, const char *src, const char *dst, int to_node, int recursive,
-	     struct vnl_err *err)
-{
-	struct cp c = { .fd = fd, .node = node, .err = err };
-	struct stat st;
-	struct sigs g;
-	uint8_t *text;
-	size_t len;
-	int r;
-
-	vnl_err_clear(err);
-	c.umask = umask(0);
-	umask(c.umask);
-	if ((r = sigs_install(&g, abort_sigs, 3)) < 0)
-		return vnl_errno(err, r, "copy: pipe");
-	c.sig_rfd = g.fds[0];
-	if (to_node) {
-		if (recursive && stat(src, &st) == 0 && S_ISDIR(st.st_mode))
-			r = put_tree(&c, src, dst, st.st_mode);
-		else
-			r = put_file(&c, src, dst);
-	} else if (recursive) {
-		r = node_list(&c, src, &text, &len);
-		if (r == -ENOTDIR) {
-			vnl_err_clear(err);
-			r = get_file(&c, src, dst);
-		} else if (r == 0) {
-			c.held = len;
-			r = get_tree(&c, src, dst, 0755, text, len, 0);
-		}
-		free(text);
-	} else {
-		r = get_file(&c, src, dst);
-	}
-	sigs_restore(&g);
-	if (r < 0)
-		return vnl_err_wrap(err, "copy %s %s:%s", to_node ? "to" : "from", node, to_node ? dst : src), r;
-	if (c.skipped && err) {  /* for the caller's warning: the message, with code 0 */
-		if (c.skipped > 1)
-			vnl_errf(err, -EIO, "%s%s and %d more", c.first_skipped[0] == ':' ? node : "",
-				 c.first_skipped, c.skipped - 1);
-		else
-			vnl_errf(err, -EIO, "%s%s", c.first_skipped[0] == ':' ? node : "", c.first_skipped);
-		err->code = 0;
-	}
-	return c.skipped;
 }

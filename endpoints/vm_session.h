@@ -47,9 +47,6 @@
 
 #include "err.h"
 
-/* vnld's session socket: VMS_SOCK_ROOT/LAB/agent.sock. */
-#define VMS_SOCK_ROOT "/run/vnetlab"
-
 /*
  * Connect to the session socket of `lab`.  Returns the fd (SOCK_STREAM,
  * close-on-exec, blocking; the caller closes it), or -ENOTCONN "lab 'x' is

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * libFuzzer target for the host side's handling of frames from a guest, as
- * `vnl info` and `vnl cp` receive them (endpoints/vm_session.c): byte 0
+ * `vnl info` and `vnl cp` receive them (endpoints/vm_session.c, vm_copy.c): byte 0
  * picks the call (INFO, copy of a file from the guest, copy -r of a folder
  * from the guest: LIST records, GET contents, names chosen by the guest),
  * the rest is what the agent (or vnld) sends on the link.  The link is a
@@ -11,6 +11,8 @@
  * temporary folder, emptied after each input; nothing may appear beside it.
  * Built and run by run_fuzz.sh.
  */
+#include <dirent.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <sys/socket.h>
 

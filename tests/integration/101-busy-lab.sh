@@ -99,13 +99,7 @@ debugfs -w -R "sif /bin/tini mode 0100755" "$TMP/images/stubborn.ext4" >/dev/nul
 debugfs -R "stat /bin/tini" "$TMP/images/stubborn.ext4" 2>/dev/null | grep -q "Mode:  0755" ||
 	bail "cannot put /bin/tini into the stubborn image"
 must add lan blue >/dev/null
-vnl events -j >"$TMP/events" 2>&1 &
-bg_track $!
-for i in $(seq 50); do
-	must add lan "sync$i" >/dev/null
-	wait_for 1 grep -q "\"sync$i\"" "$TMP/events" && break
-done
-grep -q '"lan-added"' "$TMP/events" || bail "vnl events shows nothing"
+events_follow "$TMP/events"
 vnl_ok "add vm a1 --image tiny" add vm a1 --image tiny
 [ "$RC" = 0 ] || bail "cannot add a VM: $ERR"
 vnl_ok "add cnt s1 whose processes ignore SIGTERM" add cnt s1 --image stubborn \

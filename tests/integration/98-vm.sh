@@ -50,14 +50,7 @@ qpid() { vnl show -j "$1" | jq -r '.node.qemu_pid // 0'; }
 
 # --- 1. two VMs and a container on one LAN -----------------------------------------
 must add lan blue >/dev/null
-vnl events -j >"$TMP/events" 2>&1 &
-bg_track $!
-# The stream is subscribed once it shows a change made after it started.
-for i in $(seq 50); do
-	must add lan "sync$i" >/dev/null
-	wait_for 1 grep -q "\"sync$i\"" "$TMP/events" && break
-done
-grep -q '"lan-added"' "$TMP/events" || bail "vnl events shows nothing"
+events_follow "$TMP/events"
 vnl_ok "add vm a1 --image tiny" add vm a1 --image tiny
 [ "$RC" = 0 ] || bail "cannot add a VM: $ERR"
 vnl_ok "add vm a2 --image tiny --mem 192" add vm a2 --image tiny --mem 192

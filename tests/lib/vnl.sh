@@ -137,6 +137,21 @@ lab_new() {
 # bg_track PID: stop PID at cleanup.
 bg_track() { _BG_PIDS+=("$1"); }
 
+# events_follow FILE: `vnl events -j` of the current lab in the background
+# into FILE, returned once it is subscribed (it shows a LAN added after it
+# started; that LAN, sync-N, is deleted again). Bails if it never shows one.
+events_follow() {
+	local f=$1 i
+	vnl events -j >"$f" 2>&1 &
+	bg_track $!
+	for i in $(seq 50); do
+		must add lan "sync-$i" >/dev/null
+		wait_for 1 grep -q "\"sync-$i\"" "$f" && { must del "sync-$i" >/dev/null; return 0; }
+		must del "sync-$i" >/dev/null
+	done
+	bail "vnl events shows nothing: $(head -c 300 "$f")"
+}
+
 # at_cleanup CMD...: run CMD (one eval'ed string) at exit, after the labs are
 # torn down (a host setting a test changed, to put back whatever happens).
 _AT_CLEANUP=()
