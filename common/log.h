@@ -17,9 +17,11 @@
  *
  *   STAMP    UTC wall clock, only when the output is a regular file (vnld.log),
  *            not on a terminal or a pipe
- *   PREFIX   the process, set once by log_open() ("vnld[lab1]", "vnl")
+ *   PREFIX   the process, set at start by log_open() and log_set_prefix()
+ *            ("vnld[lab1]", "vnl")
  *   LEVEL    error, warning, info or debug
- *   SUBSYS   the source file's LOG_SUBSYS()
+ *   SUBSYS   the source file's LOG_SUBSYS() (at most 15 bytes, checked when
+ *            compiling)
  *   MESSAGE  printf-formatted; control characters (a newline in a peer's
  *            string) become spaces, so a message is always one line; a
  *            longer one is cut and ends in "..."
@@ -41,8 +43,8 @@
  * threshold (vnld -v, vnl -v: debug); log_parse_levels() takes a spec of
  * the form "LEVEL", "SUBSYS=LEVEL" or a comma-separated list of both
  * ("warning,guest=debug"); log_open() applies $VNL_LOG_LEVEL as such a spec.
- * A filtered-out message costs a comparison: the macros do not even
- * evaluate their arguments (but the _errno ones still return theirs).
+ * A filtered-out message costs a look at the thresholds: the macros do not
+ * even evaluate their arguments (but the _errno ones still return theirs).
  *
  * Rate limits: for messages a peer can trigger at will (a guest's
  * malformed frames, a client's junk).  The _ratelimited variants keep a
