@@ -468,9 +468,6 @@ int lab_link_add(struct lab *l, const struct topo_link *tmpl, struct vnl_err *er
 	if ((old = topo_find_link(l->topo, tmpl->node, tmpl->nic)) != NULL)
 		return vnl_errf(err, -EEXIST, "%s:%u is linked to %s already (vnl unlink %s:%u first)",
 				tmpl->node, tmpl->nic, old->lan, tmpl->node, tmpl->nic);
-	if (tmpl->has_addr && n->kind == TOPO_VM)
-		return vnl_errf(err, -EINVAL, "%s is a vm: its addresses are set inside the guest",
-				n->name);
 	if ((kind = kind_of(l, n->kind, err)) == NULL)
 		return -EOPNOTSUPP;
 	r = topo_add_link(l->topo, tmpl, &te);
@@ -658,11 +655,27 @@ static void remove_stray(struct lab *l, const char *node, const char *found)
 			log_warning("removing %s: %s", node, e.msg);
 }
 
+struct stray_scan {
+	struct lab *l;
+	char found[64];   /* "vm objects" */
+};
+
+/* host_nodes() callback: a node the model lacks is a stray. */
+static int stray_found(const char *node, void *arg)
+{
+	struct stray_scan *ss = arg;
+
+	if (!topo_find_node(ss->l->topo, node))
+		remove_stray(ss->l, node, ss->found);
+	return 0;
+}
+
 /* Nodes the model does not have, found by their netns "vnl.LAB.NODE" (ns
- * and cnt nodes have one) or their folder STATE/vm/NODE (vm nodes). */
+ * and cnt nodes have one) or by their kind's host_nodes() slot (vm nodes:
+ * their folders, node_kind.h). */
 void lab_remove_strays(struct lab *l)
 {
-	char prefix[TOPO_NAME_MAX + 8], path[128];
+	char prefix[TOPO_NAME_MAX + 8];
 	struct dirent *de;
 	DIR *dir = opendir("/run/netns");
 
@@ -676,17 +689,14 @@ void lab_remove_strays(struct lab *l)
 	}
 	if (dir)
 		closedir(dir);
-	snprintf(path, sizeof(path), "%s/vm", l->state_dir);
-	dir = opendir(path);
-	while (dir && (de = readdir(dir)) != NULL) {
-		struct topo_err te;
+	for (unsigned k = 0; node_kinds[k]; k++) {
+		struct stray_scan ss = { .l = l };
 
-		if (topo_check_name(de->d_name, "node", 0, 0, &te) < 0 || topo_find_node(l->topo, de->d_name))
+		if (node_kinds[k]->host_nodes == NULL)
 			continue;
-		remove_stray(l, de->d_name, path);
+		snprintf(ss.found, sizeof(ss.found), "%s objects", node_kinds[k]->name);
+		node_kinds[k]->host_nodes(l->name, stray_found, &ss);
 	}
-	if (dir)
-		closedir(dir);
 }
 
 void lab_recover(struct lab *l)

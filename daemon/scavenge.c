@@ -12,7 +12,6 @@
 #include "node_kind.h"
 #include "paths.h"
 #include "scavenge.h"
-#include "vm.h"
 
 /* Add name once; names that cannot be a node are skipped. 0 or -ENOMEM. */
 static int add_name(struct scavenge *s, const char *name)
@@ -79,9 +78,41 @@ static unsigned count_mounts(const char *under)
 	return n;
 }
 
+/* What a kind's host_nodes() finds goes to both sets (node_kind.h). */
+struct found {
+	struct scavenge *all, *seen;
+};
+
+static int add_found(const char *node, void *arg)
+{
+	struct found *f = arg;
+	int r = add_name(f->all, node);
+
+	return r < 0 ? r : add_name(f->seen, node);
+}
+
+/* Nodes with objects of the kinds that find their own (host_nodes), counted per kind. */
+static int find_kinds(const char *lab, struct scavenge *s)
+{
+	int r = 0;
+
+	for (unsigned k = 0; node_kinds[k] && r >= 0; k++) {
+		struct scavenge seen = { 0 };
+		struct found f = { s, &seen };
+
+		if (node_kinds[k]->host_nodes == NULL)
+			continue;
+		r = node_kinds[k]->host_nodes(lab, add_found, &f);
+		if (k < SCAVENGE_KINDS_MAX)
+			s->kinds[k] = seen.n_nodes;
+		scavenge_free(&seen);
+	}
+	return r;
+}
+
 int scavenge_find(const char *lab, struct scavenge *s)
 {
-	struct scavenge cnt = { 0 }, vm = { 0 };
+	struct scavenge cnt = { 0 };
 	char path[PATH_MAX], prefix[TOPO_NAME_MAX + 8];
 	int r;
 
@@ -96,16 +127,10 @@ int scavenge_find(const char *lab, struct scavenge *s)
 	vnl_path(path, sizeof(path), VNL_STATE_ROOT, lab, "cnt");
 	if (r >= 0)
 		r = scan_dir(s, path, "", &cnt);
-	vnl_path(path, sizeof(path), VNL_STATE_ROOT, lab, "vm");
 	if (r >= 0)
-		r = scan_dir(s, path, "", &vm);
-	vnl_path(path, sizeof(path), VNL_RUN_ROOT, lab, "vm");
-	if (r >= 0)
-		r = scan_dir(s, path, "", &vm);
+		r = find_kinds(lab, s);
 	s->containers = cnt.n_nodes;
-	s->vms = vm.n_nodes;
 	scavenge_free(&cnt);
-	scavenge_free(&vm);
 	vnl_path(path, sizeof(path), VNL_STATE_ROOT, lab, "cnt/");
 	s->mounts = count_mounts(path);
 	vnl_path(path, sizeof(path), VNL_RUN_ROOT, lab, "switchd.sock");
@@ -126,14 +151,17 @@ void scavenge_free(struct scavenge *s)
 
 void scavenge_describe(const struct scavenge *s, char *buf, size_t len)
 {
-	const struct { unsigned n; const char *one, *many; } what[] = {
+	struct noun_count { unsigned n; const char *one, *many; } what[3 + SCAVENGE_KINDS_MAX] = {
 		{ s->netns, "netns", "netns" }, { s->containers, "container", "containers" },
-		{ s->vms, "VM", "VMs" }, { s->mounts, "mount", "mounts" },
 	};
-	size_t at = 0;
+	size_t at = 0, nw = 2;
 
+	for (unsigned k = 0; node_kinds[k] && k < SCAVENGE_KINDS_MAX; k++)
+		if (node_kinds[k]->host_nodes)
+			what[nw++] = (struct noun_count){ s->kinds[k], node_kinds[k]->host_noun, node_kinds[k]->host_nouns };
+	what[nw++] = (struct noun_count){ s->mounts, "mount", "mounts" };
 	buf[0] = '\0';
-	for (size_t i = 0; i < sizeof(what) / sizeof(what[0]); i++)
+	for (size_t i = 0; i < nw; i++)
 		if (what[i].n && at < len)
 			at += (size_t)snprintf(buf + at, len - at, "%s%u %s", at ? ", " : "", what[i].n,
 					       what[i].n == 1 ? what[i].one : what[i].many);

@@ -10,9 +10,9 @@
  *   netns        /run/netns/vnl.LAB.NODE                 ns and cnt nodes
  *   containers   /run/vnetlab/LAB/crun/vnl.LAB.NODE      crun state
  *                /var/lib/vnetlab/LAB/cnt/NODE           overlay, bundle
- *   VMs          /var/lib/vnetlab/LAB/vm/NODE            disk, logs
- *                /run/vnetlab/LAB/vm/NODE                qemu.pid, sockets
  *   mounts       overlays mounted under /var/lib/vnetlab/LAB/cnt/NODE/
+ *   the rest     what each kind's host_nodes() slot finds (node_kind.h;
+ *                vm: /var/lib/vnetlab/LAB/vm/NODE, /run/vnetlab/LAB/vm/NODE)
  *
  * and each node found is then removed through the destroy() slot of every
  * kind, which works from the names alone and is idempotent (node_kind.h):
@@ -33,13 +33,16 @@
 #include "err.h"
 #include "topology.h"
 
+#define SCAVENGE_KINDS_MAX 8 /* kinds counted in struct scavenge (node_kinds[] beyond: not counted) */
+
 /* What was found of one lab. */
 struct scavenge {
 	char (*nodes)[TOPO_NAME_MAX + 1];	/* distinct node names, any source */
 	unsigned n_nodes, cap_nodes;
 	unsigned netns;		/* network namespaces vnl.LAB.* */
 	unsigned containers;	/* nodes with crun state or a container folder */
-	unsigned vms;		/* nodes with a VM folder */
+	unsigned kinds[SCAVENGE_KINDS_MAX]; /* per kind of node_kinds[] with a host_nodes
+				 * slot (node_kind.h): nodes it found (vm: a VM folder) */
 	unsigned mounts;	/* mounts under the lab's container folders */
 	pid_t switch_pid;	/* the lab's vnl-switchd, 0 if none runs */
 };

@@ -29,17 +29,15 @@
 #include "fsutil.h"
 #include "jsonl.h"
 #include "deploy.h"
-#include "guest.h"
 #include "lab.h"
 #include "lab_switch.h"
 #include "log.h"
 #include "logcap.h"
+#include "node_kind.h"
 #include "paths.h"
-#include "relay.h"
 #include "scavenge.h"
 #include "state.h"
 #include "topology.h"
-#include "vm.h"
 #include "wait.h"
 
 struct vnld {
@@ -47,8 +45,10 @@ struct vnld {
 	struct evloop *loop;
 	struct jsonl_server *srv;
 	struct lab lab;            /* model, switch, kinds */
-	struct guests *guests;     /* VM guests: bootstrap, agent links, QMP */
-	struct relay *relay;       /* agent sessions of vnl clients */
+	/* The kinds' per-lab state (node_kind.h lab_open; the vm kind's guests
+	 * and session relay), one per entry of node_kinds[]; NULL until
+	 * kinds_open() and after kinds_close(). */
+	void **kind_state;
 	bool stop_lab;             /* "stop": tear the lab down on the way out */
 	/* A lab transaction (a request that changes the lab, a switch restart,
 	 * start-up) runs; it may be waiting in a nested loop. Others that
@@ -81,13 +81,71 @@ static void publish(const char *event, const char *key, const char *val)
 	json_object_put(o);
 }
 
+/* ---- the kinds' per-lab side (node_kind.h, "The kind's side in vnld") ---- */
+
+/* The kind of node n, NULL if this build lacks it. */
+static const struct node_kind *kind_of_node(const struct topo_node *n)
+{
+	return node_kind_find(topo_kind_name(n->kind));
+}
+
+/* The lab_open() state of kind k (NULL for kinds without one). */
+static void *kind_state(const struct node_kind *k)
+{
+	for (unsigned i = 0; d.kind_state && node_kinds[i]; i++)
+		if (node_kinds[i] == k)
+			return d.kind_state[i];
+	return NULL;
+}
+
+static void kinds_close(void)
+{
+	for (unsigned i = 0; d.kind_state && node_kinds[i]; i++)
+		if (node_kinds[i]->lab_close)
+			node_kinds[i]->lab_close(d.kind_state[i]);
+	free(d.kind_state);
+	d.kind_state = NULL;
+}
+
+static int kinds_open(struct vnl_err *err)
+{
+	const struct node_lab nl = { .loop = d.loop, .lab = d.lab.name, .run_dir = d.run_dir, .emit = emit };
+	unsigned n = 0;
+
+	while (node_kinds[n])
+		n++;
+	if ((d.kind_state = calloc(n, sizeof(d.kind_state[0]))) == NULL)
+		return vnl_errf(err, -ENOMEM, "out of memory");
+	for (unsigned i = 0; i < n; i++) {
+		if (node_kinds[i]->lab_open == NULL)
+			continue;
+		d.kind_state[i] = node_kinds[i]->lab_open(&nl, err);
+		if (d.kind_state[i] == NULL) {
+			kinds_close();
+			return vnl_err_wrap(err, "kind %s", node_kinds[i]->name);
+		}
+	}
+	return 0;
+}
+
+/* The kinds' per-lab state follows the model (after every change). */
+static void kinds_sync(void)
+{
+	for (unsigned i = 0; d.kind_state && node_kinds[i]; i++)
+		if (node_kinds[i]->lab_sync)
+			node_kinds[i]->lab_sync(d.kind_state[i], d.lab.topo);
+}
+
 static void node_json(const struct topo_node *n, struct json_object *o, void *arg)
 {
-	struct guest *g = n->kind == TOPO_VM && d.guests ? guests_find(d.guests, n->name) : NULL;
+	const struct node_kind *k = kind_of_node(n);
+	struct node_ctx ctx;
 
 	(void)arg;
-	if (g)
-		guest_status_json(g, o);
+	if (k == NULL || k->live_status == NULL || d.kind_state == NULL)
+		return;
+	lab_node_ctx(&d.lab, n, &ctx);
+	k->live_status(kind_state(k), &ctx, o);
 }
 
 /* The wait.h hook: waits run vnld's loop (docs/vnld.md, "Waiting"). */
@@ -637,79 +695,60 @@ static int cmd_events(struct json_object *req, struct json_object *reply, struct
 	return 0;
 }
 
-/* The VM node `name` and its guest, for reboot and halt. */
-static int vm_node(struct json_object *req, const char *verb, const struct topo_node **n, struct guest **g,
-		   struct node_ctx *ctx, struct vnl_err *err)
+/* The kinds whose nodes can `verb` (those with a power slot), "vm" or "vm or x". */
+static void power_kinds(char *buf, size_t size)
 {
-	const char *name;
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; node_kinds[i] && at < size; i++)
+		if (node_kinds[i]->power)
+			at += (size_t)snprintf(buf + at, size - at, "%s%s", at ? " or " : "", node_kinds[i]->name);
+}
+
+/* reboot and halt: node `name` through its kind's power slot. */
+static int power_node(struct json_object *req, struct json_object *reply, enum node_power op, const char *verb,
+		      struct vnl_err *err)
+{
+	const struct node_kind *k;
+	const struct topo_node *n;
+	const char *name, *done = NULL;
+	struct node_ctx ctx;
+	char kinds[64];
 	int r;
 
 	if ((r = arg_name(req, "name", "node", &name, err)) < 0)
 		return r;
-	*n = topo_find_node(d.lab.topo, name);
-	if (*n == NULL)
+	n = topo_find_node(d.lab.topo, name);
+	if (n == NULL)
 		return vnl_errf(err, -ENOENT, "no node named '%s' in lab %s", name, d.lab.name);
-	if ((*n)->kind != TOPO_VM)
-		return vnl_errf(err, -EOPNOTSUPP, "%s is a %s node: only vm nodes can %s", name,
-				topo_kind_name((*n)->kind), verb);
-	guests_sync(d.guests, d.lab.topo);
-	*g = guests_find(d.guests, name);
-	lab_node_ctx(&d.lab, *n, ctx);
-	return *g ? 0 : vnl_errf(err, -ENOMEM, "vm %s: out of memory", name);
+	k = kind_of_node(n);
+	if (k == NULL || k->power == NULL) {
+		power_kinds(kinds, sizeof(kinds));
+		return vnl_errf(err, -EOPNOTSUPP, "%s is a %s node: only %s nodes can %s", name,
+				topo_kind_name(n->kind), kinds, verb);
+	}
+	kinds_sync();
+	lab_node_ctx(&d.lab, n, &ctx);
+	if ((r = k->power(kind_state(k), &ctx, op, &done, err)) < 0)
+		return r;
+	if (done)
+		json_object_object_add(reply, "done", json_object_new_string(done));
+	return 0;
 }
 
 static int cmd_reboot(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
 		      struct vnl_err *err)
 {
-	const struct topo_node *n;
-	struct node_ctx ctx;
-	struct vm_paths p;
-	struct guest *g;
-	int r;
-
 	(void)c;
-	if ((r = vm_node(req, "reboot", &n, &g, &ctx, err)) < 0)
-		return r;
-	vm_paths(d.lab.name, n->name, &p);
-	if (vm_qemu_pid(&p) > 0 && guest_state(g) != GUEST_STOPPED) {
-		if ((r = guest_reset(g, err)) < 0)
-			return r;
-		json_object_object_add(reply, "done", json_object_new_string("reset"));
-		return 0;
-	}
-	/* Off (halted, powered off, died): start it again. */
-	unlink(p.halted);
-	guest_starting(g);
-	if ((r = node_kind_vm.start(&ctx, err)) < 0) {
-		guest_stopped(g, "its start failed (vnl reboot tries again)");
-		return r;
-	}
-	guest_started(g);
-	json_object_object_add(reply, "done", json_object_new_string("started"));
-	return 0;
+	return power_node(req, reply, NODE_POWER_REBOOT, "reboot", err);
 }
 
 static int cmd_halt(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
 		    struct vnl_err *err)
 {
-	const struct topo_node *n;
-	struct node_ctx ctx;
-	struct vm_paths p;
-	struct guest *g;
-	int fd, r;
-
-	(void)reply, (void)c;
-	if ((r = vm_node(req, "halt", &n, &g, &ctx, err)) < 0)
-		return r;
-	vm_paths(d.lab.name, n->name, &p);
-	/* The mark first: a vnld restart must not start it again. */
-	fd = open(p.halted, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return vnl_errno(err, errno, "vm %s: %s", n->name, p.halted);
-	close(fd);
-	node_kind_vm.stop(&ctx, NULL);
-	guest_stopped(g, "halted (vnl reboot starts it)");
-	return 0;
+	(void)c;
+	return power_node(req, reply, NODE_POWER_HALT, "halt", err);
 }
 
 static int cmd_stop(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
@@ -798,10 +837,10 @@ static struct json_object *handle(struct jsonl_conn *c, const char *line, size_t
 	if (r == 0)
 		r = commands[i].fn(req, reply, c, &err);
 	json_object_put(req);
-	/* VM nodes come and go with the model; not while a transaction has
-	 * it half changed (it syncs when it ends). */
-	if (d.guests && !d.stop_lab && (commands[i].tx || !d.busy))
-		guests_sync(d.guests, d.lab.topo);
+	/* The kinds' per-lab state (VM guests) follows the model; not while
+	 * a transaction has it half changed (it syncs when it ends). */
+	if (!d.stop_lab && (commands[i].tx || !d.busy))
+		kinds_sync();
 	d.handling--;
 	if (commands[i].tx)
 		tx_end(NULL);
@@ -1065,15 +1104,9 @@ int main(int argc, char **argv)
 	d.lab.sw.arg = &d.lab;
 	d.lab.emit = emit;
 	d.lab.node_json = node_json;
-	snprintf(sock, sizeof(sock), "%s/agent.sock", d.run_dir);
-	{
-		struct guest_hooks hooks = { 0 };
-
-		d.relay = relay_new(d.loop, d.lab.name, sock, &d.guests, &hooks);
-		if (d.relay == NULL || (d.guests = guests_new(d.loop, d.lab.name, &hooks, emit, NULL)) == NULL) {
-			log_error_errno(-errno, "cannot listen on %s", sock);
-			return 1;
-		}
+	if (kinds_open(&err) < 0) {
+		log_error("%s", err.msg);
+		return 1;
 	}
 	snprintf(sock, sizeof(sock), "%s/vnld.sock", d.run_dir);
 	d.srv = jsonl_listen(d.loop, sock, 0660, handle, NULL);
@@ -1112,16 +1145,14 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	guests_sync(d.guests, d.lab.topo);
+	kinds_sync();
 	ev_timer_add(d.loop, LOG_ROTATE_MS, log_rotate, NULL);
 	log_info("serving %s/vnld.sock (switch pid %d)", d.run_dir, (int)d.lab.sw.pid);
 	tx_end(NULL);
 
 	r = evloop_run(d.loop);
 	jsonl_close(d.srv);
-	relay_free(d.relay);
-	guests_free(d.guests);
-	d.relay = NULL, d.guests = NULL;
+	kinds_close();
 	if (d.stop_lab) {
 		lab_switch_stop(&d.lab.sw);
 		state_remove(d.lab.state_dir);

@@ -19,7 +19,9 @@
  *             console on ttyS0's socket (vm_console.c)
  *
  * The guest side (hvc0 bootstrap, agent keepalive, QMP events, the node's
- * state booting/bootstrapping/ready/lost) is vnld's: daemon/guest.c.
+ * state booting/bootstrapping/ready/lost), the session relay, reboot and
+ * halt run in vnld through the kind's per-lab slots: vm_lab.c (vm_guest.c,
+ * vm_bootstrap.c, vm_qmp.c, vm_relay.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -459,4 +461,12 @@ const struct node_kind node_kind_vm = {
 	.console = vm_console,
 	.copy = vm_copy,
 	.copy_tree = vm_copy_tree,
+	.lab_open = vm_lab_open,
+	.lab_sync = vm_lab_sync,
+	.lab_close = vm_lab_close,
+	.live_status = vm_live_status,
+	.power = vm_power,
+	.host_nodes = vm_host_nodes,
+	.host_noun = "VM",
+	.host_nouns = "VMs",
 };

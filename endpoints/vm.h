@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Names and files of the `vm` kind (endpoints/vm.c), for vnld's guest
- * supervision (daemon/guest.c: the hvc0 bootstrap, the agent link,
+ * supervision (vm_lab.c, vm_guest.c: the hvc0 bootstrap, the agent link,
  * QMP) and for tests.  The kind itself is node_kind_vm in node_kind.h.
  *
  * Everything derives from (lab, node), so every slot works from the names

@@ -61,3 +61,12 @@ int vm_cfgdisk_build(const struct node_ctx *node, const struct vm_paths *p, stru
 
 /* The console slot (vm_console.c): ttyS0 on the caller's terminal. */
 int vm_console(struct node_ctx *node, int *status, struct vnl_err *err);
+
+/* The kind's side in vnld (vm_lab.c): the lab_open, lab_sync, lab_close,
+ * live_status, power and host_nodes slots of node_kind_vm (node_kind.h). */
+void *vm_lab_open(const struct node_lab *lab, struct vnl_err *err);
+void vm_lab_sync(void *state, const struct topo *t);
+void vm_lab_close(void *state);
+void vm_live_status(void *state, const struct node_ctx *node, struct json_object *out);
+int vm_power(void *state, struct node_ctx *node, enum node_power op, const char **done, struct vnl_err *err);
+int vm_host_nodes(const char *lab, int (*add)(const char *node, void *arg), void *arg);

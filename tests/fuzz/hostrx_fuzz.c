@@ -13,8 +13,8 @@
  */
 #include <sys/eventfd.h>
 
-#include "../../daemon/guest.c"
-#include "relay.h"
+#include "../../endpoints/vm_guest.c"
+#include "vm_relay.h"
 
 static char dir[96], sock[108];
 

@@ -18,7 +18,7 @@
 #include <json-c/json.h>
 
 #include "ethtool.h"
-#include "endpoints/node_kind.h"
+#include "node_kind.h"
 #include "endpoints/ns.h"
 #include "sys.h"
 

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bootstrap.h"
+#include "vm_bootstrap.h"
 #include "vm.h"
 
 static const char *const what[] = { [BOOT_KNOCK] = "knock", [BOOT_START] = "started" };

@@ -8,8 +8,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "qmp.h"
 #include "unixsock.h"
+#include "vm_qmp.h"
 
 static int send_line(struct qmp *q, const char *line)
 {

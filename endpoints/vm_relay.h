@@ -36,7 +36,7 @@
 #pragma once
 
 #include "evloop.h"
-#include "guest.h"
+#include "vm_guest.h"
 
 #define RELAY_SESSIONS_MAX 1024
 #define RELAY_CLIENT_QUEUE_MAX (8u << 20)

@@ -14,8 +14,8 @@
 #include "clock.h"
 #include "log.h"
 #include "outq.h"
-#include "relay.h"
 #include "unixsock.h"
+#include "vm_relay.h"
 
 LOG_SUBSYS("sessions");
 

@@ -18,13 +18,13 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "bootstrap.h"
-#include "guest.h"
 #include "log.h"
 #include "outq.h"
-#include "qmp.h"
-#include "vm.h"
 #include "unixsock.h"
+#include "vm.h"
+#include "vm_bootstrap.h"
+#include "vm_guest.h"
+#include "vm_qmp.h"
 
 #define TICK_MS 250
 #define KNOCK_MS 1000          /* knock pace while booting or lost */

@@ -43,7 +43,9 @@
 
 #include "err.h"
 
+struct evloop;
 struct json_object;
+struct topo;
 
 /* Longest vhost-user socket path (sizeof sun_path). */
 #define NIC_PORT_PATH_MAX 108
@@ -77,6 +79,25 @@ struct nic_port {
 	const char *kind;               /* the switch's name of the type: "afxdp", "vhost" */
 	char ifname[16];                /* AFXDP: host interface, NUL-terminated */
 	char path[NIC_PORT_PATH_MAX];   /* VHOST: socket path, NUL-terminated */
+};
+
+/* The power operations of the power() slot. */
+enum node_power {
+	NODE_POWER_REBOOT = 1,  /* reset the node when it runs, start it when it is off */
+	NODE_POWER_HALT,        /* stop it and keep it off until NODE_POWER_REBOOT */
+};
+
+/* Event sink of the per-lab slots: a JSON event object for `vnl events`,
+ * not consumed (vnld publishes it to its subscribers). */
+typedef void (*node_emit_fn)(struct json_object *ev, void *arg);
+
+/* The lab as vnld hands it to lab_open(); valid for the call only (copy what is kept). */
+struct node_lab {
+	struct evloop *loop;    /* vnld's event loop (common/evloop.h) */
+	const char *lab;        /* lab name */
+	const char *run_dir;    /* /run/vnetlab/LAB: where the kind may listen */
+	node_emit_fn emit;      /* events of the kind's nodes ({"event":"node-state",...}) */
+	void *emit_arg;
 };
 
 /*
@@ -204,6 +225,78 @@ struct node_kind {
 	 */
 	int (*copy_tree)(struct node_ctx *node, const char *src, const char *dst, int to_node,
 			 struct vnl_err *err);
+
+	/*
+	 * ---- The kind's side in vnld, beside its nodes (each slot may be NULL) ----
+	 *
+	 * A kind may run machinery of its own for a lab's life in vnld (the
+	 * vm kind: the guests' supervision, hvc0 bootstrap, agent links and
+	 * QMP, and the session relay on RUN_DIR/agent.sock; docs/vnld.md, "VM
+	 * guests").  vnld opens it once per lab with lab_open(), before it
+	 * serves, and hands the returned state back to the other slots below;
+	 * vnld never looks inside it.  These slots run in vnld's loop thread
+	 * only; they may watch fds and set timers on node_lab.loop, and must
+	 * keep to the loop's contract (docs/vnld.md, "Waiting": never block,
+	 * wait only through common/wait.h).  Kinds without such machinery
+	 * leave all of them NULL.
+	 */
+
+	/*
+	 * Open the kind's per-lab state: listening sockets, timers.  Returns
+	 * it, or NULL with err filled (vnld then does not serve the lab).
+	 * Changes no node.  NULL slot: the kind has no per-lab state, and
+	 * vnld passes NULL as `state` to the slots below.
+	 */
+	void *(*lab_open)(const struct node_lab *lab, struct vnl_err *err);
+
+	/*
+	 * The model changed (or vnld starts, or is about to run power()):
+	 * make the kind's per-lab state follow `t`, the lab's whole
+	 * topology; the kind picks its own nodes (and their links) out of
+	 * it.  vnld calls it after every request and at start, never while a
+	 * transaction has the model half changed.  Cannot fail; what cannot
+	 * be made now is tried again at the next call.  Changes no node.
+	 */
+	void (*lab_sync)(void *state, const struct topo *t);
+
+	/* Close what lab_open() opened; NULL-safe.  The nodes keep running
+	 * (the next vnld opens the state again and adopts them). */
+	void (*lab_close)(void *state);
+
+	/*
+	 * Add the live fields of `node` that only the per-lab state knows
+	 * to `out`, the node's entry of `vnl show` (vm: "state",
+	 * "state_info", "state_secs", "agent"; docs/vnld.md).  Nothing when
+	 * the state does not know the node yet.  Must not change the node;
+	 * cannot fail, never waits.
+	 */
+	void (*live_status)(void *state, const struct node_ctx *node, struct json_object *out);
+
+	/*
+	 * `vnl reboot` (NODE_POWER_REBOOT: reset a running node, start one
+	 * that is off) and `vnl halt` (NODE_POWER_HALT: stop it and keep it
+	 * off, across vnld restarts too, until the next reboot).  vnld has
+	 * called lab_sync() just before, so the state knows the node.  On
+	 * success *done names what was done for the reply ("reset",
+	 * "started"), or is NULL.  May wait (for a starting process) through
+	 * common/wait.h.  NULL slot: the kind's nodes cannot be rebooted or
+	 * halted, and vnld refuses with -EOPNOTSUPP.
+	 */
+	int (*power)(void *state, struct node_ctx *node, enum node_power op, const char **done,
+		     struct vnl_err *err);
+
+	/*
+	 * Names of the lab's nodes that have objects of this kind on the
+	 * host, from the lab's name alone (vnld --cleanup with the state
+	 * lost, scavenge.h): add(node, arg) once per object found (a node
+	 * may come more than once).  Returns how many were found, or the
+	 * first negative errno of add().  Runs without lab_open() (no state),
+	 * never waits.  NULL: the kind's nodes are found by their netns.
+	 */
+	int (*host_nodes)(const char *lab, int (*add)(const char *node, void *arg), void *arg);
+
+	/* What host_nodes() finds, one and many, for messages ("VM", "VMs"). */
+	const char *host_noun, *host_nouns;
 };
 
 /* The kinds (one per file in endpoints/). */
