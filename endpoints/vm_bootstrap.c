@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The hvc0 dialog of the bootstrap (bootstrap.h). */
+/* The hvc0 dialog of the bootstrap (vm_bootstrap.h). */
 #include <stdio.h>
 #include <string.h>
 

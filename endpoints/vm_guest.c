@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Guest supervision (guest.h): per VM node, the hvc0 bootstrap, the agent
+ * Guest supervision (vm_guest.h): per VM node, the hvc0 bootstrap, the agent
  * link with its keepalive, and QMP; one 250 ms tick paces knocks, pings and
  * reconnections.
  */

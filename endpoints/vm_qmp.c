@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Minimal QMP client (qmp.h). */
+/* Minimal QMP client (vm_qmp.h). */
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>

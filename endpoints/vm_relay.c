@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* vnld's session relay between clients and guests' agents (relay.h). */
+/* vnld's session relay between clients and guests' agents (vm_relay.h). */
 #include <endian.h>
 #include <errno.h>
 #include <stdio.h>
