@@ -695,7 +695,7 @@ static int cmd_events(struct json_object *req, struct json_object *reply, struct
 	return 0;
 }
 
-/* The kinds whose nodes can `verb` (those with a power slot), "vm" or "vm or x". */
+/* The names of the kinds with a power slot into buf: "vm", or "vm or x". */
 static void power_kinds(char *buf, size_t size)
 {
 	size_t at = 0;
