@@ -7,8 +7,10 @@
  * `vnl show` (live_status); `vnl reboot` and `vnl halt` (power); the VM
  * folders a lost lab leaves (host_nodes).
  *
- * Errors: 0 / negative errno + vnl_err.  Thread-safety: none; vnld's loop
- * thread (host_nodes: pure, any thread).
+ * Errors: 0 / negative errno + vnl_err.  The guests and the relay log
+ * their own events (state changes, refused sessions) into vnld's log
+ * (common/log.h, subsystems "guest" and "sessions"); the slots here do
+ * not.  Thread-safety: none; vnld's loop thread (host_nodes: any thread).
  */
 #include <dirent.h>
 #include <errno.h>

@@ -29,7 +29,10 @@
  * fills `err` (common/err.h; NULL accepted) with a message naming the object
  * ("netns 'vnl-lab-a': File exists"); vnld adds context with vnl_err_wrap()
  * and logs it once.  Kinds never print, except exec() which reports a
- * missing command on the command's own stderr as a shell does.
+ * missing command on the command's own stderr as a shell does, and the
+ * machinery behind the per-lab slots (lab_open...), which runs in vnld on
+ * its own (timers, peers) and logs what it decides there through
+ * common/log.h into vnld's log (vm: guest state changes, refused sessions).
  *
  * Thread-safety: vnld is single-threaded and calls the slots of one node
  * one at a time.  Slots keep their per-node state in node_ctx.priv only; the
