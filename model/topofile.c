@@ -107,7 +107,7 @@ static int get_name(struct loader *ld, const yaml_node_t *n, const char *what, c
 }
 
 /*
- * A scalar of free text (image, cmd, env entry): not empty when `empty_ok`
+ * A scalar of free text (a text option, a list entry): not empty when `empty_ok`
  * is false, no NUL (a "\0" escape), and topo_check_text()'s rule, the same
  * message as vnld's. *out points into the document.
  */
@@ -231,7 +231,7 @@ static int get_kind(struct loader *ld, yaml_node_t *v, const char *in, const str
 	return r;
 }
 
-/* A list option: texts (KEY=VALUE for env); val->list points into the document. */
+/* A list option: texts (KEY=VALUE for TOPO_OPT_ENV); val->list points into the document. */
 static int load_list(struct loader *ld, yaml_node_t *seq, const char *in, const struct topo_opt *o,
 		     struct topo_val *val)
 {

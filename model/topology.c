@@ -301,7 +301,7 @@ static int check_room(const struct topo *t, size_t more, int line, int column, s
 	if (more <= TOPO_FILE_MAX - TOPO_SAVE_FRAME && t->save_bytes <= TOPO_FILE_MAX - TOPO_SAVE_FRAME - more)
 		return 0;
 	return topo_errf(err, line, column, EFBIG,
-			 "lab too large: its saved topology would exceed %d bytes (long cmd or env strings?)",
+			 "lab too large: its saved topology would exceed %d bytes (long texts or lists?)",
 			 TOPO_FILE_MAX);
 }
 
