@@ -62,8 +62,14 @@ static void added_text(struct json_object *req, struct json_object *reply)
  * range the widest of the kinds'; the kind given decides afterwards.
  */
 struct add_opt {
-	const struct topo_opt *o;  /* the first kind's entry; NULL: --nics */
+	const struct topo_opt *o;  /* the first kind's entry (nics_opt for --nics) */
 	unsigned min, max;         /* UINT: the union of the kinds' ranges */
+};
+
+/* One option given on the command line, in order (lists accumulate). */
+struct add_given {
+	const struct add_opt *a;
+	const char *v;
 };
 
 #define ADD_OPTS_MAX (TOPO_KINDS_MAX * TOPO_OPTS_MAX + 1)
@@ -99,12 +105,17 @@ static unsigned add_opts(struct add_opt *opts)
 	return n;
 }
 
+/* getopt's value of opts[i]: its letter, else ADD_OPT_LONG + i. */
+static int add_val(const struct add_opt *opts, unsigned i)
+{
+	return opts[i].o->short_opt ? opts[i].o->short_opt : ADD_OPT_LONG + (int)i;
+}
+
 /* getopt's tables for opts[]. */
 static void add_getopt(const struct add_opt *opts, unsigned n, struct option *lo, char *so)
 {
 	for (unsigned i = 0; i < n; i++) {
-		lo[i] = (struct option){ opts[i].o->name, required_argument, NULL,
-					 opts[i].o->short_opt ? opts[i].o->short_opt : ADD_OPT_LONG + (int)i };
+		lo[i] = (struct option){ opts[i].o->name, required_argument, NULL, add_val(opts, i) };
 		if (opts[i].o->short_opt) {
 			*so++ = opts[i].o->short_opt;
 			*so++ = ':';
@@ -131,7 +142,7 @@ static int add_check(const struct vnl_cli *cli, const struct add_opt *a, const c
 	return -1;
 }
 
-/* Option `name` = v of kind k's node into req (lists accumulate). */
+/* Option o = v into the node-add request req (lists accumulate). */
 static void add_value(struct json_object *req, const struct topo_opt *o, const char *v)
 {
 	const char *key = o->req ? o->req : o->name;
@@ -203,13 +214,39 @@ void vnl_add_help(void)
 	}
 }
 
+/*
+ * The node-add request for node `name` of `kind` with the options given,
+ * into *req; an option the kind lacks fails (exit 1, naming the kinds that
+ * have it) before any lab is started. -1 when done, else the exit status.
+ */
+static int node_req(const struct topo_kind *kind, const char *name, const struct add_given *given,
+		    unsigned n_given, struct json_object **req)
+{
+	char owners[128];
+
+	*req = vnl_req("node-add");
+	json_object_object_add(*req, "kind", json_object_new_string(kind->name));
+	for (unsigned i = 0; i < n_given; i++) {
+		const struct topo_opt *o = given[i].a->o;
+		int k = o == &nics_opt ? 0 : topo_opt_index(kind, o->name);
+
+		if (k < 0) {
+			json_object_put(*req);
+			topo_opt_owners(o->name, false, owners, sizeof(owners));
+			return vnl_fail("node '%s': %s is for %s, not %s", name, o->name, owners, kind->name);
+		}
+		add_value(*req, o == &nics_opt ? o : &kind->opts[k], given[i].v);
+	}
+	return -1;
+}
+
 int vnl_cmd_add(struct vnl_cli *cli, int argc, char **argv)
 {
 	struct add_opt opts[ADD_OPTS_MAX];
 	struct option lo[ADD_OPTS_MAX + 1];
-	char so[2 * ADD_OPTS_MAX + 1], owners[128], list[128];
+	char so[2 * ADD_OPTS_MAX + 1], list[128];
 	unsigned n = add_opts(opts), n_given = 0;
-	struct { const struct add_opt *a; const char *v; } *given = calloc((size_t)argc + 1, sizeof(*given));
+	struct add_given *given = calloc((size_t)argc + 1, sizeof(*given));
 	const struct topo_kind *kind;
 	const char *type, *name;
 	struct json_object *req = NULL;
@@ -222,12 +259,12 @@ int vnl_cmd_add(struct vnl_cli *cli, int argc, char **argv)
 	while (r < 0 && (c = vnl_getopt(cli, argc, argv, so, lo)) != -1) {
 		unsigned i;
 
-		for (i = 0; i < n && (opts[i].o->short_opt ? opts[i].o->short_opt : ADD_OPT_LONG + (int)i) != c; i++)
+		for (i = 0; i < n && add_val(opts, i) != c; i++)
 			;
 		if (i == n)
 			r = vnl_opt_exit(cli, c);
 		else if ((r = add_check(cli, &opts[i], optarg)) < 0)
-			given[n_given++] = (typeof(*given)){ &opts[i], optarg };
+			given[n_given++] = (struct add_given){ &opts[i], optarg };
 	}
 	if (r < 0 && argc - optind != 2)
 		r = argc - optind < 2 ? vnl_usage_error(cli, "add: missing argument")
@@ -248,20 +285,7 @@ int vnl_cmd_add(struct vnl_cli *cli, int argc, char **argv)
 		r = vnl_usage_error(cli, "add: '%s' is not lan or a node kind (%s)", type,
 				    topo_kind_list(list, sizeof(list)));
 	} else if ((r = check_name(cli, name, "node")) < 0) {
-		req = vnl_req("node-add");
-		json_object_object_add(req, "kind", json_object_new_string(type));
-		for (unsigned i = 0; i < n_given && r < 0; i++) {
-			const struct topo_opt *o = given[i].a->o;
-			int k = o == &nics_opt ? 0 : topo_opt_index(kind, o->name);
-
-			if (k < 0) {
-				topo_opt_owners(o->name, false, owners, sizeof(owners));
-				r = vnl_fail("node '%s': %s is for %s, not %s", name, o->name, owners, kind->name);
-				json_object_put(req);
-			} else {
-				add_value(req, o == &nics_opt ? o : &kind->opts[k], given[i].v);
-			}
-		}
+		r = node_req(kind, name, given, n_given, &req);
 	}
 	free(given);
 	if (r >= 0)

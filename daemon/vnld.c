@@ -304,22 +304,23 @@ static int req_opt(struct json_object *req, const struct topo_opt *o, struct top
 		return r;
 	default:
 		n = json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
-		for (size_t i = 0; i < n && *used + n <= TOPO_MAX_OBJECTS; i++) {
+		if (!json_object_is_type(a, json_type_array) || n > TOPO_MAX_OBJECTS - *used)
+			goto bad_list;
+		for (size_t i = 0; i < n; i++) {
 			struct json_object *e = json_object_array_get_idx(a, i);
 
 			if (!json_object_is_type(e, json_type_string) ||
 			    strlen(json_object_get_string(e)) != (size_t)json_object_get_string_len(e))
-				break;
+				goto bad_list;
 			store[*used + i] = (char *)json_object_get_string(e);
-			v->n++;
 		}
-		if (!json_object_is_type(a, json_type_array) || v->n != n)
-			return vnl_errf(err, -EINVAL, "argument '%s' must be a list of %sstrings", key,
-					o->type == TOPO_OPT_ENV ? "KEY=VALUE " : "");
 		*v = (struct topo_val){ .set = n > 0, .list = store + *used, .n = (unsigned)n };
 		*used += (unsigned)n;
 		return 0;
 	}
+bad_list:
+	return vnl_errf(err, -EINVAL, "argument '%s' must be a list of %sstrings", key,
+			o->type == TOPO_OPT_ENV ? "KEY=VALUE " : "");
 }
 
 /*

@@ -221,7 +221,11 @@ const char *topo_address_kinds(char *buf, size_t size);
 
 /* ---- option values ---- */
 
-/* Value of UINT option i of n: its number, else the option's default. */
+/*
+ * Typed reads of option i of n (i: an index constant of the kind's schema).
+ * UINT: its number, else the option's default (0 when n is NULL or option
+ * i is not a number).
+ */
 unsigned topo_node_uint(const struct topo_node *n, unsigned i);
 /* Value of TEXT option i of n, or NULL when unset (or n is NULL). */
 const char *topo_node_text(const struct topo_node *n, unsigned i);

@@ -453,17 +453,23 @@ static void test_save_limit(void)
 	free(cmd);
 }
 
-static void test_bad_files(void)
+/* Each of the n cases refused at its line with its message. */
+static void bad_files(const struct bad_case *cases, size_t n, const char *what)
 {
-	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
-		const struct bad_case *c = &bad_cases[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct bad_case *c = &cases[i];
 		struct vnl_err err = { 0 };
 		struct topo *t = (struct topo *)1;
 		int r = topo_load_string(c->text, &t, &err);
 
 		ok(r < 0 && !t && err_line(&err) == c->line && strstr(err.msg, c->msg) && err.code == r,
-		   "bad file %zu: line %d '%s' (got %d: %s)", i, c->line, c->msg, r, err.msg);
+		   "%s %zu: line %d '%s' (got %d: %s)", what, i, c->line, c->msg, r, err.msg);
 	}
+}
+
+static void test_bad_files(void)
+{
+	bad_files(bad_cases, sizeof(bad_cases) / sizeof(bad_cases[0]), "bad file");
 }
 
 static void test_limits(void)
@@ -655,14 +661,7 @@ static void test_testkind(void)
 	ok(topo_add_node(t, &tn, &err) == 0 && topo_validate(t, &err) == 0, "t9 added and the lab validates");
 	round_trip(t, "testkind built");
 	topo_free(t);
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int r;
-
-		t = (struct topo *)1;
-		r = topo_load_string(bad[i].text, &t, &err);
-		ok(r < 0 && !t && err_line(&err) == bad[i].line && strstr(err.msg, bad[i].msg),
-		   "testkind bad file %zu: line %d '%s' (got %d: %s)", i, bad[i].line, bad[i].msg, r, err.msg);
-	}
+	bad_files(bad, sizeof(bad) / sizeof(bad[0]), "testkind bad file");
 }
 
 int main(void)
