@@ -63,9 +63,10 @@ comp "$VNL_BIN" add cnt c1 -i img --c
 comp "$VNL_BIN" add ""
 EOS
 	mapfile -t c < <(bash "$TMP/compl.sh" 2>&1)
-	result $([ "${c[0]-}" = "--lab --json --help --nics --image --mem --cpus" ]; echo $?) \
+	# After the global options (..., --help): the kind's.
+	result $([ "${c[0]#*--help }" = "--nics --image --mem --cpus" ]; echo $?) \
 		"completion: add vm NODE -- offers vm's options" "${c[0]-}"
-	result $([ "${c[1]-}" = "--lab --json --help --nics --image --cmd --env --mem --pids" ]; echo $?) \
+	result $([ "${c[1]#*--help }" = "--nics --image --cmd --env --mem --pids" ]; echo $?) \
 		"completion: add cnt NODE -- offers cnt's options" "${c[1]-}"
 	result $([ "${c[2]-}" = "--pids" ] && [ "${c[3]-}" = "--cmd" ]; echo $?) \
 		"completion: the values of --mem and -i are skipped" "${c[2]-} / ${c[3]-}"
