@@ -198,3 +198,74 @@ bool topo_val_equal(const struct topo_val *a, const struct topo_val *b)
 			return false;
 	return true;
 }
+
+/* A schema rule broken: kind k, option o (or NULL). */
+static int schema_err(struct vnl_err *err, const struct topo_kind *k, const struct topo_opt *o, const char *why)
+{
+	return vnl_errf(err, -EINVAL, "kind '%s'%s%s%s: %s", k->name ? k->name : "?", o ? " option '" : "",
+			o ? (o->name ? o->name : "?") : "", o ? "'" : "", why);
+}
+
+/* One option of kind k against the rules and the options of kinds[0..at-1]. */
+static int check_opt(const struct topo_kind *const *table, unsigned at, const struct topo_opt *o,
+		     struct vnl_err *err)
+{
+	const struct topo_kind *k = table[at];
+	const char *member = o->req ? o->req : o->name;
+	static const char *const own[] = { "name", "kind", "nics", NULL };
+
+	if (!o->name || !o->name[0] || strspn(o->name, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(o->name))
+		return schema_err(err, k, o, "names are [a-z0-9_]+");
+	for (const char *const *w = own; *w; w++)
+		if (strcmp(o->name, *w) == 0 || strcmp(member, *w) == 0)
+			return schema_err(err, k, o, "name, kind and nics are a node's own keys");
+	if (strcmp(member, "cmd") == 0)
+		return schema_err(err, k, o, "cmd names the request: give the option another request member (req)");
+	if (!o->metavar || !o->help || (unsigned)o->type > TOPO_OPT_ENV)
+		return schema_err(err, k, o, "needs a metavar, help and a type");
+	/* vnl's own letters (-h -j -l -v) and --nics's. */
+	if (o->short_opt && (strchr("hjlvn", o->short_opt) || !((o->short_opt >= 'a' && o->short_opt <= 'z') ||
+								 (o->short_opt >= 'A' && o->short_opt <= 'Z'))))
+		return schema_err(err, k, o, "its letter is vnl's (h, j, l, v), --nics's (n) or not a letter");
+	if (o->type == TOPO_OPT_UINT && (o->min < 1 || o->min > o->max || (o->def && (o->def < o->min || o->def > o->max))))
+		return schema_err(err, k, o, "range min >= 1, min <= max, default 0 or in range");
+	if (topo_opt_index(k, o->name) != (int)(o - k->opts))
+		return schema_err(err, k, o, "named twice");
+	for (unsigned j = 0; j < at; j++) {
+		int i = topo_opt_index(table[j], o->name);
+		const struct topo_opt *p = i < 0 ? NULL : &table[j]->opts[i];
+
+		/* vnl add parses an option before it knows the kind: one meaning per name. */
+		if (p && (p->type != o->type || p->short_opt != o->short_opt || !p->req != !o->req ||
+			  (p->req && strcmp(p->req, o->req))))
+			return schema_err(err, k, o, "differs in type, letter or request member from the same option of another kind");
+	}
+	for (unsigned j = 0; o->short_opt && j <= at; j++)
+		for (unsigned m = 0; m < table[j]->n_opts; m++)
+			if (table[j]->opts[m].short_opt == o->short_opt && strcmp(table[j]->opts[m].name, o->name))
+				return schema_err(err, k, o, "its letter is another option's");
+	return 0;
+}
+
+int topo_kinds_check(const struct topo_kind *const *table, struct vnl_err *err)
+{
+	unsigned n = 0;
+	int r;
+
+	for (; table[n]; n++) {
+		const struct topo_kind *k = table[n];
+
+		if (n >= TOPO_KINDS_MAX || !k->name || !k->help || k->n_opts > TOPO_OPTS_MAX || (k->n_opts && !k->opts))
+			return schema_err(err, k, NULL, "needs a name, help and at most TOPO_OPTS_MAX options "
+					  "(and at most TOPO_KINDS_MAX kinds)");
+		if (strcmp(k->name, "lan") == 0)
+			return schema_err(err, k, NULL, "'lan' is vnl add's word for a LAN");
+		for (unsigned j = 0; j < n; j++)
+			if (strcmp(table[j]->name, k->name) == 0)
+				return schema_err(err, k, NULL, "named twice");
+		for (unsigned i = 0; i < k->n_opts; i++)
+			if ((r = check_opt(table, n, &k->opts[i], err)) < 0)
+				return r;
+	}
+	return 0;
+}

@@ -198,6 +198,16 @@ struct topo {
  * known.
  */
 void topo_set_kinds(const struct topo_kind *const *kinds);
+/*
+ * 0 when the table is well-formed, else -EINVAL naming the kind and the
+ * rule: names unique; option names [a-z0-9_]+ and not name, kind, nics or
+ * the request's cmd; help and metavar set; number ranges min >= 1, min <=
+ * max, default in range or 0; an option name means one thing (type,
+ * letter, request member) across kinds, and a letter one option (not vnl's
+ * h, j, l, v nor --nics's n), since `vnl add` parses options before it
+ * knows the kind. The unit tests run it.
+ */
+int topo_kinds_check(const struct topo_kind *const *kinds, struct vnl_err *err);
 /* The table (NULL-terminated; never NULL). */
 const struct topo_kind *const *topo_kinds(void);
 /* The kind called `name`, or NULL with errno ENOENT. */

@@ -664,6 +664,56 @@ static void test_testkind(void)
 	bad_files(bad, sizeof(bad) / sizeof(bad[0]), "testkind bad file");
 }
 
+/* The schema rules hold for the kinds of vnld and vnl and the tests' own;
+ * a broken table is refused naming the rule. */
+static void test_schemas(void)
+{
+	static const struct topo_opt twice[] = {
+		{ .name = "a", .type = TOPO_OPT_UINT, .min = 1, .max = 2, .metavar = "N", .help = "a" },
+		{ .name = "a", .type = TOPO_OPT_UINT, .min = 1, .max = 2, .metavar = "N", .help = "a" },
+	};
+	static const struct topo_opt bad_range = { .name = "r", .type = TOPO_OPT_UINT, .min = 5, .max = 2,
+						   .metavar = "N", .help = "r" };
+	static const struct topo_opt own_key = { .name = "nics", .type = TOPO_OPT_TEXT, .metavar = "N", .help = "n" };
+	static const struct topo_opt cmd_member = { .name = "cmd", .type = TOPO_OPT_TEXT, .metavar = "C", .help = "c" };
+	static const struct topo_opt other_type = { .name = "mem", .short_opt = 'm', .type = TOPO_OPT_TEXT,
+						    .metavar = "M", .help = "m" };
+	static const struct topo_opt vnl_letter = { .name = "x", .short_opt = 'j', .type = TOPO_OPT_TEXT,
+						    .metavar = "X", .help = "x" };
+	static const struct topo_kind k_twice = { "t", "t", twice, 2, false };
+	static const struct topo_kind k_range = { "t", "t", &bad_range, 1, false };
+	static const struct topo_kind k_own = { "t", "t", &own_key, 1, false };
+	static const struct topo_kind k_cmd = { "t", "t", &cmd_member, 1, false };
+	static const struct topo_kind k_type = { "t", "t", &other_type, 1, false };
+	static const struct topo_kind k_letter = { "t", "t", &vnl_letter, 1, false };
+	static const struct topo_kind k_lan = { "lan", "l", NULL, 0, false };
+	const struct {
+		const struct topo_kind *k;
+		const char *msg;
+	} bad[] = {
+		{ &k_twice, "option 'a': named twice" },
+		{ &k_range, "option 'r': range" },
+		{ &k_own, "option 'nics': name, kind and nics are a node's own keys" },
+		{ &k_cmd, "option 'cmd': cmd names the request" },
+		{ &k_type, "option 'mem': differs in type" },
+		{ &k_letter, "option 'x': its letter is vnl's" },
+		{ &k_lan, "'lan' is vnl add's word" },
+		{ K_NS, "kind 'ns': named twice" },
+	};
+	struct vnl_err err = { 0 };
+
+	node_kinds_init(); /* vnld's and vnl's table, whatever it holds */
+	ok(topo_kinds_check(topo_kinds(), &err) == 0, "the schemas of endpoints/kinds.c are well-formed (%s)", err.msg);
+	node_kinds_use(kinds);
+	ok(topo_kinds_check(topo_kinds(), &err) == 0, "... and with testkind (%s)", err.msg);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const struct topo_kind *table[] = { K_NS, K_CNT, K_VM, bad[i].k, NULL };
+
+		ok(topo_kinds_check(table, &err) == -EINVAL && strstr(err.msg, bad[i].msg), "broken schema %zu: %s",
+		   i, err.msg);
+	}
+}
+
 int main(void)
 {
 	node_kinds_use(kinds);
@@ -680,5 +730,6 @@ int main(void)
 	test_limits();
 	test_model();
 	test_testkind();
+	test_schemas();
 	return tap_done();
 }
