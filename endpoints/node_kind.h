@@ -64,8 +64,9 @@ struct node_ctx {
 	unsigned int nics;    /* number of NICs: valid indexes are 0..nics-1 */
 	const struct topo_node *model; /* the node in the topology: the kind reads its
 			       * options with topo_node_uint/text/list() and the
-			       * index of each in its schema; read-only.  NULL only
-			       * where a test drives a kind without options */
+			       * index of each in its schema; read-only.  Set by
+			       * vnld; NULL in vnl (exec, console and copy read no
+			       * options) and in tests that drive a kind alone */
 	void *priv;           /* kind's own state: NULL before create(), freed and
 			       * reset to NULL by destroy(); untouched by vnld */
 };
