@@ -15,25 +15,15 @@
 
 #include "log.h"
 #include "vnl.h"
+#include "node_kind.h"
 #include "vnl_client.h"
 
 static const struct vnl_verb verbs[] = {
 	{ "start", vnl_cmd_start, "", "start the lab's vnld and switch", NULL, false },
 	{ "stop", vnl_cmd_stop, "", "remove every object of the lab and stop its processes", NULL, false },
-	{ "add", vnl_cmd_add,
-	  "lan LAN\n"
-	  "ns NODE [--nics N]\n"
-	  "cnt NODE --image IMG [--nics N] [--cmd CMD] [--env K=V]... [--mem MB] [--pids N]\n"
-	  "vm NODE --image IMG [--nics N] [--mem MB] [--cpus N]",
-	  "add a LAN or a node (starts the lab if needed)",
-	  "  -n, --nics N        interfaces eth0..eth(N-1), 1..32 [1]\n"
-	  "  -i, --image IMG     image of a cnt or vm node\n"
-	  "  -c, --cmd CMD       command line of a cnt node\n"
-	  "  -e, --env K=V       environment of a cnt node (repeatable)\n"
-	  "  -m, --mem MB        memory of a vm node, or memory limit of a cnt node, MiB\n"
-	  "                      [vm 256, cnt 512]\n"
-	  "      --cpus N        virtual cpus of a vm node\n"
-	  "      --pids N        most tasks of a cnt node, 16..4194304 [1024]\n", false },
+	/* Synopsis and options from the kinds' schemas (vnl_add_help()). */
+	{ "add", vnl_cmd_add, vnl_add_synopsis, "add a LAN or a node (starts the lab if needed)",
+	  vnl_add_options, false },
 	{ "del", vnl_cmd_del, "NAME", "delete a node or a LAN, with its links", NULL, false },
 	{ "link", vnl_cmd_link, "NODE:N LAN [--ip A.B.C.D/N]", "put interface N of NODE in LAN",
 	  "  -a, --ip A.B.C.D/N  address of the interface (ns and cnt nodes)\n", false },
@@ -62,8 +52,8 @@ static const struct vnl_verb verbs[] = {
 	  "  -o, --output FILE   write to FILE instead of stdout\n", false },
 	{ "events", vnl_cmd_events, "", "print every change of the lab as it happens", NULL, false },
 	{ "version", vnl_cmd_version, "", "versions of vnl and the lab's vnld", NULL, false },
-	{ "__complete", vnl_cmd_complete, "nodes|lans|nics|kinds", "names for shell completion", NULL,
-	  true },
+	{ "__complete", vnl_cmd_complete, "nodes|lans|nics|kinds|options [KIND]", "words for shell completion",
+	  NULL, true },
 };
 #define NB_VERBS (sizeof(verbs) / sizeof(verbs[0]))
 
@@ -155,7 +145,7 @@ int vnl_getopt(struct vnl_cli *cli, int argc, char **argv, const char *shortopts
 	struct option all[32];
 	char sopts[64];
 	size_t n = 0;
-	struct topo_err te;
+	struct vnl_err te;
 	int c;
 
 	for (; longopts && longopts[n].name && n < 32 - 5; n++)
@@ -227,7 +217,7 @@ int vnl_parse_nic(const char *s, char node[TOPO_NAME_MAX + 1], unsigned *nic, ch
 		  size_t len)
 {
 	const char *colon = strrchr(s, ':');
-	struct topo_err te;
+	struct vnl_err te;
 	unsigned long n;
 	char *end;
 
@@ -267,6 +257,8 @@ int main(int argc, char **argv)
 	int c;
 
 	log_open("vnl");
+	node_kinds_init();
+	vnl_add_help();
 	if (cli.lab == NULL || !*cli.lab)
 		cli.lab = "default";
 	opterr = 0;

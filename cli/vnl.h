@@ -43,6 +43,14 @@ struct vnl_verb {
 	bool hidden;           /* not listed in `vnl --help` (completion helper) */
 };
 
+/*
+ * `vnl add`'s synopsis and option lines, made from the kinds' schemas by
+ * vnl_add_help() (vnl_edit.c), which main() calls once the model knows the
+ * kinds.
+ */
+extern char vnl_add_synopsis[1024], vnl_add_options[4096];
+void vnl_add_help(void);
+
 /* Exit statuses. */
 enum { VNL_EXIT_OK = 0, VNL_EXIT_FAIL = 1, VNL_EXIT_USAGE = 2 };
 

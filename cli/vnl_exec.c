@@ -99,7 +99,7 @@ int vnl_cmd_exec(struct vnl_cli *cli, int argc, char **argv)
 		return r;
 	if (kind->exec == NULL) {
 		json_object_put(reply);
-		return vnl_fail("kind '%s' cannot exec", kind->name);
+		return vnl_fail("kind '%s' cannot exec", kind->schema->name);
 	}
 	pass_tty_signals();
 	r = kind->exec(&ctx, argv + dashes + 1, flags, &status, &err);
@@ -123,7 +123,7 @@ int vnl_cmd_console(struct vnl_cli *cli, int argc, char **argv)
 		return r;
 	if (kind->console == NULL) {
 		json_object_put(reply);
-		return vnl_fail("kind '%s' has no console (for ns nodes: vnl exec %s -- bash)", kind->name,
+		return vnl_fail("kind '%s' has no console (for ns nodes: vnl exec %s -- bash)", kind->schema->name,
 				argv[optind]);
 	}
 	pass_tty_signals();
@@ -138,13 +138,12 @@ int vnl_cmd_console(struct vnl_cli *cli, int argc, char **argv)
 static bool node_path(const char *s, char node[TOPO_NAME_MAX + 1], const char **path)
 {
 	const char *colon = strchr(s, ':');
-	struct topo_err te;
 
 	if (colon == NULL || colon == s || colon - s > TOPO_NAME_MAX || colon[1] != '/')
 		return false;
 	memcpy(node, s, colon - s);
 	node[colon - s] = '\0';
-	if (topo_check_name(node, "node", 0, 0, &te) < 0)
+	if (topo_check_name(node, "node", 0, 0, NULL) < 0)
 		return false;
 	*path = colon + 1;
 	return true;
@@ -204,8 +203,8 @@ int vnl_cmd_cp(struct vnl_cli *cli, int argc, char **argv)
 		return r;
 	if (kind->copy == NULL || (recursive && kind->copy_tree == NULL)) {
 		json_object_put(reply);
-		return vnl_fail("kind '%s' cannot copy %s%s", kind->name, recursive ? "folders (cp -r)" : "files",
-				!strcmp(kind->name, "ns") ? " (an ns node shares the host's files: use cp)" : "");
+		return vnl_fail("kind '%s' cannot copy %s%s", kind->schema->name, recursive ? "folders (cp -r)" : "files",
+				!strcmp(kind->schema->name, "ns") ? " (an ns node shares the host's files: use cp)" : "");
 	}
 	r = recursive ? kind->copy_tree(&ctx, src, dst, in_dst, &err) : kind->copy(&ctx, src, dst, in_dst, &err);
 	json_object_put(reply);

@@ -67,7 +67,7 @@ void lab_node_ctx(struct lab *l, const struct topo_node *n, struct node_ctx *ctx
 	ctx->lab = l->name;
 	ctx->name = n->name;
 	ctx->nics = n->nics;
-	ctx->opts = n;
+	ctx->model = n;
 	ctx->priv = slot ? *slot : NULL;
 }
 
@@ -81,18 +81,19 @@ static void ctx_keep(struct lab *l, const struct node_ctx *ctx)
 }
 
 /* The kind of a model node, or NULL (l->kind_find: lab.h). */
-static const struct node_kind *kind_get(const struct lab *l, enum topo_kind k)
+static const struct node_kind *kind_get(const struct lab *l, const struct topo_kind *k)
 {
 	return (l->kind_find ? l->kind_find : node_kind_find)(topo_kind_name(k));
 }
 
-static const struct node_kind *kind_of(const struct lab *l, enum topo_kind k, struct vnl_err *err)
+static const struct node_kind *kind_of(const struct lab *l, const struct topo_kind *k, struct vnl_err *err)
 {
 	const struct node_kind *kind = kind_get(l, k);
+	char list[128];
 
 	if (kind == NULL)
-		vnl_errf(err, -EOPNOTSUPP, "node kind '%s' is not available yet (this build has: ns, cnt, vm)",
-			 topo_kind_name(k));
+		vnl_errf(err, -EOPNOTSUPP, "node kind '%s' is not available yet (this build has: %s)",
+			 topo_kind_name(k), topo_kind_list(list, sizeof(list)));
 	return kind;
 }
 
@@ -205,22 +206,19 @@ static void put_back(void *array, unsigned n, size_t size, unsigned at)
 int lab_lan_add(struct lab *l, const char *name, struct vnl_err *err)
 {
 	struct topo_lan lan = { 0 };
-	struct topo_err te;
 	struct vnl_err e;
 	int r;
 
-	if (topo_check_name(name, "LAN", 0, 0, &te) < 0)
-		return vnl_errf(err, -EINVAL, "%s", te.msg);
+	if ((r = topo_check_name(name, "LAN", 0, 0, err)) < 0)
+		return r;
 	if (topo_find_node(l->topo, name) || topo_find_lan(l->topo, name))
 		return vnl_errf(err, -EEXIST, "the name '%s' is in use in lab %s", name, l->name);
 	snprintf(lan.name, sizeof(lan.name), "%s", name);
 	r = sw_step(lab_switch_cmd(&l->sw, err, "lan-add", "name", name, NULL));
 	if (r < 0)
 		return vnl_err_wrap(err, "adding LAN %s to the switch", name), r;
-	r = topo_add_lan(l->topo, &lan, &te);
-	if (r < 0)
-		vnl_errf(err, r, "%s", te.msg);
-	else if ((r = lab_save(l, err)) < 0)
+	r = topo_add_lan(l->topo, &lan, err);
+	if (r == 0 && (r = lab_save(l, err)) < 0)
 		topo_del_lan(l->topo, name, NULL);
 	if (r < 0) {
 		undo_failed(l, lab_switch_cmd(&l->sw, &e, "lan-del", "name", name, NULL), &e, true);
@@ -340,20 +338,19 @@ int lab_node_add(struct lab *l, const struct topo_node *tmpl, struct vnl_err *er
 	const struct node_kind *kind;
 	struct topo_node *n;
 	struct node_ctx ctx;
-	struct topo_err te;
 	struct vnl_err e;
 	int r;
 
-	if (topo_check_name(tmpl->name, "node", 0, 0, &te) < 0)
-		return vnl_errf(err, -EINVAL, "%s", te.msg);
+	if ((r = topo_check_name(tmpl->name, "node", 0, 0, err)) < 0)
+		return r;
 	if (topo_find_node(l->topo, tmpl->name) || topo_find_lan(l->topo, tmpl->name))
 		return vnl_errf(err, -EEXIST, "the name '%s' is in use in lab %s", tmpl->name, l->name);
 	if ((kind = kind_of(l, tmpl->kind, err)) == NULL)
 		return -EOPNOTSUPP;
 	/* Into the model first (it checks options and ranges); out again on failure. */
-	r = topo_add_node(l->topo, tmpl, &te);
+	r = topo_add_node(l->topo, tmpl, err);
 	if (r < 0)
-		return vnl_errf(err, r, "%s", te.msg);
+		return r;
 	n = topo_find_node(l->topo, tmpl->name);
 	lab_node_ctx(l, n, &ctx);
 	r = kind->create(&ctx, err);
@@ -453,7 +450,6 @@ int lab_link_add(struct lab *l, const struct topo_link *tmpl, struct vnl_err *er
 	struct topo_link *old;
 	struct nic_port np;
 	struct node_ctx ctx;
-	struct topo_err te;
 	struct vnl_err e;
 	char port[TOPO_NAME_MAX + 8], cidr[TOPO_ADDR_LEN];
 	int r;
@@ -468,11 +464,14 @@ int lab_link_add(struct lab *l, const struct topo_link *tmpl, struct vnl_err *er
 	if ((old = topo_find_link(l->topo, tmpl->node, tmpl->nic)) != NULL)
 		return vnl_errf(err, -EEXIST, "%s:%u is linked to %s already (vnl unlink %s:%u first)",
 				tmpl->node, tmpl->nic, old->lan, tmpl->node, tmpl->nic);
+	if (tmpl->has_addr && !n->kind->addresses)
+		return vnl_errf(err, -EINVAL, "%s is a %s: its addresses are set inside the node",
+				n->name, n->kind->name);
 	if ((kind = kind_of(l, n->kind, err)) == NULL)
 		return -EOPNOTSUPP;
-	r = topo_add_link(l->topo, tmpl, &te);
+	r = topo_add_link(l->topo, tmpl, err);
 	if (r < 0)
-		return vnl_errf(err, r, "%s", te.msg);
+		return r;
 	n = topo_find_node(l->topo, tmpl->node);
 	lab_node_ctx(l, n, &ctx);
 	r = kind->nic_attach(&ctx, tmpl->nic, topo_link_addr(tmpl, cidr), &np, err);
@@ -694,7 +693,7 @@ void lab_remove_strays(struct lab *l)
 
 		if (node_kinds[k]->host_nodes == NULL)
 			continue;
-		snprintf(ss.found, sizeof(ss.found), "%s objects", node_kinds[k]->name);
+		snprintf(ss.found, sizeof(ss.found), "%s objects", node_kinds[k]->schema->name);
 		node_kinds[k]->host_nodes(l->name, stray_found, &ss);
 	}
 }
@@ -883,6 +882,29 @@ struct json_object *lab_link_json(const struct topo_link *k)
 	return o;
 }
 
+/* Option i of n, when set, into o under its name. */
+static void opt_json(const struct topo_node *n, unsigned i, struct json_object *o)
+{
+	const struct topo_val *v = &n->opt[i];
+	struct json_object *list;
+
+	if (!v->set)
+		return;
+	switch (n->kind->opts[i].type) {
+	case TOPO_OPT_UINT:
+		json_object_object_add(o, n->kind->opts[i].name, json_object_new_int64(v->num));
+		break;
+	case TOPO_OPT_TEXT:
+		json_object_object_add(o, n->kind->opts[i].name, json_object_new_string(v->text));
+		break;
+	default:
+		list = json_object_new_array();
+		for (unsigned e = 0; e < v->n; e++)
+			json_object_array_add(list, json_object_new_string(v->list[e]));
+		json_object_object_add(o, n->kind->opts[i].name, list);
+	}
+}
+
 struct json_object *lab_node_json(struct lab *l, const struct topo_node *n)
 {
 	struct json_object *o = json_object_new_object(), *links = json_object_new_array();
@@ -891,23 +913,8 @@ struct json_object *lab_node_json(struct lab *l, const struct topo_node *n)
 	json_object_object_add(o, "name", json_object_new_string(n->name));
 	json_object_object_add(o, "kind", json_object_new_string(topo_kind_name(n->kind)));
 	json_object_object_add(o, "nics", json_object_new_int(n->nics));
-	if (n->image)
-		json_object_object_add(o, "image", json_object_new_string(n->image));
-	if (n->cmd)
-		json_object_object_add(o, "cmd", json_object_new_string(n->cmd));
-	if (n->n_env) {
-		struct json_object *env = json_object_new_array();
-
-		for (unsigned i = 0; i < n->n_env; i++)
-			json_object_array_add(env, json_object_new_string(n->env[i]));
-		json_object_object_add(o, "env", env);
-	}
-	if (n->mem_mb)
-		json_object_object_add(o, "mem", json_object_new_int(n->mem_mb));
-	if (n->cpus)
-		json_object_object_add(o, "cpus", json_object_new_int(n->cpus));
-	if (n->pids)
-		json_object_object_add(o, "pids", json_object_new_int(n->pids));
+	for (unsigned i = 0; i < n->kind->n_opts; i++)
+		opt_json(n, i, o);
 	for (unsigned i = 0; i < l->topo->n_links; i++) {
 		const struct topo_link *k = &l->topo->links[i];
 		struct json_object *lk;

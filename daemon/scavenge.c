@@ -186,7 +186,7 @@ int scavenge_remove(const char *lab, const struct scavenge *s, struct vnl_err *e
 
 			if (r < 0 && !first)
 				first = vnl_errf(err, r, "removing node %s (%s): %s", s->nodes[i],
-						 node_kinds[k]->name, e.msg);
+						 node_kinds[k]->schema->name, e.msg);
 		}
 	}
 	return first;

@@ -122,7 +122,7 @@ static int kinds_open(struct vnl_err *err)
 		d.kind_state[i] = node_kinds[i]->lab_open(&nl, err);
 		if (d.kind_state[i] == NULL) {
 			kinds_close();
-			return vnl_err_wrap(err, "kind %s", node_kinds[i]->name);
+			return vnl_err_wrap(err, "kind %s", node_kinds[i]->schema->name);
 		}
 	}
 	return 0;
@@ -234,11 +234,10 @@ static int arg_uint(struct json_object *req, const char *key, bool required, uns
 static int arg_name(struct json_object *req, const char *key, const char *what, const char **out,
 		    struct vnl_err *err)
 {
-	struct topo_err te;
 	int r = arg_str(req, key, true, out, err);
 
-	if (r == 0 && topo_check_name(*out, what, 0, 0, &te) < 0)
-		r = vnl_errf(err, -EINVAL, "%s", te.msg);
+	if (r == 0)
+		r = topo_check_name(*out, what, 0, 0, err);
 	return r;
 }
 
@@ -338,44 +337,90 @@ static int cmd_lan_del(struct json_object *req, struct json_object *reply, struc
 }
 
 /*
- * node-add's arguments decoded into *n (name, kind, nics, image, command,
- * mem, cpus, pids, env). n's strings point into req and envv (at least
- * TOPO_MAX_OBJECTS slots), valid while req lives. 0 or -errno with err set.
- * The vnldreq fuzz target decodes through here too.
+ * Option o of a node-add request (its member o->req, else o->name) into *v;
+ * absent: unset. List entries are stored in store[*used..] (*used grows;
+ * TOPO_MAX_OBJECTS slots in all) and point into req.
+ */
+static int req_opt(struct json_object *req, const struct topo_opt *o, struct topo_val *v, char **store,
+		   unsigned *used, struct vnl_err *err)
+{
+	const char *key = o->req ? o->req : o->name, *s;
+	struct json_object *a;
+	size_t n;
+	int r;
+
+	if (!json_object_object_get_ex(req, key, &a))
+		return 0;
+	switch (o->type) {
+	case TOPO_OPT_UINT:
+		r = arg_uint(req, key, true, o->min, o->max, &v->num, err);
+		v->set = r == 0;
+		return r;
+	case TOPO_OPT_TEXT:
+		r = arg_str(req, key, true, &s, err);
+		*v = (struct topo_val){ .set = r == 0, .text = (char *)s };
+		return r;
+	default:
+		n = json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+		if (!json_object_is_type(a, json_type_array) || n > TOPO_MAX_OBJECTS - *used)
+			goto bad_list;
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *e = json_object_array_get_idx(a, i);
+
+			if (!json_object_is_type(e, json_type_string) ||
+			    strlen(json_object_get_string(e)) != (size_t)json_object_get_string_len(e))
+				goto bad_list;
+			store[*used + i] = (char *)json_object_get_string(e);
+		}
+		*v = (struct topo_val){ .set = n > 0, .list = store + *used, .n = (unsigned)n };
+		*used += (unsigned)n;
+		return 0;
+	}
+bad_list:
+	return vnl_errf(err, -EINVAL, "argument '%s' must be a list of %sstrings", key,
+			o->type == TOPO_OPT_ENV ? "KEY=VALUE " : "");
+}
+
+/*
+ * node-add's arguments decoded into *n: name, kind, nics, then the options
+ * of the kind by its schema (members named as its options; one of another
+ * kind is refused naming the kinds that have it). n's strings point into req
+ * and envv (at least TOPO_MAX_OBJECTS slots, for list options), valid while
+ * req lives. 0 or -errno with err set. The vnldreq fuzz target decodes
+ * through here too.
  */
 static int req_node(struct json_object *req, struct topo_node *n, char **envv, struct vnl_err *err)
 {
-	struct json_object *env = NULL;
-	const char *name, *kind, *image, *cmd;
+	static const char *const generic[] = { "cmd", "name", "kind", "nics", NULL };
+	const char *name, *kind;
+	char buf[128];
+	unsigned used = 0;
 	int r;
 
 	*n = (struct topo_node){ .nics = 1 };
 	if ((r = arg_name(req, "name", "node", &name, err)) < 0 || (r = arg_str(req, "kind", true, &kind, err)) < 0 ||
-	    (r = arg_uint(req, "nics", false, 1, TOPO_NICS_MAX, &n->nics, err)) < 0 ||
-	    (r = arg_str(req, "image", false, &image, err)) < 0 || (r = arg_str(req, "command", false, &cmd, err)) < 0 ||
-	    (r = arg_uint(req, "mem", false, 1, TOPO_MEM_MAX, &n->mem_mb, err)) < 0 ||
-	    (r = arg_uint(req, "cpus", false, 1, TOPO_CPUS_MAX, &n->cpus, err)) < 0 ||
-	    (r = arg_uint(req, "pids", false, TOPO_PIDS_MIN, TOPO_PIDS_MAX, &n->pids, err)) < 0)
+	    (r = arg_uint(req, "nics", false, 1, TOPO_NICS_MAX, &n->nics, err)) < 0)
 		return r;
-	if (topo_kind_parse(kind, &n->kind) < 0)
-		return vnl_errf(err, -EINVAL, "unknown node kind '%s' (kinds: ns, cnt, vm)", kind);
-	if (json_object_object_get_ex(req, "env", &env)) {
-		if (!json_object_is_type(env, json_type_array) || json_object_array_length(env) > TOPO_MAX_OBJECTS)
-			return vnl_errf(err, -EINVAL, "argument 'env' must be a list of KEY=VALUE strings");
-		for (size_t i = 0; i < json_object_array_length(env); i++) {
-			struct json_object *e = json_object_array_get_idx(env, i);
-
-			if (!json_object_is_type(e, json_type_string) ||
-			    strlen(json_object_get_string(e)) != (size_t)json_object_get_string_len(e))
-				return vnl_errf(err, -EINVAL, "argument 'env' must be a list of KEY=VALUE strings");
-			envv[i] = (char *)json_object_get_string(e);
-		}
-		n->env = envv;
-		n->n_env = json_object_array_length(env);
-	}
+	if ((n->kind = topo_kind_find(kind)) == NULL)
+		return vnl_errf(err, -EINVAL, "unknown node kind '%s' (kinds: %s)", kind,
+				topo_kind_list(buf, sizeof(buf)));
 	snprintf(n->name, sizeof(n->name), "%s", name);
-	n->image = (char *)image;
-	n->cmd = (char *)cmd;
+	json_object_object_foreach(req, key, val) {
+		const char *const *g;
+
+		(void)val;
+		for (g = generic; *g && strcmp(*g, key); g++)
+			;
+		if (*g || topo_opt_req_index(n->kind, key) >= 0)
+			continue;
+		if (topo_opt_owners(key, true, buf, sizeof(buf)))
+			return vnl_errf(err, -EINVAL, "node '%s': %s is for %s, not %s", n->name, key, buf,
+					n->kind->name);
+		return vnl_errf(err, -EINVAL, "unknown argument '%s' for node-add", key);
+	}
+	for (unsigned i = 0; i < n->kind->n_opts; i++)
+		if ((r = req_opt(req, &n->kind->opts[i], &n->opt[i], envv, &used, err)) < 0)
+			return r;
 	return 0;
 }
 
@@ -424,7 +469,6 @@ static int cmd_del(struct json_object *req, struct json_object *reply, struct js
 static int req_link(struct json_object *req, struct topo_link *k, struct vnl_err *err)
 {
 	const char *node, *lan, *ip;
-	struct topo_err te;
 	int r;
 
 	*k = (struct topo_link){ 0 };
@@ -433,8 +477,8 @@ static int req_link(struct json_object *req, struct topo_link *k, struct vnl_err
 	    (r = arg_name(req, "lan", "LAN", &lan, err)) < 0 || (r = arg_str(req, "ip", false, &ip, err)) < 0)
 		return r;
 	if (ip) {
-		if (topo_parse_addr(ip, &k->addr, &k->plen, &te) < 0)
-			return vnl_errf(err, -EINVAL, "%s", te.msg);
+		if ((r = topo_parse_addr(ip, &k->addr, &k->plen, err)) < 0)
+			return r;
 		k->has_addr = true;
 	}
 	snprintf(k->node, sizeof(k->node), "%s", node);
@@ -607,7 +651,6 @@ static int cmd_deploy(struct json_object *req, struct json_object *reply, struct
 {
 	struct json_object *created, *differs, *extra, *ev;
 	struct topo *f = NULL;
-	struct topo_err te;
 	const char *file;
 	int r;
 
@@ -616,12 +659,9 @@ static int cmd_deploy(struct json_object *req, struct json_object *reply, struct
 		return r;
 	if (file[0] != '/')
 		return vnl_errf(err, -EINVAL, "argument 'file' must be an absolute path");
-	r = topo_load_file(file, &f, &te);
-	if (r < 0) {
-		if (te.line)
-			return vnl_errf(err, r, "%s:%d:%d: %s", file, te.line, te.column, te.msg);
-		return vnl_errf(err, r, "%s: %s", file, te.msg);
-	}
+	r = topo_load_file(file, &f, err);
+	if (r < 0)
+		return r;
 	created = json_object_new_array();
 	differs = json_object_new_array();
 	extra = json_object_new_array();
@@ -645,7 +685,6 @@ static int cmd_deploy(struct json_object *req, struct json_object *reply, struct
 static int cmd_save(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
 		    struct vnl_err *err)
 {
-	struct topo_err te;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -655,12 +694,12 @@ static int cmd_save(struct json_object *req, struct json_object *reply, struct j
 	f = open_memstream(&text, &len);
 	if (f == NULL)
 		return vnl_errno(err, -errno, "save");
-	r = topo_save(f, d.lab.topo, &te);
+	r = topo_save(f, d.lab.topo, err);
 	if (fclose(f) != 0 && r == 0)
-		r = -EIO, snprintf(te.msg, sizeof(te.msg), "out of memory");
+		r = vnl_errf(err, -EIO, "out of memory");
 	if (r < 0) {
 		free(text);
-		return vnl_errf(err, r, "save: %s", te.msg);
+		return vnl_err_wrap(err, "save"), r;
 	}
 	json_object_object_add(reply, "topology", json_object_new_string_len(text, (int)len));
 	free(text);
@@ -703,7 +742,7 @@ static void power_kinds(char *buf, size_t size)
 	buf[0] = '\0';
 	for (unsigned i = 0; node_kinds[i] && at < size; i++)
 		if (node_kinds[i]->power)
-			at += (size_t)snprintf(buf + at, size - at, "%s%s", at ? " or " : "", node_kinds[i]->name);
+			at += (size_t)snprintf(buf + at, size - at, "%s%s", at ? " or " : "", node_kinds[i]->schema->name);
 }
 
 /* reboot and halt: node `name` through its kind's power slot. */
@@ -766,7 +805,6 @@ static int cmd_stop(struct json_object *req, struct json_object *reply, struct j
 
 static const char *const no_args[] = { NULL };
 static const char *const name_arg[] = { "name", NULL };
-static const char *const node_add_args[] = { "name", "kind", "nics", "image", "command", "env", "mem", "cpus", "pids", NULL };
 static const char *const link_args[] = { "node", "nic", "lan", "ip", NULL };
 static const char *const unlink_args[] = { "node", "nic", NULL };
 static const char *const lan_arg[] = { "lan", NULL };
@@ -788,7 +826,8 @@ static const struct {
 	{ "lan-add", cmd_lan_add, name_arg, true, "add LAN name" },
 	{ "lan-del", cmd_lan_del, name_arg, true, "delete LAN name" },
 	{ "link", cmd_link, link_args, true, "put NIC nic of node in lan, optional ip A.B.C.D/N" },
-	{ "node-add", cmd_node_add, node_add_args, true, "add node name of kind" },
+	/* NULL: its arguments depend on the kind; req_node() checks them. */
+	{ "node-add", cmd_node_add, NULL, true, "add node name of kind" },
 	{ "reboot", cmd_reboot, name_arg, true, "reset vm name, or start it when it is off" },
 	{ "save", cmd_save, no_args, false, "the lab as a topology file" },
 	{ "show", cmd_show, name_arg, false, "the lab, or node or LAN name" },
@@ -830,7 +869,7 @@ static struct json_object *handle(struct jsonl_conn *c, const char *line, size_t
 		return JSONL_DEFER; /* the same line comes back after tx_end */
 	}
 	r = 0;
-	if ((bad = jsonl_unknown_arg(req, commands[i].args)) != NULL)
+	if (commands[i].args && (bad = jsonl_unknown_arg(req, commands[i].args)) != NULL)
 		r = vnl_errf(&err, -EINVAL, "unknown argument '%s' for %s", bad, commands[i].name);
 	reply = json_object_new_object();
 	d.handling++;
@@ -1009,7 +1048,6 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' }, { NULL, 0, NULL, 0 },
 	};
 	const char *lab = "default", *switchd = NULL;
-	struct topo_err te;
 	struct vnl_err err;
 	pid_t sw_pid = 0;
 	unsigned long long sw_start = 0;
@@ -1030,8 +1068,9 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (topo_check_name(lab, "lab", 0, 0, &te) < 0) {
-		log_error("%s", te.msg);
+	node_kinds_init();
+	if (topo_check_name(lab, "lab", 0, 0, &err) < 0) {
+		log_error("%s", err.msg);
 		return 2;
 	}
 	snprintf(prefix, sizeof(prefix), "vnld[%s]", lab);

@@ -532,8 +532,15 @@ static int ns_status(struct node_ctx *node, struct json_object *out, struct vnl_
 	return 0;
 }
 
-const struct node_kind node_kind_ns = {
+/* No options: a netns is its interfaces; addresses are set on them. */
+static const struct topo_kind ns_schema = {
 	.name = "ns",
+	.help = "network namespace with veth interfaces",
+	.addresses = true,
+};
+
+const struct node_kind node_kind_ns = {
+	.schema = &ns_schema,
 	.create = ns_create,
 	.start = ns_start,
 	.stop = ns_stop,

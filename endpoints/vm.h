@@ -36,8 +36,6 @@
 #include <stddef.h>
 
 #define VM_CFG_SERIAL "vnlcfg"
-#define VM_MEM_DEFAULT 256   /* MiB */
-#define VM_CPUS_DEFAULT 1
 
 struct vm_paths {
 	char dir[128];              /* state folder */

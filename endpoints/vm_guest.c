@@ -19,6 +19,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "node_kind.h"
 #include "outq.h"
 #include "unixsock.h"
 #include "vm.h"
@@ -592,7 +593,7 @@ void guests_sync(struct guests *gs, const struct topo *t)
 	for (unsigned i = 0; i < t->n_nodes; i++) {
 		const struct topo_node *n = &t->nodes[i];
 
-		if (n->kind != TOPO_VM)
+		if (n->kind != node_kind_vm.schema)
 			continue;
 		bool fresh = false;
 

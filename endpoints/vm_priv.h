@@ -14,6 +14,16 @@
 #include "paths.h"
 #include "vm.h"
 
+/* The options of a vm node: indexes into vm_schema.opts (vm.c). */
+enum vm_opt { VM_IMAGE, VM_MEM, VM_CPUS, VM_N_OPTS };
+extern const struct topo_kind vm_schema;
+
+/* UINT option i of the node: its value, or the schema's default. */
+static inline unsigned vm_opt_uint(const struct node_ctx *node, enum vm_opt i)
+{
+	return node->model ? topo_node_uint(node->model, i) : vm_schema.opts[i].def;
+}
+
 /* A VM image as found on disk. */
 struct vm_image {
 	char disk[PATH_MAX];     /* the qcow2 base disk (absolute) */

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Node kinds: the one interface through which vnld creates, runs, wires and
- * removes the nodes of a lab (docs/vnld.md, "Node kinds").  A kind is one
- * file in endpoints/ defining a `const struct node_kind` and one line in the
- * table of endpoints/kinds.c; vnld finds it with node_kind_find().
+ * removes the nodes of a lab (docs/vnld.md, "Node kinds"), and the only
+ * registry of them.  A kind is one file in endpoints/ defining a `const
+ * struct node_kind` with its schema (its name and options as data, struct
+ * topo_kind of model/topology.h) beside its slots, and one line in the table
+ * of endpoints/kinds.c; vnld finds it with node_kind_find().  The topology
+ * reader and writer, vnld's node-add, `vnl add` and the shell completion
+ * learn the kind and its options from that schema (node_kinds_init()).
  *
  * Lifecycle of a node, as vnld drives it:
  *
@@ -45,6 +49,7 @@
 #include <stdbool.h>
 
 #include "err.h"
+#include "topology.h"
 
 struct evloop;
 struct json_object;
@@ -55,14 +60,18 @@ struct topo;
 
 /*
  * One node as vnld hands it to its kind.  vnld owns the strings and the
- * options and keeps them valid until destroy() returns; the kind owns priv.
+ * model node and keeps them valid until destroy() returns; the kind owns
+ * priv.
  */
 struct node_ctx {
 	const char *lab;      /* lab name, [a-z0-9][a-z0-9_-]* (checked by vnld) */
 	const char *name;     /* node name, same rule, unique in the lab */
 	unsigned int nics;    /* number of NICs: valid indexes are 0..nics-1 */
-	const void *opts;     /* kind-specific options from the topology, or NULL;
-			       * opaque to vnld, read-only to the kind */
+	const struct topo_node *model; /* the node in the topology: the kind reads its
+			       * options with topo_node_uint/text/list() and the
+			       * index of each in its schema; read-only.  Set by
+			       * vnld; NULL in vnl (exec, console and copy read no
+			       * options) and in tests that drive a kind alone */
 	void *priv;           /* kind's own state: NULL before create(), freed and
 			       * reset to NULL by destroy(); untouched by vnld */
 };
@@ -109,8 +118,12 @@ struct node_lab {
  * cannot copy files").  create and destroy are never NULL.
  */
 struct node_kind {
-	/* Kind name as written in topologies and `vnl add KIND`. */
-	const char *name;
+	/*
+	 * The kind's name and options, as the model, vnld's requests and
+	 * `vnl add` know them.  A kind defines it in its own file, with an
+	 * index constant per option to read the values.
+	 */
+	const struct topo_kind *schema;
 
 	/*
 	 * true: the switch holds a port for every NIC (nic_port) from create
@@ -312,3 +325,10 @@ const struct node_kind *node_kind_find(const char *name);
 
 /* NULL-terminated list of every kind, for help texts and completion. */
 extern const struct node_kind *const node_kinds[];
+
+/* Hand the schemas of node_kinds[] to the model (topo_set_kinds()): vnld
+ * and vnl call it at the start of main(). */
+void node_kinds_init(void);
+/* The same with another NULL-terminated table (at most TOPO_KINDS_MAX
+ * kinds, alive for the program's life): tests with kinds of their own. */
+void node_kinds_use(const struct node_kind *const *table);

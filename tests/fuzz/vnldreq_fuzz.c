@@ -20,28 +20,22 @@ static int node_add(struct topo *t, struct json_object *req, struct vnl_err *err
 {
 	static char *envv[TOPO_MAX_OBJECTS];
 	struct topo_node n;
-	struct topo_err te;
 	int r;
 
 	if ((r = req_node(req, &n, envv, err)) < 0)
 		return r;
-	if ((r = topo_add_node(t, &n, &te)) < 0)
-		return vnl_errf(err, r, "%s", te.msg);
-	return 0;
+	return topo_add_node(t, &n, err);
 }
 
 /* link through vnld's own decoding (req_link), then into the model. */
 static int link_add(struct topo *t, struct json_object *req, struct vnl_err *err)
 {
 	struct topo_link k;
-	struct topo_err te;
 	int r;
 
 	if ((r = req_link(req, &k, err)) < 0)
 		return r;
-	if ((r = topo_add_link(t, &k, &te)) < 0)
-		return vnl_errf(err, r, "%s", te.msg);
-	return 0;
+	return topo_add_link(t, &k, err);
 }
 
 /* One request line: the reply vnld would send (its decoding part). */
@@ -69,16 +63,14 @@ static struct json_object *request(struct topo *t, const char *line, size_t len)
 		json_object_put(req);
 		return jsonl_error("unknown command");
 	}
-	if (jsonl_unknown_arg(req, commands[i].args) != NULL)
+	if (commands[i].args && jsonl_unknown_arg(req, commands[i].args) != NULL)
 		r = vnl_errf(&err, -EINVAL, "unknown argument for %s", name);
 	else if (!strcmp(name, "lan-add")) {
 		struct topo_lan l = { 0 };
-		struct topo_err te;
 
 		if ((r = arg_name(req, "name", "LAN", &s, &err)) == 0) {
 			snprintf(l.name, sizeof(l.name), "%s", s);
-			if ((r = topo_add_lan(t, &l, &te)) < 0)
-				vnl_errf(&err, r, "%s", te.msg);
+			r = topo_add_lan(t, &l, &err);
 		}
 	} else if (!strcmp(name, "node-add")) {
 		r = node_add(t, req, &err);
@@ -100,6 +92,13 @@ static struct json_object *request(struct topo *t, const char *line, size_t len)
 	if (r < 0)
 		return jsonl_error(err.msg[0] ? err.msg : strerror(-r));
 	return jsonl_ok(json_object_new_object());
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc, (void)argv;
+	node_kinds_init(); /* as vnld's main() */
+	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

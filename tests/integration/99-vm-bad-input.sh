@@ -76,7 +76,7 @@ sleep 2
 check "n1 was not reset behind the user's back (same qemu, no reset in the log)" \
 	test "$(vnl show -j n1 | jq -r .node.qemu_pid)" = "$P" -a -z "$(grep 'vm n1: .*reset' "/run/vnetlab/$L/vnld.log")"
 # The vm kind's nic_attach refuses an address; the link is not made.
-refused "link --ip on a vm: its addresses are set in the guest" "n1 is a vm: its addresses are set inside the guest" \
+refused "link --ip on a vm: its addresses are set in the guest" "n1 is a vm: its addresses are set inside the" \
 	link n1:0 blue --ip 10.99.0.1/24
 check "the refused link is not in the lab" test -z "$(vnl show -j | jq -r '.links[] | select(.node == "n1") | .node')"
 vnl_ok "del n1" del n1

@@ -145,7 +145,7 @@ int main(void)
 
 	/* The kind table. */
 	k = node_kind_find("ns");
-	ok(k == &node_kind_ns && !strcmp(k->name, "ns"), "node_kind_find(\"ns\")");
+	ok(k == &node_kind_ns && !strcmp(k->schema->name, "ns"), "node_kind_find(\"ns\")");
 	errno = 0;
 	ok(node_kind_find("nope") == NULL && errno == ENOENT, "unknown kind -> NULL, ENOENT");
 	ok(k->create && k->destroy && k->exec && k->nic_attach && k->nic_detach && k->status &&

@@ -29,10 +29,12 @@ static void test_table(void)
 	for (unsigned k = 0; node_kinds[k]; k++) {
 		const struct node_kind *nk = node_kinds[k];
 
-		ok(nk->name && nk->create && nk->destroy, "kind %s has a name, create and destroy", nk->name);
-		ok(!nk->lab_open == !nk->lab_close, "kind %s: lab_open and lab_close come together", nk->name);
+		ok(nk->schema && nk->schema->name && nk->create && nk->destroy, "kind %s has a name, create and destroy",
+		   nk->schema->name);
+		ok(!nk->lab_open == !nk->lab_close, "kind %s: lab_open and lab_close come together",
+		   nk->schema->name);
 		ok(!nk->host_nodes || (nk->host_noun && nk->host_nouns), "kind %s: host_nodes has its nouns",
-		   nk->name);
+		   nk->schema->name);
 	}
 	ok(node_kind_vm.lab_open && node_kind_vm.lab_sync && node_kind_vm.live_status && node_kind_vm.power &&
 	   node_kind_vm.host_nodes, "vm fills its per-lab slots");
@@ -51,10 +53,9 @@ static void count_event(struct json_object *ev, void *arg)
 static void add_node(struct topo *t, const char *name, const char *kind)
 {
 	struct topo_node n = { .nics = 1 };
-	struct topo_err te;
-
 	snprintf(n.name, sizeof(n.name), "%s", name);
-	if (topo_kind_parse(kind, &n.kind) < 0 || topo_add_node(t, &n, &te) < 0)
+	n.kind = topo_kind_find(kind);
+	if (n.kind == NULL || topo_add_node(t, &n, NULL) < 0)
 		ok(0, "adding %s node %s to the model", kind, name);
 }
 
@@ -123,6 +124,7 @@ static void test_vm_lab(void)
 
 int main(void)
 {
+	node_kinds_init();
 	test_table();
 	test_vm_lab();
 	return tap_done();
