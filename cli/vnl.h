@@ -92,6 +92,17 @@ struct json_object;
  */
 int vnl_ask(const struct vnl_cli *cli, struct json_object *req, int timeout_s, struct json_object **reply);
 
+struct node_ctx;
+struct node_kind;
+/*
+ * The node `name` as vnld describes it, its kind and a context for the
+ * kind's slots (the slots vnl runs itself: exec, console, shell, copy). On
+ * success *reply holds the strings ctx points to: put it when done. Returns
+ * -1 to go on, else the exit status to return (the failure is printed).
+ */
+int vnl_node_lookup(struct vnl_cli *cli, const char *name, struct json_object **reply, struct node_ctx *ctx,
+		    const struct node_kind **kind);
+
 /*
  * Parse "NODE:N" (node name rule, N decimal 0..TOPO_NICS_MAX-1). 0, or
  * -EINVAL with a one-line message in msg.

@@ -421,6 +421,17 @@ static int vm_exec(struct node_ctx *node, char *const argv[], int flags, int *st
 	return r;
 }
 
+static int vm_shell(struct node_ctx *node, int *status, struct vnl_err *err)
+{
+	int fd = vms_connect(node->lab, err), r;
+
+	if (fd < 0)
+		return fd;
+	r = vms_shell(fd, node->name, 0, status, err);
+	close(fd);
+	return r;
+}
+
 static int copy(struct node_ctx *node, const char *src, const char *dst, int to_node, int recursive,
 		struct vnl_err *err)
 {
@@ -474,6 +485,7 @@ const struct node_kind node_kind_vm = {
 	.nic_detach = vm_nic_detach,
 	.exec = vm_exec,
 	.console = vm_console,
+	.shell = vm_shell,
 	.copy = vm_copy,
 	.copy_tree = vm_copy_tree,
 	.lab_open = vm_lab_open,

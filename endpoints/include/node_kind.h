@@ -226,6 +226,14 @@ struct node_kind {
 	int (*console)(struct node_ctx *node, int *status, struct vnl_err *err);
 
 	/*
+	 * A login shell in the node on a terminal of its own, on the caller's
+	 * terminal, through a path that needs neither the node's network nor
+	 * its console (vm: a pty of the guest agent, `vnl shell`).  *status as
+	 * for exec.  NULL when the kind has none (console or exec -t serve).
+	 */
+	int (*shell)(struct node_ctx *node, int *status, struct vnl_err *err);
+
+	/*
 	 * Copy `src` to `dst`; to_node != 0: src is on the host and dst in
 	 * the node, else the reverse.  All or nothing (no partial dst).
 	 */
