@@ -11,7 +11,6 @@
 
 #include "lab.h"
 #include "log.h"
-#include "netns.h"
 #include "state.h"
 
 LOG_SUBSYS("lab");
@@ -656,7 +655,7 @@ static void remove_stray(struct lab *l, const char *node, const char *found)
 
 struct stray_scan {
 	struct lab *l;
-	char found[64];   /* "vm objects" */
+	char found[64];   /* what it was found by: "vm VM" */
 };
 
 /* host_nodes() callback: a node the model lacks is a stray. */
@@ -664,36 +663,23 @@ static int stray_found(const char *node, void *arg)
 {
 	struct stray_scan *ss = arg;
 
-	if (!topo_find_node(ss->l->topo, node))
+	if (topo_check_name(node, "node", 0, 0, NULL) == 0 && !topo_find_node(ss->l->topo, node))
 		remove_stray(ss->l, node, ss->found);
 	return 0;
 }
 
-/* Nodes the model does not have, found by their netns "vnl.LAB.NODE" (ns
- * and cnt nodes have one) or by their kind's host_nodes() slot (vm nodes:
- * their folders, node_kind.h). */
+/* Nodes the model does not have, found by the kinds' host_nodes() slots
+ * (node_kind.h): ns and cnt by their netns, cnt by its crun state and
+ * folder, vm by its folders. */
 void lab_remove_strays(struct lab *l)
 {
-	char prefix[TOPO_NAME_MAX + 8];
-	struct dirent *de;
-	DIR *dir = opendir("/run/netns");
-
-	snprintf(prefix, sizeof(prefix), "vnl.%s.", l->name);
-	while (dir && (de = readdir(dir)) != NULL) {
-		const char *node = de->d_name + strlen(prefix);
-
-		if (strncmp(de->d_name, prefix, strlen(prefix)) || topo_find_node(l->topo, node))
-			continue;
-		remove_stray(l, node, de->d_name);
-	}
-	if (dir)
-		closedir(dir);
 	for (unsigned k = 0; node_kinds[k]; k++) {
 		struct stray_scan ss = { .l = l };
 
 		if (node_kinds[k]->host_nodes == NULL)
 			continue;
-		snprintf(ss.found, sizeof(ss.found), "%s objects", node_kinds[k]->schema->name);
+		snprintf(ss.found, sizeof(ss.found), "%s %s", node_kinds[k]->schema->name,
+			 node_kinds[k]->host_noun);
 		node_kinds[k]->host_nodes(l->name, stray_found, &ss);
 	}
 }

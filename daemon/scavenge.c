@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "lab_switch.h"
-#include "netns.h"
 #include "node_kind.h"
 #include "paths.h"
 #include "scavenge.h"
@@ -32,33 +31,6 @@ static int add_name(struct scavenge *s, const char *name)
 	}
 	snprintf(s->nodes[s->n_nodes++], sizeof(s->nodes[0]), "%s", name);
 	return 0;
-}
-
-/*
- * The entries of folder `dir` that start with `prefix`, added as node names
- * (the rest of the entry). Returns how many were valid names, or -ENOMEM.
- * `seen` (may be NULL) collects them for counting across two folders.
- */
-static int scan_dir(struct scavenge *s, const char *dir, const char *prefix, struct scavenge *seen)
-{
-	size_t plen = strlen(prefix);
-	struct dirent *de;
-	DIR *d = opendir(dir);
-	int n = 0, r = 0;
-
-	while (d && r == 0 && (de = readdir(d)) != NULL) {
-		const char *name = de->d_name + plen;
-
-		if (strncmp(de->d_name, prefix, plen) || topo_check_name(name, "node", 0, 0, NULL) < 0)
-			continue;
-		n++;
-		r = add_name(s, name);
-		if (r == 0 && seen)
-			r = add_name(seen, name);
-	}
-	if (d)
-		closedir(d);
-	return r < 0 ? r : n;
 }
 
 /* Mount points under `under` (a folder path ending in '/') in our mount table. */
@@ -112,26 +84,13 @@ static int find_kinds(const char *lab, struct scavenge *s)
 
 int scavenge_find(const char *lab, struct scavenge *s)
 {
-	struct scavenge cnt = { 0 };
-	char path[PATH_MAX], prefix[TOPO_NAME_MAX + 8];
+	char path[PATH_MAX];
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	snprintf(prefix, sizeof(prefix), "vnl.%s.", lab);
-	r = scan_dir(s, NETNS_RUN_DIR, prefix, NULL);
-	if (r >= 0)
-		s->netns = (unsigned)r;
-	vnl_path(path, sizeof(path), VNL_RUN_ROOT, lab, "crun");
-	if (r >= 0)
-		r = scan_dir(s, path, prefix, &cnt);
-	vnl_path(path, sizeof(path), VNL_STATE_ROOT, lab, "cnt");
-	if (r >= 0)
-		r = scan_dir(s, path, "", &cnt);
-	if (r >= 0)
-		r = find_kinds(lab, s);
-	s->containers = cnt.n_nodes;
-	scavenge_free(&cnt);
-	vnl_path(path, sizeof(path), VNL_STATE_ROOT, lab, "cnt/");
+	r = find_kinds(lab, s);
+	/* A lab's mounts (container overlays) are all under its state folder. */
+	vnl_path(path, sizeof(path), VNL_STATE_ROOT, lab, "%s", "");
 	s->mounts = count_mounts(path);
 	vnl_path(path, sizeof(path), VNL_RUN_ROOT, lab, "switchd.sock");
 	s->switch_pid = scavenge_switch_pid(path);
@@ -151,10 +110,8 @@ void scavenge_free(struct scavenge *s)
 
 void scavenge_describe(const struct scavenge *s, char *buf, size_t len)
 {
-	struct noun_count { unsigned n; const char *one, *many; } what[3 + SCAVENGE_KINDS_MAX] = {
-		{ s->netns, "netns", "netns" }, { s->containers, "container", "containers" },
-	};
-	size_t at = 0, nw = 2;
+	struct noun_count { unsigned n; const char *one, *many; } what[1 + SCAVENGE_KINDS_MAX];
+	size_t at = 0, nw = 0;
 
 	for (unsigned k = 0; node_kinds[k] && k < SCAVENGE_KINDS_MAX; k++)
 		if (node_kinds[k]->host_nodes)

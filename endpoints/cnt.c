@@ -666,6 +666,25 @@ static int cnt_nic_detach(struct node_ctx *node, unsigned int i, struct vnl_err 
 	return node_kind_ns.nic_detach(node, i, err);
 }
 
+/* Nodes with crun state ("vnl.LAB.NODE" in the lab's crun root) or a
+ * container folder (STATE/LAB/cnt/NODE: overlay, bundle). */
+static int cnt_host_nodes(const char *lab, int (*add)(const char *node, void *arg), void *arg)
+{
+	char dir[PATH_MAX], prefix[TOPO_NAME_MAX + 8];
+	int n, r;
+
+	snprintf(prefix, sizeof(prefix), "vnl.%s.", lab);
+	if (vnl_path(dir, sizeof(dir), VNL_RUN_ROOT, lab, "crun") < 0)
+		return -ENAMETOOLONG;
+	if ((n = dir_names(dir, prefix, add, arg)) < 0)
+		return n;
+	if (vnl_path(dir, sizeof(dir), VNL_STATE_ROOT, lab, "cnt") < 0)
+		return -ENAMETOOLONG;
+	if ((r = dir_names(dir, "", add, arg)) < 0)
+		return r;
+	return n + r;
+}
+
 const struct node_kind node_kind_cnt = {
 	.schema = &cnt_schema,
 	.create = cnt_create,
@@ -679,4 +698,7 @@ const struct node_kind node_kind_cnt = {
 	.exec = cnt_exec,
 	.console = cnt_console,
 	.copy = cnt_copy,
+	.host_nodes = cnt_host_nodes,
+	.host_noun = "container",
+	.host_nouns = "containers",
 };

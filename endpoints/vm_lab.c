@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "vm_guest.h"
 #include "vm_priv.h"
 #include "vm_relay.h"
@@ -130,24 +131,6 @@ int vm_power(void *state, struct node_ctx *node, enum node_power op, const char 
 	return vm_reboot(g, node, &p, done, err);
 }
 
-/* add() for every valid entry of folder `dir`. */
-static int scan_dir(const char *dir, int (*add)(const char *node, void *arg), void *arg)
-{
-	struct dirent *de;
-	DIR *d = opendir(dir);
-	int n = 0, r = 0;
-
-	while (d && r == 0 && (de = readdir(d)) != NULL) {
-		if (topo_check_name(de->d_name, "node", 0, 0, NULL) < 0)
-			continue;
-		n++;
-		r = add(de->d_name, arg);
-	}
-	if (d)
-		closedir(d);
-	return r < 0 ? r : n;
-}
-
 int vm_host_nodes(const char *lab, int (*add)(const char *node, void *arg), void *arg)
 {
 	char path[PATH_MAX];
@@ -155,11 +138,11 @@ int vm_host_nodes(const char *lab, int (*add)(const char *node, void *arg), void
 
 	if (vnl_path(path, sizeof(path), VNL_STATE_ROOT, lab, "vm") < 0)
 		return -ENAMETOOLONG;
-	if ((n = scan_dir(path, add, arg)) < 0)
+	if ((n = dir_names(path, "", add, arg)) < 0)
 		return n;
 	if (vnl_path(path, sizeof(path), VNL_RUN_ROOT, lab, "vm") < 0)
 		return -ENAMETOOLONG;
-	if ((r = scan_dir(path, add, arg)) < 0)
+	if ((r = dir_names(path, "", add, arg)) < 0)
 		return r;
 	return n + r;
 }

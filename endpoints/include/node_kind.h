@@ -313,9 +313,13 @@ struct node_kind {
 	 * Names of the lab's nodes that have objects of this kind on the
 	 * host, from the lab's name alone (vnld --cleanup with the state
 	 * lost, scavenge.h): add(node, arg) once per object found (a node
-	 * may come more than once).  Returns how many were found, or the
-	 * first negative errno of add().  Runs without lab_open() (no state),
-	 * never waits.  NULL: the kind's nodes are found by their netns.
+	 * may come more than once; a name may break the name rule: the
+	 * caller checks).  Returns how many were found, or the first negative
+	 * errno of add().  Runs without lab_open() (no state), never waits.
+	 * vnld's start (stray nodes a crash left) and `vnld --cleanup` find
+	 * a lab's nodes only through this slot: a kind that makes objects
+	 * on the host must fill it.  NULL: the kind leaves nothing a name
+	 * could be read back from.
 	 */
 	int (*host_nodes)(const char *lab, int (*add)(const char *node, void *arg), void *arg);
 
