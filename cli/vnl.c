@@ -2,7 +2,7 @@
 /*
  * vnl: the command-line client of vnld (docs/vnld.md, "vnl (CLI)").
  *
- *   vnl [--lab NAME] [-j|--json] VERB [ARGS...]
+ *   vnl [--lab NAME] [-j|--json] [-v|--verbose] VERB [ARGS...]
  *
  * This file holds main(), the verb table and the argument helpers every
  * verb uses (vnl.h); each verb lives in a vnl_*.c file by concern.
@@ -13,26 +13,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "vnl.h"
+#include "node_kind.h"
 #include "vnl_client.h"
 
 static const struct vnl_verb verbs[] = {
 	{ "start", vnl_cmd_start, "", "start the lab's vnld and switch", NULL, false },
 	{ "stop", vnl_cmd_stop, "", "remove every object of the lab and stop its processes", NULL, false },
-	{ "add", vnl_cmd_add,
-	  "lan LAN\n"
-	  "ns NODE [--nics N]\n"
-	  "cnt NODE --image IMG [--nics N] [--cmd CMD] [--env K=V]... [--mem MB] [--pids N]\n"
-	  "vm NODE --image IMG [--nics N] [--mem MB] [--cpus N]",
-	  "add a LAN or a node (starts the lab if needed)",
-	  "  -n, --nics N        interfaces eth0..eth(N-1), 1..32 [1]\n"
-	  "  -i, --image IMG     image of a cnt or vm node\n"
-	  "  -c, --cmd CMD       command line of a cnt node\n"
-	  "  -e, --env K=V       environment of a cnt node (repeatable)\n"
-	  "  -m, --mem MB        memory of a vm node, or memory limit of a cnt node, MiB\n"
-	  "                      [vm 256, cnt 512]\n"
-	  "      --cpus N        virtual cpus of a vm node\n"
-	  "      --pids N        most tasks of a cnt node, 16..4194304 [1024]\n", false },
+	/* Synopsis and options from the kinds' schemas (vnl_add_help()). */
+	{ "add", vnl_cmd_add, vnl_add_synopsis, "add a LAN or a node (starts the lab if needed)",
+	  vnl_add_options, false },
 	{ "del", vnl_cmd_del, "NAME", "delete a node or a LAN, with its links", NULL, false },
 	{ "link", vnl_cmd_link, "NODE:N LAN [--ip A.B.C.D/N]", "put interface N of NODE in LAN",
 	  "  -a, --ip A.B.C.D/N  address of the interface (ns and cnt nodes)\n", false },
@@ -61,14 +52,14 @@ static const struct vnl_verb verbs[] = {
 	  "  -o, --output FILE   write to FILE instead of stdout\n", false },
 	{ "events", vnl_cmd_events, "", "print every change of the lab as it happens", NULL, false },
 	{ "version", vnl_cmd_version, "", "versions of vnl and the lab's vnld", NULL, false },
-	{ "__complete", vnl_cmd_complete, "nodes|lans|nics|kinds", "names for shell completion", NULL,
-	  true },
+	{ "__complete", vnl_cmd_complete, "nodes|lans|nics|kinds|options [KIND]", "words for shell completion",
+	  NULL, true },
 };
 #define NB_VERBS (sizeof(verbs) / sizeof(verbs[0]))
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: vnl [--lab NAME] [-j|--json] VERB [ARGS...]\n"
+	fprintf(f, "Usage: vnl [--lab NAME] [-j|--json] [-v|--verbose] VERB [ARGS...]\n"
 		   "Build and run virtual network labs; each lab has its own vnld.\n\nVerbs:\n");
 	for (size_t i = 0; i < NB_VERBS; i++)
 		if (!verbs[i].hidden)
@@ -76,6 +67,7 @@ static void usage(FILE *f)
 	fprintf(f, "\nOptions (also accepted after the verb):\n"
 		   "  -l, --lab NAME      the lab [$VNL_LAB, else default]\n"
 		   "  -j, --json          print vnld's JSON reply instead of text\n"
+		   "  -v, --verbose       show the requests sent to vnld and its replies (stderr)\n"
 		   "  -h, --help          this help; vnl VERB --help for one verb\n");
 }
 
@@ -101,6 +93,7 @@ static void verb_usage(FILE *f, const struct vnl_verb *v)
 		v->options ? v->options : "");
 	fprintf(f, "  -l, --lab NAME      the lab [$VNL_LAB, else default]\n"
 		   "  -j, --json          print vnld's JSON reply instead of text\n"
+		   "  -v, --verbose       show the requests sent to vnld and its replies (stderr)\n"
 		   "  -h, --help          this help\n");
 }
 
@@ -147,19 +140,20 @@ int vnl_getopt(struct vnl_cli *cli, int argc, char **argv, const char *shortopts
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "lab", required_argument, NULL, 'l' },
+		{ "verbose", no_argument, NULL, 'v' },
 	};
 	struct option all[32];
 	char sopts[64];
 	size_t n = 0;
-	struct topo_err te;
+	struct vnl_err te;
 	int c;
 
-	for (; longopts && longopts[n].name && n < 32 - 4; n++)
+	for (; longopts && longopts[n].name && n < 32 - 5; n++)
 		all[n] = longopts[n];
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < 4; i++)
 		all[n++] = common[i];
 	all[n] = (struct option){ NULL, 0, NULL, 0 };
-	snprintf(sopts, sizeof(sopts), ":hjl:%s", shortopts ? shortopts : "");
+	snprintf(sopts, sizeof(sopts), ":hjl:v%s", shortopts ? shortopts : "");
 	opterr = 0;
 	for (;;) {
 		c = getopt_long(argc, argv, sopts, all, NULL);
@@ -169,6 +163,9 @@ int vnl_getopt(struct vnl_cli *cli, int argc, char **argv, const char *shortopts
 			continue;
 		case 'l':
 			cli->lab = optarg;
+			continue;
+		case 'v':
+			log_set_max_level(LOG_LEVEL_DEBUG);
 			continue;
 		case 'h':
 			return VNL_OPT_HELP;
@@ -220,7 +217,7 @@ int vnl_parse_nic(const char *s, char node[TOPO_NAME_MAX + 1], unsigned *nic, ch
 		  size_t len)
 {
 	const char *colon = strrchr(s, ':');
-	struct topo_err te;
+	struct vnl_err te;
 	unsigned long n;
 	char *end;
 
@@ -253,19 +250,24 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' }, { "json", no_argument, NULL, 'j' },
-		{ "lab", required_argument, NULL, 'l' }, { NULL, 0, NULL, 0 },
+		{ "lab", required_argument, NULL, 'l' }, { "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct vnl_cli cli = { .lab = getenv("VNL_LAB") };
 	int c;
 
+	log_open("vnl");
+	node_kinds_init();
+	vnl_add_help();
 	if (cli.lab == NULL || !*cli.lab)
 		cli.lab = "default";
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:hjl:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:hjl:v", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h': usage(stdout); return VNL_EXIT_OK;
 		case 'j': cli.json = true; break;
 		case 'l': cli.lab = optarg; break;
+		case 'v': log_set_max_level(LOG_LEVEL_DEBUG); break;
 		case ':':
 			fprintf(stderr, "vnl: option '%s' needs a value\n", argv[optind - 1]);
 			return VNL_EXIT_USAGE;

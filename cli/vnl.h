@@ -5,8 +5,9 @@
  * A verb is one entry of the table in vnl.c and one run function in a
  * vnl_*.c file. main() parses the options before the verb, then hands the
  * verb its own argv (argv[0] is the verb); the verb parses the rest with
- * vnl_getopt(), which also accepts the global options (--lab, -j) after the
- * verb.
+ * vnl_getopt(), which also accepts the global options (--lab, -j, -v) after
+ * the verb.  -v sets the logger's threshold to debug (common/log.h), which
+ * shows the requests vnl_client.c sends and the replies it reads.
  *
  * Exit status convention, returned by every run function and by main():
  *   0  done (or --help)
@@ -42,6 +43,14 @@ struct vnl_verb {
 	bool hidden;           /* not listed in `vnl --help` (completion helper) */
 };
 
+/*
+ * `vnl add`'s synopsis and option lines, made from the kinds' schemas by
+ * vnl_add_help() (vnl_edit.c), which main() calls once the model knows the
+ * kinds.
+ */
+extern char vnl_add_synopsis[1024], vnl_add_options[4096];
+void vnl_add_help(void);
+
 /* Exit statuses. */
 enum { VNL_EXIT_OK = 0, VNL_EXIT_FAIL = 1, VNL_EXIT_USAGE = 2 };
 
@@ -50,8 +59,8 @@ enum { VNL_EXIT_OK = 0, VNL_EXIT_FAIL = 1, VNL_EXIT_USAGE = 2 };
 #define VNL_OPT_BAD '?'    /* usage error, already reported: return vnl_opt_exit() */
 
 /*
- * getopt_long() over the verb's options plus --lab/-l, --json/-j and
- * --help/-h, which it handles itself. Permutes like GNU getopt, so options
+ * getopt_long() over the verb's options plus --lab/-l, --json/-j,
+ * --verbose/-v and --help/-h, which it handles itself. Permutes like GNU getopt, so options
  * may follow positional arguments. Returns the verb's option characters,
  * VNL_OPT_HELP, VNL_OPT_BAD, or -1 once every option is read and the lab
  * name is valid (optind then indexes the first positional argument).
@@ -82,6 +91,17 @@ struct json_object;
  * the exit status to return after the one-line failure is printed.
  */
 int vnl_ask(const struct vnl_cli *cli, struct json_object *req, int timeout_s, struct json_object **reply);
+
+struct node_ctx;
+struct node_kind;
+/*
+ * The node `name` as vnld describes it, its kind and a context for the
+ * kind's slots (the slots vnl runs itself: exec, console, shell, copy). On
+ * success *reply holds the strings ctx points to: put it when done. Returns
+ * -1 to go on, else the exit status to return (the failure is printed).
+ */
+int vnl_node_lookup(struct vnl_cli *cli, const char *name, struct json_object **reply, struct node_ctx *ctx,
+		    const struct node_kind **kind);
 
 /*
  * Parse "NODE:N" (node name rule, N decimal 0..TOPO_NICS_MAX-1). 0, or

@@ -15,11 +15,13 @@
 
 #include "clock.h"
 #include "fsutil.h"
+#include "log.h"
 #include "paths.h"
 #include "spawn.h"
 #include "vnl_client.h"
 #include "unixsock.h"
 
+LOG_SUBSYS("client");
 
 static void sleep_ms(int ms)
 {
@@ -29,11 +31,18 @@ static void sleep_ms(int ms)
 		;
 }
 
+/* vnl -v shows every line to and from vnld. */
+static void trace(bool out, const char *line, size_t len)
+{
+	log_debug("%s %.*s", out ? "->" : "<-", (int)len, line);
+}
+
 int vnl_connect(struct jsonl_client *c, const char *lab, struct vnl_err *err)
 {
 	int fd = unix_connect_lab(lab, "vnld.sock", err);
 
 	jsonl_client_adopt(c, fd, "vnld");
+	c->trace = trace;
 	return fd < 0 ? fd : 0;
 }
 
@@ -96,13 +105,14 @@ int vnl_lab_pid(const char *lab)
 }
 
 
-/* The last lines of the log, joined on one line with " | ". */
+/* The last line of the log: the reason a vnld that exits at start gives
+ * last (common/log.h lines; an error message has room for one). */
 static void log_tail(const char *path, char *out, size_t len)
 {
-	char buf[1024], *lines[3] = { NULL };
-	size_t n = 0, got;
+	char buf[1024], *last = NULL;
 	ssize_t rd;
 	off_t size;
+	size_t got;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	out[0] = '\0';
@@ -115,15 +125,10 @@ static void log_tail(const char *path, char *out, size_t len)
 	got = rd > 0 ? (size_t)rd : 0;
 	close(fd);
 	buf[got] = '\0';
-	/* Keep the last three non-empty lines, most recent last. */
-	for (char *p = strtok(buf, "\n"); p; p = strtok(NULL, "\n")) {
-		if (n == 3) {
-			lines[0] = lines[1], lines[1] = lines[2], n = 2;
-		}
-		lines[n++] = p;
-	}
-	for (size_t i = 0; i < n; i++)
-		snprintf(out + strlen(out), len - strlen(out), "%s%s", i ? " | " : "", lines[i]);
+	for (char *p = strtok(buf, "\n"); p; p = strtok(NULL, "\n"))
+		last = p;
+	if (last)
+		snprintf(out, len, "%s", last);
 }
 
 /* vnld --lab LAB detached, its output appended to the log; our child (so

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * `vnl __complete nodes|lans|nics|kinds`: names for completion/vnl.bash, one
- * per line. Asks a running vnld only (never starts one) with a short
- * deadline, and prints nothing, successfully, when there is none: a
- * completion must never fail loudly or hang the shell.
+ * `vnl __complete nodes|lans|nics|kinds|options [KIND]`: words for
+ * completion/vnl.bash, one per line. kinds and options come from the kinds'
+ * schemas (options: `vnl add`'s --nics and the long options of KIND, or of
+ * every kind without one, then their one-letter forms; each takes a value). The names of objects come from a
+ * running vnld only (never starts one) with a short deadline, and nothing
+ * is printed, successfully, when there is none: a completion must never
+ * fail loudly or hang the shell.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,19 +21,42 @@ int vnl_cmd_complete(struct vnl_cli *cli, int argc, char **argv)
 {
 	struct json_object *req, *reply, *arr;
 	const char *what;
-	int r = vnl_args(cli, argc, argv, 1, 1);
+	const struct topo_kind *const *kinds = topo_kinds();
+	int r = vnl_args(cli, argc, argv, 1, 2);
 
 	if (r >= 0)
 		return r;
 	what = argv[optind];
 	if (strcmp(what, "kinds") == 0) {
-		/* What `vnl add` accepts, implemented yet or not. */
-		for (int k = 0; k < TOPO_KIND_COUNT; k++)
-			puts(topo_kind_name((enum topo_kind)k));
+		for (unsigned k = 0; kinds[k]; k++)
+			puts(kinds[k]->name);
 		return VNL_EXIT_OK;
 	}
+	if (strcmp(what, "options") == 0) {
+		const struct topo_kind *only = optind + 1 < argc ? topo_kind_find(argv[optind + 1]) : NULL;
+
+		/* Each name once: kinds may share one (image, mem). */
+		for (int letters = 0; letters < 2; letters++) {
+			puts(letters ? "-n" : "--nics");
+			for (unsigned k = 0; kinds[k]; k++)
+				for (unsigned i = 0; (!only || kinds[k] == only) && i < kinds[k]->n_opts; i++) {
+					const struct topo_opt *o = &kinds[k]->opts[i];
+					bool seen = false;
+
+					for (unsigned j = 0; j < k && !only && !seen; j++)
+						seen = topo_opt_index(kinds[j], o->name) >= 0;
+					if (!seen && !letters)
+						printf("--%s\n", o->name);
+					else if (!seen && o->short_opt)
+						printf("-%c\n", o->short_opt);
+				}
+		}
+		return VNL_EXIT_OK;
+	}
+	if (optind + 1 < argc)
+		return vnl_usage_error(cli, "__complete %s: unexpected argument '%s'", what, argv[optind + 1]);
 	if (strcmp(what, "nodes") && strcmp(what, "lans") && strcmp(what, "nics"))
-		return vnl_usage_error(cli, "__complete: '%s' is not nodes, lans, nics or kinds", what);
+		return vnl_usage_error(cli, "__complete: '%s' is not nodes, lans, nics, kinds or options", what);
 	req = vnl_req("show");
 	r = vnl_call(cli->lab, req, COMPLETE_TIMEOUT, &reply, NULL);
 	json_object_put(req);

@@ -14,28 +14,12 @@
 #include "vnl_client.h"
 #include "vnl_print.h"
 
-/* Strict decimal in lo..hi. */
-static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
-{
-	unsigned long v;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (*end || errno || v < lo || v > hi)
-		return -ERANGE;
-	*out = (unsigned)v;
-	return 0;
-}
-
 static int check_name(const struct vnl_cli *cli, const char *name, const char *what)
 {
-	struct topo_err te;
+	struct vnl_err e;
 
-	if (topo_check_name(name, what, 0, 0, &te) < 0)
-		return vnl_usage_error(cli, "%s", te.msg);
+	if (topo_check_name(name, what, 0, 0, &e) < 0)
+		return vnl_usage_error(cli, "%s", e.msg);
 	return -1;
 }
 
@@ -72,104 +56,240 @@ static void added_text(struct json_object *req, struct json_object *reply)
 		printf("added LAN %s\n", vnl_jstr(req, "name"));
 }
 
-int vnl_cmd_add(struct vnl_cli *cli, int argc, char **argv)
+/*
+ * The options of `vnl add`: --nics, then every option name of the kinds'
+ * schemas once (the first kind that has it gives its type and letter), its
+ * range the widest of the kinds'; the kind given decides afterwards.
+ */
+struct add_opt {
+	const struct topo_opt *o;  /* the first kind's entry (nics_opt for --nics) */
+	unsigned min, max;         /* UINT: the union of the kinds' ranges */
+};
+
+/* One option given on the command line, in order (lists accumulate). */
+struct add_given {
+	const struct add_opt *a;
+	const char *v;
+};
+
+#define ADD_OPTS_MAX (TOPO_KINDS_MAX * TOPO_OPTS_MAX + 1)
+#define ADD_OPT_LONG 0x100  /* getopt value of an option without a letter: + index */
+
+static const struct topo_opt nics_opt = {
+	.name = "nics", .short_opt = 'n', .type = TOPO_OPT_UINT, .min = 1, .max = TOPO_NICS_MAX, .def = 1,
+	.metavar = "N", .help = "interfaces eth0..eth(N-1)",
+};
+
+/* The options of every kind, each name once, into opts[]; returns how many. */
+static unsigned add_opts(struct add_opt *opts)
 {
-	static const struct option opts[] = {
-		{ "cmd", required_argument, NULL, 'c' }, { "cpus", required_argument, NULL, 'C' },
-		{ "env", required_argument, NULL, 'e' }, { "image", required_argument, NULL, 'i' },
-		{ "mem", required_argument, NULL, 'm' }, { "nics", required_argument, NULL, 'n' },
-		{ "pids", required_argument, NULL, 'P' }, { NULL, 0, NULL, 0 },
-	};
-	struct json_object *env = json_object_new_array(), *req;
-	const char *image = NULL, *cmd = NULL, *type, *name;
-	unsigned nics = 0, mem = 0, cpus = 0, pids = 0;
-	struct topo_err te;
-	struct vnl_err err;
-	bool node_opts = false;
-	int c, r;
+	const struct topo_kind *const *k = topo_kinds();
+	unsigned n = 1;
 
-	while ((c = vnl_getopt(cli, argc, argv, "c:e:i:m:n:", opts)) != -1) {
-		node_opts = true;
-		switch (c) {
-		case 'c': cmd = optarg; break;
-		case 'i': image = optarg; break;
-		case 'e':
-			if (topo_check_env(optarg, 0, 0, &te) < 0) {
-				json_object_put(env);
-				return vnl_usage_error(cli, "--env %s: %s", optarg, te.msg);
-			}
-			json_object_array_add(env, json_object_new_string(optarg));
-			break;
-		case 'n':
-		case 'm':
-		case 'C': {
-			unsigned hi = c == 'n' ? TOPO_NICS_MAX : c == 'm' ? TOPO_MEM_MAX : TOPO_CPUS_MAX;
-			unsigned *out = c == 'n' ? &nics : c == 'm' ? &mem : &cpus;
+	opts[0] = (struct add_opt){ &nics_opt, 1, TOPO_NICS_MAX };
+	for (unsigned i = 0; k[i]; i++) {
+		for (unsigned j = 0; j < k[i]->n_opts; j++) {
+			const struct topo_opt *o = &k[i]->opts[j];
+			unsigned m;
 
-			if (parse_uint(optarg, 1, hi, out) < 0) {
-				json_object_put(env);
-				return vnl_usage_error(cli, "--%s must be a number in 1..%u, not '%s'",
-						       c == 'n' ? "nics" : c == 'm' ? "mem" : "cpus", hi, optarg);
+			for (m = 0; m < n && strcmp(opts[m].o->name, o->name); m++)
+				;
+			if (m == n && n < ADD_OPTS_MAX)
+				opts[n++] = (struct add_opt){ o, o->min, o->max };
+			else if (m < n) {
+				opts[m].min = o->min < opts[m].min ? o->min : opts[m].min;
+				opts[m].max = o->max > opts[m].max ? o->max : opts[m].max;
 			}
-			break;
-		}
-		case 'P':
-			if (parse_uint(optarg, TOPO_PIDS_MIN, TOPO_PIDS_MAX, &pids) < 0) {
-				json_object_put(env);
-				return vnl_usage_error(cli, "--pids must be a number in %d..%d, not '%s'",
-						       TOPO_PIDS_MIN, TOPO_PIDS_MAX, optarg);
-			}
-			break;
-		default:
-			json_object_put(env);
-			return vnl_opt_exit(cli, c);
 		}
 	}
-	if (argc - optind != 2) {
-		json_object_put(env);
-		if (argc - optind < 2)
-			return vnl_usage_error(cli, "add: missing argument");
-		return vnl_usage_error(cli, "add: unexpected argument '%s'", argv[optind + 2]);
+	return n;
+}
+
+/* getopt's value of opts[i]: its letter, else ADD_OPT_LONG + i. */
+static int add_val(const struct add_opt *opts, unsigned i)
+{
+	return opts[i].o->short_opt ? opts[i].o->short_opt : ADD_OPT_LONG + (int)i;
+}
+
+/* getopt's tables for opts[]. */
+static void add_getopt(const struct add_opt *opts, unsigned n, struct option *lo, char *so)
+{
+	for (unsigned i = 0; i < n; i++) {
+		lo[i] = (struct option){ opts[i].o->name, required_argument, NULL, add_val(opts, i) };
+		if (opts[i].o->short_opt) {
+			*so++ = opts[i].o->short_opt;
+			*so++ = ':';
+		}
+	}
+	lo[n] = (struct option){ NULL, 0, NULL, 0 };
+	*so = '\0';
+}
+
+/* The syntax of one value of option a (usage error, exit 2), before the kind is known:
+ * numbers in the widest range of the kinds', env entries KEY=VALUE. */
+static int add_check(const struct vnl_cli *cli, const struct add_opt *a, const char *v)
+{
+	const struct topo_opt range = { .min = a->min, .max = a->max };
+	struct vnl_err e;
+	unsigned u;
+
+	if (a->o->type == TOPO_OPT_UINT && topo_parse_uint(&range, v, "", 0, 0, &u, NULL) < 0)
+		return vnl_usage_error(cli, "--%s must be a number in %u..%u, not '%s'", a->o->name, a->min,
+				       a->max, v);
+	/* Texts go to vnld as typed: its one-line refusal names the field and the rule. */
+	if (a->o->type == TOPO_OPT_ENV && topo_check_env(v, 0, 0, &e) < 0)
+		return vnl_usage_error(cli, "--%s %s: %s", a->o->name, v, e.msg);
+	return -1;
+}
+
+/* Option o = v into the node-add request req (lists accumulate). */
+static void add_value(struct json_object *req, const struct topo_opt *o, const char *v)
+{
+	const char *key = o->req ? o->req : o->name;
+	struct json_object *list;
+
+	switch (o->type) {
+	case TOPO_OPT_UINT:
+		json_object_object_add(req, key, json_object_new_int64(strtol(v, NULL, 10)));
+		break;
+	case TOPO_OPT_TEXT:
+		json_object_object_add(req, key, json_object_new_string(v));
+		break;
+	default:
+		if (!json_object_object_get_ex(req, key, &list)) {
+			list = json_object_new_array();
+			json_object_object_add(req, key, list);
+		}
+		json_object_array_add(list, json_object_new_string(v));
+	}
+}
+
+char vnl_add_synopsis[1024], vnl_add_options[4096];
+
+/* "-i, --image IMG" or "    --pids N". */
+static void opt_words(const struct topo_opt *o, char *buf, size_t size)
+{
+	if (o->short_opt)
+		snprintf(buf, size, "-%c, --%s %s", o->short_opt, o->name, o->metavar);
+	else
+		snprintf(buf, size, "    --%s %s", o->name, o->metavar);
+}
+
+/* One option's help line: its text, range, unit and default. */
+static size_t opt_line(char *buf, size_t size, const struct topo_opt *o)
+{
+	char words[48], range[64] = "";
+
+	opt_words(o, words, sizeof(words));
+	if (o->type == TOPO_OPT_UINT && o->def)
+		snprintf(range, sizeof(range), ", %u..%u%s%s [%u]", o->min, o->max, o->unit ? " " : "",
+			 o->unit ? o->unit : "", o->def);
+	else if (o->type == TOPO_OPT_UINT)
+		snprintf(range, sizeof(range), ", %u..%u%s%s", o->min, o->max, o->unit ? " " : "",
+			 o->unit ? o->unit : "");
+	return (size_t)snprintf(buf, size, "  %-18s  %s%s\n", words, o->help, range);
+}
+
+void vnl_add_help(void)
+{
+	const struct topo_kind *const *k = topo_kinds();
+	size_t s = 0, o = 0;
+
+	s += (size_t)snprintf(vnl_add_synopsis, sizeof(vnl_add_synopsis), "lan LAN");
+	o += opt_line(vnl_add_options, sizeof(vnl_add_options), &nics_opt);
+	for (unsigned i = 0; k[i] && s < sizeof(vnl_add_synopsis) && o < sizeof(vnl_add_options); i++) {
+		s += (size_t)snprintf(vnl_add_synopsis + s, sizeof(vnl_add_synopsis) - s, "\n%s NODE [--nics N]",
+				      k[i]->name);
+		o += (size_t)snprintf(vnl_add_options + o, sizeof(vnl_add_options) - o, "Kind %s: %s%s\n",
+				      k[i]->name, k[i]->help, k[i]->n_opts ? "" : " (no options)");
+		for (unsigned j = 0; j < k[i]->n_opts && s < sizeof(vnl_add_synopsis) && o < sizeof(vnl_add_options);
+		     j++) {
+			const struct topo_opt *opt = &k[i]->opts[j];
+
+			s += (size_t)snprintf(vnl_add_synopsis + s, sizeof(vnl_add_synopsis) - s, " [--%s %s]%s",
+					      opt->name, opt->metavar, opt->type == TOPO_OPT_UINT ||
+					      opt->type == TOPO_OPT_TEXT ? "" : "...");
+			o += opt_line(vnl_add_options + o, sizeof(vnl_add_options) - o, opt);
+		}
+	}
+}
+
+/*
+ * The node-add request for node `name` of `kind` with the options given,
+ * into *req; an option the kind lacks fails (exit 1, naming the kinds that
+ * have it) before any lab is started. -1 when done, else the exit status.
+ */
+static int node_req(const struct topo_kind *kind, const char *name, const struct add_given *given,
+		    unsigned n_given, struct json_object **req)
+{
+	char owners[128];
+
+	*req = vnl_req("node-add");
+	json_object_object_add(*req, "kind", json_object_new_string(kind->name));
+	for (unsigned i = 0; i < n_given; i++) {
+		const struct topo_opt *o = given[i].a->o;
+		int k = o == &nics_opt ? 0 : topo_opt_index(kind, o->name);
+
+		if (k < 0) {
+			json_object_put(*req);
+			topo_opt_owners(o->name, false, owners, sizeof(owners));
+			return vnl_fail("node '%s': %s is for %s, not %s", name, o->name, owners, kind->name);
+		}
+		add_value(*req, o == &nics_opt ? o : &kind->opts[k], given[i].v);
+	}
+	return -1;
+}
+
+int vnl_cmd_add(struct vnl_cli *cli, int argc, char **argv)
+{
+	struct add_opt opts[ADD_OPTS_MAX];
+	struct option lo[ADD_OPTS_MAX + 1];
+	char so[2 * ADD_OPTS_MAX + 1], list[128];
+	unsigned n = add_opts(opts), n_given = 0;
+	struct add_given *given = calloc((size_t)argc + 1, sizeof(*given));
+	const struct topo_kind *kind;
+	const char *type, *name;
+	struct json_object *req = NULL;
+	struct vnl_err err;
+	int c, r = -1;
+
+	if (given == NULL)
+		return vnl_fail("out of memory");
+	add_getopt(opts, n, lo, so);
+	while (r < 0 && (c = vnl_getopt(cli, argc, argv, so, lo)) != -1) {
+		unsigned i;
+
+		for (i = 0; i < n && add_val(opts, i) != c; i++)
+			;
+		if (i == n)
+			r = vnl_opt_exit(cli, c);
+		else if ((r = add_check(cli, &opts[i], optarg)) < 0)
+			given[n_given++] = (struct add_given){ &opts[i], optarg };
+	}
+	if (r < 0 && argc - optind != 2)
+		r = argc - optind < 2 ? vnl_usage_error(cli, "add: missing argument")
+				      : vnl_usage_error(cli, "add: unexpected argument '%s'", argv[optind + 2]);
+	if (r >= 0) {
+		free(given);
+		return r;
 	}
 	type = argv[optind];
 	name = argv[optind + 1];
+	kind = topo_kind_find(type);
 	if (strcmp(type, "lan") == 0) {
-		json_object_put(env);
-		if (node_opts)
-			return vnl_usage_error(cli, "add lan takes no options");
-		if ((r = check_name(cli, name, "LAN")) >= 0)
-			return r;
-		req = vnl_req("lan-add");
-	} else {
-		enum topo_kind kind;
-
-		if (topo_kind_parse(type, &kind) < 0) {
-			json_object_put(env);
-			return vnl_usage_error(cli, "add: '%s' is not lan, ns, cnt or vm", type);
-		}
-		if ((r = check_name(cli, name, "node")) >= 0) {
-			json_object_put(env);
-			return r;
-		}
-		req = vnl_req("node-add");
-		json_object_object_add(req, "kind", json_object_new_string(type));
-		if (nics)
-			json_object_object_add(req, "nics", json_object_new_int((int)nics));
-		if (image)
-			json_object_object_add(req, "image", json_object_new_string(image));
-		/* "cmd" names the request itself: the node's command is "command". */
-		if (cmd)
-			json_object_object_add(req, "command", json_object_new_string(cmd));
-		if (json_object_array_length(env))
-			json_object_object_add(req, "env", json_object_get(env));
-		if (mem)
-			json_object_object_add(req, "mem", json_object_new_int((int)mem));
-		if (cpus)
-			json_object_object_add(req, "cpus", json_object_new_int((int)cpus));
-		if (pids)
-			json_object_object_add(req, "pids", json_object_new_int((int)pids));
-		json_object_put(env);
+		if (n_given)
+			r = vnl_usage_error(cli, "add lan takes no options");
+		else if ((r = check_name(cli, name, "LAN")) < 0)
+			req = vnl_req("lan-add");
+	} else if (kind == NULL) {
+		r = vnl_usage_error(cli, "add: '%s' is not lan or a node kind (%s)", type,
+				    topo_kind_list(list, sizeof(list)));
+	} else if ((r = check_name(cli, name, "node")) < 0) {
+		r = node_req(kind, name, given, n_given, &req);
 	}
+	free(given);
+	if (r >= 0)
+		return r;
 	json_object_object_add(req, "name", json_object_new_string(name));
 	if (vnl_lab_ensure(cli->lab, &err) < 0) {
 		json_object_put(req);
@@ -221,7 +341,7 @@ int vnl_cmd_link(struct vnl_cli *cli, int argc, char **argv)
 	char node[TOPO_NAME_MAX + 1], msg[160];
 	const char *ip = NULL;
 	struct json_object *req;
-	struct topo_err te;
+	struct vnl_err te;
 	struct in_addr a;
 	unsigned nic, plen;
 	int c, r;

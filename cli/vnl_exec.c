@@ -26,12 +26,7 @@ static void on_tty_signal(int sig)
 	(void)sig;
 }
 
-/*
- * The node `name` as vnld describes it, its kind and a context for the
- * kind's slots. On success *reply holds the strings ctx points to: put it
- * when done. Returns -1 to go on, else the exit status to return.
- */
-static int node_lookup(struct vnl_cli *cli, const char *name, struct json_object **reply,
+int vnl_node_lookup(struct vnl_cli *cli, const char *name, struct json_object **reply,
 		       struct node_ctx *ctx, const struct node_kind **kind)
 {
 	struct json_object *req, *node;
@@ -95,11 +90,11 @@ int vnl_cmd_exec(struct vnl_cli *cli, int argc, char **argv)
 		return vnl_usage_error(cli, "exec: one NODE before '--', then the command");
 	if (dashes + 1 == argc)
 		return vnl_usage_error(cli, "exec: missing command after '--'");
-	if ((r = node_lookup(cli, argv[optind], &reply, &ctx, &kind)) >= 0)
+	if ((r = vnl_node_lookup(cli, argv[optind], &reply, &ctx, &kind)) >= 0)
 		return r;
 	if (kind->exec == NULL) {
 		json_object_put(reply);
-		return vnl_fail("kind '%s' cannot exec", kind->name);
+		return vnl_fail("kind '%s' cannot exec", kind->schema->name);
 	}
 	pass_tty_signals();
 	r = kind->exec(&ctx, argv + dashes + 1, flags, &status, &err);
@@ -119,11 +114,11 @@ int vnl_cmd_console(struct vnl_cli *cli, int argc, char **argv)
 
 	if ((r = vnl_args(cli, argc, argv, 1, 1)) >= 0)
 		return r;
-	if ((r = node_lookup(cli, argv[optind], &reply, &ctx, &kind)) >= 0)
+	if ((r = vnl_node_lookup(cli, argv[optind], &reply, &ctx, &kind)) >= 0)
 		return r;
 	if (kind->console == NULL) {
 		json_object_put(reply);
-		return vnl_fail("kind '%s' has no console (for ns nodes: vnl exec %s -- bash)", kind->name,
+		return vnl_fail("kind '%s' has no console (for ns nodes: vnl exec %s -- bash)", kind->schema->name,
 				argv[optind]);
 	}
 	pass_tty_signals();
@@ -138,13 +133,12 @@ int vnl_cmd_console(struct vnl_cli *cli, int argc, char **argv)
 static bool node_path(const char *s, char node[TOPO_NAME_MAX + 1], const char **path)
 {
 	const char *colon = strchr(s, ':');
-	struct topo_err te;
 
 	if (colon == NULL || colon == s || colon - s > TOPO_NAME_MAX || colon[1] != '/')
 		return false;
 	memcpy(node, s, colon - s);
 	node[colon - s] = '\0';
-	if (topo_check_name(node, "node", 0, 0, &te) < 0)
+	if (topo_check_name(node, "node", 0, 0, NULL) < 0)
 		return false;
 	*path = colon + 1;
 	return true;
@@ -200,12 +194,12 @@ int vnl_cmd_cp(struct vnl_cli *cli, int argc, char **argv)
 		return vnl_fail("cp: %s is a folder (vnl cp -r copies folders)", src);
 	if (!in_src && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
 		return vnl_fail("cp: %s: not a regular file or folder", src);
-	if ((r = node_lookup(cli, node, &reply, &ctx, &kind)) >= 0)
+	if ((r = vnl_node_lookup(cli, node, &reply, &ctx, &kind)) >= 0)
 		return r;
 	if (kind->copy == NULL || (recursive && kind->copy_tree == NULL)) {
 		json_object_put(reply);
-		return vnl_fail("kind '%s' cannot copy %s%s", kind->name, recursive ? "folders (cp -r)" : "files",
-				!strcmp(kind->name, "ns") ? " (an ns node shares the host's files: use cp)" : "");
+		return vnl_fail("kind '%s' cannot copy %s (a node that shares the host's files: use cp; "
+				"else vnl exec NODE -- cat)", kind->schema->name, recursive ? "folders (cp -r)" : "files");
 	}
 	r = recursive ? kind->copy_tree(&ctx, src, dst, in_dst, &err) : kind->copy(&ctx, src, dst, in_dst, &err);
 	json_object_put(reply);

@@ -102,7 +102,8 @@ static void print_node(struct json_object *n)
 			;
 		if (shown[i])
 			continue;
-		if (json_object_is_type(val, json_type_array) && strcmp(key, "env") == 0) {
+		/* A list option of the kind (env): its entries, space-separated. */
+		if (json_object_is_type(val, json_type_array)) {
 			buf[0] = '\0';
 			for (size_t k = 0; k < json_object_array_length(val); k++)
 				snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", k ? " " : "",

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The verbs of VM nodes: `vnl shell NODE` (a login shell through the guest
- * agent), `vnl reboot NODE`, `vnl halt NODE` (qemu, through vnld) and
- * `vnl wait NODE...` (until each node is ready: a VM's agent answers; other
- * kinds are ready once they exist).
+ * The verbs of nodes with a life of their own: `vnl shell NODE` (the kind's
+ * shell slot: a VM's guest agent), `vnl reboot NODE`, `vnl halt NODE` (the
+ * kind's power slot, through vnld) and `vnl wait NODE...` (until each node
+ * is ready: kinds with a live state, a VM's agent answers; other kinds are
+ * ready once they exist).
  */
 #include <errno.h>
 #include <signal.h>
@@ -13,7 +14,7 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "vm_session.h"
+#include "node_kind.h"
 #include "vnl.h"
 #include "vnl_client.h"
 #include "vnl_print.h"
@@ -31,26 +32,23 @@ static int node_cmd(struct vnl_cli *cli, const char *cmd, const char *name, stru
 
 int vnl_cmd_shell(struct vnl_cli *cli, int argc, char **argv)
 {
+	const struct node_kind *kind;
 	struct json_object *reply;
+	struct node_ctx ctx;
 	struct vnl_err err;
-	int r, fd, status = 0;
+	int r, status = 0;
 
 	if ((r = vnl_args(cli, argc, argv, 1, 1)) >= 0)
 		return r;
-	if ((r = node_cmd(cli, "show", argv[optind], &reply)) >= 0)
+	if ((r = vnl_node_lookup(cli, argv[optind], &reply, &ctx, &kind)) >= 0)
 		return r;
-	if (!json_object_object_get_ex(reply, "node", NULL) ||
-	    strcmp(vnl_jstr(json_object_object_get(reply, "node"), "kind") ?: "", "vm")) {
+	if (kind->shell == NULL) {
 		json_object_put(reply);
-		return vnl_fail("shell: %s is not a vm node (vnl console %s, or vnl exec %s -- sh)", argv[optind],
-				argv[optind], argv[optind]);
+		return vnl_fail("shell: %s is a %s node, which has no shell of its own (vnl console %s, or vnl exec -t %s -- sh)",
+				argv[optind], kind->schema->name, argv[optind], argv[optind]);
 	}
+	r = kind->shell(&ctx, &status, &err);
 	json_object_put(reply);
-	fd = vms_connect(cli->lab, &err);
-	if (fd < 0)
-		return vnl_fail("%s", err.msg);
-	r = vms_shell(fd, argv[optind], 0, &status, &err);
-	close(fd);
 	if (r < 0)
 		return vnl_fail("%s", err.msg);
 	return status;
@@ -112,6 +110,7 @@ int vnl_cmd_wait(struct vnl_cli *cli, int argc, char **argv)
 
 		for (;;) {
 			struct json_object *reply, *node;
+			const struct node_kind *kind;
 			const char *state, *info;
 
 			if ((r = node_cmd(cli, "show", argv[i], &reply)) >= 0)
@@ -120,8 +119,10 @@ int vnl_cmd_wait(struct vnl_cli *cli, int argc, char **argv)
 				json_object_put(reply);
 				return vnl_fail("wait: '%s' is a LAN, not a node", argv[i]);
 			}
-			/* Only a VM has a guest to wait for; other kinds are ready. */
-			state = strcmp(vnl_jstr(node, "kind") ?: "", "vm") ? NULL : vnl_jstr(node, "state");
+			/* Only kinds with a live state (a guest to wait for) have a
+			 * "ready" to reach; other kinds are ready once they exist. */
+			kind = node_kind_find(vnl_jstr(node, "kind") ?: "");
+			state = kind && kind->live_status ? vnl_jstr(node, "state") : NULL;
 			if (state == NULL || !strcmp(state, "ready")) {
 				json_object_put(reply);
 				break;

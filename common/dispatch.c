@@ -35,7 +35,7 @@ const struct cmd *req_lookup(const struct cmd_table *t, const char *line, size_t
 
 int cmd_check_args(const struct cmd *cmd, struct json_object *req, struct vnl_err *err)
 {
-	const char *bad = jsonl_unknown_arg(req, cmd->args);
+	const char *bad = cmd->args ? jsonl_unknown_arg(req, cmd->args) : NULL;
 
 	if (bad != NULL)
 		return vnl_errf(err, -EINVAL, "unknown argument '%s' for %s", bad, cmd->name);

@@ -47,7 +47,9 @@ typedef int (*cmd_fn)(struct json_object *req, struct json_object *reply, struct
 struct cmd {
 	const char *name;          /* exact keyword, compared whole */
 	cmd_fn fn;                 /* the handler, see cmd_fn */
-	const char *const *args;   /* accepted members besides "cmd", NULL-terminated */
+	const char *const *args;   /* accepted members besides "cmd", NULL-terminated;
+	                            * NULL: the handler checks them itself (vnld's
+	                            * node-add, whose arguments depend on the kind) */
 	unsigned flags;            /* the server's own marks (vnld: changes the lab) */
 	const char *help;          /* one line for a help command */
 };
@@ -70,7 +72,7 @@ const struct cmd *req_lookup(const struct cmd_table *t, const char *line, size_t
 			     struct json_object **req, struct vnl_err *err);
 
 /* 0, or -EINVAL "unknown argument 'x' for cmd" for the first member of req
- * that cmd does not accept. */
+ * that cmd does not accept (always 0 when cmd->args is NULL). */
 int cmd_check_args(const struct cmd *cmd, struct json_object *req, struct vnl_err *err);
 
 /*

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+#include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
@@ -59,4 +60,22 @@ int rm_tree(const char *dir)
 	if (nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 && !rm_errno)
 		return errno == ENOENT ? 0 : -errno;
 	return -rm_errno;
+}
+
+int dir_names(const char *dir, const char *prefix, int (*add)(const char *rest, void *arg), void *arg)
+{
+	size_t plen = strlen(prefix);
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int n = 0, r = 0;
+
+	while (d && r >= 0 && (de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, prefix, plen) || de->d_name[plen] == '\0' || de->d_name[0] == '.')
+			continue;
+		n++;
+		r = add(de->d_name + plen, arg);
+	}
+	if (d)
+		closedir(d);
+	return r < 0 ? r : n;
 }

@@ -17,3 +17,9 @@ void exe_sibling(const char *name, char *out, size_t len);
  * filesystem mounted below it). A missing dir is fine. 0 or -errno (the
  * first failure; the walk goes on). */
 int rm_tree(const char *dir);
+
+/* add(rest, arg) for each entry of folder `dir` whose name starts with
+ * `prefix` (rest: the name after it, not empty), in readdir order, until
+ * add() returns < 0. A missing dir has no entries. Returns how many entries
+ * were handed to add(), or the negative value add() returned. */
+int dir_names(const char *dir, const char *prefix, int (*add)(const char *rest, void *arg), void *arg);

@@ -124,6 +124,8 @@ static int send_line(struct jsonl_client *c, const char *text, long long deadlin
 
 	if (line == NULL)
 		return vnl_errf(err, -ENOMEM, "out of memory");
+	if (c->trace)
+		c->trace(true, text, len);
 	memcpy(line, text, len);
 	line[len] = '\n';
 	r = send_all(c, line, len + 1, deadline, timeout_ms, err);
@@ -200,6 +202,8 @@ static int recv_until(struct jsonl_client *c, long long deadline, int timeout_ms
 	used = (size_t)(nl - c->buf) + 1;
 	if (used - 1 > c->line_max)
 		return too_long(c, err);
+	if (c->trace)
+		c->trace(false, c->buf, used - 1);
 	tok = json_tokener_new();
 	*out = tok ? json_tokener_parse_ex(tok, c->buf, (int)(used - 1)) : NULL;
 	/* The whole line, and nothing but one value. */

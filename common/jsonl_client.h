@@ -27,6 +27,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <json-c/json.h>
@@ -42,6 +43,9 @@ struct jsonl_client {
 	size_t line_max;   /* a longer line is -EPROTO; JSONL_CLIENT_LINE_MAX after open */
 	char *buf;         /* bytes read and not yet returned as lines */
 	size_t len, cap;   /* used and allocated bytes of buf */
+	/* NULL, or called with every line sent (out) and received, without
+	 * its newline: the caller's debug output (vnl -v). */
+	void (*trace)(bool out, const char *line, size_t len);
 };
 
 /*

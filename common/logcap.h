@@ -16,7 +16,7 @@
  * for its own stderr (vnld.log), with logcap_rotate_fd() from its cron,
  * so vnld.log may pass the cap by what vnld writes in one period (1 s;
  * its lines about guest data are rate limited: common/ratelimit.h).
- * hvc0.log keeps its own cut at the same size (daemon/guest.c).
+ * hvc0.log keeps its own cut at the same size (endpoints/vm_guest.c).
  *
  * Errors: 0 / negative errno.  Thread-safety: none; one writer per log.
  */

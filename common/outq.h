@@ -2,7 +2,7 @@
 /*
  * An output queue of bytes for one non-blocking stream socket: frames are
  * appended whole, and written out as the socket takes them.  Used by vnld's
- * agent links and session clients (daemon/guest.c, relay.c).
+ * agent links and session clients (endpoints/vm_guest.c, vm_relay.c).
  *
  * Bounded: an append that would take the queue beyond its `cap` is refused
  * (-ENOBUFS) and nothing is queued, so a peer that does not read cannot

@@ -3,19 +3,10 @@
  * Rate limit for log lines a peer can trigger (a guest's malformed frames,
  * a client's junk): at most `burst` lines per `interval_ms` window per
  * limiter; the lines refused in a window are counted, and the first line
- * allowed after them reports the count, so the log says what it dropped:
- *
- *   static struct ratelimit rl = RATELIMIT_INIT(10000, 5);
- *   unsigned dropped;
- *
- *   if (ratelimit_ok(&rl, mono_ms(), &dropped)) {
- *           if (dropped)
- *                   LOG("%u similar messages suppressed", dropped);
- *           LOG("...");
- *   }
- *
- * One limiter per source and topic (a struct member of the guest or the
- * client), so one noisy guest does not silence another.  The window is
+ * allowed after them reports the count, so the log says what it dropped.
+ * The logger's _rl and _ratelimited variants (log.h) do this; a limiter is
+ * either static per call site or one per source and topic (a member of the
+ * guest), so one noisy guest does not silence another.  The window is
  * fixed, starting at the first line after the previous one ended, as in
  * systemd's ratelimit and OVS's VLOG_RATE_LIMIT_INIT.
  *
@@ -25,10 +16,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-
-/* vnld's limit for lines about guest data: 5 lines per 10 s per guest and topic. */
-#define RATELIMIT_GUEST_MS 10000
-#define RATELIMIT_GUEST_BURST 5
 
 struct ratelimit {
 	unsigned interval_ms;   /* window length */

@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Verbs, kinds, options per verb, and the names of a running lab's objects.
-# Object names come from `vnl [--lab L] __complete nodes|lans|nics|kinds`,
-# which asks the lab's vnld (never starts one) and prints nothing when the
-# lab does not run. Needs the bash-completion package's helpers.
+# Kinds and the options of `vnl add KIND` come from the kinds' schemas
+# (`vnl __complete kinds`, `vnl __complete options [KIND]`). Object names
+# come from `vnl [--lab L] __complete nodes|lans|nics`, which asks the lab's
+# vnld (never starts one) and prints nothing when the lab does not run.
+# Needs the bash-completion package's helpers.
 # shellcheck disable=SC2207  # compgen output is split on purpose
 
 _vnl_names()
@@ -15,6 +17,17 @@ _vnl_names()
 	"${_vnl_cmd:-vnl}" "$@" __complete "$what" 2>/dev/null
 }
 
+_vnl_takes_value()
+{
+	# $1: verb, $2: an option word: does it take the next word as its value?
+	case $2 in
+	--ip | -a | --format | -f | --output | -o | --timeout) return 0 ;;
+	esac
+	[[ $1 == add ]] || return 1
+	[[ -n ${_vnl_addopts-} ]] || _vnl_addopts=" $("${_vnl_cmd:-vnl}" __complete options 2>/dev/null | tr '\n' ' ')"
+	[[ $_vnl_addopts == *" $2 "* ]]
+}
+
 _vnl()
 {
 	local cur prev words cword
@@ -22,7 +35,7 @@ _vnl()
 
 	local verbs="start stop add del link unlink show stats fdb exec shell console cp wait reboot halt deploy save destroy graph events version"
 	local i w verb='' nargs=0 dashdash=0 labopt=() args=()
-	_vnl_cmd=${words[0]}
+	_vnl_cmd=${words[0]} _vnl_addopts=
 
 	# Find the verb, the lab, how many positional arguments precede cur, and "--".
 	for ((i = 1; i < cword; i++)); do
@@ -37,13 +50,12 @@ _vnl()
 			i=$((i + 1))
 			;;
 		--lab=*) labopt=("$w") ;;
-		--nics | -n | --image | -i | --cmd | -c | --env | -e | --mem | -m | --cpus | --pids | --ip | -a | --format | -f | --output | -o | --timeout)
-			[[ -n $verb ]] && i=$((i + 1))
-			;;
 		--)
 			[[ $verb == exec ]] && dashdash=1 nargs=0
 			;;
-		-*) ;;
+		-*)
+			[[ -n $verb ]] && _vnl_takes_value "$verb" "$w" && i=$((i + 1))
+			;;
 		*)
 			if [[ -z $verb ]]; then
 				verb=$w
@@ -73,14 +85,14 @@ _vnl()
 		[[ $verb == graph ]] && _filedir
 		return
 		;;
-	--nics | -n | --image | -i | --cmd | -c | --env | -e | --mem | -m | --cpus | --pids | --ip | -a | --timeout)
-		return
+	-*)
+		[[ -n $verb ]] && _vnl_takes_value "$verb" "$prev" && return
 		;;
 	esac
 
 	if [[ -z $verb ]]; then
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "--lab --json --help" -- "$cur"))
+			COMPREPLY=($(compgen -W "--lab --json --verbose --help" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W "$verbs" -- "$cur"))
 		fi
@@ -98,16 +110,12 @@ _vnl()
 	fi
 
 	if [[ $cur == -* ]]; then
-		local opts="--lab --json --help"
+		local opts="--lab --json --verbose --help"
 		case $verb in
 		add)
-			case ${args[0]-} in
-			ns) opts+=" --nics" ;;
-			cnt) opts+=" --nics --image --cmd --env --mem --pids" ;;
-			vm) opts+=" --nics --image --mem --cpus" ;;
-			lan) ;;
-			*) opts+=" --nics --image --cmd --env --mem --cpus --pids" ;;
-			esac
+			# The long options of the kind given, or of every kind.
+			[[ ${args[0]-} == lan ]] ||
+				opts+=" $("$_vnl_cmd" __complete options ${args[0]:+"${args[0]}"} 2>/dev/null | grep -- '^--')"
 			;;
 		link) opts+=" --ip" ;;
 		graph) opts+=" --format --output" ;;

@@ -38,11 +38,6 @@ static void addf(struct json_object *list, const char *fmt, ...)
 	json_object_array_add(list, json_object_new_string(buf));
 }
 
-static bool str_eq(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) || (a && b && !strcmp(a, b));
-}
-
 /* The first difference between a file node and a lab node, into buf; false if same. */
 static bool node_differs(const struct topo_node *f, const struct topo_node *n, char *buf, size_t size)
 {
@@ -51,18 +46,10 @@ static bool node_differs(const struct topo_node *f, const struct topo_node *n, c
 			 topo_kind_name(f->kind), topo_kind_name(n->kind));
 	else if (f->nics != n->nics)
 		snprintf(buf, size, "node %s: %u NICs in the file, %u in the lab", f->name, f->nics, n->nics);
-	else if (!str_eq(f->image, n->image))
-		snprintf(buf, size, "node %s: image differs", f->name);
-	else if (!str_eq(f->cmd, n->cmd))
-		snprintf(buf, size, "node %s: cmd differs", f->name);
-	else if (f->mem_mb != n->mem_mb || f->cpus != n->cpus || f->pids != n->pids)
-		snprintf(buf, size, "node %s: mem, cpus or pids differ", f->name);
-	else if (f->n_env != n->n_env)
-		snprintf(buf, size, "node %s: env differs", f->name);
 	else {
-		for (unsigned i = 0; i < f->n_env; i++)
-			if (strcmp(f->env[i], n->env[i])) {
-				snprintf(buf, size, "node %s: env differs", f->name);
+		for (unsigned i = 0; i < f->kind->n_opts; i++)
+			if (!topo_val_equal(&f->opt[i], &n->opt[i])) {
+				snprintf(buf, size, "node %s: %s differs", f->name, f->kind->opts[i].name);
 				return true;
 			}
 		return false;

@@ -10,10 +10,10 @@
 #include <string.h>
 
 #include "lab.h"
-#include "netns.h"
+#include "log.h"
 #include "state.h"
 
-#define LOG(l, fmt, ...) fprintf(stderr, "vnld[%s]: " fmt "\n", (l)->name, ##__VA_ARGS__)
+LOG_SUBSYS("lab");
 
 /* Kind-private state of one node, kept across calls (node_ctx.priv). */
 struct lab_rt {
@@ -66,7 +66,7 @@ void lab_node_ctx(struct lab *l, const struct topo_node *n, struct node_ctx *ctx
 	ctx->lab = l->name;
 	ctx->name = n->name;
 	ctx->nics = n->nics;
-	ctx->opts = n;
+	ctx->model = n;
 	ctx->priv = slot ? *slot : NULL;
 }
 
@@ -80,18 +80,19 @@ static void ctx_keep(struct lab *l, const struct node_ctx *ctx)
 }
 
 /* The kind of a model node, or NULL (l->kind_find: lab.h). */
-static const struct node_kind *kind_get(const struct lab *l, enum topo_kind k)
+static const struct node_kind *kind_get(const struct lab *l, const struct topo_kind *k)
 {
 	return (l->kind_find ? l->kind_find : node_kind_find)(topo_kind_name(k));
 }
 
-static const struct node_kind *kind_of(const struct lab *l, enum topo_kind k, struct vnl_err *err)
+static const struct node_kind *kind_of(const struct lab *l, const struct topo_kind *k, struct vnl_err *err)
 {
 	const struct node_kind *kind = kind_get(l, k);
+	char list[128];
 
 	if (kind == NULL)
-		vnl_errf(err, -EOPNOTSUPP, "node kind '%s' is not available yet (this build has: ns, cnt, vm)",
-			 topo_kind_name(k));
+		vnl_errf(err, -EOPNOTSUPP, "node kind '%s' is not available yet (this build has: %s)",
+			 topo_kind_name(k), topo_kind_list(list, sizeof(list)));
 	return kind;
 }
 
@@ -148,9 +149,10 @@ static bool sw_gone(int r, const struct vnl_err *e)
  * first. */
 static void undo_failed(struct lab *l, int r, const struct vnl_err *e, bool sw)
 {
+	(void)l;
 	if (r < 0 && !(sw && sw_gone(r, e)))
-		LOG(l, "undoing a failed change: %s (the next vnld start or switch push removes what is left)",
-		    e->msg);
+		log_warning("undoing a failed change: %s (the next vnld start or switch push removes what is left)",
+			    e->msg);
 }
 
 /* Additions: a switch step that found the switch down is done by lab_push
@@ -203,22 +205,19 @@ static void put_back(void *array, unsigned n, size_t size, unsigned at)
 int lab_lan_add(struct lab *l, const char *name, struct vnl_err *err)
 {
 	struct topo_lan lan = { 0 };
-	struct topo_err te;
 	struct vnl_err e;
 	int r;
 
-	if (topo_check_name(name, "LAN", 0, 0, &te) < 0)
-		return vnl_errf(err, -EINVAL, "%s", te.msg);
+	if ((r = topo_check_name(name, "LAN", 0, 0, err)) < 0)
+		return r;
 	if (topo_find_node(l->topo, name) || topo_find_lan(l->topo, name))
 		return vnl_errf(err, -EEXIST, "the name '%s' is in use in lab %s", name, l->name);
 	snprintf(lan.name, sizeof(lan.name), "%s", name);
 	r = sw_step(lab_switch_cmd(&l->sw, err, "lan-add", "name", name, NULL));
 	if (r < 0)
 		return vnl_err_wrap(err, "adding LAN %s to the switch", name), r;
-	r = topo_add_lan(l->topo, &lan, &te);
-	if (r < 0)
-		vnl_errf(err, r, "%s", te.msg);
-	else if ((r = lab_save(l, err)) < 0)
+	r = topo_add_lan(l->topo, &lan, err);
+	if (r == 0 && (r = lab_save(l, err)) < 0)
 		topo_del_lan(l->topo, name, NULL);
 	if (r < 0) {
 		undo_failed(l, lab_switch_cmd(&l->sw, &e, "lan-del", "name", name, NULL), &e, true);
@@ -252,7 +251,7 @@ int lab_lan_del(struct lab *l, const char *name, struct json_object *unlinked, s
 	}
 	r = lab_switch_cmd(&l->sw, &e, "lan-del", "name", name, NULL);
 	if (r < 0 && !sw_gone(r, &e))
-		LOG(l, "deleting LAN %s from the switch: %s (the next push removes it)", name, e.msg);
+		log_warning("deleting LAN %s from the switch: %s (the next push removes it)", name, e.msg);
 	emit(l, "lan-deleted", "lan", name, NULL, 0, NULL);
 	return 0;
 }
@@ -309,7 +308,7 @@ static void ports_del(struct lab *l, const char *node, unsigned upto)
 		lab_port_name(node, i, port, sizeof(port));
 		r = lab_switch_cmd(&l->sw, &e, "port-del", "name", port, NULL);
 		if (r < 0 && !sw_gone(r, &e))
-			LOG(l, "deleting switch port %s: %s (the next push removes it)", port, e.msg);
+			log_warning("deleting switch port %s: %s (the next push removes it)", port, e.msg);
 	}
 }
 
@@ -338,20 +337,19 @@ int lab_node_add(struct lab *l, const struct topo_node *tmpl, struct vnl_err *er
 	const struct node_kind *kind;
 	struct topo_node *n;
 	struct node_ctx ctx;
-	struct topo_err te;
 	struct vnl_err e;
 	int r;
 
-	if (topo_check_name(tmpl->name, "node", 0, 0, &te) < 0)
-		return vnl_errf(err, -EINVAL, "%s", te.msg);
+	if ((r = topo_check_name(tmpl->name, "node", 0, 0, err)) < 0)
+		return r;
 	if (topo_find_node(l->topo, tmpl->name) || topo_find_lan(l->topo, tmpl->name))
 		return vnl_errf(err, -EEXIST, "the name '%s' is in use in lab %s", tmpl->name, l->name);
 	if ((kind = kind_of(l, tmpl->kind, err)) == NULL)
 		return -EOPNOTSUPP;
 	/* Into the model first (it checks options and ranges); out again on failure. */
-	r = topo_add_node(l->topo, tmpl, &te);
+	r = topo_add_node(l->topo, tmpl, err);
 	if (r < 0)
-		return vnl_errf(err, r, "%s", te.msg);
+		return r;
 	n = topo_find_node(l->topo, tmpl->name);
 	lab_node_ctx(l, n, &ctx);
 	r = kind->create(&ctx, err);
@@ -432,9 +430,9 @@ int lab_node_del(struct lab *l, const char *name, struct json_object *unlinked, 
 		if (kind->nics_ported)
 			ports_del(l, n->name, n->nics);
 		if (kind->stop && (r = kind->stop(&ctx, &e)) < 0)
-			LOG(l, "stopping node %s: %s", n->name, e.msg);
+			log_warning("stopping node %s: %s", n->name, e.msg);
 		if ((r = kind->destroy(&ctx, &e)) < 0)
-			LOG(l, "removing node %s: %s (the next vnld start cleans it)", n->name, e.msg);
+			log_warning("removing node %s: %s (the next vnld start cleans it)", n->name, e.msg);
 	}
 	rt_forget(l, n->name);
 	emit(l, "node-deleted", "node", n->name, NULL, 0, NULL);
@@ -451,7 +449,6 @@ int lab_link_add(struct lab *l, const struct topo_link *tmpl, struct vnl_err *er
 	struct topo_link *old;
 	struct nic_port np;
 	struct node_ctx ctx;
-	struct topo_err te;
 	struct vnl_err e;
 	char port[TOPO_NAME_MAX + 8], cidr[TOPO_ADDR_LEN];
 	int r;
@@ -466,14 +463,14 @@ int lab_link_add(struct lab *l, const struct topo_link *tmpl, struct vnl_err *er
 	if ((old = topo_find_link(l->topo, tmpl->node, tmpl->nic)) != NULL)
 		return vnl_errf(err, -EEXIST, "%s:%u is linked to %s already (vnl unlink %s:%u first)",
 				tmpl->node, tmpl->nic, old->lan, tmpl->node, tmpl->nic);
-	if (tmpl->has_addr && n->kind == TOPO_VM)
-		return vnl_errf(err, -EINVAL, "%s is a vm: its addresses are set inside the guest",
-				n->name);
+	if (tmpl->has_addr && !n->kind->addresses)
+		return vnl_errf(err, -EINVAL, "%s is a %s: its addresses are set inside the node",
+				n->name, n->kind->name);
 	if ((kind = kind_of(l, n->kind, err)) == NULL)
 		return -EOPNOTSUPP;
-	r = topo_add_link(l->topo, tmpl, &te);
+	r = topo_add_link(l->topo, tmpl, err);
 	if (r < 0)
-		return vnl_errf(err, r, "%s", te.msg);
+		return r;
 	n = topo_find_node(l->topo, tmpl->node);
 	lab_node_ctx(l, n, &ctx);
 	r = kind->nic_attach(&ctx, tmpl->nic, topo_link_addr(tmpl, cidr), &np, err);
@@ -544,11 +541,11 @@ int lab_link_del(struct lab *l, const char *node, unsigned nic, struct vnl_err *
 	else
 		r = lab_switch_cmd(&l->sw, &e, "port-del", "name", port, NULL);
 	if (r < 0 && !sw_gone(r, &e))
-		LOG(l, "taking switch port %s out: %s (the next push does it)", port, e.msg);
+		log_warning("taking switch port %s out: %s (the next push does it)", port, e.msg);
 	if (kind) {
 		lab_node_ctx(l, n, &ctx);
 		if (kind->nic_detach(&ctx, nic, &e) < 0)
-			LOG(l, "detaching %s:%u: %s", node, nic, e.msg);
+			log_warning("detaching %s:%u: %s", node, nic, e.msg);
 		ctx_keep(l, &ctx);
 	}
 	emit(l, "link-down", "node", node, "nic", nic, copy.lan);
@@ -602,24 +599,24 @@ static void recover_node(struct lab *l, struct topo_node *n)
 	int r;
 
 	if (kind == NULL) {
-		LOG(l, "node %s: kind %s is not available in this build; left alone", n->name,
-		    topo_kind_name(n->kind));
+		log_warning("node %s: kind %s is not available in this build; left alone", n->name,
+			    topo_kind_name(n->kind));
 		return;
 	}
 	lab_node_ctx(l, n, &ctx);
 	r = kind->create(&ctx, &e);
 	if (r < 0 && r != -EEXIST) {
-		LOG(l, "node %s is gone and cannot be made again: %s", n->name, e.msg);
+		log_error("node %s is gone and cannot be made again: %s", n->name, e.msg);
 		return;
 	}
 	if (r == 0)
-		LOG(l, "node %s was gone: made again", n->name);
+		log_info("node %s was gone: made again", n->name);
 	/* start also makes again any NIC that is gone (node_kind.h): every
 	 * NIC exists from here on, linked or not. */
 	if (kind->nics_ported)
 		l->start_ported = true; /* lab_push starts it, once its ports exist */
 	else if (kind->start && kind->start(&ctx, &e) < 0)
-		LOG(l, "starting node %s: %s", n->name, e.msg);
+		log_error("starting node %s: %s", n->name, e.msg);
 	for (unsigned i = 0; i < n->nics; i++) {
 		struct topo_link *k = topo_find_link(l->topo, n->name, i);
 		char cidr[TOPO_ADDR_LEN];
@@ -638,7 +635,7 @@ static void recover_node(struct lab *l, struct topo_node *n)
 		if (r == 0 && !kind->nics_ported && n_stale < TOPO_MAX_OBJECTS)
 			lab_port_name(n->name, i, stale_ports[n_stale++], sizeof(stale_ports[0]));
 		else if (r < 0 && r != -EEXIST)
-			LOG(l, "%s:%u cannot be attached again: %s", n->name, i, e.msg);
+			log_error("%s:%u cannot be attached again: %s", n->name, i, e.msg);
 	}
 	ctx_keep(l, &ctx);
 }
@@ -650,41 +647,41 @@ static void remove_stray(struct lab *l, const char *node, const char *found)
 	struct node_ctx ctx = { .lab = l->name, .name = node, .nics = TOPO_NICS_MAX };
 	struct vnl_err e;
 
-	LOG(l, "removing node %s, left over from a crash (%s)", node, found);
+	log_info("removing node %s, left over from a crash (%s)", node, found);
 	for (unsigned k = 0; node_kinds[k]; k++)
 		if (node_kinds[k]->destroy(&ctx, &e) < 0)
-			LOG(l, "removing %s: %s", node, e.msg);
+			log_warning("removing %s: %s", node, e.msg);
 }
 
-/* Nodes the model does not have, found by their netns "vnl.LAB.NODE" (ns
- * and cnt nodes have one) or their folder STATE/vm/NODE (vm nodes). */
+struct stray_scan {
+	struct lab *l;
+	char found[64];   /* what it was found by: "vm VM" */
+};
+
+/* host_nodes() callback: a node the model lacks is a stray. */
+static int stray_found(const char *node, void *arg)
+{
+	struct stray_scan *ss = arg;
+
+	if (topo_check_name(node, "node", 0, 0, NULL) == 0 && !topo_find_node(ss->l->topo, node))
+		remove_stray(ss->l, node, ss->found);
+	return 0;
+}
+
+/* Nodes the model does not have, found by the kinds' host_nodes() slots
+ * (node_kind.h): ns and cnt by their netns, cnt by its crun state and
+ * folder, vm by its folders. */
 void lab_remove_strays(struct lab *l)
 {
-	char prefix[TOPO_NAME_MAX + 8], path[128];
-	struct dirent *de;
-	DIR *dir = opendir("/run/netns");
+	for (unsigned k = 0; node_kinds[k]; k++) {
+		struct stray_scan ss = { .l = l };
 
-	snprintf(prefix, sizeof(prefix), "vnl.%s.", l->name);
-	while (dir && (de = readdir(dir)) != NULL) {
-		const char *node = de->d_name + strlen(prefix);
-
-		if (strncmp(de->d_name, prefix, strlen(prefix)) || topo_find_node(l->topo, node))
+		if (node_kinds[k]->host_nodes == NULL)
 			continue;
-		remove_stray(l, node, de->d_name);
+		snprintf(ss.found, sizeof(ss.found), "%s %s", node_kinds[k]->schema->name,
+			 node_kinds[k]->host_noun);
+		node_kinds[k]->host_nodes(l->name, stray_found, &ss);
 	}
-	if (dir)
-		closedir(dir);
-	snprintf(path, sizeof(path), "%s/vm", l->state_dir);
-	dir = opendir(path);
-	while (dir && (de = readdir(dir)) != NULL) {
-		struct topo_err te;
-
-		if (topo_check_name(de->d_name, "node", 0, 0, &te) < 0 || topo_find_node(l->topo, de->d_name))
-			continue;
-		remove_stray(l, de->d_name, path);
-	}
-	if (dir)
-		closedir(dir);
 }
 
 void lab_recover(struct lab *l)
@@ -778,7 +775,7 @@ void lab_push(struct lab_switch *s, void *arg)
 			continue;
 		}
 		if (lab_switch_cmd(s, &e, "port-del", "name", name, NULL) < 0)
-			LOG(l, "removing port %s from the switch: %s", name, e.msg);
+			log_warning("removing port %s from the switch: %s", name, e.msg);
 		json_object_array_del_idx(ports, i--, 1); /* ports keeps what is left */
 	}
 	n_stale = 0;
@@ -788,14 +785,14 @@ void lab_push(struct lab_switch *s, void *arg)
 
 		if (topo_find_lan(l->topo, name) == NULL &&
 		    lab_switch_cmd(s, &e, "lan-del", "name", name, NULL) < 0)
-			LOG(l, "removing LAN %s from the switch: %s", name, e.msg);
+			log_warning("removing LAN %s from the switch: %s", name, e.msg);
 	}
 	json_object_put(lans);
 	/* What the model has that the switch does not: in. */
 	for (unsigned i = 0; i < l->topo->n_lans; i++) {
 		r = lab_switch_cmd(s, &e, "lan-add", "name", l->topo->lans[i].name, NULL);
 		if (r < 0 && !strstr(e.msg, "exists"))
-			LOG(l, "pushing LAN %s: %s", l->topo->lans[i].name, e.msg);
+			log_error("pushing LAN %s: %s", l->topo->lans[i].name, e.msg);
 	}
 	for (unsigned i = 0; i < l->topo->n_links; i++) {
 		const struct topo_link *k = &l->topo->links[i];
@@ -816,11 +813,11 @@ void lab_push(struct lab_switch *s, void *arg)
 			continue;
 		lab_node_ctx(l, n, &ctx);
 		if (kind->nic_port(&ctx, k->nic, &np, &e) < 0) {
-			LOG(l, "pushing link %s:%u %s: %s", k->node, k->nic, k->lan, e.msg);
+			log_error("pushing link %s:%u %s: %s", k->node, k->nic, k->lan, e.msg);
 			continue;
 		}
 		if (sw_port_add(l, port, &np, k->lan, &e) < 0)
-			LOG(l, "pushing link %s:%u %s: %s", k->node, k->nic, k->lan, e.msg);
+			log_error("pushing link %s:%u %s: %s", k->node, k->nic, k->lan, e.msg);
 	}
 	/* Ported nodes: NICs that are not linked still have their port; after a
 	 * vnld start, a node whose processes are gone (a host reboot, a crash)
@@ -841,16 +838,16 @@ void lab_push(struct lab_switch *s, void *arg)
 			if (topo_find_link(l->topo, n->name, nic) || has_port(ports, port))
 				continue;
 			if (kind->nic_port(&ctx, nic, &np, &e) < 0 || sw_port_new(l, port, &np, &e) != 0)
-				LOG(l, "pushing port %s: %s", port, e.msg);
+				log_error("pushing port %s: %s", port, e.msg);
 		}
 		if (l->start_ported && kind->start && kind->start(&ctx, &e) < 0)
-			LOG(l, "starting node %s: %s", n->name, e.msg);
+			log_error("starting node %s: %s", n->name, e.msg);
 		ctx_keep(l, &ctx);
 	}
 	json_object_put(ports);
 	l->start_ported = false;
 	if (lab_save(l, &e) < 0)
-		LOG(l, "saving state: %s", e.msg);
+		log_error("saving state: %s", e.msg);
 	emit(l, "switch-ready", NULL, NULL, NULL, 0, NULL);
 }
 
@@ -871,6 +868,29 @@ struct json_object *lab_link_json(const struct topo_link *k)
 	return o;
 }
 
+/* Option i of n, when set, into o under its name. */
+static void opt_json(const struct topo_node *n, unsigned i, struct json_object *o)
+{
+	const struct topo_val *v = &n->opt[i];
+	struct json_object *list;
+
+	if (!v->set)
+		return;
+	switch (n->kind->opts[i].type) {
+	case TOPO_OPT_UINT:
+		json_object_object_add(o, n->kind->opts[i].name, json_object_new_int64(v->num));
+		break;
+	case TOPO_OPT_TEXT:
+		json_object_object_add(o, n->kind->opts[i].name, json_object_new_string(v->text));
+		break;
+	default:
+		list = json_object_new_array();
+		for (unsigned e = 0; e < v->n; e++)
+			json_object_array_add(list, json_object_new_string(v->list[e]));
+		json_object_object_add(o, n->kind->opts[i].name, list);
+	}
+}
+
 struct json_object *lab_node_json(struct lab *l, const struct topo_node *n)
 {
 	struct json_object *o = json_object_new_object(), *links = json_object_new_array();
@@ -879,23 +899,8 @@ struct json_object *lab_node_json(struct lab *l, const struct topo_node *n)
 	json_object_object_add(o, "name", json_object_new_string(n->name));
 	json_object_object_add(o, "kind", json_object_new_string(topo_kind_name(n->kind)));
 	json_object_object_add(o, "nics", json_object_new_int(n->nics));
-	if (n->image)
-		json_object_object_add(o, "image", json_object_new_string(n->image));
-	if (n->cmd)
-		json_object_object_add(o, "cmd", json_object_new_string(n->cmd));
-	if (n->n_env) {
-		struct json_object *env = json_object_new_array();
-
-		for (unsigned i = 0; i < n->n_env; i++)
-			json_object_array_add(env, json_object_new_string(n->env[i]));
-		json_object_object_add(o, "env", env);
-	}
-	if (n->mem_mb)
-		json_object_object_add(o, "mem", json_object_new_int(n->mem_mb));
-	if (n->cpus)
-		json_object_object_add(o, "cpus", json_object_new_int(n->cpus));
-	if (n->pids)
-		json_object_object_add(o, "pids", json_object_new_int(n->pids));
+	for (unsigned i = 0; i < n->kind->n_opts; i++)
+		opt_json(n, i, o);
 	for (unsigned i = 0; i < l->topo->n_links; i++) {
 		const struct topo_link *k = &l->topo->links[i];
 		struct json_object *lk;

@@ -8,11 +8,9 @@
 #include <string.h>
 
 #include "lab_switch.h"
-#include "netns.h"
 #include "node_kind.h"
 #include "paths.h"
 #include "scavenge.h"
-#include "vm.h"
 
 /* Add name once; names that cannot be a node are skipped. 0 or -ENOMEM. */
 static int add_name(struct scavenge *s, const char *name)
@@ -35,33 +33,6 @@ static int add_name(struct scavenge *s, const char *name)
 	return 0;
 }
 
-/*
- * The entries of folder `dir` that start with `prefix`, added as node names
- * (the rest of the entry). Returns how many were valid names, or -ENOMEM.
- * `seen` (may be NULL) collects them for counting across two folders.
- */
-static int scan_dir(struct scavenge *s, const char *dir, const char *prefix, struct scavenge *seen)
-{
-	size_t plen = strlen(prefix);
-	struct dirent *de;
-	DIR *d = opendir(dir);
-	int n = 0, r = 0;
-
-	while (d && r == 0 && (de = readdir(d)) != NULL) {
-		const char *name = de->d_name + plen;
-
-		if (strncmp(de->d_name, prefix, plen) || topo_check_name(name, "node", 0, 0, NULL) < 0)
-			continue;
-		n++;
-		r = add_name(s, name);
-		if (r == 0 && seen)
-			r = add_name(seen, name);
-	}
-	if (d)
-		closedir(d);
-	return r < 0 ? r : n;
-}
-
 /* Mount points under `under` (a folder path ending in '/') in our mount table. */
 static unsigned count_mounts(const char *under)
 {
@@ -79,34 +50,47 @@ static unsigned count_mounts(const char *under)
 	return n;
 }
 
+/* What a kind's host_nodes() finds goes to both sets (node_kind.h). */
+struct found {
+	struct scavenge *all, *seen;
+};
+
+static int add_found(const char *node, void *arg)
+{
+	struct found *f = arg;
+	int r = add_name(f->all, node);
+
+	return r < 0 ? r : add_name(f->seen, node);
+}
+
+/* Nodes with objects of the kinds that find their own (host_nodes), counted per kind. */
+static int find_kinds(const char *lab, struct scavenge *s)
+{
+	int r = 0;
+
+	for (unsigned k = 0; node_kinds[k] && r >= 0; k++) {
+		struct scavenge seen = { 0 };
+		struct found f = { s, &seen };
+
+		if (node_kinds[k]->host_nodes == NULL)
+			continue;
+		r = node_kinds[k]->host_nodes(lab, add_found, &f);
+		if (k < SCAVENGE_KINDS_MAX)
+			s->kinds[k] = seen.n_nodes;
+		scavenge_free(&seen);
+	}
+	return r;
+}
+
 int scavenge_find(const char *lab, struct scavenge *s)
 {
-	struct scavenge cnt = { 0 }, vm = { 0 };
-	char path[PATH_MAX], prefix[TOPO_NAME_MAX + 8];
+	char path[PATH_MAX];
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	snprintf(prefix, sizeof(prefix), "vnl.%s.", lab);
-	r = scan_dir(s, NETNS_RUN_DIR, prefix, NULL);
-	if (r >= 0)
-		s->netns = (unsigned)r;
-	vnl_path(path, sizeof(path), VNL_RUN_ROOT, lab, "crun");
-	if (r >= 0)
-		r = scan_dir(s, path, prefix, &cnt);
-	vnl_path(path, sizeof(path), VNL_STATE_ROOT, lab, "cnt");
-	if (r >= 0)
-		r = scan_dir(s, path, "", &cnt);
-	vnl_path(path, sizeof(path), VNL_STATE_ROOT, lab, "vm");
-	if (r >= 0)
-		r = scan_dir(s, path, "", &vm);
-	vnl_path(path, sizeof(path), VNL_RUN_ROOT, lab, "vm");
-	if (r >= 0)
-		r = scan_dir(s, path, "", &vm);
-	s->containers = cnt.n_nodes;
-	s->vms = vm.n_nodes;
-	scavenge_free(&cnt);
-	scavenge_free(&vm);
-	vnl_path(path, sizeof(path), VNL_STATE_ROOT, lab, "cnt/");
+	r = find_kinds(lab, s);
+	/* A lab's mounts (container overlays) are all under its state folder. */
+	vnl_path(path, sizeof(path), VNL_STATE_ROOT, lab, "%s", "");
 	s->mounts = count_mounts(path);
 	vnl_path(path, sizeof(path), VNL_RUN_ROOT, lab, "switchd.sock");
 	s->switch_pid = scavenge_switch_pid(path);
@@ -126,14 +110,15 @@ void scavenge_free(struct scavenge *s)
 
 void scavenge_describe(const struct scavenge *s, char *buf, size_t len)
 {
-	const struct { unsigned n; const char *one, *many; } what[] = {
-		{ s->netns, "netns", "netns" }, { s->containers, "container", "containers" },
-		{ s->vms, "VM", "VMs" }, { s->mounts, "mount", "mounts" },
-	};
-	size_t at = 0;
+	struct noun_count { unsigned n; const char *one, *many; } what[1 + SCAVENGE_KINDS_MAX];
+	size_t at = 0, nw = 0;
 
+	for (unsigned k = 0; node_kinds[k] && k < SCAVENGE_KINDS_MAX; k++)
+		if (node_kinds[k]->host_nodes)
+			what[nw++] = (struct noun_count){ s->kinds[k], node_kinds[k]->host_noun, node_kinds[k]->host_nouns };
+	what[nw++] = (struct noun_count){ s->mounts, "mount", "mounts" };
 	buf[0] = '\0';
-	for (size_t i = 0; i < sizeof(what) / sizeof(what[0]); i++)
+	for (size_t i = 0; i < nw; i++)
 		if (what[i].n && at < len)
 			at += (size_t)snprintf(buf + at, len - at, "%s%u %s", at ? ", " : "", what[i].n,
 					       what[i].n == 1 ? what[i].one : what[i].many);
@@ -158,7 +143,7 @@ int scavenge_remove(const char *lab, const struct scavenge *s, struct vnl_err *e
 
 			if (r < 0 && !first)
 				first = vnl_errf(err, r, "removing node %s (%s): %s", s->nodes[i],
-						 node_kinds[k]->name, e.msg);
+						 node_kinds[k]->schema->name, e.msg);
 		}
 	}
 	return first;

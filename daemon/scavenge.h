@@ -5,14 +5,14 @@
  * read, and the last sweep after it removed the nodes the state names.
  *
  * Every object vnld makes for a node has a name derived from (lab, node)
- * (endpoints/ns.c, cnt.c, vm.c), so the node names can be read back from:
+ * (endpoints/ns.c, cnt.c, vm.c), so the node names can be read back from
+ * them: each kind's host_nodes() slot lists what it finds (node_kind.h):
  *
- *   netns        /run/netns/vnl.LAB.NODE                 ns and cnt nodes
- *   containers   /run/vnetlab/LAB/crun/vnl.LAB.NODE      crun state
+ *   ns           /run/netns/vnl.LAB.NODE                 (ns and cnt nodes)
+ *   cnt          /run/vnetlab/LAB/crun/vnl.LAB.NODE      crun state
  *                /var/lib/vnetlab/LAB/cnt/NODE           overlay, bundle
- *   VMs          /var/lib/vnetlab/LAB/vm/NODE            disk, logs
- *                /run/vnetlab/LAB/vm/NODE                qemu.pid, sockets
- *   mounts       overlays mounted under /var/lib/vnetlab/LAB/cnt/NODE/
+ *   vm           /var/lib/vnetlab/LAB/vm/NODE, /run/vnetlab/LAB/vm/NODE
+ *   mounts       anything mounted under /var/lib/vnetlab/LAB/ (overlays)
  *
  * and each node found is then removed through the destroy() slot of every
  * kind, which works from the names alone and is idempotent (node_kind.h):
@@ -33,14 +33,15 @@
 #include "err.h"
 #include "topology.h"
 
+#define SCAVENGE_KINDS_MAX 8 /* kinds counted in struct scavenge (node_kinds[] beyond: not counted) */
+
 /* What was found of one lab. */
 struct scavenge {
 	char (*nodes)[TOPO_NAME_MAX + 1];	/* distinct node names, any source */
 	unsigned n_nodes, cap_nodes;
-	unsigned netns;		/* network namespaces vnl.LAB.* */
-	unsigned containers;	/* nodes with crun state or a container folder */
-	unsigned vms;		/* nodes with a VM folder */
-	unsigned mounts;	/* mounts under the lab's container folders */
+	unsigned kinds[SCAVENGE_KINDS_MAX]; /* per kind of node_kinds[] with a host_nodes
+				 * slot (node_kind.h): nodes it found (ns: a netns) */
+	unsigned mounts;	/* mounts under the lab's state folder */
 	pid_t switch_pid;	/* the lab's vnl-switchd, 0 if none runs */
 };
 

@@ -50,9 +50,7 @@ static int write_atomic(const char *dir, const char *name, int (*fill)(FILE *f, 
 
 static int fill_topo(FILE *f, const void *arg)
 {
-	struct topo_err te;
-
-	return topo_save(f, arg, &te);
+	return topo_save(f, arg, NULL);
 }
 
 struct runtime {
@@ -80,7 +78,6 @@ int state_load(const char *dir, struct topo **t, pid_t *switch_pid, unsigned lon
 	       struct vnl_err *err)
 {
 	char path[PATH_MAX];
-	struct topo_err te;
 	struct json_object *o, *v;
 
 	*t = NULL;
@@ -100,10 +97,10 @@ int state_load(const char *dir, struct topo **t, pid_t *switch_pid, unsigned lon
 		*t = topo_new();
 		return *t == NULL ? vnl_errf(err, -ENOMEM, "out of memory") : 0;
 	}
-	if (topo_load_file(path, t, &te) < 0) {
-		if (te.line)
-			return vnl_errf(err, -EBADMSG, "%s:%d:%d: %s", path, te.line, te.column, te.msg);
-		return vnl_errf(err, -EBADMSG, "%s: %s", path, te.msg);
+	if (topo_load_file(path, t, err) < 0) {
+		if (err)
+			err->code = -EBADMSG;
+		return -EBADMSG;
 	}
 	return 0;
 }

@@ -30,16 +30,15 @@
 #include "fsutil.h"
 #include "jsonl.h"
 #include "deploy.h"
-#include "guest.h"
 #include "lab.h"
 #include "lab_switch.h"
+#include "log.h"
 #include "logcap.h"
+#include "node_kind.h"
 #include "paths.h"
-#include "relay.h"
 #include "scavenge.h"
 #include "state.h"
 #include "topology.h"
-#include "vm.h"
 #include "wait.h"
 
 struct vnld {
@@ -47,8 +46,10 @@ struct vnld {
 	struct evloop *loop;
 	struct jsonl_server *srv;
 	struct lab lab;            /* model, switch, kinds */
-	struct guests *guests;     /* VM guests: bootstrap, agent links, QMP */
-	struct relay *relay;       /* agent sessions of vnl clients */
+	/* The kinds' per-lab state (node_kind.h lab_open; the vm kind's guests
+	 * and session relay), one per entry of node_kinds[]; NULL until
+	 * kinds_open() and after kinds_close(). */
+	void **kind_state;
 	bool stop_lab;             /* "stop": tear the lab down on the way out */
 	/* A lab transaction (a request that changes the lab, a switch restart,
 	 * start-up) runs; it may be waiting in a nested loop. Others that
@@ -62,7 +63,7 @@ struct vnld {
 
 static struct vnld d;
 
-#define LOG(fmt, ...) fprintf(stderr, "vnld[%s]: " fmt "\n", d.lab.name, ##__VA_ARGS__)
+LOG_SUBSYS("main");
 
 static void emit(struct json_object *ev, void *arg)
 {
@@ -81,13 +82,71 @@ static void publish(const char *event, const char *key, const char *val)
 	json_object_put(o);
 }
 
+/* ---- the kinds' per-lab side (node_kind.h, "The kind's side in vnld") ---- */
+
+/* The kind of node n, NULL if this build lacks it. */
+static const struct node_kind *kind_of_node(const struct topo_node *n)
+{
+	return node_kind_find(topo_kind_name(n->kind));
+}
+
+/* The lab_open() state of kind k (NULL for kinds without one). */
+static void *kind_state(const struct node_kind *k)
+{
+	for (unsigned i = 0; d.kind_state && node_kinds[i]; i++)
+		if (node_kinds[i] == k)
+			return d.kind_state[i];
+	return NULL;
+}
+
+static void kinds_close(void)
+{
+	for (unsigned i = 0; d.kind_state && node_kinds[i]; i++)
+		if (node_kinds[i]->lab_close)
+			node_kinds[i]->lab_close(d.kind_state[i]);
+	free(d.kind_state);
+	d.kind_state = NULL;
+}
+
+static int kinds_open(struct vnl_err *err)
+{
+	const struct node_lab nl = { .loop = d.loop, .lab = d.lab.name, .run_dir = d.run_dir, .emit = emit };
+	unsigned n = 0;
+
+	while (node_kinds[n])
+		n++;
+	if ((d.kind_state = calloc(n, sizeof(d.kind_state[0]))) == NULL)
+		return vnl_errf(err, -ENOMEM, "out of memory");
+	for (unsigned i = 0; i < n; i++) {
+		if (node_kinds[i]->lab_open == NULL)
+			continue;
+		d.kind_state[i] = node_kinds[i]->lab_open(&nl, err);
+		if (d.kind_state[i] == NULL) {
+			kinds_close();
+			return vnl_err_wrap(err, "kind %s", node_kinds[i]->schema->name);
+		}
+	}
+	return 0;
+}
+
+/* The kinds' per-lab state follows the model (after every change). */
+static void kinds_sync(void)
+{
+	for (unsigned i = 0; d.kind_state && node_kinds[i]; i++)
+		if (node_kinds[i]->lab_sync)
+			node_kinds[i]->lab_sync(d.kind_state[i], d.lab.topo);
+}
+
 static void node_json(const struct topo_node *n, struct json_object *o, void *arg)
 {
-	struct guest *g = n->kind == TOPO_VM && d.guests ? guests_find(d.guests, n->name) : NULL;
+	const struct node_kind *k = kind_of_node(n);
+	struct node_ctx ctx;
 
 	(void)arg;
-	if (g)
-		guest_status_json(g, o);
+	if (k == NULL || k->live_status == NULL || d.kind_state == NULL)
+		return;
+	lab_node_ctx(&d.lab, n, &ctx);
+	k->live_status(kind_state(k), &ctx, o);
 }
 
 /* The wait.h hook: waits run vnld's loop (docs/vnld.md, "Waiting"). */
@@ -117,7 +176,7 @@ static void tx_end(void *arg)
 static void switch_down(struct lab_switch *s, void *arg)
 {
 	(void)s, (void)arg;
-	LOG("vnl-switchd died; restarting it");
+	log_warning("vnl-switchd died; restarting it");
 	publish("switch-down", NULL, NULL);
 }
 
@@ -129,7 +188,7 @@ static void switch_spawned(struct lab_switch *s, void *arg)
 
 	(void)s;
 	if (lab_save(arg, &err) < 0)
-		LOG("recording vnl-switchd pid %d: %s", (int)d.lab.sw.pid, err.msg);
+		log_error("recording vnl-switchd pid %d: %s", (int)d.lab.sw.pid, err.msg);
 }
 
 /* ---- arguments ---- */
@@ -173,11 +232,10 @@ static int arg_uint(struct json_object *req, const char *key, bool required, uns
 static int arg_name(struct json_object *req, const char *key, const char *what, const char **out,
 		    struct vnl_err *err)
 {
-	struct topo_err te;
 	int r = arg_str(req, key, true, out, err);
 
-	if (r == 0 && topo_check_name(*out, what, 0, 0, &te) < 0)
-		r = vnl_errf(err, -EINVAL, "%s", te.msg);
+	if (r == 0)
+		r = topo_check_name(*out, what, 0, 0, err);
 	return r;
 }
 
@@ -277,44 +335,90 @@ static int cmd_lan_del(struct json_object *req, struct json_object *reply, struc
 }
 
 /*
- * node-add's arguments decoded into *n (name, kind, nics, image, command,
- * mem, cpus, pids, env). n's strings point into req and envv (at least
- * TOPO_MAX_OBJECTS slots), valid while req lives. 0 or -errno with err set.
- * The vnldreq fuzz target decodes through here too.
+ * Option o of a node-add request (its member o->req, else o->name) into *v;
+ * absent: unset. List entries are stored in store[*used..] (*used grows;
+ * TOPO_MAX_OBJECTS slots in all) and point into req.
+ */
+static int req_opt(struct json_object *req, const struct topo_opt *o, struct topo_val *v, char **store,
+		   unsigned *used, struct vnl_err *err)
+{
+	const char *key = o->req ? o->req : o->name, *s;
+	struct json_object *a;
+	size_t n;
+	int r;
+
+	if (!json_object_object_get_ex(req, key, &a))
+		return 0;
+	switch (o->type) {
+	case TOPO_OPT_UINT:
+		r = arg_uint(req, key, true, o->min, o->max, &v->num, err);
+		v->set = r == 0;
+		return r;
+	case TOPO_OPT_TEXT:
+		r = arg_str(req, key, true, &s, err);
+		*v = (struct topo_val){ .set = r == 0, .text = (char *)s };
+		return r;
+	default:
+		n = json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+		if (!json_object_is_type(a, json_type_array) || n > TOPO_MAX_OBJECTS - *used)
+			goto bad_list;
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *e = json_object_array_get_idx(a, i);
+
+			if (!json_object_is_type(e, json_type_string) ||
+			    strlen(json_object_get_string(e)) != (size_t)json_object_get_string_len(e))
+				goto bad_list;
+			store[*used + i] = (char *)json_object_get_string(e);
+		}
+		*v = (struct topo_val){ .set = n > 0, .list = store + *used, .n = (unsigned)n };
+		*used += (unsigned)n;
+		return 0;
+	}
+bad_list:
+	return vnl_errf(err, -EINVAL, "argument '%s' must be a list of %sstrings", key,
+			o->type == TOPO_OPT_ENV ? "KEY=VALUE " : "");
+}
+
+/*
+ * node-add's arguments decoded into *n: name, kind, nics, then the options
+ * of the kind by its schema (members named as its options; one of another
+ * kind is refused naming the kinds that have it). n's strings point into req
+ * and envv (at least TOPO_MAX_OBJECTS slots, for list options), valid while
+ * req lives. 0 or -errno with err set. The vnldreq fuzz target decodes
+ * through here too.
  */
 static int req_node(struct json_object *req, struct topo_node *n, char **envv, struct vnl_err *err)
 {
-	struct json_object *env = NULL;
-	const char *name, *kind, *image, *cmd;
+	static const char *const generic[] = { "cmd", "name", "kind", "nics", NULL };
+	const char *name, *kind;
+	char buf[128];
+	unsigned used = 0;
 	int r;
 
 	*n = (struct topo_node){ .nics = 1 };
 	if ((r = arg_name(req, "name", "node", &name, err)) < 0 || (r = arg_str(req, "kind", true, &kind, err)) < 0 ||
-	    (r = arg_uint(req, "nics", false, 1, TOPO_NICS_MAX, &n->nics, err)) < 0 ||
-	    (r = arg_str(req, "image", false, &image, err)) < 0 || (r = arg_str(req, "command", false, &cmd, err)) < 0 ||
-	    (r = arg_uint(req, "mem", false, 1, TOPO_MEM_MAX, &n->mem_mb, err)) < 0 ||
-	    (r = arg_uint(req, "cpus", false, 1, TOPO_CPUS_MAX, &n->cpus, err)) < 0 ||
-	    (r = arg_uint(req, "pids", false, TOPO_PIDS_MIN, TOPO_PIDS_MAX, &n->pids, err)) < 0)
+	    (r = arg_uint(req, "nics", false, 1, TOPO_NICS_MAX, &n->nics, err)) < 0)
 		return r;
-	if (topo_kind_parse(kind, &n->kind) < 0)
-		return vnl_errf(err, -EINVAL, "unknown node kind '%s' (kinds: ns, cnt, vm)", kind);
-	if (json_object_object_get_ex(req, "env", &env)) {
-		if (!json_object_is_type(env, json_type_array) || json_object_array_length(env) > TOPO_MAX_OBJECTS)
-			return vnl_errf(err, -EINVAL, "argument 'env' must be a list of KEY=VALUE strings");
-		for (size_t i = 0; i < json_object_array_length(env); i++) {
-			struct json_object *e = json_object_array_get_idx(env, i);
-
-			if (!json_object_is_type(e, json_type_string) ||
-			    strlen(json_object_get_string(e)) != (size_t)json_object_get_string_len(e))
-				return vnl_errf(err, -EINVAL, "argument 'env' must be a list of KEY=VALUE strings");
-			envv[i] = (char *)json_object_get_string(e);
-		}
-		n->env = envv;
-		n->n_env = json_object_array_length(env);
-	}
+	if ((n->kind = topo_kind_find(kind)) == NULL)
+		return vnl_errf(err, -EINVAL, "unknown node kind '%s' (kinds: %s)", kind,
+				topo_kind_list(buf, sizeof(buf)));
 	snprintf(n->name, sizeof(n->name), "%s", name);
-	n->image = (char *)image;
-	n->cmd = (char *)cmd;
+	json_object_object_foreach(req, key, val) {
+		const char *const *g;
+
+		(void)val;
+		for (g = generic; *g && strcmp(*g, key); g++)
+			;
+		if (*g || topo_opt_req_index(n->kind, key) >= 0)
+			continue;
+		if (topo_opt_owners(key, true, buf, sizeof(buf)))
+			return vnl_errf(err, -EINVAL, "node '%s': %s is for %s, not %s", n->name, key, buf,
+					n->kind->name);
+		return vnl_errf(err, -EINVAL, "unknown argument '%s' for node-add", key);
+	}
+	for (unsigned i = 0; i < n->kind->n_opts; i++)
+		if ((r = req_opt(req, &n->kind->opts[i], &n->opt[i], envv, &used, err)) < 0)
+			return r;
 	return 0;
 }
 
@@ -363,7 +467,6 @@ static int cmd_del(struct json_object *req, struct json_object *reply, struct js
 static int req_link(struct json_object *req, struct topo_link *k, struct vnl_err *err)
 {
 	const char *node, *lan, *ip;
-	struct topo_err te;
 	int r;
 
 	*k = (struct topo_link){ 0 };
@@ -372,8 +475,8 @@ static int req_link(struct json_object *req, struct topo_link *k, struct vnl_err
 	    (r = arg_name(req, "lan", "LAN", &lan, err)) < 0 || (r = arg_str(req, "ip", false, &ip, err)) < 0)
 		return r;
 	if (ip) {
-		if (topo_parse_addr(ip, &k->addr, &k->plen, &te) < 0)
-			return vnl_errf(err, -EINVAL, "%s", te.msg);
+		if ((r = topo_parse_addr(ip, &k->addr, &k->plen, err)) < 0)
+			return r;
 		k->has_addr = true;
 	}
 	snprintf(k->node, sizeof(k->node), "%s", node);
@@ -546,7 +649,6 @@ static int cmd_deploy(struct json_object *req, struct json_object *reply, struct
 {
 	struct json_object *created, *differs, *extra, *ev;
 	struct topo *f = NULL;
-	struct topo_err te;
 	const char *file;
 	int r;
 
@@ -555,12 +657,9 @@ static int cmd_deploy(struct json_object *req, struct json_object *reply, struct
 		return r;
 	if (file[0] != '/')
 		return vnl_errf(err, -EINVAL, "argument 'file' must be an absolute path");
-	r = topo_load_file(file, &f, &te);
-	if (r < 0) {
-		if (te.line)
-			return vnl_errf(err, r, "%s:%d:%d: %s", file, te.line, te.column, te.msg);
-		return vnl_errf(err, r, "%s: %s", file, te.msg);
-	}
+	r = topo_load_file(file, &f, err);
+	if (r < 0)
+		return r;
 	created = json_object_new_array();
 	differs = json_object_new_array();
 	extra = json_object_new_array();
@@ -584,7 +683,6 @@ static int cmd_deploy(struct json_object *req, struct json_object *reply, struct
 static int cmd_save(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
 		    struct vnl_err *err)
 {
-	struct topo_err te;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -594,12 +692,12 @@ static int cmd_save(struct json_object *req, struct json_object *reply, struct j
 	f = open_memstream(&text, &len);
 	if (f == NULL)
 		return vnl_errno(err, -errno, "save");
-	r = topo_save(f, d.lab.topo, &te);
+	r = topo_save(f, d.lab.topo, err);
 	if (fclose(f) != 0 && r == 0)
-		r = -EIO, snprintf(te.msg, sizeof(te.msg), "out of memory");
+		r = vnl_errf(err, -EIO, "out of memory");
 	if (r < 0) {
 		free(text);
-		return vnl_errf(err, r, "save: %s", te.msg);
+		return vnl_err_wrap(err, "save"), r;
 	}
 	json_object_object_add(reply, "topology", json_object_new_string_len(text, (int)len));
 	free(text);
@@ -634,79 +732,60 @@ static int cmd_events(struct json_object *req, struct json_object *reply, struct
 	return 0;
 }
 
-/* The VM node `name` and its guest, for reboot and halt. */
-static int vm_node(struct json_object *req, const char *verb, const struct topo_node **n, struct guest **g,
-		   struct node_ctx *ctx, struct vnl_err *err)
+/* The names of the kinds with a power slot into buf: "vm", or "vm or x". */
+static void power_kinds(char *buf, size_t size)
 {
-	const char *name;
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; node_kinds[i] && at < size; i++)
+		if (node_kinds[i]->power)
+			at += (size_t)snprintf(buf + at, size - at, "%s%s", at ? " or " : "", node_kinds[i]->schema->name);
+}
+
+/* reboot and halt: node `name` through its kind's power slot. */
+static int power_node(struct json_object *req, struct json_object *reply, enum node_power op, const char *verb,
+		      struct vnl_err *err)
+{
+	const struct node_kind *k;
+	const struct topo_node *n;
+	const char *name, *done = NULL;
+	struct node_ctx ctx;
+	char kinds[64];
 	int r;
 
 	if ((r = arg_name(req, "name", "node", &name, err)) < 0)
 		return r;
-	*n = topo_find_node(d.lab.topo, name);
-	if (*n == NULL)
+	n = topo_find_node(d.lab.topo, name);
+	if (n == NULL)
 		return vnl_errf(err, -ENOENT, "no node named '%s' in lab %s", name, d.lab.name);
-	if ((*n)->kind != TOPO_VM)
-		return vnl_errf(err, -EOPNOTSUPP, "%s is a %s node: only vm nodes can %s", name,
-				topo_kind_name((*n)->kind), verb);
-	guests_sync(d.guests, d.lab.topo);
-	*g = guests_find(d.guests, name);
-	lab_node_ctx(&d.lab, *n, ctx);
-	return *g ? 0 : vnl_errf(err, -ENOMEM, "vm %s: out of memory", name);
+	k = kind_of_node(n);
+	if (k == NULL || k->power == NULL) {
+		power_kinds(kinds, sizeof(kinds));
+		return vnl_errf(err, -EOPNOTSUPP, "%s is a %s node: only %s nodes can %s", name,
+				topo_kind_name(n->kind), kinds, verb);
+	}
+	kinds_sync();
+	lab_node_ctx(&d.lab, n, &ctx);
+	if ((r = k->power(kind_state(k), &ctx, op, &done, err)) < 0)
+		return r;
+	if (done)
+		json_object_object_add(reply, "done", json_object_new_string(done));
+	return 0;
 }
 
 static int cmd_reboot(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
 		      struct vnl_err *err)
 {
-	const struct topo_node *n;
-	struct node_ctx ctx;
-	struct vm_paths p;
-	struct guest *g;
-	int r;
-
 	(void)c;
-	if ((r = vm_node(req, "reboot", &n, &g, &ctx, err)) < 0)
-		return r;
-	vm_paths(d.lab.name, n->name, &p);
-	if (vm_qemu_pid(&p) > 0 && guest_state(g) != GUEST_STOPPED) {
-		if ((r = guest_reset(g, err)) < 0)
-			return r;
-		json_object_object_add(reply, "done", json_object_new_string("reset"));
-		return 0;
-	}
-	/* Off (halted, powered off, died): start it again. */
-	unlink(p.halted);
-	guest_starting(g);
-	if ((r = node_kind_vm.start(&ctx, err)) < 0) {
-		guest_stopped(g, "its start failed (vnl reboot tries again)");
-		return r;
-	}
-	guest_started(g);
-	json_object_object_add(reply, "done", json_object_new_string("started"));
-	return 0;
+	return power_node(req, reply, NODE_POWER_REBOOT, "reboot", err);
 }
 
 static int cmd_halt(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
 		    struct vnl_err *err)
 {
-	const struct topo_node *n;
-	struct node_ctx ctx;
-	struct vm_paths p;
-	struct guest *g;
-	int fd, r;
-
-	(void)reply, (void)c;
-	if ((r = vm_node(req, "halt", &n, &g, &ctx, err)) < 0)
-		return r;
-	vm_paths(d.lab.name, n->name, &p);
-	/* The mark first: a vnld restart must not start it again. */
-	fd = open(p.halted, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return vnl_errno(err, errno, "vm %s: %s", n->name, p.halted);
-	close(fd);
-	node_kind_vm.stop(&ctx, NULL);
-	guest_stopped(g, "halted (vnl reboot starts it)");
-	return 0;
+	(void)c;
+	return power_node(req, reply, NODE_POWER_HALT, "halt", err);
 }
 
 static int cmd_stop(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
@@ -724,7 +803,6 @@ static int cmd_stop(struct json_object *req, struct json_object *reply, struct j
 
 static const char *const no_args[] = { NULL };
 static const char *const name_arg[] = { "name", NULL };
-static const char *const node_add_args[] = { "name", "kind", "nics", "image", "command", "env", "mem", "cpus", "pids", NULL };
 static const char *const link_args[] = { "node", "nic", "lan", "ip", NULL };
 static const char *const unlink_args[] = { "node", "nic", NULL };
 static const char *const lan_arg[] = { "lan", NULL };
@@ -743,7 +821,8 @@ static const struct cmd commands[] = {
 	{ "lan-add", cmd_lan_add, name_arg, CMD_TX, "add LAN name" },
 	{ "lan-del", cmd_lan_del, name_arg, CMD_TX, "delete LAN name" },
 	{ "link", cmd_link, link_args, CMD_TX, "put NIC nic of node in lan, optional ip A.B.C.D/N" },
-	{ "node-add", cmd_node_add, node_add_args, CMD_TX, "add node name of kind" },
+	/* NULL: its arguments depend on the kind; req_node() checks them. */
+	{ "node-add", cmd_node_add, NULL, CMD_TX, "add node name of kind" },
 	{ "reboot", cmd_reboot, name_arg, CMD_TX, "reset vm name, or start it when it is off" },
 	{ "save", cmd_save, no_args, 0, "the lab as a topology file" },
 	{ "show", cmd_show, name_arg, 0, "the lab, or node or LAN name" },
@@ -763,6 +842,7 @@ static struct json_object *handle(struct jsonl_conn *c, const char *line, size_t
 	int r;
 
 	(void)arg;
+	log_debug("request %.*s", (int)len, line);
 	cmd = req_lookup(&cmd_table, line, len, &req, &err);
 	if (cmd == NULL)
 		return jsonl_error(err.msg);
@@ -775,17 +855,17 @@ static struct json_object *handle(struct jsonl_conn *c, const char *line, size_t
 	d.handling++;
 	r = cmd_call(cmd, req, reply, c, &err);
 	json_object_put(req);
-	/* VM nodes come and go with the model; not while a transaction has
-	 * it half changed (it syncs when it ends). */
-	if (d.guests && !d.stop_lab && (tx || !d.busy))
-		guests_sync(d.guests, d.lab.topo);
+	/* The kinds' per-lab state (VM guests) follows the model; not while
+	 * a transaction has it half changed (it syncs when it ends). */
+	if (!d.stop_lab && (tx || !d.busy))
+		kinds_sync();
 	d.handling--;
 	if (tx)
 		tx_end(NULL);
 	else if (d.handling == 0 && !d.busy)
 		jsonl_resume(d.srv); /* changes held while we waited */
 	if (r < 0)
-		LOG("%s: %s", cmd->name, err.msg);
+		log_warning("%s: %s", cmd->name, err.msg);
 	return cmd_reply(r, reply, &err);
 }
 
@@ -797,7 +877,7 @@ static void on_signal(struct ev_watch *w, int fd, uint32_t events, void *arg)
 
 	(void)w, (void)events, (void)arg;
 	if (read(fd, &si, sizeof(si)) == sizeof(si)) {
-		LOG("signal %u: stopping vnld, the lab keeps running", si.ssi_signo);
+		log_info("signal %u: stopping vnld, the lab keeps running", si.ssi_signo);
 		evloop_stop(d.loop);
 	}
 }
@@ -889,17 +969,17 @@ static int cleanup_lab(pid_t sw_pid, unsigned long long sw_start, const char *un
 	d.lab.sw.pidfd = -1;
 	r = lab_destroy_all(&d.lab, counts, &err);
 	if (r < 0)
-		LOG("cleanup: %s", err.msg);
+		log_error("cleanup: %s", err.msg);
 	rs = scavenge_find(d.lab.name, &found);
 	if (rs < 0)
-		LOG("cleanup: looking for the lab's objects: %s", strerror(-rs));
+		log_error_errno(rs, "cleanup: looking for the lab's objects");
 	scavenge_describe(&found, what, sizeof(what));
 	if (unreadable)
-		LOG("state unreadable (%s): cleaning from the host: %s", unreadable, what);
+		log_warning("state unreadable (%s): cleaning from the host: %s", unreadable, what);
 	else if (found.n_nodes)
-		LOG("cleanup: left over on the host: %s", what);
+		log_info("cleanup: left over on the host: %s", what);
 	if ((rs = scavenge_remove(d.lab.name, &found, &serr)) < 0)
-		LOG("cleanup: %s", serr.msg);
+		log_error("cleanup: %s", serr.msg);
 	if (r == 0)
 		r = rs;
 	/* The recorded switch, and every other one serving the lab's socket
@@ -915,21 +995,23 @@ static int cleanup_lab(pid_t sw_pid, unsigned long long sw_start, const char *un
 	lab_free(&d.lab);
 	remove_run_dir();
 	if (unreadable)
-		LOG("cleaned up from the host: %s", what);
+		log_info("cleaned up from the host: %s", what);
 	else
-		LOG("cleaned up: %u nodes, %u LANs, %u links", counts[0], counts[1], counts[2]);
+		log_info("cleaned up: %u nodes, %u LANs, %u links", counts[0], counts[1], counts[2]);
 	return r < 0 ? 1 : 0;
 }
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: vnld [--lab NAME] [--switchd PATH]\n"
+	fprintf(f, "Usage: vnld [--lab NAME] [--switchd PATH] [-v]\n"
 		   "The control process of one vnetlab lab; vnl starts it. It serves\n"
 		   VNL_RUN_ROOT "/LAB/vnld.sock and keeps its state in " VNL_STATE_ROOT "/LAB.\n"
 		   "  -l, --lab NAME       the lab [default]\n"
 		   "  -s, --switchd PATH   vnl-switchd to run [next to vnld]\n"
 		   "      --cleanup        remove the lab (nodes, switch, folders) without\n"
 		   "                       serving it; for a lab whose vnld died (vnl stop)\n"
+		   "  -v, --verbose        debug messages too ($VNL_LOG_LEVEL sets levels\n"
+		   "                       per subsystem: docs/vnld.md, \"Logging\")\n"
 		   "  -h, --help           this help\n"
 		   "SIGTERM stops vnld and leaves the lab running; the next vnld adopts it.\n");
 }
@@ -939,41 +1021,48 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' }, { "lab", required_argument, NULL, 'l' },
 		{ "switchd", required_argument, NULL, 's' }, { "cleanup", no_argument, NULL, 'C' },
-		{ NULL, 0, NULL, 0 },
+		{ "verbose", no_argument, NULL, 'v' }, { NULL, 0, NULL, 0 },
 	};
 	const char *lab = "default", *switchd = NULL;
-	struct topo_err te;
 	struct vnl_err err;
 	pid_t sw_pid = 0;
 	unsigned long long sw_start = 0;
 	char sock[108];
 	sigset_t mask;
 	int c, lock, sfd, r;
-	bool cleanup = false;
+	char prefix[LOG_PREFIX_MAX];
+	bool cleanup = false, verbose = false;
 
-	while ((c = getopt_long(argc, argv, "hl:s:", opts, NULL)) != -1) {
+	log_open("vnld");
+	while ((c = getopt_long(argc, argv, "hl:s:v", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h': usage(stdout); return 0;
 		case 'l': lab = optarg; break;
 		case 's': switchd = optarg; break;
 		case 'C': cleanup = true; break;
+		case 'v': verbose = true; break;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (topo_check_name(lab, "lab", 0, 0, &te) < 0) {
-		fprintf(stderr, "vnld: %s\n", te.msg);
+	node_kinds_init();
+	if (topo_check_name(lab, "lab", 0, 0, &err) < 0) {
+		log_error("%s", err.msg);
 		return 2;
 	}
+	snprintf(prefix, sizeof(prefix), "vnld[%s]", lab);
+	log_set_prefix(prefix);
+	if (verbose)
+		log_set_max_level(LOG_LEVEL_DEBUG);
 	snprintf(d.lab.name, sizeof(d.lab.name), "%s", lab);
 	vnl_lab_dir(d.run_dir, sizeof(d.run_dir), VNL_RUN_ROOT, lab);
 	vnl_lab_dir(d.lab.state_dir, sizeof(d.lab.state_dir), VNL_STATE_ROOT, lab);
 	if ((r = mkdir_p(d.run_dir, 0755)) < 0 || (r = mkdir_p(d.lab.state_dir, 0700)) < 0) {
-		fprintf(stderr, "vnld: cannot create the lab's folders: %s\n", strerror(-r));
+		log_error_errno(r, "cannot create the lab's folders");
 		return 1;
 	}
 	lock = take_lock();
 	if (lock < 0) {
-		fprintf(stderr, "vnld: %s\n", lock == -EADDRINUSE ? "another vnld serves this lab" : strerror(-lock));
+		log_error("%s", lock == -EADDRINUSE ? "another vnld serves this lab" : strerror(-lock));
 		return 1;
 	}
 
@@ -985,7 +1074,7 @@ int main(int argc, char **argv)
 	d.loop = evloop_new();
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (d.loop == NULL || sfd < 0 || ev_fd_add(d.loop, sfd, EPOLLIN, on_signal, NULL) == NULL) {
-		fprintf(stderr, "vnld: cannot set up the event loop: %s\n", strerror(errno));
+		log_error_errno(-errno, "cannot set up the event loop");
 		return 1;
 	}
 	/* Every wait below (children, qemu, the switch) runs the loop; start-up
@@ -1000,7 +1089,7 @@ int main(int argc, char **argv)
 		/* Nothing in the file can be trusted: the host says what exists. */
 		d.lab.topo = topo_new();
 		if (d.lab.topo == NULL) {
-			fprintf(stderr, "vnld: out of memory\n");
+			log_error("out of memory");
 			return 1;
 		}
 		return cleanup_lab(sw_pid, sw_start, err.msg);
@@ -1008,12 +1097,12 @@ int main(int argc, char **argv)
 	if (r == -EBADMSG) {
 		/* Serving an empty model would remove the lab's nodes as strays:
 		 * refuse, and leave the file and the lab as they are. */
-		fprintf(stderr, "vnld: state unreadable, lab not served; 'vnl --lab %s stop' removes it: %s\n",
+		log_error("state unreadable, lab not served; 'vnl --lab %s stop' removes it: %s",
 			lab, err.msg);
 		return 1;
 	}
 	if (r < 0) {
-		fprintf(stderr, "vnld: %s\n", err.msg);
+		log_error("%s", err.msg);
 		return 1;
 	}
 	if (cleanup)
@@ -1030,20 +1119,14 @@ int main(int argc, char **argv)
 	d.lab.sw.arg = &d.lab;
 	d.lab.emit = emit;
 	d.lab.node_json = node_json;
-	snprintf(sock, sizeof(sock), "%s/agent.sock", d.run_dir);
-	{
-		struct guest_hooks hooks = { 0 };
-
-		d.relay = relay_new(d.loop, d.lab.name, sock, &d.guests, &hooks);
-		if (d.relay == NULL || (d.guests = guests_new(d.loop, d.lab.name, &hooks, emit, NULL)) == NULL) {
-			fprintf(stderr, "vnld: cannot listen on %s: %s\n", sock, strerror(errno));
-			return 1;
-		}
+	if (kinds_open(&err) < 0) {
+		log_error("%s", err.msg);
+		return 1;
 	}
 	snprintf(sock, sizeof(sock), "%s/vnld.sock", d.run_dir);
 	d.srv = jsonl_listen(d.loop, sock, 0660, handle, NULL);
 	if (d.srv == NULL) {
-		fprintf(stderr, "vnld: cannot listen in %s: %s\n", d.run_dir, strerror(errno));
+		log_error_errno(-errno, "cannot listen in %s", d.run_dir);
 		return 1;
 	}
 	if (sw_pid <= 0 || proc_start_time(sw_pid) != sw_start) {
@@ -1064,38 +1147,36 @@ int main(int argc, char **argv)
 	if (r == 0) {
 		unsigned strays = lab_switch_stop_strays(&d.lab.sw);
 
-		LOG("adopted vnl-switchd pid %d", (int)sw_pid);
+		log_info("adopted vnl-switchd pid %d", (int)sw_pid);
 		if (strays)
-			LOG("stopped %u other vnl-switchd of this lab", strays);
+			log_info("stopped %u other vnl-switchd of this lab", strays);
 		lab_push(&d.lab.sw, &d.lab);
 	} else {
 		if (sw_pid > 0)
-			LOG("not adopting vnl-switchd pid %d: %s", (int)sw_pid, err.msg);
+			log_warning("not adopting vnl-switchd pid %d: %s", (int)sw_pid, err.msg);
 		if (lab_switch_start(&d.lab.sw, &err) < 0) {
-			fprintf(stderr, "vnld: %s\n", err.msg);
+			log_error("%s", err.msg);
 			jsonl_close(d.srv);
 			return 1;
 		}
 	}
-	guests_sync(d.guests, d.lab.topo);
+	kinds_sync();
 	ev_timer_add(d.loop, LOG_ROTATE_MS, log_rotate, NULL);
-	LOG("serving %s/vnld.sock (switch pid %d)", d.run_dir, (int)d.lab.sw.pid);
+	log_info("serving %s/vnld.sock (switch pid %d)", d.run_dir, (int)d.lab.sw.pid);
 	tx_end(NULL);
 
 	r = evloop_run(d.loop);
 	jsonl_close(d.srv);
-	relay_free(d.relay);
-	guests_free(d.guests);
-	d.relay = NULL, d.guests = NULL;
+	kinds_close();
 	if (d.stop_lab) {
 		lab_switch_stop(&d.lab.sw);
 		state_remove(d.lab.state_dir);
-		LOG("lab stopped");
+		log_info("lab stopped");
 	} else {
 		/* Leave the lab running for the next vnld. */
 		ev_del(d.lab.sw.watch);
 		if (lab_save(&d.lab, &err) < 0)
-			LOG("saving state: %s", err.msg);
+			log_error("saving state: %s", err.msg);
 	}
 	topo_free(d.lab.topo);
 	lab_free(&d.lab);

@@ -57,6 +57,32 @@
 #include "wait.h"
 #include "topology.h"
 
+/* The options of a cnt node, in the order they are saved (cnt_opts[]). */
+enum cnt_opt { CNT_IMAGE, CNT_CMD, CNT_ENV, CNT_MEM, CNT_PIDS, CNT_N_OPTS };
+
+static const struct topo_opt cnt_opts[CNT_N_OPTS] = {
+	[CNT_IMAGE] = { .name = "image", .short_opt = 'i', .type = TOPO_OPT_TEXT, .metavar = "IMG",
+			.help = "image (required)" },
+	/* In requests "cmd" names the request itself. */
+	[CNT_CMD] = { .name = "cmd", .req = "command", .short_opt = 'c', .type = TOPO_OPT_TEXT,
+		      .metavar = "CMD", .help = "command line [the image's]" },
+	[CNT_ENV] = { .name = "env", .short_opt = 'e', .type = TOPO_OPT_ENV, .metavar = "K=V",
+		      .help = "environment (repeatable)" },
+	[CNT_MEM] = { .name = "mem", .short_opt = 'm', .type = TOPO_OPT_UINT, .min = 16, .max = 1048576,
+		      .def = 512, .unit = "MiB", .metavar = "MB", .help = "memory limit" },
+	/* 4194304: the kernel's PID_MAX_LIMIT. */
+	[CNT_PIDS] = { .name = "pids", .type = TOPO_OPT_UINT, .min = 16, .max = 4194304, .def = 1024,
+		       .metavar = "N", .help = "most tasks" },
+};
+
+static const struct topo_kind cnt_schema = {
+	.name = "cnt",
+	.help = "container (crun) from an image",
+	.opts = cnt_opts,
+	.n_opts = CNT_N_OPTS,
+	.addresses = true,
+};
+
 #define CNT_STOP_WAIT_MS 5000
 
 struct cnt_paths {
@@ -151,14 +177,13 @@ static const char *image_tini(const struct cnt_paths *p)
 
 static int cnt_create(struct node_ctx *node, struct vnl_err *err)
 {
-	const struct topo_node *opts = node->opts;
 	struct cnt_paths p;
 	char image[PATH_MAX];
 	int r;
 
-	if (opts == NULL)
+	if (node->model == NULL)
 		return vnl_errf(err, -EINVAL, "node '%s': no options", node->name);
-	r = image_path(opts->image, image, sizeof(image), err);
+	r = image_path(topo_node_text(node->model, CNT_IMAGE), image, sizeof(image), err);
 	if (r < 0)
 		return vnl_err_wrap(err, "node '%s'", node->name), r;
 	cnt_paths(node, &p);
@@ -176,13 +201,12 @@ static int cnt_create(struct node_ctx *node, struct vnl_err *err)
 /* Mount the overlay if it is not mounted. */
 static int mount_rootfs(const struct node_ctx *node, const struct cnt_paths *p, struct vnl_err *err)
 {
-	const struct topo_node *opts = node->opts;
 	char image[PATH_MAX], dev[LOOP_DEV_LEN];
 	int fd, r;
 
 	if (is_mountpoint(p->rootfs))
 		return 0;
-	r = image_path(opts ? opts->image : NULL, image, sizeof(image), err);
+	r = image_path(topo_node_text(node->model, CNT_IMAGE), image, sizeof(image), err);
 	if (r < 0)
 		return r;
 	fd = loop_attach_ro(image, dev, sizeof(dev), err);
@@ -198,7 +222,9 @@ static int mount_rootfs(const struct node_ctx *node, const struct cnt_paths *p, 
 
 static int write_config(const struct node_ctx *node, const struct cnt_paths *p, struct vnl_err *err)
 {
-	const struct topo_node *opts = node->opts;
+	const char *cmd = topo_node_text(node->model, CNT_CMD);
+	char *const *envv;
+	unsigned n_env;
 	char netns[PATH_MAX], init[PATH_MAX], cgroup[128], script[8192];
 	const char *tini = image_tini(p);
 	char *argv[8];
@@ -215,8 +241,8 @@ static int write_config(const struct node_ctx *node, const struct cnt_paths *p, 
 		argv[n++] = "-c";
 		/* The node stays up when its command ends, as a lab node should
 		 * (tini itself ends with its child). */
-		if (opts && opts->cmd) {
-			snprintf(script, sizeof(script), "%s\nexec sleep infinity", opts->cmd);
+		if (cmd) {
+			snprintf(script, sizeof(script), "%s\nexec sleep infinity", cmd);
 			argv[n++] = script;
 		} else {
 			argv[n++] = "exec sleep infinity";
@@ -227,10 +253,10 @@ static int write_config(const struct node_ctx *node, const struct cnt_paths *p, 
 			return vnl_errno(err, errno, "node '%s': our container init %s", node->name, init);
 		o.init_bind = init;
 		argv[n++] = OCI_INIT_PATH;
-		if (opts && opts->cmd) {
+		if (cmd) {
 			argv[n++] = "/bin/sh";
 			argv[n++] = "-c";
-			argv[n++] = opts->cmd;
+			argv[n++] = (char *)cmd;
 		}
 	}
 	argv[n] = NULL;
@@ -238,17 +264,18 @@ static int write_config(const struct node_ctx *node, const struct cnt_paths *p, 
 	o.netns_path = netns;
 	o.hostname = node->name;
 	o.argv = argv;
-	o.env = opts ? opts->env : NULL;
 	o.cgroups_path = cgroup;
-	o.mem_bytes = (unsigned long long)(opts && opts->mem_mb ? opts->mem_mb : TOPO_CNT_MEM_DEFAULT) << 20;
-	o.pids = opts && opts->pids ? opts->pids : TOPO_PIDS_DEFAULT;
-	/* topo_node env is not NULL-terminated: copy it. */
-	if (opts && opts->n_env) {
-		char **env = calloc(opts->n_env + 1, sizeof(*env));
+	o.mem_bytes = (unsigned long long)(node->model ? topo_node_uint(node->model, CNT_MEM)
+						       : cnt_opts[CNT_MEM].def) << 20;
+	o.pids = node->model ? topo_node_uint(node->model, CNT_PIDS) : cnt_opts[CNT_PIDS].def;
+	envv = topo_node_list(node->model, CNT_ENV, &n_env);
+	/* The model's list is not NULL-terminated: copy it. */
+	if (n_env) {
+		char **env = calloc(n_env + 1, sizeof(*env));
 
 		if (env == NULL)
 			return vnl_errf(err, -ENOMEM, "node '%s': out of memory", node->name);
-		memcpy(env, opts->env, opts->n_env * sizeof(*env));
+		memcpy(env, envv, n_env * sizeof(*env));
 		o.env = env;
 		cfg = oci_config(&o, err);
 		free(env);
@@ -639,8 +666,27 @@ static int cnt_nic_detach(struct node_ctx *node, unsigned int i, struct vnl_err 
 	return node_kind_ns.nic_detach(node, i, err);
 }
 
+/* Nodes with crun state ("vnl.LAB.NODE" in the lab's crun root) or a
+ * container folder (STATE/LAB/cnt/NODE: overlay, bundle). */
+static int cnt_host_nodes(const char *lab, int (*add)(const char *node, void *arg), void *arg)
+{
+	char dir[PATH_MAX], prefix[TOPO_NAME_MAX + 8];
+	int n, r;
+
+	snprintf(prefix, sizeof(prefix), "vnl.%s.", lab);
+	if (vnl_path(dir, sizeof(dir), VNL_RUN_ROOT, lab, "crun") < 0)
+		return -ENAMETOOLONG;
+	if ((n = dir_names(dir, prefix, add, arg)) < 0)
+		return n;
+	if (vnl_path(dir, sizeof(dir), VNL_STATE_ROOT, lab, "cnt") < 0)
+		return -ENAMETOOLONG;
+	if ((r = dir_names(dir, "", add, arg)) < 0)
+		return r;
+	return n + r;
+}
+
 const struct node_kind node_kind_cnt = {
-	.name = "cnt",
+	.schema = &cnt_schema,
 	.create = cnt_create,
 	.start = cnt_start,
 	.stop = cnt_stop,
@@ -652,4 +698,7 @@ const struct node_kind node_kind_cnt = {
 	.exec = cnt_exec,
 	.console = cnt_console,
 	.copy = cnt_copy,
+	.host_nodes = cnt_host_nodes,
+	.host_noun = "container",
+	.host_nouns = "containers",
 };

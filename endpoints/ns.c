@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "ethtool.h"
+#include "fsutil.h"
 #include "netns.h"
 #include "nl.h"
 #include "node_kind.h"
@@ -532,8 +533,24 @@ static int ns_status(struct node_ctx *node, struct json_object *out, struct vnl_
 	return 0;
 }
 
-const struct node_kind node_kind_ns = {
+/* No options: a netns is its interfaces; addresses are set on them. */
+static const struct topo_kind ns_schema = {
 	.name = "ns",
+	.help = "network namespace with veth interfaces",
+	.addresses = true,
+};
+
+/* Nodes with a netns of this lab (ns and cnt nodes): "vnl.LAB.NODE". */
+static int ns_host_nodes(const char *lab, int (*add)(const char *node, void *arg), void *arg)
+{
+	char prefix[TOPO_NAME_MAX + 8];
+
+	snprintf(prefix, sizeof(prefix), "vnl.%s.", lab);
+	return dir_names(NETNS_RUN_DIR, prefix, add, arg);
+}
+
+const struct node_kind node_kind_ns = {
+	.schema = &ns_schema,
 	.create = ns_create,
 	.start = ns_start,
 	.stop = ns_stop,
@@ -545,4 +562,7 @@ const struct node_kind node_kind_ns = {
 	.exec = ns_exec,
 	.console = NULL,  /* the host's terminal already is: vnl exec NODE -- bash */
 	.copy = NULL,  /* a netns shares the host's files: nothing to copy */
+	.host_nodes = ns_host_nodes,
+	.host_noun = "netns",
+	.host_nouns = "netns",
 };

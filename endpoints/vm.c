@@ -19,7 +19,9 @@
  *             console on ttyS0's socket (vm_console.c)
  *
  * The guest side (hvc0 bootstrap, agent keepalive, QMP events, the node's
- * state booting/bootstrapping/ready/lost) is vnld's: daemon/guest.c.
+ * state booting/bootstrapping/ready/lost), the session relay, reboot and
+ * halt run in vnld through the kind's per-lab slots: vm_lab.c (vm_guest.c,
+ * vm_bootstrap.c, vm_qmp.c, vm_relay.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -176,7 +178,6 @@ static void remove_run_files(const struct node_ctx *node, const struct vm_paths 
 
 static int vm_create(struct node_ctx *node, struct vnl_err *err)
 {
-	const struct topo_node *opts = node->opts;
 	struct vm_image img;
 	struct vm_paths p;
 	char out[1024], backing[PATH_MAX + 16];
@@ -186,7 +187,7 @@ static int vm_create(struct node_ctx *node, struct vnl_err *err)
 	vm_paths(node->lab, node->name, &p);
 	if (stat(p.dir, &st) == 0)
 		return vnl_errf(err, -EEXIST, "vm %s: %s exists", node->name, p.dir);
-	if ((r = vm_image_find(opts ? opts->image : NULL, &img, err)) < 0)
+	if ((r = vm_image_find(topo_node_text(node->model, VM_IMAGE), &img, err)) < 0)
 		return vnl_err_wrap(err, "vm %s", node->name), r;
 	if ((r = mkdir_p(p.dir, 0700)) < 0)
 		return vnl_errno(err, r, "vm %s: creating %s", node->name, p.dir);
@@ -278,7 +279,6 @@ static int qemu_launch(struct node_ctx *node, const struct vm_paths *p, const st
 
 static int vm_start(struct node_ctx *node, struct vnl_err *err)
 {
-	const struct topo_node *opts = node->opts;
 	struct vm_image img;
 	struct vm_paths p;
 	char sock[108], tail[256];
@@ -288,7 +288,7 @@ static int vm_start(struct node_ctx *node, struct vnl_err *err)
 	vm_paths(node->lab, node->name, &p);
 	if (access(p.halted, F_OK) == 0 || vm_qemu_pid(&p) > 0)
 		return 0;
-	if ((r = vm_image_find(opts ? opts->image : NULL, &img, err)) < 0)
+	if ((r = vm_image_find(topo_node_text(node->model, VM_IMAGE), &img, err)) < 0)
 		return vnl_err_wrap(err, "vm %s", node->name), r;
 	vm_nic_sock(node->lab, node->name, 0, sock, sizeof(sock));
 	*strrchr(sock, '/') = '\0';
@@ -421,6 +421,17 @@ static int vm_exec(struct node_ctx *node, char *const argv[], int flags, int *st
 	return r;
 }
 
+static int vm_shell(struct node_ctx *node, int *status, struct vnl_err *err)
+{
+	int fd = vms_connect(node->lab, err), r;
+
+	if (fd < 0)
+		return fd;
+	r = vms_shell(fd, node->name, 0, status, err);
+	close(fd);
+	return r;
+}
+
 static int copy(struct node_ctx *node, const char *src, const char *dst, int to_node, int recursive,
 		struct vnl_err *err)
 {
@@ -444,8 +455,25 @@ static int vm_copy_tree(struct node_ctx *node, const char *src, const char *dst,
 	return copy(node, src, dst, to_node, 1, err);
 }
 
-const struct node_kind node_kind_vm = {
+static const struct topo_opt vm_opts[VM_N_OPTS] = {
+	[VM_IMAGE] = { .name = "image", .short_opt = 'i', .type = TOPO_OPT_TEXT, .metavar = "IMG",
+		       .help = "image (required)" },
+	[VM_MEM] = { .name = "mem", .short_opt = 'm', .type = TOPO_OPT_UINT, .min = 1, .max = 1048576,
+		     .def = 256, .unit = "MiB", .metavar = "MB", .help = "memory" },
+	[VM_CPUS] = { .name = "cpus", .type = TOPO_OPT_UINT, .min = 1, .max = 256, .def = 1,
+		      .metavar = "N", .help = "virtual cpus" },
+};
+
+/* No addresses on links: the guest sets its own. */
+const struct topo_kind vm_schema = {
 	.name = "vm",
+	.help = "virtual machine (qemu) from a disk image",
+	.opts = vm_opts,
+	.n_opts = VM_N_OPTS,
+};
+
+const struct node_kind node_kind_vm = {
+	.schema = &vm_schema,
 	.nics_ported = true,
 	.create = vm_create,
 	.start = vm_start,
@@ -457,6 +485,15 @@ const struct node_kind node_kind_vm = {
 	.nic_detach = vm_nic_detach,
 	.exec = vm_exec,
 	.console = vm_console,
+	.shell = vm_shell,
 	.copy = vm_copy,
 	.copy_tree = vm_copy_tree,
+	.lab_open = vm_lab_open,
+	.lab_sync = vm_lab_sync,
+	.lab_close = vm_lab_close,
+	.live_status = vm_live_status,
+	.power = vm_power,
+	.host_nodes = vm_host_nodes,
+	.host_noun = "VM",
+	.host_nouns = "VMs",
 };

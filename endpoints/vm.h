@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Names and files of the `vm` kind (endpoints/vm.c), for vnld's guest
- * supervision (daemon/guest.c: the hvc0 bootstrap, the agent link,
+ * supervision (vm_lab.c, vm_guest.c: the hvc0 bootstrap, the agent link,
  * QMP) and for tests.  The kind itself is node_kind_vm in node_kind.h.
  *
  * Everything derives from (lab, node), so every slot works from the names
@@ -36,8 +36,6 @@
 #include <stddef.h>
 
 #define VM_CFG_SERIAL "vnlcfg"
-#define VM_MEM_DEFAULT 256   /* MiB */
-#define VM_CPUS_DEFAULT 1
 
 struct vm_paths {
 	char dir[128];              /* state folder */

@@ -4,7 +4,7 @@
  * on the fly from a folder with `mke2fs -d` (no mount, no loop device),
  * attached read-only.  It holds
  *   vnl-agent   the static guest agent (the one next to vnld)
- *   start.sh    what the bootstrap runs (daemon/bootstrap.c types
+ *   start.sh    what the bootstrap runs (vm_bootstrap.c types
  *               "mount it on /run/vnl; sh /run/vnl/start.sh" on hvc0):
  *               sets the guest's hostname to the node name, leaves the
  *               login's cgroup (under systemd the getty's service would

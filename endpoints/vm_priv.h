@@ -14,6 +14,16 @@
 #include "paths.h"
 #include "vm.h"
 
+/* The options of a vm node: indexes into vm_schema.opts (vm.c). */
+enum vm_opt { VM_IMAGE, VM_MEM, VM_CPUS, VM_N_OPTS };
+extern const struct topo_kind vm_schema;
+
+/* UINT option i of the node: its value, or the schema's default. */
+static inline unsigned vm_opt_uint(const struct node_ctx *node, enum vm_opt i)
+{
+	return node->model ? topo_node_uint(node->model, i) : vm_schema.opts[i].def;
+}
+
 /* A VM image as found on disk. */
 struct vm_image {
 	char disk[PATH_MAX];     /* the qcow2 base disk (absolute) */
@@ -61,3 +71,12 @@ int vm_cfgdisk_build(const struct node_ctx *node, const struct vm_paths *p, stru
 
 /* The console slot (vm_console.c): ttyS0 on the caller's terminal. */
 int vm_console(struct node_ctx *node, int *status, struct vnl_err *err);
+
+/* The kind's side in vnld (vm_lab.c): the lab_open, lab_sync, lab_close,
+ * live_status, power and host_nodes slots of node_kind_vm (node_kind.h). */
+void *vm_lab_open(const struct node_lab *lab, struct vnl_err *err);
+void vm_lab_sync(void *state, const struct topo *t);
+void vm_lab_close(void *state);
+void vm_live_status(void *state, const struct node_ctx *node, struct json_object *out);
+int vm_power(void *state, struct node_ctx *node, enum node_power op, const char **done, struct vnl_err *err);
+int vm_host_nodes(const char *lab, int (*add)(const char *node, void *arg), void *arg);

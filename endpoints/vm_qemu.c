@@ -74,9 +74,8 @@ __attribute__((format(printf, 2, 3))) static bool arg(struct vm_cmd *c, const ch
 int vm_qemu_cmd(const struct node_ctx *node, const struct vm_paths *p, const struct vm_image *img,
 		struct vm_cmd *c, struct vnl_err *err)
 {
-	const struct topo_node *opts = node->opts;
-	unsigned mem = opts && opts->mem_mb ? opts->mem_mb : VM_MEM_DEFAULT;
-	unsigned cpus = opts && opts->cpus ? opts->cpus : VM_CPUS_DEFAULT;
+	unsigned mem = vm_opt_uint(node, VM_MEM);
+	unsigned cpus = vm_opt_uint(node, VM_CPUS);
 	bool kvm = vm_have_kvm(), ok = true;
 
 	c->n = 0;

@@ -17,7 +17,7 @@ struct loader {
 	unsigned char *seen;	/* per document node: visited once (alias detection) */
 	size_t n_yaml;		/* entries in seen */
 	struct topo *t;		/* topology being filled */
-	struct topo_err *err;	/* where errors go; may be NULL */
+	struct vnl_err *err;	/* where errors go; may be NULL */
 };
 
 #define LINE(n) ((int)(n)->start_mark.line + 1)
@@ -82,23 +82,13 @@ static bool is_null(const yaml_node_t *n)
 static int get_uint(struct loader *ld, const yaml_node_t *n, const char *what,
 		    unsigned min, unsigned max, unsigned *out)
 {
-	char shown[TOPO_SHOW_LEN];
-	const char *s;
-	char *end;
-	unsigned long v;
+	const struct topo_opt range = { .min = min, .max = max };
 	int r;
 
 	r = want(ld, n, YAML_SCALAR_NODE, what);
 	if (r < 0)
 		return r;
-	s = VAL(n);
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (s[0] < '0' || s[0] > '9' || *end || errno || v < min || v > max)
-		return topo_errf(ld->err, LINE(n), COL(n), EINVAL, "%s must be an integer in %u..%u, not '%s'",
-				 what, min, max, topo_show(s, shown));
-	*out = (unsigned)v;
-	return 0;
+	return topo_parse_uint(&range, VAL(n), what, LINE(n), COL(n), out, ld->err);
 }
 
 /* A scalar that is a valid name, copied into buf (TOPO_NAME_MAX + 1 bytes). */
@@ -117,7 +107,7 @@ static int get_name(struct loader *ld, const yaml_node_t *n, const char *what, c
 }
 
 /*
- * A scalar of free text (image, cmd, env entry): not empty when `empty_ok`
+ * A scalar of free text (a text option, a list entry): not empty when `empty_ok`
  * is false, no NUL (a "\0" escape), and topo_check_text()'s rule, the same
  * message as vnld's. *out points into the document.
  */
@@ -196,118 +186,141 @@ static int load_lans(struct loader *ld, yaml_node_t *seq)
 	return 0;
 }
 
-enum node_key { NK_NAME, NK_KIND, NK_NICS, NK_IMAGE, NK_CMD, NK_ENV, NK_MEM, NK_CPUS, NK_PIDS, NK_COUNT };
+/* The keys every node has, before its kind's options. */
+enum node_key { NK_NAME, NK_KIND, NK_NICS, NK_COUNT };
 
 static const char *const node_keys[NK_COUNT] = {
-	[NK_NAME] = "name", [NK_KIND] = "kind", [NK_NICS] = "nics", [NK_IMAGE] = "image",
-	[NK_CMD] = "cmd", [NK_ENV] = "env", [NK_MEM] = "mem", [NK_CPUS] = "cpus",
-	[NK_PIDS] = "pids",
+	[NK_NAME] = "name", [NK_KIND] = "kind", [NK_NICS] = "nics",
 };
 
-/* Kinds each key applies to, as a bit mask of 1 << enum topo_kind. */
-static const unsigned node_key_kinds[NK_COUNT] = {
-	[NK_NAME] = 7, [NK_KIND] = 7, [NK_NICS] = 7,
-	[NK_IMAGE] = 1u << TOPO_CNT | 1u << TOPO_VM,
-	[NK_CMD] = 1u << TOPO_CNT, [NK_ENV] = 1u << TOPO_CNT,
-	[NK_MEM] = 1u << TOPO_CNT | 1u << TOPO_VM, [NK_CPUS] = 1u << TOPO_VM,
-	[NK_PIDS] = 1u << TOPO_CNT,
-};
-
-/* "node 'a'" when the mapping has a usable name, else "node #N". */
-static void node_label(struct loader *ld, yaml_node_t *map, unsigned idx, char *buf, size_t sz)
+/* The value of `key` in a node mapping, not visited (the label, the kind); NULL if none. */
+static yaml_node_t *peek(struct loader *ld, yaml_node_t *map, const char *key)
 {
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = yaml_document_get_node(&ld->doc, p->key);
 		yaml_node_t *v = yaml_document_get_node(&ld->doc, p->value);
 
-		if (k->type == YAML_SCALAR_NODE && strcmp(VAL(k), "name") == 0 &&
-		    v->type == YAML_SCALAR_NODE && topo_check_name(VAL(v), "", 0, 0, NULL) == 0) {
-			snprintf(buf, sz, "node '%s'", VAL(v));
-			return;
-		}
+		if (k && v && k->type == YAML_SCALAR_NODE && strcmp(VAL(k), key) == 0)
+			return v;
 	}
-	snprintf(buf, sz, "node #%u", idx + 1);
+	return NULL;
 }
 
-/* env: a list of KEY=VALUE scalars; node->env points into the document. */
-static int load_env(struct loader *ld, yaml_node_t *seq, const char *in, struct topo_node *node)
+/* "node 'a'" when the mapping has a usable name, else "node #N". */
+static void node_label(struct loader *ld, yaml_node_t *map, unsigned idx, char *buf, size_t sz)
+{
+	yaml_node_t *v = peek(ld, map, "name");
+
+	if (v && v->type == YAML_SCALAR_NODE && topo_check_name(VAL(v), "", 0, 0, NULL) == 0)
+		snprintf(buf, sz, "node '%s'", VAL(v));
+	else
+		snprintf(buf, sz, "node #%u", idx + 1);
+}
+
+/* The node's kind from its `kind` value v. */
+static int get_kind(struct loader *ld, yaml_node_t *v, const char *in, const struct topo_kind **kind)
+{
+	char what[80], shown[TOPO_SHOW_LEN], list[128];
+	int r;
+
+	snprintf(what, sizeof(what), "kind of %s", in);
+	r = want(ld, v, YAML_SCALAR_NODE, what);
+	if (r == 0 && (*kind = topo_kind_find(VAL(v))) == NULL)
+		r = topo_errf(ld->err, LINE(v), COL(v), EINVAL, "unknown kind '%s' in %s (expected %s)",
+			      topo_show(VAL(v), shown), in, topo_kind_list(list, sizeof(list)));
+	return r;
+}
+
+/* A list option: texts (KEY=VALUE for TOPO_OPT_ENV); val->list points into the document. */
+static int load_list(struct loader *ld, yaml_node_t *seq, const char *in, const struct topo_opt *o,
+		     struct topo_val *val)
 {
 	char what[80];
 	size_t n;
 	int r;
 
-	snprintf(what, sizeof(what), "env of %s", in);
+	snprintf(what, sizeof(what), "%s of %s", o->name, in);
 	r = want(ld, seq, YAML_SEQUENCE_NODE, what);
 	if (r < 0)
 		return r;
 	n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
-	node->env = calloc(n ? n : 1, sizeof(char *));
-	if (!node->env)
+	val->list = calloc(n ? n : 1, sizeof(char *));
+	if (!val->list)
 		return topo_errf(ld->err, LINE(seq), COL(seq), ENOMEM, "out of memory");
+	val->set = true;
 	for (size_t i = 0; i < n; i++) {
-		yaml_node_t *e;
-
 		const char *entry;
+		yaml_node_t *e;
 
 		r = visit(ld, seq->data.sequence.items.start[i], &e);
 		if (r < 0)
 			return r;
-		snprintf(what, sizeof(what), "%s: env entry %u", in, (unsigned)(i + 1) % 100000);
+		snprintf(what, sizeof(what), "%s: %s entry %u", in, o->name, (unsigned)(i + 1) % 100000);
 		r = get_text(ld, e, what, true, &entry);
+		if (r == 0 && o->type == TOPO_OPT_ENV)
+			r = topo_check_env(entry, LINE(e), COL(e), ld->err);
 		if (r < 0)
 			return r;
-		r = topo_check_env(entry, LINE(e), COL(e), ld->err);
-		if (r < 0)
-			return r;
-		node->env[node->n_env++] = (char *)entry;
+		val->list[val->n++] = (char *)entry;
 	}
 	return 0;
 }
 
-/* One key/value of a node mapping into node. */
-static int load_node_value(struct loader *ld, enum node_key k, yaml_node_t *v, const char *in,
-			   struct topo_node *node)
+/* Option o of the node's kind from value v. */
+static int load_opt(struct loader *ld, const struct topo_opt *o, yaml_node_t *v, const char *in,
+		    struct topo_val *val)
 {
-	char what[80], text[80], shown[TOPO_SHOW_LEN];
+	char what[80];
 	const char *s;
 	int r;
 
-	snprintf(what, sizeof(what), "%s of %s", node_keys[k], in);
-	switch (k) {
-	case NK_NAME:
-		return get_name(ld, v, "node", node->name);
-	case NK_KIND:
+	switch (o->type) {
+	case TOPO_OPT_UINT:
+		snprintf(what, sizeof(what), "%s of %s", o->name, in);
 		r = want(ld, v, YAML_SCALAR_NODE, what);
-		if (r == 0 && topo_kind_parse(VAL(v), &node->kind) < 0)
-			r = topo_errf(ld->err, LINE(v), COL(v), EINVAL,
-				      "unknown kind '%s' in %s (expected ns, cnt, vm)", topo_show(VAL(v), shown), in);
-		return r;
-	case NK_NICS:
-		return get_uint(ld, v, what, 1, TOPO_NICS_MAX, &node->nics);
-	case NK_IMAGE:
-	case NK_CMD:
-		snprintf(text, sizeof(text), "%s: %s", in, node_keys[k]);
-		r = get_text(ld, v, text, false, &s);
 		if (r == 0)
-			*(k == NK_IMAGE ? &node->image : &node->cmd) = (char *)s;
+			r = topo_parse_uint(o, VAL(v), what, LINE(v), COL(v), &val->num, ld->err);
+		val->set = r == 0;
 		return r;
-	case NK_ENV:
-		return load_env(ld, v, in, node);
-	case NK_MEM:
-		return get_uint(ld, v, what, 1, TOPO_MEM_MAX, &node->mem_mb);
-	case NK_CPUS:
-		return get_uint(ld, v, what, 1, TOPO_CPUS_MAX, &node->cpus);
-	case NK_PIDS:
-		return get_uint(ld, v, what, TOPO_PIDS_MIN, TOPO_PIDS_MAX, &node->pids);
+	case TOPO_OPT_TEXT:
+		snprintf(what, sizeof(what), "%s: %s", in, o->name);
+		r = get_text(ld, v, what, false, &s);
+		if (r == 0)
+			*val = (struct topo_val){ .set = true, .text = (char *)s };
+		return r;
 	default:
-		return -EINVAL;
+		return load_list(ld, v, in, o, val);
 	}
+}
+
+/*
+ * The key of a node mapping pair: a node key (0..NK_COUNT-1), or NK_COUNT +
+ * the index of an option of the kind; an option of another kind is refused
+ * with its own message, as are unknown and duplicate keys.
+ */
+static int node_key(struct loader *ld, const yaml_node_pair_t *p, const struct topo_kind *kind,
+		    unsigned *have, const char *in, yaml_node_t **key)
+{
+	const char *keys[NK_COUNT + TOPO_OPTS_MAX];
+	char owners[128], shown[TOPO_SHOW_LEN];
+	unsigned n = NK_COUNT;
+	yaml_node_t *k;
+
+	memcpy(keys, node_keys, sizeof(node_keys));
+	for (unsigned i = 0; kind && i < kind->n_opts; i++)
+		keys[n++] = kind->opts[i].name;
+	k = yaml_document_get_node(&ld->doc, p->key);
+	if (k && k->type == YAML_SCALAR_NODE && topo_opt_index(kind, VAL(k)) < 0 &&
+	    topo_opt_owners(VAL(k), false, owners, sizeof(owners)))
+		return topo_errf(ld->err, LINE(k), COL(k), EINVAL, "key '%s' in %s does not apply to kind %s",
+				 topo_show(VAL(k), shown), in, kind->name);
+	return get_key(ld, p, keys, n, have, in, key);
 }
 
 static int load_node(struct loader *ld, yaml_node_t *map, unsigned idx)
 {
 	struct topo_node node = { .nics = 1, .line = LINE(map), .column = COL(map) };
-	yaml_node_t *keypos[NK_COUNT] = { 0 };
+	yaml_node_t *kindv;
 	unsigned have = 0;
 	char in[48];
 	int r;
@@ -317,37 +330,44 @@ static int load_node(struct loader *ld, yaml_node_t *map, unsigned idx)
 	if (r < 0)
 		return r;
 	node_label(ld, map, idx, in, sizeof(in));
+	/* The kind first: it says which keys the node may have and their types. */
+	kindv = peek(ld, map, "kind");
+	if (kindv == NULL)
+		return topo_errf(ld->err, LINE(map), COL(map), EINVAL, "missing required key 'kind' in %s", in);
+	r = get_kind(ld, kindv, in, &node.kind);
+	if (r < 0)
+		return r;
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
 		yaml_node_t *key, *v;
 		int k;
 
-		k = r = get_key(ld, p, node_keys, NK_COUNT, &have, in, &key);
+		k = r = node_key(ld, p, node.kind, &have, in, &key);
 		if (r >= 0)
 			r = visit(ld, p->value, &v);
-		if (r >= 0)
-			r = load_node_value(ld, (enum node_key)k, v, in, &node);
 		if (r < 0)
 			goto out;
-		keypos[k] = key;
-	}
-	for (unsigned k = NK_NAME; k <= NK_KIND; k++) {
-		if (!(have & 1u << k)) {
-			r = topo_errf(ld->err, LINE(map), COL(map), EINVAL, "missing required key '%s' in %s",
-				      node_keys[k], in);
-			goto out;
+		if (k == NK_NAME)
+			r = get_name(ld, v, "node", node.name);
+		else if (k == NK_NICS) {
+			char what[64];
+
+			snprintf(what, sizeof(what), "nics of %s", in);
+			r = get_uint(ld, v, what, 1, TOPO_NICS_MAX, &node.nics);
 		}
-	}
-	for (unsigned k = 0; k < NK_COUNT; k++) {
-		if (keypos[k] && !(node_key_kinds[k] & 1u << node.kind)) {
-			r = topo_errf(ld->err, LINE(keypos[k]), COL(keypos[k]), EINVAL,
-				      "key '%s' in %s does not apply to kind %s", node_keys[k], in,
-				      topo_kind_name(node.kind));
+		else if (k > NK_NICS)
+			r = load_opt(ld, &node.kind->opts[k - NK_COUNT], v, in, &node.opt[k - NK_COUNT]);
+		if (r < 0)
 			goto out;
-		}
+	}
+	if (!(have & 1u << NK_NAME)) {
+		r = topo_errf(ld->err, LINE(map), COL(map), EINVAL, "missing required key 'name' in %s", in);
+		goto out;
 	}
 	r = topo_add_node(ld->t, &node, ld->err);
 out:
-	free(node.env);	/* the strings belong to the document; topo_add_node copied them */
+	/* The strings belong to the document; topo_add_node copied them. */
+	for (unsigned i = 0; i < TOPO_OPTS_MAX; i++)
+		free(node.opt[i].list);
 	return r;
 }
 
@@ -537,7 +557,7 @@ static int load_root(struct loader *ld)
  * bytes that are not UTF-8, control characters (line ends aside). Columns
  * count characters.
  */
-static int scan_text(const char *buf, size_t len, struct topo_err *err)
+static int scan_text(const char *buf, size_t len, struct vnl_err *err)
 {
 	const unsigned char *p = (const unsigned char *)buf;
 	int line = 1, col = 1;
@@ -567,7 +587,7 @@ static int scan_text(const char *buf, size_t len, struct topo_err *err)
 }
 
 /* libyaml's own error, with its position. */
-static int yaml_error(const yaml_parser_t *p, struct topo_err *err)
+static int yaml_error(const yaml_parser_t *p, struct vnl_err *err)
 {
 	if (p->error == YAML_MEMORY_ERROR)
 		return topo_errf(err, 0, 0, ENOMEM, "out of memory");
@@ -577,7 +597,7 @@ static int yaml_error(const yaml_parser_t *p, struct topo_err *err)
 }
 
 /* buf[len] must be NUL: the UTF-8 scan stops a sequence cut by the end there. */
-static int load_buf(const char *buf, size_t len, struct topo **out, struct topo_err *err)
+static int load_buf(const char *buf, size_t len, struct topo **out, struct vnl_err *err)
 {
 	struct loader ld = { .err = err };
 	yaml_parser_t parser;
@@ -632,12 +652,30 @@ out:
 	return r;
 }
 
-int topo_load_string(const char *text, struct topo **out, struct topo_err *err)
+int topo_load_string(const char *text, struct topo **out, struct vnl_err *err)
 {
 	return load_buf(text, strlen(text), out, err);
 }
 
-int topo_load_file(const char *path, struct topo **out, struct topo_err *err)
+/* The path in front of err's message: "PATH:LINE:COLUMN: ..." or "PATH: ...". */
+static int wrap_path(struct vnl_err *err, const char *path, int r)
+{
+	char msg[sizeof(err->msg)];
+	size_t at, len;
+
+	if (err == NULL)
+		return r;
+	memcpy(msg, err->msg, sizeof(msg));
+	at = (size_t)snprintf(err->msg, sizeof(err->msg), "%s:%s", path, msg[0] >= '0' && msg[0] <= '9' ? "" : " ");
+	if (at < sizeof(err->msg)) {
+		len = strnlen(msg, sizeof(err->msg) - at - 1);
+		memcpy(err->msg + at, msg, len);
+		err->msg[at + len] = '\0';
+	}
+	return r;
+}
+
+int topo_load_file(const char *path, struct topo **out, struct vnl_err *err)
 {
 	char *buf = NULL;
 	size_t len;
@@ -647,7 +685,7 @@ int topo_load_file(const char *path, struct topo **out, struct topo_err *err)
 	*out = NULL;
 	f = fopen(path, "re");
 	if (!f)
-		return topo_errf(err, 0, 0, errno, "cannot open '%s': %s", path, strerror(errno));
+		return wrap_path(err, path, topo_errf(err, 0, 0, errno, "cannot open '%s': %s", path, strerror(errno)));
 	buf = malloc(TOPO_FILE_MAX + 1);
 	if (!buf) {
 		r = topo_errf(err, 0, 0, ENOMEM, "out of memory");
@@ -666,5 +704,5 @@ int topo_load_file(const char *path, struct topo **out, struct topo_err *err)
 out:
 	free(buf);
 	fclose(f);
-	return r;
+	return r < 0 ? wrap_path(err, path, r) : r;
 }

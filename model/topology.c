@@ -11,12 +11,6 @@
 #define NAME_RULE "[a-z0-9][a-z0-9_-]*, at most 15 characters"
 #define TEXT_RULE "text must be valid UTF-8 without control characters other than tab and newline"
 
-static const char *const kind_names[TOPO_KIND_COUNT] = {
-	[TOPO_NS] = "ns",
-	[TOPO_CNT] = "cnt",
-	[TOPO_VM] = "vm",
-};
-
 const char *topo_link_addr(const struct topo_link *k, char buf[TOPO_ADDR_LEN])
 {
 	char a[INET_ADDRSTRLEN];
@@ -27,38 +21,24 @@ const char *topo_link_addr(const struct topo_link *k, char buf[TOPO_ADDR_LEN])
 	return buf;
 }
 
-int topo_errf(struct topo_err *err, int line, int column, int errnum, const char *fmt, ...)
+int topo_errf(struct vnl_err *err, int line, int column, int errnum, const char *fmt, ...)
 {
 	va_list ap;
+	int at = 0;
 
 	if (err) {
-		err->line = line;
-		err->column = column;
+		err->code = -errnum;
+		if (line)
+			at = snprintf(err->msg, sizeof(err->msg), "%d:%d: ", line, column);
 		va_start(ap, fmt);
-		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		vsnprintf(err->msg + at, sizeof(err->msg) - (size_t)at, fmt, ap);
 		va_end(ap);
 	}
 	return -errnum;
 }
 
-const char *topo_kind_name(enum topo_kind kind)
-{
-	return (unsigned)kind < TOPO_KIND_COUNT ? kind_names[kind] : "?";
-}
-
-int topo_kind_parse(const char *s, enum topo_kind *kind)
-{
-	for (unsigned k = 0; k < TOPO_KIND_COUNT; k++) {
-		if (strcmp(s, kind_names[k]) == 0) {
-			*kind = k;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
 int topo_check_name(const char *name, const char *what, int line, int column,
-		    struct topo_err *err)
+		    struct vnl_err *err)
 {
 	size_t len = strnlen(name, TOPO_NAME_MAX + 1);
 	bool good = len > 0 && len <= TOPO_NAME_MAX;
@@ -125,7 +105,7 @@ const char *topo_show(const char *s, char buf[TOPO_SHOW_LEN])
 	return buf;
 }
 
-int topo_check_text(const char *s, const char *what, int line, int column, struct topo_err *err)
+int topo_check_text(const char *s, const char *what, int line, int column, struct vnl_err *err)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	uint32_t c;
@@ -143,7 +123,7 @@ int topo_check_text(const char *s, const char *what, int line, int column, struc
 	return 0;
 }
 
-int topo_check_env(const char *entry, int line, int column, struct topo_err *err)
+int topo_check_env(const char *entry, int line, int column, struct vnl_err *err)
 {
 	char shown[TOPO_SHOW_LEN];
 	const char *eq = strchr(entry, '=');
@@ -157,6 +137,22 @@ int topo_check_env(const char *entry, int line, int column, struct topo_err *err
 				 "bad env entry '%s': expected KEY=VALUE with KEY [A-Za-z_][A-Za-z0-9_]*",
 				 topo_show(entry, shown));
 	return topo_check_text(eq + 1, "env entry", line, column, err) < 0 ? -EINVAL : 0;
+}
+
+int topo_parse_uint(const struct topo_opt *o, const char *s, const char *what, int line,
+		    int column, unsigned *out, struct vnl_err *err)
+{
+	char shown[TOPO_SHOW_LEN];
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || *end || errno || v < o->min || v > o->max)
+		return topo_errf(err, line, column, EINVAL, "%s must be an integer in %u..%u, not '%s'",
+				 what, o->min, o->max, topo_show(s, shown));
+	*out = (unsigned)v;
+	return 0;
 }
 
 /* A decimal number in [0, max] at *s, advancing *s; no sign, no leading zeros. */
@@ -177,7 +173,7 @@ static bool parse_dec(const char **s, unsigned max, unsigned *out)
 	return true;
 }
 
-int topo_parse_addr(const char *s, struct in_addr *addr, unsigned *plen, struct topo_err *err)
+int topo_parse_addr(const char *s, struct in_addr *addr, unsigned *plen, struct vnl_err *err)
 {
 	char shown[TOPO_SHOW_LEN];
 	const char *p = s;
@@ -202,11 +198,15 @@ bad:
 
 static void node_free_strings(struct topo_node *n)
 {
-	free(n->image);
-	free(n->cmd);
-	for (unsigned e = 0; n->env && e < n->n_env; e++)
-		free(n->env[e]);
-	free(n->env);
+	for (unsigned i = 0; i < TOPO_OPTS_MAX; i++) {
+		struct topo_val *v = &n->opt[i];
+
+		free(v->text);
+		for (unsigned e = 0; v->list && e < v->n; e++)
+			free(v->list[e]);
+		free(v->list);
+		*v = (struct topo_val){ 0 };
+	}
 }
 
 void topo_free(struct topo *t)
@@ -272,7 +272,7 @@ struct topo_link *topo_find_link(const struct topo *t, const char *node, unsigne
 
 /* -EEXIST if name is taken by a node or LAN other than `self`. */
 static int check_unique(const struct topo *t, const char *name, const void *self,
-			int line, int column, struct topo_err *err)
+			int line, int column, struct vnl_err *err)
 {
 	const struct topo_node *n = NULL;
 	const struct topo_lan *l = NULL;
@@ -295,109 +295,129 @@ static int check_unique(const struct topo *t, const char *name, const void *self
 	return 0;
 }
 
-/* The text rule on the node's free strings, naming the field. */
-static int check_node_text(const struct topo_node *n, struct topo_err *err)
-{
-	char what[64];
-
-	snprintf(what, sizeof(what), "node '%s': image", n->name);
-	if (n->image && topo_check_text(n->image, what, n->line, n->column, err) < 0)
-		return -EINVAL;
-	snprintf(what, sizeof(what), "node '%s': cmd", n->name);
-	if (n->cmd && topo_check_text(n->cmd, what, n->line, n->column, err) < 0)
-		return -EINVAL;
-	for (unsigned e = 0; e < n->n_env; e++) {
-		snprintf(what, sizeof(what), "node '%s': env entry %u", n->name, e + 1);
-		if (topo_check_text(n->env[e], what, n->line, n->column, err) < 0)
-			return -EINVAL;
-	}
-	return 0;
-}
-
 /* -EFBIG if adding `more` bytes to t's saved form would pass TOPO_FILE_MAX. */
-static int check_room(const struct topo *t, size_t more, int line, int column, struct topo_err *err)
+static int check_room(const struct topo *t, size_t more, int line, int column, struct vnl_err *err)
 {
 	if (more <= TOPO_FILE_MAX - TOPO_SAVE_FRAME && t->save_bytes <= TOPO_FILE_MAX - TOPO_SAVE_FRAME - more)
 		return 0;
 	return topo_errf(err, line, column, EFBIG,
-			 "lab too large: its saved topology would exceed %d bytes (long cmd or env strings?)",
+			 "lab too large: its saved topology would exceed %d bytes (long texts or lists?)",
 			 TOPO_FILE_MAX);
 }
 
-/* The per-node rules: name, ranges, options allowed for the kind. */
-static int check_node(const struct topo_node *n, struct topo_err *err)
+/* One option value of node n by the rules of its schema entry o. */
+static int check_opt(const struct topo_node *n, const struct topo_opt *o, const struct topo_val *v,
+		     struct vnl_err *err)
 {
-	const char *kind = topo_kind_name(n->kind);
+	char what[64];
+	int r;
+
+	switch (o->type) {
+	case TOPO_OPT_UINT:
+		if (v->num < o->min || v->num > o->max)
+			return topo_errf(err, n->line, n->column, ERANGE, "node '%s': %s must be %u..%u%s%s",
+					 n->name, o->name, o->min, o->max, o->unit ? " " : "", o->unit ? o->unit : "");
+		return 0;
+	case TOPO_OPT_TEXT:
+		if (v->text == NULL)
+			return 0;
+		if (!v->text[0])
+			return topo_errf(err, n->line, n->column, EINVAL, "node '%s': %s must not be empty",
+					 n->name, o->name);
+		snprintf(what, sizeof(what), "node '%s': %s", n->name, o->name);
+		return topo_check_text(v->text, what, n->line, n->column, err) < 0 ? -EINVAL : 0;
+	case TOPO_OPT_LIST:
+	case TOPO_OPT_ENV:
+		for (unsigned e = 0; e < v->n; e++) {
+			snprintf(what, sizeof(what), "node '%s': %s entry %u", n->name, o->name, e + 1);
+			r = topo_check_text(v->list[e], what, n->line, n->column, err);
+			if (r == 0 && o->type == TOPO_OPT_ENV)
+				r = topo_check_env(v->list[e], n->line, n->column, err);
+			if (r < 0)
+				return -EINVAL;
+		}
+		return 0;
+	}
+	return topo_errf(err, n->line, n->column, EINVAL, "node '%s': %s: bad option type", n->name, o->name);
+}
+
+/* The per-node rules: name, kind, nics, and each option by the kind's schema. */
+static int check_node(const struct topo_node *n, struct vnl_err *err)
+{
+	char list[128];
 	int r;
 
 	r = topo_check_name(n->name, "node", n->line, n->column, err);
 	if (r < 0)
 		return r;
-	if ((unsigned)n->kind >= TOPO_KIND_COUNT)
-		return topo_errf(err, n->line, n->column, EINVAL, "node '%s': bad kind", n->name);
+	if (n->kind == NULL || n->kind->n_opts > TOPO_OPTS_MAX)
+		return topo_errf(err, n->line, n->column, EINVAL, "node '%s': bad kind (kinds: %s)", n->name,
+				 topo_kind_list(list, sizeof(list)));
 	if (n->nics < 1 || n->nics > TOPO_NICS_MAX)
 		return topo_errf(err, n->line, n->column, ERANGE,
 				 "node '%s': nics %u out of range 1..%d", n->name, n->nics, TOPO_NICS_MAX);
-	if (n->image && n->kind == TOPO_NS)
-		return topo_errf(err, n->line, n->column, EINVAL,
-				 "node '%s': image is for kinds cnt and vm, not %s", n->name, kind);
-	if ((n->cmd || n->n_env) && n->kind != TOPO_CNT)
-		return topo_errf(err, n->line, n->column, EINVAL,
-				 "node '%s': %s is for kind cnt, not %s", n->name, n->cmd ? "cmd" : "env", kind);
-	if (n->cpus && n->kind != TOPO_VM)
-		return topo_errf(err, n->line, n->column, EINVAL,
-				 "node '%s': cpus is for kind vm, not %s", n->name, kind);
-	if (n->mem_mb && n->kind == TOPO_NS)
-		return topo_errf(err, n->line, n->column, EINVAL,
-				 "node '%s': mem is for kinds cnt and vm, not %s", n->name, kind);
-	if (n->pids && n->kind != TOPO_CNT)
-		return topo_errf(err, n->line, n->column, EINVAL,
-				 "node '%s': pids is for kind cnt, not %s", n->name, kind);
-	if (n->kind == TOPO_CNT && n->mem_mb && n->mem_mb < TOPO_CNT_MEM_MIN)
-		return topo_errf(err, n->line, n->column, ERANGE, "node '%s': mem must be %d..%d MiB for a cnt",
-				 n->name, TOPO_CNT_MEM_MIN, TOPO_MEM_MAX);
-	if (n->pids && (n->pids < TOPO_PIDS_MIN || n->pids > TOPO_PIDS_MAX))
-		return topo_errf(err, n->line, n->column, ERANGE, "node '%s': pids must be %d..%d",
-				 n->name, TOPO_PIDS_MIN, TOPO_PIDS_MAX);
-	if (n->mem_mb > TOPO_MEM_MAX || n->cpus > TOPO_CPUS_MAX)
-		return topo_errf(err, n->line, n->column, ERANGE,
-				 "node '%s': mem must be 1..%d MiB and cpus 1..%d", n->name, TOPO_MEM_MAX, TOPO_CPUS_MAX);
-	if ((n->image && !n->image[0]) || (n->cmd && !n->cmd[0]))
-		return topo_errf(err, n->line, n->column, EINVAL, "node '%s': %s must not be empty",
-				 n->name, n->cmd && !n->cmd[0] ? "cmd" : "image");
-	r = check_node_text(n, err);
-	if (r < 0)
-		return r;
-	for (unsigned e = 0; e < n->n_env; e++) {
-		r = topo_check_env(n->env[e], n->line, n->column, err);
+	for (unsigned i = 0; i < TOPO_OPTS_MAX; i++) {
+		const struct topo_val *v = &n->opt[i];
+
+		if (!v->set)
+			continue;
+		if (i >= n->kind->n_opts)
+			return topo_errf(err, n->line, n->column, EINVAL, "node '%s': option %u of kind %s set, "
+					 "which has %u", n->name, i + 1, n->kind->name, n->kind->n_opts);
+		r = check_opt(n, &n->kind->opts[i], v, err);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
-/* Deep copy of the strings of src into dst (which already has src's scalars). */
-static int node_copy_strings(struct topo_node *dst, const struct topo_node *src)
+/*
+ * n's option values as the model keeps them (in place, shallow): set only
+ * when given (a text, a list with entries), other fields of the type zero.
+ */
+static void node_normalize(struct topo_node *n)
 {
-	dst->image = NULL;
-	dst->cmd = NULL;
-	dst->env = NULL;
-	if (src->image && !(dst->image = strdup(src->image)))
-		goto fail;
-	if (src->cmd && !(dst->cmd = strdup(src->cmd)))
-		goto fail;
-	if (src->n_env && !(dst->env = calloc(src->n_env, sizeof(char *))))
-		goto fail;
-	for (unsigned e = 0; e < src->n_env; e++)
-		if (!(dst->env[e] = strdup(src->env[e])))
+	for (unsigned i = 0; i < TOPO_OPTS_MAX; i++) {
+		struct topo_val v = n->opt[i];
+
+		n->opt[i] = (struct topo_val){ 0 };
+		if (!v.set || i >= n->kind->n_opts)
+			continue;
+		if (n->kind->opts[i].type == TOPO_OPT_UINT)
+			n->opt[i] = (struct topo_val){ .set = true, .num = v.num };
+		else if (n->kind->opts[i].type == TOPO_OPT_TEXT && v.text)
+			n->opt[i] = (struct topo_val){ .set = true, .text = v.text };
+		else if (n->kind->opts[i].type != TOPO_OPT_TEXT && v.n)
+			n->opt[i] = (struct topo_val){ .set = true, .list = v.list, .n = v.n };
+	}
+}
+
+/* Deep copy of the strings of n's (normalized) option values, in place. */
+static int node_copy_strings(struct topo_node *n)
+{
+	struct topo_node src = *n;
+
+	for (unsigned i = 0; i < TOPO_OPTS_MAX; i++)
+		n->opt[i].text = NULL, n->opt[i].list = NULL, n->opt[i].n = 0;
+	for (unsigned i = 0; i < TOPO_OPTS_MAX; i++) {
+		const struct topo_val *s = &src.opt[i];
+		struct topo_val *d = &n->opt[i];
+
+		if (s->text && !(d->text = strdup(s->text)))
 			goto fail;
+		if (s->n && !(d->list = calloc(s->n, sizeof(char *))))
+			goto fail;
+		for (; d->n < s->n; d->n++)
+			if (!(d->list[d->n] = strdup(s->list[d->n])))
+				goto fail;
+	}
 	return 0;
 fail:
-	node_free_strings(dst);
+	node_free_strings(n);
 	return -ENOMEM;
 }
 
-int topo_add_node(struct topo *t, const struct topo_node *tmpl, struct topo_err *err)
+int topo_add_node(struct topo *t, const struct topo_node *tmpl, struct vnl_err *err)
 {
 	struct topo_node n = *tmpl;
 	size_t size;
@@ -412,19 +432,19 @@ int topo_add_node(struct topo *t, const struct topo_node *tmpl, struct topo_err 
 	if (t->n_nodes >= TOPO_MAX_OBJECTS)
 		return topo_errf(err, tmpl->line, tmpl->column, E2BIG,
 				 "too many nodes (at most %d)", TOPO_MAX_OBJECTS);
-	size = topo_node_save_size(tmpl);
+	node_normalize(&n);
+	size = topo_node_save_size(&n);
 	r = check_room(t, size, tmpl->line, tmpl->column, err);
 	if (r < 0)
 		return r;
-	if (grow((void **)&t->nodes, t->n_nodes, &t->cap_nodes, sizeof(n)) < 0 ||
-	    node_copy_strings(&n, tmpl) < 0)
+	if (grow((void **)&t->nodes, t->n_nodes, &t->cap_nodes, sizeof(n)) < 0 || node_copy_strings(&n) < 0)
 		return topo_errf(err, tmpl->line, tmpl->column, ENOMEM, "out of memory");
 	t->nodes[t->n_nodes++] = n;
 	t->save_bytes += size;
 	return 0;
 }
 
-int topo_add_lan(struct topo *t, const struct topo_lan *tmpl, struct topo_err *err)
+int topo_add_lan(struct topo *t, const struct topo_lan *tmpl, struct vnl_err *err)
 {
 	int r;
 
@@ -448,7 +468,7 @@ int topo_add_lan(struct topo *t, const struct topo_lan *tmpl, struct topo_err *e
 }
 
 /* The per-link rules: names and ranges, without looking at other objects. */
-static int check_link(const struct topo_link *l, struct topo_err *err)
+static int check_link(const struct topo_link *l, struct vnl_err *err)
 {
 	int r;
 
@@ -467,7 +487,7 @@ static int check_link(const struct topo_link *l, struct topo_err *err)
 	return 0;
 }
 
-int topo_add_link(struct topo *t, const struct topo_link *tmpl, struct topo_err *err)
+int topo_add_link(struct topo *t, const struct topo_link *tmpl, struct vnl_err *err)
 {
 	int r;
 
@@ -493,10 +513,11 @@ int topo_add_link(struct topo *t, const struct topo_link *tmpl, struct topo_err 
 }
 
 /* Links refer to existing objects, fit the node, and do not share an interface. */
-static int validate_link(const struct topo *t, unsigned i, struct topo_err *err)
+static int validate_link(const struct topo *t, unsigned i, struct vnl_err *err)
 {
 	const struct topo_link *l = &t->links[i];
 	const struct topo_node *n;
+	char kinds[128];
 	int r;
 
 	r = check_link(l, err);
@@ -513,10 +534,10 @@ static int validate_link(const struct topo *t, unsigned i, struct topo_err *err)
 		return topo_errf(err, l->line, l->column, ERANGE,
 				 "link %s:%u: node '%s' has %u nic%s (0..%u)", l->node, l->nic, n->name,
 				 n->nics, n->nics == 1 ? "" : "s", n->nics - 1);
-	if (l->has_addr && n->kind == TOPO_VM)
+	if (l->has_addr && !n->kind->addresses)
 		return topo_errf(err, l->line, l->column, EINVAL,
-				 "link %s:%u: addresses apply to ns and cnt nodes, not vm (configure it in the guest)",
-				 l->node, l->nic);
+				 "link %s:%u: addresses apply to %s nodes, not %s (configure it inside the node)",
+				 l->node, l->nic, topo_address_kinds(kinds, sizeof(kinds)), n->kind->name);
 	for (unsigned j = 0; j < i; j++)
 		if (t->links[j].nic == l->nic && strcmp(t->links[j].node, l->node) == 0)
 			return topo_errf(err, l->line, l->column, EEXIST,
@@ -525,7 +546,7 @@ static int validate_link(const struct topo *t, unsigned i, struct topo_err *err)
 	return 0;
 }
 
-int topo_validate(const struct topo *t, struct topo_err *err)
+int topo_validate(const struct topo *t, struct vnl_err *err)
 {
 	int r;
 
@@ -562,19 +583,12 @@ int topo_validate(const struct topo *t, struct topo_err *err)
 	return 0;
 }
 
-static bool str_eq(const char *a, const char *b)
-{
-	return a == b || (a && b && strcmp(a, b) == 0);
-}
-
 static bool node_equal(const struct topo_node *a, const struct topo_node *b)
 {
-	if (strcmp(a->name, b->name) || a->kind != b->kind || a->nics != b->nics ||
-	    !str_eq(a->image, b->image) || !str_eq(a->cmd, b->cmd) || a->n_env != b->n_env ||
-	    a->mem_mb != b->mem_mb || a->cpus != b->cpus || a->pids != b->pids)
+	if (strcmp(a->name, b->name) || a->kind != b->kind || a->nics != b->nics)
 		return false;
-	for (unsigned e = 0; e < a->n_env; e++)
-		if (strcmp(a->env[e], b->env[e]))
+	for (unsigned i = 0; i < TOPO_OPTS_MAX; i++)
+		if (!topo_val_equal(&a->opt[i], &b->opt[i]))
 			return false;
 	return true;
 }
@@ -623,7 +637,7 @@ static void del_links_if(struct topo *t, const char *node, const char *lan)
 	}
 }
 
-int topo_del_link(struct topo *t, const char *node, unsigned nic, struct topo_err *err)
+int topo_del_link(struct topo *t, const char *node, unsigned nic, struct vnl_err *err)
 {
 	struct topo_link *l = topo_find_link(t, node, nic);
 
@@ -634,7 +648,7 @@ int topo_del_link(struct topo *t, const char *node, unsigned nic, struct topo_er
 	return 0;
 }
 
-int topo_del_lan(struct topo *t, const char *name, struct topo_err *err)
+int topo_del_lan(struct topo *t, const char *name, struct vnl_err *err)
 {
 	struct topo_lan *l = topo_find_lan(t, name);
 
@@ -646,7 +660,7 @@ int topo_del_lan(struct topo *t, const char *name, struct topo_err *err)
 	return 0;
 }
 
-int topo_del_node(struct topo *t, const char *name, struct topo_err *err)
+int topo_del_node(struct topo *t, const char *name, struct vnl_err *err)
 {
 	struct topo_node *n = topo_find_node(t, name);
 

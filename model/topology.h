@@ -7,11 +7,21 @@
  * touches the kernel or the switch.
  *
  * Error convention: every function that can fail returns 0 or a negative
- * errno and, when `err` is not NULL, fills it with a one-line message and the
- * position it refers to (line 0 when the object did not come from a file).
- * Lookups return NULL and set errno to ENOENT. Nothing in this layer logs.
+ * errno and, when `err` is not NULL, fills it (common/err.h) with a one-line
+ * message. An error about an object read from a file starts with the
+ * object's position, "LINE:COLUMN: " (topo_load_file() puts the path in
+ * front: "lab.yaml:12:5: ..."); objects not from a file have none. Lookups
+ * return NULL and set errno to ENOENT. Nothing in this layer logs.
  *
- * Thread-safety: none. A topology belongs to one thread at a time.
+ * Node kinds: the model knows no kind by name. The program hands it the
+ * table of kinds once, at start, before any other call (topo_set_kinds():
+ * vnld and vnl pass the schemas of endpoints/kinds.c, the unit tests a table
+ * of their own). Each kind declares its options as data (struct topo_opt);
+ * the reader, the writer, validation, vnld's node-add and `vnl add` iterate
+ * that schema, so a kind's options are written once, beside its code.
+ *
+ * Thread-safety: none. A topology belongs to one thread at a time; the
+ * table of kinds is set before threads start and never changes after.
  *
  * File format (YAML 1.1 subset, read with libyaml):
  *
@@ -21,20 +31,14 @@
  *     - red
  *   nodes:                         # list of mappings
  *     - name: a                    # required
- *       kind: ns                   # required: ns, cnt or vm
+ *       kind: ns                   # required: a kind of the table
  *       nics: 2                    # optional, 1..32, default 1
  *     - name: c1
  *       kind: cnt
- *       image: bookworm            # cnt and vm only
- *       cmd: "sleep infinity"      # cnt only
- *       env: [A=1, B=two]          # cnt only, list of KEY=VALUE
- *       mem: 256                   # cnt: memory limit, MiB, 16..1048576 (512)
- *       pids: 512                  # cnt only: most tasks, 16..4194304 (1024)
- *     - name: vm1
- *       kind: vm
- *       image: bookworm
- *       mem: 512                   # vm only, MiB, 1..1048576
- *       cpus: 1                    # vm only, 1..256
+ *       image: bookworm            # then options of the kind, as its
+ *       cmd: "sleep infinity"      # schema says (endpoints/cnt.c here):
+ *       env: [A=1, B=two]          # a number, a text or a list of texts
+ *       mem: 256
  *   links:                         # list, either form:
  *     - a:0 blue 10.0.1.1/24       #   short: NODE:NIC LAN [ADDR]
  *     - {node: a, nic: 1, lan: red, ip: 10.0.2.1/24}   # long form
@@ -49,18 +53,20 @@
  *   line ends (anywhere, even in comments) are errors.
  * - A file is at most TOPO_FILE_MAX bytes; each of nodes, LANs and links holds
  *   at most TOPO_MAX_OBJECTS entries.
- * - An address is A.B.C.D/N (N in 1..32) and applies to ns and cnt nodes.
- * - Free text (image, cmd, env entries) is valid UTF-8 without control
- *   characters (C0, DEL, C1) other than tab and newline (cmd scripts):
- *   topo_check_text(). image and
- *   cmd are not empty.
+ * - An address is A.B.C.D/N (N in 1..32) and applies to nodes of the kinds
+ *   whose schema says `addresses`.
+ * - A number option is a decimal in its range. A text option, and every
+ *   entry of a list option, is valid UTF-8 without control characters (C0,
+ *   DEL, C1) other than tab and newline (cmd scripts): topo_check_text(). A
+ *   text option is not empty; the entries of an env list are KEY=VALUE.
  *
  * topo_save() writes the canonical form: header comment, then lans, nodes
  * and links in that order, each in insertion order; links in the short form;
- * defaults (nics 1, unset options) left out; free strings (image, cmd, env)
- * double-quoted, with YAML escapes for '"', '\\', tab and every character
- * a YAML reader would fold, drop or refuse (NEL, LS, PS, BOM, U+FFFE/FFFF),
- * so that libyaml reads back exactly the same bytes.
+ * a node's options in its kind's schema order; defaults (nics 1, unset
+ * options) left out; texts and list entries double-quoted, with YAML
+ * escapes for '"', '\\', tab and every character a YAML reader would fold,
+ * drop or refuse (NEL, LS, PS, BOM, U+FFFE/FFFF), so that libyaml reads
+ * back exactly the same bytes.
  *
  * Round trip: every topology that topo_add_*() accepts (so everything vnld
  * accepts) is saved by topo_save() into a file that topo_load_*() reads back
@@ -75,31 +81,66 @@
 #include <stdio.h>
 #include <netinet/in.h>
 
+#include "err.h"
+
 #define TOPO_NAME_MAX 15		/* longest node or LAN name, without NUL */
 #define TOPO_NICS_MAX 32		/* most interfaces on one node */
 #define TOPO_MAX_OBJECTS 4096		/* most nodes, most LANs, most links */
 #define TOPO_FILE_MAX (1024 * 1024)	/* largest topology file, bytes */
-#define TOPO_MEM_MAX (1024 * 1024)	/* largest vm memory, MiB */
-#define TOPO_CPUS_MAX 256		/* most vm cpus */
-#define TOPO_CNT_MEM_MIN 16		/* least cnt memory limit, MiB */
-#define TOPO_CNT_MEM_DEFAULT 512	/* cnt memory limit when mem is unset, MiB */
-#define TOPO_PIDS_MIN 16		/* least cnt pids limit */
-#define TOPO_PIDS_MAX 4194304		/* most cnt pids limit (the kernel's PID_MAX_LIMIT) */
-#define TOPO_PIDS_DEFAULT 1024		/* cnt pids limit when pids is unset */
+#define TOPO_OPTS_MAX 8			/* most options of one kind */
+#define TOPO_KINDS_MAX 16		/* most kinds in the table */
 
-/* What went wrong, and where. */
-struct topo_err {
-	int line;	/* 1-based line in the file; 0 when not from a file */
-	int column;	/* 1-based column; 0 when unknown */
-	char msg[256];	/* one line, no position prefix, no trailing newline */
+/* What an option's value is. */
+enum topo_opt_type {
+	TOPO_OPT_UINT,	/* a decimal number in min..max */
+	TOPO_OPT_TEXT,	/* free text (topo_check_text()), not empty */
+	TOPO_OPT_LIST,	/* a list of free texts */
+	TOPO_OPT_ENV,	/* a list of KEY=VALUE texts (topo_check_env()) */
 };
 
-/* Node kinds; each one's runtime lives in endpoints/. */
-enum topo_kind {
-	TOPO_NS,	/* network namespace with veth interfaces */
-	TOPO_CNT,	/* container (crun) */
-	TOPO_VM,	/* virtual machine (qemu) */
-	TOPO_KIND_COUNT,
+/*
+ * One option of a kind, as data. Its name is the key in files and in the
+ * JSON of `vnl show`, the long option of `vnl add` and the member of vnld's
+ * node-add request (unless `req` names that one otherwise).
+ */
+struct topo_opt {
+	const char *name;	/* [a-z][a-z0-9_]*, not name, kind or nics */
+	const char *req;	/* node-add member when not `name` (protocol), or NULL */
+	char short_opt;		/* one-letter `vnl add` option, or 0 */
+	enum topo_opt_type type;
+	unsigned min, max;	/* UINT: the allowed range, min >= 1 */
+	unsigned def;		/* UINT: the value when unset; 0: none (the kind
+				 * decides, e.g. an image's own) */
+	const char *unit;	/* UINT: unit in messages and help ("MiB"), or NULL */
+	const char *metavar;	/* `vnl add --help`: "IMG", "MB", "K=V" */
+	const char *help;	/* `vnl add --help`: one short line */
+};
+
+/*
+ * The schema of a node kind: all the model knows of it. The kind's runtime
+ * (endpoints/) points to it; the table of them is set by topo_set_kinds().
+ */
+struct topo_kind {
+	const char *name;		/* as written in files and `vnl add KIND` */
+	const char *help;		/* one short line: what runs behind the NICs */
+	const struct topo_opt *opts;	/* n_opts options, in the order they are saved */
+	unsigned n_opts;		/* at most TOPO_OPTS_MAX */
+	bool addresses;			/* links to its nodes may carry an address,
+					 * which the kind sets inside the node */
+};
+
+/*
+ * The value of one option of a node. As a template for topo_add_node() the
+ * caller owns the strings; in a topology the topology owns deep copies.
+ * topo_add_node() keeps `set` true only for a value that was given: a text
+ * that is not NULL, a list with entries, a number the caller set.
+ */
+struct topo_val {
+	bool set;		/* given; unset: the option's default, or none */
+	unsigned num;		/* UINT */
+	char *text;		/* TEXT */
+	char **list;		/* LIST, ENV: n entries */
+	unsigned n;
 };
 
 /*
@@ -108,17 +149,9 @@ enum topo_kind {
  */
 struct topo_node {
 	char name[TOPO_NAME_MAX + 1];	/* unique across nodes and LANs */
-	enum topo_kind kind;		/* what runs behind the interfaces */
+	const struct topo_kind *kind;	/* what runs behind the interfaces */
 	unsigned nics;			/* interfaces eth0..eth(nics-1); 1..32 */
-	char *image;			/* cnt, vm: image name; NULL = kind default */
-	char *cmd;			/* cnt: command line; NULL = image default */
-	char **env;			/* cnt: n_env "KEY=VALUE" strings */
-	unsigned n_env;			/* entries in env */
-	unsigned mem_mb;		/* vm: memory in MiB; cnt: memory limit in MiB
-					 * (TOPO_CNT_MEM_MIN..); 0 = kind default */
-	unsigned pids;			/* cnt: most tasks (pids.max), TOPO_PIDS_MIN..
-					 * TOPO_PIDS_MAX; 0 = TOPO_PIDS_DEFAULT */
-	unsigned cpus;			/* vm: virtual cpus; 0 = kind default */
+	struct topo_val opt[TOPO_OPTS_MAX]; /* indexed like kind->opts; the rest unset */
 	int line, column;		/* where it was declared; 0 if not from a file */
 };
 
@@ -133,7 +166,7 @@ struct topo_link {
 	char node[TOPO_NAME_MAX + 1];	/* node name */
 	unsigned nic;			/* interface index, < the node's nics */
 	char lan[TOPO_NAME_MAX + 1];	/* LAN name */
-	bool has_addr;			/* addr/plen are set (ns and cnt only) */
+	bool has_addr;			/* addr/plen are set (kinds with addresses only) */
 	struct in_addr addr;		/* interface address, network order */
 	unsigned plen;			/* prefix length, 1..32 */
 	int line, column;		/* where it was declared; 0 if not from a file */
@@ -157,6 +190,73 @@ struct topo {
 /* Most bytes topo_save() writes besides the objects (header, section keys). */
 #define TOPO_SAVE_FRAME 48
 
+/* ---- the table of kinds (schema.c) ---- */
+
+/*
+ * Use `kinds` (NULL-terminated, at most TOPO_KINDS_MAX, constant for the
+ * program's life) from now on. Call once at start; until then no kind is
+ * known.
+ */
+void topo_set_kinds(const struct topo_kind *const *kinds);
+/*
+ * 0 when the table is well-formed, else -EINVAL naming the kind and the
+ * rule: names unique; option names [a-z0-9_]+ and not name, kind, nics or
+ * the request's cmd; help and metavar set; number ranges min >= 1, min <=
+ * max, default in range or 0; an option name means one thing (type,
+ * letter, request member) across kinds, and a letter one option (not vnl's
+ * h, j, l, v nor --nics's n), since `vnl add` parses options before it
+ * knows the kind. The unit tests run it.
+ */
+int topo_kinds_check(const struct topo_kind *const *kinds, struct vnl_err *err);
+/* The table (NULL-terminated; never NULL). */
+const struct topo_kind *const *topo_kinds(void);
+/* The kind called `name`, or NULL with errno ENOENT. */
+const struct topo_kind *topo_kind_find(const char *name);
+/* k's name, "?" for NULL. */
+const char *topo_kind_name(const struct topo_kind *k);
+/* The names of the kinds, ", "-separated ("ns, cnt, vm"), in buf. */
+const char *topo_kind_list(char *buf, size_t size);
+/* Index of option `name` in k's schema, or -1. */
+int topo_opt_index(const struct topo_kind *k, const char *name);
+/* The same, by the node-add request member (opt->req, else opt->name). */
+int topo_opt_req_index(const struct topo_kind *k, const char *member);
+/*
+ * The kinds that have option `name` (for "pids is for kind cnt"), as
+ * "kind cnt" or "kinds cnt and vm", in buf; NULL when no kind has it.
+ * by_req: `name` is a node-add request member (topo_opt_req_index()).
+ */
+const char *topo_opt_owners(const char *name, bool by_req, char *buf, size_t size);
+/* The kinds whose schema says `addresses`, as "ns and cnt", in buf. */
+const char *topo_address_kinds(char *buf, size_t size);
+
+/* ---- option values ---- */
+
+/*
+ * Typed reads of option i of n (i: an index constant of the kind's schema).
+ * UINT: its number, else the option's default (0 when n is NULL or option
+ * i is not a number).
+ */
+unsigned topo_node_uint(const struct topo_node *n, unsigned i);
+/* Value of TEXT option i of n, or NULL when unset (or n is NULL). */
+const char *topo_node_text(const struct topo_node *n, unsigned i);
+/* Entries of LIST/ENV option i of n (*count of them; NULL, 0 when unset). */
+char *const *topo_node_list(const struct topo_node *n, unsigned i, unsigned *count);
+
+/*
+ * Set option `name` of template n (its kind set) to a number, a text or a
+ * list (not copied: the caller keeps them alive). -ENOENT when n's kind has
+ * no such option, -EINVAL when the option is of another type. For tests
+ * and builders; the checks come with topo_add_node().
+ */
+int topo_node_set_uint(struct topo_node *n, const char *name, unsigned v);
+int topo_node_set_text(struct topo_node *n, const char *name, const char *s);
+int topo_node_set_list(struct topo_node *n, const char *name, char **list, unsigned count);
+
+/* Same value (both unset, or the same number, text or entries). */
+bool topo_val_equal(const struct topo_val *a, const struct topo_val *b);
+
+/* ---- objects ---- */
+
 /* An empty topology, or NULL with errno ENOMEM. */
 struct topo *topo_new(void);
 /* Frees t and all it owns; accepts NULL. */
@@ -164,22 +264,22 @@ void topo_free(struct topo *t);
 
 /*
  * Add a copy of the template. Checked here: the name rule, duplicate names
- * (-EEXIST), ranges, options allowed for the kind, address prefix length,
- * the object limit (-E2BIG), memory (-ENOMEM). Links are not checked against
- * nodes and LANs here (a file may list them first): see topo_validate().
- * On failure the topology is unchanged.
+ * (-EEXIST), the kind, ranges and texts of its options, address prefix
+ * length, the object limit (-E2BIG), memory (-ENOMEM). Links are not checked
+ * against nodes and LANs here (a file may list them first): see
+ * topo_validate(). On failure the topology is unchanged.
  */
-int topo_add_node(struct topo *t, const struct topo_node *tmpl, struct topo_err *err);
-int topo_add_lan(struct topo *t, const struct topo_lan *tmpl, struct topo_err *err);
-int topo_add_link(struct topo *t, const struct topo_link *tmpl, struct topo_err *err);
+int topo_add_node(struct topo *t, const struct topo_node *tmpl, struct vnl_err *err);
+int topo_add_lan(struct topo *t, const struct topo_lan *tmpl, struct vnl_err *err);
+int topo_add_link(struct topo *t, const struct topo_link *tmpl, struct vnl_err *err);
 
-/* Lookups by name; NULL and errno ENOENT when absent. */
 /* Remove an object (keeping the others' order); a LAN's or node's links go
  * with it. 0, or -ENOENT with err filled when there is no such object. */
-int topo_del_node(struct topo *t, const char *name, struct topo_err *err);
-int topo_del_lan(struct topo *t, const char *name, struct topo_err *err);
-int topo_del_link(struct topo *t, const char *node, unsigned nic, struct topo_err *err);
+int topo_del_node(struct topo *t, const char *name, struct vnl_err *err);
+int topo_del_lan(struct topo *t, const char *name, struct vnl_err *err);
+int topo_del_link(struct topo *t, const char *node, unsigned nic, struct vnl_err *err);
 
+/* Lookups by name; NULL and errno ENOENT when absent. */
 struct topo_node *topo_find_node(const struct topo *t, const char *name);
 struct topo_lan *topo_find_lan(const struct topo *t, const char *name);
 /* The link on interface nic of node, if any. */
@@ -189,16 +289,17 @@ struct topo_link *topo_find_link(const struct topo *t, const char *node, unsigne
  * Whole-topology checks: everything topo_add_*() checks, plus names shared
  * by a node and a LAN, links to unknown nodes or LANs (-ENOENT), nic index
  * beyond the node's nics (-ERANGE), two links on one interface (-EEXIST),
- * and addresses on vm nodes. Reports the first problem, at its object.
+ * and addresses on nodes of kinds without addresses. Reports the first
+ * problem, at its object.
  */
-int topo_validate(const struct topo *t, struct topo_err *err);
+int topo_validate(const struct topo *t, struct vnl_err *err);
 
 /* Same nodes, LANs and links in the same order (positions ignored). */
 bool topo_equal(const struct topo *a, const struct topo *b);
 
 /* 0 if name follows the name rule, else -EINVAL with the rule in err. */
 int topo_check_name(const char *name, const char *what, int line, int column,
-		    struct topo_err *err);
+		    struct vnl_err *err);
 /*
  * 0 if s is valid UTF-8 (shortest form, no surrogates, at most U+10FFFF)
  * without control characters (U+0000..U+001F but tab and newline,
@@ -208,7 +309,7 @@ int topo_check_name(const char *name, const char *what, int line, int column,
  * string field, used by vnld's requests (through topo_add_node) and the
  * file reader alike.
  */
-int topo_check_text(const char *s, const char *what, int line, int column, struct topo_err *err);
+int topo_check_text(const char *s, const char *what, int line, int column, struct vnl_err *err);
 /* Room for topo_show()'s output, NUL included. */
 #define TOPO_SHOW_LEN 176
 /*
@@ -225,31 +326,40 @@ const char *topo_show(const char *s, char buf[TOPO_SHOW_LEN]);
 unsigned topo_utf8_next(const unsigned char *s, uint32_t *cp);
 /* 0 if entry is KEY=VALUE with KEY [A-Za-z_][A-Za-z0-9_]* and a VALUE that
  * passes topo_check_text(), else -EINVAL. */
-int topo_check_env(const char *entry, int line, int column, struct topo_err *err);
+int topo_check_env(const char *entry, int line, int column, struct vnl_err *err);
+/*
+ * A value given as text (files, `vnl add --NAME VALUE`) for UINT option o:
+ * a decimal in o's range into *out, else -EINVAL with "WHAT must be an
+ * integer in MIN..MAX, not 'S'".
+ */
+int topo_parse_uint(const struct topo_opt *o, const char *s, const char *what, int line,
+		    int column, unsigned *out, struct vnl_err *err);
 /* Parse "A.B.C.D/N" strictly (decimal, N in 1..32); -EINVAL with a message. */
 int topo_parse_addr(const char *s, struct in_addr *addr, unsigned *plen,
-		    struct topo_err *err);
+		    struct vnl_err *err);
 /* Room for "A.B.C.D/N" and its NUL. */
 #define TOPO_ADDR_LEN (INET_ADDRSTRLEN + 3)
 /* The link's address as "A.B.C.D/N" in buf (TOPO_ADDR_LEN bytes), or NULL
  * when it has none. */
 const char *topo_link_addr(const struct topo_link *k, char buf[TOPO_ADDR_LEN]);
-/* "ns", "cnt", "vm"; and back (-EINVAL when unknown). */
-const char *topo_kind_name(enum topo_kind kind);
-int topo_kind_parse(const char *s, enum topo_kind *kind);
 
-/* Fill err (if not NULL) and return -errnum: the one way errors are made. */
+/*
+ * Fill err (if not NULL) with the message, after "LINE:COLUMN: " when line
+ * is not 0, and return -errnum: the one way the model makes errors.
+ */
 __attribute__((format(printf, 5, 6)))
-int topo_errf(struct topo_err *err, int line, int column, int errnum, const char *fmt, ...);
+int topo_errf(struct vnl_err *err, int line, int column, int errnum, const char *fmt, ...);
 
 /*
  * Read a topology file (topofile.c). On success *out is a new, validated
- * topology; on failure *out is NULL and err says where and what. Files over
- * TOPO_FILE_MAX are refused with -EFBIG.
+ * topology; on failure *out is NULL and err says where and what
+ * ("PATH:LINE:COLUMN: ..." or "PATH: ..."). Files over TOPO_FILE_MAX are
+ * refused with -EFBIG.
  */
-int topo_load_file(const char *path, struct topo **out, struct topo_err *err);
-/* Same from a NUL-terminated string (tests, requests over the socket). */
-int topo_load_string(const char *text, struct topo **out, struct topo_err *err);
+int topo_load_file(const char *path, struct topo **out, struct vnl_err *err);
+/* Same from a NUL-terminated string (tests, requests over the socket);
+ * messages start "LINE:COLUMN: " where they have a position. */
+int topo_load_string(const char *text, struct topo **out, struct vnl_err *err);
 
 /*
  * Write t in the canonical form (toposave.c). -EIO (from the FILE error
@@ -257,7 +367,7 @@ int topo_load_string(const char *text, struct topo **out, struct topo_err *err);
  * topo_check_text() (a topology not built through topo_add_node()); the
  * caller owns flushing and closing.
  */
-int topo_save(FILE *f, const struct topo *t, struct topo_err *err);
+int topo_save(FILE *f, const struct topo *t, struct vnl_err *err);
 /* Bytes topo_save() writes for one object (its share of struct topo.save_bytes). */
 size_t topo_node_save_size(const struct topo_node *n);
 size_t topo_lan_save_size(const struct topo_lan *l);

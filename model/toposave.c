@@ -54,36 +54,41 @@ static void put_quoted(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* Option i of node n, when set, as its kind's schema says. */
+static void put_opt(FILE *f, const struct topo_node *n, unsigned i)
+{
+	const struct topo_opt *o = &n->kind->opts[i];
+	const struct topo_val *v = &n->opt[i];
+
+	if (!v->set)
+		return;
+	fprintf(f, "    %s: ", o->name);
+	switch (o->type) {
+	case TOPO_OPT_UINT:
+		fprintf(f, "%u", v->num);
+		break;
+	case TOPO_OPT_TEXT:
+		put_quoted(f, v->text);
+		break;
+	default:
+		fputc('[', f);
+		for (unsigned e = 0; e < v->n; e++) {
+			if (e)
+				fputs(", ", f);
+			put_quoted(f, v->list[e]);
+		}
+		fputc(']', f);
+	}
+	fputc('\n', f);
+}
+
 static void put_node(FILE *f, const struct topo_node *n)
 {
 	fprintf(f, "  - name: %s\n    kind: %s\n", n->name, topo_kind_name(n->kind));
 	if (n->nics != 1)
 		fprintf(f, "    nics: %u\n", n->nics);
-	if (n->image) {
-		fputs("    image: ", f);
-		put_quoted(f, n->image);
-		fputc('\n', f);
-	}
-	if (n->cmd) {
-		fputs("    cmd: ", f);
-		put_quoted(f, n->cmd);
-		fputc('\n', f);
-	}
-	if (n->n_env) {
-		fputs("    env: [", f);
-		for (unsigned e = 0; e < n->n_env; e++) {
-			if (e)
-				fputs(", ", f);
-			put_quoted(f, n->env[e]);
-		}
-		fputs("]\n", f);
-	}
-	if (n->mem_mb)
-		fprintf(f, "    mem: %u\n", n->mem_mb);
-	if (n->cpus)
-		fprintf(f, "    cpus: %u\n", n->cpus);
-	if (n->pids)
-		fprintf(f, "    pids: %u\n", n->pids);
+	for (unsigned i = 0; n->kind && i < n->kind->n_opts; i++)
+		put_opt(f, n, i);
 }
 
 static void put_link(FILE *f, const struct topo_link *l)
@@ -147,24 +152,24 @@ size_t topo_link_save_size(const struct topo_link *k)
 	return measure(put_link_any, k);
 }
 
-int topo_save(FILE *f, const struct topo *t, struct topo_err *err)
+int topo_save(FILE *f, const struct topo *t, struct vnl_err *err)
 {
 	/* Refuse before writing: a string the reader would refuse must not
 	 * reach a file (topologies built around topo_add_node()). */
 	for (unsigned i = 0; i < t->n_nodes; i++) {
 		const struct topo_node *n = &t->nodes[i];
-		struct topo_err te;
 		int r = 0;
 
-		if (n->image)
-			r = topo_check_text(n->image, "image", 0, 0, &te);
-		if (r == 0 && n->cmd)
-			r = topo_check_text(n->cmd, "cmd", 0, 0, &te);
-		for (unsigned e = 0; r == 0 && e < n->n_env; e++)
-			r = topo_check_text(n->env[e], "env entry", 0, 0, &te);
+		for (unsigned o = 0; r == 0 && n->kind && o < n->kind->n_opts; o++) {
+			const struct topo_val *v = &n->opt[o];
+
+			if (v->set && v->text)
+				r = topo_check_text(v->text, n->kind->opts[o].name, 0, 0, err);
+			for (unsigned e = 0; r == 0 && v->set && e < v->n; e++)
+				r = topo_check_text(v->list[e], n->kind->opts[o].name, 0, 0, err);
+		}
 		if (r < 0)
-			return topo_errf(err, n->line, n->column, EINVAL, "cannot save node '%s': %s",
-					 n->name, te.msg);
+			return vnl_err_wrap(err, "cannot save node '%s'", n->name), r;
 	}
 	fputs("# vnetlab topology\n", f);
 	fputs(t->n_lans ? "lans:\n" : "lans: []\n", f);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * libFuzzer target for vnld's handling of frames from a guest: the input
- * is what a guest's agent writes on its agent link.  vnld's own guest.c
- * (on_agent, on_frame: HELLO, PING, readiness) and relay.c (from_guest:
+ * is what a guest's agent writes on its agent link.  The vm kind's vm_guest.c
+ * (on_agent, on_frame: HELLO, PING, readiness) and vm_relay.c (from_guest:
  * routing to the session's client, CLOSE, unknown sessions) run on vnld's
  * event loop (one batch of events per turn), with one ready guest whose agent link is a socketpair and one
  * session client on the relay's real socket that opens byte 0 % 8 sessions
@@ -13,8 +13,8 @@
  */
 #include <sys/eventfd.h>
 
-#include "../../daemon/guest.c"
-#include "relay.h"
+#include "../../endpoints/vm_guest.c"
+#include "vm_relay.h"
 
 static char dir[96], sock[108];
 

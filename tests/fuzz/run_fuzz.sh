@@ -28,11 +28,11 @@ TARGETS='
 agentproto  tests/fuzz/agentproto_fuzz.c common/agentproto.c -Icommon
 agentrx     tests/fuzz/agentrx_fuzz.c agent/log.c common/agentproto.c -Iagent -Icommon
 switchctl   tests/fuzz/switchctl_fuzz.c dataplane/commands.c dataplane/registry.c dataplane/stats.c dataplane/config.c dataplane/fdb.c dataplane/counter_names.c dataplane/log.c dataplane/port.c common/jsonl.c common/dispatch.c common/evloop.c common/unixsock.c common/err.c -DVNL_WITH_EAL -Idataplane -Icommon pkg:libdpdk pkg:json-c
-vmsession   tests/fuzz/vmsession_fuzz.c endpoints/vm_copy.c common/term.c common/agentproto.c common/err.c common/unixsock.c -Iendpoints -Icommon -Imodel -Idaemon -Icli
-vnldreq     tests/fuzz/vnldreq_fuzz.c model/topology.c common/jsonl.c daemon/guest.c daemon/bootstrap.c daemon/qmp.c daemon/relay.c lib:vnld_core lib:vnl_kinds lib:vnl_model lib:vnl_common -I. -Imodel -Idaemon -Icli -Icommon -Iendpoints -Idataplane pkg:json-c pkg:yaml-0.1 pkg:libmnl pkg:libcap
-hostrx      tests/fuzz/hostrx_fuzz.c daemon/relay.c common/agentproto.c common/outq.c daemon/bootstrap.c daemon/qmp.c lib:vnld_core lib:vnl_kinds lib:vnl_model lib:vnl_common -I. -Imodel -Idaemon -Icli -Icommon -Iendpoints pkg:json-c pkg:yaml-0.1 pkg:libmnl pkg:libcap
-topofile    tests/fuzz/topofile_fuzz.c model/topology.c model/toposave.c -Imodel -Idaemon -Icli -Icommon -Iendpoints pkg:yaml-0.1
-topo_roundtrip tests/fuzz/topo_roundtrip_fuzz.c model/topology.c model/topofile.c model/toposave.c -Imodel -Idaemon -Icli -Icommon -Iendpoints pkg:yaml-0.1
+vmsession   tests/fuzz/vmsession_fuzz.c endpoints/vm_copy.c common/term.c common/agentproto.c common/err.c common/unixsock.c -Iendpoints/include -Iendpoints -Icommon -Imodel -Idaemon -Icli
+vnldreq     tests/fuzz/vnldreq_fuzz.c model/topology.c common/jsonl.c lib:vnld_core lib:vnl_kinds lib:vnl_model lib:vnl_common -I. -Imodel -Idaemon -Icommon -Iendpoints/include pkg:json-c pkg:yaml-0.1 pkg:libmnl pkg:libcap
+hostrx      tests/fuzz/hostrx_fuzz.c endpoints/vm_relay.c common/agentproto.c common/outq.c endpoints/vm_bootstrap.c endpoints/vm_qmp.c lib:vnld_core lib:vnl_kinds lib:vnl_model lib:vnl_common -I. -Imodel -Icommon -Iendpoints/include -Iendpoints pkg:json-c pkg:yaml-0.1 pkg:libmnl pkg:libcap
+topofile    tests/fuzz/topofile_fuzz.c model/schema.c model/topology.c model/toposave.c lib:vnl_kinds lib:vnl_common -Imodel -Icommon -Iendpoints/include -Iendpoints pkg:yaml-0.1 pkg:json-c pkg:libmnl pkg:libcap
+topo_roundtrip tests/fuzz/topo_roundtrip_fuzz.c model/schema.c model/topology.c model/topofile.c model/toposave.c lib:vnl_kinds lib:vnl_common -Imodel -Icommon -Iendpoints/include -Iendpoints pkg:yaml-0.1 pkg:json-c pkg:libmnl pkg:libcap
 '
 
 # fuzz_targets: the names, in order.

@@ -4,9 +4,10 @@
  *
  * The input drives a small program that builds a lab through topo_add_*()
  * and topo_del_*() (the checks vnld's requests go through), with random
- * bytes in every string field (names, image, cmd, env entries; lengths up
- * to 64 KiB so that the 1 MiB limit is reached), random kinds, nics, mem,
- * cpus, links and addresses. An input whose first byte is 0xff is a YAML
+ * bytes in every string field (names, text options, list entries; lengths
+ * up to 64 KiB so that the 1 MiB limit is reached), random kinds (vnld's,
+ * endpoints/kinds.c, and none), nics, options by each kind's schema, links
+ * and addresses. An input whose first byte is 0xff is a YAML
  * file instead (the reader's side). Either way, once a topology is built
  * and topo_validate() takes it:
  *   - topo_save() succeeds, and its output is at most TOPO_FILE_MAX bytes
@@ -20,7 +21,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "node_kind.h"
 #include "topology.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc, (void)argv;
+	node_kinds_init();
+	return 0;
+}
 
 /* The input, consumed from the front; zeros once it runs out. */
 struct in {
@@ -81,7 +90,7 @@ static void fail(const char *what, const char *text)
 
 static char *save_str(const struct topo *t, size_t *len)
 {
-	struct topo_err err;
+	struct vnl_err err;
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, len);
 	int r;
@@ -106,7 +115,7 @@ static size_t frame(const struct topo *t)
 
 static void check_round_trip(const struct topo *t)
 {
-	struct topo_err err = { 0 };
+	struct vnl_err err = { 0 };
 	struct topo *back = NULL;
 	size_t len, len2;
 	char *text, *again;
@@ -119,7 +128,7 @@ static void check_round_trip(const struct topo *t)
 	if (len != frame(t) + t->save_bytes)
 		fail("saved size differs from the accounted size", text);
 	if (topo_load_string(text, &back, &err) < 0) {
-		fprintf(stderr, "load: line %d col %d: %s\n", err.line, err.column, err.msg);
+		fprintf(stderr, "load: %s\n", err.msg);
 		fail("the saved form does not load", text);
 	}
 	if (!topo_equal(t, back))
@@ -143,27 +152,44 @@ static void build(struct in *in, struct topo *t)
 			name(in, l.name);
 			topo_add_lan(t, &l, NULL);
 		} else if (op <= 2) {
+			const struct topo_kind *const *kinds = topo_kinds();
 			struct topo_node n = { 0 };
-			char *env[4] = { 0 };
+			char *lists[TOPO_OPTS_MAX][4] = { { 0 } };
+			unsigned nk = 0;
 			uint8_t have;
 
-			n.kind = byte(in) % (TOPO_KIND_COUNT + 1);
+			while (kinds[nk])
+				nk++;
+			n.kind = kinds[byte(in) % (nk + 1)]; /* nk: no kind */
 			n.nics = byte(in) % 34;
 			have = byte(in);
 			name(in, n.name);
-			n.image = have & 1 ? str(in) : NULL;
-			n.cmd = have & 2 ? str(in) : NULL;
-			n.n_env = (have >> 2) % 5;
-			for (unsigned e = 0; e < n.n_env; e++)
-				env[e] = str(in);
-			n.env = env;
-			n.mem_mb = have & 0x20 ? byte(in) * 4099u : 0;
-			n.cpus = have & 0x40 ? byte(in) + 1u : 0;
+			for (unsigned i = 0; n.kind && i < n.kind->n_opts; i++, have = (uint8_t)(have >> 1 | have << 7)) {
+				struct topo_val *v = &n.opt[i];
+
+				if (!(have & 1))
+					continue;
+				v->set = true;
+				switch (n.kind->opts[i].type) {
+				case TOPO_OPT_UINT:
+					v->num = byte(in) & 1 ? byte(in) * 4099u : byte(in) + 1u;
+					break;
+				case TOPO_OPT_TEXT:
+					v->text = str(in);
+					break;
+				default:
+					v->n = byte(in) % 5;
+					for (unsigned e = 0; e < v->n; e++)
+						lists[i][e] = str(in);
+					v->list = lists[i];
+				}
+			}
 			topo_add_node(t, &n, NULL);
-			free(n.image);
-			free(n.cmd);
-			for (unsigned e = 0; e < n.n_env; e++)
-				free(env[e]);
+			for (unsigned i = 0; i < TOPO_OPTS_MAX; i++) {
+				free(n.opt[i].text);
+				for (unsigned e = 0; e < 4; e++)
+					free(lists[i][e]);
+			}
 		} else if (op <= 4) {
 			struct topo_link k = { 0 };
 

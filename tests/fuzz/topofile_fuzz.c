@@ -5,13 +5,22 @@
  * reads them).  The reader must return either a validated topology or an
  * error with a message, never both, and never crash; a topology it returns
  * must pass topo_validate again.  (Save -> load of what it accepts is the
- * round-trip target's part.)  Built and run by run_fuzz.sh.
+ * round-trip target's part.)  The kinds are vnld's (endpoints/kinds.c).
+ * Built and run by run_fuzz.sh.
  */
 #include "../../model/topofile.c" /* load_buf(): the reader behind topo_load_file() */
+#include "node_kind.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc, (void)argv;
+	node_kinds_init();
+	return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct topo_err err = { 0 };
+	struct vnl_err err = { 0 };
 	struct topo *t = NULL;
 	char *buf;
 	int r;

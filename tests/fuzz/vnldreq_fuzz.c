@@ -20,28 +20,22 @@ static int node_add(struct topo *t, struct json_object *req, struct vnl_err *err
 {
 	static char *envv[TOPO_MAX_OBJECTS];
 	struct topo_node n;
-	struct topo_err te;
 	int r;
 
 	if ((r = req_node(req, &n, envv, err)) < 0)
 		return r;
-	if ((r = topo_add_node(t, &n, &te)) < 0)
-		return vnl_errf(err, r, "%s", te.msg);
-	return 0;
+	return topo_add_node(t, &n, err);
 }
 
 /* link through vnld's own decoding (req_link), then into the model. */
 static int link_add(struct topo *t, struct json_object *req, struct vnl_err *err)
 {
 	struct topo_link k;
-	struct topo_err te;
 	int r;
 
 	if ((r = req_link(req, &k, err)) < 0)
 		return r;
-	if ((r = topo_add_link(t, &k, &te)) < 0)
-		return vnl_errf(err, r, "%s", te.msg);
-	return 0;
+	return topo_add_link(t, &k, err);
 }
 
 /* A known command's arguments, decoded as its handler does; the model
@@ -49,7 +43,6 @@ static int link_add(struct topo *t, struct json_object *req, struct vnl_err *err
 static int decode(struct topo *t, const char *name, struct json_object *req, struct vnl_err *err)
 {
 	struct topo_lan l = { 0 };
-	struct topo_err te;
 	const char *s;
 	unsigned u;
 	int r;
@@ -58,9 +51,7 @@ static int decode(struct topo *t, const char *name, struct json_object *req, str
 		if ((r = arg_name(req, "name", "LAN", &s, err)) < 0)
 			return r;
 		snprintf(l.name, sizeof(l.name), "%s", s);
-		if ((r = topo_add_lan(t, &l, &te)) < 0)
-			return vnl_errf(err, r, "%s", te.msg);
-		return 0;
+		return topo_add_lan(t, &l, err);
 	}
 	if (!strcmp(name, "node-add"))
 		return node_add(t, req, err);
@@ -97,6 +88,13 @@ static struct json_object *request(struct topo *t, const char *line, size_t len)
 		r = decode(t, cmd->name, req, &err);
 	json_object_put(req);
 	return cmd_reply(r, json_object_new_object(), &err);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc, (void)argv;
+	node_kinds_init(); /* as vnld's main() */
+	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -50,7 +50,9 @@ sw=$(q show | jq .switch.pid)
 kill -9 "$sw"
 for _ in $(seq 50); do
 	new=$(q show | jq .switch.pid)
-	[ "$new" != "$sw" ] && [ "$new" != 0 ] && "$B/vnl-swctl" -s "$RUN/switchd.sock" show-lans >/dev/null 2>&1 && break
+	# The new switch answers before vnld's push is through: wait for the LANs.
+	[ "$new" != "$sw" ] && [ "$new" != 0 ] &&
+		[ "$("$B/vnl-swctl" -c -s "$RUN/switchd.sock" show-lans 2>/dev/null | jq -c '[.lans[].name] | sort')" = '["blue","red"]' ] && break
 	sleep 0.2
 done
 [ "$(q show | jq .switch.restarts)" = 1 ] || fail "switch restarted once"

@@ -7,14 +7,15 @@
 # (unlink, link) while a ping runs take effect at once and show follows them;
 # a node's NICs exist whether linked or not (unlink pulls the cable: the
 # interface stays, without carrier, address or switch port); show, show
-# NAME, -j, stats, fdb, graph and events report the lab.
+# NAME, -j, stats, fdb, graph and events report the lab; -v shows the
+# requests and replies, vnld.log has the logger's line format.
 #
 # Operations:
 #   1. `vnl add lan blue` starts vnld; events streamed to a file from then on
 #   2. nodes a, b on blue and c, d on red, all in ONE subnet (10.91.0.0/24),
 #      so a ping across LANs can only fail because the switch keeps them apart
 #   3. exec: status 7 comes back, stdin/stdout pass, runs in netns vnl.L.a
-#   4. pings; show/-j; stats counters grow; fdb lists NODE:N with the MACs
+#   4. pings; show/-j; show -v; stats counters grow; fdb lists NODE:N with the MACs
 #   5. a 0.05 s ping a -> b in the background; unlink b:0 (replies stop;
 #      b's eth0 stays, NO-CARRIER, no address, no switch port b-0), link
 #      b:0 again (replies resume); show at each step
@@ -84,6 +85,16 @@ jcheck "show -j: LAN blue links a:0 b:0" "$j" '(.lans[] | select(.name == "blue"
 jcheck "show -j: links name their ports NODE-N" "$j" '[.links[] | .port == "\(.node)-\(.nic)"] | all'
 out=$("$VNL_BIN" -j --lab "$L" show 2>&1)
 result $([ "$(jq -S . <<<"$out" 2>/dev/null)" = "$(jq -S . <<<"$j")" ]; echo $?) "-j before the verb gives the same show" "$out"
+# -v: vnl's debug lines (common/log.h) show the request and the reply on stderr.
+run show a -v
+result $([ "$RC" = 0 ] && grep -qE '^(\S+Z )?vnl debug client: -> \{"cmd":"show","name":"a"\}$' <<<"$ERR" &&
+	grep -q 'vnl debug client: <- {"ok":true,' <<<"$ERR" && [ "$(grep -c . <<<"$ERR")" = 2 ]; echo $?) \
+	"vnl show a -v: the request and the reply on stderr, one line each" "$ERR"
+run show a
+result $([ "$RC" = 0 ] && [ -z "$ERR" ]; echo $?) "... nothing without -v" "$ERR"
+check "vnld.log lines: 'STAMP vnld[LAB] LEVEL SUBSYS: MESSAGE'" grep -qE \
+	"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z vnld\[$L\] info main: serving /run/vnetlab/$L/vnld.sock" \
+	"/run/vnetlab/$L/vnld.log"
 j=$(json_of show a)
 jcheck "show a -j: the node, its netns and eth0" "$j" \
 	".node.name == \"a\" and .node.kind == \"ns\" and .node.netns == \"vnl.$L.a\" and

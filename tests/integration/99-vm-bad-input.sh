@@ -11,12 +11,13 @@
 #
 # Operations:
 #   1. lab L: add vm without --image / with a missing image / with a text
-#      file as image / with a name in use; link --ip on a vm; shell, halt,
-#      reboot on a cnt node; exec on a missing node: each refused with one
-#      line; no vm folder, socket or qemu left
+#      file as image / with a name in use; shell, halt, reboot on a cnt
+#      node; exec on a missing node: each refused with one line; no vm
+#      folder, socket or qemu left
 #   2. vm n1 on a copy of tiny.qcow2 without kernel sidecars (nothing to
 #      boot), VNL_GUEST_SHELL_S=8: state no-shell, info names hvc0 and the
-#      image README; exec says not ready; same qemu pid later (no reset)
+#      image README; exec says not ready; same qemu pid later (no reset);
+#      link --ip on n1 refused with one line, no link left
 #   3. vm a1 (tiny) ready; kill -9 its qemu: state stopped, info says qemu
 #      exited; exec refused with the state; reboot a1: ready again; kill -9
 #      of vnld and qemu at once, vnl start: a1 runs and is ready again
@@ -74,6 +75,10 @@ check "wait --timeout 3 on n1 fails with its state (after its progress line)" \
 sleep 2
 check "n1 was not reset behind the user's back (same qemu, no reset in the log)" \
 	test "$(vnl show -j n1 | jq -r .node.qemu_pid)" = "$P" -a -z "$(grep 'vm n1: .*reset' "/run/vnetlab/$L/vnld.log")"
+# The vm kind's nic_attach refuses an address; the link is not made.
+refused "link --ip on a vm: its addresses are set in the guest" "n1 is a vm: its addresses are set inside the" \
+	link n1:0 blue --ip 10.99.0.1/24
+check "the refused link is not in the lab" test -z "$(vnl show -j | jq -r '.links[] | select(.node == "n1") | .node')"
 vnl_ok "del n1" del n1
 
 # --- 3. qemu dies -------------------------------------------------------------------------

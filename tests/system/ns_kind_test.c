@@ -18,7 +18,7 @@
 #include <json-c/json.h>
 
 #include "ethtool.h"
-#include "endpoints/node_kind.h"
+#include "node_kind.h"
 #include "endpoints/ns.h"
 #include "sys.h"
 
@@ -145,7 +145,7 @@ int main(void)
 
 	/* The kind table. */
 	k = node_kind_find("ns");
-	ok(k == &node_kind_ns && !strcmp(k->name, "ns"), "node_kind_find(\"ns\")");
+	ok(k == &node_kind_ns && !strcmp(k->schema->name, "ns"), "node_kind_find(\"ns\")");
 	errno = 0;
 	ok(node_kind_find("nope") == NULL && errno == ENOENT, "unknown kind -> NULL, ENOENT");
 	ok(k->create && k->destroy && k->exec && k->nic_attach && k->nic_detach && k->status &&

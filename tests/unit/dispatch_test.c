@@ -41,6 +41,7 @@ static const char *const no_args[] = { NULL };
 static const struct cmd rows[] = {
 	{ "echo", cmd_echo, name_arg, 1, "say name back" },
 	{ "echo-more", cmd_silent, no_args, 0, "fail quietly" },
+	{ "any", cmd_echo, NULL, 0, "checks its own arguments" },
 };
 static const struct cmd_table hinted = CMD_TABLE(rows, " (try help)");
 static const struct cmd_table plain = CMD_TABLE(rows, "");
@@ -113,6 +114,8 @@ int main(void)
 	s = serve("{\"cmd\":\"echo\",\"name\":\"a\"}", conn);
 	ok(strcmp(s, "{\"ok\":true,\"name\":\"a\"}") == 0 && calls == 1 && seen_conn == conn,
 	   "handler ran with the connection, ok first: %s", s);
+	s = serve("{\"cmd\":\"any\",\"name\":\"b\",\"extra\":true}", NULL);
+	ok(strcmp(s, "{\"ok\":true,\"name\":\"b\"}") == 0, "no argument list: the handler checks them: %s", s);
 	s = serve("{\"cmd\":\"echo\"}", NULL);
 	ok(strcmp(s, "{\"ok\":false,\"error\":\"missing argument 'name'\"}") == 0, "handler's message: %s", s);
 	s = serve("{\"cmd\":\"echo-more\"}", NULL);
@@ -130,7 +133,7 @@ int main(void)
 	{
 		struct json_object *h = cmd_table_help(&hinted), *v;
 
-		ok(json_object_object_length(h) == 2 && json_object_object_get_ex(h, "echo", &v) &&
+		ok(json_object_object_length(h) == 3 && json_object_object_get_ex(h, "echo", &v) &&
 		   strcmp(json_object_get_string(v), "say name back") == 0, "help lists every row with its line");
 		json_object_put(h);
 	}

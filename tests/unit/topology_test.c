@@ -10,8 +10,55 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "node_kind.h"
 #include "tap.h"
 #include "topology.h"
+
+/* The kinds of vnld and vnl, and the tests' own (testkind.c): one line. */
+extern const struct node_kind node_kind_testkind;
+static const struct node_kind *const kinds[] = {
+	&node_kind_ns, &node_kind_cnt, &node_kind_vm, &node_kind_testkind, NULL,
+};
+
+static const struct topo_kind *K_NS, *K_CNT, *K_VM;
+
+/* The line of an error message's "LINE:COLUMN: " (or "PATH:LINE:COLUMN: "); 0 when none. */
+static int err_line(const struct vnl_err *e)
+{
+	const char *p = e->msg;
+	int line = 0, col = 0;
+
+	if (!(*p >= '0' && *p <= '9') && (p = strchr(p, ':')) != NULL)
+		p++;
+	if (p && sscanf(p, "%d:%d: ", &line, &col) == 2)
+		return line;
+	return 0;
+}
+
+/* A node template: name, kind, nics, no options. */
+static struct topo_node node(const char *name, const struct topo_kind *kind, unsigned nics)
+{
+	struct topo_node n = { .kind = kind, .nics = nics };
+
+	snprintf(n.name, sizeof(n.name), "%s", name);
+	return n;
+}
+
+/* Option values of n by name. */
+static const char *text(const struct topo_node *n, const char *opt)
+{
+	return topo_node_text(n, (unsigned)topo_opt_index(n->kind, opt));
+}
+
+static unsigned num(const struct topo_node *n, const char *opt)
+{
+	return topo_node_uint(n, (unsigned)topo_opt_index(n->kind, opt));
+}
+
+static char *const *list(const struct topo_node *n, const char *opt, unsigned *count)
+{
+	return topo_node_list(n, (unsigned)topo_opt_index(n->kind, opt), count);
+}
 
 static bool addr_is(const struct topo_link *l, const char *a, unsigned plen)
 {
@@ -24,30 +71,35 @@ static bool addr_is(const struct topo_link *l, const char *a, unsigned plen)
 static void test_sample(void)
 {
 	const char *src = getenv("VNL_SOURCE_DIR");
-	struct topo_err err = { 0 };
+	struct vnl_err err = { 0 };
 	struct topo *t = NULL;
 	const struct topo_node *n;
+	char *const *env;
+	unsigned n_env;
 	char path[4096];
 	int r;
 
 	snprintf(path, sizeof(path), "%s/tests/unit/topo/ok-basic.yaml", src ? src : ".");
 	r = topo_load_file(path, &t, &err);
-	if (!ok(r == 0 && t, "sample loads (%d: line %d: %s)", r, err.line, err.msg))
+	if (!ok(r == 0 && t, "sample loads (%d: %s)", r, err.msg))
 		return;
 	ok(t->n_lans == 2 && !strcmp(t->lans[0].name, "blue") && !strcmp(t->lans[1].name, "red"),
 	   "two LANs in order");
 	ok(t->lans[1].line == 4 && t->lans[1].column == 5, "LAN position recorded");
 	ok(t->n_nodes == 4, "four nodes");
 	n = topo_find_node(t, "a");
-	ok(n && n->kind == TOPO_NS && n->nics == 2 && !n->image, "a: ns with 2 nics");
+	ok(n && n->kind == K_NS && n->nics == 2 && !n->opt[0].set, "a: ns with 2 nics");
 	n = topo_find_node(t, "b");
-	ok(n && n->kind == TOPO_NS && n->nics == 1, "b: nics default to 1");
+	ok(n && n->kind == K_NS && n->nics == 1, "b: nics default to 1");
 	n = topo_find_node(t, "c1");
-	ok(n && n->kind == TOPO_CNT && !strcmp(n->image, "bookworm") && !strcmp(n->cmd, "sleep infinity") &&
-	   n->n_env == 2 && !strcmp(n->env[0], "A=1") && !strcmp(n->env[1], "B=two"),
+	env = n ? list(n, "env", &n_env) : NULL;
+	ok(n && n->kind == K_CNT && !strcmp(text(n, "image"), "bookworm") && !strcmp(text(n, "cmd"), "sleep infinity") &&
+	   n_env == 2 && !strcmp(env[0], "A=1") && !strcmp(env[1], "B=two"),
 	   "c1: cnt with image, cmd and env");
+	ok(n && num(n, "mem") == 512 && num(n, "pids") == 1024 && !n->opt[topo_opt_index(K_CNT, "mem")].set,
+	   "c1: unset mem and pids read as the schema's defaults");
 	n = topo_find_node(t, "vm1");
-	ok(n && n->kind == TOPO_VM && !strcmp(n->image, "bookworm") && n->mem_mb == 512 && n->cpus == 1,
+	ok(n && n->kind == K_VM && !strcmp(text(n, "image"), "bookworm") && num(n, "mem") == 512 && num(n, "cpus") == 1,
 	   "vm1: vm with image, mem and cpus");
 	ok(!topo_find_node(t, "zz") && errno == ENOENT, "unknown node: NULL and ENOENT");
 	ok(topo_find_lan(t, "red") == &t->lans[1], "find LAN");
@@ -65,7 +117,7 @@ static void test_sample(void)
 /* save(t) as a string (caller frees). */
 static char *save_str(const struct topo *t)
 {
-	struct topo_err err;
+	struct vnl_err err;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -85,7 +137,7 @@ static char *save_str(const struct topo *t)
 /* load(save(t)) equals t, and saving that again gives the same text. */
 static void round_trip(const struct topo *t, const char *what)
 {
-	struct topo_err err = { 0 };
+	struct vnl_err err = { 0 };
 	struct topo *back = NULL;
 	char *text = save_str(t), *again;
 	int r;
@@ -93,7 +145,7 @@ static void round_trip(const struct topo *t, const char *what)
 	if (!ok(text != NULL, "%s: save", what))
 		return;
 	r = topo_load_string(text, &back, &err);
-	ok(r == 0, "%s: saved form loads (line %d: %s)", what, err.line, err.msg);
+	ok(r == 0, "%s: saved form loads (%s)", what, err.msg);
 	ok(back && topo_equal(t, back), "%s: load(save(t)) equals t", what);
 	again = back ? save_str(back) : NULL;
 	ok(again && !strcmp(text, again), "%s: canonical form is stable", what);
@@ -108,11 +160,17 @@ static void test_round_trip(void)
 {
 	const char *src = getenv("VNL_SOURCE_DIR");
 	char *env[] = { "Q=say \"hi\"", "P=C:\\dir", "NL=a\nb\tc", "U=h\xc3\xa9llo", "E=" };
-	struct topo_node cnt = { .name = "c", .kind = TOPO_CNT, .nics = 3, .image = "reg/img:1 # x",
-				 .cmd = "sh -c 'echo: [x]; exit 0'", .env = env, .n_env = 5 };
-	struct topo_err err = { 0 };
+	struct topo_node cnt = node("c", K_CNT, 3), vm = node("0-x_", K_VM, 32), lim = node("lim", K_CNT, 1);
+	struct vnl_err err = { 0 };
 	struct topo *t = NULL, *u;
 	char path[4096];
+
+	topo_node_set_text(&cnt, "image", "reg/img:1 # x");
+	topo_node_set_text(&cnt, "cmd", "sh -c 'echo: [x]; exit 0'");
+	topo_node_set_list(&cnt, "env", env, 5);
+	topo_node_set_uint(&vm, "cpus", 256);
+	topo_node_set_uint(&lim, "mem", 64);
+	topo_node_set_uint(&lim, "pids", 100);
 
 	snprintf(path, sizeof(path), "%s/tests/unit/topo/ok-basic.yaml", src ? src : ".");
 	if (topo_load_file(path, &t, &err) == 0)
@@ -122,10 +180,8 @@ static void test_round_trip(void)
 	u = topo_new();
 	round_trip(u, "empty lab");
 	ok(topo_add_node(u, &cnt, &err) == 0, "cnt node with awkward strings");
-	ok(topo_add_node(u, &(struct topo_node){ .name = "0-x_", .kind = TOPO_VM, .nics = 32, .cpus = 256 },
-			 &err) == 0, "vm node with 32 nics");
-	ok(topo_add_node(u, &(struct topo_node){ .name = "lim", .kind = TOPO_CNT, .nics = 1, .mem_mb = 64,
-						 .pids = 100 }, &err) == 0, "cnt node with mem and pids limits");
+	ok(topo_add_node(u, &vm, &err) == 0, "vm node with 32 nics");
+	ok(topo_add_node(u, &lim, &err) == 0, "cnt node with mem and pids limits");
 	ok(topo_add_lan(u, &(struct topo_lan){ .name = "null" }, &err) == 0, "LAN named like a YAML keyword");
 	ok(topo_add_link(u, &(struct topo_link){ .node = "c", .nic = 2, .lan = "null", .has_addr = true,
 						 .addr = { htonl(0xc0a80001) }, .plen = 32 }, &err) == 0,
@@ -153,8 +209,9 @@ struct bad_case {
 #define NODE_A "nodes:\n  - name: a\n    kind: ns\n"
 
 static const struct bad_case bad_cases[] = {
-	{ NODE_A "    nicz: 2\n", 4,
-	  "unknown key 'nicz' in node 'a' (expected name, kind, nics, image, cmd, env, mem, cpus, pids)" },
+	{ NODE_A "    nicz: 2\n", 4, "unknown key 'nicz' in node 'a' (expected name, kind, nics)" },
+	{ "nodes:\n  - name: c\n    kind: cnt\n    imag: x\n", 4,
+	  "unknown key 'imag' in node 'c' (expected name, kind, nics, image, cmd, env, mem, pids)" },
 	{ NODE_A "    nics: two\n", 4, "nics of node 'a' must be an integer in 1..32, not 'two'" },
 	{ NODE_A "    nics: 33\n", 4, "must be an integer in 1..32" },
 	{ NODE_A "    nics: [1]\n", 4, "nics of node 'a' must be a scalar, not a list" },
@@ -166,13 +223,16 @@ static const struct bad_case bad_cases[] = {
 	  "bad node name 'Alpha': names are [a-z0-9][a-z0-9_-]*, at most 15 characters" },
 	{ "nodes:\n  - name: abcdefghijklmnop\n    kind: ns\n", 2, "at most 15 characters" },
 	{ "nodes:\n  - name: _a\n    kind: ns\n", 2, "bad node name '_a'" },
-	{ "nodes:\n  - name: a\n    kind: docker\n", 3, "unknown kind 'docker' in node 'a' (expected ns, cnt, vm)" },
+	{ "nodes:\n  - name: a\n    kind: docker\n", 3,
+	  "unknown kind 'docker' in node 'a' (expected ns, cnt, vm, testkind)" },
+	{ "nodes:\n  - name: a\n    kind: [ns]\n", 3, "kind of node 'a' must be a scalar, not a list" },
 	{ "nodes:\n  - a\n", 2, "node #1 must be a mapping, not a scalar" },
 	{ NODE_A "    image: x\n", 4, "key 'image' in node 'a' does not apply to kind ns" },
 	{ "nodes:\n  - name: c\n    cpus: 2\n    kind: cnt\n", 3, "key 'cpus' in node 'c' does not apply to kind cnt" },
 	{ "nodes:\n  - name: v\n    pids: 64\n    kind: vm\n", 3, "key 'pids' in node 'v' does not apply to kind vm" },
 	{ "nodes:\n  - name: c\n    kind: cnt\n    pids: 15\n", 4, "pids of node 'c' must be an integer in 16..4194304" },
-	{ "nodes:\n  - name: c\n    kind: cnt\n    mem: 15\n", 2, "node 'c': mem must be 16..1048576 MiB for a cnt" },
+	{ "nodes:\n  - name: c\n    kind: cnt\n    mem: 15\n", 4, "mem of node 'c' must be an integer in 16..1048576, not '15'" },
+	{ "nodes:\n  - name: v\n    kind: vm\n    mem: 15\n    cpus: 257\n", 5, "cpus of node 'v' must be an integer in 1..256" },
 	{ "nodes:\n  - name: c\n    kind: cnt\n    env: [A=1, =x]\n", 4, "bad env entry '=x'" },
 	{ "nodes:\n  - name: c\n    kind: cnt\n    env: A=1\n", 4, "env of node 'c' must be a list" },
 	{ "nodes:\n  - name: c\n    kind: cnt\n    cmd: \"\"\n", 4, "node 'c': cmd must not be empty" },
@@ -238,17 +298,19 @@ static void test_nasty_strings(void)
 {
 	unsigned n = sizeof(nasty) / sizeof(nasty[0]);
 	struct topo *t = topo_new();
-	struct topo_err err = { 0 };
+	struct vnl_err err = { 0 };
 	bool all = true;
 
 	for (unsigned i = 0; i < n && t; i++) {
 		char name[16], env[256];
 		char *envs[] = { env };
-		struct topo_node c = { .kind = TOPO_CNT, .nics = 1, .image = (char *)nasty[i],
-				       .cmd = (char *)nasty[i], .env = envs, .n_env = 1 };
+		struct topo_node c;
 
 		snprintf(name, sizeof(name), "c%u", i);
-		strcpy(c.name, name);
+		c = node(name, K_CNT, 1);
+		topo_node_set_text(&c, "image", nasty[i]);
+		topo_node_set_text(&c, "cmd", nasty[i]);
+		topo_node_set_list(&c, "env", envs, 1);
 		snprintf(env, sizeof(env), "K=%s", nasty[i]);
 		if (topo_add_node(t, &c, &err) < 0) {
 			all = false;
@@ -264,23 +326,22 @@ static void test_nasty_strings(void)
 static void refuse_text(const char *s, const char *what)
 {
 	char *envs[1], env[64];
-	struct topo_node c = { .name = "c", .kind = TOPO_CNT, .nics = 1 };
-	struct topo_err err = { 0 };
+	struct topo_node c = node("c", K_CNT, 1);
+	struct vnl_err err = { 0 };
 	struct topo *t = topo_new();
 	int r1, r2, r3;
 
-	c.image = (char *)s;
+	topo_node_set_text(&c, "image", s);
 	r1 = topo_add_node(t, &c, &err);
-	c.image = NULL;
-	c.cmd = (char *)s;
+	topo_node_set_text(&c, "image", NULL);
+	topo_node_set_text(&c, "cmd", s);
 	r2 = topo_add_node(t, &c, &err);
 	ok(strstr(err.msg, "node 'c': cmd: ") && strstr(err.msg, "text must be valid UTF-8"),
 	   "%s: message names the field and the rule (%s)", what, err.msg);
-	c.cmd = NULL;
+	topo_node_set_text(&c, "cmd", NULL);
 	snprintf(env, sizeof(env), "K=%s", s);
 	envs[0] = env;
-	c.env = envs;
-	c.n_env = 1;
+	topo_node_set_list(&c, "env", envs, 1);
 	r3 = topo_add_node(t, &c, &err);
 	ok(r1 == -EINVAL && r2 == -EINVAL && r3 == -EINVAL && t->n_nodes == 0 && t->save_bytes == 0,
 	   "%s refused in image, cmd and env (%s)", what, err.msg);
@@ -310,7 +371,7 @@ static void test_refused_text(void)
 /* Whatever a user typed, an error message stays one printable line. */
 static void test_shown(void)
 {
-	struct topo_err err = { 0 };
+	struct vnl_err err = { 0 };
 	char buf[TOPO_SHOW_LEN], big[400] = "";
 	struct in_addr a;
 	unsigned plen;
@@ -337,7 +398,7 @@ static void test_save_limit(void)
 {
 	size_t big = 200 * 1024;
 	char *cmd = malloc(big + 1);
-	struct topo_err err = { 0 };
+	struct vnl_err err = { 0 };
 	struct topo *t = topo_new(), *back = NULL;
 	unsigned added = 0;
 	char *text;
@@ -348,8 +409,9 @@ static void test_save_limit(void)
 	memset(cmd, 'x', big);
 	cmd[big] = '\0';
 	while (r == 0) {
-		struct topo_node c = { .kind = TOPO_CNT, .nics = 1, .cmd = cmd };
+		struct topo_node c = node("", K_CNT, 1);
 
+		topo_node_set_text(&c, "cmd", cmd);
 		snprintf(c.name, sizeof(c.name), "c%u", added);
 		r = topo_add_node(t, &c, &err);
 		added += r == 0;
@@ -365,9 +427,10 @@ static void test_save_limit(void)
 	free(text);
 	{
 		size_t room = TOPO_FILE_MAX - TOPO_SAVE_FRAME - t->save_bytes;
-		struct topo_node c = { .name = "last", .kind = TOPO_CNT, .nics = 1, .cmd = cmd };
+		struct topo_node c = node("last", K_CNT, 1);
 		size_t fixed;
 
+		topo_node_set_text(&c, "cmd", cmd);
 		cmd[0] = 'y';
 		cmd[1] = '\0';
 		fixed = topo_node_save_size(&c) - 1;
@@ -390,23 +453,28 @@ static void test_save_limit(void)
 	free(cmd);
 }
 
-static void test_bad_files(void)
+/* Each of the n cases refused at its line with its message. */
+static void bad_files(const struct bad_case *cases, size_t n, const char *what)
 {
-	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
-		const struct bad_case *c = &bad_cases[i];
-		struct topo_err err = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		const struct bad_case *c = &cases[i];
+		struct vnl_err err = { 0 };
 		struct topo *t = (struct topo *)1;
 		int r = topo_load_string(c->text, &t, &err);
 
-		ok(r < 0 && !t && err.line == c->line && strstr(err.msg, c->msg),
-		   "bad file %zu: line %d '%s' (got %d, line %d col %d: %s)", i, c->line, c->msg, r,
-		   err.line, err.column, err.msg);
+		ok(r < 0 && !t && err_line(&err) == c->line && strstr(err.msg, c->msg) && err.code == r,
+		   "%s %zu: line %d '%s' (got %d: %s)", what, i, c->line, c->msg, r, err.msg);
 	}
+}
+
+static void test_bad_files(void)
+{
+	bad_files(bad_cases, sizeof(bad_cases) / sizeof(bad_cases[0]), "bad file");
 }
 
 static void test_limits(void)
 {
-	struct topo_err err = { 0 };
+	struct vnl_err err = { 0 };
 	struct topo *t = NULL;
 	size_t sz = TOPO_FILE_MAX + 16, len = 0;
 	char *big = malloc(sz);
@@ -426,36 +494,47 @@ static void test_limits(void)
 	for (unsigned i = 0; i <= TOPO_MAX_OBJECTS; i++)
 		len += (size_t)snprintf(big + len, sz - len, "  - l%u\n", i);
 	r = topo_load_string(big, &t, &err);
-	ok(r == -E2BIG && err.line == TOPO_MAX_OBJECTS + 2 && strstr(err.msg, "too many LANs (at most 4096)"),
-	   "4097 LANs refused at the 4097th (line %d: %s)", err.line, err.msg);
+	ok(r == -E2BIG && err_line(&err) == TOPO_MAX_OBJECTS + 2 && strstr(err.msg, "too many LANs (at most 4096)"),
+	   "4097 LANs refused at the 4097th (%s)", err.msg);
 	free(big);
 
 	r = topo_load_file("/nonexistent/lab.yaml", &t, &err);
-	ok(r == -ENOENT && !t && strstr(err.msg, "cannot open") && err.line == 0, "missing file: %s", err.msg);
+	ok(r == -ENOENT && !t && strstr(err.msg, "cannot open") && err_line(&err) == 0 &&
+	   !strncmp(err.msg, "/nonexistent/lab.yaml: ", 23), "missing file: %s", err.msg);
 }
 
 static void test_model(void)
 {
-	struct topo_err err = { 0 };
+	struct vnl_err err = { 0 };
 	struct topo *t = topo_new();
 	struct topo_link link = { .node = "a", .nic = 0, .lan = "blue" };
 	struct in_addr a;
 	unsigned plen;
 
 	ok(topo_add_lan(t, &(struct topo_lan){ .name = "blue" }, &err) == 0, "add LAN");
-	ok(topo_add_node(t, &(struct topo_node){ .name = "a", .kind = TOPO_NS, .nics = 1 }, &err) == 0, "add node");
-	ok(topo_add_node(t, &(struct topo_node){ .name = "blue", .kind = TOPO_NS, .nics = 1 }, &err) == -EEXIST &&
-	   err.line == 0 && strstr(err.msg, "already a LAN"), "node named like a LAN: %s", err.msg);
+	struct topo_node b = node("b", K_CNT, 1), blue = node("blue", K_NS, 1), bc = node("b c", K_NS, 1);
+
+	ok(topo_add_node(t, &(struct topo_node){ .name = "a", .kind = K_NS, .nics = 1 }, &err) == 0, "add node");
+	ok(topo_add_node(t, &blue, &err) == -EEXIST &&
+	   err_line(&err) == 0 && strstr(err.msg, "already a LAN"), "node named like a LAN: %s", err.msg);
 	ok(topo_add_lan(t, &(struct topo_lan){ .name = "a" }, &err) == -EEXIST, "LAN named like a node");
-	ok(topo_add_node(t, &(struct topo_node){ .name = "b", .kind = TOPO_NS, .nics = 0 }, &err) == -ERANGE,
+	ok(topo_add_node(t, &(struct topo_node){ .name = "b", .kind = K_NS, .nics = 0 }, &err) == -ERANGE,
 	   "nics 0 refused: %s", err.msg);
-	ok(topo_add_node(t, &(struct topo_node){ .name = "b", .kind = TOPO_NS, .nics = 1, .mem_mb = 5 }, &err) == -EINVAL &&
-	   strstr(err.msg, "mem is for kinds cnt and vm"), "mem on ns refused: %s", err.msg);
-	ok(topo_add_node(t, &(struct topo_node){ .name = "b", .kind = TOPO_VM, .nics = 1, .pids = 64 }, &err) == -EINVAL &&
-	   strstr(err.msg, "pids is for kind cnt"), "pids on vm refused: %s", err.msg);
-	ok(topo_add_node(t, &(struct topo_node){ .name = "b", .kind = TOPO_CNT, .nics = 1, .pids = 1 << 23 }, &err) ==
-	   -ERANGE && strstr(err.msg, "pids must be 16..4194304"), "pids beyond the kernel's limit refused: %s", err.msg);
-	ok(topo_add_node(t, &(struct topo_node){ .name = "b c", .kind = TOPO_NS, .nics = 1 }, &err) == -EINVAL &&
+	ok(topo_add_node(t, &(struct topo_node){ .name = "b", .nics = 1 }, &err) == -EINVAL &&
+	   strstr(err.msg, "bad kind (kinds: ns, cnt, vm, testkind)"), "no kind refused: %s", err.msg);
+	ok(topo_node_set_uint(&blue, "mem", 5) == -ENOENT && topo_node_set_text(&b, "pids", "x") == -EINVAL,
+	   "options set by name: of the kind, of their type");
+	ok(topo_add_node(t, &(struct topo_node){ .name = "b", .kind = K_NS, .nics = 1, .opt[0] = { .set = true } },
+			 &err) == -EINVAL && strstr(err.msg, "option 1 of kind ns set"), "a value beyond the schema refused: %s",
+	   err.msg);
+	topo_node_set_uint(&b, "pids", 1 << 23);
+	ok(topo_add_node(t, &b, &err) == -ERANGE && strstr(err.msg, "pids must be 16..4194304"),
+	   "pids beyond the kernel's limit refused: %s", err.msg);
+	topo_node_set_uint(&b, "pids", 16);
+	topo_node_set_uint(&b, "mem", 15);
+	ok(topo_add_node(t, &b, &err) == -ERANGE && strstr(err.msg, "node 'b': mem must be 16..1048576 MiB"),
+	   "a cnt's mem below its kind's minimum refused: %s", err.msg);
+	ok(topo_add_node(t, &bc, &err) == -EINVAL &&
 	   strstr(err.msg, "names are [a-z0-9][a-z0-9_-]*"), "bad name says the rule: %s", err.msg);
 	ok(t->n_nodes == 1 && t->n_lans == 1, "failed adds change nothing");
 
@@ -464,7 +543,7 @@ static void test_model(void)
 	link.nic = 32;
 	ok(topo_add_link(t, &link, &err) == -ERANGE, "nic 32 refused");
 	link.nic = 0;
-	ok(topo_add_link(t, &link, &err) == 0 && topo_validate(t, &err) == -EEXIST && err.line == 0 &&
+	ok(topo_add_link(t, &link, &err) == 0 && topo_validate(t, &err) == -EEXIST && err_line(&err) == 0 &&
 	   strstr(err.msg, "already linked"), "second link on a:0: %s", err.msg);
 	t->n_links--;
 	strcpy(link.lan, "red");
@@ -475,7 +554,7 @@ static void test_model(void)
 	link.nic = 3;
 	ok(topo_add_link(t, &link, &err) == 0 && topo_validate(t, &err) == -ERANGE, "nic beyond nics: %s", err.msg);
 	t->n_links--;
-	ok(topo_add_node(t, &(struct topo_node){ .name = "v", .kind = TOPO_VM, .nics = 1 }, &err) == 0, "add vm");
+	ok(topo_add_node(t, &(struct topo_node){ .name = "v", .kind = K_VM, .nics = 1 }, &err) == 0, "add vm");
 	ok(topo_add_link(t, &(struct topo_link){ .node = "v", .lan = "blue", .has_addr = true, .plen = 24 }, &err) == 0 &&
 	   topo_validate(t, &err) == -EINVAL && strstr(err.msg, "not vm"), "address on a vm: %s", err.msg);
 	t->n_links--;
@@ -493,8 +572,154 @@ static void test_model(void)
 	ok(topo_check_name("", "node", 0, 0, &err) == -EINVAL, "empty name refused");
 }
 
+/*
+ * The tests' own kind (testkind.c) works everywhere the model goes without
+ * a change to the model: parsing (keys, types, ranges, messages), the
+ * defaults of unset options, saving (schema order, quoting), round trip
+ * and validation (ranges, addresses per the schema).
+ */
+static void test_testkind(void)
+{
+	static const char file[] =
+		"lans: [blue]\n"
+		"nodes:\n"
+		"  - name: t1\n"
+		"    tags: [x, \"y z\", \"\"]\n"
+		"    kind: testkind\n"
+		"    nics: 2\n"
+		"    speed: 10\n"
+		"    color: \"dark: red\"\n"
+		"  - name: t2\n"
+		"    kind: testkind\n"
+		"links:\n"
+		"  - t1:1 blue\n";
+	static const char saved[] =
+		"# vnetlab topology\n"
+		"lans:\n"
+		"  - blue\n"
+		"nodes:\n"
+		"  - name: t1\n"
+		"    kind: testkind\n"
+		"    nics: 2\n"
+		"    speed: 10\n"
+		"    color: \"dark: red\"\n"
+		"    tags: [\"x\", \"y z\", \"\"]\n"
+		"  - name: t2\n"
+		"    kind: testkind\n"
+		"links:\n"
+		"  - t1:1 blue\n";
+	static const struct bad_case bad[] = {
+		{ "nodes:\n  - {name: t, kind: testkind, speed: 9}\n", 2,
+		  "speed of node 't' must be an integer in 10..100, not '9'" },
+		{ "nodes:\n  - {name: t, kind: testkind, color: [red]}\n", 2, "node 't': color must be a scalar, not a list" },
+		{ "nodes:\n  - {name: t, kind: testkind, color: \"\"}\n", 2, "node 't': color must not be empty" },
+		{ "nodes:\n  - {name: t, kind: testkind, tags: x}\n", 2, "tags of node 't' must be a list, not a scalar" },
+		{ "nodes:\n  - {name: t, kind: testkind, tags: [\"\\e\"]}\n", 2,
+		  "node 't': tags entry 1: control character U+001B" },
+		{ "nodes:\n  - {name: t, kind: testkind, image: x}\n", 2, "key 'image' in node 't' does not apply to kind testkind" },
+		{ "nodes:\n  - {name: t, kind: testkind, colour: red}\n", 2,
+		  "unknown key 'colour' in node 't' (expected name, kind, nics, speed, color, tags)" },
+		{ "nodes:\n  - {name: c, kind: cnt, speed: 10}\n", 2, "key 'speed' in node 'c' does not apply to kind cnt" },
+		{ "lans: [blue]\nnodes:\n  - {name: t, kind: testkind}\nlinks:\n  - t:0 blue 10.0.0.1/24\n", 5,
+		  "addresses apply to ns and cnt nodes, not testkind" },
+	};
+	const struct topo_kind *k = topo_kind_find("testkind");
+	char *tags[] = { "a", "b" }, *const *got;
+	struct topo_node tn = node("t9", k, 1);
+	struct vnl_err err = { 0 };
+	struct topo *t = NULL;
+	const struct topo_node *n;
+	char *out;
+	unsigned count;
+
+	ok(k && k->n_opts == 3, "testkind is in the table");
+	ok(topo_load_string(file, &t, &err) == 0 && t, "a file with testkind nodes loads (%s)", err.msg);
+	if (!t)
+		return;
+	n = topo_find_node(t, "t1");
+	got = n ? list(n, "tags", &count) : NULL;
+	ok(n && n->kind == k && n->nics == 2 && num(n, "speed") == 10 && !strcmp(text(n, "color"), "dark: red") &&
+	   count == 3 && !strcmp(got[1], "y z") && !strcmp(got[2], ""), "t1: its speed, color and tags");
+	n = topo_find_node(t, "t2");
+	ok(n && num(n, "speed") == 42 && text(n, "color") == NULL && list(n, "tags", &count) == NULL && count == 0,
+	   "t2: an unset speed is the schema's default 42, color and tags are unset");
+	out = save_str(t);
+	ok(out && !strcmp(out, saved), "saved in the schema's order, texts quoted");
+	if (out && strcmp(out, saved))
+		printf("# saved:\n%s", out);
+	free(out);
+	round_trip(t, "testkind");
+	topo_node_set_uint(&tn, "speed", 101);
+	ok(topo_add_node(t, &tn, &err) == -ERANGE && strstr(err.msg, "node 't9': speed must be 10..100 Mb/s"),
+	   "validation: speed 101 refused by the model (%s)", err.msg);
+	topo_node_set_uint(&tn, "speed", 100);
+	topo_node_set_list(&tn, "tags", tags, 2);
+	topo_node_set_text(&tn, "color", "\x1b[31m");
+	ok(topo_add_node(t, &tn, &err) == -EINVAL && strstr(err.msg, "node 't9': color: control character"),
+	   "validation: a color with an escape refused (%s)", err.msg);
+	topo_node_set_text(&tn, "color", "blue");
+	ok(topo_add_node(t, &tn, &err) == 0 && topo_validate(t, &err) == 0, "t9 added and the lab validates");
+	round_trip(t, "testkind built");
+	topo_free(t);
+	bad_files(bad, sizeof(bad) / sizeof(bad[0]), "testkind bad file");
+}
+
+/* The schema rules hold for the kinds of vnld and vnl and the tests' own;
+ * a broken table is refused naming the rule. */
+static void test_schemas(void)
+{
+	static const struct topo_opt twice[] = {
+		{ .name = "a", .type = TOPO_OPT_UINT, .min = 1, .max = 2, .metavar = "N", .help = "a" },
+		{ .name = "a", .type = TOPO_OPT_UINT, .min = 1, .max = 2, .metavar = "N", .help = "a" },
+	};
+	static const struct topo_opt bad_range = { .name = "r", .type = TOPO_OPT_UINT, .min = 5, .max = 2,
+						   .metavar = "N", .help = "r" };
+	static const struct topo_opt own_key = { .name = "nics", .type = TOPO_OPT_TEXT, .metavar = "N", .help = "n" };
+	static const struct topo_opt cmd_member = { .name = "cmd", .type = TOPO_OPT_TEXT, .metavar = "C", .help = "c" };
+	static const struct topo_opt other_type = { .name = "mem", .short_opt = 'm', .type = TOPO_OPT_TEXT,
+						    .metavar = "M", .help = "m" };
+	static const struct topo_opt vnl_letter = { .name = "x", .short_opt = 'j', .type = TOPO_OPT_TEXT,
+						    .metavar = "X", .help = "x" };
+	static const struct topo_kind k_twice = { "t", "t", twice, 2, false };
+	static const struct topo_kind k_range = { "t", "t", &bad_range, 1, false };
+	static const struct topo_kind k_own = { "t", "t", &own_key, 1, false };
+	static const struct topo_kind k_cmd = { "t", "t", &cmd_member, 1, false };
+	static const struct topo_kind k_type = { "t", "t", &other_type, 1, false };
+	static const struct topo_kind k_letter = { "t", "t", &vnl_letter, 1, false };
+	static const struct topo_kind k_lan = { "lan", "l", NULL, 0, false };
+	const struct {
+		const struct topo_kind *k;
+		const char *msg;
+	} bad[] = {
+		{ &k_twice, "option 'a': named twice" },
+		{ &k_range, "option 'r': range" },
+		{ &k_own, "option 'nics': name, kind and nics are a node's own keys" },
+		{ &k_cmd, "option 'cmd': cmd names the request" },
+		{ &k_type, "option 'mem': differs in type" },
+		{ &k_letter, "option 'x': its letter is vnl's" },
+		{ &k_lan, "'lan' is vnl add's word" },
+		{ K_NS, "kind 'ns': named twice" },
+	};
+	struct vnl_err err = { 0 };
+
+	node_kinds_init(); /* vnld's and vnl's table, whatever it holds */
+	ok(topo_kinds_check(topo_kinds(), &err) == 0, "the schemas of endpoints/kinds.c are well-formed (%s)", err.msg);
+	node_kinds_use(kinds);
+	ok(topo_kinds_check(topo_kinds(), &err) == 0, "... and with testkind (%s)", err.msg);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const struct topo_kind *table[] = { K_NS, K_CNT, K_VM, bad[i].k, NULL };
+
+		ok(topo_kinds_check(table, &err) == -EINVAL && strstr(err.msg, bad[i].msg), "broken schema %zu: %s",
+		   i, err.msg);
+	}
+}
+
 int main(void)
 {
+	node_kinds_use(kinds);
+	K_NS = topo_kind_find("ns");
+	K_CNT = topo_kind_find("cnt");
+	K_VM = topo_kind_find("vm");
 	test_sample();
 	test_round_trip();
 	test_nasty_strings();
@@ -504,5 +729,7 @@ int main(void)
 	test_bad_files();
 	test_limits();
 	test_model();
+	test_testkind();
+	test_schemas();
 	return tap_done();
 }

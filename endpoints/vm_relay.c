@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* vnld's session relay between clients and guests' agents (relay.h). */
+/* vnld's session relay between clients and guests' agents (vm_relay.h). */
 #include <endian.h>
 #include <errno.h>
 #include <stdio.h>
@@ -12,12 +12,13 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "log.h"
 #include "outq.h"
-#include "ratelimit.h"
-#include "relay.h"
 #include "unixsock.h"
+#include "vm_relay.h"
 
-#define LOG(r, fmt, ...) fprintf(stderr, "vnld[%s]: sessions: " fmt "\n", (r)->lab, ##__VA_ARGS__)
+LOG_SUBSYS("sessions");
+
 #define FRAME_MAX (AP_HDR_LEN + AP_MAX_PAYLOAD)
 
 struct client {
@@ -56,7 +57,6 @@ struct relay {
 	unsigned n_sessions;    /* live sessions (not dead) */
 	unsigned depth;         /* relay callbacks on the stack (relay_enter) */
 	bool reap;              /* a client or session died since the last reap */
-	struct ratelimit rl_bad;        /* lines about malformed client frames, all clients */
 };
 
 static void client_drop(struct client *c);
@@ -120,7 +120,7 @@ static int client_put(struct client *c, const uint8_t *frame, size_t len)
 		r = outq_flush(&c->out, c->fd);
 	if (r < 0) {
 		if (r == -ENOBUFS)
-			LOG(c->r, "a client does not read what it asked for; dropping it");
+			log_warning("a client does not read what it asked for; dropping it");
 		client_drop(c);
 	}
 	return r;
@@ -360,15 +360,11 @@ static void on_client(struct ev_watch *w, int fd, uint32_t events, void *arg)
 	/* A frame handler may drop the client; it stays allocated till we leave. */
 	while (!c->dead && ap_decoder_next(&c->dec, &h, &payload) == 1)
 		on_client_frame(r, c, &h, (uint8_t *)payload - AP_HDR_LEN);
-	/* Per relay, not per client: a client that reconnects gets no new budget. */
+	/* Limited per call site (vnld has one relay), not per client: a
+	 * client that reconnects gets no new budget. */
 	if (c->dec.bad != c->bad_seen) {
-		unsigned missed;
-
-		if (ratelimit_ok(&r->rl_bad, mono_ms(), &missed)) {
-			if (missed)
-				LOG(r, "%u similar messages suppressed", missed);
-			LOG(r, "a client sent malformed frames: %llu bytes skipped", (unsigned long long)c->dec.dropped);
-		}
+		log_warning_ratelimited("a client sent malformed frames: %llu bytes skipped",
+					(unsigned long long)c->dec.dropped);
 		c->bad_seen = c->dec.bad;
 	}
 out:
@@ -487,7 +483,6 @@ struct relay *relay_new(struct evloop *loop, const char *lab, const char *path, 
 	if (r == NULL)
 		return NULL;
 	r->loop = loop;
-	r->rl_bad = RATELIMIT_INIT(RATELIMIT_GUEST_MS, RATELIMIT_GUEST_BURST);
 	r->gs = gs;
 	snprintf(r->lab, sizeof(r->lab), "%s", lab);
 	snprintf(r->path, sizeof(r->path), "%s", path);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * A minimal QMP client for vnld (daemon/guest.c): connect to qemu's
+ * A minimal QMP client for vnld (vm_guest.c): connect to qemu's
  * QMP socket, leave capabilities negotiation, pass events on by name, send
  * commands without waiting for their answer (the answers are read and
  * dropped; an error answer is logged by the caller's `event` callback as

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The hvc0 dialog of the bootstrap (guest.h): the lines vnld types on a
+ * The hvc0 dialog of the bootstrap (vm_guest.h): the lines vnld types on a
  * guest's /dev/hvc0 and the markers it looks for in what comes back.
  *
  * A marker is "vnl_<what>_42_<nonce>": the line typed says $((6*7)), so

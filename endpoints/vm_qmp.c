@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Minimal QMP client (qmp.h). */
+/* Minimal QMP client (vm_qmp.h). */
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -8,8 +8,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "qmp.h"
 #include "unixsock.h"
+#include "vm_qmp.h"
 
 static int send_line(struct qmp *q, const char *line)
 {

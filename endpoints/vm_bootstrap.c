@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The hvc0 dialog of the bootstrap (bootstrap.h). */
+/* The hvc0 dialog of the bootstrap (vm_bootstrap.h). */
 #include <stdio.h>
 #include <string.h>
 
-#include "bootstrap.h"
+#include "vm_bootstrap.h"
 #include "vm.h"
 
 static const char *const what[] = { [BOOT_KNOCK] = "knock", [BOOT_START] = "started" };

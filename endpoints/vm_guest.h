@@ -1,18 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * vnld's side of every VM node's guest: what makes a guest reachable with
- * no IP configuration at all.  Per VM node, three connections to the
+ * vnld's side of every VM node's guest, run by the vm kind's per-lab slots
+ * (vm_lab.c; vnld itself knows only node_kind.h): what makes a guest
+ * reachable with no IP configuration at all.  Per VM node, three connections to the
  * node's qemu sockets (endpoints/vm.h):
  *
- *   hvc0   the bootstrap (bootstrap.c): vnld "knocks" on the guest's
+ *   hvc0   the bootstrap (vm_bootstrap.c): vnld "knocks" on the guest's
  *          /dev/hvc0 auto-login shell with a probe line at a steady pace
  *          until its marker comes back computed by a live shell, then types
  *          the lines that mount the configuration disk and start vnl-agent
  *   agent  the virtserialport: one link of common/agentproto.h.  HELLO
  *          exchange, PING/PONG keepalive both ways, channel frames routed
- *          to and from session clients by relay.c
+ *          to and from session clients by vm_relay.c
  *   QMP    qemu's state: a RESET (guest reboot) or SHUTDOWN event, qemu's
- *          exit; `vnl reboot` sends system_reset (qmp.c)
+ *          exit; `vnl reboot` sends system_reset (vm_qmp.c)
  *
  * The node's state, in `vnl show` (member "state", with "state_info") and
  * in `vnl events` ({"event":"node-state","node":N,"state":S,"info":...}):
@@ -31,9 +32,9 @@
  *                  shell there (info says what to do); vnld keeps knocking,
  *                  slowly, and never resets the VM behind the user's back
  *
- * guests_sync() makes the set of guests match the model's VM nodes (vnld
- * calls it after every change and at start, so a new vnld picks up the
- * running VMs of the previous one).  Nothing here changes the model.
+ * guests_sync() makes the set of guests match the model's VM nodes (the
+ * lab_sync slot: vnld calls it after every change and at start, so a new
+ * vnld picks up the running VMs of the previous one).  Nothing here changes the model.
  *
  * Errors: 0 / negative errno + vnl_err; logs go to stderr (vnld's log),
  * once per state change.  Thread-safety: none; vnld's loop thread.
@@ -65,7 +66,7 @@ enum guest_state {
 struct guest;
 struct guests;
 
-/* Callbacks into the session relay (relay.c). */
+/* Callbacks into the session relay (vm_relay.c). */
 struct guest_hooks {
 	/* A channel frame (chan != 0) from the guest's agent: `frame` is the
 	 * whole frame (header included, len bytes), writable in place. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Guest supervision (guest.h): per VM node, the hvc0 bootstrap, the agent
+ * Guest supervision (vm_guest.h): per VM node, the hvc0 bootstrap, the agent
  * link with its keepalive, and QMP; one 250 ms tick paces knocks, pings and
  * reconnections.
  */
@@ -18,13 +18,14 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "bootstrap.h"
-#include "guest.h"
+#include "log.h"
+#include "node_kind.h"
 #include "outq.h"
-#include "qmp.h"
-#include "ratelimit.h"
-#include "vm.h"
 #include "unixsock.h"
+#include "vm.h"
+#include "vm_bootstrap.h"
+#include "vm_guest.h"
+#include "vm_qmp.h"
 
 #define TICK_MS 250
 #define KNOCK_MS 1000          /* knock pace while booting or lost */
@@ -32,7 +33,7 @@
 #define HVC_LOG_MAX (1 << 20)  /* hvc0.log is cut back to empty beyond this */
 #define AGENT_QUEUE_MAX (16u << 20)
 
-#define LOG(g, fmt, ...) fprintf(stderr, "vnld[%s]: vm %s: " fmt "\n", (g)->gs->lab, (g)->name, ##__VA_ARGS__)
+LOG_SUBSYS("guest");
 
 struct guest {
 	char name[TOPO_NAME_MAX + 1];
@@ -64,7 +65,7 @@ struct guest {
 	uint64_t seq;
 	char agent[64];           /* the agent's HELLO string */
 	uint64_t bad_seen, dropped_seen; /* the decoder's counters last logged */
-	struct ratelimit rl_bad;  /* lines about malformed frames (RATELIMIT_GUEST_*) */
+	struct ratelimit rl_bad;  /* lines about malformed frames (LOG_RATELIMIT_*) */
 	uint32_t next_chan;
 	/* QMP */
 	struct qmp qmp;
@@ -129,7 +130,9 @@ static void set_state(struct guest *g, enum guest_state s, const char *info)
 	g->state_ms = mono_ms();
 	if (s == GUEST_BOOTING || s == GUEST_LOST)
 		g->boot_ms = g->state_ms;
-	LOG(g, "%s -> %s%s%s", state_names[old], state_names[s], g->info[0] ? ": " : "", g->info);
+	log_full(s == GUEST_LOST || s == GUEST_NO_SHELL ? LOG_LEVEL_WARNING : LOG_LEVEL_INFO,
+		 "vm %s: %s -> %s%s%s", g->name, state_names[old], state_names[s], g->info[0] ? ": " : "",
+		 g->info);
 	if (old == GUEST_READY && gs->hooks.ready)
 		gs->hooks.ready(g, false, gs->hooks.arg);
 	if (s == GUEST_READY && gs->hooks.ready)
@@ -304,7 +307,6 @@ static void on_agent(struct ev_watch *w, int fd, uint32_t events, void *arg)
 	struct guest *g = arg;
 	const uint8_t *payload;
 	struct ap_hdr h;
-	unsigned missed;
 
 	(void)w;
 	if (events & EPOLLOUT) {
@@ -334,11 +336,11 @@ static void on_agent(struct ev_watch *w, int fd, uint32_t events, void *arg)
 		if (g->ag_fd < 0)
 			break;
 		/* The guest decides how often: rate limited, the totals say what was missed. */
-		if (g->dec.bad != g->bad_seen && ratelimit_ok(&g->rl_bad, mono_ms(), &missed)) {
-			if (missed)
-				LOG(g, "%u similar messages suppressed", missed);
-			LOG(g, "agent link: %llu bytes of malformed frames skipped (%llu so far)",
-			    (unsigned long long)(g->dec.dropped - g->dropped_seen), (unsigned long long)g->dec.dropped);
+		if (g->dec.bad != g->bad_seen &&
+		    log_warning_rl(&g->rl_bad,
+				   "vm %s: agent link: %llu bytes of malformed frames skipped (%llu so far)", g->name,
+				   (unsigned long long)(g->dec.dropped - g->dropped_seen),
+				   (unsigned long long)g->dec.dropped)) {
 			g->bad_seen = g->dec.bad;
 			g->dropped_seen = g->dec.dropped;
 		}
@@ -387,7 +389,7 @@ static void qmp_event(const char *name, const char *detail, void *arg)
 	} else if (!strcmp(name, "SHUTDOWN")) {
 		g->powered_off = true;
 	} else if (!strcmp(name, "error")) {
-		LOG(g, "QMP: %s", detail ? detail : "error");
+		log_warning("vm %s: QMP: %s", g->name, detail ? detail : "error");
 	}
 }
 
@@ -527,7 +529,7 @@ static struct guest *guest_new(struct guests *gs, const char *name)
 	g->gs = gs;
 	vm_paths(gs->lab, name, &g->p);
 	g->hvc_fd = g->ag_fd = g->qmp.fd = -1;
-	g->rl_bad = RATELIMIT_INIT(RATELIMIT_GUEST_MS, RATELIMIT_GUEST_BURST);
+	g->rl_bad = RATELIMIT_INIT(LOG_RATELIMIT_MS, LOG_RATELIMIT_BURST);
 	g->qmp.event = qmp_event;
 	g->qmp.closed = qmp_closed;
 	g->qmp.arg = g;
@@ -591,7 +593,7 @@ void guests_sync(struct guests *gs, const struct topo *t)
 	for (unsigned i = 0; i < t->n_nodes; i++) {
 		const struct topo_node *n = &t->nodes[i];
 
-		if (n->kind != TOPO_VM)
+		if (n->kind != node_kind_vm.schema)
 			continue;
 		bool fresh = false;
 

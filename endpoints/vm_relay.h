@@ -3,7 +3,7 @@
  * vnld's session relay: the socket /run/vnetlab/LAB/agent.sock where `vnl
  * exec`, `vnl shell` and `vnl cp` of VM nodes open channels of the agent
  * protocol (common/agentproto.h), and the routing of those channels to and
- * from the guests' agent links (guest.h).
+ * from the guests' agent links (vm_guest.h).
  *
  * A session is (client link, client channel id) <-> (guest, guest channel
  * id).  vnld reads the OPEN's target to pick the guest, gives the session
@@ -36,7 +36,7 @@
 #pragma once
 
 #include "evloop.h"
-#include "guest.h"
+#include "vm_guest.h"
 
 #define RELAY_SESSIONS_MAX 1024
 #define RELAY_CLIENT_QUEUE_MAX (8u << 20)

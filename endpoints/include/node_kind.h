@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Node kinds: the one interface through which vnld creates, runs, wires and
- * removes the nodes of a lab (docs/vnld.md, "Node kinds").  A kind is one
- * file in endpoints/ defining a `const struct node_kind` and one line in the
- * table of endpoints/kinds.c; vnld finds it with node_kind_find().
+ * removes the nodes of a lab (docs/vnld.md, "Node kinds"), and the only
+ * registry of them.  A kind is one file in endpoints/ defining a `const
+ * struct node_kind` with its schema (its name and options as data, struct
+ * topo_kind of model/topology.h) beside its slots, and one line in the table
+ * of endpoints/kinds.c; vnld finds it with node_kind_find().  The topology
+ * reader and writer, vnld's node-add, `vnl add` and the shell completion
+ * learn the kind and its options from that schema (node_kinds_init()).
  *
  * Lifecycle of a node, as vnld drives it:
  *
@@ -29,7 +33,10 @@
  * fills `err` (common/err.h; NULL accepted) with a message naming the object
  * ("netns 'vnl-lab-a': File exists"); vnld adds context with vnl_err_wrap()
  * and logs it once.  Kinds never print, except exec() which reports a
- * missing command on the command's own stderr as a shell does.
+ * missing command on the command's own stderr as a shell does, and the
+ * machinery behind the per-lab slots (lab_open...), which runs in vnld on
+ * its own (timers, peers) and logs what it decides there through
+ * common/log.h into vnld's log (vm: guest state changes, refused sessions).
  *
  * Thread-safety: vnld is single-threaded and calls the slots of one node
  * one at a time.  Slots keep their per-node state in node_ctx.priv only; the
@@ -42,22 +49,29 @@
 #include <stdbool.h>
 
 #include "err.h"
+#include "topology.h"
 
+struct evloop;
 struct json_object;
+struct topo;
 
 /* Longest vhost-user socket path (sizeof sun_path). */
 #define NIC_PORT_PATH_MAX 108
 
 /*
  * One node as vnld hands it to its kind.  vnld owns the strings and the
- * options and keeps them valid until destroy() returns; the kind owns priv.
+ * model node and keeps them valid until destroy() returns; the kind owns
+ * priv.
  */
 struct node_ctx {
 	const char *lab;      /* lab name, [a-z0-9][a-z0-9_-]* (checked by vnld) */
 	const char *name;     /* node name, same rule, unique in the lab */
 	unsigned int nics;    /* number of NICs: valid indexes are 0..nics-1 */
-	const void *opts;     /* kind-specific options from the topology, or NULL;
-			       * opaque to vnld, read-only to the kind */
+	const struct topo_node *model; /* the node in the topology: the kind reads its
+			       * options with topo_node_uint/text/list() and the
+			       * index of each in its schema; read-only.  Set by
+			       * vnld; NULL in vnl (exec, console and copy read no
+			       * options) and in tests that drive a kind alone */
 	void *priv;           /* kind's own state: NULL before create(), freed and
 			       * reset to NULL by destroy(); untouched by vnld */
 };
@@ -79,14 +93,37 @@ struct nic_port {
 	char path[NIC_PORT_PATH_MAX];   /* VHOST: socket path, NUL-terminated */
 };
 
+/* The power operations of the power() slot. */
+enum node_power {
+	NODE_POWER_REBOOT = 1,  /* reset the node when it runs, start it when it is off */
+	NODE_POWER_HALT,        /* stop it and keep it off until NODE_POWER_REBOOT */
+};
+
+/* Event sink of the per-lab slots: a JSON event object for `vnl events`,
+ * not consumed (vnld publishes it to its subscribers). */
+typedef void (*node_emit_fn)(struct json_object *ev, void *arg);
+
+/* The lab as vnld hands it to lab_open(); valid for the call only (copy what is kept). */
+struct node_lab {
+	struct evloop *loop;    /* vnld's event loop (common/evloop.h) */
+	const char *lab;        /* lab name */
+	const char *run_dir;    /* /run/vnetlab/LAB: where the kind may listen */
+	node_emit_fn emit;      /* events of the kind's nodes ({"event":"node-state",...}) */
+	void *emit_arg;
+};
+
 /*
  * The vtable of a kind.  A slot may be NULL when the kind does not support
  * the operation; vnld then refuses the request with -EOPNOTSUPP ("kind 'ns'
  * cannot copy files").  create and destroy are never NULL.
  */
 struct node_kind {
-	/* Kind name as written in topologies and `vnl add KIND`. */
-	const char *name;
+	/*
+	 * The kind's name and options, as the model, vnld's requests and
+	 * `vnl add` know them.  A kind defines it in its own file, with an
+	 * index constant per option to read the values.
+	 */
+	const struct topo_kind *schema;
 
 	/*
 	 * true: the switch holds a port for every NIC (nic_port) from create
@@ -189,6 +226,14 @@ struct node_kind {
 	int (*console)(struct node_ctx *node, int *status, struct vnl_err *err);
 
 	/*
+	 * A login shell in the node on a terminal of its own, on the caller's
+	 * terminal, through a path that needs neither the node's network nor
+	 * its console (vm: a pty of the guest agent, `vnl shell`).  *status as
+	 * for exec.  NULL when the kind has none (console or exec -t serve).
+	 */
+	int (*shell)(struct node_ctx *node, int *status, struct vnl_err *err);
+
+	/*
 	 * Copy `src` to `dst`; to_node != 0: src is on the host and dst in
 	 * the node, else the reverse.  All or nothing (no partial dst).
 	 */
@@ -204,6 +249,82 @@ struct node_kind {
 	 */
 	int (*copy_tree)(struct node_ctx *node, const char *src, const char *dst, int to_node,
 			 struct vnl_err *err);
+
+	/*
+	 * ---- The kind's side in vnld, beside its nodes (each slot may be NULL) ----
+	 *
+	 * A kind may run machinery of its own for a lab's life in vnld (the
+	 * vm kind: the guests' supervision, hvc0 bootstrap, agent links and
+	 * QMP, and the session relay on RUN_DIR/agent.sock; docs/vnld.md, "VM
+	 * guests").  vnld opens it once per lab with lab_open(), before it
+	 * serves, and hands the returned state back to the other slots below;
+	 * vnld never looks inside it.  These slots run in vnld's loop thread
+	 * only; they may watch fds and set timers on node_lab.loop, and must
+	 * keep to the loop's contract (docs/vnld.md, "Waiting": never block,
+	 * wait only through common/wait.h).  Kinds without such machinery
+	 * leave all of them NULL.
+	 */
+
+	/*
+	 * Open the kind's per-lab state: listening sockets, timers.  Returns
+	 * it, or NULL with err filled (vnld then does not serve the lab).
+	 * Changes no node.  NULL slot: the kind has no per-lab state, and
+	 * vnld passes NULL as `state` to the slots below.
+	 */
+	void *(*lab_open)(const struct node_lab *lab, struct vnl_err *err);
+
+	/*
+	 * The model changed (or vnld starts, or is about to run power()):
+	 * make the kind's per-lab state follow `t`, the lab's whole
+	 * topology; the kind picks its own nodes (and their links) out of
+	 * it.  vnld calls it after every request and at start, never while a
+	 * transaction has the model half changed.  Cannot fail; what cannot
+	 * be made now is tried again at the next call.  Changes no node.
+	 */
+	void (*lab_sync)(void *state, const struct topo *t);
+
+	/* Close what lab_open() opened; NULL-safe.  The nodes keep running
+	 * (the next vnld opens the state again and adopts them). */
+	void (*lab_close)(void *state);
+
+	/*
+	 * Add the live fields of `node` that only the per-lab state knows
+	 * to `out`, the node's entry of `vnl show` (vm: "state",
+	 * "state_info", "state_secs", "agent"; docs/vnld.md).  Nothing when
+	 * the state does not know the node yet.  Must not change the node;
+	 * cannot fail, never waits.
+	 */
+	void (*live_status)(void *state, const struct node_ctx *node, struct json_object *out);
+
+	/*
+	 * `vnl reboot` (NODE_POWER_REBOOT: reset a running node, start one
+	 * that is off) and `vnl halt` (NODE_POWER_HALT: stop it and keep it
+	 * off, across vnld restarts too, until the next reboot).  vnld has
+	 * called lab_sync() just before, so the state knows the node.  On
+	 * success *done names what was done for the reply ("reset",
+	 * "started"), or is NULL.  May wait (for a starting process) through
+	 * common/wait.h.  NULL slot: the kind's nodes cannot be rebooted or
+	 * halted, and vnld refuses with -EOPNOTSUPP.
+	 */
+	int (*power)(void *state, struct node_ctx *node, enum node_power op, const char **done,
+		     struct vnl_err *err);
+
+	/*
+	 * Names of the lab's nodes that have objects of this kind on the
+	 * host, from the lab's name alone (vnld --cleanup with the state
+	 * lost, scavenge.h): add(node, arg) once per object found (a node
+	 * may come more than once; a name may break the name rule: the
+	 * caller checks).  Returns how many were found, or the first negative
+	 * errno of add().  Runs without lab_open() (no state), never waits.
+	 * vnld's start (stray nodes a crash left) and `vnld --cleanup` find
+	 * a lab's nodes only through this slot: a kind that makes objects
+	 * on the host must fill it.  NULL: the kind leaves nothing a name
+	 * could be read back from.
+	 */
+	int (*host_nodes)(const char *lab, int (*add)(const char *node, void *arg), void *arg);
+
+	/* What host_nodes() finds, one and many, for messages ("VM", "VMs"). */
+	const char *host_noun, *host_nouns;
 };
 
 /* The kinds (one per file in endpoints/). */
@@ -216,3 +337,10 @@ const struct node_kind *node_kind_find(const char *name);
 
 /* NULL-terminated list of every kind, for help texts and completion. */
 extern const struct node_kind *const node_kinds[];
+
+/* Hand the schemas of node_kinds[] to the model (topo_set_kinds()): vnld
+ * and vnl call it at the start of main(). */
+void node_kinds_init(void);
+/* The same with another NULL-terminated table (at most TOPO_KINDS_MAX
+ * kinds, alive for the program's life): tests with kinds of their own. */
+void node_kinds_use(const struct node_kind *const *table);
