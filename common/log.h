@@ -7,7 +7,7 @@
  *
  * Library code in common/, model/ and endpoints/ never logs (STYLE rule
  * 18): it returns an error (err.h) and the program logs it at the point
- * that decides, once.  The dataplane has its own logger (dataplane/log.h,
+ * that decides, once.  The dataplane has its own logger (dataplane/dp_log.h,
  * on DPDK's rte_log).
  *
  * A line, one per message, at most LOG_LINE_MAX bytes with its newline:

@@ -18,7 +18,7 @@
 #include "control.h"
 #include "dispatch.h"
 #include "jsonl.h"
-#include "log.h"
+#include "dp_log.h"
 #include "port.h"
 #include "registry.h"
 #include "stats.h"

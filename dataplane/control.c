@@ -16,7 +16,7 @@
 #include "evloop.h"
 #include "fsutil.h"
 #include "jsonl.h"
-#include "log.h"
+#include "dp_log.h"
 
 static struct evloop *loop;
 static struct jsonl_server *srv;

@@ -23,7 +23,7 @@
 
 #include "config.h"
 #include "control.h"
-#include "log.h"
+#include "dp_log.h"
 #include "port.h"
 #include "registry.h"
 #include "snapshot.h"

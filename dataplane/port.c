@@ -6,7 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "dp_log.h"
 #include "port.h"
 
 int port_arg_string(struct json_object *req, const char *key, bool required, const char **out,

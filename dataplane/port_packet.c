@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "dp_log.h"
 #include "port.h"
 
 #ifndef PACKET_IGNORE_OUTGOING

@@ -21,7 +21,7 @@
 
 #include <rte_vhost.h>
 
-#include "log.h"
+#include "dp_log.h"
 #include "port.h"
 #include "snapshot.h"
 #include "unixsock.h"

@@ -26,7 +26,7 @@
 
 #include <rte_memcpy.h>
 
-#include "log.h"
+#include "dp_log.h"
 #include "port.h"
 
 #define XSK_FRAMES 2048

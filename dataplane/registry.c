@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "dp_log.h"
 #include "registry.h"
 #include "snapshot.h"
 #include "stats.h"

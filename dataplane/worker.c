@@ -8,7 +8,7 @@
 #include <rte_prefetch.h>
 
 #include "bridge.h"
-#include "log.h"
+#include "dp_log.h"
 #include "port.h"
 #include "registry.h"
 #include "snapshot.h"

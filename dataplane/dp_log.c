@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-#include "log.h"
+#include "dp_log.h"
 
 RTE_LOG_REGISTER(vnl_logtype_main, vnl.main, INFO);
 RTE_LOG_REGISTER(vnl_logtype_ctl, vnl.ctl, INFO);
