@@ -68,21 +68,20 @@ int port_iface_up(const char *iface, unsigned *ifindex, struct vnl_err *err)
 	return r;
 }
 
-int port_open(struct port *p, const char *kind, struct json_object *req, struct vnl_err *err)
+static int open_vhost(struct port *p, struct json_object *req, struct vnl_err *err)
+{
+	p->ops = &port_vhost_ops;
+	return p->ops->open(p, req, err);
+}
+
+/* AF_XDP on a host interface, or AF_PACKET where XDP is unavailable (or
+ * xdp=false): one kind for the control plane, two backends. */
+static int open_afxdp(struct port *p, struct json_object *req, struct vnl_err *err)
 {
 	struct vnl_err xdp_err;
 	bool xdp;
 	int r;
 
-	if (strcmp(kind, "vhost") == 0) {
-		p->kind = "vhost";
-		p->ops = &port_vhost_ops;
-		return p->ops->open(p, req, err);
-	}
-	if (strcmp(kind, "afxdp") != 0)
-		return vnl_errf(err, -EINVAL, "unknown port kind '%s' (expected vhost or afxdp)", kind);
-
-	p->kind = "afxdp";
 	r = port_arg_bool(req, "xdp", true, &xdp, err);
 	if (r < 0)
 		return r;
@@ -104,4 +103,30 @@ int port_open(struct port *p, const char *kind, struct json_object *req, struct 
 	}
 	p->ops = &port_packet_ops;
 	return p->ops->open(p, req, err);
+}
+
+/* The port kinds of port-add: one line per kind (its open picks the ops). */
+static const struct port_kind {
+	const char *name;
+	int (*open)(struct port *p, struct json_object *req, struct vnl_err *err);
+} port_kinds[] = {
+	{ "vhost", open_vhost },
+	{ "afxdp", open_afxdp },
+};
+
+int port_open(struct port *p, const char *kind, struct json_object *req, struct vnl_err *err)
+{
+	char names[64];
+	size_t at = 0;
+
+	for (size_t i = 0; i < sizeof(port_kinds) / sizeof(port_kinds[0]); i++) {
+		if (strcmp(kind, port_kinds[i].name) == 0) {
+			p->kind = port_kinds[i].name;
+			return port_kinds[i].open(p, req, err);
+		}
+		if (at < sizeof(names))
+			at += (size_t)snprintf(names + at, sizeof(names) - at, "%s%s", i ? " or " : "",
+					       port_kinds[i].name);
+	}
+	return vnl_errf(err, -EINVAL, "unknown port kind '%s' (expected %s)", kind, names);
 }
