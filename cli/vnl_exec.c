@@ -104,10 +104,13 @@ int vnl_cmd_exec(struct vnl_cli *cli, int argc, char **argv)
 	return status;
 }
 
-int vnl_cmd_console(struct vnl_cli *cli, int argc, char **argv)
+/* `vnl console NODE` (the kind's console slot) and `vnl shell NODE` (its
+ * shell slot) on the caller's terminal; the session's status is vnl's. */
+static int interactive(struct vnl_cli *cli, int argc, char **argv, bool shell)
 {
-	struct json_object *reply;
+	int (*slot)(struct node_ctx *node, int *status, struct vnl_err *err);
 	const struct node_kind *kind;
+	struct json_object *reply;
 	struct node_ctx ctx;
 	struct vnl_err err;
 	int r, status = 0;
@@ -116,17 +119,31 @@ int vnl_cmd_console(struct vnl_cli *cli, int argc, char **argv)
 		return r;
 	if ((r = vnl_node_lookup(cli, argv[optind], &reply, &ctx, &kind)) >= 0)
 		return r;
-	if (kind->console == NULL) {
+	slot = shell ? kind->shell : kind->console;
+	if (slot == NULL) {
 		json_object_put(reply);
-		return vnl_fail("kind '%s' has no console (for ns nodes: vnl exec %s -- bash)", kind->schema->name,
+		return vnl_fail("%s: %s is a %s node, which has no %s (vnl %s %s, or vnl exec -t %s -- sh)",
+				shell ? "shell" : "console", argv[optind], kind->schema->name,
+				shell ? "shell of its own" : "console", shell ? "console" : "exec", argv[optind],
 				argv[optind]);
 	}
-	pass_tty_signals();
-	r = kind->console(&ctx, &status, &err);
+	if (!shell)
+		pass_tty_signals(); /* the shell slot handles the terminal's signals itself */
+	r = slot(&ctx, &status, &err);
 	json_object_put(reply);
 	if (r < 0)
 		return vnl_fail("%s", err.msg);
 	return status;
+}
+
+int vnl_cmd_console(struct vnl_cli *cli, int argc, char **argv)
+{
+	return interactive(cli, argc, argv, false);
+}
+
+int vnl_cmd_shell(struct vnl_cli *cli, int argc, char **argv)
+{
+	return interactive(cli, argc, argv, true);
 }
 
 /* "NODE:/path" → node and path (true), anything else is a host path. */

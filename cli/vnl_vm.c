@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The verbs of nodes with a life of their own: `vnl shell NODE` (the kind's
- * shell slot: a VM's guest agent), `vnl reboot NODE`, `vnl halt NODE` (the
- * kind's power slot, through vnld) and `vnl wait NODE...` (until each node
- * is ready: kinds with a live state, a VM's agent answers; other kinds are
- * ready once they exist).
+ * The verbs of nodes with a life of their own: `vnl reboot NODE`, `vnl
+ * halt NODE` (the kind's power slot, through vnld) and `vnl wait NODE...`
+ * (until each node is ready: kinds with a live state, a VM's agent
+ * answers; other kinds are ready once they exist). `vnl shell` is beside
+ * `vnl console` in vnl_exec.c.
  */
 #include <errno.h>
 #include <signal.h>
@@ -28,30 +28,6 @@ static int node_cmd(struct vnl_cli *cli, const char *cmd, const char *name, stru
 
 	json_object_object_add(req, "name", json_object_new_string(name));
 	return vnl_ask(cli, req, VNL_TIMEOUT_LONG, reply);
-}
-
-int vnl_cmd_shell(struct vnl_cli *cli, int argc, char **argv)
-{
-	const struct node_kind *kind;
-	struct json_object *reply;
-	struct node_ctx ctx;
-	struct vnl_err err;
-	int r, status = 0;
-
-	if ((r = vnl_args(cli, argc, argv, 1, 1)) >= 0)
-		return r;
-	if ((r = vnl_node_lookup(cli, argv[optind], &reply, &ctx, &kind)) >= 0)
-		return r;
-	if (kind->shell == NULL) {
-		json_object_put(reply);
-		return vnl_fail("shell: %s is a %s node, which has no shell of its own (vnl console %s, or vnl exec -t %s -- sh)",
-				argv[optind], kind->schema->name, argv[optind], argv[optind]);
-	}
-	r = kind->shell(&ctx, &status, &err);
-	json_object_put(reply);
-	if (r < 0)
-		return vnl_fail("%s", err.msg);
-	return status;
 }
 
 static int power(struct vnl_cli *cli, int argc, char **argv, const char *cmd)
