@@ -52,6 +52,10 @@ static const struct vnl_verb verbs[] = {
 	  "  -o, --output FILE   write to FILE instead of stdout\n", false },
 	{ "events", vnl_cmd_events, "", "print every change of the lab as it happens", NULL, false },
 	{ "version", vnl_cmd_version, "", "versions of vnl and the lab's vnld", NULL, false },
+	{ "log-level", vnl_cmd_log_level, "SPEC", "set the running vnld's log thresholds",
+	  "  SPEC                LEVEL, SUBSYS=LEVEL, comma separated (error, warning, info,\n"
+	  "                      debug; subsystems main, lab, guest, sessions): debug,\n"
+	  "                      warning,guest=debug\n", false },
 	{ "__complete", vnl_cmd_complete, "nodes|lans|nics|kinds|options [KIND]", "words for shell completion",
 	  NULL, true },
 };

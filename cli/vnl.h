@@ -114,6 +114,7 @@ int vnl_parse_nic(const char *s, char node[TOPO_NAME_MAX + 1], unsigned *nic, ch
 int vnl_cmd_start(struct vnl_cli *cli, int argc, char **argv);     /* vnl_lab.c */
 int vnl_cmd_stop(struct vnl_cli *cli, int argc, char **argv);      /* vnl_lab.c */
 int vnl_cmd_version(struct vnl_cli *cli, int argc, char **argv);   /* vnl_lab.c */
+int vnl_cmd_log_level(struct vnl_cli *cli, int argc, char **argv); /* vnl_lab.c */
 int vnl_cmd_add(struct vnl_cli *cli, int argc, char **argv);       /* vnl_edit.c */
 int vnl_cmd_del(struct vnl_cli *cli, int argc, char **argv);       /* vnl_edit.c */
 int vnl_cmd_link(struct vnl_cli *cli, int argc, char **argv);      /* vnl_edit.c */

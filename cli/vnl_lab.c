@@ -113,3 +113,22 @@ int vnl_cmd_version(struct vnl_cli *cli, int argc, char **argv)
 	json_object_put(reply);
 	return VNL_EXIT_OK;
 }
+
+int vnl_cmd_log_level(struct vnl_cli *cli, int argc, char **argv)
+{
+	struct json_object *req, *reply;
+	int r = vnl_args(cli, argc, argv, 1, 1);
+
+	if (r >= 0)
+		return r;
+	req = vnl_req("log-level");
+	json_object_object_add(req, "level", json_object_new_string(argv[optind]));
+	if ((r = vnl_ask(cli, req, VNL_TIMEOUT, &reply)) >= 0)
+		return r;
+	if (cli->json)
+		vnl_print_json(reply);
+	else
+		printf("vnld of lab '%s' logs at %s\n", cli->lab, argv[optind]);
+	json_object_put(reply);
+	return VNL_EXIT_OK;
+}

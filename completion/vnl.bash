@@ -33,7 +33,7 @@ _vnl()
 	local cur prev words cword
 	_init_completion -n := || return
 
-	local verbs="start stop add del link unlink show stats fdb exec shell console cp wait reboot halt deploy save destroy graph events version"
+	local verbs="start stop add del link unlink show stats fdb exec shell console cp wait reboot halt deploy save destroy graph events version log-level"
 	local i w verb='' nargs=0 dashdash=0 labopt=() args=()
 	_vnl_cmd=${words[0]} _vnl_addopts=
 
@@ -140,6 +140,7 @@ _vnl()
 		return
 		;;
 	fdb:0) words_=$(_vnl_names lans "${labopt[@]}") ;;
+	log-level:0) words_="error warning info debug" ;;
 	link:0 | unlink:0) words_=$(_vnl_names nics "${labopt[@]}") ;;
 	link:1) words_=$(_vnl_names lans "${labopt[@]}") ;;
 	deploy:0)

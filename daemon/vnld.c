@@ -261,6 +261,23 @@ static int cmd_version(struct json_object *req, struct json_object *reply, struc
 	return 0;
 }
 
+/* The logger's thresholds, changed while vnld runs (common/log.h spec). */
+static int cmd_log_level(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
+			 struct vnl_err *err)
+{
+	const char *spec;
+	int r;
+
+	(void)reply, (void)c;
+	if ((r = arg_str(req, "level", true, &spec, err)) < 0)
+		return r;
+	if (log_parse_levels(spec) < 0)
+		return vnl_errf(err, -EINVAL, "log level '%s' is not LEVEL or SUBSYS=LEVEL items separated by "
+				"commas (levels: error, warning, info, debug)", spec);
+	log_info("log level set to %s", spec);
+	return 0;
+}
+
 static int cmd_show(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
 		    struct vnl_err *err)
 {
@@ -807,6 +824,7 @@ static const char *const link_args[] = { "node", "nic", "lan", "ip", NULL };
 static const char *const unlink_args[] = { "node", "nic", NULL };
 static const char *const lan_arg[] = { "lan", NULL };
 static const char *const file_arg[] = { "file", NULL };
+static const char *const level_arg[] = { "level", NULL };
 
 /* A command that changes the lab: one at a time (vnld.busy). */
 #define CMD_TX 1u
@@ -821,6 +839,7 @@ static const struct cmd commands[] = {
 	{ "lan-add", cmd_lan_add, name_arg, CMD_TX, "add LAN name" },
 	{ "lan-del", cmd_lan_del, name_arg, CMD_TX, "delete LAN name" },
 	{ "link", cmd_link, link_args, CMD_TX, "put NIC nic of node in lan, optional ip A.B.C.D/N" },
+	{ "log-level", cmd_log_level, level_arg, 0, "set vnld's log thresholds (\"debug\", \"warning,guest=debug\")" },
 	/* NULL: its arguments depend on the kind; req_node() checks them. */
 	{ "node-add", cmd_node_add, NULL, CMD_TX, "add node name of kind" },
 	{ "reboot", cmd_reboot, name_arg, CMD_TX, "reset vm name, or start it when it is off" },

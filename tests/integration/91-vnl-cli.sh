@@ -15,7 +15,8 @@
 #   2. nodes a, b on blue and c, d on red, all in ONE subnet (10.91.0.0/24),
 #      so a ping across LANs can only fail because the switch keeps them apart
 #   3. exec: status 7 comes back, stdin/stdout pass, runs in netns vnl.L.a
-#   4. pings; show/-j; show -v; stats counters grow; fdb lists NODE:N with the MACs
+#   4. pings; show/-j; show -v; log-level debug/info/bad; stats counters grow;
+#      fdb lists NODE:N with the MACs
 #   5. a 0.05 s ping a -> b in the background; unlink b:0 (replies stop;
 #      b's eth0 stays, NO-CARRIER, no address, no switch port b-0), link
 #      b:0 again (replies resume); show at each step
@@ -95,6 +96,17 @@ result $([ "$RC" = 0 ] && [ -z "$ERR" ]; echo $?) "... nothing without -v" "$ERR
 check "vnld.log lines: 'STAMP vnld[LAB] LEVEL SUBSYS: MESSAGE'" grep -qE \
 	"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z vnld\[$L\] info main: serving /run/vnetlab/$L/vnld.sock" \
 	"/run/vnetlab/$L/vnld.log"
+# log-level: the running vnld's thresholds change at once; a bad spec is refused.
+n0=$(grep -c "debug main: request" "/run/vnetlab/$L/vnld.log")
+vnl_ok "log-level debug" log-level debug
+vnl show a >/dev/null
+n1=$(grep -c "debug main: request" "/run/vnetlab/$L/vnld.log")
+check "at debug vnld logs the requests it reads ($n0 -> $n1 lines)" test "$n1" -gt "$n0"
+vnl_ok "log-level info" log-level info
+vnl show a >/dev/null
+check "back at info it logs none" test "$(grep -c "debug main: request" "/run/vnetlab/$L/vnld.log")" = "$((n1 + 1))"
+run log-level loud
+result $([ "$RC" = 1 ] && grep -q "log level 'loud' is not" <<<"$ERR"; echo $?) "log-level loud is refused in one line" "$ERR"
 j=$(json_of show a)
 jcheck "show a -j: the node, its netns and eth0" "$j" \
 	".node.name == \"a\" and .node.kind == \"ns\" and .node.netns == \"vnl.$L.a\" and
