@@ -53,7 +53,7 @@ echo "not a disk" >"$TMP/images/text.qcow2"
 refused "add vm with a text file as image" "not a qcow2" add vm v1 --image text
 refused "add vm with a relative path" "a name, or an absolute path" add vm v1 --image ../x
 refused "add vm with a name in use" "in use" add vm c1 --image tiny
-refused "shell on a cnt node" "not a vm" shell c1
+refused "shell on a cnt node" "has no shell of its own" shell c1
 refused "halt of a cnt node" "only vm nodes" halt c1
 refused "reboot of a cnt node" "only vm nodes" reboot c1
 refused "exec on a missing node" "no node" exec nosuch -- true
