@@ -17,7 +17,9 @@
 #   3. refusals: the same tap again (busy), a missing tap (and no device
 #      made), a missing netns, a host veth that is not a tap
 #   4. ping both ways; iperf3 -t 3 1 -> 2 and -R; counters show the frames
-#      and no drops on the tap ports
+#      and no drops on the tap ports; a 4 KB ping with eth0 mtu 9000 is
+#      dropped as oversize (truncated read), then traffic goes on; eth0
+#      down in namespace 2: t2 link down, drop_link_down; up: traffic again
 #   5. port-del 1: NO-CARRIER in 1, eth0 still there; re-add: ping again
 #   6. kill -9 the switch: NO-CARRIER in both; start again, re-add, ping
 #   7. no debris: no stray interface in the host
@@ -122,6 +124,30 @@ for i in 1 2; do
 		 and .counters.drop_oversize == 0 and .counters.drop_runt == 0"
 done
 pass "counters: frames both ways, no drops"
+workers_check "after iperf3"
+
+# A frame longer than the switch takes (eth0 mtu 9000, --max-frame 1522) is
+# read truncated and dropped as oversize, whole: nothing of it goes out.
+ip -n "$(ns_name 1)" link set eth0 mtu 9000 || fail "mtu 9000 on eth0 in $(ns_name 1)"
+before=$(port_json "$PFX-t2" | jq .counters.tx_packets)
+nsx 1 ping -n -q -c 3 -i 0.2 -W 1 -s 4000 10.77.12.2 >/dev/null 2>&1 && fail "a 4028-byte ping crossed"
+jq_assert "oversize drops on t1" "$(port_json "$PFX-t1")" ".counters.drop_oversize >= 3"
+jq_assert "nothing of them left at t2" "$(port_json "$PFX-t2")" ".counters.tx_packets == $before"
+ip -n "$(ns_name 1)" link set eth0 mtu 1500
+ping_ok 1 10.77.12.2 2
+pass "frames above --max-frame from a tap: dropped as oversize, the port goes on"
+
+# eth0 down inside the node: writes fail with EIO, the port shows link down
+# and counts drop_link_down; eth0 up again: the next write brings it back.
+ip -n "$(ns_name 2)" link set eth0 down
+nsx 1 ping -n -q -c 3 -i 0.2 -W 1 10.77.12.2 >/dev/null 2>&1
+jq_assert "t2 with eth0 down in the node" "$(port_json "$PFX-t2")" \
+	".link == \"down\" and .counters.drop_link_down >= 1"
+ip -n "$(ns_name 2)" link set eth0 up
+nsx 1 ping -n -q -c 5 -i 0.2 -W 1 10.77.12.2 >/dev/null 2>&1
+wait_until 5 port_is_up "$PFX-t2" || fail "t2 still down after eth0 came up: $(port_json "$PFX-t2")"
+ping_ok 1 10.77.12.2 3
+pass "eth0 down in the node: link down, drop_link_down counted; up again: traffic resumes"
 
 # --- 5. port-del and re-add ---
 sw_ok port-del "name=$PFX-t1" >/dev/null
