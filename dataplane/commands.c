@@ -479,7 +479,7 @@ static int cmd_help(struct json_object *req, struct json_object *reply, struct j
 
 static const char *const no_args[] = { NULL };
 static const char *const name_arg[] = { "name", NULL };
-static const char *const port_add_args[] = { "name", "kind", "path", "mode", "iface", "xdp", NULL };
+static const char *const port_add_args[] = { "name", "kind", "path", "mode", "iface", "xdp", "netns", "offload", NULL };
 static const char *const attach_args[] = { "port", "lan", NULL };
 static const char *const port_arg[] = { "port", NULL };
 static const char *const lan_arg[] = { "lan", NULL };
@@ -493,7 +493,7 @@ static const struct cmd commands[] = {
 	{ "help", cmd_help, no_args, 0, "list commands" },
 	{ "lan-add", cmd_lan_add, name_arg, 0, "create LAN name" },
 	{ "lan-del", cmd_lan_del, name_arg, 0, "delete LAN name, detaching its ports" },
-	{ "port-add", cmd_port_add, port_add_args, 0, "add port name: kind vhost (path, mode) or afxdp (iface, xdp)" },
+	{ "port-add", cmd_port_add, port_add_args, 0, "add port name: kind vhost (path, mode), afxdp (iface, xdp) or tap (netns, iface, offload)" },
 	{ "port-del", cmd_port_del, name_arg, 0, "delete port name" },
 	{ "set-aging", cmd_set_aging, aging_args, 0, "MAC aging in seconds" },
 	{ "show-config", cmd_show_config, no_args, 0, "effective configuration" },

@@ -105,6 +105,12 @@ static int open_afxdp(struct port *p, struct json_object *req, struct vnl_err *e
 	return p->ops->open(p, req, err);
 }
 
+static int open_tap(struct port *p, struct json_object *req, struct vnl_err *err)
+{
+	p->ops = &port_tap_ops;
+	return p->ops->open(p, req, err);
+}
+
 /* The port kinds of port-add: one line per kind (its open picks the ops). */
 static const struct port_kind {
 	const char *name;
@@ -112,6 +118,7 @@ static const struct port_kind {
 } port_kinds[] = {
 	{ "vhost", open_vhost },
 	{ "afxdp", open_afxdp },
+	{ "tap", open_tap },
 };
 
 int port_open(struct port *p, const char *kind, struct json_object *req, struct vnl_err *err)

@@ -123,21 +123,27 @@ int reg_init(unsigned nb_workers, uint16_t max_frame, uint32_t aging, uint32_t f
 	return reg_publish();
 }
 
-/* The socket path or interface a port-add request names ("" if none). */
-static const char *attach_of(const char *kind, struct json_object *req)
+/* The socket path, interface or (tap) netns + "/" + interface a port-add
+ * request names ("" if none). */
+static const char *attach_of(const char *kind, struct json_object *req, char *buf, size_t size)
 {
-	struct json_object *v;
+	struct json_object *v, *ns;
 
 	if (!json_object_object_get_ex(req, strcmp(kind, "vhost") == 0 ? "path" : "iface", &v) ||
 	    !json_object_is_type(v, json_type_string))
 		return "";
-	return json_object_get_string(v);
+	if (strcmp(kind, "tap") != 0 || !json_object_object_get_ex(req, "netns", &ns) ||
+	    !json_object_is_type(ns, json_type_string))
+		return json_object_get_string(v);
+	snprintf(buf, size, "%s/%s", json_object_get_string(ns), json_object_get_string(v));
+	return buf;
 }
 
 /* One port per interface and per socket path. */
 static int reg_check_attach(const char *kind, struct json_object *req, struct vnl_err *err)
 {
-	const char *a = attach_of(kind, req);
+	char buf[sizeof(((struct port *)0)->attach)];
+	const char *a = attach_of(kind, req, buf, sizeof(buf));
 
 	if (a[0] == '\0')
 		return 0;
@@ -154,6 +160,7 @@ static int reg_check_attach(const char *kind, struct json_object *req, struct vn
 int reg_port_add(const char *name, const char *kind, struct json_object *req, struct port **out,
 		 struct vnl_err *err)
 {
+	char buf[sizeof(((struct port *)0)->attach)];
 	struct port *p;
 	int slot, r;
 
@@ -172,7 +179,7 @@ int reg_port_add(const char *name, const char *kind, struct json_object *req, st
 	if (p == NULL)
 		return vnl_errf(err, -ENOMEM, "out of memory");
 	snprintf(p->name, sizeof(p->name), "%s", name);
-	snprintf(p->attach, sizeof(p->attach), "%s", attach_of(kind, req));
+	snprintf(p->attach, sizeof(p->attach), "%s", attach_of(kind, req, buf, sizeof(buf)));
 	p->slot = (uint16_t)slot;
 	p->lan = VNL_LAN_NONE;
 	rte_spinlock_init(&p->tx_lock);

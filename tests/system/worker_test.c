@@ -129,6 +129,7 @@ static int absent_open(struct port *p, struct json_object *req, struct vnl_err *
 
 const struct port_ops port_xsk_ops = { "afxdp", absent_open, ring_close, ring_rx, ring_tx, ring_show };
 const struct port_ops port_packet_ops = { "afxdp", absent_open, ring_close, ring_rx, ring_tx, ring_show };
+const struct port_ops port_tap_ops = { "tap", absent_open, ring_close, ring_rx, ring_tx, ring_show };
 
 /* ---- helpers ---- */
 
