@@ -3,7 +3,7 @@
  * Tap ports: the switch end of a persistent tap `iface` that lives inside a
  * node's netns (made by the node's kind, or by `ip tuntap add ... vnet_hdr`).
  * port-add attaches (opens an fd: the device gets carrier), port-del closes
- * it (NO-CARRIER, the device stays). See common/tap.h.
+ * it (NO-CARRIER, the device stays). See common/tuntap.h.
  *
  * One frame per syscall, each preceded by a 10-byte struct virtio_net_hdr:
  * rx readv()s [hdr, stash mbufs...] up to a burst per poll until EAGAIN,
@@ -37,7 +37,7 @@
 
 #include "dp_log.h"
 #include "port.h"
-#include "tap.h"
+#include "tuntap.h"
 
 #define TAP_SEGS_MAX 40   /* mbufs per frame: 65553 B in 2 KiB segments is 33 */
 #define TAP_STASH 64      /* per-lcore rx stash: room for one frame of TAP_SEGS_MAX and more */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Objective: common/tap.c makes a persistent tap under its final name inside
+ * Objective: common/tuntap.c makes a persistent tap under its final name inside
  * a netns, attaches to it (carrier on, non-blocking, vnet_hdr) and detaches
  * (NO-CARRIER, device stays), refuses what it must (second reader, missing
  * device, another device's name), deletes idempotently; a persistent tap
@@ -18,7 +18,7 @@
 #include <time.h>
 
 #include "sys.h"
-#include "../../common/tap.h"
+#include "../../common/tuntap.h"
 
 struct find {
 	const char *name;  /* in: link to look for */

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "nl.h"
-#include "tap.h"
+#include "tuntap.h"
 
 struct open_job {
 	int netns_fd;      /* in: namespace to open /dev/net/tun in */
