@@ -94,7 +94,8 @@ static void tx_flush_one(struct worker *w, const struct snapshot *s, uint16_t d)
 	if (unlikely(tb->ol & VNL_TX_OL_ANY)) {
 		uint8_t caps = atomic_load_explicit(&p->tx_ol, memory_order_acquire);
 
-		if (ol_needs(tb->ol) & ~caps)
+		/* A port that is down gets nothing: no segmenting for the drop. */
+		if ((ol_needs(tb->ol) & ~caps) && atomic_load_explicit(&p->up, memory_order_relaxed))
 			tx_flush_offload(w, s, d, caps);
 		else
 			tx_send(s, p, &w->stats->port[d], tb->m, tb->n);

@@ -223,6 +223,13 @@ static void test_tso(uint16_t mss)
 	       pc(&ps, PC_tx_csum_sw) == (uint64_t)n && pc(&ps, PC_drop_gso) == 0,
 	   "mss %u: tx_gso_frames 1, tx_gso_segments %d", mss, n);
 	free_all(out, n);
+	{
+		bool one = true;
+
+		for (const struct rte_mbuf *x = m; x; x = x->next)
+			one &= rte_mbuf_refcnt_read(x) == 1;
+		ok(one && same_bytes(m, len), "mss %u: segments freed, the input chain is whole (refcnt 1)", mss);
+	}
 	rte_pktmbuf_free(m);
 }
 
@@ -428,6 +435,10 @@ static void bench(void)
 	       "%.1f us mean at %.2f GHz\n",
 	       n, (double)sum / rounds, (unsigned long)best, (double)sum / rounds * 1e6 / (double)rte_get_tsc_hz(),
 	       (double)rte_get_tsc_hz() / 1e9);
+	ok(n == 46 && m->ol_flags == ol && same_bytes(m, 65536), "bench: %d rounds left the 64 KiB input as it was", rounds);
+	n = ol_fixup(m, PORT_OL_TSO4, out, VNL_GSO_SEGS_MAX, &ps);
+	ok(n == 1 && csum_ok(out[0], false, &(bool){ false }), "bench: then its checksum completed in place");
+	free_all(out, n);
 	rte_pktmbuf_free(m);
 }
 
@@ -463,6 +474,7 @@ int main(int argc, char **argv)
 	test_partial(true, false, 1000);
 	test_partial(true, false, 5000);
 	test_partial(false, false, 5000);
+	test_partial(false, false, 65536);
 	test_drops();
 	test_vnet();
 	test_vhost();
