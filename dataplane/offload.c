@@ -222,7 +222,7 @@ int ol_fixup(struct rte_mbuf *m, uint8_t caps, struct rte_mbuf **out, uint16_t n
 		if (c == NULL)
 			goto drop;
 	} else {
-		rte_mbuf_refcnt_update(m, 1);
+		rte_pktmbuf_refcnt_update(m, 1); /* every segment: frees walk the chain */
 		c = m;
 	}
 	ol_csum_complete(c, ol, l2, l3, false);
