@@ -189,7 +189,8 @@ int ol_fixup(struct rte_mbuf *m, uint8_t caps, struct rte_mbuf **out, uint16_t n
 
 	if (hdrs > m->data_len)
 		goto drop;
-	if ((ol & RTE_MBUF_F_TX_TCP_SEG) && (ol_needs(ol) & ~caps & (PORT_OL_TSO4 | PORT_OL_TSO6))) {
+	/* A TSO frame leaves whole only to a port with both TSO and CSUM. */
+	if ((ol & RTE_MBUF_F_TX_TCP_SEG) && (ol_needs(ol) & ~caps)) {
 		struct rte_gso_ctx ctx = gso_ctx;
 		uint32_t segs;
 		int r;
@@ -226,7 +227,6 @@ int ol_fixup(struct rte_mbuf *m, uint8_t caps, struct rte_mbuf **out, uint16_t n
 		c = m;
 	}
 	ol_csum_complete(c, ol, l2, l3, false);
-	c->ol_flags &= ~RTE_MBUF_F_TX_TCP_SEG;
 	ps->v[PC_tx_csum_sw]++;
 	out[0] = c;
 	return 1;

@@ -39,8 +39,8 @@
 
 /* What a port's tx() takes (port.h tx_ol), and what a frame needs. */
 #define PORT_OL_CSUM 0x01 /* partial TCP/UDP checksums, IPv4 and IPv6 */
-#define PORT_OL_TSO4 0x02 /* TCP/IPv4 segmentation (implies CSUM) */
-#define PORT_OL_TSO6 0x04 /* TCP/IPv6 segmentation (implies CSUM) */
+#define PORT_OL_TSO4 0x02 /* TCP/IPv4 segmentation (with CSUM only, as in virtio) */
+#define PORT_OL_TSO6 0x04 /* TCP/IPv6 segmentation (with CSUM only, as in virtio) */
 
 /* Any offload state at all: the test at flush (one OR per frame gathers it). */
 #define VNL_TX_OL_ANY (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_L4_MASK)
