@@ -24,6 +24,7 @@
 #include "config.h"
 #include "control.h"
 #include "dp_log.h"
+#include "offload.h"
 #include "port.h"
 #include "registry.h"
 #include "snapshot.h"
@@ -136,6 +137,14 @@ int main(int argc, char **argv)
 		rte_eal_cleanup();
 		return 1;
 	}
+	/* Offloads' software fallback: indirect mbufs for rte_gso (offload.h). */
+	r = ol_init(vnl_pktmbuf_pool, (int)rte_socket_id());
+	if (r < 0) {
+		fprintf(stderr, "vnl-switchd: cannot allocate the indirect mbufs: %s\n", rte_strerror(-r));
+		rte_mempool_free(vnl_pktmbuf_pool);
+		rte_eal_cleanup();
+		return 1;
+	}
 	wp.busy_poll = strcmp(cfg.poll, "busy") == 0;
 	wp.idle_after_us = cfg.idle_after_us;
 	wp.sleep_max_us = cfg.idle_sleep_max_us;
@@ -175,6 +184,7 @@ int main(int argc, char **argv)
 	workers_fini();
 	reg_fini();
 	snapshot_fini();
+	ol_fini();
 	rte_mempool_free(vnl_pktmbuf_pool);
 	rte_eal_cleanup();
 	LOG(NOTICE, main, "stopped");

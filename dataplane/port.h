@@ -15,6 +15,12 @@
  * other, so a backend keeps their state apart. Backend state changed by
  * threads other than the control thread (vhost connect/disconnect callbacks)
  * is published through atomics in the backend and `up`.
+ *
+ * Offloads (offload.h): tx_ol says which offload states tx() takes. Whoever
+ * changes it (open(), a vhost callback) stores it with release order before
+ * setting `up` and clears it before the backend stops taking such frames;
+ * a worker loads it with acquire order only when a burst holds offload frames.
+ * A stale 0 is always safe (the worker segments and checksums in software).
  */
 #pragma once
 
@@ -43,10 +49,13 @@ struct port_ops {
 	void (*close)(struct port *p);
 
 	/* Worker owning the port: receive up to n frames into pkts (fresh
-	 * mbufs from vnl_pktmbuf_pool). Returns how many. */
+	 * mbufs from vnl_pktmbuf_pool, chains for long frames). A frame that
+	 * arrives with offload state carries it in the form of offload.h.
+	 * Returns how many. */
 	uint16_t (*rx)(struct port *p, struct rte_mbuf **pkts, uint16_t n);
 
 	/* Any worker, serialised by the caller: copy up to n frames out.
+	 * Frames may be chains, and carry offload state only within tx_ol.
 	 * Returns how many were taken; never frees or modifies pkts (the
 	 * caller frees them all: mbufs may be shared by a flood). */
 	uint16_t (*tx)(struct port *p, struct rte_mbuf **pkts, uint16_t n);
@@ -65,7 +74,10 @@ struct port {
 	char attach[108];          /* what it is attached to: socket path or interface */
 	char note[160];            /* why a fallback was taken, or empty */
 	_Atomic bool up;           /* link: peer connected / interface usable */
+	_Atomic uint8_t tx_ol;     /* PORT_OL_* that tx() takes; see Offloads above */
 	uint64_t rx_nombuf;        /* frames lost for lack of mbufs; rx worker writes */
+	uint64_t rx_gso;           /* frames received as GSO frames; rx worker writes */
+	uint64_t rx_offload_bad;   /* frames dropped by ol_from_*(); rx worker writes */
 	rte_spinlock_t tx_lock;    /* see Thread-safety above */
 	void *priv;                /* backend state */
 };

@@ -12,8 +12,10 @@
 #include "dp.h"
 
 /* Port counters: name, meaning. Drops are counted on the port that saw them:
- * ingress for no_lan/runt/oversize/dst_is_src/rx_nombuf, egress for tx_full
- * and link_down. */
+ * ingress for no_lan/runt/oversize/dst_is_src/rx_nombuf/offload_bad, egress
+ * for tx_full, link_down and gso. Offload counters (offload.h): rx_gso_frames
+ * on the ingress port, tx_gso_* and tx_csum_sw on the egress port whose caps
+ * made the worker segment or checksum in software. */
 #define VNL_PORT_COUNTERS(X)                                                  \
 	X(rx_packets, "frames received")                                      \
 	X(rx_bytes, "bytes received")                                         \
@@ -25,7 +27,13 @@
 	X(drop_dst_is_src, "learned destination is the ingress port")         \
 	X(drop_tx_full, "egress queue full")                                  \
 	X(drop_link_down, "egress peer not connected")                        \
-	X(drop_rx_nombuf, "no packet buffer to receive into")
+	X(drop_rx_nombuf, "no packet buffer to receive into")                 \
+	X(rx_gso_frames, "frames received as one GSO frame (TSO from the peer)") \
+	X(tx_gso_frames, "GSO frames the switch segmented for this port")     \
+	X(tx_gso_segments, "segments those frames were cut into")            \
+	X(tx_csum_sw, "frames whose L4 checksum the switch completed")        \
+	X(drop_gso, "offload frame the port cannot take and the switch could not fix") \
+	X(drop_offload_bad, "offload header the frame contradicts or not taken")
 
 /* LAN counters. aged is kept by the control thread (it runs aging). */
 #define VNL_LAN_COUNTERS(X)                                                   \

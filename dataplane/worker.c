@@ -19,32 +19,92 @@ unsigned nb_workers;
 volatile bool workers_stop;
 static struct worker_params wp;
 
-/* Send what is queued for port d. The port's tx copies; we free everything. */
-static void tx_flush_one(struct worker *w, const struct snapshot *s, uint16_t d)
+/* Hand n frames to port p's tx() and count them; the caller frees them. */
+static inline __attribute__((always_inline)) void tx_send(const struct snapshot *s, struct port *p,
+							  struct port_stats *ps, struct rte_mbuf **m, uint16_t n)
 {
-	struct txbuf *tb = &w->tx[d];
-	struct port *p = s->port[d].port;
-	struct port_stats *ps = &w->stats->port[d];
 	uint16_t sent;
 	uint64_t bytes = 0;
 
 	if (s->tx_locked)
 		rte_spinlock_lock(&p->tx_lock);
-	sent = p->ops->tx(p, tb->m, tb->n);
+	sent = p->ops->tx(p, m, n);
 	if (s->tx_locked)
 		rte_spinlock_unlock(&p->tx_lock);
 	for (uint16_t i = 0; i < sent; i++)
-		bytes += rte_pktmbuf_pkt_len(tb->m[i]);
+		bytes += rte_pktmbuf_pkt_len(m[i]);
 	ps->v[PC_tx_packets] += sent;
 	ps->v[PC_tx_bytes] += bytes;
-	if (unlikely(sent < tb->n)) {
+	if (unlikely(sent < n)) {
 		if (atomic_load_explicit(&p->up, memory_order_relaxed))
-			ps->v[PC_drop_tx_full] += tb->n - sent;
+			ps->v[PC_drop_tx_full] += n - sent;
 		else
-			ps->v[PC_drop_link_down] += tb->n - sent;
+			ps->v[PC_drop_link_down] += n - sent;
+	}
+}
+
+/* The burst for port d holds frames whose offload state the port does not
+ * take: in order, frames it takes go out as they are, the others as what
+ * ol_fixup() makes of them (segments, checksummed copies), 32 at a time. */
+static __attribute__((noinline)) void tx_flush_offload(struct worker *w, const struct snapshot *s,
+						       uint16_t d, uint8_t caps)
+{
+	struct txbuf *tb = &w->tx[d];
+	struct port *p = s->port[d].port;
+	struct port_stats *ps = &w->stats->port[d];
+	struct rte_mbuf *stage[VNL_BURST], *made[VNL_BURST];
+	uint16_t ns = 0, nm = 0;
+
+	for (uint16_t i = 0; i < tb->n; i++) {
+		struct rte_mbuf *m = tb->m[i];
+		int r;
+
+		if (!(ol_needs(m->ol_flags) & ~caps)) {
+			stage[ns++] = m;
+			r = 0;
+		} else {
+			r = ol_fixup(m, caps, w->gso_out, VNL_GSO_SEGS_MAX, ps);
+		}
+		for (int j = 0; j < r; j++) {
+			if (ns == VNL_BURST) {
+				tx_send(s, p, ps, stage, ns);
+				rte_pktmbuf_free_bulk(made, nm);
+				ns = nm = 0;
+			}
+			stage[ns++] = made[nm++] = w->gso_out[j];
+		}
+		if (ns == VNL_BURST) {
+			tx_send(s, p, ps, stage, ns);
+			rte_pktmbuf_free_bulk(made, nm);
+			ns = nm = 0;
+		}
+	}
+	if (ns)
+		tx_send(s, p, ps, stage, ns);
+	rte_pktmbuf_free_bulk(made, nm);
+}
+
+/* Send what is queued for port d. The port's tx copies; we free everything. */
+static void tx_flush_one(struct worker *w, const struct snapshot *s, uint16_t d)
+{
+	struct txbuf *tb = &w->tx[d];
+	struct port *p = s->port[d].port;
+
+	/* One branch when no queued frame carries offload state. */
+	if (unlikely(tb->ol & VNL_TX_OL_ANY)) {
+		uint8_t caps = atomic_load_explicit(&p->tx_ol, memory_order_acquire);
+
+		/* A port that is down gets nothing: no segmenting for the drop. */
+		if ((ol_needs(tb->ol) & ~caps) && atomic_load_explicit(&p->up, memory_order_relaxed))
+			tx_flush_offload(w, s, d, caps);
+		else
+			tx_send(s, p, &w->stats->port[d], tb->m, tb->n);
+	} else {
+		tx_send(s, p, &w->stats->port[d], tb->m, tb->n);
 	}
 	rte_pktmbuf_free_bulk(tb->m, tb->n);
 	tb->n = 0;
+	tb->ol = 0;
 }
 
 static void tx_flush(struct worker *w, const struct snapshot *s)
@@ -68,6 +128,7 @@ static inline __attribute__((always_inline)) void tx_enqueue(struct worker *w, c
 		w->dirty[w->nb_dirty++] = d;
 	}
 	tb->m[tb->n++] = m;
+	tb->ol |= m->ol_flags;
 	if (unlikely(tb->n == VNL_BURST))
 		tx_flush_one(w, s, d);
 }
@@ -82,8 +143,8 @@ static void flood(struct worker *w, const struct snapshot *s, uint16_t lan, uint
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (copies > 1)
-		rte_mbuf_refcnt_update(m, (int16_t)(copies - 1));
+	if (copies > 1) /* every segment of a chain: rte_pktmbuf_free walks them all */
+		rte_pktmbuf_refcnt_update(m, (int16_t)(copies - 1));
 	for (uint16_t i = 0; i < sl->nb_members; i++)
 		if (sl->members[i] != in)
 			tx_enqueue(w, s, sl->members[i], m);

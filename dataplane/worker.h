@@ -18,11 +18,13 @@
 #include <rte_mbuf.h>
 
 #include "dp.h"
+#include "offload.h"
 #include "stats.h"
 
 struct txbuf {
 	uint16_t n;
 	bool dirty;                    /* in the worker's dirty list */
+	uint64_t ol;                   /* OR of the queued frames' ol_flags (offload.h) */
 	struct rte_mbuf *m[VNL_BURST];
 };
 
@@ -34,6 +36,9 @@ struct worker {
 	uint16_t nb_dirty;             /* destinations with frames waiting */
 	uint16_t dirty[VNL_MAX_PORTS];
 	struct txbuf tx[VNL_MAX_PORTS];
+	/* Frames ol_fixup() makes of one frame (segments), sent and freed
+	 * within one flush. */
+	struct rte_mbuf *gso_out[VNL_GSO_SEGS_MAX];
 };
 
 struct worker_params {

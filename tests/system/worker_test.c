@@ -5,6 +5,8 @@
  * as docs/switchd.md says, and counts every frame under its named counter:
  * rx/tx packets, LAN forwarded/flooded/unknown_unicast/learned, and the
  * drops no_lan, runt, oversize, dst_is_src, tx_full, link_down, rx_nombuf;
+ * offload frames (offload.h) are segmented for a port without TSO, passed
+ * whole to one with it, both within one flood;
  * each worker counts what it polled, and no mbuf is left behind.
  *
  * Operations: DPDK's EAL without hugepages (--no-huge --no-shconf, no PCI),
@@ -30,12 +32,15 @@
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_ip.h>
 #include <rte_ring.h>
+#include <rte_tcp.h>
 
 #include "../unit/tap.h"
 #include "port.h"
 #include "registry.h"
 #include "snapshot.h"
+#include "offload.h"
 #include "stats.h"
 #include "worker.h"
 
@@ -50,6 +55,7 @@ struct ring_port {
 	_Atomic uint8_t last_dst;     /* last byte of the last taken frame's destination */
 	_Atomic uint32_t room;        /* frames tx still takes (then it is full) */
 	_Atomic uint64_t nombuf;      /* rx reports these as lost for lack of mbufs */
+	_Atomic uint64_t ol_seen;     /* OR of the ol_flags of the frames tx took */
 };
 
 static int ring_open(struct port *p, struct json_object *req, struct vnl_err *err)
@@ -109,6 +115,8 @@ static uint16_t ring_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 		atomic_fetch_sub(&r->room, n); /* tx never runs twice at once (port.h) */
 	if (n)
 		atomic_store(&r->last_dst, rte_pktmbuf_mtod(pkts[n - 1], uint8_t *)[5]);
+	for (uint16_t i = 0; i < n; i++)
+		atomic_fetch_or(&r->ol_seen, pkts[i]->ol_flags);
 	atomic_fetch_add(&r->got, n);
 	return n;
 }
@@ -175,6 +183,46 @@ static void inject(int i, uint8_t dst, uint8_t src, uint16_t len, unsigned n)
 			usleep(100);
 		injected++;
 	}
+}
+
+/* Inject one TCP/IPv4 frame of len bytes in the offload state of a TSO
+ * frame (offload.h: pseudo-header with length in the TCP checksum field),
+ * as a port's rx() would hand it over. */
+static void inject_tso(int i, uint8_t dst, uint8_t src, uint16_t len, uint16_t mss)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(vnl_pktmbuf_pool);
+	uint8_t *f = m ? (uint8_t *)rte_pktmbuf_append(m, len) : NULL;
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *t;
+
+	if (f == NULL) {
+		printf("Bail out! cannot build a %u-byte TSO frame\n", len);
+		exit(1);
+	}
+	memset(f, 0, len);
+	mac(f, dst);
+	mac(f + 6, src);
+	f[12] = 0x08;
+	ip = (struct rte_ipv4_hdr *)(f + 14);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(len - 14));
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->src_addr = rte_cpu_to_be_32(RTE_IPV4(10, 0, 0, 1));
+	ip->dst_addr = rte_cpu_to_be_32(RTE_IPV4(10, 0, 0, 2));
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	t = (struct rte_tcp_hdr *)(ip + 1);
+	t->data_off = 5 << 4;
+	t->tcp_flags = RTE_TCP_ACK_FLAG;
+	t->cksum = rte_ipv4_phdr_cksum(ip, 0);
+	m->l2_len = 14;
+	m->l3_len = 20;
+	m->l4_len = 20;
+	m->tso_segsz = mss;
+	m->ol_flags = RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
+	while (rte_ring_enqueue(rp(i)->rx, m) != 0)
+		usleep(100);
+	injected++;
 }
 
 /* Wait until every ring is empty and every worker has finished the bursts
@@ -285,7 +333,8 @@ int main(int argc, char **argv)
 	}
 	vnl_pktmbuf_pool = rte_pktmbuf_pool_create("t_mbufs", 2047, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	if (vnl_pktmbuf_pool == NULL || snapshot_init(nw) < 0 || workers_init(nw, lcores, &params) < 0 ||
-	    reg_init(nw, vnl_max_frame, 300, 4096) < 0 || reg_lan_add("L", &l, &err) < 0) {
+	    ol_init(vnl_pktmbuf_pool, SOCKET_ID_ANY) < 0 || reg_init(nw, vnl_max_frame, 300, 4096) < 0 ||
+	    reg_lan_add("L", &l, &err) < 0) {
 		printf("Bail out! set-up: %s\n", err.msg[0] ? err.msg : rte_strerror(rte_errno));
 		return 1;
 	}
@@ -354,6 +403,31 @@ int main(int argc, char **argv)
 	ok(pc(P0, PC_drop_rx_nombuf) == 9, "rx out of mbufs: drop_rx_nombuf 9 (%lu)",
 	   (unsigned long)pc(P0, PC_drop_rx_nombuf));
 
+	/* Offload frames (offload.h): the egress port's tx_ol decides. A
+	 * 1500-byte TSO frame with MSS 500 is 3 segments (1446 payload bytes). */
+	atomic_store(&rp(P2)->room, UINT32_MAX);
+	inject_tso(P0, 0x0b, 0x0a, 1500, 500);
+	settle();
+	ok(rp(P1)->got == 7 + 3 && pc(P1, PC_tx_gso_frames) == 1 && pc(P1, PC_tx_gso_segments) == 3 &&
+	   pc(P1, PC_tx_csum_sw) == 3 && !(rp(P1)->ol_seen & VNL_TX_OL_ANY),
+	   "TSO frame to a port without offloads: 3 complete segments (got %lu, tx_gso_segments %lu)",
+	   (unsigned long)rp(P1)->got, (unsigned long)pc(P1, PC_tx_gso_segments));
+	ok(pc(P1, PC_tx_packets) == 10 && pc(P1, PC_tx_bytes) == 7 * 60 + 3 * 54 + 1446,
+	   "segments counted in tx_packets and tx_bytes (%lu)", (unsigned long)pc(P1, PC_tx_bytes));
+	atomic_store_explicit(&ports[P1]->tx_ol, PORT_OL_CSUM | PORT_OL_TSO4, memory_order_release);
+	inject_tso(P0, 0x0b, 0x0a, 1500, 500);
+	settle();
+	ok(rp(P1)->got == 11 && pc(P1, PC_tx_gso_frames) == 1 && (rp(P1)->ol_seen & RTE_MBUF_F_TX_TCP_SEG),
+	   "TSO frame to a TSO4 port: passed through whole (got %lu)", (unsigned long)rp(P1)->got);
+	/* Flood: p1 takes TSO, p2 does not, p4 is down (no segmenting for it). */
+	inject_tso(P0, 0x0e, 0x0a, 1500, 500);
+	settle();
+	ok(rp(P1)->got == 12 && rp(P2)->got == 8 + 3 && pc(P2, PC_tx_gso_segments) == 3 &&
+	   !(rp(P2)->ol_seen & VNL_TX_OL_ANY) && pc(P4, PC_drop_link_down) == 8 && pc(P4, PC_tx_gso_frames) == 0,
+	   "flooded TSO frame: p1 whole, p2 3 segments, p4 down: link_down 1 (p2 got %lu)",
+	   (unsigned long)rp(P2)->got);
+	ok(pc(P0, PC_drop_gso) + pc(P1, PC_drop_gso) + pc(P2, PC_drop_gso) == 0, "no drop_gso");
+
 	{
 		uint64_t total = 0, rx = 0, v[CC_MAX];
 		unsigned busy = 0;
@@ -369,12 +443,14 @@ int main(int argc, char **argv)
 		   (unsigned long)injected, (unsigned long)total, (unsigned long)rx);
 		ok(busy == nw, "every worker moved frames (%u of %u)", busy, nw);
 	}
-	ok(rte_mempool_in_use_count(vnl_pktmbuf_pool) == 0, "no mbuf left behind (%u in use)",
-	   rte_mempool_in_use_count(vnl_pktmbuf_pool));
+	ok(rte_mempool_in_use_count(vnl_pktmbuf_pool) == 0 && rte_mempool_in_use_count(ol_indirect_pool()) == 0,
+	   "no mbuf left behind (%u in use, %u indirect)", rte_mempool_in_use_count(vnl_pktmbuf_pool),
+	   rte_mempool_in_use_count(ol_indirect_pool()));
 
 	workers_fini();
 	reg_fini();
 	snapshot_fini();
+	ol_fini();
 	rte_mempool_free(vnl_pktmbuf_pool);
 	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
