@@ -143,6 +143,7 @@ static int xsk_create(struct xsk_priv *x, uint32_t xdp_flags)
 static int xsk_open(struct port *p, struct json_object *req, struct vnl_err *err)
 {
 	struct xsk_priv *x;
+	bool try_native = true;
 	const char *iface;
 	int r;
 
@@ -173,9 +174,18 @@ static int xsk_open(struct port *p, struct json_object *req, struct vnl_err *err
 	/* A socket closed a moment ago (port-del, then port-add on the same
 	 * interface) keeps the queue until the kernel's deferred release of
 	 * its pool has run: a busy queue is retried for XSK_BUSY_WAIT_MS. */
+	/* Driver mode binds the socket before it attaches the program, so a
+	 * failed attempt (veth: the peer's MTU is above the XDP limit) leaves the
+	 * queue busy for a moment: once it failed for another reason than a
+	 * busy queue, only generic mode is retried. */
 	for (unsigned waited = 0;; waited += 10) {
-		x->native = true;
-		r = xsk_create(x, XDP_FLAGS_DRV_MODE);
+		r = -EOPNOTSUPP;
+		if (try_native) {
+			x->native = true;
+			r = xsk_create(x, XDP_FLAGS_DRV_MODE);
+			if (r < 0 && r != -EBUSY)
+				try_native = false;
+		}
 		if (r < 0) {
 			x->native = false;
 			r = xsk_create(x, XDP_FLAGS_SKB_MODE);
