@@ -173,11 +173,11 @@ static int xsk_open(struct port *p, struct json_object *req, struct vnl_err *err
 	xsk_detach_stale(x->ifindex);
 	/* A socket closed a moment ago (port-del, then port-add on the same
 	 * interface) keeps the queue until the kernel's deferred release of
-	 * its pool has run: a busy queue is retried for XSK_BUSY_WAIT_MS. */
-	/* Driver mode binds the socket before it attaches the program, so a
-	 * failed attempt (veth: the peer's MTU is above the XDP limit) leaves the
-	 * queue busy for a moment: once it failed for another reason than a
-	 * busy queue, only generic mode is retried. */
+	 * its pool has run: a busy queue is retried for XSK_BUSY_WAIT_MS.
+	 * Driver mode binds the socket before it attaches the program, so a
+	 * failed attempt (veth: the peer's MTU is above the XDP limit) is such
+	 * a socket too: once driver mode failed for another reason than a busy
+	 * queue, only generic mode is retried. */
 	for (unsigned waited = 0;; waited += 10) {
 		r = -EOPNOTSUPP;
 		if (try_native) {
@@ -230,9 +230,9 @@ static void xsk_close(struct port *p)
 	p->priv = NULL;
 }
 
-/* Copy a frame of len bytes into m, chaining buffers from the pool for what
- * does not fit in m (2 KiB each: a frame above that is a chain of 2). 0, or
- * -ENOBUFS with m as it was. */
+/* Copy a frame of len bytes (at most XSK_FRAME_SIZE) into m, chaining
+ * buffers from the pool for what does not fit in m (2 KiB each: a frame above
+ * that is a chain of 2). 0, or -ENOBUFS (no buffer) with m as it was. */
 static int xsk_copy_in(struct rte_mbuf *m, const uint8_t *src, uint32_t len)
 {
 	struct rte_mbuf *seg[XSK_MAX_SEGS - 1], *last = m;
