@@ -126,7 +126,8 @@ int main(int argc, char **argv)
 	}
 	rte_log_set_level_pattern("vnl.*", (uint32_t)level);
 
-	vnl_max_frame = (uint16_t)cfg.max_frame;
+	/* Ports receive the longest frame of any LAN: a LAN's mtu may exceed --max-frame. */
+	vnl_max_frame = (uint16_t)RTE_MAX(cfg.max_frame, (uint32_t)(VNL_LAN_MTU_MAX + VNL_LAN_L2_OVERHEAD));
 	/* 2 KiB of data per buffer whatever the frame limits: a longer frame is
 	 * a chain (a 9022-byte frame holds 5 buffers, a 64 KiB one 33). */
 	vnl_pktmbuf_pool = rte_pktmbuf_pool_create("vnl_mbufs", cfg.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
