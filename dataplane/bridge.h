@@ -43,8 +43,12 @@ struct bridge_ctx {
 	struct bridge_cache cache;
 };
 
+/* frame/len: the frame's first bytes (at least the Ethernet header when len
+ * allows) and its length. wire_len: the length of the longest frame it puts on
+ * the wire, checked against the LAN's max_frame: len for a plain frame, the
+ * size of one segment for a frame the switch or the receiver segments (TSO). */
 static inline enum bridge_next bridge_input(struct bridge_ctx *c, const uint8_t *frame,
-					    uint32_t len, uint16_t *out)
+					    uint32_t len, uint32_t wire_len, uint16_t *out)
 {
 	uint64_t smac, dmac;
 	uint16_t d;
@@ -53,7 +57,7 @@ static inline enum bridge_next bridge_input(struct bridge_ctx *c, const uint8_t 
 		c->ps->v[PC_drop_runt]++;
 		return BRIDGE_DROP;
 	}
-	if (unlikely(len > c->snap->max_frame)) {
+	if (unlikely(wire_len > c->snap->lan[c->lan].max_frame)) {
 		c->ps->v[PC_drop_oversize]++;
 		return BRIDGE_DROP;
 	}

@@ -117,6 +117,8 @@ static struct json_object *lan_json(const struct lan *l)
 			json_object_array_add(ports, json_object_new_string(reg.ports[i]->name));
 	fdb_walk(reg.fdb, fdb_count_cb, &a);
 	json_object_object_add(o, "name", json_object_new_string(l->name));
+	json_object_object_add(o, "mtu", json_object_new_int64(l->max_frame - VNL_LAN_L2_OVERHEAD));
+	json_object_object_add(o, "max_frame", json_object_new_int64(l->max_frame));
 	json_object_object_add(o, "ports", ports);
 	json_object_object_add(o, "macs", json_object_new_int64(a.n));
 	json_object_object_add(o, "counters", lan_counters_json(l));
@@ -187,12 +189,16 @@ static int cmd_lan_add(struct json_object *req, struct json_object *reply, struc
 		       struct vnl_err *err)
 {
 	const char *name;
+	uint32_t mtu = 0;
 	struct lan *l;
 	int r = arg_name(req, "name", "LAN", true, &name, err);
 
 	(void)conn;
+	/* No mtu: frames up to --max-frame, as before LANs had one. */
+	if (r == 0 && json_object_object_get_ex(req, "mtu", NULL))
+		r = arg_u32(req, "mtu", VNL_LAN_MTU_MIN, VNL_LAN_MTU_MAX, &mtu, err);
 	if (r == 0)
-		r = reg_lan_add(name, &l, err);
+		r = reg_lan_add(name, (uint16_t)mtu, &l, err);
 	if (r == 0)
 		json_object_object_add(reply, "lan", lan_json(l));
 	return r;
@@ -479,6 +485,7 @@ static int cmd_help(struct json_object *req, struct json_object *reply, struct j
 
 static const char *const no_args[] = { NULL };
 static const char *const name_arg[] = { "name", NULL };
+static const char *const lan_add_args[] = { "name", "mtu", NULL };
 static const char *const port_add_args[] = { "name", "kind", "path", "mode", "iface", "xdp", "netns", "offload", NULL };
 static const char *const attach_args[] = { "port", "lan", NULL };
 static const char *const port_arg[] = { "port", NULL };
@@ -491,7 +498,7 @@ static const struct cmd commands[] = {
 	{ "detach", cmd_detach, port_arg, 0, "take port out of its LAN" },
 	{ "fdb-flush", cmd_fdb_flush, lan_arg, 0, "forget learned MACs (of lan, or all)" },
 	{ "help", cmd_help, no_args, 0, "list commands" },
-	{ "lan-add", cmd_lan_add, name_arg, 0, "create LAN name" },
+	{ "lan-add", cmd_lan_add, lan_add_args, 0, "create LAN name (mtu 68..9000: frames up to mtu+22 bytes)" },
 	{ "lan-del", cmd_lan_del, name_arg, 0, "delete LAN name, detaching its ports" },
 	{ "port-add", cmd_port_add, port_add_args, 0, "add port name: kind vhost (path, mode), afxdp (iface, xdp) or tap (netns, iface, offload)" },
 	{ "port-del", cmd_port_del, name_arg, 0, "delete port name" },

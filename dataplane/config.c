@@ -37,7 +37,7 @@ static const struct knob knobs[] = {
 	U32(idle_sleep_max_us, "500", 1, 100000, "US", "adaptive polling: longest sleep (bounds the wake-up latency)"),
 	STR(log_level, "info", "LEVEL", "vnl-switchd messages: emerg..debug (EAL: -- --log-level=...)"),
 	U32(main_core, "0", 0, 127, "N", "core of the control thread (its lcore id too)"),
-	U32(max_frame, "1522", 64, 9216, "BYTES", "longest frame forwarded, without FCS; longer ones are dropped"),
+	U32(max_frame, "1522", 64, 9216, "BYTES", "longest frame forwarded on a LAN added without an mtu, without FCS; longer ones are dropped"),
 	U32(mbufs, "32767", 1024, 4194303, "N", "packet buffers shared by all ports"),
 	U32(mem_mb, "0", 0, 1048576, "MB", "memory to reserve at start (0: allocate as needed)"),
 	BOOL(no_huge, "use ordinary pages instead of hugepages (tests, small hosts)"),

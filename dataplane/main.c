@@ -127,9 +127,11 @@ int main(int argc, char **argv)
 	}
 	rte_log_set_level_pattern("vnl.*", (uint32_t)level);
 
-	vnl_max_frame = (uint16_t)cfg.max_frame;
-	vnl_pktmbuf_pool = rte_pktmbuf_pool_create("vnl_mbufs", cfg.mbufs, 256, 0,
-						   (uint16_t)(RTE_PKTMBUF_HEADROOM + RTE_MAX(2048U, RTE_ALIGN(cfg.max_frame, 128))),
+	/* Ports receive the longest frame of any LAN: a LAN's mtu may exceed --max-frame. */
+	vnl_max_frame = (uint16_t)RTE_MAX(cfg.max_frame, (uint32_t)(VNL_LAN_MTU_MAX + VNL_LAN_L2_OVERHEAD));
+	/* 2 KiB of data per buffer whatever the frame limits: a longer frame is
+	 * a chain (a 9022-byte frame holds 5 buffers, a 64 KiB one 33). */
+	vnl_pktmbuf_pool = rte_pktmbuf_pool_create("vnl_mbufs", cfg.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 						   (int)rte_socket_id());
 	if (vnl_pktmbuf_pool == NULL) {
 		fprintf(stderr, "vnl-switchd: cannot allocate %u packet buffers: %s (hugepages free? see --mbufs, --no-huge)\n",
@@ -145,6 +147,11 @@ int main(int argc, char **argv)
 		rte_eal_cleanup();
 		return 1;
 	}
+	/* Per worker: a burst of 32 frames of 64 KiB in flight (32 x 33 buffers),
+	 * plus what rx rings and tx queues hold. Fewer still work, with drops. */
+	if (cfg.mbufs < 4096 * cfg.nb_workers + 1024)
+		LOG(WARNING, main, "--mbufs %u: fewer than %u buffers; bursts of large frames may be dropped (drop_rx_nombuf)",
+		    cfg.mbufs, 4096 * cfg.nb_workers + 1024);
 	wp.busy_poll = strcmp(cfg.poll, "busy") == 0;
 	wp.idle_after_us = cfg.idle_after_us;
 	wp.sleep_max_us = cfg.idle_sleep_max_us;

@@ -29,6 +29,11 @@
 #include "dp_log.h"
 #include "port.h"
 
+/* Umem frames of 4 KiB (a page: the largest copy mode takes on veth); a
+ * frame received there is at most 4096 minus XDP_PACKET_HEADROOM (256) long,
+ * so it fits in XSK_MAX_SEGS buffers of the pool. */
+#define XSK_FRAME_SIZE 4096
+#define XSK_MAX_SEGS 2
 #define XSK_FRAMES 2048
 #define XSK_RING 1024 /* = XSK_FRAMES / 2 */
 #define XSK_BUSY_WAIT_MS 300 /* see xsk_open: a queue released a moment ago */
@@ -138,6 +143,7 @@ static int xsk_create(struct xsk_priv *x, uint32_t xdp_flags)
 static int xsk_open(struct port *p, struct json_object *req, struct vnl_err *err)
 {
 	struct xsk_priv *x;
+	bool try_native = true;
 	const char *iface;
 	int r;
 
@@ -153,7 +159,7 @@ static int xsk_open(struct port *p, struct json_object *req, struct vnl_err *err
 	if (r < 0)
 		goto fail;
 	strcpy(x->iface, iface);
-	x->frame_size = vnl_max_frame > 2048 ? 4096 : 2048;
+	x->frame_size = XSK_FRAME_SIZE;
 	x->area_size = (size_t)XSK_FRAMES * x->frame_size;
 	x->area = mmap(NULL, x->area_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
 		       -1, 0);
@@ -167,10 +173,19 @@ static int xsk_open(struct port *p, struct json_object *req, struct vnl_err *err
 	xsk_detach_stale(x->ifindex);
 	/* A socket closed a moment ago (port-del, then port-add on the same
 	 * interface) keeps the queue until the kernel's deferred release of
-	 * its pool has run: a busy queue is retried for XSK_BUSY_WAIT_MS. */
+	 * its pool has run: a busy queue is retried for XSK_BUSY_WAIT_MS.
+	 * Driver mode binds the socket before it attaches the program, so a
+	 * failed attempt (veth: the peer's MTU is above the XDP limit) is such
+	 * a socket too: once driver mode failed for another reason than a busy
+	 * queue, only generic mode is retried. */
 	for (unsigned waited = 0;; waited += 10) {
-		x->native = true;
-		r = xsk_create(x, XDP_FLAGS_DRV_MODE);
+		r = -EOPNOTSUPP;
+		if (try_native) {
+			x->native = true;
+			r = xsk_create(x, XDP_FLAGS_DRV_MODE);
+			if (r < 0 && r != -EBUSY)
+				try_native = false;
+		}
 		if (r < 0) {
 			x->native = false;
 			r = xsk_create(x, XDP_FLAGS_SKB_MODE);
@@ -215,11 +230,47 @@ static void xsk_close(struct port *p)
 	p->priv = NULL;
 }
 
+/* Copy a frame of len bytes (at most XSK_FRAME_SIZE) into m, chaining
+ * buffers from the pool for what does not fit in m (2 KiB each: a frame above
+ * that is a chain of 2). 0, or -ENOBUFS (no buffer) with m as it was. */
+static int xsk_copy_in(struct rte_mbuf *m, const uint8_t *src, uint32_t len)
+{
+	struct rte_mbuf *seg[XSK_MAX_SEGS - 1], *last = m;
+	uint32_t room = rte_pktmbuf_tailroom(m), left, k;
+
+	if (likely(len <= room)) {
+		rte_memcpy(rte_pktmbuf_mtod(m, void *), src, len);
+		m->data_len = (uint16_t)len;
+		m->pkt_len = len;
+		return 0;
+	}
+	k = (len - room + RTE_MBUF_DEFAULT_DATAROOM - 1) / RTE_MBUF_DEFAULT_DATAROOM;
+	if (k > RTE_DIM(seg) || rte_pktmbuf_alloc_bulk(vnl_pktmbuf_pool, seg, k) != 0)
+		return -ENOBUFS;
+	rte_memcpy(rte_pktmbuf_mtod(m, void *), src, room);
+	m->data_len = (uint16_t)room;
+	m->pkt_len = len;
+	m->nb_segs = (uint16_t)(k + 1);
+	left = len - room;
+	src += room;
+	for (uint32_t i = 0; i < k; i++) {
+		uint32_t n = RTE_MIN(left, (uint32_t)rte_pktmbuf_tailroom(seg[i]));
+
+		rte_memcpy(rte_pktmbuf_mtod(seg[i], void *), src, n);
+		seg[i]->data_len = (uint16_t)n;
+		last->next = seg[i];
+		last = seg[i];
+		src += n;
+		left -= n;
+	}
+	return 0;
+}
+
 static uint16_t xsk_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct xsk_priv *x = p->priv;
 	uint32_t idx_rx, idx_fq;
-	uint16_t got;
+	uint16_t got, nb = 0;
 	bool have_mbufs;
 
 	got = (uint16_t)xsk_ring_cons__peek(&x->rx, n, &idx_rx);
@@ -238,24 +289,23 @@ static uint16_t xsk_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 
 		if (have_mbufs) {
 			struct rte_mbuf *m = pkts[i];
-			uint32_t len = d->len;
 
-			if (len > rte_pktmbuf_tailroom(m))
-				len = rte_pktmbuf_tailroom(m); /* oversize: the bridge drops it */
-			rte_memcpy(rte_pktmbuf_mtod(m, void *),
-				   xsk_umem__get_data(x->area, xsk_umem__add_offset_to_addr(d->addr)), len);
-			m->data_len = (uint16_t)len;
-			m->pkt_len = d->len > len ? d->len : len;
+			/* nb <= i: pkts[i] is read before a later frame overwrites it */
+			if (likely(xsk_copy_in(m, xsk_umem__get_data(x->area, xsk_umem__add_offset_to_addr(d->addr)),
+					       d->len) == 0)) {
+				pkts[nb++] = m;
+			} else {
+				rte_pktmbuf_free(m);
+				p->rx_nombuf++;
+			}
 		}
 		*xsk_ring_prod__fill_addr(&x->fq, idx_fq + i) = addr;
 	}
 	xsk_ring_prod__submit(&x->fq, got);
 	xsk_ring_cons__release(&x->rx, got);
-	if (!have_mbufs) {
+	if (!have_mbufs)
 		p->rx_nombuf += got;
-		return 0;
-	}
-	return got;
+	return nb;
 }
 
 static uint16_t xsk_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n)

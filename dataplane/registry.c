@@ -71,7 +71,6 @@ static int reg_publish(void)
 	if (s == NULL)
 		return -ENOMEM;
 	s->gen = ++gen;
-	s->max_frame = reg.max_frame;
 	s->nb_workers = (uint16_t)reg.nb_workers;
 	s->tx_locked = reg.nb_workers > 1;
 	for (unsigned i = 0; i < VNL_MAX_PORTS; i++) {
@@ -88,6 +87,7 @@ static int reg_publish(void)
 	}
 	next = s->storage;
 	for (unsigned l = 0; l < VNL_MAX_LANS; l++) {
+		s->lan[l].max_frame = reg.lans[l] != NULL ? reg.lans[l]->max_frame : reg.max_frame;
 		s->lan[l].members = next;
 		next += nb_members[l];
 	}
@@ -244,7 +244,7 @@ int reg_port_del(const char *name, struct vnl_err *err)
 	return 0;
 }
 
-int reg_lan_add(const char *name, struct lan **out, struct vnl_err *err)
+int reg_lan_add(const char *name, uint16_t mtu, struct lan **out, struct vnl_err *err)
 {
 	struct lan *l;
 	int slot, r;
@@ -262,9 +262,11 @@ int reg_lan_add(const char *name, struct lan **out, struct vnl_err *err)
 		return vnl_errf(err, -ENOMEM, "out of memory");
 	snprintf(l->name, sizeof(l->name), "%s", name);
 	l->slot = (uint16_t)slot;
+	l->mtu = mtu;
+	l->max_frame = mtu ? (uint16_t)(mtu + VNL_LAN_L2_OVERHEAD) : reg.max_frame;
 	stats_lan_zero(l->slot);
-	reg.lans[slot] = l; /* no snapshot change until a port joins */
-	LOG(INFO, ctl, "LAN %s added", name);
+	reg.lans[slot] = l; /* no snapshot change until a port joins: the next one carries max_frame */
+	LOG(INFO, ctl, "LAN %s added (frames up to %u bytes)", name, l->max_frame);
 	*out = l;
 	return 0;
 }

@@ -15,10 +15,17 @@
 #include "fdb.h"
 #include "port.h"
 
+#define VNL_LAN_MTU_MIN 68
+#define VNL_LAN_MTU_MAX 9000
+/* Ethernet header and two VLAN tags: the rule behind 1522 for mtu 1500. */
+#define VNL_LAN_L2_OVERHEAD 22
+
 struct lan {
 	char name[VNL_NAME_MAX];
 	uint16_t slot;     /* index in registry, snapshots and counters */
 	uint16_t nb_ports; /* ports attached */
+	uint16_t mtu;      /* IP MTU as given to lan-add (0: none given) */
+	uint16_t max_frame; /* longest frame forwarded: mtu + VNL_LAN_L2_OVERHEAD, else --max-frame */
 	uint64_t aged;     /* MAC entries aged out (kept here: aging runs on this thread) */
 };
 
@@ -26,7 +33,7 @@ struct registry {
 	struct port *ports[VNL_MAX_PORTS];
 	struct lan *lans[VNL_MAX_LANS];
 	unsigned nb_workers;
-	uint16_t max_frame;
+	uint16_t max_frame;  /* --max-frame: the limit of LANs added without an mtu */
 	uint32_t aging;      /* seconds */
 	struct fdb *fdb;
 };
@@ -43,7 +50,12 @@ int reg_init(unsigned nb_workers, uint16_t max_frame, uint32_t aging, uint32_t f
 int reg_port_add(const char *name, const char *kind, struct json_object *req, struct port **out,
 		 struct vnl_err *err);
 int reg_port_del(const char *name, struct vnl_err *err);
-int reg_lan_add(const char *name, struct lan **out, struct vnl_err *err);
+/* mtu 0: the LAN forwards frames up to --max-frame (as before LANs had an
+ * mtu); else VNL_LAN_MTU_MIN..VNL_LAN_MTU_MAX, checked by the caller, and the
+ * LAN forwards frames up to mtu + VNL_LAN_L2_OVERHEAD bytes whatever
+ * --max-frame says (buffers are chains: any port kind carries them, except
+ * afxdp above its limit, see docs/switchd.md). */
+int reg_lan_add(const char *name, uint16_t mtu, struct lan **out, struct vnl_err *err);
 /* Detaches the LAN's ports first; their names are appended to detached. */
 int reg_lan_del(const char *name, struct json_object *detached, struct vnl_err *err);
 int reg_attach(const char *port, const char *lan, struct vnl_err *err);

@@ -26,6 +26,7 @@ struct snap_port {
 };
 
 struct snap_lan {
+	uint16_t max_frame;      /* longest frame forwarded on the wire (bytes, without FCS) */
 	uint16_t nb_members;
 	const uint16_t *members; /* port slots, for flooding */
 };
@@ -37,7 +38,6 @@ struct snap_worker {
 
 struct snapshot {
 	uint64_t gen;           /* increases with every publication */
-	uint16_t max_frame;     /* longest frame forwarded (bytes, without FCS) */
 	bool tx_locked;         /* several workers: tx to a port takes its lock */
 	uint16_t nb_workers;
 	struct snap_port port[VNL_MAX_PORTS];

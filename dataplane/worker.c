@@ -186,7 +186,7 @@ static void bridge_burst(struct worker *w, const struct snapshot *s, uint16_t in
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		bytes += len;
-		switch (bridge_input(&c, rte_pktmbuf_mtod(m, const uint8_t *), len, &d)) {
+		switch (bridge_input(&c, rte_pktmbuf_mtod(m, const uint8_t *), len, len, &d)) {
 		case BRIDGE_UNICAST:
 			tx_enqueue(w, s, d, m);
 			break;

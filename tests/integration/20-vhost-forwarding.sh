@@ -24,7 +24,11 @@
 #   6. drop reasons: 1522-byte frames pass, 1523-byte ones and runts are
 #      dropped; a frame from a detached port (drop_no_lan) and to a port
 #      without peer (drop_link_down) are counted
-#   7. port-del removes its socket; lan-del reports the detached ports
+#   7. a LAN of mtu 9000 (lan-add mtu): show-lans reports mtu and max_frame;
+#      frames of 9022 bytes (chains of 2 KiB mbufs at both ends) pass
+#      intact, both flooded and unicast, 9023 bytes is drop_oversize, while
+#      LAN L keeps its 1522; lan-add refuses mtu 67, 9001 and a string
+#   8. port-del removes its socket; lan-del reports the detached ports
 
 # shellcheck source=../lib/switchd.sh
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/switchd.sh"
@@ -162,6 +166,42 @@ jq_assert "drop_link_down at p3" "$(port_json "$P3")" \
 	".link == \"down\" and .counters.drop_link_down == 3 and .counters.tx_packets == 0"
 jq_assert "LAN counters with drops" "$(lan_json "$L")" ".counters.flooded == 3"
 pass "frame size limits and drop reasons are counted"
+
+# A LAN of mtu 9000: its own limit, 9022 bytes; L keeps 1522.
+J=$PFX-J
+for bad in mtu=67 mtu=9001 mtu=x mtu=true; do
+	sw_err lan-add "name=$J" "$bad"
+done
+r=$(sw_ok lan-add "name=$J" mtu=9000)
+jq_assert "lan-add mtu reply" "$r" ".lan.name == \"$J\" and .lan.mtu == 9000 and .lan.max_frame == 9022"
+jq_assert "LAN without mtu: --max-frame" "$(lan_json "$L")" ".mtu == 1500 and .max_frame == 1522"
+for i in 0 1; do
+	sw_ok port-add "name=$PFX-j$i" kind=vhost "path=$TMP/j$i.sock" >/dev/null
+	sw_ok attach "port=$PFX-j$i" "lan=$J" >/dev/null
+done
+J0=$PFX-j0 J1=$PFX-j1
+peer_run peer4 -q 150 "$TMP/j0.sock" "$TMP/j1.sock" "$TMP/p0.sock" "$TMP/p1.sock" -- \
+	wait-link 0 wait-link 1 wait-link 2 wait-link 3 \
+	wait-sh "$(ports_up_cmd "$J0" "$J1" "$P0" "$P1")" \
+	sh "$SWCTL clear-counters >/dev/null" \
+	send-len 0 $A $BC 3 9022  expect 1 3  expect-none 0 \
+	send-len 1 $B $A 2 9022   expect 0 2  expect-none 1 \
+	send-len 0 $A $B 2 4000   expect 1 2 \
+	send-len 0 $A $BC 2 9023  expect-none 1 \
+	send-len 2 $C $BC 2 9022  expect-none 3 \
+	send-len 2 $C $BC 1 1522  expect 3 1
+jq_assert "j0 in LAN $J" "$(port_json "$J0")" \
+	".counters | .drop_oversize == 2 and .rx_packets == 7 and .tx_packets == 2 and .tx_bytes == 2 * 9022"
+jq_assert "j1 in LAN $J" "$(port_json "$J1")" \
+	".counters | .tx_packets == 5 and .tx_bytes == 3 * 9022 + 2 * 4000"
+jq_assert "LAN $J counters" "$(lan_json "$J")" ".counters.forwarded == 4 and .counters.flooded == 3"
+jq_assert "p0 in LAN L: 9022 bytes is oversize there" "$(port_json "$P0")" \
+	".counters | .drop_oversize == 2 and .rx_packets == 3"
+pass "a LAN of mtu 9000 forwards 9022-byte chained frames intact and drops 9023 bytes; L keeps 1522"
+
+sw_ok port-del "name=$J0" >/dev/null
+sw_ok port-del "name=$J1" >/dev/null
+sw_ok lan-del "name=$J" >/dev/null
 
 sw_ok port-del "name=$P2" >/dev/null
 [ -e "$TMP/p2.sock" ] && fail "port-del left the vhost socket $TMP/p2.sock"

@@ -14,15 +14,19 @@
  *
  * Every received frame of every port is counted all the time (also while
  * sending), so the rings never overflow. Only test frames count: ethertype
- * 0x88b5 carrying this run's magic and tag; anything else is ignored.
+ * 0x88b5 carrying this run's magic and tag; anything else is ignored. The
+ * bytes after a test frame's header follow a pattern of its sequence number;
+ * a test frame whose bytes differ (in any mbuf of a chain) is counted as
+ * corrupt, and `expect` fails if one came.
  *
  * STEPs (each is a keyword followed by its arguments, run in order; the first
  * failing step ends the run with exit status 1):
  *   wait-link P                wait until port P's link is up
  *   send P SRC DST COUNT       send COUNT test frames (64 bytes) from port P
  *   send-len P SRC DST COUNT LEN
- *                              the same with LEN-byte frames (1..2048; below
- *                              28 bytes the frame is cut short, a runt)
+ *                              the same with LEN-byte frames (1..9216; below
+ *                              28 bytes the frame is cut short, a runt; above
+ *                              2048 bytes a chain of 2 KiB mbufs)
  *   expect P COUNT             wait for COUNT test frames on P, then stay quiet
  *                              for QUIET_MS and check that exactly COUNT came;
  *                              resets P's count
@@ -72,7 +76,8 @@
 #define TEST_ETHERTYPE 0x88b5 /* IEEE 802 local experimental */
 #define TEST_MAGIC 0x564e4c54u /* "VNLT" */
 #define FRAME_LEN 64     /* default frame length, without FCS */
-#define FRAME_LEN_MAX 2048
+#define FRAME_LEN_MAX 9216
+#define HEAD_LEN (sizeof(struct rte_ether_hdr) + sizeof(struct test_payload))
 
 /* What a test frame carries after the Ethernet header. */
 struct test_payload {
@@ -89,6 +94,7 @@ struct peer_port {
 	uint16_t id;      /* ethdev port id */
 	uint64_t rx;      /* test frames received since the last reset */
 	uint64_t rx_other;/* other frames received (ignored) */
+	uint64_t rx_corrupt; /* test frames whose bytes differ from the pattern */
 	uint64_t arp_replies; /* ARP replies matching arp_watch */
 	uint32_t seq;     /* next sequence number to send */
 };
@@ -132,6 +138,28 @@ static uint64_t now_ms(void)
 	return rte_get_timer_cycles() * 1000 / rte_get_timer_hz();
 }
 
+/* Byte off of a test frame with sequence number seq (off >= HEAD_LEN). */
+static inline uint8_t pattern(uint32_t off, uint32_t seq)
+{
+	return (uint8_t)(off * 31 + seq);
+}
+
+/* True if every byte after the header, in every mbuf of the chain, follows
+ * the pattern, and the chain's lengths add up. */
+static bool payload_ok(const struct rte_mbuf *m, uint32_t seq)
+{
+	uint32_t off = 0;
+
+	for (const struct rte_mbuf *s = m; s != NULL; s = s->next) {
+		const uint8_t *d = rte_pktmbuf_mtod(s, const uint8_t *);
+
+		for (uint32_t i = 0; i < s->data_len; i++, off++)
+			if (off >= HEAD_LEN && d[i] != pattern(off, seq))
+				return false;
+	}
+	return off == rte_pktmbuf_pkt_len(m);
+}
+
 /* Receive everything waiting on every port and count the test frames. */
 static unsigned int poll_all(void)
 {
@@ -155,9 +183,12 @@ static unsigned int poll_all(void)
 			tp = (const struct test_payload *)(eth + 1);
 			if (eth->ether_type == rte_cpu_to_be_16(TEST_ETHERTYPE) &&
 			    tp->magic == rte_cpu_to_be_32(TEST_MAGIC) &&
-			    tp->tag == rte_cpu_to_be_32(tag))
-				ports[p].rx++;
-			else
+			    tp->tag == rte_cpu_to_be_32(tag)) {
+				if (payload_ok(pkts[i], rte_be_to_cpu_32(tp->seq)))
+					ports[p].rx++;
+				else
+					ports[p].rx_corrupt++;
+			} else
 				ports[p].rx_other++;
 		}
 		if (n > 0)
@@ -177,33 +208,44 @@ static void poll_for(uint64_t ms)
 			rte_delay_us_sleep(20);
 }
 
-/* A test frame of len bytes; shorter than the headers, it is cut (a runt). */
+/* A test frame of len bytes; shorter than the headers, it is cut (a runt).
+ * Longer than an mbuf's room, it is a chain. */
 static struct rte_mbuf *make_frame(struct peer_port *pp, unsigned int idx,
 				   const struct rte_ether_addr *src,
 				   const struct rte_ether_addr *dst, uint16_t len)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-	uint8_t head[sizeof(struct rte_ether_hdr) + sizeof(struct test_payload)];
+	uint8_t head[HEAD_LEN];
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)head;
 	struct test_payload *tp = (struct test_payload *)(eth + 1);
-	uint8_t *data;
+	struct rte_mbuf *m = NULL;
+	uint32_t seq = pp->seq, off = 0;
 
-	if (m == NULL)
-		return NULL;
-	data = (uint8_t *)rte_pktmbuf_append(m, len);
-	if (data == NULL) {
-		rte_pktmbuf_free(m);
-		return NULL;
-	}
-	memset(data, 0, len);
+	do {
+		struct rte_mbuf *s = rte_pktmbuf_alloc(pool);
+		uint16_t n = s != NULL ? RTE_MIN((uint16_t)(len - off), rte_pktmbuf_tailroom(s)) : 0;
+		uint8_t *data = s != NULL ? (uint8_t *)rte_pktmbuf_append(s, n) : NULL;
+
+		if (data == NULL || (m != NULL && rte_pktmbuf_chain(m, s) < 0)) {
+			rte_pktmbuf_free(s);
+			rte_pktmbuf_free(m);
+			return NULL;
+		}
+		if (m == NULL)
+			m = s;
+		for (uint16_t i = 0; i < n; i++)
+			data[i] = pattern(off + i, seq);
+		off += n;
+	} while (off < len);
 	rte_ether_addr_copy(dst, &eth->dst_addr);
 	rte_ether_addr_copy(src, &eth->src_addr);
 	eth->ether_type = rte_cpu_to_be_16(TEST_ETHERTYPE);
 	tp->magic = rte_cpu_to_be_32(TEST_MAGIC);
 	tp->tag = rte_cpu_to_be_32(tag);
-	tp->seq = rte_cpu_to_be_32(pp->seq++);
+	tp->seq = rte_cpu_to_be_32(seq);
 	tp->port = rte_cpu_to_be_16(idx);
-	memcpy(data, head, RTE_MIN((size_t)len, sizeof(head)));
+	pp->seq++;
+	/* the first mbuf holds at least min(len, HEAD_LEN) bytes */
+	memcpy(rte_pktmbuf_mtod(m, uint8_t *), head, RTE_MIN((size_t)len, sizeof(head)));
 	return m;
 }
 
@@ -252,17 +294,20 @@ static int send_frames(unsigned int idx, const struct rte_ether_addr *src,
 static int expect_frames(unsigned int idx, uint64_t want)
 {
 	uint64_t deadline = now_ms() + timeout_ms;
-	uint64_t got;
+	uint64_t got, bad;
 
 	while (!stopping && ports[idx].rx < want && now_ms() < deadline)
 		if (poll_all() == 0)
 			rte_delay_us_sleep(20);
 	poll_for(quiet_ms);
 	got = ports[idx].rx;
-	ports[idx].rx = 0;
+	bad = ports[idx].rx_corrupt;
+	ports[idx].rx = ports[idx].rx_corrupt = 0;
 	printf("vhost_peer:   port %u received %" PRIu64 " test frames (expected %" PRIu64 ")\n",
 	       idx, got, want);
-	return got == want ? 0 : -1;
+	if (bad)
+		printf("vhost_peer:   port %u received %" PRIu64 " corrupt test frames\n", idx, bad);
+	return got == want && bad == 0 ? 0 : -1;
 }
 
 /* Run cmd with /bin/sh; true if it exited 0. */
@@ -488,7 +533,7 @@ static int run_step(const char *kw, char **arg)
 	}
 	if (strcmp(kw, "reset") == 0) {
 		for (unsigned int p = 0; p < nb_ports; p++)
-			ports[p].rx = 0;
+			ports[p].rx = ports[p].rx_corrupt = 0;
 		return 0;
 	}
 	if (strcmp(kw, "sleep") == 0) {
@@ -652,7 +697,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vhost_peer: cannot initialise DPDK: %s\n", rte_strerror(rte_errno));
 		return 2;
 	}
-	pool = rte_pktmbuf_pool_create("vhost_peer", nb_ports * 2 * RING_SIZE + 2048, 256, 0,
+	/* Rx rings full, tx rings full, and chains of large frames in flight. */
+	pool = rte_pktmbuf_pool_create("vhost_peer", nb_ports * 2 * RING_SIZE + 8192, 256, 0,
 				       RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (pool == NULL) {
 		fprintf(stderr, "vhost_peer: cannot create mbuf pool: %s\n", rte_strerror(rte_errno));

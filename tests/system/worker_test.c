@@ -334,7 +334,7 @@ int main(int argc, char **argv)
 	vnl_pktmbuf_pool = rte_pktmbuf_pool_create("t_mbufs", 2047, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	if (vnl_pktmbuf_pool == NULL || snapshot_init(nw) < 0 || workers_init(nw, lcores, &params) < 0 ||
 	    ol_init(vnl_pktmbuf_pool, SOCKET_ID_ANY) < 0 || reg_init(nw, vnl_max_frame, 300, 4096) < 0 ||
-	    reg_lan_add("L", &l, &err) < 0) {
+	    reg_lan_add("L", 0, &l, &err) < 0) {
 		printf("Bail out! set-up: %s\n", err.msg[0] ? err.msg : rte_strerror(rte_errno));
 		return 1;
 	}

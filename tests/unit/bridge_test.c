@@ -3,7 +3,9 @@
  * Objective: the per-frame forwarding decision. Learning, unknown unicast and
  * broadcast flooding, known unicast to one port, never back to the ingress
  * port, station moves, table full means flooding, LAN isolation (also for a
- * MAC learned on a port that moved to another LAN), runts and oversize frames.
+ * MAC learned on a port that moved to another LAN), runts and oversize frames
+ * against each LAN's own limit, measured on the wire size the caller gives
+ * (a TSO frame is longer than what it puts on the wire).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +19,13 @@ static struct port_stats ps[8];
 static struct lan_stats ls[2];
 static struct port *fake_port = (struct port *)&fake_port; /* any non-NULL pointer */
 
-/* Ports 0..3 in LAN 0, ports 4..5 in LAN 1, 6 detached. */
+/* Ports 0..3 in LAN 0 (frames up to 1522 bytes), ports 4..5 in LAN 1 (mtu
+ * 9000: up to 9022), 6 detached. */
 static void setup(uint32_t fdb_size)
 {
 	snap = calloc(1, sizeof(*snap));
-	snap->max_frame = 1522;
+	snap->lan[0].max_frame = 1522;
+	snap->lan[1].max_frame = 9022;
 	for (int i = 0; i < VNL_MAX_PORTS; i++)
 		snap->port[i].lan = VNL_LAN_NONE;
 	for (int i = 0; i < 7; i++) {
@@ -47,8 +51,10 @@ static void frame(uint8_t *f, uint8_t dst, uint8_t src)
 	f[12] = 0x08;
 }
 
-/* Send a 64-byte frame dst<-src on port in; returns the decision. */
-static enum bridge_next send(uint16_t in, uint8_t dst, uint8_t src, uint32_t len, uint16_t *out)
+/* Send a frame dst<-src of len bytes (wire bytes on the wire) on port in;
+ * returns the decision. */
+static enum bridge_next send_wire(uint16_t in, uint8_t dst, uint8_t src, uint32_t len, uint32_t wire,
+				  uint16_t *out)
 {
 	struct bridge_ctx c = {
 		.snap = snap, .fdb = fdb, .in = in, .lan = snap->port[in].lan, .now = 1,
@@ -58,7 +64,12 @@ static enum bridge_next send(uint16_t in, uint8_t dst, uint8_t src, uint32_t len
 
 	frame(f, dst, src);
 	*out = VNL_PORT_NONE;
-	return bridge_input(&c, f, len, out);
+	return bridge_input(&c, f, len, wire, out);
+}
+
+static enum bridge_next send(uint16_t in, uint8_t dst, uint8_t src, uint32_t len, uint16_t *out)
+{
+	return send_wire(in, dst, src, len, len, out);
 }
 
 int main(void)
@@ -79,10 +90,10 @@ int main(void)
 
 		frame(f, 0xff, 0xd);
 		f[0] = 0x01, f[1] = 0x00, f[2] = 0x5e; /* IPv4 multicast */
-		ok(bridge_input(&c, f, 64, &out) == BRIDGE_FLOOD, "multicast is flooded");
+		ok(bridge_input(&c, f, 64, 64, &out) == BRIDGE_FLOOD, "multicast is flooded");
 		frame(f, 0xa, 0xe);
 		f[6] |= 1; /* multicast source: invalid */
-		bridge_input(&c, f, 64, &out);
+		bridge_input(&c, f, 64, 64, &out);
 		ok(fdb_count(fdb) == 3, "a multicast source address is never learned");
 	}
 
@@ -109,6 +120,24 @@ int main(void)
 	ok(send(0, 0xb, 0xa, 14, &out) == BRIDGE_UNICAST, "14-byte frame passes");
 	ok(send(0, 0xb, 0xa, 1522, &out) == BRIDGE_UNICAST, "1522-byte frame passes");
 	ok(send(0, 0xb, 0xa, 1523, &out) == BRIDGE_DROP && ps[0].v[PC_drop_oversize] == 1, "1523-byte frame: oversize");
+
+	/* Each LAN its own limit: LAN 1 has mtu 9000. */
+	ok(send(4, 0xff, 0x41, 64, &out) == BRIDGE_FLOOD, "0x41 learned in LAN 1");
+	ok(send(5, 0x41, 0x42, 9022, &out) == BRIDGE_UNICAST && out == 4, "9022-byte frame passes in LAN 1");
+	ok(send(5, 0x41, 0x42, 9023, &out) == BRIDGE_DROP && ps[5].v[PC_drop_oversize] == 1,
+	   "9023-byte frame: oversize in LAN 1");
+	ok(send(0, 0xb, 0xa, 9022, &out) == BRIDGE_DROP && ps[0].v[PC_drop_oversize] == 2,
+	   "9022-byte frame: oversize in LAN 0 (1522)");
+
+	/* The limit applies to the wire size, not to the frame's length. */
+	ok(send_wire(0, 0xb, 0xa, 64000, 1514, &out) == BRIDGE_UNICAST && out == 1,
+	   "64000-byte frame of 1514-byte segments passes");
+	ok(send_wire(0, 0xb, 0xa, 64000, 1523, &out) == BRIDGE_DROP && ps[0].v[PC_drop_oversize] == 3,
+	   "segments of 1523 bytes: oversize");
+	ok(send_wire(0, 0xb, 0xa, 64, 1523, &out) == BRIDGE_DROP && ps[0].v[PC_drop_oversize] == 4,
+	   "a short frame with a wire size above the limit: oversize");
+	ok(send_wire(0, 0xb, 0xa, 13, 1514, &out) == BRIDGE_DROP && ps[0].v[PC_drop_runt] == 2,
+	   "runt whatever the wire size");
 
 	/* Table full: new MACs are not learned, frames to them are flooded. */
 	setup(16);
