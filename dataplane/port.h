@@ -84,7 +84,7 @@ struct port {
 
 /* The mbuf pool every backend receives into (created by main). */
 extern struct rte_mempool *vnl_pktmbuf_pool;
-/* Longest frame any port must be able to carry (from --max-frame). */
+/* Longest frame any port must be able to carry: max(--max-frame, 9022), a LAN may have mtu 9000. */
 extern uint16_t vnl_max_frame;
 
 extern const struct port_ops port_vhost_ops;

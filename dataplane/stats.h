@@ -23,7 +23,7 @@
 	X(tx_bytes, "bytes sent")                                             \
 	X(drop_no_lan, "ingress port is in no LAN")                           \
 	X(drop_runt, "frame shorter than an Ethernet header")                 \
-	X(drop_oversize, "frame longer than --max-frame")                     \
+	X(drop_oversize, "frame longer than its LAN's limit")                 \
 	X(drop_dst_is_src, "learned destination is the ingress port")         \
 	X(drop_tx_full, "egress queue full")                                  \
 	X(drop_link_down, "egress peer not connected")                        \

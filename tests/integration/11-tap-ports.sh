@@ -18,7 +18,7 @@
 #      made), a missing netns, a host veth that is not a tap
 #   4. ping both ways; iperf3 -t 3 1 -> 2 and -R; counters show the frames
 #      and no drops on the tap ports; a 4 KB ping with eth0 mtu 9000 is
-#      dropped as oversize (truncated read), then traffic goes on; eth0
+#      dropped as oversize (the LAN's 1522 limit), then traffic goes on; eth0
 #      down in namespace 2: t2 link down, drop_link_down; up: traffic again
 #   5. port-del 1: NO-CARRIER in 1, eth0 still there; re-add: ping again
 #   6. kill -9 the switch: NO-CARRIER in both; start again, re-add, ping
@@ -127,7 +127,7 @@ pass "counters: frames both ways, no drops"
 workers_check "after iperf3"
 
 # A frame longer than the switch takes (eth0 mtu 9000, --max-frame 1522) is
-# read truncated and dropped as oversize, whole: nothing of it goes out.
+# read whole and dropped as oversize (LAN limit 1522): nothing of it goes out.
 ip -n "$(ns_name 1)" link set eth0 mtu 9000 || fail "mtu 9000 on eth0 in $(ns_name 1)"
 before=$(port_json "$PFX-t2" | jq .counters.tx_packets)
 nsx 1 ping -n -q -c 3 -i 0.2 -W 1 -s 4000 10.77.12.2 >/dev/null 2>&1 && fail "a 4028-byte ping crossed"
