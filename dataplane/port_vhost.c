@@ -303,8 +303,6 @@ static __attribute__((noinline)) uint16_t vhost_rx_offload(struct port *p, struc
 				continue;
 			}
 			p->rx_gso += gso;
-		} else {
-			m->ol_flags = 0;
 		}
 		pkts[k++] = m;
 	}
@@ -338,7 +336,6 @@ static void vhost_show(const struct port *p, struct json_object *o)
 {
 	const struct vhost_priv *v = p->priv;
 	bool up = atomic_load(&p->up);
-
 	uint64_t f = atomic_load(&v->features);
 	struct json_object *ol = json_object_new_object();
 	char hex[24], buf[24];
