@@ -153,6 +153,7 @@ jq_assert "k4 counters (whole frames, or segments)" "$(port_json "$K4")" \
 jq_assert "LAN counters" "$(lan_json "$L")" \
 	".counters | .forwarded == 7 and .flooded == 3 and .unknown_unicast == 1 and .moved == 2"
 pass "exact counters: segmented for t2 and x3 only, whole for t1, oversize and TSO6 dropped"
+workers_check "after the TCP frames"
 
 # What the namespaces saw. Namespace 3 (AF_XDP): only complete segments of
 # at most 1514 bytes on the wire, each checksum correct, IPv4 and IPv6.
