@@ -506,7 +506,7 @@ static const struct cmd commands[] = {
 	{ "help", cmd_help, no_args, 0, "list commands" },
 	{ "lan-add", cmd_lan_add, lan_add_args, 0, "create LAN name (mtu 68..9000: frames up to mtu+22 bytes)" },
 	{ "lan-del", cmd_lan_del, name_arg, 0, "delete LAN name, detaching its ports" },
-	{ "port-add", cmd_port_add, port_add_args, 0, "add port name: kind vhost (path, mode), afxdp (iface, xdp) or tap (netns, iface, offload)" },
+	{ "port-add", cmd_port_add, port_add_args, 0, "add port name: kind vhost (path, mode, offload), afxdp (iface, xdp) or tap (netns, iface, offload)" },
 	{ "port-del", cmd_port_del, name_arg, 0, "delete port name" },
 	{ "set-aging", cmd_set_aging, aging_args, 0, "MAC aging in seconds" },
 	{ "show-config", cmd_show_config, no_args, 0, "effective configuration" },
