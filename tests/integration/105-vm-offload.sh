@@ -45,7 +45,7 @@ check "ping v1 -> n1" vnl exec v1 -- ping -c 2 -W 3 10.105.0.2
 # --- 2. negotiated features, as the guest's driver sees them ---------------------------
 f=$(vnl exec v1 -- cat /sys/class/net/eth0/device/features)
 bit() { [ "${f:$1:1}" = 1 ]; }
-result $(bit 0 && bit 1 && bit 7 && bit 11 && bit 15 && ! bit 12; echo $?) \
+result "$(bit 0 && bit 1 && bit 7 && bit 11 && bit 15 && ! bit 12; echo $?)" \
 	"v1's eth0 has CSUM, GUEST_CSUM, GUEST_TSO4, HOST_TSO4, MRG_RXBUF and not HOST_TSO6" "features: $f"
 
 # snmp_v1 FIELD: a Tcp counter of /proc/net/snmp inside v1.
@@ -65,10 +65,10 @@ wait_for 10 sh -c "'$VNL_BIN' --lab $L exec n1 -- cat /proc/net/tcp | grep -q ':
 sum_v1=$(vnl exec v1 -- sh -c "head -c $SIZE /dev/urandom >/tmp/f && busybox nc 10.105.0.2 5105 </tmp/f && sha256sum /tmp/f" | cut -d' ' -f1)
 wait "$rx"
 wait_for 10 test "$(stat -c %s "$TMP/from-v1" 2>/dev/null)" = "$SIZE"
-result $([ -n "$sum_v1" ] && [ "$(sha256sum <"$TMP/from-v1" | cut -d' ' -f1)" = "$sum_v1" ]; echo $?) \
+result "$([ -n "$sum_v1" ] && [ "$(sha256sum <"$TMP/from-v1" | cut -d' ' -f1)" = "$sum_v1" ]; echo $?)" \
 	"20 MiB v1 -> n1 with busybox nc: the same sha256" "v1 $sum_v1, n1 $(sha256sum <"$TMP/from-v1" 2>&1) $(stat -c %s "$TMP/from-v1" 2>&1)"
 gso1=$(json_of stats v1:0 | jq '.ports["v1:0"].rx_gso_frames // -1')
-result $([ "$gso0" -ge 0 ] && [ "$gso1" -gt "$gso0" ]; echo $?) \
+result "$([ "$gso0" -ge 0 ] && [ "$gso1" -gt "$gso0" ]; echo $?)" \
 	"the guest sent TSO frames: rx_gso_frames on v1:0 $gso0 -> $gso1" "$(json_of stats v1:0)"
 
 # --- 4. n1 -> v1 ----------------------------------------------------------------------
@@ -81,13 +81,13 @@ vnl exec n1 -- busybox nc 10.105.0.1 5106 <"$TMP/to-v1"
 wait "$rx"
 wait_for 20 test "$(vnl exec v1 -- sh -c 'wc -c </tmp/g')" = "$SIZE"
 sum_g=$(vnl exec v1 -- sha256sum /tmp/g | cut -d' ' -f1)
-result $([ "$sum_g" = "$(sha256sum <"$TMP/to-v1" | cut -d' ' -f1)" ]; echo $?) \
+result "$([ "$sum_g" = "$(sha256sum <"$TMP/to-v1" | cut -d' ' -f1)" ]; echo $?)" \
 	"20 MiB n1 -> v1 with busybox nc: the same sha256" "v1 $sum_g, sent $(sha256sum <"$TMP/to-v1")"
 vnl exec v1 -- rm -f /tmp/f /tmp/g
 
 # --- 5. no checksum error in the guest ------------------------------------------------
 csum1=$(snmp_v1 InCsumErrors)
-result $([ -n "$csum0" ] && [ "$csum1" = "$csum0" ]; echo $?) \
+result "$([ -n "$csum0" ] && [ "$csum1" = "$csum0" ]; echo $?)" \
 	"v1's Tcp InCsumErrors unchanged ($csum0 -> $csum1)" "$(vnl exec v1 -- cat /proc/net/snmp)"
 diag "v1:0 $(json_of stats v1:0 | jq -c '.ports["v1:0"] | {rx_packets, tx_packets, rx_gso_frames, tx_gso_frames, tx_csum_sw, drop_gso, drop_offload_bad}')"
 diag "n1:0 $(json_of stats n1:0 | jq -c '.ports["n1:0"] | {rx_packets, tx_packets, rx_gso_frames, tx_gso_frames, tx_gso_segments, tx_csum_sw}')"

@@ -80,8 +80,10 @@ for i in 3 4; do
 	nsx_bg "$i" tcpdump -i eth0 -nn -e -vv -l -s 0 "tcp port 22094" >"$TMP/td$i.txt" 2>"$TMP/td$i.err"
 	wait_until 10 grep -q 'listening on' "$TMP/td$i.err" || fail "tcpdump in $(ns_name $i) did not start"
 done
-in_segs3=$(snmp 3 Tcp InSegs) csum3=$(snmp 3 Tcp InCsumErrors)
-in_segs4=$(snmp 4 Tcp InSegs) csum4=$(snmp 4 Tcp InCsumErrors)
+declare -A segs0 csum0
+for i in 3 4; do
+	segs0[$i]=$(snmp "$i" Tcp InSegs) csum0[$i]=$(snmp "$i" Tcp InCsumErrors)
+done
 
 # 64000 bytes in segments of 1448: 44 full ones and one of 288.
 N=64000 MSS=1448 SEGS=45
@@ -177,10 +179,10 @@ bytes4=$(grep -o 'length [0-9]*$' "$td4" | awk '{s += $2} END {print s + 0}')
 pass "tap namespace: $frames4 frames, $bytes4 payload bytes"
 
 for i in 3 4; do
-	eval "segs0=\$in_segs$i csum0=\$csum$i"
 	segs=$(snmp "$i" Tcp InSegs) csum=$(snmp "$i" Tcp InCsumErrors)
-	[ "$csum" = "$csum0" ] || fail "namespace $i: Tcp InCsumErrors went from $csum0 to $csum"
-	[ "$segs" -gt "$segs0" ] || fail "namespace $i: Tcp InSegs did not grow ($segs0 -> $segs): the stack got nothing"
+	[ "$csum" = "${csum0[$i]}" ] || fail "namespace $i: Tcp InCsumErrors went from ${csum0[$i]} to $csum"
+	[ "$segs" -gt "${segs0[$i]}" ] ||
+		fail "namespace $i: Tcp InSegs did not grow (${segs0[$i]} -> $segs): the stack got nothing"
 done
 pass "both namespaces' TCP stacks took the frames without a checksum error"
 
