@@ -168,8 +168,9 @@ static uint16_t packet_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 	for (uint16_t i = 0; i < got; i++) {
 		struct rte_mbuf *m;
 
-		if (unlikely(msg[i].msg_len < hl)) {
+		if (unlikely(msg[i].msg_len < hl)) { /* no room for the header: never from Linux */
 			fd_io_unlend(st, seg[i], segs);
+			p->rx_offload_bad++;
 			continue;
 		}
 		m = fd_io_take(st, seg[i], segs, k->seg_room, msg[i].msg_len - hl);
