@@ -17,7 +17,8 @@
  * header the frame contradicts: drop, counted drop_offload_bad), and tx
  * writes ol_to_vnet()'s header, so tx_ol is CSUM|TSO4 (the kernel takes any
  * GSO/NEEDS_CSUM write). With "offload": false: TUNSETOFFLOAD 0 (the kernel
- * segments and checksums before our reads), tx_ol 0, read room the LAN max.
+ * segments and checksums before our reads), tx_ol 0, read room the longest
+ * frame of any LAN (vnl_max_frame).
  * TSO6 stays off both ways (no TCP/IPv6 segmenter for other egress kinds).
  *
  * Rx buffers: fd_io.h's per-lcore stash.
