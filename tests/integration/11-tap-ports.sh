@@ -50,20 +50,6 @@ need_cmd ping iperf3 ethtool
 
 switchd_start
 
-# tap_ns IDX CIDR: namespace ns_name IDX with a persistent tap eth0 at CIDR, up.
-tap_ns() {
-	local ns
-	ns=$(ns_name "$1")
-	ip netns add "$ns" || fail "ip netns add $ns"
-	_NETNS+=("$ns")
-	ip -n "$ns" tuntap add dev eth0 mode tap vnet_hdr || fail "ip tuntap add eth0 in $ns"
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-	ip -n "$ns" addr add "$2" dev eth0 || fail "address $2 in $ns"
-	ip -n "$ns" link set lo up
-	ip -n "$ns" link set eth0 up || fail "eth0 up in $ns"
-}
-
 # carrier IDX: eth0 of namespace IDX has carrier (LOWER_UP).
 carrier() { ip -n "$(ns_name "$1")" link show eth0 | grep -q 'LOWER_UP'; }
 no_carrier() { ip -n "$(ns_name "$1")" link show eth0 | grep -q 'NO-CARRIER'; }
@@ -125,27 +111,21 @@ ping_ok 1 10.77.12.2 5
 ping_ok 2 10.77.12.1 5
 pass "ping both ways through tap ports"
 
-# csum_errors IDX: Tcp InCsumErrors of namespace IDX (/proc/net/snmp).
-csum_errors() {
-	nsx "$1" awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "InCsumErrors") c = i; h = 1 }
-		else print $c }' /proc/net/snmp
-}
-
 # iperf SRV ADDR [ARGS...]: a 3 s TCP stream from namespace 1 to ADDR in
 # namespace SRV (-R: the other way); prints Gbit/s; fails when either stack
 # counted TCP checksum errors meanwhile.
 iperf() {
 	local srv=$1 addr=$2 out e1 e2
 	shift 2
-	e1=$(csum_errors 1) e2=$(csum_errors "$srv")
+	e1=$(snmp 1 Tcp InCsumErrors) e2=$(snmp "$srv" Tcp InCsumErrors)
 	nsx_bg "$srv" iperf3 -s -1 -p 5211 >"$TMP/iperf-s.log" 2>&1
 	wait_until 5 nsx "$srv" sh -c 'ss -ltn | grep -q :5211' || fail "iperf3 server did not start"
 	out=$(nsx 1 iperf3 -c "$addr" -p 5211 -t 3 -J "$@") || fail "iperf3 $* failed: $(tail -c 400 <<<"$out")"
 	wait "$BG_PID" 2>/dev/null
 	jq -e '.end.sum_received.bytes > 1000000' >/dev/null <<<"$out" ||
 		fail "iperf3 $*: too little received: $(jq -c .end.sum_received <<<"$out")"
-	[ "$(csum_errors 1)" = "$e1" ] && [ "$(csum_errors "$srv")" = "$e2" ] ||
-		fail "iperf3 1 <-> $srv $*: TCP InCsumErrors rose: $e1 -> $(csum_errors 1), $e2 -> $(csum_errors "$srv")"
+	[ "$(snmp 1 Tcp InCsumErrors)" = "$e1" ] && [ "$(snmp "$srv" Tcp InCsumErrors)" = "$e2" ] ||
+		fail "iperf3 1 <-> $srv $*: TCP InCsumErrors rose: $e1 -> $(snmp 1 Tcp InCsumErrors), $e2 -> $(snmp "$srv" Tcp InCsumErrors)"
 	jq -r '.end.sum_received.bits_per_second / 1e9 * 100 | round / 100' <<<"$out"
 }
 g=$(iperf 2 10.77.12.2) || exit 1
