@@ -118,7 +118,7 @@ iperf() {
 	local srv=$1 addr=$2 out e1 e2
 	shift 2
 	e1=$(snmp 1 Tcp InCsumErrors) e2=$(snmp "$srv" Tcp InCsumErrors)
-	[[ "$e1$e2" =~ ^[0-9]+$ ]] || fail "no Tcp InCsumErrors in /proc/net/snmp: '$e1' '$e2'"
+	[[ $e1 =~ ^[0-9]+$ && $e2 =~ ^[0-9]+$ ]] || fail "no Tcp InCsumErrors in /proc/net/snmp: '$e1' '$e2'"
 	nsx_bg "$srv" iperf3 -s -1 -p 5211 >"$TMP/iperf-s.log" 2>&1
 	wait_until 5 nsx "$srv" sh -c 'ss -ltn | grep -q :5211' || fail "iperf3 server did not start"
 	out=$(nsx 1 iperf3 -c "$addr" -p 5211 -t 3 -J "$@") || fail "iperf3 $* failed: $(tail -c 400 <<<"$out")"
