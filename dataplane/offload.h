@@ -31,6 +31,7 @@
 #pragma once
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include <linux/virtio_net.h>
 #include <rte_mbuf.h>
@@ -73,6 +74,16 @@ static inline uint8_t ol_needs(uint64_t ol_flags)
 			need |= PORT_OL_TSO6;
 	}
 	return need;
+}
+
+/* Names of the PORT_OL_* bits in caps, comma-separated ("csum,tso4"), or
+ * "none": what show-ports prints. Returns buf. */
+static inline const char *ol_caps_name(uint8_t caps, char buf[24])
+{
+	int n = snprintf(buf, 24, "%s%s%s", caps & PORT_OL_CSUM ? ",csum" : "", caps & PORT_OL_TSO4 ? ",tso4" : "",
+			 caps & PORT_OL_TSO6 ? ",tso6" : "");
+
+	return n > 0 ? buf + 1 : "none";
 }
 
 /* Rx, fd-based ports: set m's offload state from the virtio-net header read
