@@ -100,8 +100,12 @@ int ol_from_vnet(struct rte_mbuf *m, const struct virtio_net_hdr *h);
  * segment, no TCP/UDP header. */
 int ol_from_vhost(struct rte_mbuf *m);
 
-/* Tx, fd-based ports: the virtio-net header for m (zero when m is complete). */
-void ol_to_vnet(const struct rte_mbuf *m, struct virtio_net_hdr *h);
+/* Tx, fd-based ports: the virtio-net header for m (zero when m is complete).
+ * A TCP/IPv4 GSO frame's checksum field is set back to the pseudo-header
+ * with the L4 length (the form the kernel's software GSO adjusts from):
+ * DPDK's vhost enqueue rewrites it in place to the length-less form of
+ * rte_net_intel_cksum_prepare(), also in a frame a flood shares with us. */
+void ol_to_vnet(struct rte_mbuf *m, struct virtio_net_hdr *h);
 
 /* Tx fallback: make m fit a port taking caps. Writes the frames to send in
  * its place to out (n_out >= VNL_GSO_SEGS_MAX) and returns their number;

@@ -199,7 +199,7 @@ static uint16_t packet_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 		int sent;
 
 		for (; done + cnt < n; cnt++) {
-			const struct rte_mbuf *m = pkts[done + cnt];
+			struct rte_mbuf *m = pkts[done + cnt];
 			unsigned first = used;
 			int segs;
 
