@@ -23,7 +23,9 @@
 #include "sys.h"
 
 static const struct node_kind *k;
-static struct node_ctx node_a, node_b, node_long;
+static struct node_ctx node_a, node_b, node_long, node_t;
+static struct nic_port port;
+static struct vnl_err err;
 static char lab[16];  /* the lab: the run's prefix; static, for the atexit cleanup */
 
 /* Every node this run may have made, removed at exit and on signals. */
@@ -33,6 +35,15 @@ static void kind_cleanup(void)
 		return;
 	k->destroy(&node_a, NULL);
 	k->destroy(&node_b, NULL);
+	k->destroy(&node_t, NULL);
+}
+
+/* nic_attach of NIC i of n with its type, address cidr and LAN mtu. */
+static int attach(struct node_ctx *n, unsigned int i, const char *cidr, unsigned int mtu)
+{
+	struct nic_link nl = { .cidr = cidr, .mtu = mtu, .type = i < TOPO_NICS_MAX ? n->nic_types[i] : 0 };
+
+	return k->nic_attach(n, i, &nl, &port, &err);
 }
 
 static void kind_on_signal(int sig)
@@ -125,8 +136,6 @@ int main(void)
 {
 	char nsa[80], nsb[80], ha0[16], ha1[16], hb0[16], buf[8192], mac[18];
 	char longname[80];
-	struct vnl_err err = { 0 };
-	struct nic_port port;
 	struct json_object *st, *v, *nics;
 	uint8_t m[6];
 	int r, status = -1, fa = -1;
@@ -134,8 +143,10 @@ int main(void)
 
 	sys_init();
 	snprintf(lab, sizeof(lab), "%s", sys_pfx);
-	node_a = (struct node_ctx){ .lab = lab, .name = "a", .nics = 2 };
-	node_b = (struct node_ctx){ .lab = lab, .name = "b", .nics = 1 };
+	/* a and b: afxdp NICs (veths); t: tap NICs (the default). */
+	node_a = (struct node_ctx){ .lab = lab, .name = "a", .nics = 2, .nic_types = { NIC_TYPE_AFXDP, NIC_TYPE_AFXDP } };
+	node_b = (struct node_ctx){ .lab = lab, .name = "b", .nics = 1, .nic_types = { NIC_TYPE_AFXDP } };
+	node_t = (struct node_ctx){ .lab = lab, .name = "t", .nics = 2 };
 	memset(longname, 'x', 70);
 	longname[70] = '\0';
 	node_long = (struct node_ctx){ .lab = lab, .name = longname, .nics = 1 };
@@ -199,11 +210,11 @@ int main(void)
 
 	/* nic_attach: the cable in */
 	memset(&port, 0xff, sizeof(port));
-	r = k->nic_attach(&node_a, 0, "10.9.0.1/24", &port, &err);
+	r = attach(&node_a, 0, "10.9.0.1/24", 0);
 	ok(r == 0, "attach a:0 10.9.0.1/24 -> %d (%s)", r, err.msg);
 	ok(port.type == NIC_PORT_AFXDP && !strcmp(port.kind, "afxdp") && !strcmp(port.ifname, ha0),
 	   "port: afxdp on %s", port.ifname);
-	r = k->nic_attach(&node_a, 1, "10.9.1.1/24", &port, &err);
+	r = attach(&node_a, 1, "10.9.1.1/24", 0);
 	ok(r == 0 && !strcmp(port.ifname, ha1), "attach a:1 10.9.1.1/24 -> %d (%s)", r, err.msg);
 	for (i = 0; i < 2; i++) {
 		char addr[32];
@@ -215,11 +226,11 @@ int main(void)
 	}
 
 	/* Refusals that must change nothing. */
-	r = k->nic_attach(&node_a, 0, NULL, &port, &err);
+	r = attach(&node_a, 0, NULL, 0);
 	ok(r == -EEXIST, "attach a:0 again -> -EEXIST (%s)", err.msg);
 	mac_of("a", 0, mac);
 	ok(host_is(ha0, 1) && eth_is(nsa, 0, 1, mac, "10.9.0.1/24"), "a:0 still attached, its address kept");
-	r = k->nic_attach(&node_a, 2, NULL, &port, &err);
+	r = attach(&node_a, 2, NULL, 0);
 	ok(r == -EINVAL && strstr(err.msg, "no NIC 2"), "attach a:2 of 2 NICs -> -EINVAL (%s)",
 	   err.msg);
 	ok(k->nic_detach(&node_a, 7, &err) == -EINVAL, "detach a:7 -> -EINVAL");
@@ -228,21 +239,21 @@ int main(void)
 	r = k->create(&node_b, &err);
 	ok(r == 0 && nl_link_exists(-1, hb0) == 1, "create b -> %d (%s), with %s", r, err.msg, hb0);
 	mac_of("b", 0, mac);
-	r = k->nic_attach(&node_b, 0, "10.9.0.300/24", &port, &err);
+	r = attach(&node_b, 0, "10.9.0.300/24", 0);
 	ok(r == -EINVAL, "attach b:0 with a bad address -> -EINVAL (%s)", err.msg);
 	ok(host_is(hb0, 0) && eth_is(nsb, 0, 0, mac, NULL), "b:0 left detached, no address");
-	r = k->nic_attach(&node_b, 0, "10.9.0.1/24", &port, &err);
+	r = attach(&node_b, 0, "10.9.0.1/24", 0);
 	ok(r == 0, "attach b:0 with the same address as a:0 (another netns) -> %d (%s)", r,
 	   err.msg);
-	r = k->nic_attach(&node_b, 0, "10.9.0.2/24", &port, &err);
+	r = attach(&node_b, 0, "10.9.0.2/24", 0);
 	ok(r == -EEXIST && eth_is(nsb, 0, 1, mac, "10.9.0.1/24"), "attach b:0 again -> -EEXIST, kept");
 	ok(k->nic_detach(&node_b, 0, &err) == 0, "detach b:0");
-	r = k->nic_attach(&node_b, 0, "224.0.0.1/40", &port, &err);
+	r = attach(&node_b, 0, "224.0.0.1/40", 0);
 	ok(r == -EINVAL && host_is(hb0, 0), "bad prefix -> -EINVAL, still detached (%s)", err.msg);
 	/* An address the kernel refuses once the host end is up: down again. */
 	ok(sh("ip netns exec %s sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1", nsb) == 0,
 	   "IPv6 disabled on eth0 in %s", nsb);
-	r = k->nic_attach(&node_b, 0, "fd00::1/64", &port, &err);
+	r = attach(&node_b, 0, "fd00::1/64", 0);
 	ok(r < 0 && strstr(err.msg, "fd00::1"), "IPv6 address on b:0 refused by the kernel -> %d (%s)",
 	   r, err.msg);
 	ok(host_is(hb0, 0) && eth_is(nsb, 0, 0, mac, NULL), "all or nothing: %s down again, eth0 kept", hb0);
@@ -335,7 +346,7 @@ int main(void)
 		   json_object_get_boolean(c) ? "on" : "off");
 	}
 	json_object_put(st);
-	r = k->nic_attach(&node_a, 1, "10.9.1.1/24", &port, &err);
+	r = attach(&node_a, 1, "10.9.1.1/24", 0);
 	mac_of("a", 1, mac);
 	ok(r == 0 && host_is(ha1, 1) && eth_is(nsa, 1, 1, mac, "10.9.1.1/24"),
 	   "attach a:1 again: carrier and address back (%d %s)", r, err.msg);
@@ -351,7 +362,7 @@ int main(void)
 	   "start makes a:1 again, detached, same MAC (%d %s)", r, err.msg);
 	ok(ethtool_get_tx_csum(fa, "eth1", &err) == 0, "... tx checksum offload off");
 	nl_link_del(-1, ha1, NULL);
-	r = k->nic_attach(&node_a, 1, "10.9.1.1/24", &port, &err);
+	r = attach(&node_a, 1, "10.9.1.1/24", 0);
 	ok(r == 0 && host_is(ha1, 1) && eth_is(nsa, 1, 1, mac, "10.9.1.1/24"),
 	   "attach of a deleted a:1 makes it again, attached (%d %s)", r, err.msg);
 	ok(k->start(&node_b, &err) == 0 && nl_link_exists(-1, hb0) == 1, "start b: nothing missing");
@@ -368,7 +379,7 @@ int main(void)
 		r = k->exec(&node_a, t, 0, &status, &err);
 		ok(r == -ENOENT, "exec in a destroyed node -> -ENOENT (%s)", err.msg);
 	}
-	r = k->nic_attach(&node_a, 0, NULL, &port, &err);
+	r = attach(&node_a, 0, NULL, 0);
 	ok(r == -ENOENT && nl_link_exists(-1, ha0) == 0, "attach to a destroyed node -> -ENOENT");
 	ok(k->destroy(&node_b, &err) == 0 && !netns_exists(nsb), "destroy b");
 
