@@ -164,6 +164,19 @@ static int get_key(struct loader *ld, const yaml_node_pair_t *p, const char *con
 			 topo_show(VAL(*key), shown), in, expected);
 }
 
+/* One pair of a mapping with fixed keys: the key's index (get_key()) and its
+ * value, visited, in *v. */
+static int get_pair(struct loader *ld, const yaml_node_pair_t *p, const char *const *keys, unsigned n_keys,
+		    unsigned *have, const char *in, yaml_node_t **v)
+{
+	yaml_node_t *key;
+	int k = get_key(ld, p, keys, n_keys, have, in, &key), r;
+
+	if (k >= 0 && (r = visit(ld, p->value, v)) < 0)
+		return r;
+	return k;
+}
+
 enum lan_key { LNK_NAME, LNK_MTU, LNK_COUNT };
 
 static const char *const lan_keys[LNK_COUNT] = { [LNK_NAME] = "name", [LNK_MTU] = "mtu" };
@@ -175,12 +188,10 @@ static int load_lan_long(struct loader *ld, yaml_node_t *map, struct topo_lan *l
 	int r;
 
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-		yaml_node_t *key, *v;
+		yaml_node_t *v;
 		int k;
 
-		k = r = get_key(ld, p, lan_keys, LNK_COUNT, &have, "LAN", &key);
-		if (r >= 0)
-			r = visit(ld, p->value, &v);
+		k = r = get_pair(ld, p, lan_keys, LNK_COUNT, &have, "LAN", &v);
 		if (r >= 0)
 			r = k == LNK_NAME ? get_name(ld, v, "LAN", lan->name)
 					  : get_uint(ld, v, "mtu of LAN", TOPO_LAN_MTU_MIN, TOPO_LAN_MTU_MAX, &lan->mtu);
@@ -484,12 +495,10 @@ static int load_link_long(struct loader *ld, yaml_node_t *map, struct topo_link 
 	int r;
 
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-		yaml_node_t *key, *v;
+		yaml_node_t *v;
 		int k;
 
-		k = r = get_key(ld, p, link_keys, LK_COUNT, &have, "link", &key);
-		if (r >= 0)
-			r = visit(ld, p->value, &v);
+		k = r = get_pair(ld, p, link_keys, LK_COUNT, &have, "link", &v);
 		if (r < 0)
 			return r;
 		switch (k) {
@@ -576,12 +585,10 @@ static int load_root(struct loader *ld)
 	if (r < 0)
 		return r;
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
-		yaml_node_t *key, *v;
+		yaml_node_t *v;
 		int k;
 
-		k = r = get_key(ld, p, top_keys, TK_COUNT, &have, "the top level", &key);
-		if (r >= 0)
-			r = visit(ld, p->value, &v);
+		k = r = get_pair(ld, p, top_keys, TK_COUNT, &have, "the top level", &v);
 		if (r >= 0 && is_null(v))
 			continue;
 		if (r >= 0)
