@@ -69,14 +69,25 @@ void lab_node_ctx(struct lab *l, const struct topo_node *n, struct node_ctx *ctx
 	ctx->model = n;
 	ctx->priv = slot ? *slot : NULL;
 	/* Per NIC: the effective nic-type (link > node > default) and the mtu
-	 * of its LAN. */
-	for (unsigned i = 0; i < TOPO_NICS_MAX; i++) {
-		const struct topo_link *k = i < n->nics ? topo_find_link(l->topo, n->name, i) : NULL;
-		const struct topo_lan *lan = k ? topo_find_lan(l->topo, k->lan) : NULL;
-		int c = i < n->nics ? topo_nic_choice(l->topo, n, i, TOPO_NIC_TYPE) : -1;
+	 * of its LAN; one pass over the links (lab_push calls this per link). */
+	memset(ctx->nic_types, 0, sizeof(ctx->nic_types));
+	memset(ctx->nic_mtus, 0, sizeof(ctx->nic_mtus));
+	for (unsigned i = 0; i < n->nics && i < TOPO_NICS_MAX; i++) {
+		int c = topo_nic_choice(NULL, n, i, TOPO_NIC_TYPE);
 
 		ctx->nic_types[i] = c < 0 ? 0 : (uint8_t)c;
-		ctx->nic_mtus[i] = lan ? (uint16_t)topo_lan_mtu(lan) : 0;
+	}
+	for (unsigned j = 0; j < l->topo->n_links; j++) {
+		const struct topo_link *k = &l->topo->links[j];
+		const struct topo_lan *lan;
+		int c;
+
+		if (k->nic >= n->nics || k->nic >= TOPO_NICS_MAX || strcmp(k->node, n->name))
+			continue;
+		if ((lan = topo_find_lan(l->topo, k->lan)) != NULL)
+			ctx->nic_mtus[k->nic] = (uint16_t)topo_lan_mtu(lan);
+		if (k->nic_type[0] && (c = topo_nic_choice(l->topo, n, k->nic, TOPO_NIC_TYPE)) >= 0)
+			ctx->nic_types[k->nic] = (uint8_t)c;
 	}
 }
 

@@ -145,7 +145,7 @@ int topo_parse_enum(const struct topo_opt *o, const char *s, const char *what, i
 
 int topo_nic_choice(const struct topo *t, const struct topo_node *n, unsigned nic, const char *opt)
 {
-	const struct topo_link *k = topo_find_link(t, n->name, nic);
+	const struct topo_link *k = t ? topo_find_link(t, n->name, nic) : NULL;
 	int i = topo_opt_index(n->kind, opt);
 	unsigned v;
 

@@ -386,7 +386,8 @@ unsigned topo_lan_mtu(const struct topo_lan *l);
  * word of the link on that NIC when it names one (TOPO_NIC_TYPE only: links
  * carry no other), else the node's option, else its default.  The index into
  * the option's choices, or -1 when n's kind has no such choice option (or
- * the link's word is not one of them: topo_validate() refuses that).
+ * the link's word is not one of them: topo_validate() refuses that).  t
+ * NULL: the node's alone (its option, else the default).
  */
 int topo_nic_choice(const struct topo *t, const struct topo_node *n, unsigned nic, const char *opt);
 /* Parse "A.B.C.D/N" strictly (decimal, N in 1..32); -EINVAL with a message. */
