@@ -19,6 +19,7 @@
 #include "dispatch.h"
 #include "jsonl.h"
 #include "dp_log.h"
+#include "offload.h"
 #include "port.h"
 #include "registry.h"
 #include "stats.h"
@@ -371,10 +372,11 @@ static int cmd_show_fdb(struct json_object *req, struct json_object *reply, stru
 	return 0;
 }
 
-/* Workers, the TSC rate and the packet pool: "mbufs" {size, in_use}, where
- * in_use is every mbuf out of the pool (ports' stashes and rings, bursts in
- * flight) but not those parked in per-lcore caches; a number that keeps
- * growing under steady traffic is a leak. */
+/* Workers, the TSC rate and the packet pool: "mbufs" {size, in_use,
+ * indirect_in_use}, where in_use is every mbuf out of the pool (ports' stashes
+ * and rings, bursts in flight) but not those parked in per-lcore caches, and
+ * indirect_in_use the same for the segmentation pool's data-less mbufs; a
+ * number that keeps growing under steady traffic is a leak. */
 static void add_workers(struct json_object *reply)
 {
 	struct json_object *a = json_object_new_array(), *m = json_object_new_object();
@@ -390,6 +392,10 @@ static void add_workers(struct json_object *reply)
 	}
 	json_object_object_add(m, "size", json_object_new_int64(vnl_pktmbuf_pool->size));
 	json_object_object_add(m, "in_use", json_object_new_int64(rte_mempool_in_use_count(vnl_pktmbuf_pool)));
+	/* Data-less mbufs of segments in flight (offload.h); 0 when idle. */
+	if (ol_indirect_pool() != NULL)
+		json_object_object_add(m, "indirect_in_use",
+				       json_object_new_int64(rte_mempool_in_use_count(ol_indirect_pool())));
 	json_object_object_add(reply, "mbufs", m);
 }
 
@@ -486,7 +492,7 @@ static int cmd_help(struct json_object *req, struct json_object *reply, struct j
 static const char *const no_args[] = { NULL };
 static const char *const name_arg[] = { "name", NULL };
 static const char *const lan_add_args[] = { "name", "mtu", NULL };
-static const char *const port_add_args[] = { "name", "kind", "path", "mode", "iface", "xdp", "netns", "offload", NULL };
+static const char *const port_add_args[] = { "name", "kind", "path", "mode", "iface", "xdp", "vnet", "netns", "offload", NULL };
 static const char *const attach_args[] = { "port", "lan", NULL };
 static const char *const port_arg[] = { "port", NULL };
 static const char *const lan_arg[] = { "lan", NULL };
@@ -500,7 +506,7 @@ static const struct cmd commands[] = {
 	{ "help", cmd_help, no_args, 0, "list commands" },
 	{ "lan-add", cmd_lan_add, lan_add_args, 0, "create LAN name (mtu 68..9000: frames up to mtu+22 bytes)" },
 	{ "lan-del", cmd_lan_del, name_arg, 0, "delete LAN name, detaching its ports" },
-	{ "port-add", cmd_port_add, port_add_args, 0, "add port name: kind vhost (path, mode), afxdp (iface, xdp) or tap (netns, iface, offload)" },
+	{ "port-add", cmd_port_add, port_add_args, 0, "add port name: kind vhost (path, mode, offload), afxdp (iface, xdp) or tap (netns, iface, offload)" },
 	{ "port-del", cmd_port_del, name_arg, 0, "delete port name" },
 	{ "set-aging", cmd_set_aging, aging_args, 0, "MAC aging in seconds" },
 	{ "show-config", cmd_show_config, no_args, 0, "effective configuration" },

@@ -139,7 +139,7 @@ int ol_from_vhost(struct rte_mbuf *m)
 	return 0;
 }
 
-void ol_to_vnet(const struct rte_mbuf *m, struct virtio_net_hdr *h)
+void ol_to_vnet(struct rte_mbuf *m, struct virtio_net_hdr *h)
 {
 	uint64_t ol = m->ol_flags;
 
@@ -153,6 +153,11 @@ void ol_to_vnet(const struct rte_mbuf *m, struct virtio_net_hdr *h)
 		h->gso_type = (ol & RTE_MBUF_F_TX_IPV6) ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4;
 		h->gso_size = m->tso_segsz;
 		h->hdr_len = (uint16_t)(m->l2_len + m->l3_len + m->l4_len);
+		if (ol & RTE_MBUF_F_TX_IPV4) {
+			const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len);
+
+			*rte_pktmbuf_mtod_offset(m, uint16_t *, h->csum_start + TCP_CSUM_OFF) = rte_ipv4_phdr_cksum(ip, 0);
+		}
 	}
 }
 

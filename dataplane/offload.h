@@ -31,6 +31,7 @@
 #pragma once
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include <linux/virtio_net.h>
 #include <rte_mbuf.h>
@@ -75,6 +76,16 @@ static inline uint8_t ol_needs(uint64_t ol_flags)
 	return need;
 }
 
+/* Names of the PORT_OL_* bits in caps, comma-separated ("csum,tso4"), or
+ * "none": what show-ports prints. Returns buf. */
+static inline const char *ol_caps_name(uint8_t caps, char buf[24])
+{
+	int n = snprintf(buf, 24, "%s%s%s", caps & PORT_OL_CSUM ? ",csum" : "", caps & PORT_OL_TSO4 ? ",tso4" : "",
+			 caps & PORT_OL_TSO6 ? ",tso6" : "");
+
+	return n > 0 ? buf + 1 : "none";
+}
+
 /* Rx, fd-based ports: set m's offload state from the virtio-net header read
  * in front of it (m's ol_flags are 0). NEEDS_CSUM at the L4 header of a
  * TCP/UDP frame becomes a partial checksum; any other NEEDS_CSUM is completed
@@ -89,8 +100,12 @@ int ol_from_vnet(struct rte_mbuf *m, const struct virtio_net_hdr *h);
  * segment, no TCP/UDP header. */
 int ol_from_vhost(struct rte_mbuf *m);
 
-/* Tx, fd-based ports: the virtio-net header for m (zero when m is complete). */
-void ol_to_vnet(const struct rte_mbuf *m, struct virtio_net_hdr *h);
+/* Tx, fd-based ports: the virtio-net header for m (zero when m is complete).
+ * A TCP/IPv4 GSO frame's checksum field is set back to the pseudo-header
+ * with the L4 length (the form the kernel's software GSO adjusts from):
+ * DPDK's vhost enqueue rewrites it in place to the length-less form of
+ * rte_net_intel_cksum_prepare(), also in a frame a flood shares with us. */
+void ol_to_vnet(struct rte_mbuf *m, struct virtio_net_hdr *h);
 
 /* Tx fallback: make m fit a port taking caps. Writes the frames to send in
  * its place to out (n_out >= VNL_GSO_SEGS_MAX) and returns their number;

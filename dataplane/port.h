@@ -56,8 +56,10 @@ struct port_ops {
 
 	/* Any worker, serialised by the caller: copy up to n frames out.
 	 * Frames may be chains, and carry offload state only within tx_ol.
-	 * Returns how many were taken; never frees or modifies pkts (the
-	 * caller frees them all: mbufs may be shared by a flood). */
+	 * Returns how many were taken; never frees pkts (the caller frees
+	 * them all: mbufs may be shared by a flood) and changes no byte a
+	 * receiver sees, except a partial checksum field into another valid
+	 * pseudo-header form (DPDK's vhost enqueue does; ol_to_vnet undoes it). */
 	uint16_t (*tx)(struct port *p, struct rte_mbuf **pkts, uint16_t n);
 
 	/* Control thread: add kind-specific fields (path, iface, status...). */

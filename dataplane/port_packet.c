@@ -3,53 +3,55 @@
  * AF_PACKET fallback for afxdp ports, used when XDP cannot be attached (or
  * when the port is added with "xdp": false): a raw packet socket bound to the
  * interface, in promiscuous mode, ignoring its own transmissions, moving
- * batches with recvmmsg()/sendmmsg() straight into and out of mbufs: a
- * frame is received into a chain of up to PACKET_RX_SEGS buffers and sent from
- * a chain with one iovec per buffer.
+ * batches with recvmmsg()/sendmmsg() straight into and out of mbufs (fd_io.h:
+ * a frame is received into a chain from the per-lcore stash and sent from a
+ * chain with one iovec per buffer).
+ *
+ * "vnet": true (with "xdp": false; a prototype, plan 2.6): PACKET_VNET_HDR,
+ * so each message starts with a 10-byte struct virtio_net_hdr both ways, as
+ * on a tap: GSO frames of the veth peer arrive whole (read room 65557 bytes,
+ * 33 buffers per message), ol_from_vnet() turns the header into the switch's
+ * offload state (drop_offload_bad when the frame contradicts it), tx writes
+ * ol_to_vnet()'s header and tx_ol is CSUM|TSO4. Unlike a tap's whitelist the
+ * kernel delivers every GSO type the peer's features allow and drops (EINVAL)
+ * those a virtio header cannot express: the peer must have them off (UDP,
+ * tunnel and TCP/IPv6 segmentation: `ethtool -K`). Without vnet the kernel
+ * completes checksums and segments before our reads; tx_ol is 0.
+ *
  * Known limit: a VLAN tag the kernel strips on receive is not put back.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/virtio_net.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <rte_per_lcore.h>
-
 #include "dp_log.h"
+#include "fd_io.h"
+#include "offload.h"
 #include "port.h"
 
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23
 #endif
 
-/* Buffers offered per received frame: enough for the longest --max-frame
- * (9216 bytes) in the pool's 2 KiB buffers. A longer frame is cut there and
- * keeps its real pkt_len, so the bridge drops it as oversize. */
-#define PACKET_RX_SEGS 5
-/* Buffers of a frame to send: 64 KiB in 2 KiB buffers, and a header. A chain
- * longer than this ends the burst there (the rest count as tx_full). */
-#define PACKET_TX_SEGS 34
+/* Buffers of the frames of one sendmmsg(): a burst of short frames, or a
+ * few 64 KiB chains (with their vnet headers). */
+#define PACKET_TX_IOV (VNL_BURST * 4)
 
 struct packet_priv {
 	char iface[IF_NAMESIZE];
 	unsigned ifindex;
 	int fd;
+	bool vnet;         /* PACKET_VNET_HDR: a virtio_net_hdr leads every message */
+	uint16_t seg_room; /* bytes one stash mbuf takes */
+	uint16_t segs;     /* stash mbufs given to each message */
 };
-
-/* Rx buffers kept ready between polls, so an idle poll allocates nothing.
- * Per lcore, not per port: a port's rx runs on one worker only, and idle
- * ports must not each hold VNL_BURST x PACKET_RX_SEGS buffers. Never freed:
- * they go with the pool at exit. */
-struct packet_stash {
-	uint16_t n;
-	struct rte_mbuf *m[VNL_BURST * PACKET_RX_SEGS];
-};
-static RTE_DEFINE_PER_LCORE(struct packet_stash, packet_stash);
 
 static int packet_open(struct port *p, struct json_object *req, struct vnl_err *err)
 {
@@ -67,13 +69,23 @@ static int packet_open(struct port *p, struct json_object *req, struct vnl_err *
 		return vnl_errf(err, -ENOMEM, "out of memory");
 	p->priv = k;
 	k->fd = -1;
+	r = port_arg_bool(req, "vnet", false, &k->vnet, err);
+	if (r < 0)
+		goto fail;
 	r = port_iface_up(iface, &k->ifindex, err);
 	if (r < 0)
 		goto fail;
 	strcpy(k->iface, iface);
+	k->seg_room = fd_io_room(vnl_pktmbuf_pool);
+	k->segs = fd_io_segs(k->vnet ? VNL_GSO_MAX_FRAME : vnl_max_frame, k->seg_room);
 	k->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
 	if (k->fd < 0) {
 		r = vnl_errno(err, errno, "cannot open a packet socket");
+		goto fail;
+	}
+	/* Before bind: the option is refused once the socket may have frames. */
+	if (k->vnet && setsockopt(k->fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0) {
+		r = vnl_errno(err, errno, "cannot set PACKET_VNET_HDR on a packet socket");
 		goto fail;
 	}
 	sll.sll_ifindex = (int)k->ifindex;
@@ -87,7 +99,8 @@ static int packet_open(struct port *p, struct json_object *req, struct vnl_err *
 	/* Best effort: fewer drops under bursts, no qdisc on transmit. */
 	setsockopt(k->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	setsockopt(k->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
-	p->backend = "af_packet";
+	p->backend = k->vnet ? "af_packet+vnet" : "af_packet";
+	atomic_store_explicit(&p->tx_ol, k->vnet ? PORT_OL_CSUM | PORT_OL_TSO4 : 0, memory_order_release);
 	atomic_store(&p->up, true);
 	return 0;
 fail:
@@ -107,70 +120,75 @@ static void packet_close(struct port *p)
 	p->priv = NULL;
 }
 
+/* A received vnet frame: its offload state, or false to drop it (counted). */
+static inline bool packet_rx_vnet(struct port *p, struct rte_mbuf *m, const struct virtio_net_hdr *h)
+{
+	if (likely(h->flags == 0 && h->gso_type == VIRTIO_NET_HDR_GSO_NONE))
+		return true;
+	if (ol_from_vnet(m, h) < 0) {
+		p->rx_offload_bad++;
+		return false;
+	}
+	if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG)
+		p->rx_gso++;
+	return true;
+}
+
 static uint16_t packet_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct packet_priv *k = p->priv;
-	struct packet_stash *st = &RTE_PER_LCORE(packet_stash);
-	struct rte_mbuf *seg[VNL_BURST][PACKET_RX_SEGS];
-	struct iovec iov[VNL_BURST][PACKET_RX_SEGS];
+	struct fd_io_stash *st = fd_io_stash();
+	const uint16_t segs = k->segs, hl = k->vnet ? sizeof(struct virtio_net_hdr) : 0;
+	struct rte_mbuf *seg[VNL_BURST][FD_IO_SEGS_MAX];
+	struct iovec iov[VNL_BURST][1 + FD_IO_SEGS_MAX];
+	struct virtio_net_hdr vh[VNL_BURST];
 	struct mmsghdr msg[VNL_BURST];
+	uint16_t out = 0;
 	int got;
 
-	if (st->n < n * PACKET_RX_SEGS &&
-	    rte_pktmbuf_alloc_bulk(vnl_pktmbuf_pool, st->m + st->n, RTE_DIM(st->m) - st->n) == 0)
-		st->n = RTE_DIM(st->m);
-	if (st->n / PACKET_RX_SEGS < n)
-		n = st->n / PACKET_RX_SEGS;
+	fd_io_fill(st, vnl_pktmbuf_pool, (uint16_t)(n * segs), (uint16_t)(VNL_BURST * segs));
+	if (st->n / segs < n)
+		n = st->n / segs;
 	if (n == 0)
 		return 0; /* frames stay in the socket until mbufs are back */
 	memset(msg, 0, sizeof(msg[0]) * n);
 	for (uint16_t i = 0; i < n; i++) {
-		for (unsigned j = 0; j < PACKET_RX_SEGS; j++) {
-			struct rte_mbuf *m = st->m[--st->n];
-
-			seg[i][j] = m;
-			iov[i][j].iov_base = rte_pktmbuf_mtod(m, void *);
-			iov[i][j].iov_len = rte_pktmbuf_tailroom(m);
-		}
-		msg[i].msg_hdr.msg_iov = iov[i];
-		msg[i].msg_hdr.msg_iovlen = PACKET_RX_SEGS;
+		iov[i][0].iov_base = &vh[i];
+		iov[i][0].iov_len = hl;
+		fd_io_lend(st, seg[i], iov[i] + 1, segs, k->seg_room);
+		msg[i].msg_hdr.msg_iov = hl ? iov[i] : iov[i] + 1;
+		msg[i].msg_hdr.msg_iovlen = hl ? 1u + segs : segs;
 	}
 	got = recvmmsg(k->fd, msg, n, MSG_DONTWAIT | MSG_TRUNC, NULL);
 	if (got < 0)
 		got = 0;
-	for (uint16_t i = 0; i < n; i++) {
-		unsigned used = 0;
+	/* Unused lends go back last first: the stash stays in lending order. */
+	for (uint16_t i = n; i > got; i--)
+		fd_io_unlend(st, seg[i - 1], segs);
+	for (uint16_t i = 0; i < got; i++) {
+		struct rte_mbuf *m;
 
-		if (i < got) {
-			struct rte_mbuf *m = seg[i][0], *last = m;
-			uint32_t len = msg[i].msg_len, left = len;
-
-			do {
-				struct rte_mbuf *s = seg[i][used];
-				uint32_t l = RTE_MIN(left, (uint32_t)iov[i][used].iov_len);
-
-				s->data_len = (uint16_t)l;
-				if (used)
-					last->next = s;
-				last = s;
-				left -= l;
-			} while (++used < PACKET_RX_SEGS && left > 0);
-			m->nb_segs = (uint16_t)used;
-			m->pkt_len = len; /* a truncated frame keeps its real length: the bridge drops it */
-			pkts[i] = m;
+		if (unlikely(msg[i].msg_len < hl)) { /* no room for the header: never from Linux */
+			fd_io_unlend(st, seg[i], segs);
+			p->rx_offload_bad++;
+			continue;
 		}
-		/* Buffers the frame did not need go back to the stash. */
-		for (unsigned j = PACKET_RX_SEGS; j > used; j--)
-			st->m[st->n++] = seg[i][j - 1];
+		m = fd_io_take(st, seg[i], segs, k->seg_room, msg[i].msg_len - hl);
+		if (hl && unlikely(!packet_rx_vnet(p, m, &vh[i]))) {
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		pkts[out++] = m;
 	}
-	return (uint16_t)got;
+	return out;
 }
 
 static uint16_t packet_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct packet_priv *k = p->priv;
 	struct mmsghdr msg[VNL_BURST];
-	struct iovec iov[VNL_BURST * 4]; /* >= PACKET_TX_SEGS */
+	struct virtio_net_hdr vh[VNL_BURST];
+	struct iovec iov[PACKET_TX_IOV];
 	uint16_t done = 0;
 
 	/* One sendmmsg() per iov's worth of buffers: one for a burst of short
@@ -181,17 +199,24 @@ static uint16_t packet_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 		int sent;
 
 		for (; done + cnt < n; cnt++) {
-			const struct rte_mbuf *m = pkts[done + cnt];
+			struct rte_mbuf *m = pkts[done + cnt];
+			unsigned first = used;
+			int segs;
 
-			if (unlikely(m->nb_segs > PACKET_TX_SEGS) || used + m->nb_segs > RTE_DIM(iov))
+			if (used + k->vnet + m->nb_segs > RTE_DIM(iov))
 				break;
-			memset(&msg[cnt], 0, sizeof(msg[cnt]));
-			msg[cnt].msg_hdr.msg_iov = &iov[used];
-			msg[cnt].msg_hdr.msg_iovlen = m->nb_segs;
-			for (; m != NULL; m = m->next) {
-				iov[used].iov_base = rte_pktmbuf_mtod(m, void *);
-				iov[used++].iov_len = rte_pktmbuf_data_len(m);
+			if (k->vnet) {
+				ol_to_vnet(m, &vh[cnt]);
+				iov[used].iov_base = &vh[cnt];
+				iov[used++].iov_len = sizeof(vh[cnt]);
 			}
+			segs = fd_io_tx_iov(m, &iov[used], FD_IO_SEGS_MAX);
+			if (unlikely(segs < 0))
+				break; /* a chain longer than any frame we make: the rest count as tx_full */
+			used += (unsigned)segs;
+			memset(&msg[cnt], 0, sizeof(msg[cnt]));
+			msg[cnt].msg_hdr.msg_iov = &iov[first];
+			msg[cnt].msg_hdr.msg_iovlen = used - first;
 		}
 		if (cnt == 0)
 			break;
@@ -208,9 +233,16 @@ static uint16_t packet_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 static void packet_show(const struct port *p, struct json_object *o)
 {
 	const struct packet_priv *k = p->priv;
+	struct json_object *ol = json_object_new_object();
+	char buf[24];
 
+	json_object_object_add(ol, "rx", json_object_new_string(ol_caps_name(k->vnet ? PORT_OL_CSUM | PORT_OL_TSO4 : 0, buf)));
+	json_object_object_add(ol, "tx", json_object_new_string(ol_caps_name(atomic_load(&p->tx_ol), buf)));
 	json_object_object_add(o, "iface", json_object_new_string(k->iface));
-	json_object_object_add(o, "status", json_object_new_string("af_packet (raw socket fallback)"));
+	json_object_object_add(o, "offload", ol);
+	json_object_object_add(o, "vnet", json_object_new_boolean(k->vnet));
+	json_object_object_add(o, "status", json_object_new_string(k->vnet ? "af_packet, PACKET_VNET_HDR (prototype)"
+								       : "af_packet (raw socket fallback)"));
 }
 
 const struct port_ops port_packet_ops = {

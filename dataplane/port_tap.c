@@ -10,16 +10,18 @@
  * tx writev()s [hdr, segments...]. Frames longer than one mbuf arrive as a
  * chain and leave from one.
  *
- * Offloads: not wired yet. The fd is set to TUNSETOFFLOAD 0 (the kernel
- * completes checksums and segments before our reads) and every write carries
- * an all-zero header, so only plain frames cross. The two conversion points
- * are tap_ol_from_vnet() and tap_ol_to_vnet() below: they become calls of
- * ol_from_vnet()/ol_to_vnet() of dataplane/offload.h, and open() then sets
- * TAP_OL_CSUM|TAP_OL_TSO4 unless "offload": false.
+ * Offloads (offload.h): unless port-add "offload": false, the fd is set to
+ * TUNSETOFFLOAD TUN_F_CSUM|TUN_F_TSO4, so the node's stack hands us partial
+ * checksums and TCP/IPv4 frames up to 64 KiB whole (read room 65557 bytes,
+ * 33 buffers); ol_from_vnet() turns the header into the switch's state (a
+ * header the frame contradicts: drop, counted drop_offload_bad), and tx
+ * writes ol_to_vnet()'s header, so tx_ol is CSUM|TSO4 (the kernel takes any
+ * GSO/NEEDS_CSUM write). With "offload": false: TUNSETOFFLOAD 0 (the kernel
+ * segments and checksums before our reads), tx_ol 0, read room the longest
+ * frame of any LAN (vnl_max_frame).
+ * TSO6 stays off both ways (no TCP/IPv6 segmenter for other egress kinds).
  *
- * Rx buffers: a stash per lcore, not per port (1000 idle tap ports must not
- * pin mbufs): a read is only issued with room for the longest frame the port
- * may receive (tap truncates silently), else the frames wait in the kernel.
+ * Rx buffers: fd_io.h's per-lcore stash.
  *
  * Link: up after attach; EIO on write (eth<i> down inside the node) or
  * EIO/EBADFD on read (device deleted) set it down, so the worker counts
@@ -30,17 +32,15 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
-#include <rte_per_lcore.h>
+#include <rte_ip.h>
 
 #include "dp_log.h"
+#include "fd_io.h"
+#include "offload.h"
 #include "port.h"
 #include "tuntap.h"
-
-#define TAP_SEGS_MAX 40   /* mbufs per frame: 65553 B in 2 KiB segments is 33 */
-#define TAP_STASH 64      /* per-lcore rx stash: room for one frame of TAP_SEGS_MAX and more */
 
 struct tap_priv {
 	char netns[96];           /* netns path as given ("" = the switch's own) */
@@ -50,40 +50,33 @@ struct tap_priv {
 	bool ol_requested;        /* port-add "offload" (default true) */
 	uint16_t seg_room;        /* bytes one stash mbuf takes */
 	uint16_t segs;            /* stash mbufs given to each read */
+	uint64_t phdr_other;      /* partial TCP/IPv4 checksums read whose field is not
+				   * the pseudo-header with length (offload.h's form);
+				   * 0 expected; rx worker writes */
 };
 
-/* Rx buffers of one lcore, shared by the tap ports it polls; LIFO. */
-struct tap_stash {
-	uint16_t n;
-	struct rte_mbuf *m[TAP_STASH];
-};
-static RTE_DEFINE_PER_LCORE(struct tap_stash, tap_stash);
-
-/*
- * Hook for offload.c: turn a vnet header that asks for work (partial
- * checksum, GSO) into the switch's offload state of m. Until then such frames
- * cannot arrive (TUNSETOFFLOAD 0) and are dropped. 0 keep, <0 drop.
- */
-static int tap_ol_from_vnet(struct rte_mbuf *m, const struct virtio_net_hdr *h)
+/* The form check of offload.h's state on what the kernel hands us: a
+ * partial TCP/IPv4 checksum field holds rte_ipv4_phdr_cksum(ip, 0). Counts
+ * (never drops); a few adds per offload frame. */
+static inline void tap_phdr_check(struct tap_priv *t, const struct rte_mbuf *m)
 {
-	(void)m;
-	(void)h;
-	return -EPROTO;
-}
+	const struct rte_ipv4_hdr *ip;
+	const uint16_t *field;
 
-/* Hook for offload.c: the vnet header for a frame with offload state. Until
- * then no frame has any (tx_ol of tap ports is 0): a plain header. */
-static void tap_ol_to_vnet(const struct rte_mbuf *m, struct virtio_net_hdr *h)
-{
-	(void)m;
-	memset(h, 0, sizeof(*h));
+	if ((m->ol_flags & (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_L4_MASK)) !=
+	    (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM))
+		return;
+	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, m->l2_len);
+	field = rte_pktmbuf_mtod_offset(m, const uint16_t *, m->l2_len + m->l3_len + 16);
+	if (*field != rte_ipv4_phdr_cksum(ip, 0))
+		t->phdr_other++;
 }
 
 static int tap_open(struct port *p, struct json_object *req, struct vnl_err *err)
 {
 	const char *netns, *iface;
 	struct tap_priv *t;
-	uint32_t room, max_rx;
+	uint32_t max_rx;
 	int r;
 
 	if ((r = port_arg_string(req, "netns", false, &netns, err)) < 0 ||
@@ -104,24 +97,24 @@ static int tap_open(struct port *p, struct json_object *req, struct vnl_err *err
 		goto fail;
 	snprintf(t->netns, sizeof(t->netns), "%s", netns ? netns : "");
 	strcpy(t->iface, iface);
-	room = rte_pktmbuf_data_room_size(vnl_pktmbuf_pool) - RTE_PKTMBUF_HEADROOM;
-	max_rx = vnl_max_frame; /* 65553 once TSO4 is accepted */
-	t->seg_room = (uint16_t)room;
-	t->segs = (uint16_t)((max_rx + room - 1) / room);
-	if (t->segs > TAP_SEGS_MAX) {
+	t->ol = t->ol_requested ? TAP_OL_CSUM | TAP_OL_TSO4 : 0;
+	/* With TSO a read may hold a whole 64 KiB frame. */
+	max_rx = t->ol & TAP_OL_TSO4 ? VNL_GSO_MAX_FRAME : vnl_max_frame;
+	t->seg_room = fd_io_room(vnl_pktmbuf_pool);
+	t->segs = fd_io_segs(max_rx, t->seg_room);
+	if (t->segs > FD_IO_SEGS_MAX) {
 		r = vnl_errf(err, -EINVAL, "frames of %u bytes need more than %d buffers", max_rx,
-			     TAP_SEGS_MAX);
+			     FD_IO_SEGS_MAX);
 		goto fail;
 	}
-	t->ol = 0; /* offload.c not wired yet: see the hooks above */
 	t->fd = tap_attach_at(netns, iface, t->ol, err);
 	if (t->fd < 0) {
 		r = t->fd;
 		goto fail;
 	}
-	if (t->ol_requested)
-		snprintf(p->note, sizeof(p->note), "offloads not wired yet: plain frames only");
 	p->backend = "tap";
+	atomic_store_explicit(&p->tx_ol, t->ol_requested ? PORT_OL_CSUM | PORT_OL_TSO4 : 0,
+			      memory_order_release);
 	atomic_store(&p->up, true);
 	return 0;
 fail:
@@ -142,45 +135,12 @@ static void tap_close(struct port *p)
 	p->priv = NULL;
 }
 
-/* Top the stash up to full; false if it still holds fewer than need. */
-static bool stash_refill(struct tap_stash *st, uint16_t need)
-{
-	if (rte_pktmbuf_alloc_bulk(vnl_pktmbuf_pool, st->m + st->n, TAP_STASH - st->n) == 0)
-		st->n = TAP_STASH;
-	else if (rte_pktmbuf_alloc_bulk(vnl_pktmbuf_pool, st->m + st->n, need - st->n) == 0)
-		st->n = need;
-	return st->n >= need;
-}
-
-/* Take the stash mbufs a read of len bytes filled (the top `segs` ones, in
- * iov order) and chain them. A truncated frame keeps its real pkt_len, more
- * than the chain holds: the bridge drops it as oversize. */
-static struct rte_mbuf *stash_take(struct tap_stash *st, uint32_t len, uint16_t room, uint16_t segs)
-{
-	uint16_t k = len ? (uint16_t)RTE_MIN((len + room - 1) / room, segs) : 1;
-	struct rte_mbuf *head = st->m[st->n - 1], *prev = NULL;
-	uint32_t left = len;
-
-	for (uint16_t j = 0; j < k; j++) {
-		struct rte_mbuf *s = st->m[st->n - 1 - j];
-
-		s->data_len = (uint16_t)RTE_MIN(left, room);
-		left -= s->data_len;
-		if (prev != NULL)
-			prev->next = s;
-		prev = s;
-	}
-	st->n -= k;
-	head->nb_segs = k;
-	head->pkt_len = len;
-	return head;
-}
-
 static uint16_t tap_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct tap_priv *t = p->priv;
-	struct tap_stash *st = &RTE_PER_LCORE(tap_stash);
-	struct iovec iov[1 + TAP_SEGS_MAX];
+	struct fd_io_stash *st = fd_io_stash();
+	struct rte_mbuf *seg[FD_IO_SEGS_MAX];
+	struct iovec iov[1 + FD_IO_SEGS_MAX];
 	struct virtio_net_hdr h;
 	uint16_t got = 0;
 
@@ -190,23 +150,26 @@ static uint16_t tap_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 		struct rte_mbuf *m;
 		ssize_t r;
 
-		if (unlikely(st->n < t->segs) && !stash_refill(st, t->segs))
+		if (unlikely(!fd_io_fill(st, vnl_pktmbuf_pool, t->segs, RTE_MAX(t->segs * 2, 64))))
 			break; /* frames wait in the kernel until mbufs are back */
-		for (uint16_t j = 0; j < t->segs; j++) {
-			iov[1 + j].iov_base = rte_pktmbuf_mtod(st->m[st->n - 1 - j], void *);
-			iov[1 + j].iov_len = t->seg_room;
-		}
+		fd_io_lend(st, seg, iov + 1, t->segs, t->seg_room);
 		r = readv(t->fd, iov, 1 + t->segs);
 		if (r < (ssize_t)sizeof(h)) {
+			fd_io_unlend(st, seg, t->segs);
 			if (r < 0 && errno != EAGAIN && errno != EINTR)
 				atomic_store_explicit(&p->up, false, memory_order_relaxed);
 			break;
 		}
-		m = stash_take(st, (uint32_t)(r - (ssize_t)sizeof(h)), t->seg_room, t->segs);
-		if (unlikely(h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM || h.gso_type != VIRTIO_NET_HDR_GSO_NONE) &&
-		    tap_ol_from_vnet(m, &h) < 0) {
-			rte_pktmbuf_free(m); /* to be counted as drop_offload_bad */
-			continue;
+		m = fd_io_take(st, seg, t->segs, t->seg_room, (uint32_t)(r - (ssize_t)sizeof(h)));
+		if (unlikely(h.flags != 0 || h.gso_type != VIRTIO_NET_HDR_GSO_NONE)) {
+			if (ol_from_vnet(m, &h) < 0) {
+				p->rx_offload_bad++;
+				rte_pktmbuf_free(m);
+				continue;
+			}
+			if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG)
+				p->rx_gso++;
+			tap_phdr_check(t, m);
 		}
 		pkts[got++] = m;
 	}
@@ -219,27 +182,24 @@ static uint16_t tap_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 {
 	static const struct virtio_net_hdr plain;
 	struct tap_priv *t = p->priv;
-	struct iovec iov[1 + TAP_SEGS_MAX];
+	struct iovec iov[1 + FD_IO_SEGS_MAX];
 	struct virtio_net_hdr h;
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i], *s = m;
-		int k = 1;
+		struct rte_mbuf *m = pkts[i];
+		int k;
 
 		iov[0].iov_base = (void *)&plain;
 		iov[0].iov_len = sizeof(plain);
-		if (unlikely(m->ol_flags & (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_L4_MASK))) {
-			tap_ol_to_vnet(m, &h);
+		if (unlikely(m->ol_flags & VNL_TX_OL_ANY)) {
+			ol_to_vnet(m, &h);
 			iov[0].iov_base = &h;
 		}
-		for (; s != NULL && k <= TAP_SEGS_MAX; s = s->next, k++) {
-			iov[k].iov_base = rte_pktmbuf_mtod(s, void *);
-			iov[k].iov_len = s->data_len;
-		}
-		if (unlikely(s != NULL))
+		k = fd_io_tx_iov(m, iov + 1, FD_IO_SEGS_MAX);
+		if (unlikely(k < 0))
 			break; /* a chain longer than any frame we make */
-		if (unlikely(writev(t->fd, iov, k) < 0)) {
+		if (unlikely(writev(t->fd, iov, 1 + k) < 0)) {
 			if (errno == EIO || errno == EBADFD)
 				atomic_store_explicit(&p->up, false, memory_order_relaxed);
 			break;
@@ -253,14 +213,18 @@ static uint16_t tap_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 static void tap_show(const struct port *p, struct json_object *o)
 {
 	const struct tap_priv *t = p->priv;
-	char ol[32];
+	uint8_t rx = (t->ol & TAP_OL_CSUM ? PORT_OL_CSUM : 0) | (t->ol & TAP_OL_TSO4 ? PORT_OL_TSO4 : 0) |
+		     (t->ol & TAP_OL_TSO6 ? PORT_OL_TSO6 : 0);
+	struct json_object *ol = json_object_new_object();
+	char buf[24];
 
-	snprintf(ol, sizeof(ol), "%s%s%s", t->ol & TAP_OL_CSUM ? "csum" : "",
-		 t->ol & TAP_OL_TSO4 ? ",tso4" : "", t->ol & TAP_OL_TSO6 ? ",tso6" : "");
+	json_object_object_add(ol, "rx", json_object_new_string(ol_caps_name(rx, buf)));
+	json_object_object_add(ol, "tx", json_object_new_string(ol_caps_name(atomic_load(&p->tx_ol), buf)));
 	json_object_object_add(o, "netns", json_object_new_string(t->netns));
 	json_object_object_add(o, "iface", json_object_new_string(t->iface));
-	json_object_object_add(o, "offload", json_object_new_string(t->ol ? ol : "none"));
+	json_object_object_add(o, "offload", ol);
 	json_object_object_add(o, "offload_requested", json_object_new_boolean(t->ol_requested));
+	json_object_object_add(o, "phdr_other", json_object_new_int64((int64_t)t->phdr_other));
 	json_object_object_add(o, "status", json_object_new_string("tap fd, vnet_hdr 10 bytes"));
 }
 

@@ -5,11 +5,22 @@
  * into guest buffers: one copy per direction.
  *
  * The library calls new_device/destroy_device from its own thread. They only
- * publish the device id (vid) through an atomic and the port's `up` flag;
- * destroy_device also waits until no worker can still be using the old vid,
- * because the library unmaps the guest memory as soon as it returns.
+ * publish the device id (vid), the tx offload caps (tx_ol) and the port's `up`
+ * flag, in that order, through atomics; destroy_device clears tx_ol first and
+ * then waits until no worker can still be using the old vid, because the
+ * library unmaps the guest memory as soon as it returns.
+ *
+ * Offloads (offload.h): registered with RTE_VHOST_USER_NET_COMPLIANT_OL_FLAGS,
+ * so dequeue reports a guest's partial checksum and TSO as RX flags that rx()
+ * turns into the switch's state (ol_from_vhost); enqueue writes the virtio-net
+ * header from the TX fields of that state. Neither EXTBUF nor LINEARBUF: a
+ * 64 KiB guest frame becomes a chain from the packet pool. Offered: checksums
+ * and TSO4 both ways, TSO6 only towards the guest (no TCP/IPv6 segmenter for
+ * frames a guest would send), no ECN or UFO. The offered set is fixed per
+ * switch version: qemu reconnects in a loop to a backend whose features shrank.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <linux/virtio_net.h>
 #include <pthread.h>
@@ -22,6 +33,7 @@
 #include <rte_vhost.h>
 
 #include "dp_log.h"
+#include "offload.h"
 #include "port.h"
 #include "snapshot.h"
 #include "unixsock.h"
@@ -30,12 +42,43 @@
 #define VRING_GUEST_RX 0 /* we enqueue */
 #define VRING_GUEST_TX 1 /* we dequeue */
 
+/* Features never offered: ECN and UFO (the switch takes neither), and TSO6
+ * from the guest (rte_gso 22.11 cannot cut TCP/IPv6 for ports without it). */
+#define VHOST_FEATURES_OFF                                                                              \
+	(1ULL << VIRTIO_NET_F_HOST_TSO6 | 1ULL << VIRTIO_NET_F_HOST_ECN | 1ULL << VIRTIO_NET_F_HOST_UFO | \
+	 1ULL << VIRTIO_NET_F_GUEST_ECN | 1ULL << VIRTIO_NET_F_GUEST_UFO)
+/* Port-add "offload": false: every checksum and segmentation feature off. */
+#define VHOST_FEATURES_OFF_ALL                                                                      \
+	(VHOST_FEATURES_OFF | 1ULL << VIRTIO_NET_F_CSUM | 1ULL << VIRTIO_NET_F_GUEST_CSUM |         \
+	 1ULL << VIRTIO_NET_F_HOST_TSO4 | 1ULL << VIRTIO_NET_F_GUEST_TSO4 | 1ULL << VIRTIO_NET_F_GUEST_TSO6)
+/* RX flags of a dequeued frame that carry offload state (compliant mode). */
+#define VHOST_RX_OL (RTE_MBUF_F_RX_LRO | RTE_MBUF_F_RX_L4_CKSUM_MASK)
+
 struct vhost_priv {
 	char path[UNIX_PATH_SIZE];
 	bool client;      /* we connect (and reconnect) to the peer's socket */
+	bool offload;     /* port-add "offload" (default true): offer the features */
 	_Atomic int vid;  /* connected device, or -1 */
+	_Atomic uint64_t features; /* negotiated with the connected peer (show-ports); vhost thread writes */
 	bool registered;  /* rte_vhost_driver_register() succeeded */
 };
+
+/* What the switch may send to a guest that negotiated features f. */
+static uint8_t vhost_tx_caps(uint64_t f)
+{
+	if (!(f & 1ULL << VIRTIO_NET_F_GUEST_CSUM))
+		return 0; /* virtio: no TSO without checksum offload */
+	return PORT_OL_CSUM | (f & 1ULL << VIRTIO_NET_F_GUEST_TSO4 ? PORT_OL_TSO4 : 0) |
+	       (f & 1ULL << VIRTIO_NET_F_GUEST_TSO6 ? PORT_OL_TSO6 : 0);
+}
+
+/* What a guest that negotiated features f may send to the switch. */
+static uint8_t vhost_rx_caps(uint64_t f)
+{
+	if (!(f & 1ULL << VIRTIO_NET_F_CSUM))
+		return 0;
+	return PORT_OL_CSUM | (f & 1ULL << VIRTIO_NET_F_HOST_TSO4 ? PORT_OL_TSO4 : 0);
+}
 
 /*
  * Ports by socket path, for the library's callbacks. Thread-safety: vhost_lock
@@ -67,6 +110,7 @@ static int vhost_new_device(int vid)
 {
 	struct port *p = vhost_port_by_vid(vid);
 	struct vhost_priv *v;
+	uint64_t f = 0;
 
 	if (p == NULL)
 		return -1;
@@ -79,21 +123,30 @@ static int vhost_new_device(int vid)
 	/* Polled: the peer need not kick us. */
 	for (uint16_t q = 0; q < rte_vhost_get_vring_num(vid); q++)
 		rte_vhost_enable_guest_notification(vid, q, 0);
-	atomic_store(&v->vid, vid);
+	if (rte_vhost_get_negotiated_features(vid, &f) < 0)
+		f = 0; /* no caps: frames to this guest are completed in software */
+	atomic_store(&v->features, f);
+	/* vid, then caps, then up (port.h): a worker that sees the caps sees the vid. */
+	atomic_store_explicit(&v->vid, vid, memory_order_release);
+	atomic_store_explicit(&p->tx_ol, v->offload ? vhost_tx_caps(f) : 0, memory_order_release);
 	atomic_store(&p->up, true);
-	LOG(INFO, port, "%s: vhost-user peer connected", p->name);
+	LOG(INFO, port, "%s: vhost-user peer connected, features 0x%" PRIx64, p->name, f);
 	return 0;
 }
 
 static void vhost_destroy_device(int vid)
 {
 	struct port *p = vhost_port_by_vid(vid);
+	struct vhost_priv *v;
 
-	int expected = vid;
-
-	if (p == NULL || !atomic_compare_exchange_strong(&((struct vhost_priv *)p->priv)->vid, &expected, -1))
+	/* Callbacks run on the library's one thread: vid cannot change between. */
+	if (p == NULL || atomic_load(&(v = p->priv)->vid) != vid)
 		return;
+	/* Caps first: from now on a worker segments and checksums for this port. */
+	atomic_store_explicit(&p->tx_ol, 0, memory_order_release);
+	atomic_store(&v->vid, -1);
 	atomic_store(&p->up, false);
+	atomic_store(&v->features, 0);
 	/* The library frees the rings when we return. */
 	snapshot_wait_readers();
 	LOG(INFO, port, "%s: vhost-user peer disconnected", p->name);
@@ -138,20 +191,17 @@ static void vhost_table_set(struct port *p, struct port *val)
 
 static int vhost_open(struct port *p, struct json_object *req, struct vnl_err *err)
 {
-	/* No offloads: frames must be complete on the wire for every other kind of port. */
-	const uint64_t no_features = 1ULL << VIRTIO_NET_F_CSUM | 1ULL << VIRTIO_NET_F_GUEST_CSUM |
-				     1ULL << VIRTIO_NET_F_HOST_TSO4 | 1ULL << VIRTIO_NET_F_HOST_TSO6 |
-				     1ULL << VIRTIO_NET_F_HOST_ECN | 1ULL << VIRTIO_NET_F_HOST_UFO |
-				     1ULL << VIRTIO_NET_F_GUEST_TSO4 | 1ULL << VIRTIO_NET_F_GUEST_TSO6 |
-				     1ULL << VIRTIO_NET_F_GUEST_ECN | 1ULL << VIRTIO_NET_F_GUEST_UFO;
 	const char *path, *mode;
 	struct vhost_priv *v;
 	char dir[PATH_MAX], *slash;
+	bool offload;
 	int r;
 
 	r = port_arg_string(req, "path", true, &path, err);
 	if (r == 0)
 		r = port_arg_string(req, "mode", false, &mode, err);
+	if (r == 0)
+		r = port_arg_bool(req, "offload", true, &offload, err);
 	if (r < 0)
 		return r;
 	if (path[0] != '/')
@@ -173,7 +223,9 @@ static int vhost_open(struct port *p, struct json_object *req, struct vnl_err *e
 		return vnl_errf(err, -ENOMEM, "out of memory");
 	strcpy(v->path, path);
 	v->client = mode != NULL && strcmp(mode, "client") == 0;
+	v->offload = offload;
 	atomic_init(&v->vid, -1);
+	atomic_init(&v->features, 0);
 	p->priv = v;
 	p->backend = "vhost-user";
 
@@ -189,14 +241,15 @@ static int vhost_open(struct port *p, struct json_object *req, struct vnl_err *e
 		if (r < 0)
 			goto fail;
 	}
-	r = rte_vhost_driver_register(path, v->client ? RTE_VHOST_USER_CLIENT : 0);
+	r = rte_vhost_driver_register(path, (v->client ? RTE_VHOST_USER_CLIENT : 0) |
+						    RTE_VHOST_USER_NET_COMPLIANT_OL_FLAGS);
 	if (r < 0) {
 		r = vnl_errf(err, -EIO, "vhost-user driver refused '%s'", path);
 		goto fail;
 	}
 	v->registered = true;
 	vhost_table_set(p, p);
-	if (rte_vhost_driver_disable_features(path, no_features) < 0 ||
+	if (rte_vhost_driver_disable_features(path, offload ? VHOST_FEATURES_OFF : VHOST_FEATURES_OFF_ALL) < 0 ||
 	    rte_vhost_driver_callback_register(path, &vhost_ops) < 0) {
 		r = vnl_errf(err, -EIO, "cannot set up vhost-user socket '%s'", path);
 		goto fail;
@@ -230,13 +283,44 @@ static void vhost_close(struct port *p)
 	p->priv = NULL;
 }
 
+/* Frames from..n-1 of a burst, the first of them with RX offload flags: turn
+ * the flags into the switch's state, drop (and count) what ol_from_vhost
+ * refuses, and return the burst's new length. */
+static __attribute__((noinline)) uint16_t vhost_rx_offload(struct port *p, struct rte_mbuf **pkts,
+							   uint16_t from, uint16_t n)
+{
+	uint16_t k = from;
+
+	for (uint16_t i = from; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (m->ol_flags & VHOST_RX_OL) {
+			bool gso = m->ol_flags & RTE_MBUF_F_RX_LRO;
+
+			if (ol_from_vhost(m) < 0) {
+				p->rx_offload_bad++;
+				rte_pktmbuf_free(m);
+				continue;
+			}
+			p->rx_gso += gso;
+		}
+		pkts[k++] = m;
+	}
+	return k;
+}
+
 static uint16_t vhost_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 {
 	int vid = atomic_load_explicit(&((struct vhost_priv *)p->priv)->vid, memory_order_acquire);
 
 	if (vid < 0)
 		return 0;
-	return rte_vhost_dequeue_burst(vid, VRING_GUEST_TX, vnl_pktmbuf_pool, pkts, n);
+	n = rte_vhost_dequeue_burst(vid, VRING_GUEST_TX, vnl_pktmbuf_pool, pkts, n);
+	/* One branch per frame while guests send complete frames. */
+	for (uint16_t i = 0; i < n; i++)
+		if (unlikely(pkts[i]->ol_flags & VHOST_RX_OL))
+			return vhost_rx_offload(p, pkts, i, n);
+	return n;
 }
 
 static uint16_t vhost_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
@@ -252,9 +336,19 @@ static void vhost_show(const struct port *p, struct json_object *o)
 {
 	const struct vhost_priv *v = p->priv;
 	bool up = atomic_load(&p->up);
+	uint64_t f = atomic_load(&v->features);
+	struct json_object *ol = json_object_new_object();
+	char hex[24], buf[24];
 
 	json_object_object_add(o, "path", json_object_new_string(v->path));
 	json_object_object_add(o, "mode", json_object_new_string(v->client ? "client" : "server"));
+	/* Negotiated with the peer now connected (0 while none is). */
+	snprintf(hex, sizeof(hex), "0x%" PRIx64, f);
+	json_object_object_add(o, "features", json_object_new_string(hex));
+	json_object_object_add(ol, "rx", json_object_new_string(ol_caps_name(v->offload ? vhost_rx_caps(f) : 0, buf)));
+	json_object_object_add(ol, "tx", json_object_new_string(ol_caps_name(atomic_load(&p->tx_ol), buf)));
+	json_object_object_add(o, "offload", ol);
+	json_object_object_add(o, "offload_requested", json_object_new_boolean(v->offload));
 	json_object_object_add(o, "status", json_object_new_string(
 		up ? "connected" : v->client ? "connecting (retrying every second)" : "waiting for a peer"));
 }

@@ -181,12 +181,15 @@ static void bridge_burst(struct worker *w, const struct snapshot *s, uint16_t in
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint32_t len = rte_pktmbuf_pkt_len(m);
+		/* A TSO frame goes on the wire as segments of l2+l3+l4+tso_segsz. */
+		uint32_t wire = likely(!(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG)) ?
+					len : (uint32_t)m->l2_len + m->l3_len + m->l4_len + m->tso_segsz;
 		uint16_t d;
 
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		bytes += len;
-		switch (bridge_input(&c, rte_pktmbuf_mtod(m, const uint8_t *), len, len, &d)) {
+		switch (bridge_input(&c, rte_pktmbuf_mtod(m, const uint8_t *), len, wire, &d)) {
 		case BRIDGE_UNICAST:
 			tx_enqueue(w, s, d, m);
 			break;

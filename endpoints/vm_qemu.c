@@ -7,6 +7,11 @@
  *   - under TCG (no /dev/kvm) virtio-net gets vectors=0: qemu 7.2 crashes
  *     in msix_set_vector_notifiers when a vhost-user virtio-net-pci device
  *     starts with MSI-X under TCG (../shared/HOST-NOTES.md);
+ *   - virtio-net names its offloads (VM_NET_OFFLOADS): exactly what
+ *     vnl-switchd's vhost ports offer (checksums and TSO4 both ways, TSO6
+ *     towards the guest only, no ECN or UFO; qemu masks the rest with the
+ *     backend anyway, the list is the contract), mergeable rx buffers, and
+ *     1024-entry rings: one 64 KiB frame fills 16 to 44 rx buffers;
  *   - ttyS0 goes to a socket for `vnl console` and is logged to
  *     console.log through vnl-logcap (capped: common/logcap.h): qemu
  *     writes its inherited fd VM_CONSOLE_FD, passed as /dev/fdset/1; hvc0 (virtconsole) is vnld's bootstrap line; the agent
@@ -43,6 +48,12 @@ bool vm_have_kvm(void)
 	close(fd);
 	return true;
 }
+
+/* The offload part of every virtio-net-pci NIC (see the decisions above). */
+#define VM_NET_OFFLOADS                                                                       \
+	"csum=on,guest_csum=on,host_tso4=on,host_tso6=off,host_ecn=off,host_ufo=off,"        \
+	"guest_tso4=on,guest_tso6=on,guest_ecn=off,guest_ufo=off,mrg_rxbuf=on,"              \
+	"rx_queue_size=1024,tx_queue_size=1024"
 
 static const char *qemu_bin(void)
 {
@@ -117,8 +128,8 @@ int vm_qemu_cmd(const struct node_ctx *node, const struct vm_paths *p, const str
 		ok = arg(c, "-chardev") && arg(c, "socket,id=nic%u,path=%s,server=on,wait=off", i, sock) &&
 		     arg(c, "-netdev") && arg(c, "vhost-user,id=net%u,chardev=nic%u,queues=1", i, i) &&
 		     arg(c, "-device") &&
-		     arg(c, "virtio-net-pci,netdev=net%u,mac=%02x:%02x:%02x:%02x:%02x:%02x%s%s", i, m[0], m[1],
-			 m[2], m[3], m[4], m[5], kvm ? "" : ",vectors=0", host_mtu);
+		     arg(c, "virtio-net-pci,netdev=net%u,mac=%02x:%02x:%02x:%02x:%02x:%02x," VM_NET_OFFLOADS "%s%s",
+			 i, m[0], m[1], m[2], m[3], m[4], m[5], kvm ? "" : ",vectors=0", host_mtu);
 	}
 	if (ok && img->kernel[0]) {
 		ok = arg(c, "-kernel") && arg(c, "%s", img->kernel) && arg(c, "-append") && arg(c, "%s", img->cmdline);

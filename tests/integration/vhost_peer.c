@@ -9,8 +9,18 @@
  *
  * PORTSPEC is "PATH" (the peer connects to a vhost-user server socket that
  * the switch created) or "PATH,server" (the peer creates the socket and the
- * switch connects to it: a switch port in mode client). Ports are numbered
- * 0, 1, ... in command-line order; STEP arguments name ports by that number.
+ * switch connects to it: a switch port in mode client), either followed by
+ * ",tso": the port offloads like a Linux guest (tx: TCP segmentation and
+ * TCP/UDP checksums, rx: LRO and checksums; without it the port negotiates no
+ * offload and gets complete frames only). Ports are numbered 0, 1, ... in
+ * command-line order; STEP arguments name ports by that number.
+ *
+ * TSO on tx: DPDK's virtio PMD lists TX TCP_TSO only when the device offers
+ * both HOST_TSO4 and HOST_TSO6, and vnl-switchd withholds HOST_TSO6. A tso
+ * port therefore configures tx checksum offload (VIRTIO_NET_F_CSUM); the PMD
+ * then writes every mbuf's TSO request into the virtio-net header (it does
+ * so whenever a host offload is negotiated) and the vhost library takes it:
+ * on the wire the frame is the GSO frame a Linux guest sends.
  *
  * Every received frame of every port is counted all the time (also while
  * sending), so the rings never overflow. Only test frames count: ethertype
@@ -40,6 +50,24 @@
  *                              for SECONDS, then check that every frame
  *                              arrived exactly once at the other end
  *   hold                       keep polling until SIGTERM/SIGINT
+ *   send-tcp P SRC DST LEN MSS one TCP frame with LEN payload bytes (1..65495)
+ *                              from port P; SRC and DST are MAC or MAC,IP
+ *                              (IPv4 or IPv6, both the same; default
+ *                              10.23.0.1 and 10.23.0.2). MSS > 0: a TSO frame
+ *                              (tso_segsz MSS), MSS 0: one frame with a
+ *                              partial checksum (needs a tso port). Passed
+ *                              through rte_eth_tx_prepare before tx.
+ *   expect-tcp P FRAMES BYTES MAXSEG
+ *                              wait until port P received BYTES TCP payload
+ *                              bytes of this run, stay quiet for QUIET_MS, and
+ *                              check that they came in exactly FRAMES frames,
+ *                              each valid: IPv4 header checksum, the TCP
+ *                              checksum complete and correct or (a tso port)
+ *                              partial with the pseudo-header in its field,
+ *                              every payload byte as sent, at most MAXSEG
+ *                              payload bytes per frame except whole GSO
+ *                              frames (RX_LRO), whose tso_segsz must be
+ *                              MAXSEG; resets P's TCP counts
  *   arp P SRC_MAC SRC_IP DST_IP COUNT REPLIES
  *                              send COUNT ARP requests (one per 100 ms) for
  *                              DST_IP from port P, then check that exactly
@@ -51,6 +79,8 @@
  * or when DPDK or a port could not be set up.
  */
 
+/* rte_ip.h's mbuf-chain checksum checks are experimental in 22.11. */
+#define ALLOW_EXPERIMENTAL_API
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -68,7 +98,9 @@
 #include <rte_ethdev.h>
 #include <rte_arp.h>
 #include <rte_ether.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_tcp.h>
 
 #define MAX_PORTS 16
 #define BURST 32
@@ -78,6 +110,9 @@
 #define FRAME_LEN 64     /* default frame length, without FCS */
 #define FRAME_LEN_MAX 9216
 #define HEAD_LEN (sizeof(struct rte_ether_hdr) + sizeof(struct test_payload))
+#define TCP_SPORT 0x564e     /* source port of this program's TCP frames ("VN") */
+#define TCP_DPORT 0x4c54     /* destination port ("LT"): closed in any netns */
+#define TCP_PAYLOAD_MAX 65495 /* an IPv4 datagram of 65535 bytes */
 
 /* What a test frame carries after the Ethernet header. */
 struct test_payload {
@@ -97,6 +132,13 @@ struct peer_port {
 	uint64_t rx_corrupt; /* test frames whose bytes differ from the pattern */
 	uint64_t arp_replies; /* ARP replies matching arp_watch */
 	uint32_t seq;     /* next sequence number to send */
+	bool tso;         /* ",tso": offloads configured */
+	uint32_t tcp_seq; /* TCP sequence number of the next byte sent */
+	uint64_t tcp_frames, tcp_bytes; /* valid TCP frames and their payload since the last expect-tcp */
+	uint64_t tcp_gso, tcp_partial;  /* of which whole GSO frames, partial checksums */
+	uint64_t tcp_bad; /* TCP frames of this run that failed a check */
+	uint32_t tcp_max_seg;            /* largest payload of a frame that is no GSO frame */
+	uint16_t tcp_min_segsz, tcp_max_segsz; /* tso_segsz range of whole GSO frames */
 };
 
 static struct peer_port ports[MAX_PORTS];
@@ -160,6 +202,103 @@ static bool payload_ok(const struct rte_mbuf *m, uint32_t seq)
 	return off == rte_pktmbuf_pkt_len(m);
 }
 
+/* Payload byte at TCP sequence number sq: the same whether the frame came
+ * whole or cut into segments. */
+static inline uint8_t tcp_pattern(uint32_t sq)
+{
+	return (uint8_t)(sq * 7 + (sq >> 9));
+}
+
+/* Where a TCP frame's headers are; false if m is no TCP/IP frame in its
+ * first mbuf. */
+struct tcp_view {
+	struct rte_ipv4_hdr *ip4; /* or NULL */
+	struct rte_ipv6_hdr *ip6; /* or NULL */
+	struct rte_tcp_hdr *tcp;
+	uint16_t l4off, hdrs;     /* offset of the TCP header, of the payload */
+};
+
+static bool tcp_parse(struct rte_mbuf *m, struct tcp_view *v)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)d;
+	uint16_t len = rte_pktmbuf_data_len(m), off = sizeof(*eth);
+
+	memset(v, 0, sizeof(*v));
+	if (len < off + sizeof(struct rte_ipv6_hdr) + sizeof(struct rte_tcp_hdr))
+		return false;
+	if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
+		v->ip4 = (struct rte_ipv4_hdr *)(d + off);
+		if (v->ip4->next_proto_id != IPPROTO_TCP || rte_ipv4_hdr_len(v->ip4) != sizeof(*v->ip4))
+			return false;
+		off += sizeof(*v->ip4);
+	} else if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)) {
+		v->ip6 = (struct rte_ipv6_hdr *)(d + off);
+		if (v->ip6->proto != IPPROTO_TCP)
+			return false;
+		off += sizeof(*v->ip6);
+	} else {
+		return false;
+	}
+	v->tcp = (struct rte_tcp_hdr *)(d + off);
+	v->l4off = off;
+	v->hdrs = (uint16_t)(off + ((v->tcp->data_off >> 4) * 4));
+	return v->hdrs <= len;
+}
+
+/* A TCP frame of this run arrived on pp: count it, valid or bad. */
+static void tcp_check(struct peer_port *pp, struct rte_mbuf *m, struct tcp_view *v)
+{
+	bool lro = m->ol_flags & RTE_MBUF_F_RX_LRO;
+	bool partial = lro || (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_NONE;
+	uint32_t sq = rte_be_to_cpu_32(v->tcp->sent_seq), payload = rte_pktmbuf_pkt_len(m) - v->hdrs;
+	uint32_t off = 0;
+	bool ok = true;
+
+	if (v->ip4 != NULL && rte_raw_cksum(v->ip4, sizeof(*v->ip4)) != 0xffff)
+		ok = false;
+	if (partial) {
+		/* The field holds the pseudo-header sum, with the L4 length (Linux's
+		 * form) or without it (what DPDK's vhost enqueue writes for TSO). */
+		uint16_t f = v->tcp->cksum;
+
+		if (v->ip4 != NULL)
+			ok &= f == rte_ipv4_phdr_cksum(v->ip4, 0) || f == rte_ipv4_phdr_cksum(v->ip4, RTE_MBUF_F_TX_TCP_SEG);
+		else
+			ok &= f == rte_ipv6_phdr_cksum(v->ip6, 0) || f == rte_ipv6_phdr_cksum(v->ip6, RTE_MBUF_F_TX_TCP_SEG);
+	} else if (v->ip4 != NULL) {
+		ok &= rte_ipv4_udptcp_cksum_mbuf_verify(m, v->ip4, v->l4off) == 0;
+	} else {
+		ok &= rte_ipv6_udptcp_cksum_mbuf_verify(m, v->ip6, v->l4off) == 0;
+	}
+	for (const struct rte_mbuf *s = m; s != NULL && ok; s = s->next) {
+		const uint8_t *d = rte_pktmbuf_mtod(s, const uint8_t *);
+
+		for (uint32_t i = 0; i < s->data_len; i++, off++)
+			if (off >= v->hdrs && d[i] != tcp_pattern(sq + off - v->hdrs)) {
+				ok = false;
+				break;
+			}
+	}
+	if (!ok) {
+		pp->tcp_bad++;
+		return;
+	}
+	pp->tcp_frames++;
+	pp->tcp_bytes += payload;
+	pp->tcp_gso += lro;
+	pp->tcp_partial += partial;
+	/* Segment sizes: checked by expect-tcp against the sizes seen. */
+	if (lro) {
+		if (m->tso_segsz > pp->tcp_max_segsz)
+			pp->tcp_max_segsz = m->tso_segsz;
+		if (m->tso_segsz < pp->tcp_min_segsz || pp->tcp_min_segsz == 0)
+			pp->tcp_min_segsz = m->tso_segsz;
+	} else if (payload > pp->tcp_max_seg) {
+		pp->tcp_max_seg = payload;
+	}
+}
+
 /* Receive everything waiting on every port and count the test frames. */
 static unsigned int poll_all(void)
 {
@@ -172,7 +311,13 @@ static unsigned int poll_all(void)
 		for (uint16_t i = 0; i < n; i++) {
 			const struct rte_ether_hdr *eth;
 			const struct test_payload *tp;
+			struct tcp_view tv;
 
+			if (tcp_parse(pkts[i], &tv) && tv.tcp->src_port == rte_cpu_to_be_16(TCP_SPORT) &&
+			    tv.tcp->recv_ack == rte_cpu_to_be_32(tag)) {
+				tcp_check(&ports[p], pkts[i], &tv);
+				continue;
+			}
 			if (is_watched_arp_reply(pkts[i]))
 				ports[p].arp_replies++;
 			if (rte_pktmbuf_data_len(pkts[i]) < sizeof(*eth) + sizeof(*tp)) {
@@ -308,6 +453,170 @@ static int expect_frames(unsigned int idx, uint64_t want)
 	if (bad)
 		printf("vhost_peer:   port %u received %" PRIu64 " corrupt test frames\n", idx, bad);
 	return got == want && bad == 0 ? 0 : -1;
+}
+
+/* An endpoint of send-tcp: "MAC" or "MAC,IP". */
+struct tcp_end {
+	struct rte_ether_addr mac;
+	int af;             /* AF_INET or AF_INET6 */
+	uint8_t ip[16];     /* network order */
+};
+
+static int parse_end(const char *s, const char *dflt_ip, struct tcp_end *e)
+{
+	char buf[128], *comma;
+	const char *ip;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	comma = strchr(buf, ',');
+	ip = comma != NULL ? comma + 1 : dflt_ip;
+	if (comma != NULL)
+		*comma = '\0';
+	if (rte_ether_unformat_addr(buf, &e->mac) != 0) {
+		fprintf(stderr, "vhost_peer: bad MAC address '%s'\n", buf);
+		return -1;
+	}
+	e->af = strchr(ip, ':') != NULL ? AF_INET6 : AF_INET;
+	if (inet_pton(e->af, ip, e->ip) != 1) {
+		fprintf(stderr, "vhost_peer: bad IP address '%s'\n", ip);
+		return -1;
+	}
+	return 0;
+}
+
+/* One TCP frame of len payload bytes from port idx: headers in the first
+ * mbuf, the payload in a chain of 2 KiB mbufs; mss > 0 asks for TSO, 0 for a
+ * partial checksum only. 0 or -1. */
+static int send_tcp(unsigned int idx, const struct tcp_end *src, const struct tcp_end *dst,
+		    uint32_t len, uint16_t mss)
+{
+	struct peer_port *pp = &ports[idx];
+	bool v6 = src->af == AF_INET6;
+	uint16_t l3 = v6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr);
+	uint16_t hdrs = (uint16_t)(sizeof(struct rte_ether_hdr) + l3 + sizeof(struct rte_tcp_hdr));
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool), *last = m;
+	uint8_t *d = m != NULL ? (uint8_t *)rte_pktmbuf_append(m, hdrs) : NULL;
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)d;
+	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(d + sizeof(*eth) + l3);
+	uint32_t sq = pp->tcp_seq, off = 0;
+	uint64_t deadline = now_ms() + timeout_ms;
+
+	if (d == NULL)
+		goto nombuf;
+	while (off < len) {
+		struct rte_mbuf *s = last;
+		uint16_t n = (uint16_t)RTE_MIN(len - off, (uint32_t)rte_pktmbuf_tailroom(s));
+		uint8_t *p;
+
+		if (n == 0) {
+			s = rte_pktmbuf_alloc(pool);
+			if (s == NULL || rte_pktmbuf_chain(m, s) < 0) {
+				rte_pktmbuf_free(s);
+				goto nombuf;
+			}
+			last = s;
+			continue;
+		}
+		p = (uint8_t *)rte_pktmbuf_append(m, n); /* into the last mbuf, s */
+		if (p == NULL)
+			goto nombuf;
+		for (uint16_t i = 0; i < n; i++)
+			p[i] = tcp_pattern(sq + off + i);
+		off += n;
+	}
+	rte_ether_addr_copy(&dst->mac, &eth->dst_addr);
+	rte_ether_addr_copy(&src->mac, &eth->src_addr);
+	memset(tcp, 0, sizeof(*tcp));
+	tcp->src_port = rte_cpu_to_be_16(TCP_SPORT);
+	tcp->dst_port = rte_cpu_to_be_16(TCP_DPORT);
+	tcp->sent_seq = rte_cpu_to_be_32(sq);
+	tcp->recv_ack = rte_cpu_to_be_32(tag);
+	tcp->data_off = (sizeof(*tcp) / 4) << 4;
+	tcp->tcp_flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG;
+	tcp->rx_win = rte_cpu_to_be_16(65535);
+	if (v6) {
+		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eth + 1);
+
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+		memset(ip, 0, sizeof(*ip));
+		ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
+		ip->payload_len = rte_cpu_to_be_16((uint16_t)(sizeof(*tcp) + len));
+		ip->proto = IPPROTO_TCP;
+		ip->hop_limits = 64;
+		memcpy(ip->src_addr, src->ip, 16);
+		memcpy(ip->dst_addr, dst->ip, 16);
+		m->ol_flags = RTE_MBUF_F_TX_IPV6;
+	} else {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+		memset(ip, 0, sizeof(*ip));
+		ip->version_ihl = RTE_IPV4_VHL_DEF;
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + sizeof(*tcp) + len));
+		ip->packet_id = rte_cpu_to_be_16((uint16_t)pp->seq++);
+		ip->time_to_live = 64;
+		ip->next_proto_id = IPPROTO_TCP;
+		memcpy(&ip->src_addr, src->ip, 4);
+		memcpy(&ip->dst_addr, dst->ip, 4);
+		ip->hdr_checksum = rte_ipv4_cksum(ip); /* complete: never TX_IP_CKSUM */
+		m->ol_flags = RTE_MBUF_F_TX_IPV4;
+	}
+	m->l2_len = sizeof(*eth);
+	m->l3_len = l3;
+	m->l4_len = sizeof(*tcp);
+	m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
+	if (mss > 0) {
+		m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG;
+		m->tso_segsz = mss;
+	}
+	/* The PMD writes the pseudo-header into the TCP checksum field. */
+	if (rte_eth_tx_prepare(pp->id, 0, &m, 1) != 1) {
+		fprintf(stderr, "vhost_peer: rte_eth_tx_prepare refused the frame: %s\n", rte_strerror(rte_errno));
+		rte_pktmbuf_free(m);
+		return -1;
+	}
+	while (rte_eth_tx_burst(pp->id, 0, &m, 1) != 1) {
+		poll_all();
+		if (stopping || now_ms() > deadline) {
+			fprintf(stderr, "vhost_peer: port %u cannot send its TCP frame (tx ring stays full)\n", idx);
+			rte_pktmbuf_free(m);
+			return -1;
+		}
+		rte_delay_us_sleep(50);
+	}
+	pp->tcp_seq += len;
+	poll_all();
+	return 0;
+nombuf:
+	rte_pktmbuf_free(m);
+	fprintf(stderr, "vhost_peer: out of mbufs\n");
+	return -1;
+}
+
+/* Wait for bytes TCP payload bytes on port idx, stay quiet, check frames,
+ * bytes and segment sizes; 0 if all hold. */
+static int expect_tcp(unsigned int idx, uint64_t frames, uint64_t bytes, uint64_t maxseg)
+{
+	struct peer_port *pp = &ports[idx];
+	uint64_t deadline = now_ms() + timeout_ms;
+	bool ok;
+
+	while (!stopping && pp->tcp_bytes < bytes && now_ms() < deadline)
+		if (poll_all() == 0)
+			rte_delay_us_sleep(20);
+	poll_for(quiet_ms);
+	printf("vhost_peer:   port %u received %" PRIu64 " TCP frames, %" PRIu64 " payload bytes "
+	       "(expected %" PRIu64 ", %" PRIu64 "); %" PRIu64 " whole GSO (tso_segsz %u..%u), %" PRIu64
+	       " partial checksum, largest other payload %u (at most %" PRIu64 "), %" PRIu64 " bad\n",
+	       idx, pp->tcp_frames, pp->tcp_bytes, frames, bytes, pp->tcp_gso, pp->tcp_min_segsz,
+	       pp->tcp_max_segsz, pp->tcp_partial, pp->tcp_max_seg, maxseg, pp->tcp_bad);
+	ok = pp->tcp_frames == frames && pp->tcp_bytes == bytes && pp->tcp_bad == 0 &&
+	     pp->tcp_max_seg <= maxseg &&
+	     (pp->tcp_gso == 0 || (pp->tcp_min_segsz == maxseg && pp->tcp_max_segsz == maxseg));
+	pp->tcp_frames = pp->tcp_bytes = pp->tcp_gso = pp->tcp_partial = pp->tcp_bad = 0;
+	pp->tcp_max_seg = 0;
+	pp->tcp_min_segsz = pp->tcp_max_segsz = 0;
+	return ok ? 0 : -1;
 }
 
 /* Run cmd with /bin/sh; true if it exited 0. */
@@ -493,7 +802,7 @@ static const struct {
 } step_table[] = {
 	{ "wait-link", 1 }, { "send", 4 }, { "send-len", 5 }, { "expect", 2 }, { "expect-none", 1 },
 	{ "reset", 0 }, { "sleep", 1 }, { "sh", 1 }, { "wait-sh", 1 },
-	{ "stream", 6 }, { "hold", 0 }, { "arp", 6 },
+	{ "stream", 6 }, { "hold", 0 }, { "arp", 6 }, { "send-tcp", 5 }, { "expect-tcp", 4 },
 };
 
 /* Run one step; 0 passed, -1 failed, -2 bad usage. */
@@ -570,6 +879,26 @@ static int run_step(const char *kw, char **arg)
 			return -2;
 		return arp_probe(p1, &m1, sip, dip, n1, n2);
 	}
+	if (strcmp(kw, "send-tcp") == 0) {
+		struct tcp_end src, dst;
+
+		if (parse_port(arg[0], &p1) < 0 || parse_end(arg[1], "10.23.0.1", &src) < 0 ||
+		    parse_end(arg[2], "10.23.0.2", &dst) < 0 || parse_u64(arg[3], &n1) < 0 ||
+		    parse_u64(arg[4], &n2) < 0 || n1 == 0 || n1 > TCP_PAYLOAD_MAX || n2 > UINT16_MAX ||
+		    src.af != dst.af || (!ports[p1].tso && n2 == 0)) {
+			fprintf(stderr, "vhost_peer: send-tcp: bad arguments (MSS 0 needs a tso port)\n");
+			return -2;
+		}
+		return send_tcp(p1, &src, &dst, (uint32_t)n1, (uint16_t)n2);
+	}
+	if (strcmp(kw, "expect-tcp") == 0) {
+		uint64_t n3;
+
+		if (parse_port(arg[0], &p1) < 0 || parse_u64(arg[1], &n1) < 0 || parse_u64(arg[2], &n2) < 0 ||
+		    parse_u64(arg[3], &n3) < 0)
+			return -2;
+		return expect_tcp(p1, n1, n2, n3);
+	}
 	if (strcmp(kw, "hold") == 0) {
 		while (!stopping)
 			poll_for(100);
@@ -588,9 +917,24 @@ static int setup_port(struct peer_port *pp)
 	memset(&conf, 0, sizeof(conf));
 	/* A virtio-user server accepts a new connection after a disconnect only
 	 * from its link-state interrupt handler. */
-	if (rte_eth_dev_info_get(pp->id, &info) == 0 && info.dev_flags != NULL &&
-	    (*info.dev_flags & RTE_ETH_DEV_INTR_LSC))
+	r = rte_eth_dev_info_get(pp->id, &info);
+	if (r == 0 && info.dev_flags != NULL && (*info.dev_flags & RTE_ETH_DEV_INTR_LSC))
 		conf.intr_conf.lsc = 1;
+	if (pp->tso) {
+		/* See "TSO on tx" at the top: TCP_TSO is added where the device lists it. */
+		conf.rxmode.offloads = RTE_ETH_RX_OFFLOAD_TCP_LRO | RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
+		conf.txmode.offloads = RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM |
+				       RTE_ETH_TX_OFFLOAD_MULTI_SEGS |
+				       (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO);
+		if (r < 0 || (conf.rxmode.offloads & ~info.rx_offload_capa) ||
+		    (conf.txmode.offloads & ~info.tx_offload_capa)) {
+			fprintf(stderr, "vhost_peer: %s offers rx offloads 0x%" PRIx64 " tx 0x%" PRIx64
+				", a tso port needs rx 0x%" PRIx64 " tx 0x%" PRIx64 "\n", pp->path,
+				info.rx_offload_capa, info.tx_offload_capa, conf.rxmode.offloads,
+				conf.txmode.offloads);
+			return -ENOTSUP;
+		}
+	}
 	r = rte_eth_dev_configure(pp->id, 1, 1, &conf);
 	if (r == 0)
 		r = rte_eth_rx_queue_setup(pp->id, 0, RING_SIZE, socket, NULL, pool);
@@ -611,7 +955,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: vhost_peer [-t TIMEOUT_MS] [-q QUIET_MS] [-P FILE_PREFIX] [-T TAG]\n"
-		"                  PATH[,server]... -- STEP...\n");
+		"                  PATH[,server][,tso]... -- STEP...\n");
 }
 
 int main(int argc, char **argv)
@@ -651,14 +995,25 @@ int main(int argc, char **argv)
 		}
 		ports[nb_ports].path = argv[i];
 		comma = strchr(argv[i], ',');
-		if (comma != NULL) {
-			if (strcmp(comma, ",server") != 0) {
+		for (char *opt_s = comma; opt_s != NULL;) {
+			char *next = strchr(opt_s + 1, ',');
+
+			if (next != NULL)
+				*next = '\0';
+			if (strcmp(opt_s, ",server") == 0) {
+				ports[nb_ports].server = true;
+			} else if (strcmp(opt_s, ",tso") == 0) {
+				ports[nb_ports].tso = true;
+			} else {
 				usage();
 				return 2;
 			}
-			*comma = '\0';
-			ports[nb_ports].server = true;
+			if (next != NULL)
+				*next = ',';
+			opt_s = next;
 		}
+		if (comma != NULL)
+			*comma = '\0';
 		nb_ports++;
 	}
 	if (nb_ports == 0 || i == argc) {

@@ -346,6 +346,29 @@ ns_pair() {
 		fail "ethtool -K eth0 tx off in $ns"
 }
 
+# tap_ns IDX CIDR: namespace ns_name IDX with a persistent tap eth0 (vnet_hdr)
+# at CIDR, up (no carrier until a switch's tap port attaches), IPv6 off.
+tap_ns() {
+	local ns
+	ns=$(ns_name "$1")
+	ip netns add "$ns" || fail "ip netns add $ns"
+	_NETNS+=("$ns")
+	ip -n "$ns" tuntap add dev eth0 mode tap vnet_hdr || fail "ip tuntap add eth0 in $ns"
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+	ip -n "$ns" addr add "$2" dev eth0 || fail "address $2 in $ns"
+	ip -n "$ns" link set lo up
+	ip -n "$ns" link set eth0 up || fail "eth0 up in $ns"
+}
+
+# snmp IDX PROTO FIELD: a counter of /proc/net/snmp in namespace IDX
+# (e.g. snmp 3 Tcp InCsumErrors).
+snmp() {
+	nsx "$1" awk -v p="$2:" -v f="$3" \
+		'$1 == p && !h { for (i = 2; i <= NF; i++) c[$i] = i; h = 1; next }
+		 $1 == p && h { print $c[f]; exit }' /proc/net/snmp
+}
+
 # veth_spare NAME: a veth pair NAME <-> NAME"p" left in the host namespace, up.
 veth_spare() {
 	ip link add "$1" type veth peer name "${1}p" || fail "ip link add $1"

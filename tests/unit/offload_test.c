@@ -335,6 +335,15 @@ static void test_vnet(void)
 	ok(back.flags == h.flags && back.gso_type == h.gso_type && back.gso_size == h.gso_size &&
 	       back.csum_start == h.csum_start && back.csum_offset == h.csum_offset && back.hdr_len == h.hdr_len,
 	   "ol_to_vnet gives the header back");
+	{
+		uint16_t *field = rte_pktmbuf_mtod_offset(m, uint16_t *, 34 + 16), want = *field;
+
+		/* What a vhost enqueue of the same (flooded) frame leaves behind. */
+		*field = rte_ipv4_phdr_cksum(rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14), RTE_MBUF_F_TX_TCP_SEG);
+		ok(*field != want, "the length-less pseudo-header differs from the length-included one");
+		ol_to_vnet(m, &back);
+		ok(*field == want, "ol_to_vnet restores the length-included pseudo-header of a GSO frame");
+	}
 	rte_pktmbuf_free(m);
 
 	m = build(1000, true, true, 0, 0);
