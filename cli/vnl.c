@@ -25,7 +25,7 @@ static const struct vnl_verb verbs[] = {
 	{ "add", vnl_cmd_add, vnl_add_synopsis, "add a LAN or a node (starts the lab if needed)",
 	  vnl_add_options, false },
 	{ "del", vnl_cmd_del, "NAME", "delete a node or a LAN, with its links", NULL, false },
-	{ "link", vnl_cmd_link, "NODE:N LAN [--ip A.B.C.D/N]", "put interface N of NODE in LAN",
+	{ "link", vnl_cmd_link, "NODE:N LAN [--ip A.B.C.D/N] [--nic-type T]", "put interface N of NODE in LAN",
 	  "  -a, --ip A.B.C.D/N  address of the interface (ns and cnt nodes)\n", false },
 	{ "unlink", vnl_cmd_unlink, "NODE:N", "take interface N of NODE out of its LAN", NULL, false },
 	{ "show", vnl_cmd_show, "[NAME]", "the lab, or one node or LAN", NULL, false },

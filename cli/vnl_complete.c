@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * `vnl __complete nodes|lans|nics|kinds|options [KIND]`: words for
- * completion/vnl.bash, one per line. kinds and options come from the kinds'
- * schemas (options: `vnl add`'s --nics and the long options of KIND, or of
- * every kind without one, then their one-letter forms; each takes a value). The names of objects come from a
+ * `vnl __complete nodes|lans|nics|kinds|options [KIND]|values OPTION`: words
+ * for completion/vnl.bash, one per line. kinds, options and values come from
+ * the kinds' schemas (options: `vnl add`'s --nics and the long options of
+ * KIND, or of every kind without one, then their one-letter forms; each
+ * takes a value; values: the words of a choice option, e.g. nic-type). The names of objects come from a
  * running vnld only (never starts one) with a short deadline, and nothing
  * is printed, successfully, when there is none: a completion must never
  * fail loudly or hang the shell.
@@ -53,10 +54,25 @@ int vnl_cmd_complete(struct vnl_cli *cli, int argc, char **argv)
 		}
 		return VNL_EXIT_OK;
 	}
+	if (strcmp(what, "values") == 0) {
+		const char *name = optind + 1 < argc ? argv[optind + 1] : "";
+
+		/* The first kind that has it: kinds share the words (topo_kinds_check()). */
+		for (unsigned k = 0; kinds[k]; k++) {
+			int i = topo_opt_index(kinds[k], name);
+
+			if (i < 0 || kinds[k]->opts[i].type != TOPO_OPT_ENUM)
+				continue;
+			for (unsigned c = 0; kinds[k]->opts[i].choices[c]; c++)
+				puts(kinds[k]->opts[i].choices[c]);
+			break;
+		}
+		return VNL_EXIT_OK;
+	}
 	if (optind + 1 < argc)
 		return vnl_usage_error(cli, "__complete %s: unexpected argument '%s'", what, argv[optind + 1]);
 	if (strcmp(what, "nodes") && strcmp(what, "lans") && strcmp(what, "nics"))
-		return vnl_usage_error(cli, "__complete: '%s' is not nodes, lans, nics, kinds or options", what);
+		return vnl_usage_error(cli, "__complete: '%s' is not nodes, lans, nics, kinds, options or values", what);
 	req = vnl_req("show");
 	r = vnl_call(cli->lab, req, COMPLETE_TIMEOUT, &reply, NULL);
 	json_object_put(req);

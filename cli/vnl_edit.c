@@ -52,6 +52,8 @@ static void added_text(struct json_object *req, struct json_object *reply)
 		printf("added node %s (%s, %lld nic%s)\n", vnl_jstr(o, "name") ?: vnl_jstr(req, "name"),
 		       vnl_jstr(o, "kind") ?: "?", vnl_jint(o, "nics", 1),
 		       vnl_jint(o, "nics", 1) == 1 ? "" : "s");
+	else if (json_object_object_get_ex(reply, "lan", &o))
+		printf("added LAN %s (mtu %lld)\n", vnl_jstr(req, "name"), vnl_jint(o, "mtu", TOPO_LAN_MTU_DEF));
 	else
 		printf("added LAN %s\n", vnl_jstr(req, "name"));
 }
@@ -80,13 +82,20 @@ static const struct topo_opt nics_opt = {
 	.metavar = "N", .help = "interfaces eth0..eth(N-1)",
 };
 
+/* `vnl add lan LAN --mtu N`: the LAN's only option. */
+static const struct topo_opt mtu_opt = {
+	.name = "mtu", .type = TOPO_OPT_UINT, .min = TOPO_LAN_MTU_MIN, .max = TOPO_LAN_MTU_MAX,
+	.def = TOPO_LAN_MTU_DEF, .metavar = "N", .help = "largest IP packet on the LAN",
+};
+
 /* The options of every kind, each name once, into opts[]; returns how many. */
 static unsigned add_opts(struct add_opt *opts)
 {
 	const struct topo_kind *const *k = topo_kinds();
-	unsigned n = 1;
+	unsigned n = 2;
 
 	opts[0] = (struct add_opt){ &nics_opt, 1, TOPO_NICS_MAX };
+	opts[1] = (struct add_opt){ &mtu_opt, TOPO_LAN_MTU_MIN, TOPO_LAN_MTU_MAX };
 	for (unsigned i = 0; k[i]; i++) {
 		for (unsigned j = 0; j < k[i]->n_opts; j++) {
 			const struct topo_opt *o = &k[i]->opts[j];
@@ -136,6 +145,14 @@ static int add_check(const struct vnl_cli *cli, const struct add_opt *a, const c
 	if (a->o->type == TOPO_OPT_UINT && topo_parse_uint(&range, v, "", 0, 0, &u, NULL) < 0)
 		return vnl_usage_error(cli, "--%s must be a number in %u..%u, not '%s'", a->o->name, a->min,
 				       a->max, v);
+	/* Kinds sharing a choice option share its words (topo_kinds_check()). */
+	if (a->o->type == TOPO_OPT_ENUM) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "--%s", a->o->name);
+		if (topo_parse_enum(a->o, v, what, 0, 0, &u, &e) < 0)
+			return vnl_usage_error(cli, "%s", e.msg);
+	}
 	/* Texts go to vnld as typed: its one-line refusal names the field and the rule. */
 	if (a->o->type == TOPO_OPT_ENV && topo_check_env(v, 0, 0, &e) < 0)
 		return vnl_usage_error(cli, "--%s %s: %s", a->o->name, v, e.msg);
@@ -153,6 +170,7 @@ static void add_value(struct json_object *req, const struct topo_opt *o, const c
 		json_object_object_add(req, key, json_object_new_int64(strtol(v, NULL, 10)));
 		break;
 	case TOPO_OPT_TEXT:
+	case TOPO_OPT_ENUM:
 		json_object_object_add(req, key, json_object_new_string(v));
 		break;
 	default:
@@ -181,7 +199,9 @@ static size_t opt_line(char *buf, size_t size, const struct topo_opt *o)
 	char words[48], range[64] = "";
 
 	opt_words(o, words, sizeof(words));
-	if (o->type == TOPO_OPT_UINT && o->def)
+	if (o->type == TOPO_OPT_ENUM)  /* its help names the words */
+		snprintf(range, sizeof(range), " [%s]", o->choices[o->def]);
+	else if (o->type == TOPO_OPT_UINT && o->def)
 		snprintf(range, sizeof(range), ", %u..%u%s%s [%u]", o->min, o->max, o->unit ? " " : "",
 			 o->unit ? o->unit : "", o->def);
 	else if (o->type == TOPO_OPT_UINT)
@@ -195,8 +215,11 @@ void vnl_add_help(void)
 	const struct topo_kind *const *k = topo_kinds();
 	size_t s = 0, o = 0;
 
-	s += (size_t)snprintf(vnl_add_synopsis, sizeof(vnl_add_synopsis), "lan LAN");
-	o += opt_line(vnl_add_options, sizeof(vnl_add_options), &nics_opt);
+	s += (size_t)snprintf(vnl_add_synopsis, sizeof(vnl_add_synopsis), "lan LAN [--mtu N]");
+	o += (size_t)snprintf(vnl_add_options, sizeof(vnl_add_options), "LAN:\n");
+	o += opt_line(vnl_add_options + o, sizeof(vnl_add_options) - o, &mtu_opt);
+	o += (size_t)snprintf(vnl_add_options + o, sizeof(vnl_add_options) - o, "Every node:\n");
+	o += opt_line(vnl_add_options + o, sizeof(vnl_add_options) - o, &nics_opt);
 	for (unsigned i = 0; k[i] && s < sizeof(vnl_add_synopsis) && o < sizeof(vnl_add_options); i++) {
 		s += (size_t)snprintf(vnl_add_synopsis + s, sizeof(vnl_add_synopsis) - s, "\n%s NODE [--nics N]",
 				      k[i]->name);
@@ -208,7 +231,7 @@ void vnl_add_help(void)
 
 			s += (size_t)snprintf(vnl_add_synopsis + s, sizeof(vnl_add_synopsis) - s, " [--%s %s]%s",
 					      opt->name, opt->metavar, opt->type == TOPO_OPT_UINT ||
-					      opt->type == TOPO_OPT_TEXT ? "" : "...");
+					      opt->type == TOPO_OPT_TEXT || opt->type == TOPO_OPT_ENUM ? "" : "...");
 			o += opt_line(vnl_add_options + o, sizeof(vnl_add_options) - o, opt);
 		}
 	}
@@ -230,6 +253,10 @@ static int node_req(const struct topo_kind *kind, const char *name, const struct
 		const struct topo_opt *o = given[i].a->o;
 		int k = o == &nics_opt ? 0 : topo_opt_index(kind, o->name);
 
+		if (o == &mtu_opt) {
+			json_object_put(*req);
+			return vnl_fail("node '%s': --mtu is for LANs (vnl add lan LAN --mtu N): a NIC takes its LAN's", name);
+		}
 		if (k < 0) {
 			json_object_put(*req);
 			topo_opt_owners(o->name, false, owners, sizeof(owners));
@@ -277,10 +304,13 @@ int vnl_cmd_add(struct vnl_cli *cli, int argc, char **argv)
 	name = argv[optind + 1];
 	kind = topo_kind_find(type);
 	if (strcmp(type, "lan") == 0) {
-		if (n_given)
-			r = vnl_usage_error(cli, "add lan takes no options");
-		else if ((r = check_name(cli, name, "LAN")) < 0)
+		if (n_given > 1 || (n_given && given[0].a->o != &mtu_opt))
+			r = vnl_usage_error(cli, "add lan takes only --mtu");
+		else if ((r = check_name(cli, name, "LAN")) < 0) {
 			req = vnl_req("lan-add");
+			if (n_given)
+				json_object_object_add(req, "mtu", json_object_new_int(atoi(given[0].v)));
+		}
 	} else if (kind == NULL) {
 		r = vnl_usage_error(cli, "add: '%s' is not lan or a node kind (%s)", type,
 				    topo_kind_list(list, sizeof(list)));
@@ -331,15 +361,18 @@ static void linked_text(struct json_object *req, struct json_object *reply)
 	if (!json_object_object_get_ex(reply, "link", &k))
 		k = req;
 	ip = vnl_jstr(k, "ip");
-	printf("linked %s:%lld to %s%s%s\n", vnl_jstr(k, "node"), vnl_jint(k, "nic", 0), vnl_jstr(k, "lan"),
-	       ip ? " with " : "", ip ? ip : "");
+	printf("linked %s:%lld to %s%s%s%s%s\n", vnl_jstr(k, "node"), vnl_jint(k, "nic", 0), vnl_jstr(k, "lan"),
+	       ip ? " with " : "", ip ? ip : "", vnl_jstr(k, TOPO_NIC_TYPE) ? " as " : "",
+	       vnl_jstr(k, TOPO_NIC_TYPE) ?: "");
 }
 
 int vnl_cmd_link(struct vnl_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = { { "ip", required_argument, NULL, 'a' }, { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = { { "ip", required_argument, NULL, 'a' },
+					      { TOPO_NIC_TYPE, required_argument, NULL, 't' },
+					      { NULL, 0, NULL, 0 } };
 	char node[TOPO_NAME_MAX + 1], msg[160];
-	const char *ip = NULL;
+	const char *ip = NULL, *type = NULL;
 	struct json_object *req;
 	struct vnl_err te;
 	struct in_addr a;
@@ -347,6 +380,13 @@ int vnl_cmd_link(struct vnl_cli *cli, int argc, char **argv)
 	int c, r;
 
 	while ((c = vnl_getopt(cli, argc, argv, "a:", opts)) != -1) {
+		if (c == 't') {
+			/* The words are the node kind's: vnld checks them. */
+			if (topo_check_name(optarg, "", 0, 0, NULL) < 0)
+				return vnl_usage_error(cli, "--nic-type %s: not a word such as tap or afxdp", optarg);
+			type = optarg;
+			continue;
+		}
 		if (c != 'a')
 			return vnl_opt_exit(cli, c);
 		if (topo_parse_addr(optarg, &a, &plen, &te) < 0)
@@ -366,6 +406,8 @@ int vnl_cmd_link(struct vnl_cli *cli, int argc, char **argv)
 	json_object_object_add(req, "lan", json_object_new_string(argv[optind + 1]));
 	if (ip)
 		json_object_object_add(req, "ip", json_object_new_string(ip));
+	if (type)
+		json_object_object_add(req, TOPO_NIC_TYPE, json_object_new_string(type));
 	return run(cli, req, linked_text);
 }
 

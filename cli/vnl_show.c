@@ -23,19 +23,23 @@ static const char *ref_list(struct json_object *arr, char *buf, size_t len)
 	return n ? buf : "-";
 }
 
-/* A node's links as "eth0->blue 10.0.1.1/24, eth1->red". */
+/* A node's links as "eth0->blue 10.0.1.1/24, eth1->red (afxdp)": the NIC
+ * type where the node has them (nic_types). */
 static const char *node_links(struct json_object *node, char *buf, size_t len)
 {
-	struct json_object *links = vnl_jarr(node, "links");
+	struct json_object *links = vnl_jarr(node, "links"), *types = vnl_jarr(node, "nic_types");
 	size_t n = links ? json_object_array_length(links) : 0;
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *k = json_object_array_get_idx(links, i);
 		const char *ip = vnl_jstr(k, "ip");
+		long long nic = vnl_jint(k, "nic", 0);
+		struct json_object *ty = types ? json_object_array_get_idx(types, (size_t)nic) : NULL;
 
-		snprintf(buf + strlen(buf), len - strlen(buf), "%seth%lld->%s%s%s", i ? ", " : "",
-			 vnl_jint(k, "nic", 0), vnl_jstr(k, "lan") ?: "?", ip ? " " : "", ip ? ip : "");
+		snprintf(buf + strlen(buf), len - strlen(buf), "%seth%lld->%s%s%s%s%s%s", i ? ", " : "", nic,
+			 vnl_jstr(k, "lan") ?: "?", ip ? " " : "", ip ? ip : "", ty ? " (" : "",
+			 ty ? json_object_get_string(ty) : "", ty ? ")" : "");
 	}
 	return n ? buf : "-";
 }
@@ -52,13 +56,15 @@ static void print_lab(struct json_object *r)
 	if (json_object_object_get_ex(r, "switch", &sw))
 		printf(" (switch pid %lld, restarts %lld)", vnl_jint(sw, "pid", 0), vnl_jint(sw, "restarts", 0));
 	printf("\n\nLANs (%zu)\n", nl);
-	vnl_table_init(&t, 2);
+	vnl_table_init(&t, 3);
 	if (nl)
-		vnl_table_row(&t, (const char *[]){ "NAME", "LINKS" });
+		vnl_table_row(&t, (const char *[]){ "NAME", "MTU", "LINKS" });
 	for (size_t i = 0; i < nl; i++) {
 		struct json_object *l = json_object_array_get_idx(lans, i);
+		char mtu[16];
 
-		vnl_table_row(&t, (const char *[]){ vnl_jstr(l, "name"),
+		snprintf(mtu, sizeof(mtu), "%lld", vnl_jint(l, "mtu", 1500));
+		vnl_table_row(&t, (const char *[]){ vnl_jstr(l, "name"), mtu,
 						    ref_list(vnl_jarr(l, "links"), buf, sizeof(buf)) });
 	}
 	vnl_table_print(&t, stdout, "  ");
@@ -87,8 +93,9 @@ static struct json_object *by_nic(struct json_object *arr, long long i)
 
 static void print_node(struct json_object *n)
 {
-	static const char *const shown[] = { "name", "links", "interfaces", NULL };
+	static const char *const shown[] = { "name", "links", "interfaces", "nic_types", NULL };
 	struct json_object *links = vnl_jarr(n, "links"), *ifs = vnl_jarr(n, "interfaces");
+	struct json_object *types = vnl_jarr(n, "nic_types");
 	long long nics = vnl_jint(n, "nics", 1);
 	struct vnl_table t;
 	char buf[512], eth[24], state[48];
@@ -114,17 +121,20 @@ static void print_node(struct json_object *n)
 		}
 	}
 	vnl_table_print(&t, stdout, "  ");
-	vnl_table_init(&t, 7);
-	vnl_table_row(&t, (const char *[]){ "NIC", "LAN", "ADDRESS", "PORT", "HOST", "MAC", "STATE" });
+	vnl_table_init(&t, 8);
+	vnl_table_row(&t, (const char *[]){ "NIC", "TYPE", "LAN", "ADDRESS", "PORT", "HOST", "MAC", "STATE" });
 	for (long long i = 0; i < nics; i++) {
 		struct json_object *k = by_nic(links, i), *f = by_nic(ifs, i), *up;
+		struct json_object *ty = types ? json_object_array_get_idx(types, (size_t)i) : NULL;
 
 		snprintf(eth, sizeof(eth), "eth%lld", i);
 		state[0] = '\0';
 		if (f && json_object_object_get_ex(f, "up", &up))
 			snprintf(state, sizeof(state), "%s, mtu %lld", json_object_get_boolean(up) ? "up" : "down",
 				 vnl_jint(f, "mtu", 0));
-		vnl_table_row(&t, (const char *[]){ eth, k ? vnl_jstr(k, "lan") : NULL, k ? vnl_jstr(k, "ip") : NULL,
+		/* The type vnld asks for (link > node > default); vm NICs: vhost. */
+		vnl_table_row(&t, (const char *[]){ eth, ty ? json_object_get_string(ty) : "vhost",
+						    k ? vnl_jstr(k, "lan") : NULL, k ? vnl_jstr(k, "ip") : NULL,
 						    k ? vnl_jstr(k, "port") : NULL, f ? vnl_jstr(f, "host") : NULL,
 						    f ? vnl_jstr(f, "mac") : NULL, state[0] ? state : NULL });
 	}
@@ -135,7 +145,7 @@ static void print_lan(struct json_object *l)
 {
 	char buf[4096];
 
-	printf("lan %s\n  links  %s\n", vnl_jstr(l, "name") ?: "?",
+	printf("lan %s\n  mtu    %lld\n  links  %s\n", vnl_jstr(l, "name") ?: "?", vnl_jint(l, "mtu", 1500),
 	       ref_list(vnl_jarr(l, "links"), buf, sizeof(buf)));
 }
 

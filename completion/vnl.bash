@@ -3,7 +3,8 @@
 #
 # Verbs, kinds, options per verb, and the names of a running lab's objects.
 # Kinds and the options of `vnl add KIND` come from the kinds' schemas
-# (`vnl __complete kinds`, `vnl __complete options [KIND]`). Object names
+# (`vnl __complete kinds`, `vnl __complete options [KIND]`), and so do the
+# words of a choice option (`vnl __complete values nic-type`). Object names
 # come from `vnl [--lab L] __complete nodes|lans|nics`, which asks the lab's
 # vnld (never starts one) and prints nothing when the lab does not run.
 # Needs the bash-completion package's helpers.
@@ -21,7 +22,7 @@ _vnl_takes_value()
 {
 	# $1: verb, $2: an option word: does it take the next word as its value?
 	case $2 in
-	--ip | -a | --format | -f | --output | -o | --timeout) return 0 ;;
+	--ip | -a | --format | -f | --output | -o | --timeout | --nic-type | --mtu) return 0 ;;
 	esac
 	[[ $1 == add ]] || return 1
 	[[ -n ${_vnl_addopts-} ]] || _vnl_addopts=" $("${_vnl_cmd:-vnl}" __complete options 2>/dev/null | tr '\n' ' ')"
@@ -85,6 +86,10 @@ _vnl()
 		[[ $verb == graph ]] && _filedir
 		return
 		;;
+	--nic-type)
+		COMPREPLY=($(compgen -W "$("$_vnl_cmd" __complete values nic-type 2>/dev/null)" -- "$cur"))
+		return
+		;;
 	-*)
 		[[ -n $verb ]] && _vnl_takes_value "$verb" "$prev" && return
 		;;
@@ -114,10 +119,13 @@ _vnl()
 		case $verb in
 		add)
 			# The long options of the kind given, or of every kind.
-			[[ ${args[0]-} == lan ]] ||
+			if [[ ${args[0]-} == lan ]]; then
+				opts+=" --mtu"
+			else
 				opts+=" $("$_vnl_cmd" __complete options ${args[0]:+"${args[0]}"} 2>/dev/null | grep -- '^--')"
+			fi
 			;;
-		link) opts+=" --ip" ;;
+		link) opts+=" --ip --nic-type" ;;
 		graph) opts+=" --format --output" ;;
 		exec) opts+=" --tty --" ;;
 		cp) opts+=" --recursive" ;;

@@ -100,13 +100,19 @@ int lab_deploy(struct lab *l, const struct topo *f, struct json_object *created,
 	for (unsigned i = 0; i < f->n_lans && r == 0; i++) {
 		const char *name = f->lans[i].name;
 
-		if (topo_find_lan(l->topo, name))
+		const struct topo_lan *have = topo_find_lan(l->topo, name);
+
+		if (have) {
+			if (topo_lan_mtu(have) != topo_lan_mtu(&f->lans[i]))
+				addf(differs, "lan %s: mtu %u in the file, %u in the lab", name, topo_lan_mtu(&f->lans[i]),
+				     topo_lan_mtu(have));
 			continue;
+		}
 		if (topo_find_node(l->topo, name)) {
 			addf(differs, "lan %s: a node of the lab has that name", name);
 			continue;
 		}
-		r = lab_lan_add(l, name, err);
+		r = lab_lan_add(l, name, f->lans[i].mtu, err);
 		if (r < 0) {
 			vnl_err_wrap(err, "lan %s (line %d)", name, f->lans[i].line);
 			break;
@@ -150,6 +156,10 @@ int lab_deploy(struct lab *l, const struct topo *f, struct json_object *created,
 				     fk->lan, k->lan);
 			else if (strcmp(a1, a2))
 				addf(differs, "link %s:%u: %s in the file, %s in the lab", fk->node, fk->nic, a1, a2);
+			else if (strcmp(fk->nic_type, k->nic_type))
+				addf(differs, "link %s:%u: nic-type %s in the file, %s in the lab", fk->node, fk->nic,
+				     fk->nic_type[0] ? fk->nic_type : "(the node's)",
+				     k->nic_type[0] ? k->nic_type : "(the node's)");
 			continue;
 		}
 		if (n == NULL || fk->nic >= n->nics || topo_find_lan(l->topo, fk->lan) == NULL) {

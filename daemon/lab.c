@@ -68,6 +68,38 @@ void lab_node_ctx(struct lab *l, const struct topo_node *n, struct node_ctx *ctx
 	ctx->nics = n->nics;
 	ctx->model = n;
 	ctx->priv = slot ? *slot : NULL;
+	/* Per NIC: the effective nic-type (link > node > default) and the mtu
+	 * of its LAN; one pass over the links (lab_push calls this per link). */
+	memset(ctx->nic_types, 0, sizeof(ctx->nic_types));
+	memset(ctx->nic_mtus, 0, sizeof(ctx->nic_mtus));
+	for (unsigned i = 0; i < n->nics && i < TOPO_NICS_MAX; i++) {
+		int c = topo_nic_choice(NULL, n, i, TOPO_NIC_TYPE);
+
+		ctx->nic_types[i] = c < 0 ? 0 : (uint8_t)c;
+	}
+	for (unsigned j = 0; j < l->topo->n_links; j++) {
+		const struct topo_link *k = &l->topo->links[j];
+		const struct topo_lan *lan;
+		int c;
+
+		if (k->nic >= n->nics || k->nic >= TOPO_NICS_MAX || strcmp(k->node, n->name))
+			continue;
+		if ((lan = topo_find_lan(l->topo, k->lan)) != NULL)
+			ctx->nic_mtus[k->nic] = (uint16_t)topo_lan_mtu(lan);
+		if (k->nic_type[0] && (c = topo_nic_choice(l->topo, n, k->nic, TOPO_NIC_TYPE)) >= 0)
+			ctx->nic_types[k->nic] = (uint8_t)c;
+	}
+}
+
+/* What the kind learns of NIC i's link (k, or none: an unlinked NIC's port). */
+static void nic_link_of(const struct lab *l, const struct node_ctx *ctx, unsigned i, const struct topo_link *k,
+			char cidr[TOPO_ADDR_LEN], struct nic_link *nl)
+{
+	const struct topo_lan *lan = k ? topo_find_lan(l->topo, k->lan) : NULL;
+
+	nl->cidr = k ? topo_link_addr(k, cidr) : NULL;
+	nl->mtu = lan ? topo_lan_mtu(lan) : 0;
+	nl->type = i < TOPO_NICS_MAX ? ctx->nic_types[i] : 0;
 }
 
 /* Keep what the kind put in ctx->priv. */
@@ -202,18 +234,35 @@ static void put_back(void *array, unsigned n, size_t size, unsigned at)
 
 /* ---- LANs ---- */
 
-int lab_lan_add(struct lab *l, const char *name, struct vnl_err *err)
+/* lan-add on the switch, always with the LAN's mtu (docs/switchd.md). */
+static int sw_lan_add(struct lab *l, const struct topo_lan *lan, struct vnl_err *err)
 {
-	struct topo_lan lan = { 0 };
+	struct json_object *req = json_object_new_object();
+	int r;
+
+	json_object_object_add(req, "cmd", json_object_new_string("lan-add"));
+	json_object_object_add(req, "name", json_object_new_string(lan->name));
+	json_object_object_add(req, "mtu", json_object_new_int((int)topo_lan_mtu(lan)));
+	r = lab_switch_call(&l->sw, req, NULL, err);
+	json_object_put(req);
+	return r;
+}
+
+int lab_lan_add(struct lab *l, const char *name, unsigned mtu, struct vnl_err *err)
+{
+	struct topo_lan lan = { .mtu = mtu };
 	struct vnl_err e;
 	int r;
 
 	if ((r = topo_check_name(name, "LAN", 0, 0, err)) < 0)
 		return r;
+	if (mtu && (mtu < TOPO_LAN_MTU_MIN || mtu > TOPO_LAN_MTU_MAX))
+		return vnl_errf(err, -ERANGE, "LAN %s: mtu %u out of range %d..%d", name, mtu, TOPO_LAN_MTU_MIN,
+				TOPO_LAN_MTU_MAX);
 	if (topo_find_node(l->topo, name) || topo_find_lan(l->topo, name))
 		return vnl_errf(err, -EEXIST, "the name '%s' is in use in lab %s", name, l->name);
 	snprintf(lan.name, sizeof(lan.name), "%s", name);
-	r = sw_step(lab_switch_cmd(&l->sw, err, "lan-add", "name", name, NULL));
+	r = sw_step(sw_lan_add(l, &lan, err));
 	if (r < 0)
 		return vnl_err_wrap(err, "adding LAN %s to the switch", name), r;
 	r = topo_add_lan(l->topo, &lan, err);
@@ -267,6 +316,9 @@ static int sw_port_new(struct lab *l, const char *port, const struct nic_port *n
 	if (np->type == NIC_PORT_AFXDP)
 		r = lab_switch_cmd(&l->sw, err, "port-add", "name", port, "kind", "afxdp", "iface",
 				   np->ifname, NULL);
+	else if (np->type == NIC_PORT_TAP)
+		r = lab_switch_cmd(&l->sw, err, "port-add", "name", port, "kind", "tap", "netns", np->path,
+				   "iface", np->ifname, NULL);
 	else
 		r = lab_switch_cmd(&l->sw, err, "port-add", "name", port, "kind", "vhost", "path", np->path,
 				   "mode", "client", NULL);
@@ -316,13 +368,15 @@ static void ports_del(struct lab *l, const char *node, unsigned upto)
  * or nothing. */
 static int ports_add(struct lab *l, const struct node_kind *kind, struct node_ctx *ctx, struct vnl_err *err)
 {
-	char port[TOPO_NAME_MAX + 8];
+	char port[TOPO_NAME_MAX + 8], cidr[TOPO_ADDR_LEN];
 	struct nic_port np;
+	struct nic_link nl;
 	int r = 0;
 
 	for (unsigned i = 0; i < ctx->nics; i++) {
 		lab_port_name(ctx->name, i, port, sizeof(port));
-		if ((r = kind->nic_port(ctx, i, &np, err)) < 0 || (r = sw_port_new(l, port, &np, err)) < 0) {
+		nic_link_of(l, ctx, i, topo_find_link(l->topo, ctx->name, i), cidr, &nl);
+		if ((r = kind->nic_port(ctx, i, &nl, &np, err)) < 0 || (r = sw_port_new(l, port, &np, err)) < 0) {
 			ports_del(l, ctx->name, i);
 			return r;
 		}
@@ -448,6 +502,7 @@ int lab_link_add(struct lab *l, const struct topo_link *tmpl, struct vnl_err *er
 	struct topo_node *n = topo_find_node(l->topo, tmpl->node);
 	struct topo_link *old;
 	struct nic_port np;
+	struct nic_link nl;
 	struct node_ctx ctx;
 	struct vnl_err e;
 	char port[TOPO_NAME_MAX + 8], cidr[TOPO_ADDR_LEN];
@@ -466,6 +521,8 @@ int lab_link_add(struct lab *l, const struct topo_link *tmpl, struct vnl_err *er
 	if (tmpl->has_addr && !n->kind->addresses)
 		return vnl_errf(err, -EINVAL, "%s is a %s: its addresses are set inside the node",
 				n->name, n->kind->name);
+	if ((r = topo_link_check_nic_type(tmpl, n, err)) < 0)
+		return r;
 	if ((kind = kind_of(l, n->kind, err)) == NULL)
 		return -EOPNOTSUPP;
 	r = topo_add_link(l->topo, tmpl, err);
@@ -473,7 +530,8 @@ int lab_link_add(struct lab *l, const struct topo_link *tmpl, struct vnl_err *er
 		return r;
 	n = topo_find_node(l->topo, tmpl->node);
 	lab_node_ctx(l, n, &ctx);
-	r = kind->nic_attach(&ctx, tmpl->nic, topo_link_addr(tmpl, cidr), &np, err);
+	nic_link_of(l, &ctx, tmpl->nic, topo_find_link(l->topo, tmpl->node, tmpl->nic), cidr, &nl);
+	r = kind->nic_attach(&ctx, tmpl->nic, &nl, &np, err);
 	if (r < 0)
 		goto out_model;
 	ctx_keep(l, &ctx);
@@ -621,6 +679,7 @@ static void recover_node(struct lab *l, struct topo_node *n)
 		struct topo_link *k = topo_find_link(l->topo, n->name, i);
 		char cidr[TOPO_ADDR_LEN];
 		struct nic_port np;
+		struct nic_link nl;
 
 		if (k == NULL) {
 			/* A link that never got saved, or one the model lost before
@@ -631,7 +690,8 @@ static void recover_node(struct lab *l, struct topo_node *n)
 		/* -EEXIST: attached still. 0: it was not (its NIC made again,
 		 * or a kind that cannot tell), so a port the switch has for it
 		 * is stale; not for ported kinds, whose port never changes. */
-		r = kind->nic_attach(&ctx, i, topo_link_addr(k, cidr), &np, &e);
+		nic_link_of(l, &ctx, i, k, cidr, &nl);
+		r = kind->nic_attach(&ctx, i, &nl, &np, &e);
 		if (r == 0 && !kind->nics_ported && n_stale < TOPO_MAX_OBJECTS)
 			lab_port_name(n->name, i, stale_ports[n_stale++], sizeof(stale_ports[0]));
 		else if (r < 0 && r != -EEXIST)
@@ -790,7 +850,7 @@ void lab_push(struct lab_switch *s, void *arg)
 	json_object_put(lans);
 	/* What the model has that the switch does not: in. */
 	for (unsigned i = 0; i < l->topo->n_lans; i++) {
-		r = lab_switch_cmd(s, &e, "lan-add", "name", l->topo->lans[i].name, NULL);
+		r = sw_lan_add(l, &l->topo->lans[i], &e);
 		if (r < 0 && !strstr(e.msg, "exists"))
 			log_error("pushing LAN %s: %s", l->topo->lans[i].name, e.msg);
 	}
@@ -798,8 +858,9 @@ void lab_push(struct lab_switch *s, void *arg)
 		const struct topo_link *k = &l->topo->links[i];
 		const struct topo_node *n = topo_find_node(l->topo, k->node);
 		const struct node_kind *kind = kind_get(l, n->kind);
-		char port[TOPO_NAME_MAX + 8];
+		char port[TOPO_NAME_MAX + 8], cidr[TOPO_ADDR_LEN];
 		struct nic_port np = { 0 };
+		struct nic_link nl;
 		struct node_ctx ctx;
 		bool have = false;
 
@@ -812,7 +873,8 @@ void lab_push(struct lab_switch *s, void *arg)
 		if (have || kind == NULL || kind->nic_port == NULL)
 			continue;
 		lab_node_ctx(l, n, &ctx);
-		if (kind->nic_port(&ctx, k->nic, &np, &e) < 0) {
+		nic_link_of(l, &ctx, k->nic, k, cidr, &nl);
+		if (kind->nic_port(&ctx, k->nic, &nl, &np, &e) < 0) {
 			log_error("pushing link %s:%u %s: %s", k->node, k->nic, k->lan, e.msg);
 			continue;
 		}
@@ -831,13 +893,15 @@ void lab_push(struct lab_switch *s, void *arg)
 			continue;
 		lab_node_ctx(l, n, &ctx);
 		for (unsigned nic = 0; nic < n->nics; nic++) {
-			char port[TOPO_NAME_MAX + 8];
+			char port[TOPO_NAME_MAX + 8], cidr[TOPO_ADDR_LEN];
 			struct nic_port np;
+			struct nic_link nl;
 
 			lab_port_name(n->name, nic, port, sizeof(port));
 			if (topo_find_link(l->topo, n->name, nic) || has_port(ports, port))
 				continue;
-			if (kind->nic_port(&ctx, nic, &np, &e) < 0 || sw_port_new(l, port, &np, &e) != 0)
+			nic_link_of(l, &ctx, nic, NULL, cidr, &nl);
+			if (kind->nic_port(&ctx, nic, &nl, &np, &e) < 0 || sw_port_new(l, port, &np, &e) != 0)
 				log_error("pushing port %s: %s", port, e.msg);
 		}
 		if (l->start_ported && kind->start && kind->start(&ctx, &e) < 0)
@@ -863,6 +927,8 @@ struct json_object *lab_link_json(const struct topo_link *k)
 	json_object_object_add(o, "lan", json_object_new_string(k->lan));
 	if (topo_link_addr(k, addr))
 		json_object_object_add(o, "ip", json_object_new_string(addr));
+	if (k->nic_type[0])
+		json_object_object_add(o, TOPO_NIC_TYPE, json_object_new_string(k->nic_type));
 	lab_port_name(k->node, k->nic, port, sizeof(port));
 	json_object_object_add(o, "port", json_object_new_string(port));
 	return o;
@@ -883,6 +949,10 @@ static void opt_json(const struct topo_node *n, unsigned i, struct json_object *
 	case TOPO_OPT_TEXT:
 		json_object_object_add(o, n->kind->opts[i].name, json_object_new_string(v->text));
 		break;
+	case TOPO_OPT_ENUM:
+		json_object_object_add(o, n->kind->opts[i].name,
+				       json_object_new_string(n->kind->opts[i].choices[v->num]));
+		break;
 	default:
 		list = json_object_new_array();
 		for (unsigned e = 0; e < v->n; e++)
@@ -895,6 +965,7 @@ struct json_object *lab_node_json(struct lab *l, const struct topo_node *n)
 {
 	struct json_object *o = json_object_new_object(), *links = json_object_new_array();
 	const struct node_kind *kind = kind_get(l, n->kind);
+	int t;
 
 	json_object_object_add(o, "name", json_object_new_string(n->name));
 	json_object_object_add(o, "kind", json_object_new_string(topo_kind_name(n->kind)));
@@ -912,6 +983,17 @@ struct json_object *lab_node_json(struct lab *l, const struct topo_node *n)
 		json_object_array_add(links, lk);
 	}
 	json_object_object_add(o, "links", links);
+	/* The effective nic-type of each NIC (link > node > default). */
+	if ((t = topo_opt_index(n->kind, TOPO_NIC_TYPE)) >= 0 && n->kind->opts[t].type == TOPO_OPT_ENUM) {
+		struct json_object *types = json_object_new_array();
+
+		for (unsigned i = 0; i < n->nics; i++) {
+			int c = topo_nic_choice(l->topo, n, i, TOPO_NIC_TYPE);
+
+			json_object_array_add(types, json_object_new_string(c < 0 ? "?" : n->kind->opts[t].choices[c]));
+		}
+		json_object_object_add(o, "nic_types", types);
+	}
 	if (kind && kind->status) {
 		struct node_ctx ctx;
 		struct vnl_err e;
@@ -930,6 +1012,7 @@ struct json_object *lab_lan_json(struct lab *l, const struct topo_lan *lan)
 	struct json_object *o = json_object_new_object(), *links = json_object_new_array();
 
 	json_object_object_add(o, "name", json_object_new_string(lan->name));
+	json_object_object_add(o, "mtu", json_object_new_int((int)topo_lan_mtu(lan)));
 	for (unsigned i = 0; i < l->topo->n_links; i++) {
 		const struct topo_link *k = &l->topo->links[i];
 		char ref[TOPO_NAME_MAX + 8];

@@ -69,7 +69,8 @@ void lab_port_name(const char *node, unsigned nic, char *buf, size_t size);
 /* The link whose switch port is `port`, or NULL (not one of ours). */
 const struct topo_link *lab_port_link(const struct lab *l, const char *port);
 
-int lab_lan_add(struct lab *l, const char *name, struct vnl_err *err);
+/* mtu: TOPO_LAN_MTU_MIN..MAX, or 0 (not given: TOPO_LAN_MTU_DEF). */
+int lab_lan_add(struct lab *l, const char *name, unsigned mtu, struct vnl_err *err);
 /* A node's links go first; names of the removed links are appended to
  * `unlinked` (a JSON array, may be NULL) as "NODE:N". */
 int lab_lan_del(struct lab *l, const char *name, struct json_object *unlinked, struct vnl_err *err);

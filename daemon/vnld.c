@@ -326,10 +326,13 @@ static int cmd_lan_add(struct json_object *req, struct json_object *reply, struc
 		       struct vnl_err *err)
 {
 	const char *name;
+	unsigned mtu = 0;
 	int r;
 
 	(void)c;
-	if ((r = arg_name(req, "name", "LAN", &name, err)) < 0 || (r = lab_lan_add(&d.lab, name, err)) < 0)
+	if ((r = arg_name(req, "name", "LAN", &name, err)) < 0 ||
+	    (r = arg_uint(req, "mtu", false, TOPO_LAN_MTU_MIN, TOPO_LAN_MTU_MAX, &mtu, err)) < 0 ||
+	    (r = lab_lan_add(&d.lab, name, mtu, err)) < 0)
 		return r;
 	json_object_object_add(reply, "lan", lab_lan_json(&d.lab, topo_find_lan(d.lab.topo, name)));
 	return 0;
@@ -374,6 +377,12 @@ static int req_opt(struct json_object *req, const struct topo_opt *o, struct top
 	case TOPO_OPT_TEXT:
 		r = arg_str(req, key, true, &s, err);
 		*v = (struct topo_val){ .set = r == 0, .text = (char *)s };
+		return r;
+	case TOPO_OPT_ENUM:
+		r = arg_str(req, key, true, &s, err);
+		if (r == 0)
+			r = topo_parse_enum(o, s, key, 0, 0, &v->num, err);
+		v->set = r == 0;
 		return r;
 	default:
 		n = json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
@@ -483,14 +492,20 @@ static int cmd_del(struct json_object *req, struct json_object *reply, struct js
  * fuzz target decodes through here too. */
 static int req_link(struct json_object *req, struct topo_link *k, struct vnl_err *err)
 {
-	const char *node, *lan, *ip;
+	const char *node, *lan, *ip, *type;
 	int r;
 
 	*k = (struct topo_link){ 0 };
 	if ((r = arg_name(req, "node", "node", &node, err)) < 0 ||
 	    (r = arg_uint(req, "nic", true, 0, TOPO_NICS_MAX - 1, &k->nic, err)) < 0 ||
-	    (r = arg_name(req, "lan", "LAN", &lan, err)) < 0 || (r = arg_str(req, "ip", false, &ip, err)) < 0)
+	    (r = arg_name(req, "lan", "LAN", &lan, err)) < 0 || (r = arg_str(req, "ip", false, &ip, err)) < 0 ||
+	    (r = arg_str(req, TOPO_NIC_TYPE, false, &type, err)) < 0)
 		return r;
+	/* Checked against the node's kind by lab_link_add(). */
+	if (type && (strlen(type) >= sizeof(k->nic_type) || topo_check_name(type, "", 0, 0, NULL) < 0 || !*type))
+		return vnl_errf(err, -EINVAL, "argument 'nic-type' must be a word of the node kind's nic-type option");
+	if (type)
+		snprintf(k->nic_type, sizeof(k->nic_type), "%s", type);
 	if (ip) {
 		if ((r = topo_parse_addr(ip, &k->addr, &k->plen, err)) < 0)
 			return r;
@@ -820,7 +835,8 @@ static int cmd_stop(struct json_object *req, struct json_object *reply, struct j
 
 static const char *const no_args[] = { NULL };
 static const char *const name_arg[] = { "name", NULL };
-static const char *const link_args[] = { "node", "nic", "lan", "ip", NULL };
+static const char *const link_args[] = { "node", "nic", "lan", "ip", TOPO_NIC_TYPE, NULL };
+static const char *const lan_add_args[] = { "name", "mtu", NULL };
 static const char *const unlink_args[] = { "node", "nic", NULL };
 static const char *const lan_arg[] = { "lan", NULL };
 static const char *const file_arg[] = { "file", NULL };
@@ -836,9 +852,9 @@ static const struct cmd commands[] = {
 	{ "events", cmd_events, no_args, 0, "stream every change as JSON lines" },
 	{ "fdb", cmd_fdb, lan_arg, 0, "MAC table of lan" },
 	{ "halt", cmd_halt, name_arg, CMD_TX, "power vm name off until reboot" },
-	{ "lan-add", cmd_lan_add, name_arg, CMD_TX, "add LAN name" },
+	{ "lan-add", cmd_lan_add, lan_add_args, CMD_TX, "add LAN name, optional mtu 68..9000 (1500)" },
 	{ "lan-del", cmd_lan_del, name_arg, CMD_TX, "delete LAN name" },
-	{ "link", cmd_link, link_args, CMD_TX, "put NIC nic of node in lan, optional ip A.B.C.D/N" },
+	{ "link", cmd_link, link_args, CMD_TX, "put NIC nic of node in lan, optional ip A.B.C.D/N and nic-type" },
 	{ "log-level", cmd_log_level, level_arg, 0, "set vnld's log thresholds (\"debug\", \"warning,guest=debug\")" },
 	/* NULL: its arguments depend on the kind; req_node() checks them. */
 	{ "node-add", cmd_node_add, NULL, CMD_TX, "add node name of kind" },

@@ -50,6 +50,7 @@
 #include "logcap.h"
 #include "loopdev.h"
 #include "node_kind.h"
+#include "ns.h"
 #include "oci.h"
 #include "overlay.h"
 #include "paths.h"
@@ -58,7 +59,7 @@
 #include "topology.h"
 
 /* The options of a cnt node, in the order they are saved (cnt_opts[]). */
-enum cnt_opt { CNT_IMAGE, CNT_CMD, CNT_ENV, CNT_MEM, CNT_PIDS, CNT_N_OPTS };
+enum cnt_opt { CNT_IMAGE, CNT_CMD, CNT_ENV, CNT_MEM, CNT_PIDS, CNT_NIC_TYPE, CNT_N_OPTS };
 
 static const struct topo_opt cnt_opts[CNT_N_OPTS] = {
 	[CNT_IMAGE] = { .name = "image", .short_opt = 'i', .type = TOPO_OPT_TEXT, .metavar = "IMG",
@@ -73,6 +74,8 @@ static const struct topo_opt cnt_opts[CNT_N_OPTS] = {
 	/* 4194304: the kernel's PID_MAX_LIMIT. */
 	[CNT_PIDS] = { .name = "pids", .type = TOPO_OPT_UINT, .min = 16, .max = 4194304, .def = 1024,
 		       .metavar = "N", .help = "most tasks" },
+	/* The NICs are ns's (cnt runs in an ns node's netns). */
+	[CNT_NIC_TYPE] = NS_NIC_TYPE_OPT,
 };
 
 static const struct topo_kind cnt_schema = {
@@ -650,15 +653,16 @@ static int cnt_copy(struct node_ctx *node, const char *src, const char *dst, int
 	}
 }
 
-static int cnt_nic_attach(struct node_ctx *node, unsigned int i, const char *cidr, struct nic_port *port,
-			  struct vnl_err *err)
+static int cnt_nic_attach(struct node_ctx *node, unsigned int i, const struct nic_link *link,
+			  struct nic_port *port, struct vnl_err *err)
 {
-	return node_kind_ns.nic_attach(node, i, cidr, port, err);
+	return node_kind_ns.nic_attach(node, i, link, port, err);
 }
 
-static int cnt_nic_port(struct node_ctx *node, unsigned int i, struct nic_port *port, struct vnl_err *err)
+static int cnt_nic_port(struct node_ctx *node, unsigned int i, const struct nic_link *link,
+			struct nic_port *port, struct vnl_err *err)
 {
-	return node_kind_ns.nic_port(node, i, port, err);
+	return node_kind_ns.nic_port(node, i, link, port, err);
 }
 
 static int cnt_nic_detach(struct node_ctx *node, unsigned int i, struct vnl_err *err)

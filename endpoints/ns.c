@@ -1,30 +1,47 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The `ns` node kind: a named network namespace "vnl.LAB.NODE" (a dot never
- * appears in names: labs cannot collide) whose NICs are veth pairs, eth<i>
- * inside, the host end attached to vnl-switchd as an AF_XDP port.
- * Everything is made through netlink (common/nl.h), and every object is
- * found again from the names alone (endpoints/ns.h), so the kind keeps no
- * state: node_ctx.priv stays NULL.
+ * appears in names: labs cannot collide) whose NICs are eth<i>, of one of
+ * two types (enum nic_type, the node's `nic-type` option or a link's
+ * override, given by vnld per NIC):
+ *
+ *   tap     a persistent tap eth<i> made inside the netns (common/tuntap.h),
+ *           no host-side interface; the switch opens it (port kind "tap"),
+ *           with checksum and segmentation offloads;
+ *   afxdp   a veth pair, eth<i> inside, the host end v<hash>-<i> attached
+ *           to the switch as an AF_XDP port; no offloads (tx checksum off
+ *           on eth<i>), LAN mtu at most NIC_AFXDP_MTU_MAX.
+ *
+ * Everything is made through netlink (common/nl.h) and /dev/net/tun, and
+ * every object is found again from the names alone (endpoints/ns.h), so the
+ * kind keeps no state: node_ctx.priv stays NULL.  A NIC's type is read back
+ * from the kernel (eth<i>'s link kind, "tun" or "veth").
  *
  * The NICs are the node's network cards: create() makes all of them, and
  * they stay until destroy(), linked or not.  eth<i> is always up with its
- * stable MAC; the host end is the cable:
+ * stable MAC (the same for both types); the cable is
  *
- *   detached   host end down: eth<i> shows NO-CARRIER, no address
- *   attached   host end up (carrier), the link's address on eth<i>
+ *   afxdp detached   host end down: eth<i> shows NO-CARRIER, no address
+ *   afxdp attached   host end up (carrier), the link's address on eth<i>
+ *   tap   detached   no reader: NO-CARRIER, no address
+ *   tap   attached   the link's address on eth<i>; carrier while the switch
+ *                    holds its fd (port-add), so a dead switch is a pulled
+ *                    cable and its restart plugs it in again
  *
- * So "attached" is read from the kernel (host end IFF_UP), and the two
- * steps are ordered so that an address is only ever there with the host
- * end up: nic_attach brings the host end up first and adds the address
+ * So "attached" is read from the kernel (host end IFF_UP; a tap's carrier),
+ * and the steps are ordered so that an address is only ever there with the
+ * cable in: nic_attach brings the host end up first and adds the address
  * after; nic_detach removes the addresses first and takes the host end
  * down last.  A crash between the steps leaves the host end up, which the
- * next nic_detach (vnld's recovery) cleans.
+ * next nic_detach (vnld's recovery) cleans.  A NIC of the other type than
+ * the one asked (a link's override) is made again, detached, under the same
+ * name and MAC; an attached one is -EBUSY.
  *
- * The host end is a layer-2 port and nothing more (nl_link_isolate(): IPv6
- * off, no RA, no ARP for host addresses, strict rp_filter, no forwarding),
- * set when it is made, and again before every attach (NICs of an older
- * vnld): no node reaches the host's own stack through it.
+ * A veth's host end is a layer-2 port and nothing more (nl_link_isolate():
+ * IPv6 off, no RA, no ARP for host addresses, strict rp_filter, no
+ * forwarding), set when it is made, and again before every attach (NICs of
+ * an older vnld): no node reaches the host's own stack through it.  A tap
+ * has no host side at all.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +60,7 @@
 #include "nl.h"
 #include "node_kind.h"
 #include "ns.h"
+#include "tuntap.h"
 
 #ifndef IFF_LOWER_UP
 #define IFF_LOWER_UP 0x10000  /* linux/if.h: carrier (glibc's net/if.h lacks it) */
@@ -144,12 +162,52 @@ static int ns_host_flags(const char *host, unsigned int *flags, struct vnl_err *
 	return 0;
 }
 
+/* NIC i's type as asked: vnld's per-NIC type, the default beyond it. */
+static enum nic_type ns_type_of(const struct node_ctx *node, unsigned int i)
+{
+	return i < TOPO_NICS_MAX && node->nic_types[i] == NIC_TYPE_AFXDP ? NIC_TYPE_AFXDP : NIC_TYPE_TAP;
+}
+
+/* What eth<i> is in the node: its link kind and flags. */
+enum ns_dev { NS_DEV_NONE, NS_DEV_TAP, NS_DEV_VETH, NS_DEV_OTHER };
+
+struct ns_dev_ctx {
+	const char *name;  /* looked for */
+	enum ns_dev dev;
+	unsigned int flags;
+};
+
+static void ns_dev_cb(const struct nl_link_info *info, void *arg)
+{
+	struct ns_dev_ctx *c = arg;
+
+	if (strcmp(info->name, c->name))
+		return;
+	c->dev = !strcmp(info->kind, "tun") ? NS_DEV_TAP : !strcmp(info->kind, "veth") ? NS_DEV_VETH : NS_DEV_OTHER;
+	c->flags = info->flags;
+}
+
+/* eth<i> in netns fd: *dev and its flags (0 for none). */
+static int ns_eth_dev(int fd, const char *eth, enum ns_dev *dev, unsigned int *flags, struct vnl_err *err)
+{
+	struct ns_dev_ctx c = { .name = eth, .dev = NS_DEV_NONE };
+	int r = nl_link_list(fd, ns_dev_cb, &c, err);
+
+	if (r < 0)
+		return vnl_err_wrap(err, "looking for %s", eth), r;
+	*dev = c.dev;
+	*flags = c.flags;
+	return 0;
+}
+
 /*
- * Make NIC i in the node's netns `fd`: the veth pair, eth<i> with its MAC,
- * tx checksum offload off and up, the host end down (no carrier until
- * nic_attach).  All or nothing.
+ * Make NIC i of type `type` in the node's netns `fd`, detached: eth<i> with
+ * its MAC, up; afxdp: the veth pair, tx checksum offload off on eth<i>, the
+ * host end down (no carrier until nic_attach); tap: the persistent tap (no
+ * carrier until the switch opens it).  All or nothing.
  */
-static int ns_nic_make(const struct node_ctx *node, unsigned int i, int fd, struct vnl_err *err)
+static int ns_nic_make(const struct node_ctx *node, unsigned int i, enum nic_type type, int fd,
+		       struct vnl_err *err)
 {
 	char host[16], eth[16];
 	uint8_t mac[6];
@@ -159,13 +217,26 @@ static int ns_nic_make(const struct node_ctx *node, unsigned int i, int fd, stru
 	if (r < 0)
 		return r;
 	snprintf(eth, sizeof(eth), "eth%u", i);
+	ns_nic_mac(node->lab, node->name, i, mac);
+	if (type == NIC_TYPE_TAP) {
+		r = tap_create_in(fd, eth, err);
+		if (r == -EEXIST)
+			return vnl_errf(err, -EADDRINUSE, "NIC %u: %s in the node exists already, not a tap", i, eth);
+		if (r < 0)
+			return vnl_err_wrap(err, "NIC %u", i), r;
+		if ((r = nl_link_set_mac(fd, eth, mac, err)) < 0 || (r = nl_link_set_up(fd, eth, 1, err)) < 0) {
+			vnl_err_wrap(err, "NIC %u", i);
+			tap_delete_in(fd, eth, NULL);
+			return r;
+		}
+		return 0;
+	}
 	r = nl_veth_create(host, eth, fd, err);
 	if (r == -EEXIST)  /* a clash of name hashes, or an eth<i> made by hand */
 		return vnl_errf(err, -EADDRINUSE, "NIC %u: %s on the host or %s in the node exists already",
 				i, host, eth);
 	if (r < 0)
 		return vnl_err_wrap(err, "NIC %u", i), r;
-	ns_nic_mac(node->lab, node->name, i, mac);
 	/* Before anything brings it up: the host end never gets an address. */
 	if ((r = nl_link_isolate(host, err)) < 0 || (r = nl_link_set_mac(fd, eth, mac, err)) < 0 ||
 	    /* AF_XDP on veth hands CHECKSUM_PARTIAL frames over unfinished. */
@@ -178,25 +249,45 @@ static int ns_nic_make(const struct node_ctx *node, unsigned int i, int fd, stru
 	return 0;
 }
 
-/* NIC i exists (both ends) or is made again; 0 or negative errno. */
-static int ns_nic_ensure(const struct node_ctx *node, unsigned int i, int fd, struct vnl_err *err)
+/*
+ * NIC i exists as `type` (made again when gone or of the other type and
+ * detached; -EBUSY when of the other type and attached); 0 or negative
+ * errno.
+ */
+static int ns_nic_ensure(const struct node_ctx *node, unsigned int i, enum nic_type type, int fd,
+			 struct vnl_err *err)
 {
 	char host[16], eth[16];
-	int he, ee;
+	unsigned int hflags = 0, eflags;
+	enum ns_dev dev;
+	int he, r;
 
 	if (ns_host_ifname(node->lab, node->name, i, host, sizeof(host), err) < 0)
 		return -EINVAL;
 	snprintf(eth, sizeof(eth), "eth%u", i);
+	if ((r = ns_eth_dev(fd, eth, &dev, &eflags, err)) < 0)
+		return vnl_err_wrap(err, "NIC %u", i), r;
 	he = nl_link_exists(-1, host);
-	ee = nl_link_exists(fd, eth);
-	if (he < 0 || ee < 0)
-		return vnl_errno(err, he < 0 ? he : ee, "NIC %u: looking for %s and %s", i, host, eth);
-	if (he && ee)
+	if (he < 0)
+		return vnl_errno(err, he, "NIC %u: looking for %s", i, host);
+	if (he && (r = ns_host_flags(host, &hflags, err)) < 0)
+		return vnl_err_wrap(err, "NIC %u", i), r;
+	if (dev == NS_DEV_OTHER || (he && dev != NS_DEV_VETH))
+		return vnl_errf(err, -EADDRINUSE, "NIC %u: %s exists%s%s (not a NIC of this node)", i,
+				dev == NS_DEV_OTHER ? eth : host, dev == NS_DEV_OTHER ? "" : " without ",
+				dev == NS_DEV_OTHER ? "" : eth);
+	if ((type == NIC_TYPE_TAP && dev == NS_DEV_TAP) || (type == NIC_TYPE_AFXDP && dev == NS_DEV_VETH))
 		return 0;
-	if (!he && !ee)
-		return ns_nic_make(node, i, fd, err);
-	return vnl_errf(err, -EADDRINUSE, "NIC %u: %s exists without %s (not a NIC of this node)", i,
-			he ? host : eth, he ? eth : host);
+	if (dev != NS_DEV_NONE) {
+		/* The other type: made again while the cable is out. */
+		if ((dev == NS_DEV_TAP && (eflags & IFF_LOWER_UP)) || (dev == NS_DEV_VETH && (hflags & IFF_UP)))
+			return vnl_errf(err, -EBUSY, "NIC %u is an attached %s NIC: unlink it before it becomes %s",
+					i, dev == NS_DEV_TAP ? "tap" : "afxdp", type == NIC_TYPE_TAP ? "tap" : "afxdp");
+		r = dev == NS_DEV_TAP ? tap_delete_in(fd, eth, err) : nl_link_del(-1, host, err);
+		if (r < 0 && r != -ENODEV)
+			return vnl_err_wrap(err, "NIC %u: removing the %s NIC", i, dev == NS_DEV_TAP ? "tap" : "afxdp"), r;
+	}
+	return ns_nic_make(node, i, type, fd, err);
 }
 
 static int ns_create(struct node_ctx *node, struct vnl_err *err)
@@ -222,14 +313,15 @@ static int ns_create(struct node_ctx *node, struct vnl_err *err)
 	/* lo down breaks 127.0.0.1 inside the node: ping, local servers. */
 	r = nl_link_set_up(fd, "lo", 1, err);
 	for (; r == 0 && i < node->nics; i++)
-		r = ns_nic_make(node, i, fd, err);
+		r = ns_nic_make(node, i, ns_type_of(node, i), fd, err);
 	if (r < 0)
 		goto fail;
 	close(fd);
 	return 0;
 fail:
 	vnl_err_wrap(err, "creating node '%s'", node->name);
-	/* NIC i failed whole; the host ends first, as in ns_destroy(). */
+	/* NIC i failed whole; the host ends first, as in ns_destroy() (taps go
+	 * with the netns: nothing holds it yet). */
 	while (i-- > 0)
 		if (ns_host_ifname(node->lab, node->name, i, host, sizeof(host), NULL) == 0)
 			nl_link_del(-1, host, NULL);
@@ -240,7 +332,8 @@ fail:
 }
 
 /* Nothing runs in an ns node: start makes again the NICs that are gone (a
- * veth deleted by hand), so vnld's recovery gives every node all of its NICs. */
+ * veth deleted by hand) or of another type than vnld says, so vnld's
+ * recovery gives every node all of its NICs. */
 static int ns_start(struct node_ctx *node, struct vnl_err *err)
 {
 	char ns[NETNS_NAME_MAX + 1];
@@ -253,8 +346,13 @@ static int ns_start(struct node_ctx *node, struct vnl_err *err)
 	if (fd < 0)
 		return vnl_err_wrap(err, "starting node '%s'", node->name), fd;
 	r = 0;
-	for (unsigned int i = 0; r == 0 && i < node->nics && i < NS_NICS_MAX; i++)
-		r = ns_nic_ensure(node, i, fd, err);
+	for (unsigned int i = 0; r == 0 && i < node->nics && i < NS_NICS_MAX; i++) {
+		r = ns_nic_ensure(node, i, ns_type_of(node, i), fd, err);
+		if (r == -EBUSY) {  /* attached: its link's type wins (nic_attach) */
+			vnl_err_clear(err);
+			r = 0;
+		}
+	}
 	close(fd);
 	if (r < 0)
 		return vnl_err_wrap(err, "starting node '%s'", node->name), r;
@@ -268,10 +366,23 @@ static int ns_stop(struct node_ctx *node, struct vnl_err *err)
 	return 0;
 }
 
+/* Down, flush, up eth<i>: the down also ends IPv6 on it, so that its
+ * link-local address is made again when the carrier comes back (a flushed
+ * one would not be); the flush takes the link's address. */
+static int ns_eth_flush(int fd, const char *eth, struct vnl_err *err)
+{
+	int r;
+
+	if ((r = nl_link_set_up(fd, eth, 0, err)) == 0 && (r = nl_addr_flush(fd, eth, err)) == 0)
+		r = nl_link_set_up(fd, eth, 1, err);
+	return r;
+}
+
 static int ns_nic_detach(struct node_ctx *node, unsigned int i, struct vnl_err *err)
 {
 	char ns[NETNS_NAME_MAX + 1], host[16], eth[16];
 	unsigned int flags;
+	enum ns_dev dev = NS_DEV_NONE;
 	int r, fd;
 
 	r = ns_nic_check(node, i, err);
@@ -280,28 +391,40 @@ static int ns_nic_detach(struct node_ctx *node, unsigned int i, struct vnl_err *
 	if ((r = ns_netns_name(node->lab, node->name, ns, sizeof(ns), err)) < 0 ||
 	    (r = ns_host_ifname(node->lab, node->name, i, host, sizeof(host), err)) < 0)
 		return r;
-	r = ns_host_flags(host, &flags, err);
-	if (r == -ENODEV || (r == 0 && !(flags & IFF_UP))) {
-		vnl_err_clear(err);
-		return 0;  /* detached already, or no NIC at all */
-	}
-	if (r < 0)
-		return vnl_err_wrap(err, "detaching %s:%u", node->name, i), r;
 	snprintf(eth, sizeof(eth), "eth%u", i);
 	fd = netns_open(ns, err);
-	if (fd >= 0) {
-		/*
-		 * Down, flush, up: the down also ends IPv6 on eth<i>, so that its
-		 * link-local address is made again when the carrier comes back
-		 * (a flushed one would not be); the flush takes the link's address.
-		 */
-		if ((r = nl_link_set_up(fd, eth, 0, err)) == 0 && (r = nl_addr_flush(fd, eth, err)) == 0)
-			r = nl_link_set_up(fd, eth, 1, err);
+	if (fd < 0 && fd != -ENOENT)
+		return vnl_err_wrap(err, "detaching %s:%u", node->name, i), fd;
+	if (fd >= 0 && (r = ns_eth_dev(fd, eth, &dev, &flags, err)) < 0) {
+		close(fd);
+		return vnl_err_wrap(err, "detaching %s:%u", node->name, i), r;
+	}
+	if (dev == NS_DEV_TAP) {
+		/* The switch closed its fd (port-del): only the address is left. */
+		r = ns_eth_flush(fd, eth, err);
 		close(fd);
 		if (r < 0 && r != -ENODEV)
 			return vnl_err_wrap(err, "detaching %s:%u", node->name, i), r;
-	} else if (fd != -ENOENT) {
-		return vnl_err_wrap(err, "detaching %s:%u", node->name, i), fd;
+		vnl_err_clear(err);
+		return 0;
+	}
+	r = ns_host_flags(host, &flags, err);
+	if (r == -ENODEV || (r == 0 && !(flags & IFF_UP))) {
+		if (fd >= 0)
+			close(fd);
+		vnl_err_clear(err);
+		return 0;  /* detached already, or no NIC at all */
+	}
+	if (r < 0) {
+		if (fd >= 0)
+			close(fd);
+		return vnl_err_wrap(err, "detaching %s:%u", node->name, i), r;
+	}
+	if (fd >= 0) {
+		r = ns_eth_flush(fd, eth, err);
+		close(fd);
+		if (r < 0 && r != -ENODEV)
+			return vnl_err_wrap(err, "detaching %s:%u", node->name, i), r;
 	}
 	/* The cable out last: the node sees NO-CARRIER. */
 	r = nl_link_set_up(-1, host, 0, err);
@@ -311,19 +434,38 @@ static int ns_nic_detach(struct node_ctx *node, unsigned int i, struct vnl_err *
 	return 0;
 }
 
+/* The taps eth<N> of a node (nl_link_list callback): names collected. */
+struct ns_taps {
+	char names[TOPO_NICS_MAX][16];
+	unsigned int n;
+};
+
+static void ns_taps_cb(const struct nl_link_info *info, void *arg)
+{
+	struct ns_taps *t = arg;
+	unsigned int i;
+	int end;
+
+	if (!strcmp(info->kind, "tun") && sscanf(info->name, "eth%u%n", &i, &end) == 1 && !info->name[end] &&
+	    t->n < TOPO_NICS_MAX)
+		snprintf(t->names[t->n++], sizeof(t->names[0]), "%s", info->name);
+}
+
 static int ns_destroy(struct node_ctx *node, struct vnl_err *err)
 {
 	char ns[NETNS_NAME_MAX + 1], host[16];
 	struct vnl_err e1 = { 0 };
+	struct ns_taps taps = { .n = 0 };
 	unsigned int i;
-	int r, first = 0;
+	int r, fd, first = 0;
 
 	r = ns_netns_name(node->lab, node->name, ns, sizeof(ns), err);
 	if (r < 0)
 		return r;
 	/*
-	 * Host ends first: deleting the netns frees its veths only once the
-	 * last process in it is gone (a running `vnl exec`), and asynchronously.
+	 * NICs first: deleting the netns frees its veths and taps only once
+	 * the last process in it is gone (a running `vnl exec`), and
+	 * asynchronously.  Taps are found by their kind (strays: any count).
 	 */
 	for (i = 0; i < node->nics && i < NS_NICS_MAX; i++) {
 		if (ns_host_ifname(node->lab, node->name, i, host, sizeof(host), NULL) < 0)
@@ -333,6 +475,18 @@ static int ns_destroy(struct node_ctx *node, struct vnl_err *err)
 			first = r;
 			vnl_errf(err, r, "destroying node '%s': %s", node->name, e1.msg);
 		}
+	}
+	fd = netns_open(ns, NULL);
+	if (fd >= 0) {
+		if (nl_link_list(fd, ns_taps_cb, &taps, NULL) == 0)
+			for (i = 0; i < taps.n; i++) {
+				r = tap_delete_in(fd, taps.names[i], &e1);
+				if (r < 0 && !first) {
+					first = r;
+					vnl_errf(err, r, "destroying node '%s': %s", node->name, e1.msg);
+				}
+			}
+		close(fd);
 	}
 	r = netns_delete(ns, &e1);
 	if (r < 0 && !first) {
@@ -344,56 +498,112 @@ static int ns_destroy(struct node_ctx *node, struct vnl_err *err)
 	return first;
 }
 
-static int ns_nic_port(struct node_ctx *node, unsigned int i, struct nic_port *port,
-		       struct vnl_err *err)
+static int ns_nic_port(struct node_ctx *node, unsigned int i, const struct nic_link *link,
+		       struct nic_port *port, struct vnl_err *err)
 {
+	char ns[NETNS_NAME_MAX + 1];
+	int r;
+
 	memset(port, 0, sizeof(*port));
-	port->type = NIC_PORT_AFXDP;
-	port->kind = "afxdp";
-	return ns_host_ifname(node->lab, node->name, i, port->ifname, sizeof(port->ifname), err);
+	if (link->type != NIC_TYPE_TAP) {
+		port->type = NIC_PORT_AFXDP;
+		port->kind = "afxdp";
+		return ns_host_ifname(node->lab, node->name, i, port->ifname, sizeof(port->ifname), err);
+	}
+	r = ns_netns_name(node->lab, node->name, ns, sizeof(ns), err);
+	if (r < 0)
+		return r;
+	port->type = NIC_PORT_TAP;
+	port->kind = "tap";
+	snprintf(port->ifname, sizeof(port->ifname), "eth%u", i);
+	snprintf(port->path, sizeof(port->path), "%s/%s", NETNS_RUN_DIR, ns);
+	return 0;
 }
 
-static int ns_nic_attach(struct node_ctx *node, unsigned int i, const char *cidr,
+/* Attach a tap NIC (it exists, of that type): MTU, address; the switch's
+ * fd is the cable. */
+static int ns_tap_attach(const struct node_ctx *node, unsigned int i, const struct nic_link *link, int fd,
+			 struct vnl_err *err)
+{
+	unsigned int flags;
+	enum ns_dev dev;
+	char eth[16];
+	int r;
+
+	(void)node;
+	snprintf(eth, sizeof(eth), "eth%u", i);
+	if ((r = ns_eth_dev(fd, eth, &dev, &flags, err)) < 0)
+		return r;
+	if (flags & IFF_LOWER_UP)
+		return vnl_errf(err, -EEXIST, "NIC %u is attached already (a switch holds its tap %s)", i, eth);
+	if (link->mtu && (r = nl_link_set_mtu(fd, eth, link->mtu, err)) < 0)
+		return r;
+	/* An address left by a crash before the switch attached: kept. */
+	if (link->cidr && (r = nl_addr_add(fd, eth, link->cidr, err)) < 0 && r != -EEXIST)
+		return r;
+	return 0;
+}
+
+/* Attach an afxdp NIC: MTU on both ends, the host end up, the address. */
+static int ns_veth_attach(const struct node_ctx *node, unsigned int i, const struct nic_link *link, int fd,
+			  struct vnl_err *err)
+{
+	char host[16], eth[16];
+	unsigned int flags;
+	int r;
+
+	if ((r = ns_host_ifname(node->lab, node->name, i, host, sizeof(host), err)) < 0 ||
+	    (r = ns_host_flags(host, &flags, err)) < 0)
+		return r;
+	snprintf(eth, sizeof(eth), "eth%u", i);
+	if (flags & IFF_UP)
+		return vnl_errf(err, -EEXIST, "NIC %u is attached already (its host end %s is up)", i, host);
+	if (link->mtu && ((r = nl_link_set_mtu(-1, host, link->mtu, err)) < 0 ||
+			  (r = nl_link_set_mtu(fd, eth, link->mtu, err)) < 0))
+		return r;
+	/* Again, for NICs made by an older vnld before the host end goes up. */
+	if ((r = nl_link_isolate(host, err)) < 0 || (r = nl_link_set_up(-1, host, 1, err)) < 0)
+		return r;
+	if (link->cidr && (r = nl_addr_add(fd, eth, link->cidr, err)) < 0) {
+		nl_link_set_up(-1, host, 0, NULL);  /* the cable out again */
+		return r;
+	}
+	return 0;
+}
+
+static int ns_nic_attach(struct node_ctx *node, unsigned int i, const struct nic_link *link,
 			 struct nic_port *port, struct vnl_err *err)
 {
-	char ns[NETNS_NAME_MAX + 1], host[16], eth[16];
-	unsigned int flags;
+	enum nic_type type = link->type == NIC_TYPE_AFXDP ? NIC_TYPE_AFXDP : NIC_TYPE_TAP;
+	char ns[NETNS_NAME_MAX + 1];
 	int r, fd;
 
 	r = ns_nic_check(node, i, err);
 	if (r < 0)
 		return r;
-	if ((r = ns_netns_name(node->lab, node->name, ns, sizeof(ns), err)) < 0 ||
-	    (r = ns_host_ifname(node->lab, node->name, i, host, sizeof(host), err)) < 0)
+	if ((r = ns_netns_name(node->lab, node->name, ns, sizeof(ns), err)) < 0)
 		return r;
-	snprintf(eth, sizeof(eth), "eth%u", i);
-	if (cidr) {
+	if (type == NIC_TYPE_AFXDP && link->mtu > NIC_AFXDP_MTU_MAX)
+		return vnl_errf(err, -EINVAL, "attaching %s:%u: afxdp NICs carry at most %d-byte MTU on veth, "
+				"the LAN's is %u; use nic-type tap", node->name, i, NIC_AFXDP_MTU_MAX, link->mtu);
+	if (link->cidr) {
 		int family, plen;
 		uint8_t a[16];
 
-		r = nl_cidr_parse(cidr, &family, a, &plen, err);
+		r = nl_cidr_parse(link->cidr, &family, a, &plen, err);
 		if (r < 0)
 			return vnl_err_wrap(err, "attaching %s:%u", node->name, i), r;
 	}
 	fd = netns_open(ns, err);
 	if (fd < 0)
 		return vnl_err_wrap(err, "attaching %s:%u", node->name, i), fd;
-	/* A NIC deleted by hand is made again: a link is never refused for it. */
-	if ((r = ns_nic_ensure(node, i, fd, err)) < 0 || (r = ns_host_flags(host, &flags, err)) < 0)
-		goto out;
-	if (flags & IFF_UP) {
-		r = vnl_errf(err, -EEXIST, "NIC %u is attached already (its host end %s is up)", i, host);
-		goto out;
-	}
-	/* Again, for NICs made by an older vnld before the host end goes up. */
-	if ((r = nl_link_isolate(host, err)) < 0 || (r = nl_link_set_up(-1, host, 1, err)) < 0)
-		goto out;
-	if (cidr && (r = nl_addr_add(fd, eth, cidr, err)) < 0) {
-		nl_link_set_up(-1, host, 0, NULL);  /* the cable out again */
-		goto out;
-	}
-	r = ns_nic_port(node, i, port, err);
-out:
+	/* A NIC deleted by hand, or of the other type, is made again: a link
+	 * is never refused for it. */
+	r = ns_nic_ensure(node, i, type, fd, err);
+	if (r == 0)
+		r = type == NIC_TYPE_TAP ? ns_tap_attach(node, i, link, fd, err) : ns_veth_attach(node, i, link, fd, err);
+	if (r == 0)
+		r = ns_nic_port(node, i, link, port, err);
 	close(fd);
 	if (r < 0)
 		return vnl_err_wrap(err, "attaching %s:%u", node->name, i), r;
@@ -490,21 +700,27 @@ static void ns_status_cb(const struct nl_link_info *info, void *arg)
 	struct json_object *o;
 	char host[16], mac[18];
 	unsigned int i;
+	bool tap;
 	int end;
 
 	if (sscanf(info->name, "eth%u%n", &i, &end) != 1 || info->name[end] || i >= s->node->nics)
 		return;
 	if (ns_host_ifname(s->node->lab, s->node->name, i, host, sizeof(host), NULL) < 0)
 		return;
+	tap = !strcmp(info->kind, "tun");
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", info->mac[0], info->mac[1],
 		 info->mac[2], info->mac[3], info->mac[4], info->mac[5]);
 	o = json_object_new_object();
 	json_object_object_add(o, "nic", json_object_new_int(i));
 	json_object_object_add(o, "name", json_object_new_string(info->name));
-	json_object_object_add(o, "host", json_object_new_string(host));
+	/* The device as it is ("tap", "afxdp"); vnld shows the type asked. */
+	json_object_object_add(o, "type", json_object_new_string(tap ? "tap" : "afxdp"));
+	if (!tap)
+		json_object_object_add(o, "host", json_object_new_string(host));
 	json_object_object_add(o, "mac", json_object_new_string(mac));
 	json_object_object_add(o, "up", json_object_new_boolean(!!(info->flags & IFF_UP)));
-	/* The cable: the host end is up (attached) and eth<i> is up. */
+	/* The cable: the host end is up (attached) or the switch holds the
+	 * tap, and eth<i> is up. */
 	json_object_object_add(o, "carrier", json_object_new_boolean(!!(info->flags & IFF_LOWER_UP)));
 	json_object_object_add(o, "mtu", json_object_new_int(info->mtu));
 	json_object_array_add(s->nics, o);
@@ -533,10 +749,16 @@ static int ns_status(struct node_ctx *node, struct json_object *out, struct vnl_
 	return 0;
 }
 
-/* No options: a netns is its interfaces; addresses are set on them. */
+const char *const ns_nic_type_words[] = { [NIC_TYPE_TAP] = "tap", [NIC_TYPE_AFXDP] = "afxdp", NULL };
+
+/* One option: a netns is its interfaces; addresses are set on them. */
+static const struct topo_opt ns_opts[] = { NS_NIC_TYPE_OPT };
+
 static const struct topo_kind ns_schema = {
 	.name = "ns",
-	.help = "network namespace with veth interfaces",
+	.help = "network namespace with tap or veth interfaces",
+	.opts = ns_opts,
+	.n_opts = 1,
 	.addresses = true,
 };
 

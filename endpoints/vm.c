@@ -385,8 +385,10 @@ static int vm_status(struct node_ctx *node, struct json_object *out, struct vnl_
 	return 0;
 }
 
-static int vm_nic_port(struct node_ctx *node, unsigned int i, struct nic_port *port, struct vnl_err *err)
+static int vm_nic_port(struct node_ctx *node, unsigned int i, const struct nic_link *link,
+		       struct nic_port *port, struct vnl_err *err)
 {
+	(void)link;
 	if (i >= node->nics)
 		return vnl_errf(err, -EINVAL, "vm %s has no NIC %u", node->name, i);
 	memset(port, 0, sizeof(*port));
@@ -396,12 +398,18 @@ static int vm_nic_port(struct node_ctx *node, unsigned int i, struct nic_port *p
 	return 0;
 }
 
-static int vm_nic_attach(struct node_ctx *node, unsigned int i, const char *cidr, struct nic_port *port,
-			 struct vnl_err *err)
+/*
+ * The guest's MTU is its own: qemu gives it host_mtu at start (the LAN's
+ * mtu when it is not 1500: nic_mtus); a NIC linked later to a LAN of
+ * another mtu keeps what the guest has (set it inside the guest: `ip link
+ * set dev ethN mtu M`).
+ */
+static int vm_nic_attach(struct node_ctx *node, unsigned int i, const struct nic_link *link,
+			 struct nic_port *port, struct vnl_err *err)
 {
-	if (cidr)
+	if (link->cidr)
 		return vnl_errf(err, -EOPNOTSUPP, "%s is a vm: its addresses are set inside the guest", node->name);
-	return vm_nic_port(node, i, port, err);
+	return vm_nic_port(node, i, link, port, err);
 }
 
 static int vm_nic_detach(struct node_ctx *node, unsigned int i, struct vnl_err *err)

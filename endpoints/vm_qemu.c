@@ -116,16 +116,20 @@ int vm_qemu_cmd(const struct node_ctx *node, const struct vm_paths *p, const str
 	     arg(c, "file=%s,if=none,id=cfg,format=raw,readonly=on", p->cfg_img) && arg(c, "-device") &&
 	     arg(c, "virtio-blk-pci,drive=cfg,serial=%s", VM_CFG_SERIAL);
 	for (unsigned i = 0; ok && i < node->nics; i++) {
-		char sock[108];
+		unsigned mtu = i < TOPO_NICS_MAX ? node->nic_mtus[i] : 0;
+		char sock[108], host_mtu[24] = "";
 		uint8_t m[6];
 
 		vm_nic_sock(node->lab, node->name, i, sock, sizeof(sock));
 		ns_nic_mac(node->lab, node->name, i, m);
+		/* The guest takes the LAN's mtu at probe (and as its max_mtu). */
+		if (mtu && mtu != TOPO_LAN_MTU_DEF)
+			snprintf(host_mtu, sizeof(host_mtu), ",host_mtu=%u", mtu);
 		ok = arg(c, "-chardev") && arg(c, "socket,id=nic%u,path=%s,server=on,wait=off", i, sock) &&
 		     arg(c, "-netdev") && arg(c, "vhost-user,id=net%u,chardev=nic%u,queues=1", i, i) &&
 		     arg(c, "-device") &&
-		     arg(c, "virtio-net-pci,netdev=net%u,mac=%02x:%02x:%02x:%02x:%02x:%02x," VM_NET_OFFLOADS "%s",
-			 i, m[0], m[1], m[2], m[3], m[4], m[5], kvm ? "" : ",vectors=0");
+		     arg(c, "virtio-net-pci,netdev=net%u,mac=%02x:%02x:%02x:%02x:%02x:%02x," VM_NET_OFFLOADS "%s%s",
+			 i, m[0], m[1], m[2], m[3], m[4], m[5], kvm ? "" : ",vectors=0", host_mtu);
 	}
 	if (ok && img->kernel[0]) {
 		ok = arg(c, "-kernel") && arg(c, "%s", img->kernel) && arg(c, "-append") && arg(c, "%s", img->cmdline);

@@ -110,6 +110,52 @@ static const struct topo_val *val(const struct topo_node *n, unsigned i, enum to
 	return &n->opt[i];
 }
 
+unsigned topo_node_enum(const struct topo_node *n, unsigned i)
+{
+	const struct topo_val *v = val(n, i, TOPO_OPT_ENUM);
+
+	if (v == NULL)
+		return 0;
+	return v->set ? v->num : n->kind->opts[i].def;
+}
+
+const char *topo_enum_list(const struct topo_opt *o, char *buf, size_t size)
+{
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; o->choices && o->choices[i] && at < size; i++)
+		at += (size_t)snprintf(buf + at, size - at, "%s%s", i ? ", " : "", o->choices[i]);
+	return buf;
+}
+
+int topo_parse_enum(const struct topo_opt *o, const char *s, const char *what, int line,
+		    int column, unsigned *out, struct vnl_err *err)
+{
+	char shown[TOPO_SHOW_LEN], list[128];
+
+	for (unsigned i = 0; o->choices && o->choices[i]; i++)
+		if (strcmp(o->choices[i], s) == 0) {
+			*out = i;
+			return 0;
+		}
+	return topo_errf(err, line, column, EINVAL, "%s must be one of %s, not '%s'", what,
+			 topo_enum_list(o, list, sizeof(list)), topo_show(s, shown));
+}
+
+int topo_nic_choice(const struct topo *t, const struct topo_node *n, unsigned nic, const char *opt)
+{
+	const struct topo_link *k = t ? topo_find_link(t, n->name, nic) : NULL;
+	int i = topo_opt_index(n->kind, opt);
+	unsigned v;
+
+	if (i < 0 || n->kind->opts[i].type != TOPO_OPT_ENUM)
+		return -1;
+	if (k && k->nic_type[0] && strcmp(opt, TOPO_NIC_TYPE) == 0)
+		return topo_parse_enum(&n->kind->opts[i], k->nic_type, "", 0, 0, &v, NULL) < 0 ? -1 : (int)v;
+	return (int)topo_node_enum(n, (unsigned)i);
+}
+
 unsigned topo_node_uint(const struct topo_node *n, unsigned i)
 {
 	const struct topo_val *v = val(n, i, TOPO_OPT_UINT);
@@ -143,13 +189,15 @@ static struct topo_val *slot(struct topo_node *n, const char *name, enum topo_op
 		errno = ENOENT;
 		return NULL;
 	}
-	if (n->kind->opts[i].type != type && !(type == TOPO_OPT_LIST && n->kind->opts[i].type == TOPO_OPT_ENV)) {
+	if (n->kind->opts[i].type != type && !(type == TOPO_OPT_LIST && n->kind->opts[i].type == TOPO_OPT_ENV) &&
+	    !(type == TOPO_OPT_UINT && n->kind->opts[i].type == TOPO_OPT_ENUM)) {
 		errno = EINVAL;
 		return NULL;
 	}
 	return &n->opt[i];
 }
 
+/* A choice option takes its index here. */
 int topo_node_set_uint(struct topo_node *n, const char *name, unsigned v)
 {
 	struct topo_val *s = slot(n, name, TOPO_OPT_UINT);
@@ -214,14 +262,17 @@ static int check_opt(const struct topo_kind *const *table, unsigned at, const st
 	const char *member = o->req ? o->req : o->name;
 	static const char *const own[] = { "name", "kind", "nics", NULL };
 
-	if (!o->name || !o->name[0] || strspn(o->name, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(o->name))
-		return schema_err(err, k, o, "names are [a-z0-9_]+");
+	unsigned n_choices = 0;
+
+	if (!o->name || !o->name[0] || o->name[0] == '-' ||
+	    strspn(o->name, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(o->name))
+		return schema_err(err, k, o, "names are [a-z0-9_][a-z0-9_-]*");
 	for (const char *const *w = own; *w; w++)
 		if (strcmp(o->name, *w) == 0 || strcmp(member, *w) == 0)
 			return schema_err(err, k, o, "name, kind and nics are a node's own keys");
 	if (strcmp(member, "cmd") == 0)
 		return schema_err(err, k, o, "cmd names the request: give the option another request member (req)");
-	if (!o->metavar || !o->help || (unsigned)o->type > TOPO_OPT_ENV)
+	if (!o->metavar || !o->help || (unsigned)o->type > TOPO_OPT_ENUM)
 		return schema_err(err, k, o, "needs a metavar, help and a type");
 	/* vnl's own letters (-h -j -l -v) and --nics's. */
 	if (o->short_opt && (strchr("hjlvn", o->short_opt) || !((o->short_opt >= 'a' && o->short_opt <= 'z') ||
@@ -229,6 +280,10 @@ static int check_opt(const struct topo_kind *const *table, unsigned at, const st
 		return schema_err(err, k, o, "its letter is vnl's (h, j, l, v), --nics's (n) or not a letter");
 	if (o->type == TOPO_OPT_UINT && (o->min < 1 || o->min > o->max || (o->def && (o->def < o->min || o->def > o->max))))
 		return schema_err(err, k, o, "range min >= 1, min <= max, default 0 or in range");
+	while (o->type == TOPO_OPT_ENUM && o->choices && o->choices[n_choices])
+		n_choices++;
+	if (o->type == TOPO_OPT_ENUM && (n_choices == 0 || n_choices > TOPO_CHOICES_MAX || o->def >= n_choices))
+		return schema_err(err, k, o, "a choice needs 1..TOPO_CHOICES_MAX words and a default among them");
 	if (topo_opt_index(k, o->name) != (int)(o - k->opts))
 		return schema_err(err, k, o, "named twice");
 	for (unsigned j = 0; j < at; j++) {
@@ -237,8 +292,9 @@ static int check_opt(const struct topo_kind *const *table, unsigned at, const st
 
 		/* vnl add parses an option before it knows the kind: one meaning per name. */
 		if (p && (p->type != o->type || p->short_opt != o->short_opt || !p->req != !o->req ||
-			  (p->req && strcmp(p->req, o->req))))
-			return schema_err(err, k, o, "differs in type, letter or request member from the same option of another kind");
+			  (p->req && strcmp(p->req, o->req)) || p->choices != o->choices))
+			return schema_err(err, k, o, "differs in type, letter, request member or words from the same "
+					  "option of another kind");
 	}
 	for (unsigned j = 0; o->short_opt && j <= at; j++)
 		for (unsigned m = 0; m < table[j]->n_opts; m++)

@@ -318,6 +318,12 @@ static int check_opt(const struct topo_node *n, const struct topo_opt *o, const 
 			return topo_errf(err, n->line, n->column, ERANGE, "node '%s': %s must be %u..%u%s%s",
 					 n->name, o->name, o->min, o->max, o->unit ? " " : "", o->unit ? o->unit : "");
 		return 0;
+	case TOPO_OPT_ENUM:
+		for (unsigned c = 0; o->choices[c]; c++)
+			if (c == v->num)
+				return 0;
+		return topo_errf(err, n->line, n->column, ERANGE, "node '%s': %s: no choice %u", n->name,
+				 o->name, v->num);
 	case TOPO_OPT_TEXT:
 		if (v->text == NULL)
 			return 0;
@@ -383,7 +389,7 @@ static void node_normalize(struct topo_node *n)
 		n->opt[i] = (struct topo_val){ 0 };
 		if (!v.set || i >= n->kind->n_opts)
 			continue;
-		if (n->kind->opts[i].type == TOPO_OPT_UINT)
+		if (n->kind->opts[i].type == TOPO_OPT_UINT || n->kind->opts[i].type == TOPO_OPT_ENUM)
 			n->opt[i] = (struct topo_val){ .set = true, .num = v.num };
 		else if (n->kind->opts[i].type == TOPO_OPT_TEXT && v.text)
 			n->opt[i] = (struct topo_val){ .set = true, .text = v.text };
@@ -444,11 +450,27 @@ int topo_add_node(struct topo *t, const struct topo_node *tmpl, struct vnl_err *
 	return 0;
 }
 
+unsigned topo_lan_mtu(const struct topo_lan *l)
+{
+	return l->mtu ? l->mtu : TOPO_LAN_MTU_DEF;
+}
+
+/* The per-LAN rules: name and mtu. */
+static int check_lan(const struct topo_lan *l, struct vnl_err *err)
+{
+	int r = topo_check_name(l->name, "LAN", l->line, l->column, err);
+
+	if (r == 0 && l->mtu && (l->mtu < TOPO_LAN_MTU_MIN || l->mtu > TOPO_LAN_MTU_MAX))
+		r = topo_errf(err, l->line, l->column, ERANGE, "LAN '%s': mtu %u out of range %d..%d", l->name,
+			      l->mtu, TOPO_LAN_MTU_MIN, TOPO_LAN_MTU_MAX);
+	return r;
+}
+
 int topo_add_lan(struct topo *t, const struct topo_lan *tmpl, struct vnl_err *err)
 {
 	int r;
 
-	r = topo_check_name(tmpl->name, "LAN", tmpl->line, tmpl->column, err);
+	r = check_lan(tmpl, err);
 	if (r < 0)
 		return r;
 	r = check_unique(t, tmpl->name, NULL, tmpl->line, tmpl->column, err);
@@ -484,6 +506,13 @@ static int check_link(const struct topo_link *l, struct vnl_err *err)
 	if (l->has_addr && (l->plen < 1 || l->plen > 32))
 		return topo_errf(err, l->line, l->column, EINVAL, "link %s:%u: prefix length %u out of range 1..32",
 				 l->node, l->nic, l->plen);
+	if (l->nic_type[0] && topo_check_name(l->nic_type, "", 0, 0, NULL) < 0) {
+		char shown[TOPO_SHOW_LEN];
+
+		return topo_errf(err, l->line, l->column, EINVAL, "link %s:%u: bad nic-type '%s' (one word of "
+				 "the node kind's nic-type option, e.g. tap)", l->node, l->nic,
+				 topo_show(l->nic_type, shown));
+	}
 	return 0;
 }
 
@@ -512,6 +541,22 @@ int topo_add_link(struct topo *t, const struct topo_link *tmpl, struct vnl_err *
 	return 0;
 }
 
+int topo_link_check_nic_type(const struct topo_link *l, const struct topo_node *n, struct vnl_err *err)
+{
+	int i = topo_opt_index(n->kind, TOPO_NIC_TYPE);
+	char what[64];
+	unsigned v;
+
+	if (!l->nic_type[0])
+		return 0;
+	if (i < 0 || n->kind->opts[i].type != TOPO_OPT_ENUM)
+		return topo_errf(err, l->line, l->column, EINVAL,
+				 "link %s:%u: nic-type does not apply to kind %s (node '%s')", l->node, l->nic,
+				 n->kind->name, n->name);
+	snprintf(what, sizeof(what), "link %s:%u: nic-type", l->node, l->nic);
+	return topo_parse_enum(&n->kind->opts[i], l->nic_type, what, l->line, l->column, &v, err);
+}
+
 /* Links refer to existing objects, fit the node, and do not share an interface. */
 static int validate_link(const struct topo *t, unsigned i, struct vnl_err *err)
 {
@@ -538,6 +583,9 @@ static int validate_link(const struct topo *t, unsigned i, struct vnl_err *err)
 		return topo_errf(err, l->line, l->column, EINVAL,
 				 "link %s:%u: addresses apply to %s nodes, not %s (configure it inside the node)",
 				 l->node, l->nic, topo_address_kinds(kinds, sizeof(kinds)), n->kind->name);
+	r = topo_link_check_nic_type(l, n, err);
+	if (r < 0)
+		return r;
 	for (unsigned j = 0; j < i; j++)
 		if (t->links[j].nic == l->nic && strcmp(t->links[j].node, l->node) == 0)
 			return topo_errf(err, l->line, l->column, EEXIST,
@@ -568,7 +616,7 @@ int topo_validate(const struct topo *t, struct vnl_err *err)
 	for (unsigned i = 0; i < t->n_lans; i++) {
 		const struct topo_lan *l = &t->lans[i];
 
-		r = topo_check_name(l->name, "LAN", l->line, l->column, err);
+		r = check_lan(l, err);
 		if (r < 0)
 			return r;
 		r = check_unique(t, l->name, l, l->line, l->column, err);
@@ -596,7 +644,7 @@ static bool node_equal(const struct topo_node *a, const struct topo_node *b)
 static bool link_equal(const struct topo_link *a, const struct topo_link *b)
 {
 	return strcmp(a->node, b->node) == 0 && a->nic == b->nic && strcmp(a->lan, b->lan) == 0 &&
-	       a->has_addr == b->has_addr &&
+	       a->has_addr == b->has_addr && strcmp(a->nic_type, b->nic_type) == 0 &&
 	       (!a->has_addr || (a->addr.s_addr == b->addr.s_addr && a->plen == b->plen));
 }
 
@@ -608,7 +656,7 @@ bool topo_equal(const struct topo *a, const struct topo *b)
 		if (!node_equal(&a->nodes[i], &b->nodes[i]))
 			return false;
 	for (unsigned i = 0; i < a->n_lans; i++)
-		if (strcmp(a->lans[i].name, b->lans[i].name))
+		if (strcmp(a->lans[i].name, b->lans[i].name) || a->lans[i].mtu != b->lans[i].mtu)
 			return false;
 	for (unsigned i = 0; i < a->n_links; i++)
 		if (!link_equal(&a->links[i], &b->links[i]))

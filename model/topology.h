@@ -26,9 +26,9 @@
  * File format (YAML 1.1 subset, read with libyaml):
  *
  *   # vnetlab topology
- *   lans:                          # list of LAN names
- *     - blue
- *     - red
+ *   lans:                          # list, either form:
+ *     - blue                       #   short: a name (mtu 1500)
+ *     - {name: red, mtu: 9000}     #   long form: mtu 68..9000
  *   nodes:                         # list of mappings
  *     - name: a                    # required
  *       kind: ns                   # required: a kind of the table
@@ -41,7 +41,7 @@
  *       mem: 256
  *   links:                         # list, either form:
  *     - a:0 blue 10.0.1.1/24       #   short: NODE:NIC LAN [ADDR]
- *     - {node: a, nic: 1, lan: red, ip: 10.0.2.1/24}   # long form
+ *     - {node: a, nic: 1, lan: red, ip: 10.0.2.1/24, nic-type: afxdp}  # long form
  *
  * - The three sections are optional, may come in any order, and may be empty
  *   (`lans: []` or `lans:` with no value). Nothing else may appear at the top.
@@ -55,13 +55,20 @@
  *   at most TOPO_MAX_OBJECTS entries.
  * - An address is A.B.C.D/N (N in 1..32) and applies to nodes of the kinds
  *   whose schema says `addresses`.
- * - A number option is a decimal in its range. A text option, and every
+ * - A link's `nic-type` overrides the node's option of that name for the one
+ *   NIC (precedence: link, node, the kind's default: topo_nic_choice()); it
+ *   is only valid for a node whose kind has a `nic-type` option, and takes
+ *   that option's values.
+ * - A number option is a decimal in its range. A choice option is one of its
+ *   words. A text option, and every
  *   entry of a list option, is valid UTF-8 without control characters (C0,
  *   DEL, C1) other than tab and newline (cmd scripts): topo_check_text(). A
  *   text option is not empty; the entries of an env list are KEY=VALUE.
  *
  * topo_save() writes the canonical form: header comment, then lans, nodes
- * and links in that order, each in insertion order; links in the short form;
+ * and links in that order, each in insertion order; LANs and links in the
+ * short form, unless they carry what only the long form says (a LAN's mtu, a
+ * link's nic-type), which is written only when it was given;
  * a node's options in its kind's schema order; defaults (nics 1, unset
  * options) left out; texts and list entries double-quoted, with YAML
  * escapes for '"', '\\', tab and every character a YAML reader would fold,
@@ -96,6 +103,7 @@ enum topo_opt_type {
 	TOPO_OPT_TEXT,	/* free text (topo_check_text()), not empty */
 	TOPO_OPT_LIST,	/* a list of free texts */
 	TOPO_OPT_ENV,	/* a list of KEY=VALUE texts (topo_check_env()) */
+	TOPO_OPT_ENUM,	/* one word of `choices`; the value is its index */
 };
 
 /*
@@ -104,13 +112,16 @@ enum topo_opt_type {
  * node-add request (unless `req` names that one otherwise).
  */
 struct topo_opt {
-	const char *name;	/* [a-z][a-z0-9_]*, not name, kind or nics */
+	const char *name;	/* [a-z0-9][a-z0-9_-]*, not name, kind or nics */
 	const char *req;	/* node-add member when not `name` (protocol), or NULL */
 	char short_opt;		/* one-letter `vnl add` option, or 0 */
 	enum topo_opt_type type;
 	unsigned min, max;	/* UINT: the allowed range, min >= 1 */
 	unsigned def;		/* UINT: the value when unset; 0: none (the kind
-				 * decides, e.g. an image's own) */
+				 * decides, e.g. an image's own).  ENUM: the index
+				 * of the choice when unset */
+	const char *const *choices; /* ENUM: the words, NULL-terminated, at most
+				 * TOPO_CHOICES_MAX; a kind's code reads the index */
 	const char *unit;	/* UINT: unit in messages and help ("MiB"), or NULL */
 	const char *metavar;	/* `vnl add --help`: "IMG", "MB", "K=V" */
 	const char *help;	/* `vnl add --help`: one short line */
@@ -137,7 +148,7 @@ struct topo_kind {
  */
 struct topo_val {
 	bool set;		/* given; unset: the option's default, or none */
-	unsigned num;		/* UINT */
+	unsigned num;		/* UINT; ENUM: index into the choices */
 	char *text;		/* TEXT */
 	char **list;		/* LIST, ENV: n entries */
 	unsigned n;
@@ -155,9 +166,23 @@ struct topo_node {
 	int line, column;		/* where it was declared; 0 if not from a file */
 };
 
+/* LAN mtu: the largest IP packet its NICs carry (the switch takes frames
+ * of mtu + 22 bytes: Ethernet and two VLAN tags). */
+#define TOPO_LAN_MTU_MIN 68
+#define TOPO_LAN_MTU_MAX 9000
+#define TOPO_LAN_MTU_DEF 1500
+
+/* Most words of a choice option. */
+#define TOPO_CHOICES_MAX 8
+
+/* The option, and link key, that chooses a NIC's switch port type. */
+#define TOPO_NIC_TYPE "nic-type"
+
 /* A LAN: one broadcast domain in the switch. */
 struct topo_lan {
 	char name[TOPO_NAME_MAX + 1];	/* unique across nodes and LANs */
+	unsigned mtu;			/* TOPO_LAN_MTU_MIN..MAX; 0: not given
+					 * (TOPO_LAN_MTU_DEF, topo_lan_mtu()) */
 	int line, column;		/* where it was declared; 0 if not from a file */
 };
 
@@ -169,6 +194,8 @@ struct topo_link {
 	bool has_addr;			/* addr/plen are set (kinds with addresses only) */
 	struct in_addr addr;		/* interface address, network order */
 	unsigned plen;			/* prefix length, 1..32 */
+	char nic_type[TOPO_NAME_MAX + 1]; /* override of the node's nic-type, a
+					 * word of its choices; "" when not given */
 	int line, column;		/* where it was declared; 0 if not from a file */
 };
 
@@ -237,6 +264,9 @@ const char *topo_address_kinds(char *buf, size_t size);
  * i is not a number).
  */
 unsigned topo_node_uint(const struct topo_node *n, unsigned i);
+/* ENUM option i of n: the index of its word, else the default's (0 when n
+ * is NULL or option i is not a choice). */
+unsigned topo_node_enum(const struct topo_node *n, unsigned i);
 /* Value of TEXT option i of n, or NULL when unset (or n is NULL). */
 const char *topo_node_text(const struct topo_node *n, unsigned i);
 /* Entries of LIST/ENV option i of n (*count of them; NULL, 0 when unset). */
@@ -294,6 +324,13 @@ struct topo_link *topo_find_link(const struct topo *t, const char *node, unsigne
  */
 int topo_validate(const struct topo *t, struct vnl_err *err);
 
+/*
+ * 0 when link l's nic-type (if any) fits node n (the link's node): n's kind
+ * has a nic-type choice option and the word is one of it; else -EINVAL
+ * naming the kind, or the words.  Part of topo_validate(); vnld's link.
+ */
+int topo_link_check_nic_type(const struct topo_link *l, const struct topo_node *n, struct vnl_err *err);
+
 /* Same nodes, LANs and links in the same order (positions ignored). */
 bool topo_equal(const struct topo *a, const struct topo *b);
 
@@ -334,6 +371,25 @@ int topo_check_env(const char *entry, int line, int column, struct vnl_err *err)
  */
 int topo_parse_uint(const struct topo_opt *o, const char *s, const char *what, int line,
 		    int column, unsigned *out, struct vnl_err *err);
+/*
+ * A word for ENUM option o: its index into *out, else -EINVAL with "WHAT
+ * must be one of W1, W2, not 'S'".
+ */
+int topo_parse_enum(const struct topo_opt *o, const char *s, const char *what, int line,
+		    int column, unsigned *out, struct vnl_err *err);
+/* The words of ENUM option o as "tap, afxdp" in buf. */
+const char *topo_enum_list(const struct topo_opt *o, char *buf, size_t size);
+/* The LAN's mtu: its own, else TOPO_LAN_MTU_DEF. */
+unsigned topo_lan_mtu(const struct topo_lan *l);
+/*
+ * The effective value of ENUM option `opt` for NIC `nic` of node n: the
+ * word of the link on that NIC when it names one (TOPO_NIC_TYPE only: links
+ * carry no other), else the node's option, else its default.  The index into
+ * the option's choices, or -1 when n's kind has no such choice option (or
+ * the link's word is not one of them: topo_validate() refuses that).  t
+ * NULL: the node's alone (its option, else the default).
+ */
+int topo_nic_choice(const struct topo *t, const struct topo_node *n, unsigned nic, const char *opt);
 /* Parse "A.B.C.D/N" strictly (decimal, N in 1..32); -EINVAL with a message. */
 int topo_parse_addr(const char *s, struct in_addr *addr, unsigned *plen,
 		    struct vnl_err *err);

@@ -67,6 +67,9 @@ static void put_opt(FILE *f, const struct topo_node *n, unsigned i)
 	case TOPO_OPT_UINT:
 		fprintf(f, "%u", v->num);
 		break;
+	case TOPO_OPT_ENUM:
+		fputs(o->choices[v->num], f);
+		break;
 	case TOPO_OPT_TEXT:
 		put_quoted(f, v->text);
 		break;
@@ -95,6 +98,14 @@ static void put_link(FILE *f, const struct topo_link *l)
 {
 	char addr[TOPO_ADDR_LEN];
 
+	if (l->nic_type[0]) {
+		/* Only the long form says it. */
+		fprintf(f, "  - {node: %s, nic: %u, lan: %s", l->node, l->nic, l->lan);
+		if (topo_link_addr(l, addr))
+			fprintf(f, ", ip: %s", addr);
+		fprintf(f, ", %s: %s}\n", TOPO_NIC_TYPE, l->nic_type);
+		return;
+	}
 	fprintf(f, "  - %s:%u %s", l->node, l->nic, l->lan);
 	if (topo_link_addr(l, addr))
 		fprintf(f, " %s", addr);
@@ -127,9 +138,14 @@ static void put_node_any(FILE *f, const void *n)
 	put_node(f, n);
 }
 
-static void put_lan(FILE *f, const void *l)
+static void put_lan(FILE *f, const void *p)
 {
-	fprintf(f, "  - %s\n", ((const struct topo_lan *)l)->name);
+	const struct topo_lan *l = p;
+
+	if (l->mtu)
+		fprintf(f, "  - {name: %s, mtu: %u}\n", l->name, l->mtu);
+	else
+		fprintf(f, "  - %s\n", l->name);
 }
 
 static void put_link_any(FILE *f, const void *k)

@@ -47,6 +47,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "err.h"
 #include "topology.h"
@@ -57,6 +58,20 @@ struct topo;
 
 /* Longest vhost-user socket path (sizeof sun_path). */
 #define NIC_PORT_PATH_MAX 108
+
+/*
+ * The switch port type of an ns or cnt NIC: the index of the NIC's
+ * `nic-type` word in their schema's choices (ns.h NS_NIC_TYPE_OPT), the
+ * effective one (link, else node, else default: topo_nic_choice()).
+ */
+enum nic_type {
+	NIC_TYPE_TAP = 0,     /* a persistent tap eth<i> in the node; switch port kind "tap" */
+	NIC_TYPE_AFXDP = 1,   /* a veth pair; AF_XDP on its host end, switch port kind "afxdp" */
+};
+
+/* Largest LAN mtu an afxdp NIC carries: veth's native XDP takes a frame
+ * in one page (4096 minus XDP headroom and skb_shared_info, measured). */
+#define NIC_AFXDP_MTU_MAX 3506
 
 /*
  * One node as vnld hands it to its kind.  vnld owns the strings and the
@@ -74,23 +89,44 @@ struct node_ctx {
 			       * options) and in tests that drive a kind alone */
 	void *priv;           /* kind's own state: NULL before create(), freed and
 			       * reset to NULL by destroy(); untouched by vnld */
+	uint8_t nic_types[TOPO_NICS_MAX]; /* per NIC, for kinds with a nic-type
+			       * option: the effective type (enum nic_type) that
+			       * create() and start() make NIC i with; zero (the
+			       * default) where vnld has no model (strays, vnl) */
+	uint16_t nic_mtus[TOPO_NICS_MAX]; /* per NIC: the mtu of the LAN NIC i is
+			       * linked to, 0 when not linked (vm: qemu's host_mtu
+			       * at start) */
+};
+
+/*
+ * What nic_attach() and nic_port() know of the link: vnld's, valid for the
+ * call.
+ */
+struct nic_link {
+	const char *cidr;     /* address for the NIC inside the node ("10.0.0.1/24"), or NULL */
+	unsigned int mtu;     /* the LAN's mtu (68..9000), the NIC's MTU after attach;
+			       * 0: leave the NIC's MTU as it is */
+	uint8_t type;         /* the NIC's effective type (enum nic_type; 0 for
+			       * kinds without a nic-type option) */
 };
 
 /* exec() flags. */
 #define NODE_EXEC_TTY 0x1
 
-/* Switch port types vnld adds for a NIC (vnl-switchd `add-port` types). */
+/* Switch port types vnld adds for a NIC (vnl-switchd `port-add` kinds). */
 enum nic_port_type {
 	NIC_PORT_AFXDP = 1,   /* AF_XDP on a host interface: `ifname` is set */
 	NIC_PORT_VHOST,       /* vhost-user client on a socket: `path` is set */
+	NIC_PORT_TAP,         /* a tap in a netns: `path` (the netns, /run/netns/X)
+			       * and `ifname` (the tap's name in it) are set */
 };
 
 /* Out-parameter of nic_attach(): which switch port makes NIC i reachable. */
 struct nic_port {
 	enum nic_port_type type;        /* what to add */
-	const char *kind;               /* the switch's name of the type: "afxdp", "vhost" */
-	char ifname[16];                /* AFXDP: host interface, NUL-terminated */
-	char path[NIC_PORT_PATH_MAX];   /* VHOST: socket path, NUL-terminated */
+	const char *kind;               /* the switch's name of the type: "afxdp", "vhost", "tap" */
+	char ifname[16];                /* AFXDP: host interface; TAP: the tap in the netns */
+	char path[NIC_PORT_PATH_MAX];   /* VHOST: socket path; TAP: netns path */
 };
 
 /* The power operations of the power() slot. */
@@ -174,25 +210,32 @@ struct node_kind {
 
 	/*
 	 * Plug NIC `i` (0 <= i < node->nics, else -EINVAL) in: make it
-	 * reachable by the switch (the node then sees carrier) and fill *port
-	 * with the switch port vnld must add for it.  The NIC exists already
-	 * (create, start); a kind may make it again if it went missing.
-	 * `cidr` ("10.0.0.1/24") is an address to give the NIC inside the
-	 * node, or NULL; kinds that cannot set addresses return -EOPNOTSUPP
-	 * when it is not NULL.  -EEXIST if the NIC is attached already, for
-	 * kinds that can tell (vnld's recovery then keeps the switch's port
-	 * of it; after a 0 it replaces the port).  All or nothing.
+	 * reachable by the switch (the node then sees carrier once the switch
+	 * holds its port) and fill *port with the switch port vnld must add
+	 * for it.  The NIC exists already (create, start); a kind may make it
+	 * again if it went missing, or is of another type than link->type
+	 * (ns, cnt: re-made detached, same name and MAC; -EBUSY when it is
+	 * attached).  link->cidr ("10.0.0.1/24") is an address to give the
+	 * NIC inside the node, or NULL; kinds that cannot set addresses
+	 * return -EOPNOTSUPP when it is not NULL.  link->mtu becomes the
+	 * NIC's MTU where the kind sets it (ns, cnt; a VM's guest sets its
+	 * own: vm takes it as qemu's host_mtu at start, nic_mtus); a kind
+	 * refuses (-EINVAL, saying why) an mtu its NIC type cannot carry
+	 * (afxdp: above NIC_AFXDP_MTU_MAX).  -EEXIST if the NIC is attached
+	 * already, for kinds that can tell (vnld's recovery then keeps the
+	 * switch's port of it; after a 0 it replaces the port).  All or
+	 * nothing.
 	 */
-	int (*nic_attach)(struct node_ctx *node, unsigned int i, const char *cidr,
+	int (*nic_attach)(struct node_ctx *node, unsigned int i, const struct nic_link *link,
 			  struct nic_port *port, struct vnl_err *err);
 
 	/*
 	 * The switch port of NIC i as nic_attach() filled it, from the names
-	 * alone (vnld re-pushes ports to a restarted switch).  Does not check
-	 * that the NIC is attached.
+	 * and link->type alone (vnld re-pushes ports to a restarted switch).
+	 * Does not check that the NIC is attached.
 	 */
-	int (*nic_port)(struct node_ctx *node, unsigned int i, struct nic_port *port,
-			struct vnl_err *err);
+	int (*nic_port)(struct node_ctx *node, unsigned int i, const struct nic_link *link,
+			struct nic_port *port, struct vnl_err *err);
 
 	/*
 	 * Undo nic_attach(i): pull the cable out.  The switch can no longer

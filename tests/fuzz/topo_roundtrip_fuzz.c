@@ -150,6 +150,8 @@ static void build(struct in *in, struct topo *t)
 			struct topo_lan l = { 0 };
 
 			name(in, l.name);
+			if (byte(in) & 1)
+				l.mtu = byte(in) * 40u; /* 0..10200: in and out of range */
 			topo_add_lan(t, &l, NULL);
 		} else if (op <= 2) {
 			const struct topo_kind *const *kinds = topo_kinds();
@@ -177,6 +179,9 @@ static void build(struct in *in, struct topo *t)
 				case TOPO_OPT_TEXT:
 					v->text = str(in);
 					break;
+				case TOPO_OPT_ENUM:
+					v->num = byte(in) % 3; /* 2: beyond ns's words */
+					break;
 				default:
 					v->n = byte(in) % 5;
 					for (unsigned e = 0; e < v->n; e++)
@@ -196,6 +201,8 @@ static void build(struct in *in, struct topo *t)
 			k.nic = byte(in) % 34;
 			name(in, k.node);
 			name(in, k.lan);
+			if (byte(in) & 1)
+				name(in, k.nic_type);
 			if (byte(in) & 1) {
 				k.has_addr = true;
 				k.addr.s_addr = (uint32_t)byte(in) << 24;

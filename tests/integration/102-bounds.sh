@@ -64,8 +64,8 @@ oom_kills() {
 # --- 1. limits: defaults, options, shown, saved, applied ---------------------------
 vnl_ok "add cnt c1 --mem 64 --pids 64 (starts the lab)" add cnt c1 --image busybox --mem 64 --pids 64
 [ "$RC" = 0 ] || bail "cannot add a container: $ERR"
-vnl_ok "add cnt c2 (default limits)" add cnt c2 --image busybox
-vnl_ok "add ns n1" add ns n1
+vnl_ok "add cnt c2 (default limits, afxdp: a host end)" add cnt c2 --image busybox --nic-type afxdp
+vnl_ok "add ns n1 --nic-type afxdp (a host end)" add ns n1 --nic-type afxdp
 j=$(json_of show c1)
 jcheck "show -j c1: mem 64, pids 64, and the cgroup's limits read back" "$j" \
 	'.node.mem == 64 and .node.pids == 64 and .node.mem_limit_mb == 64 and .node.pids_limit == 64'

@@ -32,19 +32,22 @@ lines() { "$@" 2>&1 | tr '\n' ' ' | sed 's/ $//'; }
 out=$(lines vnl __complete kinds)
 result $([ "$out" = "ns cnt vm" ]; echo $?) "__complete kinds: the table's order" "$out"
 out=$(lines vnl __complete options ns)
-result $([ "$out" = "--nics -n" ]; echo $?) "__complete options ns: --nics only" "$out"
+result $([ "$out" = "--nics --nic-type -n" ]; echo $?) "__complete options ns: --nics and --nic-type" "$out"
 out=$(lines vnl __complete options cnt)
-result $([ "$out" = "--nics --image --cmd --env --mem --pids -n -i -c -e -m" ]; echo $?) \
+result $([ "$out" = "--nics --image --cmd --env --mem --pids --nic-type -n -i -c -e -m" ]; echo $?) \
 	"__complete options cnt: its schema's options, then their letters" "$out"
 out=$(lines vnl __complete options vm)
 result $([ "$out" = "--nics --image --mem --cpus -n -i -m" ]; echo $?) "__complete options vm" "$out"
 out=$(lines vnl __complete options)
-result $([ "$out" = "--nics --image --cmd --env --mem --pids --cpus -n -i -c -e -m" ]; echo $?) \
+result $([ "$out" = "--nics --nic-type --image --cmd --env --mem --pids --cpus -n -i -c -e -m" ]; echo $?) \
 	"__complete options: every kind's, each once" "$out"
+out=$(lines vnl __complete values nic-type)
+result $([ "$out" = "tap afxdp" ]; echo $?) "__complete values nic-type: the words of the choice" "$out"
 run __complete frobs
 result $([ "$RC" = 2 ] && grep -q "options" <<<"$ERR"; echo $?) "__complete of an unknown list: usage error" "$ERR"
 run add --help
-result $([ "$RC" = 0 ] && grep -q '^       vnl add cnt NODE \[--nics N\] \[--image IMG\] \[--cmd CMD\] \[--env K=V\]\.\.\. \[--mem MB\] \[--pids N\]$' <<<"$OUT" &&
+result $([ "$RC" = 0 ] && grep -q '^       vnl add cnt NODE \[--nics N\] \[--image IMG\] \[--cmd CMD\] \[--env K=V\]\.\.\. \[--mem MB\] \[--pids N\] \[--nic-type TYPE\]$' <<<"$OUT" &&
+	grep -q -- '--nic-type TYPE  *switch port of the NICs: tap .* \[tap\]$' <<<"$OUT" && grep -q '^Usage: vnl add lan LAN \[--mtu N\]$' <<<"$OUT" &&
 	grep -q '^Kind vm: ' <<<"$OUT" && grep -q -- '--pids N  *most tasks, 16\.\.4194304 \[1024\]$' <<<"$OUT" &&
 	grep -q -- '--cpus N  *virtual cpus, 1\.\.256 \[1\]$' <<<"$OUT"; echo $?) \
 	"add --help: a synopsis per kind and each option with its range and default" "$OUT"
@@ -66,7 +69,7 @@ EOS
 	# After the global options (..., --help): the kind's.
 	result $([ "${c[0]#*--help }" = "--nics --image --mem --cpus" ]; echo $?) \
 		"completion: add vm NODE -- offers vm's options" "${c[0]-}"
-	result $([ "${c[1]#*--help }" = "--nics --image --cmd --env --mem --pids" ]; echo $?) \
+	result $([ "${c[1]#*--help }" = "--nics --image --cmd --env --mem --pids --nic-type" ]; echo $?) \
 		"completion: add cnt NODE -- offers cnt's options" "${c[1]-}"
 	result $([ "${c[2]-}" = "--pids" ] && [ "${c[3]-}" = "--cmd" ]; echo $?) \
 		"completion: the values of --mem and -i are skipped" "${c[2]-} / ${c[3]-}"

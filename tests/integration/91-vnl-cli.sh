@@ -25,7 +25,13 @@
 #      with NO-CARRIER, host ends down; d:1 (never linked) too; link e:2,
 #      ping, unlink (eth2 stays, no address, no port), link again, ping;
 #      del e leaves no netns and none of its three host veths
-#   8. del of a node and of a LAN; stop leaves nothing of the lab
+#   8. tap NICs (the default type; a..e above are --nic-type afxdp): ta, tb
+#      on blue ping each other and a (tap <-> afxdp); show says tap, no host
+#      end, the switch port is kind tap; unlink pulls the cable (NO-CARRIER,
+#      no address, no port), link plugs it in; `link --nic-type afxdp`
+#      overrides one NIC (a veth, made again with the same MAC); a LAN with
+#      --mtu 9000 carries `ping -M do -s 8972` between tap nodes
+#   9. del of a node and of a LAN; stop leaves nothing of the lab
 
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/vnl.sh"
 
@@ -42,9 +48,9 @@ bg_track "$EVPID"
 sleep 0.3   # let the stream subscribe before the changes it must see
 vnl_ok "add lan red" add lan red
 for n in a b c; do
-	vnl_ok "add ns $n" add ns "$n"
+	vnl_ok "add ns $n --nic-type afxdp" add ns "$n" --nic-type afxdp
 done
-vnl_ok "add ns d --nics 2" add ns d --nics 2
+vnl_ok "add ns d --nics 2 --nic-type afxdp" add ns d --nics 2 --nic-type afxdp
 ip=1
 for nl in a:0:blue b:0:blue c:0:red d:0:red; do
 	IFS=: read -r n i lan <<<"$nl"
@@ -214,8 +220,11 @@ jcheck "events: every line is an object with event first" "$(ev 'map(keys_unsort
 # --- 7. NICs without links ------------------------------------------------------------
 # nics_of NODE: the node's interfaces as "name,flags" words, sorted (@peer cut).
 nics_of() { ip -n "vnl.$L.$1" -o link show | awk '{sub(/@.*/, "", $2); sub(/:$/, "", $2); print $2 "," $3}' | sort | tr '\n' ' '; }
-vnl_ok "add ns e --nics 3 (no link)" add ns e --nics 3
+vnl_ok "add ns e --nics 3 --nic-type afxdp (no link)" add ns e --nics 3 --nic-type afxdp
 lab_record_ifs
+# The kernel publishes a new link's carrier state a moment later (linkwatch).
+three_nc() { [ "$(nics_of e | grep -o 'eth[0-9],<NO-CARRIER,BROADCAST,MULTICAST,UP>' | wc -l)" = 3 ]; }
+wait_for 3 three_nc
 out=$(nics_of e)
 result $([ "$(sed 's/,[^ ]*//g' <<<"$out")" = "eth0 eth1 eth2 lo " ]; echo $?) "e has lo and eth0..eth2 before any link" "got '$out'"
 result $([ "$(grep -o 'eth[0-9],<NO-CARRIER,BROADCAST,MULTICAST,UP>' <<<"$out" | wc -l)" = 3 ]; echo $?) \
@@ -249,7 +258,59 @@ left=
 for h in $HOSTS_E; do ip link show dev "$h" >/dev/null 2>&1 && left="$left $h"; done
 result $([ -z "$left" ] && ! lab_netns "$L" | grep -q "\.e$"; echo $?) "del e: no netns vnl.$L.e, none of its host veths" "left:$left"
 
-# --- 8. del, stop --------------------------------------------------------------------
+# --- 8. tap NICs -------------------------------------------------------------------
+vnl_ok "add ns ta (tap, the default)" add ns ta
+vnl_ok "add ns tb --nic-type tap" add ns tb --nic-type tap
+vnl_ok "link ta:0 blue --ip 10.91.0.6/24" link ta:0 blue --ip 10.91.0.6/24
+vnl_ok "link tb:0 blue --ip 10.91.0.7/24" link tb:0 blue --ip 10.91.0.7/24
+check_ping "ta pings tb (tap -> tap)" ta 10.91.0.7
+check_ping "ta pings a (tap -> afxdp)" ta 10.91.0.1
+check_ping "a pings tb (afxdp -> tap)" a 10.91.0.7
+jcheck "show ta: nic type tap, eth0 a tap without host end, carrier" "$(json_of show ta)" \
+	'.node["nic-type"] == null and .node.nic_types == ["tap"] and (.node.interfaces | map([.name, .type, .host, .carrier])) == [["eth0","tap",null,true]]'
+jcheck "show tb: nic-type tap given" "$(json_of show tb)" '.node["nic-type"] == "tap" and .node.nic_types == ["tap"]'
+check "the switch: ta-0 is a tap port on blue in netns vnl.$L.ta" sh -c \
+	"'$SWCTL_BIN' -c -s /run/vnetlab/$L/switchd.sock show-ports | jq -e '.ports[] | select(.name == \"ta-0\") | .kind == \"tap\" and .lan == \"blue\" and .netns == \"/run/netns/vnl.$L.ta\"'"
+run show ta
+result $([ "$RC" = 0 ] && grep -Eq '^ +eth0 +tap +blue' <<<"$OUT"; echo $?) "show ta (text): eth0's type is tap" "$OUT"
+MAC_TA=$(ip netns exec "vnl.$L.ta" cat /sys/class/net/eth0/address)
+vnl_ok "unlink tb:0" unlink tb:0
+check "after unlink: tb's eth0 is a tap, NO-CARRIER, without 10.91.0.7" sh -c \
+	"ip -d -n vnl.$L.tb -o link show dev eth0 | grep -q 'NO-CARRIER.* tun ' && ! ip -n vnl.$L.tb -o addr show dev eth0 | grep -q 10.91.0.7"
+check "after unlink: the switch has no port tb-0" sh -c \
+	"'$SWCTL_BIN' -c -s /run/vnetlab/$L/switchd.sock show-ports | jq -e '[.ports[].name] | index(\"tb-0\") == null'"
+check_no_ping "ta cannot reach the unlinked tb" ta 10.91.0.7
+vnl_ok "link tb:0 blue again" link tb:0 blue --ip 10.91.0.7/24
+check_ping "ta pings tb again" ta 10.91.0.7
+# A link's nic-type overrides the node's for that NIC.
+vnl_ok "unlink ta:0" unlink ta:0
+vnl_ok "link ta:0 blue --nic-type afxdp" link ta:0 blue --ip 10.91.0.6/24 --nic-type afxdp
+j=$(json_of show ta)
+jcheck "show ta: the link says nic-type afxdp, the NIC is a veth with a host end" "$j" \
+	'.node.links[0]["nic-type"] == "afxdp" and .node.nic_types == ["afxdp"] and .node.interfaces[0].type == "afxdp" and (.node.interfaces[0].host | test("^v[0-9a-f]{8}-0$"))'
+result $([ "$(ip netns exec "vnl.$L.ta" cat /sys/class/net/eth0/address)" = "$MAC_TA" ]; echo $?) "ta's eth0 keeps its MAC across the type change"
+lab_record_ifs
+check_ping "ta (now afxdp) pings tb (tap)" ta 10.91.0.7
+run save -
+result $(grep -q '{node: ta, nic: 0, lan: blue, ip: 10.91.0.6/24, nic-type: afxdp}' <<<"$OUT"; echo $?) \
+	"save writes the override in the long link form" "$OUT"
+vnl_ok "unlink ta:0" unlink ta:0
+# A 9000-byte LAN between tap nodes.
+vnl_ok "add lan jumbo --mtu 9000" add lan jumbo --mtu 9000
+jcheck "show jumbo: mtu 9000" "$(json_of show jumbo)" '.lan.mtu == 9000'
+vnl_ok "unlink tb:0" unlink tb:0
+vnl_ok "link ta:0 jumbo (tap again)" link ta:0 jumbo --ip 10.91.9.1/24
+vnl_ok "link tb:0 jumbo" link tb:0 jumbo --ip 10.91.9.2/24
+check "ta's eth0 is a tap again, mtu 9000" sh -c "ip -d -n vnl.$L.ta -o link show dev eth0 | grep -q 'mtu 9000 .* tun '"
+wait_for 10 vnl exec ta -- ping -n -q -c 1 -W 1 10.91.9.2
+out=$(vnl exec ta -- ping -n -q -c 3 -i 0.2 -W 1 -M do -s 8972 10.91.9.2 2>&1)
+result $(grep -q ' 0% packet loss' <<<"$out"; echo $?) "ta pings tb with 9000-byte packets, DF set (ping -M do -s 8972)" "$out"
+vnl_ok "del ta" del ta
+vnl_ok "del tb" del tb
+vnl_ok "del jumbo" del jumbo
+check "del ta, tb: their netns are gone" sh -c "! ip netns list | grep -Eq '^vnl\.$L\.t[ab]\b'"
+
+# --- 9. del, stop --------------------------------------------------------------------
 HOSTS_D=$(json_of show d | jq -r '.node.interfaces[].host')
 vnl_ok "del d" del d
 check "netns vnl.$L.d is gone" sh -c "! ip netns list | grep -q '^vnl\.$L\.d\b'"

@@ -16,6 +16,10 @@
 #   4. five malformed files: error with FILE:LINE, snapshot unchanged
 #   5. `ip netns add vnl.L.z` by hand, deploy a file whose node z comes after
 #      new nodes p, q: refused, p and q removed, snapshot unchanged
+#   6. a file with both NIC types (node option, link override) and a LAN of
+#      mtu 9000: the switch's LANs and port kinds follow it; tap nodes ping
+#      with 9000-byte packets (ping -M do -s 8972), afxdp ones on the 1500
+#      LAN; save -> destroy -> deploy -> save gives the same file
 
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/vnl.sh"
 
@@ -174,4 +178,49 @@ check "failed deploy: no netns of p or q" test -z "$(lab_netns "$L" | grep -E "\
 check "failed deploy left the hand-made netns vnl.$L.z alone" sh -c "ip netns list | grep -q '^vnl\.$L\.z\b'"
 ip netns del "vnl.$L.z"
 check_ping "the lab still works: a pings b" a 10.0.1.2
+
+# --- 6. NIC types and LAN mtu --------------------------------------------------------
+cat >"$TMP/kinds.yaml" <<'EOF'
+lans:
+  - {name: jumbo, mtu: 9000}
+  - plain
+nodes:
+  - {name: t1, kind: ns}
+  - {name: t2, kind: ns, nic-type: tap}
+  - {name: x1, kind: ns, nic-type: afxdp}
+  - {name: m, kind: ns, nics: 2}
+links:
+  - t1:0 jumbo 10.92.9.1/24
+  - t2:0 jumbo 10.92.9.2/24
+  - x1:0 plain 10.92.1.1/24
+  - {node: m, nic: 0, lan: plain, ip: 10.92.1.2/24, nic-type: afxdp}
+  - m:1 jumbo 10.92.9.3/24
+EOF
+run deploy -j "$TMP/kinds.yaml"
+jcheck "deploy of a file with both NIC types and a 9000 LAN" "$OUT" '(.created | length) == 11 and .differs == []'
+lab_record_ifs
+jcheck "the switch: LAN jumbo mtu 9000, plain 1500" "$("$SWCTL_BIN" -c -s "/run/vnetlab/$L/switchd.sock" show-lans)" \
+	'[.lans[] | select(.name == "jumbo" or .name == "plain") | [.name, .mtu]] | sort == [["jumbo",9000],["plain",1500]]'
+jcheck "the switch: tap ports t1-0 t2-0 m-1, afxdp ports x1-0 m-0" "$("$SWCTL_BIN" -c -s "/run/vnetlab/$L/switchd.sock" show-ports)" \
+	'[.ports[] | select(.name | test("^(t1|t2|x1|m)-")) | [.name, .kind]] | sort ==
+	 [["m-0","afxdp"],["m-1","tap"],["t1-0","tap"],["t2-0","tap"],["x1-0","afxdp"]]'
+jcheck "show m: NIC types afxdp (the link's) and tap (the default)" "$(json_of show m)" '.node.nic_types == ["afxdp","tap"]'
+wait_for 10 vnl exec t1 -- ping -n -q -c 1 -W 1 10.92.9.2
+for dst in 10.92.9.2 10.92.9.3; do
+	out=$(vnl exec t1 -- ping -n -q -c 3 -i 0.2 -W 1 -M do -s 8972 "$dst" 2>&1)
+	result $(grep -q ' 0% packet loss' <<<"$out"; echo $?) "t1 pings $dst on jumbo with 9000-byte packets (ping -M do -s 8972)" "$out"
+done
+check_ping "x1 pings m on plain (afxdp -> afxdp)" x1 10.92.1.2
+run save "$TMP/f3.yaml"
+result $([ "$RC" = 0 ] && grep -q '{name: jumbo, mtu: 9000}' "$TMP/f3.yaml" && grep -q '    nic-type: afxdp' "$TMP/f3.yaml" &&
+	grep -q '{node: m, nic: 0, lan: plain, ip: 10.92.1.2/24, nic-type: afxdp}' "$TMP/f3.yaml" &&
+	[ "$(grep -c 'nic-type' "$TMP/f3.yaml")" = 3 ]; echo $?) \
+	"save: the LAN's mtu, the nodes' and the link's nic-type, nothing not given" "$(cat "$TMP/f3.yaml")"
+vnl_ok "destroy" destroy
+run deploy -j "$TMP/f3.yaml"
+result "$RC" "deploy of the saved file" "$ERR"
+run save "$TMP/f4.yaml"
+check "save -> destroy -> deploy -> save: the same file" cmp "$TMP/f3.yaml" "$TMP/f4.yaml"
+out=$(vnl exec t1 -- ping -n -q -c 3 -i 0.2 -W 1 -M do -s 8972 10.92.9.2 2>&1)
+result $(grep -q ' 0% packet loss' <<<"$out"; echo $?) "after the redeploy: t1 pings t2 with 9000-byte packets" "$out"
 done_testing

@@ -7,9 +7,11 @@
 # inside them, the host veths whose peers are in them, and the switch's
 # ports and LANs are compared before and after each refusal.
 #
-# Operations: a lab with LANs blue, red and nodes a (2 NICs), b; a:0 and b:0
-# on blue. Then, one by one: bad names, duplicates, unknown objects, bad
-# NODE:N, bad --ip, unknown verbs and options, kinds not available yet,
+# Operations: a lab with LANs blue, red, jumbo (mtu 9000) and nodes a (2
+# NICs), b (tap NICs), x9 (afxdp); a:0 and b:0 on blue. Then, one by one:
+# bad names, duplicates, unknown objects, bad NODE:N, bad --ip, bad
+# --nic-type and --mtu (a word that is no type, nic-type on a vm, mtu 9001,
+# an afxdp NIC on the 9000 LAN), unknown verbs and options, kinds not available yet,
 # exec on a missing node, malformed requests with vnl-swctl --raw (not
 # JSON, array, no cmd, unknown cmd/argument, wrong types, a 70 KiB line).
 # The 15-character boundary is checked to be accepted, so the name rule
@@ -25,6 +27,8 @@ must add lan blue >/dev/null
 must add lan red >/dev/null
 must add ns a --nics 2 >/dev/null
 must add ns b >/dev/null
+must add lan jumbo --mtu 9000 >/dev/null
+must add ns x9 --nic-type afxdp >/dev/null
 must link a:0 blue --ip 10.94.0.1/24 >/dev/null
 must link b:0 blue --ip 10.94.0.2/24 >/dev/null
 lab_record_ifs
@@ -132,6 +136,23 @@ for addr in 300.1.1.1/24 10.0.0.1/33 10.0.0.1/0 10.0.0.1 10.0.0/24 1.2.3.4.5/24 
 done
 refuse link a:1 red --ip
 
+# --- bad --nic-type and --mtu (issue 12) -------------------------------------------------------
+refuse 'one of tap, afxdp' -- add ns x --nic-type veth
+refuse 'one of tap, afxdp' -- add cnt x --image i --nic-type TAP
+refuse 'nic-type is for kinds ns and cnt, not vm' -- add vm x --image i --nic-type tap
+refuse add ns x --nic-type
+refuse '68\.\.9000' -- add lan x --mtu 9001
+refuse '68\.\.9000' -- add lan x --mtu 67
+refuse '68\.\.9000' -- add lan x --mtu big
+refuse 'mtu is for LANs' -- add ns x --mtu 9000
+refuse 'only --mtu' -- add lan x --nic-type tap
+refuse "one of tap, afxdp, not 'veth'" -- link a:1 red --nic-type veth
+refuse 'nic-type' -- link a:1 red --nic-type 'a b'
+refuse '3506.*nic-type tap' -- link x9:0 jumbo
+refuse '3506.*nic-type tap' -- link a:1 jumbo --nic-type afxdp
+refuse '3506.*nic-type tap' -- link x9:0 jumbo --nic-type afxdp --ip 10.94.9.2/24
+check "the refused afxdp link left a:1 a tap" sh -c "ip -d -n vnl.$L.a -o link show dev eth1 | grep -q ' tun '"
+
 # --- unknown verbs and options -------------------------------------------------------------
 refuse frobnicate
 refuse Show
@@ -192,6 +213,11 @@ raw '{"cmd":"unlink","node":"a"}' 'nic'
 raw '{"cmd":"del","name":null}' 'name'
 raw '{"cmd":"deploy","file":"relative.yaml"}' 'absolute'
 raw '{"cmd":"fdb"}' 'lan'
+raw '{"cmd":"lan-add","name":"x","mtu":9001}' 'mtu'
+raw '{"cmd":"lan-add","name":"x","mtu":"9000"}' 'mtu'
+raw '{"cmd":"link","node":"a","nic":1,"lan":"red","nic-type":"packet"}' 'nic-type'
+raw '{"cmd":"link","node":"a","nic":1,"lan":"red","nic-type":5}' 'nic-type'
+raw '{"cmd":"node-add","name":"x","kind":"ns","nic-type":"veth"}' 'nic-type'
 big=$(printf '{"cmd":"lan-add","name":"x","pad":"%s"}' "$(head -c 71680 /dev/zero | tr '\0' x)")
 raw "$big" 'long|large|65536'
 check "vnld still answers after the malformed requests" "$SWCTL_BIN" -s "$SOCK" version

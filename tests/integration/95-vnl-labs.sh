@@ -21,12 +21,12 @@ lab_new L3 c95n   # never started
 
 for l in "$L1" "$L2"; do
 	LAB=$l must add lan blue >/dev/null
-	LAB=$l must add ns a >/dev/null
-	LAB=$l must add ns b >/dev/null
+	LAB=$l must add ns a --nic-type afxdp >/dev/null
+	LAB=$l must add ns b --nic-type afxdp >/dev/null
 	LAB=$l must link a:0 blue --ip 10.95.0.1/24 >/dev/null
 	LAB=$l must link b:0 blue --ip 10.95.0.2/24 >/dev/null
 done
-LAB=$L2 must add ns c >/dev/null
+LAB=$L2 must add ns c --nic-type afxdp >/dev/null
 LAB=$L2 must link c:0 blue --ip 10.95.0.3/24 >/dev/null
 lab_record_ifs "$L1"
 lab_record_ifs "$L2"

@@ -12,9 +12,12 @@
 # of the switch and of vnld (same pid, adopted); del and stop leave no
 # mount, loop device, netns, veth, crun state, process or cgroup.
 #
+# Both NIC types: c1 and d2 have tap NICs (the default), c2 and d1
+# --nic-type afxdp (veths), so every ping crosses tap <-> afxdp or tap <-> tap.
+#
 # Operations:
-#   1. busybox image built in TMP (VNL_IMAGES); lab L: c1 (--cmd, --env),
-#      c2 (2 NICs: eth0, eth1 with NO-CARRIER before any link) on blue,
+#   1. busybox image built in TMP (VNL_IMAGES); lab L: c1 (--cmd, --env; tap),
+#      c2 (afxdp, 2 NICs: eth0, eth1 with NO-CARRIER before any link) on blue,
 #      10.96.0.1-2, c2:1 on red; pings; port counters grow; unlink c2:0
 #      (eth0 stays in c2, NO-CARRIER, no address, no port c2-0; no ping),
 #      link it again (pings)
@@ -51,7 +54,7 @@ cpid() { vnl show -j "$1" | jq -r '.node.pid // empty'; }
 vnl_ok "add cnt c1 --image busybox --cmd --env (starts the lab)" add cnt c1 --image busybox \
 	--cmd 'echo started-$HOSTNAME > /tmp/started' --env COLOR=green --env 'GREETING=hello world'
 [ "$RC" = 0 ] || bail "cannot add a container: $ERR"
-vnl_ok "add cnt c2 --image busybox.ext4 --nics 2" add cnt c2 --image busybox.ext4 --nics 2
+vnl_ok "add cnt c2 --image busybox.ext4 --nics 2 --nic-type afxdp" add cnt c2 --image busybox.ext4 --nics 2 --nic-type afxdp
 [ "$RC" = 0 ] || bail "cannot add a second container: $ERR"
 # links_in NODE: "name,up|down,carrier|no-carrier" of the container's
 # interfaces as it sees them (busybox ip), sorted.
@@ -60,6 +63,8 @@ links_in() {
 		print $2 "," ($3 ~ /[<,]UP[,>]/ ? "up" : "down") "," ($3 ~ /NO-CARRIER/ ? "no-carrier" : "carrier")}' |
 		sort | tr '\n' ' '
 }
+# The kernel publishes a new link's carrier state a moment later (linkwatch).
+wait_for 3 sh -c "[ \"\$('$VNL_BIN' --lab $L exec c2 -- ip -o link | grep -c NO-CARRIER)\" = 2 ]"
 out=$(links_in c2)
 result $([ "$out" = "eth0,up,no-carrier eth1,up,no-carrier lo,up,carrier " ]; echo $?) \
 	"c2 has lo, eth0 and eth1 before any link (up, NO-CARRIER)" "got '$out'"
@@ -84,6 +89,9 @@ check "crun lists vnl.$L.c1 and vnl.$L.c2 as running (root /run/vnetlab/$L/crun)
 loops=$(losetup -j "$IMG")
 result $([ "$(count_lines "$loops")" = 2 ]; echo $?) "the image is on two loop devices (one per container)" "$loops"
 result $([ "$(losetup -l -n -O RO -j "$IMG" | tr -d ' ' | sort -u)" = 1 ]; echo $?) "... both read-only" "$(losetup -l -j "$IMG")"
+jcheck "show: c1's NIC is a tap, c2's are afxdp" "$(json_of show)" \
+	'[.nodes[] | [.name, .nic_types]] == [["c1",["tap"]],["c2",["afxdp","afxdp"]]]'
+check "c1's eth0 is a tap in its netns (no host end)" sh -c "ip -d -n vnl.$L.c1 -o link show dev eth0 | grep -q ' tun '"
 check "c1's rootfs is an overlay over ovl/lower (ext4, ro)" sh -c \
 	"[ \"\$(findmnt -n -o FSTYPE $ST/c1/rootfs)\" = overlay ] && findmnt -n -o FSTYPE,OPTIONS $ST/c1/ovl/lower | grep -E '^ext4 +ro'"
 out=$(links_in c2)
@@ -92,8 +100,8 @@ result $([ "$out" = "eth0,up,carrier eth1,up,carrier lo,up,carrier " ]; echo $?)
 
 ports() { vnl stats -j | jq -c '[.ports["c1:0","c2:0"] | .rx_packets, .tx_packets]'; }
 before=$(ports)
-check_ping "c1 pings c2 through the switch" c1 10.96.0.2 5
-check_ping "c2 pings c1" c2 10.96.0.1 5
+check_ping "c1 (tap) pings c2 (afxdp) through the switch" c1 10.96.0.2 5
+check_ping "c2 (afxdp) pings c1 (tap)" c2 10.96.0.1 5
 after=$(ports)
 result $(jq -e -n --argjson b "$before" --argjson a "$after" '[range(4)] | all($a[.] >= $b[.] + 10)' >/dev/null; echo $?) \
 	"c1:0 and c2:0 rx/tx counters grew by the pings (>= 10)" "before [c1 rx, c1 tx, c2 rx, c2 tx]: $before" "after: $after"
@@ -285,6 +293,7 @@ nodes:
     image: busybox
     cmd: echo deployed-$HOSTNAME > /tmp/started
     env: [COLOR=red, ANSWER=42]
+    nic-type: afxdp
   - name: d2
     kind: cnt
     image: busybox
@@ -300,6 +309,7 @@ result "$RC" "deploy of a file with two cnt nodes and an ns node" "exit $RC" "$E
 lab_record_ifs "$D"
 jcheck "deploy created the LAN, three nodes and three links" "$OUT" \
 	'(.created | sort) == (["lan blue","node d1","node d2","node n","link d1:0 blue","link d2:0 blue","link n:0 blue"] | sort)'
+# d1 afxdp, d2 and n tap: both types both ways, and tap <-> tap.
 for pair in d1:2 d1:3 d2:1 d2:3 n:1 n:2; do
 	LAB=$D check_ping "deployed lab: ${pair%:*} pings 10.96.1.${pair#*:}" "${pair%:*}" "10.96.1.${pair#*:}"
 done
@@ -309,7 +319,8 @@ save=$(LAB=$D vnl save - 2>&1)
 result $(grep -A4 'name: d1' <<<"$save" | grep -q 'image: "\?busybox' &&
 	grep -A4 'name: d1' <<<"$save" | grep -q 'cmd: "\?echo deployed-\$HOSTNAME > /tmp/started' &&
 	grep -A4 'name: d1' <<<"$save" | grep -qE 'env: \["?COLOR=red"?, "?ANSWER=42"?\]' &&
-	grep -A3 'name: d2' <<<"$save" | grep -q 'image: "\?busybox'; echo $?) "save - lists the image, cmd and env" "$save"
+	grep -A3 'name: d2' <<<"$save" | grep -q 'image: "\?busybox' &&
+	grep -A5 'name: d1' <<<"$save" | grep -q 'nic-type: afxdp'; echo $?) "save - lists the image, cmd, env and nic-type" "$save"
 DP="$(LAB=$D cpid d1) $(LAB=$D cpid d2)"
 LAB=$D run deploy -j "$TMP/topo.yaml"
 result $([ "$RC" = 0 ] && jq -e '.created == [] and .differs == [] and .extra == []' >/dev/null <<<"$OUT" &&

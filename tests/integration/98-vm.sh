@@ -34,8 +34,10 @@
 #  10. reboot inside a2 (busybox reboot): leaves ready, back to ready by
 #      itself; the agent of a1 killed: lost, then ready by itself; junk
 #      written on a1's agent port from inside the guest: logged, ready again
-#  11. vnl halt a2: stopped, no qemu; vnl reboot a2: ready again; vnl
-#      reboot a1 (reset): ready again
+#  11. a2:0 moved to LAN jumbo (mtu 9000); vnl halt a2: stopped, no qemu;
+#      vnl reboot a2: ready again, its qemu's NIC has host_mtu=9000 and the
+#      guest's eth0 mtu 9000; a2:0 back on blue; vnl reboot a1 (reset):
+#      ready again
 #  12. vnl del a2: no qemu, socket or file of a2; vnl stop: nothing of
 #      the lab left (processes, sockets, files)
 
@@ -204,12 +206,22 @@ vnl_ok "a1 ready after the junk and the new agent" wait --timeout 120 a1
 check "exec on a1 after the junk" test "$(vnl exec a1 -- echo clean)" = clean
 
 # --- 11. halt and reboot -----------------------------------------------------------------
+vnl_ok "add lan jumbo --mtu 9000" add lan jumbo --mtu 9000
+vnl_ok "unlink a2:0" unlink a2:0
+vnl_ok "link a2:0 jumbo (9000)" link a2:0 jumbo
 vnl_ok "halt a2" halt a2
 j=$(json_of show a2)
 jcheck "halted a2: stopped, no qemu" "$j" '.node.state == "stopped" and .node.qemu_pid == 0 and .node.halted'
 check "no qemu of a2 runs" test -z "$(pgrep -f "vnl.$L.a2,")"
 vnl_ok "reboot a2 starts it" reboot a2
 vnl_ok "a2 ready after reboot" wait --timeout $BOOT a2
+QP=$(vnl show -j a2 | jq -r .node.qemu_pid)
+check "a2's qemu: NIC 0 linked to jumbo at start has host_mtu=9000" sh -c \
+	"tr '\\0' '\\n' </proc/$QP/cmdline | grep -q '^virtio-net-pci,netdev=net0,.*,host_mtu=9000'"
+out=$(vnl exec a2 -- cat /sys/class/net/eth0/mtu 2>&1)
+result $([ "$out" = 9000 ]; echo $?) "the guest took it: a2's eth0 mtu 9000" "got '$out'"
+vnl_ok "unlink a2:0" unlink a2:0
+vnl_ok "link a2:0 blue again" link a2:0 blue
 vnl_ok "reboot a1 (reset through QMP)" reboot a1
 vnl_ok "a1 ready after its reset" wait --timeout $BOOT a1
 vm_ip a1 10.98.0.1/24 && vm_ip a2 10.98.0.2/24 # the tiny image's root is RAM: set again

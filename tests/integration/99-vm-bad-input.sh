@@ -78,7 +78,9 @@ check "n1 was not reset behind the user's back (same qemu, no reset in the log)"
 # The vm kind's nic_attach refuses an address; the link is not made.
 refused "link --ip on a vm: its addresses are set in the guest" "n1 is a vm: its addresses are set inside the" \
 	link n1:0 blue --ip 10.99.0.1/24
-check "the refused link is not in the lab" test -z "$(vnl show -j | jq -r '.links[] | select(.node == "n1") | .node')"
+refused "link --nic-type on a vm: VM NICs are vhost-user" "link n1:0: nic-type does not apply to kind vm" \
+	link n1:0 blue --nic-type tap
+check "the refused links are not in the lab" test -z "$(vnl show -j | jq -r '.links[] | select(.node == "n1") | .node')"
 vnl_ok "del n1" del n1
 
 # --- 3. qemu dies -------------------------------------------------------------------------

@@ -11,7 +11,15 @@
  * with exit statuses as a shell gives them; status reports the NICs and
  * their carrier; nic_detach and destroy are idempotent; bad input
  * (duplicate node, long name, bad NIC index, bad address) is refused with
- * the right errno and leaves the NIC as it was.
+ * the right errno and leaves the NIC as it was.  Nodes a and b have afxdp
+ * NICs (veths); node t has tap NICs (the default type): persistent taps
+ * eth<i> in the netns, no host interface, same MACs; nic_attach sets the
+ * LAN's MTU (veth: both ends), returns the tap port (netns path, iface) and
+ * says -EEXIST while a switch holds the tap (carrier); a NIC of the other
+ * type is made again while detached (same name and MAC), -EBUSY while
+ * attached; afxdp refuses an mtu above 3506; start makes a tap deleted by
+ * hand again; destroy from the names alone (a crash's debris, the netns
+ * held by a process) removes the taps.
  * The lab name is the run's prefix, so parallel runs do not meet.
  */
 #include <fcntl.h>
@@ -19,11 +27,14 @@
 
 #include "ethtool.h"
 #include "node_kind.h"
+#include "tuntap.h"
 #include "endpoints/ns.h"
 #include "sys.h"
 
 static const struct node_kind *k;
-static struct node_ctx node_a, node_b, node_long;
+static struct node_ctx node_a, node_b, node_long, node_t;
+static struct nic_port port;
+static struct vnl_err err;
 static char lab[16];  /* the lab: the run's prefix; static, for the atexit cleanup */
 
 /* Every node this run may have made, removed at exit and on signals. */
@@ -33,6 +44,15 @@ static void kind_cleanup(void)
 		return;
 	k->destroy(&node_a, NULL);
 	k->destroy(&node_b, NULL);
+	k->destroy(&node_t, NULL);
+}
+
+/* nic_attach of NIC i of n with its type, address cidr and LAN mtu. */
+static int attach(struct node_ctx *n, unsigned int i, const char *cidr, unsigned int mtu)
+{
+	struct nic_link nl = { .cidr = cidr, .mtu = mtu, .type = i < TOPO_NICS_MAX ? n->nic_types[i] : 0 };
+
+	return k->nic_attach(n, i, &nl, &port, &err);
 }
 
 static void kind_on_signal(int sig)
@@ -125,8 +145,6 @@ int main(void)
 {
 	char nsa[80], nsb[80], ha0[16], ha1[16], hb0[16], buf[8192], mac[18];
 	char longname[80];
-	struct vnl_err err = { 0 };
-	struct nic_port port;
 	struct json_object *st, *v, *nics;
 	uint8_t m[6];
 	int r, status = -1, fa = -1;
@@ -134,8 +152,10 @@ int main(void)
 
 	sys_init();
 	snprintf(lab, sizeof(lab), "%s", sys_pfx);
-	node_a = (struct node_ctx){ .lab = lab, .name = "a", .nics = 2 };
-	node_b = (struct node_ctx){ .lab = lab, .name = "b", .nics = 1 };
+	/* a and b: afxdp NICs (veths); t: tap NICs (the default). */
+	node_a = (struct node_ctx){ .lab = lab, .name = "a", .nics = 2, .nic_types = { NIC_TYPE_AFXDP, NIC_TYPE_AFXDP } };
+	node_b = (struct node_ctx){ .lab = lab, .name = "b", .nics = 1, .nic_types = { NIC_TYPE_AFXDP } };
+	node_t = (struct node_ctx){ .lab = lab, .name = "t", .nics = 2 };
 	memset(longname, 'x', 70);
 	longname[70] = '\0';
 	node_long = (struct node_ctx){ .lab = lab, .name = longname, .nics = 1 };
@@ -199,11 +219,11 @@ int main(void)
 
 	/* nic_attach: the cable in */
 	memset(&port, 0xff, sizeof(port));
-	r = k->nic_attach(&node_a, 0, "10.9.0.1/24", &port, &err);
+	r = attach(&node_a, 0, "10.9.0.1/24", 0);
 	ok(r == 0, "attach a:0 10.9.0.1/24 -> %d (%s)", r, err.msg);
 	ok(port.type == NIC_PORT_AFXDP && !strcmp(port.kind, "afxdp") && !strcmp(port.ifname, ha0),
 	   "port: afxdp on %s", port.ifname);
-	r = k->nic_attach(&node_a, 1, "10.9.1.1/24", &port, &err);
+	r = attach(&node_a, 1, "10.9.1.1/24", 0);
 	ok(r == 0 && !strcmp(port.ifname, ha1), "attach a:1 10.9.1.1/24 -> %d (%s)", r, err.msg);
 	for (i = 0; i < 2; i++) {
 		char addr[32];
@@ -215,11 +235,11 @@ int main(void)
 	}
 
 	/* Refusals that must change nothing. */
-	r = k->nic_attach(&node_a, 0, NULL, &port, &err);
+	r = attach(&node_a, 0, NULL, 0);
 	ok(r == -EEXIST, "attach a:0 again -> -EEXIST (%s)", err.msg);
 	mac_of("a", 0, mac);
 	ok(host_is(ha0, 1) && eth_is(nsa, 0, 1, mac, "10.9.0.1/24"), "a:0 still attached, its address kept");
-	r = k->nic_attach(&node_a, 2, NULL, &port, &err);
+	r = attach(&node_a, 2, NULL, 0);
 	ok(r == -EINVAL && strstr(err.msg, "no NIC 2"), "attach a:2 of 2 NICs -> -EINVAL (%s)",
 	   err.msg);
 	ok(k->nic_detach(&node_a, 7, &err) == -EINVAL, "detach a:7 -> -EINVAL");
@@ -228,21 +248,21 @@ int main(void)
 	r = k->create(&node_b, &err);
 	ok(r == 0 && nl_link_exists(-1, hb0) == 1, "create b -> %d (%s), with %s", r, err.msg, hb0);
 	mac_of("b", 0, mac);
-	r = k->nic_attach(&node_b, 0, "10.9.0.300/24", &port, &err);
+	r = attach(&node_b, 0, "10.9.0.300/24", 0);
 	ok(r == -EINVAL, "attach b:0 with a bad address -> -EINVAL (%s)", err.msg);
 	ok(host_is(hb0, 0) && eth_is(nsb, 0, 0, mac, NULL), "b:0 left detached, no address");
-	r = k->nic_attach(&node_b, 0, "10.9.0.1/24", &port, &err);
+	r = attach(&node_b, 0, "10.9.0.1/24", 0);
 	ok(r == 0, "attach b:0 with the same address as a:0 (another netns) -> %d (%s)", r,
 	   err.msg);
-	r = k->nic_attach(&node_b, 0, "10.9.0.2/24", &port, &err);
+	r = attach(&node_b, 0, "10.9.0.2/24", 0);
 	ok(r == -EEXIST && eth_is(nsb, 0, 1, mac, "10.9.0.1/24"), "attach b:0 again -> -EEXIST, kept");
 	ok(k->nic_detach(&node_b, 0, &err) == 0, "detach b:0");
-	r = k->nic_attach(&node_b, 0, "224.0.0.1/40", &port, &err);
+	r = attach(&node_b, 0, "224.0.0.1/40", 0);
 	ok(r == -EINVAL && host_is(hb0, 0), "bad prefix -> -EINVAL, still detached (%s)", err.msg);
 	/* An address the kernel refuses once the host end is up: down again. */
 	ok(sh("ip netns exec %s sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1", nsb) == 0,
 	   "IPv6 disabled on eth0 in %s", nsb);
-	r = k->nic_attach(&node_b, 0, "fd00::1/64", &port, &err);
+	r = attach(&node_b, 0, "fd00::1/64", 0);
 	ok(r < 0 && strstr(err.msg, "fd00::1"), "IPv6 address on b:0 refused by the kernel -> %d (%s)",
 	   r, err.msg);
 	ok(host_is(hb0, 0) && eth_is(nsb, 0, 0, mac, NULL), "all or nothing: %s down again, eth0 kept", hb0);
@@ -335,7 +355,7 @@ int main(void)
 		   json_object_get_boolean(c) ? "on" : "off");
 	}
 	json_object_put(st);
-	r = k->nic_attach(&node_a, 1, "10.9.1.1/24", &port, &err);
+	r = attach(&node_a, 1, "10.9.1.1/24", 0);
 	mac_of("a", 1, mac);
 	ok(r == 0 && host_is(ha1, 1) && eth_is(nsa, 1, 1, mac, "10.9.1.1/24"),
 	   "attach a:1 again: carrier and address back (%d %s)", r, err.msg);
@@ -351,10 +371,115 @@ int main(void)
 	   "start makes a:1 again, detached, same MAC (%d %s)", r, err.msg);
 	ok(ethtool_get_tx_csum(fa, "eth1", &err) == 0, "... tx checksum offload off");
 	nl_link_del(-1, ha1, NULL);
-	r = k->nic_attach(&node_a, 1, "10.9.1.1/24", &port, &err);
+	r = attach(&node_a, 1, "10.9.1.1/24", 0);
 	ok(r == 0 && host_is(ha1, 1) && eth_is(nsa, 1, 1, mac, "10.9.1.1/24"),
 	   "attach of a deleted a:1 makes it again, attached (%d %s)", r, err.msg);
 	ok(k->start(&node_b, &err) == 0 && nl_link_exists(-1, hb0) == 1, "start b: nothing missing");
+
+	/* ---- tap NICs (node t, the default type) ---- */
+	{
+		char nst[80], ht0[16], ht1[16], path[128], filter[256];
+		int sw = -1, ft;
+		pid_t holder;
+
+		ns_netns_name(lab, "t", nst, sizeof(nst), NULL);
+		ns_host_ifname(lab, "t", 0, ht0, sizeof(ht0), NULL);
+		ns_host_ifname(lab, "t", 1, ht1, sizeof(ht1), NULL);
+		snprintf(path, sizeof(path), "/run/netns/%s", nst);
+		r = k->create(&node_t, &err);
+		ok(r == 0, "create t (tap NICs) -> %d (%s)", r, err.msg);
+		for (i = 0; i < 2; i++) {
+			mac_of("t", i, mac);
+			snprintf(buf, sizeof(buf), "-d -n %s link show dev eth%u", nst, i);
+			ok(IPJ(buf, ".[0].linkinfo.info_kind == \"tun\"") == 0 && eth_is(nst, i, 0, mac, NULL),
+			   "eth%u in %s: a tap, up, NO-CARRIER, MAC %s, no address", i, nst, mac);
+		}
+		ok(nl_link_exists(-1, ht0) == 0 && nl_link_exists(-1, ht1) == 0, "no host interface for tap NICs");
+		ft = netns_open(nst, &err);
+
+		/* attach: MTU and address; the switch's fd is the cable */
+		memset(&port, 0xff, sizeof(port));
+		r = attach(&node_t, 0, "10.9.5.1/24", 9000);
+		mac_of("t", 0, mac);
+		ok(r == 0 && port.type == NIC_PORT_TAP && !strcmp(port.kind, "tap") && !strcmp(port.ifname, "eth0") &&
+		   !strcmp(port.path, path), "attach t:0 mtu 9000 -> %d, port tap %s %s (%s)", r, port.path,
+		   port.ifname, err.msg);
+		snprintf(buf, sizeof(buf), "-n %s link show dev eth0", nst);
+		ok(IPJ(buf, ".[0].mtu == 9000") == 0 && eth_is(nst, 0, 0, mac, "10.9.5.1/24"),
+		   "eth0: mtu 9000, the address, no carrier until the switch opens it");
+		sw = tap_attach_at(path, "eth0", TAP_OL_CSUM | TAP_OL_TSO4, &err);
+		ok(sw >= 0 && eth_is(nst, 0, 1, mac, "10.9.5.1/24"), "a switch opens the tap: carrier (%s)", err.msg);
+		r = attach(&node_t, 0, NULL, 1500);
+		ok(r == -EEXIST, "attach t:0 again -> -EEXIST (%s)", err.msg);
+		node_t.nic_types[0] = NIC_TYPE_AFXDP;
+		r = attach(&node_t, 0, NULL, 1500);
+		snprintf(buf, sizeof(buf), "-d -n %s link show dev eth0", nst);
+		ok(r == -EBUSY && strstr(err.msg, "unlink") && IPJ(buf, ".[0].linkinfo.info_kind == \"tun\"") == 0 &&
+		   nl_link_exists(-1, ht0) == 0, "attached tap asked to become afxdp -> -EBUSY, unchanged (%s)", err.msg);
+		node_t.nic_types[0] = NIC_TYPE_TAP;
+		close(sw);
+		ok(eth_is(nst, 0, 0, mac, "10.9.5.1/24"), "the switch lets go: NO-CARRIER");
+		r = k->nic_detach(&node_t, 0, &err);
+		ok(r == 0 && eth_is(nst, 0, 0, mac, NULL) && IPJ(buf, ".[0].linkinfo.info_kind == \"tun\"") == 0,
+		   "detach t:0: address gone, the tap stays (%d %s)", r, err.msg);
+		ok(k->nic_detach(&node_t, 0, &err) == 0, "detach t:0 again -> 0");
+
+		/* afxdp limits, and a type change while detached */
+		node_t.nic_types[1] = NIC_TYPE_AFXDP;
+		r = attach(&node_t, 1, "10.9.6.1/24", 9000);
+		snprintf(buf, sizeof(buf), "-d -n %s link show dev eth1", nst);
+		ok(r == -EINVAL && strstr(err.msg, "3506") && strstr(err.msg, "nic-type tap") &&
+		   IPJ(buf, ".[0].linkinfo.info_kind == \"tun\"") == 0,
+		   "afxdp on a 9000 LAN -> -EINVAL, the NIC untouched (%s)", err.msg);
+		r = attach(&node_t, 1, "10.9.6.1/24", 3000);
+		mac_of("t", 1, mac);
+		ok(r == 0 && port.type == NIC_PORT_AFXDP && !strcmp(port.ifname, ht1) &&
+		   IPJ(buf, ".[0].linkinfo.info_kind == \"veth\" and .[0].mtu == 3000") == 0 && host_is(ht1, 1) &&
+		   eth_is(nst, 1, 1, mac, "10.9.6.1/24"),
+		   "t:1 linked as afxdp: made again as a veth, same MAC, mtu 3000 (%d %s)", r, err.msg);
+		snprintf(filter, sizeof(filter), "link show dev %s", ht1);
+		ok(IPJ(filter, ".[0].mtu == 3000") == 0, "and mtu 3000 on its host end %s", ht1);
+		ok(ethtool_get_tx_csum(ft, "eth1", &err) == 0, "... tx checksum offload off");
+		ok(k->nic_detach(&node_t, 1, &err) == 0 && host_is(ht1, 0), "detach t:1 (afxdp)");
+		node_t.nic_types[1] = NIC_TYPE_TAP;
+		r = attach(&node_t, 1, NULL, 1500);
+		ok(r == 0 && port.type == NIC_PORT_TAP && IPJ(buf, ".[0].linkinfo.info_kind == \"tun\"") == 0 &&
+		   nl_link_exists(-1, ht1) == 0 && eth_is(nst, 1, 0, mac, NULL),
+		   "t:1 linked as tap again: a tap, same MAC, the veth gone (%d %s)", r, err.msg);
+		k->nic_detach(&node_t, 1, NULL);
+
+		/* start makes a tap deleted by hand again */
+		ok(tap_delete_in(ft, "eth1", &err) == 0 && nl_link_exists(ft, "eth1") == 0, "tap eth1 deleted by hand");
+		r = k->start(&node_t, &err);
+		ok(r == 0 && IPJ(buf, ".[0].linkinfo.info_kind == \"tun\"") == 0 && eth_is(nst, 1, 0, mac, NULL),
+		   "start makes t:1 again, a tap with its MAC (%d %s)", r, err.msg);
+		st = json_object_new_object();
+		ok(k->status(&node_t, st, &err) == 0 && json_object_object_get_ex(st, "interfaces", &nics) &&
+		   strstr(json_object_to_json_string(nics), "\"tap\"") &&
+		   !strstr(json_object_to_json_string(nics), "\"host\""), "status: type tap, no host end");
+		json_object_put(st);
+		close(ft);
+
+		/* A crash's debris: destroy from the names alone, the netns held by a process. */
+		holder = fork();
+		if (holder == 0) {
+			execlp("ip", "ip", "netns", "exec", nst, "sleep", "30", (char *)NULL);
+			_exit(127);
+		}
+		usleep(300000);
+		{
+			struct node_ctx stray = { .lab = lab, .name = "t", .nics = TOPO_NICS_MAX };
+
+			r = k->destroy(&stray, &err);
+		}
+		snprintf(buf, sizeof(buf), "nsenter -t %d -n ip -d -j link show | jq -e '[.[] | select(.linkinfo.info_kind == \"tun\")] | length == 0' >/dev/null",
+			 (int)holder);
+		ok(r == 0 && !netns_exists(nst) && sh("%s", buf) == 0,
+		   "destroy of a stray t: netns gone, no tap left in the held namespace (%d %s)", r, err.msg);
+		kill(holder, SIGKILL);
+		waitpid(holder, NULL, 0);
+		ok(k->destroy(&node_t, &err) == 0, "destroy t again -> 0");
+	}
 
 	/* destroy */
 	close(fa);
@@ -368,7 +493,7 @@ int main(void)
 		r = k->exec(&node_a, t, 0, &status, &err);
 		ok(r == -ENOENT, "exec in a destroyed node -> -ENOENT (%s)", err.msg);
 	}
-	r = k->nic_attach(&node_a, 0, NULL, &port, &err);
+	r = attach(&node_a, 0, NULL, 0);
 	ok(r == -ENOENT && nl_link_exists(-1, ha0) == 0, "attach to a destroyed node -> -ENOENT");
 	ok(k->destroy(&node_b, &err) == 0 && !netns_exists(nsb), "destroy b");
 

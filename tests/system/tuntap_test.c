@@ -219,6 +219,10 @@ int main(void)
 	ok(r == 0, "netns_create %s -> %d (%s)", name, r, err.msg);
 	ns = netns_open(name, &err);
 	ok(ns >= 0, "netns_open");
+	/* No IPv6 on the tap: with carrier its DAD and router solicitation
+	 * would reach the fd and race the idle read below. */
+	ok(sh("ip netns exec %s sysctl -qw net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.all.disable_ipv6=1",
+	      name) == 0, "IPv6 off in the test netns");
 
 	r = tap_create_in(ns, "eth0", &err);
 	ok(r == 0, "tap_create_in eth0 -> %d (%s)", r, err.msg);

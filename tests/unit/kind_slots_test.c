@@ -6,7 +6,9 @@
  * vm kind's lab_open listens on RUN_DIR/agent.sock, lab_sync makes a guest
  * for a VM node of the model only (live_status then gives its state, none
  * for an ns node or once the node left the model), power refuses a node
- * it has no guest for, and lab_close removes the socket.
+ * it has no guest for, and lab_close removes the socket.  The vm kind's
+ * qemu command line gives a NIC linked to a LAN whose mtu is not 1500 that
+ * mtu as virtio-net's host_mtu, and no host_mtu to the others.
  * Operations: the real slots on a real event loop in a temp run folder,
  * with a lab name no other lab uses; no qemu runs (the guest stays
  * "stopped"), nothing is written outside the temp folder.
@@ -19,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "endpoints/vm_priv.h"
 #include "evloop.h"
 #include "node_kind.h"
 #include "tap.h"
@@ -122,10 +125,39 @@ static void test_vm_lab(void)
 	rmdir(dir);
 }
 
+/* The device argument of NIC i in c ("virtio-net-pci,netdev=netI,..."), or "". */
+static const char *nic_device(const struct vm_cmd *c, unsigned i)
+{
+	char want[32];
+
+	snprintf(want, sizeof(want), "virtio-net-pci,netdev=net%u,", i);
+	for (unsigned k = 0; k < c->n; k++)
+		if (!strncmp(c->argv[k], want, strlen(want)))
+			return c->argv[k];
+	return "";
+}
+
+static void test_qemu_host_mtu(void)
+{
+	struct node_ctx n = { .lab = "kslab", .name = "v", .nics = 3, .nic_mtus = { 9000, 1500, 0 } };
+	struct vm_image img = { .disk = "/nonexistent.qcow2" };
+	struct vm_cmd *c = calloc(1, sizeof(*c));
+	struct vm_paths p;
+	struct vnl_err err = { 0 };
+
+	vm_paths(n.lab, n.name, &p);
+	ok(c && vm_qemu_cmd(&n, &p, &img, c, &err) == 0, "qemu command line of a VM with 3 NICs (%s)", err.msg);
+	ok(c && strstr(nic_device(c, 0), ",host_mtu=9000"), "NIC 0 on a 9000 LAN: host_mtu=9000 (%s)", nic_device(c, 0));
+	ok(c && nic_device(c, 1)[0] && !strstr(nic_device(c, 1), "host_mtu"), "NIC 1 on a 1500 LAN: no host_mtu");
+	ok(c && nic_device(c, 2)[0] && !strstr(nic_device(c, 2), "host_mtu"), "NIC 2 not linked: no host_mtu");
+	free(c);
+}
+
 int main(void)
 {
 	node_kinds_init();
 	test_table();
+	test_qemu_host_mtu();
 	test_vm_lab();
 	return tap_done();
 }

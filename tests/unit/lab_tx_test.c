@@ -204,23 +204,27 @@ static int nic_port(struct node_ctx *ctx, unsigned i, struct nic_port *np, struc
 	return 0;
 }
 
-static int f_nic_port_vhost(struct node_ctx *ctx, unsigned i, struct nic_port *np, struct vnl_err *err)
+static int f_nic_port_vhost(struct node_ctx *ctx, unsigned i, const struct nic_link *nl, struct nic_port *np,
+			    struct vnl_err *err)
 {
+	(void)nl;
 	return nic_port(ctx, i, np, err, true);
 }
 
-static int f_nic_port_afxdp(struct node_ctx *ctx, unsigned i, struct nic_port *np, struct vnl_err *err)
+static int f_nic_port_afxdp(struct node_ctx *ctx, unsigned i, const struct nic_link *nl, struct nic_port *np,
+			    struct vnl_err *err)
 {
+	(void)nl;
 	return nic_port(ctx, i, np, err, false);
 }
 
-static int f_nic_attach(struct node_ctx *ctx, unsigned i, const char *cidr, struct nic_port *np,
+static int f_nic_attach(struct node_ctx *ctx, unsigned i, const struct nic_link *nl, struct nic_port *np,
 			struct vnl_err *err)
 {
 	struct fnode *n = check(ctx, false);
 	char s[STEP_LEN];
 
-	(void)cidr;
+	(void)nl;
 	if (step(s, "nic_attach %s %u", ctx->name, i))
 		return FAIL_KIND(err, s);
 	if (n == NULL)
@@ -562,8 +566,8 @@ static void base_lans(struct lab *l)
 {
 	struct vnl_err e;
 
-	must(lab_lan_add(l, "blue", &e), "lan blue", &e);
-	must(lab_lan_add(l, "red", &e), "lan red", &e);
+	must(lab_lan_add(l, "blue", 0, &e), "lan blue", &e);
+	must(lab_lan_add(l, "red", 0, &e), "lan red", &e);
 }
 
 static void base_nodes(struct lab *l)
@@ -589,7 +593,7 @@ static void base_linked(struct lab *l)
  * node obj). */
 static int run_lan_add(struct lab *l, const char *obj, struct vnl_err *e)
 {
-	return lab_lan_add(l, obj, e);
+	return lab_lan_add(l, obj, 0, e);
 }
 
 static int run_node_add(struct lab *l, const char *obj, struct vnl_err *e)

@@ -188,6 +188,43 @@ static void test_round_trip(void)
 	   "link with /32");
 	ok(topo_validate(u, &err) == 0, "built lab validates (%s)", err.msg);
 	round_trip(u, "awkward strings");
+	{
+		/* nic-type on nodes and links, LAN mtu: only what was given is saved. */
+		struct topo_node ta = node("ta", K_NS, 2), tb = node("tb", K_CNT, 1), tc = node("tc", K_NS, 1);
+		struct topo_link k1 = { .node = "ta", .nic = 0, .lan = "jumbo", .nic_type = "afxdp", .has_addr = true,
+					.addr = { htonl(0x0a000001) }, .plen = 24 };
+		struct topo_link k2 = { .node = "ta", .nic = 1, .lan = "null", .nic_type = "tap" };
+		struct topo_link k3 = { .node = "tb", .nic = 0, .lan = "jumbo" };
+		struct topo_link k4 = { .node = "tc", .nic = 0, .lan = "jumbo" };
+		char *text;
+
+		topo_node_set_uint(&ta, "nic-type", NIC_TYPE_AFXDP);
+		topo_node_set_text(&tb, "image", "busybox");
+		topo_node_set_uint(&tb, "nic-type", NIC_TYPE_TAP);
+		ok(topo_add_node(u, &ta, &err) == 0 && topo_add_node(u, &tb, &err) == 0 && topo_add_node(u, &tc, &err) == 0,
+		   "ns and cnt nodes with nic-type (%s)", err.msg);
+		ok(topo_add_lan(u, &(struct topo_lan){ .name = "jumbo", .mtu = 9000 }, &err) == 0 &&
+		   topo_add_lan(u, &(struct topo_lan){ .name = "std", .mtu = 1500 }, &err) == 0, "LANs with mtu 9000 and 1500");
+		ok(topo_add_link(u, &k1, &err) == 0 && topo_add_link(u, &k2, &err) == 0 && topo_add_link(u, &k3, &err) == 0 &&
+		   topo_add_link(u, &k4, &err) == 0, "links with and without nic-type (%s)", err.msg);
+		ok(topo_validate(u, &err) == 0, "validates (%s)", err.msg);
+		ok(topo_nic_choice(u, topo_find_node(u, "ta"), 0, TOPO_NIC_TYPE) == NIC_TYPE_AFXDP &&
+		   topo_nic_choice(u, topo_find_node(u, "ta"), 1, TOPO_NIC_TYPE) == NIC_TYPE_TAP &&
+		   topo_nic_choice(u, topo_find_node(u, "tb"), 0, TOPO_NIC_TYPE) == NIC_TYPE_TAP &&
+		   topo_nic_choice(u, topo_find_node(u, "tc"), 0, TOPO_NIC_TYPE) == NIC_TYPE_TAP &&
+		   topo_nic_choice(u, topo_find_node(u, "0-x_"), 0, TOPO_NIC_TYPE) == -1,
+		   "effective nic-type: link > node > default; none for vm");
+		ok(topo_lan_mtu(topo_find_lan(u, "jumbo")) == 9000 && topo_lan_mtu(topo_find_lan(u, "null")) == 1500,
+		   "LAN mtu: given, else 1500");
+		text = save_str(u);
+		ok(text && strstr(text, "  - {name: jumbo, mtu: 9000}\n") && strstr(text, "  - {name: std, mtu: 1500}\n") &&
+		   strstr(text, "  - null\n") && strstr(text, "    nic-type: afxdp\n") && strstr(text, "    nic-type: tap\n") &&
+		   strstr(text, "  - {node: ta, nic: 0, lan: jumbo, ip: 10.0.0.1/24, nic-type: afxdp}\n") &&
+		   strstr(text, "  - {node: ta, nic: 1, lan: null, nic-type: tap}\n") && strstr(text, "  - tb:0 jumbo\n") &&
+		   strstr(text, "  - name: tc\n    kind: ns\nlinks:"), "saved: explicit choices only, long forms where needed");
+		free(text);
+		round_trip(u, "nic-type and mtu");
+	}
 
 	t = NULL;
 	ok(topo_load_string("# nothing here\n", &t, &err) == 0 && t && t->n_nodes == 0, "comment-only file is an empty lab");
@@ -209,9 +246,25 @@ struct bad_case {
 #define NODE_A "nodes:\n  - name: a\n    kind: ns\n"
 
 static const struct bad_case bad_cases[] = {
-	{ NODE_A "    nicz: 2\n", 4, "unknown key 'nicz' in node 'a' (expected name, kind, nics)" },
+	{ NODE_A "    nicz: 2\n", 4, "unknown key 'nicz' in node 'a' (expected name, kind, nics, nic-type)" },
 	{ "nodes:\n  - name: c\n    kind: cnt\n    imag: x\n", 4,
-	  "unknown key 'imag' in node 'c' (expected name, kind, nics, image, cmd, env, mem, pids)" },
+	  "unknown key 'imag' in node 'c' (expected name, kind, nics, image, cmd, env, mem, pids, nic-type)" },
+	/* nic-type, LAN mtu (issue 12) */
+	{ NODE_A "    nic-type: veth\n", 4, "nic-type of node 'a' must be one of tap, afxdp, not 'veth'" },
+	{ NODE_A "    nic-type: [tap]\n", 4, "nic-type of node 'a' must be a scalar, not a list" },
+	{ "nodes:\n  - {name: v, kind: vm, image: x, nic-type: tap}\n", 2,
+	  "key 'nic-type' in node 'v' does not apply to kind vm" },
+	{ "lans:\n  - {name: blue, mtu: 9001}\n", 2, "mtu of LAN must be an integer in 68..9000, not '9001'" },
+	{ "lans:\n  - {name: blue, mtu: 67}\n", 2, "mtu of LAN must be an integer in 68..9000, not '67'" },
+	{ "lans:\n  - {mtu: 9000}\n", 2, "missing required key 'name' in LAN" },
+	{ "lans:\n  - {name: blue, mtu: 1500, mtu: 9000}\n", 2, "duplicate key 'mtu' in LAN" },
+	{ "lans:\n  - {name: blue, color: red}\n", 2, "unknown key 'color' in LAN (expected name, mtu)" },
+	{ "lans: [blue]\nnodes:\n  - {name: v, kind: vm, image: x}\nlinks:\n  - {node: v, nic: 0, lan: blue, nic-type: tap}\n",
+	  5, "link v:0: nic-type does not apply to kind vm (node 'v')" },
+	{ "lans: [blue]\n" NODE_A "links:\n  - {node: a, nic: 0, lan: blue, nic-type: packet}\n", 6,
+	  "link a:0: nic-type must be one of tap, afxdp, not 'packet'" },
+	{ "lans: [blue]\n" NODE_A "links:\n  - {node: a, nic: 0, lan: blue, nic-type: TAP}\n", 6,
+	  "link a:0: bad nic-type 'TAP'" },
 	{ NODE_A "    nics: two\n", 4, "nics of node 'a' must be an integer in 1..32, not 'two'" },
 	{ NODE_A "    nics: 33\n", 4, "must be an integer in 1..32" },
 	{ NODE_A "    nics: [1]\n", 4, "nics of node 'a' must be a scalar, not a list" },
@@ -277,7 +330,7 @@ static const struct bad_case bad_cases[] = {
 	{ "lans: [blue]\n" NODE_A "links:\n  - a:0 Blue\n", 6, "bad LAN name 'Blue'" },
 	{ "lans: [blue]\n" NODE_A "links:\n  - {node: a, nic: 0}\n", 6, "missing required key 'lan' in link" },
 	{ "lans: [blue]\n" NODE_A "links:\n  - {node: a, nic: 0, lan: blue, addr: x}\n", 6,
-	  "unknown key 'addr' in link (expected node, nic, lan, ip)" },
+	  "unknown key 'addr' in link (expected node, nic, lan, ip, nic-type)" },
 	{ "lans: [blue]\n" NODE_A "links:\n  - {node: a, nic: -1, lan: blue}\n", 6,
 	  "nic of link must be an integer in 0..31" },
 	{ "lans: [blue]\n" NODE_A "links:\n  - [a, 0, blue]\n", 6, "a link must be" },
@@ -524,9 +577,14 @@ static void test_model(void)
 	   strstr(err.msg, "bad kind (kinds: ns, cnt, vm, testkind)"), "no kind refused: %s", err.msg);
 	ok(topo_node_set_uint(&blue, "mem", 5) == -ENOENT && topo_node_set_text(&b, "pids", "x") == -EINVAL,
 	   "options set by name: of the kind, of their type");
-	ok(topo_add_node(t, &(struct topo_node){ .name = "b", .kind = K_NS, .nics = 1, .opt[0] = { .set = true } },
-			 &err) == -EINVAL && strstr(err.msg, "option 1 of kind ns set"), "a value beyond the schema refused: %s",
+	ok(topo_add_node(t, &(struct topo_node){ .name = "b", .kind = K_NS, .nics = 1, .opt[1] = { .set = true } },
+			 &err) == -EINVAL && strstr(err.msg, "option 2 of kind ns set"), "a value beyond the schema refused: %s",
 	   err.msg);
+	ok(topo_add_node(t, &(struct topo_node){ .name = "b", .kind = K_NS, .nics = 1, .opt[0] = { .set = true, .num = 2 } },
+			 &err) == -ERANGE && strstr(err.msg, "nic-type: no choice 2"), "a choice beyond the words refused: %s",
+	   err.msg);
+	ok(topo_add_lan(t, &(struct topo_lan){ .name = "big", .mtu = 9001 }, &err) == -ERANGE &&
+	   strstr(err.msg, "LAN 'big': mtu 9001 out of range 68..9000"), "LAN mtu 9001 refused: %s", err.msg);
 	topo_node_set_uint(&b, "pids", 1 << 23);
 	ok(topo_add_node(t, &b, &err) == -ERANGE && strstr(err.msg, "pids must be 16..4194304"),
 	   "pids beyond the kernel's limit refused: %s", err.msg);
