@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #include <errno.h>
-#include <string.h>
 #include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
@@ -224,7 +223,6 @@ static __attribute__((noinline)) void fd_sync(struct worker *w, const struct sna
 	if (w->epfd >= 0)
 		close(w->epfd);
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
-	memset(w->in_ep, 0, sizeof(w->in_ep));
 	w->nb_fd = w->nb_poll = 0;
 	for (uint16_t i = 0; i < sw->nb_rx; i++) {
 		uint16_t in = sw->rx[i];
@@ -232,12 +230,10 @@ static __attribute__((noinline)) void fd_sync(struct worker *w, const struct sna
 		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = in };
 		int fd = p->ops->rx_fd != NULL && w->epfd >= 0 ? p->ops->rx_fd(p) : -1;
 
-		if (fd >= 0 && epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) == 0) {
-			w->in_ep[in] = true;
+		if (fd >= 0 && epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) == 0)
 			w->nb_fd++;
-		} else {
+		else
 			w->poll[w->nb_poll++] = in;
-		}
 	}
 	w->gen = s->gen;
 }
@@ -249,7 +245,6 @@ static __attribute__((noinline)) void fd_unwatch(struct worker *w, const struct 
 	struct port *p = s->port[in].port;
 
 	epoll_ctl(w->epfd, EPOLL_CTL_DEL, p->ops->rx_fd(p), NULL);
-	w->in_ep[in] = false;
 	w->nb_fd--;
 	w->poll[w->nb_poll++] = in;
 }

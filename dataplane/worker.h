@@ -59,7 +59,6 @@ struct worker {
 	uint16_t nb_fd;                /* fd ports in epfd */
 	uint16_t nb_poll;              /* ports polled every iteration */
 	uint16_t poll[VNL_MAX_PORTS];  /* their slots */
-	bool in_ep[VNL_MAX_PORTS];     /* per slot: in epfd now */
 };
 
 struct worker_params {
