@@ -64,6 +64,14 @@ struct port_ops {
 
 	/* Control thread: add kind-specific fields (path, iface, status...). */
 	void (*show)(const struct port *p, struct json_object *o);
+
+	/* Optional, worker owning the port. An fd that polls readable
+	 * (EPOLLIN, level-triggered) whenever rx() would return frames, the
+	 * same from open() to close() and held by the backend alone, so that
+	 * close() takes it out of every epoll set. The worker then calls rx()
+	 * only when the fd is ready (and sleeps in epoll on it). NULL: rx() is
+	 * called every iteration. */
+	int (*rx_fd)(const struct port *p);
 };
 
 struct port {

@@ -21,7 +21,8 @@
  * frame of any LAN (vnl_max_frame).
  * TSO6 stays off both ways (no TCP/IPv6 segmenter for other egress kinds).
  *
- * Rx buffers: fd_io.h's per-lcore stash.
+ * Rx buffers: fd_io.h's per-lcore stash. The worker calls rx only when
+ * the fd is readable (rx_fd, worker.h): an idle tap costs no syscall.
  *
  * Link: up after attach; EIO on write (eth<i> down inside the node) or
  * EIO/EBADFD on read (device deleted) set it down, so the worker counts
@@ -210,6 +211,11 @@ static uint16_t tap_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 	return i;
 }
 
+static int tap_rx_fd(const struct port *p)
+{
+	return ((const struct tap_priv *)p->priv)->fd;
+}
+
 static void tap_show(const struct port *p, struct json_object *o)
 {
 	const struct tap_priv *t = p->priv;
@@ -235,4 +241,5 @@ const struct port_ops port_tap_ops = {
 	.rx = tap_rx,
 	.tx = tap_tx,
 	.show = tap_show,
+	.rx_fd = tap_rx_fd,
 };

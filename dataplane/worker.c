@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #include <errno.h>
+#include <sys/epoll.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -207,12 +209,70 @@ static void bridge_burst(struct worker *w, const struct snapshot *s, uint16_t in
 	tx_flush(w, s);
 }
 
+/* Ready fd ports taken per epoll_wait; the others stay ready (level) for
+ * the next iteration, and epoll hands out ready fds in turn. */
+#define FD_EVENTS VNL_BURST
+
+/* Rebuild the fd-port lists (worker.h) for snapshot s, on a new epoll
+ * instance so that no registration of an older snapshot survives. A port
+ * whose fd cannot be added is polled every iteration. */
+static __attribute__((noinline)) void fd_sync(struct worker *w, const struct snapshot *s)
+{
+	const struct snap_worker *sw = &s->worker[w->id];
+
+	if (w->epfd >= 0)
+		close(w->epfd);
+	w->epfd = epoll_create1(EPOLL_CLOEXEC);
+	w->nb_fd = w->nb_poll = 0;
+	for (uint16_t i = 0; i < sw->nb_rx; i++) {
+		uint16_t in = sw->rx[i];
+		struct port *p = s->port[in].port;
+		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = in };
+		int fd = p->ops->rx_fd != NULL && w->epfd >= 0 ? p->ops->rx_fd(p) : -1;
+
+		if (fd >= 0 && epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) == 0)
+			w->nb_fd++;
+		else
+			w->poll[w->nb_poll++] = in;
+	}
+	w->gen = s->gen;
+}
+
+/* Fd port `in` reported an error or hang-up (always reported, whatever we
+ * ask for): out of the set, polled every iteration until the next rebuild. */
+static __attribute__((noinline)) void fd_unwatch(struct worker *w, const struct snapshot *s, uint16_t in)
+{
+	struct port *p = s->port[in].port;
+
+	epoll_ctl(w->epfd, EPOLL_CTL_DEL, p->ops->rx_fd(p), NULL);
+	w->nb_fd--;
+	w->poll[w->nb_poll++] = in;
+}
+
+/* Receive a burst from port `in` and forward it. Frames received. */
+static inline __attribute__((always_inline)) uint16_t rx_port(struct worker *w, const struct snapshot *s,
+							      uint16_t in, struct rte_mbuf **pkts)
+{
+	struct port *p = s->port[in].port;
+	uint16_t n = p->ops->rx(p, pkts, VNL_BURST);
+
+	if (n)
+		bridge_burst(w, s, in, pkts, n);
+	return n;
+}
+
+/* Sleep up to us microseconds, in the fd ports' epoll set (a frame on one
+ * ends it), RCU-offline. */
 static void idle_sleep(struct worker *w, uint32_t us)
 {
 	struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)us * 1000 };
+	struct epoll_event ev;
 
 	rte_rcu_qsbr_thread_offline(snapshot_qsbr, w->id);
-	nanosleep(&ts, NULL);
+	if (w->epfd >= 0)
+		epoll_pwait2(w->epfd, &ev, 1, &ts, NULL);
+	else
+		nanosleep(&ts, NULL);
 	rte_rcu_qsbr_thread_online(snapshot_qsbr, w->id);
 	w->stats->core.v[CC_sleeps]++;
 }
@@ -236,18 +296,23 @@ static int worker_main(void *arg)
 
 	while (!workers_stop) {
 		const struct snapshot *s = snapshot_current();
-		const struct snap_worker *sw = &s->worker[w->id];
 		unsigned got = 0;
 		uint64_t t1;
 
-		for (uint16_t i = 0; i < sw->nb_rx; i++) {
-			uint16_t in = sw->rx[i];
-			struct port *p = s->port[in].port;
-			uint16_t n = p->ops->rx(p, pkts, VNL_BURST);
+		if (unlikely(s->gen != w->gen))
+			fd_sync(w, s);
+		for (uint16_t i = 0; i < w->nb_poll; i++)
+			got += rx_port(w, s, w->poll[i], pkts);
+		if (w->nb_fd) {
+			struct epoll_event ev[FD_EVENTS];
+			int k = epoll_wait(w->epfd, ev, FD_EVENTS, 0);
 
-			if (n) {
-				got += n;
-				bridge_burst(w, s, in, pkts, n);
+			for (int j = 0; j < k; j++) {
+				uint16_t in = (uint16_t)ev[j].data.u32;
+
+				got += rx_port(w, s, in, pkts);
+				if (unlikely(ev[j].events & (EPOLLERR | EPOLLHUP)))
+					fd_unwatch(w, s, in);
 			}
 		}
 		/* One TSC read per iteration: an iteration ends where the next begins. */
@@ -278,6 +343,9 @@ static int worker_main(void *arg)
 	}
 	rte_rcu_qsbr_thread_offline(snapshot_qsbr, w->id);
 	rte_rcu_qsbr_thread_unregister(snapshot_qsbr, w->id);
+	if (w->epfd >= 0)
+		close(w->epfd);
+	w->epfd = -1;
 	return 0;
 }
 
@@ -296,6 +364,8 @@ int workers_init(unsigned n, const unsigned *lcores, const struct worker_params 
 		}
 		w->id = i;
 		w->lcore = lcores[i];
+		w->epfd = -1;
+		w->gen = UINT64_MAX; /* no snapshot has it: the first iteration builds the lists */
 		workers[i] = w;
 		nb_workers = i + 1;
 	}

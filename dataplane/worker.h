@@ -6,6 +6,20 @@
  * destination, then reports an RCU quiescent state. With adaptive polling an
  * idle worker sleeps, going RCU-offline while it does.
  *
+ * Fd ports (port_ops.rx_fd: tap) are not polled with rx() every iteration:
+ * the worker keeps them in its own epoll set (level-triggered, event data
+ * = port slot), asks it once per iteration with a zero timeout and calls
+ * rx() on the ready ones only; its adaptive sleep is a wait on that set, so
+ * a frame on an fd port ends the sleep at once. Other ports are polled
+ * every iteration. The set is rebuilt, on a new epoll instance, whenever the
+ * worker sees a new snapshot generation: a port's fd leaves the set when the
+ * port leaves the snapshot (or when its backend closes it, whichever comes
+ * first), and no registration outlives the snapshot it was made for. An fd
+ * that reports an error or hang-up (a deleted tap) is polled every
+ * iteration from then on, as before, so it cannot keep the worker awake.
+ * Without an epoll instance (epoll_create1 failed) every port is polled and
+ * the worker sleeps with nanosleep.
+ *
  * Thread-safety: a struct worker is written only by its own lcore once
  * launched; the control thread reads its counters (stats.c) and sets `stop`.
  */
@@ -39,6 +53,12 @@ struct worker {
 	/* Frames ol_fixup() makes of one frame (segments), sent and freed
 	 * within one flush. */
 	struct rte_mbuf *gso_out[VNL_GSO_SEGS_MAX];
+	/* Fd ports (see the top of this file); rebuilt when gen changes. */
+	uint64_t gen;                  /* snapshot generation the lists are for */
+	int epfd;                      /* epoll set of the fd ports, or -1 */
+	uint16_t nb_fd;                /* fd ports in epfd */
+	uint16_t nb_poll;              /* ports polled every iteration */
+	uint16_t poll[VNL_MAX_PORTS];  /* their slots */
 };
 
 struct worker_params {

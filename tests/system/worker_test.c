@@ -127,7 +127,7 @@ static void ring_show(const struct port *p, struct json_object *o)
 }
 
 /* The ring backend takes the place of vhost; the other kinds are absent. */
-const struct port_ops port_vhost_ops = { "vhost", ring_open, ring_close, ring_rx, ring_tx, ring_show };
+const struct port_ops port_vhost_ops = { "vhost", ring_open, ring_close, ring_rx, ring_tx, ring_show, NULL };
 
 static int absent_open(struct port *p, struct json_object *req, struct vnl_err *err)
 {
@@ -135,9 +135,9 @@ static int absent_open(struct port *p, struct json_object *req, struct vnl_err *
 	return vnl_errf(err, -EOPNOTSUPP, "not in this test");
 }
 
-const struct port_ops port_xsk_ops = { "afxdp", absent_open, ring_close, ring_rx, ring_tx, ring_show };
-const struct port_ops port_packet_ops = { "afxdp", absent_open, ring_close, ring_rx, ring_tx, ring_show };
-const struct port_ops port_tap_ops = { "tap", absent_open, ring_close, ring_rx, ring_tx, ring_show };
+const struct port_ops port_xsk_ops = { "afxdp", absent_open, ring_close, ring_rx, ring_tx, ring_show, NULL };
+const struct port_ops port_packet_ops = { "afxdp", absent_open, ring_close, ring_rx, ring_tx, ring_show, NULL };
+const struct port_ops port_tap_ops = { "tap", absent_open, ring_close, ring_rx, ring_tx, ring_show, NULL };
 
 /* ---- helpers ---- */
 
