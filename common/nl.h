@@ -27,6 +27,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -106,6 +107,8 @@ struct nl_link_info {
 	const char *name;        /* IFLA_IFNAME */
 	const char *kind;        /* IFLA_INFO_KIND ("veth", ...), "" if none */
 	unsigned int flags;      /* IFF_* (IFF_UP, IFF_LOWER_UP, ...) */
+	bool carrier;            /* IFLA_CARRIER: the carrier itself, also while the
+				  * link is down (IFF_LOWER_UP is reported only while up) */
 	unsigned int mtu;        /* IFLA_MTU, 0 if absent */
 	uint8_t mac[6];          /* IFLA_ADDRESS, zero if absent or not Ethernet */
 };

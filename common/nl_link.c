@@ -203,6 +203,8 @@ static void list_cb(const struct nlmsghdr *m, void *data)
 	info.name = mnl_attr_get_str(tb[IFLA_IFNAME]);
 	if (tb[IFLA_MTU])
 		info.mtu = mnl_attr_get_u32(tb[IFLA_MTU]);
+	if (tb[IFLA_CARRIER])
+		info.carrier = mnl_attr_get_u8(tb[IFLA_CARRIER]) != 0;
 	if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == 6)
 		memcpy(info.mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), 6);
 	if (tb[IFLA_LINKINFO] && mnl_attr_parse_nested(tb[IFLA_LINKINFO], nl_attr_store, &la) >= 0 &&

@@ -168,13 +168,13 @@ static enum nic_type ns_type_of(const struct node_ctx *node, unsigned int i)
 	return i < TOPO_NICS_MAX && node->nic_types[i] == NIC_TYPE_AFXDP ? NIC_TYPE_AFXDP : NIC_TYPE_TAP;
 }
 
-/* What eth<i> is in the node: its link kind and flags. */
+/* What eth<i> is in the node: its link kind and carrier. */
 enum ns_dev { NS_DEV_NONE, NS_DEV_TAP, NS_DEV_VETH, NS_DEV_OTHER };
 
 struct ns_dev_ctx {
 	const char *name;  /* looked for */
 	enum ns_dev dev;
-	unsigned int flags;
+	bool carrier;
 };
 
 static void ns_dev_cb(const struct nl_link_info *info, void *arg)
@@ -184,11 +184,15 @@ static void ns_dev_cb(const struct nl_link_info *info, void *arg)
 	if (strcmp(info->name, c->name))
 		return;
 	c->dev = !strcmp(info->kind, "tun") ? NS_DEV_TAP : !strcmp(info->kind, "veth") ? NS_DEV_VETH : NS_DEV_OTHER;
-	c->flags = info->flags;
+	c->carrier = info->carrier;
 }
 
-/* eth<i> in netns fd: *dev and its flags (0 for none). */
-static int ns_eth_dev(int fd, const char *eth, enum ns_dev *dev, unsigned int *flags, struct vnl_err *err)
+/*
+ * eth<i> in netns fd: *dev and *carrier (false for none).  The carrier
+ * itself, not IFF_LOWER_UP: a tap has carrier while a switch holds its fd,
+ * also when the user set eth<i> down in the node.
+ */
+static int ns_eth_dev(int fd, const char *eth, enum ns_dev *dev, bool *carrier, struct vnl_err *err)
 {
 	struct ns_dev_ctx c = { .name = eth, .dev = NS_DEV_NONE };
 	int r = nl_link_list(fd, ns_dev_cb, &c, err);
@@ -196,7 +200,7 @@ static int ns_eth_dev(int fd, const char *eth, enum ns_dev *dev, unsigned int *f
 	if (r < 0)
 		return vnl_err_wrap(err, "looking for %s", eth), r;
 	*dev = c.dev;
-	*flags = c.flags;
+	*carrier = c.carrier;
 	return 0;
 }
 
@@ -251,21 +255,22 @@ static int ns_nic_make(const struct node_ctx *node, unsigned int i, enum nic_typ
 
 /*
  * NIC i exists as `type` (made again when gone or of the other type and
- * detached; -EBUSY when of the other type and attached); 0 or negative
- * errno.
+ * detached; -EBUSY when of the other type and attached); 0, 1 when it
+ * replaced a NIC of the other type, or negative errno.
  */
 static int ns_nic_ensure(const struct node_ctx *node, unsigned int i, enum nic_type type, int fd,
 			 struct vnl_err *err)
 {
 	char host[16], eth[16];
-	unsigned int hflags = 0, eflags;
+	unsigned int hflags = 0;
 	enum ns_dev dev;
+	bool held;
 	int he, r;
 
 	if (ns_host_ifname(node->lab, node->name, i, host, sizeof(host), err) < 0)
 		return -EINVAL;
 	snprintf(eth, sizeof(eth), "eth%u", i);
-	if ((r = ns_eth_dev(fd, eth, &dev, &eflags, err)) < 0)
+	if ((r = ns_eth_dev(fd, eth, &dev, &held, err)) < 0)
 		return vnl_err_wrap(err, "NIC %u", i), r;
 	he = nl_link_exists(-1, host);
 	if (he < 0)
@@ -280,12 +285,15 @@ static int ns_nic_ensure(const struct node_ctx *node, unsigned int i, enum nic_t
 		return 0;
 	if (dev != NS_DEV_NONE) {
 		/* The other type: made again while the cable is out. */
-		if ((dev == NS_DEV_TAP && (eflags & IFF_LOWER_UP)) || (dev == NS_DEV_VETH && (hflags & IFF_UP)))
+		if ((dev == NS_DEV_TAP && held) || (dev == NS_DEV_VETH && (hflags & IFF_UP)))
 			return vnl_errf(err, -EBUSY, "NIC %u is an attached %s NIC: unlink it before it becomes %s",
 					i, dev == NS_DEV_TAP ? "tap" : "afxdp", type == NIC_TYPE_TAP ? "tap" : "afxdp");
 		r = dev == NS_DEV_TAP ? tap_delete_in(fd, eth, err) : nl_link_del(-1, host, err);
 		if (r < 0 && r != -ENODEV)
 			return vnl_err_wrap(err, "NIC %u: removing the %s NIC", i, dev == NS_DEV_TAP ? "tap" : "afxdp"), r;
+		if ((r = ns_nic_make(node, i, type, fd, err)) < 0)
+			return r;
+		return 1;
 	}
 	return ns_nic_make(node, i, type, fd, err);
 }
@@ -348,7 +356,7 @@ static int ns_start(struct node_ctx *node, struct vnl_err *err)
 	r = 0;
 	for (unsigned int i = 0; r == 0 && i < node->nics && i < NS_NICS_MAX; i++) {
 		r = ns_nic_ensure(node, i, ns_type_of(node, i), fd, err);
-		if (r == -EBUSY) {  /* attached: its link's type wins (nic_attach) */
+		if (r == -EBUSY || r == 1) {  /* attached: its link's type wins (nic_attach) */
 			vnl_err_clear(err);
 			r = 0;
 		}
@@ -381,8 +389,9 @@ static int ns_eth_flush(int fd, const char *eth, struct vnl_err *err)
 static int ns_nic_detach(struct node_ctx *node, unsigned int i, struct vnl_err *err)
 {
 	char ns[NETNS_NAME_MAX + 1], host[16], eth[16];
-	unsigned int flags;
 	enum ns_dev dev = NS_DEV_NONE;
+	unsigned int flags;
+	bool held;
 	int r, fd;
 
 	r = ns_nic_check(node, i, err);
@@ -395,7 +404,7 @@ static int ns_nic_detach(struct node_ctx *node, unsigned int i, struct vnl_err *
 	fd = netns_open(ns, err);
 	if (fd < 0 && fd != -ENOENT)
 		return vnl_err_wrap(err, "detaching %s:%u", node->name, i), fd;
-	if (fd >= 0 && (r = ns_eth_dev(fd, eth, &dev, &flags, err)) < 0) {
+	if (fd >= 0 && (r = ns_eth_dev(fd, eth, &dev, &held, err)) < 0) {
 		close(fd);
 		return vnl_err_wrap(err, "detaching %s:%u", node->name, i), r;
 	}
@@ -525,16 +534,16 @@ static int ns_nic_port(struct node_ctx *node, unsigned int i, const struct nic_l
 static int ns_tap_attach(const struct node_ctx *node, unsigned int i, const struct nic_link *link, int fd,
 			 struct vnl_err *err)
 {
-	unsigned int flags;
 	enum ns_dev dev;
 	char eth[16];
+	bool held;
 	int r;
 
 	(void)node;
 	snprintf(eth, sizeof(eth), "eth%u", i);
-	if ((r = ns_eth_dev(fd, eth, &dev, &flags, err)) < 0)
+	if ((r = ns_eth_dev(fd, eth, &dev, &held, err)) < 0)
 		return r;
-	if (flags & IFF_LOWER_UP)
+	if (held)
 		return vnl_errf(err, -EEXIST, "NIC %u is attached already (a switch holds its tap %s)", i, eth);
 	if (link->mtu && (r = nl_link_set_mtu(fd, eth, link->mtu, err)) < 0)
 		return r;
@@ -576,7 +585,7 @@ static int ns_nic_attach(struct node_ctx *node, unsigned int i, const struct nic
 {
 	enum nic_type type = link->type == NIC_TYPE_AFXDP ? NIC_TYPE_AFXDP : NIC_TYPE_TAP;
 	char ns[NETNS_NAME_MAX + 1];
-	int r, fd;
+	int r, fd, made = 0;
 
 	r = ns_nic_check(node, i, err);
 	if (r < 0)
@@ -599,11 +608,15 @@ static int ns_nic_attach(struct node_ctx *node, unsigned int i, const struct nic
 		return vnl_err_wrap(err, "attaching %s:%u", node->name, i), fd;
 	/* A NIC deleted by hand, or of the other type, is made again: a link
 	 * is never refused for it. */
-	r = ns_nic_ensure(node, i, type, fd, err);
+	r = ns_nic_port(node, i, link, port, err);
 	if (r == 0)
+		r = made = ns_nic_ensure(node, i, type, fd, err);
+	if (r >= 0)
 		r = type == NIC_TYPE_TAP ? ns_tap_attach(node, i, link, fd, err) : ns_veth_attach(node, i, link, fd, err);
-	if (r == 0)
-		r = ns_nic_port(node, i, link, port, err);
+	/* All or nothing: a NIC re-typed for this link is made again as it was
+	 * (the failed attach left it detached). */
+	if (r < 0 && made == 1)
+		ns_nic_ensure(node, i, type == NIC_TYPE_TAP ? NIC_TYPE_AFXDP : NIC_TYPE_TAP, fd, NULL);
 	close(fd);
 	if (r < 0)
 		return vnl_err_wrap(err, "attaching %s:%u", node->name, i), r;

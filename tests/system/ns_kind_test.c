@@ -15,9 +15,10 @@
  * NICs (veths); node t has tap NICs (the default type): persistent taps
  * eth<i> in the netns, no host interface, same MACs; nic_attach sets the
  * LAN's MTU (veth: both ends), returns the tap port (netns path, iface) and
- * says -EEXIST while a switch holds the tap (carrier); a NIC of the other
- * type is made again while detached (same name and MAC), -EBUSY while
- * attached; afxdp refuses an mtu above 3506; start makes a tap deleted by
+ * says -EEXIST while a switch holds the tap (carrier, also with eth<i>
+ * down); a NIC of the other type is made again while detached (same name
+ * and MAC), -EBUSY while attached, and as it was when the attach fails;
+ * afxdp refuses an mtu above 3506; start makes a tap deleted by
  * hand again; destroy from the names alone (a crash's debris, the netns
  * held by a process) removes the taps.
  * The lab name is the run's prefix, so parallel runs do not meet.
@@ -411,6 +412,20 @@ int main(void)
 		ok(sw >= 0 && eth_is(nst, 0, 1, mac, "10.9.5.1/24"), "a switch opens the tap: carrier (%s)", err.msg);
 		r = attach(&node_t, 0, NULL, 1500);
 		ok(r == -EEXIST, "attach t:0 again -> -EEXIST (%s)", err.msg);
+		/* eth0 down in the node hides IFF_LOWER_UP, not the switch's fd. */
+		ok(sh("ip -n %s link set eth0 down", nst) == 0, "eth0 set down in the node (the switch holds it)");
+		r = attach(&node_t, 0, NULL, 1500);
+		ok(r == -EEXIST, "eth0 down: attach t:0 again -> -EEXIST, still attached (%s)", err.msg);
+		node_t.nic_types[0] = NIC_TYPE_AFXDP;
+		r = attach(&node_t, 0, NULL, 1500);
+		if (k->start(&node_t, &err) < 0)
+			r = 0;
+		node_t.nic_types[0] = NIC_TYPE_TAP;
+		snprintf(buf, sizeof(buf), "-d -n %s link show dev eth0", nst);
+		ok(r == -EBUSY && IPJ(buf, ".[0].linkinfo.info_kind == \"tun\"") == 0 && nl_link_exists(-1, ht0) == 0,
+		   "eth0 down, typed afxdp: attach -> -EBUSY, start -> 0, the held tap not deleted (%s)", err.msg);
+		ok(sh("ip -n %s link set eth0 up", nst) == 0 && eth_is(nst, 0, 1, mac, "10.9.5.1/24"),
+		   "eth0 up again: carrier, the address kept");
 		node_t.nic_types[0] = NIC_TYPE_AFXDP;
 		r = attach(&node_t, 0, NULL, 1500);
 		snprintf(buf, sizeof(buf), "-d -n %s link show dev eth0", nst);
@@ -431,6 +446,14 @@ int main(void)
 		ok(r == -EINVAL && strstr(err.msg, "3506") && strstr(err.msg, "nic-type tap") &&
 		   IPJ(buf, ".[0].linkinfo.info_kind == \"tun\"") == 0,
 		   "afxdp on a 9000 LAN -> -EINVAL, the NIC untouched (%s)", err.msg);
+		/* An address the new NIC refuses (IPv6 off for new links): the tap made again. */
+		mac_of("t", 1, mac);
+		ok(sh("ip netns exec %s sysctl -qw net.ipv6.conf.default.disable_ipv6=1", nst) == 0,
+		   "IPv6 off for new links in %s", nst);
+		r = attach(&node_t, 1, "fd00:9:6::1/64", 1500);
+		ok(r < 0 && IPJ(buf, ".[0].linkinfo.info_kind == \"tun\"") == 0 && nl_link_exists(-1, ht1) == 0 &&
+		   eth_is(nst, 1, 0, mac, NULL),
+		   "tap -> afxdp, its address refused -> %d: a tap again, same MAC, no veth (%s)", r, err.msg);
 		r = attach(&node_t, 1, "10.9.6.1/24", 3000);
 		mac_of("t", 1, mac);
 		ok(r == 0 && port.type == NIC_PORT_AFXDP && !strcmp(port.ifname, ht1) &&
@@ -442,6 +465,12 @@ int main(void)
 		ok(ethtool_get_tx_csum(ft, "eth1", &err) == 0, "... tx checksum offload off");
 		ok(k->nic_detach(&node_t, 1, &err) == 0 && host_is(ht1, 0), "detach t:1 (afxdp)");
 		node_t.nic_types[1] = NIC_TYPE_TAP;
+		r = attach(&node_t, 1, "fd00:9:6::1/64", 1500);
+		ok(r < 0 && IPJ(buf, ".[0].linkinfo.info_kind == \"veth\"") == 0 && host_is(ht1, 0) &&
+		   eth_is(nst, 1, 0, mac, NULL) && ethtool_get_tx_csum(ft, "eth1", &err) == 0,
+		   "afxdp -> tap, its address refused -> %d: a detached veth again, same MAC, tx csum off", r);
+		ok(sh("ip netns exec %s sysctl -qw net.ipv6.conf.default.disable_ipv6=0", nst) == 0,
+		   "IPv6 on again for new links in %s", nst);
 		r = attach(&node_t, 1, NULL, 1500);
 		ok(r == 0 && port.type == NIC_PORT_TAP && IPJ(buf, ".[0].linkinfo.info_kind == \"tun\"") == 0 &&
 		   nl_link_exists(-1, ht1) == 0 && eth_is(nst, 1, 0, mac, NULL),
