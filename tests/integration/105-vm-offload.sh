@@ -48,13 +48,7 @@ bit() { [ "${f:$1:1}" = 1 ]; }
 result "$(bit 0 && bit 1 && bit 7 && bit 11 && bit 15 && ! bit 12; echo $?)" \
 	"v1's eth0 has CSUM, GUEST_CSUM, GUEST_TSO4, HOST_TSO4, MRG_RXBUF and not HOST_TSO6" "features: $f"
 
-# snmp_v1 FIELD: a Tcp counter of /proc/net/snmp inside v1.
-snmp_v1() {
-	vnl exec v1 -- cat /proc/net/snmp | awk -v f="$1" \
-		'$1 == "Tcp:" && !h { for (i = 2; i <= NF; i++) c[$i] = i; h = 1; next }
-		 $1 == "Tcp:" && h { print $c[f]; exit }'
-}
-csum0=$(snmp_v1 InCsumErrors)
+csum0=$(node_snmp v1 Tcp InCsumErrors)
 gso0=$(json_of stats v1:0 | jq '.ports["v1:0"].rx_gso_frames // -1')
 
 # --- 3. v1 -> n1 ----------------------------------------------------------------------
@@ -86,7 +80,7 @@ result "$([ "$sum_g" = "$(sha256sum <"$TMP/to-v1" | cut -d' ' -f1)" ]; echo $?)"
 vnl exec v1 -- rm -f /tmp/f /tmp/g
 
 # --- 5. no checksum error in the guest ------------------------------------------------
-csum1=$(snmp_v1 InCsumErrors)
+csum1=$(node_snmp v1 Tcp InCsumErrors)
 result "$([ -n "$csum0" ] && [ "$csum1" = "$csum0" ]; echo $?)" \
 	"v1's Tcp InCsumErrors unchanged ($csum0 -> $csum1)" "$(vnl exec v1 -- cat /proc/net/snmp)"
 diag "v1:0 $(json_of stats v1:0 | jq -c '.ports["v1:0"] | {rx_packets, tx_packets, rx_gso_frames, tx_gso_frames, tx_csum_sw, drop_gso, drop_offload_bad}')"

@@ -232,6 +232,10 @@ for f in tx-tcp6-segmentation tx-tcp-ecn-segmentation tx-udp-segmentation tx-gso
 	tx-gso-list tx-tunnel-remcsum-segmentation; do
 	nsx 4 ethtool -K eth0 "$f" off >/dev/null 2>&1
 done
+# TCPv4|ECN and TCPv6 GSO left on would be drop_offload_bad in the switch.
+k=$(nsx 4 ethtool -k eth0)
+grep -qx $'\ttx-tcp-ecn-segmentation: off' <<<"$k" && grep -qx $'\ttx-tcp6-segmentation: off' <<<"$k" &&
+	grep -qx $'\ttx-tcp-segmentation: on' <<<"$k" || fail "eth0 in 4: TSO4 on, ECN and TSO6 off: $(grep tcp <<<"$k")"
 sw_err port-add "name=$PFX-p4" kind=afxdp "iface=$(ns_host 4)" vnet=true
 r=$(sw_ok port-add "name=$PFX-p4" kind=afxdp "iface=$(ns_host 4)" xdp=false vnet=true)
 jq_assert "afxdp vnet port" "$r" \

@@ -28,6 +28,8 @@ set -o pipefail
 
 VNL_SOURCE_DIR=${VNL_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 VNL_BUILD_DIR=${VNL_BUILD_DIR:-$VNL_SOURCE_DIR/build}
+# shellcheck source=snmp.sh
+. "$VNL_SOURCE_DIR/tests/lib/snmp.sh"
 SWITCHD_BIN=$VNL_BUILD_DIR/vnl-switchd
 SWCTL_BIN=$VNL_BUILD_DIR/vnl-swctl
 VHOST_PEER=$VNL_BUILD_DIR/vhost_peer
@@ -363,11 +365,7 @@ tap_ns() {
 
 # snmp IDX PROTO FIELD: a counter of /proc/net/snmp in namespace IDX
 # (e.g. snmp 3 Tcp InCsumErrors).
-snmp() {
-	nsx "$1" awk -v p="$2:" -v f="$3" \
-		'$1 == p && !h { for (i = 2; i <= NF; i++) c[$i] = i; h = 1; next }
-		 $1 == p && h { print $c[f]; exit }' /proc/net/snmp
-}
+snmp() { nsx "$1" cat /proc/net/snmp | snmp_field "$2" "$3"; }
 
 # veth_spare NAME: a veth pair NAME <-> NAME"p" left in the host namespace, up.
 veth_spare() {

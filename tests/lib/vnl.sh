@@ -28,6 +28,8 @@ set -o pipefail
 
 VNL_SOURCE_DIR=${VNL_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 VNL_BUILD_DIR=${VNL_BUILD_DIR:-$VNL_SOURCE_DIR/build}
+# shellcheck source=snmp.sh
+. "$VNL_SOURCE_DIR/tests/lib/snmp.sh"
 VNL_BIN=${VNL_BIN:-$VNL_BUILD_DIR/vnl}
 SWCTL_BIN=$VNL_BUILD_DIR/vnl-swctl
 VNL_TIMEOUT=${VNL_TIMEOUT:-60}   # seconds any single vnl command may take
@@ -346,6 +348,10 @@ json_of() {
 	o=$(vnl "$@" -j 2>&1) && jq -e . >/dev/null 2>&1 <<<"$o" || bail "vnl $* -j: not JSON: $o"
 	printf '%s\n' "$o"
 }
+
+# node_snmp NODE PROTO FIELD: a counter of /proc/net/snmp inside NODE of
+# the lab (e.g. node_snmp v1 Tcp InCsumErrors).
+node_snmp() { vnl exec "$1" -- cat /proc/net/snmp | snmp_field "$2" "$3"; }
 
 # has_words TEXT WORD...: every WORD appears in TEXT as a whole word.
 has_words() {
