@@ -356,7 +356,9 @@ static int ns_start(struct node_ctx *node, struct vnl_err *err)
 	r = 0;
 	for (unsigned int i = 0; r == 0 && i < node->nics && i < NS_NICS_MAX; i++) {
 		r = ns_nic_ensure(node, i, ns_type_of(node, i), fd, err);
-		if (r == -EBUSY || r == 1) {  /* attached: its link's type wins (nic_attach) */
+		if (r == 1)
+			r = 0;
+		if (r == -EBUSY) {  /* attached: its link's type wins (nic_attach) */
 			vnl_err_clear(err);
 			r = 0;
 		}
