@@ -33,7 +33,8 @@
 	X(tx_gso_segments, "segments those frames were cut into")            \
 	X(tx_csum_sw, "frames whose L4 checksum the switch completed")        \
 	X(drop_gso, "offload frame the port cannot take and the switch could not fix") \
-	X(drop_offload_bad, "offload header the frame contradicts or not taken")
+	X(drop_offload_bad, "offload header the frame contradicts or not taken") \
+	X(rx_phdr_other, "tap: partial TCP/IPv4 checksum not in offload.h's form (one frame per poll checked; 0 expected)")
 
 /* LAN counters. aged is kept by the control thread (it runs aging). */
 #define VNL_LAN_COUNTERS(X)                                                   \
