@@ -14,9 +14,11 @@
  * offload state (drop_offload_bad when the frame contradicts it), tx writes
  * ol_to_vnet()'s header and tx_ol is CSUM|TSO4. Unlike a tap's whitelist the
  * kernel delivers every GSO type the peer's features allow and drops (EINVAL)
- * those a virtio header cannot express: the peer must have them off (UDP,
- * tunnel and TCP/IPv6 segmentation: `ethtool -K`). Without vnet the kernel
- * completes checksums and segments before our reads; tx_ol is 0.
+ * those a virtio header cannot express, and ol_from_vnet refuses GSO_TCPV4
+ * with ECN (drop_offload_bad): the peer must have them off (UDP, tunnel,
+ * TCP/IPv6 and TCP ECN segmentation: `ethtool -K ... tx-tcp-ecn-segmentation
+ * off ...`). Without vnet the kernel completes checksums and segments before
+ * our reads; tx_ol is 0.
  *
  * Known limit: a VLAN tag the kernel strips on receive is not put back.
  */

@@ -6,9 +6,11 @@
  * it (NO-CARRIER, the device stays). See common/tuntap.h.
  *
  * One frame per syscall, each preceded by a 10-byte struct virtio_net_hdr:
- * rx readv()s [hdr, stash mbufs...] up to a burst per poll until EAGAIN,
- * tx writev()s [hdr, segments...]. Frames longer than one mbuf arrive as a
- * chain and leave from one.
+ * rx readv()s [hdr, stash mbufs...] up to a burst of reads per poll until
+ * EAGAIN, tx writev()s [hdr, segments...] (a frame the kernel refuses with
+ * EINVAL is skipped and counted in show-ports tx_refused; also in
+ * tx_packets). Frames longer than one mbuf arrive as a chain and leave
+ * from one.
  *
  * Offloads (offload.h): unless port-add "offload": false, the fd is set to
  * TUNSETOFFLOAD TUN_F_CSUM|TUN_F_TSO4, so the node's stack hands us partial
