@@ -160,12 +160,14 @@ static uint16_t tap_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n, struc
 			break;
 		}
 		m = fd_io_take(st, seg, t->segs, t->seg_room, (uint32_t)(r - (ssize_t)sizeof(h)));
-		if (!ol_rx_vnet(m, &h, ps))
-			continue;
-		if (unlikely((m->ol_flags & (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_L4_MASK)) ==
-			     (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM)) && !checked) {
-			tap_phdr_check(m, ps);
-			checked = true;
+		if (unlikely(h.flags != 0 || h.gso_type != VIRTIO_NET_HDR_GSO_NONE)) {
+			if (!ol_rx_done(m, ol_from_vnet(m, &h), ps))
+				continue;
+			if (!checked && (m->ol_flags & (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_L4_MASK)) ==
+						(RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM)) {
+				tap_phdr_check(m, ps);
+				checked = true;
+			}
 		}
 		pkts[got++] = m;
 	}
