@@ -61,11 +61,16 @@ struct port_ops {
 
 	/* Any worker, serialised by the caller: copy up to n frames out.
 	 * Frames may be chains, and carry offload state only within tx_ol.
-	 * Returns how many were taken; never frees pkts (the caller frees
-	 * them all: mbufs may be shared by a flood) and changes no byte a
-	 * receiver sees, except a partial checksum field into another valid
-	 * pseudo-header form (DPDK's vhost enqueue does; ol_to_vnet undoes it). */
-	uint16_t (*tx)(struct port *p, struct rte_mbuf **pkts, uint16_t n);
+	 * Returns how many were sent, and they are pkts[0..sent). A frame the
+	 * peer refuses (tap: EINVAL) is counted in ps (drop_tx_refused: the
+	 * calling worker's counters of the port) and put right after the sent
+	 * ones, and the burst goes on; the caller counts the frames after
+	 * those as drop_tx_full or drop_link_down. Never frees pkts (the
+	 * caller frees them all: mbufs may be shared by a flood) and changes
+	 * no byte a receiver sees, except a partial checksum field into
+	 * another valid pseudo-header form (DPDK's vhost enqueue does;
+	 * ol_to_vnet undoes it). */
+	uint16_t (*tx)(struct port *p, struct rte_mbuf **pkts, uint16_t n, struct port_stats *ps);
 
 	/* Control thread: add kind-specific fields (path, iface, status...). */
 	void (*show)(const struct port *p, struct json_object *o);

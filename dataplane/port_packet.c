@@ -192,7 +192,8 @@ static uint16_t packet_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n, st
 	return (uint16_t)(out + packet_recv(p, st, pkts + out, n, ps, &msgs));
 }
 
-static uint16_t packet_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
+/* Refuses no frame (port.h): ps stays untouched. */
+static uint16_t packet_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n, struct port_stats *ps __rte_unused)
 {
 	struct packet_priv *k = p->priv;
 	struct mmsghdr msg[VNL_BURST];

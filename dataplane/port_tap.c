@@ -8,9 +8,8 @@
  * One frame per syscall, each preceded by a 10-byte struct virtio_net_hdr:
  * rx readv()s [hdr, stash mbufs...] up to a burst of reads per poll until
  * EAGAIN, tx writev()s [hdr, segments...] (a frame the kernel refuses with
- * EINVAL is skipped and counted in show-ports tx_refused; also in
- * tx_packets). Frames longer than one mbuf arrive as a chain and leave
- * from one.
+ * EINVAL is skipped and counted drop_tx_refused). Frames longer than one
+ * mbuf arrive as a chain and leave from one.
  *
  * Offloads (offload.h): unless port-add "offload": false, the fd is set to
  * TUNSETOFFLOAD TUN_F_CSUM|TUN_F_TSO4, so the node's stack hands us partial
@@ -53,7 +52,6 @@ struct tap_priv {
 	bool ol_requested;        /* port-add "offload" (default true) */
 	uint16_t seg_room;        /* bytes one stash mbuf takes */
 	uint16_t segs;            /* stash mbufs given to each read */
-	uint64_t tx_refused;      /* frames the kernel refused (EINVAL), skipped; tx writes */
 };
 
 /* The form check of offload.h's state on what the kernel hands us, made on
@@ -176,13 +174,14 @@ static uint16_t tap_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n, struc
 	return got;
 }
 
-static uint16_t tap_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
+static uint16_t tap_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n, struct port_stats *ps)
 {
 	static const struct virtio_net_hdr plain;
 	struct tap_priv *t = p->priv;
 	struct iovec iov[1 + FD_IO_SEGS_MAX];
+	struct rte_mbuf *refused[VNL_BURST];
 	struct virtio_net_hdr h;
-	uint16_t i;
+	uint16_t i, sent = 0, nr = 0;
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -198,18 +197,23 @@ static uint16_t tap_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 		if (unlikely(k < 0))
 			break; /* a chain longer than any frame we make */
 		if (unlikely(writev(t->fd, iov, 1 + k) < 0)) {
-			if (errno == EINVAL) { /* this frame or its header: the next may pass */
-				t->tx_refused++;
+			if (errno == EINVAL && nr < RTE_DIM(refused)) { /* this frame: the next may pass */
+				refused[nr++] = m;
 				continue;
 			}
 			if (errno == EIO || errno == EBADFD)
 				atomic_store_explicit(&p->up, false, memory_order_relaxed);
 			break; /* EAGAIN: the rest count as drop_tx_full */
 		}
+		pkts[sent++] = m;
+	}
+	if (unlikely(nr)) { /* port.h: sent, then refused, then the rest */
+		memcpy(&pkts[sent], refused, nr * sizeof(refused[0]));
+		ps->v[PC_drop_tx_refused] += nr;
 	}
 	if (i && unlikely(!atomic_load_explicit(&p->up, memory_order_relaxed)))
 		atomic_store_explicit(&p->up, true, memory_order_relaxed);
-	return i;
+	return sent;
 }
 
 static int tap_rx_fd(const struct port *p)
@@ -231,7 +235,6 @@ static void tap_show(const struct port *p, struct json_object *o)
 	stats_port_read(p, v);
 	/* Also counters.rx_phdr_other; kept here for the tests that read it. */
 	json_object_object_add(o, "phdr_other", json_object_new_int64((int64_t)v[PC_rx_phdr_other]));
-	json_object_object_add(o, "tx_refused", json_object_new_int64((int64_t)*(volatile uint64_t *)&t->tx_refused));
 	json_object_object_add(o, "status", json_object_new_string("tap fd, vnet_hdr 10 bytes"));
 }
 

@@ -315,7 +315,8 @@ static uint16_t vhost_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n, str
 	return n;
 }
 
-static uint16_t vhost_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
+/* Refuses no frame (port.h): ps stays untouched. */
+static uint16_t vhost_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n, struct port_stats *ps __rte_unused)
 {
 	int vid = atomic_load_explicit(&((struct vhost_priv *)p->priv)->vid, memory_order_acquire);
 

@@ -308,7 +308,8 @@ static uint16_t xsk_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n, struc
 	return nb;
 }
 
-static uint16_t xsk_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
+/* Refuses no frame (port.h): ps stays untouched. */
+static uint16_t xsk_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n, struct port_stats *ps __rte_unused)
 {
 	struct xsk_priv *x = p->priv;
 	uint32_t idx, done;

@@ -26,6 +26,7 @@
 	X(drop_oversize, "frame longer than its LAN's limit")                 \
 	X(drop_dst_is_src, "learned destination is the ingress port")         \
 	X(drop_tx_full, "egress queue full")                                  \
+	X(drop_tx_refused, "egress peer refused the frame (tap: EINVAL)")       \
 	X(drop_link_down, "egress peer not connected")                        \
 	X(drop_rx_nombuf, "no packet buffer to receive into")                 \
 	X(rx_gso_frames, "frames received as one GSO frame (TSO from the peer)") \

@@ -25,18 +25,20 @@ static struct worker_params wp;
 static inline __attribute__((always_inline)) void tx_send(const struct snapshot *s, struct port *p,
 							  struct port_stats *ps, struct rte_mbuf **m, uint16_t n)
 {
+	uint64_t refused = ps->v[PC_drop_tx_refused], bytes = 0;
 	uint16_t sent;
-	uint64_t bytes = 0;
 
 	if (s->tx_locked)
 		rte_spinlock_lock(&p->tx_lock);
-	sent = p->ops->tx(p, m, n);
+	sent = p->ops->tx(p, m, n, ps);
 	if (s->tx_locked)
 		rte_spinlock_unlock(&p->tx_lock);
 	for (uint16_t i = 0; i < sent; i++)
 		bytes += rte_pktmbuf_pkt_len(m[i]);
 	ps->v[PC_tx_packets] += sent;
 	ps->v[PC_tx_bytes] += bytes;
+	/* tx() counted what the peer refused; the rest of the burst was not taken. */
+	sent += (uint16_t)(ps->v[PC_drop_tx_refused] - refused);
 	if (unlikely(sent < n)) {
 		if (atomic_load_explicit(&p->up, memory_order_relaxed))
 			ps->v[PC_drop_tx_full] += n - sent;
