@@ -12,9 +12,6 @@
 
 #include "offload.h"
 
-#define TCP_CSUM_OFF offsetof(struct rte_tcp_hdr, cksum) /* 16 */
-#define UDP_CSUM_OFF offsetof(struct rte_udp_hdr, dgram_cksum) /* 6 */
-
 static struct rte_mempool *indirect_pool;
 static struct rte_gso_ctx gso_ctx; /* gso_size is set per frame on a copy */
 

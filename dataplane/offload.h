@@ -30,11 +30,14 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include <linux/virtio_net.h>
 #include <rte_mbuf.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
 
 #include "stats.h"
 
@@ -42,6 +45,10 @@
 #define PORT_OL_CSUM 0x01 /* partial TCP/UDP checksums, IPv4 and IPv6 */
 #define PORT_OL_TSO4 0x02 /* TCP/IPv4 segmentation (with CSUM only, as in virtio) */
 #define PORT_OL_TSO6 0x04 /* TCP/IPv6 segmentation (with CSUM only, as in virtio) */
+
+/* Where a partial checksum's field lies from the L4 header. */
+#define TCP_CSUM_OFF offsetof(struct rte_tcp_hdr, cksum) /* 16 */
+#define UDP_CSUM_OFF offsetof(struct rte_udp_hdr, dgram_cksum) /* 6 */
 
 /* Any offload state at all: the test at flush (one OR per frame gathers it). */
 #define VNL_TX_OL_ANY (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_L4_MASK)
@@ -93,6 +100,29 @@ static inline const char *ol_caps_name(uint8_t caps, char buf[24])
  * frame contradicts or a GSO type not taken (the caller drops the frame and
  * counts drop_offload_bad). */
 int ol_from_vnet(struct rte_mbuf *m, const struct virtio_net_hdr *h);
+
+/* Rx: the end of every rx conversion. r is what ol_from_*() returned for m:
+ * count it in ps (rx_gso_frames for a TSO frame; drop_offload_bad, and m
+ * freed, for r < 0). false: m is gone. */
+static inline bool ol_rx_done(struct rte_mbuf *m, int r, struct port_stats *ps)
+{
+	if (unlikely(r < 0)) {
+		ps->v[PC_drop_offload_bad]++;
+		rte_pktmbuf_free(m);
+		return false;
+	}
+	ps->v[PC_rx_gso_frames] += !!(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG);
+	return true;
+}
+
+/* Rx, fd-based ports: m as read after header h; one branch when h is plain.
+ * false: m was dropped (counted, freed). */
+static inline bool ol_rx_vnet(struct rte_mbuf *m, const struct virtio_net_hdr *h, struct port_stats *ps)
+{
+	if (likely(h->flags == 0 && h->gso_type == VIRTIO_NET_HDR_GSO_NONE))
+		return true;
+	return ol_rx_done(m, ol_from_vnet(m, h), ps);
+}
 
 /* Rx, vhost (RTE_VHOST_USER_NET_COMPLIANT_OL_FLAGS): turn RX_LRO and
  * RX_L4_CKSUM_NONE into the state above (parses the headers). 0, or -EINVAL

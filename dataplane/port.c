@@ -7,7 +7,18 @@
 #include <unistd.h>
 
 #include "dp_log.h"
+#include "offload.h"
 #include "port.h"
+
+void port_show_offload(const struct port *p, uint8_t rx, struct json_object *o)
+{
+	struct json_object *ol = json_object_new_object();
+	char buf[24];
+
+	json_object_object_add(ol, "rx", json_object_new_string(ol_caps_name(rx, buf)));
+	json_object_object_add(ol, "tx", json_object_new_string(ol_caps_name(atomic_load(&p->tx_ol), buf)));
+	json_object_object_add(o, "offload", ol);
+}
 
 int port_arg_string(struct json_object *req, const char *key, bool required, const char **out,
 		    struct vnl_err *err)

@@ -20,7 +20,10 @@
  * changes it (open(), a vhost callback) stores it with release order before
  * setting `up` and clears it before the backend stops taking such frames;
  * a worker loads it with acquire order only when a burst holds offload frames.
- * A stale 0 is always safe (the worker segments and checksums in software).
+ * The worker hands tx() an offload frame only when the caps it loaded cover
+ * it; any other offload frame is completed in software (segments, checksums)
+ * or, while `up` reads false, counted drop_link_down. So a stale 0 is always
+ * safe: whatever vid or peer tx() then sees, it gets complete frames only.
  */
 #pragma once
 
@@ -33,6 +36,7 @@
 #include <rte_spinlock.h>
 
 #include "dp.h"
+#include "stats.h"
 
 struct port;
 
@@ -51,16 +55,22 @@ struct port_ops {
 	/* Worker owning the port: receive up to n frames into pkts (fresh
 	 * mbufs from vnl_pktmbuf_pool, chains for long frames). A frame that
 	 * arrives with offload state carries it in the form of offload.h.
-	 * Returns how many. */
-	uint16_t (*rx)(struct port *p, struct rte_mbuf **pkts, uint16_t n);
+	 * Frames lost or dropped on the way in, and rx_gso_frames, are counted
+	 * in ps (this worker's counters of the port). Returns how many. */
+	uint16_t (*rx)(struct port *p, struct rte_mbuf **pkts, uint16_t n, struct port_stats *ps);
 
 	/* Any worker, serialised by the caller: copy up to n frames out.
 	 * Frames may be chains, and carry offload state only within tx_ol.
-	 * Returns how many were taken; never frees pkts (the caller frees
-	 * them all: mbufs may be shared by a flood) and changes no byte a
-	 * receiver sees, except a partial checksum field into another valid
-	 * pseudo-header form (DPDK's vhost enqueue does; ol_to_vnet undoes it). */
-	uint16_t (*tx)(struct port *p, struct rte_mbuf **pkts, uint16_t n);
+	 * Returns how many were sent, and they are pkts[0..sent). A frame the
+	 * peer refuses (tap: EINVAL) is counted in ps (drop_tx_refused: the
+	 * calling worker's counters of the port) and put right after the sent
+	 * ones, and the burst goes on; the caller counts the frames after
+	 * those as drop_tx_full or drop_link_down. Never frees pkts (the
+	 * caller frees them all: mbufs may be shared by a flood) and changes
+	 * no byte a receiver sees, except a partial checksum field into
+	 * another valid pseudo-header form (DPDK's vhost enqueue does;
+	 * ol_to_vnet undoes it). */
+	uint16_t (*tx)(struct port *p, struct rte_mbuf **pkts, uint16_t n, struct port_stats *ps);
 
 	/* Control thread: add kind-specific fields (path, iface, status...). */
 	void (*show)(const struct port *p, struct json_object *o);
@@ -85,9 +95,6 @@ struct port {
 	char note[160];            /* why a fallback was taken, or empty */
 	_Atomic bool up;           /* link: peer connected / interface usable */
 	_Atomic uint8_t tx_ol;     /* PORT_OL_* that tx() takes; see Offloads above */
-	uint64_t rx_nombuf;        /* frames lost for lack of mbufs; rx worker writes */
-	uint64_t rx_gso;           /* frames received as GSO frames; rx worker writes */
-	uint64_t rx_offload_bad;   /* frames dropped by ol_from_*(); rx worker writes */
 	rte_spinlock_t tx_lock;    /* see Thread-safety above */
 	void *priv;                /* backend state */
 };
@@ -110,6 +117,10 @@ int port_open(struct port *p, const char *kind, struct json_object *req, struct 
 int port_arg_string(struct json_object *req, const char *key, bool required, const char **out,
 		    struct vnl_err *err);
 int port_arg_bool(struct json_object *req, const char *key, bool def, bool *out, struct vnl_err *err);
+
+/* Show, backends with offloads: o's "offload": {"rx": names of rx caps,
+ * "tx": names of p's tx_ol} (offload.h ol_caps_name). */
+void port_show_offload(const struct port *p, uint8_t rx, struct json_object *o);
 
 /* Bring a host interface up and return its ifindex. 0 or -errno + err. */
 int port_iface_up(const char *iface, unsigned *ifindex, struct vnl_err *err);

@@ -14,9 +14,11 @@
  * offload state (drop_offload_bad when the frame contradicts it), tx writes
  * ol_to_vnet()'s header and tx_ol is CSUM|TSO4. Unlike a tap's whitelist the
  * kernel delivers every GSO type the peer's features allow and drops (EINVAL)
- * those a virtio header cannot express: the peer must have them off (UDP,
- * tunnel and TCP/IPv6 segmentation: `ethtool -K`). Without vnet the kernel
- * completes checksums and segments before our reads; tx_ol is 0.
+ * those a virtio header cannot express, and ol_from_vnet refuses GSO_TCPV4
+ * with ECN (drop_offload_bad): the peer must have them off (UDP, tunnel,
+ * TCP/IPv6 and TCP ECN segmentation: `ethtool -K ... tx-tcp-ecn-segmentation
+ * off ...`). Without vnet the kernel completes checksums and segments before
+ * our reads; tx_ol is 0.
  *
  * Known limit: a VLAN tag the kernel strips on receive is not put back.
  */
@@ -120,24 +122,13 @@ static void packet_close(struct port *p)
 	p->priv = NULL;
 }
 
-/* A received vnet frame: its offload state, or false to drop it (counted). */
-static inline bool packet_rx_vnet(struct port *p, struct rte_mbuf *m, const struct virtio_net_hdr *h)
-{
-	if (likely(h->flags == 0 && h->gso_type == VIRTIO_NET_HDR_GSO_NONE))
-		return true;
-	if (ol_from_vnet(m, h) < 0) {
-		p->rx_offload_bad++;
-		return false;
-	}
-	if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG)
-		p->rx_gso++;
-	return true;
-}
-
-static uint16_t packet_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
+/* One recvmmsg() of up to n messages into pkts: frames kept go to pkts,
+ * those dropped are counted in ps. Returns the frames kept; *msgs is the
+ * number of messages read (0: the socket had nothing). */
+static uint16_t packet_recv(struct port *p, struct fd_io_stash *st, struct rte_mbuf **pkts, uint16_t n,
+			    struct port_stats *ps, int *msgs)
 {
 	struct packet_priv *k = p->priv;
-	struct fd_io_stash *st = fd_io_stash();
 	const uint16_t segs = k->segs, hl = k->vnet ? sizeof(struct virtio_net_hdr) : 0;
 	struct rte_mbuf *seg[VNL_BURST][FD_IO_SEGS_MAX];
 	struct iovec iov[VNL_BURST][1 + FD_IO_SEGS_MAX];
@@ -146,11 +137,6 @@ static uint16_t packet_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 	uint16_t out = 0;
 	int got;
 
-	fd_io_fill(st, vnl_pktmbuf_pool, (uint16_t)(n * segs), (uint16_t)(VNL_BURST * segs));
-	if (st->n / segs < n)
-		n = st->n / segs;
-	if (n == 0)
-		return 0; /* frames stay in the socket until mbufs are back */
 	memset(msg, 0, sizeof(msg[0]) * n);
 	for (uint16_t i = 0; i < n; i++) {
 		iov[i][0].iov_base = &vh[i];
@@ -162,6 +148,7 @@ static uint16_t packet_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 	got = recvmmsg(k->fd, msg, n, MSG_DONTWAIT | MSG_TRUNC, NULL);
 	if (got < 0)
 		got = 0;
+	*msgs = got;
 	/* Unused lends go back last first: the stash stays in lending order. */
 	for (uint16_t i = n; i > got; i--)
 		fd_io_unlend(st, seg[i - 1], segs);
@@ -170,20 +157,43 @@ static uint16_t packet_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 
 		if (unlikely(msg[i].msg_len < hl)) { /* no room for the header: never from Linux */
 			fd_io_unlend(st, seg[i], segs);
-			p->rx_offload_bad++;
+			ps->v[PC_drop_offload_bad]++;
 			continue;
 		}
 		m = fd_io_take(st, seg[i], segs, k->seg_room, msg[i].msg_len - hl);
-		if (hl && unlikely(!packet_rx_vnet(p, m, &vh[i]))) {
-			rte_pktmbuf_free(m);
+		if (hl && !ol_rx_vnet(m, &vh[i], ps))
 			continue;
-		}
 		pkts[out++] = m;
 	}
 	return out;
 }
 
-static uint16_t packet_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
+/* With vnet a message takes 33 buffers: an idle poll first asks for one
+ * message, and lends the rest of the burst's buffers only when it came. */
+static uint16_t packet_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n, struct port_stats *ps)
+{
+	struct packet_priv *k = p->priv;
+	struct fd_io_stash *st = fd_io_stash();
+	const uint16_t segs = k->segs;
+	uint16_t out = 0;
+	int msgs;
+
+	fd_io_fill(st, vnl_pktmbuf_pool, (uint16_t)(n * segs), (uint16_t)(VNL_BURST * segs));
+	if (st->n / segs < n)
+		n = st->n / segs;
+	if (n == 0)
+		return 0; /* frames stay in the socket until mbufs are back */
+	if (segs > 1) {
+		out = packet_recv(p, st, pkts, 1, ps, &msgs);
+		if (msgs == 0 || n == 1)
+			return out;
+		n--;
+	}
+	return (uint16_t)(out + packet_recv(p, st, pkts + out, n, ps, &msgs));
+}
+
+/* Refuses no frame (port.h): ps stays untouched. */
+static uint16_t packet_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n, struct port_stats *ps __rte_unused)
 {
 	struct packet_priv *k = p->priv;
 	struct mmsghdr msg[VNL_BURST];
@@ -233,13 +243,9 @@ static uint16_t packet_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 static void packet_show(const struct port *p, struct json_object *o)
 {
 	const struct packet_priv *k = p->priv;
-	struct json_object *ol = json_object_new_object();
-	char buf[24];
 
-	json_object_object_add(ol, "rx", json_object_new_string(ol_caps_name(k->vnet ? PORT_OL_CSUM | PORT_OL_TSO4 : 0, buf)));
-	json_object_object_add(ol, "tx", json_object_new_string(ol_caps_name(atomic_load(&p->tx_ol), buf)));
 	json_object_object_add(o, "iface", json_object_new_string(k->iface));
-	json_object_object_add(o, "offload", ol);
+	port_show_offload(p, k->vnet ? PORT_OL_CSUM | PORT_OL_TSO4 : 0, o);
 	json_object_object_add(o, "vnet", json_object_new_boolean(k->vnet));
 	json_object_object_add(o, "status", json_object_new_string(k->vnet ? "af_packet, PACKET_VNET_HDR (prototype)"
 								       : "af_packet (raw socket fallback)"));

@@ -6,9 +6,10 @@
  * it (NO-CARRIER, the device stays). See common/tuntap.h.
  *
  * One frame per syscall, each preceded by a 10-byte struct virtio_net_hdr:
- * rx readv()s [hdr, stash mbufs...] up to a burst per poll until EAGAIN,
- * tx writev()s [hdr, segments...]. Frames longer than one mbuf arrive as a
- * chain and leave from one.
+ * rx readv()s [hdr, stash mbufs...] up to a burst of reads per poll until
+ * EAGAIN, tx writev()s [hdr, segments...] (a frame the kernel refuses with
+ * EINVAL is skipped and counted drop_tx_refused). Frames longer than one
+ * mbuf arrive as a chain and leave from one.
  *
  * Offloads (offload.h): unless port-add "offload": false, the fd is set to
  * TUNSETOFFLOAD TUN_F_CSUM|TUN_F_TSO4, so the node's stack hands us partial
@@ -51,26 +52,18 @@ struct tap_priv {
 	bool ol_requested;        /* port-add "offload" (default true) */
 	uint16_t seg_room;        /* bytes one stash mbuf takes */
 	uint16_t segs;            /* stash mbufs given to each read */
-	uint64_t phdr_other;      /* partial TCP/IPv4 checksums read whose field is not
-				   * the pseudo-header with length (offload.h's form);
-				   * 0 expected; rx worker writes */
 };
 
-/* The form check of offload.h's state on what the kernel hands us: a
- * partial TCP/IPv4 checksum field holds rte_ipv4_phdr_cksum(ip, 0). Counts
- * (never drops); a few adds per offload frame. */
-static inline void tap_phdr_check(struct tap_priv *t, const struct rte_mbuf *m)
+/* The form check of offload.h's state on what the kernel hands us, made on
+ * one frame per poll (the first partial TCP/IPv4 checksum): its field holds
+ * rte_ipv4_phdr_cksum(ip, 0). Counts rx_phdr_other (never drops). */
+static inline void tap_phdr_check(const struct rte_mbuf *m, struct port_stats *ps)
 {
-	const struct rte_ipv4_hdr *ip;
-	const uint16_t *field;
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, m->l2_len);
+	const uint16_t *field = rte_pktmbuf_mtod_offset(m, const uint16_t *,
+							m->l2_len + m->l3_len + TCP_CSUM_OFF);
 
-	if ((m->ol_flags & (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_L4_MASK)) !=
-	    (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM))
-		return;
-	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, m->l2_len);
-	field = rte_pktmbuf_mtod_offset(m, const uint16_t *, m->l2_len + m->l3_len + 16);
-	if (*field != rte_ipv4_phdr_cksum(ip, 0))
-		t->phdr_other++;
+	ps->v[PC_rx_phdr_other] += *field != rte_ipv4_phdr_cksum(ip, 0);
 }
 
 static int tap_open(struct port *p, struct json_object *req, struct vnl_err *err)
@@ -136,7 +129,9 @@ static void tap_close(struct port *p)
 	p->priv = NULL;
 }
 
-static uint16_t tap_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
+/* At most n reads per poll, whether their frames are kept or dropped: a
+ * node flooding refused frames cannot hold the worker on one port. */
+static uint16_t tap_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n, struct port_stats *ps)
 {
 	struct tap_priv *t = p->priv;
 	struct fd_io_stash *st = fd_io_stash();
@@ -144,10 +139,11 @@ static uint16_t tap_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 	struct iovec iov[1 + FD_IO_SEGS_MAX];
 	struct virtio_net_hdr h;
 	uint16_t got = 0;
+	bool checked = false;
 
 	iov[0].iov_base = &h;
 	iov[0].iov_len = sizeof(h);
-	while (got < n) {
+	for (uint16_t reads = 0; reads < n; reads++) {
 		struct rte_mbuf *m;
 		ssize_t r;
 
@@ -163,14 +159,13 @@ static uint16_t tap_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 		}
 		m = fd_io_take(st, seg, t->segs, t->seg_room, (uint32_t)(r - (ssize_t)sizeof(h)));
 		if (unlikely(h.flags != 0 || h.gso_type != VIRTIO_NET_HDR_GSO_NONE)) {
-			if (ol_from_vnet(m, &h) < 0) {
-				p->rx_offload_bad++;
-				rte_pktmbuf_free(m);
+			if (!ol_rx_done(m, ol_from_vnet(m, &h), ps))
 				continue;
+			if (!checked && (m->ol_flags & (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_L4_MASK)) ==
+						(RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM)) {
+				tap_phdr_check(m, ps);
+				checked = true;
 			}
-			if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG)
-				p->rx_gso++;
-			tap_phdr_check(t, m);
 		}
 		pkts[got++] = m;
 	}
@@ -179,13 +174,14 @@ static uint16_t tap_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 	return got;
 }
 
-static uint16_t tap_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
+static uint16_t tap_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n, struct port_stats *ps)
 {
 	static const struct virtio_net_hdr plain;
 	struct tap_priv *t = p->priv;
 	struct iovec iov[1 + FD_IO_SEGS_MAX];
+	struct rte_mbuf *refused[VNL_BURST];
 	struct virtio_net_hdr h;
-	uint16_t i;
+	uint16_t i, sent = 0, nr = 0;
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -201,14 +197,23 @@ static uint16_t tap_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 		if (unlikely(k < 0))
 			break; /* a chain longer than any frame we make */
 		if (unlikely(writev(t->fd, iov, 1 + k) < 0)) {
+			if (errno == EINVAL && nr < RTE_DIM(refused)) { /* this frame: the next may pass */
+				refused[nr++] = m;
+				continue;
+			}
 			if (errno == EIO || errno == EBADFD)
 				atomic_store_explicit(&p->up, false, memory_order_relaxed);
-			break;
+			break; /* EAGAIN: the rest count as drop_tx_full */
 		}
+		pkts[sent++] = m;
+	}
+	if (unlikely(nr)) { /* port.h: sent, then refused, then the rest */
+		memcpy(&pkts[sent], refused, nr * sizeof(refused[0]));
+		ps->v[PC_drop_tx_refused] += nr;
 	}
 	if (i && unlikely(!atomic_load_explicit(&p->up, memory_order_relaxed)))
 		atomic_store_explicit(&p->up, true, memory_order_relaxed);
-	return i;
+	return sent;
 }
 
 static int tap_rx_fd(const struct port *p)
@@ -221,16 +226,15 @@ static void tap_show(const struct port *p, struct json_object *o)
 	const struct tap_priv *t = p->priv;
 	uint8_t rx = (t->ol & TAP_OL_CSUM ? PORT_OL_CSUM : 0) | (t->ol & TAP_OL_TSO4 ? PORT_OL_TSO4 : 0) |
 		     (t->ol & TAP_OL_TSO6 ? PORT_OL_TSO6 : 0);
-	struct json_object *ol = json_object_new_object();
-	char buf[24];
+	uint64_t v[PC_MAX];
 
-	json_object_object_add(ol, "rx", json_object_new_string(ol_caps_name(rx, buf)));
-	json_object_object_add(ol, "tx", json_object_new_string(ol_caps_name(atomic_load(&p->tx_ol), buf)));
 	json_object_object_add(o, "netns", json_object_new_string(t->netns));
 	json_object_object_add(o, "iface", json_object_new_string(t->iface));
-	json_object_object_add(o, "offload", ol);
+	port_show_offload(p, rx, o);
 	json_object_object_add(o, "offload_requested", json_object_new_boolean(t->ol_requested));
-	json_object_object_add(o, "phdr_other", json_object_new_int64((int64_t)t->phdr_other));
+	stats_port_read(p, v);
+	/* Also counters.rx_phdr_other; kept here for the tests that read it. */
+	json_object_object_add(o, "phdr_other", json_object_new_int64((int64_t)v[PC_rx_phdr_other]));
 	json_object_object_add(o, "status", json_object_new_string("tap fd, vnet_hdr 10 bytes"));
 }
 

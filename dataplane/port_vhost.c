@@ -286,30 +286,22 @@ static void vhost_close(struct port *p)
 /* Frames from..n-1 of a burst, the first of them with RX offload flags: turn
  * the flags into the switch's state, drop (and count) what ol_from_vhost
  * refuses, and return the burst's new length. */
-static __attribute__((noinline)) uint16_t vhost_rx_offload(struct port *p, struct rte_mbuf **pkts,
-							   uint16_t from, uint16_t n)
+static __attribute__((noinline)) uint16_t vhost_rx_offload(struct rte_mbuf **pkts, uint16_t from, uint16_t n,
+							   struct port_stats *ps)
 {
 	uint16_t k = from;
 
 	for (uint16_t i = from; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
-		if (m->ol_flags & VHOST_RX_OL) {
-			bool gso = m->ol_flags & RTE_MBUF_F_RX_LRO;
-
-			if (ol_from_vhost(m) < 0) {
-				p->rx_offload_bad++;
-				rte_pktmbuf_free(m);
-				continue;
-			}
-			p->rx_gso += gso;
-		}
+		if ((m->ol_flags & VHOST_RX_OL) && !ol_rx_done(m, ol_from_vhost(m), ps))
+			continue;
 		pkts[k++] = m;
 	}
 	return k;
 }
 
-static uint16_t vhost_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
+static uint16_t vhost_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n, struct port_stats *ps)
 {
 	int vid = atomic_load_explicit(&((struct vhost_priv *)p->priv)->vid, memory_order_acquire);
 
@@ -319,11 +311,12 @@ static uint16_t vhost_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 	/* One branch per frame while guests send complete frames. */
 	for (uint16_t i = 0; i < n; i++)
 		if (unlikely(pkts[i]->ol_flags & VHOST_RX_OL))
-			return vhost_rx_offload(p, pkts, i, n);
+			return vhost_rx_offload(pkts, i, n, ps);
 	return n;
 }
 
-static uint16_t vhost_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
+/* Refuses no frame (port.h): ps stays untouched. */
+static uint16_t vhost_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n, struct port_stats *ps __rte_unused)
 {
 	int vid = atomic_load_explicit(&((struct vhost_priv *)p->priv)->vid, memory_order_acquire);
 
@@ -337,17 +330,14 @@ static void vhost_show(const struct port *p, struct json_object *o)
 	const struct vhost_priv *v = p->priv;
 	bool up = atomic_load(&p->up);
 	uint64_t f = atomic_load(&v->features);
-	struct json_object *ol = json_object_new_object();
-	char hex[24], buf[24];
+	char hex[24];
 
 	json_object_object_add(o, "path", json_object_new_string(v->path));
 	json_object_object_add(o, "mode", json_object_new_string(v->client ? "client" : "server"));
 	/* Negotiated with the peer now connected (0 while none is). */
 	snprintf(hex, sizeof(hex), "0x%" PRIx64, f);
 	json_object_object_add(o, "features", json_object_new_string(hex));
-	json_object_object_add(ol, "rx", json_object_new_string(ol_caps_name(v->offload ? vhost_rx_caps(f) : 0, buf)));
-	json_object_object_add(ol, "tx", json_object_new_string(ol_caps_name(atomic_load(&p->tx_ol), buf)));
-	json_object_object_add(o, "offload", ol);
+	port_show_offload(p, v->offload ? vhost_rx_caps(f) : 0, o);
 	json_object_object_add(o, "offload_requested", json_object_new_boolean(v->offload));
 	json_object_object_add(o, "status", json_object_new_string(
 		up ? "connected" : v->client ? "connecting (retrying every second)" : "waiting for a peer"));

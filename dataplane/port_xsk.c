@@ -266,7 +266,7 @@ static int xsk_copy_in(struct rte_mbuf *m, const uint8_t *src, uint32_t len)
 	return 0;
 }
 
-static uint16_t xsk_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
+static uint16_t xsk_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n, struct port_stats *ps)
 {
 	struct xsk_priv *x = p->priv;
 	uint32_t idx_rx, idx_fq;
@@ -296,7 +296,7 @@ static uint16_t xsk_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 				pkts[nb++] = m;
 			} else {
 				rte_pktmbuf_free(m);
-				p->rx_nombuf++;
+				ps->v[PC_drop_rx_nombuf]++;
 			}
 		}
 		*xsk_ring_prod__fill_addr(&x->fq, idx_fq + i) = addr;
@@ -304,11 +304,12 @@ static uint16_t xsk_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 	xsk_ring_prod__submit(&x->fq, got);
 	xsk_ring_cons__release(&x->rx, got);
 	if (!have_mbufs)
-		p->rx_nombuf += got;
+		ps->v[PC_drop_rx_nombuf] += got;
 	return nb;
 }
 
-static uint16_t xsk_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
+/* Refuses no frame (port.h): ps stays untouched. */
+static uint16_t xsk_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n, struct port_stats *ps __rte_unused)
 {
 	struct xsk_priv *x = p->priv;
 	uint32_t idx, done;

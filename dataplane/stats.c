@@ -21,9 +21,6 @@ static void port_sum(const struct port *p, uint64_t out[PC_MAX])
 	for (unsigned w = 0; w < nb_workers; w++)
 		for (unsigned c = 0; c < PC_MAX; c++)
 			out[c] += *(volatile uint64_t *)&workers[w]->stats->port[p->slot].v[c];
-	out[PC_drop_rx_nombuf] += *(volatile uint64_t *)&p->rx_nombuf;
-	out[PC_rx_gso_frames] += *(volatile uint64_t *)&p->rx_gso;
-	out[PC_drop_offload_bad] += *(volatile uint64_t *)&p->rx_offload_bad;
 }
 
 void stats_port_read(const struct port *p, uint64_t out[PC_MAX])

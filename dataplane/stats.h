@@ -26,6 +26,7 @@
 	X(drop_oversize, "frame longer than its LAN's limit")                 \
 	X(drop_dst_is_src, "learned destination is the ingress port")         \
 	X(drop_tx_full, "egress queue full")                                  \
+	X(drop_tx_refused, "egress peer refused the frame (tap: EINVAL)")       \
 	X(drop_link_down, "egress peer not connected")                        \
 	X(drop_rx_nombuf, "no packet buffer to receive into")                 \
 	X(rx_gso_frames, "frames received as one GSO frame (TSO from the peer)") \
@@ -33,7 +34,8 @@
 	X(tx_gso_segments, "segments those frames were cut into")            \
 	X(tx_csum_sw, "frames whose L4 checksum the switch completed")        \
 	X(drop_gso, "offload frame the port cannot take and the switch could not fix") \
-	X(drop_offload_bad, "offload header the frame contradicts or not taken")
+	X(drop_offload_bad, "offload header the frame contradicts or not taken") \
+	X(rx_phdr_other, "tap: partial TCP/IPv4 checksum not in offload.h's form (one frame per poll checked; 0 expected)")
 
 /* LAN counters. aged is kept by the control thread (it runs aging). */
 #define VNL_LAN_COUNTERS(X)                                                   \

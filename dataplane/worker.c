@@ -25,18 +25,20 @@ static struct worker_params wp;
 static inline __attribute__((always_inline)) void tx_send(const struct snapshot *s, struct port *p,
 							  struct port_stats *ps, struct rte_mbuf **m, uint16_t n)
 {
+	uint64_t refused = ps->v[PC_drop_tx_refused], bytes = 0;
 	uint16_t sent;
-	uint64_t bytes = 0;
 
 	if (s->tx_locked)
 		rte_spinlock_lock(&p->tx_lock);
-	sent = p->ops->tx(p, m, n);
+	sent = p->ops->tx(p, m, n, ps);
 	if (s->tx_locked)
 		rte_spinlock_unlock(&p->tx_lock);
 	for (uint16_t i = 0; i < sent; i++)
 		bytes += rte_pktmbuf_pkt_len(m[i]);
 	ps->v[PC_tx_packets] += sent;
 	ps->v[PC_tx_bytes] += bytes;
+	/* tx() counted what the peer refused; the rest of the burst was not taken. */
+	sent += (uint16_t)(ps->v[PC_drop_tx_refused] - refused);
 	if (unlikely(sent < n)) {
 		if (atomic_load_explicit(&p->up, memory_order_relaxed))
 			ps->v[PC_drop_tx_full] += n - sent;
@@ -46,8 +48,11 @@ static inline __attribute__((always_inline)) void tx_send(const struct snapshot 
 }
 
 /* The burst for port d holds frames whose offload state the port does not
- * take: in order, frames it takes go out as they are, the others as what
- * ol_fixup() makes of them (segments, checksummed copies), 32 at a time. */
+ * take (caps as the caller read them): in order, frames it takes go out as
+ * they are, the others as what ol_fixup() makes of them (segments,
+ * checksummed copies), 32 at a time. While the port is down those others are
+ * counted drop_link_down instead: no segmenting for a drop, and never a raw
+ * offload frame to a port whose caps we did not see (port.h, Offloads). */
 static __attribute__((noinline)) void tx_flush_offload(struct worker *w, const struct snapshot *s,
 						       uint16_t d, uint8_t caps)
 {
@@ -56,6 +61,7 @@ static __attribute__((noinline)) void tx_flush_offload(struct worker *w, const s
 	struct port_stats *ps = &w->stats->port[d];
 	struct rte_mbuf *stage[VNL_BURST], *made[VNL_BURST];
 	uint16_t ns = 0, nm = 0;
+	bool up = atomic_load_explicit(&p->up, memory_order_relaxed);
 
 	for (uint16_t i = 0; i < tb->n; i++) {
 		struct rte_mbuf *m = tb->m[i];
@@ -63,6 +69,9 @@ static __attribute__((noinline)) void tx_flush_offload(struct worker *w, const s
 
 		if (!(ol_needs(m->ol_flags) & ~caps)) {
 			stage[ns++] = m;
+			r = 0;
+		} else if (!up) {
+			ps->v[PC_drop_link_down]++;
 			r = 0;
 		} else {
 			r = ol_fixup(m, caps, w->gso_out, VNL_GSO_SEGS_MAX, ps);
@@ -96,8 +105,8 @@ static void tx_flush_one(struct worker *w, const struct snapshot *s, uint16_t d)
 	if (unlikely(tb->ol & VNL_TX_OL_ANY)) {
 		uint8_t caps = atomic_load_explicit(&p->tx_ol, memory_order_acquire);
 
-		/* A port that is down gets nothing: no segmenting for the drop. */
-		if ((ol_needs(tb->ol) & ~caps) && atomic_load_explicit(&p->up, memory_order_relaxed))
+		/* Frames tx() takes raw only when these caps cover them. */
+		if (ol_needs(tb->ol) & ~caps)
 			tx_flush_offload(w, s, d, caps);
 		else
 			tx_send(s, p, &w->stats->port[d], tb->m, tb->n);
@@ -254,7 +263,7 @@ static inline __attribute__((always_inline)) uint16_t rx_port(struct worker *w, 
 							      uint16_t in, struct rte_mbuf **pkts)
 {
 	struct port *p = s->port[in].port;
-	uint16_t n = p->ops->rx(p, pkts, VNL_BURST);
+	uint16_t n = p->ops->rx(p, pkts, VNL_BURST, &w->stats->port[in]);
 
 	if (n)
 		bridge_burst(w, s, in, pkts, n);

@@ -4,9 +4,11 @@
  * real registry, snapshots, RCU and counters) forwards, floods and drops
  * as docs/switchd.md says, and counts every frame under its named counter:
  * rx/tx packets, LAN forwarded/flooded/unknown_unicast/learned, and the
- * drops no_lan, runt, oversize, dst_is_src, tx_full, link_down, rx_nombuf;
+ * drops no_lan, runt, oversize, dst_is_src, tx_full, tx_refused, link_down,
+ * rx_nombuf;
  * offload frames (offload.h) are segmented for a port without TSO, passed
- * whole to one with it, both within one flood;
+ * whole to one with it, both within one flood, and never handed raw to a
+ * down port without caps;
  * each worker counts what it polled, and no mbuf is left behind.
  *
  * Operations: DPDK's EAL without hugepages (--no-huge --no-shconf, no PCI),
@@ -56,6 +58,9 @@ struct ring_port {
 	_Atomic uint32_t room;        /* frames tx still takes (then it is full) */
 	_Atomic uint64_t nombuf;      /* rx reports these as lost for lack of mbufs */
 	_Atomic uint64_t ol_seen;     /* OR of the ol_flags of the frames tx took */
+	_Atomic uint64_t given_down;  /* frames tx was given while down */
+	_Atomic uint64_t ol_seen_down; /* the OR of their ol_flags */
+	_Atomic uint32_t refuse_len;  /* tx refuses frames of this length (0: none) */
 };
 
 static int ring_open(struct port *p, struct json_object *req, struct vnl_err *err)
@@ -93,22 +98,41 @@ static void ring_close(struct port *p)
 	free(r);
 }
 
-static uint16_t ring_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
+static uint16_t ring_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n, struct port_stats *ps)
 {
 	struct ring_port *r = p->priv;
 	uint64_t lost = atomic_exchange(&r->nombuf, 0);
 
-	p->rx_nombuf += lost;
+	ps->v[PC_drop_rx_nombuf] += lost;
 	return (uint16_t)rte_ring_dequeue_burst(r->rx, (void **)pkts, n, NULL);
 }
 
-static uint16_t ring_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
+/* Frames of refuse_len are refused as a tap refuses with EINVAL (port.h:
+ * counted, put after the sent ones); room limits the others. */
+static uint16_t ring_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n, struct port_stats *ps)
 {
 	struct ring_port *r = p->priv;
-	uint32_t room = atomic_load(&r->room);
+	uint32_t room = atomic_load(&r->room), refuse = atomic_load(&r->refuse_len);
+	struct rte_mbuf *refused[VNL_BURST];
+	uint16_t nr = 0, k = 0;
 
-	if (!atomic_load(&p->up))
+	if (!atomic_load(&p->up)) {
+		/* A vhost tx() looks at its vid, not at up: what it is given may reach a guest. */
+		for (uint16_t i = 0; i < n; i++)
+			atomic_fetch_or(&r->ol_seen_down, pkts[i]->ol_flags);
+		atomic_fetch_add(&r->given_down, n);
 		return 0;
+	}
+	if (refuse) { /* with room unlimited only */
+		for (uint16_t i = 0; i < n; i++)
+			if (rte_pktmbuf_pkt_len(pkts[i]) == refuse)
+				refused[nr++] = pkts[i];
+			else
+				pkts[k++] = pkts[i];
+		memcpy(&pkts[k], refused, nr * sizeof(refused[0]));
+		ps->v[PC_drop_tx_refused] += nr;
+		n = k;
+	}
 	if (n > room)
 		n = (uint16_t)room;
 	if (room != UINT32_MAX)
@@ -427,6 +451,27 @@ int main(int argc, char **argv)
 	   "flooded TSO frame: p1 whole, p2 3 segments, p4 down: link_down 1 (p2 got %lu)",
 	   (unsigned long)rp(P2)->got);
 	ok(pc(P0, PC_drop_gso) + pc(P1, PC_drop_gso) + pc(P2, PC_drop_gso) == 0, "no drop_gso");
+	/* A port read as down with caps 0 (a vhost peer connecting: caps and up
+	 * not yet stored) is never handed a frame that needs the caps it lacks. */
+	ok(rp(P4)->given_down == 7 && !(rp(P4)->ol_seen_down & VNL_TX_OL_ANY),
+	   "down port without caps: tx() given the 7 plain frames only (%lu, ol_flags 0x%lx)",
+	   (unsigned long)rp(P4)->given_down, (unsigned long)rp(P4)->ol_seen_down);
+
+	/* A frame the peer refuses (tap: EINVAL) is skipped, the burst goes on. */
+	atomic_store(&rp(P1)->refuse_len, 61);
+	{
+		uint64_t got = rp(P1)->got, tx = pc(P1, PC_tx_packets), full = pc(P1, PC_drop_tx_full);
+
+		inject(P0, 0x0b, 0x0a, 60, 2);
+		inject(P0, 0x0b, 0x0a, 61, 1);
+		inject(P0, 0x0b, 0x0a, 60, 2);
+		settle();
+		ok(rp(P1)->got == got + 4 && pc(P1, PC_tx_packets) == tx + 4 && pc(P1, PC_drop_tx_refused) == 1 &&
+		   pc(P1, PC_drop_tx_full) == full && pc(P1, PC_drop_link_down) == 0,
+		   "refused frame: drop_tx_refused 1, the 4 others sent (got %lu, refused %lu, tx_full %lu)",
+		   (unsigned long)(rp(P1)->got - got), (unsigned long)pc(P1, PC_drop_tx_refused),
+		   (unsigned long)(pc(P1, PC_drop_tx_full) - full));
+	}
 
 	{
 		uint64_t total = 0, rx = 0, v[CC_MAX];
