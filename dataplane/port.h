@@ -118,6 +118,14 @@ int port_arg_string(struct json_object *req, const char *key, bool required, con
 		    struct vnl_err *err);
 int port_arg_bool(struct json_object *req, const char *key, bool def, bool *out, struct vnl_err *err);
 
+/* Any thread: p now takes the offload states caps and is up, published in
+ * the order of "Offloads" above (caps with release order, then up). */
+static inline void port_set_up(struct port *p, uint8_t caps)
+{
+	atomic_store_explicit(&p->tx_ol, caps, memory_order_release);
+	atomic_store(&p->up, true);
+}
+
 /* Show, backends with offloads: o's "offload": {"rx": names of rx caps,
  * "tx": names of p's tx_ol} (offload.h ol_caps_name). */
 void port_show_offload(const struct port *p, uint8_t rx, struct json_object *o);

@@ -102,8 +102,7 @@ static int packet_open(struct port *p, struct json_object *req, struct vnl_err *
 	setsockopt(k->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	setsockopt(k->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
 	p->backend = k->vnet ? "af_packet+vnet" : "af_packet";
-	atomic_store_explicit(&p->tx_ol, k->vnet ? PORT_OL_CSUM | PORT_OL_TSO4 : 0, memory_order_release);
-	atomic_store(&p->up, true);
+	port_set_up(p, k->vnet ? PORT_OL_CSUM | PORT_OL_TSO4 : 0);
 	return 0;
 fail:
 	p->ops->close(p);

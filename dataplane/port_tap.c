@@ -48,8 +48,7 @@ struct tap_priv {
 	char netns[96];           /* netns path as given ("" = the switch's own) */
 	char iface[IF_NAMESIZE];  /* the tap's name inside netns */
 	int fd;                   /* attached /dev/net/tun fd, non-blocking */
-	unsigned ol;              /* TUNSETOFFLOAD flags in force (TAP_OL_*) */
-	bool ol_requested;        /* port-add "offload" (default true) */
+	bool ol_requested;        /* port-add "offload" (default true): TUNSETOFFLOAD csum,tso4 */
 	uint16_t seg_room;        /* bytes one stash mbuf takes */
 	uint16_t segs;            /* stash mbufs given to each read */
 };
@@ -64,6 +63,13 @@ static inline void tap_phdr_check(const struct rte_mbuf *m, struct port_stats *p
 							m->l2_len + m->l3_len + TCP_CSUM_OFF);
 
 	ps->v[PC_rx_phdr_other] += *field != rte_ipv4_phdr_cksum(ip, 0);
+}
+
+/* What the port takes both ways: the same states rx asks the kernel for
+ * (TUNSETOFFLOAD) and tx hands it (a tap takes any GSO/NEEDS_CSUM write). */
+static uint8_t tap_caps(const struct tap_priv *t)
+{
+	return t->ol_requested ? PORT_OL_CSUM | PORT_OL_TSO4 : 0;
 }
 
 static int tap_open(struct port *p, struct json_object *req, struct vnl_err *err)
@@ -91,9 +97,8 @@ static int tap_open(struct port *p, struct json_object *req, struct vnl_err *err
 		goto fail;
 	snprintf(t->netns, sizeof(t->netns), "%s", netns ? netns : "");
 	strcpy(t->iface, iface);
-	t->ol = t->ol_requested ? TAP_OL_CSUM | TAP_OL_TSO4 : 0;
 	/* With TSO a read may hold a whole 64 KiB frame. */
-	max_rx = t->ol & TAP_OL_TSO4 ? VNL_GSO_MAX_FRAME : vnl_max_frame;
+	max_rx = t->ol_requested ? VNL_GSO_MAX_FRAME : vnl_max_frame;
 	t->seg_room = fd_io_room(vnl_pktmbuf_pool);
 	t->segs = fd_io_segs(max_rx, t->seg_room);
 	if (t->segs > FD_IO_SEGS_MAX) {
@@ -101,15 +106,13 @@ static int tap_open(struct port *p, struct json_object *req, struct vnl_err *err
 			     FD_IO_SEGS_MAX);
 		goto fail;
 	}
-	t->fd = tap_attach_at(netns, iface, t->ol, err);
+	t->fd = tap_attach_at(netns, iface, t->ol_requested ? TAP_OL_CSUM | TAP_OL_TSO4 : 0, err);
 	if (t->fd < 0) {
 		r = t->fd;
 		goto fail;
 	}
 	p->backend = "tap";
-	atomic_store_explicit(&p->tx_ol, t->ol_requested ? PORT_OL_CSUM | PORT_OL_TSO4 : 0,
-			      memory_order_release);
-	atomic_store(&p->up, true);
+	port_set_up(p, tap_caps(t));
 	return 0;
 fail:
 	free(t);
@@ -224,13 +227,11 @@ static int tap_rx_fd(const struct port *p)
 static void tap_show(const struct port *p, struct json_object *o)
 {
 	const struct tap_priv *t = p->priv;
-	uint8_t rx = (t->ol & TAP_OL_CSUM ? PORT_OL_CSUM : 0) | (t->ol & TAP_OL_TSO4 ? PORT_OL_TSO4 : 0) |
-		     (t->ol & TAP_OL_TSO6 ? PORT_OL_TSO6 : 0);
 	uint64_t v[PC_MAX];
 
 	json_object_object_add(o, "netns", json_object_new_string(t->netns));
 	json_object_object_add(o, "iface", json_object_new_string(t->iface));
-	port_show_offload(p, rx, o);
+	port_show_offload(p, tap_caps(t), o);
 	json_object_object_add(o, "offload_requested", json_object_new_boolean(t->ol_requested));
 	stats_port_read(p, v);
 	/* Also counters.rx_phdr_other; kept here for the tests that read it. */

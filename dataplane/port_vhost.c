@@ -128,8 +128,7 @@ static int vhost_new_device(int vid)
 	atomic_store(&v->features, f);
 	/* vid, then caps, then up (port.h): a worker that sees the caps sees the vid. */
 	atomic_store_explicit(&v->vid, vid, memory_order_release);
-	atomic_store_explicit(&p->tx_ol, v->offload ? vhost_tx_caps(f) : 0, memory_order_release);
-	atomic_store(&p->up, true);
+	port_set_up(p, v->offload ? vhost_tx_caps(f) : 0);
 	LOG(INFO, port, "%s: vhost-user peer connected, features 0x%" PRIx64, p->name, f);
 	return 0;
 }

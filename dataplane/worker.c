@@ -64,17 +64,18 @@ static __attribute__((noinline)) void tx_flush_offload(struct worker *w, const s
 	bool up = atomic_load_explicit(&p->up, memory_order_relaxed);
 
 	for (uint16_t i = 0; i < tb->n; i++) {
-		struct rte_mbuf *m = tb->m[i];
-		int r;
+		struct rte_mbuf **src = &tb->m[i];
+		bool own = false; /* src holds frames ol_fixup() made: we free them */
+		int r = 1;
 
-		if (!(ol_needs(m->ol_flags) & ~caps)) {
-			stage[ns++] = m;
-			r = 0;
-		} else if (!up) {
-			ps->v[PC_drop_link_down]++;
-			r = 0;
-		} else {
-			r = ol_fixup(m, caps, w->gso_out, VNL_GSO_SEGS_MAX, ps);
+		if (ol_needs((*src)->ol_flags) & ~caps) {
+			if (!up) {
+				ps->v[PC_drop_link_down]++;
+				continue;
+			}
+			r = ol_fixup(*src, caps, w->gso_out, VNL_GSO_SEGS_MAX, ps);
+			src = w->gso_out;
+			own = true;
 		}
 		for (int j = 0; j < r; j++) {
 			if (ns == VNL_BURST) {
@@ -82,12 +83,9 @@ static __attribute__((noinline)) void tx_flush_offload(struct worker *w, const s
 				rte_pktmbuf_free_bulk(made, nm);
 				ns = nm = 0;
 			}
-			stage[ns++] = made[nm++] = w->gso_out[j];
-		}
-		if (ns == VNL_BURST) {
-			tx_send(s, p, ps, stage, ns);
-			rte_pktmbuf_free_bulk(made, nm);
-			ns = nm = 0;
+			stage[ns++] = src[j];
+			if (own)
+				made[nm++] = src[j];
 		}
 	}
 	if (ns)
