@@ -165,44 +165,67 @@ int netns_open(const char *name, struct vnl_err *err)
 	return fd;
 }
 
-struct socket_job {
-	int netns_fd, domain, type, protocol;  /* in: as given to netns_socket() */
-	int fd;                                /* out: socket or -errno */
+/* An fd made inside a netns by a short-lived thread: a socket() when path
+ * is NULL, else an open() of path. */
+struct fd_job {
+	int netns_fd, domain, type, protocol;  /* in: socket() arguments */
+	const char *path;                      /* in: or open() this ... */
+	int flags;                             /* ... with these flags */
+	int fd;                                /* out: the fd or -errno */
 	const char *step;                      /* out: the step that failed */
 };
 
-static void *socket_thread(void *arg)
+static void *fd_thread(void *arg)
 {
-	struct socket_job *job = arg;
+	struct fd_job *job = arg;
 
 	if (setns(job->netns_fd, CLONE_NEWNET) < 0) {
 		job->fd = -errno;
 		job->step = "entering the namespace";
 		return NULL;
 	}
-	job->fd = socket(job->domain, job->type | SOCK_CLOEXEC, job->protocol);
+	job->fd = job->path ? open(job->path, job->flags | O_CLOEXEC)
+			    : socket(job->domain, job->type | SOCK_CLOEXEC, job->protocol);
 	if (job->fd < 0) {
 		job->fd = -errno;
-		job->step = "socket()";
+		job->step = job->path ? "open()" : "socket()";
 	}
 	return NULL;
 }
 
-int netns_socket(int netns_fd, int domain, int type, int protocol, struct vnl_err *err)
+/* Run job in its namespace (the caller's own when netns_fd < 0); what
+ * names the fd in errors. */
+static int fd_in_netns(struct fd_job *job, const char *what, struct vnl_err *err)
 {
-	struct socket_job job = { netns_fd, domain, type, protocol, -EIO, "starting a thread" };
 	int r;
 
-	if (netns_fd < 0) {
-		r = socket(domain, type | SOCK_CLOEXEC, protocol);
-		return r < 0 ? vnl_errno(err, errno, "creating a socket") : r;
+	if (job->netns_fd < 0) {
+		r = job->path ? open(job->path, job->flags | O_CLOEXEC)
+			      : socket(job->domain, job->type | SOCK_CLOEXEC, job->protocol);
+		return r < 0 ? vnl_errno(err, errno, "%s", what) : r;
 	}
-	r = in_thread(socket_thread, &job);
+	r = in_thread(fd_thread, job);
 	if (r < 0)
-		return vnl_errno(err, r, "creating a socket in a netns: starting a thread");
-	if (job.fd < 0)
-		return vnl_errno(err, job.fd, "creating a socket in a netns: %s", job.step);
-	return job.fd;
+		return vnl_errno(err, r, "%s in a netns: starting a thread", what);
+	if (job->fd < 0)
+		return vnl_errno(err, job->fd, "%s in a netns: %s", what, job->step);
+	return job->fd;
+}
+
+int netns_socket(int netns_fd, int domain, int type, int protocol, struct vnl_err *err)
+{
+	struct fd_job job = { .netns_fd = netns_fd, .domain = domain, .type = type, .protocol = protocol };
+
+	return fd_in_netns(&job, "creating a socket", err);
+}
+
+int netns_open_path(int netns_fd, const char *path, int flags, struct vnl_err *err)
+{
+	struct fd_job job = { .netns_fd = netns_fd, .path = path, .flags = flags };
+	char what[128];
+
+	snprintf(what, sizeof(what), "opening %s", path);
+	return fd_in_netns(&job, what, err);
 }
 
 int netns_run(const char *name, int (*fn)(void *arg), void *arg, struct vnl_err *err)

@@ -72,6 +72,10 @@ int netns_open(const char *name, struct vnl_err *err);
  */
 int netns_socket(int netns_fd, int domain, int type, int protocol, struct vnl_err *err);
 
+/* The same for open(path, flags | O_CLOEXEC): e.g. /dev/net/tun, whose
+ * TUNSETIFF names a tap in the namespace the fd was opened in. */
+int netns_open_path(int netns_fd, const char *path, int flags, struct vnl_err *err);
+
 /*
  * Run fn(arg) in a forked child that has entered the namespace `name`
  * (setns) and return what the child returned, as an exit status (0..255);

@@ -3,60 +3,27 @@
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "netns.h"
 #include "nl.h"
 #include "tuntap.h"
-
-struct open_job {
-	int netns_fd;      /* in: namespace to open /dev/net/tun in */
-	int fd;            /* out: the tun fd or -errno */
-	const char *step;  /* out: what failed */
-};
-
-static void *open_thread(void *arg)
-{
-	struct open_job *job = arg;
-
-	if (setns(job->netns_fd, CLONE_NEWNET) < 0) {
-		job->fd = -errno;
-		job->step = "entering the netns";
-		return NULL;
-	}
-	job->fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-	if (job->fd < 0) {
-		job->fd = -errno;
-		job->step = "opening /dev/net/tun";
-	}
-	return NULL;
-}
 
 /* A /dev/net/tun fd bound to netns_fd's namespace (-1: ours). */
 static int tun_open_in(int netns_fd, const char *name, struct vnl_err *err)
 {
-	struct open_job job = { netns_fd, -EIO, "starting a thread" };
-	pthread_t t;
-	int r;
+	int fd;
 
 	if (strlen(name) == 0 || strlen(name) >= IFNAMSIZ)
 		return vnl_errf(err, -EINVAL, "tap name '%s' must have 1 to %d characters", name,
 			       IFNAMSIZ - 1);
-	if (netns_fd < 0) {
-		r = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-		return r < 0 ? vnl_errno(err, errno, "tap '%s': opening /dev/net/tun", name) : r;
-	}
-	r = pthread_create(&t, NULL, open_thread, &job);
-	if (r != 0)
-		return vnl_errno(err, r, "tap '%s': starting a thread", name);
-	pthread_join(t, NULL);
-	if (job.fd < 0)
-		return vnl_errno(err, job.fd, "tap '%s': %s", name, job.step);
-	return job.fd;
+	fd = netns_open_path(netns_fd, "/dev/net/tun", O_RDWR, err);
+	if (fd < 0)
+		vnl_err_wrap(err, "tap '%s'", name);
+	return fd;
 }
 
 /*
