@@ -179,7 +179,7 @@ static inline void imp_normal_table(int32_t t[IMP_NORMAL_N])
 			else
 				hi = mid;
 		}
-		t[IMP_NORMAL_N - 1 - i] = (int32_t)lround(lo * (1 << IMP_NORMAL_SHIFT));
+		t[IMP_NORMAL_N - 1 - i] = (int32_t)(lo * (1 << IMP_NORMAL_SHIFT) + 0.5);
 		t[i] = -t[IMP_NORMAL_N - 1 - i];
 	}
 }
