@@ -355,6 +355,7 @@ int reg_detach(const char *port, struct vnl_err *err)
 
 void reg_fini(void)
 {
+	impair_fini();
 	for (unsigned i = 0; i < VNL_MAX_PORTS; i++) {
 		struct port *p = reg.ports[i];
 
