@@ -15,7 +15,8 @@
 # Operations:
 #   1. a private switch; namespaces A and B with persistent taps (tap ports)
 #      on one LAN (iperf3 pins cubic: the host's default is bbr); base RTT
-#      (ping -i 0.01) and base one-way delay (udp_flow) measured first
+#      (ping -i 0.01) and base one-way delay (udp_flow), measured again
+#      before each timing check (the host's load moves them)
 #   2. delay 20 ms on A out: median RTT - base in 20 +- 0.5 ms, udp_flow
 #      one-way median 20 +- 0.5 ms; the same with delay 20 ms on B in
 #   3. delay 20 ms jitter 2 ms on A out: uniform: no one-way delay under
@@ -118,11 +119,17 @@ flow() {
 # one_way_median: the median one-way delay (ms) of the last flow.
 one_way_median() { awk '{ print $2 / 1000 }' "$DELAYS" | median; }
 
+# rebase: base_rtt and base_ow, the medians without impairment, measured
+# again right before each timing check: the host's load moves them.
+rebase() {
+	base_rtt=$(rtt_median 100) || fail "no base RTT"
+	flow 2000 1
+	base_ow=$(one_way_median) || fail "no base one-way delay"
+}
+
 # --- 1. base ------------------------------------------------------------------
 IQR0=0
-base_rtt=$(rtt_median 100) || fail "no base RTT"
-flow 2000 1
-base_ow=$(one_way_median) || fail "no base one-way delay"
+rebase
 mbufs0=$(sw_ok show-workers | jq '.mbufs.in_use')
 pass "base: RTT median $base_rtt ms, one-way median $base_ow ms, mbufs in use $mbufs0"
 
@@ -148,6 +155,7 @@ jq_assert "show-ports impair" "$r" '.impair.out.delay_ns == 20000000 and (.impai
 check_delay "delay 20 ms on A out"
 jq_assert "A counters" "$(port_json "$A")" '.counters.imp_out_delayed > 2000 and .counters.imp_out_lost == 0'
 imp "$A" clear
+rebase
 imp "$B" in delay_ns=20000000
 check_delay "delay 20 ms on B in"
 jq_assert "B counters" "$(port_json "$B")" '.counters.imp_in_delayed > 2000'
@@ -155,6 +163,7 @@ imp "$B" clear
 
 # --- 3. jitter -----------------------------------------------------------------
 if [ "$TWO" = 1 ]; then
+	rebase
 	imp "$A" out delay_ns=20000000 jitter_ns=2000000 seed=1
 	flow 2000 2
 	read -r q1 q3 lo p90 p99 hi < <(awk '{ print $2 / 1000 }' "$DELAYS" | quartiles)

@@ -225,6 +225,56 @@ static void test_jitter(void)
 	ok(got == 1000 && in, "normal 0.5 ms: 1000 frames within 2 ms +- 3.67 sigma");
 }
 
+/* The wheel against its own model: 100000 frames at random gaps, released
+ * at random moments (the worker's wake-ups, up to 600 us apart, sometimes
+ * 10 ms): each leaves no earlier than its due time and no later than the
+ * first release call a tick after it. */
+static void test_wheel_stress(void)
+{
+	struct imp_state *st = set(IMP_OUT, "{\"delay_ns\":2000000,\"jitter_ns\":2000000,\"limit\":65535,\"seed\":21}");
+	struct imp_model ref;
+	struct rte_mbuf *m[VNL_BURST];
+	static uint64_t due[100000];
+	uint64_t t = 9000000000, us = hz / 1000000, last_call = 0, worst = 0, tick;
+	unsigned sent = 0, got = 0, early = 0, late = 0;
+
+	if (st == NULL)
+		return;
+	tick = 1ull << st->tick_shift;
+	imp_model_init(&ref, 21, port.slot, IMP_OUT);
+	srand(7);
+	while (got < 100000) {
+		uint16_t n;
+
+		if (sent < 100000 && rand() % 2) {
+			due[sent] = t + st->p.delay + (uint64_t)imp_jitter(&st->p, &ref, st->normal);
+			feed(st, sent++, 1, 60, t);
+			t += (uint64_t)(rand() % 20) * us;
+			continue;
+		}
+		t += rand() % 100 == 0 ? 10000 * us : (uint64_t)(rand() % 600) * us;
+		while ((n = imp_release(st, impair_budget(0), t, m, VNL_BURST)) > 0) {
+			for (uint16_t i = 0; i < n; i++) {
+				uint32_t id = id_of(m[i]);
+
+				early += t < due[id];
+				/* Due by the previous call's tick: it should have left then. */
+				if (t > due[id] && last_call >= due[id] + tick) {
+					late++;
+					worst = t - due[id] > worst ? t - due[id] : worst;
+				}
+				got++;
+			}
+			rte_pktmbuf_free_bulk(m, n);
+		}
+		last_call = t;
+		if (sent == 100000 && got < 100000 && imp_next_due(st) == UINT64_MAX)
+			break;
+	}
+	ok(got == 100000 && early == 0 && late == 0, "wheel stress: %u of 100000 out, %u early, %u late (worst %.3f ms)",
+	   got, early, late, (double)worst / (double)(1000 * us));
+}
+
 static void test_loss_dup_reorder_corrupt(void)
 {
 	struct imp_state *st;
@@ -412,6 +462,7 @@ int main(int argc, char **argv)
 	/* Slot 6 with two workers: worker 0 owns it, the budget the test passes. */
 	test_delay();
 	test_jitter();
+	test_wheel_stress();
 	test_loss_dup_reorder_corrupt();
 	test_rate_limit();
 	test_budget();
