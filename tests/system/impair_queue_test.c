@@ -27,6 +27,7 @@
 #include <rte_mbuf.h>
 
 #include "../unit/tap.h"
+#include "eal_test.h"
 #include "impair.h"
 #include "offload.h"
 #include "port.h"
@@ -431,27 +432,9 @@ static void test_errors(void)
 
 int main(int argc, char **argv)
 {
-	char prefix[32], *eal[12];
-	int n = 0;
-
 	(void)argc;
-	snprintf(prefix, sizeof(prefix), "vnl-iqtest-%d", (int)getpid());
-	eal[n++] = argv[0];
-	eal[n++] = "--no-huge";
-	eal[n++] = "-m";
-	eal[n++] = "256";
-	eal[n++] = "--no-shconf";
-	eal[n++] = "--file-prefix";
-	eal[n++] = prefix;
-	eal[n++] = "--no-pci";
-	eal[n++] = "--log-level=3";
-	eal[n++] = "--lcores";
-	eal[n++] = "0@0";
-	eal[n] = NULL;
-	if (rte_eal_init(n, eal) < 0) {
-		printf("1..0 # SKIP DPDK's EAL does not start here: %s\n", rte_strerror(rte_errno));
+	if (eal_test_init(argv[0], "iq", "256", "0@0") < 0)
 		return 0;
-	}
 	hz = rte_get_tsc_hz();
 	vnl_pktmbuf_pool = rte_pktmbuf_pool_create("t_mbufs", 16383, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	if (vnl_pktmbuf_pool == NULL || snapshot_init(1) < 0 || ol_init(vnl_pktmbuf_pool, SOCKET_ID_ANY) < 0 ||
