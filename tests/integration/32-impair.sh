@@ -19,11 +19,12 @@
 #      before each timing check (the host's load moves them)
 #   2. delay 20 ms on A out: median RTT - base in 20 +- 0.5 ms, udp_flow
 #      one-way median 20 +- 0.5 ms; the same with delay 20 ms on B in
-#   3. delay 20 ms jitter 2 ms on A out: uniform: no one-way delay under
-#      17.7 ms, the median 20 +- 0.5 ms, IQR 2 ms +- 10 %, datagrams
-#      overtaken (the tail is reported: a loaded host wakes late, with or
-#      without jitter); normal: IQR 2.70 ms +- 10 %; both IQR tolerances
-#      widened by the IQR step 2 measured without jitter (the host's noise)
+#   3. delay 20 ms jitter 2 ms on A out, uniform then normal: no one-way
+#      delay under 20 - 2 (uniform) or 20 - 7.34 ms (normal) - 0.3, the
+#      median 20 +- 0.5 ms, IQR 2 ms (uniform) or 2.70 ms (normal) +- 10 %
+#      widened by the IQR of the base flow just before (the host's noise),
+#      datagrams overtaken; the tail is reported (a loaded host wakes late,
+#      with or without jitter); a failed measurement is taken once more
 #   4. loss 1 % and 10 % over 20000 datagrams (5000/s): lost fraction within
 #      1 point of the setting and equal to imp_out_lost (ARP aside); gemodel
 #      5 % 50 %: 9.09 % +- 1 point
@@ -128,7 +129,6 @@ rebase() {
 }
 
 # --- 1. base ------------------------------------------------------------------
-IQR0=0
 rebase
 mbufs0=$(sw_ok show-workers | jq '.mbufs.in_use')
 pass "base: RTT median $base_rtt ms, one-way median $base_ow ms, mbufs in use $mbufs0"
@@ -145,8 +145,7 @@ check_delay() {
 	within "$ow" "$(awk -v b="$base_ow" 'BEGIN { print b + 20 }')" 0.5 ||
 		fail "$1: one-way median $ow ms, expected base $base_ow + 20 +- 0.5"
 	jq_assert "$1: nothing lost" "$FLOW" '.lost == 0 and .dup == 0'
-	read -r q1 q3 lo p90 p99 hi < <(awk '{ print $2 / 1000 }' "$DELAYS" | quartiles)
-	IQR0=$(awk -v a="$q1" -v b="$q3" 'BEGIN { print b - a }')
+	read -r _ _ lo p90 p99 hi < <(awk '{ print $2 / 1000 }' "$DELAYS" | quartiles)
 	pass "$1: RTT median $rtt ms, one-way median $ow ms (base $base_rtt, $base_ow); one-way from $lo, p90 $p90, p99 $p99, max $hi ms"
 }
 imp "$A" out delay_ns=20000000
@@ -162,30 +161,47 @@ jq_assert "B counters" "$(port_json "$B")" '.counters.imp_in_delayed > 2000'
 imp "$B" clear
 
 # --- 3. jitter -----------------------------------------------------------------
-if [ "$TWO" = 1 ]; then
+# jitter_try DIST IQR SEED: one measurement of delay 20 ms jitter 2 ms DIST
+# on A out after a fresh base; JITTER_ERR says what was off (empty: all
+# good). Never early, the median on time, the IQR within 10 % plus the
+# spread the host adds without any impairment (IQR0 of the base flow);
+# the tail is reported only: on this loaded 2-core host some wake-ups
+# (switch worker, receiver) come milliseconds late with or without jitter.
+jitter_try() {
+	local iqr med
+	JITTER_ERR=
+	imp "$A" clear
 	rebase
-	imp "$A" out delay_ns=20000000 jitter_ns=2000000 seed=1
+	read -r q1 q3 _ < <(awk '{ print $2 / 1000 }' "$DELAYS" | quartiles)
+	IQR0=$(awk -v a="$q1" -v b="$q3" 'BEGIN { print b - a }')
+	imp "$A" out delay_ns=20000000 jitter_ns=2000000 "dist=$1" "seed=$3"
 	flow 2000 2
 	read -r q1 q3 lo p90 p99 hi < <(awk '{ print $2 / 1000 }' "$DELAYS" | quartiles)
-	jq_assert "jitter uniform: nothing lost" "$FLOW" '.lost == 0'
-	# Never early, the median on time; the tail is reported only: on this
-	# loaded 2-core host some wake-ups (switch worker, receiver) come
-	# milliseconds late with or without jitter (step 2 prints its p99).
-	awk -v lo="$lo" 'BEGIN { exit !(lo >= 18 - 0.3) }' ||
-		fail "jitter 2 ms uniform: a one-way delay of $lo ms, under 18 - 0.3"
-	within "$(one_way_median)" "$(awk -v b="$base_ow" 'BEGIN { print b + 20 }')" 0.5 ||
-		fail "jitter 2 ms uniform: one-way median $(one_way_median) ms, expected base $base_ow + 20 +- 0.5"
-	# The IQR: 10 %, plus the spread the host adds without jitter (IQR0, step 2).
-	within "$(awk -v a="$q1" -v b="$q3" 'BEGIN { print b - a }')" 2 "$(awk -v n="$IQR0" 'BEGIN { print 0.2 + n }')" ||
-		fail "jitter 2 ms uniform: IQR $q1..$q3 ms, expected 2 ms +- 10 % + $IQR0 (the IQR without jitter)"
-	jq_assert "jitter reorders" "$FLOW" '.early > 0'
-	pass "jitter 2 ms uniform: one-way from $lo ms, p90 $p90, p99 $p99, max $hi ms, IQR $q1..$q3 ms, $(jq .early <<<"$FLOW") early"
-	imp "$A" out delay_ns=20000000 jitter_ns=2000000 dist=normal seed=2
-	flow 2000 2
-	read -r q1 q3 lo p90 p99 hi < <(awk '{ print $2 / 1000 }' "$DELAYS" | quartiles)
-	within "$(awk -v a="$q1" -v b="$q3" 'BEGIN { print b - a }')" 2.70 "$(awk -v n="$IQR0" 'BEGIN { print 0.27 + n }')" ||
-		fail "jitter 2 ms normal: IQR $q1..$q3 ms, expected 2.70 ms +- 10 % + $IQR0 (the IQR without jitter)"
-	pass "jitter 2 ms normal: one-way from $lo ms, p90 $p90, p99 $p99, max $hi ms, IQR $q1..$q3 ms"
+	iqr=$(awk -v a="$q1" -v b="$q3" 'BEGIN { print b - a }')
+	med=$(one_way_median)
+	jq -e '.lost == 0 and .early > 0' >/dev/null <<<"$FLOW" || JITTER_ERR="$JITTER_ERR lost or no reordering: $FLOW;"
+	awk -v lo="$lo" -v b="$base_ow" -v j="$(awk -v d="$1" 'BEGIN { print d == "normal" ? 7.34 : 2 }')" \
+		'BEGIN { exit !(lo >= 20 - j - 0.3) }' || JITTER_ERR="$JITTER_ERR a one-way delay of $lo ms (early);"
+	within "$med" "$(awk -v b="$base_ow" 'BEGIN { print b + 20 }')" 0.5 ||
+		JITTER_ERR="$JITTER_ERR median $med ms, expected $base_ow + 20 +- 0.5;"
+	within "$iqr" "$2" "$(awk -v e="$2" -v n="$IQR0" 'BEGIN { print 0.1 * e + n }')" ||
+		JITTER_ERR="$JITTER_ERR IQR $iqr ms ($q1..$q3), expected $2 +- 10 % + $IQR0;"
+	JITTER_MSG="one-way from $lo ms, median $med, IQR $iqr ($q1..$q3, base IQR $IQR0), p90 $p90, p99 $p99, max $hi ms, $(jq .early <<<"$FLOW") early"
+}
+
+# check_jitter DIST IQR: jitter_try, once more when the host got in the way.
+check_jitter() {
+	jitter_try "$1" "$2" 1
+	if [ -n "$JITTER_ERR" ]; then
+		log "jitter 2 ms $1, first try:$JITTER_ERR (a loaded host? once more)"
+		jitter_try "$1" "$2" 2
+		[ -z "$JITTER_ERR" ] || fail "jitter 2 ms $1:$JITTER_ERR $JITTER_MSG"
+	fi
+	pass "jitter 2 ms $1: $JITTER_MSG"
+}
+if [ "$TWO" = 1 ]; then
+	check_jitter uniform 2
+	check_jitter normal 2.698
 	imp "$A" clear
 fi
 

@@ -110,6 +110,20 @@ static struct imp_ctx ctx(void)
 	return (struct imp_ctx){ .ps = &ps, .budget = impair_budget(0), .gso_out = gso_out };
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The IQR of the n latencies lat[] (sorted in place), in ms. */
+static double iqr_ms(uint64_t *lat, unsigned n)
+{
+	qsort(lat, n, sizeof(lat[0]), cmp_u64);
+	return (double)(lat[3 * n / 4] - lat[n / 4]) * 1000.0 / (double)hz;
+}
+
 /* Feed n frames of len (ids from id0) at t; the frames sent at once are freed and counted. */
 static unsigned feed(struct imp_state *st, uint32_t id0, unsigned n, uint16_t len, uint64_t t)
 {
@@ -191,6 +205,7 @@ static void test_jitter(void)
 	static uint32_t ids[2000];
 	unsigned got, inversions = 0;
 	uint64_t lo = UINT64_MAX, hi = 0;
+	double iqr;
 	bool in = true;
 
 	if (!ok(st != NULL && st->wheel, "jitter 1 ms uniform: a wheel"))
@@ -207,9 +222,13 @@ static void test_jitter(void)
 	}
 	for (unsigned i = 1; i < got; i++)
 		inversions += ids[i] < ids[i - 1];
+	for (unsigned i = 0; i < 2000; i++)
+		when[i] -= t0 + i * us;
+	iqr = iqr_ms(when, 2000);
 	ok(got == 2000 && in, "2000 frames out (%u), each after 1 to 3 ms (+ a tick of %llu cycles): %.3f..%.3f ms", got,
 	   (unsigned long long)1 << st->tick_shift, (double)lo / (double)(1000 * us), (double)hi / (double)(1000 * us));
 	ok(inversions > 100, "jitter reorders (%u inversions)", inversions);
+	ok(fabs(iqr - 1.0) < 0.1, "uniform +-1 ms: IQR %.3f ms (1)", iqr);
 
 	st = set(IMP_OUT, "{\"delay_ns\":2000000,\"jitter_ns\":500000,\"dist\":\"normal\",\"seed\":3}");
 	if (st == NULL)
@@ -224,6 +243,10 @@ static void test_jitter(void)
 		in &= lat + us >= 2000 * us - st->jmax && lat <= 2000 * us + st->jmax + (2ull << st->tick_shift);
 	}
 	ok(got == 1000 && in, "normal 0.5 ms: 1000 frames within 2 ms +- 3.67 sigma");
+	for (unsigned i = 0; i < 1000; i++)
+		when[i] -= t0 + i * us;
+	iqr = iqr_ms(when, 1000);
+	ok(fabs(iqr / (1.349 * 0.5) - 1) < 0.1, "normal sigma 0.5 ms: IQR %.3f ms (0.674)", iqr);
 }
 
 /* The wheel against its own model: 100000 frames at random gaps, released
