@@ -33,8 +33,10 @@
 #      imp_out_reordered
 #   6. rate 50 mbit on A out, TCP A -> B (iperf3 -t 5, the first second
 #      omitted): goodput within 5 % of 50 x 1448 / 1514, A's tx_gso_frames
-#      > 0 (a rate segments on entry); delay 5 ms only: rx_gso_frames > 0 and
-#      tx_gso_frames 0 (TSO frames delayed whole)
+#      > 0 (a rate segments on entry); UDP offered at 100 Mbit/s: received
+#      within 5 % of 50 x 1400 / 1442, the excess counted imp_out_rate_dropped;
+#      delay 5 ms only: rx_gso_frames > 0 and tx_gso_frames 0 (TSO frames
+#      delayed whole)
 #   7. delay 20 -> 5 ms under a udp_flow stream: nothing lost; impair-clear:
 #      RTT back to base (+ 0.5 ms), no frame queued, mbufs in use back
 #   With VNL_EXPECT_WORKERS=2 (the -2workers variant: A and B on different
@@ -269,6 +271,14 @@ awk -v g="$g" -v w="$want" 'BEGIN { exit !(g >= 0.95 * w && g <= 1.05 * w) }' ||
 	fail "rate 50 mbit: TCP goodput $g Mbit/s, expected $want +- 5 %"
 jq_assert "rate: TSO frames cut on entry" "$(port_json "$A")" '.counters.tx_gso_frames > 0'
 pass "rate 50 mbit, TCP A -> B: $g Mbit/s (expected $want +- 5 %), TSO frames segmented on entry"
+# UDP offered at twice the rate: what arrives is the rate, the rest is the
+# shaper's drops (1400-byte datagrams: 1442-byte frames).
+out=$(iperf_ab -u -b 100M -l 1400 -t 4) || exit 1
+want=$(awk 'BEGIN { print 50 * 1400 / 1442 }')
+awk -v g="$out" -v w="$want" 'BEGIN { exit !(g >= 0.95 * w && g <= 1.05 * w) }' ||
+	fail "rate 50 mbit, UDP at 100 Mbit/s: $out Mbit/s received, expected $want +- 5 %"
+jq_assert "rate: the excess dropped by the shaper" "$(port_json "$A")" '.counters.imp_out_rate_dropped > 1000'
+pass "rate 50 mbit, UDP offered at 100 Mbit/s: $out Mbit/s received (expected $want +- 5 %), $(counter "$A" imp_out_rate_dropped) rate_dropped"
 workers_check "after iperf3"
 
 # --- 7. change under traffic, clear ---------------------------------------------
