@@ -36,7 +36,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <pcap/pcap.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -48,6 +47,7 @@
 
 #include "../unit/tap.h"
 #include "capture.h"
+#include "cbpf.h"
 #include "clock.h"
 #include "evloop.h"
 #include "port.h"
@@ -399,23 +399,7 @@ static int64_t cap_start(const char *ports_json, const char *dir, const char *fi
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
 	json_object_object_add(req, "dir", json_object_new_string(dir));
 	if (filter != NULL) {
-		pcap_t *pc = pcap_open_dead(DLT_EN10MB, 262144);
-		struct bpf_program prog;
-		struct json_object *a = json_object_new_array();
-
-		pcap_compile(pc, &prog, filter, 1, PCAP_NETMASK_UNKNOWN);
-		for (u_int i = 0; i < prog.bf_len; i++) {
-			struct json_object *insn = json_object_new_array();
-
-			json_object_array_add(insn, json_object_new_int(prog.bf_insns[i].code));
-			json_object_array_add(insn, json_object_new_int(prog.bf_insns[i].jt));
-			json_object_array_add(insn, json_object_new_int(prog.bf_insns[i].jf));
-			json_object_array_add(insn, json_object_new_int64(prog.bf_insns[i].k));
-			json_object_array_add(a, insn);
-		}
-		pcap_freecode(&prog);
-		pcap_close(pc);
-		json_object_object_add(req, "bpf", a);
+		json_object_object_add(req, "bpf", cbpf_compile_json(filter, 262144, &err));
 		json_object_object_add(req, "filter", json_object_new_string(filter));
 	}
 	r = capture_start(req, reply, p[1], &err);
