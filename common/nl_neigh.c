@@ -79,8 +79,6 @@ static int neigh_request(int netns_fd, int type, int flags, uint8_t ndm_flags, i
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ndmsg *ndm;
-	struct nl nl;
-	int r;
 
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = flags;
@@ -91,12 +89,7 @@ static int neigh_request(int netns_fd, int type, int flags, uint8_t ndm_flags, i
 	/* With NTF_USE the kernel ignores the state and keeps the entry dynamic. */
 	ndm->ndm_state = NUD_NONE;
 	mnl_attr_put(nlh, NDA_DST, family == AF_INET ? 4 : 16, addr);
-	r = nl_open(&nl, netns_fd, err);
-	if (r < 0)
-		return r;
-	r = nl_transact(&nl, nlh, ctx ? get_cb : NULL, ctx, err);
-	nl_close(&nl);
-	return r;
+	return nl_once(netns_fd, nlh, ctx ? get_cb : NULL, ctx, err);
 }
 
 int nl_neigh_get(int netns_fd, int family, const uint8_t addr[16], int ifindex,

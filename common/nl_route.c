@@ -64,7 +64,6 @@ int nl_route_get(int netns_fd, int family, const uint8_t dst[16], int oif, struc
 	struct route_ctx ctx = { .family = family, .out = out };
 	unsigned int alen = family == AF_INET ? 4 : 16;
 	struct rtmsg *rtm;
-	struct nl nl;
 	int r;
 
 	if (family != AF_INET && family != AF_INET6)
@@ -79,11 +78,7 @@ int nl_route_get(int netns_fd, int family, const uint8_t dst[16], int oif, struc
 	mnl_attr_put(nlh, RTA_DST, alen, dst);
 	if (oif > 0)
 		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)oif);
-	r = nl_open(&nl, netns_fd, err);
-	if (r < 0)
-		return vnl_err_wrap(err, "route to %s", text), r;
-	r = nl_transact(&nl, nlh, route_cb, &ctx, err);
-	nl_close(&nl);
+	r = nl_once(netns_fd, nlh, route_cb, &ctx, err);
 	if (r < 0)
 		return vnl_err_wrap(err, "route to %s", text), r;
 	if (!ctx.seen)
