@@ -17,7 +17,6 @@
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "ethtool.h"
 #include "sys.h"

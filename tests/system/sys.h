@@ -109,12 +109,12 @@ static inline int sys_leftovers_settled(void)
 
 static inline void sys_init(void)
 {
+	const char *p = getenv("VNL_TEST_PFX");
+
 	if (geteuid() != 0) {
 		printf("# SKIP: needs root (creates network namespaces, veth pairs, mounts)\n");
 		exit(77);
 	}
-	const char *p = getenv("VNL_TEST_PFX");
-
 	if (!p || strlen(p) != 2 || strspn(p, "abcdefghijklmnopqrstuvwxyz") != 2)
 		p = "vt";
 	snprintf(sys_pfx, sizeof(sys_pfx), "%s%04x", p, (unsigned int)getpid() & 0xffff);

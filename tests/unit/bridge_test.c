@@ -28,6 +28,7 @@ static struct port *fake_port = (struct port *)&fake_port; /* any non-NULL point
  * 9000: up to 9022), 6 detached. */
 static void setup(uint32_t fdb_size)
 {
+	free(snap);
 	snap = calloc(1, sizeof(*snap));
 	snap->lan[0].max_frame = 1522;
 	snap->lan[1].max_frame = 9022;
