@@ -194,7 +194,7 @@ static void on_end(struct chan *c)
 		sess_sendf(c->sess, "{\"t\":\"event\",\"lab\":\"%s\",\"event\":{\"event\":\"closed\"}}", c->lab);
 		break;
 	case CHAN_TERM:
-		sess_sendf(c->sess, "{\"t\":\"term-exit\",\"id\":%ld,\"status\":%d}", c->id,
+		sess_sendf(c->sess, "{\"t\":\"term-exit\",\"term\":%ld,\"status\":%d}", c->id,
 			   st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 		break;
 	case CHAN_PROC:

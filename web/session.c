@@ -235,7 +235,7 @@ static struct chan *term_find(struct sess *s, long id)
  */
 static void do_term(struct sess *s, struct json_object *m)
 {
-	long id = jint(m, "id", -1);
+	long id = jint(m, "id", 0), term = jint(m, "term", -1);
 	const char *lab = lab_of(s, m, id), *node = jstr(m, "node"), *kind = jstr(m, "kind");
 	char *vm_argv[] = { "vnl", "--lab", (char *)lab, "shell", (char *)node, NULL };
 	char *sh_argv[] = { "vnl", "--lab", (char *)lab, "exec", "-t", (char *)node, "--", "sh", "-i", NULL };
@@ -246,24 +246,25 @@ static void do_term(struct sess *s, struct json_object *m)
 
 	if (lab == NULL)
 		return;
-	if (id < 0 || id > TERM_MAX || term_find(s, id))
-		return reply_error(s, id, "terminal id must be a free number 0..255");
+	if (term < 0 || term > TERM_MAX || term_find(s, term))
+		return reply_error(s, id, "term must be a free terminal number 0..255");
 	if (node == NULL || topo_check_name(node, "node", 0, 0, &err) < 0)
 		return reply_error(s, id, node ? err.msg : "no node given");
 	pid = proc_spawn(kind && !strcmp(kind, "vm") ? vm_argv : sh_argv, true, (int)jint(m, "rows", 24),
 			 (int)jint(m, "cols", 80), &fd);
 	if (pid < 0)
 		return reply_error(s, id, "vnl-web: cannot open a terminal");
-	if ((c = chan_adopt(s, CHAN_TERM, fd, id, lab)) == NULL) {
+	if ((c = chan_adopt(s, CHAN_TERM, fd, term, lab)) == NULL) {
 		chan_reap(pid);
 		return reply_error(s, id, "vnl-web: cannot add a channel");
 	}
 	c->pid = pid;
+	sess_sendf(s, "{\"t\":\"reply\",\"id\":%ld,\"reply\":{\"ok\":true}}", id);
 }
 
 static void do_term_op(struct sess *s, struct json_object *m, const char *t)
 {
-	struct chan *c = term_find(s, jint(m, "id", -1));
+	struct chan *c = term_find(s, jint(m, "term", -1));
 	const char *data;
 
 	if (c == NULL)

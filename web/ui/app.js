@@ -268,7 +268,10 @@ async function createAt(kind, pos, pageX, pageY) {
   if (v.mem) args.mem = Number(v.mem);
   app.pendingPos.set(v.name, pos);
   status(`creating ${v.name} ...`);
-  await req('node-add', args, pos).then(refreshSoon, () => app.pendingPos.delete(v.name));
+  await req('node-add', args, pos).then(refreshSoon, (e) => {
+    app.pendingPos.delete(v.name);
+    status(`${v.name}: ${e.message}`);
+  });
 }
 
 async function linkTo(node, lan, pageX, pageY) {
@@ -340,6 +343,7 @@ function makeCanvas() {
     ],
   });
   app.cy = cy;
+  new ResizeObserver(() => cy.resize()).observe($('cy'));
 
   // Drag a node onto a LAN: link it (the node goes back to where it was).
   let grabPos = null;

@@ -56,7 +56,7 @@ class Conn {
       for (const w of this.labsWaiters) w(m.labs);
       this.labsWaiters = [];
     } else if (m.t === 'term-exit') {
-      this.onTermExit(m.id, m.status);
+      this.onTermExit(m.term, m.status);
     }
   }
 

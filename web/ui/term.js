@@ -43,9 +43,9 @@ class Terms {
     const t = { term, fit, el, tab, node };
     this.byId.set(id, t);
     this.show(id);
-    term.onData((data) => this.conn.send({ t: 'in', id, data }));
-    term.onResize(({ cols, rows }) => this.conn.send({ t: 'resize', id, cols, rows }));
-    this.conn.call({ t: 'term', lab, node, kind, cols: term.cols, rows: term.rows })
+    term.onData((data) => this.conn.send({ t: 'in', term: id, data }));
+    term.onResize(({ cols, rows }) => this.conn.send({ t: 'resize', term: id, cols, rows }));
+    this.conn.call({ t: 'term', term: id, lab, node, kind, cols: term.cols, rows: term.rows })
       .catch((e) => term.write(`\r\n[${e.message}]\r\n`));
     term.focus();
     return id;
@@ -78,7 +78,7 @@ class Terms {
   close(id) {
     const t = this.byId.get(id);
     if (!t) return;
-    this.conn.send({ t: 'term-close', id });
+    this.conn.send({ t: 'term-close', term: id });
     t.term.dispose();
     t.el.remove();
     t.tab.remove();
