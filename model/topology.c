@@ -218,6 +218,7 @@ void topo_free(struct topo *t)
 	free(t->nodes);
 	free(t->lans);
 	free(t->links);
+	topo_layout_free(t);
 	free(t);
 }
 
@@ -661,7 +662,7 @@ bool topo_equal(const struct topo *a, const struct topo *b)
 	for (unsigned i = 0; i < a->n_links; i++)
 		if (!link_equal(&a->links[i], &b->links[i]))
 			return false;
-	return true;
+	return topo_layout_equal(a, b) && topo_layout_equal(b, a);
 }
 
 /* Remove entry i of an array of n entries of size sz, keeping the order. */

@@ -199,6 +199,14 @@ struct topo_link {
 	int line, column;		/* where it was declared; 0 if not from a file */
 };
 
+/* Where `vnl web` draws a node or LAN (the layout section, topolayout.c). */
+struct topo_pos {
+	char name[TOPO_NAME_MAX + 1];	/* a node or LAN (entries of others are not saved) */
+	int x, y;			/* canvas units, -TOPO_LAYOUT_MAX..TOPO_LAYOUT_MAX */
+};
+
+#define TOPO_LAYOUT_MAX 1000000
+
 /*
  * A lab topology. Arrays keep insertion order; pointers into them are valid
  * until the next topo_add_*() or topo_free().
@@ -212,10 +220,34 @@ struct topo {
 	unsigned n_links, cap_links;
 	size_t save_bytes;		/* size of the objects in topo_save()'s form,
 					 * without the fixed frame (TOPO_SAVE_FRAME) */
+	struct topo_pos *layout;	/* n_layout positions, in the order first set */
+	unsigned n_layout, cap_layout;
 };
 
 /* Most bytes topo_save() writes besides the objects (header, section keys). */
 #define TOPO_SAVE_FRAME 48
+
+/* ---- layout (topolayout.c) ----
+ *
+ * The optional `layout` section of a file: a mapping NAME: [X, Y] of
+ * integers, one per node or LAN, after links. `vnl web` draws objects
+ * there; `vnl save` writes it, `vnl deploy` restores it; objects without an
+ * entry are placed by the page. An entry of a name the topology lacks is
+ * kept in memory (a new object of that name goes there) but not saved.
+ */
+
+/* Set name's position: 0, -ERANGE (|x| or |y| > TOPO_LAYOUT_MAX), -EINVAL
+ * (name rule), -EFBIG (the saved form would pass TOPO_FILE_MAX), -E2BIG,
+ * -ENOMEM. */
+int topo_layout_set(struct topo *t, const char *name, int x, int y, struct vnl_err *err);
+/* name's entry, or NULL (errno ENOENT). */
+struct topo_pos *topo_layout_find(const struct topo *t, const char *name);
+/* The section (nothing when no object of t has an entry). */
+void topo_layout_save(FILE *f, const struct topo *t);
+/* Drop every entry (topo_free() does). */
+void topo_layout_free(struct topo *t);
+/* Every saved entry of a is in b with the same position. */
+bool topo_layout_equal(const struct topo *a, const struct topo *b);
 
 /* ---- the table of kinds (schema.c) ---- */
 

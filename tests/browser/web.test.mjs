@@ -85,6 +85,15 @@ try {
     const lbl = await page.evaluate(() => window.vnl.cy.getElementById('a:0').data('label'));
     return lbl.startsWith('eth0 10.108.1.1/24') || `label ${lbl}`;
   });
+  await check('the file\'s layout places a and blue; b, without one, is placed by the page and kept', async () => {
+    const at = await page.evaluate(() => ['a', 'blue'].map((i) => window.vnl.cy.getElementById(i).position()));
+    if (at[0].x !== 150 || at[0].y !== 320 || at[1].x !== 300 || at[1].y !== 200) return JSON.stringify(at);
+    for (let i = 0; i < 50; i++) {
+      if (showJ().layout.b) return true;
+      await page.waitForTimeout(100);
+    }
+    return 'vnld has no position for b';
+  });
   await check('nodes carry their state', () => waitCy(page, () => window.vnl.cy.getElementById('a').data('state') === 'running'));
   await snap(page, 'deployed');
 
@@ -115,6 +124,30 @@ try {
     return (k && k.lan === 'green' && k.ip === '10.108.2.3/24') || JSON.stringify(k);
   });
   await snap(page, 'created');
+  await check('positions are kept in the lab: vnl save writes a layout with the dropped node', async () => {
+    await waitCy(page, () => true);
+    for (let i = 0; i < 50; i++) {
+      const saved = vnl('save', '-');
+      if (/^layout:\n(.*\n)*  n3: \[-?\d+, -?\d+\]/m.test(saved) && /^  green: \[/m.test(saved)) return true;
+      await page.waitForTimeout(100);
+    }
+    return vnl('save', '-');
+  });
+  // Move a node: the second tab and vnld follow.
+  const pb = await pagePos(page, 'b');
+  await page.mouse.move(pb.x, pb.y);
+  await page.mouse.down();
+  await page.mouse.move(pb.x - 60, pb.y - 40, { steps: 6 });
+  await page.mouse.up();
+  const bpos = await page.evaluate(() => window.vnl.cy.getElementById('b').position());
+  await check('a moved node keeps its place in vnld (show has its new position)', async () => {
+    for (let i = 0; i < 50; i++) {
+      const l = showJ().layout.b;
+      if (l && Math.abs(l[0] - bpos.x) <= 1 && Math.abs(l[1] - bpos.y) <= 1) return true;
+      await page.waitForTimeout(100);
+    }
+    return JSON.stringify(showJ().layout);
+  });
 
   // 3. A terminal on node a.
   const pa = await pagePos(page, 'a');
@@ -159,6 +192,10 @@ try {
   const page2 = await ctx.newPage();
   await page2.goto(`${env.URL}#${env.LAB}`);
   await hasEl(page2, 'n3');
+  await check('another tab draws the lab where this one placed it', () => page2.evaluate((p) => {
+    const q = window.vnl.cy.getElementById('b').position();
+    return Math.abs(q.x - p.x) <= 1 && Math.abs(q.y - p.y) <= 1 || JSON.stringify(q);
+  }, bpos));
   await page2.evaluate(() => window.vnl.conn.req(window.vnl.lab, { cmd: 'lan-add', name: 'tab2' }));
   await check('a LAN added in another tab appears in this one', () => hasEl(page, 'tab2'));
   await page.locator('#cy').click({ position: { x: 5, y: 5 } });

@@ -8,7 +8,7 @@
 # canvas; a wrong action shows its error; off localhost needs the token.
 #
 # Operations: vnl-web on 0.0.0.0 (any free port). In the page: start the lab,
-# deploy a file (a, b on blue); drag an ns node, a LAN, then the node onto
+# deploy a file (a, b on blue; a layout for a and blue, none for b); drag an ns node, a LAN, then the node onto
 # the LAN (`vnl show` has them); a terminal on a runs commands in a; `vnl
 # add`/`vnl del` in a shell, a second tab's edit: the canvas follows; a
 # name that exists shows vnld's error next to the drop; traffic colours a
@@ -42,6 +42,9 @@ nodes:
 links:
   - a:0 blue 10.108.1.1/24
   - b:0 blue 10.108.1.2/24
+layout:
+  a: [150, 320]
+  blue: [300, 200]
 YAML
 
 "$VNL_BUILD_DIR/vnl-web" --listen 0.0.0.0:0 >"$TMP/web.log" 2>&1 &

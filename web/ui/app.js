@@ -95,13 +95,18 @@ function draw(show) {
         } else {
           old.data({ ...e.data, label: old.isEdge() ? old.data('label') : e.data.label });
           if (old.isEdge()) old.data('label', rateLabel(old));
+          // Moved in another tab (or by a deploy): follow, unless held here.
+          const lp = layoutPos[e.data.id], op = old.isNode() && old.position();
+          if (lp && op && !old.grabbed() && (Math.abs(op.x - lp[0]) > 1 || Math.abs(op.y - lp[1]) > 1)) {
+            old.position({ x: lp[0], y: lp[1] });
+          }
           continue;
         }
       }
       if (e.group === 'nodes') {
         const p = app.pendingPos.get(e.data.id) || layoutPos[e.data.id];
         app.pendingPos.delete(e.data.id);
-        if (p) e.position = { x: p.x !== undefined ? p.x : p[0], y: p.y !== undefined ? p.y : p[1] };
+        if (p) e.position = Array.isArray(p) ? { x: p[0], y: p[1] } : { x: p.x, y: p.y };
         else e.data.unplaced = true;
       }
       cy.add(e);
@@ -110,9 +115,12 @@ function draw(show) {
   const unplaced = cy.nodes('[?unplaced]');
   if (unplaced.nonempty()) {
     unplaced.forEach((n) => n.removeData('unplaced'));
-    if (unplaced.length === cy.nodes().length) relayout();
-    else unplaced.forEach((n) => n.position(freeSpot(n)));
+    if (unplaced.length === cy.nodes().length) return relayout(); // saves every position
+    unplaced.forEach((n) => n.position(freeSpot(n)));
   }
+  // Objects vnld has no position for get the one drawn here.
+  const missing = cy.nodes().filter((n) => !layoutPos[n.id()]);
+  if (missing.nonempty()) saveLayout(missing);
 }
 
 // A spot next to a new object's neighbours (or below everything).
@@ -131,7 +139,7 @@ function relayout() {
 
 // Tell vnld where objects stand (kept in the topology file by `vnl save`).
 function saveLayout(nodes) {
-  if (!app.show || !app.show.layout_supported) return;
+  if (!app.show || !app.show.layout || nodes.empty()) return; // a vnld without layouts
   const pos = {};
   nodes.forEach((n) => { const p = n.position(); pos[n.id()] = [Math.round(p.x), Math.round(p.y)]; });
   app.conn.req(app.lab, { cmd: 'layout', positions: pos }).catch(() => {});

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The layout of a topology (topology.h, "Layout"): where `vnl web` draws
+ * each node and LAN, kept apart from the objects themselves so that the
+ * objects' rules and their file form stay as they are.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "topology.h"
+
+/* "  NAME: [X, Y]\n": the bytes one entry takes in the saved form. */
+static size_t entry_size(const char *name, int x, int y)
+{
+	return (size_t)snprintf(NULL, 0, "  %s: [%d, %d]\n", name, x, y);
+}
+
+struct topo_pos *topo_layout_find(const struct topo *t, const char *name)
+{
+	for (unsigned i = 0; i < t->n_layout; i++)
+		if (!strcmp(t->layout[i].name, name))
+			return &t->layout[i];
+	errno = ENOENT;
+	return NULL;
+}
+
+int topo_layout_set(struct topo *t, const char *name, int x, int y, struct vnl_err *err)
+{
+	struct topo_pos *p = topo_layout_find(t, name);
+	size_t old = p ? entry_size(name, p->x, p->y) : 0, more = entry_size(name, x, y);
+	int r;
+
+	if ((r = topo_check_name(name, "layout entry", 0, 0, err)) < 0)
+		return r;
+	if (x < -TOPO_LAYOUT_MAX || x > TOPO_LAYOUT_MAX || y < -TOPO_LAYOUT_MAX || y > TOPO_LAYOUT_MAX)
+		return vnl_errf(err, -ERANGE, "layout of '%s': x and y must be in -%d..%d", name,
+				TOPO_LAYOUT_MAX, TOPO_LAYOUT_MAX);
+	if (!p && t->n_layout == 0)
+		more += sizeof("layout:\n") - 1;
+	if (more > old && t->save_bytes + (more - old) > TOPO_FILE_MAX - TOPO_SAVE_FRAME)
+		return vnl_errf(err, -EFBIG, "lab too large: its saved topology would exceed %d bytes",
+				TOPO_FILE_MAX);
+	if (!p) {
+		if (t->n_layout >= 2 * TOPO_MAX_OBJECTS)
+			return vnl_errf(err, -E2BIG, "layout: more than %d entries", 2 * TOPO_MAX_OBJECTS);
+		if (t->n_layout == t->cap_layout) {
+			unsigned cap = t->cap_layout ? 2 * t->cap_layout : 16;
+			struct topo_pos *a = realloc(t->layout, cap * sizeof(*a));
+
+			if (a == NULL)
+				return vnl_errf(err, -ENOMEM, "layout: out of memory");
+			t->layout = a;
+			t->cap_layout = cap;
+		}
+		p = &t->layout[t->n_layout++];
+		snprintf(p->name, sizeof(p->name), "%s", name);
+	}
+	p->x = x;
+	p->y = y;
+	t->save_bytes = t->save_bytes + more - old;
+	return 0;
+}
+
+/* Only the entries of objects the topology has (a deleted object's entry
+ * stays in memory, for a new object of the same name, but is not saved). */
+static bool placed(const struct topo *t, const char *name)
+{
+	return topo_find_node(t, name) || topo_find_lan(t, name);
+}
+
+void topo_layout_save(FILE *f, const struct topo *t)
+{
+	bool any = false;
+
+	for (unsigned i = 0; i < t->n_layout; i++) {
+		const struct topo_pos *p = &t->layout[i];
+
+		if (!placed(t, p->name))
+			continue;
+		if (!any)
+			fputs("layout:\n", f);
+		any = true;
+		fprintf(f, "  %s: [%d, %d]\n", p->name, p->x, p->y);
+	}
+}
+
+void topo_layout_free(struct topo *t)
+{
+	free(t->layout);
+	t->layout = NULL;
+	t->n_layout = t->cap_layout = 0;
+}
+
+bool topo_layout_equal(const struct topo *a, const struct topo *b)
+{
+	for (unsigned i = 0; i < a->n_layout; i++) {
+		const struct topo_pos *p = &a->layout[i], *q;
+
+		if (!placed(a, p->name))
+			continue;
+		q = topo_layout_find(b, p->name);
+		if (q == NULL || q->x != p->x || q->y != p->y)
+			return false;
+	}
+	return true;
+}
