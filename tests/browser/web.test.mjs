@@ -137,7 +137,11 @@ try {
   const pb = await pagePos(page, 'b');
   await page.mouse.move(pb.x, pb.y);
   await page.mouse.down();
-  await page.mouse.move(pb.x - 60, pb.y - 40, { steps: 6 });
+  const dest = await page.evaluate(() => {   // model (450, 320): right of blue, level with a
+    const r = document.getElementById('cy').getBoundingClientRect(), z = window.vnl.cy.zoom(), p = window.vnl.cy.pan();
+    return { x: r.left + 450 * z + p.x, y: r.top + 320 * z + p.y };
+  });
+  await page.mouse.move(dest.x, dest.y, { steps: 6 });
   await page.mouse.up();
   const bpos = await page.evaluate(() => window.vnl.cy.getElementById('b').position());
   await check('a moved node keeps its place in vnld (show has its new position)', async () => {
@@ -230,6 +234,16 @@ try {
     }, null, 20000);
     return true;
   });
+  await page.evaluate(() => document.querySelectorAll('.err-pop').forEach((e) => e.remove()));
+  const pbb = await pagePos(page, 'b');
+  await page.mouse.dblclick(pbb.x, pbb.y);
+  await page.waitForTimeout(1000);
+  await page.keyboard.type('ping -c 3 -i 0.3 10.108.1.1\n');
+  await check('a second terminal, on b, reaches a through the switch', async () => {
+    await page.waitForFunction(() => /3 received/.test(window.vnl.terms.text('b')), null, { timeout: 15000 });
+    return true;
+  });
+  await page.evaluate(() => window.vnl.cy.fit(undefined, 40));
   await snap(page, 'traffic');
   ping.kill();
 
