@@ -71,6 +71,17 @@ static void emit(struct json_object *ev, void *arg)
 	jsonl_publish(d.srv, ev);
 }
 
+/* An event with one member whose value (taken) is any JSON. */
+static void publish_obj(const char *event, const char *key, struct json_object *val)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "event", json_object_new_string(event));
+	json_object_object_add(o, key, val);
+	emit(o, NULL);
+	json_object_put(o);
+}
+
 static void publish(const char *event, const char *key, const char *val)
 {
 	struct json_object *o = json_object_new_object();
@@ -327,7 +338,7 @@ static int layout_apply(struct topo *t, struct json_object *pos, struct vnl_err 
 static int cmd_layout(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
 		      struct vnl_err *err)
 {
-	struct json_object *pos, *ev;
+	struct json_object *pos;
 	int r;
 
 	(void)reply, (void)c;
@@ -335,11 +346,7 @@ static int cmd_layout(struct json_object *req, struct json_object *reply, struct
 		return vnl_errf(err, -EINVAL, "argument 'positions' must be an object {NAME: [x, y]}");
 	if ((r = layout_apply(d.lab.topo, pos, err)) < 0 || (r = lab_save(&d.lab, err)) < 0)
 		return r;
-	ev = json_object_new_object();
-	json_object_object_add(ev, "event", json_object_new_string("layout"));
-	json_object_object_add(ev, "positions", json_object_get(pos));
-	emit(ev, NULL);
-	json_object_put(ev);
+	publish_obj("layout", "positions", json_object_get(pos));
 	return 0;
 }
 
@@ -745,7 +752,7 @@ static int cmd_fdb(struct json_object *req, struct json_object *reply, struct js
 static int cmd_deploy(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
 		      struct vnl_err *err)
 {
-	struct json_object *created, *differs, *extra, *ev;
+	struct json_object *created, *differs, *extra;
 	struct topo *f = NULL;
 	const char *file;
 	int r;
@@ -776,11 +783,7 @@ static int cmd_deploy(struct json_object *req, struct json_object *reply, struct
 	json_object_object_add(reply, "created", created);
 	json_object_object_add(reply, "differs", differs);
 	json_object_object_add(reply, "extra", extra);
-	ev = json_object_new_object();
-	json_object_object_add(ev, "event", json_object_new_string("deployed"));
-	json_object_object_add(ev, "file", json_object_new_string(file));
-	emit(ev, NULL);
-	json_object_put(ev);
+	publish_obj("deployed", "file", json_object_new_string(file));
 	return 0;
 }
 

@@ -21,39 +21,6 @@
  * until the page has caught up. */
 #define SESS_QUEUE_MAX (4u << 20)
 
-int buf_add(struct buf *b, const void *data, size_t n)
-{
-	if (b->off && b->off == b->len)
-		b->off = b->len = 0;
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *p;
-
-		while (cap < b->len + n)
-			cap *= 2;
-		if (!(p = realloc(b->p, cap)))
-			return -ENOMEM;
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, data, n);
-	b->len += n;
-	return 0;
-}
-
-void buf_eat(struct buf *b, size_t n)
-{
-	b->off += n;
-	if (b->off >= b->len)
-		b->off = b->len = 0;
-}
-
-void buf_free(struct buf *b)
-{
-	free(b->p);
-	memset(b, 0, sizeof(*b));
-}
-
 int chan_reap(pid_t pid)
 {
 	struct timespec ts = { 0, 10 * 1000000L };
@@ -86,6 +53,8 @@ struct chan *chan_adopt(struct sess *s, enum chan_type type, int fd, long id, co
 	c->sess = s;
 	c->fd = fd;
 	c->id = id;
+	c->in.cap = CHAN_IN_MAX;
+	c->out.cap = CHAN_OUT_MAX;
 	snprintf(c->lab, sizeof(c->lab), "%s", lab);
 	c->wsi = lws_adopt_descriptor_vhost(vh, LWS_ADOPT_RAW_FILE_DESC, u, "vnl-chan", NULL);
 	if (c->wsi == NULL) {
@@ -101,10 +70,11 @@ struct chan *chan_adopt(struct sess *s, enum chan_type type, int fd, long id, co
 
 int chan_write(struct chan *c, const void *data, size_t len)
 {
-	if (buf_add(&c->out, data, len) < 0)
-		return -ENOMEM;
-	lws_callback_on_writable(c->wsi);
-	return 0;
+	int r = outq_put(&c->out, data, len);
+
+	if (r == 0)
+		lws_callback_on_writable(c->wsi);
+	return r;
 }
 
 static void unlink_chan(struct chan *c)
@@ -157,19 +127,20 @@ static int on_bytes(struct chan *c, const char *data, size_t n)
 			lws_rx_flow_control(c->wsi, 0);
 		return 0;
 	}
-	if (buf_add(&c->in, data, n) < 0)
+	if (outq_put(&c->in, data, n) < 0)
 		return -ENOMEM;
 	if (c->type == CHAN_PROC) {
 		/* Keep the tail only: the last line is the error message. */
-		if (c->in.len - c->in.off > 8192)
-			buf_eat(&c->in, c->in.len - c->in.off - 4096);
+		if (outq_pending(&c->in) > 8192)
+			outq_eat(&c->in, outq_pending(&c->in) - 4096);
 		return 0;
 	}
-	while (c->sess && (nl = memchr(c->in.p + c->in.off, '\n', c->in.len - c->in.off))) {
-		size_t len = (size_t)(nl - (c->in.p + c->in.off));
+	while (c->sess && (nl = (char *)memchr(c->in.buf + c->in.off, '\n', outq_pending(&c->in)))) {
+		const char *line = (const char *)c->in.buf + c->in.off;
+		size_t len = (size_t)(nl - line);
 
-		on_line(c, c->in.p + c->in.off, len);
-		buf_eat(&c->in, len + 1);
+		on_line(c, line, len);
+		outq_eat(&c->in, len + 1);
 	}
 	return 0;
 }
@@ -198,8 +169,8 @@ static void on_end(struct chan *c)
 			   st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 		break;
 	case CHAN_PROC:
-		buf_add(&c->in, "", 1);
-		for (char *p = strtok(c->in.p + c->in.off, "\n"); p; p = strtok(NULL, "\n"))
+		outq_put(&c->in, "", 1);
+		for (char *p = c->in.buf ? strtok((char *)c->in.buf + c->in.off, "\n") : NULL; p; p = strtok(NULL, "\n"))
 			last = p;
 		o = json_object_new_object();
 		json_object_object_add(o, "ok", json_object_new_boolean(st == 0));
@@ -233,14 +204,15 @@ int chan_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			return -1;
 		return on_bytes(c, buf, (size_t)n) < 0 ? -1 : 0;
 	case LWS_CALLBACK_RAW_WRITEABLE_FILE:
-		if (c == NULL || c->out.len == c->out.off)
+		if (c == NULL || outq_pending(&c->out) == 0)
 			return 0;
-		n = write(c->fd, c->out.p + c->out.off, c->out.len - c->out.off);
+		/* write(), not outq_flush()'s send(): the fd may be a pty. */
+		n = write(c->fd, c->out.buf + c->out.off, outq_pending(&c->out));
 		if (n < 0 && errno != EAGAIN && errno != EINTR)
 			return -1;
 		if (n > 0)
-			buf_eat(&c->out, (size_t)n);
-		if (c->out.len != c->out.off)
+			outq_eat(&c->out, (size_t)n);
+		if (outq_pending(&c->out))
 			lws_callback_on_writable(wsi);
 		return 0;
 	case LWS_CALLBACK_RAW_CLOSE_FILE:
@@ -251,8 +223,8 @@ int chan_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		unlink_chan(c);
 		if (c->pid > 0)
 			chan_reap(c->pid);
-		buf_free(&c->in);
-		buf_free(&c->out);
+		outq_fini(&c->in);
+		outq_fini(&c->out);
 		free(c);
 		return 0;
 	default:

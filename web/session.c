@@ -338,7 +338,7 @@ static void sess_end(struct sess *s)
 		free(f);
 	}
 	s->head = s->tail = NULL;
-	buf_free(&s->rx);
+	outq_fini(&s->rx);
 }
 
 int sess_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
@@ -356,15 +356,16 @@ int sess_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_ESTABLISHED:
 		memset(s, 0, sizeof(*s));
 		s->wsi = wsi;
+		s->rx.cap = SESS_RX_MAX;
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
 		if (lws_frame_is_binary(wsi))
 			return 0;
-		if (buf_add(&s->rx, in, len) < 0 || s->rx.len > (1u << 20))
-			return -1;
+		if (outq_put(&s->rx, in, len) < 0)
+			return -1; /* a message beyond SESS_RX_MAX: not the page's */
 		if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0) {
-			on_message(s, s->rx.p, s->rx.len);
-			s->rx.len = s->rx.off = 0;
+			on_message(s, (const char *)s->rx.buf, s->rx.len);
+			outq_eat(&s->rx, s->rx.len);
 		}
 		return 0;
 	case LWS_CALLBACK_SERVER_WRITEABLE:

@@ -23,17 +23,22 @@
 
 #include <libwebsockets.h>
 
-/* A growable byte buffer (bytes [off, len) are pending). */
-struct buf {
-	char *p;
-	size_t len, off, cap;
-};
+#include "outq.h"
 
-/* Append n bytes: 0 or -ENOMEM. */
-int buf_add(struct buf *b, const void *data, size_t n);
-/* Drop the first n pending bytes. */
-void buf_eat(struct buf *b, size_t n);
-void buf_free(struct buf *b);
+/* Bytes a channel or a tab may hold at once (outq caps): a reply line of
+ * vnld (a whole lab's show), a page's message. */
+#define CHAN_IN_MAX (16u << 20)
+#define CHAN_OUT_MAX (1u << 20)
+#define SESS_RX_MAX (1u << 20)
+
+/* Drop the first n pending bytes of q (outq.h's buffer used as a byte
+ * queue that is read here, not sent). */
+static inline void outq_eat(struct outq *q, size_t n)
+{
+	q->off += n;
+	if (q->off >= q->len)
+		q->off = q->len = 0;
+}
 
 enum chan_type {
 	CHAN_REQ,   /* one vnld request: write the line, read one reply line, close */
@@ -54,8 +59,8 @@ struct chan {
 	long id;             /* the page's request or terminal id */
 	pid_t pid;           /* CHAN_TERM, CHAN_PROC: the vnl child (0: reaped) */
 	char lab[64];        /* the lab it talks to */
-	struct buf out;      /* bytes still to write to fd */
-	struct buf in;       /* bytes read from fd, not yet passed on (lines, output) */
+	struct outq out;     /* bytes still to write to fd (cap CHAN_OUT_MAX) */
+	struct outq in;      /* bytes read from fd, not yet passed on (lines, output) */
 	struct chan *next;   /* in sess->chans */
 };
 
@@ -73,7 +78,7 @@ struct sess {
 	struct chan *chans;        /* its channels, newest first */
 	struct frame *head, *tail; /* frames to send, in order */
 	size_t queued;             /* bytes in those frames */
-	struct buf rx;             /* a message being reassembled from fragments */
+	struct outq rx;            /* a message being reassembled from fragments */
 };
 
 /* Settings of this run (main.c). */
@@ -96,7 +101,7 @@ int sess_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
  * from here on, also on failure (closed then): returns the channel or NULL.
  */
 struct chan *chan_adopt(struct sess *s, enum chan_type type, int fd, long id, const char *lab);
-/* Queue bytes to write to the channel's fd: 0 or -ENOMEM. */
+/* Queue bytes to write to the channel's fd: 0, -ENOBUFS or -ENOMEM. */
 int chan_write(struct chan *c, const void *data, size_t len);
 /* Close the channel soon (its wsi closes on the next service turn); its
  * child gets SIGHUP. Detaches it from its session at once. */

@@ -85,6 +85,7 @@ function draw(show) {
   const els = elementsOf(show);
   const want = new Set(els.map((e) => e.data.id));
   const layoutPos = show.layout || {};
+  const dropped = [];  // created here by a drop: their place goes to vnld
   cy.batch(() => {
     cy.elements().forEach((e) => { if (!want.has(e.id())) e.remove(); });
     for (const e of els) {
@@ -105,7 +106,7 @@ function draw(show) {
       }
       if (e.group === 'nodes') {
         const p = app.pendingPos.get(e.data.id) || layoutPos[e.data.id];
-        app.pendingPos.delete(e.data.id);
+        if (app.pendingPos.delete(e.data.id)) dropped.push(e.data.id);
         if (p) e.position = Array.isArray(p) ? { x: p[0], y: p[1] } : { x: p.x, y: p.y };
         else e.data.unplaced = true;
       }
@@ -115,12 +116,11 @@ function draw(show) {
   const unplaced = cy.nodes('[?unplaced]');
   if (unplaced.nonempty()) {
     unplaced.forEach((n) => n.removeData('unplaced'));
-    if (unplaced.length === cy.nodes().length) return relayout(); // saves every position
-    unplaced.forEach((n) => n.position(freeSpot(n)));
+    // Placed for this page only: looking at a lab does not change it.
+    if (unplaced.length === cy.nodes().length) relayout(false);
+    else unplaced.forEach((n) => n.position(freeSpot(n)));
   }
-  // Objects vnld has no position for get the one drawn here.
-  const missing = cy.nodes().filter((n) => !layoutPos[n.id()]);
-  if (missing.nonempty()) saveLayout(missing);
+  saveLayout(cy.collection(dropped.map((id) => cy.getElementById(id))));
 }
 
 // A spot next to a new object's neighbours (or below everything).
@@ -130,11 +130,12 @@ function freeSpot(n) {
   return { x: bb.x1 + Math.random() * Math.max(bb.w, 100), y: bb.y2 + 70 };
 }
 
-function relayout() {
+// Lay every object out again; `save`: keep the result in the lab (the button).
+function relayout(save) {
   app.cy.layout({ name: 'cose', animate: false, nodeRepulsion: () => 9000, idealEdgeLength: () => 90 }).run();
   app.cy.fit(undefined, 60);
   if (app.cy.zoom() > 1.2) { app.cy.zoom(1.2); app.cy.center(); }
-  saveLayout(app.cy.nodes());
+  if (save) saveLayout(app.cy.nodes());
 }
 
 // Tell vnld where objects stand (kept in the topology file by `vnl save`).
@@ -467,7 +468,7 @@ function setupHeader() {
       a.click();
     } catch (e) { status(`save: ${e.message}`); }
   };
-  $('layout-go').onclick = relayout;
+  $('layout-go').onclick = () => relayout(true);
 }
 
 window.addEventListener('DOMContentLoaded', () => {
