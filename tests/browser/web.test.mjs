@@ -211,6 +211,25 @@ try {
   await page2.close();
   await snap(page, 'followed');
 
+  // The link menu: capture and impairments wait for issue 13; unlink works.
+  const mid = await page.evaluate(() => {
+    const r = document.getElementById('cy').getBoundingClientRect(), m = window.vnl.cy.getElementById('n3:0').renderedMidpoint();
+    return { x: r.left + m.x, y: r.top + m.y };
+  });
+  await page.mouse.click(mid.x, mid.y, { button: 'right' });
+  await check('a link\'s menu offers capture and impairments as "not yet", and unlink', async () => {
+    await page.locator('#menu').waitFor({ state: 'visible', timeout: 5000 });
+    const items = await page.locator('#menu button').allTextContents();
+    return (items.some((t) => /capture.*not yet/.test(t)) && items.some((t) => /impair.*not yet/.test(t)) &&
+      items.includes('unlink')) || items.join(', ');
+  });
+  await snap(page, 'link-menu');
+  await page.click('#menu button:has-text("unlink")');
+  await check('unlink from the menu takes n3:0 out of green (vnl show)', async () => {
+    await noEl(page, 'n3:0');
+    return !showJ().links.some((x) => x.node === 'n3');
+  });
+
   // 5. Wrong actions show their error next to the object.
   await page.evaluate(() => document.querySelectorAll('.err-pop').forEach((e) => e.remove()));
   await paletteDrop(page, 'ns', box.width * 0.5, box.height * 0.85, { name: 'a' });
