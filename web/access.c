@@ -14,6 +14,19 @@ static bool loopback(const char *ip)
 	return !strncmp(ip, "127.", 4) || !strcmp(ip, "::1");
 }
 
+/* Host header naming this host: localhost, 127.x.y.z or [::1], any port. */
+static bool loopback_host(const char *host)
+{
+	char name[256];
+	size_t n = strcspn(host, host[0] == '[' ? "]" : ":");
+
+	if (n >= sizeof(name))
+		return false;
+	memcpy(name, host, n);
+	name[n] = '\0';
+	return !strcmp(name, "localhost") || !strcmp(name, "[::1") || !strncmp(name, "127.", 4);
+}
+
 /* Constant time: the token is a secret. */
 static bool same(const char *a, const char *b)
 {
@@ -41,7 +54,10 @@ int access_check(struct lws *wsi, char *why, size_t len)
 		return -EACCES;
 	}
 	lws_get_peer_simple(wsi, peer, sizeof(peer));
-	if (loopback(peer))
+	/* Without a token only from this host, to a page this host named: a
+	 * site whose name resolves to 127.0.0.1 (DNS rebinding) has its own
+	 * name in Host and Origin, and needs the token like any other. */
+	if (loopback(peer) && loopback_host(host))
 		return 0;
 	tok = lws_get_urlarg_by_name(wsi, "token=", arg, sizeof(arg));
 	if (tok == NULL || !same(tok, web_conf.token)) {

@@ -124,8 +124,9 @@ int proc_resize(int fd, int rows, int cols);
 
 /*
  * May this WebSocket upgrade go on (access.c)? Its Origin must be
- * http://HOST for the Host it came to, and a peer that is not on the
- * loopback must give ?token=web_conf.token. 0 yes, else -EACCES and why in
- * why[len].
+ * http://HOST for the Host it came to, and unless the peer is on the
+ * loopback and Host names this host (localhost, 127.x.y.z, [::1]: not a
+ * rebound DNS name) it must give ?token=web_conf.token. 0 yes, else
+ * -EACCES and why in why[len].
  */
 int access_check(struct lws *wsi, char *why, size_t len);

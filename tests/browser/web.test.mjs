@@ -61,7 +61,9 @@ async function paletteDrop(page, kind, x, y, values) {
   await page.click('#form button[type="submit"]');
 }
 
-const browser = await chromium.launch({ executablePath: env.CHROMIUM, headless: true });
+// rebind.test: a name of another site that resolves to 127.0.0.1 (DNS rebinding).
+const browser = await chromium.launch({ executablePath: env.CHROMIUM, headless: true,
+  args: ['--host-resolver-rules=MAP rebind.test 127.0.0.1'] });
 const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
 const page = await ctx.newPage();
 const errors = [];
@@ -270,6 +272,14 @@ try {
     ws.onopen = () => res(false);
     ws.onerror = () => res(true);
   }), new URL(env.URL).port));
+  const rebound = `http://rebind.test:${new URL(env.URL).port}/`;
+  const p4 = await ctx.newPage();
+  await p4.goto(`${rebound}#${env.LAB}`);
+  await check('a site whose name resolves to 127.0.0.1 gets no access without the token', async () => {
+    await p4.waitForTimeout(2500);
+    return p4.evaluate(() => window.vnl.conn.ws.readyState !== 1 && window.vnl.cy.nodes().empty());
+  });
+  await p4.close();
   if (env.OFFHOST) {
     const p3 = await ctx.newPage();
     await p3.goto(`${env.OFFHOST}#${env.LAB}`);

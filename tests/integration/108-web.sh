@@ -12,7 +12,8 @@
 # the LAN (`vnl show` has them); a terminal on a runs commands in a; `vnl
 # add`/`vnl del` in a shell, a second tab's edit: the canvas follows; a
 # name that exists shows vnld's error next to the drop; traffic colours a
-# link; another origin and another host without the token are refused.
+# link; another origin, a name rebound to 127.0.0.1 and another host
+# without the token are refused.
 # Screenshots of each step: build/meson-logs/108-web/.
 
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/vnl.sh"
