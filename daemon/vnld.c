@@ -297,8 +297,6 @@ static struct json_object *layout_json(const struct topo *t)
 	for (unsigned i = 0; i < t->n_layout; i++) {
 		const struct topo_pos *p = &t->layout[i];
 
-		if (!topo_find_node(t, p->name) && !topo_find_lan(t, p->name))
-			continue;
 		xy = json_object_new_array();
 		json_object_array_add(xy, json_object_new_int(p->x));
 		json_object_array_add(xy, json_object_new_int(p->y));

@@ -605,6 +605,8 @@ static int load_layout(struct loader *ld, yaml_node_t *map)
 				return r;
 		if ((r = topo_layout_set(ld->t, name, xy[0], xy[1], &e)) < 0)
 			return topo_errf(ld->err, LINE(k), COL(k), -r, "%s", e.msg);
+		topo_layout_find(ld->t, name)->line = LINE(k);
+		topo_layout_find(ld->t, name)->column = COL(k);
 	}
 	return 0;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The layout of a topology (topology.h, "Layout"): where `vnl web` draws
+ * The layout of a topology (topology.h, "layout"): where `vnl web` draws
  * each node and LAN, kept apart from the objects themselves so that the
  * objects' rules and their file form stay as they are.
  */
@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "topology.h"
+
+#define LAYOUT_KEY "layout:\n"
 
 /* "  NAME: [X, Y]\n": the bytes one entry takes in the saved form. */
 static size_t entry_size(const char *name, int x, int y)
@@ -28,8 +30,8 @@ struct topo_pos *topo_layout_find(const struct topo *t, const char *name)
 
 int topo_layout_set(struct topo *t, const char *name, int x, int y, struct vnl_err *err)
 {
-	struct topo_pos *p = topo_layout_find(t, name);
-	size_t old = p ? entry_size(name, p->x, p->y) : 0, more = entry_size(name, x, y);
+	struct topo_pos *p;
+	size_t old, more;
 	int r;
 
 	if ((r = topo_check_name(name, "layout entry", 0, 0, err)) < 0)
@@ -37,8 +39,9 @@ int topo_layout_set(struct topo *t, const char *name, int x, int y, struct vnl_e
 	if (x < -TOPO_LAYOUT_MAX || x > TOPO_LAYOUT_MAX || y < -TOPO_LAYOUT_MAX || y > TOPO_LAYOUT_MAX)
 		return vnl_errf(err, -ERANGE, "layout of '%s': x and y must be in -%d..%d", name,
 				TOPO_LAYOUT_MAX, TOPO_LAYOUT_MAX);
-	if (!p && t->n_layout == 0)
-		more += sizeof("layout:\n") - 1;
+	p = topo_layout_find(t, name);
+	old = p ? entry_size(name, p->x, p->y) : 0;
+	more = entry_size(name, x, y) + (t->n_layout == 0 ? strlen(LAYOUT_KEY) : 0);
 	if (more > old && t->save_bytes + (more - old) > TOPO_FILE_MAX - TOPO_SAVE_FRAME)
 		return vnl_errf(err, -EFBIG, "lab too large: its saved topology would exceed %d bytes",
 				TOPO_FILE_MAX);
@@ -55,6 +58,7 @@ int topo_layout_set(struct topo *t, const char *name, int x, int y, struct vnl_e
 			t->cap_layout = cap;
 		}
 		p = &t->layout[t->n_layout++];
+		memset(p, 0, sizeof(*p));
 		snprintf(p->name, sizeof(p->name), "%s", name);
 	}
 	p->x = x;
@@ -63,27 +67,37 @@ int topo_layout_set(struct topo *t, const char *name, int x, int y, struct vnl_e
 	return 0;
 }
 
-/* Only the entries of objects the topology has (a deleted object's entry
- * stays in memory, for a new object of the same name, but is not saved). */
-static bool placed(const struct topo *t, const char *name)
+void topo_layout_del(struct topo *t, const char *name)
 {
-	return topo_find_node(t, name) || topo_find_lan(t, name);
+	struct topo_pos *p = topo_layout_find(t, name);
+	unsigned i;
+
+	if (p == NULL)
+		return;
+	i = (unsigned)(p - t->layout);
+	t->save_bytes -= entry_size(p->name, p->x, p->y) + (t->n_layout == 1 ? strlen(LAYOUT_KEY) : 0);
+	memmove(p, p + 1, (t->n_layout - i - 1) * sizeof(*p));
+	t->n_layout--;
+}
+
+int topo_layout_check(const struct topo *t, struct vnl_err *err)
+{
+	for (unsigned i = 0; i < t->n_layout; i++) {
+		const struct topo_pos *p = &t->layout[i];
+
+		if (!topo_find_node(t, p->name) && !topo_find_lan(t, p->name))
+			return topo_errf(err, p->line, p->column, ENOENT, "layout: no node or LAN named '%s'",
+					 p->name);
+	}
+	return 0;
 }
 
 void topo_layout_save(FILE *f, const struct topo *t)
 {
-	bool any = false;
-
-	for (unsigned i = 0; i < t->n_layout; i++) {
-		const struct topo_pos *p = &t->layout[i];
-
-		if (!placed(t, p->name))
-			continue;
-		if (!any)
-			fputs("layout:\n", f);
-		any = true;
-		fprintf(f, "  %s: [%d, %d]\n", p->name, p->x, p->y);
-	}
+	if (t->n_layout)
+		fputs(LAYOUT_KEY, f);
+	for (unsigned i = 0; i < t->n_layout; i++)
+		fprintf(f, "  %s: [%d, %d]\n", t->layout[i].name, t->layout[i].x, t->layout[i].y);
 }
 
 void topo_layout_free(struct topo *t)
@@ -95,12 +109,11 @@ void topo_layout_free(struct topo *t)
 
 bool topo_layout_equal(const struct topo *a, const struct topo *b)
 {
+	if (a->n_layout != b->n_layout)
+		return false;
 	for (unsigned i = 0; i < a->n_layout; i++) {
-		const struct topo_pos *p = &a->layout[i], *q;
+		const struct topo_pos *p = &a->layout[i], *q = topo_layout_find(b, p->name);
 
-		if (!placed(a, p->name))
-			continue;
-		q = topo_layout_find(b, p->name);
 		if (q == NULL || q->x != p->x || q->y != p->y)
 			return false;
 	}

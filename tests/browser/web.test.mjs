@@ -70,7 +70,7 @@ const errors = [];
 page.on('pageerror', (e) => errors.push(e.message));
 try {
   // 1. Start the lab and deploy a file, from the page.
-  await page.goto(env.URL);
+  await page.goto(`${env.URL}#${env.LAB}`); // this lab only: others' labs run beside
   await check('the page loads and connects', () => page.waitForFunction(() => window.vnl && window.vnl.conn &&
     window.vnl.conn.ws.readyState === 1, null, { timeout: 15000 }));
   await page.fill('#new-lab', env.LAB);

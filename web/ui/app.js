@@ -447,7 +447,11 @@ function setupHeader() {
     const name = $('new-lab').value.trim();
     if (!name) return;
     status(`starting lab ${name} ...`);
-    try { await app.conn.start(name); await loadLabs(name); } catch (e) { status(`lab ${name}: ${e.message}`); }
+    try {
+      await app.conn.start(name);
+      if (app.lab === name) app.conn.watch(name); // it was picked before it ran
+      await loadLabs(name);
+    } catch (e) { status(`lab ${name}: ${e.message}`); }
   };
   $('deploy-go').onclick = async () => {
     const file = $('deploy-file').value.trim();
