@@ -9,7 +9,9 @@
 #
 # Operations: vnl-web on 0.0.0.0 (any free port). In the page: start the lab,
 # deploy a file (a, b on blue; a layout for a and blue, none for b); drag an ns node, a LAN, then the node onto
-# the LAN (`vnl show` has them); a terminal on a runs commands in a; `vnl
+# the LAN (`vnl show` has them); a terminal on a runs commands in a; a vm
+# (tiny image, when built) boots on the canvas and, with every iptables
+# chain on DROP, still has a terminal; `vnl
 # add`/`vnl del` in a shell, a second tab's edit: the canvas follows; a
 # name that exists shows vnld's error next to the drop; traffic colours a
 # link; another origin, a name rebound to 127.0.0.1 and another host
@@ -57,9 +59,15 @@ TOKEN=$(sed -n 's/^vnl-web: token \([0-9a-f]*\).*/\1/p' "$TMP/web.log")
 HOSTIP=$(ip -4 -o addr show scope global | awk '{sub(/\/.*/, "", $4); print $4; exit}')
 diag "vnl-web on port $PORT, off-localhost address ${HOSTIP:-none}; screenshots in $SHOTS"
 
+# A vm node too when the tiny VM image (scripts/test builds it) and qemu are here.
+VM_IMAGE=
+if [ -s "${VNL_IMAGES:-/var/lib/vnetlab-images}/tiny.qcow2" ] && command -v qemu-system-x86_64 >/dev/null; then
+	VM_IMAGE=tiny
+fi
+
 # The browser steps print TAP lines numbered from here and leave their count.
 export URL="http://127.0.0.1:$PORT/" OFFHOST=${HOSTIP:+http://$HOSTIP:$PORT/} TOKEN LAB=$L VNL=$VNL_BIN \
-	TOPO=$TMP/lab.yaml SHOTS CHROMIUM TAP_FIRST=$((_T + 1)) TAP_COUNT=$TMP/count
+	TOPO=$TMP/lab.yaml SHOTS CHROMIUM VM_IMAGE TAP_FIRST=$((_T + 1)) TAP_COUNT=$TMP/count
 timeout 170 node "$BROWSER_DIR/web.test.mjs" || not_ok "the browser steps ended early (status $?)"
 _T=$((_T + $(cat "$TMP/count" 2>/dev/null || echo 0)))
 lab_record_ifs "$L"
