@@ -98,6 +98,15 @@ static uint64_t wall_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* A receive buffer of size bytes: beyond net.core.rmem_max when we may
+ * (root: SO_RCVBUFFORCE), so that a receiver the host deschedules for a
+ * while loses nothing; else as much as rmem_max allows. */
+static void rcvbuf_set(int fd, int size)
+{
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+}
+
 static void on_stop(int sig)
 {
 	(void)sig;
@@ -166,7 +175,7 @@ static int do_recv(int argc, char **argv)
 		perror("udp_flow: socket");
 		return 1;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	rcvbuf_set(fd, rcvbuf);
 	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
 		perror("udp_flow: bind");
 		return 1;
@@ -423,7 +432,7 @@ static int do_sink(int argc, char **argv)
 		perror("udp_flow: socket");
 		return 1;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	rcvbuf_set(fd, rcvbuf);
 	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
 		perror("udp_flow: bind");
