@@ -319,6 +319,7 @@ static struct port *add_port(const char *name, struct lan *l)
 struct stream {
 	unsigned idbs, isbs, epbs;
 	unsigned dir[4][3];           /* [interface][epb_flags direction] */
+	uint64_t bytes[4];            /* captured bytes per interface */
 	uint64_t isb_recv[4], isb_drop[4], isb_accept[4];
 	bool ordered, near_now, whole;
 };
@@ -361,6 +362,7 @@ static void parse_stream(const uint8_t *d, size_t len, struct stream *st)
 			}
 			st->epbs++;
 			st->dir[ifid][flags & 3]++;
+			st->bytes[ifid] += cap;
 			st->ordered &= ts >= last;
 			st->near_now &= ts <= now_ns && now_ns - ts < 5000000000ull;
 			last = ts;
@@ -499,6 +501,22 @@ static void capture_steps(void)
 	   "the capture's pools and rings are freed");
 	free(buf[0]);
 	free(buf[1]);
+
+	/* Offload frames: out is what the port received (the TSO frame whole),
+	 * in what the port was given (p2 has no TSO: 3 segments). */
+	buf[0] = NULL;
+	len[0] = 0;
+	ida = cap_start("{\"ports\":[{\"port\":\"p0\"},{\"port\":\"p2\"}]}", "both", NULL, &fd[0]);
+	inject_tso(P0, 0x0c, 0x0a, 1500, 500);
+	settle();
+	ok(ida > 0 && cap_stop(ida) == 0, "a capture of p0 and p2 around a TSO frame");
+	fd[1] = -1;
+	pump(loop, fd, buf, len, 1);
+	parse_stream(buf[0], len[0], &a);
+	ok(a.whole && a.epbs == 4 && a.dir[0][2] == 1 && a.dir[1][1] == 3 && a.bytes[0] == 1500 &&
+	   a.bytes[1] == 3 * 54 + 1446, "TSO: p0 out one 1500-byte frame, p2 in 3 segments (%u EPBs, %lu + %lu bytes)",
+	   a.epbs, (unsigned long)a.bytes[0], (unsigned long)a.bytes[1]);
+	free(buf[0]);
 	capture_init(NULL);
 	evloop_free(loop);
 }
