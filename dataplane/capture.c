@@ -371,8 +371,13 @@ static bool service(struct capture *cap)
 		return false;
 	}
 	if (!ctl->blocked) {
-		while (drain(cap) == CAP_BATCH)
-			;
+		/* A few rounds per turn while the pipe takes them: the control
+		 * thread serves its socket in between. */
+		for (int i = 0; i < 8 && drain(cap) > 0; i++) {
+			flush(cap);
+			if (ctl->blocked || ctl->gone)
+				break;
+		}
 		if (ctl->state == CAP_CLOSING && !ctl->isb_queued) {
 			bool empty = true;
 
