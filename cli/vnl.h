@@ -135,3 +135,4 @@ int vnl_cmd_shell(struct vnl_cli *cli, int argc, char **argv);     /* vnl_vm.c *
 int vnl_cmd_reboot(struct vnl_cli *cli, int argc, char **argv);    /* vnl_vm.c */
 int vnl_cmd_halt(struct vnl_cli *cli, int argc, char **argv);      /* vnl_vm.c */
 int vnl_cmd_wait(struct vnl_cli *cli, int argc, char **argv);      /* vnl_vm.c */
+int vnl_cmd_capture(struct vnl_cli *cli, int argc, char **argv);   /* vnl_capture.c */

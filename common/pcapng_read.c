@@ -279,6 +279,14 @@ int pcapng_opt_uint(const struct pcapng_reader *r, const uint8_t *val, uint16_t 
 	return 0;
 }
 
+int pcapng_opt_ts(const struct pcapng_reader *r, const uint8_t *val, uint16_t len, uint64_t *ts)
+{
+	if (len != 8)
+		return -EINVAL;
+	*ts = rdts(r, val);
+	return 0;
+}
+
 uint64_t pcapng_ts_ns(const struct pcapng_reader *r, uint32_t ifid, uint64_t ts)
 {
 	const struct pcapng_if *ifp = pcapng_if_get(r, ifid);

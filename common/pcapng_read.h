@@ -139,6 +139,10 @@ int pcapng_opt_find(const struct pcapng_reader *r, const struct pcapng_block *b,
  * -EINVAL for another length. */
 int pcapng_opt_uint(const struct pcapng_reader *r, const uint8_t *val, uint16_t len, uint64_t *v);
 
+/* A timestamp option of 8 bytes (isb_starttime, isb_endtime: two words,
+ * high first, as in the EPB) into *ts, raw; -EINVAL for another length. */
+int pcapng_opt_ts(const struct pcapng_reader *r, const uint8_t *val, uint16_t len, uint64_t *ts);
+
 /* An EPB's or ISB's timestamp of interface ifid as nanoseconds since the epoch. */
 uint64_t pcapng_ts_ns(const struct pcapng_reader *r, uint32_t ifid, uint64_t ts);
 
