@@ -140,6 +140,10 @@ static void isb(uint32_t ifid, uint64_t ts, uint64_t recv, uint64_t drop)
 	put32(ifid);
 	put32((uint32_t)(ts >> 32));
 	put32((uint32_t)ts);
+	put16(PCAPNG_ISB_STARTTIME); /* a timestamp option: two words, high first */
+	put16(8);
+	put32((uint32_t)((ts - 5) >> 32));
+	put32((uint32_t)(ts - 5));
 	opt64(PCAPNG_ISB_IFRECV, recv);
 	opt64(PCAPNG_ISB_IFDROP, drop);
 	opt(PCAPNG_OPT_END, NULL, 0);
@@ -150,7 +154,7 @@ static void isb(uint32_t ifid, uint64_t ts, uint64_t recv, uint64_t drop)
 struct seen {
 	int n, shb, idb, epb, isb, other;
 	uint32_t caplen[16], origlen[16], flags[16], ifid[16];
-	uint64_t ts_ns[16], recv, drop;
+	uint64_t ts_ns[16], recv, drop, start_ns;
 	char name[2][64], descr[2][160];
 	int err;             /* negative errno of the walk, 0 */
 	char msg[256];
@@ -191,6 +195,8 @@ static void note(struct pcapng_reader *r, const struct pcapng_block *b, struct s
 			pcapng_opt_uint(r, v, len, &s->recv);
 		if (pcapng_opt_find(r, b, PCAPNG_ISB_IFDROP, &len, &v) == 1)
 			pcapng_opt_uint(r, v, len, &s->drop);
+		if (pcapng_opt_find(r, b, PCAPNG_ISB_STARTTIME, &len, &v) == 1 && pcapng_opt_ts(r, v, len, &x) == 0)
+			s->start_ns = pcapng_ts_ns(r, b->isb.ifid, x);
 		break;
 	default:
 		s->other++;
@@ -276,6 +282,8 @@ static void check_good(bool swapped)
 	   "%s: timestamps in ns from tsresol 9 and the default 6 (%llu %llu)", o,
 	   (unsigned long long)s.ts_ns[0], (unsigned long long)s.ts_ns[1]);
 	ok(s.recv == 9 && s.drop == 0, "%s: the last ISB's ifrecv and ifdrop", o);
+	ok(s.start_ns == 1700000001999995000ull, "%s: isb_starttime (high word first) in ns: %llu", o,
+	   (unsigned long long)s.start_ns);
 	walk(out, n - 3, 5, &s);
 	ok(s.err == -EAGAIN && s.epb == 3 && s.isb == 1, "%s: a cut last block is not returned", o);
 }
