@@ -126,18 +126,17 @@ static void print_isb(const struct pcapng_reader *r, const struct pcapng_block *
 	uint64_t seen = 0, drop = 0, acc = 0;
 	const uint8_t *v;
 	uint16_t len;
-	char nb[16];
+	char nb[16], matched[40] = "";
 
 	if (pcapng_opt_find(r, b, PCAPNG_ISB_IFRECV, &len, &v) == 1)
 		pcapng_opt_uint(r, v, len, &seen);
 	if (pcapng_opt_find(r, b, PCAPNG_ISB_IFDROP, &len, &v) == 1)
 		pcapng_opt_uint(r, v, len, &drop);
-	if (pcapng_opt_find(r, b, PCAPNG_ISB_FILTERACCEPT, &len, &v) == 1)
-		pcapng_opt_uint(r, v, len, &acc);
+	if (pcapng_opt_find(r, b, PCAPNG_ISB_FILTERACCEPT, &len, &v) == 1 && pcapng_opt_uint(r, v, len, &acc) == 0)
+		snprintf(matched, sizeof(matched), ", %llu matched", (unsigned long long)acc);
 	fflush(stdout);
-	fprintf(stderr, "%s: %llu frames seen, %llu matched, %llu dropped by the capture\n",
-		if_name(r, b->isb.ifid, nb, sizeof(nb)), (unsigned long long)seen, (unsigned long long)acc,
-		(unsigned long long)drop);
+	fprintf(stderr, "%s: %llu frames seen%s, %llu dropped by the capture\n", if_name(r, b->isb.ifid, nb, sizeof(nb)),
+		(unsigned long long)seen, matched, (unsigned long long)drop);
 }
 
 static void jstr(struct json_object *o, const char *key, const uint8_t *v, uint16_t len)
@@ -330,7 +329,7 @@ static int start_tshark(struct cap *c, struct vnl_err *err)
 		setpgid(0, 0);
 		dup2(p[0], 0);
 		execlp("tshark", "tshark", "-n", "-l", "-r", "-", "-o",
-		       "gui.column.format:\"Time\",\"%t\",\"If\",\"%Cus:frame.interface_name\","
+		       "gui.column.format:\"Time\",\"%At\",\"If\",\"%Cus:frame.interface_name\","
 		       "\"Dir\",\"%Cus:frame.packet_flags_direction\",\"Source\",\"%s\",\"Destination\",\"%d\","
 		       "\"Protocol\",\"%p\",\"Info\",\"%i\"",
 		       (char *)NULL);
