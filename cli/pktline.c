@@ -84,6 +84,16 @@ static void ports(struct out *o, const struct l3 *a, const uint8_t *h)
 	say(o, ".%u", be16(h + 2));
 }
 
+/* Whether the layer-4 header has `need` bytes; if not, the line ends "SRC > DST: [|proto]". */
+static bool whole(struct out *o, const struct l3 *a, size_t cap, size_t need, const char *proto)
+{
+	if (cap >= need)
+		return true;
+	ends(o, a);
+	say(o, ": [|%s]", proto);
+	return false;
+}
+
 /* TCP flags in tcpdump's order; ACK is '.'. */
 static void tcp(struct out *o, const struct l3 *a, const uint8_t *h, size_t cap, size_t len)
 {
@@ -95,11 +105,8 @@ static void tcp(struct out *o, const struct l3 *a, const uint8_t *h, size_t cap,
 	uint32_t seq;
 	uint8_t f;
 
-	if (cap < 20) {
-		ends(o, a);
-		say(o, ": [|tcp]");
+	if (!whole(o, a, cap, 20, "tcp"))
 		return;
-	}
 	ports(o, a, h);
 	f = h[13];
 	doff = (size_t)(h[12] >> 4) * 4;
@@ -125,24 +132,37 @@ static void tcp(struct out *o, const struct l3 *a, const uint8_t *h, size_t cap,
 
 static void udp(struct out *o, const struct l3 *a, const uint8_t *h, size_t cap, size_t len)
 {
-	if (cap < 8) {
-		ends(o, a);
-		say(o, ": [|udp]");
+	if (!whole(o, a, cap, 8, "udp"))
 		return;
-	}
 	ports(o, a, h);
 	say(o, ": UDP, length %zu", len >= 8 ? len - 8 : 0);
+}
+
+/* A message type with a fixed name. */
+struct named {
+	uint8_t type;
+	const char *name;
+};
+
+/* The name of `type` in t (n entries), else "type T, code C". */
+static void type_name(struct out *o, const struct named *t, size_t n, const uint8_t *h)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i].type == h[0]) {
+			say(o, "%s", t[i].name);
+			return;
+		}
+	say(o, "type %u, code %u", h[0], h[1]);
 }
 
 static void icmp(struct out *o, const struct l3 *a, const uint8_t *h, size_t cap, size_t len)
 {
 	static const char *const unreach[] = { "net", "host", "protocol", "port" };
+	static const struct named names[] = { { 5, "redirect" }, { 11, "time exceeded in-transit" } };
 
-	ends(o, a);
-	if (cap < 4) {
-		say(o, ": [|icmp]");
+	if (!whole(o, a, cap, 4, "icmp"))
 		return;
-	}
+	ends(o, a);
 	say(o, ": ICMP ");
 	switch (h[0]) {
 	case 0:
@@ -159,25 +179,22 @@ static void icmp(struct out *o, const struct l3 *a, const uint8_t *h, size_t cap
 		else
 			say(o, "unreachable, code %u", h[1]);
 		break;
-	case 11:
-		say(o, "time exceeded in-transit");
-		break;
-	case 5:
-		say(o, "redirect");
-		break;
 	default:
-		say(o, "type %u, code %u", h[0], h[1]);
+		type_name(o, names, sizeof(names) / sizeof(names[0]), h);
 	}
 	say(o, ", length %zu", len);
 }
 
 static void icmp6(struct out *o, const struct l3 *a, const uint8_t *h, size_t cap, size_t len)
 {
-	ends(o, a);
-	if (cap < 4) {
-		say(o, ": [|icmp6]");
+	static const struct named names[] = {
+		{ 2, "packet too big" }, { 3, "time exceeded in-transit" }, { 133, "router solicitation" },
+		{ 134, "router advertisement" }, { 143, "multicast listener report v2" },
+	};
+
+	if (!whole(o, a, cap, 4, "icmp6"))
 		return;
-	}
+	ends(o, a);
 	say(o, ": ICMP6, ");
 	switch (h[0]) {
 	case 128:
@@ -188,18 +205,6 @@ static void icmp6(struct out *o, const struct l3 *a, const uint8_t *h, size_t ca
 		break;
 	case 1:
 		say(o, "destination unreachable, code %u", h[1]);
-		break;
-	case 2:
-		say(o, "packet too big");
-		break;
-	case 3:
-		say(o, "time exceeded in-transit");
-		break;
-	case 133:
-		say(o, "router solicitation");
-		break;
-	case 134:
-		say(o, "router advertisement");
 		break;
 	case 135:
 	case 136:
@@ -212,11 +217,8 @@ static void icmp6(struct out *o, const struct l3 *a, const uint8_t *h, size_t ca
 			return;
 		}
 		break;
-	case 143:
-		say(o, "multicast listener report v2");
-		break;
 	default:
-		say(o, "type %u, code %u", h[0], h[1]);
+		type_name(o, names, sizeof(names) / sizeof(names[0]), h);
 	}
 	say(o, ", length %zu", len);
 }

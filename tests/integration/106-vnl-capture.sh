@@ -51,6 +51,8 @@ command -v tshark >/dev/null 2>&1 && HAVE_TSHARK=1
 blocks() { timeout 30 "$VNL_BIN" capture -r "$1" -j | jq -s .; }
 # captures: how many captures vnl show lists.
 captures() { vnl show -j | jq '.captures | length'; }
+# listed: true once vnl show lists a capture (20 s at most).
+listed() { wait_for 20 sh -c "[ \"\$('$VNL_BIN' --lab $LAB show -j | jq '.captures | length')\" -ge 1 ]"; }
 # capture_bg OUTVAR ARGS...: vnl capture ARGS in the background (stderr in
 # TMP/bg.err), its pid in OUTVAR, returned once show lists the capture.
 capture_bg() {
@@ -60,8 +62,7 @@ capture_bg() {
 	p=$!
 	bg_track "$p"
 	printf -v "$var" '%s' "$p"
-	wait_for 20 sh -c "[ \"\$('$VNL_BIN' --lab $LAB show -j | jq '.captures | length')\" -ge 1 ]" ||
-		not_ok "capture $* is listed by vnl show" "$(cat "$TMP/bg.err")"
+	listed || not_ok "capture $* is listed by vnl show" "$(cat "$TMP/bg.err")"
 }
 # wait_exit PID SECONDS: its exit status, or 124 after SECONDS (then killed).
 wait_exit() {
@@ -73,6 +74,22 @@ wait_exit() {
 	alive "$1" && { kill -9 "$1"; wait "$1"; return 124; }
 	wait "$1"
 }
+# during N CMD...: CMD (a command or a function of this file) in the
+# background; once a capture is listed, N pings a -> c 0.1 s apart; CMD's
+# exit status in RC (124: still running after 20 s, killed).
+during() {
+	local n=$1 p
+	shift
+	"$@" &
+	p=$!
+	bg_track "$p"
+	listed || not_ok "$* starts a capture that vnl show lists"
+	vnl exec a -- ping -n -q -c "$n" -i 0.1 -W 2 10.106.0.2 >/dev/null
+	wait_exit "$p" 20
+	RC=$?
+}
+# cap ARGS...: vnl capture on lab L, stderr in TMP/cap.err.
+cap() { "$VNL_BIN" --lab "$L" capture "$@" 2>"$TMP/cap.err"; }
 
 # --- 1. the lab -------------------------------------------------------------------
 must add lan blue >/dev/null
@@ -88,11 +105,8 @@ check_ping "ping a -> c" a 10.106.0.2
 
 # --- 2. two NICs, counted, named ------------------------------------------------------
 F=$TMP/two.pcapng
-capture_bg pid a:0 c:0 -f icmp -c 80 -w "$F"
-vnl exec a -- ping -n -q -c 20 -i 0.1 -W 2 10.106.0.2 >/dev/null
-wait_exit "$pid" 20
-rc=$?
-result "$rc" "capture a:0 c:0 -c 80 ends by itself after 20 pings (exit 0)" "exit $rc: $(cat "$TMP/bg.err")"
+during 20 cap a:0 c:0 -f icmp -c 80 -w "$F"
+result "$RC" "capture a:0 c:0 -c 80 ends by itself after 20 pings (exit 0)" "exit $RC: $(cat "$TMP/cap.err")"
 b=$(blocks "$F")
 jcheck "80 packets, 20 per interface and direction, requests out of a and into c" "$b" '
 	[.[] | select(.block == "EPB")] as $p | ($p | length) == 80 and
@@ -117,54 +131,35 @@ fi
 
 # --- 3. a LAN: each frame once ---------------------------------------------------------
 F=$TMP/lan.pcapng
-capture_bg pid blue -f icmp -c 40 -w "$F"
-vnl exec a -- ping -n -q -c 20 -i 0.1 -W 2 10.106.0.2 >/dev/null
-wait_exit "$pid" 20
-result $? "capture blue -c 40 ends after 20 pings" "$(cat "$TMP/bg.err")"
+during 20 cap blue -f icmp -c 40 -w "$F"
+result "$RC" "capture blue -c 40 ends after 20 pings" "$(cat "$TMP/cap.err")"
 jcheck "LAN capture: 40 packets, all out, 20 of a:0 and 20 of c:0" "$(blocks "$F")" '
 	[.[] | select(.block == "EPB")] as $p | ($p | length) == 40 and all($p[]; .dir == "out") and
 	([$p[] | select(.name == "a:0")] | length) == 20 and ([$p[] | select(.name == "c:0")] | length) == 20'
 
 # --- 4. live through stdout -------------------------------------------------------------
-("$VNL_BIN" --lab "$L" capture a:0 -f icmp -c 10 -w - 2>"$TMP/live.err" | timeout 30 "$VNL_BIN" capture -r - -j >"$TMP/live.json") &
-lp=$!
-bg_track "$lp"
-wait_for 20 sh -c "[ \"\$('$VNL_BIN' --lab $L show -j | jq '.captures | length')\" -ge 1 ]"
-vnl exec a -- ping -n -q -c 5 -i 0.1 -W 2 10.106.0.2 >/dev/null
-wait_exit "$lp" 20
+to_vnl() { cap a:0 -f icmp -c 10 -w - | timeout 30 "$VNL_BIN" capture -r - -j >"$TMP/live.json"; }
+to_tshark() { cap a:0 -f icmp -c 10 -w - | timeout 30 tshark -n -l -r - 2>/dev/null >"$TMP/live.txt"; }
+during 5 to_vnl
 jcheck "capture a:0 -w - | vnl capture -r - : 10 packets and the ISB, live" "$(jq -s . "$TMP/live.json")" '
 	([.[] | select(.block == "EPB")] | length) == 10 and ([.[] | select(.block == "ISB")] | length) == 1'
 if ((HAVE_TSHARK)); then
-	("$VNL_BIN" --lab "$L" capture a:0 -f icmp -c 10 -w - 2>/dev/null | timeout 30 tshark -n -l -r - 2>/dev/null >"$TMP/live.txt") &
-	lp=$!
-	bg_track "$lp"
-	wait_for 20 sh -c "[ \"\$('$VNL_BIN' --lab $L show -j | jq '.captures | length')\" -ge 1 ]"
-	vnl exec a -- ping -n -q -c 5 -i 0.1 -W 2 10.106.0.2 >/dev/null
-	wait_exit "$lp" 20
+	during 5 to_tshark
 	result "$(grep -c ICMP "$TMP/live.txt" | grep -qx 10; echo $?)" "capture a:0 -w - | tshark -r - : 10 ICMP lines" \
 		"$(cat "$TMP/live.txt")"
 fi
 
 # --- 5. lines ------------------------------------------------------------------------------
 mkdir -p "$TMP/nopath"
-(PATH=$TMP/nopath "$VNL_BIN" --lab "$L" capture a:0 -f icmp -c 4 >"$TMP/lines.txt" 2>"$TMP/lines.err") &
-lp=$!
-bg_track "$lp"
-wait_for 20 sh -c "[ \"\$('$VNL_BIN' --lab $L show -j | jq '.captures | length')\" -ge 1 ]"
-vnl exec a -- ping -n -q -c 2 -i 0.1 -W 2 10.106.0.2 >/dev/null
-wait_exit "$lp" 20
+lines() { PATH=$1 cap a:0 -f icmp -c 4 >"$TMP/lines.txt"; }
+during 2 lines "$TMP/nopath"
 result "$(grep -cE '^[0-9:.]+ a:0 (in|out) ([0-9a-f]{2}:){5}[0-9a-f]{2} > .*, IP 10\.106\.0\.[12] > 10\.106\.0\.[12]: ICMP echo (request|reply), id [0-9]+, seq [12], length 64$' "$TMP/lines.txt" | grep -qx 4; echo $?)" \
 	"without tshark: 4 tcpdump-style lines (TIME a:0 DIR MAC > MAC, IP ...: ICMP echo ...)" \
-	"$(cat "$TMP/lines.txt" "$TMP/lines.err")"
+	"$(cat "$TMP/lines.txt" "$TMP/cap.err")"
 if ((HAVE_TSHARK)); then
-	("$VNL_BIN" --lab "$L" capture a:0 -f icmp -c 4 >"$TMP/tlines.txt" 2>"$TMP/tlines.err") &
-	lp=$!
-	bg_track "$lp"
-	wait_for 20 sh -c "[ \"\$('$VNL_BIN' --lab $L show -j | jq '.captures | length')\" -ge 1 ]"
-	vnl exec a -- ping -n -q -c 2 -i 0.1 -W 2 10.106.0.2 >/dev/null
-	wait_exit "$lp" 20
-	result "$(grep -E ' a:0 (Inbound|Outbound) .*ICMP' "$TMP/tlines.txt" | grep -c . | grep -qx 4; echo $?)" \
-		"with tshark: its 4 lines, with the interface and direction" "$(cat "$TMP/tlines.txt" "$TMP/tlines.err")"
+	during 2 lines "$PATH"
+	result "$(grep -E ' a:0 (Inbound|Outbound) .*ICMP' "$TMP/lines.txt" | grep -c . | grep -qx 4; echo $?)" \
+		"with tshark: its 4 lines, with the interface and direction" "$(cat "$TMP/lines.txt" "$TMP/cap.err")"
 fi
 
 # --- 6. Ctrl-C ----------------------------------------------------------------------------------
@@ -215,9 +210,7 @@ wait_for 30 sh -c "p=\$('$VNL_BIN' --lab $L show -j | jq '.switch.pid'); [ \"\$p
 	not_ok "the switch came back" "$(vnl show -j | jq -c .switch)"
 wait_for 20 vnl exec a -- ping -n -q -c 1 -W 1 10.106.0.2
 F=$TMP/again.pcapng
-capture_bg pid a:0 -f icmp -c 4 -w "$F"
-vnl exec a -- ping -n -q -c 2 -i 0.1 -W 2 10.106.0.2 >/dev/null
-wait_exit "$pid" 20
+during 2 cap a:0 -f icmp -c 4 -w "$F"
 jcheck "after the restart a capture works (4 packets, 1 ISB)" "$(blocks "$F")" \
 	'([.[] | select(.block == "EPB")] | length) == 4 and ([.[] | select(.block == "ISB")] | length) == 1'
 

@@ -97,6 +97,15 @@ static void is(const char *name, size_t cap, size_t orig, const char *want)
 
 #define M12 "02:00:00:00:00:01 > 02:00:00:00:00:02, "
 
+static void udp(uint16_t sport, uint16_t dport, uint16_t payload)
+{
+	u16(sport);
+	u16(dport);
+	u16((uint16_t)(8 + payload));
+	u16(0);
+	pad(payload);
+}
+
 static void tcp(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t pl)
 {
 	eth(m2, m1, 0x0800);
@@ -111,6 +120,27 @@ static void tcp(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t pl)
 	u32(0);
 	pad(pl);
 }
+
+#define TCP_ENDS M12 "IP 10.0.0.1.40000 > 10.0.0.2.5001: "
+
+/* TCP cases: flags, seq, ack, payload, bytes captured (0: all), the line. */
+static const struct {
+	uint8_t flags;
+	uint32_t seq, ack;
+	uint16_t pl;
+	size_t cap;
+	const char *name, *want;
+} tcps[] = {
+	{ 0x02, 1000, 0, 0, 0, "TCP SYN", TCP_ENDS "Flags [S], seq 1000, win 502, length 0" },
+	{ 0x12, 5000, 1001, 0, 0, "TCP SYN-ACK", TCP_ENDS "Flags [S.], seq 5000, ack 1001, win 502, length 0" },
+	{ 0x18, 1001, 5001, 100, 0, "TCP data", TCP_ENDS "Flags [P.], seq 1001:1101, ack 5001, win 502, length 100" },
+	{ 0x18, 1001, 5001, 100, 64, "TCP data, snaplen 64",
+	  TCP_ENDS "Flags [P.], seq 1001:1101, ack 5001, win 502, length 100" },
+	{ 0x10, 1101, 5001, 0, 0, "TCP ACK", TCP_ENDS "Flags [.], ack 5001, win 502, length 0" },
+	{ 0x11, 1101, 5001, 0, 0, "TCP FIN", TCP_ENDS "Flags [F.], seq 1101, ack 5001, win 502, length 0" },
+	{ 0x04, 7, 0, 0, 0, "TCP RST", TCP_ENDS "Flags [R], seq 7, win 502, length 0" },
+	{ 0xc2, 1, 0, 0, 0, "TCP SYN with ECN", TCP_ENDS "Flags [SEW], seq 1, win 502, length 0" },
+};
 
 int main(void)
 {
@@ -158,31 +188,15 @@ int main(void)
 	pad(100);
 	is("IPv4 fragment", n, 1514, M12 "IP 10.0.0.1 > 10.0.0.2: ip-proto-17 (frag 4660:1480@1480)");
 
-	tcp(0x02, 1000, 0, 0);
-	is("TCP SYN", n, n, M12 "IP 10.0.0.1.40000 > 10.0.0.2.5001: Flags [S], seq 1000, win 502, length 0");
-	tcp(0x12, 5000, 1001, 0);
-	is("TCP SYN-ACK", n, n, M12 "IP 10.0.0.1.40000 > 10.0.0.2.5001: Flags [S.], seq 5000, ack 1001, win 502, length 0");
-	tcp(0x18, 1001, 5001, 100);
-	is("TCP data", n, n, M12 "IP 10.0.0.1.40000 > 10.0.0.2.5001: Flags [P.], seq 1001:1101, ack 5001, win 502, length 100");
-	is("TCP data, snaplen 64", 64, n,
-	   M12 "IP 10.0.0.1.40000 > 10.0.0.2.5001: Flags [P.], seq 1001:1101, ack 5001, win 502, length 100");
-	tcp(0x10, 1101, 5001, 0);
-	is("TCP ACK", n, n, M12 "IP 10.0.0.1.40000 > 10.0.0.2.5001: Flags [.], ack 5001, win 502, length 0");
-	tcp(0x11, 1101, 5001, 0);
-	is("TCP FIN", n, n, M12 "IP 10.0.0.1.40000 > 10.0.0.2.5001: Flags [F.], seq 1101, ack 5001, win 502, length 0");
-	tcp(0x04, 7, 0, 0);
-	is("TCP RST", n, n, M12 "IP 10.0.0.1.40000 > 10.0.0.2.5001: Flags [R], seq 7, win 502, length 0");
-	tcp(0xc2, 1, 0, 0);
-	is("TCP SYN with ECN", n, n, M12 "IP 10.0.0.1.40000 > 10.0.0.2.5001: Flags [SEW], seq 1, win 502, length 0");
+	for (size_t i = 0; i < sizeof(tcps) / sizeof(tcps[0]); i++) {
+		tcp(tcps[i].flags, tcps[i].seq, tcps[i].ack, tcps[i].pl);
+		is(tcps[i].name, tcps[i].cap ? tcps[i].cap : n, n, tcps[i].want);
+	}
 	is("TCP cut", 40, n, M12 "IP 10.0.0.1 > 10.0.0.2: [|tcp]");
 
 	eth(m2, m1, 0x0800);
 	ip(17, 108, 0);
-	u16(5000);
-	u16(6000);
-	u16(108);
-	u16(0);
-	pad(100);
+	udp(5000, 6000, 100);
 	is("UDP", n, n, M12 "IP 10.0.0.1.5000 > 10.0.0.2.6000: UDP, length 100");
 	is("UDP cut", 38, n, M12 "IP 10.0.0.1 > 10.0.0.2: [|udp]");
 
@@ -190,10 +204,7 @@ int main(void)
 	u16(0x200a); /* priority 1, VLAN 10 */
 	u16(0x0800);
 	ip(17, 8, 0);
-	u16(53);
-	u16(53);
-	u16(8);
-	u16(0);
+	udp(53, 53, 0);
 	is("802.1Q", n, n, M12 "vlan 10, p 1, IP 10.0.0.1.53 > 10.0.0.2.53: UDP, length 0");
 	is("802.1Q cut", 16, n, M12 "[|vlan]");
 
