@@ -11,6 +11,7 @@
 
 #include "bridge.h"
 #include "dp_log.h"
+#include "hooks.h"
 #include "port.h"
 #include "registry.h"
 #include "snapshot.h"
@@ -21,9 +22,14 @@ unsigned nb_workers;
 volatile bool workers_stop;
 static struct worker_params wp;
 
-/* Hand n frames to port p's tx() and count them; the caller frees them. */
-static inline __attribute__((always_inline)) void tx_send(const struct snapshot *s, struct port *p,
-							  struct port_stats *ps, struct rte_mbuf **m, uint16_t n)
+/* Hand n frames to port p's tx() and count them; the caller frees them.
+ * tap: the port's hooks when a capture takes what it receives (the frames
+ * tx() took, after it: tx copies and never frees), else NULL; the plain
+ * path passes a constant NULL. */
+static inline __attribute__((always_inline)) void tx_send(struct worker *w, const struct snapshot *s,
+							  struct port *p, struct port_stats *ps,
+							  struct rte_mbuf **m, uint16_t n,
+							  const struct port_hooks *tap)
 {
 	uint64_t refused = ps->v[PC_drop_tx_refused], bytes = 0;
 	uint16_t sent;
@@ -33,6 +39,8 @@ static inline __attribute__((always_inline)) void tx_send(const struct snapshot 
 	sent = p->ops->tx(p, m, n, ps);
 	if (s->tx_locked)
 		rte_spinlock_unlock(&p->tx_lock);
+	if (tap != NULL && sent)
+		cap_tap(w, tap, HOOK_TAP_IN, m, sent, rte_rdtsc());
 	for (uint16_t i = 0; i < sent; i++)
 		bytes += rte_pktmbuf_pkt_len(m[i]);
 	ps->v[PC_tx_packets] += sent;
@@ -47,24 +55,25 @@ static inline __attribute__((always_inline)) void tx_send(const struct snapshot 
 	}
 }
 
-/* The burst for port d holds frames whose offload state the port does not
- * take (caps as the caller read them): in order, frames it takes go out as
- * they are, the others as what ol_fixup() makes of them (segments,
+/* The n frames m for port d hold frames whose offload state the port does
+ * not take (caps as the caller read them): in order, frames it takes go out
+ * as they are, the others as what ol_fixup() makes of them (segments,
  * checksummed copies), 32 at a time. While the port is down those others are
  * counted drop_link_down instead: no segmenting for a drop, and never a raw
- * offload frame to a port whose caps we did not see (port.h, Offloads). */
+ * offload frame to a port whose caps we did not see (port.h, Offloads).
+ * The caller frees m; tap as for tx_send. */
 static __attribute__((noinline)) void tx_flush_offload(struct worker *w, const struct snapshot *s,
-						       uint16_t d, uint8_t caps)
+						       uint16_t d, uint8_t caps, struct rte_mbuf **m,
+						       uint16_t n, const struct port_hooks *tap)
 {
-	struct txbuf *tb = &w->tx[d];
 	struct port *p = s->port[d].port;
 	struct port_stats *ps = &w->stats->port[d];
 	struct rte_mbuf *stage[VNL_BURST], *made[VNL_BURST];
 	uint16_t ns = 0, nm = 0;
 	bool up = atomic_load_explicit(&p->up, memory_order_relaxed);
 
-	for (uint16_t i = 0; i < tb->n; i++) {
-		struct rte_mbuf **src = &tb->m[i];
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf **src = &m[i];
 		bool own = false; /* src holds frames ol_fixup() made: we free them */
 		int r = 1;
 
@@ -79,7 +88,7 @@ static __attribute__((noinline)) void tx_flush_offload(struct worker *w, const s
 		}
 		for (int j = 0; j < r; j++) {
 			if (ns == VNL_BURST) {
-				tx_send(s, p, ps, stage, ns);
+				tx_send(w, s, p, ps, stage, ns, tap);
 				rte_pktmbuf_free_bulk(made, nm);
 				ns = nm = 0;
 			}
@@ -89,8 +98,40 @@ static __attribute__((noinline)) void tx_flush_offload(struct worker *w, const s
 		}
 	}
 	if (ns)
-		tx_send(s, p, ps, stage, ns);
+		tx_send(w, s, p, ps, stage, ns, tap);
 	rte_pktmbuf_free_bulk(made, nm);
+}
+
+/* Send n frames m (ol: the OR of their ol_flags) to port d, the offload
+ * check first, with the tap (tx_send); the caller frees m. The one way out
+ * of a hooked port's frames (tx_flush_hooked, and impair's releases). */
+static void tx_out(struct worker *w, const struct snapshot *s, uint16_t d, struct rte_mbuf **m, uint16_t n,
+		   uint64_t ol, const struct port_hooks *tap)
+{
+	struct port *p = s->port[d].port;
+
+	if (unlikely(ol & VNL_TX_OL_ANY)) {
+		uint8_t caps = atomic_load_explicit(&p->tx_ol, memory_order_acquire);
+
+		if (ol_needs(ol) & ~caps) {
+			tx_flush_offload(w, s, d, caps, m, n, tap);
+			return;
+		}
+	}
+	tx_send(w, s, p, &w->stats->port[d], m, n, tap);
+}
+
+/* tx_flush_one for a port with HOOK_TAP_IN or HOOK_IMP_IN: empties the
+ * port's txbuf like it. */
+static __attribute__((noinline)) void tx_flush_hooked(struct worker *w, const struct snapshot *s, uint16_t d)
+{
+	struct txbuf *tb = &w->tx[d];
+	const struct snap_port *sp = &s->port[d];
+
+	tx_out(w, s, d, tb->m, tb->n, tb->ol, sp->hooks & HOOK_TAP_IN ? sp->hk : NULL);
+	rte_pktmbuf_free_bulk(tb->m, tb->n);
+	tb->n = 0;
+	tb->ol = 0;
 }
 
 /* Send what is queued for port d. The port's tx copies; we free everything. */
@@ -99,17 +140,21 @@ static void tx_flush_one(struct worker *w, const struct snapshot *s, uint16_t d)
 	struct txbuf *tb = &w->tx[d];
 	struct port *p = s->port[d].port;
 
+	if (unlikely(s->port[d].hooks & (HOOK_TAP_IN | HOOK_IMP_IN))) {
+		tx_flush_hooked(w, s, d);
+		return;
+	}
 	/* One branch when no queued frame carries offload state. */
 	if (unlikely(tb->ol & VNL_TX_OL_ANY)) {
 		uint8_t caps = atomic_load_explicit(&p->tx_ol, memory_order_acquire);
 
 		/* Frames tx() takes raw only when these caps cover them. */
 		if (ol_needs(tb->ol) & ~caps)
-			tx_flush_offload(w, s, d, caps);
+			tx_flush_offload(w, s, d, caps, tb->m, tb->n, NULL);
 		else
-			tx_send(s, p, &w->stats->port[d], tb->m, tb->n);
+			tx_send(w, s, p, &w->stats->port[d], tb->m, tb->n, NULL);
 	} else {
-		tx_send(s, p, &w->stats->port[d], tb->m, tb->n);
+		tx_send(w, s, p, &w->stats->port[d], tb->m, tb->n, NULL);
 	}
 	rte_pktmbuf_free_bulk(tb->m, tb->n);
 	tb->n = 0;
@@ -159,8 +204,11 @@ static void flood(struct worker *w, const struct snapshot *s, uint16_t lan, uint
 			tx_enqueue(w, s, sl->members[i], m);
 }
 
-static void bridge_burst(struct worker *w, const struct snapshot *s, uint16_t in,
-			 struct rte_mbuf **pkts, uint16_t n)
+/* Forward n frames received on port in. count_rx: count them as received
+ * here (false: counted at arrival already, by hooks_rx). */
+static inline __attribute__((always_inline)) void bridge_burst(struct worker *w, const struct snapshot *s,
+							       uint16_t in, struct rte_mbuf **pkts, uint16_t n,
+							       bool count_rx)
 {
 	struct port_stats *ps = &w->stats->port[in];
 	uint16_t lan = s->port[in].lan;
@@ -169,11 +217,13 @@ static void bridge_burst(struct worker *w, const struct snapshot *s, uint16_t in
 	struct bridge_ctx c;
 	uint64_t bytes = 0;
 
-	ps->v[PC_rx_packets] += n;
+	if (count_rx)
+		ps->v[PC_rx_packets] += n;
 	if (unlikely(lan == VNL_LAN_NONE)) {
 		for (uint16_t i = 0; i < n; i++)
 			bytes += rte_pktmbuf_pkt_len(pkts[i]);
-		ps->v[PC_rx_bytes] += bytes;
+		if (count_rx)
+			ps->v[PC_rx_bytes] += bytes;
 		ps->v[PC_drop_no_lan] += n;
 		rte_pktmbuf_free_bulk(pkts, n);
 		return;
@@ -210,10 +260,38 @@ static void bridge_burst(struct worker *w, const struct snapshot *s, uint16_t in
 			break;
 		}
 	}
-	ps->v[PC_rx_bytes] += bytes;
+	if (count_rx)
+		ps->v[PC_rx_bytes] += bytes;
 	if (nb_drops)
 		rte_pktmbuf_free_bulk(drops, nb_drops);
 	tx_flush(w, s);
+}
+
+/* The rx side of a hooked port (snap_port.hooks): counts the burst as
+ * received, taps it (out), then forwards what goes now. */
+static __attribute__((noinline)) void hooks_rx(struct worker *w, const struct snapshot *s, uint16_t in,
+					       struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct snap_port *sp = &s->port[in];
+	struct port_stats *ps = &w->stats->port[in];
+	uint64_t bytes = 0;
+
+	for (uint16_t i = 0; i < n; i++)
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	ps->v[PC_rx_packets] += n;
+	ps->v[PC_rx_bytes] += bytes;
+	if (sp->hooks & HOOK_TAP_OUT)
+		cap_tap(w, sp->hk, HOOK_TAP_OUT, pkts, n, rte_rdtsc());
+	if (n)
+		bridge_burst(w, s, in, pkts, n, false);
+}
+
+/* Replaced by impair_queue.c (plan step 6): no states, nothing due. */
+uint16_t imp_run(struct worker *w, const struct snapshot *s, uint64_t now, uint64_t *next_due)
+{
+	(void)w, (void)s, (void)now;
+	*next_due = UINT64_MAX;
+	return 0;
 }
 
 /* Ready fd ports taken per epoll_wait; the others stay ready (level) for
@@ -263,8 +341,12 @@ static inline __attribute__((always_inline)) uint16_t rx_port(struct worker *w, 
 	struct port *p = s->port[in].port;
 	uint16_t n = p->ops->rx(p, pkts, VNL_BURST, &w->stats->port[in]);
 
-	if (n)
-		bridge_burst(w, s, in, pkts, n);
+	if (n) {
+		if (unlikely(s->port[in].hooks))
+			hooks_rx(w, s, in, pkts, n);
+		else
+			bridge_burst(w, s, in, pkts, n, true);
+	}
 	return n;
 }
 
@@ -303,8 +385,8 @@ static int worker_main(void *arg)
 
 	while (!workers_stop) {
 		const struct snapshot *s = snapshot_current();
+		uint64_t t1, next_due = UINT64_MAX;
 		unsigned got = 0;
-		uint64_t t1;
 
 		if (unlikely(s->gen != w->gen))
 			fd_sync(w, s);
@@ -322,6 +404,9 @@ static int worker_main(void *arg)
 					fd_unwatch(w, s, in);
 			}
 		}
+		/* Impairment queues: due frames out, and when the next is due. */
+		if (unlikely(s->worker[w->id].nb_imp))
+			got += imp_run(w, s, rte_rdtsc(), &next_due);
 		/* One TSC read per iteration: an iteration ends where the next begins. */
 		t1 = rte_rdtsc();
 		cs->v[CC_iterations]++;
@@ -340,10 +425,18 @@ static int worker_main(void *arg)
 			w->now = (uint32_t)(t1 / hz);
 		if (!got && !wp.busy_poll && t1 - last_busy > idle_after) {
 			/* Back off exponentially up to sleep_max_us: bounded wake-up latency. */
+			uint32_t us;
+
 			sleep_us = sleep_us ? sleep_us * 2 : 8;
 			if (sleep_us > wp.sleep_max_us)
 				sleep_us = wp.sleep_max_us;
-			idle_sleep(w, sleep_us);
+			us = sleep_us;
+			/* Not past the next due frame; not at all when it is near. */
+			if (unlikely(next_due != UINT64_MAX))
+				us = next_due <= t1 + hz / 50000 ? 0 :
+				     (uint32_t)RTE_MIN((uint64_t)us, (next_due - t1) * 1000000 / hz);
+			if (us)
+				idle_sleep(w, us);
 			w->now = dp_now();
 			t_prev = rte_rdtsc(); /* sleeping is neither busy nor idle polling */
 		}
