@@ -8,14 +8,18 @@
  * a stream without an SHB (a pcap file named as such), bad lengths, a
  * trailing length that differs, a caplen past the block, undescribed
  * interfaces, options past the area.
+ * And it reads back, field for field, what the switch's writer
+ * (dataplane/pcapng_write.c) makes: the two halves agree on the spec.
  * Operations: blocks built by hand here (a tiny writer in the test, not
- * the switch's), fed whole, byte by byte and in random cuts.
+ * the switch's), fed whole, byte by byte and in random cuts; then the
+ * switch's SHB, IDB (name, description, filter, MAC), EPB and ISB.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pcapng_read.h"
+#include "pcapng_write.h"
 #include "tap.h"
 
 /* A tiny block builder: host order, or swapped when `sw`. */
@@ -299,6 +303,62 @@ static void check_bad(const char *name, size_t off, uint32_t v, const char *what
 	ok(s.err == -EPROTO && strstr(s.msg, what), "%s: refused (%s)", name, s.msg);
 }
 
+/* The switch's writer, read back. */
+static void check_switch_writer(void)
+{
+	static const uint8_t mac[6] = { 2, 0, 0, 0, 0, 0xa };
+	struct pcapng_isb_counts c = { .start_ns = 1700000000000000001ull, .end_ns = 1700000009000000000ull,
+				       .ifrecv = 77, .ifdrop = 3, .filteraccept = 70 };
+	struct pcapng_buf w = { 0 };
+	struct pcapng_reader r = { 0 };
+	struct pcapng_block b;
+	struct vnl_err e = { 0 };
+	size_t off = 0;
+	uint64_t x, got[8] = { 0 };
+	const uint8_t *v;
+	uint16_t len;
+	long k;
+	int n = 0;
+
+	pcapng_shb(&w, "vnl-switchd", "Linux", "vnetlab test", "lab t capture 1");
+	pcapng_idb(&w, 128, "a:0", "LAN blue, ns node a eth0", "icmp", mac);
+	pcapng_epb(&w, 0, 1700000000500000000ull, frame, 61, 1514, PCAPNG_DIR_IN);
+	pcapng_isb(&w, 0, 1700000009000000000ull, &c);
+	while ((k = pcapng_next(&r, w.p + off, w.len - off, &b, &e)) > 0) {
+		off += (size_t)k;
+		n++;
+		if (b.type == PCAPNG_IDB) {
+			const struct pcapng_if *i = pcapng_if_get(&r, 0);
+
+			ok(i && !strcmp(i->name, "a:0") && !strcmp(i->descr, "LAN blue, ns node a eth0") &&
+				     i->snaplen == 128 && i->linktype == 1 && i->tsresol == 9,
+				     "switch writer: IDB name, description, snaplen 128, Ethernet, tsresol 9");
+			ok(pcapng_opt_find(&r, &b, PCAPNG_IF_FILTER, &len, &v) == 1 && len == 5 && v[0] == 0 &&
+				     !memcmp(v + 1, "icmp", 4), "switch writer: if_filter 0 'icmp'");
+			ok(pcapng_opt_find(&r, &b, PCAPNG_IF_MACADDR, &len, &v) == 1 && len == 6 &&
+				     !memcmp(v, mac, 6), "switch writer: if_MACaddr");
+		} else if (b.type == PCAPNG_EPB) {
+			ok(b.epb.caplen == 61 && b.epb.origlen == 1514 && !memcmp(b.epb.data, frame, 61) &&
+				     pcapng_ts_ns(&r, 0, b.epb.ts) == 1700000000500000000ull &&
+				     pcapng_opt_find(&r, &b, PCAPNG_EPB_FLAGS, &len, &v) == 1 &&
+				     pcapng_opt_uint(&r, v, len, &x) == 0 && x == PCAPNG_DIR_IN,
+				     "switch writer: EPB caplen, len, bytes, ns timestamp, inbound flag");
+		} else if (b.type == PCAPNG_ISB) {
+			for (uint16_t code = PCAPNG_ISB_STARTTIME; code <= PCAPNG_ISB_FILTERACCEPT; code++)
+				if (pcapng_opt_find(&r, &b, code, &len, &v) == 1 && code <= PCAPNG_ISB_ENDTIME)
+					pcapng_opt_ts(&r, v, len, &got[code]);
+				else if (pcapng_opt_find(&r, &b, code, &len, &v) == 1)
+					pcapng_opt_uint(&r, v, len, &got[code]);
+			ok(pcapng_ts_ns(&r, 0, got[2]) == c.start_ns && pcapng_ts_ns(&r, 0, got[3]) == c.end_ns &&
+				     got[4] == 77 && got[5] == 3 && got[6] == 70,
+				     "switch writer: ISB start, end, ifrecv, ifdrop, filteraccept");
+		}
+	}
+	ok(k == 0 && off == w.len && n == 4, "switch writer: 4 whole blocks, nothing left (%s)", e.msg);
+	pcapng_buf_free(&w);
+	pcapng_reader_fini(&r);
+}
+
 int main(void)
 {
 	struct pcapng_reader r = { 0 };
@@ -312,6 +372,7 @@ int main(void)
 	struct seen s;
 
 	srand(13);
+	check_switch_writer();
 	check_good(false);
 	check_good(true);
 
