@@ -63,6 +63,7 @@ struct cap {
 	unsigned long long epbs;   /* packets since the last SHB */
 	unsigned isbs;             /* statistics blocks since the last SHB */
 	bool gone;                 /* the sink's reader went away (EPIPE) */
+	bool created;              /* -w FILE did not exist before */
 };
 
 static volatile sig_atomic_t signals;
@@ -362,8 +363,12 @@ static int open_sink(struct cap *c, const char *wfile, bool json, struct vnl_err
 {
 	c->out = -1;
 	if (wfile && strcmp(wfile, "-")) {
+		/* an existing file is emptied only once the capture runs (keep_file) */
 		c->sink = SINK_FILE;
-		c->out = open(wfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		c->out = open(wfile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		c->created = c->out >= 0;
+		if (c->out < 0 && errno == EEXIST)
+			c->out = open(wfile, O_WRONLY | O_CLOEXEC);
 		return c->out < 0 ? vnl_errno(err, errno, "cannot create %s", wfile) : 0;
 	}
 	if (wfile) {
@@ -482,6 +487,7 @@ static int copy_stream(const struct vnl_cli *cli, struct cap *c, int rfd, long l
 	struct vnl_err err = { 0 };
 	long long stop_at = 0;
 	int handled = 0, r = 0;
+	bool timedout = false;
 	ssize_t n;
 
 	for (;;) {
@@ -495,8 +501,10 @@ static int copy_stream(const struct vnl_cli *cli, struct cap *c, int rfd, long l
 			stop_at = mono_ms() + STOP_WAIT_MS;
 			continue;
 		}
-		if (stop_at && t <= 0)
+		if (stop_at && t <= 0) {
+			timedout = true;
 			break;
+		}
 		if (poll(&p, 1, t) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -525,7 +533,10 @@ static int copy_stream(const struct vnl_cli *cli, struct cap *c, int rfd, long l
 		return VNL_EXIT_OK; /* our reader left: the switch sees the pipe closed */
 	if (r < 0)
 		return vnl_fail("capture %lld: %s", id, err.msg);
-	if (!c->isbs && !(signals > 1))
+	if (!c->isbs && timedout)
+		return vnl_fail("capture %lld: the stream did not end within %d s of capture-stop (%llu frames written)",
+				id, STOP_WAIT_MS / 1000, c->epbs);
+	if (!c->isbs && signals < 2)
 		return vnl_fail("capture %lld ended: vnl-switchd stopped (%llu frames written)", id, c->epbs);
 	return VNL_EXIT_OK;
 }
@@ -651,6 +662,8 @@ int vnl_cmd_capture(struct vnl_cli *cli, int argc, char **argv)
 		close(p[0]);
 		goto fail;
 	}
+	if (c.sink == SINK_FILE && !c.created)
+		(void)!ftruncate(c.out, 0); /* the file had other bytes: now this capture's (a FIFO has none) */
 	json_object_object_get_ex(reply, "capture", &cap);
 	id = vnl_jint(cap, "id", -1);
 	json_object_put(reply);
@@ -668,7 +681,7 @@ int vnl_cmd_capture(struct vnl_cli *cli, int argc, char **argv)
 fail:
 	json_object_put(req);
 	close_sink(&c);
-	if (wfile && strcmp(wfile, "-"))
+	if (c.created)
 		unlink(wfile); /* nothing was captured: no empty file left behind */
 	return vnl_fail("%s", err.msg);
 }

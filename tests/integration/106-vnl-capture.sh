@@ -26,7 +26,7 @@
 #   6. SIGINT: the file ends with ISBs; show -j lists the capture while it
 #      runs, not after
 #   7. errors: zz:0, u:1 (not linked), nolan, -f 'tcp port' (2), -s 0 (2);
-#      no file left by a refused -w
+#      no file left by a refused -w, an existing one unchanged
 #   8. kill -9 of vnl-switchd mid-capture: vnl exits 1 "vnl-switchd
 #      stopped"; after the restart a capture works again
 #   9. (qemu) capture v:0 -f icmp -c 8 during 4 pings a -> v: 8 packets,
@@ -196,6 +196,9 @@ err_case "a bad filter, in libpcap's words" 2 "syntax error" a:0 -f 'tcp port'
 err_case "-s 0" 2 "snapshot length must be in 64" a:0 -s 0
 err_case "a refused capture with -w" 1 "no node named 'zz'" zz:0 -w "$TMP/refused.pcapng"
 result "$([ ! -e "$TMP/refused.pcapng" ]; echo $?)" "a refused capture leaves no file"
+echo keep >"$TMP/kept"
+run capture zz:0 -w "$TMP/kept"
+result "$([ "$RC" = 1 ] && [ "$(cat "$TMP/kept")" = keep ]; echo $?)" "a refused capture leaves an existing -w file as it was"
 result "$([ "$(captures)" = 0 ]; echo $?)" "no capture runs after the refusals"
 
 # --- 8. the switch killed mid-capture -------------------------------------------------------------
