@@ -29,7 +29,8 @@ static bool sw;
 
 static void put(const void *p, size_t n)
 {
-	memcpy(out + olen, p, n);
+	if (n)
+		memcpy(out + olen, p, n);
 	olen += n;
 }
 
