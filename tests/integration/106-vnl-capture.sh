@@ -20,7 +20,8 @@
 #      direction), requests out of a and into c, one ISB per interface;
 #      IDBs a:0, c:0 with "LAN blue"; tshark (when installed) reads F
 #      and names the interfaces
-#   3. capture blue -f icmp -c 40: each frame once (every packet `out`)
+#   3. capture blue -f icmp -c 40: each frame once (every packet `out`);
+#      -s 64 --dir in: caplen 64 of 98, only replies; --duration 2 ends
 #   4. live: capture a:0 -w - | vnl capture -r - -j (and | tshark -r -)
 #   5. lines: without tshark in PATH, pktline's; with it, tshark's
 #   6. SIGINT: the file ends with ISBs; show -j lists the capture while it
@@ -136,6 +137,19 @@ result "$RC" "capture blue -c 40 ends after 20 pings" "$(cat "$TMP/cap.err")"
 jcheck "LAN capture: 40 packets, all out, 20 of a:0 and 20 of c:0" "$(blocks "$F")" '
 	[.[] | select(.block == "EPB")] as $p | ($p | length) == 40 and all($p[]; .dir == "out") and
 	([$p[] | select(.name == "a:0")] | length) == 20 and ([$p[] | select(.name == "c:0")] | length) == 20'
+
+# -s, --dir, --duration
+F=$TMP/snap.pcapng
+during 2 cap a:0 -f icmp -s 64 --dir in -c 2 -w "$F"
+jcheck "-s 64 --dir in: 2 replies into a, 64 of 98 bytes kept, IDB snaplen 64" "$(blocks "$F")" '
+	([.[] | select(.block == "EPB")] | length == 2 and all(.dir == "in" and .caplen == 64 and .len == 98)) and
+	([.[] | select(.block == "IDB")][0].snaplen == 64)'
+t0=$SECONDS
+cap a:0 --duration 2 -w "$TMP/dur.pcapng"
+rc=$?
+result "$([ "$rc" = 0 ] && [ $((SECONDS - t0)) -le 4 ]; echo $?)" "--duration 2 ends within 4 s (exit 0)" \
+	"exit $rc after $((SECONDS - t0)) s: $(cat "$TMP/cap.err")"
+jcheck "--duration: the file ends with the ISB" "$(blocks "$TMP/dur.pcapng")" '.[-1].block == "ISB"'
 
 # --- 4. live through stdout -------------------------------------------------------------
 to_vnl() { cap a:0 -f icmp -c 10 -w - | timeout 30 "$VNL_BIN" capture -r - -j >"$TMP/live.json"; }
