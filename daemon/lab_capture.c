@@ -86,6 +86,33 @@ int lab_capture_ports(const struct topo *t, struct json_object *targets, struct 
 	return 0;
 }
 
+/* Each port's NIC MAC as its node's kind reports it (interfaces[].mac:
+ * ns, cnt, vm), for the IDB's if_MACaddr; absent when the kind does not say. */
+static void add_macs(struct lab *l, struct json_object *ports)
+{
+	for (size_t i = 0; i < json_object_array_length(ports); i++) {
+		struct json_object *p = json_object_array_get_idx(ports, i), *v, *node, *ifs;
+		char name[TOPO_NAME_MAX + 1];
+		const struct topo_node *n;
+		unsigned nic;
+
+		if (!json_object_object_get_ex(p, "name", &v) ||
+		    sscanf(json_object_get_string(v), "%15[^:]:%u", name, &nic) != 2 ||
+		    (n = topo_find_node(l->topo, name)) == NULL)
+			continue;
+		node = lab_node_json(l, n);
+		if (json_object_object_get_ex(node, "interfaces", &ifs) && json_object_is_type(ifs, json_type_array))
+			for (size_t k = 0; k < json_object_array_length(ifs); k++) {
+				struct json_object *f = json_object_array_get_idx(ifs, k), *fn, *mac;
+
+				if (json_object_object_get_ex(f, "nic", &fn) && json_object_get_int(fn) == (int)nic &&
+				    json_object_object_get_ex(f, "mac", &mac) && json_object_is_type(mac, json_type_string))
+					json_object_object_add(p, "mac", json_object_get(mac));
+			}
+		json_object_put(node);
+	}
+}
+
 /* Copy req's member key to out when present, if of type `type`. */
 static int pass(struct json_object *req, struct json_object *out, const char *key, json_type type,
 		struct vnl_err *err)
@@ -150,6 +177,7 @@ int lab_capture_start(struct lab *l, struct json_object *req, int fd, struct jso
 	    (r = pass(req, sreq, "owner", json_type_string, err)) < 0)
 		goto out;
 	json_object_object_add(sreq, "dir", json_object_new_string(dir ? dir : lans_only ? "out" : "both"));
+	add_macs(l, ports);
 	if ((r = lab_switch_call_fd(&l->sw, sreq, fd, &sr, err)) < 0)
 		goto out;
 	/* the switch's reply: {"capture": {id, interfaces}}, or id and interfaces at the top */

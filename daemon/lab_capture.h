@@ -33,7 +33,8 @@ int lab_capture_ports(const struct topo *t, struct json_object *targets, struct 
  * `capture`: req as vnld got it (targets, optional dir, bpf, filter,
  * snaplen, count, duration_ms, owner) with fd the write end of the
  * client's pipe (checked: a FIFO open for writing; the caller closes it
- * after). Adds "capture" {id, interfaces} to reply.
+ * after). Each port also gets its NIC's MAC when the node's kind reports
+ * one (the IDB's if_MACaddr). Adds "capture" {id, interfaces} to reply.
  */
 int lab_capture_start(struct lab *l, struct json_object *req, int fd, struct json_object *reply,
 		      struct vnl_err *err);

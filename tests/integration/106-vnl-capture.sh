@@ -115,6 +115,8 @@ jcheck "80 packets, 20 per interface and direction, requests out of a and into c
 	([$p[] | select(.name == "a:0" and .dir == "in" and (.summary | test("echo reply")))] | length) == 20 and
 	([$p[] | select(.name == "c:0" and .dir == "in" and (.summary | test("echo request")))] | length) == 20 and
 	([$p[] | select(.name == "c:0" and .dir == "out" and (.summary | test("echo reply")))] | length) == 20'
+jcheck "interfaces a:0 and c:0 with their MACs, described with LAN blue, ns and cnt" "$b" "
+	[.[] | select(.block == \"IDB\") | .mac] == [$(vnl show -j a | jq '.node.interfaces[0].mac'), $(vnl show -j c | jq '.node.interfaces[0].mac')]"
 jcheck "interfaces a:0 and c:0, described with LAN blue, ns and cnt" "$b" '
 	[.[] | select(.block == "IDB") | [.name, .description]] ==
 	[["a:0", "LAN blue, ns node a eth0"], ["c:0", "LAN blue, cnt node c eth0"]]'
@@ -244,6 +246,8 @@ if ((HAVE_VM)); then
 	jcheck "v:0: 8 packets (4 in, 4 out), interface described as the vm's" "$b" '
 		([.[] | select(.block == "EPB" and .name == "v:0")] | group_by(.dir) | map(length)) == [4, 4] and
 		([.[] | select(.block == "IDB")][0].description == "LAN blue, vm node v eth0")'
+	jcheck "v:0's IDB has the VM NIC's MAC" "$b" \
+		"[.[] | select(.block == \"IDB\")][0].mac == $(vnl show -j v | jq '.node.interfaces[0].mac')"
 else
 	diag "qemu not installed: no VM case"
 fi
