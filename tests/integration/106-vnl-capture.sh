@@ -149,7 +149,7 @@ jcheck "-s 64 --dir in: 2 replies into a, 64 of 98 bytes kept, IDB snaplen 64" "
 t0=$SECONDS
 cap a:0 --duration 2 -w "$TMP/dur.pcapng"
 rc=$?
-result "$([ "$rc" = 0 ] && [ $((SECONDS - t0)) -le 4 ]; echo $?)" "--duration 2 ends within 4 s (exit 0)" \
+result "$([ "$rc" = 0 ] && [ $((SECONDS - t0)) -le 5 ]; echo $?)" "--duration 2 ends within 5 s (exit 0)" \
 	"exit $rc after $((SECONDS - t0)) s: $(cat "$TMP/cap.err")"
 jcheck "--duration: the file ends with the ISB" "$(blocks "$TMP/dur.pcapng")" '.[-1].block == "ISB"'
 
