@@ -618,6 +618,9 @@ int vnl_cmd_capture(struct vnl_cli *cli, int argc, char **argv)
 	}
 	if (optind >= argc)
 		return vnl_usage_error(cli, "name a NODE:N or a LAN to capture");
+	if (wfile && !strcmp(wfile, "-") && isatty(1))
+		return vnl_usage_error(cli, "-w - writes pcapng to stdout, a terminal here: pipe it (| wireshark -k -i -) "
+				       "or give a file");
 	if (filter && !(bpf = compile_filter(filter, (unsigned)snaplen, msg, sizeof(msg))))
 		return vnl_usage_error(cli, "-f '%s': %s", filter, msg);
 	req = vnl_req("capture");
