@@ -36,8 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <pcap/pcap.h>
-
+#include "cbpf.h"
 #include "clock.h"
 #include "pcapng_read.h"
 #include "pktline.h"
@@ -438,37 +437,6 @@ static int read_file(const char *path, bool json)
 
 /* ---- the capture ---- */
 
-/* -f FILTER compiled for Ethernet into [[code,jt,jf,k],...]; NULL with msg on a bad filter. */
-static struct json_object *compile_filter(const char *text, unsigned snaplen, char *msg, size_t len)
-{
-	pcap_t *p = pcap_open_dead(DLT_EN10MB, (int)snaplen);
-	struct bpf_program prog;
-	struct json_object *a = NULL;
-
-	if (!p) {
-		snprintf(msg, len, "libpcap: cannot open a dead handle");
-		return NULL;
-	}
-	if (pcap_compile(p, &prog, text, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-		snprintf(msg, len, "%s", pcap_geterr(p));
-		pcap_close(p);
-		return NULL;
-	}
-	a = json_object_new_array();
-	for (unsigned i = 0; i < prog.bf_len; i++) {
-		struct json_object *insn = json_object_new_array();
-
-		json_object_array_add(insn, json_object_new_int(prog.bf_insns[i].code));
-		json_object_array_add(insn, json_object_new_int(prog.bf_insns[i].jt));
-		json_object_array_add(insn, json_object_new_int(prog.bf_insns[i].jf));
-		json_object_array_add(insn, json_object_new_int64(prog.bf_insns[i].k));
-		json_object_array_add(a, insn);
-	}
-	pcap_freecode(&prog);
-	pcap_close(p);
-	return a;
-}
-
 /* capture-stop on a connection of its own; errors are not the user's concern
  * here (the capture may have ended on its own meanwhile). */
 static void send_stop(const struct vnl_cli *cli, long long id)
@@ -568,7 +536,7 @@ int vnl_cmd_capture(struct vnl_cli *cli, int argc, char **argv)
 	struct cap c = { 0 };
 	struct vnl_err err = { 0 };
 	struct jsonl_client cl;
-	char msg[PCAP_ERRBUF_SIZE + 64], owner[64];
+	char owner[64];
 	long long id;
 	int o, r, p[2];
 
@@ -621,8 +589,8 @@ int vnl_cmd_capture(struct vnl_cli *cli, int argc, char **argv)
 	if (wfile && !strcmp(wfile, "-") && isatty(1))
 		return vnl_usage_error(cli, "-w - writes pcapng to stdout, a terminal here: pipe it (| wireshark -k -i -) "
 				       "or give a file");
-	if (filter && !(bpf = compile_filter(filter, (unsigned)snaplen, msg, sizeof(msg))))
-		return vnl_usage_error(cli, "-f '%s': %s", filter, msg);
+	if (filter && !(bpf = cbpf_compile_json(filter, (int)snaplen, &err)))
+		return vnl_usage_error(cli, "-f '%s': %s", filter, err.msg);
 	req = vnl_req("capture");
 	targets = json_object_new_array();
 	for (int i = optind; i < argc; i++)
