@@ -615,12 +615,12 @@ static int make_buffers(struct capture *cap, struct vnl_err *err)
 }
 
 /* The fd: a pipe's write end; made non-blocking, 1 MiB if the kernel lets us. */
-static int take_pipe(struct capture_ctl *ctl, struct jsonl_conn *c, struct vnl_err *err)
+static int take_pipe(struct capture_ctl *ctl, int fd, struct vnl_err *err)
 {
 	struct stat st;
 	int fl;
 
-	ctl->fd = c != NULL ? jsonl_conn_take_fd(c) : -1;
+	ctl->fd = fd;
 	if (ctl->fd < 0)
 		return vnl_errf(err, -EINVAL, "capture-start needs the write end of a pipe passed with the request");
 	fl = fcntl(ctl->fd, F_GETFL);
@@ -704,7 +704,7 @@ static void clock_base(struct capture *cap)
 	cap->ctl->started_ns = ns;
 }
 
-int capture_start(struct json_object *req, struct json_object *reply, struct jsonl_conn *c, struct vnl_err *err)
+int capture_start(struct json_object *req, struct json_object *reply, int fd, struct vnl_err *err)
 {
 	struct json_object *ifs;
 	struct capture *cap;
@@ -714,18 +714,18 @@ int capture_start(struct json_object *req, struct json_object *reply, struct jso
 		if (caps[i] == NULL)
 			slot = (int)i;
 	cap = rte_zmalloc("vnl_capture", sizeof(*cap), RTE_CACHE_LINE_SIZE);
-	if (cap == NULL)
-		return vnl_errf(err, -ENOMEM, "out of memory");
-	cap->ctl = calloc(1, sizeof(*cap->ctl));
-	if (cap->ctl == NULL) {
+	cap->ctl = cap != NULL ? calloc(1, sizeof(*cap->ctl)) : NULL;
+	if (cap == NULL || cap->ctl == NULL) {
 		rte_free(cap);
+		if (fd >= 0)
+			close(fd);
 		return vnl_errf(err, -ENOMEM, "out of memory");
 	}
 	cap->ctl->fd = -1;
 	cap->ctl->cap = cap;
 	cap->id = next_id;
 	/* The fd first: whatever fails, the pipe is closed and the reader sees EOF. */
-	r = take_pipe(cap->ctl, c, err);
+	r = take_pipe(cap->ctl, fd, err);
 	if (r == 0 && slot < 0)
 		r = vnl_errf(err, -EBUSY, "%d captures run already", VNL_CAPTURES_MAX);
 	if (r == 0 && loop == NULL)

@@ -49,7 +49,6 @@
 #include "err.h"
 #include "hooks.h"
 
-struct jsonl_conn;
 struct rte_bpf;
 struct evloop;
 
@@ -89,7 +88,9 @@ void capture_fini(void);
  * its interfaces end; a capture with no port left stops. */
 void capture_port_gone(uint16_t slot);
 
-/* The commands (commands.c rows). 0 or -errno with err filled. */
-int capture_start(struct json_object *req, struct json_object *reply, struct jsonl_conn *c, struct vnl_err *err);
+/* The commands (commands.c rows). 0 or -errno with err filled.
+ * capture_start takes fd over (the pipe's write end, -1: none; closed on
+ * failure, so the reader sees EOF). */
+int capture_start(struct json_object *req, struct json_object *reply, int fd, struct vnl_err *err);
 int capture_stop_cmd(struct json_object *req, struct json_object *reply, struct vnl_err *err);
 int capture_show(struct json_object *reply);

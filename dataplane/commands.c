@@ -490,7 +490,7 @@ static int cmd_fdb_flush(struct json_object *req, struct json_object *reply, str
 static int cmd_capture_start(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
 			     struct vnl_err *err)
 {
-	return capture_start(req, reply, conn, err);
+	return capture_start(req, reply, conn != NULL ? jsonl_conn_take_fd(conn) : -1, err);
 }
 
 static int cmd_capture_stop(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,

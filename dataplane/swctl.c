@@ -25,8 +25,8 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
-#include <pcap/pcap.h>
 
+#include "cbpf.h"
 #include "jsonl_client.h"
 #include "paths.h"
 
@@ -61,38 +61,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	signals++;
-}
-
-/* -f EXPR compiled for Ethernet as [[code,jt,jf,k],...]; NULL with a
- * message on stderr when libpcap refuses it. */
-static struct json_object *compile_filter(const char *expr, int snaplen)
-{
-	pcap_t *p = pcap_open_dead(DLT_EN10MB, snaplen);
-	struct bpf_program prog;
-	struct json_object *a = NULL;
-
-	if (p == NULL) {
-		fprintf(stderr, "vnl-swctl: cannot start libpcap\n");
-		return NULL;
-	}
-	if (pcap_compile(p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-		fprintf(stderr, "vnl-swctl: filter '%s': %s\n", expr, pcap_geterr(p));
-		pcap_close(p);
-		return NULL;
-	}
-	a = json_object_new_array();
-	for (u_int i = 0; i < prog.bf_len; i++) {
-		struct json_object *insn = json_object_new_array();
-
-		json_object_array_add(insn, json_object_new_int(prog.bf_insns[i].code));
-		json_object_array_add(insn, json_object_new_int(prog.bf_insns[i].jt));
-		json_object_array_add(insn, json_object_new_int(prog.bf_insns[i].jf));
-		json_object_array_add(insn, json_object_new_int64(prog.bf_insns[i].k));
-		json_object_array_add(a, insn);
-	}
-	pcap_freecode(&prog);
-	pcap_close(p);
-	return a;
 }
 
 static int write_all(int fd, const uint8_t *p, size_t len)
@@ -259,10 +227,13 @@ static int capture_main(const char *path, int argc, char **argv)
 	if (duration > 0)
 		json_object_object_add(req, "duration_ms", json_object_new_int64((int64_t)(duration * 1000)));
 	if (filter != NULL) {
-		struct json_object *bpf = compile_filter(filter, snaplen < 64 || snaplen > 262144 ? 262144 : (int)snaplen);
+		struct json_object *bpf = cbpf_compile_json(filter, snaplen < 64 || snaplen > 262144 ? 262144 : (int)snaplen,
+							     &err);
 
-		if (bpf == NULL)
+		if (bpf == NULL) {
+			fprintf(stderr, "vnl-swctl: %s\n", err.msg);
 			goto out;
+		}
 		json_object_object_add(req, "bpf", bpf);
 		json_object_object_add(req, "filter", json_object_new_string(filter));
 	}

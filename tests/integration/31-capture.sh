@@ -142,24 +142,22 @@ swctl capture "$T1" -d 1 -w "$TMP/dur.pcapng" 2>"$TMP/cap3.err" || fail "capture
 pass "--duration 1 ended within 3 s, with its ISB"
 
 # --- 4. jumbo frames, snaplen ---------------------------------------------------
-F=$TMP/jumbo.pcapng
-swctl capture "$T1" -f 'icmp[icmptype] == icmp-echo and greater 9000' -c 2 -w "$F" 2>"$TMP/cap4.err" &
-CAP=$!
-bg_track "$CAP"
-wait_until 5 ncaps 1 || fail "jumbo capture not running"
-nsx 1 ping -q -c 2 -M do -s 8972 10.77.31.2 >/dev/null || fail "jumbo ping"
-wait "$CAP" || fail "jumbo capture exited $?"
-out=$(fields "$F" frame.cap_len frame.len | sort -u | tr '\n' ' ')
-[ "$out" = "9014|9014 " ] || fail "jumbo: caplen|len expected 9014|9014, got $out"
-F=$TMP/snap.pcapng
-swctl capture "$T1" -f 'icmp[icmptype] == icmp-echo and greater 9000' -c 2 -S 128 -w "$F" 2>"$TMP/cap5.err" &
-CAP=$!
-bg_track "$CAP"
-wait_until 5 ncaps 1 || fail "snaplen capture not running"
-nsx 1 ping -q -c 2 -M do -s 8972 10.77.31.2 >/dev/null || fail "jumbo ping"
-wait "$CAP" || fail "snaplen capture exited $?"
-out=$(fields "$F" frame.cap_len frame.len | sort -u | tr '\n' ' ')
-[ "$out" = "128|9014 " ] || fail "snaplen 128: caplen|len expected 128|9014, got $out"
+# jumbo_caps WANT [ARGS...]: capture two 9014-byte echo requests on t1 with
+# ARGS; the frames' caplen|len must be WANT.
+jumbo_caps() {
+	local want=$1 f=$TMP/jumbo.pcapng out
+	shift
+	swctl capture "$T1" -f 'icmp[icmptype] == icmp-echo and greater 9000' -c 2 "$@" -w "$f" 2>"$TMP/cap4.err" &
+	CAP=$!
+	bg_track "$CAP"
+	wait_until 5 ncaps 1 || fail "jumbo capture not running"
+	nsx 1 ping -q -c 2 -M do -s 8972 10.77.31.2 >/dev/null || fail "jumbo ping"
+	wait "$CAP" || fail "jumbo capture exited $?"
+	out=$(fields "$f" frame.cap_len frame.len | sort -u | tr '\n' ' ')
+	[ "$out" = "$want " ] || fail "jumbo $*: caplen|len expected $want, got $out"
+}
+jumbo_caps "9014|9014"
+jumbo_caps "128|9014" -S 128
 pass "9014-byte frames captured whole (one 9 KiB copy); snaplen 128 keeps 128 bytes, len intact"
 
 # --- 5. reader gone ------------------------------------------------------------
