@@ -136,3 +136,4 @@ int vnl_cmd_reboot(struct vnl_cli *cli, int argc, char **argv);    /* vnl_vm.c *
 int vnl_cmd_halt(struct vnl_cli *cli, int argc, char **argv);      /* vnl_vm.c */
 int vnl_cmd_wait(struct vnl_cli *cli, int argc, char **argv);      /* vnl_vm.c */
 int vnl_cmd_web(struct vnl_cli *cli, int argc, char **argv);       /* vnl_web.c */
+int vnl_cmd_capture(struct vnl_cli *cli, int argc, char **argv);   /* vnl_capture.c */

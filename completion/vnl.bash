@@ -24,6 +24,9 @@ _vnl_takes_value()
 	case $2 in
 	--ip | -a | --format | -f | --output | -o | --timeout | --nic-type | --mtu) return 0 ;;
 	esac
+	[[ $1 == capture ]] && case $2 in
+	-c | --count | --duration | -s | --snaplen | --dir | --filter | -w | --write | -r | --read) return 0 ;;
+	esac
 	[[ $1 == add ]] || return 1
 	[[ -n ${_vnl_addopts-} ]] || _vnl_addopts=" $("${_vnl_cmd:-vnl}" __complete options 2>/dev/null | tr '\n' ' ')"
 	[[ $_vnl_addopts == *" $2 "* ]]
@@ -34,7 +37,7 @@ _vnl()
 	local cur prev words cword
 	_init_completion -n := || return
 
-	local verbs="start stop add del link unlink show stats fdb exec shell console cp wait reboot halt deploy save destroy graph events web version log-level"
+	local verbs="start stop add del link unlink show stats fdb capture exec shell console cp wait reboot halt deploy save destroy graph events web version log-level"
 	local i w verb='' nargs=0 dashdash=0 labopt=() args=()
 	_vnl_cmd=${words[0]} _vnl_addopts=
 
@@ -90,6 +93,14 @@ _vnl()
 		COMPREPLY=($(compgen -W "$("$_vnl_cmd" __complete values nic-type 2>/dev/null)" -- "$cur"))
 		return
 		;;
+	--write | -w | --read | -r)
+		[[ $verb == capture ]] && { _filedir; [[ $prev == -w || $prev == --write ]] && COMPREPLY+=(-); }
+		return
+		;;
+	--dir)
+		[[ $verb == capture ]] && COMPREPLY=($(compgen -W "in out both" -- "$cur"))
+		return
+		;;
 	-*)
 		[[ -n $verb ]] && _vnl_takes_value "$verb" "$prev" && return
 		;;
@@ -130,6 +141,7 @@ _vnl()
 		exec) opts+=" --tty --" ;;
 		cp) opts+=" --recursive" ;;
 		wait) opts+=" --timeout" ;;
+		capture) opts+=" --filter --count --duration --snaplen --dir --write --read" ;;
 		esac
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 		return
@@ -148,6 +160,7 @@ _vnl()
 		return
 		;;
 	fdb:0) words_=$(_vnl_names lans "${labopt[@]}") ;;
+	capture:*) words_="$(_vnl_names links "${labopt[@]}") $(_vnl_names lans "${labopt[@]}")" ;;
 	log-level:0) words_="error warning info debug" ;;
 	link:0 | unlink:0) words_=$(_vnl_names nics "${labopt[@]}") ;;
 	link:1) words_=$(_vnl_names lans "${labopt[@]}") ;;

@@ -371,8 +371,13 @@ static bool service(struct capture *cap)
 		return false;
 	}
 	if (!ctl->blocked) {
-		while (drain(cap) == CAP_BATCH)
-			;
+		/* A few rounds per turn while the pipe takes them: the control
+		 * thread serves its socket in between. */
+		for (int i = 0; i < 8 && drain(cap) > 0; i++) {
+			flush(cap);
+			if (ctl->blocked || ctl->gone)
+				break;
+		}
 		if (ctl->state == CAP_CLOSING && !ctl->isb_queued) {
 			bool empty = true;
 
@@ -713,8 +718,11 @@ int capture_start(struct json_object *req, struct json_object *reply, int fd, st
 	for (unsigned i = 0; i < VNL_CAPTURES_MAX && slot < 0; i++)
 		if (caps[i] == NULL)
 			slot = (int)i;
+	if (fd < 0)
+		return vnl_errf(err, -EINVAL, "capture-start needs the write end of a pipe passed with the request");
 	cap = rte_zmalloc("vnl_capture", sizeof(*cap), RTE_CACHE_LINE_SIZE);
-	cap->ctl = cap != NULL ? calloc(1, sizeof(*cap->ctl)) : NULL;
+	if (cap != NULL)
+		cap->ctl = calloc(1, sizeof(*cap->ctl));
 	if (cap == NULL || cap->ctl == NULL) {
 		rte_free(cap);
 		if (fd >= 0)

@@ -2,8 +2,9 @@
 # Objective: every decoder a peer or a file can reach survives any input,
 # under ASan and UBSan: the agent protocol codec, the agent's and the host's
 # receivers of agent frames, vnld's and vnl-switchd's JSON-lines requests,
-# the topology file reader, the topology round trip (save, load, save: equal
-# or refused at input), the VXLAN underlay parser (the TARGETS list below).
+# the topology file reader, the pcapng walker and vnl capture's printer,
+# the topology round trip (save, load, save: equal or refused at input),
+# the VXLAN underlay parser (the TARGETS list below).
 # Operations: build each target with clang -fsanitize=fuzzer,address,undefined
 # into BUILD/fuzz, run it for VNL_FUZZ_SECONDS (default 20) from its committed
 # seed corpus tests/fuzz/corpus/NAME/ (new inputs go to a temp folder), TAP
@@ -33,6 +34,7 @@ vnldreq     tests/fuzz/vnldreq_fuzz.c model/topology.c common/jsonl.c lib:vnld_c
 hostrx      tests/fuzz/hostrx_fuzz.c endpoints/vm_relay.c common/agentproto.c common/outq.c endpoints/vm_bootstrap.c endpoints/vm_qmp.c lib:vnld_core lib:vnl_kinds lib:vnl_model lib:vnl_common -I. -Imodel -Icommon -Iendpoints/include -Iendpoints pkg:json-c pkg:yaml-0.1 pkg:libmnl pkg:libcap
 topofile    tests/fuzz/topofile_fuzz.c model/schema.c model/topology.c model/toposave.c model/topolayout.c lib:vnl_kinds lib:vnl_common -Imodel -Icommon -Iendpoints/include -Iendpoints pkg:yaml-0.1 pkg:json-c pkg:libmnl pkg:libcap
 vxlan_parse tests/fuzz/vxlan_parse_fuzz.c -Idataplane
+pcapng_read tests/fuzz/pcapng_read_fuzz.c common/pcapng_read.c common/err.c cli/pktline.c -Icommon -Icli
 topo_roundtrip tests/fuzz/topo_roundtrip_fuzz.c model/schema.c model/topology.c model/topofile.c model/toposave.c model/topolayout.c lib:vnl_kinds lib:vnl_common -Imodel -Icommon -Iendpoints/include -Iendpoints pkg:yaml-0.1 pkg:json-c pkg:libmnl pkg:libcap
 '
 

@@ -31,6 +31,8 @@
 #   7. two captures on t1 (icmp, arp) at once, each sees only its frames;
 #      refusals: no fd (--raw), unknown port, bad bpf, snaplen 10, ninth
 #      capture (eight running)
+#   7b. port-del of a captured port: a capture of it and t1 goes on (the
+#      interface "gone", both ISBs at the end), a capture of it alone ends
 #   8. SIGTERM to the switch during a capture: vnl-swctl exits 0, tshark
 #      reads the file, it ends with ISBs
 
@@ -56,7 +58,7 @@ sw_ok port-add "name=$X2" kind=tap "netns=/run/netns/$(ns_name 2)" iface=eth0 >/
 sw_ok attach "port=$T1" "lan=$A" >/dev/null
 sw_ok attach "port=$X2" "lan=$A" >/dev/null
 wait_until 10 port_is_up "$X2" || fail "$X2 not up"
-ping_ok 1 10.77.31.2 3
+wait_until 10 nsx 1 ping -n -c 1 -W 1 10.77.31.2 || fail "no ping from 1 to 2"
 
 # fields FILE FIELD...: tshark -T fields of FILE, |-separated.
 fields() {
@@ -211,7 +213,7 @@ bg_track "$P1"
 bg_track "$P2"
 wait_until 5 ncaps 2 || fail "two captures not running: $(swctl -c show-captures)"
 nsx 1 ip neigh flush dev eth0
-ping_ok 1 10.77.31.2 3
+nsx 1 ping -n -q -c 5 -i 0.2 -W 2 10.77.31.2 >/dev/null # 6 icmp frames are enough, even under load
 wait "$P1" && wait "$P2" || fail "the two captures did not end"
 [ "$(fields "$TMP/two-icmp.pcapng" frame.protocols | grep -vc icmp)" = 0 ] || fail "the icmp capture has other frames"
 [ "$(fields "$TMP/two-arp.pcapng" eth.type | sort -u)" = 0x0806 ] || fail "the arp capture has other frames"
@@ -236,6 +238,32 @@ kill -INT "${pids[@]}"
 wait "${pids[@]}"
 wait_until 5 no_captures || fail "captures left after SIGINT to their clients"
 pass "refusals (no fd, unknown port, bad filter, snaplen, a ninth capture); Ctrl-C ends captures"
+
+# --- 7b. port deletion ----------------------------------------------------------
+# A capture of t1 and t3 goes on when t3 is deleted (its interface is
+# "gone", its ISB still written); a capture of t3 alone ends with it.
+tap_ns 3 10.77.31.3/24
+T3=$PFX-t3
+sw_ok port-add "name=$T3" kind=tap "netns=/run/netns/$(ns_name 3)" iface=eth0 >/dev/null
+swctl capture "$T1" "$T3" -w "$TMP/del2.pcapng" 2>"$TMP/del2.err" &
+P1=$!
+swctl capture "$T3" -w "$TMP/del1.pcapng" 2>"$TMP/del1.err" &
+P2=$!
+bg_track "$P1"
+bg_track "$P2"
+wait_until 5 ncaps 2 || fail "captures of t3 not running: $(swctl -c show-captures)"
+sw_ok port-del "name=$T3" >/dev/null
+wait "$P2" || fail "the capture of a deleted port did not end cleanly: $(cat "$TMP/del1.err")"
+[ "$(blocks "$TMP/del1.pcapng" | tail -n 1)" = 5 ] || fail "the capture of the deleted port has no ISB"
+c=$(sw_ok show-captures)
+jq_assert "capture of t1 and the deleted t3" "$c" \
+	'.captures | length == 1 and .[0].state == "running" and ([.[0].interfaces[] | .gone // false] == [false, true])'
+ping_ok 1 10.77.31.2 2
+sw_ok capture-stop "id=$(jq '.captures[0].id' <<<"$c")" >/dev/null
+wait "$P1" || fail "the capture of t1 and t3 did not end cleanly"
+[ "$(blocks "$TMP/del2.pcapng" | grep -c '^5$')" = 2 ] || fail "two ISBs expected after a port deletion"
+[ "$(fields "$TMP/del2.pcapng" frame.interface_name | sort -u | tr '\n' ' ')" = "$T1 " ] || fail "frames of t3 after its deletion"
+pass "port deletion: its interface stops (ISB still written), a capture of it alone ends"
 
 # --- 8. SIGTERM to the switch mid-capture ----------------------------------------
 F=$TMP/term.pcapng

@@ -260,6 +260,34 @@ static void inject_tso(int i, uint8_t dst, uint8_t src, uint16_t len, uint16_t m
 	injected++;
 }
 
+/* Inject one frame of len bytes as a chain of full 2 KiB segments (what a
+ * port hands over for a GSO frame). */
+static void inject_chain(int i, uint8_t dst, uint8_t src, uint32_t len)
+{
+	struct rte_mbuf *head = NULL;
+
+	while (len) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(vnl_pktmbuf_pool);
+		uint16_t n = m ? (uint16_t)RTE_MIN(len, (uint32_t)rte_pktmbuf_tailroom(m)) : 0;
+		uint8_t *f = m ? (uint8_t *)rte_pktmbuf_append(m, n) : NULL;
+
+		if (f == NULL || (head != NULL && rte_pktmbuf_chain(head, m) < 0)) {
+			printf("Bail out! cannot build a chained frame\n");
+			exit(1);
+		}
+		memset(f, 0x5a, n);
+		if (head == NULL) {
+			mac(f, dst);
+			mac(f + 6, src);
+			head = m;
+		}
+		len -= n;
+	}
+	while (rte_ring_enqueue(rp(i)->rx, head) != 0)
+		usleep(100);
+	injected++;
+}
+
 /* Wait until every ring is empty and every worker has finished the bursts
  * it took (a quiescent point comes after a whole loop iteration). */
 static void settle(void)
@@ -319,6 +347,8 @@ static struct port *add_port(const char *name, struct lan *l)
 struct stream {
 	unsigned idbs, isbs, epbs;
 	unsigned dir[4][3];           /* [interface][epb_flags direction] */
+	uint64_t bytes[4];            /* captured bytes per interface */
+	uint32_t caplen[8], origlen[8]; /* of the first 8 EPBs */
 	uint64_t isb_recv[4], isb_drop[4], isb_accept[4];
 	bool ordered, near_now, whole;
 };
@@ -359,8 +389,13 @@ static void parse_stream(const uint8_t *d, size_t len, struct stream *st)
 					flags = rd32(d + p + 4);
 				p += 4 + ((l + 3u) & ~3u);
 			}
+			if (st->epbs < 8) {
+				st->caplen[st->epbs] = cap;
+				st->origlen[st->epbs] = rd32(d + o + 24);
+			}
 			st->epbs++;
 			st->dir[ifid][flags & 3]++;
+			st->bytes[ifid] += cap;
 			st->ordered &= ts >= last;
 			st->near_now &= ts <= now_ns && now_ns - ts < 5000000000ull;
 			last = ts;
@@ -499,6 +534,41 @@ static void capture_steps(void)
 	   "the capture's pools and rings are freed");
 	free(buf[0]);
 	free(buf[1]);
+
+	/* Offload frames: out is what the port received (the TSO frame whole),
+	 * in what the port was given (p2 has no TSO: 3 segments). */
+	buf[0] = NULL;
+	len[0] = 0;
+	ida = cap_start("{\"ports\":[{\"port\":\"p0\"},{\"port\":\"p2\"}]}", "both", NULL, &fd[0]);
+	inject_tso(P0, 0x0c, 0x0a, 1500, 500);
+	settle();
+	ok(ida > 0 && cap_stop(ida) == 0, "a capture of p0 and p2 around a TSO frame");
+	fd[1] = -1;
+	pump(loop, fd, buf, len, 1);
+	parse_stream(buf[0], len[0], &a);
+	ok(a.whole && a.epbs == 4 && a.dir[0][2] == 1 && a.dir[1][1] == 3 && a.bytes[0] == 1500 &&
+	   a.bytes[1] == 3 * 54 + 1446, "TSO: p0 out one 1500-byte frame, p2 in 3 segments (%u EPBs, %lu + %lu bytes)",
+	   a.epbs, (unsigned long)a.bytes[0], (unsigned long)a.bytes[1]);
+	free(buf[0]);
+
+	/* Chains beyond the large pool's 9216 bytes: whole, except that the
+	 * copy's last segment keeps 24 bytes for the EPB's tail. p0 out sees
+	 * them (the LAN then drops them as oversize). */
+	buf[0] = NULL;
+	len[0] = 0;
+	ida = cap_start("{\"ports\":[{\"port\":\"p0\"}]}", "out", NULL, &fd[0]);
+	inject_chain(P0, 0x0b, 0x0a, 30000);           /* last segment 2352: whole */
+	inject_chain(P0, 0x0b, 0x0a, 2 * 9216);        /* last segment full: 24 less */
+	inject_chain(P0, 0x0b, 0x0a, 3 * 9216 + 9200); /* 8 over the limit: 8 less */
+	settle();
+	ok(ida > 0 && cap_stop(ida) == 0, "a capture of chained frames");
+	pump(loop, fd, buf, len, 1);
+	parse_stream(buf[0], len[0], &a);
+	ok(a.whole && a.epbs == 3 && a.caplen[0] == 30000 && a.origlen[0] == 30000 && a.caplen[1] == 2 * 9216 - 24 &&
+	   a.origlen[1] == 2 * 9216 && a.caplen[2] == 3 * 9216 + 9192 && a.origlen[2] == 3 * 9216 + 9200,
+	   "chains: caplen/len %u/%u %u/%u %u/%u", a.caplen[0], a.origlen[0], a.caplen[1], a.origlen[1], a.caplen[2],
+	   a.origlen[2]);
+	free(buf[0]);
 	capture_init(NULL);
 	evloop_free(loop);
 }
