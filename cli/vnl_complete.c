@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * `vnl __complete nodes|lans|nics|kinds|options [KIND]|values OPTION`: words
+ * `vnl __complete nodes|lans|nics|kinds|options [KIND]|values OPTION|impair`: words
  * for completion/vnl.bash, one per line. kinds, options and values come from
  * the kinds' schemas (options: `vnl add`'s --nics and the long options of
  * KIND, or of every kind without one, then their one-letter forms; each
- * takes a value; values: the words of a choice option, e.g. nic-type). The names of objects come from a
+ * takes a value; values: the words of a choice option, e.g. nic-type; impair:
+ * the long options of `vnl impair`). The names of objects come from a
  * running vnld only (never starts one) with a short deadline, and nothing
  * is printed, successfully, when there is none: a completion must never
  * fail loudly or hang the shell.
@@ -54,6 +55,10 @@ int vnl_cmd_complete(struct vnl_cli *cli, int argc, char **argv)
 		}
 		return VNL_EXIT_OK;
 	}
+	if (strcmp(what, "impair") == 0) {
+		vnl_impair_words();
+		return VNL_EXIT_OK;
+	}
 	if (strcmp(what, "values") == 0) {
 		const char *name = optind + 1 < argc ? argv[optind + 1] : "";
 
@@ -72,7 +77,7 @@ int vnl_cmd_complete(struct vnl_cli *cli, int argc, char **argv)
 	if (optind + 1 < argc)
 		return vnl_usage_error(cli, "__complete %s: unexpected argument '%s'", what, argv[optind + 1]);
 	if (strcmp(what, "nodes") && strcmp(what, "lans") && strcmp(what, "nics"))
-		return vnl_usage_error(cli, "__complete: '%s' is not nodes, lans, nics, kinds, options or values", what);
+		return vnl_usage_error(cli, "__complete: '%s' is not nodes, lans, nics, kinds, options, values or impair", what);
 	req = vnl_req("show");
 	r = vnl_call(cli->lab, req, COMPLETE_TIMEOUT, &reply, NULL);
 	json_object_put(req);
