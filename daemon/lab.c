@@ -447,7 +447,7 @@ void lab_impair_switch_json(const struct topo_impair *imp, struct json_object *o
 	if (imp->overhead)
 		json_object_object_add(o, "overhead", json_object_new_int(imp->overhead));
 	if (imp->has_seed)
-		json_object_object_add(o, "seed", json_object_new_uint64(imp->seed));
+		json_object_object_add(o, "seed", json_object_new_int64((int64_t)imp->seed));
 }
 
 int lab_link_impair(struct lab *l, const char *node, unsigned nic, unsigned dirs,

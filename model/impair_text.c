@@ -183,7 +183,7 @@ static const char *const expect[TOPO_IMP_KEYS] = {
 	[TOPO_IMP_REORDER] = "a percentage 0%..100% like 25%",
 	[TOPO_IMP_GAP] = "a number of frames 1..65535",
 	[TOPO_IMP_CORRUPT] = "a percentage 0%..100% like 0.1%",
-	[TOPO_IMP_SEED] = "an integer 0..18446744073709551615",
+	[TOPO_IMP_SEED] = "an integer 0..9223372036854775807",
 };
 
 int topo_impair_set(struct topo_impair *imp, unsigned key, const char *text, int line, int column,
@@ -241,7 +241,7 @@ int topo_impair_set(struct topo_impair *imp, unsigned key, const char *text, int
 		n.overhead = (int32_t)i;
 		break;
 	case TOPO_IMP_SEED:
-		good = integer(text, 0, UINT64_MAX, NULL, &v);
+		good = integer(text, 0, INT64_MAX, NULL, &v);
 		n.seed = v, n.has_seed = true;
 		break;
 	default: /* the percentages */
@@ -388,8 +388,8 @@ int topo_impair_check(const struct topo_impair *imp, const char *what, int line,
 		rule = "overhead must be -64..256";
 	else if (imp->dist > TOPO_DIST_NORMAL)
 		rule = "distribution must be uniform or normal";
-	else if (!imp->has_seed && imp->seed)
-		rule = "a seed that is not given is 0";
+	else if ((!imp->has_seed && imp->seed) || imp->seed > INT64_MAX)
+		rule = "seed must be 0..9223372036854775807";
 	else if (imp->reorder_ppm && !imp->delay_ns)
 		rule = "reorder needs a delay, as in netem";
 	else if (imp->gap && !imp->reorder_ppm)

@@ -222,7 +222,7 @@ struct topo_impair {
 	uint8_t dist;			/* jitter's TOPO_DIST_* */
 	bool ge;			/* loss is `gemodel`, ge_ppm set */
 	bool has_seed;			/* seed given (else the switch draws one) */
-	uint64_t seed;
+	uint64_t seed;			/* 0..INT64_MAX (JSON integers) */
 };
 
 /* The directions of a link, as the node sees them (plan 2.0): `out` the

@@ -821,8 +821,8 @@ static void test_impair_text(void)
 		{ TOPO_IMP_LIMIT, "-1", NULL }, { TOPO_IMP_OVERHEAD, "-4", "-4" }, { TOPO_IMP_OVERHEAD, "257", NULL },
 		{ TOPO_IMP_DUPLICATE, "5%", "5%" }, { TOPO_IMP_REORDER, "25%", "25%" }, { TOPO_IMP_GAP, "5", "5" },
 		{ TOPO_IMP_CORRUPT, "0.1%", "0.1%" }, { TOPO_IMP_SEED, "0", "0" },
-		{ TOPO_IMP_SEED, "18446744073709551615", "18446744073709551615" },
-		{ TOPO_IMP_SEED, "18446744073709551616", NULL }, { TOPO_IMP_DIST, "normal", "normal" },
+		{ TOPO_IMP_SEED, "9223372036854775807", "9223372036854775807" },
+		{ TOPO_IMP_SEED, "9223372036854775808", NULL }, { TOPO_IMP_DIST, "normal", "normal" },
 		{ TOPO_IMP_DIST, "uniform", "" }, { TOPO_IMP_DIST, "pareto", NULL },
 	};
 	struct topo_impair imp = { 0 };
