@@ -19,6 +19,7 @@
 #include "dispatch.h"
 #include "jsonl.h"
 #include "dp_log.h"
+#include "impair.h"
 #include "offload.h"
 #include "port.h"
 #include "registry.h"
@@ -78,6 +79,7 @@ static struct json_object *port_json(const struct port *p)
 	p->ops->show(p, o);
 	if (p->note[0])
 		json_object_object_add(o, "note", json_object_new_string(p->note));
+	impair_show(p, o);
 	stats_port_read(p, v);
 	json_object_object_add(o, "counters", counters_json(v, port_counter_names, PC_MAX));
 	return o;
@@ -143,6 +145,7 @@ static struct json_object *worker_json(unsigned w)
 		json_object_object_add(o, core_counter_names[c], json_object_new_int64((int64_t)v[c]));
 	json_object_object_add(o, "cycles_per_packet",
 			       json_object_new_double(v[CC_packets] ? (double)v[CC_busy_cycles] / (double)v[CC_packets] : 0.0));
+	impair_show_worker(w, o);
 	return o;
 }
 
@@ -486,6 +489,61 @@ static int cmd_fdb_flush(struct json_object *req, struct json_object *reply, str
 	return 0;
 }
 
+/* ---- impairments (impair.h) ---- */
+
+/* "dir": "out" (IMP_OUT) or "in" (IMP_IN); -1 when absent and not required. */
+static int arg_imp_dir(struct json_object *req, bool required, int *dir, struct vnl_err *err)
+{
+	const char *d;
+	int r = port_arg_string(req, "dir", required, &d, err);
+
+	*dir = -1;
+	if (r < 0 || d == NULL)
+		return r;
+	if (strcmp(d, "out") == 0)
+		*dir = IMP_OUT;
+	else if (strcmp(d, "in") == 0)
+		*dir = IMP_IN;
+	else
+		return vnl_errf(err, -EINVAL, "argument 'dir' must be \"in\" or \"out\"");
+	return 0;
+}
+
+static int arg_imp_port(struct json_object *req, struct port **p, struct vnl_err *err)
+{
+	const char *name;
+	int r = arg_name(req, "port", "port", true, &name, err);
+
+	if (r < 0)
+		return r;
+	*p = reg_port_find(name);
+	return *p != NULL ? 0 : vnl_errf(err, -ENOENT, "no port named '%s'", name);
+}
+
+static int cmd_impair_set(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
+			  struct vnl_err *err)
+{
+	struct port *p;
+	int dir, r = arg_imp_port(req, &p, err);
+
+	(void)conn;
+	if (r == 0)
+		r = arg_imp_dir(req, true, &dir, err);
+	return r < 0 ? r : impair_set(p, (uint8_t)dir, req, reply, err);
+}
+
+static int cmd_impair_clear(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
+			    struct vnl_err *err)
+{
+	struct port *p;
+	int dir, r = arg_imp_port(req, &p, err);
+
+	(void)conn, (void)reply;
+	if (r == 0)
+		r = arg_imp_dir(req, false, &dir, err);
+	return r < 0 ? r : impair_clear(p, dir, err);
+}
+
 static int cmd_help(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
 		       struct vnl_err *err);
 
@@ -497,6 +555,10 @@ static const char *const attach_args[] = { "port", "lan", NULL };
 static const char *const port_arg[] = { "port", NULL };
 static const char *const lan_arg[] = { "lan", NULL };
 static const char *const aging_args[] = { "seconds", NULL };
+static const char *const impair_set_args[] = { "port", "dir", "delay_ns", "jitter_ns", "dist", "loss_ppm", "gemodel",
+					       "rate_bps", "burst", "limit", "overhead", "dup_ppm", "reorder_ppm",
+					       "gap", "corrupt_ppm", "seed", NULL };
+static const char *const impair_clear_args[] = { "port", "dir", NULL };
 
 static const struct cmd commands[] = {
 	{ "attach", cmd_attach, attach_args, 0, "put port in lan" },
@@ -504,6 +566,8 @@ static const struct cmd commands[] = {
 	{ "detach", cmd_detach, port_arg, 0, "take port out of its LAN" },
 	{ "fdb-flush", cmd_fdb_flush, lan_arg, 0, "forget learned MACs (of lan, or all)" },
 	{ "help", cmd_help, no_args, 0, "list commands" },
+	{ "impair-clear", cmd_impair_clear, impair_clear_args, 0, "remove port's impairments (dir in|out, or both)" },
+	{ "impair-set", cmd_impair_set, impair_set_args, 0, "replace port's impairments of dir in|out (netem's: delay_ns, jitter_ns, dist, loss_ppm|gemodel, rate_bps, burst, limit, overhead, dup_ppm, reorder_ppm, gap, corrupt_ppm, seed)" },
 	{ "lan-add", cmd_lan_add, lan_add_args, 0, "create LAN name (mtu 68..9000: frames up to mtu+22 bytes)" },
 	{ "lan-del", cmd_lan_del, name_arg, 0, "delete LAN name, detaching its ports" },
 	{ "port-add", cmd_port_add, port_add_args, 0, "add port name: kind vhost (path, mode, offload), afxdp (iface, xdp) or tap (netns, iface, offload)" },
@@ -557,4 +621,5 @@ static void aged_cb(uint16_t lan, void *arg)
 void commands_tick(void)
 {
 	fdb_age(reg.fdb, dp_now(), reg.aging, aged_cb, NULL);
+	impair_tick();
 }

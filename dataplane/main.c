@@ -24,6 +24,7 @@
 #include "config.h"
 #include "control.h"
 #include "dp_log.h"
+#include "impair.h"
 #include "offload.h"
 #include "port.h"
 #include "registry.h"
@@ -156,6 +157,9 @@ int main(int argc, char **argv)
 	wp.idle_after_us = cfg.idle_after_us;
 	wp.sleep_max_us = cfg.idle_sleep_max_us;
 	r = snapshot_init(cfg.nb_workers);
+	/* Delay queues may hold half the pool, shared out among the workers. */
+	if (r == 0)
+		r = impair_init(cfg.nb_workers, cfg.mbufs / 2 / cfg.nb_workers);
 	if (r == 0)
 		r = workers_init(cfg.nb_workers, cfg.worker_lcores, &wp);
 	if (r == 0)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dp_log.h"
+#include "impair.h"
 #include "registry.h"
 #include "snapshot.h"
 #include "stats.h"
@@ -110,6 +111,11 @@ static int reg_publish(void)
 	}
 	snapshot_publish(s);
 	return 0;
+}
+
+int reg_republish(void)
+{
+	return reg_publish();
 }
 
 int reg_init(unsigned nb_workers, uint16_t max_frame, uint32_t aging, uint32_t fdb_size)
@@ -238,6 +244,7 @@ int reg_port_del(const char *name, struct vnl_err *err)
 	if (lan != VNL_LAN_NONE)
 		reg.lans[lan]->nb_ports--;
 	fdb_flush(reg.fdb, VNL_LAN_NONE, p->slot);
+	impair_port_gone(p->slot);
 	p->ops->close(p);
 	LOG(INFO, ctl, "port %s deleted", name);
 	free(p);
@@ -348,6 +355,7 @@ int reg_detach(const char *port, struct vnl_err *err)
 
 void reg_fini(void)
 {
+	impair_fini();
 	for (unsigned i = 0; i < VNL_MAX_PORTS; i++) {
 		struct port *p = reg.ports[i];
 

@@ -47,6 +47,9 @@ struct port *reg_port_find(const char *name);
 struct lan *reg_lan_find(const char *name);
 
 int reg_init(unsigned nb_workers, uint16_t max_frame, uint32_t aging, uint32_t fdb_size);
+/* Publish a snapshot of the registry as it is (a hook changed: impair.c).
+ * 0 or -ENOMEM (the previous snapshot stays). */
+int reg_republish(void);
 int reg_port_add(const char *name, const char *kind, struct json_object *req, struct port **out,
 		 struct vnl_err *err);
 int reg_port_del(const char *name, struct vnl_err *err);

@@ -35,7 +35,21 @@
 	X(tx_csum_sw, "frames whose L4 checksum the switch completed")        \
 	X(drop_gso, "offload frame the port cannot take and the switch could not fix") \
 	X(drop_offload_bad, "offload header the frame contradicts or not taken") \
-	X(rx_phdr_other, "tap: partial TCP/IPv4 checksum not in offload.h's form (one frame per poll checked; 0 expected)")
+	X(rx_phdr_other, "tap: partial TCP/IPv4 checksum not in offload.h's form (one frame per poll checked; 0 expected)") \
+	VNL_IMP_COUNTERS(X, out, "sent by the port's node")                  \
+	VNL_IMP_COUNTERS(X, in, "to the port's node")
+
+/* Impairment counters of one direction (impair.h), in this order (the
+ * worker counts by offset from imp_DIR_delayed): out on the port as
+ * ingress, in as egress. */
+#define VNL_IMP_COUNTERS(X, d, what)                                         \
+	X(imp_##d##_delayed, "impair: frames " what " queued for delay or rate") \
+	X(imp_##d##_lost, "impair: frames " what " dropped by loss")       \
+	X(imp_##d##_rate_dropped, "impair: frames " what " dropped: the rate's queue (limit) full") \
+	X(imp_##d##_duplicated, "impair: frames " what " sent twice (duplicate)") \
+	X(imp_##d##_reordered, "impair: frames " what " sent at once, ahead of the delayed (reorder)") \
+	X(imp_##d##_corrupted, "impair: frames " what " with one bit flipped (corrupt)") \
+	X(imp_##d##_queue_full, "impair: frames " what " dropped: limit, the worker's buffer share or the handoff ring full")
 
 /* LAN counters. aged is kept by the control thread (it runs aging). */
 #define VNL_LAN_COUNTERS(X)                                                   \

@@ -27,7 +27,7 @@ here=$src/tests/fuzz
 TARGETS='
 agentproto  tests/fuzz/agentproto_fuzz.c common/agentproto.c -Icommon
 agentrx     tests/fuzz/agentrx_fuzz.c agent/log.c common/agentproto.c -Iagent -Icommon
-switchctl   tests/fuzz/switchctl_fuzz.c dataplane/commands.c dataplane/registry.c dataplane/stats.c dataplane/config.c dataplane/fdb.c dataplane/counter_names.c dataplane/dp_log.c dataplane/port.c dataplane/offload.c common/jsonl.c common/dispatch.c common/evloop.c common/unixsock.c common/err.c -DVNL_WITH_EAL -Idataplane -Icommon pkg:libdpdk pkg:json-c
+switchctl   tests/fuzz/switchctl_fuzz.c dataplane/commands.c dataplane/registry.c dataplane/stats.c dataplane/config.c dataplane/fdb.c dataplane/counter_names.c dataplane/dp_log.c dataplane/port.c dataplane/offload.c dataplane/impair.c dataplane/impair_queue.c common/jsonl.c common/dispatch.c common/evloop.c common/unixsock.c common/err.c -DVNL_WITH_EAL -Idataplane -Icommon pkg:libdpdk pkg:json-c -lm
 vmsession   tests/fuzz/vmsession_fuzz.c endpoints/vm_copy.c common/term.c common/agentproto.c common/err.c common/unixsock.c -Iendpoints/include -Iendpoints -Icommon -Imodel -Idaemon -Icli
 vnldreq     tests/fuzz/vnldreq_fuzz.c model/topology.c common/jsonl.c lib:vnld_core lib:vnl_kinds lib:vnl_model lib:vnl_common -I. -Imodel -Idaemon -Icommon -Iendpoints/include pkg:json-c pkg:yaml-0.1 pkg:libmnl pkg:libcap
 hostrx      tests/fuzz/hostrx_fuzz.c endpoints/vm_relay.c common/agentproto.c common/outq.c endpoints/vm_bootstrap.c endpoints/vm_qmp.c lib:vnld_core lib:vnl_kinds lib:vnl_model lib:vnl_common -I. -Imodel -Icommon -Iendpoints/include -Iendpoints pkg:json-c pkg:yaml-0.1 pkg:libmnl pkg:libcap

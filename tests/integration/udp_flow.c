@@ -18,11 +18,17 @@
  *       a stall is made up by a burst and datagram i leaves at about
  *       start + i/PPS; prints {"sent":N,"errors":E,"late_ms":L} (L: the
  *       largest lag behind the schedule)
- *   udp_flow sink PORT RUNS_FILE [READY_FILE]
+ *   udp_flow sink PORT RUNS_FILE [READY_FILE [DELAYS_FILE]]
  *       receive a stream until SIGTERM or SIGINT; once a second print
  *       {"t":MS,"received":N,"dup":D,"foreign":F,"next":S} (cumulative;
  *       S = highest number seen + 1); at the end write RUNS_FILE and print
- *       {"received":N,"distinct":X,"dup":D,"lost":L,"foreign":F,"next":S}
+ *       {"received":N,"distinct":X,"dup":D,"lost":L,"foreign":F,"next":S,
+ *        "early":E}
+ *       where E counts datagrams that arrived before a lower number that
+ *       arrived later (overtakers: reorder's send-now, jitter). DELAYS_FILE
+ *       ("" for none) gets one line per datagram received, in arrival order:
+ *       "SEQ DELAY_US", its one-way delay in microseconds (receive time minus
+ *       the stamp; sender and sink share the host's clock).
  *
  * RUNS_FILE describes every number 0..S-1 as runs of equal fate, one line
  * each: "FIRST LAST TIMES SENT_MS_FIRST SENT_MS_LAST", TIMES = how often each
@@ -52,12 +58,14 @@
 #define FLOW_MAGIC 0x564e4c55u /* "VNLU" */
 
 /* The datagram payload: send and recv use the first 8 bytes, stream and
- * sink all 16. */
+ * sink all 24. */
 struct flow_msg {
 	uint32_t magic;   /* FLOW_MAGIC, network order */
 	uint32_t seq;     /* 0..count-1, network order */
 	uint32_t sent_hi; /* send time, wall clock in ms: high and low halves, */
 	uint32_t sent_lo; /* network order (stream only) */
+	uint32_t ns_hi;   /* send time, wall clock in ns: high and low halves, */
+	uint32_t ns_lo;   /* network order (stream only; one-way delays) */
 };
 
 #define FLOW_SHORT 8 /* bytes of a send/recv datagram */
@@ -79,6 +87,14 @@ static long long wall_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static uint64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static void on_stop(int sig)
@@ -120,7 +136,7 @@ static int do_send(int argc, char **argv)
 		return 1;
 	}
 	for (unsigned long i = 0; i < count; i++) {
-		struct flow_msg m = { htonl(FLOW_MAGIC), htonl(i), 0, 0 };
+		struct flow_msg m = { htonl(FLOW_MAGIC), htonl(i), 0, 0, 0, 0 };
 
 		if (sendto(fd, &m, FLOW_SHORT, 0, (struct sockaddr *)&dst, sizeof(dst)) == FLOW_SHORT)
 			sent++;
@@ -214,8 +230,9 @@ static int do_stream(int argc, char **argv)
 	for (unsigned long i = 0; i < pps * secs && !stop_flag; i++) {
 		unsigned long long at = (unsigned long long)i * 1000000000ULL / pps; /* ns after t0 */
 		long long now = now_ms(), t = wall_ms();
+		uint64_t ns = wall_ns();
 		struct flow_msg m = { htonl(FLOW_MAGIC), htonl((uint32_t)i), htonl((uint32_t)((uint64_t)t >> 32)),
-				      htonl((uint32_t)t) };
+				      htonl((uint32_t)t), htonl((uint32_t)(ns >> 32)), htonl((uint32_t)ns) };
 
 		next.tv_sec = t0.tv_sec + (time_t)(at / 1000000000ULL);
 		next.tv_nsec = t0.tv_nsec + (long)(at % 1000000000ULL);
@@ -243,6 +260,9 @@ struct sink {
 	uint32_t cap;            /* slots allocated */
 	uint32_t next;           /* highest number seen + 1 */
 	unsigned long received, dup, foreign;
+	uint32_t *order;         /* numbers in arrival order (early count) */
+	unsigned long nb_order, cap_order;
+	FILE *delays;            /* DELAYS_FILE, or NULL */
 };
 
 static int sink_grow(struct sink *k, uint32_t seq)
@@ -277,6 +297,20 @@ static void sink_take(struct sink *k, const struct flow_msg *m, ssize_t n)
 		return;
 	}
 	k->received++;
+	if (k->delays != NULL)
+		fprintf(k->delays, "%u %.3f\n", seq,
+			(double)(int64_t)(wall_ns() - (((uint64_t)ntohl(m->ns_hi) << 32) | ntohl(m->ns_lo))) / 1000.0);
+	if (k->nb_order == k->cap_order) {
+		unsigned long cap = k->cap_order ? 2 * k->cap_order : 65536;
+		uint32_t *o = realloc(k->order, cap * sizeof(*o));
+
+		if (o != NULL) {
+			k->order = o;
+			k->cap_order = cap;
+		}
+	}
+	if (k->nb_order < k->cap_order)
+		k->order[k->nb_order++] = seq;
 	if (k->times[seq] > 0)
 		k->dup++;
 	else
@@ -285,6 +319,21 @@ static void sink_take(struct sink *k, const struct flow_msg *m, ssize_t n)
 		k->times[seq]++;
 	if (seq >= k->next)
 		k->next = seq + 1;
+}
+
+/* Datagrams that arrived before a lower number that arrived later: walk
+ * the arrivals backwards with the lowest number seen since. */
+static unsigned long sink_early(const struct sink *k)
+{
+	uint32_t low = UINT32_MAX;
+	unsigned long early = 0;
+
+	for (unsigned long i = k->nb_order; i-- > 0;) {
+		early += k->order[i] > low;
+		if (k->order[i] < low)
+			low = k->order[i];
+	}
+	return early;
 }
 
 /* The send time of number i: its stamp, or interpolated for a lost one. */
@@ -333,9 +382,13 @@ static int do_sink(int argc, char **argv)
 	long long report;
 	int fd, rcvbuf = 4 << 20, r = 0;
 
-	if (argc < 2 || argc > 3 || parse_num(argv[0], &port) < 0 || port == 0 || port > 65535)
+	if (argc < 2 || argc > 4 || parse_num(argv[0], &port) < 0 || port == 0 || port > 65535)
 		return 2;
 	addr.sin_port = htons(port);
+	if (argc == 4 && argv[3][0] != '\0' && (k.delays = fopen(argv[3], "w")) == NULL) {
+		perror("udp_flow: delays file");
+		return 1;
+	}
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
 	if (fd < 0 || sink_grow(&k, 0) < 0) {
 		perror("udp_flow: socket");
@@ -348,7 +401,7 @@ static int do_sink(int argc, char **argv)
 	}
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	if (argc == 3) {
+	if (argc >= 3 && argv[2][0] != '\0') {
 		int rf = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
 		if (rf < 0) {
@@ -379,10 +432,12 @@ static int do_sink(int argc, char **argv)
 	close(fd);
 	for (uint32_t i = 0; i < k.next; i++)
 		distinct += k.times[i] > 0;
-	if (sink_write_runs(&k, argv[1]) < 0)
+	if (sink_write_runs(&k, argv[1]) < 0 || (k.delays != NULL && fclose(k.delays) != 0))
 		r = 1;
-	printf("{\"received\":%lu,\"distinct\":%lu,\"dup\":%lu,\"lost\":%lu,\"foreign\":%lu,\"next\":%u}\n",
-	       k.received, distinct, k.dup, k.next - distinct, k.foreign, k.next);
+	printf("{\"received\":%lu,\"distinct\":%lu,\"dup\":%lu,\"lost\":%lu,\"foreign\":%lu,\"next\":%u,"
+	       "\"early\":%lu}\n",
+	       k.received, distinct, k.dup, k.next - distinct, k.foreign, k.next, sink_early(&k));
+	free(k.order);
 	free(k.times);
 	free(k.sent_ms);
 	return r;
@@ -404,6 +459,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: udp_flow send ADDR PORT COUNT [PPS]\n"
 				"       udp_flow recv PORT COUNT TIMEOUT_MS [READY_FILE]\n"
 				"       udp_flow stream ADDR PORT PPS SECONDS\n"
-				"       udp_flow sink PORT RUNS_FILE [READY_FILE]\n");
+				"       udp_flow sink PORT RUNS_FILE [READY_FILE [DELAYS_FILE]]\n");
 	return r;
 }
