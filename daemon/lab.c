@@ -937,11 +937,25 @@ static bool ported_port(const struct lab *l, const char *port)
  * Every link's impairments onto its port, as the model has them: a
  * restarted switch has none, an adopted one may hold a set that a vnld
  * killed mid-transaction never saved (show-ports' `impair`): a direction
- * the model has none for is cleared there. A set is replaced whole (the
- * switch keeps releasing the old set's queued frames).
+ * the model has none for is cleared there, and so are the sets of a vm's
+ * port whose link went. A set is replaced whole (the switch keeps
+ * releasing the old set's queued frames).
  */
 static void push_impairments(struct lab *l, struct json_object *ports)
 {
+	/* A vm's port that stays without its link has none. */
+	for (size_t j = 0; ports && j < json_object_array_length(ports); j++) {
+		struct json_object *p = json_object_array_get_idx(ports, j), *have, *dir;
+		const char *name = str_of(p, "name") ?: "";
+		struct vnl_err e;
+
+		if (lab_port_link(l, name) || !json_object_object_get_ex(p, "impair", &have))
+			continue;
+		for (unsigned d = 0; d < TOPO_IMP_DIRS; d++)
+			if (json_object_object_get_ex(have, dir_word[d], &dir) &&
+			    sw_impair(l, name, d, &(struct topo_impair){ 0 }, &e) < 0)
+				log_error("clearing impairments of port %s: %s", name, e.msg);
+	}
 	for (unsigned i = 0; i < l->topo->n_links; i++) {
 		const struct topo_link *k = &l->topo->links[i];
 		struct json_object *p = NULL, *have = NULL, *dir;
