@@ -88,6 +88,28 @@ static void print_impairments(struct json_object *links, const char *node)
 	}
 }
 
+/* The one-line warning of a node whose NICs' MTU is not their LAN's
+ * (vnld's mtu_mismatch), or nothing. */
+static void print_mtu_warning(struct json_object *n, const char *indent)
+{
+	struct json_object *bad = vnl_jarr(n, "mtu_mismatch");
+	const char *kind = vnl_jstr(n, "kind") ?: "";
+	char buf[1024] = "";
+
+	if (bad == NULL || json_object_array_length(bad) == 0)
+		return;
+	for (size_t i = 0; i < json_object_array_length(bad); i++) {
+		struct json_object *m = json_object_array_get_idx(bad, i);
+
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%seth%lld mtu %lld, LAN %s %lld",
+			 i ? "; " : "", vnl_jint(m, "nic", 0), vnl_jint(m, "mtu", 0), vnl_jstr(m, "lan") ?: "?",
+			 vnl_jint(m, "lan_mtu", 0));
+	}
+	printf("%swarning: %s: %s (%s)\n", indent, vnl_jstr(n, "name") ?: "?", buf,
+	       !strcmp(kind, "vm") ? "a VM takes its LANs' mtu when qemu starts: vnl halt, vnl reboot"
+				   : "changed inside the node");
+}
+
 static void print_lab(struct json_object *r)
 {
 	struct json_object *lans = vnl_jarr(r, "lans"), *nodes = vnl_jarr(r, "nodes"), *sw;
@@ -125,6 +147,8 @@ static void print_lab(struct json_object *r)
 	}
 	vnl_table_print(&t, stdout, "  ");
 	print_impairments(vnl_jarr(r, "links"), NULL);
+	for (size_t i = 0; i < nn; i++)
+		print_mtu_warning(json_object_array_get_idx(nodes, i), "  ");
 }
 
 /* The entry of array arr whose member "nic" is i, or NULL. */
@@ -138,7 +162,7 @@ static struct json_object *by_nic(struct json_object *arr, long long i)
 
 static void print_node(struct json_object *n)
 {
-	static const char *const shown[] = { "name", "links", "interfaces", "nic_types", NULL };
+	static const char *const shown[] = { "name", "links", "interfaces", "nic_types", "mtu_mismatch", NULL };
 	struct json_object *links = vnl_jarr(n, "links"), *ifs = vnl_jarr(n, "interfaces");
 	struct json_object *types = vnl_jarr(n, "nic_types");
 	long long nics = vnl_jint(n, "nics", 1);
@@ -146,6 +170,7 @@ static void print_node(struct json_object *n)
 	char buf[512], eth[24], state[48];
 
 	printf("node %s\n", vnl_jstr(n, "name") ?: "?");
+	print_mtu_warning(n, "  ");
 	vnl_table_init(&t, 2);
 	json_object_object_foreach(n, key, val) {
 		size_t i;

@@ -1153,6 +1153,38 @@ static void opt_json(const struct topo_node *n, unsigned i, struct json_object *
 	}
 }
 
+/* "mtu_mismatch": the linked NICs whose MTU, as the kind's status reports it
+ * (interfaces[].mtu: the device's for ns and cnt, what qemu gave the guest
+ * for vm), is not their LAN's; [{nic, lan, lan_mtu, mtu}], absent when none. */
+static void mtu_mismatch_json(const struct lab *l, const struct topo_node *n, struct json_object *o)
+{
+	struct json_object *ifs, *bad = NULL;
+
+	if (!json_object_object_get_ex(o, "interfaces", &ifs) || !json_object_is_type(ifs, json_type_array))
+		return;
+	for (size_t j = 0; j < json_object_array_length(ifs); j++) {
+		struct json_object *f = json_object_array_get_idx(ifs, j), *nic, *mtu, *m;
+		const struct topo_link *k;
+		const struct topo_lan *lan;
+
+		if (!json_object_object_get_ex(f, "nic", &nic) || !json_object_object_get_ex(f, "mtu", &mtu) ||
+		    (k = topo_find_link(l->topo, n->name, (unsigned)json_object_get_int(nic))) == NULL ||
+		    (lan = topo_find_lan(l->topo, k->lan)) == NULL ||
+		    (unsigned)json_object_get_int(mtu) == topo_lan_mtu(lan))
+			continue;
+		if (bad == NULL)
+			bad = json_object_new_array();
+		m = json_object_new_object();
+		json_object_object_add(m, "nic", json_object_new_int((int)k->nic));
+		json_object_object_add(m, "lan", json_object_new_string(lan->name));
+		json_object_object_add(m, "lan_mtu", json_object_new_int((int)topo_lan_mtu(lan)));
+		json_object_object_add(m, "mtu", json_object_get(mtu));
+		json_object_array_add(bad, m);
+	}
+	if (bad)
+		json_object_object_add(o, "mtu_mismatch", bad);
+}
+
 struct json_object *lab_node_json(struct lab *l, const struct topo_node *n)
 {
 	struct json_object *o = json_object_new_object(), *links = json_object_new_array();
@@ -1193,6 +1225,7 @@ struct json_object *lab_node_json(struct lab *l, const struct topo_node *n)
 		lab_node_ctx(l, n, &ctx);
 		if (kind->status(&ctx, o, &e) < 0)
 			json_object_object_add(o, "problem", json_object_new_string(e.msg));
+		mtu_mismatch_json(l, n, o);
 	}
 	if (l->node_json)
 		l->node_json(n, o, l->emit_arg);

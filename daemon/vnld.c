@@ -1022,6 +1022,24 @@ static void switchd_path(char *out, size_t len, const char *opt)
 		exe_sibling("vnl-switchd", out, len);
 }
 
+/* $VNL_SWITCHD_ARGS, split at spaces: more options for every vnl-switchd
+ * vnld starts (e.g. "--worker-cores 1@1,2@1": the -2workers tests), or NULL. */
+static char *const *switchd_extra_args(void)
+{
+	static char buf[256], *args[16];
+	const char *env = getenv("VNL_SWITCHD_ARGS");
+	unsigned n = 0;
+
+	if (env == NULL || *env == '\0')
+		return NULL;
+	snprintf(buf, sizeof(buf), "%s", env);
+	for (char *save = NULL, *a = strtok_r(buf, " ", &save); a && n + 1 < 16; a = strtok_r(NULL, " ", &save))
+		args[n++] = a;
+	args[n] = NULL;
+	log_info("vnl-switchd gets VNL_SWITCHD_ARGS: %s", env);
+	return args;
+}
+
 /*
  * vnld.log (our stdout and stderr, opened by vnl) kept to logcap_max() plus
  * vnld.log.1, checked every LOG_ROTATE_MS: the log may pass the cap by what
@@ -1221,6 +1239,7 @@ int main(int argc, char **argv)
 		return cleanup_lab(sw_pid, sw_start, NULL);
 
 	switchd_path(d.lab.sw.bin, sizeof(d.lab.sw.bin), switchd);
+	d.lab.sw.extra_args = switchd_extra_args();
 	snprintf(d.lab.sw.log, sizeof(d.lab.sw.log), "%s/switchd.log", d.run_dir);
 	d.lab.sw.loop = d.loop;
 	d.lab.sw.on_ready = lab_push;

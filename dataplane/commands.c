@@ -550,7 +550,7 @@ static int cmd_help(struct json_object *req, struct json_object *reply, struct j
 static const char *const no_args[] = { NULL };
 static const char *const name_arg[] = { "name", NULL };
 static const char *const lan_add_args[] = { "name", "mtu", NULL };
-static const char *const port_add_args[] = { "name", "kind", "path", "mode", "iface", "xdp", "vnet", "netns", "offload", NULL };
+static const char *const port_add_args[] = { "name", "kind", "path", "mode", "iface", "xdp", "netns", "offload", NULL };
 static const char *const attach_args[] = { "port", "lan", NULL };
 static const char *const port_arg[] = { "port", NULL };
 static const char *const lan_arg[] = { "lan", NULL };

@@ -35,8 +35,9 @@
 /* Most buffers one frame may take: a 64 KiB GSO frame (65557 bytes) in
  * 2 KiB buffers is 33; one spare. Chains longer than this are not sent. */
 #define FD_IO_SEGS_MAX 34
-/* Capacity of a stash: a burst of the longest frames (AF_PACKET recvmmsg). */
-#define FD_IO_STASH_MAX (VNL_BURST * FD_IO_SEGS_MAX)
+/* Capacity of a stash: an AF_PACKET recvmmsg() burst of the longest
+ * --max-frame (9216 bytes: 5 buffers); a tap reads one frame at a time. */
+#define FD_IO_STASH_MAX (VNL_BURST * 5)
 
 struct fd_io_stash {
 	uint16_t n;                            /* buffers held, m[0..n-1]; top is m[n-1] */

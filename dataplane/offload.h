@@ -115,15 +115,6 @@ static inline bool ol_rx_done(struct rte_mbuf *m, int r, struct port_stats *ps)
 	return true;
 }
 
-/* Rx, fd-based ports: m as read after header h; one branch when h is plain.
- * false: m was dropped (counted, freed). */
-static inline bool ol_rx_vnet(struct rte_mbuf *m, const struct virtio_net_hdr *h, struct port_stats *ps)
-{
-	if (likely(h->flags == 0 && h->gso_type == VIRTIO_NET_HDR_GSO_NONE))
-		return true;
-	return ol_rx_done(m, ol_from_vnet(m, h), ps);
-}
-
 /* Rx, vhost (RTE_VHOST_USER_NET_COMPLIANT_OL_FLAGS): turn RX_LRO and
  * RX_L4_CKSUM_NONE into the state above (parses the headers). 0, or -EINVAL
  * (drop, drop_offload_bad): LRO on non-TCP/IPv4, headers beyond the first

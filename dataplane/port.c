@@ -90,14 +90,11 @@ static int open_vhost(struct port *p, struct json_object *req, struct vnl_err *e
 static int open_afxdp(struct port *p, struct json_object *req, struct vnl_err *err)
 {
 	struct vnl_err xdp_err;
-	bool xdp, vnet;
+	bool xdp;
 	int r;
 
-	if ((r = port_arg_bool(req, "xdp", true, &xdp, err)) < 0 ||
-	    (r = port_arg_bool(req, "vnet", false, &vnet, err)) < 0)
+	if ((r = port_arg_bool(req, "xdp", true, &xdp, err)) < 0)
 		return r;
-	if (xdp && vnet) /* virtio-net headers exist on the AF_PACKET backend only */
-		return vnl_errf(err, -EINVAL, "\"vnet\": true needs \"xdp\": false");
 	if (xdp) {
 		p->ops = &port_xsk_ops;
 		r = p->ops->open(p, req, &xdp_err);
@@ -112,7 +109,7 @@ static int open_afxdp(struct port *p, struct json_object *req, struct vnl_err *e
 		    xdp_err.msg);
 		snprintf(p->note, sizeof(p->note), "AF_XDP unavailable: %.130s", xdp_err.msg);
 	} else {
-		snprintf(p->note, sizeof(p->note), "AF_PACKET requested (xdp=false%s)", vnet ? ", vnet" : "");
+		snprintf(p->note, sizeof(p->note), "AF_PACKET requested (xdp=false)");
 	}
 	p->ops = &port_packet_ops;
 	return p->ops->open(p, req, err);

@@ -5,20 +5,9 @@
  * interface, in promiscuous mode, ignoring its own transmissions, moving
  * batches with recvmmsg()/sendmmsg() straight into and out of mbufs (fd_io.h:
  * a frame is received into a chain from the per-lcore stash and sent from a
- * chain with one iovec per buffer).
- *
- * "vnet": true (with "xdp": false; a prototype, plan 2.6): PACKET_VNET_HDR,
- * so each message starts with a 10-byte struct virtio_net_hdr both ways, as
- * on a tap: GSO frames of the veth peer arrive whole (read room 65557 bytes,
- * 33 buffers per message), ol_from_vnet() turns the header into the switch's
- * offload state (drop_offload_bad when the frame contradicts it), tx writes
- * ol_to_vnet()'s header and tx_ol is CSUM|TSO4. Unlike a tap's whitelist the
- * kernel delivers every GSO type the peer's features allow and drops (EINVAL)
- * those a virtio header cannot express, and ol_from_vnet refuses GSO_TCPV4
- * with ECN (drop_offload_bad): the peer must have them off (UDP, tunnel,
- * TCP/IPv6 and TCP ECN segmentation: `ethtool -K ... tx-tcp-ecn-segmentation
- * off ...`). Without vnet the kernel completes checksums and segments before
- * our reads; tx_ol is 0.
+ * chain with one iovec per buffer). The kernel completes checksums and
+ * segments before our reads; tx_ol is 0 (the worker completes offload frames
+ * before they leave here).
  *
  * Known limit: a VLAN tag the kernel strips on receive is not put back.
  */
@@ -26,7 +15,6 @@
 #include <errno.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
-#include <linux/virtio_net.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +23,6 @@
 
 #include "dp_log.h"
 #include "fd_io.h"
-#include "offload.h"
 #include "port.h"
 
 #ifndef PACKET_IGNORE_OUTGOING
@@ -43,14 +30,13 @@
 #endif
 
 /* Buffers of the frames of one sendmmsg(): a burst of short frames, or a
- * few 64 KiB chains (with their vnet headers). */
+ * few long chains. */
 #define PACKET_TX_IOV (VNL_BURST * 4)
 
 struct packet_priv {
 	char iface[IF_NAMESIZE];
 	unsigned ifindex;
 	int fd;
-	bool vnet;         /* PACKET_VNET_HDR: a virtio_net_hdr leads every message */
 	uint16_t seg_room; /* bytes one stash mbuf takes */
 	uint16_t segs;     /* stash mbufs given to each message */
 };
@@ -71,23 +57,20 @@ static int packet_open(struct port *p, struct json_object *req, struct vnl_err *
 		return vnl_errf(err, -ENOMEM, "out of memory");
 	p->priv = k;
 	k->fd = -1;
-	r = port_arg_bool(req, "vnet", false, &k->vnet, err);
-	if (r < 0)
-		goto fail;
 	r = port_iface_up(iface, &k->ifindex, err);
 	if (r < 0)
 		goto fail;
 	strcpy(k->iface, iface);
 	k->seg_room = fd_io_room(vnl_pktmbuf_pool);
-	k->segs = fd_io_segs(k->vnet ? VNL_GSO_MAX_FRAME : vnl_max_frame, k->seg_room);
+	k->segs = fd_io_segs(vnl_max_frame, k->seg_room);
+	if (k->segs * VNL_BURST > FD_IO_STASH_MAX) {
+		r = vnl_errf(err, -EINVAL, "frames of %u bytes need more than %d buffers", vnl_max_frame,
+			     FD_IO_STASH_MAX / VNL_BURST);
+		goto fail;
+	}
 	k->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
 	if (k->fd < 0) {
 		r = vnl_errno(err, errno, "cannot open a packet socket");
-		goto fail;
-	}
-	/* Before bind: the option is refused once the socket may have frames. */
-	if (k->vnet && setsockopt(k->fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0) {
-		r = vnl_errno(err, errno, "cannot set PACKET_VNET_HDR on a packet socket");
 		goto fail;
 	}
 	sll.sll_ifindex = (int)k->ifindex;
@@ -101,8 +84,8 @@ static int packet_open(struct port *p, struct json_object *req, struct vnl_err *
 	/* Best effort: fewer drops under bursts, no qdisc on transmit. */
 	setsockopt(k->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	setsockopt(k->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
-	p->backend = k->vnet ? "af_packet+vnet" : "af_packet";
-	port_set_up(p, k->vnet ? PORT_OL_CSUM | PORT_OL_TSO4 : 0);
+	p->backend = "af_packet";
+	port_set_up(p, 0);
 	return 0;
 fail:
 	p->ops->close(p);
@@ -121,61 +104,43 @@ static void packet_close(struct port *p)
 	p->priv = NULL;
 }
 
-/* One recvmmsg() of up to n messages into pkts: frames kept go to pkts,
- * those dropped are counted in ps. Returns the frames kept; *msgs is the
- * number of messages read (0: the socket had nothing). */
-static uint16_t packet_recv(struct port *p, struct fd_io_stash *st, struct rte_mbuf **pkts, uint16_t n,
-			    struct port_stats *ps, int *msgs)
+/* One recvmmsg() of up to n messages into pkts. Returns the frames read
+ * (0: the socket had nothing). */
+static uint16_t packet_recv(struct port *p, struct fd_io_stash *st, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct packet_priv *k = p->priv;
-	const uint16_t segs = k->segs, hl = k->vnet ? sizeof(struct virtio_net_hdr) : 0;
+	const uint16_t segs = k->segs;
 	struct rte_mbuf *seg[VNL_BURST][FD_IO_SEGS_MAX];
-	struct iovec iov[VNL_BURST][1 + FD_IO_SEGS_MAX];
-	struct virtio_net_hdr vh[VNL_BURST];
+	struct iovec iov[VNL_BURST][FD_IO_SEGS_MAX];
 	struct mmsghdr msg[VNL_BURST];
-	uint16_t out = 0;
 	int got;
 
 	memset(msg, 0, sizeof(msg[0]) * n);
 	for (uint16_t i = 0; i < n; i++) {
-		iov[i][0].iov_base = &vh[i];
-		iov[i][0].iov_len = hl;
-		fd_io_lend(st, seg[i], iov[i] + 1, segs, k->seg_room);
-		msg[i].msg_hdr.msg_iov = hl ? iov[i] : iov[i] + 1;
-		msg[i].msg_hdr.msg_iovlen = hl ? 1u + segs : segs;
+		fd_io_lend(st, seg[i], iov[i], segs, k->seg_room);
+		msg[i].msg_hdr.msg_iov = iov[i];
+		msg[i].msg_hdr.msg_iovlen = segs;
 	}
 	got = recvmmsg(k->fd, msg, n, MSG_DONTWAIT | MSG_TRUNC, NULL);
 	if (got < 0)
 		got = 0;
-	*msgs = got;
 	/* Unused lends go back last first: the stash stays in lending order. */
 	for (uint16_t i = n; i > got; i--)
 		fd_io_unlend(st, seg[i - 1], segs);
-	for (uint16_t i = 0; i < got; i++) {
-		struct rte_mbuf *m;
-
-		if (unlikely(msg[i].msg_len < hl)) { /* no room for the header: never from Linux */
-			fd_io_unlend(st, seg[i], segs);
-			ps->v[PC_drop_offload_bad]++;
-			continue;
-		}
-		m = fd_io_take(st, seg[i], segs, k->seg_room, msg[i].msg_len - hl);
-		if (hl && !ol_rx_vnet(m, &vh[i], ps))
-			continue;
-		pkts[out++] = m;
-	}
-	return out;
+	for (uint16_t i = 0; i < got; i++)
+		pkts[i] = fd_io_take(st, seg[i], segs, k->seg_room, msg[i].msg_len);
+	return (uint16_t)got;
 }
 
-/* With vnet a message takes 33 buffers: an idle poll first asks for one
- * message, and lends the rest of the burst's buffers only when it came. */
-static uint16_t packet_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n, struct port_stats *ps)
+/* A message takes a jumbo frame's buffers (5 for --max-frame 9216): an idle
+ * poll first asks for one message, and lends the rest of the burst's
+ * buffers only when it came. */
+static uint16_t packet_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n, struct port_stats *ps __rte_unused)
 {
 	struct packet_priv *k = p->priv;
 	struct fd_io_stash *st = fd_io_stash();
 	const uint16_t segs = k->segs;
 	uint16_t out = 0;
-	int msgs;
 
 	fd_io_fill(st, vnl_pktmbuf_pool, (uint16_t)(n * segs), (uint16_t)(VNL_BURST * segs));
 	if (st->n / segs < n)
@@ -183,12 +148,12 @@ static uint16_t packet_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n, st
 	if (n == 0)
 		return 0; /* frames stay in the socket until mbufs are back */
 	if (segs > 1) {
-		out = packet_recv(p, st, pkts, 1, ps, &msgs);
-		if (msgs == 0 || n == 1)
+		out = packet_recv(p, st, pkts, 1);
+		if (out == 0 || n == 1)
 			return out;
 		n--;
 	}
-	return (uint16_t)(out + packet_recv(p, st, pkts + out, n, ps, &msgs));
+	return (uint16_t)(out + packet_recv(p, st, pkts + out, n));
 }
 
 /* Refuses no frame (port.h): ps stays untouched. */
@@ -196,7 +161,6 @@ static uint16_t packet_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n, st
 {
 	struct packet_priv *k = p->priv;
 	struct mmsghdr msg[VNL_BURST];
-	struct virtio_net_hdr vh[VNL_BURST];
 	struct iovec iov[PACKET_TX_IOV];
 	uint16_t done = 0;
 
@@ -208,17 +172,12 @@ static uint16_t packet_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n, st
 		int sent;
 
 		for (; done + cnt < n; cnt++) {
-			struct rte_mbuf *m = pkts[done + cnt];
+			const struct rte_mbuf *m = pkts[done + cnt];
 			unsigned first = used;
 			int segs;
 
-			if (used + k->vnet + m->nb_segs > RTE_DIM(iov))
+			if (used + m->nb_segs > RTE_DIM(iov))
 				break;
-			if (k->vnet) {
-				ol_to_vnet(m, &vh[cnt]);
-				iov[used].iov_base = &vh[cnt];
-				iov[used++].iov_len = sizeof(vh[cnt]);
-			}
 			segs = fd_io_tx_iov(m, &iov[used], FD_IO_SEGS_MAX);
 			if (unlikely(segs < 0))
 				break; /* a chain longer than any frame we make: the rest count as tx_full */
@@ -244,10 +203,8 @@ static void packet_show(const struct port *p, struct json_object *o)
 	const struct packet_priv *k = p->priv;
 
 	json_object_object_add(o, "iface", json_object_new_string(k->iface));
-	port_show_offload(p, k->vnet ? PORT_OL_CSUM | PORT_OL_TSO4 : 0, o);
-	json_object_object_add(o, "vnet", json_object_new_boolean(k->vnet));
-	json_object_object_add(o, "status", json_object_new_string(k->vnet ? "af_packet, PACKET_VNET_HDR (prototype)"
-								       : "af_packet (raw socket fallback)"));
+	port_show_offload(p, 0, o);
+	json_object_object_add(o, "status", json_object_new_string("af_packet (raw socket fallback)"));
 }
 
 const struct port_ops port_packet_ops = {

@@ -107,6 +107,37 @@ int vm_qemu_pid(const struct vm_paths *p)
 	return 0;
 }
 
+/* The MTU qemu (pid) gives each of the first n NICs' guest driver: its
+ * host_mtu, 1500 (virtio-net's default) without one; 0 for a NIC its
+ * command line does not have (or when it cannot be read). */
+static void qemu_nic_mtus(int pid, unsigned n, unsigned *mtu)
+{
+	static const char dev[] = "virtio-net-pci,netdev=net";
+	char path[64], cmd[sizeof(((struct vm_cmd *)0)->buf) + 1];
+	size_t len = 0;
+	ssize_t got;
+	int fd;
+
+	memset(mtu, 0, n * sizeof(*mtu));
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	while (len < sizeof(cmd) - 1 && (got = read(fd, cmd + len, sizeof(cmd) - 1 - len)) > 0)
+		len += (size_t)got;
+	close(fd);
+	cmd[len] = '\0';
+	for (size_t i = 0; i < len; i += strlen(cmd + i) + 1) {
+		const char *h;
+		unsigned nic;
+
+		if (strncmp(cmd + i, dev, sizeof(dev) - 1) || sscanf(cmd + i + sizeof(dev) - 1, "%u", &nic) != 1 ||
+		    nic >= n)
+			continue;
+		h = strstr(cmd + i, ",host_mtu=");
+		mtu[nic] = h ? (unsigned)strtoul(h + strlen(",host_mtu="), NULL, 10) : TOPO_LAN_MTU_DEF;
+	}
+}
+
 static int pidfd_of(int pid)
 {
 	return wait_pidfd(pid);
@@ -358,6 +389,7 @@ static int vm_destroy(struct node_ctx *node, struct vnl_err *err)
 static int vm_status(struct node_ctx *node, struct json_object *out, struct vnl_err *err)
 {
 	struct json_object *nics = json_object_new_array();
+	unsigned mtu[TOPO_NICS_MAX] = { 0 };
 	struct vm_paths p;
 	int pid;
 
@@ -368,6 +400,8 @@ static int vm_status(struct node_ctx *node, struct json_object *out, struct vnl_
 	json_object_object_add(out, "accel", json_object_new_string(vm_have_kvm() ? "kvm" : "tcg"));
 	json_object_object_add(out, "halted", json_object_new_boolean(access(p.halted, F_OK) == 0));
 	json_object_object_add(out, "console", json_object_new_string(p.ttys0));
+	if (pid > 0)
+		qemu_nic_mtus(pid, node->nics < TOPO_NICS_MAX ? node->nics : TOPO_NICS_MAX, mtu);
 	for (unsigned i = 0; i < node->nics; i++) {
 		struct json_object *o = json_object_new_object();
 		char sock[108], mac[18];
@@ -379,6 +413,9 @@ static int vm_status(struct node_ctx *node, struct json_object *out, struct vnl_
 		json_object_object_add(o, "nic", json_object_new_int((int)i));
 		json_object_object_add(o, "mac", json_object_new_string(mac));
 		json_object_object_add(o, "vhost", json_object_new_string(sock));
+		/* What the guest was started with (vnld compares it with the LAN's). */
+		if (i < TOPO_NICS_MAX && mtu[i])
+			json_object_object_add(o, "mtu", json_object_new_int((int)mtu[i]));
 		json_object_array_add(nics, o);
 	}
 	json_object_object_add(out, "interfaces", nics);

@@ -11,8 +11,8 @@
 # checksum errors in either stack); with "offload": false the kernel
 # segments before the switch reads, and frames for that port are segmented
 # by the switch; tap -> afxdp: the switch segments and checksums (every
-# frame correct at the receiver); the AF_PACKET + PACKET_VNET_HDR prototype
-# (afxdp "xdp": false, "vnet": true) carries GSO frames too.
+# frame correct at the receiver); "vnet" (the removed AF_PACKET +
+# PACKET_VNET_HDR prototype) is refused as an unknown argument.
 #
 # Operations:
 #   1. start a private switch; namespaces 1 and 2 with a persistent tap eth0
@@ -31,11 +31,9 @@
 #      ping -M do -s 8972 both ways; tap -> afxdp: namespace 3 on a veth
 #      with an afxdp port: iperf3 1 -> 3, x3 tx_gso_segments > 0,
 #      InCsumErrors delta 0, tcpdump -vv in 3 sees no "incorrect" checksum
-#      (skipped without tcpdump); AF_PACKET+vnet: namespace 4 on a veth
-#      (eth0 GSO kinds a virtio header cannot express off), port-add afxdp
-#      xdp=false vnet=true: iperf3 1 <-> 4, rx_gso_frames > 0, InCsumErrors
-#      0; eth0 down in namespace 2: t2 link down, drop_link_down; up:
-#      traffic again
+#      (skipped without tcpdump); port-add afxdp xdp=false vnet=true:
+#      "unknown argument 'vnet'", no port made; eth0 down in namespace 2:
+#      t2 link down, drop_link_down; up: traffic again
 #   5. port-del 1: NO-CARRIER in 1, eth0 still there; re-add: ping again
 #   6. kill -9 the switch: NO-CARRIER in both; start again, re-add, ping
 #   7. no debris: no stray interface in the host
@@ -221,40 +219,15 @@ else
 	pass "tap -> afxdp: $g Gbit/s, segmented by the switch (tcpdump check skipped: no tcpdump on this host)"
 fi
 
-# Namespace 4 on a veth with the AF_PACKET + PACKET_VNET_HDR prototype: the
-# peer keeps TSO and checksum offload on and turns off the GSO kinds a
-# virtio-net header cannot express (the kernel would drop those frames).
-ns_pair 4 10.77.12.4/24
-nsx 4 ethtool -K eth0 tx on tso on >/dev/null 2>&1 || fail "ethtool -K eth0 tx on tso on in 4"
-for f in tx-tcp6-segmentation tx-tcp-ecn-segmentation tx-udp-segmentation tx-gso-partial \
-	tx-udp_tnl-segmentation tx-udp_tnl-csum-segmentation tx-gre-segmentation tx-gre-csum-segmentation \
-	tx-ipxip4-segmentation tx-ipxip6-segmentation tx-sctp-segmentation tx-esp-segmentation \
-	tx-gso-list tx-tunnel-remcsum-segmentation; do
-	nsx 4 ethtool -K eth0 "$f" off >/dev/null 2>&1
-done
-# TCPv4|ECN and TCPv6 GSO left on would be drop_offload_bad in the switch.
-k=$(nsx 4 ethtool -k eth0)
-grep -qx $'\ttx-tcp-ecn-segmentation: off' <<<"$k" && grep -qx $'\ttx-tcp6-segmentation: off' <<<"$k" &&
-	grep -qx $'\ttx-tcp-segmentation: on' <<<"$k" || fail "eth0 in 4: TSO4 on, ECN and TSO6 off: $(grep tcp <<<"$k")"
-sw_err port-add "name=$PFX-p4" kind=afxdp "iface=$(ns_host 4)" vnet=true
-r=$(sw_ok port-add "name=$PFX-p4" kind=afxdp "iface=$(ns_host 4)" xdp=false vnet=true)
-jq_assert "afxdp vnet port" "$r" \
-	'.port.backend == "af_packet+vnet" and .port.vnet == true and .port.offload.rx == "csum,tso4"
-	 and .port.offload.tx == "csum,tso4"'
-sw_ok attach "port=$PFX-p4" "lan=$A" >/dev/null
-ping_ok 1 10.77.12.4 3
-sw_ok clear-counters >/dev/null
-g=$(iperf 4 10.77.12.4) || exit 1
-g2=$(iperf 4 10.77.12.4 -R) || exit 1
-jq_assert "p4 after iperf3 both ways" "$(port_json "$PFX-p4")" \
-	".counters.rx_gso_frames > 0 and .counters.drop_offload_bad == 0 and .counters.tx_gso_frames == 0
-	 and .counters.drop_gso == 0"
-pass "AF_PACKET+vnet: 1 -> 4 $g Gbit/s, 4 -> 1 $g2 Gbit/s, GSO frames both ways, no checksum errors"
-for i in 3 4; do
-	sw_ok port-del "name=$PFX-$([ $i = 3 ] && echo x || echo p)$i" >/dev/null
-	ip netns del "$(ns_name $i)" # takes the veth pair with it
-done
-wait_until 5 sh -c "! ip -o link show | grep -q '$PFX'" || fail "veths of namespaces 3 and 4 stayed"
+# The AF_PACKET + PACKET_VNET_HDR prototype is gone: "vnet" is refused
+# like any unknown key, and no port is made.
+out=$(swctl port-add "name=$PFX-p3" kind=afxdp "iface=$(ns_host 3)" xdp=false vnet=true 2>/dev/null)
+jq_assert "port-add vnet=true" "$out" '.ok == false and .error == "unknown argument '"'vnet'"' for port-add"'
+sw_err show-ports "name=$PFX-p3"
+pass "port-add with \"vnet\": refused as an unknown argument, no port made"
+sw_ok port-del "name=$PFX-x3" >/dev/null
+ip netns del "$(ns_name 3)" # takes the veth pair with it
+wait_until 5 sh -c "! ip -o link show | grep -q '$PFX'" || fail "the veth of namespace 3 stayed"
 
 # eth0 down inside the node: writes fail with EIO, the port shows link down
 # and counts drop_link_down; eth0 up again: the next write brings it back.

@@ -25,6 +25,15 @@
 #      offloads rx and tx csum,tso4 (show-ports), t1's counts rx_gso_frames
 #      > 0 (TSO from the node)
 #   5. stop leaves nothing of the lab
+#
+# Variant 24-tcp-kinds-2workers (meson: VNL_SWITCHD_ARGS="--worker-cores
+# 1@1,2@1", which vnld hands to the switch, VNL_EXPECT_WORKERS=2): ports
+# alternate between the two workers in the order they are added (t1-0, x1-0
+# and t3-0 on one, t2-0 and x2-0 on the other), so step 2 runs only the
+# pairs that cross workers with each offload path: t1 -> t2 (GSO frames
+# passed whole to the other worker's tap) and t1 -> x2 (segmented and
+# checksummed for the other worker's afxdp port); steps 3-5 as above, and
+# show-workers lists 2 workers that both polled ports and received frames.
 
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/vnl.sh"
 
@@ -75,7 +84,9 @@ transfer() {
 }
 
 port=5240
-for pair in t1:t2 t1:x1 x1:t2 x1:x2; do
+PAIRS="t1:t2 t1:x1 x1:t2 x1:x2"
+[ -n "${VNL_EXPECT_WORKERS:-}" ] && PAIRS="t1:t2 t1:x2"
+for pair in $PAIRS; do
 	from=${pair%:*} to=${pair#*:}
 	what="$(type_of "$from") -> $(type_of "$to") ($from -> $to)"
 	e0=$(node_snmp "$to" Tcp InCsumErrors)
@@ -143,6 +154,13 @@ jcheck "tap ports t1-0, t2-0, t3-0: offload rx and tx csum,tso4" "$ports" \
 	  "t3-0": {rx: "csum,tso4", tx: "csum,tso4"}}'
 jcheck "tap sender's port t1-0: rx_gso_frames > 0 (TSO from the node)" "$c" \
 	'.ports["t1-0"].rx_gso_frames > 0'
+if [ -n "${VNL_EXPECT_WORKERS:-}" ]; then
+	w=$("$SWCTL_BIN" -c -s "$SOCK" show-workers)
+	jcheck "$VNL_EXPECT_WORKERS workers, each polls ports and received frames" "$w" \
+		".workers | length == $VNL_EXPECT_WORKERS and all(.[]; (.ports | length) > 0 and .packets > 0)"
+	jcheck "t1-0 and t2-0 are polled by different workers" "$w" \
+		'[.workers[] | select(.ports | index("t1-0") or index("t2-0"))] | length == 2'
+fi
 
 # --- 5. stop -----------------------------------------------------------------------------
 vnl_ok "stop" stop

@@ -30,7 +30,9 @@
 #      end, the switch port is kind tap; unlink pulls the cable (NO-CARRIER,
 #      no address, no port), link plugs it in; `link --nic-type afxdp`
 #      overrides one NIC (a veth, made again with the same MAC); a LAN with
-#      --mtu 9000 carries `ping -M do -s 8972` between tap nodes
+#      --mtu 9000 carries `ping -M do -s 8972` between tap nodes; eth0's
+#      mtu changed inside a node: show -j mtu_mismatch, vnl show a one-line
+#      warning, gone when it is the LAN's again
 #   9. del of a node and of a LAN; stop leaves nothing of the lab
 
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/vnl.sh"
@@ -305,6 +307,18 @@ check "ta's eth0 is a tap again, mtu 9000" sh -c "ip -d -n vnl.$L.ta -o link sho
 wait_for 10 vnl exec ta -- ping -n -q -c 1 -W 1 10.91.9.2
 out=$(vnl exec ta -- ping -n -q -c 3 -i 0.2 -W 1 -M do -s 8972 10.91.9.2 2>&1)
 result $(grep -q ' 0% packet loss' <<<"$out"; echo $?) "ta pings tb with 9000-byte packets, DF set (ping -M do -s 8972)" "$out"
+jcheck "show ta: eth0 has its LAN's mtu, no mtu_mismatch" "$(json_of show ta)" '.node | has("mtu_mismatch") | not'
+vnl_ok "ta's eth0 mtu 1500 from inside the node" exec ta -- ip link set dev eth0 mtu 1500
+jcheck "show ta -j: mtu_mismatch eth0 1500 on jumbo 9000" "$(json_of show ta)" \
+	'.node.mtu_mismatch == [{"nic": 0, "lan": "jumbo", "lan_mtu": 9000, "mtu": 1500}]'
+out=$(vnl show 2>&1)
+result $([ "$(grep -c warning <<<"$out")" = 1 ] && grep -q '^  warning: ta: eth0 mtu 1500, LAN jumbo 9000 (changed inside the node)$' <<<"$out"; echo $?) \
+	"vnl show: one warning line, under the nodes" "$out"
+out=$(vnl show ta 2>&1)
+result $(sed -n 2p <<<"$out" | grep -q '^  warning: ta: eth0 mtu 1500, LAN jumbo 9000'; echo $?) "vnl show ta: the warning under the node's name" "$out"
+vnl_ok "ta's eth0 mtu 9000 again" exec ta -- ip link set dev eth0 mtu 9000
+out=$(vnl show 2>&1)
+result $(! grep -q warning <<<"$out"; echo $?) "vnl show: no warning once the MTU is the LAN's" "$out"
 vnl_ok "del ta" del ta
 vnl_ok "del tb" del tb
 vnl_ok "del jumbo" del jumbo

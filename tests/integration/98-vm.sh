@@ -34,10 +34,12 @@
 #  10. reboot inside a2 (busybox reboot): leaves ready, back to ready by
 #      itself; the agent of a1 killed: lost, then ready by itself; junk
 #      written on a1's agent port from inside the guest: logged, ready again
-#  11. a2:0 moved to LAN jumbo (mtu 9000); vnl halt a2: stopped, no qemu;
-#      vnl reboot a2: ready again, its qemu's NIC has host_mtu=9000 and the
-#      guest's eth0 mtu 9000; a2:0 back on blue; vnl reboot a1 (reset):
-#      ready again
+#  11. a2:0 moved to LAN jumbo (mtu 9000): show a2 -j has mtu_mismatch
+#      (qemu gave it 1500), vnl show a one-line warning; vnl halt a2:
+#      stopped, no qemu; vnl reboot a2: ready again, its qemu's NIC has
+#      host_mtu=9000, the guest's eth0 mtu 9000, no mtu_mismatch; a2:0 back
+#      on blue: mtu_mismatch [blue 1500, 9000] in the lab's show -j; vnl
+#      reboot a1 (reset): ready again
 #  12. vnl del a2: no qemu, socket or file of a2; vnl stop: nothing of
 #      the lab left (processes, sockets, files)
 
@@ -209,6 +211,11 @@ check "exec on a1 after the junk" test "$(vnl exec a1 -- echo clean)" = clean
 vnl_ok "add lan jumbo --mtu 9000" add lan jumbo --mtu 9000
 vnl_ok "unlink a2:0" unlink a2:0
 vnl_ok "link a2:0 jumbo (9000)" link a2:0 jumbo
+jcheck "a2's qemu gave eth0 1500: show a2 -j says mtu_mismatch" "$(json_of show a2)" \
+	'.node.mtu_mismatch == [{"nic": 0, "lan": "jumbo", "lan_mtu": 9000, "mtu": 1500}]'
+out=$(vnl show 2>&1)
+result $(grep -q '^  warning: a2: eth0 mtu 1500, LAN jumbo 9000 (a VM takes' <<<"$out"; echo $?) \
+	"vnl show: a one-line warning under the nodes" "$out"
 vnl_ok "halt a2" halt a2
 j=$(json_of show a2)
 jcheck "halted a2: stopped, no qemu" "$j" '.node.state == "stopped" and .node.qemu_pid == 0 and .node.halted'
@@ -220,8 +227,11 @@ check "a2's qemu: NIC 0 linked to jumbo at start has host_mtu=9000" sh -c \
 	"tr '\\0' '\\n' </proc/$QP/cmdline | grep -q '^virtio-net-pci,netdev=net0,.*,host_mtu=9000'"
 out=$(vnl exec a2 -- cat /sys/class/net/eth0/mtu 2>&1)
 result $([ "$out" = 9000 ]; echo $?) "the guest took it: a2's eth0 mtu 9000" "got '$out'"
+jcheck "after the reboot: no mtu_mismatch" "$(json_of show a2)" '.node | has("mtu_mismatch") | not'
 vnl_ok "unlink a2:0" unlink a2:0
 vnl_ok "link a2:0 blue again" link a2:0 blue
+jcheck "a2 (host_mtu 9000) on blue: mtu_mismatch in the lab's show -j" "$(json_of show)" \
+	'[.nodes[] | select(.name == "a2") | .mtu_mismatch[] | [.lan, .lan_mtu, .mtu]] == [["blue", 1500, 9000]]'
 vnl_ok "reboot a1 (reset through QMP)" reboot a1
 vnl_ok "a1 ready after its reset" wait --timeout $BOOT a1
 vm_ip a1 10.98.0.1/24 && vm_ip a2 10.98.0.2/24 # the tiny image's root is RAM: set again
