@@ -146,9 +146,9 @@ static void print_lab(struct json_object *r)
 						    nics, node_links(n, buf, sizeof(buf)) });
 	}
 	vnl_table_print(&t, stdout, "  ");
-	print_impairments(vnl_jarr(r, "links"), NULL);
 	for (size_t i = 0; i < nn; i++)
 		print_mtu_warning(json_object_array_get_idx(nodes, i), "  ");
+	print_impairments(vnl_jarr(r, "links"), NULL);
 }
 
 /* The entry of array arr whose member "nic" is i, or NULL. */
