@@ -912,6 +912,7 @@ static const char *const unlink_args[] = { "node", "nic", NULL };
 static const char *const lan_arg[] = { "lan", NULL };
 static const char *const file_arg[] = { "file", NULL };
 static const char *const level_arg[] = { "level", NULL };
+/* node, nic, dir, clear, then the words of topo_impair_keys (model). */
 static const char *const impair_args[] = {
 	"node", "nic", "dir", "clear", "delay", "jitter", "distribution", "loss", "rate", "burst", "limit", "overhead",
 	"duplicate", "reorder", "gap", "corrupt", "seed", NULL,

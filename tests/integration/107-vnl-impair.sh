@@ -10,7 +10,7 @@
 # switch, gone with the link; bad input is refused with one line and changes
 # nothing.
 #
-# Operations (lab L: ns a, ns b, busybox cnt c on LAN blue):
+# Operations (lab L: ns a, ns b, busybox cnt c on LAN blue; tiny vm v from 6):
 #   1. baseline RTT a -> c (200 pings, 10 ms apart)
 #   2. `vnl impair c:0 --dir in --delay 20ms`: median RTT - baseline in
 #      20 +- 0.5 ms; imp_in_delayed counted; `vnl impair c:0` and show print it
@@ -28,10 +28,15 @@
 #   8. bad input through vnl (reorder without delay, 101 %, 5bit, gap without
 #      reorder, unknown option, --dir sideways) and straight to vnld (the same
 #      words as JSON): exit 2 / one-line error, the lab unchanged
+#   9. vm v (booted since 6): `--dir in --delay 20ms`, 400 pings a -> v:
+#      median delta 20 +- 0.5 ms; unlink v:0: its vhost port stays, without
+#      the impairment; linked again: none
 
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/vnl.sh"
+. "$VNL_SOURCE_DIR/tests/lib/vm.sh"
 
-cnt_test_init 107-vnl-impair
+vm_test_init 107-vnl-impair
+BOOT=200   # seconds a TCG boot may take on a loaded 2-core host
 lab_new L ic
 need_cmd iperf3 awk sort
 UDP_FLOW=$VNL_BUILD_DIR/udp_flow
@@ -165,6 +170,11 @@ rtt=$(rtt_median a 10.7.0.3 100)
 delta=$(awk -v a="$rtt" -v b="$base" 'BEGIN { print (a == "none" ? "none" : a - b) }')
 result $(within "$delta" 19.5 20.5; echo $?) "the delay on c is back: RTT + $delta ms" "base $base, now $rtt"
 
+# The VM boots (TCG) while the next steps run.
+must add vm v --image tiny >/dev/null
+must link v:0 blue >/dev/null
+lab_record_ifs
+
 # --- 6. the switch killed -------------------------------------------------------------------
 pid=$(json_of show | jq .switch.pid)
 kill -9 "$pid"
@@ -186,7 +196,10 @@ run impair c:1 --delay 1ms
 result $([ "$RC" = 1 ] && grep -q 'no NIC 1\|not linked' <<<"$ERR"; echo $?) "an unlinked NIC: refused" "exit $RC: $ERR"
 
 # --- 8. bad input ------------------------------------------------------------------------------
-before=$(lab_snapshot)
+# What an impair request may change: the saved topology, the links, the
+# switch's sets (not lab_snapshot: the VM boots meanwhile).
+imp_state() { vnl save -; json_of show | jq -S .links; SW show-ports | jq -S '[.ports[] | {name, impair}]'; }
+before=$(imp_state)
 bad() {
 	local what=$1
 	shift
@@ -206,6 +219,25 @@ for req in 'reorder=25%' 'loss=101%' 'rate=5bit' 'delay=1ms gap=3' 'latency=1ms'
 	out=$(VNLD impair node=b nic:=0 $req 2>&1)
 	result $([ "$(wc -l <<<"$out")" -le 2 ] && grep -q '"ok":false' <<<"$out"; echo $?) "vnld refuses impair $req" "$out"
 done
-after=$(lab_snapshot)
+after=$(imp_state)
 result $([ "$after" = "$before" ]; echo $?) "the refused requests changed nothing" "$(diff <(echo "$before") <(echo "$after"))"
+
+# --- 9. a VM: its vhost port, which stays when the link goes ------------------------------------
+vnl_ok "vnl wait v" wait --timeout $BOOT v
+[ "$RC" = 0 ] || bail "v did not become ready: $ERR"
+vm_ip v 10.7.0.4/24
+result $? "address set inside v" "$(vnl exec v -- ip addr 2>&1)"
+wait_for 20 vnl exec a -- ping -n -c 1 -W 2 10.7.0.4
+base=$(rtt_median a 10.7.0.4 400)
+diag "baseline median RTT a -> v (TCG): $base ms"
+vnl_ok "vnl impair v:0 --dir in --delay 20ms" impair v:0 --dir in --delay 20ms
+rtt=$(rtt_median a 10.7.0.4 400)
+delta=$(awk -v a="$rtt" -v b="$base" 'BEGIN { print (a == "none" ? "none" : a - b) }')
+result $(within "$delta" 19.5 20.5; echo $?) "into the VM: median RTT grew by 20 +- 0.5 ms (by $delta ms)" "base $base, now $rtt"
+must unlink v:0 >/dev/null
+jcheck "unlink v:0: the VM's port stays, without its impairments" "$(SW show-ports)" \
+	'[.ports[] | select(.name == "v-0")] | length == 1 and .[0].impair == null'
+must link v:0 blue >/dev/null
+run impair v:0
+result $([ "$OUT" = "v:0: no impairments" ]; echo $?) "linked again: no impairments" "$OUT"
 done_testing
