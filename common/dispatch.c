@@ -47,6 +47,8 @@ int cmd_call(const struct cmd *cmd, struct json_object *req, struct json_object 
 {
 	int r = cmd_check_args(cmd, req, err);
 
+	if (r == 0 && c != NULL && !(cmd->flags & CMD_FD) && jsonl_conn_has_fd(c))
+		r = vnl_errf(err, -EINVAL, "%s takes no file descriptor", cmd->name);
 	return r < 0 ? r : cmd->fn(req, reply, c, err);
 }
 

@@ -17,7 +17,9 @@
  *   the line's parse error as jsonl_parse() words it;
  *   "a request needs a string member 'cmd'<hint>";
  *   "unknown command '<name, 64 bytes at most>'<hint>";
- *   "unknown argument '<arg>' for <cmd>".
+ *   "unknown argument '<arg>' for <cmd>";
+ *   "<cmd> takes no file descriptor" (a request that came with an fd,
+ *   jsonl.h, to a row without CMD_FD).
  * <hint> is the table's, e.g. " (try {\"cmd\":\"help\"})", or empty.
  *
  * Errors: 0 / negative errno with a struct vnl_err (common/err.h).
@@ -50,9 +52,14 @@ struct cmd {
 	const char *const *args;   /* accepted members besides "cmd", NULL-terminated;
 	                            * NULL: the handler checks them itself (vnld's
 	                            * node-add, whose arguments depend on the kind) */
-	unsigned flags;            /* the server's own marks (vnld: changes the lab) */
+	unsigned flags;            /* CMD_FD, and the server's own marks in the
+	                            * low bits (vnld: changes the lab) */
 	const char *help;          /* one line for a help command */
 };
+
+/* The row takes a file descriptor with its request (jsonl_conn_take_fd);
+ * other rows refuse a request that came with one. */
+#define CMD_FD (1u << 31)
 
 struct cmd_table {
 	const struct cmd *cmds;    /* the rows, in the order help lists them */
@@ -77,8 +84,8 @@ int cmd_check_args(const struct cmd *cmd, struct json_object *req, struct vnl_er
 
 /*
  * Refuse a member of req that cmd does not accept (-EINVAL, "unknown
- * argument"), else run its handler on connection c. Returns what the
- * handler does.
+ * argument") or an fd that came with req to a row without CMD_FD (-EINVAL),
+ * else run its handler on connection c. Returns what the handler does.
  */
 int cmd_call(const struct cmd *cmd, struct json_object *req, struct json_object *reply,
 	     struct jsonl_conn *c, struct vnl_err *err);

@@ -29,6 +29,7 @@ struct jsonl_conn {
 	unsigned users;     /* callbacks of this connection on the stack */
 	unsigned long long held_seq; /* order of holding: resumed oldest first */
 	void *data;
+	int pending_fd;     /* received with the next line to handle, -1: none */
 	struct jsonl_conn *next;
 };
 
@@ -131,6 +132,8 @@ static void conn_free(struct jsonl_conn *c)
 	*pp = c->next;
 	ev_del(c->w);
 	close(c->fd);
+	if (c->pending_fd >= 0)
+		close(c->pending_fd);
 	free(c->in);
 	free(c->out);
 	free(c);
@@ -218,6 +221,11 @@ static void conn_lines(struct jsonl_conn *c)
 				break;
 			}
 			c->held_seq = 0;
+			/* The fd went with this line: not taken, it is closed. */
+			if (c->pending_fd >= 0) {
+				close(c->pending_fd);
+				c->pending_fd = -1;
+			}
 			if (reply != NULL) {
 				conn_queue(c, reply);
 				json_object_put(reply);
@@ -242,6 +250,61 @@ static void conn_release(struct jsonl_conn *c)
 		conn_free(c);
 }
 
+/*
+ * recv() that also takes one SCM_RIGHTS fd. The fd belongs to the next line
+ * to handle, so it is accepted only when nothing is buffered before it and
+ * no other fd is pending (a client sends the request line and its fd in one
+ * sendmsg, then waits for the reply); anything else (a second fd, a
+ * truncated control message, an fd after buffered bytes) is -EBADMSG: the
+ * connection is closed. Returns recv's value (-1 with errno) or -2 for that.
+ */
+static ssize_t conn_recv(struct jsonl_conn *c, int fd, char *buf, size_t len)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { buf, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+			     .msg_controllen = sizeof(ctl.b) };
+	bool bad = false;
+	int got = -1;
+	ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+	if (n < 0)
+		return n;
+	/* CMSG_SPACE rounds up: two fds fit in the room for one; close all
+	 * but a lone one. */
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
+		size_t nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) {
+			bad = true;
+			continue;
+		}
+		for (size_t i = 0; i < nfd; i++) {
+			int f;
+
+			memcpy(&f, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (got < 0 && nfd == 1) {
+				got = f;
+			} else {
+				close(f);
+				bad = true;
+			}
+		}
+	}
+	if (mh.msg_flags & MSG_CTRUNC)
+		bad = true;
+	if (got >= 0 && (bad || c->in_len || c->pending_fd >= 0 || c->closing)) {
+		close(got);
+		bad = true;
+	} else if (got >= 0) {
+		c->pending_fd = got;
+	}
+	return bad ? -2 : n;
+}
+
 static void conn_read(struct jsonl_conn *c, int fd, uint32_t events)
 {
 	char buf[16384];
@@ -259,10 +322,10 @@ static void conn_read(struct jsonl_conn *c, int fd, uint32_t events)
 	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		return;
 	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		ssize_t n = conn_recv(c, fd, buf, sizeof(buf));
 		char *in;
 
-		if (n < 0 && errno != EAGAIN && errno != EINTR) {
+		if (n == -2 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 			conn_free(c);
 			return;
 		}
@@ -331,6 +394,7 @@ static void accept_cb(struct ev_watch *w, int fd, uint32_t events, void *arg)
 	}
 	c->srv = s;
 	c->fd = cfd;
+	c->pending_fd = -1;
 	c->w = ev_fd_add(s->loop, cfd, EPOLLIN, conn_cb, c);
 	if (c->w == NULL) {
 		close(cfd);
@@ -465,4 +529,17 @@ void jsonl_conn_set_data(struct jsonl_conn *c, void *data)
 void *jsonl_conn_data(struct jsonl_conn *c)
 {
 	return c->data;
+}
+
+int jsonl_conn_take_fd(struct jsonl_conn *c)
+{
+	int fd = c->pending_fd;
+
+	c->pending_fd = -1;
+	return fd;
+}
+
+bool jsonl_conn_has_fd(const struct jsonl_conn *c)
+{
+	return c->pending_fd >= 0;
 }

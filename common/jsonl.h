@@ -11,11 +11,19 @@
  * stuck client costs at most that plus one line and never blocks the daemon.
  * One line may be larger than the bound (a big show reply).
  *
+ * File descriptors: a client may send one fd (SCM_RIGHTS) with a request
+ * line, in the same sendmsg and with nothing buffered before it; the fd
+ * belongs to the next line handled. Its handler takes it with
+ * jsonl_conn_take_fd(); if it does not, the fd is closed once the line is
+ * handled (a deferred line keeps it). A second fd, a truncated control
+ * message or an fd after buffered bytes close the connection.
+ *
  * Errors: functions return NULL and set errno, or 0 / -errno.
  * Thread-safety: none; the evloop's thread only.
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -84,3 +92,8 @@ struct json_object *jsonl_ok(struct json_object *fields);
 /* The first member of req that is neither "cmd" nor in the NULL-terminated
  * allowed list, or NULL: dispatchers refuse typos instead of ignoring them. */
 const char *jsonl_unknown_arg(struct json_object *req, const char *const *allowed);
+
+/* The fd that came with the line being handled, now the caller's, or -1. */
+int jsonl_conn_take_fd(struct jsonl_conn *c);
+/* Whether the line being handled came with an fd (not yet taken). */
+bool jsonl_conn_has_fd(const struct jsonl_conn *c);

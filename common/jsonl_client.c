@@ -114,12 +114,45 @@ static int send_all(struct jsonl_client *c, const char *p, size_t len, long long
 	return 0;
 }
 
-/* text and its newline in one write: the server sees the line whole. */
-static int send_line(struct jsonl_client *c, const char *text, long long deadline, int timeout_ms,
+/* The first bytes of a line with fd as SCM_RIGHTS, in one sendmsg (the
+ * server takes an fd only with the start of a line, jsonl.h). Bytes sent or
+ * a negative errno. */
+static ssize_t send_fd(struct jsonl_client *c, const char *p, size_t len, int fd, long long deadline,
+		       int timeout_ms, struct vnl_err *err)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { (void *)p, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+			     .msg_controllen = sizeof(ctl.b) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	ssize_t n;
+	int r;
+
+	memset(ctl.b, 0, sizeof(ctl.b));
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	while ((n = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT)) < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			return vnl_errno(err, errno, "sending to %s", c->peer);
+		if ((r = wait_io(c, POLLOUT, deadline, timeout_ms, err)) < 0)
+			return r;
+	}
+	return n;
+}
+
+/* text and its newline in one write: the server sees the line whole; with
+ * fd >= 0 the fd rides with its first bytes. */
+static int send_line(struct jsonl_client *c, const char *text, int fd, long long deadline, int timeout_ms,
 		     struct vnl_err *err)
 {
-	size_t len = strlen(text);
+	size_t len = strlen(text), done = 0;
 	char *line = malloc(len + 1);
+	ssize_t n;
 	int r;
 
 	if (line == NULL)
@@ -128,20 +161,28 @@ static int send_line(struct jsonl_client *c, const char *text, long long deadlin
 		c->trace(true, text, len);
 	memcpy(line, text, len);
 	line[len] = '\n';
-	r = send_all(c, line, len + 1, deadline, timeout_ms, err);
+	if (fd >= 0) {
+		n = send_fd(c, line, len + 1, fd, deadline, timeout_ms, err);
+		if (n < 0) {
+			free(line);
+			return (int)n;
+		}
+		done = (size_t)n;
+	}
+	r = send_all(c, line + done, len + 1 - done, deadline, timeout_ms, err);
 	free(line);
 	return r;
 }
 
 int jsonl_client_send_line(struct jsonl_client *c, const char *text, int timeout_ms, struct vnl_err *err)
 {
-	return send_line(c, text, deadline_of(timeout_ms), timeout_ms, err);
+	return send_line(c, text, -1, deadline_of(timeout_ms), timeout_ms, err);
 }
 
 int jsonl_client_send(struct jsonl_client *c, struct json_object *req, int timeout_ms, struct vnl_err *err)
 {
 	return send_line(c, json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
-			 deadline_of(timeout_ms), timeout_ms, err);
+			 -1, deadline_of(timeout_ms), timeout_ms, err);
 }
 
 static int too_long(const struct jsonl_client *c, struct vnl_err *err)
@@ -231,11 +272,11 @@ int jsonl_client_recv(struct jsonl_client *c, int timeout_ms, struct json_object
 /* Send a line, receive the reply. A server that answers before it has read
  * the whole line (one over its limit) and closes makes the rest of the send
  * fail: its reply, already sent, is still read and returned. */
-static int exchange(struct jsonl_client *c, const char *line, long long deadline, int timeout_ms,
+static int exchange(struct jsonl_client *c, const char *line, int fd, long long deadline, int timeout_ms,
 		    struct json_object **out, struct vnl_err *err)
 {
 	struct vnl_err send_err = { 0, "" };
-	int r = send_line(c, line, deadline, timeout_ms, &send_err), rr;
+	int r = send_line(c, line, fd, deadline, timeout_ms, &send_err), rr;
 
 	*out = NULL;
 	if (r == 0 || r == -EPIPE || r == -ECONNRESET) {
@@ -252,11 +293,17 @@ static int exchange(struct jsonl_client *c, const char *line, long long deadline
 int jsonl_client_exchange(struct jsonl_client *c, const char *line, int timeout_ms, struct json_object **out,
 			  struct vnl_err *err)
 {
-	return exchange(c, line, deadline_of(timeout_ms), timeout_ms, out, err);
+	return exchange(c, line, -1, deadline_of(timeout_ms), timeout_ms, out, err);
 }
 
 int jsonl_client_call(struct jsonl_client *c, struct json_object *req, int timeout_ms,
 		      struct json_object **reply, struct vnl_err *err)
+{
+	return jsonl_client_call_fd(c, req, -1, timeout_ms, reply, err);
+}
+
+int jsonl_client_call_fd(struct jsonl_client *c, struct json_object *req, int fd, int timeout_ms,
+			 struct json_object **reply, struct vnl_err *err)
 {
 	long long deadline = deadline_of(timeout_ms);
 	struct json_object *o, *ok, *e;
@@ -264,7 +311,7 @@ int jsonl_client_call(struct jsonl_client *c, struct json_object *req, int timeo
 
 	*reply = NULL;
 	r = exchange(c, json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
-		     deadline, timeout_ms, &o, err);
+		     fd, deadline, timeout_ms, &o, err);
 	if (r < 0)
 		return r;
 	if (json_object_object_get_ex(o, "ok", &ok) && json_object_get_boolean(ok)) {

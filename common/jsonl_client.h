@@ -97,3 +97,11 @@ int jsonl_client_exchange(struct jsonl_client *c, const char *text, int timeout_
  */
 int jsonl_client_call(struct jsonl_client *c, struct json_object *req, int timeout_ms,
 		      struct json_object **reply, struct vnl_err *err);
+
+/*
+ * jsonl_client_call with fd (>= 0) passed as SCM_RIGHTS with the request
+ * line, for a command that takes one (dispatch.h CMD_FD). The caller keeps
+ * its fd (the server gets a copy) and closes it. fd < 0: jsonl_client_call.
+ */
+int jsonl_client_call_fd(struct jsonl_client *c, struct json_object *req, int fd, int timeout_ms,
+			 struct json_object **reply, struct vnl_err *err);

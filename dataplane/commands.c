@@ -591,7 +591,7 @@ static int cmd_help(struct json_object *req, struct json_object *reply, struct j
 	return 0;
 }
 
-struct json_object *commands_handle(const char *line, size_t len)
+struct json_object *commands_handle(struct jsonl_conn *conn, const char *line, size_t len)
 {
 	struct vnl_err err = { 0, "" };
 	struct json_object *req, *reply;
@@ -604,7 +604,7 @@ struct json_object *commands_handle(const char *line, size_t len)
 		return jsonl_error(err.msg);
 	}
 	reply = json_object_new_object();
-	r = cmd_call(c, req, reply, NULL, &err);
+	r = cmd_call(c, req, reply, conn, &err);
 	json_object_put(req);
 	if (r < 0)
 		LOG(DEBUG, ctl, "request failed: %s", err.msg);

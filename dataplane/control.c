@@ -24,8 +24,8 @@ static int signal_fd = -1;
 
 static struct json_object *on_request(struct jsonl_conn *c, const char *line, size_t len, void *arg)
 {
-	(void)c, (void)arg;
-	return commands_handle(line, len);
+	(void)arg;
+	return commands_handle(c, line, len);
 }
 
 int control_open(const char *path, struct vnl_err *err)

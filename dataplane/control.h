@@ -19,7 +19,10 @@ int control_run(void);
 /* Close every client and the socket, and remove its file. */
 void control_close(void);
 
-/* commands.c: answer one request line. Never NULL. */
-struct json_object *commands_handle(const char *line, size_t len);
+struct jsonl_conn;
+
+/* commands.c: answer one request line that came on connection c (NULL: not
+ * from a socket, the fuzz target). Never NULL. */
+struct json_object *commands_handle(struct jsonl_conn *c, const char *line, size_t len);
 /* commands.c: periodic work (MAC aging). */
 void commands_tick(void);

@@ -21,6 +21,8 @@ static int32_t normal_table[IMP_NORMAL_N];
 static unsigned imp_workers = 1;
 static struct imp_state *active[VNL_MAX_PORTS][2];
 static struct imp_state *states;   /* every state: active, retired */
+static struct imp_state **arrays[VNL_MAX_WORKERS]; /* reg.imp[w].st as published */
+static struct imp_state *orphans;  /* of deleted ports, still in the published arrays */
 static unsigned ring_seq;
 
 /* Per worker (impair.h struct imp_budget), each in its own cache line. */
@@ -249,6 +251,59 @@ static int build_queue(struct imp_state *st)
 
 /* ---- lifetime ---- */
 
+/* Publish the states: the active ones in reg.hooks, every one in its
+ * owner's reg.imp array (new arrays; the old ones are freed once the
+ * snapshot that replaced them is out). 0, or -ENOMEM with the registry's
+ * view of impairments as before. */
+static int publish(void)
+{
+	struct imp_state **fresh[VNL_MAX_WORKERS] = { NULL };
+	uint16_t nb[VNL_MAX_WORKERS] = { 0 }, old_nb[VNL_MAX_WORKERS];
+	static struct port_hooks saved[VNL_MAX_PORTS];
+	int r = 0;
+
+	for (struct imp_state *st = states; st != NULL; st = st->next)
+		nb[st->owner]++;
+	for (unsigned w = 0; w < imp_workers; w++) {
+		fresh[w] = calloc(nb[w] ? nb[w] : 1, sizeof(*fresh[w]));
+		r = fresh[w] == NULL ? -ENOMEM : r;
+		nb[w] = 0;
+	}
+	if (r < 0)
+		goto fail;
+	for (struct imp_state *st = states; st != NULL; st = st->next)
+		fresh[st->owner][nb[st->owner]++] = st;
+	memcpy(saved, reg.hooks, sizeof(saved));
+	for (unsigned i = 0; i < VNL_MAX_PORTS; i++) {
+		reg.hooks[i].imp[IMP_OUT] = active[i][IMP_OUT];
+		reg.hooks[i].imp[IMP_IN] = active[i][IMP_IN];
+		reg.hooks[i].handoff = active[i][IMP_IN] != NULL ? active[i][IMP_IN]->handoff : NULL;
+	}
+	for (unsigned w = 0; w < imp_workers; w++) {
+		old_nb[w] = reg.imp[w].nb;
+		reg.imp[w].nb = nb[w];
+		reg.imp[w].st = fresh[w];
+	}
+	r = reg_publish();
+	if (r < 0) {
+		memcpy(reg.hooks, saved, sizeof(saved));
+		for (unsigned w = 0; w < imp_workers; w++) {
+			reg.imp[w].nb = old_nb[w];
+			reg.imp[w].st = arrays[w];
+		}
+		goto fail;
+	}
+	for (unsigned w = 0; w < imp_workers; w++) {
+		free(arrays[w]);
+		arrays[w] = fresh[w];
+	}
+	return 0;
+fail:
+	for (unsigned w = 0; w < imp_workers; w++)
+		free(fresh[w]);
+	return r;
+}
+
 /* Retire the states in old[] (NULL entries skipped) after a publication
  * that no longer feeds them: from now on no frame can reach them. */
 static void retire(struct imp_state *const *old, unsigned n)
@@ -282,7 +337,7 @@ int impair_set(struct port *p, uint8_t dir, struct json_object *req, struct json
 	states = st;
 	if (old != NULL)
 		old->retired = true;
-	r = reg_republish();
+	r = publish();
 	if (r < 0) {
 		states = st->next;
 		active[p->slot][dir] = old;
@@ -312,7 +367,7 @@ int impair_clear(struct port *p, int dir, struct vnl_err *err)
 	}
 	if (old[0] == NULL && old[1] == NULL)
 		return 0;
-	r = reg_republish();
+	r = publish();
 	if (r < 0) {
 		for (int d = 0; d < 2; d++) {
 			if (old[d] != NULL) {
@@ -356,6 +411,28 @@ static void free_list(struct imp_state *l)
 	}
 }
 
+static bool has_port_states(uint16_t slot)
+{
+	for (struct imp_state *st = states; st != NULL; st = st->next)
+		if (st->port == slot)
+			return true;
+	return false;
+}
+
+/* States whose port is gone: their frames are freed by the control
+ * thread, so they are taken off the owner's share. */
+static void free_gone(struct imp_state *l)
+{
+	for (struct imp_state *st = l; st != NULL; st = st->next)
+		atomic_fetch_add(&budgets[st->owner].b.ctl_freed, imp_flush(st));
+	free_list(l);
+}
+
+static bool of_port(const struct imp_state *st, uint16_t slot)
+{
+	return st->port == slot;
+}
+
 static bool is_drained(const struct imp_state *st, uint16_t slot)
 {
 	(void)slot;
@@ -366,10 +443,10 @@ void impair_tick(void)
 {
 	struct imp_state *done = unlink_if(is_drained, 0);
 
-	if (done == NULL)
+	if (done == NULL && orphans == NULL)
 		return;
 	/* A snapshot without them; on failure they stay listed, empty, until the next tick. */
-	if (reg_republish() < 0) {
+	if (publish() < 0) {
 		while (done != NULL) {
 			struct imp_state *next = done->next;
 
@@ -380,29 +457,45 @@ void impair_tick(void)
 		return;
 	}
 	free_list(done);
-}
-
-static bool of_port(const struct imp_state *st, uint16_t slot)
-{
-	return st->port == slot;
+	free_gone(orphans);
+	orphans = NULL;
 }
 
 void impair_port_gone(uint16_t slot)
 {
-	struct imp_state *l = unlink_if(of_port, slot);
+	struct imp_state *l;
 
+	if (active[slot][IMP_OUT] == NULL && active[slot][IMP_IN] == NULL && !has_port_states(slot))
+		return;
+	l = unlink_if(of_port, slot);
 	active[slot][IMP_OUT] = active[slot][IMP_IN] = NULL;
-	/* No worker runs them: their frames are freed here, taken off the owner's share. */
-	for (struct imp_state *st = l; st != NULL; st = st->next)
-		atomic_fetch_add(&budgets[st->owner].b.ctl_freed, imp_flush(st));
-	free_list(l);
+	/* A snapshot that no longer lists them; without one (no memory), they
+	 * wait, skipped by the workers (no port), for the tick's next publication. */
+	if (publish() < 0) {
+		while (l != NULL) {
+			struct imp_state *next = l->next;
+
+			l->next = orphans;
+			orphans = l;
+			l = next;
+		}
+		return;
+	}
+	free_gone(l);
 }
 
 void impair_fini(void)
 {
 	free_list(states);
-	states = NULL;
+	free_list(orphans);
+	states = orphans = NULL;
 	memset(active, 0, sizeof(active));
+	for (unsigned w = 0; w < VNL_MAX_WORKERS; w++) {
+		free(arrays[w]);
+		arrays[w] = NULL;
+		reg.imp[w].nb = 0;
+		reg.imp[w].st = NULL;
+	}
 }
 
 /* ---- for the snapshot ---- */
@@ -410,20 +503,6 @@ void impair_fini(void)
 struct imp_state *impair_active(uint16_t slot, uint8_t dir)
 {
 	return active[slot][dir];
-}
-
-unsigned impair_worker_states(unsigned w, struct imp_state **out, unsigned max)
-{
-	unsigned n = 0;
-
-	for (struct imp_state *st = states; st != NULL; st = st->next) {
-		if (st->owner != w || reg.ports[st->port] == NULL)
-			continue;
-		if (n < max)
-			out[n] = st;
-		n++;
-	}
-	return n;
 }
 
 /* ---- show ---- */

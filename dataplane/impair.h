@@ -34,15 +34,17 @@
 #include <rte_ring.h>
 
 #include "dp.h"
+#include "hooks.h"
 #include "impair_model.h"
 #include "stats.h"
-
-enum { IMP_OUT, IMP_IN };
 
 #define IMP_LIMIT_DEFAULT 1000   /* netem's limit: frames queued per direction */
 #define IMP_LIMIT_MAX 65535
 #define IMP_WHEEL_SLOTS 1024     /* timing wheel for jitter (2.7 of the plan) */
 #define IMP_HANDOFF_SIZE 1024    /* handoff ring elements */
+/* Room for the frames one imp_input() call may let go at once (reorder,
+ * with duplicates, of segments): the caller's now[]. */
+#define IMP_NOW_MAX (4 * VNL_GSO_SEGS_MAX)
 
 /* A queued frame: FIFO entry (key monotonic) and its due time. */
 struct imp_ent {
@@ -120,15 +122,19 @@ struct imp_state {
 
 /* ---- worker side (impair_queue.c) ---- */
 
-/* Take n frames arriving at TSC t: decide each (impair_model.h), keep what
- * is delayed, drop what is lost or over the limit (counted), and write to
- * now[] the frames that leave at once (reorder), in order. Returns how many
- * are in now[] (at most 2n: duplicates; now[] has room for 2 * VNL_BURST). */
+/* Take frames of pkts[0..n) arriving at TSC t: decide each
+ * (impair_model.h), keep what is delayed, drop what is lost or over the
+ * limit (counted), and write to now[] (IMP_NOW_MAX entries) the frames
+ * that leave at once (reorder), in order. Takes frames while now[] has room
+ * for what one more may make (segments, duplicates): *taken says how many
+ * it took (at least one); the caller sends now[] and calls again for the
+ * rest. Returns how many are in now[]. */
 uint16_t imp_input(struct imp_state *st, const struct imp_ctx *c, struct rte_mbuf **pkts, uint16_t n,
-		   uint64_t t, struct rte_mbuf **now);
+		   uint64_t t, struct rte_mbuf **now, uint16_t *taken);
 
-/* Owner: move frames other workers handed over into the queue; frames to
- * leave at once go to now[] (room for 2 * VNL_BURST). Returns how many. */
+/* Owner: move up to VNL_BURST frames other workers handed over into the
+ * queue; frames to leave at once go to now[] (IMP_NOW_MAX entries).
+ * Returns how many. */
 uint16_t imp_drain_handoff(struct imp_state *st, const struct imp_ctx *c, struct rte_mbuf **now);
 
 /* Up to max frames due at `now`, in due order (within a wheel tick: arrival
@@ -156,6 +162,10 @@ int impair_init(unsigned nb_workers, uint32_t mbufs_per_worker);
 /* After the workers stopped: free every state and its frames. */
 void impair_fini(void);
 
+/* The states reach the workers through the registry: reg.hooks[slot].imp[]
+ * and .handoff (the active states), reg.imp[w] (every state worker w owns,
+ * in an array impair.c replaces and frees after the next publication). */
+
 /* impair-set: replace p's dir with the parameters of req (docs/switchd.md).
  * 0 with reply's "impair" filled, or -errno with err (nothing changed). */
 int impair_set(struct port *p, uint8_t dir, struct json_object *req, struct json_object *reply,
@@ -168,13 +178,11 @@ void impair_show(const struct port *p, struct json_object *o);
 void impair_show_worker(unsigned w, struct json_object *o);
 /* The 1 s tick: free retired states that are empty. */
 void impair_tick(void);
-/* A port left the snapshot (every worker let go): drop its states and frames. */
+/* A port left the snapshot (reg_port_del, after its publication; workers
+ * skip states of a port the snapshot lacks): drop its states and frames. */
 void impair_port_gone(uint16_t slot);
 
-/* For the snapshot builder (registry.c). */
+/* The active state of a port direction, NULL when none (tests, show). */
 struct imp_state *impair_active(uint16_t slot, uint8_t dir);
-/* Active and retired states owned by worker w: writes up to max to out,
- * returns how many there are. */
-unsigned impair_worker_states(unsigned w, struct imp_state **out, unsigned max);
 /* The worker's mbuf budget (the workers own it; show reads it). */
 struct imp_budget *impair_budget(unsigned w);

@@ -119,28 +119,34 @@ static void imp_frame(struct imp_state *st, const struct imp_ctx *c, struct rte_
 		imp_one(st, c, c->gso_out[j], t, now, k, true);
 }
 
-uint16_t imp_input(struct imp_state *st, const struct imp_ctx *c, struct rte_mbuf **pkts, uint16_t n,
-		   uint64_t t, struct rte_mbuf **now)
-{
-	uint16_t k = 0;
+/* Room one more frame may need in now[]: its segments, each duplicated. */
+#define IMP_NOW_PER_FRAME (2 * VNL_GSO_SEGS_MAX)
 
-	for (uint16_t i = 0; i < n; i++)
-		imp_frame(st, c, pkts[i], t, now, &k);
+uint16_t imp_input(struct imp_state *st, const struct imp_ctx *c, struct rte_mbuf **pkts, uint16_t n,
+		   uint64_t t, struct rte_mbuf **now, uint16_t *taken)
+{
+	uint16_t k = 0, i = 0;
+
+	while (i < n && k + IMP_NOW_PER_FRAME <= IMP_NOW_MAX)
+		imp_frame(st, c, pkts[i++], t, now, &k);
+	*taken = i;
 	atomic_store_explicit(&st->queued, held(st), memory_order_relaxed);
 	return k;
 }
 
 uint16_t imp_drain_handoff(struct imp_state *st, const struct imp_ctx *c, struct rte_mbuf **now)
 {
-	struct imp_handoff h[VNL_BURST];
-	unsigned n;
-	uint16_t k = 0;
+	struct imp_handoff h;
+	uint16_t k = 0, n = 0;
 
 	if (st->handoff == NULL)
 		return 0;
-	n = rte_ring_sc_dequeue_burst_elem(st->handoff, h, sizeof(h[0]), VNL_BURST, NULL);
-	for (unsigned i = 0; i < n; i++)
-		imp_frame(st, c, h[i].m, h[i].tsc, now, &k);
+	/* One at a time: each has its own time, and now[] must keep room. */
+	while (n < VNL_BURST && k + IMP_NOW_PER_FRAME <= IMP_NOW_MAX &&
+	       rte_ring_sc_dequeue_elem(st->handoff, &h, sizeof(h)) == 0) {
+		imp_frame(st, c, h.m, h.tsc, now, &k);
+		n++;
+	}
 	if (n)
 		atomic_store_explicit(&st->queued, held(st), memory_order_relaxed);
 	return k;

@@ -57,20 +57,27 @@ static int free_slot(void *const *slots, unsigned n)
 }
 
 /* Build the snapshot of the registry as it is now, and make it current. */
-static int reg_publish(void)
+int reg_publish(void)
 {
 	static uint64_t gen;
 	uint16_t nb_members[VNL_MAX_LANS] = { 0 }, nb_rx[VNL_MAX_WORKERS] = { 0 };
-	unsigned nb_ports = 0, w = 0;
+	unsigned nb_ports = 0, nb_hooked = 0, w = 0;
+	struct port_hooks *hk;
 	struct snapshot *s;
+	size_t hk_off;
 	uint16_t *next;
 
-	for (unsigned i = 0; i < VNL_MAX_PORTS; i++)
+	for (unsigned i = 0; i < VNL_MAX_PORTS; i++) {
 		nb_ports += reg.ports[i] != NULL;
-	/* Each port appears once in a LAN member list and once in a worker's rx list. */
-	s = calloc(1, sizeof(*s) + 2 * nb_ports * sizeof(uint16_t));
+		nb_hooked += reg.ports[i] != NULL && hooks_flags(&reg.hooks[i]) != 0;
+	}
+	/* Each port appears once in a LAN member list and once in a worker's
+	 * rx list; the hooks of hooked ports follow, aligned. */
+	hk_off = RTE_ALIGN_CEIL(sizeof(*s) + 2 * nb_ports * sizeof(uint16_t), _Alignof(struct port_hooks));
+	s = calloc(1, hk_off + nb_hooked * sizeof(struct port_hooks));
 	if (s == NULL)
 		return -ENOMEM;
+	hk = (struct port_hooks *)((char *)s + hk_off);
 	s->gen = ++gen;
 	s->nb_workers = (uint16_t)reg.nb_workers;
 	s->tx_locked = reg.nb_workers > 1;
@@ -85,6 +92,12 @@ static int reg_publish(void)
 		if (p->lan != VNL_LAN_NONE)
 			nb_members[p->lan]++;
 		nb_rx[i % reg.nb_workers]++;
+		s->port[i].hooks = hooks_flags(&reg.hooks[i]);
+		if (s->port[i].hooks) {
+			reg.hooks[i].owner = (uint16_t)(i % reg.nb_workers);
+			*hk = reg.hooks[i];
+			s->port[i].hk = hk++;
+		}
 	}
 	next = s->storage;
 	for (unsigned l = 0; l < VNL_MAX_LANS; l++) {
@@ -95,6 +108,8 @@ static int reg_publish(void)
 	for (w = 0; w < reg.nb_workers; w++) {
 		s->worker[w].rx = next;
 		next += nb_rx[w];
+		s->worker[w].nb_imp = reg.imp[w].nb;
+		s->worker[w].imp = reg.imp[w].st;
 	}
 	for (unsigned i = 0; i < VNL_MAX_PORTS; i++) {
 		struct snap_worker *sw;
@@ -111,11 +126,6 @@ static int reg_publish(void)
 	}
 	snapshot_publish(s);
 	return 0;
-}
-
-int reg_republish(void)
-{
-	return reg_publish();
 }
 
 int reg_init(unsigned nb_workers, uint16_t max_frame, uint32_t aging, uint32_t fdb_size)
@@ -244,6 +254,8 @@ int reg_port_del(const char *name, struct vnl_err *err)
 	if (lan != VNL_LAN_NONE)
 		reg.lans[lan]->nb_ports--;
 	fdb_flush(reg.fdb, VNL_LAN_NONE, p->slot);
+	/* Its hooks went with it; a new port in the slot starts plain. */
+	memset(&reg.hooks[p->slot], 0, sizeof(reg.hooks[p->slot]));
 	impair_port_gone(p->slot);
 	p->ops->close(p);
 	LOG(INFO, ctl, "port %s deleted", name);

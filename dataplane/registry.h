@@ -13,6 +13,7 @@
 
 #include "dp.h"
 #include "fdb.h"
+#include "hooks.h"
 #include "port.h"
 
 #define VNL_LAN_MTU_MIN 68
@@ -36,6 +37,17 @@ struct registry {
 	uint16_t max_frame;  /* --max-frame: the limit of LANs added without an mtu */
 	uint32_t aging;      /* seconds */
 	struct fdb *fdb;
+	/* Per port slot: its hooks (captures, impairments) as the next snapshot
+	 * gets them; all zero for a plain port. Written by capture.c and
+	 * impair.c, then reg_publish(); owner is set by the registry. */
+	struct port_hooks hooks[VNL_MAX_PORTS];
+	/* Per worker: the impairment states it runs (active and retired), an
+	 * array owned by impair.c that stays valid as long as a snapshot
+	 * points at it (replace it, publish, then free the old one). */
+	struct {
+		uint16_t nb;
+		struct imp_state *const *st;
+	} imp[VNL_MAX_WORKERS];
 };
 
 extern struct registry reg;
@@ -46,10 +58,12 @@ int reg_check_name(const char *what, const char *name, struct vnl_err *err);
 struct port *reg_port_find(const char *name);
 struct lan *reg_lan_find(const char *name);
 
+/* Publish the registry as it is now (after a change of reg.hooks or
+ * reg.imp): returns once no worker sees the previous snapshot. 0 or
+ * -ENOMEM (the previous snapshot stays). */
+int reg_publish(void);
+
 int reg_init(unsigned nb_workers, uint16_t max_frame, uint32_t aging, uint32_t fdb_size);
-/* Publish a snapshot of the registry as it is (a hook changed: impair.c).
- * 0 or -ENOMEM (the previous snapshot stays). */
-int reg_republish(void);
 int reg_port_add(const char *name, const char *kind, struct json_object *req, struct port **out,
 		 struct vnl_err *err);
 int reg_port_del(const char *name, struct vnl_err *err);

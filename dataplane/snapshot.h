@@ -19,10 +19,14 @@
 #include "dp.h"
 
 struct port;
+struct port_hooks;
+struct imp_state;
 
 struct snap_port {
 	struct port *port; /* NULL: free slot */
 	uint16_t lan;      /* LAN slot, VNL_LAN_NONE when detached */
+	uint8_t hooks;     /* HOOK_* bits of hk (hooks.h); 0: a plain port */
+	const struct port_hooks *hk; /* the port's hooks, in this snapshot's storage; NULL when hooks is 0 */
 };
 
 struct snap_lan {
@@ -34,6 +38,8 @@ struct snap_lan {
 struct snap_worker {
 	uint16_t nb_rx;
 	const uint16_t *rx; /* port slots this worker polls */
+	uint16_t nb_imp;    /* impairment states this worker runs (active and retired); 0: none */
+	struct imp_state *const *imp; /* them (the registry's reg.imp, owned by impair.c) */
 };
 
 struct snapshot {
@@ -43,7 +49,8 @@ struct snapshot {
 	struct snap_port port[VNL_MAX_PORTS];
 	struct snap_lan lan[VNL_MAX_LANS];
 	struct snap_worker worker[VNL_MAX_WORKERS];
-	uint16_t storage[];     /* members and rx arrays point in here */
+	uint16_t storage[];     /* members and rx arrays, then the port_hooks copies
+	                         * (aligned) point in here */
 };
 
 #ifdef VNL_WITH_EAL

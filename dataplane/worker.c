@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #include <errno.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -11,6 +12,8 @@
 
 #include "bridge.h"
 #include "dp_log.h"
+#include "hooks.h"
+#include "impair.h"
 #include "port.h"
 #include "registry.h"
 #include "snapshot.h"
@@ -21,9 +24,14 @@ unsigned nb_workers;
 volatile bool workers_stop;
 static struct worker_params wp;
 
-/* Hand n frames to port p's tx() and count them; the caller frees them. */
-static inline __attribute__((always_inline)) void tx_send(const struct snapshot *s, struct port *p,
-							  struct port_stats *ps, struct rte_mbuf **m, uint16_t n)
+/* Hand n frames to port p's tx() and count them; the caller frees them.
+ * tap: the port's hooks when a capture takes what it receives (the frames
+ * tx() took, after it: tx copies and never frees), else NULL; the plain
+ * path passes a constant NULL. */
+static inline __attribute__((always_inline)) void tx_send(struct worker *w, const struct snapshot *s,
+							  struct port *p, struct port_stats *ps,
+							  struct rte_mbuf **m, uint16_t n,
+							  const struct port_hooks *tap)
 {
 	uint64_t refused = ps->v[PC_drop_tx_refused], bytes = 0;
 	uint16_t sent;
@@ -33,6 +41,8 @@ static inline __attribute__((always_inline)) void tx_send(const struct snapshot 
 	sent = p->ops->tx(p, m, n, ps);
 	if (s->tx_locked)
 		rte_spinlock_unlock(&p->tx_lock);
+	if (tap != NULL && sent)
+		cap_tap(w, tap, HOOK_TAP_IN, m, sent, rte_rdtsc());
 	for (uint16_t i = 0; i < sent; i++)
 		bytes += rte_pktmbuf_pkt_len(m[i]);
 	ps->v[PC_tx_packets] += sent;
@@ -47,24 +57,25 @@ static inline __attribute__((always_inline)) void tx_send(const struct snapshot 
 	}
 }
 
-/* The burst for port d holds frames whose offload state the port does not
- * take (caps as the caller read them): in order, frames it takes go out as
- * they are, the others as what ol_fixup() makes of them (segments,
+/* The n frames m for port d hold frames whose offload state the port does
+ * not take (caps as the caller read them): in order, frames it takes go out
+ * as they are, the others as what ol_fixup() makes of them (segments,
  * checksummed copies), 32 at a time. While the port is down those others are
  * counted drop_link_down instead: no segmenting for a drop, and never a raw
- * offload frame to a port whose caps we did not see (port.h, Offloads). */
+ * offload frame to a port whose caps we did not see (port.h, Offloads).
+ * The caller frees m; tap as for tx_send. */
 static __attribute__((noinline)) void tx_flush_offload(struct worker *w, const struct snapshot *s,
-						       uint16_t d, uint8_t caps)
+						       uint16_t d, uint8_t caps, struct rte_mbuf **m,
+						       uint16_t n, const struct port_hooks *tap)
 {
-	struct txbuf *tb = &w->tx[d];
 	struct port *p = s->port[d].port;
 	struct port_stats *ps = &w->stats->port[d];
 	struct rte_mbuf *stage[VNL_BURST], *made[VNL_BURST];
 	uint16_t ns = 0, nm = 0;
 	bool up = atomic_load_explicit(&p->up, memory_order_relaxed);
 
-	for (uint16_t i = 0; i < tb->n; i++) {
-		struct rte_mbuf **src = &tb->m[i];
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf **src = &m[i];
 		bool own = false; /* src holds frames ol_fixup() made: we free them */
 		int r = 1;
 
@@ -79,7 +90,7 @@ static __attribute__((noinline)) void tx_flush_offload(struct worker *w, const s
 		}
 		for (int j = 0; j < r; j++) {
 			if (ns == VNL_BURST) {
-				tx_send(s, p, ps, stage, ns);
+				tx_send(w, s, p, ps, stage, ns, tap);
 				rte_pktmbuf_free_bulk(made, nm);
 				ns = nm = 0;
 			}
@@ -89,8 +100,53 @@ static __attribute__((noinline)) void tx_flush_offload(struct worker *w, const s
 		}
 	}
 	if (ns)
-		tx_send(s, p, ps, stage, ns);
+		tx_send(w, s, p, ps, stage, ns, tap);
 	rte_pktmbuf_free_bulk(made, nm);
+}
+
+/* Send n frames m (ol: the OR of their ol_flags) to port d, the offload
+ * check first, with the tap (tx_send); the caller frees m. The one way out
+ * of a hooked port's frames (tx_flush_hooked, and impair's releases). */
+static void tx_out(struct worker *w, const struct snapshot *s, uint16_t d, struct rte_mbuf **m, uint16_t n,
+		   uint64_t ol, const struct port_hooks *tap)
+{
+	struct port *p = s->port[d].port;
+
+	if (unlikely(ol & VNL_TX_OL_ANY)) {
+		uint8_t caps = atomic_load_explicit(&p->tx_ol, memory_order_acquire);
+
+		if (ol_needs(ol) & ~caps) {
+			tx_flush_offload(w, s, d, caps, m, n, tap);
+			return;
+		}
+	}
+	tx_send(w, s, p, &w->stats->port[d], m, n, tap);
+}
+
+/* Impairments (below, after bridge_burst, which their out frames take). */
+static void imp_feed(struct worker *w, const struct snapshot *s, uint16_t d, uint8_t dir, struct imp_state *st,
+		     struct rte_mbuf **pkts, uint16_t n, uint64_t t);
+static void imp_handoff(struct worker *w, const struct port_hooks *hk, uint16_t d, struct rte_mbuf **m, uint16_t n);
+
+/* tx_flush_one for a port with HOOK_TAP_IN or HOOK_IMP_IN: empties the
+ * port's txbuf like it. */
+static __attribute__((noinline)) void tx_flush_hooked(struct worker *w, const struct snapshot *s, uint16_t d)
+{
+	struct txbuf *tb = &w->tx[d];
+	const struct snap_port *sp = &s->port[d];
+
+	if (sp->hooks & HOOK_IMP_IN) {
+		/* The frames' references go to the state (or its owner's ring). */
+		if (sp->hk->owner == w->id)
+			imp_feed(w, s, d, IMP_IN, sp->hk->imp[IMP_IN], tb->m, tb->n, rte_rdtsc());
+		else
+			imp_handoff(w, sp->hk, d, tb->m, tb->n);
+	} else {
+		tx_out(w, s, d, tb->m, tb->n, tb->ol, sp->hooks & HOOK_TAP_IN ? sp->hk : NULL);
+		rte_pktmbuf_free_bulk(tb->m, tb->n);
+	}
+	tb->n = 0;
+	tb->ol = 0;
 }
 
 /* Send what is queued for port d. The port's tx copies; we free everything. */
@@ -99,17 +155,21 @@ static void tx_flush_one(struct worker *w, const struct snapshot *s, uint16_t d)
 	struct txbuf *tb = &w->tx[d];
 	struct port *p = s->port[d].port;
 
+	if (unlikely(s->port[d].hooks & (HOOK_TAP_IN | HOOK_IMP_IN))) {
+		tx_flush_hooked(w, s, d);
+		return;
+	}
 	/* One branch when no queued frame carries offload state. */
 	if (unlikely(tb->ol & VNL_TX_OL_ANY)) {
 		uint8_t caps = atomic_load_explicit(&p->tx_ol, memory_order_acquire);
 
 		/* Frames tx() takes raw only when these caps cover them. */
 		if (ol_needs(tb->ol) & ~caps)
-			tx_flush_offload(w, s, d, caps);
+			tx_flush_offload(w, s, d, caps, tb->m, tb->n, NULL);
 		else
-			tx_send(s, p, &w->stats->port[d], tb->m, tb->n);
+			tx_send(w, s, p, &w->stats->port[d], tb->m, tb->n, NULL);
 	} else {
-		tx_send(s, p, &w->stats->port[d], tb->m, tb->n);
+		tx_send(w, s, p, &w->stats->port[d], tb->m, tb->n, NULL);
 	}
 	rte_pktmbuf_free_bulk(tb->m, tb->n);
 	tb->n = 0;
@@ -159,8 +219,11 @@ static void flood(struct worker *w, const struct snapshot *s, uint16_t lan, uint
 			tx_enqueue(w, s, sl->members[i], m);
 }
 
-static void bridge_burst(struct worker *w, const struct snapshot *s, uint16_t in,
-			 struct rte_mbuf **pkts, uint16_t n)
+/* Forward n frames received on port in. count_rx: count them as received
+ * here (false: counted at arrival already, by hooks_rx). */
+static inline __attribute__((always_inline)) void bridge_burst(struct worker *w, const struct snapshot *s,
+							       uint16_t in, struct rte_mbuf **pkts, uint16_t n,
+							       bool count_rx)
 {
 	struct port_stats *ps = &w->stats->port[in];
 	uint16_t lan = s->port[in].lan;
@@ -169,11 +232,13 @@ static void bridge_burst(struct worker *w, const struct snapshot *s, uint16_t in
 	struct bridge_ctx c;
 	uint64_t bytes = 0;
 
-	ps->v[PC_rx_packets] += n;
+	if (count_rx)
+		ps->v[PC_rx_packets] += n;
 	if (unlikely(lan == VNL_LAN_NONE)) {
 		for (uint16_t i = 0; i < n; i++)
 			bytes += rte_pktmbuf_pkt_len(pkts[i]);
-		ps->v[PC_rx_bytes] += bytes;
+		if (count_rx)
+			ps->v[PC_rx_bytes] += bytes;
 		ps->v[PC_drop_no_lan] += n;
 		rte_pktmbuf_free_bulk(pkts, n);
 		return;
@@ -210,10 +275,143 @@ static void bridge_burst(struct worker *w, const struct snapshot *s, uint16_t in
 			break;
 		}
 	}
-	ps->v[PC_rx_bytes] += bytes;
+	if (count_rx)
+		ps->v[PC_rx_bytes] += bytes;
 	if (nb_drops)
 		rte_pktmbuf_free_bulk(drops, nb_drops);
 	tx_flush(w, s);
+}
+
+/* The rx side of a hooked port (snap_port.hooks): counts the burst as
+ * received, taps it (out), then forwards what goes now. */
+static __attribute__((noinline)) void hooks_rx(struct worker *w, const struct snapshot *s, uint16_t in,
+					       struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct snap_port *sp = &s->port[in];
+	struct port_stats *ps = &w->stats->port[in];
+	uint64_t bytes = 0;
+
+	for (uint16_t i = 0; i < n; i++)
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	ps->v[PC_rx_packets] += n;
+	ps->v[PC_rx_bytes] += bytes;
+	if (sp->hooks & HOOK_TAP_OUT)
+		cap_tap(w, sp->hk, HOOK_TAP_OUT, pkts, n, rte_rdtsc());
+	/* The port's rx worker owns its states: the out frames go to the queue. */
+	if (sp->hooks & HOOK_IMP_OUT) {
+		imp_feed(w, s, in, IMP_OUT, sp->hk->imp[IMP_OUT], pkts, n, rte_rdtsc());
+		return;
+	}
+	if (n)
+		bridge_burst(w, s, in, pkts, n, false);
+}
+
+/* ---- impairments (impair.h): the worker's side of the queues ---- */
+
+/* What imp_input() and friends need of worker w for port d. */
+static inline struct imp_ctx imp_ctx_of(struct worker *w, uint16_t d)
+{
+	return (struct imp_ctx){ .ps = &w->stats->port[d], .budget = impair_budget(w->id), .gso_out = w->gso_out };
+}
+
+/* Deliver n frames an impairment state of port d let go, and free them:
+ * out frames are forwarded (counted at arrival already), in frames sent to
+ * d through the offload check and its tap. */
+static void imp_deliver(struct worker *w, const struct snapshot *s, uint16_t d, uint8_t dir, struct rte_mbuf **m,
+			uint16_t n)
+{
+	const struct snap_port *sp = &s->port[d];
+
+	for (uint16_t i = 0; i < n; i += VNL_BURST) {
+		uint16_t k = (uint16_t)RTE_MIN(VNL_BURST, n - i);
+		uint64_t ol = 0;
+
+		if (dir == IMP_OUT) {
+			bridge_burst(w, s, d, m + i, k, false);
+			continue;
+		}
+		for (uint16_t j = 0; j < k; j++)
+			ol |= m[i + j]->ol_flags;
+		tx_out(w, s, d, m + i, k, ol, sp->hooks & HOOK_TAP_IN ? sp->hk : NULL);
+		rte_pktmbuf_free_bulk(m + i, k);
+	}
+}
+
+/* Hand n frames of port d to its impairment state st (direction dir) at
+ * TSC t; what goes at once is delivered. */
+static void imp_feed(struct worker *w, const struct snapshot *s, uint16_t d, uint8_t dir, struct imp_state *st,
+		     struct rte_mbuf **pkts, uint16_t n, uint64_t t)
+{
+	struct imp_ctx c = imp_ctx_of(w, d);
+	struct rte_mbuf *now[IMP_NOW_MAX];
+
+	while (n) {
+		uint16_t taken, k = imp_input(st, &c, pkts, n, t, now, &taken);
+
+		if (k)
+			imp_deliver(w, s, d, dir, now, k);
+		pkts += taken;
+		n -= taken;
+	}
+}
+
+/* The in frames of port d from a worker that does not own its state: to
+ * the owner through the handoff ring, stamped now; a full ring drops
+ * (imp_in_queue_full, counted here). */
+static void imp_handoff(struct worker *w, const struct port_hooks *hk, uint16_t d, struct rte_mbuf **m, uint16_t n)
+{
+	struct imp_handoff h[VNL_BURST];
+	uint64_t t = rte_rdtsc();
+	unsigned sent;
+
+	for (uint16_t i = 0; i < n; i++)
+		h[i] = (struct imp_handoff){ m[i], t };
+	sent = hk->handoff != NULL ? rte_ring_mp_enqueue_burst_elem(hk->handoff, h, sizeof(h[0]), n, NULL) : 0;
+	if (unlikely(sent < n)) {
+		w->stats->port[d].v[PC_imp_in_queue_full] += n - sent;
+		rte_pktmbuf_free_bulk(m + sent, n - sent);
+	}
+}
+
+uint16_t imp_run(struct worker *w, const struct snapshot *s, uint64_t now, uint64_t *next_due)
+{
+	const struct snap_worker *sw = &s->worker[w->id];
+	struct imp_budget *b = impair_budget(w->id);
+	struct rte_mbuf *m[IMP_NOW_MAX];
+	uint64_t next = UINT64_MAX;
+	uint16_t got = 0;
+
+	/* Wake-ups on time: the default 50 us of timer slack would add to every delay. */
+	if (unlikely(!w->imp_slack)) {
+		prctl(PR_SET_TIMERSLACK, 1000UL);
+		w->imp_slack = true;
+	}
+	for (uint16_t i = 0; i < sw->nb_imp; i++) {
+		struct imp_state *st = sw->imp[i];
+		uint16_t d = st->port, k;
+		uint64_t due;
+
+		/* A port being deleted: impair.c frees its states after this snapshot. */
+		if (unlikely(s->port[d].port == NULL))
+			continue;
+		if (st->handoff != NULL) {
+			struct imp_ctx c = imp_ctx_of(w, d);
+
+			k = imp_drain_handoff(st, &c, m);
+			if (k)
+				imp_deliver(w, s, d, st->dir, m, k);
+		}
+		while ((k = imp_release(st, b, now, m, VNL_BURST)) > 0) {
+			imp_deliver(w, s, d, st->dir, m, k);
+			got += k;
+		}
+		if (unlikely(atomic_load_explicit(&st->drain, memory_order_relaxed)))
+			imp_check_empty(st);
+		due = imp_next_due(st);
+		next = due < next ? due : next;
+	}
+	*next_due = next;
+	return got;
 }
 
 /* Ready fd ports taken per epoll_wait; the others stay ready (level) for
@@ -263,8 +461,12 @@ static inline __attribute__((always_inline)) uint16_t rx_port(struct worker *w, 
 	struct port *p = s->port[in].port;
 	uint16_t n = p->ops->rx(p, pkts, VNL_BURST, &w->stats->port[in]);
 
-	if (n)
-		bridge_burst(w, s, in, pkts, n);
+	if (n) {
+		if (unlikely(s->port[in].hooks))
+			hooks_rx(w, s, in, pkts, n);
+		else
+			bridge_burst(w, s, in, pkts, n, true);
+	}
 	return n;
 }
 
@@ -303,8 +505,8 @@ static int worker_main(void *arg)
 
 	while (!workers_stop) {
 		const struct snapshot *s = snapshot_current();
+		uint64_t t1, next_due = UINT64_MAX;
 		unsigned got = 0;
-		uint64_t t1;
 
 		if (unlikely(s->gen != w->gen))
 			fd_sync(w, s);
@@ -322,6 +524,9 @@ static int worker_main(void *arg)
 					fd_unwatch(w, s, in);
 			}
 		}
+		/* Impairment queues: due frames out, and when the next is due. */
+		if (unlikely(s->worker[w->id].nb_imp))
+			got += imp_run(w, s, rte_rdtsc(), &next_due);
 		/* One TSC read per iteration: an iteration ends where the next begins. */
 		t1 = rte_rdtsc();
 		cs->v[CC_iterations]++;
@@ -340,10 +545,18 @@ static int worker_main(void *arg)
 			w->now = (uint32_t)(t1 / hz);
 		if (!got && !wp.busy_poll && t1 - last_busy > idle_after) {
 			/* Back off exponentially up to sleep_max_us: bounded wake-up latency. */
+			uint32_t us;
+
 			sleep_us = sleep_us ? sleep_us * 2 : 8;
 			if (sleep_us > wp.sleep_max_us)
 				sleep_us = wp.sleep_max_us;
-			idle_sleep(w, sleep_us);
+			us = sleep_us;
+			/* Not past the next due frame; not at all when it is near. */
+			if (unlikely(next_due != UINT64_MAX))
+				us = next_due <= t1 + hz / 50000 ? 0 :
+				     (uint32_t)RTE_MIN((uint64_t)us, (next_due - t1) * 1000000 / hz);
+			if (us)
+				idle_sleep(w, us);
 			w->now = dp_now();
 			t_prev = rte_rdtsc(); /* sleeping is neither busy nor idle polling */
 		}

@@ -53,6 +53,7 @@ struct worker {
 	/* Frames ol_fixup() makes of one frame (segments), sent and freed
 	 * within one flush. */
 	struct rte_mbuf *gso_out[VNL_GSO_SEGS_MAX];
+	bool imp_slack;                /* timer slack lowered for delay queues (impair.h) */
 	/* Fd ports (see the top of this file); rebuilt when gen changes. */
 	uint64_t gen;                  /* snapshot generation the lists are for */
 	int epfd;                      /* epoll set of the fd ports, or -1 */

@@ -88,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* As the server hands it over (common/jsonl.c): NUL after the line. */
 		memcpy(line, p, len);
 		line[len] = '\0';
-		reply = commands_handle(line, len);
+		reply = commands_handle(NULL, line, len);
 		free(line);
 		if (reply == NULL || !json_object_object_get_ex(reply, "ok", &ok) ||
 		    !json_object_is_type(ok, json_type_boolean))

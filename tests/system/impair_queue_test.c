@@ -112,7 +112,7 @@ static struct imp_ctx ctx(void)
 /* Feed n frames of len (ids from id0) at t; the frames sent at once are freed and counted. */
 static unsigned feed(struct imp_state *st, uint32_t id0, unsigned n, uint16_t len, uint64_t t)
 {
-	struct rte_mbuf *in[VNL_BURST], *now[2 * (VNL_BURST + VNL_GSO_SEGS_MAX)];
+	struct rte_mbuf *in[VNL_BURST], *now[IMP_NOW_MAX];
 	struct imp_ctx c = ctx();
 	unsigned sent_now = 0;
 
@@ -121,9 +121,11 @@ static unsigned feed(struct imp_state *st, uint32_t id0, unsigned n, uint16_t le
 
 		for (uint16_t q = 0; q < k; q++)
 			in[q] = frame(id0 + i + q, len);
-		j = imp_input(st, &c, in, k, t, now);
-		sent_now += j;
-		rte_pktmbuf_free_bulk(now, j);
+		for (uint16_t taken, off = 0; off < k; off += taken) {
+			j = imp_input(st, &c, in + off, (uint16_t)(k - off), t, now, &taken);
+			sent_now += j;
+			rte_pktmbuf_free_bulk(now, j);
+		}
 	}
 	return sent_now;
 }
@@ -260,7 +262,8 @@ static void test_loss_dup_reorder_corrupt(void)
 	memset(&ps, 0, sizeof(ps));
 	st = set(IMP_OUT, "{\"delay_ns\":1000,\"corrupt_ppm\":1000000,\"seed\":7}");
 	{
-		struct rte_mbuf *m = frame(1, 100), *in[1] = { m }, *now_[4], *out[4];
+		struct rte_mbuf *m = frame(1, 100), *in[1] = { m }, *now_[IMP_NOW_MAX], *out[4];
+		uint16_t taken;
 		struct imp_ctx c = ctx();
 		uint8_t ref[100];
 		unsigned diff = 0, orig_diff = 0;
@@ -268,7 +271,7 @@ static void test_loss_dup_reorder_corrupt(void)
 
 		memcpy(ref, rte_pktmbuf_mtod(m, uint8_t *), 100);
 		rte_pktmbuf_refcnt_update(m, 1); /* a flood's other holder */
-		imp_input(st, &c, in, 1, 3000000000, now_);
+		imp_input(st, &c, in, 1, 3000000000, now_, &taken);
 		n = imp_release(st, impair_budget(0), 3000000000 + hz, out, 4);
 		for (int i = 0; n == 1 && i < 100; i++) {
 			diff += (unsigned)__builtin_popcount(rte_pktmbuf_mtod(out[0], uint8_t *)[i] ^ ref[i]);
@@ -331,7 +334,7 @@ static void test_budget(void)
 static void test_handoff_retire(void)
 {
 	struct imp_state *st = set(IMP_IN, "{\"delay_ns\":1000,\"seed\":11}"), *old;
-	struct rte_mbuf *now[2 * (VNL_BURST + VNL_GSO_SEGS_MAX)];
+	struct rte_mbuf *now[IMP_NOW_MAX];
 	struct imp_handoff h[3];
 	struct imp_ctx c = ctx();
 	unsigned got;

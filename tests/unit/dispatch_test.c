@@ -4,13 +4,21 @@
  * by exact name, the wording of every refusal (clients and integration
  * tests compare it), unknown arguments refused before the handler runs,
  * the connection handed through, and the reply shapes. TAP.
+ * The connection is a real one of common/jsonl.c (cmd_call asks it whether
+ * an fd came with the request).
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "clock.h"
 #include "dispatch.h"
+#include "evloop.h"
 #include "jsonl.h"
 #include "tap.h"
+#include "unixsock.h"
 
 static int calls;
 static struct jsonl_conn *seen_conn;
@@ -84,11 +92,40 @@ static const char *serve(const char *line, struct jsonl_conn *conn)
 	return out;
 }
 
+static struct jsonl_conn *grabbed;
+
+static struct json_object *grab(struct jsonl_conn *c, const char *line, size_t len, void *arg)
+{
+	(void)line, (void)len, (void)arg;
+	grabbed = c;
+	return NULL;
+}
+
 int main(void)
 {
-	struct jsonl_conn *conn = (struct jsonl_conn *)&calls; /* any pointer: handed through */
+	char dir[] = "/tmp/vnl-dispatch-XXXXXX", path[128];
+	struct evloop *loop = evloop_new();
+	struct jsonl_server *srv;
+	struct jsonl_conn *conn;
 	char longname[200];
+	long long deadline;
 	const char *s;
+	int fd;
+
+	/* A live connection of a jsonl server, without an fd pending. */
+	ok(mkdtemp(dir) != NULL, "temp folder");
+	snprintf(path, sizeof(path), "%s/s.sock", dir);
+	srv = jsonl_listen(loop, path, 0600, grab, NULL);
+	fd = unix_connect(path, 0);
+	ok(srv != NULL && fd >= 0 && write(fd, "{}\n", 3) == 3, "a connection to a jsonl server");
+	deadline = mono_ms() + 5000;
+	while (grabbed == NULL && mono_ms() < deadline)
+		evloop_run_until(loop, -1, 0, mono_ms() + 10);
+	conn = grabbed;
+	if (conn == NULL) {
+		printf("Bail out! the server saw no request\n");
+		return 1;
+	}
 
 	s = refusal(&hinted, "{\"cmd\":");
 	ok(strncmp(s, "malformed JSON", 14) == 0, "malformed line: jsonl_parse's words (%s)", s);
@@ -137,5 +174,9 @@ int main(void)
 		   strcmp(json_object_get_string(v), "say name back") == 0, "help lists every row with its line");
 		json_object_put(h);
 	}
+	close(fd);
+	jsonl_close(srv);
+	evloop_free(loop);
+	rmdir(dir);
 	return tap_done();
 }

@@ -6,7 +6,8 @@
  * code and message: a reply, a refusal with and without a text, lines that
  * are not objects, too long or cut, a closed peer, no reply in time,
  * several lines in one read; and connecting: no socket, a live listener,
- * a listener whose backlog is full. TAP.
+ * a listener whose backlog is full; a call with an fd (SCM_RIGHTS with the
+ * line's first bytes). TAP.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -166,6 +167,40 @@ int main(void)
 	r = jsonl_client_exchange(&c, "{\"cmd\":\"version\"}", 1000, &o, &err);
 	ok(r == -EPIPE && o == NULL && strcmp(err.msg, "sending to srv: Broken pipe") == 0, "no reply: %s", err.msg);
 	jsonl_client_close(&c);
+
+	/* A call with an fd: the server receives the line and the fd together. */
+	{
+		union {
+			char b[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} ctl;
+		char line[256];
+		struct iovec iov = { line, sizeof(line) - 1 };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b, .msg_controllen = sizeof(ctl.b) };
+		struct cmsghdr *cm;
+		int p[2], got = -1;
+
+		pair(&c);
+		ok(pipe(p) == 0, "a pipe");
+		say("{\"ok\":true}\n");
+		o = json_object_new_object();
+		json_object_object_add(o, "cmd", json_object_new_string("capture"));
+		r = jsonl_client_call_fd(&c, o, p[1], 1000, &v, &err);
+		json_object_put(o);
+		json_object_put(v);
+		close(p[1]);
+		n = recvmsg(peer_fd, &mh, 0);
+		line[n > 0 ? n : 0] = '\0';
+		cm = CMSG_FIRSTHDR(&mh);
+		if (cm && cm->cmsg_type == SCM_RIGHTS && cm->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(&got, CMSG_DATA(cm), sizeof(int));
+		ok(r == 0 && strcmp(line, "{\"cmd\":\"capture\"}\n") == 0 && got >= 0, "line and fd in one message: %s", line);
+		ok(got >= 0 && write(got, "x", 1) == 1 && close(got) == 0 && read(p[0], buf, 2) == 1 && read(p[0], buf, 1) == 0,
+		   "the fd received is the pipe's write end");
+		close(p[0]);
+		jsonl_client_close(&c);
+		close(peer_fd);
+	}
 
 	/* Connecting. */
 	ok(mkdtemp(dir) != NULL, "temp folder");

@@ -6,7 +6,10 @@
  * drops a subscriber that stops reading instead of growing without bound,
  * also when it overflows inside its own handler (freed under it before);
  * holds deferred requests (JSONL_DEFER) in order until jsonl_resume; and
- * serves other clients while a handler waits in a nested loop.
+ * serves other clients while a handler waits in a nested loop. File
+ * descriptors (SCM_RIGHTS) reach a CMD_FD handler with their line, are
+ * closed when not taken, refused by rows without CMD_FD, and a misplaced fd
+ * (after buffered bytes, or two at once) closes the connection.
  * Operations: a real unix socket in a temp folder, the server on the main
  * thread's evloop, clients in a second thread with blocking sockets.
  */
@@ -23,6 +26,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "dispatch.h"
 #include "evloop.h"
 #include "jsonl.h"
 #include "tap.h"
@@ -50,6 +54,36 @@ static void publish_ticks(int n)
 	}
 }
 
+/* "take": writes "hello" into the fd that came with the request. */
+static int cmd_take(struct json_object *req, struct json_object *reply, struct jsonl_conn *c, struct vnl_err *err)
+{
+	int fd = jsonl_conn_take_fd(c);
+
+	(void)req, (void)err;
+	json_object_object_add(reply, "had_fd", json_object_new_boolean(fd >= 0));
+	if (fd >= 0) {
+		if (write(fd, "hello", 5) != 5)
+			json_object_object_add(reply, "write_failed", json_object_new_boolean(true));
+		close(fd);
+	}
+	return 0;
+}
+
+/* "keep" (CMD_FD, leaves the fd) and "plain" (no CMD_FD). */
+static int cmd_nothing(struct json_object *req, struct json_object *reply, struct jsonl_conn *c, struct vnl_err *err)
+{
+	(void)req, (void)reply, (void)c, (void)err;
+	return 0;
+}
+
+static const char *const no_args[] = { NULL };
+static const struct cmd rows[] = {
+	{ "keep", cmd_nothing, no_args, CMD_FD, "" },
+	{ "plain", cmd_nothing, no_args, 0, "" },
+	{ "take", cmd_take, no_args, CMD_FD, "" },
+};
+static const struct cmd_table table = CMD_TABLE(rows, "");
+
 static struct json_object *handler(struct jsonl_conn *c, const char *line, size_t len, void *arg)
 {
 	char buf[128];
@@ -59,6 +93,20 @@ static struct json_object *handler(struct jsonl_conn *c, const char *line, size_
 	(void)arg;
 	if (req == NULL)
 		return jsonl_error(why);
+	if (json_object_object_get_ex(req, "cmd", NULL)) {
+		struct vnl_err err = { 0, "" };
+		const struct cmd *cmd;
+		int r;
+
+		json_object_put(req);
+		cmd = req_lookup(&table, line, len, &req, &err);
+		if (cmd == NULL)
+			return jsonl_error(err.msg);
+		reply = json_object_new_object();
+		r = cmd_call(cmd, req, reply, c, &err);
+		json_object_put(req);
+		return cmd_reply(r, reply, &err);
+	}
 	if (json_object_object_get_ex(req, "tx", &v) && busy) {
 		json_object_put(req);
 		return JSONL_DEFER;
@@ -131,6 +179,84 @@ static int readline(int fd, char *buf, size_t len)
 static bool wr(int fd, const char *s)
 {
 	return write(fd, s, strlen(s)) == (ssize_t)strlen(s);
+}
+
+/* Send s with nfd copies of fd (SCM_RIGHTS) in one sendmsg. */
+static bool send_fds(int sock, const char *s, int fd, int nfd)
+{
+	union {
+		char b[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { (void *)s, strlen(s) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+			     .msg_controllen = CMSG_SPACE(nfd * sizeof(int)) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	int fds[2] = { fd, fd };
+
+	memset(ctl.b, 0, sizeof(ctl.b));
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(nfd * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, nfd * sizeof(int));
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)strlen(s);
+}
+
+/* Whether the read end p[0] of a pipe whose write end we closed reaches
+ * EOF within 2 s (every copy of the write end closed) after want. */
+static bool pipe_eof(int rd, const char *want)
+{
+	struct pollfd pf = { .fd = rd, .events = POLLIN };
+	char b[16] = "";
+	ssize_t n = 0, k;
+
+	while (poll(&pf, 1, 2000) == 1 && (k = read(rd, b + n, sizeof(b) - 1 - (size_t)n)) > 0)
+		n += k;
+	b[n] = '\0';
+	return poll(&pf, 1, 0) == 1 && read(rd, b + n, 1) == 0 && strcmp(b, want) == 0;
+}
+
+static void fd_cases(void)
+{
+	char line[512];
+	int fd, p[2];
+
+	fd = dial();
+	ok(pipe(p) == 0 && send_fds(fd, "{\"cmd\":\"take\"}\n", p[1], 1) && close(p[1]) == 0,
+	   "request sent with a pipe's write end");
+	ok(readline(fd, line, sizeof(line)) > 0 && strstr(line, "\"had_fd\":true") && !strstr(line, "write_failed"),
+	   "the CMD_FD handler took it: %s", line);
+	ok(pipe_eof(p[0], "hello"), "it wrote into it and closed it");
+	close(p[0]);
+	ok(wr(fd, "{\"cmd\":\"take\"}\n") && readline(fd, line, sizeof(line)) > 0 && strstr(line, "\"had_fd\":false"),
+	   "the next request has no fd");
+	ok(pipe(p) == 0 && send_fds(fd, "{\"cmd\":\"keep\"}\n", p[1], 1) && close(p[1]) == 0 &&
+	   readline(fd, line, sizeof(line)) > 0 && strstr(line, "\"ok\":true"), "an fd the handler leaves");
+	ok(pipe_eof(p[0], ""), "is closed after its line");
+	close(p[0]);
+	ok(pipe(p) == 0 && send_fds(fd, "{\"cmd\":\"plain\"}\n", p[1], 1) && close(p[1]) == 0 &&
+	   readline(fd, line, sizeof(line)) > 0 && strstr(line, "\"error\":\"plain takes no file descriptor\""),
+	   "a row without CMD_FD refuses: %s", line);
+	ok(pipe_eof(p[0], ""), "and the fd is closed");
+	close(p[0]);
+	ok(wr(fd, "{\"cmd\":\"plain\"}\n") && readline(fd, line, sizeof(line)) > 0 && strstr(line, "\"ok\":true"),
+	   "the connection goes on");
+	close(fd);
+
+	/* An fd after bytes of an unfinished line: the connection closes. */
+	fd = dial();
+	ok(wr(fd, "{\"cmd\":") && usleep(100000) == 0 && pipe(p) == 0 && send_fds(fd, "\"take\"}\n", p[1], 1) &&
+	   close(p[1]) == 0, "an fd sent after the start of a line");
+	ok(readline(fd, line, sizeof(line)) < 0, "the connection is closed without a reply");
+	ok(pipe_eof(p[0], ""), "and the fd with it");
+	close(p[0]), close(fd);
+
+	/* Two fds at once (the server has room for one: MSG_CTRUNC). */
+	fd = dial();
+	ok(pipe(p) == 0 && send_fds(fd, "{\"cmd\":\"take\"}\n", p[1], 2) && close(p[1]) == 0, "two fds in one message");
+	ok(readline(fd, line, sizeof(line)) < 0, "the connection is closed without a reply");
+	ok(pipe_eof(p[0], ""), "and both fds with it");
+	close(p[0]), close(fd);
 }
 
 static void *client(void *arg)
@@ -290,6 +416,7 @@ static void *client(void *arg)
 		ok(ok1 && ok2, "replies in order: the waiting one first");
 		close(a), close(b);
 	}
+	fd_cases();
 	atomic_store(&client_done, 1);
 	return NULL;
 }
