@@ -933,13 +933,37 @@ static bool ported_port(const struct lab *l, const char *port)
 	return false;
 }
 
+/* The switch's show-ports set `have` (a direction's) is imp's: the same
+ * members with the same values, the seed aside when imp has none (the
+ * switch shows the one it drew). Then an adopted switch keeps it as it
+ * runs (its queues and random state). */
+static bool sw_has_set(struct json_object *have, const struct topo_impair *imp)
+{
+	struct json_object *want, *v;
+	bool same = true;
+
+	if (have == NULL || !json_object_is_type(have, json_type_object))
+		return false;
+	want = json_object_new_object();
+	lab_impair_switch_json(imp, want);
+	json_object_object_foreach(want, key, val)
+		same = same && json_object_object_get_ex(have, key, &v) && json_object_equal(v, val);
+	json_object_object_foreach(have, hkey, hval) {
+		(void)hval;
+		same = same && (json_object_object_get_ex(want, hkey, &v) || (!imp->has_seed && !strcmp(hkey, "seed")));
+	}
+	json_object_put(want);
+	return same;
+}
+
 /*
  * Every link's impairments onto its port, as the model has them: a
  * restarted switch has none, an adopted one may hold a set that a vnld
  * killed mid-transaction never saved (show-ports' `impair`): a direction
  * the model has none for is cleared there, and so are the sets of a vm's
- * port whose link went. A set is replaced whole (the switch keeps
- * releasing the old set's queued frames).
+ * port whose link went; a set the switch has already is left as it runs.
+ * A set is replaced whole (the switch keeps releasing the old set's queued
+ * frames).
  */
 static void push_impairments(struct lab *l, struct json_object *ports)
 {
@@ -971,7 +995,10 @@ static void push_impairments(struct lab *l, struct json_object *ports)
 		for (unsigned d = 0; d < TOPO_IMP_DIRS; d++) {
 			bool set = !topo_impair_none(&k->imp[d]);
 
-			if (!set && !(have && json_object_object_get_ex(have, dir_word[d], &dir)))
+			dir = NULL;
+			if (have)
+				json_object_object_get_ex(have, dir_word[d], &dir);
+			if ((!set && dir == NULL) || (set && sw_has_set(dir, &k->imp[d])))
 				continue;
 			if (sw_impair(l, port, d, &k->imp[d], &e) < 0)
 				log_error("pushing impairments of %s:%u: %s", k->node, k->nic, e.msg);
