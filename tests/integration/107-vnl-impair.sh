@@ -23,7 +23,9 @@
 #      segment); `--clear`: nothing left in show-ports
 #   5. save -> destroy -> deploy: the same impairments (show -j), the delay
 #      on c measured again
-#   6. kill -9 of the switch: the restarted one has the impairments again
+#   6. kill -9 of the switch: the restarted one has the impairments again;
+#      vnld stopped alone and started again adopts the switch and leaves its
+#      running sets alone (a drawn seed stays)
 #   7. unlink c:0 and link it again: no impairments (they went with the link)
 #   8. bad input through vnl (reorder without delay, 101 %, 5bit, gap without
 #      reorder, unknown option, --dir sideways) and straight to vnld (the same
@@ -41,7 +43,9 @@ lab_new L ic
 need_cmd iperf3 awk sort
 UDP_FLOW=$VNL_BUILD_DIR/udp_flow
 [ -x "$UDP_FLOW" ] || bail "$UDP_FLOW is not built"
-SW() { "$SWCTL_BIN" -c -s "/run/vnetlab/$L/switchd.sock" "$@"; }
+# (An unreachable switch gives an object without ports: jq 1.6's -e takes
+# empty input as true.)
+SW() { "$SWCTL_BIN" -c -s "/run/vnetlab/$L/switchd.sock" "$@" || echo '{"unreachable":true}'; }
 VNLD() { "$SWCTL_BIN" -c -s "/run/vnetlab/$L/vnld.sock" "$@"; }
 nsx() { local n=$1; shift; ip netns exec "vnl.$L.$n" "$@"; }
 
@@ -178,12 +182,23 @@ lab_record_ifs
 # --- 6. the switch killed -------------------------------------------------------------------
 pid=$(json_of show | jq .switch.pid)
 kill -9 "$pid"
-wait_for 30 sh -c "\"$VNL_BIN\" --lab $L show -j | jq -e '.switch.pid > 0 and .switch.pid != $pid'" ||
+# vnld records the new pid before the switch answers: wait for its push.
+wait_for 30 sh -c "\"$VNL_BIN\" --lab $L show -j | jq -en 'input | .switch.pid > 0 and .switch.pid != $pid'" &&
+	wait_for 20 sh -c "\"$SWCTL_BIN\" -c -s /run/vnetlab/$L/switchd.sock show-ports 2>/dev/null |
+		jq -en 'input | [.ports[] | select(.name == \"c-0\")][0].impair.in.delay_ns == 20000000'" ||
 	not_ok "the switch restarts"
-wait_for 10 sh -c "\"$SWCTL_BIN\" -c -s /run/vnetlab/$L/switchd.sock show-ports 2>/dev/null | jq -e '[.ports[] | select(.name == \"c-0\")][0].impair.in.delay_ns == 20000000'"
-jcheck "the restarted switch has the impairments again" "$(SW show-ports)" \
+sp=$(SW show-ports)
+jcheck "the restarted switch has the impairments again" "$sp" \
 	'[.ports[] | select(.name == "b-0" or .name == "c-0") | .impair | [.out.rate_bps, .in.delay_ns]] | sort ==
 	 [[null, 20000000], [100000000, 1000000]]'
+seed0=$(jq '[.ports[] | select(.name == "c-0")][0].impair.in.seed' <<<"$sp")
+diag "switch: $(json_of show | jq -c .switch), c-0 in: $(jq -c '[.ports[] | select(.name == "c-0")][0].impair' <<<"$sp")"
+vpid=$(cat "/run/vnetlab/$L/vnld.pid")
+kill -TERM "$vpid"
+wait_for 10 sh -c "! kill -0 $vpid 2>/dev/null"
+vnl_ok "vnld stopped alone, then vnl start (it adopts the switch)" start
+jcheck "the adopted switch keeps c-0's set as it runs (its drawn seed $seed0)" "$(SW show-ports)" \
+	"[.ports[] | select(.name == \"c-0\")][0].impair.in | .delay_ns == 20000000 and .seed == $seed0"
 
 # --- 7. the impairments go with the link ------------------------------------------------------
 must unlink c:0 >/dev/null
