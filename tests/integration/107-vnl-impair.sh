@@ -22,7 +22,7 @@
 #      goodput within 5 % of 20 Mbit/s x 1448/1514 (wire bytes of a full
 #      segment); `--clear`: nothing left in show-ports
 #   5. save -> destroy -> deploy: the same impairments (show -j), the delay
-#      on c measured again
+#      on c measured again; a set changed afterwards is in deploy's differs
 #   6. kill -9 of the switch: the restarted one has the impairments again;
 #      vnld stopped alone and started again adopts the switch and leaves its
 #      running sets alone (a drawn seed stays)
@@ -98,6 +98,18 @@ jcheck "the switch: c-0 impaired in, delay_ns 20000000" "$(SW show-ports)" \
 # the test's shell (the sink is tracked for the cleanup).
 FLOW=
 flow() {
+	local try
+	for try in 1 2; do
+		flow_once "$@"
+		# What reached b's in set (its counters): the flow, give or take
+		# a few ARP/ND frames. Far less: the worker was starved of its CPU
+		# (a loaded host: the tap queues overflowed before the switch read
+		# them), not the impairment; once more then.
+		jq -e '[.d[]] | add >= 19000' >/dev/null <<<"$FLOW" && return
+		diag "$1: the switch saw $(jq '[.d[]] | add' <<<"$FLOW") of 20000 datagrams (host load?): $FLOW"
+	done
+}
+flow_once() {
 	local name=$1 c0 c1 sink out
 	shift
 	must impair b:0 --dir in --seed 7 "$@" >/dev/null
@@ -123,6 +135,9 @@ diag "loss 1%: $r"
 jcheck "loss 1%: the flow lost 1 +- 0.5 % and the counter says so (+0..5 for ARP/ND)" "$r" \
 	'.sent >= 19000 and ((.sent - .distinct) / .sent * 100 | . >= 0.5 and . <= 1.5) and
 	 (.d.imp_in_lost - (.sent - .distinct) | . >= 0 and . <= 5)'
+run stats b:0
+result $(grep -q '^PORT  *DIR  *DELAYED  *LOST ' <<<"$OUT" && grep -Eq '^b:0  *in  *[0-9]+  *[1-9][0-9]* ' <<<"$OUT"; echo $?) \
+	"vnl stats b:0 prints the impairment counters (row b:0 in, LOST > 0)" "$OUT"
 flow dup --duplicate 5%
 r=$FLOW
 diag "duplicate 5%: $r"
@@ -141,14 +156,30 @@ vnl_ok "vnl impair b:0 --dir out --rate 20mbit (the in set stays)" impair b:0 --
 result $(grep -q '^b:0 out: rate 20mbit$' <<<"$OUT" && grep -q '^b:0 in: delay 10ms reorder 25% seed 7$' <<<"$OUT"; echo $?) \
 	"... both sets printed" "$OUT"
 must impair b:0 --dir in --clear >/dev/null
-ip netns exec "vnl.$L.a" iperf3 -s -1 -B 10.7.0.1 >/dev/null 2>&1 &
-bg_track $!
-wait_for 5 sh -c "ip netns exec vnl.$L.a ss -Hltn 'sport = :5201' | grep -q ." || bail "iperf3 -s does not listen"
-# cubic (the host's default is bbr; a netns cannot change its default here).
-out=$(nsx b iperf3 -c 10.7.0.1 -C cubic -t 5 -O 1 -J 2>&1)
-mbit=$(jq '.end.sum_received.bits_per_second / 1e6' <<<"$out" 2>/dev/null)
-result $(within "${mbit:-none}" 18.17 20.09; echo $?) \
-	"TCP b -> a under rate 20mbit: $mbit Mbit/s, within 5 % of 19.13 (20 x 1448/1514)" "$(tail -c 600 <<<"$out")"
+# tcp_rate: one iperf3 run b -> a, 5 s after 1 s of slow start (cubic: the
+# host's default is bbr and a netns cannot change its default here); its
+# goodput in Mbit/s in TCP_MBIT, the per-second figures in TCP_SECS.
+TCP_SECS= TCP_MBIT=
+tcp_rate() {
+	local out
+	ip netns exec "vnl.$L.a" iperf3 -s -1 -B 10.7.0.1 >/dev/null 2>&1 &
+	bg_track $!
+	wait_for 5 sh -c "ip netns exec vnl.$L.a ss -Hltn 'sport = :5201' | grep -q ." || bail "iperf3 -s does not listen"
+	out=$(nsx b iperf3 -c 10.7.0.1 -C cubic -t 5 -O 1 -J 2>&1)
+	TCP_SECS=$(jq -c '[.intervals[].sum | .bits_per_second / 1e5 | floor / 10]' <<<"$out" 2>/dev/null || tail -c 300 <<<"$out")
+	TCP_MBIT=$(jq '.end.sum_received.bits_per_second / 1e6' <<<"$out" 2>/dev/null || echo none)
+}
+# A loaded host may stall one run (a timing failure): the second decides;
+# both are reported.
+tcp_rate
+mbit=$TCP_MBIT secs=$TCP_SECS
+if ! within "$mbit" 18.17 20.09; then
+	diag "first run $mbit Mbit/s per second $secs; $(SW show-ports | jq -c '[.ports[] | select(.name == "b-0")][0] | {impair, counters: (.counters | with_entries(select(.key | test("imp_out|tx_gso|rx_gso"))))}')"
+	tcp_rate
+	mbit=$TCP_MBIT secs="$secs, then $TCP_SECS"
+fi
+result $(within "$mbit" 18.17 20.09; echo $?) \
+	"TCP b -> a under rate 20mbit: $mbit Mbit/s, within 5 % of 19.13 (20 x 1448/1514)" "per second: $secs"
 vnl_ok "vnl impair b:0 --clear" impair b:0 --clear
 jcheck "the switch: b-0 has no impairment left" "$(SW show-ports)" \
 	'[.ports[] | select(.name == "b-0")][0] | (.impair.out == null and .impair.in == null)'
@@ -173,6 +204,13 @@ check_ping "a pings c after the redeploy" a 10.7.0.3
 rtt=$(rtt_median a 10.7.0.3 100)
 delta=$(awk -v a="$rtt" -v b="$base" 'BEGIN { print (a == "none" ? "none" : a - b) }')
 result $(within "$delta" 19.5 20.5; echo $?) "the delay on c is back: RTT + $delta ms" "base $base, now $rtt"
+must impair c:0 --dir in --delay 5ms >/dev/null
+run deploy -j "$TMP/f1.yaml"
+jcheck "deploy again, c:0 changed meanwhile: listed in differs, left as it is" "$OUT" \
+	'.created == [] and .differs == ["link c:0: impair in: delay 20ms in the file, delay 5ms in the lab (vnl impair changes it)"]'
+run impair c:0
+result $([ "$OUT" = "c:0 in: delay 5ms" ]; echo $?) "... c:0 keeps the lab's set" "$OUT"
+must impair c:0 --dir in --delay 20ms >/dev/null
 
 # The VM boots (TCG) while the next steps run.
 must add vm v --image tiny >/dev/null
