@@ -165,67 +165,89 @@ int netns_open(const char *name, struct vnl_err *err)
 	return fd;
 }
 
-/* An fd made inside a netns by a short-lived thread: a socket() when path
- * is NULL, else an open() of path. */
-struct fd_job {
-	int netns_fd, domain, type, protocol;  /* in: socket() arguments */
-	const char *path;                      /* in: or open() this ... */
-	int flags;                             /* ... with these flags */
-	int fd;                                /* out: the fd or -errno */
-	const char *step;                      /* out: the step that failed */
+struct call_job {
+	int netns_fd;            /* in: the namespace to enter */
+	int (*fn)(void *arg);    /* in: what to run there */
+	void *arg;
+	int entered;             /* out: 1 once setns() succeeded */
+	int r;                   /* out: fn's return value, or -errno of setns() */
 };
 
-static void *fd_thread(void *arg)
+static void *call_thread(void *arg)
 {
-	struct fd_job *job = arg;
+	struct call_job *job = arg;
 
 	if (setns(job->netns_fd, CLONE_NEWNET) < 0) {
-		job->fd = -errno;
-		job->step = "entering the namespace";
+		job->r = -errno;
 		return NULL;
 	}
-	job->fd = job->path ? open(job->path, job->flags | O_CLOEXEC)
-			    : socket(job->domain, job->type | SOCK_CLOEXEC, job->protocol);
-	if (job->fd < 0) {
-		job->fd = -errno;
-		job->step = job->path ? "open()" : "socket()";
-	}
+	job->entered = 1;
+	job->r = job->fn(job->arg);
 	return NULL;
 }
 
-/* Run job in its namespace (the caller's own when netns_fd < 0); what
- * names the fd in errors. */
-static int fd_in_netns(struct fd_job *job, const char *what, struct vnl_err *err)
+int netns_call(int netns_fd, int (*fn)(void *arg), void *arg, struct vnl_err *err)
 {
+	struct call_job job = { .netns_fd = netns_fd, .fn = fn, .arg = arg };
 	int r;
 
-	if (job->netns_fd < 0) {
-		r = job->path ? open(job->path, job->flags | O_CLOEXEC)
-			      : socket(job->domain, job->type | SOCK_CLOEXEC, job->protocol);
-		return r < 0 ? vnl_errno(err, errno, "%s", what) : r;
-	}
-	r = in_thread(fd_thread, job);
+	if (netns_fd < 0)
+		return fn(arg);
+	r = in_thread(call_thread, &job);
 	if (r < 0)
-		return vnl_errno(err, r, "%s in a netns: starting a thread", what);
-	if (job->fd < 0)
-		return vnl_errno(err, job->fd, "%s in a netns: %s", what, job->step);
-	return job->fd;
+		return vnl_errno(err, r, "running in a netns: starting a thread");
+	if (!job.entered)
+		return vnl_errno(err, job.r, "running in a netns: entering the namespace");
+	return job.r;
+}
+
+/* An fd made by netns_call(): a socket() when path is NULL, else an open() of path. */
+struct fd_job {
+	int domain, type, protocol;  /* in: socket() arguments */
+	const char *path;            /* in: or open() this ... */
+	int flags;                   /* ... with these flags */
+};
+
+static int fd_make(void *arg)
+{
+	struct fd_job *job = arg;
+	int fd;
+
+	fd = job->path ? open(job->path, job->flags | O_CLOEXEC)
+		       : socket(job->domain, job->type | SOCK_CLOEXEC, job->protocol);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Run job in netns_fd (the caller's own when < 0); what names the fd in errors. */
+static int fd_in_netns(int netns_fd, struct fd_job *job, const char *what, struct vnl_err *err)
+{
+	struct vnl_err own = { 0 };  /* set only by netns_call's own failures */
+	int r = netns_call(netns_fd, fd_make, job, &own);
+
+	if (r >= 0)
+		return r;
+	if (own.code) {
+		if (err)
+			*err = own;
+		return vnl_err_wrap(err, "%s", what), r;
+	}
+	return vnl_errno(err, r, "%s%s", what, netns_fd < 0 ? "" : " in a netns");
 }
 
 int netns_socket(int netns_fd, int domain, int type, int protocol, struct vnl_err *err)
 {
-	struct fd_job job = { .netns_fd = netns_fd, .domain = domain, .type = type, .protocol = protocol };
+	struct fd_job job = { .domain = domain, .type = type, .protocol = protocol };
 
-	return fd_in_netns(&job, "creating a socket", err);
+	return fd_in_netns(netns_fd, &job, "creating a socket", err);
 }
 
 int netns_open_path(int netns_fd, const char *path, int flags, struct vnl_err *err)
 {
-	struct fd_job job = { .netns_fd = netns_fd, .path = path, .flags = flags };
+	struct fd_job job = { .path = path, .flags = flags };
 	char what[128];
 
 	snprintf(what, sizeof(what), "opening %s", path);
-	return fd_in_netns(&job, what, err);
+	return fd_in_netns(netns_fd, &job, what, err);
 }
 
 int netns_run(const char *name, int (*fn)(void *arg), void *arg, struct vnl_err *err)

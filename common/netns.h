@@ -77,6 +77,21 @@ int netns_socket(int netns_fd, int domain, int type, int protocol, struct vnl_er
 int netns_open_path(int netns_fd, const char *path, int flags, struct vnl_err *err);
 
 /*
+ * Run fn(arg) on a short-lived thread that has entered the namespace
+ * `netns_fd` (setns), wait for it, and return what fn returned; with
+ * netns_fd < 0, call fn(arg) directly on the calling thread.  Everything fn
+ * creates there (sockets, AF_XDP sockets, netlink requests, ioctls by
+ * interface name) belongs to that namespace; the calling thread never
+ * changes namespace.  fn shares the process (memory, fds, locks), unlike
+ * netns_run()'s child, and must not keep the thread: it returns when done.
+ * A failure to start the thread or enter the namespace returns its negative
+ * errno with a message in err; fn's own failures are returned as fn gave
+ * them and err is left alone (fn reports through its arg).  netns_socket()
+ * and netns_open_path() are netns_call() of a socket() or an open().
+ */
+int netns_call(int netns_fd, int (*fn)(void *arg), void *arg, struct vnl_err *err);
+
+/*
  * Run fn(arg) in a forked child that has entered the namespace `name`
  * (setns) and return what the child returned, as an exit status (0..255);
  * or a negative errno if the namespace cannot be opened, the fork fails, or

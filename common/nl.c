@@ -195,6 +195,20 @@ out:
 	return r;
 }
 
+int nl_once(int netns_fd, struct nlmsghdr *nlh,
+	    void (*cb)(const struct nlmsghdr *msg, void *data), void *data, struct vnl_err *err)
+{
+	struct nl nl;
+	int r;
+
+	r = nl_open(&nl, netns_fd, err);
+	if (r < 0)
+		return r;
+	r = nl_transact(&nl, nlh, cb, data, err);
+	nl_close(&nl);
+	return r;
+}
+
 static void ifindex_cb(const struct nlmsghdr *m, void *data)
 {
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(m);

@@ -136,3 +136,91 @@ int nl_addr_del(int netns_fd, const char *ifname, const char *cidr, struct vnl_e
  * addresses is not an error.
  */
 int nl_addr_flush(int netns_fd, const char *ifname, struct vnl_err *err);
+
+/* --- Routes and neighbours (nl_route.c, nl_neigh.c): what a tunnel endpoint
+ * asks of the kernel to reach a remote address.  Addresses are 16-byte
+ * arrays in network order; an IPv4 address uses the first 4 bytes. --- */
+
+/* The kernel's answer to "how do I reach dst" (RTM_GETROUTE, no dump). */
+struct nl_route {
+	int oif;                /* RTA_OIF: the interface the packet would leave by */
+	uint8_t type;           /* rtm_type: RTN_UNICAST, RTN_LOCAL, RTN_UNREACHABLE, ... */
+	bool has_gateway;       /* RTA_GATEWAY present: dst is behind a router */
+	uint8_t gateway[16];    /* that router (also in nexthop) */
+	uint8_t nexthop[16];    /* the address to resolve on oif: gateway, else dst itself */
+	bool has_prefsrc;       /* RTA_PREFSRC present */
+	uint8_t prefsrc[16];    /* the source address the kernel would pick */
+	unsigned int mtu;       /* RTAX_MTU of RTA_METRICS (a route or cached path MTU), 0 if none */
+};
+
+/*
+ * Look up the route to `dst` of `family` (AF_INET, AF_INET6) in
+ * `netns_fd` as a packet sent now would get it (the FIB and its cache);
+ * `oif` > 0 asks for the route leaving by that interface (RTA_OIF), 0 for
+ * any.  0 and *out filled, or a negative errno: -ENETUNREACH (no route),
+ * -EHOSTUNREACH, -ENODEV (no such oif), -EINVAL (family).  Messages name dst.
+ */
+int nl_route_get(int netns_fd, int family, const uint8_t dst[16], int oif, struct nl_route *out,
+		 struct vnl_err *err);
+
+/* One neighbour entry (RTM_NEWNEIGH/RTM_DELNEIGH/RTM_GETNEIGH payload). */
+struct nl_neigh {
+	int family;             /* AF_INET or AF_INET6 */
+	int ifindex;            /* ndm_ifindex */
+	uint8_t addr[16];       /* NDA_DST */
+	uint16_t state;         /* ndm_state: NUD_REACHABLE, NUD_STALE, NUD_FAILED, ... */
+	uint8_t flags;          /* ndm_flags: NTF_ROUTER, NTF_EXT_LEARNED, ... */
+	bool has_mac;           /* NDA_LLADDR present with 6 bytes */
+	uint8_t mac[6];         /* the link-layer address (valid with has_mac) */
+};
+
+/* True for states whose MAC may be used to send now (NUD_VALID: REACHABLE,
+ * STALE, DELAY, PROBE, PERMANENT, NOARP). */
+bool nl_neigh_usable(uint16_t state);
+
+/*
+ * The entry for `addr` on `ifindex` in `netns_fd`.  0 and *out, or
+ * -ENOENT (no entry; FAILED and INCOMPLETE entries are returned, not
+ * -ENOENT), or another negative errno.
+ */
+int nl_neigh_get(int netns_fd, int family, const uint8_t addr[16], int ifindex,
+		 struct nl_neigh *out, struct vnl_err *err);
+
+/*
+ * Ask the kernel to resolve `addr` on `ifindex` as if a packet were sent to
+ * it: RTM_NEWNEIGH with NTF_USE (create if absent).  The kernel creates a
+ * dynamic entry and sends ARP/ND; an existing STALE entry is re-probed.
+ * Returns at once (0 or negative errno); the outcome arrives as
+ * RTM_NEWNEIGH events and in nl_neigh_get(): REACHABLE, or FAILED after the
+ * kernel's probes (about 3 s).  Nothing permanent is made: the entry ages
+ * like any other.
+ */
+int nl_neigh_use(int netns_fd, int family, const uint8_t addr[16], int ifindex,
+		 struct vnl_err *err);
+
+/* One notification from an event socket, as nl_events_read() reports it. */
+struct nl_event {
+	int type;               /* RTM_NEWNEIGH, RTM_DELNEIGH, RTM_NEWLINK, RTM_DELLINK,
+				 * RTM_NEWROUTE, RTM_DELROUTE, RTM_NEWADDR, RTM_DELADDR */
+	int family;             /* of the object (AF_UNSPEC for most links) */
+	int ifindex;            /* the link concerned; a route's RTA_OIF; 0 if none */
+	struct nl_neigh neigh;  /* the entry, for RTM_NEWNEIGH/RTM_DELNEIGH only */
+};
+
+/*
+ * A non-blocking rtnetlink socket in `netns_fd` subscribed to `groups`
+ * (RTNLGRP_NEIGH, RTNLGRP_LINK, RTNLGRP_IPV4_ROUTE, ...: n of them), for an
+ * event loop to poll.  Returns the fd (>= 0; the caller closes it) or a
+ * negative errno.
+ */
+int nl_events_open(int netns_fd, const unsigned int *groups, unsigned int n, struct vnl_err *err);
+
+/*
+ * Read what is pending on an nl_events_open() socket and call cb(ev, arg)
+ * for each event of the types above (others are skipped).  Returns the
+ * number of events (0: nothing pending), or -ENOBUFS when the kernel
+ * dropped notifications (the socket's queue overflowed: the caller must
+ * re-read the state it keeps), or another negative errno.
+ */
+int nl_events_read(int fd, void (*cb)(const struct nl_event *ev, void *arg), void *arg,
+		   struct vnl_err *err);

@@ -28,20 +28,6 @@ static struct nlmsghdr *link_msg(char *buf, int type, int flags, const char *ifn
 	return nlh;
 }
 
-/* One checked request on a fresh socket in netns_fd. */
-static int link_do(int netns_fd, struct nlmsghdr *nlh, struct vnl_err *err)
-{
-	struct nl nl;
-	int r;
-
-	r = nl_open(&nl, netns_fd, err);
-	if (r < 0)
-		return r;
-	r = nl_transact(&nl, nlh, NULL, NULL, err);
-	nl_close(&nl);
-	return r;
-}
-
 int nl_veth_create(const char *host_ifname, const char *peer_ifname, int peer_netns_fd,
 		   struct vnl_err *err)
 {
@@ -68,7 +54,7 @@ int nl_veth_create(const char *host_ifname, const char *peer_ifname, int peer_ne
 	mnl_attr_nest_end(nlh, peer);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, linkinfo);
-	r = link_do(-1, nlh, err);
+	r = nl_once(-1, nlh, NULL, NULL, err);
 	if (r < 0)
 		return vnl_err_wrap(err, "creating veth '%s' <-> '%s'", host_ifname, peer_ifname), r;
 	return 0;
@@ -81,7 +67,7 @@ int nl_link_del(int netns_fd, const char *ifname, struct vnl_err *err)
 
 	if ((r = nl_ifname_check(ifname, err)) < 0)
 		return r;
-	r = link_do(netns_fd, link_msg(buf, RTM_DELLINK, 0, ifname), err);
+	r = nl_once(netns_fd, link_msg(buf, RTM_DELLINK, 0, ifname), NULL, NULL, err);
 	if (r < 0)
 		return vnl_err_wrap(err, "deleting link '%s'", ifname), r;
 	return 0;
@@ -100,7 +86,7 @@ int nl_link_set_up(int netns_fd, const char *ifname, int up, struct vnl_err *err
 	ifi = mnl_nlmsg_get_payload(nlh);
 	ifi->ifi_change = IFF_UP;
 	ifi->ifi_flags = up ? IFF_UP : 0;
-	r = link_do(netns_fd, nlh, err);
+	r = nl_once(netns_fd, nlh, NULL, NULL, err);
 	if (r < 0)
 		return vnl_err_wrap(err, "setting link '%s' %s", ifname, up ? "up" : "down"), r;
 	return 0;
@@ -116,7 +102,7 @@ int nl_link_set_mac(int netns_fd, const char *ifname, const uint8_t mac[6], stru
 		return r;
 	nlh = link_msg(buf, RTM_SETLINK, 0, ifname);
 	mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
-	r = link_do(netns_fd, nlh, err);
+	r = nl_once(netns_fd, nlh, NULL, NULL, err);
 	if (r < 0)
 		return vnl_err_wrap(err, "setting MAC %02x:%02x:%02x:%02x:%02x:%02x on link '%s'",
 				    mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], ifname), r;
@@ -133,7 +119,7 @@ int nl_link_set_mtu(int netns_fd, const char *ifname, unsigned int mtu, struct v
 		return r;
 	nlh = link_msg(buf, RTM_SETLINK, 0, ifname);
 	mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
-	r = link_do(netns_fd, nlh, err);
+	r = nl_once(netns_fd, nlh, NULL, NULL, err);
 	if (r < 0)
 		return vnl_err_wrap(err, "setting MTU %u on link '%s'", mtu, ifname), r;
 	return 0;
@@ -154,7 +140,7 @@ int nl_link_set_netns(int netns_fd, const char *ifname, int target_netns_fd,
 		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, target_netns_fd);
 	else
 		mnl_attr_put_u32(nlh, IFLA_NET_NS_PID, gettid());
-	r = link_do(netns_fd, nlh, err);
+	r = nl_once(netns_fd, nlh, NULL, NULL, err);
 	if (r < 0)
 		return vnl_err_wrap(err, "moving link '%s' to another netns", ifname), r;
 	return 0;
@@ -220,7 +206,6 @@ int nl_link_list(int netns_fd, void (*cb)(const struct nl_link_info *info, void 
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct list_ctx ctx = { cb, arg };
 	struct ifinfomsg *ifi;
-	struct nl nl;
 	int r;
 
 	nlh->nlmsg_type = RTM_GETLINK;
@@ -228,11 +213,7 @@ int nl_link_list(int netns_fd, void (*cb)(const struct nl_link_info *info, void 
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	r = nl_open(&nl, netns_fd, err);
-	if (r < 0)
-		return r;
-	r = nl_transact(&nl, nlh, list_cb, &ctx, err);
-	nl_close(&nl);
+	r = nl_once(netns_fd, nlh, list_cb, &ctx, err);
 	if (r < 0)
 		return vnl_err_wrap(err, "listing links"), r;
 	return 0;

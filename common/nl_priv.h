@@ -40,6 +40,11 @@ int nl_transact(struct nl *nl, struct nlmsghdr *nlh,
 		void (*cb)(const struct nlmsghdr *msg, void *data), void *data,
 		struct vnl_err *err);
 
+/* nl_open() in netns_fd, one nl_transact(), nl_close(): a whole call's
+ * exchange. Returns what nl_transact() or nl_open() returned. */
+int nl_once(int netns_fd, struct nlmsghdr *nlh,
+	    void (*cb)(const struct nlmsghdr *msg, void *data), void *data, struct vnl_err *err);
+
 /* mnl_attr_parse() callback filling `tb` (an array of max+1 pointers). */
 struct nl_attrs {
 	const struct nlattr **tb;  /* indexed by attribute type */

@@ -39,7 +39,7 @@ _vnl()
 	local cur prev words cword
 	_init_completion -n := || return
 
-	local verbs="start stop add del link unlink impair show stats fdb exec shell console cp wait reboot halt deploy save destroy graph events version log-level"
+	local verbs="start stop add del link unlink impair show stats fdb exec shell console cp wait reboot halt deploy save destroy graph events web version log-level"
 	local i w verb='' nargs=0 dashdash=0 labopt=() args=()
 	_vnl_cmd=${words[0]} _vnl_addopts=
 

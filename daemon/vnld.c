@@ -71,6 +71,17 @@ static void emit(struct json_object *ev, void *arg)
 	jsonl_publish(d.srv, ev);
 }
 
+/* An event with one member whose value (taken) is any JSON. */
+static void publish_obj(const char *event, const char *key, struct json_object *val)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "event", json_object_new_string(event));
+	json_object_object_add(o, key, val);
+	emit(o, NULL);
+	json_object_put(o);
+}
+
 static void publish(const char *event, const char *key, const char *val)
 {
 	struct json_object *o = json_object_new_object();
@@ -278,6 +289,65 @@ static int cmd_log_level(struct json_object *req, struct json_object *reply, str
 	return 0;
 }
 
+/* The layout of the lab's objects: {NAME: [X, Y]} (vnl web draws them there). */
+static struct json_object *layout_json(const struct topo *t)
+{
+	struct json_object *o = json_object_new_object(), *xy;
+
+	for (unsigned i = 0; i < t->n_layout; i++) {
+		const struct topo_pos *p = &t->layout[i];
+
+		xy = json_object_new_array();
+		json_object_array_add(xy, json_object_new_int(p->x));
+		json_object_array_add(xy, json_object_new_int(p->y));
+		json_object_object_add(o, p->name, xy);
+	}
+	return o;
+}
+
+/* Set positions {NAME: [X, Y], ...} in t: all or none (checked first). */
+static int layout_apply(struct topo *t, struct json_object *pos, struct vnl_err *err)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		json_object_object_foreach(pos, name, xy) {
+			struct json_object *x = json_object_array_get_idx(xy, 0), *y = json_object_array_get_idx(xy, 1);
+			int r;
+
+			if (!json_object_is_type(xy, json_type_array) || json_object_array_length(xy) != 2 ||
+			    !json_object_is_type(x, json_type_int) || !json_object_is_type(y, json_type_int))
+				return vnl_errf(err, -EINVAL, "layout of '%s' must be [x, y], integers", name);
+			if (!topo_find_node(t, name) && !topo_find_lan(t, name))
+				return vnl_errf(err, -ENOENT, "layout: no node or LAN named '%s' in lab %s", name,
+						d.lab.name);
+			if (pass == 1 && (r = topo_layout_set(t, name, json_object_get_int(x), json_object_get_int(y),
+							  err)) < 0)
+				return r;
+			if (pass == 0 && (labs(json_object_get_int64(x)) > TOPO_LAYOUT_MAX ||
+					  labs(json_object_get_int64(y)) > TOPO_LAYOUT_MAX))
+				return vnl_errf(err, -ERANGE, "layout of '%s': x and y must be in -%d..%d", name,
+						TOPO_LAYOUT_MAX, TOPO_LAYOUT_MAX);
+		}
+	}
+	return 0;
+}
+
+/* `layout`: where vnl web draws objects; kept in the state file and saved
+ * by `save`; subscribers get a `layout` event with the names. */
+static int cmd_layout(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
+		      struct vnl_err *err)
+{
+	struct json_object *pos;
+	int r;
+
+	(void)reply, (void)c;
+	if (!json_object_object_get_ex(req, "positions", &pos) || !json_object_is_type(pos, json_type_object))
+		return vnl_errf(err, -EINVAL, "argument 'positions' must be an object {NAME: [x, y]}");
+	if ((r = layout_apply(d.lab.topo, pos, err)) < 0 || (r = lab_save(&d.lab, err)) < 0)
+		return r;
+	publish_obj("layout", "positions", json_object_get(pos));
+	return 0;
+}
+
 static int cmd_show(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
 		    struct vnl_err *err)
 {
@@ -319,6 +389,7 @@ static int cmd_show(struct json_object *req, struct json_object *reply, struct j
 	json_object_object_add(reply, "lans", lans);
 	json_object_object_add(reply, "nodes", nodes);
 	json_object_object_add(reply, "links", links);
+	json_object_object_add(reply, "layout", layout_json(t));
 	return 0;
 }
 
@@ -750,7 +821,7 @@ static int cmd_fdb(struct json_object *req, struct json_object *reply, struct js
 static int cmd_deploy(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
 		      struct vnl_err *err)
 {
-	struct json_object *created, *differs, *extra, *ev;
+	struct json_object *created, *differs, *extra;
 	struct topo *f = NULL;
 	const char *file;
 	int r;
@@ -767,6 +838,12 @@ static int cmd_deploy(struct json_object *req, struct json_object *reply, struct
 	differs = json_object_new_array();
 	extra = json_object_new_array();
 	r = lab_deploy(&d.lab, f, created, differs, extra, err);
+	/* The file's layout, for vnl web (its objects are in the lab now). */
+	for (unsigned i = 0; r == 0 && i < f->n_layout; i++)
+		if (topo_find_node(d.lab.topo, f->layout[i].name) || topo_find_lan(d.lab.topo, f->layout[i].name))
+			r = topo_layout_set(d.lab.topo, f->layout[i].name, f->layout[i].x, f->layout[i].y, err);
+	if (r == 0 && f->n_layout)
+		r = lab_save(&d.lab, err);
 	topo_free(f);
 	if (r < 0) {
 		json_object_put(created), json_object_put(differs), json_object_put(extra);
@@ -775,11 +852,7 @@ static int cmd_deploy(struct json_object *req, struct json_object *reply, struct
 	json_object_object_add(reply, "created", created);
 	json_object_object_add(reply, "differs", differs);
 	json_object_object_add(reply, "extra", extra);
-	ev = json_object_new_object();
-	json_object_object_add(ev, "event", json_object_new_string("deployed"));
-	json_object_object_add(ev, "file", json_object_new_string(file));
-	emit(ev, NULL);
-	json_object_put(ev);
+	publish_obj("deployed", "file", json_object_new_string(file));
 	return 0;
 }
 
@@ -912,6 +985,7 @@ static const char *const unlink_args[] = { "node", "nic", NULL };
 static const char *const lan_arg[] = { "lan", NULL };
 static const char *const file_arg[] = { "file", NULL };
 static const char *const level_arg[] = { "level", NULL };
+static const char *const layout_arg[] = { "positions", NULL };
 /* node, nic, dir, clear, then the words of topo_impair_keys (model). */
 static const char *const impair_args[] = {
 	"node", "nic", "dir", "clear", "delay", "jitter", "distribution", "loss", "rate", "burst", "limit", "overhead",
@@ -932,6 +1006,7 @@ static const struct cmd commands[] = {
 	  "replace the impairments of link node:nic (dir in, out, both), or clear them" },
 	{ "lan-add", cmd_lan_add, lan_add_args, CMD_TX, "add LAN name, optional mtu 68..9000 (1500)" },
 	{ "lan-del", cmd_lan_del, name_arg, CMD_TX, "delete LAN name" },
+	{ "layout", cmd_layout, layout_arg, CMD_TX, "set where vnl web draws objects: positions {name: [x, y]}" },
 	{ "link", cmd_link, link_args, CMD_TX, "put NIC nic of node in lan, optional ip A.B.C.D/N and nic-type" },
 	{ "log-level", cmd_log_level, level_arg, 0, "set vnld's log thresholds (\"debug\", \"warning,guest=debug\")" },
 	/* NULL: its arguments depend on the kind; req_node() checks them. */

@@ -5,6 +5,13 @@
  * MAC table and the counters it is given, so the unit tests run it without
  * DPDK. The worker calls it for every frame of a burst, with a cache that lives
  * for that burst only (last source MAC learned, last destination looked up).
+ *
+ * Frames a vxlan port received come from one of its remotes (tunnel
+ * endpoints): bridge_input_remote() learns their source MACs with the
+ * remote (fdb.h); bridge_input() is the same with remote 0, for every other
+ * port. A frame from a remote is never sent to another remote of the same
+ * port (split horizon, as Linux and Open vSwitch do): it falls out of "never
+ * back to the ingress port", the ingress being the vxlan port.
  */
 #pragma once
 
@@ -27,7 +34,7 @@ enum bridge_next {
 /* Per-burst cache in front of the MAC table. Zero it before each burst. */
 struct bridge_cache {
 	bool smac_valid, dmac_valid;
-	uint64_t smac;  /* last source MAC learned in this burst */
+	uint64_t smac;  /* last source MAC learned in this burst, | its remote << 48 */
 	uint64_t dmac;  /* last destination looked up ... */
 	uint16_t dport; /* ... and its port */
 };
@@ -46,11 +53,13 @@ struct bridge_ctx {
 /* frame/len: the frame's first bytes (at least the Ethernet header when len
  * allows) and its length. wire_len: the length of the longest frame it puts on
  * the wire, checked against the LAN's max_frame: len for a plain frame, the
- * size of one segment for a frame the switch or the receiver segments (TSO). */
-static inline enum bridge_next bridge_input(struct bridge_ctx *c, const uint8_t *frame,
-					    uint32_t len, uint32_t wire_len, uint16_t *out)
+ * size of one segment for a frame the switch or the receiver segments (TSO).
+ * remote: the remote of the ingress vxlan port the frame came through. */
+static inline enum bridge_next bridge_input_remote(struct bridge_ctx *c, uint16_t remote,
+						   const uint8_t *frame, uint32_t len, uint32_t wire_len,
+						   uint16_t *out)
 {
-	uint64_t smac, dmac;
+	uint64_t smac, dmac, skey;
 	uint16_t d;
 
 	if (unlikely(len < ETHER_HDR_LEN)) {
@@ -63,10 +72,11 @@ static inline enum bridge_next bridge_input(struct bridge_ctx *c, const uint8_t 
 	}
 	dmac = fdb_mac_in_frame(frame);
 	smac = fdb_mac_in_frame(frame + 6);
+	skey = smac | (uint64_t)remote << 48;
 
 	/* A multicast source address is invalid: never learn it. */
-	if (!(c->cache.smac_valid && c->cache.smac == smac) && !(frame[6] & 1)) {
-		switch (fdb_learn(c->fdb, c->lan, smac, c->in, c->now)) {
+	if (!(c->cache.smac_valid && c->cache.smac == skey) && !(frame[6] & 1)) {
+		switch (fdb_learn(c->fdb, c->lan, smac, c->in, remote, c->now)) {
 		case FDB_LEARNED:
 			c->ls->v[LC_learned]++;
 			c->cache.dmac_valid = false;
@@ -81,7 +91,7 @@ static inline enum bridge_next bridge_input(struct bridge_ctx *c, const uint8_t 
 		default:
 			break;
 		}
-		c->cache.smac = smac;
+		c->cache.smac = skey;
 		c->cache.smac_valid = true;
 	}
 
@@ -111,4 +121,11 @@ static inline enum bridge_next bridge_input(struct bridge_ctx *c, const uint8_t 
 	c->ls->v[LC_forwarded]++;
 	*out = d;
 	return BRIDGE_UNICAST;
+}
+
+/* bridge_input_remote() for a frame of a port without remotes. */
+static inline enum bridge_next bridge_input(struct bridge_ctx *c, const uint8_t *frame,
+					    uint32_t len, uint32_t wire_len, uint16_t *out)
+{
+	return bridge_input_remote(c, 0, frame, len, wire_len, out);
 }

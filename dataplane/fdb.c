@@ -39,7 +39,7 @@ void fdb_destroy(struct fdb *fdb)
 	free(fdb);
 }
 
-enum fdb_learn_result fdb_insert(struct fdb *fdb, uint64_t key, uint16_t port, uint32_t now)
+enum fdb_learn_result fdb_insert(struct fdb *fdb, uint64_t key, uint64_t val)
 {
 	uint32_t b = fdb_bucket_of(fdb, key);
 
@@ -55,7 +55,7 @@ enum fdb_learn_result fdb_insert(struct fdb *fdb, uint64_t key, uint16_t port, u
 				continue;
 			if (!atomic_compare_exchange_strong(&e[i].key, &free_key, FDB_KEY_BUSY))
 				continue;
-			atomic_store_explicit(&e[i].val, fdb_val(port, now), memory_order_relaxed);
+			atomic_store_explicit(&e[i].val, val, memory_order_relaxed);
 			atomic_store_explicit(&e[i].key, key, memory_order_release);
 			atomic_fetch_add_explicit(&fdb->count, 1, memory_order_relaxed);
 			return FDB_LEARNED;
@@ -101,7 +101,7 @@ static bool age_fn(uint64_t key, uint64_t val, void *arg)
 {
 	struct age_arg *a = arg;
 
-	if ((int32_t)(a->now - (uint32_t)(val >> 16)) <= (int32_t)a->aging)
+	if ((int32_t)(a->now - fdb_val_seen(val)) <= (int32_t)a->aging)
 		return false;
 	if (a->cb != NULL)
 		a->cb(fdb_key_lan(key), a->arg);
@@ -117,6 +117,8 @@ unsigned fdb_age(struct fdb *fdb, uint32_t now, uint32_t aging, fdb_aged_cb cb, 
 
 struct flush_arg {
 	uint16_t lan, port;
+	bool by_remote;   /* also match the remote */
+	uint16_t remote;
 };
 
 static bool flush_fn(uint64_t key, uint64_t val, void *arg)
@@ -124,18 +126,26 @@ static bool flush_fn(uint64_t key, uint64_t val, void *arg)
 	struct flush_arg *a = arg;
 
 	return (a->lan == VNL_LAN_NONE || fdb_key_lan(key) == a->lan) &&
-	       (a->port == VNL_PORT_NONE || (uint16_t)val == a->port);
+	       (a->port == VNL_PORT_NONE || fdb_val_port(val) == a->port) &&
+	       (!a->by_remote || fdb_val_remote(val) == a->remote);
 }
 
 unsigned fdb_flush(struct fdb *fdb, uint16_t lan, uint16_t port)
 {
-	struct flush_arg a = { lan, port };
+	struct flush_arg a = { lan, port, false, 0 };
+
+	return fdb_visit(fdb, flush_fn, &a);
+}
+
+unsigned fdb_flush_remote(struct fdb *fdb, uint16_t port, uint16_t remote)
+{
+	struct flush_arg a = { VNL_LAN_NONE, port, true, remote };
 
 	return fdb_visit(fdb, flush_fn, &a);
 }
 
 struct walk_arg {
-	fdb_walk_cb cb;
+	fdb_rec_cb cb;
 	void *arg;
 	bool stop;
 };
@@ -143,15 +153,39 @@ struct walk_arg {
 static bool walk_fn(uint64_t key, uint64_t val, void *arg)
 {
 	struct walk_arg *a = arg;
+	struct fdb_rec r = {
+		.lan = fdb_key_lan(key), .mac = fdb_key_mac(key),
+		.port = fdb_val_port(val), .remote = fdb_val_remote(val), .seen = fdb_val_seen(val),
+	};
 
 	if (!a->stop)
-		a->stop = a->cb(fdb_key_lan(key), fdb_key_mac(key), (uint16_t)val, (uint32_t)(val >> 16), a->arg) != 0;
+		a->stop = a->cb(&r, a->arg) != 0;
 	return false;
 }
 
-void fdb_walk(const struct fdb *fdb, fdb_walk_cb cb, void *arg)
+void fdb_walk_entries(const struct fdb *fdb, fdb_rec_cb cb, void *arg)
 {
 	struct walk_arg a = { cb, arg, false };
 
 	fdb_visit(fdb, walk_fn, &a);
+}
+
+/* fdb_walk()'s callback, called from a record. */
+struct walk_old_arg {
+	fdb_walk_cb cb;
+	void *arg;
+};
+
+static int walk_old_fn(const struct fdb_rec *r, void *arg)
+{
+	struct walk_old_arg *a = arg;
+
+	return a->cb(r->lan, r->mac, r->port, r->seen, a->arg);
+}
+
+void fdb_walk(const struct fdb *fdb, fdb_walk_cb cb, void *arg)
+{
+	struct walk_old_arg a = { cb, arg };
+
+	fdb_walk_entries(fdb, walk_old_fn, &a);
 }

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The MAC table (forwarding database) of all LANs: (LAN, MAC) -> port.
+ * The MAC table (forwarding database) of all LANs: (LAN, MAC) -> (port,
+ * remote). The remote is the index (0..FDB_REMOTE_MAX) of the VXLAN tunnel
+ * endpoint behind a vxlan port that the MAC was seen through, so remote
+ * MACs live in the same table with the same bounds and aging as local ones;
+ * it is 0 for every other port. A MAC moving from one remote to another of
+ * the same port is a move, like one between ports.
  *
  * A fixed array of 64-byte buckets of four entries, sized at creation so that
  * the table is at most half full when it holds max_entries; a key lives in its
@@ -29,11 +34,13 @@
 #include "dp.h"
 
 #define FDB_BUCKET_ENTRIES 4
+#define FDB_REMOTE_MAX UINT16_MAX /* the val's top 16 bits */
+#define FDB_VAL_WHERE 0xffff00000000ffffULL /* the bits of a val that say where: port and remote */
 #define FDB_KEY_BUSY 1ULL /* never a valid key: valid keys have the LAN in bits 48..63, LAN+1 > 0 */
 
 struct fdb_entry {
 	_Atomic uint64_t key; /* (LAN + 1) << 48 | MAC; 0 = free */
-	_Atomic uint64_t val; /* port | last-seen second << 16 */
+	_Atomic uint64_t val; /* port | last-seen second << 16 | remote << 48 */
 };
 
 struct fdb_bucket {
@@ -49,10 +56,10 @@ struct fdb {
 };
 
 enum fdb_learn_result {
-	FDB_HIT,       /* known, same port, refreshed this second already */
-	FDB_REFRESHED, /* known, same port, last-seen time updated */
+	FDB_HIT,       /* known, same port and remote, refreshed this second already */
+	FDB_REFRESHED, /* known, same port and remote, last-seen time updated */
 	FDB_LEARNED,   /* new entry */
-	FDB_MOVED,     /* known on another port of the LAN: now on this one */
+	FDB_MOVED,     /* known on another port or remote of the LAN: now on this one */
 	FDB_FULL,      /* not learned: table full */
 };
 
@@ -101,9 +108,24 @@ static inline uint64_t fdb_key_mac(uint64_t key)
 	return key & 0xffffffffffffULL;
 }
 
-static inline uint64_t fdb_val(uint16_t port, uint32_t now)
+static inline uint64_t fdb_val(uint16_t port, uint32_t now, uint16_t remote)
 {
-	return (uint64_t)port | (uint64_t)now << 16;
+	return (uint64_t)port | (uint64_t)now << 16 | (uint64_t)remote << 48;
+}
+
+static inline uint16_t fdb_val_port(uint64_t val)
+{
+	return (uint16_t)val;
+}
+
+static inline uint32_t fdb_val_seen(uint64_t val)
+{
+	return (uint32_t)(val >> 16);
+}
+
+static inline uint16_t fdb_val_remote(uint64_t val)
+{
+	return (uint16_t)(val >> 48);
 }
 
 static inline uint32_t fdb_bucket_of(const struct fdb *fdb, uint64_t key)
@@ -132,27 +154,44 @@ static inline uint16_t fdb_lookup(const struct fdb *fdb, uint16_t lan, uint64_t 
 
 	if (e == NULL)
 		return VNL_PORT_NONE;
-	return (uint16_t)atomic_load_explicit(&e->val, memory_order_relaxed);
+	return fdb_val_port(atomic_load_explicit(&e->val, memory_order_relaxed));
+}
+
+/* The same, and the remote behind the port in *remote (0 when unknown). */
+static inline uint16_t fdb_lookup_remote(const struct fdb *fdb, uint16_t lan, uint64_t mac, uint16_t *remote)
+{
+	const struct fdb_entry *e = fdb_find(fdb, fdb_key(lan, mac));
+	uint64_t val;
+
+	if (e == NULL) {
+		*remote = 0;
+		return VNL_PORT_NONE;
+	}
+	val = atomic_load_explicit(&e->val, memory_order_relaxed);
+	*remote = fdb_val_remote(val);
+	return fdb_val_port(val);
 }
 
 /* Slow part of learning: insert a new entry. */
-enum fdb_learn_result fdb_insert(struct fdb *fdb, uint64_t key, uint16_t port, uint32_t now);
+enum fdb_learn_result fdb_insert(struct fdb *fdb, uint64_t key, uint64_t val);
 
-/* Record that MAC was seen in LAN on port at second now. */
+/* Record that MAC was seen in LAN on port (through remote: 0 for a port
+ * without remotes) at second now. One compare of the whole val decides a
+ * hit, as before remotes existed: plain ports pay nothing for them. */
 static inline enum fdb_learn_result fdb_learn(struct fdb *fdb, uint16_t lan, uint64_t mac,
-					      uint16_t port, uint32_t now)
+					      uint16_t port, uint16_t remote, uint32_t now)
 {
 	uint64_t key = fdb_key(lan, mac);
 	struct fdb_entry *e = fdb_find(fdb, key);
-	uint64_t old, val = fdb_val(port, now);
+	uint64_t old, val = fdb_val(port, now, remote);
 
 	if (e == NULL)
-		return fdb_insert(fdb, key, port, now);
+		return fdb_insert(fdb, key, val);
 	old = atomic_load_explicit(&e->val, memory_order_relaxed);
 	if (likely(old == val))
 		return FDB_HIT;
 	atomic_store_explicit(&e->val, val, memory_order_relaxed);
-	return (uint16_t)old == port ? FDB_REFRESHED : FDB_MOVED;
+	return ((old ^ val) & FDB_VAL_WHERE) == 0 ? FDB_REFRESHED : FDB_MOVED;
 }
 
 /* Callback of fdb_age(): one entry of this LAN was removed. */
@@ -164,9 +203,27 @@ unsigned fdb_age(struct fdb *fdb, uint32_t now, uint32_t aging, fdb_aged_cb cb, 
 /* Remove entries of a LAN and/or a port (VNL_*_NONE = any). Returns how many. */
 unsigned fdb_flush(struct fdb *fdb, uint16_t lan, uint16_t port);
 
+/* Remove the entries learned on port through remote (a remote taken out of
+ * a vxlan port, whose index may be given to another). Returns how many. */
+unsigned fdb_flush_remote(struct fdb *fdb, uint16_t port, uint16_t remote);
+
 /* Visit every entry; stops early when cb returns non-zero. */
 typedef int (*fdb_walk_cb)(uint16_t lan, uint64_t mac, uint16_t port, uint32_t seen, void *arg);
 void fdb_walk(const struct fdb *fdb, fdb_walk_cb cb, void *arg);
+
+/* One entry, as fdb_walk_entries() reports it. */
+struct fdb_rec {
+	uint16_t lan;
+	uint64_t mac;      /* as fdb_mac() */
+	uint16_t port;
+	uint16_t remote;   /* 0 for ports without remotes */
+	uint32_t seen;     /* last-seen second */
+};
+
+/* fdb_walk() with the remote: every entry as a record. (show-fdb moves to
+ * it with the vxlan port kind, and fdb_walk() then goes.) */
+typedef int (*fdb_rec_cb)(const struct fdb_rec *r, void *arg);
+void fdb_walk_entries(const struct fdb *fdb, fdb_rec_cb cb, void *arg);
 
 static inline uint32_t fdb_count(const struct fdb *fdb)
 {

@@ -637,16 +637,65 @@ static int load_links(struct loader *ld, yaml_node_t *seq)
 	return 0;
 }
 
-enum top_key { TK_LANS, TK_NODES, TK_LINKS, TK_COUNT };
+/* One coordinate of a layout entry: a decimal integer (topo_layout_set()
+ * checks the range). */
+static int get_coord(struct loader *ld, yaml_node_t *n, const char *name, int *out)
+{
+	char *end;
+	long v;
+	int r;
+
+	if ((r = want(ld, n, YAML_SCALAR_NODE, "a layout coordinate")) < 0)
+		return r;
+	errno = 0;
+	v = strtol(VAL(n), &end, 10);
+	if (!VAL(n)[0] || *end || errno || v < -TOPO_LAYOUT_MAX || v > TOPO_LAYOUT_MAX)
+		return topo_errf(ld->err, LINE(n), COL(n), EINVAL,
+				 "layout of '%s': coordinates are integers in -%d..%d", name, TOPO_LAYOUT_MAX,
+				 TOPO_LAYOUT_MAX);
+	*out = (int)v;
+	return 0;
+}
+
+/* layout: {NAME: [X, Y], ...} (topology.h, "layout"). */
+static int load_layout(struct loader *ld, yaml_node_t *map)
+{
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		char name[TOPO_NAME_MAX + 1];
+		yaml_node_t *k, *v, *c[2];
+		struct vnl_err e;
+		int r, xy[2];
+
+		if ((r = visit(ld, p->key, &k)) < 0 || (r = get_name(ld, k, "layout entry", name)) < 0 ||
+		    (r = visit(ld, p->value, &v)) < 0 || (r = want(ld, v, YAML_SEQUENCE_NODE, "a position")) < 0)
+			return r;
+		if (v->data.sequence.items.top - v->data.sequence.items.start != 2)
+			return topo_errf(ld->err, LINE(v), COL(v), EINVAL, "layout of '%s' must be [x, y]", name);
+		if (topo_layout_find(ld->t, name))
+			return topo_errf(ld->err, LINE(k), COL(k), EINVAL, "duplicate layout entry '%s'", name);
+		for (int i = 0; i < 2; i++)
+			if ((r = visit(ld, v->data.sequence.items.start[i], &c[i])) < 0 ||
+			    (r = get_coord(ld, c[i], name, &xy[i])) < 0)
+				return r;
+		if ((r = topo_layout_set(ld->t, name, xy[0], xy[1], &e)) < 0)
+			return topo_errf(ld->err, LINE(k), COL(k), -r, "%s", e.msg);
+		topo_layout_find(ld->t, name)->line = LINE(k);
+		topo_layout_find(ld->t, name)->column = COL(k);
+	}
+	return 0;
+}
+
+enum top_key { TK_LANS, TK_NODES, TK_LINKS, TK_LAYOUT, TK_COUNT };
 
 static const char *const top_keys[TK_COUNT] = {
-	[TK_LANS] = "lans", [TK_NODES] = "nodes", [TK_LINKS] = "links",
+	[TK_LANS] = "lans", [TK_NODES] = "nodes", [TK_LINKS] = "links", [TK_LAYOUT] = "layout",
 };
 
 static int load_root(struct loader *ld)
 {
 	int (*const load[TK_COUNT])(struct loader *, yaml_node_t *) = {
 		[TK_LANS] = load_lans, [TK_NODES] = load_nodes, [TK_LINKS] = load_links,
+		[TK_LAYOUT] = load_layout,
 	};
 	yaml_node_t *root = yaml_document_get_root_node(&ld->doc);
 	unsigned have = 0;
@@ -666,7 +715,7 @@ static int load_root(struct loader *ld)
 		if (r >= 0 && is_null(v))
 			continue;
 		if (r >= 0)
-			r = want(ld, v, YAML_SEQUENCE_NODE, top_keys[k]);
+			r = want(ld, v, k == TK_LAYOUT ? YAML_MAPPING_NODE : YAML_SEQUENCE_NODE, top_keys[k]);
 		if (r >= 0)
 			r = load[k](ld, v);
 		if (r < 0)

@@ -218,6 +218,7 @@ void topo_free(struct topo *t)
 	free(t->nodes);
 	free(t->lans);
 	free(t->links);
+	topo_layout_free(t);
 	free(t);
 }
 
@@ -667,7 +668,7 @@ int topo_validate(const struct topo *t, struct vnl_err *err)
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return topo_layout_check(t, err);
 }
 
 static bool node_equal(const struct topo_node *a, const struct topo_node *b)
@@ -702,7 +703,7 @@ bool topo_equal(const struct topo *a, const struct topo *b)
 	for (unsigned i = 0; i < a->n_links; i++)
 		if (!link_equal(&a->links[i], &b->links[i]))
 			return false;
-	return true;
+	return topo_layout_equal(a, b);
 }
 
 /* Remove entry i of an array of n entries of size sz, keeping the order. */
@@ -744,6 +745,7 @@ int topo_del_lan(struct topo *t, const char *name, struct vnl_err *err)
 	if (l == NULL)
 		return topo_errf(err, 0, 0, ENOENT, "no LAN named '%s'", name);
 	del_links_if(t, NULL, name);
+	topo_layout_del(t, name);
 	t->save_bytes -= topo_lan_save_size(l);
 	remove_at(t->lans, &t->n_lans, (unsigned)(l - t->lans), sizeof(*l));
 	return 0;
@@ -756,6 +758,7 @@ int topo_del_node(struct topo *t, const char *name, struct vnl_err *err)
 	if (n == NULL)
 		return topo_errf(err, 0, 0, ENOENT, "no node named '%s'", name);
 	del_links_if(t, name, NULL);
+	topo_layout_del(t, name);
 	t->save_bytes -= topo_node_save_size(n);
 	node_free_strings(n);
 	remove_at(t->nodes, &t->n_nodes, (unsigned)(n - t->nodes), sizeof(*n));

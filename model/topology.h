@@ -253,6 +253,15 @@ struct topo_link {
 	int line, column;		/* where it was declared; 0 if not from a file */
 };
 
+/* Where `vnl web` draws a node or LAN (the layout section, topolayout.c). */
+struct topo_pos {
+	char name[TOPO_NAME_MAX + 1];	/* a node or LAN */
+	int x, y;			/* canvas units, -TOPO_LAYOUT_MAX..TOPO_LAYOUT_MAX */
+	int line, column;		/* where it was declared; 0 if not from a file */
+};
+
+#define TOPO_LAYOUT_MAX 1000000
+
 /*
  * A lab topology. Arrays keep insertion order; pointers into them are valid
  * until the next topo_add_*() or topo_free().
@@ -266,10 +275,41 @@ struct topo {
 	unsigned n_links, cap_links;
 	size_t save_bytes;		/* size of the objects in topo_save()'s form,
 					 * without the fixed frame (TOPO_SAVE_FRAME) */
+	struct topo_pos *layout;	/* n_layout positions, in the order first set */
+	unsigned n_layout, cap_layout;
 };
 
 /* Most bytes topo_save() writes besides the objects (header, section keys). */
 #define TOPO_SAVE_FRAME 48
+
+/* ---- layout (topolayout.c) ----
+ *
+ * The optional `layout` section of a file: a mapping NAME: [X, Y] of
+ * integers, one per node or LAN, written after links. `vnl web` draws
+ * objects there; `vnl save` writes it, `vnl deploy` restores it; objects
+ * without an entry are placed by the page. Every entry names an object of
+ * the topology (topo_validate() checks it; deleting an object drops its
+ * entry), so the saved form is exactly what save_bytes accounts.
+ */
+
+/* Set name's position (an object of that name is for the caller or
+ * topo_validate() to check): 0, -ERANGE (|x| or |y| > TOPO_LAYOUT_MAX),
+ * -EINVAL (name rule), -EFBIG (the saved form would pass TOPO_FILE_MAX),
+ * -E2BIG, -ENOMEM. */
+int topo_layout_set(struct topo *t, const char *name, int x, int y, struct vnl_err *err);
+/* name's entry, or NULL (errno ENOENT). */
+struct topo_pos *topo_layout_find(const struct topo *t, const char *name);
+/* Drop name's entry, if any (topo_del_node() and topo_del_lan() do). */
+void topo_layout_del(struct topo *t, const char *name);
+/* 0, or -ENOENT naming the first entry (at its file position) whose name
+ * is no node or LAN of t. */
+int topo_layout_check(const struct topo *t, struct vnl_err *err);
+/* The section (nothing when t has no entry). */
+void topo_layout_save(FILE *f, const struct topo *t);
+/* Drop every entry (topo_free() does). */
+void topo_layout_free(struct topo *t);
+/* The same entries, in any order. */
+bool topo_layout_equal(const struct topo *a, const struct topo *b);
 
 /* ---- the table of kinds (schema.c) ---- */
 

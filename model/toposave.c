@@ -243,6 +243,7 @@ int topo_save(FILE *f, const struct topo *t, struct vnl_err *err)
 	fputs(t->n_links ? "links:\n" : "links: []\n", f);
 	for (unsigned i = 0; i < t->n_links; i++)
 		put_link(f, &t->links[i]);
+	topo_layout_save(f, t);
 	if (ferror(f))
 		return topo_errf(err, 0, 0, EIO, "write error");
 	return 0;

@@ -102,3 +102,25 @@ san_reports() {
 	done
 	((n == 0)) || { err "$n sanitizer report(s) in $1 (above)"; return 1; }
 }
+
+# npm_ci DIR...: fetch the npm packages pinned in each DIR's package-lock.json
+# into DIR/node_modules (the browser canvas's UI, the browser tests). Skipped
+# when node_modules already matches the lock (npm writes its own copy of the
+# lock there), so a re-run is quick and offline. Debian's npm is installed
+# when there is no npm command (a nodejs that bundles npm is kept).
+npm_ci() {
+	local d
+	if ! command -v npm >/dev/null; then
+		install_packages <(echo npm) || return 1
+	fi
+	for d in "$@"; do
+		if [[ -f $d/node_modules/.package-lock.json ]] &&
+			cmp -s <(jq -S .packages "$d/package-lock.json" | jq -S 'del(.[""])') \
+				<(jq -S .packages "$d/node_modules/.package-lock.json"); then
+			info "npm packages of $d up to date"
+			continue
+		fi
+		(cd "$d" && npm ci --no-audit --no-fund --loglevel=error) ||
+			{ err "npm ci failed in $d (see above): the npm registry must be reachable"; return 1; }
+	done
+}

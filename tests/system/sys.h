@@ -23,7 +23,7 @@
 #include "nl.h"
 #include "../unit/tap.h"
 
-static char sys_pfx[8];  /* "vt" + 4 hex digits of the pid */
+static char sys_pfx[8];  /* "vt" (or VNL_TEST_PFX) + 4 hex digits of the pid */
 
 /* Name with the run's prefix: sys_name(buf, "h0") -> "vt1a2bh0". */
 static inline const char *sys_name(char *buf, size_t size, const char *suffix)
@@ -109,11 +109,15 @@ static inline int sys_leftovers_settled(void)
 
 static inline void sys_init(void)
 {
+	const char *p = getenv("VNL_TEST_PFX");
+
 	if (geteuid() != 0) {
 		printf("# SKIP: needs root (creates network namespaces, veth pairs, mounts)\n");
 		exit(77);
 	}
-	snprintf(sys_pfx, sizeof(sys_pfx), "vt%04x", (unsigned int)getpid() & 0xffff);
+	if (!p || strlen(p) != 2 || strspn(p, "abcdefghijklmnopqrstuvwxyz") != 2)
+		p = "vt";
+	snprintf(sys_pfx, sizeof(sys_pfx), "%s%04x", p, (unsigned int)getpid() & 0xffff);
 	printf("# object prefix: %s\n", sys_pfx);
 	signal(SIGTERM, sys_on_signal);
 	signal(SIGINT, sys_on_signal);

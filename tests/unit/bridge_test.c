@@ -6,6 +6,11 @@
  * MAC learned on a port that moved to another LAN), runts and oversize frames
  * against each LAN's own limit, measured on the wire size the caller gives
  * (a TSO frame is longer than what it puts on the wire).
+ * Frames through remotes of a vxlan port: learned with their remote, a MAC
+ * moving between remotes is a move (also within one burst: the source cache
+ * keys on the remote), a frame from one remote to a MAC behind another
+ * remote of the same port is dropped (split horizon), plain ports learn
+ * remote 0.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +28,7 @@ static struct port *fake_port = (struct port *)&fake_port; /* any non-NULL point
  * 9000: up to 9022), 6 detached. */
 static void setup(uint32_t fdb_size)
 {
+	free(snap);
 	snap = calloc(1, sizeof(*snap));
 	snap->lan[0].max_frame = 1522;
 	snap->lan[1].max_frame = 9022;
@@ -67,9 +73,59 @@ static enum bridge_next send_wire(uint16_t in, uint8_t dst, uint8_t src, uint32_
 	return bridge_input(&c, f, len, wire, out);
 }
 
+/* A 64-byte frame dst<-src received on port in through remote. */
+static enum bridge_next send_remote(uint16_t in, uint16_t remote, uint8_t dst, uint8_t src, uint16_t *out)
+{
+	struct bridge_ctx c = {
+		.snap = snap, .fdb = fdb, .in = in, .lan = snap->port[in].lan, .now = 1,
+		.ps = &ps[in], .ls = &ls[snap->port[in].lan],
+	};
+	uint8_t f[64];
+
+	frame(f, dst, src);
+	*out = VNL_PORT_NONE;
+	return bridge_input_remote(&c, remote, f, 64, 64, out);
+}
+
 static enum bridge_next send(uint16_t in, uint8_t dst, uint8_t src, uint32_t len, uint16_t *out)
 {
 	return send_wire(in, dst, src, len, len, out);
+}
+
+static uint64_t m(uint8_t n)
+{
+	return fdb_mac((uint8_t[]){ 0x02, 0, 0, 0, 0, n });
+}
+
+static void test_remotes(void)
+{
+	struct bridge_ctx c = { .snap = snap, .fdb = fdb, .in = 2, .lan = 0, .now = 1, .ps = &ps[2], .ls = &ls[0] };
+	uint16_t out, remote = 99;
+	uint8_t f[64];
+
+	setup(1024);
+	c.snap = snap;
+	c.fdb = fdb;
+	ok(send_remote(2, 1, 0xff, 0x50, &out) == BRIDGE_FLOOD && ls[0].v[LC_learned] == 1,
+	   "broadcast through remote 1 of port 2: flooded, source learned");
+	ok(fdb_lookup_remote(fdb, 0, m(0x50), &remote) == 2 && remote == 1, "0x50 is behind port 2, remote 1");
+	ok(send(0, 0x50, 0xa, 64, &out) == BRIDGE_UNICAST && out == 2, "a reply from port 0 goes to port 2");
+	ok(fdb_lookup_remote(fdb, 0, m(0xa), &remote) == 0 && remote == 0, "plain port 0 learned with remote 0");
+	ok(send_remote(2, 2, 0xff, 0x50, &out) == BRIDGE_FLOOD && ls[0].v[LC_moved] == 1 &&
+	   fdb_lookup_remote(fdb, 0, m(0x50), &remote) == 2 && remote == 2, "0x50 now through remote 2: a move");
+	ok(send_remote(2, 1, 0x50, 0x51, &out) == BRIDGE_DROP && ps[2].v[PC_drop_dst_is_src] == 1,
+	   "remote 1 to a MAC behind remote 2 of the same port: dropped (split horizon)");
+	/* One burst, one cache: the same source through two remotes. */
+	frame(f, 0xff, 0x60);
+	bridge_input_remote(&c, 3, f, 64, 64, &out);
+	bridge_input_remote(&c, 3, f, 64, 64, &out);
+	ok(ls[0].v[LC_moved] == 1, "same source, same remote twice in a burst: no move");
+	bridge_input_remote(&c, 4, f, 64, 64, &out);
+	ok(ls[0].v[LC_moved] == 2 && fdb_lookup_remote(fdb, 0, m(0x60), &remote) == 2 && remote == 4,
+	   "then through remote 4 in the same burst: the cache does not hide the move");
+	bridge_input(&c, f, 64, 64, &out);
+	ok(ls[0].v[LC_moved] == 3 && fdb_lookup_remote(fdb, 0, m(0x60), &remote) == 2 && remote == 0,
+	   "bridge_input is remote 0");
 }
 
 int main(void)
@@ -153,6 +209,7 @@ int main(void)
 	ok(send(0, 0x20, 0x80, 64, &out) == BRIDGE_FLOOD, "frames to an unlearned MAC are flooded");
 	ok(send(1, 0x80, 0x20, 64, &out) == BRIDGE_UNICAST && out == 0, "known MACs still forwarded when full");
 
+	test_remotes();
 	free(snap);
 	fdb_destroy(fdb);
 	return tap_done();

@@ -226,6 +226,30 @@ static void test_round_trip(void)
 		round_trip(u, "nic-type and mtu");
 	}
 
+	{
+		/* Layout: saved after links for existing objects only; set again replaces. */
+		char *text;
+
+		ok(topo_layout_set(u, "jumbo", -5, 7, &err) == 0 && topo_layout_set(u, "ta", 100, 200, &err) == 0 &&
+		   topo_layout_set(u, "gone", 1, 1, &err) == 0 && topo_layout_set(u, "ta", 101, 202, &err) == 0,
+		   "layout entries set (%s)", err.msg);
+		ok(topo_layout_set(u, "ta", 0, 1000001, &err) == -ERANGE && topo_layout_find(u, "ta")->y == 202,
+		   "a position out of range is refused, the old one kept");
+		ok(topo_validate(u, &err) == -ENOENT && strstr(err.msg, "layout: no node or LAN named 'gone'"),
+		   "an entry of no object does not validate (%s)", err.msg);
+		topo_layout_del(u, "gone");
+		ok(topo_validate(u, &err) == 0, "without it the lab validates (%s)", err.msg);
+		text = save_str(u);
+		ok(text && strstr(text, "\nlayout:\n  jumbo: [-5, 7]\n  ta: [101, 202]\n"),
+		   "saved: the layout section after links");
+		ok(text && strlen(text) == u->save_bytes + strlen("# vnetlab topology\nlans:\nnodes:\nlinks:\n"),
+		   "save_bytes accounts the layout exactly");
+		free(text);
+		round_trip(u, "layout");
+		ok(topo_layout_set(u, "tc", 1, 2, &err) == 0 && topo_del_node(u, "tc", &err) == 0 &&
+		   !topo_layout_find(u, "tc") && topo_validate(u, &err) == 0, "deleting a node drops its entry");
+	}
+
 	t = NULL;
 	ok(topo_load_string("# nothing here\n", &t, &err) == 0 && t && t->n_nodes == 0, "comment-only file is an empty lab");
 	topo_free(t);
@@ -301,7 +325,16 @@ static const struct bad_case bad_cases[] = {
 	{ "lans:\n  - Blue\n", 2, "bad LAN name 'Blue'" },
 	{ "lans:\n  - [x]\n", 2, "LAN must be a scalar, not a list" },
 	{ "lans: blue\n", 1, "lans must be a list, not a scalar" },
-	{ "lanz: [blue]\n", 1, "unknown key 'lanz' in the top level (expected lans, nodes, links)" },
+	{ "lanz: [blue]\n", 1, "unknown key 'lanz' in the top level (expected lans, nodes, links, layout)" },
+	{ "lans: [b]\nlayout: [b]\n", 2, "layout must be a mapping, not a list" },
+	{ "lans: [b]\nlayout:\n  b: 3\n", 3, "a position must be a list, not a scalar" },
+	{ "lans: [b]\nlayout:\n  b: [1]\n", 3, "layout of 'b' must be [x, y]" },
+	{ "lans: [b]\nlayout:\n  b: [1, 2, 3]\n", 3, "layout of 'b' must be [x, y]" },
+	{ "lans: [b]\nlayout:\n  b: [1, x]\n", 3, "layout of 'b': coordinates are integers in -1000000..1000000" },
+	{ "lans: [b]\nlayout:\n  b: [1, 1000001]\n", 3, "coordinates are integers" },
+	{ "lans: [b]\nlayout:\n  b: [1, 2]\n  b: [3, 4]\n", 4, "duplicate layout entry 'b'" },
+	{ "lans: [b]\nlayout:\n  B: [1, 2]\n", 3, "bad layout entry name 'B'" },
+	{ "lans: [b]\nlayout:\n  b: [1, 2]\n  c: [3, 4]\n", 4, "layout: no node or LAN named 'c'" },
 	{ "lans: []\nlans: []\n", 2, "duplicate key 'lans' in the top level" },
 	{ "- blue\n", 1, "the top level must be a mapping, not a list" },
 	{ "lans:\n\t- blue\n", 2, "tab character" },
