@@ -225,7 +225,7 @@ struct topo_impair {
 	uint64_t seed;			/* 0..INT64_MAX (JSON integers) */
 };
 
-/* The directions of a link, as the node sees them (plan 2.0): `out` the
+/* The directions of a link, as the node sees them (the plan's section 0): `out` the
  * frames it sends (switch rx), `in` those it receives (switch tx). */
 enum topo_imp_dir { TOPO_IMP_OUT, TOPO_IMP_IN, TOPO_IMP_DIRS };
 /* Jitter distributions. */
@@ -516,16 +516,16 @@ const char *topo_impair_key_list(char *buf, size_t size);
  * `bps kbps mbps gbps tbps` (1000s; kibit, mibit, ... 1024s; any case, as
  * tc), sizes `1500`, `b k kb m mb` (1024s), loss `P%` or `gemodel P [R [1-H
  * [1-K]]]` (tc's defaults R = 100% - P, 1-H = 100%, 1-K = 0%), integers for
- * limit, gap, overhead and seed; "0" (any unit) unsets a key. -EINVAL or
- * -ERANGE with "KEY must be ..., not 'TEXT'" (after "LINE:COLUMN: " when
- * line is not 0); imp unchanged then.
+ * limit, gap, overhead and seed (0..INT64_MAX); "0" (any unit) unsets a
+ * key. -EINVAL with "KEY must be ..., not 'TEXT'" (after "LINE:COLUMN: "
+ * when line is not 0); imp unchanged then.
  */
 int topo_impair_set(struct topo_impair *imp, unsigned key, const char *text, int line, int column,
 		    struct vnl_err *err);
 /*
  * The canonical text of key `key` of imp into buf (TOPO_IMP_TEXT_LEN), or
  * NULL when the key is not set. topo_impair_set() of it gives the same
- * value back: 20ms, 1.5s, 1234567ns, 1%, 0.0001%, 100mbit, 64kb,
+ * value back: 20ms, 1.5s, 1234.567us, 500ns, 1%, 0.0001%, 100mbit, 64kb,
  * gemodel 1% 10% 100% 0%, normal.
  */
 #define TOPO_IMP_TEXT_LEN 64
@@ -543,8 +543,8 @@ int topo_impair_check(const struct topo_impair *imp, const char *what, int line,
 bool topo_impair_none(const struct topo_impair *imp);
 /* Same keys with the same canonical texts. */
 bool topo_impair_equal(const struct topo_impair *a, const struct topo_impair *b);
-/* The set as "delay 20ms jitter 2ms normal loss 1%" (netem's order of
- * words; "none" for none) in buf. */
+/* The set as "delay 20ms jitter 2ms distribution normal loss 1%" (key
+ * and text, in key order; "none" for none) in buf. */
 const char *topo_impair_line(const struct topo_impair *imp, char *buf, size_t size);
 /*
  * Replace link k's impairments (both directions) with imp[TOPO_IMP_DIRS],
