@@ -411,15 +411,30 @@ static int sw_impair(struct lab *l, const char *port, unsigned d, const struct t
 }
 
 /* Both directions of link k that are impaired, onto its port (after an
- * attach: a new port has none). */
-static int sw_impair_link(struct lab *l, const char *port, const struct topo_link *k, struct vnl_err *err)
+ * attach: a new port has none); *done gets bit 1 << d of each direction
+ * set. */
+static int sw_impair_link(struct lab *l, const char *port, const struct topo_link *k, unsigned *done,
+			  struct vnl_err *err)
 {
 	int r = 0;
 
+	*done = 0;
 	for (unsigned d = 0; d < TOPO_IMP_DIRS && r == 0; d++)
-		if (!topo_impair_none(&k->imp[d]))
-			r = sw_step(sw_impair(l, port, d, &k->imp[d], err));
+		if (!topo_impair_none(&k->imp[d]) && (r = sw_step(sw_impair(l, port, d, &k->imp[d], err))) == 0)
+			*done |= 1u << d;
 	return r;
+}
+
+/* Clear the directions in `dirs` of a port that stays (a vm's), the last
+ * direction first (an undo runs backwards); failures logged (lab.h). */
+static void sw_impair_clear(struct lab *l, const char *port, unsigned dirs)
+{
+	struct vnl_err e;
+	int r;
+
+	for (unsigned d = TOPO_IMP_DIRS; d-- > 0;)
+		if (dirs & 1u << d && (r = sw_impair(l, port, d, &(struct topo_impair){ 0 }, &e)) < 0 && !sw_gone(r, &e))
+			log_warning("%s (the next push does it)", e.msg);
 }
 
 void lab_impair_switch_json(const struct topo_impair *imp, struct json_object *o)
@@ -617,6 +632,7 @@ int lab_link_add(struct lab *l, const struct topo_link *tmpl, struct vnl_err *er
 	struct node_ctx ctx;
 	struct vnl_err e;
 	char port[TOPO_NAME_MAX + 8], cidr[TOPO_ADDR_LEN];
+	unsigned imp_done = 0;
 	int r;
 
 	if (n == NULL)
@@ -658,7 +674,7 @@ int lab_link_add(struct lab *l, const struct topo_link *tmpl, struct vnl_err *er
 	if (r < 0)
 		goto out_nic;
 	/* A link from a file (deploy) may come with its impairments. */
-	r = sw_impair_link(l, port, tmpl, err);
+	r = sw_impair_link(l, port, tmpl, &imp_done, err);
 	if (r == 0)
 		r = lab_save(l, err);
 	if (r < 0)
@@ -667,10 +683,8 @@ int lab_link_add(struct lab *l, const struct topo_link *tmpl, struct vnl_err *er
 	return 0;
 out_port:
 	if (kind->nics_ported) {
-		/* The port stays with the node: its impairments go. */
-		for (unsigned d = 0; d < TOPO_IMP_DIRS; d++)
-			if (!topo_impair_none(&tmpl->imp[d]))
-				undo_failed(l, sw_impair(l, port, d, &(struct topo_impair){ 0 }, &e), &e, true);
+		/* The port stays with the node: the impairments set go. */
+		sw_impair_clear(l, port, imp_done);
 		undo_failed(l, lab_switch_cmd(&l->sw, &e, "detach", "port", port, NULL), &e, true);
 	} else
 		undo_failed(l, lab_switch_cmd(&l->sw, &e, "port-del", "name", port, NULL), &e, true);
@@ -714,10 +728,8 @@ int lab_link_del(struct lab *l, const char *node, unsigned nic, struct vnl_err *
 	kind = kind_get(l, n->kind);
 	if (kind && kind->nics_ported) {
 		/* The port stays with the node; the impairments go with the link. */
-		for (unsigned d = 0; d < TOPO_IMP_DIRS; d++)
-			if (!topo_impair_none(&copy.imp[d]) && (r = sw_impair(l, port, d, &(struct topo_impair){ 0 }, &e)) < 0 &&
-			    !sw_gone(r, &e))
-				log_warning("%s (the next push does it)", e.msg);
+		sw_impair_clear(l, port, (topo_impair_none(&copy.imp[TOPO_IMP_OUT]) ? 0 : 1u << TOPO_IMP_OUT) |
+					 (topo_impair_none(&copy.imp[TOPO_IMP_IN]) ? 0 : 1u << TOPO_IMP_IN));
 		r = lab_switch_cmd(&l->sw, &e, "detach", "port", port, NULL);
 	} else {
 		r = lab_switch_cmd(&l->sw, &e, "port-del", "name", port, NULL);

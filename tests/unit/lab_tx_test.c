@@ -465,7 +465,8 @@ static void *sw_main(void *arg)
 
 static char tmp[32], sock_path[64], state_gone[48], log_path[64], saved_path[80];
 
-/* The objects the operations use: a, b (ns), v (vm). */
+/* The objects the operations use: a, b (ns), v (vm); b:0 and v:0 come
+ * with impairments (deploy's and base_linked's links). */
 static const char catalog_yaml[] =
 	"lans: [blue, red]\n"
 	"nodes:\n"
@@ -475,8 +476,9 @@ static const char catalog_yaml[] =
 	"links:\n"
 	"  - a:0 blue 10.0.0.1/24\n"
 	"  - a:1 red\n"
-	"  - b:0 blue 10.0.0.2/24\n"
-	"  - v:1 red\n";
+	"  - {node: b, nic: 0, lan: blue, ip: 10.0.0.2/24, impair: {delay: 1ms}}\n"
+	"  - v:1 red\n"
+	"  - {node: v, nic: 0, lan: blue, impair: {delay: 2ms, in: {loss: 1%}}}\n";
 static struct topo *catalog;
 
 static void world_reset(void)
@@ -740,9 +742,23 @@ static unsigned undo_of(char done[][STEP_LEN], unsigned n, char out[][STEP_LEN])
 			snprintf(out[m++], STEP_LEN, "port-del %s", arg1);
 		else if (starts(s, "lan-add "))
 			snprintf(out[m++], STEP_LEN, "lan-del %s", arg1);
-		else if (starts(s, "impair-set "))
-			/* The operations impair links that had none. */
-			snprintf(out[m++], STEP_LEN, "impair-clear %s", arg1);
+		else if (starts(s, "impair-set ")) {
+			/* The operations impair links that had none; a port
+			 * added for the link (just before its attach) takes
+			 * its sets with it, a vm's port stays and is cleared. */
+			char attach[STEP_LEN], add[STEP_LEN];
+			int len = (int)(strchr(arg1, ' ') - arg1);
+			bool added = false;
+			unsigned j = i;
+
+			snprintf(attach, sizeof(attach), "attach %.*s ", len, arg1);
+			snprintf(add, sizeof(add), "port-add %.*s", len, arg1);
+			while (j-- > 0 && !starts(done[j], attach))
+				;
+			added = j != (unsigned)-1 && j > 0 && !strcmp(done[j - 1], add);
+			if (!added)
+				snprintf(out[m++], STEP_LEN, "impair-clear %s", arg1);
+		}
 		else if (starts(s, "attach ")) {
 			/* A port added for the link goes with it; a ported
 			 * node's port stays and leaves the LAN. */
