@@ -191,7 +191,7 @@ int topo_impair_set(struct topo_impair *imp, unsigned key, const char *text, int
 {
 	struct topo_impair n = *imp;
 	char shown[TOPO_SHOW_LEN];
-	uint32_t ge[4];
+	uint32_t ge[4] = { 0 };
 	uint64_t v = 0;
 	int64_t i = 0;
 	bool good;
