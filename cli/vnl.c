@@ -35,6 +35,19 @@ static const struct vnl_verb verbs[] = {
 	{ "show", vnl_cmd_show, "[NAME]", "the lab, or one node or LAN", NULL, false },
 	{ "stats", vnl_cmd_stats, "[NODE:N|NODE|LAN]", "port and LAN counters of the switch", NULL, false },
 	{ "fdb", vnl_cmd_fdb, "LAN", "the MAC table of a LAN", NULL, false },
+	{ "capture", vnl_cmd_capture, "TARGET... [-f FILTER] [-c N] [--duration S] [-s SNAPLEN] [--dir D] [-w FILE|-]"
+	  " | -r FILE", "capture frames of NODE:N or LAN targets as pcapng, or print them",
+	  "  TARGET              NODE:N (both directions) or LAN (frames each port sends)\n"
+	  "  -f, --filter EXPR   keep the frames that match (libpcap filter, as tcpdump's)\n"
+	  "  -c, --count N       stop after N frames\n"
+	  "      --duration S    stop after S seconds\n"
+	  "  -s, --snaplen LEN   keep at most LEN bytes of each frame (64..262144) [262144]\n"
+	  "      --dir D         in (what the node receives), out (what it sends) or both\n"
+	  "                      [both for NODE:N, out for a LAN]\n"
+	  "  -w, --write FILE    write pcapng to FILE, or to stdout with -: vnl capture a:0 -w - |\n"
+	  "                      wireshark -k -i -; without -w, one line per frame (tshark's\n"
+	  "                      when installed, else tcpdump -n -e style)\n"
+	  "  -r, --read FILE     print a pcapng file (with -j: one JSON object per block)\n", false },
 	{ "exec", vnl_cmd_exec, "[-t] NODE -- CMD [ARG...]", "run a command in a node, exit with its status",
 	  "  -t, --tty           a terminal of its own inside the node (cnt, vm)\n", false },
 	{ "shell", vnl_cmd_shell, "NODE", "an interactive login shell in a vm, through its agent", NULL, false },
@@ -61,7 +74,7 @@ static const struct vnl_verb verbs[] = {
 	  "  SPEC                LEVEL, SUBSYS=LEVEL, comma separated (error, warning, info,\n"
 	  "                      debug; subsystems main, lab, guest, sessions): debug,\n"
 	  "                      warning,guest=debug\n", false },
-	{ "__complete", vnl_cmd_complete, "nodes|lans|nics|kinds|options [KIND]", "words for shell completion",
+	{ "__complete", vnl_cmd_complete, "nodes|lans|nics|links|kinds|options [KIND]", "words for shell completion",
 	  NULL, true },
 };
 #define NB_VERBS (sizeof(verbs) / sizeof(verbs[0]))

@@ -136,6 +136,7 @@ int vnl_cmd_reboot(struct vnl_cli *cli, int argc, char **argv);    /* vnl_vm.c *
 int vnl_cmd_halt(struct vnl_cli *cli, int argc, char **argv);      /* vnl_vm.c */
 int vnl_cmd_wait(struct vnl_cli *cli, int argc, char **argv);      /* vnl_vm.c */
 int vnl_cmd_web(struct vnl_cli *cli, int argc, char **argv);       /* vnl_web.c */
+int vnl_cmd_capture(struct vnl_cli *cli, int argc, char **argv);   /* vnl_capture.c */
 int vnl_cmd_impair(struct vnl_cli *cli, int argc, char **argv);    /* vnl_impair.c */
 /* `vnl impair --help`'s option lines (filled by vnl_cmd_impair), and its
  * option words one per line on stdout (`vnl __complete impair`). */

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * `vnl __complete nodes|lans|nics|kinds|options [KIND]|values OPTION|impair`: words
+ * `vnl __complete nodes|lans|nics|links|kinds|options [KIND]|values OPTION|impair`: words
  * for completion/vnl.bash, one per line. kinds, options and values come from
  * the kinds' schemas (options: `vnl add`'s --nics and the long options of
  * KIND, or of every kind without one, then their one-letter forms; each
- * takes a value; values: the words of a choice option, e.g. nic-type; impair:
- * the long options of `vnl impair`). The names of objects come from a
+ * takes a value; values: the words of a choice option, e.g. nic-type; links:
+ * the linked NODE:N, what vnl capture takes besides LANs; impair: the long
+ * options of `vnl impair`). The names of objects come from a
  * running vnld only (never starts one) with a short deadline, and nothing
  * is printed, successfully, when there is none: a completion must never
  * fail loudly or hang the shell.
@@ -76,13 +77,25 @@ int vnl_cmd_complete(struct vnl_cli *cli, int argc, char **argv)
 	}
 	if (optind + 1 < argc)
 		return vnl_usage_error(cli, "__complete %s: unexpected argument '%s'", what, argv[optind + 1]);
-	if (strcmp(what, "nodes") && strcmp(what, "lans") && strcmp(what, "nics"))
-		return vnl_usage_error(cli, "__complete: '%s' is not nodes, lans, nics, kinds, options, values or impair", what);
+	if (strcmp(what, "nodes") && strcmp(what, "lans") && strcmp(what, "nics") && strcmp(what, "links"))
+		return vnl_usage_error(cli, "__complete: '%s' is not nodes, lans, nics, links, kinds, options, values or impair",
+				       what);
 	req = vnl_req("show");
 	r = vnl_call(cli->lab, req, COMPLETE_TIMEOUT, &reply, NULL);
 	json_object_put(req);
 	if (r < 0)
 		return VNL_EXIT_OK;
+	if (!strcmp(what, "links")) {
+		arr = vnl_jarr(reply, "links");
+		for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+			struct json_object *k = json_object_array_get_idx(arr, i);
+
+			if (vnl_jstr(k, "node"))
+				printf("%s:%lld\n", vnl_jstr(k, "node"), vnl_jint(k, "nic", 0));
+		}
+		json_object_put(reply);
+		return VNL_EXIT_OK;
+	}
 	arr = vnl_jarr(reply, strcmp(what, "lans") ? "nodes" : "lans");
 	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
 		struct json_object *o = json_object_array_get_idx(arr, i);

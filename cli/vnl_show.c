@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "vnl.h"
 #include "vnl_client.h"
@@ -151,6 +152,38 @@ static void print_lab(struct json_object *r)
 	print_impairments(vnl_jarr(r, "links"), NULL);
 }
 
+/* The running captures (the switch's show-captures, through vnld); nothing when none. */
+static void print_captures(struct json_object *r)
+{
+	struct json_object *caps = vnl_jarr(r, "captures");
+	size_t n = caps ? json_object_array_length(caps) : 0;
+	struct vnl_table t;
+
+	if (!n)
+		return;
+	printf("\ncaptures (%zu)\n", n);
+	vnl_table_init(&t, 7);
+	vnl_table_row(&t, (const char *[]){ "ID", "INTERFACES", "FILTER", "FRAMES", "DROPPED", "SINCE", "OWNER" });
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *c = json_object_array_get_idx(caps, i), *ifs = vnl_jarr(c, "interfaces");
+		char id[24], names[1024] = "", frames[24], dropped[24], since[16] = "?";
+		time_t s = (time_t)(vnl_jint(c, "started_ns", 0) / 1000000000);
+		struct tm tm;
+
+		for (size_t k = 0; ifs && k < json_object_array_length(ifs); k++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", k ? " " : "",
+				 vnl_jstr(json_object_array_get_idx(ifs, k), "name") ?: "?");
+		snprintf(id, sizeof(id), "%lld", vnl_jint(c, "id", -1));
+		snprintf(frames, sizeof(frames), "%lld", vnl_jint(c, "frames", 0));
+		snprintf(dropped, sizeof(dropped), "%lld", vnl_jint(c, "ringfull", 0) + vnl_jint(c, "nombuf", 0));
+		if (s && localtime_r(&s, &tm))
+			strftime(since, sizeof(since), "%H:%M:%S", &tm);
+		vnl_table_row(&t, (const char *[]){ id, names, vnl_jstr(c, "filter") ?: "-", frames, dropped, since,
+						    vnl_jstr(c, "owner") ?: "-" });
+	}
+	vnl_table_print(&t, stdout, "  ");
+}
+
 /* The entry of array arr whose member "nic" is i, or NULL. */
 static struct json_object *by_nic(struct json_object *arr, long long i)
 {
@@ -238,8 +271,10 @@ int vnl_cmd_show(struct vnl_cli *cli, int argc, char **argv)
 		print_node(o);
 	else if (json_object_object_get_ex(reply, "lan", &o))
 		print_lan(o);
-	else
+	else {
 		print_lab(reply);
+		print_captures(reply);
+	}
 	json_object_put(reply);
 	return VNL_EXIT_OK;
 }

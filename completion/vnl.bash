@@ -29,6 +29,9 @@ _vnl_takes_value()
 		[[ $2 != --clear ]]
 		return
 	fi
+	[[ $1 == capture ]] && case $2 in
+	-c | --count | --duration | -s | --snaplen | --dir | --filter | -w | --write | -r | --read) return 0 ;;
+	esac
 	[[ $1 == add ]] || return 1
 	[[ -n ${_vnl_addopts-} ]] || _vnl_addopts=" $("${_vnl_cmd:-vnl}" __complete options 2>/dev/null | tr '\n' ' ')"
 	[[ $_vnl_addopts == *" $2 "* ]]
@@ -39,7 +42,7 @@ _vnl()
 	local cur prev words cword
 	_init_completion -n := || return
 
-	local verbs="start stop add del link unlink impair show stats fdb exec shell console cp wait reboot halt deploy save destroy graph events web version log-level"
+	local verbs="start stop add del link unlink impair show stats fdb capture exec shell console cp wait reboot halt deploy save destroy graph events web version log-level"
 	local i w verb='' nargs=0 dashdash=0 labopt=() args=()
 	_vnl_cmd=${words[0]} _vnl_addopts=
 
@@ -95,8 +98,12 @@ _vnl()
 		COMPREPLY=($(compgen -W "$("$_vnl_cmd" __complete values nic-type 2>/dev/null)" -- "$cur"))
 		return
 		;;
+	--write | -w | --read | -r)
+		[[ $verb == capture ]] && { _filedir; [[ $prev == -w || $prev == --write ]] && COMPREPLY+=(-); }
+		return
+		;;
 	--dir)
-		[[ $verb == impair ]] && COMPREPLY=($(compgen -W "in out both" -- "$cur"))
+		[[ $verb == capture || $verb == impair ]] && COMPREPLY=($(compgen -W "in out both" -- "$cur"))
 		return
 		;;
 	--distribution | --dist)
@@ -144,6 +151,7 @@ _vnl()
 		exec) opts+=" --tty --" ;;
 		cp) opts+=" --recursive" ;;
 		wait) opts+=" --timeout" ;;
+		capture) opts+=" --filter --count --duration --snaplen --dir --write --read" ;;
 		esac
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 		return
@@ -162,8 +170,10 @@ _vnl()
 		return
 		;;
 	fdb:0) words_=$(_vnl_names lans "${labopt[@]}") ;;
+	capture:*) words_="$(_vnl_names links "${labopt[@]}") $(_vnl_names lans "${labopt[@]}")" ;;
 	log-level:0) words_="error warning info debug" ;;
-	link:0 | unlink:0 | impair:0) words_=$(_vnl_names nics "${labopt[@]}") ;;
+	link:0 | unlink:0) words_=$(_vnl_names nics "${labopt[@]}") ;;
+	impair:0) words_=$(_vnl_names links "${labopt[@]}") ;;
 	link:1) words_=$(_vnl_names lans "${labopt[@]}") ;;
 	deploy:0)
 		_filedir '@(yaml|yml)'

@@ -71,9 +71,10 @@ bool lab_switch_down(const struct lab_switch *s)
 }
 
 /* lab_switch_call without the down checks (start-up polls through it):
- * one request and its reply line, each within LAB_SWITCH_TIMEOUT_MS, only
- * to pid (the listener's credentials, taken at its listen()). */
-static int call_json(struct lab_switch *s, struct json_object *req, struct json_object **reply,
+ * one request (with fd when >= 0) and its reply line, each within
+ * LAB_SWITCH_TIMEOUT_MS, only to pid (the listener's credentials, taken at
+ * its listen()). */
+static int call_json(struct lab_switch *s, struct json_object *req, int fd, struct json_object **reply,
 		     struct vnl_err *err)
 {
 	struct ucred peer = { 0 };
@@ -90,7 +91,9 @@ static int call_json(struct lab_switch *s, struct json_object *req, struct json_
 	if (r == 0 && (getsockopt(c.fd, SOL_SOCKET, SO_PEERCRED, &peer, &plen) < 0 || peer.pid != s->pid))
 		r = vnl_errf(err, -ESTALE, "pid %d serves %s, not vnl-switchd pid %d", (int)peer.pid, s->sock,
 			     (int)s->pid);
-	if (r == 0)
+	if (r == 0 && fd >= 0)
+		r = jsonl_client_call_fd(&c, req, fd, LAB_SWITCH_TIMEOUT_MS, &o, err);
+	else if (r == 0)
 		r = jsonl_client_call(&c, req, LAB_SWITCH_TIMEOUT_MS, &o, err);
 	jsonl_client_close(&c);
 	if (reply != NULL)
@@ -106,13 +109,19 @@ static int call_json(struct lab_switch *s, struct json_object *req, struct json_
 int lab_switch_call(struct lab_switch *s, struct json_object *req, struct json_object **reply,
 		    struct vnl_err *err)
 {
+	return lab_switch_call_fd(s, req, -1, reply, err);
+}
+
+int lab_switch_call_fd(struct lab_switch *s, struct json_object *req, int fd, struct json_object **reply,
+		       struct vnl_err *err)
+{
 	int r;
 
 	if (reply != NULL)
 		*reply = NULL;
 	if (lab_switch_down(s))
 		return vnl_errf(err, -ENOTCONN, DOWN_MSG);
-	r = call_json(s, req, reply, err);
+	r = call_json(s, req, fd, reply, err);
 	if (r != -ECONNREFUSED && r != -ENOENT)
 		return r;
 	/* A running switch always accepts: its socket went with it, and the
@@ -230,7 +239,7 @@ static int wait_ready(struct lab_switch *s, struct vnl_err *err)
 				r = vnl_errf(err, -ECHILD, "vnl-switchd pid %d exited during start-up", (int)pid);
 			break;
 		}
-		if (call_json(s, req, NULL, &last) == 0) {
+		if (call_json(s, req, -1, NULL, &last) == 0) {
 			r = 0;
 			break;
 		}

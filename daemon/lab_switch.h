@@ -93,6 +93,13 @@ int lab_switch_adopt(struct lab_switch *s, pid_t pid, unsigned long long start_t
 int lab_switch_call(struct lab_switch *s, struct json_object *req, struct json_object **reply,
 		    struct vnl_err *err);
 
+/* lab_switch_call with the file descriptor fd passed along with req
+ * (SCM_RIGHTS, common/jsonl_client.h): the switch's capture-start takes the
+ * write end of a client's pipe. fd stays the caller's (the switch gets a
+ * copy). */
+int lab_switch_call_fd(struct lab_switch *s, struct json_object *req, int fd, struct json_object **reply,
+		       struct vnl_err *err);
+
 /* Shorthand: lab_switch_call of {"cmd":cmd, k1:v1, ...} with string values,
  * NULL-terminated key/value list. */
 int lab_switch_cmd(struct lab_switch *s, struct vnl_err *err, const char *cmd, ...) __attribute__((sentinel));

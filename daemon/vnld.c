@@ -31,6 +31,7 @@
 #include "jsonl.h"
 #include "deploy.h"
 #include "lab.h"
+#include "lab_capture.h"
 #include "lab_switch.h"
 #include "log.h"
 #include "logcap.h"
@@ -390,7 +391,27 @@ static int cmd_show(struct json_object *req, struct json_object *reply, struct j
 	json_object_object_add(reply, "nodes", nodes);
 	json_object_object_add(reply, "links", links);
 	json_object_object_add(reply, "layout", layout_json(t));
+	lab_capture_show(&d.lab, reply);
 	return 0;
+}
+
+/* The pipe that came with the request goes on to the switch; vnld's copy is closed. */
+static int cmd_capture(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
+		       struct vnl_err *err)
+{
+	int fd = c ? jsonl_conn_take_fd(c) : -1, r;
+
+	r = lab_capture_start(&d.lab, req, fd, reply, err);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+static int cmd_capture_stop(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
+			    struct vnl_err *err)
+{
+	(void)c;
+	return lab_capture_stop(&d.lab, req, reply, err);
 }
 
 static int cmd_lan_add(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
@@ -986,6 +1007,9 @@ static const char *const lan_arg[] = { "lan", NULL };
 static const char *const file_arg[] = { "file", NULL };
 static const char *const level_arg[] = { "level", NULL };
 static const char *const layout_arg[] = { "positions", NULL };
+static const char *const capture_args[] = { "targets", "dir", "bpf", "filter", "snaplen", "count", "duration_ms",
+					    "owner", NULL };
+static const char *const id_arg[] = { "id", NULL };
 /* node, nic, dir, clear, then the words of topo_impair_keys (model). */
 static const char *const impair_args[] = {
 	"node", "nic", "dir", "clear", "delay", "jitter", "distribution", "loss", "rate", "burst", "limit", "overhead",
@@ -996,6 +1020,9 @@ static const char *const impair_args[] = {
 #define CMD_TX 1u
 
 static const struct cmd commands[] = {
+	{ "capture", cmd_capture, capture_args, CMD_FD,
+	  "capture targets' frames (NODE:N or LAN) as pcapng into the pipe sent with the request" },
+	{ "capture-stop", cmd_capture_stop, id_arg, 0, "stop capture id (its stream ends with statistics)" },
 	{ "del", cmd_del, name_arg, CMD_TX, "delete node or LAN name, with its links" },
 	{ "deploy", cmd_deploy, file_arg, CMD_TX, "create what topology file has and the lab lacks" },
 	{ "destroy", cmd_destroy, no_args, CMD_TX, "remove every node and LAN" },

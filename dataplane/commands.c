@@ -14,6 +14,7 @@
 #include <rte_mempool.h>
 #include <rte_version.h>
 
+#include "capture.h"
 #include "config.h"
 #include "control.h"
 #include "dispatch.h"
@@ -544,6 +545,26 @@ static int cmd_impair_clear(struct json_object *req, struct json_object *reply, 
 	return r < 0 ? r : impair_clear(p, dir, err);
 }
 
+static int cmd_capture_start(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
+			     struct vnl_err *err)
+{
+	return capture_start(req, reply, conn != NULL ? jsonl_conn_take_fd(conn) : -1, err);
+}
+
+static int cmd_capture_stop(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
+			    struct vnl_err *err)
+{
+	(void)conn;
+	return capture_stop_cmd(req, reply, err);
+}
+
+static int cmd_show_captures(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
+			     struct vnl_err *err)
+{
+	(void)req, (void)conn, (void)err;
+	return capture_show(reply);
+}
+
 static int cmd_help(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
 		       struct vnl_err *err);
 
@@ -559,9 +580,14 @@ static const char *const impair_set_args[] = { "port", "dir", "delay_ns", "jitte
 					       "rate_bps", "burst", "limit", "overhead", "dup_ppm", "reorder_ppm",
 					       "gap", "corrupt_ppm", "seed", NULL };
 static const char *const impair_clear_args[] = { "port", "dir", NULL };
+static const char *const capture_args[] = { "ports", "dir", "bpf", "filter", "snaplen", "count", "duration_ms", "owner", NULL };
+static const char *const id_arg[] = { "id", NULL };
 
 static const struct cmd commands[] = {
 	{ "attach", cmd_attach, attach_args, 0, "put port in lan" },
+	{ "capture-start", cmd_capture_start, capture_args, CMD_FD,
+	  "capture ports [{port,name,descr,mac}] (dir in|out|both, bpf, filter, snaplen, count, duration_ms, owner) as pcapng into the pipe passed with the request" },
+	{ "capture-stop", cmd_capture_stop, id_arg, 0, "end capture id (its statistics close the stream)" },
 	{ "clear-counters", cmd_clear_counters, no_args, 0, "zero every counter" },
 	{ "detach", cmd_detach, port_arg, 0, "take port out of its LAN" },
 	{ "fdb-flush", cmd_fdb_flush, lan_arg, 0, "forget learned MACs (of lan, or all)" },
@@ -573,6 +599,7 @@ static const struct cmd commands[] = {
 	{ "port-add", cmd_port_add, port_add_args, 0, "add port name: kind vhost (path, mode, offload), afxdp (iface, xdp) or tap (netns, iface, offload)" },
 	{ "port-del", cmd_port_del, name_arg, 0, "delete port name" },
 	{ "set-aging", cmd_set_aging, aging_args, 0, "MAC aging in seconds" },
+	{ "show-captures", cmd_show_captures, no_args, 0, "running captures: interfaces, filter, frames, drops" },
 	{ "show-config", cmd_show_config, no_args, 0, "effective configuration" },
 	{ "show-counters", cmd_show_counters, no_args, 0, "counters of ports, LANs and workers" },
 	{ "show-fdb", cmd_show_fdb, lan_arg, 0, "MAC table (of lan, or all)" },

@@ -401,6 +401,18 @@ static struct imp_state *unlink_if(bool (*gone)(const struct imp_state *, uint16
 	return out;
 }
 
+/* Put every state of list l on the front of list *dst. */
+static void move_all(struct imp_state **dst, struct imp_state *l)
+{
+	while (l != NULL) {
+		struct imp_state *next = l->next;
+
+		l->next = *dst;
+		*dst = l;
+		l = next;
+	}
+}
+
 static void free_list(struct imp_state *l)
 {
 	while (l != NULL) {
@@ -447,13 +459,7 @@ void impair_tick(void)
 		return;
 	/* A snapshot without them; on failure they stay listed, empty, until the next tick. */
 	if (publish() < 0) {
-		while (done != NULL) {
-			struct imp_state *next = done->next;
-
-			done->next = states;
-			states = done;
-			done = next;
-		}
+		move_all(&states, done);
 		return;
 	}
 	free_list(done);
@@ -472,13 +478,7 @@ void impair_port_gone(uint16_t slot)
 	/* A snapshot that no longer lists them; without one (no memory), they
 	 * wait, skipped by the workers (no port), for the tick's next publication. */
 	if (publish() < 0) {
-		while (l != NULL) {
-			struct imp_state *next = l->next;
-
-			l->next = orphans;
-			orphans = l;
-			l = next;
-		}
+		move_all(&orphans, l);
 		return;
 	}
 	free_gone(l);

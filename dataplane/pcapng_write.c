@@ -36,17 +36,22 @@ void pcapng_buf_free(struct pcapng_buf *b)
 	*b = (struct pcapng_buf){ 0 };
 }
 
-/* Room for n more bytes, zeroed (padding needs no writing). */
+/* Room for n more bytes, zeroed (padding needs no writing); NULL once an
+ * allocation failed (b->err: the builders check it once, at the end). */
 static uint8_t *grow(struct pcapng_buf *b, size_t n)
 {
 	uint8_t *p;
 
+	if (b->err)
+		return NULL;
 	if (b->len + n > b->cap) {
 		size_t cap = (b->len + n) * 2;
 
 		p = realloc(b->p, cap);
-		if (p == NULL)
+		if (p == NULL) {
+			b->err = -ENOMEM;
 			return NULL;
+		}
 		b->p = p;
 		b->cap = cap;
 	}
@@ -56,85 +61,88 @@ static uint8_t *grow(struct pcapng_buf *b, size_t n)
 	return p;
 }
 
-static int put(struct pcapng_buf *b, const void *v, size_t n)
+static void put(struct pcapng_buf *b, const void *v, size_t n)
 {
 	uint8_t *p = grow(b, n);
 
-	if (p == NULL)
-		return -ENOMEM;
-	memcpy(p, v, n);
-	return 0;
+	if (p != NULL)
+		memcpy(p, v, n);
 }
 
-static int put32(struct pcapng_buf *b, uint32_t v)
+static void put32(struct pcapng_buf *b, uint32_t v)
 {
-	return put(b, &v, 4);
+	put(b, &v, 4);
 }
 
 /* A 64-bit time or counter as the spec lays out timestamps: high then low
  * 32-bit word, each in host order. */
-static int put_ts(struct pcapng_buf *b, uint64_t v)
+static void put_ts(struct pcapng_buf *b, uint64_t v)
 {
 	uint32_t w[2] = { (uint32_t)(v >> 32), (uint32_t)v };
 
-	return put(b, w, 8);
+	put(b, w, 8);
 }
 
 /* An option: code, length, value padded to 4. */
-static int opt(struct pcapng_buf *b, uint16_t code, const void *v, size_t len)
+static void opt(struct pcapng_buf *b, uint16_t code, const void *v, size_t len)
 {
 	uint16_t h[2] = { code, (uint16_t)len };
 	uint8_t *p;
 
-	if (len > UINT16_MAX - 3)
-		return -EINVAL;
+	if (len > UINT16_MAX - 3) {
+		b->err = b->err ? b->err : -EINVAL;
+		return;
+	}
 	p = grow(b, 4 + PAD4(len));
 	if (p == NULL)
-		return -ENOMEM;
+		return;
 	memcpy(p, h, 4);
 	memcpy(p + 4, v, len);
-	return 0;
 }
 
-static int opt_str(struct pcapng_buf *b, uint16_t code, const char *s)
+static void opt_str(struct pcapng_buf *b, uint16_t code, const char *s)
 {
-	return s == NULL ? 0 : opt(b, code, s, strlen(s));
+	if (s != NULL)
+		opt(b, code, s, strlen(s));
 }
 
-static int opt_u64(struct pcapng_buf *b, uint16_t code, uint64_t v)
+static void opt_u64(struct pcapng_buf *b, uint16_t code, uint64_t v)
 {
-	return opt(b, code, &v, 8);
+	opt(b, code, &v, 8);
 }
 
-static int opt_ts(struct pcapng_buf *b, uint16_t code, uint64_t v)
+static void opt_ts(struct pcapng_buf *b, uint16_t code, uint64_t v)
 {
 	uint32_t w[2] = { (uint32_t)(v >> 32), (uint32_t)v };
 
-	return opt(b, code, w, 8);
+	opt(b, code, w, 8);
 }
 
 /* Open a block of type at b->len: returns its offset (the length is filled
  * by block_end). */
-static size_t block_begin(struct pcapng_buf *b, uint32_t type, int *r)
+static size_t block_begin(struct pcapng_buf *b, uint32_t type)
 {
 	size_t at = b->len;
 	uint32_t h[2] = { type, 0 };
 
-	*r = put(b, h, 8);
+	put(b, h, 8);
 	return at;
 }
 
 /* Close the block opened at `at`: opt_endofopt when options were added
- * after opts_at, then the trailing length; both lengths set. */
-static int block_end(struct pcapng_buf *b, size_t at, size_t opts_at, int r)
+ * after opts_at, then the trailing length; both lengths set. A block that
+ * failed on the way (b->err) is taken out whole; b->err is cleared. */
+static int block_end(struct pcapng_buf *b, size_t at, size_t opts_at)
 {
 	uint32_t len;
+	int r;
 
-	if (r == 0 && b->len > opts_at)
-		r = put32(b, OPT_ENDOFOPT); /* code 0, length 0 */
-	if (r == 0)
-		r = put32(b, 0);
-	if (r < 0) {
+	if (b->len > opts_at)
+		put32(b, OPT_ENDOFOPT); /* code 0, length 0 */
+	put32(b, 0);
+	if (b->err) {
+		r = b->err;
+		b->err = 0;
 		b->len = at; /* nothing of a failed block stays */
 		return r;
 	}
@@ -150,25 +158,17 @@ int pcapng_shb(struct pcapng_buf *b, const char *hardware, const char *os, const
 	uint16_t version[2] = { 1, 0 };
 	int64_t section_len = -1;
 	size_t at, opts;
-	int r;
 
-	at = block_begin(b, PCAPNG_SHB, &r);
-	if (r == 0)
-		r = put32(b, PCAPNG_BYTE_ORDER_MAGIC);
-	if (r == 0)
-		r = put(b, version, 4);
-	if (r == 0)
-		r = put(b, &section_len, 8);
+	at = block_begin(b, PCAPNG_SHB);
+	put32(b, PCAPNG_BYTE_ORDER_MAGIC);
+	put(b, version, 4);
+	put(b, &section_len, 8);
 	opts = b->len;
-	if (r == 0)
-		r = opt_str(b, OPT_COMMENT, comment);
-	if (r == 0)
-		r = opt_str(b, SHB_HARDWARE, hardware);
-	if (r == 0)
-		r = opt_str(b, SHB_OS, os);
-	if (r == 0)
-		r = opt_str(b, SHB_USERAPPL, appl);
-	return block_end(b, at, opts, r);
+	opt_str(b, OPT_COMMENT, comment);
+	opt_str(b, SHB_HARDWARE, hardware);
+	opt_str(b, SHB_OS, os);
+	opt_str(b, SHB_USERAPPL, appl);
+	return block_end(b, at, opts);
 }
 
 int pcapng_idb(struct pcapng_buf *b, uint32_t snaplen, const char *name, const char *descr,
@@ -177,61 +177,47 @@ int pcapng_idb(struct pcapng_buf *b, uint32_t snaplen, const char *name, const c
 	uint16_t link[2] = { PCAPNG_LINKTYPE_ETHERNET, 0 };
 	uint8_t tsresol = 9;
 	size_t at, opts;
-	int r;
 
-	at = block_begin(b, PCAPNG_IDB, &r);
-	if (r == 0)
-		r = put(b, link, 4);
-	if (r == 0)
-		r = put32(b, snaplen);
+	at = block_begin(b, PCAPNG_IDB);
+	put(b, link, 4);
+	put32(b, snaplen);
 	opts = b->len;
-	if (r == 0)
-		r = opt_str(b, IF_NAME, name);
-	if (r == 0)
-		r = opt_str(b, IF_DESCRIPTION, descr);
-	if (r == 0 && mac != NULL)
-		r = opt(b, IF_MACADDR, mac, 6);
-	if (r == 0)
-		r = opt(b, IF_TSRESOL, &tsresol, 1);
-	if (r == 0 && filter != NULL) {
+	opt_str(b, IF_NAME, name);
+	opt_str(b, IF_DESCRIPTION, descr);
+	if (mac != NULL)
+		opt(b, IF_MACADDR, mac, 6);
+	opt(b, IF_TSRESOL, &tsresol, 1);
+	if (filter != NULL) {
 		/* if_filter: a type byte (0: libpcap filter string), then the text. */
 		size_t n = strlen(filter);
 		uint8_t *v = malloc(n + 1);
 
 		if (v == NULL) {
-			r = -ENOMEM;
+			b->err = b->err ? b->err : -ENOMEM;
 		} else {
 			v[0] = 0;
 			memcpy(v + 1, filter, n);
-			r = opt(b, IF_FILTER, v, n + 1);
+			opt(b, IF_FILTER, v, n + 1);
 			free(v);
 		}
 	}
-	return block_end(b, at, opts, r);
+	return block_end(b, at, opts);
 }
 
 int pcapng_isb(struct pcapng_buf *b, uint32_t ifid, uint64_t ts_ns, const struct pcapng_isb_counts *c)
 {
 	size_t at, opts;
-	int r;
 
-	at = block_begin(b, PCAPNG_ISB, &r);
-	if (r == 0)
-		r = put32(b, ifid);
-	if (r == 0)
-		r = put_ts(b, ts_ns);
+	at = block_begin(b, PCAPNG_ISB);
+	put32(b, ifid);
+	put_ts(b, ts_ns);
 	opts = b->len;
-	if (r == 0)
-		r = opt_ts(b, ISB_STARTTIME, c->start_ns);
-	if (r == 0)
-		r = opt_ts(b, ISB_ENDTIME, c->end_ns);
-	if (r == 0)
-		r = opt_u64(b, ISB_IFRECV, c->ifrecv);
-	if (r == 0)
-		r = opt_u64(b, ISB_IFDROP, c->ifdrop);
-	if (r == 0)
-		r = opt_u64(b, ISB_FILTERACCEPT, c->filteraccept);
-	return block_end(b, at, opts, r);
+	opt_ts(b, ISB_STARTTIME, c->start_ns);
+	opt_ts(b, ISB_ENDTIME, c->end_ns);
+	opt_u64(b, ISB_IFRECV, c->ifrecv);
+	opt_u64(b, ISB_IFDROP, c->ifdrop);
+	opt_u64(b, ISB_FILTERACCEPT, c->filteraccept);
+	return block_end(b, at, opts);
 }
 
 int pcapng_epb(struct pcapng_buf *b, uint32_t ifid, uint64_t ts_ns, const void *data, uint32_t caplen,
@@ -240,26 +226,18 @@ int pcapng_epb(struct pcapng_buf *b, uint32_t ifid, uint64_t ts_ns, const void *
 	uint32_t h[3] = { ifid, caplen, origlen };
 	size_t at, opts;
 	uint8_t *p;
-	int r;
 
-	at = block_begin(b, PCAPNG_EPB, &r);
-	if (r == 0)
-		r = put32(b, h[0]);
-	if (r == 0)
-		r = put_ts(b, ts_ns);
-	if (r == 0)
-		r = put(b, &h[1], 8);
-	if (r == 0) {
-		p = grow(b, PAD4(caplen));
-		if (p == NULL)
-			r = -ENOMEM;
-		else
-			memcpy(p, data, caplen);
-	}
+	at = block_begin(b, PCAPNG_EPB);
+	put32(b, h[0]);
+	put_ts(b, ts_ns);
+	put(b, &h[1], 8);
+	p = grow(b, PAD4(caplen));
+	if (p != NULL)
+		memcpy(p, data, caplen);
 	opts = b->len;
-	if (r == 0 && flags)
-		r = opt(b, EPB_FLAGS, &flags, 4);
-	return block_end(b, at, opts, r);
+	if (flags)
+		opt(b, EPB_FLAGS, &flags, 4);
+	return block_end(b, at, opts);
 }
 
 int pcapng_writer_init(struct pcapng_writer *w, int fd, unsigned cap, void (*done)(void *tag, void *arg),

@@ -41,6 +41,7 @@ struct pcapng_buf {
 	uint8_t *p;    /* malloc'ed, NULL when empty */
 	size_t len;    /* bytes used */
 	size_t cap;    /* bytes allocated */
+	int err;       /* inside a builder: the first failure (-ENOMEM); 0 between blocks */
 };
 
 /* Free b's bytes; b is then empty. */

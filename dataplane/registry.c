@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
 #include "dp_log.h"
 #include "impair.h"
 #include "registry.h"
@@ -255,6 +256,7 @@ int reg_port_del(const char *name, struct vnl_err *err)
 		reg.lans[lan]->nb_ports--;
 	fdb_flush(reg.fdb, VNL_LAN_NONE, p->slot);
 	/* Its hooks went with it; a new port in the slot starts plain. */
+	capture_port_gone(p->slot);
 	memset(&reg.hooks[p->slot], 0, sizeof(reg.hooks[p->slot]));
 	impair_port_gone(p->slot);
 	p->ops->close(p);

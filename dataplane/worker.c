@@ -379,7 +379,7 @@ uint16_t imp_run(struct worker *w, const struct snapshot *s, uint64_t now, uint6
 	struct imp_budget *b = impair_budget(w->id);
 	struct rte_mbuf *m[IMP_NOW_MAX];
 	uint64_t next = UINT64_MAX;
-	uint16_t got = 0;
+	unsigned got = 0;
 
 	/* Wake-ups on time: the default 50 us of timer slack would add to every delay. */
 	if (unlikely(!w->imp_slack)) {
@@ -411,7 +411,7 @@ uint16_t imp_run(struct worker *w, const struct snapshot *s, uint64_t now, uint6
 		next = due < next ? due : next;
 	}
 	*next_due = next;
-	return got;
+	return (uint16_t)RTE_MIN(got, (unsigned)UINT16_MAX);
 }
 
 /* Ready fd ports taken per epoll_wait; the others stay ready (level) for

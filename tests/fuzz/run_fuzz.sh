@@ -2,8 +2,9 @@
 # Objective: every decoder a peer or a file can reach survives any input,
 # under ASan and UBSan: the agent protocol codec, the agent's and the host's
 # receivers of agent frames, vnld's and vnl-switchd's JSON-lines requests,
-# the topology file reader, the topology round trip (save, load, save: equal
-# or refused at input), the VXLAN underlay parser (the TARGETS list below).
+# the topology file reader, the pcapng walker and vnl capture's printer,
+# the topology round trip (save, load, save: equal or refused at input),
+# the VXLAN underlay parser (the TARGETS list below).
 # Operations: build each target with clang -fsanitize=fuzzer,address,undefined
 # into BUILD/fuzz, run it for VNL_FUZZ_SECONDS (default 20) from its committed
 # seed corpus tests/fuzz/corpus/NAME/ (new inputs go to a temp folder), TAP
@@ -27,12 +28,13 @@ here=$src/tests/fuzz
 TARGETS='
 agentproto  tests/fuzz/agentproto_fuzz.c common/agentproto.c -Icommon
 agentrx     tests/fuzz/agentrx_fuzz.c agent/log.c common/agentproto.c -Iagent -Icommon
-switchctl   tests/fuzz/switchctl_fuzz.c dataplane/commands.c dataplane/registry.c dataplane/stats.c dataplane/config.c dataplane/fdb.c dataplane/counter_names.c dataplane/dp_log.c dataplane/port.c dataplane/offload.c dataplane/impair.c dataplane/impair_queue.c common/jsonl.c common/dispatch.c common/evloop.c common/unixsock.c common/err.c -DVNL_WITH_EAL -Idataplane -Icommon pkg:libdpdk pkg:json-c -lm
+switchctl   tests/fuzz/switchctl_fuzz.c dataplane/commands.c dataplane/registry.c dataplane/capture.c dataplane/capture_copy.c dataplane/pcapng_write.c dataplane/stats.c dataplane/config.c dataplane/fdb.c dataplane/counter_names.c dataplane/dp_log.c dataplane/port.c dataplane/offload.c dataplane/impair.c dataplane/impair_queue.c common/jsonl.c common/dispatch.c common/evloop.c common/unixsock.c common/err.c -DVNL_WITH_EAL -Idataplane -Icommon pkg:libdpdk pkg:json-c -lm
 vmsession   tests/fuzz/vmsession_fuzz.c endpoints/vm_copy.c common/term.c common/agentproto.c common/err.c common/unixsock.c -Iendpoints/include -Iendpoints -Icommon -Imodel -Idaemon -Icli
 vnldreq     tests/fuzz/vnldreq_fuzz.c model/topology.c common/jsonl.c lib:vnld_core lib:vnl_kinds lib:vnl_model lib:vnl_common -I. -Imodel -Idaemon -Icommon -Iendpoints/include pkg:json-c pkg:yaml-0.1 pkg:libmnl pkg:libcap
 hostrx      tests/fuzz/hostrx_fuzz.c endpoints/vm_relay.c common/agentproto.c common/outq.c endpoints/vm_bootstrap.c endpoints/vm_qmp.c lib:vnld_core lib:vnl_kinds lib:vnl_model lib:vnl_common -I. -Imodel -Icommon -Iendpoints/include -Iendpoints pkg:json-c pkg:yaml-0.1 pkg:libmnl pkg:libcap
 topofile    tests/fuzz/topofile_fuzz.c model/schema.c model/topology.c model/toposave.c model/topolayout.c model/impair_text.c lib:vnl_kinds lib:vnl_common -Imodel -Icommon -Iendpoints/include -Iendpoints pkg:yaml-0.1 pkg:json-c pkg:libmnl pkg:libcap
 vxlan_parse tests/fuzz/vxlan_parse_fuzz.c -Idataplane
+pcapng_read tests/fuzz/pcapng_read_fuzz.c common/pcapng_read.c common/err.c cli/pktline.c -Icommon -Icli
 topo_roundtrip tests/fuzz/topo_roundtrip_fuzz.c model/schema.c model/topology.c model/topofile.c model/toposave.c model/topolayout.c model/impair_text.c lib:vnl_kinds lib:vnl_common -Imodel -Icommon -Iendpoints/include -Iendpoints pkg:yaml-0.1 pkg:json-c pkg:libmnl pkg:libcap
 '
 

@@ -59,6 +59,19 @@ static int impair(struct topo *t, struct json_object *req, struct vnl_err *err)
 	return topo_link_set_impair(t, k, now, err);
 }
 
+/* capture's targets resolved into switch ports against t (daemon/lab_capture.c). */
+static int capture_ports(struct topo *t, struct json_object *req, struct vnl_err *err)
+{
+	struct json_object *targets = NULL, *ports = json_object_new_array();
+	bool lans_only;
+	int r;
+
+	json_object_object_get_ex(req, "targets", &targets);
+	r = lab_capture_ports(t, targets, ports, &lans_only, err);
+	json_object_put(ports);
+	return r;
+}
+
 /* A known command's arguments, decoded as its handler does; the model
  * changes applied to t. */
 static int decode(struct topo *t, const char *name, struct json_object *req, struct vnl_err *err)
@@ -89,6 +102,8 @@ static int decode(struct topo *t, const char *name, struct json_object *req, str
 		return arg_name(req, "name", "node", &s, err);
 	if (!strcmp(name, "fdb"))
 		return arg_name(req, "lan", "LAN", &s, err);
+	if (!strcmp(name, "capture"))
+		return capture_ports(t, req, err);
 	if (!strcmp(name, "deploy"))
 		return arg_str(req, "file", true, &s, err);
 	return arg_str(req, "name", false, &s, err);

@@ -15,14 +15,16 @@
 # Operations:
 #   1. a private switch; namespaces A and B with persistent taps (tap ports)
 #      on one LAN (iperf3 pins cubic: the host's default is bbr); base RTT
-#      (ping -i 0.01) and base one-way delay (udp_flow) measured first
+#      (ping -i 0.01) and base one-way delay (udp_flow), measured again
+#      before each timing check (the host's load moves them)
 #   2. delay 20 ms on A out: median RTT - base in 20 +- 0.5 ms, udp_flow
 #      one-way median 20 +- 0.5 ms; the same with delay 20 ms on B in
-#   3. delay 20 ms jitter 2 ms on A out: uniform: no one-way delay under
-#      17.7 ms, the median 20 +- 0.5 ms, IQR 2 ms +- 10 %, datagrams
-#      overtaken (the tail is reported: a loaded host wakes late, with or
-#      without jitter); normal: IQR 2.70 ms +- 10 %; both IQR tolerances
-#      widened by the IQR step 2 measured without jitter (the host's noise)
+#   3. delay 20 ms jitter 2 ms on A out, uniform then normal: no one-way
+#      delay under 20 - 2 (uniform) or 20 - 7.34 ms (normal) - 0.3, the
+#      median 20 +- 1 ms, IQR 2 ms (uniform) or 2.70 ms (normal) +- 15 %
+#      widened by the IQR of the base flow just before (the host's noise),
+#      datagrams overtaken; the tail is reported (a loaded host wakes late,
+#      with or without jitter); a failed measurement is taken once more
 #   4. loss 1 % and 10 % over 20000 datagrams (5000/s): lost fraction within
 #      1 point of the setting and equal to imp_out_lost (ARP aside); gemodel
 #      5 % 50 %: 9.09 % +- 1 point
@@ -31,13 +33,17 @@
 #      imp_out_reordered
 #   6. rate 50 mbit on A out, TCP A -> B (iperf3 -t 5, the first second
 #      omitted): goodput within 5 % of 50 x 1448 / 1514, A's tx_gso_frames
-#      > 0 (a rate segments on entry); delay 5 ms only: rx_gso_frames > 0 and
-#      tx_gso_frames 0 (TSO frames delayed whole)
+#      > 0 (a rate segments on entry); UDP offered at 100 Mbit/s: received
+#      within 5 % of 50 x 1400 / 1442, the excess counted imp_out_rate_dropped;
+#      delay 5 ms only: rx_gso_frames > 0 and tx_gso_frames 0 (TSO frames
+#      delayed whole)
 #   7. delay 20 -> 5 ms under a udp_flow stream: nothing lost; impair-clear:
 #      RTT back to base (+ 0.5 ms), no frame queued, mbufs in use back
+#   8. delay 500 ms on A out and B in under a stream, then port-del A and B
+#      with the frames queued: mbufs back, imp_mbufs 0, the switch answers
 #   With VNL_EXPECT_WORKERS=2 (the -2workers variant: A and B on different
 #   workers, B's in frames from A's worker go through the handoff ring):
-#   steps 1, 2, 6 and 7 only.
+#   steps 1, 2, 6, 7 and 8 only.
 
 # shellcheck source=../lib/switchd.sh
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/switchd.sh"
@@ -61,6 +67,10 @@ for i in 1 2; do
 	sw_ok attach "port=$p" "lan=$PFX-L" >/dev/null
 	wait_until 5 port_is_up "$p" || fail "port $p not up"
 done
+# Static neighbours: no ARP exchange is impaired mid-test (a resolution
+# delayed 500 ms would hold the datagrams in the sender's kernel).
+nsx 1 ip neigh replace 10.77.32.2 lladdr "$(ns_mac 2)" dev eth0 nud permanent || fail "static neighbour in 1"
+nsx 2 ip neigh replace 10.77.32.1 lladdr "$(ns_mac 1)" dev eth0 nud permanent || fail "static neighbour in 2"
 ping_ok 1 10.77.32.2 3
 
 # --- helpers ---------------------------------------------------------------
@@ -118,11 +128,16 @@ flow() {
 # one_way_median: the median one-way delay (ms) of the last flow.
 one_way_median() { awk '{ print $2 / 1000 }' "$DELAYS" | median; }
 
+# rebase: base_rtt and base_ow, the medians without impairment, measured
+# again right before each timing check: the host's load moves them.
+rebase() {
+	base_rtt=$(rtt_median 100) || fail "no base RTT"
+	flow 2000 1
+	base_ow=$(one_way_median) || fail "no base one-way delay"
+}
+
 # --- 1. base ------------------------------------------------------------------
-IQR0=0
-base_rtt=$(rtt_median 100) || fail "no base RTT"
-flow 2000 1
-base_ow=$(one_way_median) || fail "no base one-way delay"
+rebase
 mbufs0=$(sw_ok show-workers | jq '.mbufs.in_use')
 pass "base: RTT median $base_rtt ms, one-way median $base_ow ms, mbufs in use $mbufs0"
 
@@ -138,8 +153,7 @@ check_delay() {
 	within "$ow" "$(awk -v b="$base_ow" 'BEGIN { print b + 20 }')" 0.5 ||
 		fail "$1: one-way median $ow ms, expected base $base_ow + 20 +- 0.5"
 	jq_assert "$1: nothing lost" "$FLOW" '.lost == 0 and .dup == 0'
-	read -r q1 q3 lo p90 p99 hi < <(awk '{ print $2 / 1000 }' "$DELAYS" | quartiles)
-	IQR0=$(awk -v a="$q1" -v b="$q3" 'BEGIN { print b - a }')
+	read -r _ _ lo p90 p99 hi < <(awk '{ print $2 / 1000 }' "$DELAYS" | quartiles)
 	pass "$1: RTT median $rtt ms, one-way median $ow ms (base $base_rtt, $base_ow); one-way from $lo, p90 $p90, p99 $p99, max $hi ms"
 }
 imp "$A" out delay_ns=20000000
@@ -148,48 +162,72 @@ jq_assert "show-ports impair" "$r" '.impair.out.delay_ns == 20000000 and (.impai
 check_delay "delay 20 ms on A out"
 jq_assert "A counters" "$(port_json "$A")" '.counters.imp_out_delayed > 2000 and .counters.imp_out_lost == 0'
 imp "$A" clear
+rebase
 imp "$B" in delay_ns=20000000
 check_delay "delay 20 ms on B in"
 jq_assert "B counters" "$(port_json "$B")" '.counters.imp_in_delayed > 2000'
 imp "$B" clear
 
 # --- 3. jitter -----------------------------------------------------------------
+# jitter_try DIST IQR SEED: one measurement of delay 20 ms jitter 2 ms DIST
+# on A out after a fresh base; JITTER_ERR says what was off (empty: all
+# good). Never early; the median within 1 ms and the IQR within 15 % plus
+# the spread the host adds without any impairment (IQR0 of the base flow):
+# each frame is due at its own time, so an adaptive worker wakes for each
+# (a constant-rate stream under a plain delay shares the rx wake-ups), and
+# a loaded host wakes it a few hundred microseconds late; the tail is
+# reported only. The exact spread is impair-queue's (system test).
+jitter_try() {
+	local iqr med
+	JITTER_ERR=
+	imp "$A" clear
+	rebase
+	read -r q1 q3 _ < <(awk '{ print $2 / 1000 }' "$DELAYS" | quartiles)
+	IQR0=$(awk -v a="$q1" -v b="$q3" 'BEGIN { print b - a }')
+	imp "$A" out delay_ns=20000000 jitter_ns=2000000 "dist=$1" "seed=$3"
+	flow 2000 2
+	read -r q1 q3 lo p90 p99 hi < <(awk '{ print $2 / 1000 }' "$DELAYS" | quartiles)
+	iqr=$(awk -v a="$q1" -v b="$q3" 'BEGIN { print b - a }')
+	med=$(one_way_median)
+	jq -e '.lost == 0 and .early > 0' >/dev/null <<<"$FLOW" || JITTER_ERR="$JITTER_ERR lost or no reordering: $FLOW;"
+	awk -v lo="$lo" -v b="$base_ow" -v j="$(awk -v d="$1" 'BEGIN { print d == "normal" ? 7.34 : 2 }')" \
+		'BEGIN { exit !(lo >= 20 - j - 0.3) }' || JITTER_ERR="$JITTER_ERR a one-way delay of $lo ms (early);"
+	within "$med" "$(awk -v b="$base_ow" 'BEGIN { print b + 20 }')" 1 ||
+		JITTER_ERR="$JITTER_ERR median $med ms, expected $base_ow + 20 +- 1;"
+	within "$iqr" "$2" "$(awk -v e="$2" -v n="$IQR0" 'BEGIN { print 0.15 * e + n }')" ||
+		JITTER_ERR="$JITTER_ERR IQR $iqr ms ($q1..$q3), expected $2 +- 15 % + $IQR0;"
+	JITTER_MSG="one-way from $lo ms, median $med, IQR $iqr ($q1..$q3, base IQR $IQR0), p90 $p90, p99 $p99, max $hi ms, $(jq .early <<<"$FLOW") early"
+}
+
+# check_jitter DIST IQR: jitter_try, once more when the host got in the way.
+check_jitter() {
+	jitter_try "$1" "$2" 1
+	if [ -n "$JITTER_ERR" ]; then
+		log "jitter 2 ms $1, first try:$JITTER_ERR (a loaded host? once more)"
+		jitter_try "$1" "$2" 2
+		[ -z "$JITTER_ERR" ] || fail "jitter 2 ms $1:$JITTER_ERR $JITTER_MSG"
+	fi
+	pass "jitter 2 ms $1: $JITTER_MSG"
+}
 if [ "$TWO" = 1 ]; then
-	imp "$A" out delay_ns=20000000 jitter_ns=2000000 seed=1
-	flow 2000 2
-	read -r q1 q3 lo p90 p99 hi < <(awk '{ print $2 / 1000 }' "$DELAYS" | quartiles)
-	jq_assert "jitter uniform: nothing lost" "$FLOW" '.lost == 0'
-	# Never early, the median on time; the tail is reported only: on this
-	# loaded 2-core host some wake-ups (switch worker, receiver) come
-	# milliseconds late with or without jitter (step 2 prints its p99).
-	awk -v lo="$lo" 'BEGIN { exit !(lo >= 18 - 0.3) }' ||
-		fail "jitter 2 ms uniform: a one-way delay of $lo ms, under 18 - 0.3"
-	within "$(one_way_median)" "$(awk -v b="$base_ow" 'BEGIN { print b + 20 }')" 0.5 ||
-		fail "jitter 2 ms uniform: one-way median $(one_way_median) ms, expected base $base_ow + 20 +- 0.5"
-	# The IQR: 10 %, plus the spread the host adds without jitter (IQR0, step 2).
-	within "$(awk -v a="$q1" -v b="$q3" 'BEGIN { print b - a }')" 2 "$(awk -v n="$IQR0" 'BEGIN { print 0.2 + n }')" ||
-		fail "jitter 2 ms uniform: IQR $q1..$q3 ms, expected 2 ms +- 10 % + $IQR0 (the IQR without jitter)"
-	jq_assert "jitter reorders" "$FLOW" '.early > 0'
-	pass "jitter 2 ms uniform: one-way from $lo ms, p90 $p90, p99 $p99, max $hi ms, IQR $q1..$q3 ms, $(jq .early <<<"$FLOW") early"
-	imp "$A" out delay_ns=20000000 jitter_ns=2000000 dist=normal seed=2
-	flow 2000 2
-	read -r q1 q3 lo p90 p99 hi < <(awk '{ print $2 / 1000 }' "$DELAYS" | quartiles)
-	within "$(awk -v a="$q1" -v b="$q3" 'BEGIN { print b - a }')" 2.70 "$(awk -v n="$IQR0" 'BEGIN { print 0.27 + n }')" ||
-		fail "jitter 2 ms normal: IQR $q1..$q3 ms, expected 2.70 ms +- 10 % + $IQR0 (the IQR without jitter)"
-	pass "jitter 2 ms normal: one-way from $lo ms, p90 $p90, p99 $p99, max $hi ms, IQR $q1..$q3 ms"
+	check_jitter uniform 2
+	check_jitter normal 2.698
 	imp "$A" clear
 fi
 
 # --- 4. loss ---------------------------------------------------------------------
-# check_frac WHAT JSONKEY PERCENT COUNTER: the flow's fraction (of 20000)
-# within 1 point of PERCENT and equal to A's COUNTER delta (ARP aside: at most 3 more).
+# check_frac WHAT JSONKEY PERCENT COUNTER [SLACK]: the flow's fraction (of
+# 20000) within 1 point of PERCENT and equal to A's COUNTER delta, give or
+# take SLACK frames the switch counted and the sink could not see (default
+# 3: a ping's or an IPv4 neighbour probe's).
 check_frac() {
-	local got c1 pct
+	local got c1 pct slack=${5:-3}
 	got=$(jq -r ".$2" <<<"$FLOW")
 	c1=$(counter "$A" "$4")
 	pct=$(awk -v g="$got" 'BEGIN { printf "%.3f", 100 * g / 20000 }')
-	within "$pct" "$3" 1 || fail "$1: $got of 20000 = $pct %, expected $3 +- 1 point"
-	[ "$((c1 - c0))" -ge "$got" ] && [ "$((c1 - c0))" -le "$((got + 3))" ] ||
+	within "$pct" "$3" 1 ||
+		fail "$1: $got of 20000 = $pct %, expected $3 +- 1 point; sink $FLOW; stream $(cat "$TMP/stream.$flow_n"); A $(port_json "$A" | jq -c '.counters | with_entries(select(.value > 0))'); workers $(sw_ok show-workers | jq -c '[.workers[] | {imp_mbufs, imp_mbufs_max}]')"
+	[ "$((c1 - c0))" -ge "$got" ] && [ "$((c1 - c0))" -le "$((got + slack))" ] ||
 		fail "$1: the sink saw $got, the switch counted $4 $((c1 - c0))"
 	pass "$1: $pct % ($got of 20000), $4 $((c1 - c0))"
 }
@@ -216,7 +254,9 @@ if [ "$TWO" = 1 ]; then
 	imp "$A" out delay_ns=10000000 reorder_ppm=250000 seed=7
 	flow 5000 4
 	jq_assert "reorder: nothing lost" "$FLOW" '.lost == 0'
-	check_frac "reorder 25 %" early 25 imp_out_reordered
+	# A frame sent at once with nothing queued ahead of it (the stream's
+	# first ones) overtakes nothing: counted, not early.
+	check_frac "reorder 25 %" early 25 imp_out_reordered 20
 	imp "$A" clear
 fi
 
@@ -244,6 +284,14 @@ awk -v g="$g" -v w="$want" 'BEGIN { exit !(g >= 0.95 * w && g <= 1.05 * w) }' ||
 	fail "rate 50 mbit: TCP goodput $g Mbit/s, expected $want +- 5 %"
 jq_assert "rate: TSO frames cut on entry" "$(port_json "$A")" '.counters.tx_gso_frames > 0'
 pass "rate 50 mbit, TCP A -> B: $g Mbit/s (expected $want +- 5 %), TSO frames segmented on entry"
+# UDP offered at twice the rate: what arrives is the rate, the rest is the
+# shaper's drops (1400-byte datagrams: 1442-byte frames).
+out=$(iperf_ab -u -b 100M -l 1400 -t 4) || exit 1
+want=$(awk 'BEGIN { print 50 * 1400 / 1442 }')
+awk -v g="$out" -v w="$want" 'BEGIN { exit !(g >= 0.95 * w && g <= 1.05 * w) }' ||
+	fail "rate 50 mbit, UDP at 100 Mbit/s: $out Mbit/s received, expected $want +- 5 %"
+jq_assert "rate: the excess dropped by the shaper" "$(port_json "$A")" '.counters.imp_out_rate_dropped > 1000'
+pass "rate 50 mbit, UDP offered at 100 Mbit/s: $out Mbit/s received (expected $want +- 5 %), $(counter "$A" imp_out_rate_dropped) rate_dropped"
 workers_check "after iperf3"
 
 # --- 7. change under traffic, clear ---------------------------------------------
@@ -273,3 +321,19 @@ wait_until 5 sh -c "[ \$($SWCTL show-workers | jq '.mbufs.in_use') -le $((mbufs0
 	fail "mbufs in use $(sw_ok show-workers | jq '.mbufs.in_use'), before the test $mbufs0"
 jq_assert "no mbuf held by delay queues" "$(sw_ok show-workers)" '[.workers[].imp_mbufs] | all(. == 0)'
 pass "impair-clear: RTT $rtt ms (base $base_rtt), mbufs back"
+
+# --- 8. ports deleted with frames queued ---------------------------------------
+imp "$A" out delay_ns=500000000
+imp "$B" in delay_ns=500000000
+nsx_bg 1 "$UDP_FLOW" stream 10.77.32.2 5032 2000 1 >"$TMP/stream.y"
+spid=$BG_PID
+sleep 0.6
+q=$(port_json "$A" | jq '.impair.queued.out')
+[ "$q" -gt 100 ] || fail "delay 500 ms under a stream: only $q frames queued on A"
+sw_ok port-del "name=$A" >/dev/null
+sw_ok port-del "name=$B" >/dev/null
+wait "$spid" 2>/dev/null
+wait_until 5 sh -c "[ \$($SWCTL show-workers | jq '.mbufs.in_use') -le $((mbufs0 + 64)) ]" ||
+	fail "after port-del with queued frames: mbufs in use $(sw_ok show-workers | jq '.mbufs.in_use'), before $mbufs0"
+jq_assert "no mbuf held by delay queues" "$(sw_ok show-workers)" '[.workers[].imp_mbufs] | all(. == 0)'
+pass "ports deleted with $q frames queued: mbufs back, the switch answers"

@@ -27,8 +27,9 @@
  *       where E counts datagrams that arrived before a lower number that
  *       arrived later (overtakers: reorder's send-now, jitter). DELAYS_FILE
  *       ("" for none) gets one line per datagram received, in arrival order:
- *       "SEQ DELAY_US", its one-way delay in microseconds (receive time minus
- *       the stamp; sender and sink share the host's clock).
+ *       "SEQ DELAY_US", its one-way delay in microseconds (the kernel's
+ *       receive stamp, SO_TIMESTAMPNS, minus the send stamp; sender and
+ *       sink share the host's clock).
  *
  * RUNS_FILE describes every number 0..S-1 as runs of equal fate, one line
  * each: "FIRST LAST TIMES SENT_MS_FIRST SENT_MS_LAST", TIMES = how often each
@@ -95,6 +96,15 @@ static uint64_t wall_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* A receive buffer of size bytes: beyond net.core.rmem_max when we may
+ * (root: SO_RCVBUFFORCE), so that a receiver the host deschedules for a
+ * while loses nothing; else as much as rmem_max allows. */
+static void rcvbuf_set(int fd, int size)
+{
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 }
 
 static void on_stop(int sig)
@@ -165,7 +175,7 @@ static int do_recv(int argc, char **argv)
 		perror("udp_flow: socket");
 		return 1;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	rcvbuf_set(fd, rcvbuf);
 	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
 		perror("udp_flow: bind");
 		return 1;
@@ -287,7 +297,8 @@ static int sink_grow(struct sink *k, uint32_t seq)
 	return 0;
 }
 
-static void sink_take(struct sink *k, const struct flow_msg *m, ssize_t n)
+/* at_ns: when the datagram arrived (the kernel's receive stamp). */
+static void sink_take(struct sink *k, const struct flow_msg *m, ssize_t n, uint64_t at_ns)
 {
 	uint32_t seq = ntohl(m->seq);
 
@@ -299,7 +310,7 @@ static void sink_take(struct sink *k, const struct flow_msg *m, ssize_t n)
 	k->received++;
 	if (k->delays != NULL)
 		fprintf(k->delays, "%u %.3f\n", seq,
-			(double)(int64_t)(wall_ns() - (((uint64_t)ntohl(m->ns_hi) << 32) | ntohl(m->ns_lo))) / 1000.0);
+			(double)(int64_t)(at_ns - (((uint64_t)ntohl(m->ns_hi) << 32) | ntohl(m->ns_lo))) / 1000.0);
 	if (k->nb_order == k->cap_order) {
 		unsigned long cap = k->cap_order ? 2 * k->cap_order : 65536;
 		uint32_t *o = realloc(k->order, cap * sizeof(*o));
@@ -373,6 +384,33 @@ static int sink_write_runs(const struct sink *k, const char *path)
 	return fclose(f) == 0 ? 0 : -1;
 }
 
+/* One datagram, without waiting; *at_ns = the kernel's receive stamp
+ * (SO_TIMESTAMPNS: the sink's own wake-up does not count in the delays),
+ * or now when there is none. */
+static ssize_t sink_recv(int fd, struct flow_msg *m, uint64_t *at_ns)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { m, sizeof(*m) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
+	ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
+
+	*at_ns = 0;
+	for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&mh) : NULL; c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+			struct timespec ts;
+
+			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+			*at_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+		}
+	}
+	if (n >= 0 && *at_ns == 0)
+		*at_ns = wall_ns();
+	return n;
+}
+
 static int do_sink(int argc, char **argv)
 {
 	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_ANY) };
@@ -380,7 +418,7 @@ static int do_sink(int argc, char **argv)
 	struct sink k = { 0 };
 	unsigned long port, distinct = 0;
 	long long report;
-	int fd, rcvbuf = 4 << 20, r = 0;
+	int fd, rcvbuf = 4 << 20, r = 0, one = 1;
 
 	if (argc < 2 || argc > 4 || parse_num(argv[0], &port) < 0 || port == 0 || port > 65535)
 		return 2;
@@ -394,7 +432,8 @@ static int do_sink(int argc, char **argv)
 		perror("udp_flow: socket");
 		return 1;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	rcvbuf_set(fd, rcvbuf);
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
 		perror("udp_flow: bind");
 		return 1;
@@ -415,6 +454,7 @@ static int do_sink(int argc, char **argv)
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		long long left = report - now_ms();
 		struct flow_msg m;
+		uint64_t at;
 		ssize_t n;
 
 		if (left <= 0) {
@@ -426,8 +466,8 @@ static int do_sink(int argc, char **argv)
 		}
 		if (poll(&pfd, 1, (int)left) <= 0)
 			continue;
-		while ((n = recv(fd, &m, sizeof(m), MSG_DONTWAIT)) >= 0)
-			sink_take(&k, &m, n);
+		while ((n = sink_recv(fd, &m, &at)) >= 0)
+			sink_take(&k, &m, n, at);
 	}
 	close(fd);
 	for (uint32_t i = 0; i < k.next; i++)

@@ -27,6 +27,7 @@
 #include <rte_mbuf.h>
 
 #include "../unit/tap.h"
+#include "eal_test.h"
 #include "impair.h"
 #include "offload.h"
 #include "port.h"
@@ -107,6 +108,20 @@ static int set_err(const char *json, const char *want)
 static struct imp_ctx ctx(void)
 {
 	return (struct imp_ctx){ .ps = &ps, .budget = impair_budget(0), .gso_out = gso_out };
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The IQR of the n latencies lat[] (sorted in place), in ms. */
+static double iqr_ms(uint64_t *lat, unsigned n)
+{
+	qsort(lat, n, sizeof(lat[0]), cmp_u64);
+	return (double)(lat[3 * n / 4] - lat[n / 4]) * 1000.0 / (double)hz;
 }
 
 /* Feed n frames of len (ids from id0) at t; the frames sent at once are freed and counted. */
@@ -190,6 +205,7 @@ static void test_jitter(void)
 	static uint32_t ids[2000];
 	unsigned got, inversions = 0;
 	uint64_t lo = UINT64_MAX, hi = 0;
+	double iqr;
 	bool in = true;
 
 	if (!ok(st != NULL && st->wheel, "jitter 1 ms uniform: a wheel"))
@@ -206,9 +222,13 @@ static void test_jitter(void)
 	}
 	for (unsigned i = 1; i < got; i++)
 		inversions += ids[i] < ids[i - 1];
+	for (unsigned i = 0; i < 2000; i++)
+		when[i] -= t0 + i * us;
+	iqr = iqr_ms(when, 2000);
 	ok(got == 2000 && in, "2000 frames out (%u), each after 1 to 3 ms (+ a tick of %llu cycles): %.3f..%.3f ms", got,
 	   (unsigned long long)1 << st->tick_shift, (double)lo / (double)(1000 * us), (double)hi / (double)(1000 * us));
 	ok(inversions > 100, "jitter reorders (%u inversions)", inversions);
+	ok(fabs(iqr - 1.0) < 0.1, "uniform +-1 ms: IQR %.3f ms (1)", iqr);
 
 	st = set(IMP_OUT, "{\"delay_ns\":2000000,\"jitter_ns\":500000,\"dist\":\"normal\",\"seed\":3}");
 	if (st == NULL)
@@ -223,6 +243,60 @@ static void test_jitter(void)
 		in &= lat + us >= 2000 * us - st->jmax && lat <= 2000 * us + st->jmax + (2ull << st->tick_shift);
 	}
 	ok(got == 1000 && in, "normal 0.5 ms: 1000 frames within 2 ms +- 3.67 sigma");
+	for (unsigned i = 0; i < 1000; i++)
+		when[i] -= t0 + i * us;
+	iqr = iqr_ms(when, 1000);
+	ok(fabs(iqr / (1.349 * 0.5) - 1) < 0.1, "normal sigma 0.5 ms: IQR %.3f ms (0.674)", iqr);
+}
+
+/* The wheel against its own model: 100000 frames at random gaps, released
+ * at random moments (the worker's wake-ups, up to 600 us apart, sometimes
+ * 10 ms): each leaves no earlier than its due time and no later than the
+ * first release call a tick after it. */
+static void test_wheel_stress(void)
+{
+	struct imp_state *st = set(IMP_OUT, "{\"delay_ns\":2000000,\"jitter_ns\":2000000,\"limit\":65535,\"seed\":21}");
+	struct imp_model ref;
+	struct rte_mbuf *m[VNL_BURST];
+	static uint64_t due[100000];
+	uint64_t t = 9000000000, us = hz / 1000000, last_call = 0, worst = 0, tick;
+	unsigned sent = 0, got = 0, early = 0, late = 0;
+
+	if (st == NULL)
+		return;
+	tick = 1ull << st->tick_shift;
+	imp_model_init(&ref, 21, port.slot, IMP_OUT);
+	srand(7);
+	while (got < 100000) {
+		uint16_t n;
+
+		if (sent < 100000 && rand() % 2) {
+			due[sent] = t + st->p.delay + (uint64_t)imp_jitter(&st->p, &ref, st->normal);
+			feed(st, sent++, 1, 60, t);
+			t += (uint64_t)(rand() % 20) * us;
+			continue;
+		}
+		t += rand() % 100 == 0 ? 10000 * us : (uint64_t)(rand() % 600) * us;
+		while ((n = imp_release(st, impair_budget(0), t, m, VNL_BURST)) > 0) {
+			for (uint16_t i = 0; i < n; i++) {
+				uint32_t id = id_of(m[i]);
+
+				early += t < due[id];
+				/* Due by the previous call's tick: it should have left then. */
+				if (t > due[id] && last_call >= due[id] + tick) {
+					late++;
+					worst = t - due[id] > worst ? t - due[id] : worst;
+				}
+				got++;
+			}
+			rte_pktmbuf_free_bulk(m, n);
+		}
+		last_call = t;
+		if (sent == 100000 && got < 100000 && imp_next_due(st) == UINT64_MAX)
+			break;
+	}
+	ok(got == 100000 && early == 0 && late == 0, "wheel stress: %u of 100000 out, %u early, %u late (worst %.3f ms)",
+	   got, early, late, (double)worst / (double)(1000 * us));
 }
 
 static void test_loss_dup_reorder_corrupt(void)
@@ -381,27 +455,9 @@ static void test_errors(void)
 
 int main(int argc, char **argv)
 {
-	char prefix[32], *eal[12];
-	int n = 0;
-
 	(void)argc;
-	snprintf(prefix, sizeof(prefix), "vnl-iqtest-%d", (int)getpid());
-	eal[n++] = argv[0];
-	eal[n++] = "--no-huge";
-	eal[n++] = "-m";
-	eal[n++] = "256";
-	eal[n++] = "--no-shconf";
-	eal[n++] = "--file-prefix";
-	eal[n++] = prefix;
-	eal[n++] = "--no-pci";
-	eal[n++] = "--log-level=3";
-	eal[n++] = "--lcores";
-	eal[n++] = "0@0";
-	eal[n] = NULL;
-	if (rte_eal_init(n, eal) < 0) {
-		printf("1..0 # SKIP DPDK's EAL does not start here: %s\n", rte_strerror(rte_errno));
+	if (eal_test_init(argv[0], "iq", "256", "0@0") < 0)
 		return 0;
-	}
 	hz = rte_get_tsc_hz();
 	vnl_pktmbuf_pool = rte_pktmbuf_pool_create("t_mbufs", 16383, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	if (vnl_pktmbuf_pool == NULL || snapshot_init(1) < 0 || ol_init(vnl_pktmbuf_pool, SOCKET_ID_ANY) < 0 ||
@@ -412,6 +468,7 @@ int main(int argc, char **argv)
 	/* Slot 6 with two workers: worker 0 owns it, the budget the test passes. */
 	test_delay();
 	test_jitter();
+	test_wheel_stress();
 	test_loss_dup_reorder_corrupt();
 	test_rate_limit();
 	test_budget();

@@ -9,7 +9,12 @@
  * offload frames (offload.h) are segmented for a port without TSO, passed
  * whole to one with it, both within one flood, and never handed raw to a
  * down port without caps;
- * each worker counts what it polled, and no mbuf is left behind.
+ * each worker counts what it polled, and no mbuf is left behind;
+ * captures (capture.c, capture_copy.c, the pcapng writer) on a pipe read by
+ * the test: EPBs exact per interface and direction (out = the port
+ * received, in = the port sent), interface ids as given, timestamps in
+ * order and near the clock, a libpcap filter run through rte_bpf
+ * (filtered exact), ISBs with the counts, every capture buffer freed.
  *
  * Operations: DPDK's EAL without hugepages (--no-huge --no-shconf, no PCI),
  * N workers (argument, default 1) on real lcores; ports are a test-only
@@ -28,7 +33,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
+
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -39,6 +46,10 @@
 #include <rte_tcp.h>
 
 #include "../unit/tap.h"
+#include "capture.h"
+#include "cbpf.h"
+#include "clock.h"
+#include "evloop.h"
 #include "port.h"
 #include "registry.h"
 #include "snapshot.h"
@@ -249,6 +260,34 @@ static void inject_tso(int i, uint8_t dst, uint8_t src, uint16_t len, uint16_t m
 	injected++;
 }
 
+/* Inject one frame of len bytes as a chain of full 2 KiB segments (what a
+ * port hands over for a GSO frame). */
+static void inject_chain(int i, uint8_t dst, uint8_t src, uint32_t len)
+{
+	struct rte_mbuf *head = NULL;
+
+	while (len) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(vnl_pktmbuf_pool);
+		uint16_t n = m ? (uint16_t)RTE_MIN(len, (uint32_t)rte_pktmbuf_tailroom(m)) : 0;
+		uint8_t *f = m ? (uint8_t *)rte_pktmbuf_append(m, n) : NULL;
+
+		if (f == NULL || (head != NULL && rte_pktmbuf_chain(head, m) < 0)) {
+			printf("Bail out! cannot build a chained frame\n");
+			exit(1);
+		}
+		memset(f, 0x5a, n);
+		if (head == NULL) {
+			mac(f, dst);
+			mac(f + 6, src);
+			head = m;
+		}
+		len -= n;
+	}
+	while (rte_ring_enqueue(rp(i)->rx, head) != 0)
+		usleep(100);
+	injected++;
+}
+
 /* Wait until every ring is empty and every worker has finished the bursts
  * it took (a quiescent point comes after a whole loop iteration). */
 static void settle(void)
@@ -302,6 +341,238 @@ static struct port *add_port(const char *name, struct lan *l)
 	return p;
 }
 
+/* ---- captures ---- */
+
+/* What a capture stream held: EPBs per interface and direction, ISBs. */
+struct stream {
+	unsigned idbs, isbs, epbs;
+	unsigned dir[4][3];           /* [interface][epb_flags direction] */
+	uint64_t bytes[4];            /* captured bytes per interface */
+	uint32_t caplen[8], origlen[8]; /* of the first 8 EPBs */
+	uint64_t isb_recv[4], isb_drop[4], isb_accept[4];
+	bool ordered, near_now, whole;
+};
+
+static uint32_t rd32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static void parse_stream(const uint8_t *d, size_t len, struct stream *st)
+{
+	struct timespec now;
+	uint64_t last = 0, now_ns;
+	size_t o = 0;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	now_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+	*st = (struct stream){ .ordered = true, .near_now = true };
+	while (o + 12 <= len) {
+		uint32_t type = rd32(d + o), n = rd32(d + o + 4), ifid = rd32(d + o + 8);
+
+		if (n < 12 || n % 4 || o + n > len)
+			break;
+		if (type == 1)
+			st->idbs++;
+		if (type == 6 && ifid < 4) {
+			uint64_t ts = (uint64_t)rd32(d + o + 12) << 32 | rd32(d + o + 16);
+			uint32_t cap = rd32(d + o + 20), flags = 0;
+			size_t p = o + 28 + ((cap + 3) & ~3u);
+
+			while (p + 4 <= o + n - 4 && (d[p] | d[p + 1] << 8) != 0) {
+				uint16_t code = (uint16_t)(d[p] | d[p + 1] << 8), l = (uint16_t)(d[p + 2] | d[p + 3] << 8);
+
+				if (code == 2)
+					flags = rd32(d + p + 4);
+				p += 4 + ((l + 3u) & ~3u);
+			}
+			if (st->epbs < 8) {
+				st->caplen[st->epbs] = cap;
+				st->origlen[st->epbs] = rd32(d + o + 24);
+			}
+			st->epbs++;
+			st->dir[ifid][flags & 3]++;
+			st->bytes[ifid] += cap;
+			st->ordered &= ts >= last;
+			st->near_now &= ts <= now_ns && now_ns - ts < 5000000000ull;
+			last = ts;
+		}
+		if (type == 5 && ifid < 4) {
+			for (size_t p = o + 20; p + 4 <= o + n - 4 && (d[p] | d[p + 1] << 8) != 0;) {
+				uint16_t code = (uint16_t)(d[p] | d[p + 1] << 8), l = (uint16_t)(d[p + 2] | d[p + 3] << 8);
+				uint64_t v;
+
+				memcpy(&v, d + p + 4, 8);
+				if (code == 4)
+					st->isb_recv[ifid] = v;
+				if (code == 5)
+					st->isb_drop[ifid] = v;
+				if (code == 6)
+					st->isb_accept[ifid] = v;
+				p += 4 + ((l + 3u) & ~3u);
+			}
+			st->isbs++;
+		}
+		o += n;
+	}
+	st->whole = o == len;
+}
+
+/* capture-start on a new pipe; returns the capture id (0: refused), *rd the read end. */
+static int64_t cap_start(const char *ports_json, const char *dir, const char *filter, int *rd)
+{
+	struct json_object *req = json_tokener_parse(ports_json), *reply = json_object_new_object(), *v;
+	struct vnl_err err = { 0, "" };
+	int p[2], r;
+	int64_t id = 0;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return 0;
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	json_object_object_add(req, "dir", json_object_new_string(dir));
+	if (filter != NULL) {
+		json_object_object_add(req, "bpf", cbpf_compile_json(filter, 262144, &err));
+		json_object_object_add(req, "filter", json_object_new_string(filter));
+	}
+	r = capture_start(req, reply, p[1], &err);
+	if (r < 0)
+		printf("# capture-start: %s\n", err.msg);
+	else if (json_object_object_get_ex(reply, "capture", &v) && json_object_object_get_ex(v, "id", &v))
+		id = json_object_get_int64(v);
+	json_object_put(req);
+	json_object_put(reply);
+	*rd = p[0];
+	return id;
+}
+
+static int cap_stop(int64_t id)
+{
+	struct json_object *req = json_object_new_object(), *reply = json_object_new_object();
+	struct vnl_err err = { 0, "" };
+	int r;
+
+	json_object_object_add(req, "id", json_object_new_int64(id));
+	r = capture_stop_cmd(req, reply, &err);
+	json_object_put(req);
+	json_object_put(reply);
+	return r;
+}
+
+/* Run the control loop (the writer) and read both pipes until EOF. */
+static void pump(struct evloop *loop, int *fd, uint8_t **buf, size_t *len, int n)
+{
+	long long deadline = mono_ms() + 5000;
+	int open = n;
+
+	while (open && mono_ms() < deadline) {
+		evloop_run_until(loop, -1, 0, mono_ms() + 2);
+		for (int i = 0; i < n; i++) {
+			ssize_t k;
+
+			if (fd[i] < 0)
+				continue;
+			buf[i] = realloc(buf[i], len[i] + 65536);
+			k = read(fd[i], buf[i] + len[i], 65536);
+			if (k > 0)
+				len[i] += (size_t)k;
+			if (k == 0) {
+				close(fd[i]);
+				fd[i] = -1;
+				open--;
+			}
+		}
+	}
+}
+
+static void capture_steps(void)
+{
+	struct evloop *loop = evloop_new();
+	uint8_t *buf[2] = { NULL, NULL };
+	size_t len[2] = { 0, 0 };
+	int fd[2] = { -1, -1 };
+	struct json_object *show = json_object_new_object();
+	struct stream a, b;
+	int64_t ida, idb;
+
+	capture_init(loop);
+	atomic_store(&rp(P2)->room, UINT32_MAX);
+	atomic_store(&rp(P1)->refuse_len, 0);
+	ida = cap_start("{\"ports\":[{\"port\":\"p0\",\"name\":\"a:0\"},{\"port\":\"p1\",\"name\":\"b:0\"}]}",
+			"both", NULL, &fd[0]);
+	idb = cap_start("{\"ports\":[{\"port\":\"p0\",\"name\":\"a:0\"}]}", "out", "ether dst 02:00:00:00:00:0b",
+			&fd[1]);
+	ok(ida > 0 && idb > 0, "two captures started (%ld, %ld)", (long)ida, (long)idb);
+	capture_show(show);
+	ok(json_object_array_length(json_object_object_get(show, "captures")) == 2, "show-captures lists both");
+	json_object_put(show);
+	inject(P0, 0x0b, 0x0a, 60, 5);   /* p0 out 5, p1 in 5 */
+	settle();
+	inject(P1, 0x0a, 0x0b, 64, 3);   /* p1 out 3, p0 in 3 */
+	settle();
+	inject(P0, 0x0c, 0x0a, 1400, 2); /* p0 out 2 (to p2) */
+	settle();
+	ok(cap_stop(ida) == 0 && cap_stop(idb) == 0, "both stopped");
+	pump(loop, fd, buf, len, 2);
+	ok(fd[0] < 0 && fd[1] < 0, "both streams ended (EOF after the ISBs)");
+	parse_stream(buf[0], len[0], &a);
+	parse_stream(buf[1], len[1], &b);
+	ok(a.whole && a.idbs == 2 && a.epbs == 18 && a.isbs == 2, "capture a: 2 IDBs, 18 EPBs, 2 ISBs (%u, %u, %u)",
+	   a.idbs, a.epbs, a.isbs);
+	ok(a.dir[0][2] == 7 && a.dir[0][1] == 3 && a.dir[1][1] == 5 && a.dir[1][2] == 3,
+	   "a:0 outbound 7 inbound 3, b:0 inbound 5 outbound 3 (%u %u %u %u)", a.dir[0][2], a.dir[0][1], a.dir[1][1],
+	   a.dir[1][2]);
+	ok(a.ordered && a.near_now, "timestamps in order and within 5 s of the clock");
+	ok(a.isb_recv[0] == 10 && a.isb_accept[0] == 10 && a.isb_drop[0] == 0 && a.isb_recv[1] == 8,
+	   "ISBs: a:0 seen 10, accepted 10, dropped 0; b:0 seen 8");
+	ok(b.whole && b.epbs == 5 && b.dir[0][2] == 5 && b.isb_recv[0] == 7 && b.isb_accept[0] == 5,
+	   "filter 'ether dst 02:00:00:00:00:0b' on p0 out: 5 of 7 kept (epbs %u, seen %lu, accepted %lu)", b.epbs,
+	   (unsigned long)b.isb_recv[0], (unsigned long)b.isb_accept[0]);
+	ok(rte_mempool_lookup("vnl_cap1s") == NULL && rte_ring_lookup("vnl_cap1w0") == NULL,
+	   "the capture's pools and rings are freed");
+	free(buf[0]);
+	free(buf[1]);
+
+	/* Offload frames: out is what the port received (the TSO frame whole),
+	 * in what the port was given (p2 has no TSO: 3 segments). */
+	buf[0] = NULL;
+	len[0] = 0;
+	ida = cap_start("{\"ports\":[{\"port\":\"p0\"},{\"port\":\"p2\"}]}", "both", NULL, &fd[0]);
+	inject_tso(P0, 0x0c, 0x0a, 1500, 500);
+	settle();
+	ok(ida > 0 && cap_stop(ida) == 0, "a capture of p0 and p2 around a TSO frame");
+	fd[1] = -1;
+	pump(loop, fd, buf, len, 1);
+	parse_stream(buf[0], len[0], &a);
+	ok(a.whole && a.epbs == 4 && a.dir[0][2] == 1 && a.dir[1][1] == 3 && a.bytes[0] == 1500 &&
+	   a.bytes[1] == 3 * 54 + 1446, "TSO: p0 out one 1500-byte frame, p2 in 3 segments (%u EPBs, %lu + %lu bytes)",
+	   a.epbs, (unsigned long)a.bytes[0], (unsigned long)a.bytes[1]);
+	free(buf[0]);
+
+	/* Chains beyond the large pool's 9216 bytes: whole, except that the
+	 * copy's last segment keeps 24 bytes for the EPB's tail. p0 out sees
+	 * them (the LAN then drops them as oversize). */
+	buf[0] = NULL;
+	len[0] = 0;
+	ida = cap_start("{\"ports\":[{\"port\":\"p0\"}]}", "out", NULL, &fd[0]);
+	inject_chain(P0, 0x0b, 0x0a, 30000);           /* last segment 2352: whole */
+	inject_chain(P0, 0x0b, 0x0a, 2 * 9216);        /* last segment full: 24 less */
+	inject_chain(P0, 0x0b, 0x0a, 3 * 9216 + 9200); /* 8 over the limit: 8 less */
+	settle();
+	ok(ida > 0 && cap_stop(ida) == 0, "a capture of chained frames");
+	pump(loop, fd, buf, len, 1);
+	parse_stream(buf[0], len[0], &a);
+	ok(a.whole && a.epbs == 3 && a.caplen[0] == 30000 && a.origlen[0] == 30000 && a.caplen[1] == 2 * 9216 - 24 &&
+	   a.origlen[1] == 2 * 9216 && a.caplen[2] == 3 * 9216 + 9192 && a.origlen[2] == 3 * 9216 + 9200,
+	   "chains: caplen/len %u/%u %u/%u %u/%u", a.caplen[0], a.origlen[0], a.caplen[1], a.origlen[1], a.caplen[2],
+	   a.origlen[2]);
+	free(buf[0]);
+	capture_init(NULL);
+	evloop_free(loop);
+}
+
 /* The EAL's runtime folder of this process (its multi-process socket): the
  * EAL leaves it behind. */
 static void remove_dir(const char *path)
@@ -342,7 +613,7 @@ int main(int argc, char **argv)
 	eal[n++] = argv[0];
 	eal[n++] = "--no-huge";
 	eal[n++] = "-m";
-	eal[n++] = "64";
+	eal[n++] = "128";
 	eal[n++] = "--no-shconf";
 	eal[n++] = "--file-prefix";
 	eal[n++] = prefix;
@@ -472,6 +743,8 @@ int main(int argc, char **argv)
 		   (unsigned long)(rp(P1)->got - got), (unsigned long)pc(P1, PC_drop_tx_refused),
 		   (unsigned long)(pc(P1, PC_drop_tx_full) - full));
 	}
+
+	capture_steps();
 
 	{
 		uint64_t total = 0, rx = 0, v[CC_MAX];
