@@ -20,7 +20,7 @@
 # are refused, raw upgrades too, as are upgrades to vnl-web's other
 # protocols. A tab that floods requests, terminals and starts without
 # reading keeps vnl-web's fds, children and memory bounded, and the lab
-# answers meanwhile.
+# answers meanwhile. A deploy whose layout cannot be saved still deploys.
 # Screenshots of each step: build/meson-logs/108-web/.
 
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/vnl.sh"
@@ -135,6 +135,27 @@ wait_for 30 flood_gone &&
 	ok "the flooding tab gone: its fds and terminals are too" ||
 	not_ok "the flooding tab's fds and terminals go with it" "fds $(nfds) (before $FDS0)" "$(pgrep -af "vnl --lab $L exec")"
 alive "$WEBPID" && ok "vnl-web runs on" || not_ok "vnl-web runs on" "$(tail -5 "$TMP/web.log")"
+
+# A deploy whose layout cannot be saved (the lab's state folder immutable,
+# for one `vnl deploy`): the lab is deployed all the same, subscribers get
+# `deployed`, and vnld logs the lost layout once.
+STATE=/var/lib/vnetlab/$L
+events_follow "$TMP/events.json"
+trap 'chattr -i "$STATE"; bail "interrupted"' INT TERM HUP
+if chattr +i "$STATE" 2>/dev/null; then
+	run deploy "$TMP/lab.yaml"
+	chattr -i "$STATE"
+	trap 'bail "interrupted"' INT TERM HUP
+	[ "$RC" = 0 ] && ok "a deploy whose layout cannot be saved still succeeds" ||
+		not_ok "a deploy whose layout cannot be saved still succeeds" "exit $RC: $ERR"
+	wait_for 5 grep -q '"deployed"' "$TMP/events.json" && ok "... and sends its deployed event" ||
+		not_ok "... and sends its deployed event" "$(tail -3 "$TMP/events.json")"
+	n=$(grep -c "layout is kept only in part" "/run/vnetlab/$L/vnld.log")
+	[ "$n" = 1 ] && ok "... and vnld logs the lost layout once" || not_ok "vnld logs the lost layout once" "$n lines"
+else
+	trap 'bail "interrupted"' INT TERM HUP
+	diag "chattr +i refused on $STATE: the deploy-layout step is left out"
+fi
 [ -n "$(ls "$SHOTS"/*.png 2>/dev/null)" ] && ok "screenshots kept in $SHOTS" || not_ok "no screenshot in $SHOTS"
 grep -q "refused a WebSocket" "$TMP/web.log" && ok "vnl-web logged the refused WebSockets" ||
 	not_ok "vnl-web did not log a refusal" "$(cat "$TMP/web.log")"
