@@ -28,6 +28,10 @@ static const struct vnl_verb verbs[] = {
 	{ "link", vnl_cmd_link, "NODE:N LAN [--ip A.B.C.D/N] [--nic-type T]", "put interface N of NODE in LAN",
 	  "  -a, --ip A.B.C.D/N  address of the interface (ns and cnt nodes)\n", false },
 	{ "unlink", vnl_cmd_unlink, "NODE:N", "take interface N of NODE out of its LAN", NULL, false },
+	{ "impair", vnl_cmd_impair,
+	  "NODE:N [--dir in|out|both] [--delay T] [--loss P] [--rate R] ... (netem's words)\n"
+	  "NODE:N --clear [--dir in|out|both]\nNODE:N",
+	  "impair a link like netem (delay, loss, rate...), clear it, or print it", vnl_impair_options, false },
 	{ "show", vnl_cmd_show, "[NAME]", "the lab, or one node or LAN", NULL, false },
 	{ "stats", vnl_cmd_stats, "[NODE:N|NODE|LAN]", "port and LAN counters of the switch", NULL, false },
 	{ "fdb", vnl_cmd_fdb, "LAN", "the MAC table of a LAN", NULL, false },

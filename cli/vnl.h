@@ -137,3 +137,8 @@ int vnl_cmd_halt(struct vnl_cli *cli, int argc, char **argv);      /* vnl_vm.c *
 int vnl_cmd_wait(struct vnl_cli *cli, int argc, char **argv);      /* vnl_vm.c */
 int vnl_cmd_web(struct vnl_cli *cli, int argc, char **argv);       /* vnl_web.c */
 int vnl_cmd_capture(struct vnl_cli *cli, int argc, char **argv);   /* vnl_capture.c */
+int vnl_cmd_impair(struct vnl_cli *cli, int argc, char **argv);    /* vnl_impair.c */
+/* `vnl impair --help`'s option lines (filled by vnl_cmd_impair), and its
+ * option words one per line on stdout (`vnl __complete impair`). */
+extern char vnl_impair_options[2048];
+void vnl_impair_words(void);

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * `vnl __complete nodes|lans|nics|links|kinds|options [KIND]|values OPTION`: words
+ * `vnl __complete nodes|lans|nics|links|kinds|options [KIND]|values OPTION|impair`: words
  * for completion/vnl.bash, one per line. kinds, options and values come from
  * the kinds' schemas (options: `vnl add`'s --nics and the long options of
  * KIND, or of every kind without one, then their one-letter forms; each
  * takes a value; values: the words of a choice option, e.g. nic-type; links:
- * the linked NODE:N, what vnl capture takes besides LANs). The names of objects come from a
+ * the linked NODE:N, what vnl capture takes besides LANs; impair: the long
+ * options of `vnl impair`). The names of objects come from a
  * running vnld only (never starts one) with a short deadline, and nothing
  * is printed, successfully, when there is none: a completion must never
  * fail loudly or hang the shell.
@@ -55,6 +56,10 @@ int vnl_cmd_complete(struct vnl_cli *cli, int argc, char **argv)
 		}
 		return VNL_EXIT_OK;
 	}
+	if (strcmp(what, "impair") == 0) {
+		vnl_impair_words();
+		return VNL_EXIT_OK;
+	}
 	if (strcmp(what, "values") == 0) {
 		const char *name = optind + 1 < argc ? argv[optind + 1] : "";
 
@@ -73,7 +78,7 @@ int vnl_cmd_complete(struct vnl_cli *cli, int argc, char **argv)
 	if (optind + 1 < argc)
 		return vnl_usage_error(cli, "__complete %s: unexpected argument '%s'", what, argv[optind + 1]);
 	if (strcmp(what, "nodes") && strcmp(what, "lans") && strcmp(what, "nics") && strcmp(what, "links"))
-		return vnl_usage_error(cli, "__complete: '%s' is not nodes, lans, nics, links, kinds, options or values",
+		return vnl_usage_error(cli, "__complete: '%s' is not nodes, lans, nics, links, kinds, options, values or impair",
 				       what);
 	req = vnl_req("show");
 	r = vnl_call(cli->lab, req, COMPLETE_TIMEOUT, &reply, NULL);

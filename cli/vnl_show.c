@@ -45,6 +45,50 @@ static const char *node_links(struct json_object *node, char *buf, size_t len)
 	return n ? buf : "-";
 }
 
+/* A link's `impair` as "out: delay 20ms loss 1%; in: rate 10mbit" in buf. */
+static const char *impair_text(struct json_object *impair, char *buf, size_t len)
+{
+	static const char *const dirs[] = { "out", "in" };
+
+	buf[0] = '\0';
+	for (unsigned d = 0; d < 2; d++) {
+		struct json_object *set;
+
+		if (!json_object_object_get_ex(impair, dirs[d], &set))
+			continue;
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s:", buf[0] ? "; " : "", dirs[d]);
+		json_object_object_foreach(set, key, val)
+			snprintf(buf + strlen(buf), len - strlen(buf), " %s %s", key, json_object_get_string(val));
+	}
+	return buf;
+}
+
+/* The impaired links of array links (LINK objects; node: the node's own
+ * links, which lack "node"), one row each, after a title. */
+static void print_impairments(struct json_object *links, const char *node)
+{
+	struct vnl_table t;
+	char ref[40], buf[1024];
+	bool any = false;
+
+	vnl_table_init(&t, 2);
+	for (size_t i = 0; links && i < json_object_array_length(links); i++) {
+		struct json_object *k = json_object_array_get_idx(links, i), *impair;
+
+		if (!json_object_object_get_ex(k, "impair", &impair))
+			continue;
+		if (!any)
+			vnl_table_row(&t, (const char *[]){ "LINK", "IMPAIRMENTS" });
+		any = true;
+		snprintf(ref, sizeof(ref), "%s:%lld", node ? node : vnl_jstr(k, "node") ?: "?", vnl_jint(k, "nic", 0));
+		vnl_table_row(&t, (const char *[]){ ref, impair_text(impair, buf, sizeof(buf)) });
+	}
+	if (any) {
+		printf("\nimpairments\n");
+		vnl_table_print(&t, stdout, "  ");
+	}
+}
+
 /* The one-line warning of a node whose NICs' MTU is not their LAN's
  * (vnld's mtu_mismatch), or nothing. */
 static void print_mtu_warning(struct json_object *n, const char *indent)
@@ -105,6 +149,7 @@ static void print_lab(struct json_object *r)
 	vnl_table_print(&t, stdout, "  ");
 	for (size_t i = 0; i < nn; i++)
 		print_mtu_warning(json_object_array_get_idx(nodes, i), "  ");
+	print_impairments(vnl_jarr(r, "links"), NULL);
 }
 
 /* The running captures (the switch's show-captures, through vnld); nothing when none. */
@@ -197,6 +242,7 @@ static void print_node(struct json_object *n)
 						    f ? vnl_jstr(f, "mac") : NULL, state[0] ? state : NULL });
 	}
 	vnl_table_print(&t, stdout, "  ");
+	print_impairments(links, vnl_jstr(n, "name"));
 }
 
 static void print_lan(struct json_object *l)

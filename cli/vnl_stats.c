@@ -45,6 +45,46 @@ static void print_ports(struct json_object *ports)
 	vnl_table_print(&t, stdout, "");
 }
 
+/* The impairment counters (imp_DIR_WHAT) of the ports that have any, a
+ * row per port and direction. */
+static void print_impairs(struct json_object *ports)
+{
+	static const char *const dirs[] = { "out", "in" };
+	static const char *const what[] = { "delayed", "lost", "rate_dropped", "duplicated", "reordered", "corrupted",
+					    "queue_full" };
+	enum { NW = sizeof(what) / sizeof(what[0]) };
+	const char *row[NW + 2];
+	char c[NW][24], key[40];
+	struct vnl_table t;
+	bool any = false;
+
+	vnl_table_init(&t, NW + 2);
+	json_object_object_foreach(ports, ref, p) {
+		for (unsigned d = 0; d < 2; d++) {
+			long long sum = 0;
+
+			row[0] = ref;
+			row[1] = dirs[d];
+			for (size_t i = 0; i < NW; i++) {
+				snprintf(key, sizeof(key), "imp_%s_%s", dirs[d], what[i]);
+				row[i + 2] = num(p, key, c[i], sizeof(c[i]));
+				sum += row[i + 2] ? vnl_jint(p, key, 0) : 0;
+			}
+			if (sum == 0)
+				continue;
+			if (!any)
+				vnl_table_row(&t, (const char *[]){ "PORT", "DIR", "DELAYED", "LOST", "RATE_DROPPED",
+								    "DUPLICATED", "REORDERED", "CORRUPTED", "QUEUE_FULL" });
+			any = true;
+			vnl_table_row(&t, row);
+		}
+	}
+	if (any) {
+		putchar('\n');
+		vnl_table_print(&t, stdout, "");
+	}
+}
+
 static void print_lans(struct json_object *lans)
 {
 	static const char *const cols[] = { "macs", "forwarded", "flooded", "unknown_unicast", "learned",
@@ -94,8 +134,10 @@ int vnl_cmd_stats(struct vnl_cli *cli, int argc, char **argv)
 		bool has_lans = json_object_object_get_ex(reply, "lans", &lans) &&
 				json_object_is_type(lans, json_type_object) && json_object_object_length(lans);
 
-		if (has_ports)
+		if (has_ports) {
 			print_ports(ports);
+			print_impairs(ports);
+		}
 		if (has_ports && has_lans)
 			putchar('\n');
 		if (has_lans)

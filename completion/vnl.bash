@@ -3,7 +3,8 @@
 #
 # Verbs, kinds, options per verb, and the names of a running lab's objects.
 # Kinds and the options of `vnl add KIND` come from the kinds' schemas
-# (`vnl __complete kinds`, `vnl __complete options [KIND]`), and so do the
+# (`vnl __complete kinds`, `vnl __complete options [KIND]`), `vnl impair`'s
+# options from its table (`vnl __complete impair`), and so do the
 # words of a choice option (`vnl __complete values nic-type`). Object names
 # come from `vnl [--lab L] __complete nodes|lans|nics`, which asks the lab's
 # vnld (never starts one) and prints nothing when the lab does not run.
@@ -24,6 +25,10 @@ _vnl_takes_value()
 	case $2 in
 	--ip | -a | --format | -f | --output | -o | --timeout | --nic-type | --mtu) return 0 ;;
 	esac
+	if [[ $1 == impair ]]; then
+		[[ $2 != --clear ]]
+		return
+	fi
 	[[ $1 == capture ]] && case $2 in
 	-c | --count | --duration | -s | --snaplen | --dir | --filter | -w | --write | -r | --read) return 0 ;;
 	esac
@@ -37,7 +42,7 @@ _vnl()
 	local cur prev words cword
 	_init_completion -n := || return
 
-	local verbs="start stop add del link unlink show stats fdb capture exec shell console cp wait reboot halt deploy save destroy graph events web version log-level"
+	local verbs="start stop add del link unlink impair show stats fdb capture exec shell console cp wait reboot halt deploy save destroy graph events web version log-level"
 	local i w verb='' nargs=0 dashdash=0 labopt=() args=()
 	_vnl_cmd=${words[0]} _vnl_addopts=
 
@@ -98,7 +103,11 @@ _vnl()
 		return
 		;;
 	--dir)
-		[[ $verb == capture ]] && COMPREPLY=($(compgen -W "in out both" -- "$cur"))
+		[[ $verb == capture || $verb == impair ]] && COMPREPLY=($(compgen -W "in out both" -- "$cur"))
+		return
+		;;
+	--distribution | --dist)
+		[[ $verb == impair ]] && COMPREPLY=($(compgen -W "uniform normal" -- "$cur"))
 		return
 		;;
 	-*)
@@ -137,6 +146,7 @@ _vnl()
 			fi
 			;;
 		link) opts+=" --ip --nic-type" ;;
+		impair) opts+=" $("$_vnl_cmd" __complete impair 2>/dev/null)" ;;
 		graph) opts+=" --format --output" ;;
 		exec) opts+=" --tty --" ;;
 		cp) opts+=" --recursive" ;;
@@ -163,6 +173,7 @@ _vnl()
 	capture:*) words_="$(_vnl_names links "${labopt[@]}") $(_vnl_names lans "${labopt[@]}")" ;;
 	log-level:0) words_="error warning info debug" ;;
 	link:0 | unlink:0) words_=$(_vnl_names nics "${labopt[@]}") ;;
+	impair:0) words_=$(_vnl_names links "${labopt[@]}") ;;
 	link:1) words_=$(_vnl_names lans "${labopt[@]}") ;;
 	deploy:0)
 		_filedir '@(yaml|yml)'

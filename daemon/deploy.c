@@ -62,6 +62,21 @@ static const char *addr_str(const struct topo_link *k, char buf[TOPO_ADDR_LEN])
 	return topo_link_addr(k, buf) ?: "no address";
 }
 
+/* The first direction whose impairments differ between file link fk and
+ * lab link k, as one line of differs. */
+static void impair_differs(const struct topo_link *fk, const struct topo_link *k, struct json_object *differs)
+{
+	char a[100], b[100];
+
+	for (unsigned d = 0; d < TOPO_IMP_DIRS; d++)
+		if (!topo_impair_equal(&fk->imp[d], &k->imp[d])) {
+			addf(differs, "link %s:%u: impair %s: %s in the file, %s in the lab (vnl impair changes it)", fk->node,
+			     fk->nic, d == TOPO_IMP_OUT ? "out" : "in", topo_impair_line(&fk->imp[d], a, sizeof(a)),
+			     topo_impair_line(&k->imp[d], b, sizeof(b)));
+			return;
+		}
+}
+
 /* Remove what this deploy created, newest first. Returns how many objects
  * could not be removed (a removal saves the model first: a lab whose state
  * cannot be saved keeps them, in its model and running), the first one's
@@ -160,6 +175,8 @@ int lab_deploy(struct lab *l, const struct topo *f, struct json_object *created,
 				addf(differs, "link %s:%u: nic-type %s in the file, %s in the lab", fk->node, fk->nic,
 				     fk->nic_type[0] ? fk->nic_type : "(the node's)",
 				     k->nic_type[0] ? k->nic_type : "(the node's)");
+			else
+				impair_differs(fk, k, differs);
 			continue;
 		}
 		if (n == NULL || fk->nic >= n->nics || topo_find_lan(l->topo, fk->lan) == NULL) {

@@ -384,6 +384,132 @@ static int ports_add(struct lab *l, const struct node_kind *kind, struct node_ct
 	return r; /* 1: the switch went down on the way (lab_push adds the rest) */
 }
 
+/* ---- impairments of a link's port ---- */
+
+static const char *const dir_word[TOPO_IMP_DIRS] = { [TOPO_IMP_OUT] = "out", [TOPO_IMP_IN] = "in" };
+
+/* impair-set (or impair-clear for none) of direction d of `port` on the
+ * switch, its arguments as docs/switchd.md's table says. */
+static int sw_impair(struct lab *l, const char *port, unsigned d, const struct topo_impair *imp,
+		     struct vnl_err *err)
+{
+	struct json_object *req = json_object_new_object();
+	bool none = topo_impair_none(imp);
+	int r;
+
+	json_object_object_add(req, "cmd", json_object_new_string(none ? "impair-clear" : "impair-set"));
+	json_object_object_add(req, "port", json_object_new_string(port));
+	json_object_object_add(req, "dir", json_object_new_string(dir_word[d]));
+	if (!none)
+		lab_impair_switch_json(imp, req);
+	r = lab_switch_call(&l->sw, req, NULL, err);
+	json_object_put(req);
+	if (r < 0 && r != -ENOTCONN)
+		vnl_err_wrap(err, "%s %s of switch port %s", none ? "clearing impairments" : "impairing", dir_word[d],
+			     port);
+	return r;
+}
+
+/* Both directions of link k that are impaired, onto its port (after an
+ * attach: a new port has none); *done gets bit 1 << d of each direction
+ * set. */
+static int sw_impair_link(struct lab *l, const char *port, const struct topo_link *k, unsigned *done,
+			  struct vnl_err *err)
+{
+	int r = 0;
+
+	*done = 0;
+	for (unsigned d = 0; d < TOPO_IMP_DIRS && r == 0; d++)
+		if (!topo_impair_none(&k->imp[d]) && (r = sw_step(sw_impair(l, port, d, &k->imp[d], err))) == 0)
+			*done |= 1u << d;
+	return r;
+}
+
+/* Clear the directions in `dirs` of a port that stays (a vm's), the last
+ * direction first (an undo runs backwards); failures logged (lab.h). */
+static void sw_impair_clear(struct lab *l, const char *port, unsigned dirs)
+{
+	struct vnl_err e;
+	int r;
+
+	for (unsigned d = TOPO_IMP_DIRS; d-- > 0;)
+		if (dirs & 1u << d && (r = sw_impair(l, port, d, &(struct topo_impair){ 0 }, &e)) < 0 && !sw_gone(r, &e))
+			log_warning("%s (the next push does it)", e.msg);
+}
+
+void lab_impair_switch_json(const struct topo_impair *imp, struct json_object *o)
+{
+	static const char *const dist[] = { "uniform", "normal" };
+	const struct { const char *key; uint64_t v; } nums[] = {
+		{ "delay_ns", imp->delay_ns }, { "jitter_ns", imp->jitter_ns }, { "loss_ppm", imp->ge ? 0 : imp->loss_ppm },
+		{ "rate_bps", imp->rate_bps }, { "burst", imp->burst }, { "limit", imp->limit },
+		{ "dup_ppm", imp->dup_ppm }, { "reorder_ppm", imp->reorder_ppm }, { "gap", imp->gap },
+		{ "corrupt_ppm", imp->corrupt_ppm },
+	};
+
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+		if (nums[i].v)
+			json_object_object_add(o, nums[i].key, json_object_new_int64((int64_t)nums[i].v));
+	if (imp->jitter_ns)
+		json_object_object_add(o, "dist", json_object_new_string(dist[imp->dist & 1]));
+	if (imp->ge) {
+		struct json_object *ge = json_object_new_array();
+
+		for (unsigned i = 0; i < 4; i++)
+			json_object_array_add(ge, json_object_new_int64(imp->ge_ppm[i]));
+		json_object_object_add(o, "gemodel", ge);
+	}
+	if (imp->overhead)
+		json_object_object_add(o, "overhead", json_object_new_int(imp->overhead));
+	if (imp->has_seed)
+		json_object_object_add(o, "seed", json_object_new_int64((int64_t)imp->seed));
+}
+
+int lab_link_impair(struct lab *l, const char *node, unsigned nic, unsigned dirs,
+		    const struct topo_impair imp[TOPO_IMP_DIRS], struct vnl_err *err)
+{
+	struct topo_link *k = topo_find_link(l->topo, node, nic);
+	struct topo_impair old[TOPO_IMP_DIRS], now[TOPO_IMP_DIRS];
+	char port[TOPO_NAME_MAX + 8], what[64];
+	unsigned done = 0;
+	struct vnl_err e;
+	int r = 0;
+
+	if (topo_find_node(l->topo, node) == NULL)
+		return vnl_errf(err, -ENOENT, "no node named '%s' in lab %s", node, l->name);
+	if (k == NULL)
+		return vnl_errf(err, -ENOENT, "%s:%u is not linked (impairments are a link's)", node, nic);
+	memcpy(old, k->imp, sizeof(old));
+	memcpy(now, k->imp, sizeof(now));
+	for (unsigned d = 0; d < TOPO_IMP_DIRS; d++) {
+		if (!(dirs & 1u << d))
+			continue;
+		now[d] = imp[d];
+		snprintf(what, sizeof(what), "%s:%u: impair %s", node, nic, dir_word[d]);
+		if ((r = topo_impair_check(&now[d], what, 0, 0, err)) < 0)
+			return r;
+	}
+	/* The switch first (a step per direction, undone in reverse), then
+	 * the model and its save. The switch down: lab_push applies it. */
+	lab_port_name(node, nic, port, sizeof(port));
+	for (unsigned d = 0; d < TOPO_IMP_DIRS && r == 0; d++) {
+		if (!(dirs & 1u << d))
+			continue;
+		r = sw_step(sw_impair(l, port, d, &now[d], err));
+		done |= r == 0 ? 1u << d : 0;
+	}
+	if (r == 0 && (r = topo_link_set_impair(l->topo, k, now, err)) == 0 && (r = lab_save(l, err)) < 0)
+		topo_link_set_impair(l->topo, k, old, NULL);
+	if (r < 0) {
+		for (unsigned d = TOPO_IMP_DIRS; d-- > 0;)
+			if (done & 1u << d)
+				undo_failed(l, sw_step(sw_impair(l, port, d, &old[d], &e)), &e, true);
+		return r;
+	}
+	emit(l, "link-impaired", "node", node, "nic", (int)nic, k->lan);
+	return 0;
+}
+
 /* ---- nodes ---- */
 
 int lab_node_add(struct lab *l, const struct topo_node *tmpl, struct vnl_err *err)
@@ -506,6 +632,7 @@ int lab_link_add(struct lab *l, const struct topo_link *tmpl, struct vnl_err *er
 	struct node_ctx ctx;
 	struct vnl_err e;
 	char port[TOPO_NAME_MAX + 8], cidr[TOPO_ADDR_LEN];
+	unsigned imp_done = 0;
 	int r;
 
 	if (n == NULL)
@@ -546,15 +673,20 @@ int lab_link_add(struct lab *l, const struct topo_link *tmpl, struct vnl_err *er
 	}
 	if (r < 0)
 		goto out_nic;
-	r = lab_save(l, err);
+	/* A link from a file (deploy) may come with its impairments. */
+	r = sw_impair_link(l, port, tmpl, &imp_done, err);
+	if (r == 0)
+		r = lab_save(l, err);
 	if (r < 0)
 		goto out_port;
 	emit(l, "link-up", "node", tmpl->node, "nic", tmpl->nic, tmpl->lan);
 	return 0;
 out_port:
-	if (kind->nics_ported)
+	if (kind->nics_ported) {
+		/* The port stays with the node: the impairments set go. */
+		sw_impair_clear(l, port, imp_done);
 		undo_failed(l, lab_switch_cmd(&l->sw, &e, "detach", "port", port, NULL), &e, true);
-	else
+	} else
 		undo_failed(l, lab_switch_cmd(&l->sw, &e, "port-del", "name", port, NULL), &e, true);
 out_nic:
 	undo_failed(l, kind->nic_detach(&ctx, tmpl->nic, &e), &e, false);
@@ -594,10 +726,14 @@ int lab_link_del(struct lab *l, const char *node, unsigned nic, struct vnl_err *
 	lab_port_name(node, nic, port, sizeof(port));
 	n = topo_find_node(l->topo, node);
 	kind = kind_get(l, n->kind);
-	if (kind && kind->nics_ported)
+	if (kind && kind->nics_ported) {
+		/* The port stays with the node; the impairments go with the link. */
+		sw_impair_clear(l, port, (topo_impair_none(&copy.imp[TOPO_IMP_OUT]) ? 0 : 1u << TOPO_IMP_OUT) |
+					 (topo_impair_none(&copy.imp[TOPO_IMP_IN]) ? 0 : 1u << TOPO_IMP_IN));
 		r = lab_switch_cmd(&l->sw, &e, "detach", "port", port, NULL);
-	else
+	} else {
 		r = lab_switch_cmd(&l->sw, &e, "port-del", "name", port, NULL);
+	}
 	if (r < 0 && !sw_gone(r, &e))
 		log_warning("taking switch port %s out: %s (the next push does it)", port, e.msg);
 	if (kind) {
@@ -809,6 +945,79 @@ static bool ported_port(const struct lab *l, const char *port)
 	return false;
 }
 
+/* The switch's show-ports set `have` (a direction's) is imp's: the same
+ * members with the same values, the seed aside when imp has none (the
+ * switch shows the one it drew). Then an adopted switch keeps it as it
+ * runs (its queues and random state). */
+static bool sw_has_set(struct json_object *have, const struct topo_impair *imp)
+{
+	struct json_object *want, *v;
+	bool same = true;
+
+	if (have == NULL || !json_object_is_type(have, json_type_object))
+		return false;
+	want = json_object_new_object();
+	lab_impair_switch_json(imp, want);
+	json_object_object_foreach(want, key, val)
+		same = same && json_object_object_get_ex(have, key, &v) && json_object_equal(v, val);
+	json_object_object_foreach(have, hkey, hval) {
+		(void)hval;
+		same = same && (json_object_object_get_ex(want, hkey, &v) || (!imp->has_seed && !strcmp(hkey, "seed")));
+	}
+	json_object_put(want);
+	return same;
+}
+
+/*
+ * Every link's impairments onto its port, as the model has them: a
+ * restarted switch has none, an adopted one may hold a set that a vnld
+ * killed mid-transaction never saved (show-ports' `impair`): a direction
+ * the model has none for is cleared there, and so are the sets of a vm's
+ * port whose link went; a set the switch has already is left as it runs.
+ * A set is replaced whole (the switch keeps releasing the old set's queued
+ * frames).
+ */
+static void push_impairments(struct lab *l, struct json_object *ports)
+{
+	/* A vm's port that stays without its link has none. */
+	for (size_t j = 0; ports && j < json_object_array_length(ports); j++) {
+		struct json_object *p = json_object_array_get_idx(ports, j), *have, *dir;
+		const char *name = str_of(p, "name") ?: "";
+		struct vnl_err e;
+
+		if (lab_port_link(l, name) || !json_object_object_get_ex(p, "impair", &have))
+			continue;
+		for (unsigned d = 0; d < TOPO_IMP_DIRS; d++)
+			if (json_object_object_get_ex(have, dir_word[d], &dir) &&
+			    sw_impair(l, name, d, &(struct topo_impair){ 0 }, &e) < 0)
+				log_error("clearing impairments of port %s: %s", name, e.msg);
+	}
+	for (unsigned i = 0; i < l->topo->n_links; i++) {
+		const struct topo_link *k = &l->topo->links[i];
+		struct json_object *p = NULL, *have = NULL, *dir;
+		char port[TOPO_NAME_MAX + 8];
+		struct vnl_err e;
+
+		lab_port_name(k->node, k->nic, port, sizeof(port));
+		for (size_t j = 0; ports && j < json_object_array_length(ports) && p == NULL; j++)
+			if (!strcmp(str_of(json_object_array_get_idx(ports, j), "name") ?: "", port))
+				p = json_object_array_get_idx(ports, j);
+		if (p)
+			json_object_object_get_ex(p, "impair", &have);
+		for (unsigned d = 0; d < TOPO_IMP_DIRS; d++) {
+			bool set = !topo_impair_none(&k->imp[d]);
+
+			dir = NULL;
+			if (have)
+				json_object_object_get_ex(have, dir_word[d], &dir);
+			if ((!set && dir == NULL) || (set && sw_has_set(dir, &k->imp[d])))
+				continue;
+			if (sw_impair(l, port, d, &k->imp[d], &e) < 0)
+				log_error("pushing impairments of %s:%u: %s", k->node, k->nic, e.msg);
+		}
+	}
+}
+
 void lab_push(struct lab_switch *s, void *arg)
 {
 	struct lab *l = arg;
@@ -881,6 +1090,7 @@ void lab_push(struct lab_switch *s, void *arg)
 		if (sw_port_add(l, port, &np, k->lan, &e) < 0)
 			log_error("pushing link %s:%u %s: %s", k->node, k->nic, k->lan, e.msg);
 	}
+	push_impairments(l, ports);
 	/* Ported nodes: NICs that are not linked still have their port; after a
 	 * vnld start, a node whose processes are gone (a host reboot, a crash)
 	 * runs again now that its ports exist (a halted VM stays off). */
@@ -931,6 +1141,27 @@ struct json_object *lab_link_json(const struct topo_link *k)
 		json_object_object_add(o, TOPO_NIC_TYPE, json_object_new_string(k->nic_type));
 	lab_port_name(k->node, k->nic, port, sizeof(port));
 	json_object_object_add(o, "port", json_object_new_string(port));
+	if (topo_link_impaired(k))
+		json_object_object_add(o, "impair", lab_impair_json(k));
+	return o;
+}
+
+struct json_object *lab_impair_json(const struct topo_link *k)
+{
+	struct json_object *o = json_object_new_object();
+
+	for (unsigned d = 0; d < TOPO_IMP_DIRS; d++) {
+		struct json_object *set;
+		char buf[TOPO_IMP_TEXT_LEN];
+
+		if (topo_impair_none(&k->imp[d]))
+			continue;
+		set = json_object_new_object();
+		for (unsigned key = 0; key < TOPO_IMP_KEYS; key++)
+			if (topo_impair_text(&k->imp[d], key, buf))
+				json_object_object_add(set, topo_impair_keys[key], json_object_new_string(buf));
+		json_object_object_add(o, dir_word[d], set);
+	}
 	return o;
 }
 

@@ -78,6 +78,17 @@ int lab_node_add(struct lab *l, const struct topo_node *tmpl, struct vnl_err *er
 int lab_node_del(struct lab *l, const char *name, struct json_object *unlinked, struct vnl_err *err);
 int lab_link_add(struct lab *l, const struct topo_link *tmpl, struct vnl_err *err);
 int lab_link_del(struct lab *l, const char *node, unsigned nic, struct vnl_err *err);
+/*
+ * Replace the impairments of the directions in `dirs` (bit 1 << TOPO_IMP_OUT,
+ * 1 << TOPO_IMP_IN) of link node:nic with imp[] (all zero: none), as
+ * `tc qdisc replace` would: checked (topo_impair_check), then impair-set or
+ * impair-clear per direction on the switch (undone on a later failure),
+ * then the model, saved. Event `link-impaired` {node, nic, lan}.
+ */
+int lab_link_impair(struct lab *l, const char *node, unsigned nic, unsigned dirs,
+		    const struct topo_impair imp[TOPO_IMP_DIRS], struct vnl_err *err);
+/* The switch's impair-set arguments of imp (docs/switchd.md) added to o. */
+void lab_impair_switch_json(const struct topo_impair *imp, struct json_object *o);
 
 /* Remove every node and LAN (links with them). Goes on after a failure and
  * returns the first one. counts[0..2]: nodes, LANs, links removed. */
@@ -108,6 +119,9 @@ void lab_push(struct lab_switch *s, void *arg);
 struct json_object *lab_node_json(struct lab *l, const struct topo_node *n);
 struct json_object *lab_lan_json(struct lab *l, const struct topo_lan *lan);
 struct json_object *lab_link_json(const struct topo_link *k);
+/* A link's `impair` object: {"out": {KEY: TEXT...}, "in": {...}}, a
+ * direction only when it has a set. */
+struct json_object *lab_impair_json(const struct topo_link *k);
 
 /* The node context handed to the kind; valid until the next model change. */
 void lab_node_ctx(struct lab *l, const struct topo_node *n, struct node_ctx *ctx);

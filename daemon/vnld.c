@@ -635,6 +635,77 @@ static int cmd_unlink(struct json_object *req, struct json_object *reply, struct
 	return lab_link_del(&d.lab, node, nic, err);
 }
 
+/*
+ * impair's arguments decoded: the link node:nic, the directions (bits
+ * 1 << TOPO_IMP_OUT/IN; `dir` in, out or both, default both) and their new
+ * set in imp[] (zero with `clear`), keys in the file's words (strings; an
+ * integer for limit, gap, overhead or seed too). The vnldreq fuzz target
+ * decodes through here too.
+ */
+static int req_impair(struct json_object *req, const char **node, unsigned *nic, unsigned *dirs,
+		      struct topo_impair imp[TOPO_IMP_DIRS], struct vnl_err *err)
+{
+	struct json_object *v;
+	const char *dir;
+	unsigned keys = 0;
+	bool clear = false;
+	char list[256];
+	int r;
+
+	memset(imp, 0, sizeof(struct topo_impair) * TOPO_IMP_DIRS);
+	if ((r = arg_name(req, "node", "node", node, err)) < 0 ||
+	    (r = arg_uint(req, "nic", true, 0, TOPO_NICS_MAX - 1, nic, err)) < 0 ||
+	    (r = arg_str(req, "dir", false, &dir, err)) < 0)
+		return r;
+	if (dir == NULL || !strcmp(dir, "both"))
+		*dirs = 1u << TOPO_IMP_OUT | 1u << TOPO_IMP_IN;
+	else if (!strcmp(dir, "out") || !strcmp(dir, "in"))
+		*dirs = 1u << (!strcmp(dir, "out") ? TOPO_IMP_OUT : TOPO_IMP_IN);
+	else
+		return vnl_errf(err, -EINVAL, "argument 'dir' must be in, out or both, not '%.32s'", dir);
+	if (json_object_object_get_ex(req, "clear", &v)) {
+		if (!json_object_is_type(v, json_type_boolean))
+			return vnl_errf(err, -EINVAL, "argument 'clear' must be true or false");
+		clear = json_object_get_boolean(v);
+	}
+	for (unsigned k = 0; k < TOPO_IMP_KEYS; k++) {
+		const char *text;
+
+		if (!json_object_object_get_ex(req, topo_impair_keys[k], &v))
+			continue;
+		if (json_object_is_type(v, json_type_int) &&
+		    (k == TOPO_IMP_LIMIT || k == TOPO_IMP_GAP || k == TOPO_IMP_OVERHEAD || k == TOPO_IMP_SEED))
+			text = json_object_get_string(v);
+		else if ((r = arg_str(req, topo_impair_keys[k], true, &text, err)) < 0)
+			return r;
+		for (unsigned d = 0; d < TOPO_IMP_DIRS; d++)
+			if ((r = topo_impair_set(&imp[d], k, text, 0, 0, err)) < 0)
+				return r;
+		keys++;
+	}
+	if (clear && keys)
+		return vnl_errf(err, -EINVAL, "impair: 'clear' takes no impairment keys");
+	if (!clear && !keys)
+		return vnl_errf(err, -EINVAL, "impair needs 'clear' or keys (%s)", topo_impair_key_list(list, sizeof(list)));
+	return 0;
+}
+
+static int cmd_impair(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
+		      struct vnl_err *err)
+{
+	struct topo_impair imp[TOPO_IMP_DIRS];
+	unsigned nic = 0, dirs = 0;
+	const char *node = NULL;
+	int r;
+
+	(void)c;
+	if ((r = req_impair(req, &node, &nic, &dirs, imp, err)) < 0 ||
+	    (r = lab_link_impair(&d.lab, node, nic, dirs, imp, err)) < 0)
+		return r;
+	json_object_object_add(reply, "link", lab_link_json(topo_find_link(d.lab.topo, node, nic)));
+	return 0;
+}
+
 /* A switch show request, reply kept (caller puts it). */
 static int sw_show(const char *cmd, const char *key, const char *val, struct json_object **reply,
 		   struct vnl_err *err)
@@ -939,6 +1010,11 @@ static const char *const layout_arg[] = { "positions", NULL };
 static const char *const capture_args[] = { "targets", "dir", "bpf", "filter", "snaplen", "count", "duration_ms",
 					    "owner", NULL };
 static const char *const id_arg[] = { "id", NULL };
+/* node, nic, dir, clear, then the words of topo_impair_keys (model). */
+static const char *const impair_args[] = {
+	"node", "nic", "dir", "clear", "delay", "jitter", "distribution", "loss", "rate", "burst", "limit", "overhead",
+	"duplicate", "reorder", "gap", "corrupt", "seed", NULL,
+};
 
 /* A command that changes the lab: one at a time (vnld.busy). */
 #define CMD_TX 1u
@@ -953,6 +1029,8 @@ static const struct cmd commands[] = {
 	{ "events", cmd_events, no_args, 0, "stream every change as JSON lines" },
 	{ "fdb", cmd_fdb, lan_arg, 0, "MAC table of lan" },
 	{ "halt", cmd_halt, name_arg, CMD_TX, "power vm name off until reboot" },
+	{ "impair", cmd_impair, impair_args, CMD_TX,
+	  "replace the impairments of link node:nic (dir in, out, both), or clear them" },
 	{ "lan-add", cmd_lan_add, lan_add_args, CMD_TX, "add LAN name, optional mtu 68..9000 (1500)" },
 	{ "lan-del", cmd_lan_del, name_arg, CMD_TX, "delete LAN name" },
 	{ "layout", cmd_layout, layout_arg, CMD_TX, "set where vnl web draws objects: positions {name: [x, y]}" },

@@ -477,20 +477,82 @@ static int load_link_short(struct loader *ld, yaml_node_t *n, struct topo_link *
 	return 0;
 bad:
 	return topo_errf(ld->err, LINE(n), COL(n), EINVAL,
-			 "bad link '%s': expected NODE:NIC LAN [ADDR] or {node, nic, lan, ip}", topo_show(VAL(n), shown));
+			 "bad link '%s': expected NODE:NIC LAN [ADDR] or {node, nic, lan, ip, nic-type, impair}", topo_show(VAL(n), shown));
 }
 
-enum link_key { LK_NODE, LK_NIC, LK_LAN, LK_IP, LK_NIC_TYPE, LK_COUNT };
+enum link_key { LK_NODE, LK_NIC, LK_LAN, LK_IP, LK_NIC_TYPE, LK_IMPAIR, LK_COUNT };
 
 static const char *const link_keys[LK_COUNT] = {
 	[LK_NODE] = "node", [LK_NIC] = "nic", [LK_LAN] = "lan", [LK_IP] = "ip", [LK_NIC_TYPE] = TOPO_NIC_TYPE,
+	[LK_IMPAIR] = "impair",
 };
+
+/* The keys of an `impair:` mapping: the impairment keys, then out and in. */
+enum { IK_OUT = TOPO_IMP_KEYS, IK_IN, IK_COUNT };
+
+/* Impairment keys of mapping map (n_keys: TOPO_IMP_KEYS, or IK_COUNT with
+ * out and in, whose values go to dirs[]) into imp. */
+static int load_impair_keys(struct loader *ld, yaml_node_t *map, unsigned n_keys, const char *in,
+			    struct topo_impair *imp, yaml_node_t *dirs[TOPO_IMP_DIRS])
+{
+	const char *keys[IK_COUNT];
+	char what[48];
+	unsigned have = 0;
+	int r;
+
+	snprintf(what, sizeof(what), "%s", in);
+	r = want(ld, map, YAML_MAPPING_NODE, what);
+	if (r < 0)
+		return r;
+	memcpy(keys, topo_impair_keys, sizeof(topo_impair_keys));
+	keys[IK_OUT] = "out";
+	keys[IK_IN] = "in";
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		yaml_node_t *v;
+		int k;
+
+		k = r = get_pair(ld, p, keys, n_keys, &have, in, &v);
+		if (r >= 0 && k >= IK_OUT) {
+			dirs[k == IK_OUT ? TOPO_IMP_OUT : TOPO_IMP_IN] = v;
+			continue;
+		}
+		if (r >= 0) {
+			snprintf(what, sizeof(what), "%s of %s", keys[k], in);
+			r = want(ld, v, YAML_SCALAR_NODE, what);
+		}
+		if (r >= 0)
+			r = topo_impair_set(imp, (unsigned)k, VAL(v), LINE(v), COL(v), ld->err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* `impair:` of a link: the keys at its top for both directions, then out:
+ * and in: add to them or override them. Checked by load_link_long. */
+static int load_impair(struct loader *ld, yaml_node_t *map, struct topo_link *link)
+{
+	yaml_node_t *dirs[TOPO_IMP_DIRS] = { NULL };
+	struct topo_impair top = { 0 };
+	int r;
+
+	r = load_impair_keys(ld, map, IK_COUNT, "impair of link", &top, dirs);
+	for (unsigned d = 0; d < TOPO_IMP_DIRS && r == 0; d++) {
+		link->imp[d] = top;
+		if (dirs[d])
+			r = load_impair_keys(ld, dirs[d], TOPO_IMP_KEYS, d == TOPO_IMP_OUT ? "impair out of link"
+											  : "impair in of link",
+					     &link->imp[d], NULL);
+	}
+	return r;
+}
 
 /* Long link form: {node: N, nic: I, lan: L, ip: A.B.C.D/N, nic-type: T}; the
  * word of nic-type is checked against the node's kind by topo_validate(). */
 static int load_link_long(struct loader *ld, yaml_node_t *map, struct topo_link *link)
 {
-	char shown[TOPO_SHOW_LEN];
+	char shown[TOPO_SHOW_LEN], what[64];
+	yaml_node_t *impair = NULL;
 	unsigned have = 0;
 	int r;
 
@@ -510,6 +572,10 @@ static int load_link_long(struct loader *ld, yaml_node_t *map, struct topo_link 
 			break;
 		case LK_LAN:
 			r = get_name(ld, v, "LAN", link->lan);
+			break;
+		case LK_IMPAIR:
+			r = load_impair(ld, v, link);
+			impair = v;
 			break;
 		case LK_NIC_TYPE:
 			r = want(ld, v, YAML_SCALAR_NODE, "nic-type of link");
@@ -533,6 +599,14 @@ static int load_link_long(struct loader *ld, yaml_node_t *map, struct topo_link 
 		if (!(have & 1u << k))
 			return topo_errf(ld->err, LINE(map), COL(map), EINVAL,
 					 "missing required key '%s' in link", link_keys[k]);
+	/* The rules that join keys, per direction, at the impair mapping. */
+	for (unsigned d = 0; impair && d < TOPO_IMP_DIRS; d++) {
+		snprintf(what, sizeof(what), "link %s:%u: impair %s", link->node, link->nic,
+			 d == TOPO_IMP_OUT ? "out" : "in");
+		r = topo_impair_check(&link->imp[d], what, LINE(impair), COL(impair), ld->err);
+		if (r < 0)
+			return r;
+	}
 	return 0;
 }
 

@@ -490,6 +490,20 @@ int topo_add_lan(struct topo *t, const struct topo_lan *tmpl, struct vnl_err *er
 	return 0;
 }
 
+/* imp[] (for link l) by topo_impair_check(), each direction named. */
+static int check_impair(const struct topo_link *l, const struct topo_impair imp[TOPO_IMP_DIRS],
+			struct vnl_err *err)
+{
+	char what[64];
+	int r = 0;
+
+	for (unsigned d = 0; d < TOPO_IMP_DIRS && r == 0; d++) {
+		snprintf(what, sizeof(what), "link %s:%u: impair %s", l->node, l->nic, d == TOPO_IMP_OUT ? "out" : "in");
+		r = topo_impair_check(&imp[d], what, l->line, l->column, err);
+	}
+	return r;
+}
+
 /* The per-link rules: names and ranges, without looking at other objects. */
 static int check_link(const struct topo_link *l, struct vnl_err *err)
 {
@@ -514,7 +528,7 @@ static int check_link(const struct topo_link *l, struct vnl_err *err)
 				 "the node kind's nic-type option, e.g. tap)", l->node, l->nic,
 				 topo_show(l->nic_type, shown));
 	}
-	return 0;
+	return check_impair(l, l->imp, err);
 }
 
 int topo_add_link(struct topo *t, const struct topo_link *tmpl, struct vnl_err *err)
@@ -539,6 +553,31 @@ int topo_add_link(struct topo *t, const struct topo_link *tmpl, struct vnl_err *
 	}
 	t->save_bytes += topo_link_save_size(&t->links[t->n_links]);
 	t->n_links++;
+	return 0;
+}
+
+bool topo_link_impaired(const struct topo_link *k)
+{
+	return !topo_impair_none(&k->imp[TOPO_IMP_OUT]) || !topo_impair_none(&k->imp[TOPO_IMP_IN]);
+}
+
+int topo_link_set_impair(struct topo *t, struct topo_link *k, const struct topo_impair imp[TOPO_IMP_DIRS],
+			 struct vnl_err *err)
+{
+	struct topo_link n = *k;
+	size_t old = topo_link_save_size(k), size;
+	int r;
+
+	memcpy(n.imp, imp, sizeof(n.imp));
+	r = check_impair(&n, n.imp, err);
+	if (r < 0)
+		return r;
+	size = topo_link_save_size(&n);
+	/* The room check counts what is added beyond what the link has now. */
+	if (size > old && (r = check_room(t, size - old, k->line, k->column, err)) < 0)
+		return r;
+	memcpy(k->imp, imp, sizeof(k->imp));
+	t->save_bytes = t->save_bytes - old + size;
 	return 0;
 }
 
@@ -646,6 +685,8 @@ static bool link_equal(const struct topo_link *a, const struct topo_link *b)
 {
 	return strcmp(a->node, b->node) == 0 && a->nic == b->nic && strcmp(a->lan, b->lan) == 0 &&
 	       a->has_addr == b->has_addr && strcmp(a->nic_type, b->nic_type) == 0 &&
+	       topo_impair_equal(&a->imp[TOPO_IMP_OUT], &b->imp[TOPO_IMP_OUT]) &&
+	       topo_impair_equal(&a->imp[TOPO_IMP_IN], &b->imp[TOPO_IMP_IN]) &&
 	       (!a->has_addr || (a->addr.s_addr == b->addr.s_addr && a->plen == b->plen));
 }
 

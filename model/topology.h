@@ -42,6 +42,17 @@
  *   links:                         # list, either form:
  *     - a:0 blue 10.0.1.1/24       #   short: NODE:NIC LAN [ADDR]
  *     - {node: a, nic: 1, lan: red, ip: 10.0.2.1/24, nic-type: afxdp}  # long form
+ *     - node: b                    # long form with impairments (netem's
+ *       nic: 0                     #   words: topo_impair_set()):
+ *       lan: red
+ *       impair:                    # keys here: both directions
+ *         delay: 20ms
+ *         jitter: 2ms
+ *         distribution: normal
+ *         out:                     # what b sends: adds to or overrides the
+ *           rate: 10mbit           #   keys above
+ *         in:                      # what b receives
+ *           loss: gemodel 1% 10%
  *
  * - The three sections are optional, may come in any order, and may be empty
  *   (`lans: []` or `lans:` with no value). Nothing else may appear at the top.
@@ -68,7 +79,10 @@
  * topo_save() writes the canonical form: header comment, then lans, nodes
  * and links in that order, each in insertion order; LANs and links in the
  * short form, unless they carry what only the long form says (a LAN's mtu, a
- * link's nic-type), which is written only when it was given;
+ * link's nic-type), which is written only when it was given; an impaired
+ * link is written in the block long form, its `impair:` with the keys whose
+ * text is the same in both directions at the top and the others under
+ * `out:` and `in:`, keys in topo_impair_keys order;
  * a node's options in its kind's schema order; defaults (nics 1, unset
  * options) left out; texts and list entries double-quoted, with YAML
  * escapes for '"', '\\', tab and every character a YAML reader would fold,
@@ -186,6 +200,44 @@ struct topo_lan {
 	int line, column;		/* where it was declared; 0 if not from a file */
 };
 
+/*
+ * Impairments of one direction of a link, netem's model (docs/plans/
+ * capture-impair.md 2.6): what the switch does to the frames of that
+ * direction. All zero is "none"; a zero field is a key not given (the file
+ * and vnl show only the given ones): limit 0 is the switch's default
+ * (1000), gap 0 is 1 when reorder is set, dist 0 is uniform. The only
+ * parser and printer of the units is impair_text.c (topo_impair_set,
+ * topo_impair_text); topo_impair_check() holds the rules that join keys.
+ */
+struct topo_impair {
+	uint64_t delay_ns, jitter_ns;	/* 0..60 s */
+	uint64_t rate_bps;		/* 0, or 8 bit/s..400 Gbit/s */
+	uint32_t loss_ppm;		/* Bernoulli loss, 0..1e6 (0 with ge) */
+	uint32_t ge_ppm[4];		/* Gilbert-Elliott p, r, 1-h, 1-k (ge only) */
+	uint32_t dup_ppm, reorder_ppm, corrupt_ppm; /* 0..1e6 */
+	uint32_t burst;			/* token bucket bytes with rate, 0..64 MiB */
+	uint32_t limit;			/* queued frames, 1..65535; 0: default */
+	uint32_t gap;			/* reorder every gap-th frame, 1..65535 */
+	int32_t overhead;		/* bytes added per frame with rate, -64..256 */
+	uint8_t dist;			/* jitter's TOPO_DIST_* */
+	bool ge;			/* loss is `gemodel`, ge_ppm set */
+	bool has_seed;			/* seed given (else the switch draws one) */
+	uint64_t seed;			/* 0..INT64_MAX (JSON integers) */
+};
+
+/* The directions of a link, as the node sees them (the plan's section 0): `out` the
+ * frames it sends (switch rx), `in` those it receives (switch tx). */
+enum topo_imp_dir { TOPO_IMP_OUT, TOPO_IMP_IN, TOPO_IMP_DIRS };
+/* Jitter distributions. */
+enum { TOPO_DIST_UNIFORM, TOPO_DIST_NORMAL };
+
+/* The keys of an impairment set, in file, save and show order. */
+enum topo_imp_key {
+	TOPO_IMP_DELAY, TOPO_IMP_JITTER, TOPO_IMP_DIST, TOPO_IMP_LOSS, TOPO_IMP_RATE, TOPO_IMP_BURST,
+	TOPO_IMP_LIMIT, TOPO_IMP_OVERHEAD, TOPO_IMP_DUPLICATE, TOPO_IMP_REORDER, TOPO_IMP_GAP,
+	TOPO_IMP_CORRUPT, TOPO_IMP_SEED, TOPO_IMP_KEYS
+};
+
 /* A link puts interface `nic` of node `node` into LAN `lan`. */
 struct topo_link {
 	char node[TOPO_NAME_MAX + 1];	/* node name */
@@ -196,6 +248,8 @@ struct topo_link {
 	unsigned plen;			/* prefix length, 1..32 */
 	char nic_type[TOPO_NAME_MAX + 1]; /* override of the node's nic-type, a
 					 * word of its choices; "" when not given */
+	struct topo_impair imp[TOPO_IMP_DIRS]; /* per direction (TOPO_IMP_OUT, IN);
+					 * all zero: none (topo_link_set_impair) */
 	int line, column;		/* where it was declared; 0 if not from a file */
 };
 
@@ -445,6 +499,62 @@ const char *topo_link_addr(const struct topo_link *k, char buf[TOPO_ADDR_LEN]);
  */
 __attribute__((format(printf, 5, 6)))
 int topo_errf(struct vnl_err *err, int line, int column, int errnum, const char *fmt, ...);
+
+/* ---- impairments (impair_text.c) ---- */
+
+/* The key words ("delay", ..., "seed"), indexed by enum topo_imp_key; the
+ * file's keys, vnld's request members and vnl's long options. */
+extern const char *const topo_impair_keys[TOPO_IMP_KEYS];
+/* Index of key word `name`, or -1. */
+int topo_impair_key(const char *name);
+/* The key words as "delay, jitter, ..., seed" in buf. */
+const char *topo_impair_key_list(char *buf, size_t size);
+/*
+ * Set key `key` of imp from its text, in netem's (tc's) words: times
+ * `100ns 250us 20ms 1.5s` (also usec, msec, sec), percentages `1%` `0.05%`
+ * (up to 4 decimals), rates `bit kbit mbit gbit tbit` and the byte rates
+ * `bps kbps mbps gbps tbps` (1000s; kibit, mibit, ... 1024s; any case, as
+ * tc), sizes `1500`, `b k kb m mb` (1024s), loss `P%` or `gemodel P [R [1-H
+ * [1-K]]]` (tc's defaults R = 100% - P, 1-H = 100%, 1-K = 0%), integers for
+ * limit, gap, overhead and seed (0..INT64_MAX); "0" (any unit) unsets a
+ * key. -EINVAL with "KEY must be ..., not 'TEXT'" (after "LINE:COLUMN: "
+ * when line is not 0); imp unchanged then.
+ */
+int topo_impair_set(struct topo_impair *imp, unsigned key, const char *text, int line, int column,
+		    struct vnl_err *err);
+/*
+ * The canonical text of key `key` of imp into buf (TOPO_IMP_TEXT_LEN), or
+ * NULL when the key is not set. topo_impair_set() of it gives the same
+ * value back: 20ms, 1.5s, 1234.567us, 500ns, 1%, 0.0001%, 100mbit, 64kb,
+ * gemodel 1% 10% 100% 0%, normal.
+ */
+#define TOPO_IMP_TEXT_LEN 64
+const char *topo_impair_text(const struct topo_impair *imp, unsigned key, char *buf);
+/*
+ * The rules that join keys, netem's: reorder needs a delay, gap needs a
+ * reorder, distribution a jitter, burst and overhead a rate; gemodel P > 0;
+ * and each field in its range (a struct not made by topo_impair_set). 0 or
+ * -EINVAL with the rule in err (prefixed by `what`, e.g. "link a:0: impair
+ * out", and the position when line is not 0).
+ */
+int topo_impair_check(const struct topo_impair *imp, const char *what, int line, int column,
+		      struct vnl_err *err);
+/* No key set. */
+bool topo_impair_none(const struct topo_impair *imp);
+/* Same keys with the same canonical texts. */
+bool topo_impair_equal(const struct topo_impair *a, const struct topo_impair *b);
+/* The set as "delay 20ms jitter 2ms distribution normal loss 1%" (key
+ * and text, in key order; "none" for none) in buf. */
+const char *topo_impair_line(const struct topo_impair *imp, char *buf, size_t size);
+/*
+ * Replace link k's impairments (both directions) with imp[TOPO_IMP_DIRS],
+ * after topo_impair_check() of each and the size limit (-EFBIG); k is a
+ * link of t. On failure nothing changes.
+ */
+int topo_link_set_impair(struct topo *t, struct topo_link *k, const struct topo_impair imp[TOPO_IMP_DIRS],
+			 struct vnl_err *err);
+/* A link with an impairment in either direction. */
+bool topo_link_impaired(const struct topo_link *k);
 
 /*
  * Read a topology file (topofile.c). On success *out is a new, validated

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "topology.h"
 
@@ -94,10 +95,55 @@ static void put_node(FILE *f, const struct topo_node *n)
 		put_opt(f, n, i);
 }
 
+/* The keys of direction d (d == TOPO_IMP_DIRS: both) of k's impairments:
+ * a key goes at the top when its text is the same in both directions,
+ * else under its direction. Indent: `pad` spaces. */
+static unsigned put_impair_keys(FILE *f, const struct topo_link *k, unsigned d, const char *pad)
+{
+	char a[TOPO_IMP_TEXT_LEN], b[TOPO_IMP_TEXT_LEN];
+	unsigned n = 0;
+
+	for (unsigned key = 0; key < TOPO_IMP_KEYS; key++) {
+		const char *o = topo_impair_text(&k->imp[TOPO_IMP_OUT], key, a);
+		const char *i = topo_impair_text(&k->imp[TOPO_IMP_IN], key, b);
+		bool both = o && i && !strcmp(o, i);
+		const char *v = d == TOPO_IMP_DIRS ? (both ? o : NULL) : both ? NULL : d == TOPO_IMP_OUT ? o : i;
+
+		if (v && f)
+			fprintf(f, "%s%s: %s\n", pad, topo_impair_keys[key], v);
+		n += v != NULL;
+	}
+	return n;
+}
+
+/* An impaired link: the block long form with its `impair:` mapping. */
+static void put_link_impaired(FILE *f, const struct topo_link *l)
+{
+	char addr[TOPO_ADDR_LEN];
+
+	fprintf(f, "  - node: %s\n    nic: %u\n    lan: %s\n", l->node, l->nic, l->lan);
+	if (topo_link_addr(l, addr))
+		fprintf(f, "    ip: %s\n", addr);
+	if (l->nic_type[0])
+		fprintf(f, "    %s: %s\n", TOPO_NIC_TYPE, l->nic_type);
+	fputs("    impair:\n", f);
+	put_impair_keys(f, l, TOPO_IMP_DIRS, "      ");
+	for (unsigned d = 0; d < TOPO_IMP_DIRS; d++) {
+		if (put_impair_keys(NULL, l, d, "") == 0)
+			continue;
+		fprintf(f, "      %s:\n", d == TOPO_IMP_OUT ? "out" : "in");
+		put_impair_keys(f, l, d, "        ");
+	}
+}
+
 static void put_link(FILE *f, const struct topo_link *l)
 {
 	char addr[TOPO_ADDR_LEN];
 
+	if (topo_link_impaired(l)) {
+		put_link_impaired(f, l);
+		return;
+	}
 	if (l->nic_type[0]) {
 		/* Only the long form says it. */
 		fprintf(f, "  - {node: %s, nic: %u, lan: %s", l->node, l->nic, l->lan);

@@ -7,7 +7,8 @@
  * bytes in every string field (names, text options, list entries; lengths
  * up to 64 KiB so that the 1 MiB limit is reached), random kinds (vnld's,
  * endpoints/kinds.c, and none), nics, options by each kind's schema, links
- * and addresses. An input whose first byte is 0xff is a YAML
+ * and addresses, impairments of links (added with the link or replaced
+ * afterwards, fields in and out of range). An input whose first byte is 0xff is a YAML
  * file instead (the reader's side). Either way, once a topology is built
  * and topo_validate() takes it:
  *   - topo_save() succeeds, and its output is at most TOPO_FILE_MAX bytes
@@ -141,10 +142,53 @@ static void check_round_trip(const struct topo *t)
 	topo_free(back);
 }
 
+/* Random impairments, fields in and out of their ranges (the model's
+ * check refuses the bad ones), with units that print in every form. */
+static void impair(struct in *in, struct topo_impair *imp)
+{
+	unsigned have = byte(in) | (unsigned)byte(in) << 8;
+
+	*imp = (struct topo_impair){ 0 };
+	if (have & 1 << 0)
+		imp->delay_ns = (uint64_t)byte(in) * (byte(in) & 1 ? 1000000 : 997);
+	if (have & 1 << 1)
+		imp->jitter_ns = (uint64_t)byte(in) * (byte(in) & 1 ? 1000 : 1000000007);
+	if (have & 1 << 2)
+		imp->dist = byte(in) % 3;
+	if (have & 1 << 3) {
+		imp->ge = byte(in) & 1;
+		for (unsigned i = 0; imp->ge && i < 4; i++)
+			imp->ge_ppm[i] = byte(in) * 4099u;
+		if (!imp->ge)
+			imp->loss_ppm = byte(in) * 4099u;
+	}
+	if (have & 1 << 4)
+		imp->rate_bps = (uint64_t)byte(in) << (byte(in) % 40);
+	if (have & 1 << 5)
+		imp->burst = (uint32_t)byte(in) << (byte(in) % 20);
+	if (have & 1 << 6)
+		imp->limit = byte(in) * 300u;
+	if (have & 1 << 7)
+		imp->overhead = (int8_t)byte(in) * 2;
+	if (have & 1 << 8)
+		imp->dup_ppm = byte(in) * 4099u;
+	if (have & 1 << 9)
+		imp->reorder_ppm = byte(in) * 4099u;
+	if (have & 1 << 10)
+		imp->gap = byte(in) * 300u;
+	if (have & 1 << 11)
+		imp->corrupt_ppm = byte(in) * 4099u;
+	if (have & 1 << 12) {
+		imp->has_seed = byte(in) & 1;
+		for (unsigned i = 0; i < 8; i++)
+			imp->seed = imp->seed << 8 | byte(in);
+	}
+}
+
 static void build(struct in *in, struct topo *t)
 {
 	while (in->n) {
-		uint8_t op = byte(in) % 8;
+		uint8_t op = byte(in) % 9;
 
 		if (op == 0) {
 			struct topo_lan l = { 0 };
@@ -209,6 +253,10 @@ static void build(struct in *in, struct topo *t)
 				k.addr.s_addr |= byte(in);
 				k.plen = byte(in) % 34;
 			}
+			if (byte(in) & 1) {
+				impair(in, &k.imp[TOPO_IMP_OUT]);
+				impair(in, &k.imp[TOPO_IMP_IN]);
+			}
 			/* As vnld does: an interface is linked once. */
 			if (topo_find_link(t, k.node, k.nic) == NULL)
 				topo_add_link(t, &k, NULL);
@@ -220,6 +268,13 @@ static void build(struct in *in, struct topo *t)
 			const struct topo_link *k = &t->links[byte(in) % t->n_links];
 
 			topo_del_link(t, k->node, k->nic, NULL);
+		} else if (op == 8 && t->n_links) {
+			/* vnld's impair: a link's set replaced in place. */
+			struct topo_impair imp[TOPO_IMP_DIRS];
+
+			impair(in, &imp[TOPO_IMP_OUT]);
+			impair(in, &imp[TOPO_IMP_IN]);
+			topo_link_set_impair(t, &t->links[byte(in) % t->n_links], imp, NULL);
 		}
 	}
 }

@@ -5,7 +5,7 @@
  * hands it over (NUL-terminated, common/jsonl.c), parsed and looked up in
  * vnld's own command table by the dispatcher vnld uses (common/dispatch.h:
  * req_lookup, cmd_check_args), and its arguments decoded with vnld's own arg_* helpers; the model
- * changes (lan-add, node-add, link, unlink, del) are then applied to one
+ * changes (lan-add, node-add, link, impair, unlink, del) are then applied to one
  * topology per input with the model's own checks (topology.c), which is
  * what vnld does before it deploys anything.  Replies are built as vnld
  * builds them.  This is a test-only entry: vnld.c is compiled in with its
@@ -36,6 +36,27 @@ static int link_add(struct topo *t, struct json_object *req, struct vnl_err *err
 	if ((r = req_link(req, &k, err)) < 0)
 		return r;
 	return topo_add_link(t, &k, err);
+}
+
+/* impair through vnld's own decoding (req_impair), then onto the link's
+ * directions in the model, as lab_link_impair() does. */
+static int impair(struct topo *t, struct json_object *req, struct vnl_err *err)
+{
+	struct topo_impair imp[TOPO_IMP_DIRS], now[TOPO_IMP_DIRS];
+	unsigned nic = 0, dirs = 0;
+	const char *node = NULL;
+	struct topo_link *k;
+	int r;
+
+	if ((r = req_impair(req, &node, &nic, &dirs, imp, err)) < 0)
+		return r;
+	if ((k = topo_find_link(t, node, nic)) == NULL)
+		return vnl_errf(err, -ENOENT, "%s:%u is not linked", node, nic);
+	memcpy(now, k->imp, sizeof(now));
+	for (unsigned d = 0; d < TOPO_IMP_DIRS; d++)
+		if (dirs & 1u << d)
+			now[d] = imp[d];
+	return topo_link_set_impair(t, k, now, err);
 }
 
 /* capture's targets resolved into switch ports against t (daemon/lab_capture.c). */
@@ -70,6 +91,8 @@ static int decode(struct topo *t, const char *name, struct json_object *req, str
 		return node_add(t, req, err);
 	if (!strcmp(name, "link"))
 		return link_add(t, req, err);
+	if (!strcmp(name, "impair"))
+		return impair(t, req, err);
 	if (!strcmp(name, "unlink")) {
 		if ((r = arg_name(req, "node", "node", &s, err)) < 0)
 			return r;

@@ -19,7 +19,8 @@
 #   6. a file with both NIC types (node option, link override) and a LAN of
 #      mtu 9000: the switch's LANs and port kinds follow it; tap nodes ping
 #      with 9000-byte packets (ping -M do -s 8972), afxdp ones on the 1500
-#      LAN; save -> destroy -> deploy -> save gives the same file
+#      LAN; an impaired link (delay both ways, jitter in) reaches the switch
+#      and the pings; save -> destroy -> deploy -> save gives the same file
 
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/vnl.sh"
 
@@ -191,7 +192,14 @@ nodes:
   - {name: m, kind: ns, nics: 2}
 links:
   - t1:0 jumbo 10.92.9.1/24
-  - t2:0 jumbo 10.92.9.2/24
+  - node: t2
+    nic: 0
+    lan: jumbo
+    ip: 10.92.9.2/24
+    impair:
+      delay: 5ms
+      in:
+        jitter: 1ms
   - x1:0 plain 10.92.1.1/24
   - {node: m, nic: 0, lan: plain, ip: 10.92.1.2/24, nic-type: afxdp}
   - m:1 jumbo 10.92.9.3/24
@@ -205,17 +213,24 @@ jcheck "the switch: tap ports t1-0 t2-0 m-1, afxdp ports x1-0 m-0" "$("$SWCTL_BI
 	'[.ports[] | select(.name | test("^(t1|t2|x1|m)-")) | [.name, .kind]] | sort ==
 	 [["m-0","afxdp"],["m-1","tap"],["t1-0","tap"],["t2-0","tap"],["x1-0","afxdp"]]'
 jcheck "show m: NIC types afxdp (the link's) and tap (the default)" "$(json_of show m)" '.node.nic_types == ["afxdp","tap"]'
+jcheck "the switch: t2-0 impaired as the file says (delay 5ms both ways, jitter 1ms in)" \
+	"$("$SWCTL_BIN" -c -s "/run/vnetlab/$L/switchd.sock" show-ports)" \
+	'[.ports[] | select(.name == "t2-0")][0].impair | .out.delay_ns == 5000000 and .out.jitter_ns == null and
+	 .in.delay_ns == 5000000 and .in.jitter_ns == 1000000'
 wait_for 10 vnl exec t1 -- ping -n -q -c 1 -W 1 10.92.9.2
 for dst in 10.92.9.2 10.92.9.3; do
 	out=$(vnl exec t1 -- ping -n -q -c 3 -i 0.2 -W 1 -M do -s 8972 "$dst" 2>&1)
 	result $(grep -q ' 0% packet loss' <<<"$out"; echo $?) "t1 pings $dst on jumbo with 9000-byte packets (ping -M do -s 8972)" "$out"
 done
 check_ping "x1 pings m on plain (afxdp -> afxdp)" x1 10.92.1.2
+rtt=$(vnl exec t1 -- ping -n -q -c 5 -i 0.05 -W 1 10.92.9.2 2>&1 | sed -n 's|^rtt [^=]*= \([0-9.]*\)/.*|\1|p')
+result $(awk -v r="${rtt:-0}" 'BEGIN { exit !(r >= 8.5) }'; echo $?) "t1 -> t2 through the impaired link: RTT >= 8.5 ms (min $rtt ms)"
 run save "$TMP/f3.yaml"
 result $([ "$RC" = 0 ] && grep -q '{name: jumbo, mtu: 9000}' "$TMP/f3.yaml" && grep -q '    nic-type: afxdp' "$TMP/f3.yaml" &&
 	grep -q '{node: m, nic: 0, lan: plain, ip: 10.92.1.2/24, nic-type: afxdp}' "$TMP/f3.yaml" &&
-	[ "$(grep -c 'nic-type' "$TMP/f3.yaml")" = 3 ]; echo $?) \
-	"save: the LAN's mtu, the nodes' and the link's nic-type, nothing not given" "$(cat "$TMP/f3.yaml")"
+	[ "$(grep -c 'nic-type' "$TMP/f3.yaml")" = 3 ] &&
+	grep -A7 -- '- node: t2' "$TMP/f3.yaml" | tr '\n' '|' | grep -q 'impair:|      delay: 5ms|      in:|        jitter: 1ms|'; echo $?) \
+	"save: the LAN's mtu, the nodes' and the link's nic-type, the link's impair, nothing not given" "$(cat "$TMP/f3.yaml")"
 vnl_ok "destroy" destroy
 run deploy -j "$TMP/f3.yaml"
 result "$RC" "deploy of the saved file" "$ERR"

@@ -70,9 +70,10 @@ check() {
 	rc=$?
 	result "$rc" "$desc" "exit $rc: $*" "$out"
 }
-# jcheck DESC JSON FILTER: ok when the jq FILTER is true on JSON.
+# jcheck DESC JSON FILTER: ok when the jq FILTER is true on JSON. Empty JSON
+# (a command that printed nothing) fails: jq 1.6's -e exits 0 on empty input.
 jcheck() {
-	if jq -e "$3" >/dev/null 2>&1 <<<"$2"; then ok "$1"; else
+	if [[ $2 == *[![:space:]]* ]] && jq -e "$3" >/dev/null 2>&1 <<<"$2"; then ok "$1"; else
 		not_ok "$1" "jq '$3' is not true on:" "$(cut -c1-1500 <<<"$2")"
 	fi
 }

@@ -11,7 +11,8 @@
  *     of step k, the journal is steps 1..k followed by the undo of steps
  *     1..k-1 in reverse order (destroy after create, stop after start,
  *     nic_detach after nic_attach, port-del after port-add, detach after an
- *     attach of a port that outlives the link, lan-del after lan-add), the
+ *     attach of a port that outlives the link, lan-del after lan-add,
+ *     impair-clear after an impair-set of a link that had none), the
  *     model, the saved topology, the fake kernel and the fake switch are as
  *     before, and the same operation then goes through;
  *   removals (unlink, node del, lan del): the model is saved first (lab.h),
@@ -281,6 +282,7 @@ static const struct node_kind *fake_find(const char *name)
 
 struct fport {
 	char name[STEP_LEN], lan[STEP_LEN];
+	char imp[2][24];                /* out, in: impair-set's delay_ns, "" none */
 	bool used;
 };
 static struct fport fports[64];
@@ -324,6 +326,8 @@ static struct json_object *sw_handle(struct json_object *req)
 		fail = step(s, "%s %s", cmd, arg(req, "name"));
 	else if (!strcmp(cmd, "attach") || !strcmp(cmd, "detach"))
 		fail = step(s, "%s %s%s%s", cmd, arg(req, "port"), *arg(req, "lan") ? " " : "", arg(req, "lan"));
+	else if (!strcmp(cmd, "impair-set") || !strcmp(cmd, "impair-clear"))
+		fail = step(s, "%s %s %s", cmd, arg(req, "port"), arg(req, "dir"));
 	pthread_mutex_lock(&mu);
 	if (fail) {
 		snprintf(buf, sizeof(buf), "fake switch: %s failed", s);
@@ -342,6 +346,14 @@ static struct json_object *sw_handle(struct json_object *req)
 			}
 			json_object_object_add(po, "name", json_object_new_string(fports[i].name));
 			json_object_object_add(po, "lan", fports[i].lan[0] ? json_object_new_string(fports[i].lan) : NULL);
+			if (fports[i].imp[0][0] || fports[i].imp[1][0]) {
+				struct json_object *imp = json_object_new_object();
+
+				for (unsigned d = 0; d < 2; d++)
+					if (fports[i].imp[d][0])
+						json_object_object_add(imp, d ? "in" : "out", json_object_new_object());
+				json_object_object_add(po, "impair", imp);
+			}
 			json_object_array_add(list, po);
 		}
 		json_object_object_add(o, "ports", list);
@@ -397,6 +409,15 @@ static struct json_object *sw_handle(struct json_object *req)
 			err = "no port named that";
 		else
 			p->lan[0] = '\0';
+	} else if (!strcmp(cmd, "impair-set") || !strcmp(cmd, "impair-clear")) {
+		unsigned d = !strcmp(arg(req, "dir"), "in");
+
+		if ((p = fport(arg(req, "port"))) == NULL)
+			err = "no port named that";
+		else if (!strcmp(cmd, "impair-clear"))
+			p->imp[d][0] = '\0';
+		else
+			snprintf(p->imp[d], sizeof(p->imp[d]), "%s", *arg(req, "delay_ns") ? arg(req, "delay_ns") : "set");
 	} else {
 		err = "unknown command";
 	}
@@ -444,7 +465,8 @@ static void *sw_main(void *arg)
 
 static char tmp[32], sock_path[64], state_gone[48], log_path[64], saved_path[80];
 
-/* The objects the operations use: a, b (ns), v (vm). */
+/* The objects the operations use: a, b (ns), v (vm); b:0 and v:0 come
+ * with impairments (deploy's and base_linked's links). */
 static const char catalog_yaml[] =
 	"lans: [blue, red]\n"
 	"nodes:\n"
@@ -454,8 +476,9 @@ static const char catalog_yaml[] =
 	"links:\n"
 	"  - a:0 blue 10.0.0.1/24\n"
 	"  - a:1 red\n"
-	"  - b:0 blue 10.0.0.2/24\n"
-	"  - v:1 red\n";
+	"  - {node: b, nic: 0, lan: blue, ip: 10.0.0.2/24, impair: {delay: 1ms}}\n"
+	"  - v:1 red\n"
+	"  - {node: v, nic: 0, lan: blue, impair: {delay: 2ms, in: {loss: 1%}}}\n";
 static struct topo *catalog;
 
 static void world_reset(void)
@@ -481,7 +504,8 @@ static void world(char *buf, size_t size)
 			n += snprintf(buf + n, size - n, "lan %s; ", flans[i]);
 	for (unsigned i = 0; i < 64; i++)
 		if (fports[i].used)
-			n += snprintf(buf + n, size - n, "port %s in '%s'; ", fports[i].name, fports[i].lan);
+			n += snprintf(buf + n, size - n, "port %s in '%s' imp '%s' '%s'; ", fports[i].name, fports[i].lan,
+				      fports[i].imp[0], fports[i].imp[1]);
 	pthread_mutex_unlock(&mu);
 }
 
@@ -629,6 +653,24 @@ static int run_lan_del(struct lab *l, const char *obj, struct vnl_err *e)
 	return lab_lan_del(l, obj, NULL, e);
 }
 
+/* Both directions of node obj's link: delay 20ms out, loss 1% in. */
+static int run_impair(struct lab *l, const char *obj, struct vnl_err *e)
+{
+	struct topo_impair imp[TOPO_IMP_DIRS] = { [TOPO_IMP_OUT] = { .delay_ns = 20000000 },
+						  [TOPO_IMP_IN] = { .loss_ppm = 10000 } };
+
+	return lab_link_impair(l, obj, cat_link(obj)->nic, 1u << TOPO_IMP_OUT | 1u << TOPO_IMP_IN, imp, e);
+}
+
+static void base_impaired(struct lab *l)
+{
+	struct vnl_err e;
+
+	base_linked(l);
+	must(run_impair(l, "v", &e), "impair v", &e);
+	must(run_impair(l, "a", &e), "impair a", &e);
+}
+
 /* The whole catalog. */
 static int run_deploy(struct lab *l, const char *obj, struct vnl_err *e)
 {
@@ -656,6 +698,10 @@ static const struct op ops[] = {
 	{ "node del (ns, linked)", true, base_linked, run_node_del, "a" },
 	{ "node del (vm, linked)", true, base_linked, run_node_del, "v" },
 	{ "lan del (linked)", true, base_linked, run_lan_del, "blue" },
+	{ "impair (ns)", false, base_linked, run_impair, "a" },
+	{ "impair (vm)", false, base_linked, run_impair, "v" },
+	{ "unlink (vm, impaired: its port stays)", true, base_impaired, run_unlink, "v" },
+	{ "node del (ns, impaired)", true, base_impaired, run_node_del, "a" },
 };
 
 /* ---- expected undo ---- */
@@ -696,6 +742,23 @@ static unsigned undo_of(char done[][STEP_LEN], unsigned n, char out[][STEP_LEN])
 			snprintf(out[m++], STEP_LEN, "port-del %s", arg1);
 		else if (starts(s, "lan-add "))
 			snprintf(out[m++], STEP_LEN, "lan-del %s", arg1);
+		else if (starts(s, "impair-set ")) {
+			/* The operations impair links that had none; a port
+			 * added for the link (just before its attach) takes
+			 * its sets with it, a vm's port stays and is cleared. */
+			char attach[STEP_LEN], add[STEP_LEN];
+			int len = (int)(strchr(arg1, ' ') - arg1);
+			bool added = false;
+			unsigned j = i;
+
+			snprintf(attach, sizeof(attach), "attach %.*s ", len, arg1);
+			snprintf(add, sizeof(add), "port-add %.*s", len, arg1);
+			while (j-- > 0 && !starts(done[j], attach))
+				;
+			added = j != (unsigned)-1 && j > 0 && !strcmp(done[j - 1], add);
+			if (!added)
+				snprintf(out[m++], STEP_LEN, "impair-clear %s", arg1);
+		}
 		else if (starts(s, "attach ")) {
 			/* A port added for the link goes with it; a ported
 			 * node's port stays and leaves the LAN. */
@@ -711,7 +774,8 @@ static unsigned undo_of(char done[][STEP_LEN], unsigned n, char out[][STEP_LEN])
  * (-EIO). */
 static bool is_switch_step(const char *s)
 {
-	return starts(s, "lan-") || starts(s, "port-") || starts(s, "attach ") || starts(s, "detach ");
+	return starts(s, "lan-") || starts(s, "port-") || starts(s, "attach ") || starts(s, "detach ") ||
+	       starts(s, "impair-");
 }
 
 /* ---- running one case ---- */
@@ -948,12 +1012,22 @@ static bool agrees(const struct lab *l)
 			return false;
 	}
 	for (unsigned i = 0; i < l->topo->n_links; i++) {
+		const struct topo_link *k = &l->topo->links[i];
 		char port[STEP_LEN];
+		struct fport *p;
 
-		lab_port_name(l->topo->links[i].node, l->topo->links[i].nic, port, sizeof(port));
-		if (!fport(port))
+		lab_port_name(k->node, k->nic, port, sizeof(port));
+		if (!(p = fport(port)))
 			return false;
+		/* Its impairments, direction by direction. */
+		for (unsigned d = 0; d < TOPO_IMP_DIRS; d++)
+			if (topo_impair_none(&k->imp[d]) != !p->imp[d][0])
+				return false;
 	}
+	/* A vm port that stays after its link went has none. */
+	for (unsigned i = 0; i < 64; i++)
+		if (fports[i].used && !lab_port_link(l, fports[i].name) && (fports[i].imp[0][0] || fports[i].imp[1][0]))
+			return false;
 	return true;
 }
 

@@ -363,7 +363,7 @@ static const struct bad_case bad_cases[] = {
 	{ "lans: [blue]\n" NODE_A "links:\n  - a:0 Blue\n", 6, "bad LAN name 'Blue'" },
 	{ "lans: [blue]\n" NODE_A "links:\n  - {node: a, nic: 0}\n", 6, "missing required key 'lan' in link" },
 	{ "lans: [blue]\n" NODE_A "links:\n  - {node: a, nic: 0, lan: blue, addr: x}\n", 6,
-	  "unknown key 'addr' in link (expected node, nic, lan, ip, nic-type)" },
+	  "unknown key 'addr' in link (expected node, nic, lan, ip, nic-type, impair)" },
 	{ "lans: [blue]\n" NODE_A "links:\n  - {node: a, nic: -1, lan: blue}\n", 6,
 	  "nic of link must be an integer in 0..31" },
 	{ "lans: [blue]\n" NODE_A "links:\n  - [a, 0, blue]\n", 6, "a link must be" },
@@ -805,6 +805,225 @@ static void test_schemas(void)
 	}
 }
 
+/* ---- impairments (model/impair_text.c, the link's impair:) ---- */
+
+/* Key `key` set from text in gives canonical text `want` (NULL: refused). */
+static void imp_case(unsigned key, const char *in, const char *want)
+{
+	struct topo_impair imp = { 0 };
+	struct vnl_err err = { 0, "" };
+	char buf[TOPO_IMP_TEXT_LEN];
+	int r = topo_impair_set(&imp, key, in, 0, 0, &err);
+	const char *t = r == 0 ? topo_impair_text(&imp, key, buf) : NULL;
+
+	if (want == NULL) {
+		ok(r == -EINVAL && strstr(err.msg, topo_impair_keys[key]) && strstr(err.msg, "not '"),
+		   "%s '%s' refused (%s)", topo_impair_keys[key], in, err.msg);
+		return;
+	}
+	ok(r == 0 && ((!t && !*want) || (t && !strcmp(t, want))), "%s '%s' -> '%s' (got %d '%s' %s)",
+	   topo_impair_keys[key], in, want, r, t ? t : "(unset)", err.msg);
+}
+
+static void test_impair_text(void)
+{
+	static const struct { unsigned key; const char *in, *want; } cases[] = {
+		{ TOPO_IMP_DELAY, "20ms", "20ms" }, { TOPO_IMP_DELAY, "20msec", "20ms" },
+		{ TOPO_IMP_DELAY, "1.5s", "1.5s" }, { TOPO_IMP_DELAY, "1500ms", "1.5s" },
+		{ TOPO_IMP_DELAY, "250us", "250us" }, { TOPO_IMP_DELAY, "100ns", "100ns" },
+		{ TOPO_IMP_DELAY, "1234567ns", "1234.567us" }, { TOPO_IMP_DELAY, "0.0005ms", "500ns" },
+		{ TOPO_IMP_DELAY, "60s", "60s" }, { TOPO_IMP_DELAY, "0", "" }, { TOPO_IMP_DELAY, "0ms", "" },
+		{ TOPO_IMP_DELAY, "61s", NULL }, { TOPO_IMP_DELAY, "20", NULL }, { TOPO_IMP_DELAY, "1.5ns", NULL },
+		{ TOPO_IMP_DELAY, "-1ms", NULL }, { TOPO_IMP_DELAY, "ms", NULL }, { TOPO_IMP_DELAY, ".5ms", NULL },
+		{ TOPO_IMP_DELAY, "5.ms", NULL }, { TOPO_IMP_DELAY, "20 ms", NULL }, { TOPO_IMP_JITTER, "2ms", "2ms" },
+		{ TOPO_IMP_LOSS, "1%", "1%" }, { TOPO_IMP_LOSS, "0.5%", "0.5%" }, { TOPO_IMP_LOSS, "0.0001%", "0.0001%" },
+		{ TOPO_IMP_LOSS, "random 2%", "2%" }, { TOPO_IMP_LOSS, "100%", "100%" }, { TOPO_IMP_LOSS, "0%", "" },
+		{ TOPO_IMP_LOSS, "101%", NULL }, { TOPO_IMP_LOSS, "0.00001%", NULL }, { TOPO_IMP_LOSS, "1%%", NULL },
+		{ TOPO_IMP_LOSS, "gemodel 1%", "gemodel 1% 99% 100% 0%" },
+		{ TOPO_IMP_LOSS, "gemodel 5% 50%", "gemodel 5% 50% 100% 0%" },
+		{ TOPO_IMP_LOSS, "gemodel 1% 10% 70% 0.1%", "gemodel 1% 10% 70% 0.1%" },
+		{ TOPO_IMP_LOSS, "gemodel 0%", NULL }, { TOPO_IMP_LOSS, "gemodel", NULL },
+		{ TOPO_IMP_LOSS, "gemodel 1% 2% 3% 4% 5%", NULL }, { TOPO_IMP_LOSS, "state 1%", NULL },
+		{ TOPO_IMP_RATE, "100mbit", "100mbit" }, { TOPO_IMP_RATE, "1Gbit", "1gbit" },
+		{ TOPO_IMP_RATE, "1.5mbit", "1500kbit" }, { TOPO_IMP_RATE, "10mbps", "80mbit" },
+		{ TOPO_IMP_RATE, "1kibit", "1024bit" }, { TOPO_IMP_RATE, "8bit", "8bit" },
+		{ TOPO_IMP_RATE, "400gbit", "400gbit" }, { TOPO_IMP_RATE, "0", "" }, { TOPO_IMP_RATE, "5bit", NULL },
+		{ TOPO_IMP_RATE, "401gbit", NULL }, { TOPO_IMP_RATE, "1.5bit", NULL }, { TOPO_IMP_RATE, "10furlong", NULL },
+		{ TOPO_IMP_BURST, "64kb", "64kb" }, { TOPO_IMP_BURST, "1500", "1500b" }, { TOPO_IMP_BURST, "2m", "2mb" },
+		{ TOPO_IMP_BURST, "65mb", NULL }, { TOPO_IMP_LIMIT, "500", "500" }, { TOPO_IMP_LIMIT, "65536", NULL },
+		{ TOPO_IMP_LIMIT, "-1", NULL }, { TOPO_IMP_OVERHEAD, "-4", "-4" }, { TOPO_IMP_OVERHEAD, "257", NULL },
+		{ TOPO_IMP_DUPLICATE, "5%", "5%" }, { TOPO_IMP_REORDER, "25%", "25%" }, { TOPO_IMP_GAP, "5", "5" },
+		{ TOPO_IMP_CORRUPT, "0.1%", "0.1%" }, { TOPO_IMP_SEED, "0", "0" },
+		{ TOPO_IMP_SEED, "9223372036854775807", "9223372036854775807" },
+		{ TOPO_IMP_SEED, "9223372036854775808", NULL }, { TOPO_IMP_DIST, "normal", "normal" },
+		{ TOPO_IMP_DIST, "uniform", "" }, { TOPO_IMP_DIST, "pareto", NULL },
+	};
+	struct topo_impair imp = { 0 };
+	struct vnl_err err = { 0, "" };
+	char line[256], keys[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		imp_case(cases[i].key, cases[i].in, cases[i].want);
+	ok(topo_impair_key("corrupt") == TOPO_IMP_CORRUPT && topo_impair_key("latency") == -1, "key words");
+	ok(!strcmp(topo_impair_key_list(keys, sizeof(keys)), "delay, jitter, distribution, loss, rate, burst, limit, "
+		   "overhead, duplicate, reorder, gap, corrupt, seed"), "key list: %s", keys);
+	ok(topo_impair_none(&imp) && !strcmp(topo_impair_line(&imp, line, sizeof(line)), "none"), "empty set: none");
+	topo_impair_set(&imp, TOPO_IMP_DELAY, "20ms", 0, 0, NULL);
+	topo_impair_set(&imp, TOPO_IMP_JITTER, "2ms", 0, 0, NULL);
+	topo_impair_set(&imp, TOPO_IMP_DIST, "normal", 0, 0, NULL);
+	topo_impair_set(&imp, TOPO_IMP_LOSS, "gemodel 1% 10%", 0, 0, NULL);
+	ok(imp.delay_ns == 20000000 && imp.jitter_ns == 2000000 && imp.dist == TOPO_DIST_NORMAL && imp.ge &&
+	   imp.ge_ppm[0] == 10000 && imp.ge_ppm[1] == 100000 && imp.ge_ppm[2] == 1000000 && imp.ge_ppm[3] == 0,
+	   "fields in ns and ppm");
+	ok(!strcmp(topo_impair_line(&imp, line, sizeof(line)),
+		   "delay 20ms jitter 2ms distribution normal loss gemodel 1% 10% 100% 0%"), "one line: %s", line);
+	ok(topo_impair_check(&imp, "x", 0, 0, &err) == 0, "a valid set passes the check");
+	/* The rules that join keys, netem's. */
+	imp = (struct topo_impair){ .reorder_ppm = 250000 };
+	ok(topo_impair_check(&imp, "link a:0: impair in", 0, 0, &err) == -EINVAL &&
+	   !strcmp(err.msg, "link a:0: impair in: reorder needs a delay, as in netem"), "%s", err.msg);
+	imp = (struct topo_impair){ .delay_ns = 1, .gap = 5 };
+	ok(topo_impair_check(&imp, NULL, 0, 0, &err) == -EINVAL && strstr(err.msg, "gap needs a reorder"), "%s", err.msg);
+	imp = (struct topo_impair){ .dist = TOPO_DIST_NORMAL };
+	ok(topo_impair_check(&imp, NULL, 0, 0, &err) == -EINVAL && strstr(err.msg, "distribution needs a jitter"),
+	   "%s", err.msg);
+	imp = (struct topo_impair){ .burst = 1500 };
+	ok(topo_impair_check(&imp, NULL, 0, 0, &err) == -EINVAL && strstr(err.msg, "burst needs a rate"), "%s", err.msg);
+	imp = (struct topo_impair){ .overhead = 4 };
+	ok(topo_impair_check(&imp, NULL, 0, 0, &err) == -EINVAL && strstr(err.msg, "overhead needs a rate"), "%s", err.msg);
+	imp = (struct topo_impair){ .loss_ppm = 1000001 };
+	ok(topo_impair_check(&imp, NULL, 0, 0, &err) == -EINVAL && strstr(err.msg, "0%..100%"), "%s", err.msg);
+	imp = (struct topo_impair){ .rate_bps = 5 };
+	ok(topo_impair_check(&imp, NULL, 0, 0, &err) == -EINVAL && strstr(err.msg, "8bit..400gbit"), "%s", err.msg);
+	imp = (struct topo_impair){ .ge = true };
+	ok(topo_impair_check(&imp, NULL, 0, 0, &err) == -EINVAL && strstr(err.msg, "P > 0"), "%s", err.msg);
+}
+
+#define IMP_LAB "lans: [blue]\nnodes:\n  - {name: a, kind: ns}\n  - {name: b, kind: ns}\nlinks:\n  - a:0 blue\n"
+
+static void test_impair_file(void)
+{
+	static const char file[] = IMP_LAB
+		"  - node: b\n"
+		"    nic: 0\n"
+		"    lan: blue\n"
+		"    ip: 10.0.1.2/24\n"
+		"    impair:           # both directions\n"
+		"      delay: 20ms\n"
+		"      jitter: 2ms\n"
+		"      out:\n"
+		"        rate: 10mbit\n"
+		"        limit: 500\n"
+		"        delay: 5ms\n"
+		"      in:\n"
+		"        loss: gemodel 1% 10%\n"
+		"      distribution: normal\n";
+	static const char saved[] =
+		"links:\n"
+		"  - a:0 blue\n"
+		"  - node: b\n"
+		"    nic: 0\n"
+		"    lan: blue\n"
+		"    ip: 10.0.1.2/24\n"
+		"    impair:\n"
+		"      jitter: 2ms\n"
+		"      distribution: normal\n"
+		"      out:\n"
+		"        delay: 5ms\n"
+		"        rate: 10mbit\n"
+		"        limit: 500\n"
+		"      in:\n"
+		"        delay: 20ms\n"
+		"        loss: gemodel 1% 10% 100% 0%\n";
+	struct vnl_err err = { 0, "" };
+	struct topo *t = NULL;
+	struct topo_link *k;
+	struct topo_impair imp[TOPO_IMP_DIRS] = { { 0 } };
+	char *text;
+	size_t before;
+	int r;
+
+	r = topo_load_string(file, &t, &err);
+	if (!ok(r == 0 && t, "file with impair loads (%s)", err.msg))
+		return;
+	k = topo_find_link(t, "b", 0);
+	ok(k && k->imp[TOPO_IMP_OUT].delay_ns == 5000000 && k->imp[TOPO_IMP_IN].delay_ns == 20000000,
+	   "out's delay overrides the top's, in keeps it");
+	ok(k && k->imp[TOPO_IMP_OUT].jitter_ns == 2000000 && k->imp[TOPO_IMP_IN].jitter_ns == 2000000 &&
+	   k->imp[TOPO_IMP_OUT].dist == TOPO_DIST_NORMAL && k->imp[TOPO_IMP_IN].dist == TOPO_DIST_NORMAL,
+	   "top keys go to both directions, whatever their place");
+	ok(k && k->imp[TOPO_IMP_OUT].rate_bps == 10000000 && k->imp[TOPO_IMP_OUT].limit == 500 &&
+	   !k->imp[TOPO_IMP_IN].rate_bps && !k->imp[TOPO_IMP_OUT].ge && k->imp[TOPO_IMP_IN].ge,
+	   "out: and in: keys stay in their direction");
+	ok(!topo_link_impaired(topo_find_link(t, "a", 0)) && k && topo_link_impaired(k), "impaired links told apart");
+	text = save_str(t);
+	ok(text && strstr(text, saved), "canonical save: equal keys at the top, the others per direction");
+	if (text && !strstr(text, saved))
+		printf("# saved:\n%s", text);
+	free(text);
+	round_trip(t, "impairments");
+	/* Replaced in place: the accounted size follows. */
+	before = t->save_bytes;
+	imp[TOPO_IMP_IN].delay_ns = 1000000;
+	imp[TOPO_IMP_IN].reorder_ppm = 250000;
+	imp[TOPO_IMP_IN].gap = 3;
+	imp[TOPO_IMP_IN].has_seed = true;
+	imp[TOPO_IMP_IN].seed = 42;
+	ok(topo_link_set_impair(t, k, imp, &err) == 0 && t->save_bytes < before, "set_impair replaces the set (%s)",
+	   err.msg);
+	round_trip(t, "impairment of one direction");
+	text = save_str(t);
+	ok(text && strstr(text, "    impair:\n      in:\n        delay: 1ms\n        reorder: 25%\n        gap: 3\n"
+			  "        seed: 42\n"), "one direction: in: only");
+	free(text);
+	imp[TOPO_IMP_OUT].gap = 2;
+	ok(topo_link_set_impair(t, k, imp, &err) == -EINVAL && strstr(err.msg, "link b:0: impair out: gap needs a reorder")
+	   && k->imp[TOPO_IMP_OUT].gap == 0, "a bad set changes nothing (%s)", err.msg);
+	memset(imp, 0, sizeof(imp));
+	ok(topo_link_set_impair(t, k, imp, &err) == 0 && !topo_link_impaired(k), "cleared");
+	text = save_str(t);
+	ok(text && strstr(text, "  - b:0 blue 10.0.1.2/24\n"), "a cleared link is saved in the short form again");
+	free(text);
+	round_trip(t, "cleared");
+	/* Built, not read: topo_add_link checks the rules too. */
+	{
+		struct topo_link bad = { .node = "a", .nic = 1, .lan = "blue" };
+
+		bad.imp[TOPO_IMP_OUT].reorder_ppm = 1;
+		ok(topo_add_link(t, &bad, &err) == -EINVAL && strstr(err.msg, "reorder needs a delay"), "%s", err.msg);
+	}
+	topo_free(t);
+}
+
+static const struct bad_case impair_bad[] = {
+	{ IMP_LAB "  - {node: b, nic: 0, lan: blue, impair: {reorder: 25%}}\n", 7,
+	  "link b:0: impair out: reorder needs a delay, as in netem" },
+	{ IMP_LAB "  - {node: b, nic: 0, lan: blue, impair: {delay: 1ms, in: {reorder: 5%, delay: 0}}}\n", 7,
+	  "link b:0: impair in: reorder needs a delay" },
+	{ IMP_LAB "  - node: b\n    nic: 0\n    lan: blue\n    impair:\n      loss: 101%\n", 11,
+	  "loss must be a percentage 0%..100% like 1% or 0.05%, or 'gemodel P [R [1-H [1-K]]]' with P > 0, not '101%'" },
+	{ IMP_LAB "  - node: b\n    nic: 0\n    lan: blue\n    impair:\n      out:\n        rate: 5bit\n", 12,
+	  "rate must be a rate like 100mbit or 1gbit, 8bit..400gbit (0: none), not '5bit'" },
+	{ IMP_LAB "  - {node: b, nic: 0, lan: blue, impair: {delay: 1ms, gap: 5}}\n", 7,
+	  "link b:0: impair out: gap needs a reorder, as in netem" },
+	{ IMP_LAB "  - {node: b, nic: 0, lan: blue, impair: {latency: 1ms}}\n", 7,
+	  "unknown key 'latency' in impair of link (expected delay, jitter, distribution, loss, rate, burst, limit, "
+	  "overhead, duplicate, reorder, gap, corrupt, seed, out, in)" },
+	{ IMP_LAB "  - {node: b, nic: 0, lan: blue, impair: {out: {out: {delay: 1ms}}}}\n", 7,
+	  "unknown key 'out' in impair out of link (expected delay," },
+	{ IMP_LAB "  - {node: b, nic: 0, lan: blue, impair: {delay: 1ms, delay: 2ms}}\n", 7,
+	  "duplicate key 'delay' in impair of link" },
+	{ IMP_LAB "  - {node: b, nic: 0, lan: blue, impair: {delay: [1ms]}}\n", 7,
+	  "delay of impair of link must be a scalar, not a list" },
+	{ IMP_LAB "  - {node: b, nic: 0, lan: blue, impair: 20ms}\n", 7, "impair of link must be a mapping, not a scalar" },
+	{ IMP_LAB "  - {node: b, nic: 0, lan: blue, impair: {in: 20ms}}\n", 7,
+	  "impair in of link must be a mapping, not a scalar" },
+	{ IMP_LAB "  - {node: b, nic: 0, lan: blue, impair: {distribution: normal}}\n", 7,
+	  "distribution needs a jitter" },
+	{ IMP_LAB "  - {node: b, nic: 0, lan: blue, impair: {delay: 20}}\n", 7,
+	  "delay must be a time like 20ms, 1.5s or 250us, at most 60s, not '20'" },
+};
+
 int main(void)
 {
 	node_kinds_use(kinds);
@@ -822,5 +1041,8 @@ int main(void)
 	test_model();
 	test_testkind();
 	test_schemas();
+	test_impair_text();
+	test_impair_file();
+	bad_files(impair_bad, sizeof(impair_bad) / sizeof(impair_bad[0]), "bad impair");
 	return tap_done();
 }
