@@ -83,8 +83,11 @@ void cap_tap(struct worker *w, const struct port_hooks *hk, uint8_t dir, struct 
 
 /*
  * Worker: run the impairment states of snap_worker.imp at TSC now: release
- * the frames due (out frames forwarded, in frames sent). Returns the frames
- * released; *next_due is the TSC of the next due frame, UINT64_MAX when none
- * (the worker's sleep ends by then).
+ * the frames due (out frames forwarded, in frames sent), after taking in
+ * every frame other workers handed over. Returns the work done (frames
+ * taken from handoff rings plus frames released: no new frames, so not
+ * packets); *next_due is the TSC by which it wants to run again (the next
+ * due frame; a bounded poll while it owns a handoff ring), UINT64_MAX when
+ * never (the worker's sleep ends by then).
  */
-uint16_t imp_run(struct worker *w, const struct snapshot *s, uint64_t now, uint64_t *next_due);
+unsigned imp_run(struct worker *w, const struct snapshot *s, uint64_t now, uint64_t *next_due);

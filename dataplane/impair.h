@@ -42,6 +42,10 @@
 #define IMP_LIMIT_MAX 65535
 #define IMP_WHEEL_SLOTS 1024     /* timing wheel for jitter (2.7 of the plan) */
 #define IMP_HANDOFF_SIZE 1024    /* handoff ring elements */
+/* Longest sleep of a worker that owns a handoff ring: frames handed over
+ * wait at most this long, plus a wake-up, before their delay runs (more
+ * than the worker's 20 us no-sleep margin, or it would never sleep). */
+#define IMP_HANDOFF_POLL_US 50
 /* Room for the frames one imp_input() call may let go at once (reorder,
  * with duplicates, of segments): the caller's now[]. */
 #define IMP_NOW_MAX (4 * VNL_GSO_SEGS_MAX)
@@ -133,9 +137,10 @@ uint16_t imp_input(struct imp_state *st, const struct imp_ctx *c, struct rte_mbu
 		   uint64_t t, struct rte_mbuf **now, uint16_t *taken);
 
 /* Owner: move up to VNL_BURST frames other workers handed over into the
- * queue; frames to leave at once go to now[] (IMP_NOW_MAX entries).
- * Returns how many. */
-uint16_t imp_drain_handoff(struct imp_state *st, const struct imp_ctx *c, struct rte_mbuf **now);
+ * queue (*taken says how many it took off the ring: 0 when it is empty);
+ * frames to leave at once go to now[] (IMP_NOW_MAX entries). Returns how
+ * many are in now[]. */
+uint16_t imp_drain_handoff(struct imp_state *st, const struct imp_ctx *c, struct rte_mbuf **now, uint16_t *taken);
 
 /* Up to max frames due at `now`, in due order (within a wheel tick: arrival
  * order). Returns how many. */

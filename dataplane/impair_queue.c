@@ -134,11 +134,12 @@ uint16_t imp_input(struct imp_state *st, const struct imp_ctx *c, struct rte_mbu
 	return k;
 }
 
-uint16_t imp_drain_handoff(struct imp_state *st, const struct imp_ctx *c, struct rte_mbuf **now)
+uint16_t imp_drain_handoff(struct imp_state *st, const struct imp_ctx *c, struct rte_mbuf **now, uint16_t *taken)
 {
 	struct imp_handoff h;
 	uint16_t k = 0, n = 0;
 
+	*taken = 0;
 	if (st->handoff == NULL)
 		return 0;
 	/* One at a time: each has its own time, and now[] must keep room. */
@@ -149,6 +150,7 @@ uint16_t imp_drain_handoff(struct imp_state *st, const struct imp_ctx *c, struct
 	}
 	if (n)
 		atomic_store_explicit(&st->queued, held(st), memory_order_relaxed);
+	*taken = n;
 	return k;
 }
 

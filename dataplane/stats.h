@@ -37,7 +37,8 @@
 	X(drop_offload_bad, "offload header the frame contradicts or not taken") \
 	X(rx_phdr_other, "tap: partial TCP/IPv4 checksum not in offload.h's form (one frame per poll checked; 0 expected)") \
 	VNL_IMP_COUNTERS(X, out, "sent by the port's node")                  \
-	VNL_IMP_COUNTERS(X, in, "to the port's node")
+	VNL_IMP_COUNTERS(X, in, "to the port's node")                       \
+	X(imp_in_handoff_nomem, "impair: flooded frames to the port's node dropped: no buffer for the private copy its state's worker needs")
 
 /* Impairment counters of one direction (impair.h), in this order (the
  * worker counts by offset from imp_DIR_delayed): out on the port as

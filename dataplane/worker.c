@@ -358,31 +358,54 @@ static void imp_feed(struct worker *w, const struct snapshot *s, uint16_t d, uin
 
 /* The in frames of port d from a worker that does not own its state: to
  * the owner through the handoff ring, stamped now; a full ring drops
- * (imp_in_queue_full, counted here). */
+ * (imp_in_queue_full, counted here).
+ * A frame a flood shares (refcnt > 1, or a clone) goes over as a private
+ * copy: the owner would segment it and complete its checksum (offload.c)
+ * while this worker still sends it to the flood's other members. Copying
+ * rather than deferring the handoff to the end of tx_flush: the rare path
+ * (a flood onto an impaired port, not a unicast stream) pays, the common
+ * one keeps its order and its single pass; a failed copy is counted
+ * (imp_in_handoff_nomem). */
 static void imp_handoff(struct worker *w, const struct port_hooks *hk, uint16_t d, struct rte_mbuf **m, uint16_t n)
 {
+	struct port_stats *ps = &w->stats->port[d];
 	struct imp_handoff h[VNL_BURST];
 	uint64_t t = rte_rdtsc();
-	unsigned sent;
+	unsigned sent, k = 0;
 
-	for (uint16_t i = 0; i < n; i++)
-		h[i] = (struct imp_handoff){ m[i], t };
-	sent = hk->handoff != NULL ? rte_ring_mp_enqueue_burst_elem(hk->handoff, h, sizeof(h[0]), n, NULL) : 0;
-	if (unlikely(sent < n)) {
-		w->stats->port[d].v[PC_imp_in_queue_full] += n - sent;
-		rte_pktmbuf_free_bulk(m + sent, n - sent);
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *x = m[i];
+
+		if (unlikely(rte_mbuf_refcnt_read(x) > 1 || RTE_MBUF_CLONED(x))) {
+			struct rte_mbuf *c = rte_pktmbuf_copy(x, x->pool, 0, UINT32_MAX);
+
+			rte_pktmbuf_free(x);
+			if (c == NULL) {
+				ps->v[PC_imp_in_handoff_nomem]++;
+				continue;
+			}
+			x = c;
+		}
+		m[k] = x;
+		h[k++] = (struct imp_handoff){ x, t };
+	}
+	sent = hk->handoff != NULL ? rte_ring_mp_enqueue_burst_elem(hk->handoff, h, sizeof(h[0]), k, NULL) : 0;
+	if (unlikely(sent < k)) {
+		ps->v[PC_imp_in_queue_full] += k - sent;
+		rte_pktmbuf_free_bulk(m + sent, k - sent);
 	}
 }
 
-uint16_t imp_run(struct worker *w, const struct snapshot *s, uint64_t now, uint64_t *next_due)
+unsigned imp_run(struct worker *w, const struct snapshot *s, uint64_t now, uint64_t *next_due)
 {
 	const struct snap_worker *sw = &s->worker[w->id];
 	struct imp_budget *b = impair_budget(w->id);
 	struct rte_mbuf *m[IMP_NOW_MAX];
 	uint64_t next = UINT64_MAX;
-	unsigned got = 0;
+	unsigned work = 0;
 
-	/* Wake-ups on time: the default 50 us of timer slack would add to every delay. */
+	/* Wake-ups on time: the default 50 us of timer slack would add to every
+	 * delay (fd_sync() restores it when the worker has no state left). */
 	if (unlikely(!w->imp_slack)) {
 		prctl(PR_SET_TIMERSLACK, 1000UL);
 		w->imp_slack = true;
@@ -397,14 +420,27 @@ uint16_t imp_run(struct worker *w, const struct snapshot *s, uint64_t now, uint6
 			continue;
 		if (st->handoff != NULL) {
 			struct imp_ctx c = imp_ctx_of(w, d);
+			unsigned took = 0;
+			uint16_t n;
 
-			k = imp_drain_handoff(st, &c, m);
-			if (k)
-				imp_deliver(w, s, d, st->dir, m, k);
+			/* The ring empty (bounded: a ring's worth per call), so that
+			 * senders faster than one burst per iteration do not fill it. */
+			do {
+				k = imp_drain_handoff(st, &c, m, &n);
+				if (k)
+					imp_deliver(w, s, d, st->dir, m, k);
+				took += n;
+			} while (n && took < IMP_HANDOFF_SIZE);
+			work += took;
+			/* Frames other workers may hand over any time: the owner's
+			 * sleep is bounded (IMP_HANDOFF_POLL_US); frames left on
+			 * the ring: no sleep. */
+			due = rte_ring_count(st->handoff) ? now : now + rte_get_tsc_hz() / 1000000 * IMP_HANDOFF_POLL_US;
+			next = due < next ? due : next;
 		}
 		while ((k = imp_release(st, b, now, m, VNL_BURST)) > 0) {
 			imp_deliver(w, s, d, st->dir, m, k);
-			got += k;
+			work += k;
 		}
 		if (unlikely(atomic_load_explicit(&st->drain, memory_order_relaxed)))
 			imp_check_empty(st);
@@ -412,7 +448,7 @@ uint16_t imp_run(struct worker *w, const struct snapshot *s, uint64_t now, uint6
 		next = due < next ? due : next;
 	}
 	*next_due = next;
-	return (uint16_t)RTE_MIN(got, (unsigned)UINT16_MAX);
+	return work;
 }
 
 /* Ready fd ports taken per epoll_wait; the others stay ready (level) for
@@ -440,6 +476,11 @@ static __attribute__((noinline)) void fd_sync(struct worker *w, const struct sna
 			w->nb_fd++;
 		else
 			w->poll[w->nb_poll++] = in;
+	}
+	/* No delay queue left: the default timer slack back (imp_run()). */
+	if (unlikely(w->imp_slack) && sw->nb_imp == 0) {
+		prctl(PR_SET_TIMERSLACK, 0UL);
+		w->imp_slack = false;
 	}
 	w->gen = s->gen;
 }
@@ -507,7 +548,7 @@ static int worker_main(void *arg)
 	while (!workers_stop) {
 		const struct snapshot *s = snapshot_current();
 		uint64_t t1, next_due = UINT64_MAX;
-		unsigned got = 0;
+		unsigned got = 0, work = 0;
 
 		if (unlikely(s->gen != w->gen))
 			fd_sync(w, s);
@@ -526,12 +567,13 @@ static int worker_main(void *arg)
 			}
 		}
 		/* Impairment queues: due frames out, and when the next is due. */
+		/* Work but no new frames: CC_packets counted them at rx. */
 		if (unlikely(s->worker[w->id].nb_imp))
-			got += imp_run(w, s, rte_rdtsc(), &next_due);
+			work = imp_run(w, s, rte_rdtsc(), &next_due);
 		/* One TSC read per iteration: an iteration ends where the next begins. */
 		t1 = rte_rdtsc();
 		cs->v[CC_iterations]++;
-		if (got) {
+		if (got | work) {
 			cs->v[CC_packets] += got;
 			cs->v[CC_busy_cycles] += t1 - t_prev;
 			last_busy = t1;
@@ -544,7 +586,7 @@ static int worker_main(void *arg)
 
 		if (unlikely((++iter & 1023) == 0))
 			w->now = (uint32_t)(t1 / hz);
-		if (!got && !wp.busy_poll && t1 - last_busy > idle_after) {
+		if (!(got | work) && !wp.busy_poll && t1 - last_busy > idle_after) {
 			/* Back off exponentially up to sleep_max_us: bounded wake-up latency. */
 			uint32_t us;
 

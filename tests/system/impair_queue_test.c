@@ -412,6 +412,7 @@ static void test_handoff_retire(void)
 	struct imp_handoff h[3];
 	struct imp_ctx c = ctx();
 	unsigned got;
+	uint16_t taken;
 
 	memset(&ps, 0, sizeof(ps));
 	if (!ok(st != NULL && st->handoff != NULL, "in, two workers: a handoff ring"))
@@ -419,7 +420,7 @@ static void test_handoff_retire(void)
 	for (int i = 0; i < 3; i++)
 		h[i] = (struct imp_handoff){ frame((uint32_t)i, 60), 6000000000 };
 	ok(rte_ring_mp_enqueue_bulk_elem(st->handoff, h, sizeof(h[0]), 3, NULL) == 3, "another worker hands 3 over");
-	ok(imp_drain_handoff(st, &c, now) == 0 && pc(PC_imp_in_delayed) == 3, "the owner queues them (imp_in_delayed 3)");
+	ok(imp_drain_handoff(st, &c, now, &taken) == 0 && taken == 3 && pc(PC_imp_in_delayed) == 3, "the owner queues them (imp_in_delayed 3)");
 
 	/* Replace: the old state drains its frames, then the tick frees it. */
 	old = st;
