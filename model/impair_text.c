@@ -113,7 +113,7 @@ static bool integer(const char *text, int64_t min, uint64_t max, int64_t *out, u
 		return false;
 	errno = 0;
 	v = strtoull(p, &end, 10);
-	if (*end || errno || (!neg && v > max) || (neg && v > (uint64_t)-min))
+	if (*end || errno || (!neg && (v > max || (min > 0 && v < (uint64_t)min))) || (neg && v > (uint64_t)-min))
 		return false;
 	if (out)
 		*out = neg ? -(int64_t)v : (int64_t)v;
@@ -233,7 +233,8 @@ int topo_impair_set(struct topo_impair *imp, unsigned key, const char *text, int
 		break;
 	case TOPO_IMP_LIMIT:
 	case TOPO_IMP_GAP:
-		good = integer(text, 0, LIMIT_MAX, &i, NULL);
+		/* 0 is the struct's "not given" (topology.h): not a value. */
+		good = integer(text, 1, LIMIT_MAX, &i, NULL);
 		*(key == TOPO_IMP_LIMIT ? &n.limit : &n.gap) = (uint32_t)i;
 		break;
 	case TOPO_IMP_OVERHEAD:

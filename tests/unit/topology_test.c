@@ -1020,6 +1020,10 @@ static const struct bad_case impair_bad[] = {
 	  "impair in of link must be a mapping, not a scalar" },
 	{ IMP_LAB "  - {node: b, nic: 0, lan: blue, impair: {distribution: normal}}\n", 7,
 	  "distribution needs a jitter" },
+	{ IMP_LAB "  - {node: b, nic: 0, lan: blue, impair: {delay: 1ms, limit: 0}}\n", 7,
+	  "limit must be a number of frames 1..65535, not '0'" },
+	{ IMP_LAB "  - {node: b, nic: 0, lan: blue, impair: {delay: 1ms, reorder: 5%, gap: 0}}\n", 7,
+	  "gap must be a number of frames 1..65535, not '0'" },
 	{ IMP_LAB "  - {node: b, nic: 0, lan: blue, impair: {delay: 20}}\n", 7,
 	  "delay must be a time like 20ms, 1.5s or 250us, at most 60s, not '20'" },
 };
