@@ -12,13 +12,18 @@
  * One line may be larger than the bound (a big show reply).
  *
  * File descriptors: a client may send one fd (SCM_RIGHTS) with a request
- * line: one sendmsg that starts with the line's first byte (it may hold
- * the whole line or its start). The fd belongs to that line, whatever the
- * client sent before it (lines sent ahead, as a pipelining client does:
- * the kernel may hand them over in the same read, and the server places
- * the fd by the bytes that came with it: the line holding the last of
- * them). Its handler takes it with jsonl_conn_take_fd(); if it does not,
- * the fd is closed once the line is handled (a deferred line keeps it).
+ * line: one sendmsg that starts with the line's first byte and holds no
+ * byte of a later line (the whole line or its start; jsonl_client's
+ * send_line). The fd belongs to that line, whatever the client sent before
+ * it (lines sent ahead, as a pipelining client does). The kernel may hand
+ * those over in the same read as the fd (never bytes sent after it), and
+ * a read does not say where the fd's sendmsg began: the server gives the
+ * fd to the line holding the last byte of that read, which is the fd's
+ * line under the rule above. A client that breaks it (a later line's bytes
+ * in the fd's sendmsg) cannot be told from a pipelining one: its fd goes
+ * to that later line. Its handler takes it with jsonl_conn_take_fd(); if
+ * it does not, the fd is closed once the line is handled (a deferred line
+ * keeps it).
  * The connection is closed on: two fds in one message, a truncated control
  * message, an fd while an earlier fd's line is still unhandled (one fd in
  * flight: wait for its reply), and an fd whose line began in bytes read

@@ -251,8 +251,15 @@ done
 wait_until 10 ncaps 8 || fail "eight captures not running"
 swctl capture "$T1" -w /dev/null 2>"$TMP/err" && fail "a ninth capture was accepted"
 grep -q "8 captures run already" "$TMP/err" || fail "ninth capture: $(cat "$TMP/err")"
+# ~1000 expected; a loaded host delays the thread (fewer, later wake-ups):
+# 200 (twice the idle bound), measured once more on a miss.
 n=$(wakeups)
-[ "$n" -ge 300 ] || fail "the control thread woke $n times in 1 s while captures run: wakeups sees no timer"
+if [ "$n" -lt 200 ]; then
+	log "the control thread woke $n times in 1 s while captures run (a loaded host? once more)"
+	n1=$n
+	n=$(wakeups)
+	[ "$n" -ge 200 ] || fail "the control thread woke $n1 then $n times in 1 s while captures run: wakeups sees no timer"
+fi
 kill -INT "${pids[@]}"
 wait "${pids[@]}"
 wait_until 5 no_captures || fail "captures left after SIGINT to their clients"

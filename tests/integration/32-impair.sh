@@ -167,6 +167,38 @@ imp "$B" in delay_ns=20000000
 check_delay "delay 20 ms on B in"
 jq_assert "B counters" "$(port_json "$B")" '.counters.imp_in_delayed > 2000'
 imp "$B" clear
+# A short delay on B in: with two workers its frames come through the
+# handoff ring, which its owner empties within IMP_HANDOFF_POLL_US (50 us)
+# of a sleep, not --idle-sleep-max-us (500 us) late.
+# short_try: one measurement; SHORT_ERR says what was off (empty: good).
+short_try() {
+	local ow
+	SHORT_ERR=
+	rebase
+	imp "$B" in delay_ns=100000
+	flow 2000 1
+	ow=$(one_way_median)
+	imp "$B" clear
+	within "$ow" "$(awk -v b="$base_ow" 'BEGIN { print b + 0.1 }')" 0.1 ||
+		SHORT_ERR="one-way median $ow ms, expected base $base_ow + 0.1 +- 0.1"
+	SHORT_MSG="one-way median $ow ms (base $base_ow)"
+}
+short_try
+if [ -n "$SHORT_ERR" ]; then
+	log "delay 100 us on B in, first try: $SHORT_ERR (a loaded host? once more)"
+	short_try
+	[ -z "$SHORT_ERR" ] || fail "delay 100 us on B in: $SHORT_ERR"
+fi
+pass "delay 100 us on B in: $SHORT_MSG"
+# A burst far faster than one handoff burst per owner iteration: the owner
+# takes its ring empty each time, so none is dropped for a full ring.
+c0=$(counter "$B" imp_in_queue_full)
+imp "$B" in delay_ns=20000000
+flow 200000 1
+imp "$B" clear
+c1=$(counter "$B" imp_in_queue_full)
+[ "$c1" = "$c0" ] || fail "delay 20 ms on B in, a burst at up to 200000/s: imp_in_queue_full $((c1 - c0)); sink $FLOW"
+pass "delay 20 ms on B in, a burst at up to 200000/s: $(jq .received <<<"$FLOW") received, imp_in_queue_full 0"
 
 # --- 3. jitter -----------------------------------------------------------------
 # jitter_try DIST IQR SEED: one measurement of delay 20 ms jitter 2 ms DIST
@@ -278,18 +310,31 @@ jq_assert "delay only: TSO frames delayed whole" "$(port_json "$A")" \
 pass "delay 5 ms, TCP A -> B: $g Mbit/s, TSO frames kept whole"
 sw_ok clear-counters >/dev/null
 imp "$A" out rate_bps=50000000
-g=$(iperf_ab -t 5 -O 1) || exit 1
+# in_rate VALUE WANT: VALUE within 5 % of WANT.
+in_rate() { awk -v g="$1" -v w="$2" 'BEGIN { exit !(g >= 0.95 * w && g <= 1.05 * w) }'; }
+# A single iperf3 run on a loaded host can lose its CPU for a while: a miss
+# is measured once more (both reported), as the jitter checks do.
 want=$(awk 'BEGIN { print 50 * 1448 / 1514 }')
-awk -v g="$g" -v w="$want" 'BEGIN { exit !(g >= 0.95 * w && g <= 1.05 * w) }' ||
-	fail "rate 50 mbit: TCP goodput $g Mbit/s, expected $want +- 5 %"
+g=$(iperf_ab -t 5 -O 1) || exit 1
+if ! in_rate "$g" "$want"; then
+	log "rate 50 mbit: TCP goodput $g Mbit/s, expected $want +- 5 % (a loaded host? once more)"
+	g1=$g
+	g=$(iperf_ab -t 5 -O 1) || exit 1
+	in_rate "$g" "$want" || fail "rate 50 mbit: TCP goodput $g1 then $g Mbit/s, expected $want +- 5 %"
+fi
 jq_assert "rate: TSO frames cut on entry" "$(port_json "$A")" '.counters.tx_gso_frames > 0'
 pass "rate 50 mbit, TCP A -> B: $g Mbit/s (expected $want +- 5 %), TSO frames segmented on entry"
 # UDP offered at twice the rate: what arrives is the rate, the rest is the
 # shaper's drops (1400-byte datagrams: 1442-byte frames).
-out=$(iperf_ab -u -b 100M -l 1400 -t 4) || exit 1
 want=$(awk 'BEGIN { print 50 * 1400 / 1442 }')
-awk -v g="$out" -v w="$want" 'BEGIN { exit !(g >= 0.95 * w && g <= 1.05 * w) }' ||
-	fail "rate 50 mbit, UDP at 100 Mbit/s: $out Mbit/s received, expected $want +- 5 %"
+out=$(iperf_ab -u -b 100M -l 1400 -t 4) || exit 1
+if ! in_rate "$out" "$want"; then
+	log "rate 50 mbit, UDP at 100 Mbit/s: $out Mbit/s received, expected $want +- 5 % (a loaded host? once more)"
+	out1=$out
+	out=$(iperf_ab -u -b 100M -l 1400 -t 4) || exit 1
+	in_rate "$out" "$want" ||
+		fail "rate 50 mbit, UDP at 100 Mbit/s: $out1 then $out Mbit/s received, expected $want +- 5 %"
+fi
 jq_assert "rate: the excess dropped by the shaper" "$(port_json "$A")" '.counters.imp_out_rate_dropped > 1000'
 pass "rate 50 mbit, UDP offered at 100 Mbit/s: $out Mbit/s received (expected $want +- 5 %), $(counter "$A" imp_out_rate_dropped) rate_dropped"
 workers_check "after iperf3"
