@@ -475,6 +475,9 @@ void impair_port_gone(uint16_t slot)
 		return;
 	l = unlink_if(of_port, slot);
 	active[slot][IMP_OUT] = active[slot][IMP_IN] = NULL;
+	/* Before any port-add can reuse the slot: its frames are never sent. */
+	for (struct imp_state *st = l; st != NULL; st = st->next)
+		atomic_store_explicit(&st->gone, true, memory_order_release);
 	/* A snapshot that no longer lists them; without one (no memory), they
 	 * wait, skipped by the workers (no port), for the tick's next publication. */
 	if (publish() < 0) {

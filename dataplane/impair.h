@@ -118,6 +118,9 @@ struct imp_state {
 	/* Hand-overs. */
 	_Atomic bool drain;          /* control: no frame can arrive any more */
 	_Atomic bool empty;          /* owner: drained and nothing held */
+	_Atomic bool gone;           /* control: its port was deleted; the workers skip it
+				      * (its slot may serve a new port before a snapshot
+				      * without the state is published) */
 
 	/* Control thread. */
 	bool retired;

@@ -415,8 +415,9 @@ unsigned imp_run(struct worker *w, const struct snapshot *s, uint64_t now, uint6
 		uint16_t d = st->port, k;
 		uint64_t due;
 
-		/* A port being deleted: impair.c frees its states after this snapshot. */
-		if (unlikely(s->port[d].port == NULL))
+		/* A port being deleted, or deleted and its slot reused (gone):
+		 * impair.c frees its states after this snapshot. */
+		if (unlikely(s->port[d].port == NULL || atomic_load_explicit(&st->gone, memory_order_acquire)))
 			continue;
 		if (st->handoff != NULL) {
 			struct imp_ctx c = imp_ctx_of(w, d);
