@@ -19,6 +19,10 @@
 #      before each timing check (the host's load moves them)
 #   2. delay 20 ms on A out: median RTT - base in 20 +- 0.5 ms, udp_flow
 #      one-way median 20 +- 0.5 ms; the same with delay 20 ms on B in
+#      (with two workers through the handoff ring); delay 100 us on B in at
+#      200 datagrams/s: one-way median base + 0.1 ms, -0.02 +0.18 ms; delay
+#      1 ms on B in under a burst of 200000 datagrams at up to 200000/s:
+#      imp_in_queue_full 0
 #   3. delay 20 ms jitter 2 ms on A out, uniform then normal: no one-way
 #      delay under 20 - 2 (uniform) or 20 - 7.34 ms (normal) - 0.3, the
 #      median 20 +- 1 ms, IQR 2 ms (uniform) or 2.70 ms (normal) +- 15 %
@@ -32,7 +36,8 @@
 #      reorder 25 % (delay 10 ms): early datagrams within 1 point of 25 %, =
 #      imp_out_reordered
 #   6. rate 50 mbit on A out, TCP A -> B (iperf3 -t 5, the first second
-#      omitted): goodput within 5 % of 50 x 1448 / 1514, A's tx_gso_frames
+#      omitted; a miss measured once more, as the UDP check): goodput
+#      within 5 % of 50 x 1448 / 1514, A's tx_gso_frames
 #      > 0 (a rate segments on entry); UDP offered at 100 Mbit/s: received
 #      within 5 % of 50 x 1400 / 1442, the excess counted imp_out_rate_dropped;
 #      delay 5 ms only: rx_gso_frames > 0 and tx_gso_frames 0 (TSO frames
@@ -169,18 +174,21 @@ jq_assert "B counters" "$(port_json "$B")" '.counters.imp_in_delayed > 2000'
 imp "$B" clear
 # A short delay on B in: with two workers its frames come through the
 # handoff ring, which its owner empties within IMP_HANDOFF_POLL_US (50 us)
-# of a sleep, not --idle-sleep-max-us (500 us) late.
+# of a sleep, not --idle-sleep-max-us (500 us) late. 200 datagrams/s: the
+# owner sleeps between them. Allowed: the 50 us and two wake-ups of a
+# loaded host (~0.12 ms over the delay here; ~0.24 when the ring waited
+# out the owner's 500 us sleeps).
 # short_try: one measurement; SHORT_ERR says what was off (empty: good).
 short_try() {
 	local ow
 	SHORT_ERR=
 	rebase
 	imp "$B" in delay_ns=100000
-	flow 2000 1
+	flow 200 2
 	ow=$(one_way_median)
 	imp "$B" clear
-	within "$ow" "$(awk -v b="$base_ow" 'BEGIN { print b + 0.1 }')" 0.1 ||
-		SHORT_ERR="one-way median $ow ms, expected base $base_ow + 0.1 +- 0.1"
+	awk -v v="$ow" -v b="$base_ow" 'BEGIN { exit !(v >= b + 0.1 - 0.02 && v <= b + 0.1 + 0.18) }' ||
+		SHORT_ERR="one-way median $ow ms, expected base $base_ow + 0.1, -0.02 +0.18"
 	SHORT_MSG="one-way median $ow ms (base $base_ow)"
 }
 short_try
@@ -191,14 +199,15 @@ if [ -n "$SHORT_ERR" ]; then
 fi
 pass "delay 100 us on B in: $SHORT_MSG"
 # A burst far faster than one handoff burst per owner iteration: the owner
-# takes its ring empty each time, so none is dropped for a full ring.
+# takes its ring empty each time, so none is dropped for a full ring (1 ms:
+# what it holds stays under limit, 1000, which counts queue_full too).
 c0=$(counter "$B" imp_in_queue_full)
-imp "$B" in delay_ns=20000000
+imp "$B" in delay_ns=1000000
 flow 200000 1
 imp "$B" clear
 c1=$(counter "$B" imp_in_queue_full)
-[ "$c1" = "$c0" ] || fail "delay 20 ms on B in, a burst at up to 200000/s: imp_in_queue_full $((c1 - c0)); sink $FLOW"
-pass "delay 20 ms on B in, a burst at up to 200000/s: $(jq .received <<<"$FLOW") received, imp_in_queue_full 0"
+[ "$c1" = "$c0" ] || fail "delay 1 ms on B in, a burst at up to 200000/s: imp_in_queue_full $((c1 - c0)); sink $FLOW"
+pass "delay 1 ms on B in, a burst at up to 200000/s: $(jq .received <<<"$FLOW") received, imp_in_queue_full 0"
 
 # --- 3. jitter -----------------------------------------------------------------
 # jitter_try DIST IQR SEED: one measurement of delay 20 ms jitter 2 ms DIST
