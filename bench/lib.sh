@@ -91,7 +91,9 @@ wait_for() {  # wait_for SECONDS TEST...: poll TEST every 0.1 s
 #   softirq_pct  softirq of all cores, % of one core (steal_pct: the same)
 #   busy_pct     all non-idle time of all cores, % of one core
 #   others_pct   busy minus the processes of the test (its namespaces' or
-#                VMs' processes, the switch, ksoftirqd): other people's work.
+#                VMs' processes, the switch, ksoftirqd, and the script's
+#                children reaped in the window: a ping or a udp_flow that ran
+#                inside it): other people's work.
 # Above NOISE_LIMIT % of a core of others or steal the window is noisy: its
 # sample is kept but flagged, the window runs again (--retries) once the
 # host is quiet, and medians use the clean samples where a cell has any.
@@ -122,7 +124,11 @@ win_begin() {
 	WIN_STAT0=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $8, $9 }' /proc/stat)
 	ticks "${SW_PIDS[@]}" >"$WORK/sw.0"
 	ticks "${OURS[@]}" >"$WORK/ours.0"
+	WIN_CHILD0=$(child_ticks)
 }
+# Ticks of the script's reaped children and their reaped descendants
+# (cutime + cstime of the main shell).
+child_ticks() { sed 's/.*) //' "/proc/$$/stat" | awk '{ print $14 + $15 }'; }
 
 # delta FILE0 FILE1: ticks used by the pids alive at both ends.
 delta() { awk 'NR == FNR { a[$1] = $2; next } ($1 in a) { s += $2 - a[$1] } END { print s + 0 }' "$1" "$2"; }
@@ -138,7 +144,8 @@ win_end() {
 	ticks "${OURS[@]}" >"$WORK/ours.1"
 	hz=$(getconf CLK_TCK)
 	line=$(awk -v a="$WIN_STAT0" -v b="$stat1" -v t0="$WIN_T0" -v t1="$t1" -v hz="$hz" \
-		-v sw="$(delta "$WORK/sw.0" "$WORK/sw.1")" -v ours="$(delta "$WORK/ours.0" "$WORK/ours.1")" \
+		-v sw="$(delta "$WORK/sw.0" "$WORK/sw.1")" \
+		-v ours="$(($(delta "$WORK/ours.0" "$WORK/ours.1") + $(child_ticks) - WIN_CHILD0))" \
 		'BEGIN { split(a, x, " "); split(b, y, " "); d = (t1 - t0) * hz / 100
 		busy = (y[1] - x[1]) / d; others = busy - ours / d; if (others < 0) others = 0
 		printf "%.1f %.1f %.1f %.1f %.1f", sw / d, (y[2] - x[2]) / d, (y[3] - x[3]) / d, busy, others }')
