@@ -29,7 +29,9 @@ struct jsonl_conn {
 	unsigned users;     /* callbacks of this connection on the stack */
 	unsigned long long held_seq; /* order of holding: resumed oldest first */
 	void *data;
-	int pending_fd;     /* received with the next line to handle, -1: none */
+	int pending_fd;     /* came with the line that starts at in[fd_at], -1: none */
+	size_t fd_at;
+	int line_fd;        /* the fd of the line being handled, -1: none */
 	struct jsonl_conn *next;
 };
 
@@ -134,6 +136,8 @@ static void conn_free(struct jsonl_conn *c)
 	close(c->fd);
 	if (c->pending_fd >= 0)
 		close(c->pending_fd);
+	if (c->line_fd >= 0)
+		close(c->line_fd);
 	free(c->in);
 	free(c->out);
 	free(c);
@@ -210,26 +214,35 @@ static void conn_lines(struct jsonl_conn *c)
 		if (i - start > JSONL_LINE_MAX)
 			break;
 		c->in[i] = '\0';
+		if (c->pending_fd >= 0 && c->fd_at == start) {
+			c->line_fd = c->pending_fd;
+			c->pending_fd = -1;
+		}
 		if (i > start) {
 			reply = c->srv->handler(c, c->in + start, i - start, c->srv->arg);
 			if (reply == JSONL_DEFER) {
-				/* Keep the line (and what follows) for jsonl_resume. */
+				/* Keep the line (and what follows, and its fd) for jsonl_resume. */
 				c->in[i] = '\n';
 				c->held = true;
 				if (c->held_seq == 0) /* held again: keeps its place */
 					c->held_seq = ++c->srv->held_seq;
+				if (c->line_fd >= 0) {
+					c->pending_fd = c->line_fd;
+					c->fd_at = start;
+					c->line_fd = -1;
+				}
 				break;
 			}
 			c->held_seq = 0;
-			/* The fd went with this line: not taken, it is closed. */
-			if (c->pending_fd >= 0) {
-				close(c->pending_fd);
-				c->pending_fd = -1;
-			}
 			if (reply != NULL) {
 				conn_queue(c, reply);
 				json_object_put(reply);
 			}
+		}
+		/* The fd went with this line: not taken, it is closed. */
+		if (c->line_fd >= 0) {
+			close(c->line_fd);
+			c->line_fd = -1;
 		}
 		start = i + 1;
 	}
@@ -242,6 +255,7 @@ static void conn_lines(struct jsonl_conn *c)
 	}
 	memmove(c->in, c->in + start, c->in_len - start);
 	c->in_len -= start;
+	c->fd_at -= c->pending_fd >= 0 ? start : 0;
 }
 
 static void conn_release(struct jsonl_conn *c)
@@ -251,14 +265,14 @@ static void conn_release(struct jsonl_conn *c)
 }
 
 /*
- * recv() that also takes one SCM_RIGHTS fd. The fd belongs to the next line
- * to handle, so it is accepted only when nothing is buffered before it and
- * no other fd is pending (a client sends the request line and its fd in one
- * sendmsg, then waits for the reply); anything else (a second fd, a
- * truncated control message, an fd after buffered bytes) is -EBADMSG: the
- * connection is closed. Returns recv's value (-1 with errno) or -2 for that.
+ * recv() that also takes one SCM_RIGHTS fd into *got (-1: none). A read
+ * that brings an fd ends with the bytes of the sendmsg that carried it (the
+ * kernel stops a stream read after such a message; it may glue the same
+ * client's earlier bytes before them). A second fd, or a truncated control
+ * message, is -2: the connection is closed. Returns recv's value (-1 with
+ * errno) or -2.
  */
-static ssize_t conn_recv(struct jsonl_conn *c, int fd, char *buf, size_t len)
+static ssize_t conn_recv(struct jsonl_conn *c, int fd, char *buf, size_t len, int *got)
 {
 	union {
 		char b[CMSG_SPACE(sizeof(int))];
@@ -268,9 +282,9 @@ static ssize_t conn_recv(struct jsonl_conn *c, int fd, char *buf, size_t len)
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
 			     .msg_controllen = sizeof(ctl.b) };
 	bool bad = false;
-	int got = -1;
 	ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 
+	*got = -1;
 	if (n < 0)
 		return n;
 	/* CMSG_SPACE rounds up: two fds fit in the room for one; close all
@@ -286,8 +300,8 @@ static ssize_t conn_recv(struct jsonl_conn *c, int fd, char *buf, size_t len)
 			int f;
 
 			memcpy(&f, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-			if (got < 0 && nfd == 1) {
-				got = f;
+			if (*got < 0 && nfd == 1) {
+				*got = f;
 			} else {
 				close(f);
 				bad = true;
@@ -296,13 +310,31 @@ static ssize_t conn_recv(struct jsonl_conn *c, int fd, char *buf, size_t len)
 	}
 	if (mh.msg_flags & MSG_CTRUNC)
 		bad = true;
-	if (got >= 0 && (bad || c->in_len || c->pending_fd >= 0 || c->closing)) {
-		close(got);
-		bad = true;
-	} else if (got >= 0) {
-		c->pending_fd = got;
+	if (*got >= 0 && (bad || c->closing || n <= 0)) {
+		close(*got);
+		*got = -1;
+		bad |= !c->closing;
 	}
 	return bad ? -2 : n;
+}
+
+/* The fd got came with the last n bytes of in: it belongs to the line that
+ * holds the last of them, which must start among them (the client sent the
+ * line's first byte with the fd) while no other fd waits for its line.
+ * false: a misplaced fd (closed). */
+static bool fd_place(struct jsonl_conn *c, int got, size_t n)
+{
+	size_t at = c->in_len - 1;
+
+	while (at > 0 && c->in[at - 1] != '\n')
+		at--;
+	if (at < c->in_len - n || c->pending_fd >= 0) {
+		close(got);
+		return false;
+	}
+	c->pending_fd = got;
+	c->fd_at = at;
+	return true;
 }
 
 static void conn_read(struct jsonl_conn *c, int fd, uint32_t events)
@@ -322,7 +354,8 @@ static void conn_read(struct jsonl_conn *c, int fd, uint32_t events)
 	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		return;
 	for (;;) {
-		ssize_t n = conn_recv(c, fd, buf, sizeof(buf));
+		int got;
+		ssize_t n = conn_recv(c, fd, buf, sizeof(buf), &got);
 		char *in;
 
 		if (n == -2 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
@@ -341,12 +374,18 @@ static void conn_read(struct jsonl_conn *c, int fd, uint32_t events)
 			continue; /* drain and ignore */
 		in = realloc(c->in, c->in_len + (size_t)n + 1);
 		if (in == NULL) {
+			if (got >= 0)
+				close(got);
 			conn_free(c);
 			return;
 		}
 		c->in = in;
 		memcpy(c->in + c->in_len, buf, (size_t)n);
 		c->in_len += (size_t)n;
+		if (got >= 0 && !fd_place(c, got, (size_t)n)) {
+			conn_free(c);
+			return;
+		}
 		conn_lines(c);
 		if (c->held || c->doomed)
 			break; /* the rest stays in the socket */
@@ -394,7 +433,7 @@ static void accept_cb(struct ev_watch *w, int fd, uint32_t events, void *arg)
 	}
 	c->srv = s;
 	c->fd = cfd;
-	c->pending_fd = -1;
+	c->pending_fd = c->line_fd = -1;
 	c->w = ev_fd_add(s->loop, cfd, EPOLLIN, conn_cb, c);
 	if (c->w == NULL) {
 		close(cfd);
@@ -533,13 +572,13 @@ void *jsonl_conn_data(struct jsonl_conn *c)
 
 int jsonl_conn_take_fd(struct jsonl_conn *c)
 {
-	int fd = c->pending_fd;
+	int fd = c->line_fd;
 
-	c->pending_fd = -1;
+	c->line_fd = -1;
 	return fd;
 }
 
 bool jsonl_conn_has_fd(const struct jsonl_conn *c)
 {
-	return c->pending_fd >= 0;
+	return c->line_fd >= 0;
 }

@@ -12,11 +12,20 @@
  * One line may be larger than the bound (a big show reply).
  *
  * File descriptors: a client may send one fd (SCM_RIGHTS) with a request
- * line, in the same sendmsg and with nothing buffered before it; the fd
- * belongs to the next line handled. Its handler takes it with
- * jsonl_conn_take_fd(); if it does not, the fd is closed once the line is
- * handled (a deferred line keeps it). A second fd, a truncated control
- * message or an fd after buffered bytes close the connection.
+ * line: one sendmsg that starts with the line's first byte (it may hold
+ * the whole line or its start). The fd belongs to that line, whatever the
+ * client sent before it (lines sent ahead, as a pipelining client does:
+ * the kernel may hand them over in the same read, and the server places
+ * the fd by the bytes that came with it: the line holding the last of
+ * them). Its handler takes it with jsonl_conn_take_fd(); if it does not,
+ * the fd is closed once the line is handled (a deferred line keeps it).
+ * The connection is closed on: two fds in one message, a truncated control
+ * message, an fd while an earlier fd's line is still unhandled (one fd in
+ * flight: wait for its reply), and an fd whose line began in bytes read
+ * before it. Not guaranteed: an fd sent after the start of its line (the
+ * first bytes in an earlier send) is refused only when the server read
+ * those bytes before it; when the kernel hands both over in one read, the
+ * fd goes to that line.
  *
  * Errors: functions return NULL and set errno, or 0 / -errno.
  * Thread-safety: none; the evloop's thread only.

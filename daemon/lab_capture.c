@@ -8,6 +8,12 @@
 
 #include "lab_capture.h"
 
+/* Whether the switch may run a capture vnld started: true from vnld's
+ * start (captures outlive a vnld restart) and from each capture-start it
+ * sends, false once show-captures lists none. `vnl show` asks the switch
+ * only while it is true. One lab per vnld. */
+static bool maybe_running = true;
+
 /* Add the port of link k to ports unless it is there already. */
 static void add_port(struct json_object *ports, const struct topo *t, const struct topo_link *k)
 {
@@ -178,6 +184,7 @@ int lab_capture_start(struct lab *l, struct json_object *req, int fd, struct jso
 		goto out;
 	json_object_object_add(sreq, "dir", json_object_new_string(dir ? dir : lans_only ? "out" : "both"));
 	add_macs(l, ports);
+	maybe_running = true; /* even when the reply is lost: the switch may have it */
 	if ((r = lab_switch_call_fd(&l->sw, sreq, fd, &sr, err)) < 0)
 		goto out;
 	/* the switch's reply: {"capture": {id, interfaces}}, or id and interfaces at the top */
@@ -217,13 +224,20 @@ int lab_capture_stop(struct lab *l, struct json_object *req, struct json_object 
 
 void lab_capture_show(struct lab *l, struct json_object *o)
 {
-	struct json_object *sreq = json_object_new_object(), *sr = NULL, *v;
+	struct json_object *sreq, *sr = NULL, *v;
 	struct vnl_err err = { 0 };
 
+	if (!maybe_running) {
+		json_object_object_add(o, "captures", json_object_new_array());
+		return;
+	}
+	sreq = json_object_new_object();
 	json_object_object_add(sreq, "cmd", json_object_new_string("show-captures"));
-	if (lab_switch_call(&l->sw, sreq, &sr, &err) == 0 && json_object_object_get_ex(sr, "captures", &v))
+	if (lab_switch_call_ms(&l->sw, sreq, LAB_CAPTURE_SHOW_MS, &sr, &err) == 0 &&
+	    json_object_object_get_ex(sr, "captures", &v) && json_object_is_type(v, json_type_array)) {
 		json_object_object_add(o, "captures", json_object_get(v));
-	else
+		maybe_running = json_object_array_length(v) > 0;
+	} else
 		json_object_object_add(o, "captures_error",
 				       json_object_new_string(err.msg[0] ? err.msg : "vnl-switchd gave no captures"));
 	json_object_put(sreq);

@@ -3,8 +3,11 @@
  * vnld's side of captures (docs/vnld.md, "capture"): it resolves the
  * targets a client names (NODE:N, LAN) into the switch's ports, passes the
  * client's pipe on to vnl-switchd's capture-start, and forwards
- * capture-stop and the list of running captures. vnld keeps no capture
- * state: the switch is the truth, and a vnld restart does not touch them.
+ * capture-stop and the list of running captures. The switch is the truth
+ * on captures, and a vnld restart does not touch them; vnld keeps one bit,
+ * whether a capture it started may still run, so that `show` (which every
+ * `vnl show` calls) asks the switch only then, and waits at most
+ * LAB_CAPTURE_SHOW_MS for it.
  *
  * Errors: 0 / negative errno with err filled (messages name the target).
  * Thread-safety: none; vnld's loop thread.
@@ -43,5 +46,9 @@ int lab_capture_start(struct lab *l, struct json_object *req, int fd, struct jso
 int lab_capture_stop(struct lab *l, struct json_object *req, struct json_object *reply, struct vnl_err *err);
 
 /* The switch's running captures as "captures" in o, or "captures_error"
- * with the reason when the switch cannot say (it is down). */
+ * with the reason when the switch cannot say within LAB_CAPTURE_SHOW_MS
+ * (it is down, slow or stuck). An empty list without asking while no
+ * capture vnld started can run: captures started past vnld (vnl-swctl)
+ * show only while one of vnld's runs too. */
+#define LAB_CAPTURE_SHOW_MS 500
 void lab_capture_show(struct lab *l, struct json_object *o);

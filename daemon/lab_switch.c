@@ -71,10 +71,9 @@ bool lab_switch_down(const struct lab_switch *s)
 }
 
 /* lab_switch_call without the down checks (start-up polls through it):
- * one request (with fd when >= 0) and its reply line, each within
- * LAB_SWITCH_TIMEOUT_MS, only to pid (the listener's credentials, taken at
- * its listen()). */
-static int call_json(struct lab_switch *s, struct json_object *req, int fd, struct json_object **reply,
+ * one request (with fd when >= 0) and its reply line, each within ms, only
+ * to pid (the listener's credentials, taken at its listen()). */
+static int call_json(struct lab_switch *s, struct json_object *req, int fd, int ms, struct json_object **reply,
 		     struct vnl_err *err)
 {
 	struct ucred peer = { 0 };
@@ -87,14 +86,14 @@ static int call_json(struct lab_switch *s, struct json_object *req, int fd, stru
 	if (reply != NULL)
 		*reply = NULL;
 	snprintf(name, sizeof(name), "vnl-switchd at %s", s->sock);
-	r = jsonl_client_open(&c, s->sock, name, LAB_SWITCH_TIMEOUT_MS, err);
+	r = jsonl_client_open(&c, s->sock, name, ms, err);
 	if (r == 0 && (getsockopt(c.fd, SOL_SOCKET, SO_PEERCRED, &peer, &plen) < 0 || peer.pid != s->pid))
 		r = vnl_errf(err, -ESTALE, "pid %d serves %s, not vnl-switchd pid %d", (int)peer.pid, s->sock,
 			     (int)s->pid);
 	if (r == 0 && fd >= 0)
-		r = jsonl_client_call_fd(&c, req, fd, LAB_SWITCH_TIMEOUT_MS, &o, err);
+		r = jsonl_client_call_fd(&c, req, fd, ms, &o, err);
 	else if (r == 0)
-		r = jsonl_client_call(&c, req, LAB_SWITCH_TIMEOUT_MS, &o, err);
+		r = jsonl_client_call(&c, req, ms, &o, err);
 	jsonl_client_close(&c);
 	if (reply != NULL)
 		*reply = o;
@@ -112,8 +111,8 @@ int lab_switch_call(struct lab_switch *s, struct json_object *req, struct json_o
 	return lab_switch_call_fd(s, req, -1, reply, err);
 }
 
-int lab_switch_call_fd(struct lab_switch *s, struct json_object *req, int fd, struct json_object **reply,
-		       struct vnl_err *err)
+static int call_up(struct lab_switch *s, struct json_object *req, int fd, int ms, struct json_object **reply,
+		   struct vnl_err *err)
 {
 	int r;
 
@@ -121,7 +120,7 @@ int lab_switch_call_fd(struct lab_switch *s, struct json_object *req, int fd, st
 		*reply = NULL;
 	if (lab_switch_down(s))
 		return vnl_errf(err, -ENOTCONN, DOWN_MSG);
-	r = call_json(s, req, fd, reply, err);
+	r = call_json(s, req, fd, ms, reply, err);
 	if (r != -ECONNREFUSED && r != -ENOENT)
 		return r;
 	/* A running switch always accepts: its socket went with it, and the
@@ -131,6 +130,18 @@ int lab_switch_call_fd(struct lab_switch *s, struct json_object *req, int fd, st
 	if (lab_switch_down(s))
 		r = vnl_errf(err, -ENOTCONN, DOWN_MSG);
 	return r;
+}
+
+int lab_switch_call_fd(struct lab_switch *s, struct json_object *req, int fd, struct json_object **reply,
+		       struct vnl_err *err)
+{
+	return call_up(s, req, fd, LAB_SWITCH_TIMEOUT_MS, reply, err);
+}
+
+int lab_switch_call_ms(struct lab_switch *s, struct json_object *req, int ms, struct json_object **reply,
+		       struct vnl_err *err)
+{
+	return call_up(s, req, -1, ms, reply, err);
 }
 
 int lab_switch_cmd(struct lab_switch *s, struct vnl_err *err, const char *cmd, ...)
@@ -239,7 +250,7 @@ static int wait_ready(struct lab_switch *s, struct vnl_err *err)
 				r = vnl_errf(err, -ECHILD, "vnl-switchd pid %d exited during start-up", (int)pid);
 			break;
 		}
-		if (call_json(s, req, -1, NULL, &last) == 0) {
+		if (call_json(s, req, -1, LAB_SWITCH_TIMEOUT_MS, NULL, &last) == 0) {
 			r = 0;
 			break;
 		}

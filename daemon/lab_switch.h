@@ -100,6 +100,12 @@ int lab_switch_call(struct lab_switch *s, struct json_object *req, struct json_o
 int lab_switch_call_fd(struct lab_switch *s, struct json_object *req, int fd, struct json_object **reply,
 		       struct vnl_err *err);
 
+/* lab_switch_call with each wait at most ms instead of LAB_SWITCH_TIMEOUT_MS
+ * (-ETIMEDOUT past it): for optional parts of a reply that must not hold
+ * it up (vnld's show). A late reply is not a hung switch: nothing restarts. */
+int lab_switch_call_ms(struct lab_switch *s, struct json_object *req, int ms, struct json_object **reply,
+		       struct vnl_err *err);
+
 /* Shorthand: lab_switch_call of {"cmd":cmd, k1:v1, ...} with string values,
  * NULL-terminated key/value list. */
 int lab_switch_cmd(struct lab_switch *s, struct vnl_err *err, const char *cmd, ...) __attribute__((sentinel));

@@ -306,30 +306,61 @@ static struct json_object *layout_json(const struct topo *t)
 	return o;
 }
 
-/* Set positions {NAME: [X, Y], ...} in t: all or none (checked first). */
+/* One coordinate of a layout request: an integer in range, else NULL. */
+static bool layout_coord(struct json_object *v, int *out)
+{
+	int64_t n;
+
+	if (!json_object_is_type(v, json_type_int))
+		return false;
+	n = json_object_get_int64(v);
+	if (n < -TOPO_LAYOUT_MAX || n > TOPO_LAYOUT_MAX)
+		return false;
+	*out = (int)n;
+	return true;
+}
+
+/*
+ * Set positions {NAME: [X, Y], ...} in t: all or none. Every entry's type,
+ * range and object are checked before any is set; what only setting can
+ * find (the lab's size limits, memory) puts the old layout back.
+ */
 static int layout_apply(struct topo *t, struct json_object *pos, struct vnl_err *err)
 {
-	for (int pass = 0; pass < 2; pass++) {
-		json_object_object_foreach(pos, name, xy) {
-			struct json_object *x = json_object_array_get_idx(xy, 0), *y = json_object_array_get_idx(xy, 1);
-			int r;
+	unsigned n_old = t->n_layout;
+	size_t bytes_old = t->save_bytes;
+	struct topo_pos *old = NULL;
+	int x = 0, y = 0, r = 0;
 
-			if (!json_object_is_type(xy, json_type_array) || json_object_array_length(xy) != 2 ||
-			    !json_object_is_type(x, json_type_int) || !json_object_is_type(y, json_type_int))
-				return vnl_errf(err, -EINVAL, "layout of '%s' must be [x, y], integers", name);
-			if (!topo_find_node(t, name) && !topo_find_lan(t, name))
-				return vnl_errf(err, -ENOENT, "layout: no node or LAN named '%s' in lab %s", name,
-						d.lab.name);
-			if (pass == 1 && (r = topo_layout_set(t, name, json_object_get_int(x), json_object_get_int(y),
-							  err)) < 0)
-				return r;
-			if (pass == 0 && (labs(json_object_get_int64(x)) > TOPO_LAYOUT_MAX ||
-					  labs(json_object_get_int64(y)) > TOPO_LAYOUT_MAX))
-				return vnl_errf(err, -ERANGE, "layout of '%s': x and y must be in -%d..%d", name,
-						TOPO_LAYOUT_MAX, TOPO_LAYOUT_MAX);
-		}
+	json_object_object_foreach(pos, name, xy) {
+		if (!json_object_is_type(xy, json_type_array) || json_object_array_length(xy) != 2)
+			return vnl_errf(err, -EINVAL, "layout of '%s' must be [x, y], integers", name);
+		if (!layout_coord(json_object_array_get_idx(xy, 0), &x) ||
+		    !layout_coord(json_object_array_get_idx(xy, 1), &y))
+			return vnl_errf(err, -ERANGE, "layout of '%s': x and y must be integers in -%d..%d", name,
+					TOPO_LAYOUT_MAX, TOPO_LAYOUT_MAX);
+		if (!topo_find_node(t, name) && !topo_find_lan(t, name))
+			return vnl_errf(err, -ENOENT, "layout: no node or LAN named '%s' in lab %s", name,
+					d.lab.name);
 	}
-	return 0;
+	if (n_old && (old = malloc(n_old * sizeof(*old))) == NULL)
+		return vnl_errf(err, -ENOMEM, "layout: out of memory");
+	if (old)
+		memcpy(old, t->layout, n_old * sizeof(*old));
+	json_object_object_foreach(pos, key, val) {
+		layout_coord(json_object_array_get_idx(val, 0), &x);
+		layout_coord(json_object_array_get_idx(val, 1), &y);
+		if ((r = topo_layout_set(t, key, x, y, err)) < 0)
+			break;
+	}
+	if (r < 0) {
+		if (old)
+			memcpy(t->layout, old, n_old * sizeof(*old));
+		t->n_layout = n_old;
+		t->save_bytes = bytes_old;
+	}
+	free(old);
+	return r;
 }
 
 /* `layout`: where vnl web draws objects; kept in the state file and saved
@@ -839,6 +870,28 @@ static int cmd_fdb(struct json_object *req, struct json_object *reply, struct js
 	return 0;
 }
 
+/*
+ * The file's layout, for vnl web (its objects are in the lab now): best
+ * effort, the lab is deployed whatever happens here; what cannot be set
+ * or saved is logged once.
+ */
+static void deploy_layout(const struct topo *f)
+{
+	struct vnl_err e;
+	unsigned lost = 0;
+	int r = 0;
+
+	for (unsigned i = 0; i < f->n_layout; i++)
+		if ((topo_find_node(d.lab.topo, f->layout[i].name) || topo_find_lan(d.lab.topo, f->layout[i].name)) &&
+		    topo_layout_set(d.lab.topo, f->layout[i].name, f->layout[i].x, f->layout[i].y, lost ? NULL : &e) < 0)
+			lost++;
+	if (f->n_layout && (r = lab_save(&d.lab, lost ? NULL : &e)) < 0)
+		lost++;
+	if (lost)
+		log_warning("deploy: the file's layout is kept only in part (%u failure%s): %s", lost,
+			 lost > 1 ? "s" : "", e.msg);
+}
+
 static int cmd_deploy(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
 		      struct vnl_err *err)
 {
@@ -859,12 +912,8 @@ static int cmd_deploy(struct json_object *req, struct json_object *reply, struct
 	differs = json_object_new_array();
 	extra = json_object_new_array();
 	r = lab_deploy(&d.lab, f, created, differs, extra, err);
-	/* The file's layout, for vnl web (its objects are in the lab now). */
-	for (unsigned i = 0; r == 0 && i < f->n_layout; i++)
-		if (topo_find_node(d.lab.topo, f->layout[i].name) || topo_find_lan(d.lab.topo, f->layout[i].name))
-			r = topo_layout_set(d.lab.topo, f->layout[i].name, f->layout[i].x, f->layout[i].y, err);
-	if (r == 0 && f->n_layout)
-		r = lab_save(&d.lab, err);
+	if (r == 0)
+		deploy_layout(f);
 	topo_free(f);
 	if (r < 0) {
 		json_object_put(created), json_object_put(differs), json_object_put(extra);

@@ -204,26 +204,29 @@ static void cap_free(struct capture *cap)
 	rte_free(cap);
 }
 
-static void timer_cb(struct ev_watch *w, void *arg);
+/* The timer runs exactly while the table holds a capture: called after
+ * every removal from the table and after a refused start. */
+static void timer_drop_idle(void)
+{
+	for (unsigned i = 0; i < VNL_CAPTURES_MAX; i++)
+		if (caps[i] != NULL)
+			return;
+	ev_del(timer);
+	timer = NULL;
+}
 
 /* The capture is over: out of the table, freed (its taps are off). */
 static void cap_finish(struct capture *cap)
 {
 	struct capture_ctl *ctl = cap->ctl;
-	bool any = false;
 
 	LOG(INFO, ctl, "capture %u ended: %lu frames, %lu bytes written%s", cap->id, (unsigned long)ctl->frames,
 	    (unsigned long)ctl->wr.bytes, ctl->gone ? " (the reader closed the pipe)" : "");
-	for (unsigned i = 0; i < VNL_CAPTURES_MAX; i++) {
+	for (unsigned i = 0; i < VNL_CAPTURES_MAX; i++)
 		if (caps[i] == cap)
 			caps[i] = NULL;
-		any |= caps[i] != NULL;
-	}
 	cap_free(cap);
-	if (!any) {
-		ev_del(timer);
-		timer = NULL;
-	}
+	timer_drop_idle();
 }
 
 /* ---- statistics ---- */
@@ -760,6 +763,7 @@ int capture_start(struct json_object *req, struct json_object *reply, int fd, st
 	}
 	if (r < 0) {
 		cap_free(cap);
+		timer_drop_idle(); /* made for this capture alone */
 		return r;
 	}
 	next_id++;

@@ -61,11 +61,13 @@ struct port_ops {
 
 	/* Any worker, serialised by the caller: copy up to n frames out.
 	 * Frames may be chains, and carry offload state only within tx_ol.
-	 * Returns how many were sent, and they are pkts[0..sent). A frame the
-	 * peer refuses (tap: EINVAL) is counted in ps (drop_tx_refused: the
-	 * calling worker's counters of the port) and put right after the sent
-	 * ones, and the burst goes on; the caller counts the frames after
-	 * those as drop_tx_full or drop_link_down. Never frees pkts (the
+	 * Returns how many were sent, and pkts[0..sent) are exactly the frames
+	 * the peer took, in their order (the `in` capture tap copies those
+	 * and no other). A frame the peer refuses (tap: EINVAL) is counted in
+	 * ps (drop_tx_refused: the calling worker's counters of the port) and
+	 * moved right after the sent ones, and the burst goes on; the caller
+	 * learns how many from that counter and counts the frames after them
+	 * as drop_tx_full or drop_link_down. Never frees pkts (the
 	 * caller frees them all: mbufs may be shared by a flood) and changes
 	 * no byte a receiver sees, except a partial checksum field into
 	 * another valid pseudo-header form (DPDK's vhost enqueue does;

@@ -47,7 +47,8 @@ static inline __attribute__((always_inline)) void tx_send(struct worker *w, cons
 		bytes += rte_pktmbuf_pkt_len(m[i]);
 	ps->v[PC_tx_packets] += sent;
 	ps->v[PC_tx_bytes] += bytes;
-	/* tx() counted what the peer refused; the rest of the burst was not taken. */
+	/* tx() counted what the peer refused and put it after m[0..sent)
+	 * (port.h); the rest of the burst was not taken. */
 	sent += (uint16_t)(ps->v[PC_drop_tx_refused] - refused);
 	if (unlikely(sent < n)) {
 		if (atomic_load_explicit(&p->up, memory_order_relaxed))

@@ -10,33 +10,128 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "web.h"
 
-/* Beyond this many bytes queued for a tab, its terminals stop being read
- * until the page has caught up. */
-#define SESS_QUEUE_MAX (4u << 20)
+/* A child whose channel has ended, not reaped yet (chan_child_end()). */
+struct child {
+	struct child *next;
+	pid_t pid;
+	struct sess *sess;  /* where its status goes; NULL: nowhere */
+	enum chan_type type;
+	long id;
+	unsigned ticks;     /* timer turns waited */
+	char last[256];     /* CHAN_PROC: its last line of output */
+};
 
-int chan_reap(pid_t pid)
+#define REAP_TICK_US (50 * LWS_US_PER_MS)
+#define REAP_KILL_TICKS 20 /* SIGKILL after ~1 s */
+
+static struct child *children;
+static lws_sorted_usec_list_t reap_sul;
+static struct lws_context *reap_ctx;
+
+/* A reaped child's status to its tab. */
+static void child_status(const struct child *k, int st)
 {
-	struct timespec ts = { 0, 10 * 1000000L };
-	int st;
+	struct json_object *o;
 
-	for (int i = 0; i < 100; i++) {
-		pid_t r = waitpid(pid, &st, WNOHANG);
-
-		if (r == pid)
-			return st;
-		if (r < 0)
-			return -1;
-		nanosleep(&ts, NULL);
+	if (k->sess == NULL)
+		return;
+	if (k->type == CHAN_TERM) {
+		sess_sendf(k->sess, "{\"t\":\"term-exit\",\"term\":%ld,\"status\":%d}", k->id,
+			   st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+		return;
 	}
-	kill(pid, SIGKILL);
-	return waitpid(pid, &st, 0) == pid ? st : -1;
+	o = json_object_new_object();
+	json_object_object_add(o, "ok", json_object_new_boolean(st == 0));
+	if (st != 0)
+		json_object_object_add(o, "error", json_object_new_string(k->last[0] ? k->last : "vnl failed"));
+	sess_sendf(k->sess, "{\"t\":\"reply\",\"id\":%ld,\"reply\":%s}", k->id,
+		   json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+}
+
+/* Try to reap k: true when it is gone (status sent). */
+static bool child_try(struct child *k)
+{
+	int st;
+	pid_t r = waitpid(k->pid, &st, WNOHANG);
+
+	if (r == 0)
+		return false;
+	child_status(k, r == k->pid ? st : -1);
+	return true;
+}
+
+static void reap_tick(lws_sorted_usec_list_t *sul)
+{
+	(void)sul;
+	for (struct child **pp = &children, *k; (k = *pp);) {
+		if (child_try(k)) {
+			*pp = k->next;
+			free(k);
+			continue;
+		}
+		if (++k->ticks == REAP_KILL_TICKS)
+			kill(-k->pid, SIGKILL);
+		pp = &k->next;
+	}
+	if (children)
+		lws_sul_schedule(reap_ctx, 0, &reap_sul, reap_tick, REAP_TICK_US);
+}
+
+void chan_child_end(struct lws_context *ctx, pid_t pid, struct sess *s, enum chan_type type, long id,
+		    const char *last)
+{
+	struct child *k = calloc(1, sizeof(*k));
+
+	if (k == NULL) {
+		kill(-pid, SIGKILL); /* reaped by nobody: a zombie until vnl-web ends */
+		return;
+	}
+	k->pid = pid;
+	k->sess = s;
+	k->type = type;
+	k->id = id;
+	snprintf(k->last, sizeof(k->last), "%s", last ? last : "");
+	if (child_try(k)) {
+		free(k);
+		return;
+	}
+	/* Its fd has ended: its output is gone or nobody reads it any more. */
+	kill(-pid, SIGHUP);
+	k->next = children;
+	children = k;
+	reap_ctx = ctx;
+	if (!lws_dll2_is_detached(&reap_sul.list))
+		return;
+	lws_sul_schedule(reap_ctx, 0, &reap_sul, reap_tick, REAP_TICK_US);
+}
+
+void chan_forget_sess(struct sess *s)
+{
+	for (struct child *k = children; k; k = k->next)
+		if (k->sess == s)
+			k->sess = NULL;
+}
+
+unsigned chan_count(const struct sess *s, enum chan_type type)
+{
+	unsigned n = 0;
+
+	for (const struct chan *c = s->chans; c; c = c->next)
+		n += c->type == type;
+	return n;
+}
+
+void chan_flow(struct sess *s, bool on)
+{
+	for (struct chan *c = s->chans; c; c = c->next)
+		lws_rx_flow_control(c->wsi, on);
 }
 
 struct chan *chan_adopt(struct sess *s, enum chan_type type, int fd, long id, const char *lab)
@@ -63,6 +158,8 @@ struct chan *chan_adopt(struct sess *s, enum chan_type type, int fd, long id, co
 		return NULL;
 	}
 	lws_set_opaque_user_data(c->wsi, c);
+	if (s->paused)
+		lws_rx_flow_control(c->wsi, 0);
 	c->next = s->chans;
 	s->chans = c;
 	return c;
@@ -93,7 +190,7 @@ void chan_close(struct chan *c)
 {
 	unlink_chan(c);
 	if (c->pid > 0)
-		kill(c->pid, SIGHUP);
+		kill(-c->pid, SIGHUP);
 	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
 
@@ -123,8 +220,6 @@ static int on_bytes(struct chan *c, const char *data, size_t n)
 		frame[0] = (char)c->id;
 		memcpy(frame + 1, data, n);
 		sess_send(c->sess, frame, n + 1, true);
-		if (c->sess->queued > SESS_QUEUE_MAX)
-			lws_rx_flow_control(c->wsi, 0);
 		return 0;
 	}
 	if (outq_put(&c->in, data, n) < 0)
@@ -145,42 +240,30 @@ static int on_bytes(struct chan *c, const char *data, size_t n)
 	return 0;
 }
 
-/* The fd's end: tell the page what ended (a lost stream, a terminal's or
- * a child's status). */
+/* The fd's end: tell the page what ended (a lost stream), or have the
+ * child's status told once it is reaped (a terminal, a `vnl start`). */
 static void on_end(struct chan *c)
 {
-	int st = c->pid > 0 ? chan_reap(c->pid) : -1;
-	struct json_object *o;
 	char *last = NULL;
 
-	c->pid = 0;
+	if (c->pid > 0) {
+		if (c->type == CHAN_PROC && c->sess) {
+			outq_put(&c->in, "", 1);
+			for (char *p = c->in.buf ? strtok((char *)c->in.buf + c->in.off, "\n") : NULL; p;
+			     p = strtok(NULL, "\n"))
+				last = p;
+		}
+		chan_child_end(lws_get_context(c->wsi), c->pid, c->sess, c->type, c->id, last);
+		c->pid = 0;
+		return;
+	}
 	if (c->sess == NULL)
 		return;
-	switch (c->type) {
-	case CHAN_REQ:
+	if (c->type == CHAN_REQ)
 		sess_sendf(c->sess, "{\"t\":\"reply\",\"id\":%ld,\"reply\":{\"ok\":false,"
 			   "\"error\":\"vnld of lab '%s' closed the connection\"}}", c->id, c->lab);
-		break;
-	case CHAN_WATCH:
+	else if (c->type == CHAN_WATCH)
 		sess_sendf(c->sess, "{\"t\":\"event\",\"lab\":\"%s\",\"event\":{\"event\":\"closed\"}}", c->lab);
-		break;
-	case CHAN_TERM:
-		sess_sendf(c->sess, "{\"t\":\"term-exit\",\"term\":%ld,\"status\":%d}", c->id,
-			   st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-		break;
-	case CHAN_PROC:
-		outq_put(&c->in, "", 1);
-		for (char *p = c->in.buf ? strtok((char *)c->in.buf + c->in.off, "\n") : NULL; p; p = strtok(NULL, "\n"))
-			last = p;
-		o = json_object_new_object();
-		json_object_object_add(o, "ok", json_object_new_boolean(st == 0));
-		if (st != 0)
-			json_object_object_add(o, "error", json_object_new_string(last ? last : "vnl failed"));
-		sess_sendf(c->sess, "{\"t\":\"reply\",\"id\":%ld,\"reply\":%s}", c->id,
-			   json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-		json_object_put(o);
-		break;
-	}
 }
 
 int chan_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
@@ -193,6 +276,10 @@ int chan_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	(void)in;
 	(void)len;
 	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		/* A WebSocket naming this protocol: not a page's (web.h). */
+		lwsl_user("refused a WebSocket: vnl-chan is not for pages\n");
+		return -1;
 	case LWS_CALLBACK_RAW_RX_FILE:
 		if (c == NULL)
 			return -1;
@@ -221,8 +308,6 @@ int chan_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		lws_set_opaque_user_data(wsi, NULL);
 		on_end(c);
 		unlink_chan(c);
-		if (c->pid > 0)
-			chan_reap(c->pid);
 		outq_fini(&c->in);
 		outq_fini(&c->out);
 		free(c);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * vnl-web [--listen ADDR:PORT] [--root DIR]: the lab in a browser (web.h).
- * `vnl web` runs it. Prints the address to open (with the token when it
- * listens beyond the loopback) and serves until SIGINT or SIGTERM.
+ * `vnl web` runs it. Prints the address to open, with the token every
+ * WebSocket needs, and serves until SIGINT or SIGTERM.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,8 +23,19 @@ struct web_conf web_conf;
 static volatile sig_atomic_t stopping;
 static struct lws_context *context;
 
+/* Static files; a WebSocket upgrade that names no protocol or this one
+ * (only "vnl" carries the lab, after access_check()) is refused. */
+static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	if (reason == LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION) {
+		lwsl_user("refused a WebSocket: no protocol, or not vnl\n");
+		return -1;
+	}
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
 static const struct lws_protocols protocols[] = {
-	{ "http", lws_callback_http_dummy, 0, 0, 0, NULL, 0 },
+	{ "http", http_callback, 0, 0, 0, NULL, 0 },
 	{ "vnl", sess_callback, sizeof(struct sess), 65536, 0, NULL, 0 },
 	{ "vnl-chan", chan_callback, 0, 0, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 },
@@ -112,7 +123,6 @@ int main(int argc, char **argv)
 	struct lws_vhost *vh;
 	struct stat st;
 	int c, port;
-	bool local;
 
 	while ((c = getopt_long(argc, argv, "hl:r:", opts, NULL)) != -1) {
 		switch (c) {
@@ -173,14 +183,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	port = lws_get_vhost_listen_port(vh);
-	local = !strncmp(addr, "127.", 4) || !strcmp(addr, "::1");
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
-	printf("vnl-web: serving the labs of this host on http://%s%s%s:%d/ (UI from %s)\n",
-	       strchr(addr, ':') ? "[" : "", addr, strchr(addr, ':') ? "]" : "", port, web_conf.root);
-	printf("vnl-web: token %s%s\n", web_conf.token,
-	       local ? " (not needed from this host)" : " (open ...?token=TOKEN from another host)");
+	printf("vnl-web: serving the labs of this host on http://%s%s%s:%d/?token=%s (UI from %s)\n",
+	       strchr(addr, ':') ? "[" : "", addr, strchr(addr, ':') ? "]" : "", port, web_conf.token, web_conf.root);
+	printf("vnl-web: token %s (open the page with ?token=TOKEN, from this host too)\n", web_conf.token);
 	fflush(stdout);
 	/* Every child belongs to a channel, which reaps it when it closes. */
 	while (!stopping && lws_service(context, 0) >= 0)

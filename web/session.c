@@ -23,11 +23,29 @@
 
 #define TERM_MAX 255 /* terminal ids fit the one-byte tag of output frames */
 
+/* Stop or start reading the tab and its channels (web.h, SESS_QUEUE_MAX). */
+static void sess_flow(struct sess *s, bool on)
+{
+	if (s->paused != on)
+		return;
+	s->paused = !on;
+	lws_rx_flow_control(s->wsi, on);
+	chan_flow(s, on);
+}
+
 int sess_send(struct sess *s, const void *data, size_t len, bool binary)
 {
-	struct frame *f = malloc(sizeof(*f) + LWS_PRE + len);
+	struct frame *f;
 
-	if (f == NULL)
+	if (s->closing)
+		return -ENOBUFS;
+	if (s->queued + len > SESS_QUEUE_HARD) {
+		/* A page that reads nothing: it is closed, not kept in memory. */
+		s->closing = true;
+		lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+		return -ENOBUFS;
+	}
+	if ((f = malloc(sizeof(*f) + LWS_PRE + len)) == NULL)
 		return -ENOMEM;
 	f->next = NULL;
 	f->len = len;
@@ -39,6 +57,8 @@ int sess_send(struct sess *s, const void *data, size_t len, bool binary)
 		s->head = f;
 	s->tail = f;
 	s->queued += len;
+	if (s->queued > SESS_QUEUE_MAX)
+		sess_flow(s, false);
 	lws_callback_on_writable(s->wsi);
 	return 0;
 }
@@ -178,6 +198,8 @@ static void do_req(struct sess *s, struct json_object *m)
 		return reply_error(s, id, "no request object with a cmd");
 	if (!strcmp(cmd, "events"))
 		return reply_error(s, id, "events: use a watch message");
+	if (chan_count(s, CHAN_REQ) >= SESS_REQ_MAX)
+		return reply_error(s, id, "vnl-web: too many requests in flight in this tab (64): wait for their replies");
 	vnld_chan(s, CHAN_REQ, id, lab, req);
 }
 
@@ -211,10 +233,12 @@ static void do_start(struct sess *s, struct json_object *m)
 
 	if (lab == NULL)
 		return;
+	if (chan_count(s, CHAN_PROC) >= SESS_PROC_MAX)
+		return reply_error(s, id, "vnl-web: a start is already running in this tab");
 	if ((pid = proc_spawn(argv, false, 0, 0, &fd)) < 0)
 		return reply_error(s, id, "vnl-web: cannot start vnl");
 	if ((c = chan_adopt(s, CHAN_PROC, fd, id, lab)) == NULL) {
-		chan_reap(pid);
+		chan_child_end(lws_get_context(s->wsi), pid, NULL, CHAN_PROC, id, NULL);
 		return reply_error(s, id, "vnl-web: cannot add a channel");
 	}
 	c->pid = pid;
@@ -248,6 +272,8 @@ static void do_term(struct sess *s, struct json_object *m)
 		return;
 	if (term < 0 || term > TERM_MAX || term_find(s, term))
 		return reply_error(s, id, "term must be a free terminal number 0..255");
+	if (chan_count(s, CHAN_TERM) >= SESS_TERM_MAX)
+		return reply_error(s, id, "vnl-web: 8 terminals are open in this tab: close one first");
 	if (node == NULL || topo_check_name(node, "node", 0, 0, &err) < 0)
 		return reply_error(s, id, node ? err.msg : "no node given");
 	pid = proc_spawn(kind && !strcmp(kind, "vm") ? vm_argv : sh_argv, true, (int)jint(m, "rows", 24),
@@ -255,7 +281,7 @@ static void do_term(struct sess *s, struct json_object *m)
 	if (pid < 0)
 		return reply_error(s, id, "vnl-web: cannot open a terminal");
 	if ((c = chan_adopt(s, CHAN_TERM, fd, term, lab)) == NULL) {
-		chan_reap(pid);
+		chan_child_end(lws_get_context(s->wsi), pid, NULL, CHAN_TERM, term, NULL);
 		return reply_error(s, id, "vnl-web: cannot add a channel");
 	}
 	c->pid = pid;
@@ -303,8 +329,8 @@ static void on_message(struct sess *s, const char *text, size_t len)
 	json_object_put(m);
 }
 
-/* One frame per WRITEABLE (lws's rule); terminals read again once the
- * queue has drained. */
+/* One frame per WRITEABLE (lws's rule); the tab and its channels are read
+ * again once half the queue has drained. */
 static int send_one(struct sess *s)
 {
 	struct frame *f = s->head;
@@ -320,10 +346,8 @@ static int send_one(struct sess *s)
 		s->tail = NULL;
 	s->queued -= f->len;
 	free(f);
-	if (s->queued == 0)
-		for (struct chan *c = s->chans; c; c = c->next)
-			if (c->type == CHAN_TERM)
-				lws_rx_flow_control(c->wsi, 1);
+	if (s->queued <= SESS_QUEUE_MAX / 2)
+		sess_flow(s, true);
 	if (s->head)
 		lws_callback_on_writable(s->wsi);
 	return 0;
@@ -333,6 +357,7 @@ static void sess_end(struct sess *s)
 {
 	while (s->chans)
 		chan_close(s->chans);
+	chan_forget_sess(s);
 	for (struct frame *f = s->head, *next; f; f = next) {
 		next = f->next;
 		free(f);
@@ -359,6 +384,8 @@ int sess_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		s->rx.cap = SESS_RX_MAX;
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
+		if (s->closing)
+			return -1;
 		if (lws_frame_is_binary(wsi))
 			return 0;
 		if (outq_put(&s->rx, in, len) < 0)

@@ -31,6 +31,20 @@
 #define CHAN_OUT_MAX (1u << 20)
 #define SESS_RX_MAX (1u << 20)
 
+/*
+ * What one tab may hold at once. Beyond SESS_QUEUE_MAX bytes queued for
+ * the page, vnl-web stops reading the tab and its channels until the page
+ * has caught up (half of it); a tab whose queue would pass SESS_QUEUE_HARD
+ * (only replies already under way can take it there) is closed. Requests
+ * in flight, terminals and `vnl start` children beyond their caps are
+ * answered with an error.
+ */
+#define SESS_QUEUE_MAX (4u << 20)
+#define SESS_QUEUE_HARD (32u << 20)
+#define SESS_REQ_MAX 64
+#define SESS_TERM_MAX 8
+#define SESS_PROC_MAX 1
+
 /* Drop the first n pending bytes of q (outq.h's buffer used as a byte
  * queue that is read here, not sent). */
 static inline void outq_eat(struct outq *q, size_t n)
@@ -79,6 +93,8 @@ struct sess {
 	struct frame *head, *tail; /* frames to send, in order */
 	size_t queued;             /* bytes in those frames */
 	struct outq rx;            /* a message being reassembled from fragments */
+	bool paused;               /* the tab and its channels are not read (queue full) */
+	bool closing;              /* past SESS_QUEUE_HARD: closed on the next turn */
 };
 
 /* Settings of this run (main.c). */
@@ -104,13 +120,25 @@ struct chan *chan_adopt(struct sess *s, enum chan_type type, int fd, long id, co
 /* Queue bytes to write to the channel's fd: 0, -ENOBUFS or -ENOMEM. */
 int chan_write(struct chan *c, const void *data, size_t len);
 /* Close the channel soon (its wsi closes on the next service turn); its
- * child gets SIGHUP. Detaches it from its session at once. */
+ * child's process group gets SIGHUP. Detaches it from its session at once. */
 void chan_close(struct chan *c);
 /* lws callback of the raw channels (chan.c). */
 int chan_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
-/* Reap a finished child of a channel within ~1 s (SIGKILL after): its
- * wait status, or -1. */
-int chan_reap(pid_t pid);
+/* Channels of s of this type. */
+unsigned chan_count(const struct sess *s, enum chan_type type);
+/* Read (on) or stop reading (off) every channel of s. */
+void chan_flow(struct sess *s, bool on);
+/*
+ * A child of a channel whose fd has ended (or that never got one): reaped
+ * without blocking the loop (a timer polls it; its process group gets
+ * SIGKILL after ~1 s), then its status goes to s (CHAN_TERM: term-exit,
+ * CHAN_PROC: the reply of request id, last its last line of output), unless
+ * s is NULL or has ended (chan_forget_sess()) by then. ctx runs the timer.
+ */
+void chan_child_end(struct lws_context *ctx, pid_t pid, struct sess *s, enum chan_type type, long id,
+		    const char *last);
+/* s has ended: its children's statuses go nowhere. */
+void chan_forget_sess(struct sess *s);
 
 /*
  * Start `vnl ARGV...` (web_conf.vnl) with stdin, stdout and stderr on a
@@ -124,9 +152,9 @@ int proc_resize(int fd, int rows, int cols);
 
 /*
  * May this WebSocket upgrade go on (access.c)? Its Origin must be
- * http://HOST for the Host it came to, and unless the peer is on the
- * loopback and Host names this host (localhost, 127.x.y.z, [::1]: not a
- * rebound DNS name) it must give ?token=web_conf.token. 0 yes, else
- * -EACCES and why in why[len].
+ * http://HOST for the Host it came to, and it must give
+ * ?token=web_conf.token, whatever the peer (the loopback too: vnl-web
+ * runs as root and a terminal is a root shell). 0 yes, else -EACCES and
+ * why in why[len].
  */
 int access_check(struct lws *wsi, char *why, size_t len);

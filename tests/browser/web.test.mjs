@@ -20,11 +20,14 @@ function tap(pass, desc, detail) {
   writeFileSync(env.TAP_COUNT, String(count));
 }
 
-// check(desc, fn): ok when fn resolves truthy (within its own waits).
+// check(desc, fn): ok when fn resolves true or an object (a waitFor's
+// handle); a string is a failure and its detail (checks return what they
+// saw), anything else a failure.
 async function check(desc, fn) {
   try {
     const r = await fn();
-    tap(r !== false, desc, r === false ? 'the condition was false' : '');
+    const pass = r === true || (typeof r === 'object' && r !== null);
+    tap(pass, desc, typeof r === 'string' ? r : `the check gave ${JSON.stringify(r)}`);
   } catch (e) {
     tap(false, desc, e.message.slice(0, 1500));
   }
@@ -64,16 +67,18 @@ async function paletteDrop(page, kind, x, y, values) {
   await page.click('#form button[type="submit"]');
 }
 
-// rebind.test: a name of another site that resolves to 127.0.0.1 (DNS rebinding).
+// 127.evil.example: a name of another site that resolves to 127.0.0.1 (DNS rebinding).
 const browser = await chromium.launch({ executablePath: env.CHROMIUM, headless: true,
-  args: ['--host-resolver-rules=MAP rebind.test 127.0.0.1'] });
+  args: ['--host-resolver-rules=MAP 127.evil.example 127.0.0.1'] });
+// The page's address with the token vnl web printed (URL, OFFHOST: without it).
+const withToken = (base) => `${base}?token=${env.TOKEN}`;
 const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
 const page = await ctx.newPage();
 const errors = [];
 page.on('pageerror', (e) => errors.push(e.message));
 try {
   // 1. Start the lab and deploy a file, from the page.
-  await page.goto(`${env.URL}#${env.LAB}`); // this lab only: others' labs run beside
+  await page.goto(`${withToken(env.URL)}#${env.LAB}`); // this lab only: others' labs run beside
   await check('the page loads and connects', () => page.waitForFunction(() => window.vnl && window.vnl.conn &&
     window.vnl.conn.ws.readyState === 1, null, { timeout: 15000 }));
   await page.fill('#new-lab', env.LAB);
@@ -225,7 +230,7 @@ try {
     return page.evaluate(() => window.vnl.cy.getElementById('cli4:0').empty());
   });
   const page2 = await ctx.newPage();
-  await page2.goto(`${env.URL}#${env.LAB}`);
+  await page2.goto(`${withToken(env.URL)}#${env.LAB}`);
   await hasEl(page2, 'n3');
   await check('another tab draws the lab where this one placed it', () => page2.evaluate((p) => {
     const q = window.vnl.cy.getElementById('b').position();
@@ -270,7 +275,7 @@ try {
     const pop = page.locator('.err-pop').last();
     await pop.waitFor({ state: 'visible', timeout: 10000 });
     const t = await pop.textContent();
-    return /exist/i.test(t) || t;
+    return /name 'a' is in use/.test(t) || t;
   });
   await snap(page, 'error');
 
@@ -298,27 +303,29 @@ try {
   ping.kill();
 
   // 7. Access: another origin, another host.
-  await check('a WebSocket from another origin is refused', () => page.evaluate((port) => new Promise((res) => {
-    const ws = new WebSocket(`ws://localhost:${port}/ws`, 'vnl');
-    ws.onopen = () => res(false);
+  await check('a WebSocket from another origin is refused, even with the token', () => page.evaluate((a) => new Promise((res) => {
+    const ws = new WebSocket(`ws://localhost:${a.port}/ws?token=${a.token}`, 'vnl');
+    ws.onopen = () => res('opened');
     ws.onerror = () => res(true);
-  }), new URL(env.URL).port));
-  const rebound = `http://rebind.test:${new URL(env.URL).port}/`;
-  const p4 = await ctx.newPage();
-  await p4.goto(`${rebound}#${env.LAB}`);
-  await check('a site whose name resolves to 127.0.0.1 gets no access without the token', async () => {
-    await p4.waitForTimeout(2500);
-    return p4.evaluate(() => window.vnl.conn.ws.readyState !== 1 && window.vnl.cy.nodes().empty());
-  });
-  await p4.close();
+  }), { port: new URL(env.URL).port, token: env.TOKEN }));
+  const noAccess = async (url, name) => {
+    const p = await ctx.newPage();
+    await p.goto(`${url}#${env.LAB}`);
+    await p.waitForTimeout(2500);
+    const r = await p.evaluate(() => window.vnl.conn.ws.readyState !== 1 && window.vnl.cy.nodes().empty() ||
+      `WebSocket state ${window.vnl.conn.ws.readyState}, ${window.vnl.cy.nodes().length} nodes drawn`);
+    if (name) await snap(p, name);
+    await p.close();
+    return r;
+  };
+  const port = new URL(env.URL).port;
+  await check('this host without the token: no access (the loopback needs it too)', () => noAccess(env.URL, 'loopback-no-token'));
+  await check('this host with a wrong token: no access', () => noAccess(`${env.URL}?token=${'0'.repeat(32)}`));
+  await check('a site whose name resolves to 127.0.0.1 (127.evil.example) gets no access without the token',
+    () => noAccess(`http://127.evil.example:${port}/`));
   if (env.OFFHOST) {
+    await check('off localhost without the token: no access', () => noAccess(env.OFFHOST, 'offhost-no-token'));
     const p3 = await ctx.newPage();
-    await p3.goto(`${env.OFFHOST}#${env.LAB}`);
-    await check('off localhost without the token: no access', async () => {
-      await p3.waitForTimeout(2500);
-      return p3.evaluate(() => window.vnl.conn.ws.readyState !== 1 && window.vnl.cy.nodes().empty());
-    });
-    await snap(p3, 'offhost-no-token');
     await p3.goto(`${env.OFFHOST}?token=${env.TOKEN}#${env.LAB}`);
     await check('off localhost with the token: the lab shows', () => hasEl(p3, 'n3'));
     await p3.close();

@@ -104,6 +104,13 @@ static int decode(struct topo *t, const char *name, struct json_object *req, str
 		return arg_name(req, "lan", "LAN", &s, err);
 	if (!strcmp(name, "capture"))
 		return capture_ports(t, req, err);
+	if (!strcmp(name, "layout")) {
+		struct json_object *pos;
+
+		if (!json_object_object_get_ex(req, "positions", &pos) || !json_object_is_type(pos, json_type_object))
+			return -EINVAL;
+		return layout_apply(t, pos, err);
+	}
 	if (!strcmp(name, "deploy"))
 		return arg_str(req, "file", true, &s, err);
 	return arg_str(req, "name", false, &s, err);

@@ -5,7 +5,7 @@
 # chromium, headless, driven by playwright-core (tests/browser/web.test.mjs)
 # against the real vnl-web, vnl, vnld and vnl-switchd. What a user does with
 # the mouse changes the lab as `vnl` would, and what `vnl` does shows on the
-# canvas; a wrong action shows its error; off localhost needs the token.
+# canvas; a wrong action shows its error; every WebSocket needs the token.
 #
 # Operations: vnl-web on 0.0.0.0 (any free port). In the page: start the lab,
 # deploy a file (a, b on blue; a layout for a and blue, none for b); drag an ns node, a LAN, then the node onto
@@ -14,8 +14,13 @@
 # chain on DROP, still has a terminal; `vnl
 # add`/`vnl del` in a shell, a second tab's edit: the canvas follows; a
 # name that exists shows vnld's error next to the drop; traffic colours a
-# link; another origin, a name rebound to 127.0.0.1 and another host
-# without the token are refused.
+# link; the token is needed from everywhere (Jupyter's model: vnl-web is
+# root, a terminal a root shell): this host without it, another origin, a
+# name rebound to 127.0.0.1 (127.evil.example) and another host without it
+# are refused, raw upgrades too, as are upgrades to vnl-web's other
+# protocols. A tab that floods requests, terminals and starts without
+# reading keeps vnl-web's fds, children and memory bounded, and the lab
+# answers meanwhile. A deploy whose layout cannot be saved still deploys.
 # Screenshots of each step: build/meson-logs/108-web/.
 
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/vnl.sh"
@@ -51,7 +56,8 @@ layout:
 YAML
 
 "$VNL_BUILD_DIR/vnl-web" --listen 0.0.0.0:0 >"$TMP/web.log" 2>&1 &
-bg_track $!
+WEBPID=$!
+bg_track $WEBPID
 wait_for 10 grep -q token "$TMP/web.log" || bail "vnl-web did not start: $(cat "$TMP/web.log")"
 PORT=$(sed -n 's|.*http://[^ ]*:\([0-9]*\)/.*|\1|p' "$TMP/web.log" | head -1)
 TOKEN=$(sed -n 's/^vnl-web: token \([0-9a-f]*\).*/\1/p' "$TMP/web.log")
@@ -71,6 +77,85 @@ export URL="http://127.0.0.1:$PORT/" OFFHOST=${HOSTIP:+http://$HOSTIP:$PORT/} TO
 timeout 170 node "$BROWSER_DIR/web.test.mjs" || not_ok "the browser steps ended early (status $?)"
 _T=$((_T + $(cat "$TMP/count" 2>/dev/null || echo 0)))
 lab_record_ifs "$L"
+
+# upgrade HOST PROTOCOL QUERY: the HTTP status of a raw WebSocket upgrade
+# to vnl-web from this host, Origin http://HOST (101: accepted).
+upgrade() {
+	curl -s -o /dev/null -w '%{http_code}' --max-time 3 -H "Host: $1" -H "Origin: http://$1" \
+		-H "Connection: Upgrade" -H "Upgrade: websocket" -H "Sec-WebSocket-Version: 13" \
+		-H "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==" ${2:+-H "Sec-WebSocket-Protocol: $2"} \
+		"http://127.0.0.1:$PORT/ws$3"
+}
+# refused_upgrade DESC HOST PROTOCOL QUERY
+refused_upgrade() {
+	local code
+	code=$(upgrade "$2" "$3" "$4")
+	[ "$code" != 101 ] && ok "raw upgrade refused: $1 (status ${code:-none})" || not_ok "raw upgrade refused: $1" "status $code"
+}
+code=$(upgrade "127.0.0.1:$PORT" vnl "?token=$TOKEN")
+[ "$code" = 101 ] && ok "raw upgrade from this host with the token: accepted" || not_ok "raw upgrade with the token" "status $code"
+refused_upgrade "this host, no token" "127.0.0.1:$PORT" vnl ""
+refused_upgrade "this host, localhost, no token" "localhost:$PORT" vnl ""
+refused_upgrade "a token one character longer" "127.0.0.1:$PORT" vnl "?token=${TOKEN}0"
+refused_upgrade "Host 127.evil.example (rebinding), no token" "127.evil.example:$PORT" vnl ""
+refused_upgrade "protocol vnl-chan, with the token" "127.0.0.1:$PORT" vnl-chan "?token=$TOKEN"
+refused_upgrade "protocol http, with the token" "127.0.0.1:$PORT" http "?token=$TOKEN"
+refused_upgrade "no protocol, with the token" "127.0.0.1:$PORT" "" "?token=$TOKEN"
+
+# A tab that asks and never reads.
+nfds() { ls "/proc/$WEBPID/fd" 2>/dev/null | wc -l; }
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$WEBPID/status"; }
+nterms() { pgrep -fc "vnl --lab $L exec -t a" || true; }
+FDS0=$(nfds) RSS0=$(rss_kb)
+node "$BROWSER_DIR/flood.mjs" "$PORT" "$TOKEN" "$L" a 14 >"$TMP/flood.log" 2>&1 &
+bg_track $!
+wait_for 20 grep -q flooding "$TMP/flood.log" || not_ok "the flooding tab connected" "$(cat "$TMP/flood.log")"
+max_fds=0 max_rss=0 max_terms=0 shows=0
+for i in $(seq 8); do
+	sleep 1
+	f=$(nfds) r=$(rss_kb) t=$(nterms)
+	[ "$f" -gt "$max_fds" ] && max_fds=$f
+	[ "${r:-0}" -gt "$max_rss" ] && max_rss=$r
+	[ "$t" -gt "$max_terms" ] && max_terms=$t
+	timeout 10 "$VNL_BIN" --lab "$L" show >/dev/null 2>&1 && shows=$((shows + 1))
+done
+diag "flood: $(cat "$TMP/flood.log"); vnl-web fds $FDS0 -> max $max_fds, RSS ${RSS0} kB -> max $max_rss kB, terminals max $max_terms"
+# 64 requests, 8 terminals (pty + its vnl's fds), 1 start, the flooding socket: ~90.
+[ "$max_fds" -le $((FDS0 + 100)) ] && ok "a flooding tab keeps vnl-web's fds bounded ($FDS0 -> max $max_fds)" ||
+	not_ok "a flooding tab keeps vnl-web's fds bounded" "$FDS0 -> max $max_fds"
+[ "$max_rss" -le $((RSS0 + 80 * 1024)) ] && ok "a flooding tab keeps vnl-web's memory bounded (RSS $RSS0 -> max $max_rss kB)" ||
+	not_ok "a flooding tab keeps vnl-web's memory bounded" "RSS $RSS0 -> max $max_rss kB"
+[ "$max_terms" -le 8 ] && [ "$max_terms" -ge 1 ] && ok "a flooding tab gets at most 8 terminals ($max_terms)" ||
+	not_ok "a flooding tab gets 1..8 terminals" "$max_terms"
+[ "$shows" = 8 ] && ok "the lab answers vnl show during the flood (8 of 8)" || not_ok "vnl show during the flood" "$shows of 8"
+code=$(upgrade "127.0.0.1:$PORT" vnl "?token=$TOKEN")
+[ "$code" = 101 ] && ok "vnl-web still accepts a tab during the flood" || not_ok "a tab during the flood" "status $code"
+flood_gone() { [ "$(nfds)" -le $((FDS0 + 2)) ] && [ "$(nterms)" = 0 ]; }
+wait_for 30 flood_gone &&
+	ok "the flooding tab gone: its fds and terminals are too" ||
+	not_ok "the flooding tab's fds and terminals go with it" "fds $(nfds) (before $FDS0)" "$(pgrep -af "vnl --lab $L exec")"
+alive "$WEBPID" && ok "vnl-web runs on" || not_ok "vnl-web runs on" "$(tail -5 "$TMP/web.log")"
+
+# A deploy whose layout cannot be saved (the lab's state folder immutable,
+# for one `vnl deploy`): the lab is deployed all the same, subscribers get
+# `deployed`, and vnld logs the lost layout once.
+STATE=/var/lib/vnetlab/$L
+events_follow "$TMP/events.json"
+trap 'chattr -i "$STATE"; bail "interrupted"' INT TERM HUP
+if chattr +i "$STATE" 2>/dev/null; then
+	run deploy "$TMP/lab.yaml"
+	chattr -i "$STATE"
+	trap 'bail "interrupted"' INT TERM HUP
+	[ "$RC" = 0 ] && ok "a deploy whose layout cannot be saved still succeeds" ||
+		not_ok "a deploy whose layout cannot be saved still succeeds" "exit $RC: $ERR"
+	wait_for 5 grep -q '"deployed"' "$TMP/events.json" && ok "... and sends its deployed event" ||
+		not_ok "... and sends its deployed event" "$(tail -3 "$TMP/events.json")"
+	n=$(grep -c "layout is kept only in part" "/run/vnetlab/$L/vnld.log")
+	[ "$n" = 1 ] && ok "... and vnld logs the lost layout once" || not_ok "vnld logs the lost layout once" "$n lines"
+else
+	trap 'bail "interrupted"' INT TERM HUP
+	diag "chattr +i refused on $STATE: the deploy-layout step is left out"
+fi
 [ -n "$(ls "$SHOTS"/*.png 2>/dev/null)" ] && ok "screenshots kept in $SHOTS" || not_ok "no screenshot in $SHOTS"
 grep -q "refused a WebSocket" "$TMP/web.log" && ok "vnl-web logged the refused WebSockets" ||
 	not_ok "vnl-web did not log a refusal" "$(cat "$TMP/web.log")"

@@ -106,6 +106,21 @@ EOF
 mbufs_in_use() { sw_ok show-workers | jq '.mbufs.in_use'; }
 no_captures() { swctl show-captures | jq -e '.captures | length == 0'; }
 ncaps() { swctl show-captures | jq -e ".captures | length == $1"; }
+# wakeups: the voluntary context switches of the switch's control thread
+# (its main thread) over 1 s: ~1000 while the capture timer (1 ms) runs.
+wakeups() {
+	local f=/proc/$SWPID/task/$SWPID/status a b
+	a=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "$f")
+	sleep 1
+	b=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "$f")
+	echo $((b - a))
+}
+# ctl_idle WHAT: with no capture left the timer is gone (few wake-ups).
+ctl_idle() {
+	local n
+	n=$(wakeups)
+	[ "$n" -lt 100 ] || fail "$1: the control thread woke $n times in 1 s with no capture (the capture timer left running)"
+}
 
 # --- 2. icmp on both ports -----------------------------------------------------
 F=$TMP/icmp.pcapng
@@ -141,7 +156,8 @@ t0=$SECONDS
 swctl capture "$T1" -d 1 -w "$TMP/dur.pcapng" 2>"$TMP/cap3.err" || fail "capture -d 1: $(cat "$TMP/cap3.err")"
 [ $((SECONDS - t0)) -le 3 ] || fail "--duration 1 took $((SECONDS - t0)) s"
 [ "$(blocks "$TMP/dur.pcapng" | tail -n 1)" = 5 ] || fail "--duration: no ISB at the end"
-pass "--duration 1 ended within 3 s, with its ISB"
+ctl_idle "after captures ended by count and by duration"
+pass "--duration 1 ended within 3 s, with its ISB; the control thread idle again"
 
 # --- 4. jumbo frames, snaplen ---------------------------------------------------
 # jumbo_caps WANT [ARGS...]: capture two 9014-byte echo requests on t1 with
@@ -173,7 +189,8 @@ wait_until 5 sh -c "[ \"\$($SWCTL show-workers | jq .mbufs.in_use)\" -le $((befo
 ping_ok 1 10.77.31.2 3
 kill "$PING" 2>/dev/null
 wait "$PING" 2>/dev/null
-pass "reader gone: the capture ended, buffers back, forwarding unaffected"
+ctl_idle "after a capture ended by its reader (EPIPE)"
+pass "reader gone: the capture ended, buffers back, forwarding unaffected, the control thread idle"
 
 # --- 6. slow reader --------------------------------------------------------------
 # vnl-swctl's stdout is a pipe whose reader waits for $TMP/go: the switch's
@@ -234,10 +251,14 @@ done
 wait_until 10 ncaps 8 || fail "eight captures not running"
 swctl capture "$T1" -w /dev/null 2>"$TMP/err" && fail "a ninth capture was accepted"
 grep -q "8 captures run already" "$TMP/err" || fail "ninth capture: $(cat "$TMP/err")"
+n=$(wakeups)
+[ "$n" -ge 300 ] || fail "the control thread woke $n times in 1 s while captures run: wakeups sees no timer"
 kill -INT "${pids[@]}"
 wait "${pids[@]}"
 wait_until 5 no_captures || fail "captures left after SIGINT to their clients"
-pass "refusals (no fd, unknown port, bad filter, snaplen, a ninth capture); Ctrl-C ends captures"
+swctl capture "$T1" -S 10 -w /dev/null 2>/dev/null && fail "snaplen 10 accepted"
+ctl_idle "after refused capture-starts and captures stopped"
+pass "refusals (no fd, unknown port, bad filter, snaplen, a ninth capture); Ctrl-C ends captures; the control thread idle after"
 
 # --- 7b. port deletion ----------------------------------------------------------
 # A capture of t1 and t3 goes on when t3 is deleted (its interface is
@@ -263,6 +284,7 @@ sw_ok capture-stop "id=$(jq '.captures[0].id' <<<"$c")" >/dev/null
 wait "$P1" || fail "the capture of t1 and t3 did not end cleanly"
 [ "$(blocks "$TMP/del2.pcapng" | grep -c '^5$')" = 2 ] || fail "two ISBs expected after a port deletion"
 [ "$(fields "$TMP/del2.pcapng" frame.interface_name | sort -u | tr '\n' ' ')" = "$T1 " ] || fail "frames of t3 after its deletion"
+ctl_idle "after captures ended by port deletion and capture-stop"
 pass "port deletion: its interface stops (ISB still written), a capture of it alone ends"
 
 # --- 8. SIGTERM to the switch mid-capture ----------------------------------------

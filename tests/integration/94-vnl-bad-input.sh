@@ -218,6 +218,16 @@ raw '{"cmd":"lan-add","name":"x","mtu":"9000"}' 'mtu'
 raw '{"cmd":"link","node":"a","nic":1,"lan":"red","nic-type":"packet"}' 'nic-type'
 raw '{"cmd":"link","node":"a","nic":1,"lan":"red","nic-type":5}' 'nic-type'
 raw '{"cmd":"node-add","name":"x","kind":"ns","nic-type":"veth"}' 'nic-type'
+# layout (vnl web's positions): every malformed entry refused, none set.
+raw '{"cmd":"layout","positions":[1,2]}' 'positions'
+raw '{"cmd":"layout","positions":{"a":0}}' "layout of 'a'"
+raw '{"cmd":"layout","positions":{"a":{"x":1}}}' "layout of 'a'"
+raw '{"cmd":"layout","positions":{"a":[1]}}' "layout of 'a'"
+raw '{"cmd":"layout","positions":{"a":[1,"2"]}}' "layout of 'a'"
+raw '{"cmd":"layout","positions":{"a":[-9223372036854775808,0]}}' 'x and y'
+raw '{"cmd":"layout","positions":{"a":[0,9223372036854775807]}}' 'x and y'
+raw '{"cmd":"layout","positions":{"a":[1,2],"blue":[3,1000001]}}' 'x and y'
+raw '{"cmd":"layout","positions":{"a":[1,2],"nosuch":[3,4]}}' 'nosuch'
 big=$(printf '{"cmd":"lan-add","name":"x","pad":"%s"}' "$(head -c 71680 /dev/zero | tr '\0' x)")
 raw "$big" 'long|large|65536'
 check "vnld still answers after the malformed requests" "$SWCTL_BIN" -s "$SOCK" version

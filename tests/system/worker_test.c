@@ -220,6 +220,30 @@ static void inject(int i, uint8_t dst, uint8_t src, uint16_t len, unsigned n)
 	}
 }
 
+/* Inject n frames of lens[] bytes from src to dst into port i's rx in one
+ * enqueue: the worker takes them as one burst. */
+static void inject_burst(int i, uint8_t dst, uint8_t src, const uint16_t *lens, unsigned n)
+{
+	struct rte_mbuf *m[VNL_BURST];
+
+	for (unsigned k = 0; k < n; k++) {
+		uint8_t *f;
+
+		m[k] = rte_pktmbuf_alloc(vnl_pktmbuf_pool);
+		if (m[k] == NULL || (f = (uint8_t *)rte_pktmbuf_append(m[k], lens[k])) == NULL) {
+			printf("Bail out! cannot build a %u-byte frame\n", lens[k]);
+			exit(1);
+		}
+		memset(f, 0, lens[k]);
+		mac(f, dst);
+		mac(f + 6, src);
+		f[12] = 0x08;
+	}
+	while (rte_ring_enqueue_bulk(rp(i)->rx, (void **)m, n, NULL) == 0)
+		usleep(100);
+	injected += n;
+}
+
 /* Inject one TCP/IPv4 frame of len bytes in the offload state of a TSO
  * frame (offload.h: pseudo-header with length in the TCP checksum field),
  * as a port's rx() would hand it over. */
@@ -569,6 +593,30 @@ static void capture_steps(void)
 	   "chains: caplen/len %u/%u %u/%u %u/%u", a.caplen[0], a.origlen[0], a.caplen[1], a.origlen[1], a.caplen[2],
 	   a.origlen[2]);
 	free(buf[0]);
+
+	/* The in tap copies exactly the frames the port took (port.h: they
+	 * are pkts[0..sent), the refused ones after them), not the refused
+	 * one in the middle of the burst nor beyond the last one taken. */
+	{
+		static const uint16_t lens[] = { 60, 62, 61, 63, 64 };
+		uint64_t refused = pc(P1, PC_drop_tx_refused);
+
+		buf[0] = NULL;
+		len[0] = 0;
+		atomic_store(&rp(P1)->refuse_len, 61);
+		ida = cap_start("{\"ports\":[{\"port\":\"p1\"}]}", "in", NULL, &fd[0]);
+		inject_burst(P0, 0x0b, 0x0a, lens, RTE_DIM(lens));
+		settle();
+		ok(ida > 0 && cap_stop(ida) == 0, "an in capture of p1, which refuses 61-byte frames");
+		pump(loop, fd, buf, len, 1);
+		parse_stream(buf[0], len[0], &a);
+		ok(pc(P1, PC_drop_tx_refused) == refused + 1 && a.whole && a.epbs == 4 && a.caplen[0] == 60 &&
+		   a.caplen[1] == 62 && a.caplen[2] == 63 && a.caplen[3] == 64 && a.isb_recv[0] == 4,
+		   "burst 60 62 61 63 64, 61 refused: the capture holds 60 62 63 64 (%u EPBs: %u %u %u %u, seen %lu)",
+		   a.epbs, a.caplen[0], a.caplen[1], a.caplen[2], a.caplen[3], (unsigned long)a.isb_recv[0]);
+		atomic_store(&rp(P1)->refuse_len, 0);
+		free(buf[0]);
+	}
 	capture_init(NULL);
 	evloop_free(loop);
 }

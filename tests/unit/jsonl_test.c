@@ -8,8 +8,10 @@
  * holds deferred requests (JSONL_DEFER) in order until jsonl_resume; and
  * serves other clients while a handler waits in a nested loop. File
  * descriptors (SCM_RIGHTS) reach a CMD_FD handler with their line, are
- * closed when not taken, refused by rows without CMD_FD, and a misplaced fd
- * (after buffered bytes, or two at once) closes the connection.
+ * closed when not taken, refused by rows without CMD_FD, go to their own
+ * line when a client pipelines lines before it (one read brings them all),
+ * and a misplaced fd (its line begun in bytes read before, or two at once)
+ * closes the connection.
  * Operations: a real unix socket in a temp folder, the server on the main
  * thread's evloop, clients in a second thread with blocking sockets.
  */
@@ -76,9 +78,19 @@ static int cmd_nothing(struct json_object *req, struct json_object *reply, struc
 	return 0;
 }
 
+/* "nap": the server busy 200 ms, so that what a client sends meanwhile
+ * waits in the socket and comes in one read. */
+static int cmd_nap(struct json_object *req, struct json_object *reply, struct jsonl_conn *c, struct vnl_err *err)
+{
+	(void)req, (void)reply, (void)c, (void)err;
+	usleep(200000);
+	return 0;
+}
+
 static const char *const no_args[] = { NULL };
 static const struct cmd rows[] = {
 	{ "keep", cmd_nothing, no_args, CMD_FD, "" },
+	{ "nap", cmd_nap, no_args, 0, "" },
 	{ "plain", cmd_nothing, no_args, 0, "" },
 	{ "take", cmd_take, no_args, CMD_FD, "" },
 };
@@ -243,10 +255,25 @@ static void fd_cases(void)
 	   "the connection goes on");
 	close(fd);
 
-	/* An fd after bytes of an unfinished line: the connection closes. */
+	/* Pipelined: lines sent ahead of the fd's line, read with it in one
+	 * read (the server naps meanwhile): the fd goes to its own line. */
 	fd = dial();
-	ok(wr(fd, "{\"cmd\":") && usleep(100000) == 0 && pipe(p) == 0 && send_fds(fd, "\"take\"}\n", p[1], 1) &&
-	   close(p[1]) == 0, "an fd sent after the start of a line");
+	ok(wr(fd, "{\"cmd\":\"nap\"}\n") && wr(fd, "{\"cmd\":\"plain\"}\n") && wr(fd, "{\"cmd\":\"plain\"}\n") &&
+	   pipe(p) == 0 && send_fds(fd, "{\"cmd\":\"take\"}\n", p[1], 1) && close(p[1]) == 0 &&
+	   wr(fd, "{\"cmd\":\"take\"}\n"), "nap, plain, plain, take with an fd, take: sent back to back");
+	ok(readline(fd, line, sizeof(line)) > 0 && strstr(line, "\"ok\":true"), "nap answered");
+	ok(readline(fd, line, sizeof(line)) > 0 && strstr(line, "\"ok\":true") && readline(fd, line, sizeof(line)) > 0 &&
+	   strstr(line, "\"ok\":true"), "the plain lines sent before the fd do not get it: %s", line);
+	ok(readline(fd, line, sizeof(line)) > 0 && strstr(line, "\"had_fd\":true"), "the fd's line has it: %s", line);
+	ok(readline(fd, line, sizeof(line)) > 0 && strstr(line, "\"had_fd\":false"), "the line after it has none");
+	ok(pipe_eof(p[0], "hello"), "and the fd was written and closed");
+	close(p[0]), close(fd);
+
+	/* An fd whose line began in bytes the server had read (it answered
+	 * the line before them): the connection closes. */
+	fd = dial();
+	ok(wr(fd, "{\"cmd\":\"plain\"}\n{\"cmd\":") && readline(fd, line, sizeof(line)) > 0 && pipe(p) == 0 &&
+	   send_fds(fd, "\"take\"}\n", p[1], 1) && close(p[1]) == 0, "an fd sent after the start of a line");
 	ok(readline(fd, line, sizeof(line)) < 0, "the connection is closed without a reply");
 	ok(pipe_eof(p[0], ""), "and the fd with it");
 	close(p[0]), close(fd);

@@ -24,7 +24,8 @@ class Conn {
       this.ws.binaryType = 'arraybuffer';
       this.ws.onopen = () => { this.onState('connected'); if (this.watching) this.watch(this.watching); resolve(); };
       this.ws.onclose = () => {
-        this.onState('disconnected from vnl-web');
+        this.onState(token ? 'disconnected from vnl-web (or its token changed: open the URL vnl web printed)'
+          : 'no token in this address: open the URL vnl web printed (…/?token=…)');
         for (const [, p] of this.pending) p.reject(new Error('connection to vnl-web lost'));
         this.pending.clear();
         setTimeout(() => this.open(), 2000);
