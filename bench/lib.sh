@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
 #
 # bench/lib.sh: what the bash benchmarks share (bench/tcp, bench/impair):
 # messages, background processes, measurement windows with their noise
@@ -76,9 +77,9 @@ bg_wait() {
 }
 
 wait_for() {  # wait_for SECONDS TEST...: poll TEST every 0.1 s
-	local i n=$(($1 * 10))
+	local n=$(($1 * 10))
 	shift
-	for i in $(seq $n); do "$@" && return 0; sleep 0.1; done
+	for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
 	return 1
 }
 
@@ -167,8 +168,8 @@ busy_now() {
 
 # Wait up to QUIET_WAIT seconds for the cores to calm down.
 wait_quiet() {
-	local i busy=0
-	for i in $(seq "$QUIET_WAIT"); do
+	local busy=0
+	for _ in $(seq "$QUIET_WAIT"); do
 		busy=$(busy_now)
 		[ "$busy" -le "$NOISE_LIMIT" ] && return 0
 	done
