@@ -64,8 +64,7 @@ bg_stop() {
 
 # bg_wait PID SECONDS: wait for a process started here; stop it after SECONDS.
 bg_wait() {
-	local i
-	for i in $(seq $(($2 * 10))); do
+	for _ in $(seq $(($2 * 10))); do
 		kill -0 "$1" 2>/dev/null || break
 		sleep 0.1
 	done
