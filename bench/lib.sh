@@ -50,10 +50,10 @@ forget_pid() {
 
 # bg_stop PID [SECONDS]: TERM, KILL after SECONDS (5); only pids started here.
 bg_stop() {
-	local pid=${1:-} i
+	local pid=${1:-}
 	[[ $pid =~ ^[1-9][0-9]*$ ]] || return 0
 	kill -TERM "$pid" 2>/dev/null
-	for i in $(seq $((${2:-5} * 10))); do
+	for _ in $(seq $((${2:-5} * 10))); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
