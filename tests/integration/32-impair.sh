@@ -201,12 +201,24 @@ pass "delay 100 us on B in: $SHORT_MSG"
 # A burst far faster than one handoff burst per owner iteration: the owner
 # takes its ring empty each time, so none is dropped for a full ring (1 ms:
 # what it holds stays under limit, 1000, which counts queue_full too).
-c0=$(counter "$B" imp_in_queue_full)
-imp "$B" in delay_ns=1000000
-flow 200000 1
-imp "$B" clear
-c1=$(counter "$B" imp_in_queue_full)
-[ "$c1" = "$c0" ] || fail "delay 1 ms on B in, a burst at up to 200000/s: imp_in_queue_full $((c1 - c0)); sink $FLOW"
+# burst_try: one burst; BURST_FULL = the frames the ring dropped. Two
+# workers on one CPU here: a loaded host can keep the owner off it for
+# milliseconds (the ring holds 5 ms of this burst): a miss is tried again.
+burst_try() {
+	local c0
+	c0=$(counter "$B" imp_in_queue_full)
+	imp "$B" in delay_ns=1000000
+	flow 200000 1
+	imp "$B" clear
+	BURST_FULL=$(($(counter "$B" imp_in_queue_full) - c0))
+}
+burst_try
+if [ "$BURST_FULL" != 0 ]; then
+	log "delay 1 ms on B in, a burst at up to 200000/s, first try: imp_in_queue_full $BURST_FULL (a loaded host? once more)"
+	burst_try
+	[ "$BURST_FULL" = 0 ] ||
+		fail "delay 1 ms on B in, a burst at up to 200000/s: imp_in_queue_full $BURST_FULL; sink $FLOW"
+fi
 pass "delay 1 ms on B in, a burst at up to 200000/s: $(jq .received <<<"$FLOW") received, imp_in_queue_full 0"
 
 # --- 3. jitter -----------------------------------------------------------------
