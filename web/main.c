@@ -38,6 +38,7 @@ static const struct lws_protocols protocols[] = {
 	{ "http", http_callback, 0, 0, 0, NULL, 0 },
 	{ "vnl", sess_callback, sizeof(struct sess), 65536, 0, NULL, 0 },
 	{ "vnl-chan", chan_callback, 0, 0, 0, NULL, 0 },
+	{ "dl", cap_http_callback, 0, 0, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 
@@ -111,6 +112,10 @@ int main(int argc, char **argv)
 					      { "root", required_argument, NULL, 'r' },
 					      { NULL, 0, NULL, 0 } };
 	/* /vendor is node_modules: the pinned packages (web/ui/package-lock.json). */
+	/* /dl/TOKEN: a finished capture's file, once (capture.c). */
+	static struct lws_http_mount m_dl = {
+		.mountpoint = "/dl", .origin = "dl", .origin_protocol = LWSMPRO_CALLBACK,
+	};
 	static struct lws_http_mount m_vendor = {
 		.mountpoint = "/vendor", .def = "index.html", .origin_protocol = LWSMPRO_FILE,
 	};
@@ -165,13 +170,15 @@ int main(int argc, char **argv)
 	m_vendor.origin = vendor;
 	m_vendor.mountpoint_len = (unsigned char)strlen(m_vendor.mountpoint);
 	m_vendor.mount_next = &m_ui;
+	m_dl.mountpoint_len = (unsigned char)strlen(m_dl.mountpoint);
+	m_dl.mount_next = &m_vendor;
 
 	lws_set_log_level(LLL_ERR | LLL_WARN | LLL_USER, NULL);
 	memset(&info, 0, sizeof(info));
 	info.port = port;
 	info.iface = strcmp(addr, "0.0.0.0") && strcmp(addr, "::") ? addr : NULL;
 	info.protocols = protocols;
-	info.mounts = &m_vendor;
+	info.mounts = &m_dl;
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_DISABLE_IPV6 * !strchr(addr, ':');
 	context = lws_create_context(&info);
 	vh = context ? lws_create_vhost(context, &info) : NULL;
@@ -194,5 +201,6 @@ int main(int argc, char **argv)
 	while (!stopping && lws_service(context, 0) >= 0)
 		;
 	lws_context_destroy(context);
+	cap_cleanup();
 	return 0;
 }
