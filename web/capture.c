@@ -49,12 +49,13 @@ static long cap_seq;
 static lws_sorted_usec_list_t cap_sul;
 static struct lws_context *cap_ctx;
 
-/* The private folder (0700) the files go to, made at the first capture. */
+/* The private folder (0700) the files go to, made at the first capture:
+ * /tmp/vnl-web-PID.XXXXXX. */
 static int cap_folder(void)
 {
 	if (cap_dir[0])
 		return 0;
-	snprintf(cap_dir, sizeof(cap_dir), "/tmp/vnl-web.XXXXXX");
+	snprintf(cap_dir, sizeof(cap_dir), "/tmp/vnl-web-%d.XXXXXX", (int)getpid());
 	if (mkdtemp(cap_dir) == NULL) {
 		cap_dir[0] = '\0';
 		return -errno;

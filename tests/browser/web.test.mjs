@@ -5,7 +5,8 @@
 // the plan, the lab and the cleanup.
 // Environment: URL (vnl-web on 127.0.0.1), OFFHOST (the same on the host's
 // non-loopback address, or empty), TOKEN, LAB, VNL (the vnl binary), TOPO
-// (a topology file: a, b on blue), SHOTS (screenshot folder), CHROMIUM.
+// (a topology file: a, b on blue), SHOTS (screenshot folder), CHROMIUM,
+// WEBPID (vnl-web's pid: its capture folder is /tmp/vnl-web-PID.*).
 import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -394,7 +395,7 @@ try {
   await check('the capture\'s file is served once, then gone from vnl-web\'s folder', async () => {
     const m = await page.evaluate(() => window.vnl.lastCapture);
     const r = await page.evaluate((u) => fetch(u).then((x) => x.status), m.url);
-    const left = execFileSync('sh', ['-c', 'ls /tmp/vnl-web.*/ 2>/dev/null || true'], { encoding: 'utf8' });
+    const left = execFileSync('sh', ['-c', `ls /tmp/vnl-web-${env.WEBPID}.*/ 2>/dev/null || true`], { encoding: 'utf8' });
     return (r === 404 && !left.includes(`${m.cap}.pcapng`)) || `second fetch ${r}; left: ${left}`;
   });
   await check('the capture has ended in the switch; the link no longer shows it', async () => {
@@ -402,6 +403,31 @@ try {
     return !(showJ().captures || []).length || JSON.stringify(showJ().captures);
   });
   await snap(page, 'captured');
+  // Two captures per tab; a third is refused; the tab gone, they stop and their files go.
+  const page4 = await ctx.newPage();
+  await page4.goto(`${withToken(env.URL)}#${env.LAB}`);
+  await hasEl(page4, 'a:0');
+  await check('a tab gets two captures; a third is refused with vnl-web\'s words', async () => {
+    const r = await page4.evaluate(async () => {
+      const c = (t) => window.vnl.conn.call({ t: 'capture', lab: window.vnl.lab, target: t }).then(() => 'ok', (e) => e.message);
+      return [await c('a:0'), await c('b:0'), await c('a:0')];
+    });
+    return (r[0] === 'ok' && r[1] === 'ok' && /2 captures/.test(r[2])) || r.join('; ');
+  });
+  await check('a target that is not NODE:N is refused before any vnl runs', () => page.evaluate(() =>
+    window.vnl.conn.call({ t: 'capture', lab: window.vnl.lab, target: '--help:0' }).then(() => 'accepted', (e) => e.message))
+    .then((m) => /name|NODE:N/.test(m) || m));
+  await page4.close();
+  await check('the tab gone: its captures stop (vnl show) and their files go', async () => {
+    for (let i = 0; i < 100; i++) {
+      const left = execFileSync('sh', ['-c', `ls /tmp/vnl-web-${env.WEBPID}.*/ 2>/dev/null || true`], { encoding: 'utf8' }).trim();
+      const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+      if (!left && !(showJ().captures || []).length && !ps.includes(`vnl --lab ${env.LAB} capture`)) return true;
+      await page.waitForTimeout(100);
+    }
+    return `files: ${execFileSync('sh', ['-c', `ls /tmp/vnl-web-${env.WEBPID}.*/ 2>/dev/null || true`], { encoding: 'utf8' })}; ` +
+      JSON.stringify(showJ().captures);
+  });
 
   // 7. Access: another origin, another host.
   await check('a WebSocket from another origin is refused, even with the token', () => page.evaluate((a) => new Promise((res) => {
