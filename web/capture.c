@@ -77,7 +77,7 @@ void cap_cleanup(void)
 	}
 }
 
-/* Stop captures whose file has reached CAP_FILE_MAX (vnl has no size
+/* Stop captures whose file has reached web_conf.cap_max (vnl has no size
  * limit of its own: the file is looked at twice a second). */
 static void cap_tick(lws_sorted_usec_list_t *sul)
 {
@@ -85,7 +85,7 @@ static void cap_tick(lws_sorted_usec_list_t *sul)
 
 	(void)sul;
 	for (struct cap_run *r = runs; r; r = r->next)
-		if (!r->capped && stat(r->file, &st) == 0 && st.st_size >= CAP_FILE_MAX) {
+		if (!r->capped && stat(r->file, &st) == 0 && st.st_size >= web_conf.cap_max) {
 			r->capped = true;
 			kill(r->pid, SIGINT);
 		}

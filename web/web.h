@@ -47,7 +47,7 @@
 /* Captures of a tab, running or waiting for their download, and the size
  * at which vnl-web stops one (docs/plans/web.md, "Capture"). */
 #define SESS_CAP_MAX 2
-#define CAP_FILE_MAX (64ll << 20)
+#define CAP_FILE_MAX (64ll << 20) /* the default of --capture-max */
 
 /* Drop the first n pending bytes of q (outq.h's buffer used as a byte
  * queue that is read here, not sent). */
@@ -107,6 +107,7 @@ struct web_conf {
 	const char *root;   /* the UI folder (index.html, node_modules/) */
 	char vnl[4096];     /* the vnl binary terminals and `start` run */
 	char token[40];     /* the access token, hex */
+	long long cap_max;  /* a capture file's size limit, bytes (--capture-max) */
 };
 extern struct web_conf web_conf;
 

@@ -403,6 +403,21 @@ try {
     return !(showJ().captures || []).length || JSON.stringify(showJ().captures);
   });
   await snap(page, 'captured');
+  // vnl-web runs with --capture-max 64 (KiB): a flood of pings stops the capture, whole.
+  await linkMenu('b:0', 'start capture');
+  await waitCy(page, () => window.vnl.caps.has('b:0'));
+  const dlCap = page.waitForEvent('download', { timeout: 30000 });
+  vnl('exec', 'b', '--', 'ping', '-c', '400', '-i', '0.01', '-s', '300', '-q', '10.108.1.1');
+  await check('a capture past the size limit stops by itself and downloads a whole pcapng of about 64 KiB', async () => {
+    const dl = await dlCap;
+    const f = `${env.SHOTS}/capture-b0-capped.pcapng`;
+    await dl.saveAs(f);
+    const m = await page.evaluate(() => window.vnl.lastCapture);
+    const blocks = vnl('capture', '-r', f, '-j').trim().split('\n').map((l) => JSON.parse(l));
+    const isb = blocks.filter((b) => b.block === 'ISB').length;
+    return (m.capped && m.size >= 65536 && m.size < 160 * 1024 && isb >= 1) ||
+      `capped ${m.capped}, ${m.size} bytes, ${isb} ISBs`;
+  });
   // Two captures per tab; a third is refused; the tab gone, they stop and their files go.
   const page4 = await ctx.newPage();
   await page4.goto(`${withToken(env.URL)}#${env.LAB}`);

@@ -21,7 +21,8 @@
 # protocols. A link's menu impairs it (vnl impair prints it, the ping RTT
 # grows by the delay, vnld's error on a bad value, clear) and captures it
 # (vnl-web's vnl capture child; the download is pcapng with the pings,
-# served once; two per tab; the tab gone, they stop and their files go).
+# served once; one stopped at --capture-max is whole; two per tab; the tab
+# gone, they stop and their files go).
 # A tab that floods requests, terminals and starts without
 # reading keeps vnl-web's fds, children and memory bounded, and the lab
 # answers meanwhile. A deploy whose layout cannot be saved still deploys.
@@ -59,7 +60,8 @@ layout:
   blue: [300, 200]
 YAML
 
-"$VNL_BUILD_DIR/vnl-web" --listen 0.0.0.0:0 >"$TMP/web.log" 2>&1 &
+# Captures stop at 64 KiB here (the pings of the capture step are ~2 KiB).
+"$VNL_BUILD_DIR/vnl-web" --listen 0.0.0.0:0 --capture-max 64 >"$TMP/web.log" 2>&1 &
 WEBPID=$!
 bg_track $WEBPID
 wait_for 10 grep -q token "$TMP/web.log" || bail "vnl-web did not start: $(cat "$TMP/web.log")"
