@@ -26,7 +26,8 @@ struct cap_run {
 	struct cap_run *next;
 	pid_t pid;
 	long cap;
-	bool capped;        /* stopped at CAP_FILE_MAX */
+	bool capped;        /* stopped at web_conf.cap_max */
+	bool stopping;      /* SIGINT sent (a second one would cut the tail) */
 	char file[160];
 	char name[96];      /* the download's file name */
 };
@@ -85,8 +86,8 @@ static void cap_tick(lws_sorted_usec_list_t *sul)
 
 	(void)sul;
 	for (struct cap_run *r = runs; r; r = r->next)
-		if (!r->capped && stat(r->file, &st) == 0 && st.st_size >= web_conf.cap_max) {
-			r->capped = true;
+		if (!r->stopping && stat(r->file, &st) == 0 && st.st_size >= web_conf.cap_max) {
+			r->capped = r->stopping = true;
 			kill(r->pid, SIGINT);
 		}
 	if (runs)
@@ -173,8 +174,13 @@ void cap_stop(struct sess *s, long id, long cap)
 	for (struct chan *c = s->chans; c; c = c->next)
 		if (c->type == CHAN_CAP && c->id == cap && c->pid > 0) {
 			/* vnl sends capture-stop and copies the tail: the file ends
-			 * whole, then its output ends (capture-end). */
-			kill(c->pid, SIGINT);
+			 * whole, then its output ends (capture-end). Once only: a
+			 * second SIGINT makes vnl leave without the tail. */
+			for (struct cap_run *r = runs; r; r = r->next)
+				if (r->pid == c->pid && !r->stopping) {
+					r->stopping = true;
+					kill(c->pid, SIGINT);
+				}
 			sess_sendf(s, "{\"t\":\"reply\",\"id\":%ld,\"reply\":{\"ok\":true}}", id);
 			return;
 		}
