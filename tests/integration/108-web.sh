@@ -80,7 +80,7 @@ fi
 # The browser steps print TAP lines numbered from here and leave their count.
 export URL="http://127.0.0.1:$PORT/" OFFHOST=${HOSTIP:+http://$HOSTIP:$PORT/} TOKEN LAB=$L VNL=$VNL_BIN \
 	TOPO=$TMP/lab.yaml SHOTS CHROMIUM WEBPID VM_IMAGE TAP_FIRST=$((_T + 1)) TAP_COUNT=$TMP/count
-timeout 170 node "$BROWSER_DIR/web.test.mjs" || not_ok "the browser steps ended early (status $?)"
+timeout 200 node "$BROWSER_DIR/web.test.mjs" || not_ok "the browser steps ended early (status $?)"
 _T=$((_T + $(cat "$TMP/count" 2>/dev/null || echo 0)))
 lab_record_ifs "$L"
 
