@@ -24,7 +24,7 @@ struct child {
 	enum chan_type type;
 	long id;
 	unsigned ticks;     /* timer turns waited */
-	char last[256];     /* CHAN_PROC: its last line of output */
+	char last[256];     /* CHAN_PROC, CHAN_CAP: its last line of output */
 };
 
 #define REAP_TICK_US (50 * LWS_US_PER_MS)
@@ -39,6 +39,8 @@ static void child_status(const struct child *k, int st)
 {
 	struct json_object *o;
 
+	if (k->type == CHAN_CAP)
+		return cap_ended(k->pid, k->sess, st, k->last);
 	if (k->sess == NULL)
 		return;
 	if (k->type == CHAN_TERM) {
@@ -224,7 +226,7 @@ static int on_bytes(struct chan *c, const char *data, size_t n)
 	}
 	if (outq_put(&c->in, data, n) < 0)
 		return -ENOMEM;
-	if (c->type == CHAN_PROC) {
+	if (c->type == CHAN_PROC || c->type == CHAN_CAP) {
 		/* Keep the tail only: the last line is the error message. */
 		if (outq_pending(&c->in) > 8192)
 			outq_eat(&c->in, outq_pending(&c->in) - 4096);
@@ -247,7 +249,7 @@ static void on_end(struct chan *c)
 	char *last = NULL;
 
 	if (c->pid > 0) {
-		if (c->type == CHAN_PROC && c->sess) {
+		if ((c->type == CHAN_PROC || c->type == CHAN_CAP) && c->sess) {
 			outq_put(&c->in, "", 1);
 			for (char *p = c->in.buf ? strtok((char *)c->in.buf + c->in.off, "\n") : NULL; p;
 			     p = strtok(NULL, "\n"))

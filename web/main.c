@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * vnl-web [--listen ADDR:PORT] [--root DIR]: the lab in a browser (web.h).
+ * vnl-web [--listen ADDR:PORT] [--root DIR] [--capture-max KIB]: the lab in a browser (web.h).
  * `vnl web` runs it. Prints the address to open, with the token every
  * WebSocket needs, and serves until SIGINT or SIGTERM.
  */
@@ -38,6 +38,7 @@ static const struct lws_protocols protocols[] = {
 	{ "http", http_callback, 0, 0, 0, NULL, 0 },
 	{ "vnl", sess_callback, sizeof(struct sess), 65536, 0, NULL, 0 },
 	{ "vnl-chan", chan_callback, 0, 0, 0, NULL, 0 },
+	{ "dl", cap_http_callback, 0, 0, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 
@@ -50,10 +51,11 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: vnl-web [--listen ADDR:PORT] [--root DIR]\n"
+	fprintf(f, "Usage: vnl-web [--listen ADDR:PORT] [--root DIR] [--capture-max KIB]\n"
 		   "Serve the lab canvas: every lab of this host, in a browser.\n\n"
 		   "  -l, --listen ADDR:PORT  address to listen on [127.0.0.1:8080]; port 0: any free one\n"
 		   "  -r, --root DIR          the UI folder [the installed one, else the source tree's]\n"
+		   "  -m, --capture-max KIB   stop a page's capture when its file reaches this size [65536]\n"
 		   "  -h, --help              this help\n");
 }
 
@@ -106,11 +108,16 @@ static int make_token(void)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
+	static const struct option opts[] = { { "capture-max", required_argument, NULL, 'm' },
+					      { "help", no_argument, NULL, 'h' },
 					      { "listen", required_argument, NULL, 'l' },
 					      { "root", required_argument, NULL, 'r' },
 					      { NULL, 0, NULL, 0 } };
 	/* /vendor is node_modules: the pinned packages (web/ui/package-lock.json). */
+	/* /dl/TOKEN: a finished capture's file, once (capture.c). */
+	static struct lws_http_mount m_dl = {
+		.mountpoint = "/dl", .origin = "dl", .origin_protocol = LWSMPRO_CALLBACK,
+	};
 	static struct lws_http_mount m_vendor = {
 		.mountpoint = "/vendor", .def = "index.html", .origin_protocol = LWSMPRO_FILE,
 	};
@@ -122,10 +129,21 @@ int main(int argc, char **argv)
 	struct lws_context_creation_info info;
 	struct lws_vhost *vh;
 	struct stat st;
+	long long kib;
+	char *end;
 	int c, port;
 
-	while ((c = getopt_long(argc, argv, "hl:r:", opts, NULL)) != -1) {
+	web_conf.cap_max = CAP_FILE_MAX;
+	while ((c = getopt_long(argc, argv, "hl:m:r:", opts, NULL)) != -1) {
 		switch (c) {
+		case 'm':
+			kib = strtoll(optarg, &end, 10);
+			if (*end || end == optarg || kib < 1 || kib > (1ll << 30)) {
+				fprintf(stderr, "vnl-web: --capture-max takes KiB, 1..%lld\n", 1ll << 30);
+				return 2;
+			}
+			web_conf.cap_max = kib * 1024;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -165,13 +183,15 @@ int main(int argc, char **argv)
 	m_vendor.origin = vendor;
 	m_vendor.mountpoint_len = (unsigned char)strlen(m_vendor.mountpoint);
 	m_vendor.mount_next = &m_ui;
+	m_dl.mountpoint_len = (unsigned char)strlen(m_dl.mountpoint);
+	m_dl.mount_next = &m_vendor;
 
 	lws_set_log_level(LLL_ERR | LLL_WARN | LLL_USER, NULL);
 	memset(&info, 0, sizeof(info));
 	info.port = port;
 	info.iface = strcmp(addr, "0.0.0.0") && strcmp(addr, "::") ? addr : NULL;
 	info.protocols = protocols;
-	info.mounts = &m_vendor;
+	info.mounts = &m_dl;
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_DISABLE_IPV6 * !strchr(addr, ':');
 	context = lws_create_context(&info);
 	vh = context ? lws_create_vhost(context, &info) : NULL;
@@ -194,5 +214,6 @@ int main(int argc, char **argv)
 	while (!stopping && lws_service(context, 0) >= 0)
 		;
 	lws_context_destroy(context);
+	cap_cleanup();
 	return 0;
 }

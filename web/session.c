@@ -79,8 +79,7 @@ int sess_sendf(struct sess *s, const char *fmt, ...)
 	return r;
 }
 
-/* A reply the page waits for, made here: {"ok":false,"error":msg}. */
-static void reply_error(struct sess *s, long id, const char *msg)
+void sess_reply_error(struct sess *s, long id, const char *msg)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -117,11 +116,11 @@ static const char *lab_of(struct sess *s, struct json_object *m, long id)
 	struct vnl_err err;
 
 	if (lab == NULL) {
-		reply_error(s, id, "no lab given");
+		sess_reply_error(s, id, "no lab given");
 		return NULL;
 	}
 	if (topo_check_name(lab, "lab", 0, 0, &err) < 0) {
-		reply_error(s, id, err.msg);
+		sess_reply_error(s, id, err.msg);
 		return NULL;
 	}
 	return lab;
@@ -169,14 +168,14 @@ static struct chan *vnld_chan(struct sess *s, enum chan_type type, long id, cons
 
 	if (fd < 0) {
 		if (type == CHAN_REQ)
-			reply_error(s, id, err.msg);
+			sess_reply_error(s, id, err.msg);
 		else
 			sess_sendf(s, "{\"t\":\"event\",\"lab\":\"%s\",\"event\":{\"event\":\"closed\"}}", lab);
 		return NULL;
 	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	if ((c = chan_adopt(s, type, fd, id, lab)) == NULL) {
-		reply_error(s, id, "vnl-web: cannot add a connection");
+		sess_reply_error(s, id, "vnl-web: cannot add a connection");
 		return NULL;
 	}
 	text = json_object_to_json_string_ext(line, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -195,11 +194,11 @@ static void do_req(struct sess *s, struct json_object *m)
 		return;
 	if (!json_object_object_get_ex(m, "req", &req) || !json_object_is_type(req, json_type_object) ||
 	    (cmd = jstr(req, "cmd")) == NULL)
-		return reply_error(s, id, "no request object with a cmd");
+		return sess_reply_error(s, id, "no request object with a cmd");
 	if (!strcmp(cmd, "events"))
-		return reply_error(s, id, "events: use a watch message");
+		return sess_reply_error(s, id, "events: use a watch message");
 	if (chan_count(s, CHAN_REQ) >= SESS_REQ_MAX)
-		return reply_error(s, id, "vnl-web: too many requests in flight in this tab (64): wait for their replies");
+		return sess_reply_error(s, id, "vnl-web: too many requests in flight in this tab (64): wait for their replies");
 	vnld_chan(s, CHAN_REQ, id, lab, req);
 }
 
@@ -234,12 +233,12 @@ static void do_start(struct sess *s, struct json_object *m)
 	if (lab == NULL)
 		return;
 	if (chan_count(s, CHAN_PROC) >= SESS_PROC_MAX)
-		return reply_error(s, id, "vnl-web: a start is already running in this tab");
+		return sess_reply_error(s, id, "vnl-web: a start is already running in this tab");
 	if ((pid = proc_spawn(argv, false, 0, 0, &fd)) < 0)
-		return reply_error(s, id, "vnl-web: cannot start vnl");
+		return sess_reply_error(s, id, "vnl-web: cannot start vnl");
 	if ((c = chan_adopt(s, CHAN_PROC, fd, id, lab)) == NULL) {
 		chan_child_end(lws_get_context(s->wsi), pid, NULL, CHAN_PROC, id, NULL);
-		return reply_error(s, id, "vnl-web: cannot add a channel");
+		return sess_reply_error(s, id, "vnl-web: cannot add a channel");
 	}
 	c->pid = pid;
 }
@@ -271,18 +270,18 @@ static void do_term(struct sess *s, struct json_object *m)
 	if (lab == NULL)
 		return;
 	if (term < 0 || term > TERM_MAX || term_find(s, term))
-		return reply_error(s, id, "term must be a free terminal number 0..255");
+		return sess_reply_error(s, id, "term must be a free terminal number 0..255");
 	if (chan_count(s, CHAN_TERM) >= SESS_TERM_MAX)
-		return reply_error(s, id, "vnl-web: 8 terminals are open in this tab: close one first");
+		return sess_reply_error(s, id, "vnl-web: 8 terminals are open in this tab: close one first");
 	if (node == NULL || topo_check_name(node, "node", 0, 0, &err) < 0)
-		return reply_error(s, id, node ? err.msg : "no node given");
+		return sess_reply_error(s, id, node ? err.msg : "no node given");
 	pid = proc_spawn(kind && !strcmp(kind, "vm") ? vm_argv : sh_argv, true, (int)jint(m, "rows", 24),
 			 (int)jint(m, "cols", 80), &fd);
 	if (pid < 0)
-		return reply_error(s, id, "vnl-web: cannot open a terminal");
+		return sess_reply_error(s, id, "vnl-web: cannot open a terminal");
 	if ((c = chan_adopt(s, CHAN_TERM, fd, term, lab)) == NULL) {
 		chan_child_end(lws_get_context(s->wsi), pid, NULL, CHAN_TERM, term, NULL);
-		return reply_error(s, id, "vnl-web: cannot add a channel");
+		return sess_reply_error(s, id, "vnl-web: cannot add a channel");
 	}
 	c->pid = pid;
 	sess_sendf(s, "{\"t\":\"reply\",\"id\":%ld,\"reply\":{\"ok\":true}}", id);
@@ -301,6 +300,16 @@ static void do_term_op(struct sess *s, struct json_object *m, const char *t)
 		proc_resize(c->fd, (int)jint(m, "rows", 0), (int)jint(m, "cols", 0));
 	else if (!strcmp(t, "term-close"))
 		chan_close(c);
+}
+
+/* A capture of a NIC, its file for a download (capture.c). */
+static void do_capture(struct sess *s, struct json_object *m)
+{
+	long id = jint(m, "id", 0);
+	const char *lab = lab_of(s, m, id);
+
+	if (lab)
+		cap_start(s, id, lab, jstr(m, "target"));
 }
 
 static void on_message(struct sess *s, const char *text, size_t len)
@@ -322,6 +331,10 @@ static void on_message(struct sess *s, const char *text, size_t len)
 		do_start(s, m);
 	else if (!strcmp(t, "term"))
 		do_term(s, m);
+	else if (!strcmp(t, "capture"))
+		do_capture(s, m);
+	else if (!strcmp(t, "capture-stop"))
+		cap_stop(s, jint(m, "id", 0), jint(m, "cap", -1));
 	else if (!strcmp(t, "in") || !strcmp(t, "resize") || !strcmp(t, "term-close"))
 		do_term_op(s, m, t);
 	else
@@ -358,6 +371,7 @@ static void sess_end(struct sess *s)
 	while (s->chans)
 		chan_close(s->chans);
 	chan_forget_sess(s);
+	cap_forget_sess(s);
 	for (struct frame *f = s->head, *next; f; f = next) {
 		next = f->next;
 		free(f);

@@ -44,6 +44,10 @@
 #define SESS_REQ_MAX 64
 #define SESS_TERM_MAX 8
 #define SESS_PROC_MAX 1
+/* Captures of a tab, running or waiting for their download, and the size
+ * at which vnl-web stops one (docs/plans/web.md, "Capture"). */
+#define SESS_CAP_MAX 2
+#define CAP_FILE_MAX (64ll << 20) /* the default of --capture-max */
 
 /* Drop the first n pending bytes of q (outq.h's buffer used as a byte
  * queue that is read here, not sent). */
@@ -59,6 +63,7 @@ enum chan_type {
 	CHAN_WATCH, /* vnld's event stream: every line is an event for the page */
 	CHAN_TERM,  /* a terminal: a vnl child on a pty, bytes both ways */
 	CHAN_PROC,  /* a vnl child (vnl start): its output kept, its status replied */
+	CHAN_CAP,   /* a `vnl capture -w FILE` child: its output kept, capture-end at its end */
 };
 
 struct sess;
@@ -70,7 +75,7 @@ struct chan {
 	struct sess *sess;   /* the tab it answers, NULL once the tab is gone */
 	struct lws *wsi;     /* the adopted fd's wsi */
 	int fd;              /* the vnld socket, pty master or pipe */
-	long id;             /* the page's request or terminal id */
+	long id;             /* the page's request, terminal or capture id */
 	pid_t pid;           /* CHAN_TERM, CHAN_PROC: the vnl child (0: reaped) */
 	char lab[64];        /* the lab it talks to */
 	struct outq out;     /* bytes still to write to fd (cap CHAN_OUT_MAX) */
@@ -102,6 +107,7 @@ struct web_conf {
 	const char *root;   /* the UI folder (index.html, node_modules/) */
 	char vnl[4096];     /* the vnl binary terminals and `start` run */
 	char token[40];     /* the access token, hex */
+	long long cap_max;  /* a capture file's size limit, bytes (--capture-max) */
 };
 extern struct web_conf web_conf;
 
@@ -109,6 +115,8 @@ extern struct web_conf web_conf;
 int sess_send(struct sess *s, const void *data, size_t len, bool binary);
 /* Queue a text frame built from a printf format. */
 int sess_sendf(struct sess *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A reply the page waits for, made here: {"ok":false,"error":msg}. */
+void sess_reply_error(struct sess *s, long id, const char *msg);
 /* lws callback of the "vnl" WebSocket protocol (session.c). */
 int sess_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
 
@@ -132,8 +140,9 @@ void chan_flow(struct sess *s, bool on);
  * A child of a channel whose fd has ended (or that never got one): reaped
  * without blocking the loop (a timer polls it; its process group gets
  * SIGKILL after ~1 s), then its status goes to s (CHAN_TERM: term-exit,
- * CHAN_PROC: the reply of request id, last its last line of output), unless
- * s is NULL or has ended (chan_forget_sess()) by then. ctx runs the timer.
+ * CHAN_PROC: the reply of request id, last its last line of output;
+ * CHAN_CAP: cap_ended()), unless s is NULL or has ended
+ * (chan_forget_sess()) by then. ctx runs the timer.
  */
 void chan_child_end(struct lws_context *ctx, pid_t pid, struct sess *s, enum chan_type type, long id,
 		    const char *last);
@@ -158,3 +167,21 @@ int proc_resize(int fd, int rows, int cols);
  * why in why[len].
  */
 int access_check(struct lws *wsi, char *why, size_t len);
+
+/*
+ * Captures (capture.c). cap_start(): `vnl --lab LAB capture TARGET -w
+ * FILE` into vnl-web's private folder, TARGET checked to be NODE:N; the
+ * reply gives the tab's {"cap":N}. cap_stop(): SIGINT to it (the file is
+ * ended whole). cap_ended(): its child reaped (st its wait status, last its
+ * last line of output): to s a {"t":"capture-end"} with the once-only
+ * download URL, or the error; the file removed when s is NULL or it failed.
+ * cap_forget_sess(): s has ended, its files not downloaded go.
+ * cap_cleanup(): vnl-web ends (children killed, files and folder removed).
+ */
+void cap_start(struct sess *s, long id, const char *lab, const char *target);
+void cap_stop(struct sess *s, long id, long cap);
+void cap_ended(pid_t pid, struct sess *s, int st, const char *last);
+void cap_forget_sess(struct sess *s);
+void cap_cleanup(void);
+/* lws callback of the /dl/TOKEN downloads (protocol "dl"). */
+int cap_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);

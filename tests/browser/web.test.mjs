@@ -5,7 +5,8 @@
 // the plan, the lab and the cleanup.
 // Environment: URL (vnl-web on 127.0.0.1), OFFHOST (the same on the host's
 // non-loopback address, or empty), TOKEN, LAB, VNL (the vnl binary), TOPO
-// (a topology file: a, b on blue), SHOTS (screenshot folder), CHROMIUM.
+// (a topology file: a, b on blue), SHOTS (screenshot folder), CHROMIUM,
+// WEBPID (vnl-web's pid: its capture folder is /tmp/vnl-web-PID.*).
 import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -249,17 +250,17 @@ try {
   await page2.close();
   await snap(page, 'followed');
 
-  // The link menu: capture and impairments wait for issue 13; unlink works.
+  // The link menu: impairments, capture, unlink.
   const mid = await page.evaluate(() => {
     const r = document.getElementById('cy').getBoundingClientRect(), m = window.vnl.cy.getElementById('n3:0').renderedMidpoint();
     return { x: r.left + m.x, y: r.top + m.y };
   });
   await page.mouse.click(mid.x, mid.y, { button: 'right' });
-  await check('a link\'s menu offers capture and impairments as "not yet", and unlink', async () => {
+  await check('a link\'s menu offers impairments, a capture and unlink', async () => {
     await page.locator('#menu').waitFor({ state: 'visible', timeout: 5000 });
     const items = await page.locator('#menu button').allTextContents();
-    return (items.some((t) => /capture.*not yet/.test(t)) && items.some((t) => /impair.*not yet/.test(t)) &&
-      items.includes('unlink')) || items.join(', ');
+    return (items.some((t) => /^impair/.test(t)) && items.includes('start capture') &&
+      items.includes('unlink') && !items.some((t) => /not yet/.test(t))) || items.join(', ');
   });
   await snap(page, 'link-menu');
   await page.click('#menu button:has-text("unlink")');
@@ -301,6 +302,147 @@ try {
   await page.evaluate(() => window.vnl.cy.fit(undefined, 40));
   await snap(page, 'traffic');
   ping.kill();
+  await page.click('#term-tabs button.active');
+
+  // 6b. Impairments and a capture from a link's menu (ns nodes a, b on blue).
+  const linkMenu = async (id, item) => {
+    await page.evaluate(() => { document.querySelectorAll('.err-pop').forEach((e) => e.remove()); });
+    const m = await page.evaluate((i) => {
+      const r = document.getElementById('cy').getBoundingClientRect(), p = window.vnl.cy.getElementById(i).renderedMidpoint();
+      return { x: r.left + p.x, y: r.top + p.y };
+    }, id);
+    await page.mouse.click(m.x, m.y, { button: 'right' });
+    await page.locator('#menu').waitFor({ state: 'visible', timeout: 5000 });
+    await page.click(`#menu button:text-is("${item}")`);
+  };
+  // The smallest RTT of a few pings a -> b, in ms (NaN: none came back).
+  const minRtt = () => {
+    let out = '';
+    try { out = vnl('exec', 'a', '--', 'ping', '-c', '5', '-i', '0.2', '-W', '2', '10.108.1.2'); } catch (e) { out = String(e.stdout); }
+    const m = /= ([\d.]+)\//.exec(out);
+    return m ? Number(m[1]) : NaN;
+  };
+  const rtt0 = minRtt();
+  await linkMenu('a:0', 'impair: delay, loss, rate ...');
+  await page.locator('#form').waitFor({ state: 'visible', timeout: 5000 });
+  await page.fill('#form input[name="delay"]', '20ms');
+  await page.fill('#form input[name="loss"]', '1%');
+  await page.click('#form button[type="submit"]');
+  await check('impair from the menu (delay 20ms, loss 1%, both ways): vnl impair a:0 prints it', async () => {
+    for (let i = 0; i < 50; i++) {
+      const t = vnl('impair', 'a:0');
+      if (/20ms/.test(t) && /1%/.test(t)) return true;
+      await page.waitForTimeout(100);
+    }
+    return vnl('impair', 'a:0');
+  });
+  await check('the link shows its impairment ([20ms 1%] in its label)', async () => {
+    await waitCy(page, () => /\[20ms 1%\]/.test(window.vnl.cy.getElementById('a:0').data('label')));
+    return true;
+  });
+  await snap(page, 'impaired');
+  await check('the ping RTT a -> b grows by the delay both ways (>= 38 ms more)', () => {
+    const r = minRtt();
+    return r - rtt0 >= 38 || `RTT ${rtt0} ms before, ${r} ms after`;
+  });
+  await linkMenu('a:0', 'impair: delay, loss, rate ...');
+  await page.locator('#form').waitFor({ state: 'visible', timeout: 5000 });
+  await page.fill('#form input[name="loss"]', '200%');
+  await page.click('#form button[type="submit"]');
+  await check('a bad value (loss 200%) shows vnld\'s error next to the link and changes nothing', async () => {
+    const pop = page.locator('.err-pop[data-for="a:0"]').last();
+    await pop.waitFor({ state: 'visible', timeout: 10000 });
+    const t = await pop.textContent();
+    const k = showJ().links.find((x) => x.node === 'a' && x.nic === 0);
+    return (/loss/.test(t) && k.impair && k.impair.out.loss === '1%') || `${t}; ${JSON.stringify(k.impair)}`;
+  });
+  await snap(page, 'impair-error');
+  await linkMenu('a:0', 'clear impairment');
+  await check('clear impairment from the menu: the link has none (vnl show, the label)', async () => {
+    await waitCy(page, () => !/\[/.test(window.vnl.cy.getElementById('a:0').data('label')));
+    const k = showJ().links.find((x) => x.node === 'a' && x.nic === 0);
+    return !k.impair || JSON.stringify(k.impair);
+  });
+  await check('the ping RTT is back (< 20 ms more than before)', () => {
+    const r = minRtt();
+    return r - rtt0 < 20 || `RTT ${rtt0} ms before, ${r} ms after`;
+  });
+
+  await linkMenu('a:0', 'start capture');
+  await check('start capture: vnl-web runs vnl capture a:0, the link shows it', async () => {
+    await waitCy(page, () => window.vnl.caps.has('a:0') && /capture/.test(window.vnl.cy.getElementById('a:0').data('label')));
+    for (let i = 0; i < 50; i++) {
+      const c = showJ().captures || [];
+      if (c.some((x) => x.interfaces.some((f) => f.name === 'a:0'))) return true;
+      await page.waitForTimeout(100);
+    }
+    return JSON.stringify(showJ().captures);
+  });
+  vnl('exec', 'a', '--', 'ping', '-c', '3', '-i', '0.2', '10.108.1.2');
+  await snap(page, 'capturing');
+  const dlWait = page.waitForEvent('download', { timeout: 20000 });
+  await linkMenu('a:0', 'stop capture and download');
+  const file = `${env.SHOTS}/capture-a0.pcapng`;
+  await check('stop and download: the file is pcapng with the pings and statistics blocks', async () => {
+    const dl = await dlWait;
+    await dl.saveAs(file);
+    const blocks = vnl('capture', '-r', file, '-j').trim().split('\n').map((l) => JSON.parse(l));
+    const req = blocks.filter((b) => b.block === 'EPB' && /echo request/.test(b.summary)).length;
+    const isb = blocks.filter((b) => b.block === 'ISB').length;
+    return (dl.suggestedFilename() === `${env.LAB}-a-0.pcapng` && req >= 3 && isb >= 1) ||
+      `${dl.suggestedFilename()}: ${req} echo requests, ${isb} ISBs`;
+  });
+  await check('the capture\'s file is served once, then gone from vnl-web\'s folder', async () => {
+    const m = await page.evaluate(() => window.vnl.lastCapture);
+    const r = await page.evaluate((u) => fetch(u).then((x) => x.status), m.url);
+    const left = execFileSync('sh', ['-c', `ls /tmp/vnl-web-${env.WEBPID}.*/ 2>/dev/null || true`], { encoding: 'utf8' });
+    return (r === 404 && !left.includes(`${m.cap}.pcapng`)) || `second fetch ${r}; left: ${left}`;
+  });
+  await check('the capture has ended in the switch; the link no longer shows it', async () => {
+    await waitCy(page, () => !window.vnl.caps.has('a:0') && !/capture/.test(window.vnl.cy.getElementById('a:0').data('label')));
+    return !(showJ().captures || []).length || JSON.stringify(showJ().captures);
+  });
+  await snap(page, 'captured');
+  // vnl-web runs with --capture-max 64 (KiB): a flood of pings stops the capture, whole.
+  await linkMenu('b:0', 'start capture');
+  await waitCy(page, () => window.vnl.caps.has('b:0'));
+  const dlCap = page.waitForEvent('download', { timeout: 30000 });
+  vnl('exec', 'b', '--', 'ping', '-c', '400', '-i', '0.01', '-s', '300', '-q', '10.108.1.1');
+  await check('a capture past the size limit stops by itself and downloads a whole pcapng of about 64 KiB', async () => {
+    const dl = await dlCap;
+    const f = `${env.SHOTS}/capture-b0-capped.pcapng`;
+    await dl.saveAs(f);
+    const m = await page.evaluate(() => window.vnl.lastCapture);
+    const blocks = vnl('capture', '-r', f, '-j').trim().split('\n').map((l) => JSON.parse(l));
+    const isb = blocks.filter((b) => b.block === 'ISB').length;
+    return (m.capped && m.size >= 65536 && m.size < 160 * 1024 && isb >= 1) ||
+      `capped ${m.capped}, ${m.size} bytes, ${isb} ISBs`;
+  });
+  // Two captures per tab; a third is refused; the tab gone, they stop and their files go.
+  const page4 = await ctx.newPage();
+  await page4.goto(`${withToken(env.URL)}#${env.LAB}`);
+  await hasEl(page4, 'a:0');
+  await check('a tab gets two captures; a third is refused with vnl-web\'s words', async () => {
+    const r = await page4.evaluate(async () => {
+      const c = (t) => window.vnl.conn.call({ t: 'capture', lab: window.vnl.lab, target: t }).then(() => 'ok', (e) => e.message);
+      return [await c('a:0'), await c('b:0'), await c('a:0')];
+    });
+    return (r[0] === 'ok' && r[1] === 'ok' && /2 captures/.test(r[2])) || r.join('; ');
+  });
+  await check('a target that is not NODE:N is refused before any vnl runs', () => page.evaluate(() =>
+    window.vnl.conn.call({ t: 'capture', lab: window.vnl.lab, target: '--help:0' }).then(() => 'accepted', (e) => e.message))
+    .then((m) => /name|NODE:N/.test(m) || m));
+  await page4.close();
+  await check('the tab gone: its captures stop (vnl show) and their files go', async () => {
+    for (let i = 0; i < 100; i++) {
+      const left = execFileSync('sh', ['-c', `ls /tmp/vnl-web-${env.WEBPID}.*/ 2>/dev/null || true`], { encoding: 'utf8' }).trim();
+      const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+      if (!left && !(showJ().captures || []).length && !ps.includes(`vnl --lab ${env.LAB} capture`)) return true;
+      await page.waitForTimeout(100);
+    }
+    return `files: ${execFileSync('sh', ['-c', `ls /tmp/vnl-web-${env.WEBPID}.*/ 2>/dev/null || true`], { encoding: 'utf8' })}; ` +
+      JSON.stringify(showJ().captures);
+  });
 
   // 7. Access: another origin, another host.
   await check('a WebSocket from another origin is refused, even with the token', () => page.evaluate((a) => new Promise((res) => {

@@ -18,7 +18,12 @@
 # root, a terminal a root shell): this host without it, another origin, a
 # name rebound to 127.0.0.1 (127.evil.example) and another host without it
 # are refused, raw upgrades too, as are upgrades to vnl-web's other
-# protocols. A tab that floods requests, terminals and starts without
+# protocols. A link's menu impairs it (vnl impair prints it, the ping RTT
+# grows by the delay, vnld's error on a bad value, clear) and captures it
+# (vnl-web's vnl capture child; the download is pcapng with the pings,
+# served once; one stopped at --capture-max is whole; two per tab; the tab
+# gone, they stop and their files go).
+# A tab that floods requests, terminals and starts without
 # reading keeps vnl-web's fds, children and memory bounded, and the lab
 # answers meanwhile. A deploy whose layout cannot be saved still deploys.
 # Screenshots of each step: build/meson-logs/108-web/.
@@ -57,8 +62,9 @@ YAML
 
 # Under ASan (scripts/test's sanitized pass) freed memory waits in a 256 MiB
 # quarantine, which the RSS bound of the flood step would count: keep it small.
+# Captures stop at 64 KiB here (the pings of the capture step are ~2 KiB).
 WEB_ASAN=${ASAN_OPTIONS:+$ASAN_OPTIONS:quarantine_size_mb=8}
-ASAN_OPTIONS=${WEB_ASAN:-${ASAN_OPTIONS:-}} "$VNL_BUILD_DIR/vnl-web" --listen 0.0.0.0:0 >"$TMP/web.log" 2>&1 &
+ASAN_OPTIONS=${WEB_ASAN:-${ASAN_OPTIONS:-}} "$VNL_BUILD_DIR/vnl-web" --listen 0.0.0.0:0 --capture-max 64 >"$TMP/web.log" 2>&1 &
 WEBPID=$!
 bg_track $WEBPID
 wait_for 10 grep -q token "$TMP/web.log" || bail "vnl-web did not start: $(cat "$TMP/web.log")"
@@ -76,8 +82,8 @@ fi
 
 # The browser steps print TAP lines numbered from here and leave their count.
 export URL="http://127.0.0.1:$PORT/" OFFHOST=${HOSTIP:+http://$HOSTIP:$PORT/} TOKEN LAB=$L VNL=$VNL_BIN \
-	TOPO=$TMP/lab.yaml SHOTS CHROMIUM VM_IMAGE TAP_FIRST=$((_T + 1)) TAP_COUNT=$TMP/count
-timeout 170 node "$BROWSER_DIR/web.test.mjs" || not_ok "the browser steps ended early (status $?)"
+	TOPO=$TMP/lab.yaml SHOTS CHROMIUM WEBPID VM_IMAGE TAP_FIRST=$((_T + 1)) TAP_COUNT=$TMP/count
+timeout 200 node "$BROWSER_DIR/web.test.mjs" || not_ok "the browser steps ended early (status $?)"
 _T=$((_T + $(cat "$TMP/count" 2>/dev/null || echo 0)))
 lab_record_ifs "$L"
 
@@ -103,6 +109,9 @@ refused_upgrade "a token one character longer" "127.0.0.1:$PORT" vnl "?token=${T
 refused_upgrade "Host 127.evil.example (rebinding), no token" "127.evil.example:$PORT" vnl ""
 refused_upgrade "protocol vnl-chan, with the token" "127.0.0.1:$PORT" vnl-chan "?token=$TOKEN"
 refused_upgrade "protocol http, with the token" "127.0.0.1:$PORT" http "?token=$TOKEN"
+refused_upgrade "protocol dl, with the token" "127.0.0.1:$PORT" dl "?token=$TOKEN"
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "http://127.0.0.1:$PORT/dl/$TOKEN")
+[ "$code" = 404 ] && ok "a download URL nobody was given: 404" || not_ok "an unknown download URL" "status $code"
 refused_upgrade "no protocol, with the token" "127.0.0.1:$PORT" "" "?token=$TOKEN"
 
 # A tab that asks and never reads.

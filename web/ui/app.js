@@ -19,6 +19,9 @@ const app = {
   pendingPos: new Map(),  // name -> model position of an object being created
   lastStats: null,        // {t, ports: {NODE:N: bytes+packets}}
   refreshTimer: null,
+  caps: new Map(),        // link id (NODE:N) -> capture number of this tab (vnl-web's)
+  capLink: new Map(),     // capture number -> link id
+  lastCapture: null,      // the last capture-end message (the tests read it)
 };
 window.vnl = app; // the tests look at the canvas through this
 
@@ -60,7 +63,36 @@ function nodeState(n) {
   return '';
 }
 
+// An impairment set in few words: "20ms ±5ms 1% 10mbit".
+function impWords(set) {
+  if (!set) return '';
+  const w = [set.delay, set.jitter && `±${set.jitter}`, set.loss, set.rate,
+    set.duplicate && `dup ${set.duplicate}`, set.reorder && `reorder ${set.reorder}`,
+    set.corrupt && `corrupt ${set.corrupt}`];
+  return w.filter(Boolean).join(' ');
+}
+
+// A link's impairment for its label: one set when both directions have the
+// same, else each direction named.
+function impLabel(imp) {
+  if (!imp) return '';
+  const o = impWords(imp.out), i = impWords(imp.in);
+  if (o === i) return o;
+  return [o && `out ${o}`, i && `in ${i}`].filter(Boolean).join(', ');
+}
+
+// A link's own words: its NIC and address, its impairment, a capture on it.
+function linkBase(k, captured) {
+  const parts = [k.ip ? `eth${k.nic} ${k.ip}` : `eth${k.nic}`];
+  const imp = impLabel(k.impair);
+  if (imp) parts.push(`[${imp}]`);
+  if (captured) parts.push('● capture');
+  return parts.join('\n');
+}
+
 function elementsOf(show) {
+  const captured = new Set();
+  for (const c of show.captures || []) for (const i of c.interfaces || []) captured.add(i.name);
   const els = [];
   for (const l of show.lans || []) {
     els.push({ group: 'nodes', data: { id: l.name, label: l.name, type: 'lan', mtu: l.mtu } });
@@ -72,9 +104,9 @@ function elementsOf(show) {
       nics: n.nics, colour: STATE_COLOUR[st] || '#495057' } });
   }
   for (const k of show.links || []) {
+    const id = `${k.node}:${k.nic}`, base = linkBase(k, captured.has(id) || app.caps.has(id));
     els.push({ group: 'edges', data: {
-      id: `${k.node}:${k.nic}`, source: k.node, target: k.lan, nic: k.nic,
-      base: k.ip ? `eth${k.nic} ${k.ip}` : `eth${k.nic}`, label: k.ip ? `eth${k.nic} ${k.ip}` : `eth${k.nic}` } });
+      id, source: k.node, target: k.lan, nic: k.nic, impair: k.impair || null, base, label: base } });
   }
   return els;
 }
@@ -212,7 +244,7 @@ function uniqueName(prefix) {
 }
 
 // A small form at a page position; resolves with its values or null.
-function form(title, fields, pageX, pageY) {
+function form(title, fields, pageX, pageY, okText = 'create') {
   const f = $('form');
   f.innerHTML = '';
   const h = document.createElement('strong');
@@ -221,8 +253,9 @@ function form(title, fields, pageX, pageY) {
   for (const fl of fields) {
     const lab = document.createElement('label');
     lab.textContent = `${fl.label} `;
-    const inp = document.createElement('input');
+    const inp = document.createElement(fl.options ? 'select' : 'input');
     inp.name = fl.name;
+    for (const o of fl.options || []) inp.add(new Option(o, o));
     inp.value = fl.value ?? '';
     if (fl.placeholder) inp.placeholder = fl.placeholder;
     lab.appendChild(inp);
@@ -230,15 +263,15 @@ function form(title, fields, pageX, pageY) {
   }
   const ok = document.createElement('button');
   ok.type = 'submit';
-  ok.textContent = 'create';
+  ok.textContent = okText;
   const cancel = document.createElement('button');
   cancel.type = 'button';
   cancel.textContent = 'cancel';
   f.append(ok, ' ', cancel);
   f.style.left = `${Math.min(pageX, window.innerWidth - 260)}px`;
-  f.style.top = `${Math.min(pageY, window.innerHeight - 220)}px`;
+  f.style.top = `${Math.max(0, Math.min(pageY, window.innerHeight - 80 - 30 * fields.length))}px`;
   f.hidden = false;
-  f.querySelector('input')?.select();
+  f.querySelector('input')?.select?.();
   return new Promise((resolve) => {
     const done = (v) => { f.hidden = true; f.onsubmit = null; resolve(v); };
     cancel.onclick = () => done(null);
@@ -304,6 +337,69 @@ function openTerm(node) {
   app.terms.open(app.lab, node.id(), node.data('kind'));
 }
 
+// ---- impairments and captures of a link ----
+
+const IMP_KEYS = ['delay', 'jitter', 'loss', 'rate', 'duplicate', 'reorder', 'corrupt'];
+const IMP_HINT = { delay: '20ms', jitter: '5ms', loss: '1%', rate: '10mbit', duplicate: '1%',
+  reorder: '25% (needs a delay)', corrupt: '0.1%' };
+
+// vnld's `impair` (what `vnl impair NODE:N ...` sends); its error next to the link.
+function impair(el, args) {
+  return req('impair', { node: el.data('source'), nic: el.data('nic'), ...args }, el.id())
+    .then(refreshSoon, () => {});
+}
+
+// The form: a direction and netem's words; every field empty clears.
+async function impairForm(el, pageX, pageY) {
+  const cur = el.data('impair') || {};
+  const now = cur.out || cur.in || {};
+  const fields = [{ name: 'dir', label: 'direction', options: ['both', 'out', 'in'],
+    value: cur.out && !cur.in ? 'out' : cur.in && !cur.out ? 'in' : 'both' }];
+  for (const k of IMP_KEYS) fields.push({ name: k, label: k, value: now[k] || '', placeholder: IMP_HINT[k] });
+  const v = await form(`impair ${el.id()} (all empty: clear)`, fields, pageX, pageY, 'apply');
+  if (!v) return;
+  const args = { dir: v.dir };
+  for (const k of IMP_KEYS) if (v[k]) args[k] = v[k];
+  if (Object.keys(args).length === 1) args.clear = true;
+  await impair(el, args);
+}
+
+// vnl-web runs `vnl capture NODE:N -w FILE` for this tab (docs/plans/web.md).
+async function startCapture(el) {
+  try {
+    const r = await app.conn.call({ t: 'capture', lab: app.lab, target: el.id() });
+    app.caps.set(el.id(), r.cap);
+    app.capLink.set(r.cap, el.id());
+    status(`capturing on ${el.id()}`);
+  } catch (e) { showError(e.message, el.id()); }
+  refreshSoon();
+}
+
+function stopCapture(el) {
+  const cap = app.caps.get(el.id());
+  app.conn.call({ t: 'capture-stop', cap }).catch((e) => showError(e.message, el.id()));
+}
+
+// A capture ended (stopped, or on its own): its file comes as a download.
+function captureEnded(m) {
+  const link = app.capLink.get(m.cap);
+  app.capLink.delete(m.cap);
+  if (link) app.caps.delete(link);
+  app.lastCapture = m;
+  if (m.ok) {
+    const a = document.createElement('a');
+    a.href = m.url;
+    a.download = m.name;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    status(`capture on ${link}: ${m.name}, ${m.size} bytes${m.capped ? ' (stopped at the size limit)' : ''}`);
+  } else {
+    showError(`capture: ${m.error}`, link);
+  }
+  refreshSoon();
+}
+
 function menu(el, pageX, pageY) {
   const m = $('menu');
   m.innerHTML = '';
@@ -317,8 +413,10 @@ function menu(el, pageX, pageY) {
   };
   if (el.isNode() && el.data('type') === 'node') item('terminal', () => openTerm(el));
   if (el.isEdge()) {
-    item('capture (not yet)', () => {}, true);
-    item('impair: delay, loss, rate (not yet)', () => {}, true);
+    item('impair: delay, loss, rate ...', () => impairForm(el, pageX, pageY));
+    if (el.data('impair')) item('clear impairment', () => impair(el, { clear: true }));
+    if (app.caps.has(el.id())) item('stop capture and download', () => stopCapture(el));
+    else item('start capture', () => startCapture(el));
   }
   item(el.isEdge() ? 'unlink' : 'delete', () => remove(el));
   m.style.left = `${pageX}px`;
@@ -479,6 +577,7 @@ window.addEventListener('DOMContentLoaded', () => {
   makeCanvas();
   app.conn = new Conn(onEvent, (id, b) => app.terms.data(id, b), (id, s) => app.terms.exited(id, s),
     (s) => { if (s !== 'connected') status(s); else loadLabs(); });
+  app.conn.onCapEnd = captureEnded;
   app.terms = new Terms(app.conn);
   setupPalette();
   setupHeader();

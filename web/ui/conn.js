@@ -56,6 +56,8 @@ class Conn {
     } else if (m.t === 'labs') {
       for (const w of this.labsWaiters) w(m.labs);
       this.labsWaiters = [];
+    } else if (m.t === 'capture-end') {
+      if (this.onCapEnd) this.onCapEnd(m);
     } else if (m.t === 'term-exit') {
       this.onTermExit(m.term, m.status);
     }
