@@ -62,6 +62,19 @@ async function pagePos(page, id) {
   }, id);
 }
 
+// Double-click node to open its terminal, ping addr count times there: the check desc.
+async function termPing(page, node, addr, count, desc) {
+  const p = await pagePos(page, node);
+  await page.mouse.dblclick(p.x, p.y);
+  await prompt(page, node);
+  await page.keyboard.type(`ping -c ${count} -i 0.3 ${addr}\n`);
+  await check(desc, async () => {
+    await page.waitForFunction(([n, c]) => new RegExp(`${c} received`).test(window.vnl.terms.text(n)), [node, count],
+      { timeout: 15000 });
+    return true;
+  });
+}
+
 // Drag node `from` onto LAN `to` with the mouse (the link form then opens).
 async function dragNodeTo(page, from, to) {
   const a = await pagePos(page, from), b = await pagePos(page, to);
@@ -141,14 +154,7 @@ async function demo() {
     return (s.links.length === 6 && r1 && r1.lan === 'red' && r1.ip === '10.0.2.254/24') || objects(s);
   });
   await snap(dp, 'demo-links');
-  const pa = await pagePos(dp, 'a');
-  await dp.mouse.dblclick(pa.x, pa.y);
-  await prompt(dp, 'a');
-  await dp.keyboard.type('ping -c 2 -i 0.3 10.0.1.2\n');
-  await check('demo: a terminal on a (double-click) pings b on blue', async () => {
-    await dp.waitForFunction(() => /2 received/.test(window.vnl.terms.text('a')), null, { timeout: 15000 });
-    return true;
-  });
+  await termPing(dp, 'a', '10.0.1.2', 2, 'demo: a terminal on a (double-click) pings b on blue');
   await snap(dp, 'demo-ping');
   await dp.click('#term-tabs button.active');
   const byMouse = objects(JSON.parse(dvnl('show', '-j')));
@@ -379,14 +385,7 @@ try {
     return true;
   });
   await page.evaluate(() => document.querySelectorAll('.err-pop').forEach((e) => e.remove()));
-  const pbb = await pagePos(page, 'b');
-  await page.mouse.dblclick(pbb.x, pbb.y);
-  await prompt(page, 'b');
-  await page.keyboard.type('ping -c 3 -i 0.3 10.108.1.1\n');
-  await check('a second terminal, on b, reaches a through the switch', async () => {
-    await page.waitForFunction(() => /3 received/.test(window.vnl.terms.text('b')), null, { timeout: 15000 });
-    return true;
-  });
+  await termPing(page, 'b', '10.108.1.1', 3, 'a second terminal, on b, reaches a through the switch');
   await page.evaluate(() => window.vnl.cy.fit(undefined, 40));
   await snap(page, 'traffic');
   ping.kill();

@@ -194,6 +194,13 @@ no_capture() { [ "$(cap_procs)" = 0 ] && [ "$("$VNL_BIN" --lab "$L" show -j | jq
 node "$BROWSER_DIR/cap.mjs" "$PORT" "$TOKEN" "$L" a:0 30 >"$TMP/cap1.log" 2>&1 &
 bg_track $!
 wait_for 10 grep -q capturing "$TMP/cap1.log" || not_ok "a capture from a raw tab" "$(cat "$TMP/cap1.log")"
+# The hard bound on its file: RLIMIT_FSIZE at 2 x 64 KiB + 1 MiB, SIGXFSZ
+# ignored (a write past it fails; the size tick stops it long before).
+CAPCHILD=$(pgrep -f "vnl --lab $L capture a:0" | head -1)
+lim=$(awk '/^Max file size/ {print $4}' "/proc/$CAPCHILD/limits" 2>/dev/null)
+ign=$(awk '/^SigIgn/ {print $2}' "/proc/$CAPCHILD/status" 2>/dev/null)
+[ "$lim" = 1179648 ] && (((0x${ign:-0} >> 24) & 1)) && ok "a capture child's files are limited to 1179648 bytes, SIGXFSZ ignored" ||
+	not_ok "a capture child's file size limit" "pid ${CAPCHILD:-none}: limit ${lim:-none}, SigIgn ${ign:-none}"
 DEAD=$(ls -d /tmp/vnl-web-"$WEBPID".* 2>/dev/null)
 kill -KILL "$WEBPID"
 wait "$WEBPID" 2>/dev/null

@@ -403,6 +403,7 @@ function captureEnded(m) {
     a.remove();
     status(`capture on ${link}: ${m.name}, ${m.size} bytes${m.capped ? ' (stopped at the size limit)' : ''}`);
   } else {
+    status(`capture on ${link}: failed`);
     showError(`capture: ${m.error}`, link);
   }
   refreshSoon();
