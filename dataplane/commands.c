@@ -136,7 +136,7 @@ static struct json_object *worker_json(unsigned w)
 
 	stats_core_read(w, v);
 	for (unsigned i = 0; i < VNL_MAX_PORTS; i++)
-		if (reg.ports[i] != NULL && i % nb_workers == w)
+		if (reg.ports[i] != NULL && reg.ports[i]->ops->rx != NULL && i % nb_workers == w)
 			json_object_array_add(ports, json_object_new_string(reg.ports[i]->name));
 	json_object_object_add(o, "id", json_object_new_int(w));
 	json_object_object_add(o, "lcore", json_object_new_int((int)workers[w]->lcore));

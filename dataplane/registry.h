@@ -58,6 +58,15 @@ int reg_check_name(const char *what, const char *name, struct vnl_err *err);
 struct port *reg_port_find(const char *name);
 struct lan *reg_lan_find(const char *name);
 
+/* The worker that runs port p's rx side: polls it (a port with rx()), or
+ * sees its frames come out of its rx_via port's demux (port.h); its
+ * captures' out taps and its impairment states run there. Ports without
+ * rx() are in no worker's poll list (snap_worker.rx, show-workers). */
+static inline unsigned reg_port_worker(const struct port *p)
+{
+	return p->rx_via % reg.nb_workers;
+}
+
 /* Publish the registry as it is now (after a change of reg.hooks or
  * reg.imp): returns once no worker sees the previous snapshot. 0 or
  * -ENOMEM (the previous snapshot stays). */

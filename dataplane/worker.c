@@ -37,10 +37,10 @@ static inline __attribute__((always_inline)) void tx_send(struct worker *w, cons
 	uint16_t sent;
 
 	if (s->tx_locked)
-		rte_spinlock_lock(&p->tx_lock);
+		rte_spinlock_lock(p->txl);
 	sent = p->ops->tx(p, m, n, ps);
 	if (s->tx_locked)
-		rte_spinlock_unlock(&p->tx_lock);
+		rte_spinlock_unlock(p->txl);
 	if (tap != NULL && sent)
 		cap_tap(w, tap, HOOK_TAP_IN, m, sent, rte_rdtsc());
 	for (uint16_t i = 0; i < sent; i++)
