@@ -571,7 +571,8 @@ static int cmd_help(struct json_object *req, struct json_object *reply, struct j
 static const char *const no_args[] = { NULL };
 static const char *const name_arg[] = { "name", NULL };
 static const char *const lan_add_args[] = { "name", "mtu", NULL };
-static const char *const port_add_args[] = { "name", "kind", "path", "mode", "iface", "xdp", "netns", "offload", NULL };
+static const char *const port_add_args[] = { "name", "kind", "path", "mode", "iface", "xdp", "netns", "offload",
+					     "vni", "remote", "local", "dstport", NULL };
 static const char *const attach_args[] = { "port", "lan", NULL };
 static const char *const port_arg[] = { "port", NULL };
 static const char *const lan_arg[] = { "lan", NULL };
@@ -596,7 +597,7 @@ static const struct cmd commands[] = {
 	{ "impair-set", cmd_impair_set, impair_set_args, 0, "replace port's impairments of dir in|out (netem's: delay_ns, jitter_ns, dist, loss_ppm|gemodel, rate_bps, burst, limit, overhead, dup_ppm, reorder_ppm, gap, corrupt_ppm, seed)" },
 	{ "lan-add", cmd_lan_add, lan_add_args, 0, "create LAN name (mtu 68..9000: frames up to mtu+22 bytes)" },
 	{ "lan-del", cmd_lan_del, name_arg, 0, "delete LAN name, detaching its ports" },
-	{ "port-add", cmd_port_add, port_add_args, 0, "add port name: kind vhost (path, mode, offload), afxdp (iface, xdp) or tap (netns, iface, offload)" },
+	{ "port-add", cmd_port_add, port_add_args, 0, "add port name: kind vhost (path, mode, offload), afxdp (iface, xdp), tap (netns, iface, offload) or vxlan (vni, remote [IP...], iface, local, dstport, netns)" },
 	{ "port-del", cmd_port_del, name_arg, 0, "delete port name" },
 	{ "set-aging", cmd_set_aging, aging_args, 0, "MAC aging in seconds" },
 	{ "show-captures", cmd_show_captures, no_args, 0, "running captures: interfaces, filter, frames, drops" },

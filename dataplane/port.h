@@ -139,6 +139,7 @@ extern const struct port_ops port_vhost_ops;
 extern const struct port_ops port_xsk_ops;
 extern const struct port_ops port_packet_ops;
 extern const struct port_ops port_tap_ops;
+extern const struct port_ops port_vxlan_ops;  /* port_vxlan.h */
 
 /* Open a port of the kind named in the request: vhost, or afxdp with
  * fallback to AF_PACKET. 0 or -errno with err filled. */

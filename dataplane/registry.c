@@ -226,6 +226,25 @@ int reg_port_add(const char *name, const char *kind, struct json_object *req, st
 	return 0;
 }
 
+int reg_port_insert(struct port *p, uint16_t busy, struct vnl_err *err)
+{
+	int slot = -ENOSPC;
+
+	for (unsigned i = 0; i < VNL_MAX_PORTS && slot < 0; i++)
+		if (reg.ports[i] == NULL && i != busy)
+			slot = (int)i;
+	if (slot < 0)
+		return vnl_errf(err, -ENOSPC, "too many ports (at most %d)", VNL_MAX_PORTS);
+	p->slot = (uint16_t)slot;
+	p->lan = VNL_LAN_NONE;
+	rte_spinlock_init(&p->tx_lock);
+	p->txl = &p->tx_lock;
+	p->rx_via = p->slot;
+	stats_port_zero(p);
+	reg.ports[slot] = p;
+	return 0;
+}
+
 static struct port *reg_port_get(const char *name, struct vnl_err *err)
 {
 	struct port *p = reg_port_find(name);

@@ -173,6 +173,7 @@ static int absent_open(struct port *p, struct json_object *req, struct vnl_err *
 const struct port_ops port_xsk_ops = { "afxdp", absent_open, ring_close, ring_rx, ring_tx, ring_show, NULL };
 const struct port_ops port_packet_ops = { "afxdp", absent_open, ring_close, ring_rx, ring_tx, ring_show, NULL };
 const struct port_ops port_tap_ops = { "tap", absent_open, ring_close, ring_rx, ring_tx, ring_show, NULL };
+const struct port_ops port_vxlan_ops = { "vxlan", absent_open, ring_close, ring_rx, ring_tx, ring_show, NULL };
 
 /* ---- helpers ---- */
 
