@@ -6,6 +6,7 @@
  * Handlers return 0 with the reply filled, or -errno with err filled; the
  * dispatcher adds "ok".
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -21,11 +22,19 @@
 #include "jsonl.h"
 #include "dp_log.h"
 #include "impair.h"
+#include "neigh.h"
 #include "offload.h"
 #include "port.h"
+#include "port_vxlan.h"
 #include "registry.h"
 #include "stats.h"
 #include "worker.h"
+
+/* neigh.c is linked into vnl-switchd only: the harnesses that build this
+ * file without the vxlan kinds (worker_test, impair_queue_test, the fuzz
+ * target, whose vxlan ports are stubs) see these as NULL. */
+#pragma weak neigh_port_set
+#pragma weak neigh_port_zero
 
 /* ---- argument helpers ---- */
 
@@ -321,22 +330,38 @@ struct fdb_show_arg {
 	struct json_object *entries;
 };
 
-static int fdb_show_cb(uint16_t lan, uint64_t mac, uint16_t port, uint32_t seen, void *arg)
+/* show-fdb "remote" of an entry on vxlan port p: the address of remote
+ * idx (null when the index has just left the port's table). */
+static struct json_object *fdb_remote_json(const struct port *p, uint16_t idx)
+{
+	const struct vx_port *vx = p->priv;
+	const struct vx_remote *r;
+	char s[INET6_ADDRSTRLEN];
+
+	if (vx == NULL || (r = vx_remote_at(vx_remotes_get(vx), idx)) == NULL)
+		return NULL;
+	return json_object_new_string(inet_ntop(vx->family, r->addr, s, sizeof(s)) ? s : "?");
+}
+
+static int fdb_show_cb(const struct fdb_rec *rec, void *arg)
 {
 	struct fdb_show_arg *a = arg;
+	const struct port *p = reg.ports[rec->port];
 	struct json_object *e;
 	uint8_t b[6];
 	char buf[18];
 
-	if ((a->lan != VNL_LAN_NONE && lan != a->lan) || reg.lans[lan] == NULL)
+	if ((a->lan != VNL_LAN_NONE && rec->lan != a->lan) || reg.lans[rec->lan] == NULL)
 		return 0;
-	fdb_mac_bytes(mac, b);
+	fdb_mac_bytes(rec->mac, b);
 	snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
 	e = json_object_new_object();
-	json_object_object_add(e, "lan", json_object_new_string(reg.lans[lan]->name));
+	json_object_object_add(e, "lan", json_object_new_string(reg.lans[rec->lan]->name));
 	json_object_object_add(e, "mac", json_object_new_string(buf));
-	json_object_object_add(e, "port", reg.ports[port] ? json_object_new_string(reg.ports[port]->name) : NULL);
-	json_object_object_add(e, "age", json_object_new_int64((int32_t)(a->now - seen) < 0 ? 0 : a->now - seen));
+	json_object_object_add(e, "port", p ? json_object_new_string(p->name) : NULL);
+	if (p != NULL && p->ops == &port_vxlan_ops)
+		json_object_object_add(e, "remote", fdb_remote_json(p, rec->remote));
+	json_object_object_add(e, "age", json_object_new_int64((int32_t)(a->now - rec->seen) < 0 ? 0 : a->now - rec->seen));
 	json_object_array_add(a->entries, e);
 	return 0;
 }
@@ -368,7 +393,7 @@ static int cmd_show_fdb(struct json_object *req, struct json_object *reply, stru
 	if (r < 0)
 		return r;
 	a.entries = json_object_new_array();
-	fdb_walk(reg.fdb, fdb_show_cb, &a);
+	fdb_walk_entries(reg.fdb, fdb_show_cb, &a);
 	json_object_object_add(reply, "size", json_object_new_int64(reg.fdb->max_entries));
 	json_object_object_add(reply, "used", json_object_new_int64(fdb_count(reg.fdb)));
 	json_object_object_add(reply, "aging", json_object_new_int64(reg.aging));
@@ -449,9 +474,15 @@ static int cmd_clear_counters(struct json_object *req, struct json_object *reply
 		       struct vnl_err *err)
 {
 	(void)conn, (void)req, (void)reply, (void)err;
-	for (unsigned i = 0; i < VNL_MAX_PORTS; i++)
-		if (reg.ports[i] != NULL)
-			stats_port_zero(reg.ports[i]);
+	for (unsigned i = 0; i < VNL_MAX_PORTS; i++) {
+		struct port *p = reg.ports[i];
+
+		if (p == NULL)
+			continue;
+		stats_port_zero(p);
+		if (p->ops == &port_vxlan_ops && p->priv != NULL && neigh_port_zero != NULL)
+			neigh_port_zero(p->priv);
+	}
 	for (unsigned i = 0; i < VNL_MAX_LANS; i++) {
 		if (reg.lans[i] != NULL) {
 			stats_lan_zero(reg.lans[i]->slot);
@@ -488,6 +519,65 @@ static int cmd_fdb_flush(struct json_object *req, struct json_object *reply, str
 		return r;
 	json_object_object_add(reply, "flushed", json_object_new_int64(fdb_flush(reg.fdb, lan, VNL_PORT_NONE)));
 	return 0;
+}
+
+/* ---- vxlan ports (port_vxlan.h, neigh.h) ---- */
+
+/* vxlan-set's "remote": an array (may be empty) of unique unicast
+ * addresses of the port's family, none of them its local address. */
+static int arg_remotes(struct json_object *req, const struct vx_port *vx, uint8_t (*out)[16], unsigned *n,
+		       struct vnl_err *err)
+{
+	struct json_object *rl;
+
+	*n = 0;
+	if (!json_object_object_get_ex(req, "remote", &rl) || !json_object_is_type(rl, json_type_array))
+		return vnl_errf(err, -EINVAL, "argument 'remote' must be an array of addresses");
+	if (json_object_array_length(rl) > VX_REMOTES_MAX)
+		return vnl_errf(err, -EINVAL, "at most %d remotes", VX_REMOTES_MAX);
+	for (size_t i = 0; i < json_object_array_length(rl); i++) {
+		struct json_object *v = json_object_array_get_idx(rl, i);
+		const char *a = json_object_get_string(v);
+
+		memset(out[*n], 0, 16);
+		if (!json_object_is_type(v, json_type_string) || inet_pton(vx->family, a, out[*n]) != 1)
+			return vnl_errf(err, -EINVAL, "remote '%s' is not an %s address like the port's", a,
+					vx->family == AF_INET6 ? "IPv6" : "IPv4");
+		if (memcmp(out[*n], vx->local, 16) == 0)
+			return vnl_errf(err, -EINVAL, "remote '%s' is the port's local address", a);
+		for (unsigned j = 0; j < *n; j++)
+			if (memcmp(out[j], out[*n], 16) == 0)
+				return vnl_errf(err, -EINVAL, "remote '%s' is given twice", a);
+		(*n)++;
+	}
+	return 0;
+}
+
+static int cmd_vxlan_set(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
+			 struct vnl_err *err)
+{
+	uint8_t addrs[VX_REMOTES_MAX][16];
+	struct vx_port *vx;
+	const char *name;
+	struct port *p;
+	unsigned n;
+	int r = arg_name(req, "name", "port", true, &name, err);
+
+	(void)conn;
+	if (r < 0)
+		return r;
+	p = reg_port_find(name);
+	if (p == NULL)
+		return vnl_errf(err, -ENOENT, "no port named '%s'", name);
+	vx = p->priv;
+	if (p->ops != &port_vxlan_ops || vx == NULL || neigh_port_set == NULL)
+		return vnl_errf(err, -EINVAL, "port '%s' is not a vxlan port", name);
+	r = arg_remotes(req, vx, addrs, &n, err);
+	if (r == 0)
+		r = neigh_port_set(vx, (const uint8_t (*)[16])addrs, n, err);
+	if (r == 0)
+		json_object_object_add(reply, "port", port_json(p));
+	return r;
 }
 
 /* ---- impairments (impair.h) ---- */
@@ -583,6 +673,7 @@ static const char *const impair_set_args[] = { "port", "dir", "delay_ns", "jitte
 static const char *const impair_clear_args[] = { "port", "dir", NULL };
 static const char *const capture_args[] = { "ports", "dir", "bpf", "filter", "snaplen", "count", "duration_ms", "owner", NULL };
 static const char *const id_arg[] = { "id", NULL };
+static const char *const vxlan_set_args[] = { "name", "remote", NULL };
 
 static const struct cmd commands[] = {
 	{ "attach", cmd_attach, attach_args, 0, "put port in lan" },
@@ -608,6 +699,8 @@ static const struct cmd commands[] = {
 	{ "show-ports", cmd_show_ports, name_arg, 0, "ports (or port name)" },
 	{ "show-workers", cmd_show_workers, no_args, 0, "workers: ports, cycles, packets, sleeps" },
 	{ "version", cmd_version, no_args, 0, "versions of vnl-switchd and DPDK" },
+	{ "vxlan-set", cmd_vxlan_set, vxlan_set_args, 0,
+	  "replace vxlan port name's remotes (remote [IP...]): kept ones keep their index, counters and MACs; removed ones' MACs are forgotten" },
 };
 static const struct cmd_table table = CMD_TABLE(commands, " (try {\"cmd\":\"help\"})");
 
