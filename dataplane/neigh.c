@@ -150,7 +150,7 @@ static void rem_resolve(struct neigh_port *np, struct vx_remote *r, uint32_t now
 		nb.has_mac = false;
 	}
 	rem_entry(np, r, nb.state, nb.has_mac ? nb.mac : NULL);
-	if (nb.state == 0 || nb.state == NUD_NONE || (retry && (nb.state & NUD_FAILED))) {
+	if (nb.state == NUD_NONE || (retry && (nb.state & NUD_FAILED))) {
 		rem_use(np, r, now);
 		if (r->state == VX_FAILED)
 			r->state = VX_RESOLVING;  /* the kernel starts over */
