@@ -170,7 +170,3 @@ void vx_remote_stats_read(const struct vx_port *vx, unsigned idx, uint64_t out[V
  * be reused (workers write st[], so the control thread never zeroes it). */
 void vx_remote_stats_zero(struct vx_port *vx, unsigned idx);
 
-/* attach: the LAN's frames must fit the underlay once encapsulated
- * (plan 2.7: lan mtu + overhead <= underlay MTU). 0, or -EINVAL + err
- * naming both numbers. p of another kind: 0. */
-int port_vxlan_attach_check(const struct port *p, uint16_t lan_mtu, uint16_t lan_max_frame, struct vnl_err *err);
