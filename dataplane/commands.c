@@ -278,7 +278,11 @@ static int show_objects(const struct show_kind *k, struct json_object *req, stru
 {
 	struct json_object *a;
 	const char *name;
-	int r = arg_name(req, "name", k->what, false, &name, err), found = 0;
+	int r = port_arg_string(req, "name", false, &name, err), found = 0;
+
+	/* '@' names are the switch's own ports (underlays): shown, never added by a client. */
+	if (r == 0 && name != NULL && name[0] != '@')
+		r = reg_check_name(k->what, name, err);
 
 	if (r < 0)
 		return r;
