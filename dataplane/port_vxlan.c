@@ -108,7 +108,7 @@ struct vx_args {
 	uint32_t vni;
 	const char *iface, *netns;
 	uint16_t dstport;
-	int family;                       /* of local and the remotes; 0: none given yet */
+	int family;                       /* of local and the remotes */
 	bool has_local;
 	uint8_t local[16];
 	unsigned n;                       /* remotes */
@@ -134,30 +134,63 @@ static int vx_arg_u32(struct json_object *req, const char *key, uint32_t min, ui
 	return 0;
 }
 
-/* One address of a, in the family the others have. what: "remote", "local". */
-static int vx_arg_addr(struct vx_args *a, const char *what, const char *s, uint8_t out[16], struct vnl_err *err)
+/* s as a unicast address of *family (0: any, then set). what: "remote", "local". */
+static int vx_arg_addr(const char *what, const char *s, int *family, uint8_t out[16], struct vnl_err *err)
 {
-	int family = strchr(s, ':') ? AF_INET6 : AF_INET;
+	int f = strchr(s, ':') ? AF_INET6 : AF_INET;
 
 	memset(out, 0, 16);
-	if (inet_pton(family, s, out) != 1)
+	if (inet_pton(f, s, out) != 1)
 		return vnl_errf(err, -EINVAL, "%s '%s' is not an IPv4 or IPv6 address", what, s);
-	if (a->family != 0 && a->family != family)
+	if (*family != 0 && *family != f)
 		return vnl_errf(err, -EINVAL, "%s '%s' is %s but the others are %s: one family per vxlan port", what,
-				s, family == AF_INET6 ? "IPv6" : "IPv4", a->family == AF_INET6 ? "IPv6" : "IPv4");
-	a->family = family;
-	if (family == AF_INET ? (out[0] == 0 || out[0] == 127 || out[0] >= 224)
-			      : (out[0] == 0xff || (out[0] == 0xfe && (out[1] & 0xc0) == 0x80) ||
-				 IN6_IS_ADDR_UNSPECIFIED((struct in6_addr *)out) ||
-				 IN6_IS_ADDR_LOOPBACK((struct in6_addr *)out)))
+				s, f == AF_INET6 ? "IPv6" : "IPv4", *family == AF_INET6 ? "IPv6" : "IPv4");
+	*family = f;
+	if (f == AF_INET ? (out[0] == 0 || out[0] == 127 || out[0] >= 224)
+			 : (out[0] == 0xff || (out[0] == 0xfe && (out[1] & 0xc0) == 0x80) ||
+			    IN6_IS_ADDR_UNSPECIFIED((struct in6_addr *)out) ||
+			    IN6_IS_ADDR_LOOPBACK((struct in6_addr *)out)))
 		return vnl_errf(err, -EINVAL, "%s '%s' must be a unicast address (not multicast, link-local, "
 				"loopback or unspecified)", what, s);
 	return 0;
 }
 
-static int vx_args_parse(struct json_object *req, struct vx_args *a, struct vnl_err *err)
+int vx_parse_remotes(struct json_object *req, int *family, const uint8_t *local, uint8_t out[VX_REMOTES_MAX][16],
+		     unsigned *n, struct vnl_err *err)
 {
 	struct json_object *rl;
+	size_t len;
+	int r;
+
+	*n = 0;
+	if (!json_object_object_get_ex(req, "remote", &rl) || json_object_is_type(rl, json_type_null))
+		return 0;
+	if (!json_object_is_type(rl, json_type_array))
+		return vnl_errf(err, -EINVAL, "argument 'remote' must be an array of addresses");
+	len = json_object_array_length(rl);
+	if (len > VX_REMOTES_MAX)
+		return vnl_errf(err, -EINVAL, "at most %d remotes", VX_REMOTES_MAX);
+	for (size_t i = 0; i < len; i++) {
+		struct json_object *v = json_object_array_get_idx(rl, i);
+		const char *s = json_object_get_string(v);
+
+		if (!json_object_is_type(v, json_type_string))
+			return vnl_errf(err, -EINVAL, "argument 'remote' must be an array of addresses");
+		r = vx_arg_addr("remote", s, family, out[*n], err);
+		if (r < 0)
+			return r;
+		if (local != NULL && memcmp(out[*n], local, 16) == 0)
+			return vnl_errf(err, -EINVAL, "remote '%s' is the local address", s);
+		for (unsigned j = 0; j < *n; j++)
+			if (memcmp(out[j], out[*n], 16) == 0)
+				return vnl_errf(err, -EINVAL, "remote '%s' is given twice", s);
+		(*n)++;
+	}
+	return 0;
+}
+
+static int vx_args_parse(struct json_object *req, struct vx_args *a, struct vnl_err *err)
+{
 	const char *local;
 	uint32_t port;
 	int r;
@@ -170,35 +203,15 @@ static int vx_args_parse(struct json_object *req, struct vx_args *a, struct vnl_
 	    (r = vx_arg_u32(req, "dstport", 1, 65535, VX_PORT, false, &port, err)) < 0)
 		return r;
 	a->dstport = (uint16_t)port;
-	if (json_object_object_get_ex(req, "remote", &rl) && !json_object_is_type(rl, json_type_null)) {
-		if (!json_object_is_type(rl, json_type_array))
-			return vnl_errf(err, -EINVAL, "argument 'remote' must be an array of addresses");
-		if (json_object_array_length(rl) > VX_REMOTES_MAX)
-			return vnl_errf(err, -EINVAL, "at most %d remotes", VX_REMOTES_MAX);
-		for (size_t i = 0; i < json_object_array_length(rl); i++) {
-			struct json_object *v = json_object_array_get_idx(rl, i);
-
-			if (!json_object_is_type(v, json_type_string))
-				return vnl_errf(err, -EINVAL, "argument 'remote' must be an array of addresses");
-			r = vx_arg_addr(a, "remote", json_object_get_string(v), a->remote[a->n], err);
-			if (r < 0)
-				return r;
-			for (unsigned j = 0; j < a->n; j++)
-				if (memcmp(a->remote[j], a->remote[a->n], 16) == 0)
-					return vnl_errf(err, -EINVAL, "remote '%s' is given twice",
-							json_object_get_string(v));
-			a->n++;
-		}
-	}
 	if (local != NULL) {
-		r = vx_arg_addr(a, "local", local, a->local, err);
+		r = vx_arg_addr("local", local, &a->family, a->local, err);
 		if (r < 0)
 			return r;
 		a->has_local = true;
-		for (unsigned j = 0; j < a->n; j++)
-			if (memcmp(a->remote[j], a->local, 16) == 0)
-				return vnl_errf(err, -EINVAL, "local '%s' is also a remote", local);
 	}
+	r = vx_parse_remotes(req, &a->family, a->has_local ? a->local : NULL, a->remote, &a->n, err);
+	if (r < 0)
+		return r;
 	if (a->family == 0)
 		return vnl_errf(err, -EINVAL, "a vxlan port without remotes needs 'local'");
 	return 0;
