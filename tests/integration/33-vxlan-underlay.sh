@@ -36,6 +36,9 @@
 #      port list unchanged
 #   6. port-del: no underlay port, no program (`ip -d link`), no reserved
 #      socket, mbufs in use back to the count before step 3
+#   7. port-add again, kill -9 the switch: the program stays (host ping on
+#      the underlay still works); a new switch's port-add removes it (logged)
+#      and its port-del leaves none
 
 # shellcheck source=../lib/switchd.sh
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/switchd.sh"
@@ -73,6 +76,24 @@ for h in 1 2; do
 	ip netns exec "$U-h$h" ethtool -K "u$h" tx-udp_tnl-segmentation off tx-udp_tnl-csum-segmentation off \
 		>/dev/null 2>&1
 done
+
+# libxdp pins its dispatcher per ifindex in bpffs: a run that ends with the
+# program attached (a failure) leaves pins for our indexes. Stop the switch
+# and remove the hosts first, then the pins, then the lib's cleanup.
+# shellcheck disable=SC2317 # called by the EXIT trap
+vu_cleanup() {
+	local rc=$?
+	if [ -n "$SWPID" ] && ! switchd_stop; then
+		rc=1
+		_FAILED=1
+	fi
+	ip netns del "$H1" 2>/dev/null
+	ip netns del "$H2" 2>/dev/null
+	rm -rf /sys/fs/bpf/xdp/dispatch-$((IDX + 2))-* /sys/fs/bpf/xdp/dispatch-$((IDX + 4))-*
+	(exit "$rc")
+	_vnl_cleanup
+}
+trap vu_cleanup EXIT
 
 switchd_start
 tap_ns 1 10.77.33.1/24
@@ -198,4 +219,21 @@ wait_until 5 sh -c "$SWCTL show-workers | jq -e '.mbufs.in_use == $mbufs0'" ||
 	fail "mbufs in use $(sw_ok show-workers | jq .mbufs.in_use), $mbufs0 before"
 ip netns exec "$H1" ping -n -q -c 2 -i 0.2 -W 2 192.0.2.2 >/dev/null 2>&1 || fail "underlay ping after port-del"
 pass "port-del: underlay, program, key and socket gone; mbufs back ($mbufs0)"
+
+# --- 7. what a crash leaves, and the next switch removes ---
+sw_ok port-add "name=$VX" kind=vxlan vni=100 'remote:=["192.0.2.2"]' iface=u1 "netns=/run/netns/$H1" >/dev/null
+kill -KILL "$SWPID"
+wait "$SWPID" 2>/dev/null
+SWPID=
+rm -f "$SOCK"
+ip -n "$H1" -d link show dev u1 | grep -q 'prog/xdp' || fail "no program left on u1 by the killed switch"
+ip netns exec "$H1" ping -n -q -c 2 -i 0.2 -W 2 192.0.2.2 >/dev/null 2>&1 || fail "underlay ping with a stale program"
+switchd_start
+sw_ok port-add "name=$VX" kind=vxlan vni=100 'remote:=["192.0.2.2"]' iface=u1 "netns=/run/netns/$H1" >/dev/null
+grep -q "removed 1 stale vnl_vxlan_steer" "$TMP/switchd.log" ||
+	fail "the stale program was not reported removed: $(grep -i stale "$TMP/switchd.log")"
+jq_assert "one program after the restart" "$(port_json "$UL")" ".xdp.id > 0 and .keys == [\"192.0.2.1:4789\"]"
+sw_ok port-del "name=$VX" >/dev/null
+ip -n "$H1" -d link show dev u1 | grep -q 'prog/xdp' && fail "XDP program left on u1 after the restart's port-del"
+pass "kill -9 leaves the program (host traffic passes); the next underlay on u1 removed it"
 exit 0
