@@ -201,7 +201,10 @@ _check_err "port-add with UDP port 4790 held by a kernel vxlan device" $? "$out"
 		soft_fail "kernel vxlan: message does not say the port is in use: $out"; }
 ip -n "$H1" link del vk
 sw_ok lan-add "name=$PFX-big" mtu=1500 >/dev/null
-sw_err attach "port=$VX" "lan=$PFX-big"
+out=$(swctl attach "port=$VX" "lan=$PFX-big")
+_check_err "attach to a LAN of mtu 1500 over a 1500 underlay" $? "$out" &&
+	{ jq -e '.error | test("1550") and test("mtu 1500")' >/dev/null <<<"$out" ||
+		soft_fail "attach over MTU: message does not give both numbers: $out"; }
 soft_check "port-add refusals"
 SOFT=0
 jq_assert "no port left by the refusals" "$(sw_ok show-ports)" ".ports | length == $nports"
