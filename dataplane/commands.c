@@ -236,6 +236,18 @@ static int cmd_lan_del(struct json_object *req, struct json_object *reply, struc
 	return 0;
 }
 
+/* The port's own check of the LAN (port_ops.attach_check); missing
+ * objects are left to reg_attach's messages. */
+static int attach_check(const char *port, const char *lan, struct vnl_err *err)
+{
+	struct port *p = reg_port_find(port);
+	struct lan *l = reg_lan_find(lan);
+
+	if (p == NULL || l == NULL || p->ops->attach_check == NULL)
+		return 0;
+	return p->ops->attach_check(p, l->mtu, l->max_frame, err);
+}
+
 static int cmd_attach(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
 		       struct vnl_err *err)
 {
@@ -245,6 +257,8 @@ static int cmd_attach(struct json_object *req, struct json_object *reply, struct
 	(void)conn, (void)reply;
 	if (r == 0)
 		r = arg_name(req, "lan", "LAN", true, &lan, err);
+	if (r == 0)
+		r = attach_check(port, lan, err);
 	return r < 0 ? r : reg_attach(port, lan, err);
 }
 
@@ -273,7 +287,11 @@ static int show_objects(const struct show_kind *k, struct json_object *req, stru
 {
 	struct json_object *a;
 	const char *name;
-	int r = arg_name(req, "name", k->what, false, &name, err), found = 0;
+	int r = port_arg_string(req, "name", false, &name, err), found = 0;
+
+	/* '@' names are the switch's own ports (underlays): shown, never added by a client. */
+	if (r == 0 && name != NULL && name[0] != '@')
+		r = reg_check_name(k->what, name, err);
 
 	if (r < 0)
 		return r;
@@ -743,4 +761,7 @@ void commands_tick(void)
 {
 	fdb_age(reg.fdb, dp_now(), reg.aging, aged_cb, NULL);
 	impair_tick();
+	for (unsigned i = 0; i < VNL_MAX_PORTS; i++)
+		if (reg.ports[i] != NULL && reg.ports[i]->ops->tick != NULL)
+			reg.ports[i]->ops->tick(reg.ports[i]);
 }

@@ -100,6 +100,16 @@ struct port_ops {
 	 * only when the fd is ready (and sleeps in epoll on it). NULL: rx() is
 	 * called every iteration. */
 	int (*rx_fd)(const struct port *p);
+
+	/* Optional, control thread, before attach puts the port in a LAN of
+	 * IP MTU mtu (0: none given) forwarding frames up to max_frame bytes:
+	 * 0, or -errno + err when the port cannot carry them (vxlan: the
+	 * encapsulated frame must fit the underlay's MTU). */
+	int (*attach_check)(const struct port *p, uint16_t mtu, uint16_t max_frame, struct vnl_err *err);
+
+	/* Optional, control thread, once a second (the underlay drains its
+	 * reserved UDP sockets). */
+	void (*tick)(struct port *p);
 };
 
 struct port {

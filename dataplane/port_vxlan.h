@@ -162,6 +162,14 @@ void vx_remotes_publish(struct vx_port *vx, struct vx_remotes *next);
 /* A copy of the current table to edit and publish (NULL: out of memory). */
 struct vx_remotes *vx_remotes_copy(const struct vx_port *vx);
 
+/* port-add's and vxlan-set's "remote" of req (absent or null: none): at
+ * most VX_REMOTES_MAX unique unicast addresses (not multicast, link-local,
+ * loopback or unspecified) into out (16 bytes each, network order), *n of
+ * them. *family: the family they must have, or 0 (then set from the first).
+ * local (NULL: none) must not be among them. 0 or -EINVAL + err (one line). */
+int vx_parse_remotes(struct json_object *req, int *family, const uint8_t *local, uint8_t out[VX_REMOTES_MAX][16],
+		     unsigned *n, struct vnl_err *err);
+
 /* Sum of remote index idx's counters over workers, minus its clear base;
  * *last_rx: the latest TSC since the clear (0: none). */
 void vx_remote_stats_read(const struct vx_port *vx, unsigned idx, uint64_t out[VXR_MAX], uint64_t *last_rx);
@@ -170,7 +178,3 @@ void vx_remote_stats_read(const struct vx_port *vx, unsigned idx, uint64_t out[V
  * be reused (workers write st[], so the control thread never zeroes it). */
 void vx_remote_stats_zero(struct vx_port *vx, unsigned idx);
 
-/* attach: the LAN's frames must fit the underlay once encapsulated
- * (plan 2.7: lan mtu + overhead <= underlay MTU). 0, or -EINVAL + err
- * naming both numbers. p of another kind: 0. */
-int port_vxlan_attach_check(const struct port *p, uint16_t lan_mtu, uint16_t lan_max_frame, struct vnl_err *err);

@@ -64,6 +64,7 @@
 #define UL_VNIS_MAX (UL_VNI_BUCKETS / 2)
 #define UL_NETNS_MAX 96     /* netns path length, with the NUL */
 
+struct bpf_object;
 struct vx_port;
 struct xdp_program;
 
@@ -101,12 +102,16 @@ struct underlay {
 	unsigned refs;             /* vxlan ports using the underlay */
 	struct xsk xsk[UL_QUEUES_MAX];
 	/* The steering program, attached to ifindex in netns. */
-	struct xdp_program *prog;
+	struct bpf_object *obj;    /* the embedded object, opened */
+	struct xdp_program *prog;  /* its program */
+	bool prog_attached;
 	bool prog_native;          /* driver mode (else generic) */
 	int map_keys, map_xsks, map_stats; /* fds of its maps */
 	unsigned nb_keys;
 	struct ul_key keys[VXS_KEYS_MAX];
 	struct ul_vni_table *_Atomic vnis;  /* read by the worker, see Thread-safety */
+	struct ul_vni_table *spare;         /* the next table's memory (control thread):
+					     * allocated by underlay_vni_add, so a delete never fails */
 	uint64_t rx_via_kernel;    /* datagrams drained from the reserved sockets */
 	rte_spinlock_t txl;        /* the tx lock of every vxlan port of this underlay */
 	void *neigh;               /* neigh.c's per-underlay state (netlink sockets), NULL until it sets it */
@@ -158,9 +163,6 @@ int underlay_vni_add(struct underlay *ul, uint32_t vni, uint16_t slot, struct vx
 		     struct vnl_err *err);
 /* Publish the table without vni; returns once no worker sees the old one. */
 void underlay_vni_del(struct underlay *ul, uint32_t vni);
-
-/* Control tick (1 s): drain every reserved socket (rx_via_kernel). */
-void underlay_tick(void);
 
 /* ---- worker: the VNI lookup (rx) ---- */
 
