@@ -31,14 +31,21 @@
 #      remote .2 `failed` within 10 s, a ping to B counts drop_vx_no_neigh
 #      on va and its remote; u2 up: `resolved` again and ping works; H2's
 #      u2 gets a new MAC: the remote's MAC and template follow, ping works
-#   6. (not in -2workers) vxlan-set: a MAC learned through .3 (a VXLAN frame
-#      from H3's kernel), then remote [.2]: the MAC is gone from show-fdb at
+#   6. (not in -2workers) split horizon: a broadcast from remote .3 (a VXLAN
+#      frame from H3's kernel) reaches A and C, never a remote; its frame to
+#      B's MAC (behind .2) is dropped (drop_dst_is_src). vxlan-set: MAC X
+#      learned through .3, then remote [.2]: the MAC is gone from show-fdb at
 #      once, .2 keeps index 0 and its counters, a flood makes 1 copy; back
 #      to [.2, .3]: .3 gets index 1 with zero counters and resolves;
 #      refusals: not a vxlan port, a bad address, the other family, twice
-#   7. port-del of both vxlan ports: no underlay port, no XDP program, no
+#   7. (not in -2workers) the IPv6 underlay: tap nodes D, E (mtu 1430) on
+#      LANs a6/b6 with vxlan ports (vni 200) over 2001:db8::1 <-> ::2 on the
+#      same interfaces: resolved by ND, ping both ways, on the wire hop
+#      limit 64 and a right UDP checksum (tcpdump -vv), 20 MiB TCP D -> E
+#      with the same sha256, no drop_vx_csum at the receiving underlay
+#   8. port-del of every vxlan port: no underlay port, no XDP program, no
 #      reserved socket; mbufs back to the count before the traffic
-# With VNL_EXPECT_WORKERS=2 (34-vxlan-2workers): steps 1-4 and 7, tx of
+# With VNL_EXPECT_WORKERS=2 (34-vxlan-2workers): steps 1-4 and 8, tx of
 # both vxlan ports through their underlays' shared lock from two workers.
 
 # shellcheck source=../lib/switchd.sh
@@ -98,8 +105,22 @@ jq_assert "vb's remote" "$(remote_json "$VB" 192.0.2.1)" ".index == 0 and .mac =
 pass "remotes resolved through the hosts' kernels: va -> .2 $(vx_mac 2), .3 $(vx_mac 3); vb -> .1 $(vx_mac 1)"
 mbufs0=$(sw_ok show-workers | jq .mbufs.in_use)
 sw_ok clear-counters >/dev/null
+# On the wire to H2 (the bridge's port p2): what we send, as tcpdump reads it.
+ip netns exec "$VX_NET" tcpdump -i p2 -nn -vv -c 4 -Q out udp dst port 4789 >"$TMP/wire4.log" 2>&1 &
+WIRE=$!
+bg_track "$WIRE"
+sleep 1
 ping_ok 1 10.77.34.2 5
 ping_ok 2 10.77.34.1 5
+wait_until 5 sh -c "! kill -0 $WIRE 2>/dev/null" || fail "tcpdump on p2 saw fewer than 4 VXLAN frames: $(cat "$TMP/wire4.log")"
+# "IP (tos 0x0, ttl 64, id 0, offset 0, flags [DF], proto UDP (17), length 134)
+#  192.0.2.1.45678 > 192.0.2.2.4789: [no cksum] VXLAN, flags [I] (0x08), vni 100"
+n=$(grep -c 'ttl 64, id 0, offset 0, flags \[DF\], proto UDP' "$TMP/wire4.log")
+m=$(grep -c '192\.0\.2\.1\.[0-9]* > 192\.0\.2\.2\.4789: \[no cksum\] VXLAN, flags \[I\] (0x08), vni 100' "$TMP/wire4.log")
+[ "$n" = 4 ] && [ "$m" = 4 ] || fail "outer headers on the wire (want 4 x DF, TTL 64, id 0, no UDP checksum, vni 100): $(cat "$TMP/wire4.log")"
+for sp in $(grep -o '192\.0\.2\.1\.[0-9]* >' "$TMP/wire4.log" | cut -d. -f5 | cut -d' ' -f1); do
+	[ "$sp" -ge 32768 ] && [ "$sp" -le 60999 ] || fail "source port $sp outside 32768..60999"
+done
 fdb=$(sw_ok show-fdb)
 jq_assert "A's MAC on vb through 192.0.2.1" "$fdb" \
 	"[.entries[] | select(.mac == \"$(ns_mac 1)\" and .lan == \"$B\")] | length == 1 and .[0].port == \"$VB\"
@@ -113,7 +134,7 @@ jq_assert "learned in both LANs" "$(lan_json "$B")" ".counters.learned >= 2"
 jq_assert "the underlay steered" "$(port_json "@$H1:u1")" ".xdp.steered > 0"
 ip netns exec "$H1" ping -n -q -c 3 -i 0.2 -W 2 192.0.2.2 >"$TMP/uping.log" 2>&1 ||
 	fail "the hosts' own ping on the underlay: $(cat "$TMP/uping.log")"
-pass "ping A <-> B through two VTEPs of one switch; MACs learned with their remotes; host ping on the underlay"
+pass "ping A <-> B through two VTEPs of one switch (on the wire: DF, TTL 64, id 0, no UDP checksum, source ports in range); MACs learned with their remotes; host ping on the underlay"
 
 # --- 3. TCP, segmented before encapsulation ---
 head -c $((20 << 20)) /dev/urandom >"$TMP/src"
@@ -191,11 +212,23 @@ if [ -z "${VNL_EXPECT_WORKERS:-}" ]; then
 	ping_ok 2 10.77.34.1 3
 	pass "u2's new MAC followed by va's template; ping both ways"
 
-	# --- 6. vxlan-set ---
-	# H3's kernel sends a VXLAN frame from MAC X: va learns X through .3.
-	vx_send 3 192.0.2.3 192.0.2.1 "0800000000006400ffffffffffff02003400000388b5$(printf '00%.0s' {1..46})"
+	# --- 6. split horizon, vxlan-set ---
+	# H3's kernel sends a broadcast from MAC X in VXLAN: va learns X
+	# through .3 and floods it to A and C only, never to a remote.
+	sw_ok clear-counters >/dev/null
+	zeros=$(printf '00%.0s' {1..46})
+	vx_send 3 192.0.2.3 192.0.2.1 "0800000000006400ffffffffffff02003400000388b5$zeros"
 	wait_until 5 sh -c "$SWCTL show-fdb lan=$A | jq -e '[.entries[] | select(.mac == \"02:00:34:00:00:03\")][0].remote == \"192.0.2.3\"'" ||
 		fail "MAC X not learned through .3: $(sw_ok show-fdb "lan=$A" | jq -c .entries)"
+	# ... and a frame from X to B's MAC (learned through .2) is not sent on.
+	vx_send 3 192.0.2.3 192.0.2.1 "0800000000006400$(ns_mac 2 | tr -d :)02003400000388b5$zeros"
+	wait_until 5 sh -c "$SWCTL show-ports name=$VA | jq -e '.ports[0].counters.rx_packets == 2'" ||
+		fail "va did not receive both frames from .3: $(port_json "$VA" | jq -c .counters)"
+	jq_assert "split horizon: nothing from .3 to another remote" "$(port_json "$VA")" \
+		".counters.tx_packets == 0 and .counters.vx_flood_copies == 0 and .counters.drop_dst_is_src == 1
+		 and .remotes[1].counters.rx_packets == 2"
+	jq_assert "the broadcast reached A" "$(port_json "$PFX-t1")" ".counters.tx_packets == 1"
+	pass "split horizon: a broadcast from remote .3 went to A and C only, a frame to B's MAC (behind .2) was dropped"
 	before=$(remote_json "$VA" 192.0.2.2)
 	r=$(sw_ok vxlan-set "name=$VA" 'remote:=["192.0.2.2"]')
 	jq_assert "vxlan-set reply" "$r" "[.port.remotes[] | [.ip, .index]] == [[\"192.0.2.2\", 0]]"
@@ -227,9 +260,47 @@ if [ -z "${VNL_EXPECT_WORKERS:-}" ]; then
 	jq_assert "refusals changed nothing" "$(port_json "$VA")" \
 		"[.remotes[] | [.ip, .index]] == [[\"192.0.2.2\", 0], [\"192.0.2.3\", 1]]"
 	pass "vxlan-set: removed remote's MACs gone at once, kept remote's counters kept, re-added remote fresh; refusals"
+
+	# --- 7. the IPv6 underlay ---
+	for i in 4 5; do
+		tap_ns "$i" "10.77.36.$i/24"
+		ip -n "$(ns_name $i)" link set eth0 mtu 1430 || fail "mtu 1430 in $(ns_name $i)"
+		sw_ok port-add "name=$PFX-t$i" kind=tap "netns=/run/netns/$(ns_name $i)" iface=eth0 >/dev/null
+	done
+	A6=$PFX-a6 B6=$PFX-b6 VA6=$PFX-va6 VB6=$PFX-vb6
+	sw_ok lan-add "name=$A6" mtu=1430 >/dev/null
+	sw_ok lan-add "name=$B6" mtu=1430 >/dev/null
+	r=$(sw_ok port-add "name=$VA6" kind=vxlan vni=200 'remote:=["2001:db8::2"]' iface=u1 "netns=/run/netns/$H1")
+	jq_assert "IPv6 vxlan port" "$r" '.port.family == "ipv6" and .port.local == "2001:db8::1" and .port.overhead == 70'
+	sw_ok port-add "name=$VB6" kind=vxlan vni=200 'remote:=["2001:db8::1"]' iface=u2 "netns=/run/netns/$H2" >/dev/null
+	for p in t4 va6; do sw_ok attach "port=$PFX-$p" "lan=$A6" >/dev/null; done
+	for p in t5 vb6; do sw_ok attach "port=$PFX-$p" "lan=$B6" >/dev/null; done
+	wait_until 10 remote_is "$VA6" 2001:db8::2 resolved || fail "IPv6 remote: $(remote_json "$VA6" 2001:db8::2)"
+	wait_until 10 remote_is "$VB6" 2001:db8::1 resolved || fail "IPv6 remote: $(remote_json "$VB6" 2001:db8::1)"
+	jq_assert "resolved by ND to u2's MAC" "$(remote_json "$VA6" 2001:db8::2)" ".mac == \"$(vx_mac 2)\""
+	ip netns exec "$VX_NET" tcpdump -i p2 -nn -vv -c 4 -Q out ip6 and udp dst port 4789 >"$TMP/wire6.log" 2>&1 &
+	WIRE=$!
+	bg_track "$WIRE"
+	sleep 1
+	ping_ok 4 10.77.36.5 5
+	ping_ok 5 10.77.36.4 5
+	wait_until 5 sh -c "! kill -0 $WIRE 2>/dev/null" || fail "tcpdump on p2 saw fewer than 4 IPv6 VXLAN frames: $(cat "$TMP/wire6.log")"
+	n=$(grep -c 'hlim 64, next-header UDP' "$TMP/wire6.log")
+	m=$(grep -c '2001:db8::1\.[0-9]* > 2001:db8::2\.4789: \[udp sum ok\] VXLAN, flags \[I\] (0x08), vni 200' "$TMP/wire6.log")
+	[ "$n" = 4 ] && [ "$m" = 4 ] || fail "IPv6 outer headers (want 4 x hop limit 64, udp sum ok, vni 200): $(cat "$TMP/wire6.log")"
+	nsx 5 timeout 60 socat -u TCP-LISTEN:5346,reuseaddr "OPEN:$TMP/dst6,creat,trunc" &
+	srv=$!
+	bg_track "$srv"
+	wait_until 5 nsx 5 sh -c 'ss -ltn | grep -q :5346' || fail "socat did not listen in E"
+	nsx 4 timeout 60 socat -u "OPEN:$TMP/src" TCP:10.77.36.5:5346 || fail "sending 20 MiB D -> E over IPv6"
+	wait "$srv"
+	[ "$(sha256sum <"$TMP/dst6" | cut -d' ' -f1)" = "$sum" ] || fail "20 MiB D -> E over IPv6: sha256 differs"
+	jq_assert "no IPv6 checksum refused at H2" "$(port_json "@$H2:u2")" ".counters.drop_vx_csum == 0"
+	pass "IPv6 underlay: ND, ping both ways, UDP checksums right on the wire and at the receiver, 20 MiB TCP same sha256"
+	for p in "$VA6" "$VB6"; do sw_ok port-del "name=$p" >/dev/null; done
 fi
 
-# --- 7. cleanup ---
+# --- 8. cleanup ---
 for p in "$VA" "$VB"; do sw_ok port-del "name=$p" >/dev/null; done
 jq_assert "no underlay port left" "$(sw_ok show-ports)" '[.ports[].name | select(startswith("@"))] | length == 0'
 for i in 1 2; do
