@@ -32,9 +32,11 @@
 
 /* neigh.c is linked into vnl-switchd only: the harnesses that build this
  * file without the vxlan kinds (worker_test, impair_queue_test, the fuzz
- * target, whose vxlan ports are stubs) see these as NULL. */
+ * target, whose vxlan ports are stubs with no priv) see these as NULL and
+ * never call them. */
 #pragma weak neigh_port_set
 #pragma weak neigh_port_zero
+#pragma weak vx_parse_remotes
 
 /* ---- argument helpers ---- */
 
@@ -541,45 +543,16 @@ static int cmd_fdb_flush(struct json_object *req, struct json_object *reply, str
 
 /* ---- vxlan ports (port_vxlan.h, neigh.h) ---- */
 
-/* vxlan-set's "remote": an array (may be empty) of unique unicast
- * addresses of the port's family, none of them its local address. */
-static int arg_remotes(struct json_object *req, const struct vx_port *vx, uint8_t (*out)[16], unsigned *n,
-		       struct vnl_err *err)
-{
-	struct json_object *rl;
-
-	*n = 0;
-	if (!json_object_object_get_ex(req, "remote", &rl) || !json_object_is_type(rl, json_type_array))
-		return vnl_errf(err, -EINVAL, "argument 'remote' must be an array of addresses");
-	if (json_object_array_length(rl) > VX_REMOTES_MAX)
-		return vnl_errf(err, -EINVAL, "at most %d remotes", VX_REMOTES_MAX);
-	for (size_t i = 0; i < json_object_array_length(rl); i++) {
-		struct json_object *v = json_object_array_get_idx(rl, i);
-		const char *a = json_object_get_string(v);
-
-		memset(out[*n], 0, 16);
-		if (!json_object_is_type(v, json_type_string) || inet_pton(vx->family, a, out[*n]) != 1)
-			return vnl_errf(err, -EINVAL, "remote '%s' is not an %s address like the port's", a,
-					vx->family == AF_INET6 ? "IPv6" : "IPv4");
-		if (memcmp(out[*n], vx->local, 16) == 0)
-			return vnl_errf(err, -EINVAL, "remote '%s' is the port's local address", a);
-		for (unsigned j = 0; j < *n; j++)
-			if (memcmp(out[j], out[*n], 16) == 0)
-				return vnl_errf(err, -EINVAL, "remote '%s' is given twice", a);
-		(*n)++;
-	}
-	return 0;
-}
-
 static int cmd_vxlan_set(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
 			 struct vnl_err *err)
 {
 	uint8_t addrs[VX_REMOTES_MAX][16];
+	struct json_object *rl;
 	struct vx_port *vx;
 	const char *name;
 	struct port *p;
 	unsigned n;
-	int r = arg_name(req, "name", "port", true, &name, err);
+	int family, r = arg_name(req, "name", "port", true, &name, err);
 
 	(void)conn;
 	if (r < 0)
@@ -590,7 +563,11 @@ static int cmd_vxlan_set(struct json_object *req, struct json_object *reply, str
 	vx = p->priv;
 	if (p->ops != &port_vxlan_ops || vx == NULL || neigh_port_set == NULL)
 		return vnl_errf(err, -EINVAL, "port '%s' is not a vxlan port", name);
-	r = arg_remotes(req, vx, addrs, &n, err);
+	/* [] removes every remote; a missing list is a mistake, not that. */
+	if (!json_object_object_get_ex(req, "remote", &rl) || rl == NULL)
+		return vnl_errf(err, -EINVAL, "missing argument 'remote'");
+	family = vx->family;
+	r = vx_parse_remotes(req, &family, vx->local, addrs, &n, err);
 	if (r == 0)
 		r = neigh_port_set(vx, (const uint8_t (*)[16])addrs, n, err);
 	if (r == 0)
