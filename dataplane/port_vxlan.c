@@ -21,6 +21,7 @@
 #include <rte_cycles.h>
 
 #include "dp_log.h"
+#include "neigh.h"
 #include "nl.h"
 #include "port_vxlan.h"
 #include "snapshot.h"
@@ -308,9 +309,12 @@ static int vxlan_open(struct port *p, struct json_object *req, struct vnl_err *e
 		goto fail_put;
 	r = vx_remotes_first(vx, &a, err);
 	if (r == 0)
-		r = underlay_vni_add(vx->ul, a.vni, p->slot, vx, err);
+		r = neigh_port_add(vx, err);
 	if (r < 0)
 		goto fail_key;
+	r = underlay_vni_add(vx->ul, a.vni, p->slot, vx, err);
+	if (r < 0)
+		goto fail_neigh;
 	p->priv = vx;
 	p->backend = "vxlan";
 	p->txl = &vx->ul->txl;
@@ -318,6 +322,8 @@ static int vxlan_open(struct port *p, struct json_object *req, struct vnl_err *e
 	snprintf(p->attach, sizeof(p->attach), "%s vni %u", vx->ul->name, a.vni);
 	port_set_up(p, 0);
 	return 0;
+fail_neigh:
+	neigh_port_del(vx);
 fail_key:
 	underlay_key_del(vx->ul, a.family, vx->local, a.dstport);
 fail_put:
@@ -336,6 +342,7 @@ static void vxlan_close(struct port *p)
 
 	if (vx == NULL)
 		return;
+	neigh_port_del(vx);
 	underlay_vni_del(vx->ul, vx->vni);
 	underlay_key_del(vx->ul, vx->family, vx->local, vx->dstport);
 	underlay_put(vx->ul);
@@ -407,6 +414,12 @@ static int vxlan_attach_check(const struct port *p, uint16_t lan_mtu, uint16_t l
 	return 0;
 }
 
+/* Routes and neighbours of the remotes (neigh.h). */
+static void vxlan_tick(struct port *p)
+{
+	neigh_port_tick(p->priv);
+}
+
 const struct port_ops port_vxlan_ops = {
 	.kind = "vxlan",
 	.open = vxlan_open,
@@ -415,4 +428,5 @@ const struct port_ops port_vxlan_ops = {
 	.tx = vxlan_tx,
 	.show = vxlan_show,
 	.attach_check = vxlan_attach_check,
+	.tick = vxlan_tick,
 };
