@@ -189,20 +189,18 @@ static void link_cb(const struct nl_link_info *info, void *arg)
 	memcpy(s->mac, info->mac, 6);
 }
 
-/* Read the underlay's MAC, MTU and carrier again. True when the MAC
- * changed (every template must be rebuilt). */
-static bool ul_link_reread(struct neigh_ul *nu)
+/* Read the underlay's MAC, MTU and carrier again (the caller then
+ * rebuilds every template: the MAC is their source). */
+static void ul_link_reread(struct neigh_ul *nu)
 {
 	struct underlay *ul = nu->ul;
 	struct link_seen s = { .ifindex = (int)ul->ifindex };
 	struct vnl_err err = { 0, "" };
-	bool mac_changed;
 
 	if (nl_link_list(ul->netns_fd, link_cb, &s, &err) < 0) {
 		LOG(DEBUG, port, "%s: %s", ul->name, err.msg);
-		return false;
+		return;
 	}
-	mac_changed = s.found && memcmp(s.mac, ul->mac, 6) != 0;
 	if (s.found) {
 		memcpy(ul->mac, s.mac, 6);
 		if (s.mtu)
@@ -213,7 +211,6 @@ static bool ul_link_reread(struct neigh_ul *nu)
 	for (struct neigh_port *np = nu->ports; np != NULL; np = np->next)
 		atomic_store(&np->vx->port->up, s.up);
 	LOG(DEBUG, port, "%s: link %s, mtu %u", ul->name, s.up ? "up" : "down", ul->mtu);
-	return mac_changed;
 }
 
 /* What one read of the event socket asks for. */
