@@ -26,9 +26,9 @@
  *     most a umem frame): drop_vx_too_big;
  *   - a frame of which no copy is made for those reasons (or with no remote
  *     at all) is refused (port.h: drop_tx_refused, moved after the sent);
- *   - the underlay's tx ring or umem exhausted: the frames from the first
- *     that got no copy are not taken (the caller counts drop_tx_full), the
- *     copies missing there count drop_tx_full on their remotes;
+ *   - the underlay's tx ring or umem exhausted: a frame that got no copy is
+ *     not taken (the caller counts drop_tx_full), and every copy missing
+ *     (of it, or of a flood cut short) counts drop_tx_full on its remote;
  *   - vx_flood_copies: copies made of replicated frames; per remote
  *     tx_packets/tx_bytes (outer); vx_encap_cycles and vx_kick_cycles, TSC
  *     per burst.
@@ -117,6 +117,12 @@ static inline void tx_copy(const struct vx_remote *r, const struct rte_mbuf *m, 
 	vx_encap_fix(&r->tmpl, dst, len, *sport, *sum);
 }
 
+/* The position in t of copy c of a frame going to tgt (a position or TX_FLOOD). */
+static inline unsigned copy_pos(const struct vx_remotes *t, int tgt, unsigned c)
+{
+	return tgt == TX_FLOOD ? t->resolved[c] : (unsigned)tgt;
+}
+
 uint16_t vxlan_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n, struct port_stats *ps)
 {
 	uint64_t t0 = rte_rdtsc(), t1;
@@ -126,15 +132,15 @@ uint16_t vxlan_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n, struct por
 	struct vx_remote_stats *rs = vx->st[vx_worker()];
 	uint32_t max_out = RTE_MIN(ul->mtu + VX_ETH_LEN, (uint32_t)XSK_FRAME_SIZE);
 	uint16_t lan = snapshot_current()->port[p->slot].lan;
-	struct rte_mbuf *refused[VNL_BURST];
+	struct rte_mbuf *refused[VNL_BURST], *later[VNL_BURST];
 	int8_t tgt[VNL_BURST];
 	uint32_t total = 0, k = 0, used = 0, idx = 0;
-	uint16_t i, sent = 0, nr = 0;
+	uint16_t sent = 0, nr = 0, nl = 0;
 
 	if (unlikely(!atomic_load_explicit(&p->up, memory_order_relaxed)))
 		return 0;  /* the caller counts drop_link_down */
 	n = RTE_MIN(n, (uint16_t)VNL_BURST);
-	for (i = 0; i < n; i++) {
+	for (uint16_t i = 0; i < n; i++) {
 		tgt[i] = (int8_t)tx_target(vx, t, lan, pkts[i], max_out, ps, rs);
 		total += tgt[i] == TX_FLOOD ? t->nb_resolved : tgt[i] >= 0;
 	}
@@ -142,10 +148,10 @@ uint16_t vxlan_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n, struct por
 		ul_tx_reclaim(ul);
 		k = ul_tx_reserve(ul, total, &idx);
 	}
-	for (i = 0; i < n; i++) {
+	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint32_t len = rte_pktmbuf_pkt_len(m);
-		unsigned copies = tgt[i] == TX_FLOOD ? t->nb_resolved : 1, c;
+		unsigned copies = tgt[i] == TX_FLOOD ? t->nb_resolved : 1, c = 0;
 		const uint8_t *inner = NULL;
 		uint16_t sport = 0;
 		uint32_t sum = 0;
@@ -154,31 +160,28 @@ uint16_t vxlan_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n, struct por
 			refused[nr++] = m;
 			continue;
 		}
-		if (used == k)
-			break;  /* the ring or the umem is full: the rest is not taken */
-		for (c = 0; c < copies && used < k; c++) {
-			const struct vx_remote *r = &t->r[tgt[i] == TX_FLOOD ? t->resolved[c] : tgt[i]];
-			uint32_t out = r->tmpl.len + len;
+		if (used == k) {  /* the ring or the umem is full: not taken */
+			later[nl++] = m;
+		} else {
+			for (; c < copies && used < k; c++) {
+				const struct vx_remote *r = &t->r[copy_pos(t, tgt[i], c)];
+				uint32_t out = r->tmpl.len + len;
 
-			tx_copy(r, m, len, ul_tx_frame(ul, idx + used++, out), &inner, &sport, &sum);
-			rs[r->index].v[VXR_tx_packets]++;
-			rs[r->index].v[VXR_tx_bytes] += out;
+				tx_copy(r, m, len, ul_tx_frame(ul, idx + used++, out), &inner, &sport, &sum);
+				rs[r->index].v[VXR_tx_packets]++;
+				rs[r->index].v[VXR_tx_bytes] += out;
+			}
+			if (tgt[i] == TX_FLOOD)
+				ps->v[PC_vx_flood_copies] += c;
+			pkts[sent++] = m;  /* sent <= i: m was read first */
 		}
-		if (tgt[i] == TX_FLOOD)
-			ps->v[PC_vx_flood_copies] += c;
-		for (; c < copies; c++)  /* a flood cut short */
-			rs[t->r[t->resolved[c]].index].v[VXR_drop_tx_full]++;
-		pkts[sent++] = m;
+		for (; c < copies; c++)  /* copies that did not fit */
+			rs[t->r[copy_pos(t, tgt[i], c)].index].v[VXR_drop_tx_full]++;
 	}
-	for (uint16_t j = i; j < n; j++) {  /* not taken: their remotes' share of drop_tx_full */
-		if (tgt[j] >= 0)
-			rs[t->r[tgt[j]].index].v[VXR_drop_tx_full]++;
-		else if (tgt[j] == TX_FLOOD)
-			for (unsigned c = 0; c < t->nb_resolved; c++)
-				rs[t->r[t->resolved[c]].index].v[VXR_drop_tx_full]++;
-	}
-	if (unlikely(nr)) {  /* port.h: sent, then refused, then the rest */
+	/* port.h: sent, then refused, then the rest (the caller counts those drop_tx_full). */
+	if (unlikely(nr | nl)) {
 		rte_memcpy(&pkts[sent], refused, nr * sizeof(refused[0]));
+		rte_memcpy(&pkts[sent + nr], later, nl * sizeof(later[0]));
 		ps->v[PC_drop_tx_refused] += nr;
 	}
 	t1 = rte_rdtsc();
