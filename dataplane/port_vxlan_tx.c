@@ -56,7 +56,7 @@
 
 /* Where frame m goes: the position of its one remote in t, TX_FLOOD or
  * TX_NONE; counts what is not sent. */
-static inline int tx_target(const struct vx_port *vx, const struct vx_remotes *t, uint16_t lan,
+static inline int tx_target(const struct vx_port *vx, const struct vx_remotes *t, uint16_t slot, uint16_t lan,
 			    const struct rte_mbuf *m, uint32_t max_out, struct port_stats *ps,
 			    struct vx_remote_stats *rs)
 {
@@ -69,7 +69,7 @@ static inline int tx_target(const struct vx_port *vx, const struct vx_remotes *t
 	}
 	if (!(eth[0] & 1)) {
 		d = fdb_lookup_remote(reg.fdb, lan, fdb_mac_in_frame(eth), &idx);
-		if (d == vx->port->slot && idx < VX_REMOTES_MAX && t->pos[idx] != VX_INDEX_NONE) {
+		if (d == slot && idx < VX_REMOTES_MAX && t->pos[idx] != VX_INDEX_NONE) {
 			if (likely(t->r[t->pos[idx]].state == VX_RESOLVED))
 				return t->pos[idx];
 			ps->v[PC_drop_vx_no_neigh]++;
@@ -141,7 +141,7 @@ uint16_t vxlan_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n, struct por
 		return 0;  /* the caller counts drop_link_down */
 	n = RTE_MIN(n, (uint16_t)VNL_BURST);
 	for (uint16_t i = 0; i < n; i++) {
-		tgt[i] = (int8_t)tx_target(vx, t, lan, pkts[i], max_out, ps, rs);
+		tgt[i] = (int8_t)tx_target(vx, t, p->slot, lan, pkts[i], max_out, ps, rs);
 		total += tgt[i] == TX_FLOOD ? t->nb_resolved : tgt[i] >= 0;
 	}
 	if (total) {
