@@ -346,7 +346,7 @@ static int nu_get(struct underlay *ul, struct neigh_ul **out, struct vnl_err *er
 int neigh_port_add(struct vx_port *vx, struct vnl_err *err)
 {
 	struct neigh_port *np = calloc(1, sizeof(*np));
-	struct neigh_ul *nu;
+	struct neigh_ul *nu = NULL;
 	int r;
 
 	if (np == NULL)
