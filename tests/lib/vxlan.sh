@@ -38,6 +38,8 @@ vx_net() {
 			peer name "p$i" index $((VX_IDX + i * 2 + 1)) netns "$VX_NET" ||
 			fail "veth u$i (index $((VX_IDX + i * 2))) in $VX_H$i"
 		ip -n "$VX_NET" link set "p$i" master br0 up || fail "p$i into br0"
+		# IPv6 addresses stay when a test takes the link down and up.
+		ip netns exec "$VX_H$i" sysctl -qw "net.ipv6.conf.u$i.keep_addr_on_down=1"
 		ip -n "$VX_H$i" addr add "192.0.2.$i/24" dev "u$i" || fail "192.0.2.$i on u$i"
 		ip -n "$VX_H$i" addr add "2001:db8::$i/64" dev "u$i" nodad || fail "2001:db8::$i on u$i"
 		ip netns exec "$VX_H$i" ethtool -K "u$i" tx-udp_tnl-segmentation off \
