@@ -259,6 +259,7 @@ if [ -z "${VNL_EXPECT_WORKERS:-}" ]; then
 	sw_err vxlan-set "name=$VA" remote=192.0.2.2
 	sw_err vxlan-set "name=$PFX-none" 'remote:=[]'
 	soft_check "vxlan-set refusals"
+	# shellcheck disable=SC2034 # read by switchd.sh's _check_err
 	SOFT=0
 	jq_assert "refusals changed nothing" "$(port_json "$VA")" \
 		"[.remotes[] | [.ip, .index]] == [[\"192.0.2.2\", 0], [\"192.0.2.3\", 1]]"
