@@ -234,6 +234,17 @@ static void ul_free(struct underlay *ul)
 	free(ul);
 }
 
+/* Delete the underlay's port from the registry: publishes, then closes it
+ * (ul_release; ul_free when no vxlan port holds it any more, so the name
+ * is passed as a copy). */
+static void ul_port_del(struct underlay *ul)
+{
+	char name[VNL_NAME_MAX];
+
+	snprintf(name, sizeof(name), "%s", ul->name);
+	reg_port_del(name, NULL);
+}
+
 /* ---- the underlay port (kind "underlay", name "@...") ---- */
 
 static int underlay_port_open(struct port *p, struct json_object *req, struct vnl_err *err)
@@ -514,7 +525,7 @@ static int ul_open(struct underlay *ul, const char *netns, uint16_t busy, struct
 	r = netns_call(ul->netns_fd, ul_open_in_ns, &c, err);
 	if (r < 0) {
 		vnl_err_wrap(err, "underlay %s", ul->name);
-		reg_port_del(ul->name, NULL); /* closes it: ul_release */
+		ul_port_del(ul);
 		return r;
 	}
 	LOG(INFO, port, "underlay %s: ifindex %u, mtu %u, steering program in %s mode", ul->name, ul->ifindex, ul->mtu,
@@ -581,7 +592,7 @@ void underlay_put(struct underlay *ul)
 	if (--ul->refs > 0)
 		return;
 	if (ul->port != NULL)
-		reg_port_del(ul->name, NULL); /* publishes, then closes the port: ul_release, ul_free */
+		ul_port_del(ul);
 	else
 		ul_free(ul);
 }

@@ -178,8 +178,9 @@ jq_assert "nothing more flooded" "$(lan_json "$A")" ".counters.flooded == $flood
 jq_assert "$TA sent nothing more" "$(port_json "$TA")" ".counters.tx_packets == 1"
 sleep 0.5
 stop_pid "$TCPD" INT
-n_ok=$(tcpdump -n -r "$TMP/a.pcap" ether src 02:00:00:00:99:01 2>/dev/null | wc -l)
-n_bad=$(tcpdump -n -r "$TMP/a.pcap" ether src 02:00:00:00:99:02 2>/dev/null | wc -l)
+# One line per frame (an unknown ethertype adds indented hex lines).
+n_ok=$(tcpdump -n -r "$TMP/a.pcap" ether src 02:00:00:00:99:01 2>/dev/null | grep -vc '^[[:space:]]')
+n_bad=$(tcpdump -n -r "$TMP/a.pcap" ether src 02:00:00:00:99:02 2>/dev/null | grep -vc '^[[:space:]]')
 [ "$n_ok" = 1 ] && [ "$n_bad" = 0 ] || fail "tcpdump on A: $n_ok valid frame(s) (want 1), $n_bad malformed (want 0)"
 pass "malformed: short 2, flags 3, vni 1 on $UL, remote 1 on $VX; A saw the 1 valid frame only"
 

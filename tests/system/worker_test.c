@@ -170,7 +170,7 @@ static void ring_show(const struct port *p, struct json_object *o)
 }
 
 /* The ring backend takes the place of vhost; the other kinds are absent. */
-const struct port_ops port_vhost_ops = { "vhost", ring_open, ring_close, ring_rx, ring_tx, ring_show, NULL };
+const struct port_ops port_vhost_ops = { "vhost", ring_open, ring_close, ring_rx, ring_tx, ring_show, NULL, NULL, NULL };
 
 static int absent_open(struct port *p, struct json_object *req, struct vnl_err *err)
 {
@@ -178,8 +178,8 @@ static int absent_open(struct port *p, struct json_object *req, struct vnl_err *
 	return vnl_errf(err, -EOPNOTSUPP, "not in this test");
 }
 
-const struct port_ops port_packet_ops = { "afxdp", absent_open, ring_close, ring_rx, ring_tx, ring_show, NULL };
-const struct port_ops port_vxlan_ops = { "vxlan", absent_open, ring_close, ring_rx, ring_tx, ring_show, NULL };
+const struct port_ops port_packet_ops = { "afxdp", absent_open, ring_close, ring_rx, ring_tx, ring_show, NULL, NULL, NULL };
+const struct port_ops port_vxlan_ops = { "vxlan", absent_open, ring_close, ring_rx, ring_tx, ring_show, NULL, NULL, NULL };
 
 /* ---- an underlay and its vxlan ports, as the worker sees them ---- */
 
@@ -219,8 +219,8 @@ static int rxless_open(struct port *p, struct json_object *req, struct vnl_err *
 	return r;
 }
 
-const struct port_ops port_xsk_ops = { "afxdp", rxless_open, ring_close, NULL, ring_tx, ring_show, NULL };
-const struct port_ops port_tap_ops = { "tap", dmx_open, ring_close, ring_rx, ring_tx, ring_show, NULL };
+const struct port_ops port_xsk_ops = { "afxdp", rxless_open, ring_close, NULL, ring_tx, ring_show, NULL, NULL, NULL };
+const struct port_ops port_tap_ops = { "tap", dmx_open, ring_close, ring_rx, ring_tx, ring_show, NULL, NULL, NULL };
 
 /* ---- helpers ---- */
 
