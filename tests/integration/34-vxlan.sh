@@ -94,6 +94,41 @@ remote_is() {
 # remote_json PORT IP: that remote's object.
 remote_json() { port_json "$1" | jq -c --arg ip "$2" '.remotes[] | select(.ip == $ip)'; }
 
+# wire_ping FILE N1 ADDR1 N2 ADDR2 FILTER...: ping node N1 -> ADDR1 and N2 ->
+# ADDR2 while tcpdump -vv records the first 4 VXLAN frames (FILTER) leaving
+# the bridge towards H2 (its port p2) into FILE: what we put on the wire.
+wire_ping() {
+	local f=$1 pid
+	ip netns exec "$VX_NET" tcpdump -i p2 -nn -vv -c 4 -Q out "${@:6}" >"$f" 2>&1 &
+	pid=$!
+	bg_track "$pid"
+	sleep 1
+	ping_ok "$2" "$3" 5
+	ping_ok "$4" "$5" 5
+	wait_until 5 sh -c "! kill -0 $pid 2>/dev/null" || fail "tcpdump on p2 saw fewer than 4 VXLAN frames: $(cat "$f")"
+}
+
+# wire_has FILE RE...: each RE matches exactly 4 lines of FILE (one per frame).
+wire_has() {
+	local f=$1 re
+	for re in "${@:2}"; do
+		[ "$(grep -c "$re" "$f")" = 4 ] || fail "on the wire, '$re' in $(grep -c "$re" "$f") frames of 4: $(cat "$f")"
+	done
+}
+
+# transfer N1 N2 ADDR PORT: 20 MiB ($TMP/src) from node N1 to ADDR:PORT in
+# node N2 over TCP; what arrives must have the sha256 $sum.
+transfer() {
+	local srv
+	nsx "$2" timeout 60 socat -u "TCP-LISTEN:$4,reuseaddr" "OPEN:$TMP/dst,creat,trunc" &
+	srv=$!
+	bg_track "$srv"
+	wait_until 5 nsx "$2" sh -c "ss -ltn | grep -q :$4" || fail "socat did not listen in $(ns_name "$2")"
+	nsx "$1" timeout 60 socat -u "OPEN:$TMP/src" "TCP:$3:$4" || fail "sending 20 MiB $1 -> $2"
+	wait "$srv"
+	[ "$(sha256sum <"$TMP/dst" | cut -d' ' -f1)" = "$sum" ] || fail "20 MiB $1 -> $2: sha256 differs"
+}
+
 # --- 2. resolution, ping, learning ---
 for r in "$VA 192.0.2.2" "$VA 192.0.2.3" "$VB 192.0.2.1"; do
 	# shellcheck disable=SC2086 # two words
@@ -105,19 +140,11 @@ jq_assert "va's remotes: the peers' MACs, indexes in order" "$(port_json "$VA")"
 jq_assert "vb's remote" "$(remote_json "$VB" 192.0.2.1)" ".index == 0 and .mac == \"$(vx_mac 1)\""
 pass "remotes resolved through the hosts' kernels: va -> .2 $(vx_mac 2), .3 $(vx_mac 3); vb -> .1 $(vx_mac 1)"
 sw_ok clear-counters >/dev/null
-# On the wire to H2 (the bridge's port p2): what we send, as tcpdump reads it.
-ip netns exec "$VX_NET" tcpdump -i p2 -nn -vv -c 4 -Q out udp dst port 4789 >"$TMP/wire4.log" 2>&1 &
-WIRE=$!
-bg_track "$WIRE"
-sleep 1
-ping_ok 1 10.77.34.2 5
-ping_ok 2 10.77.34.1 5
-wait_until 5 sh -c "! kill -0 $WIRE 2>/dev/null" || fail "tcpdump on p2 saw fewer than 4 VXLAN frames: $(cat "$TMP/wire4.log")"
+wire_ping "$TMP/wire4.log" 1 10.77.34.2 2 10.77.34.1 udp dst port 4789
 # "IP (tos 0x0, ttl 64, id 0, offset 0, flags [DF], proto UDP (17), length 134)
 #  192.0.2.1.45678 > 192.0.2.2.4789: [no cksum] VXLAN, flags [I] (0x08), vni 100"
-n=$(grep -c 'ttl 64, id 0, offset 0, flags \[DF\], proto UDP' "$TMP/wire4.log")
-m=$(grep -c '192\.0\.2\.1\.[0-9]* > 192\.0\.2\.2\.4789: \[no cksum\] VXLAN, flags \[I\] (0x08), vni 100' "$TMP/wire4.log")
-[ "$n" = 4 ] && [ "$m" = 4 ] || fail "outer headers on the wire (want 4 x DF, TTL 64, id 0, no UDP checksum, vni 100): $(cat "$TMP/wire4.log")"
+wire_has "$TMP/wire4.log" 'ttl 64, id 0, offset 0, flags \[DF\], proto UDP' \
+	'192\.0\.2\.1\.[0-9]* > 192\.0\.2\.2\.4789: \[no cksum\] VXLAN, flags \[I\] (0x08), vni 100'
 for sp in $(grep -o '192\.0\.2\.1\.[0-9]* >' "$TMP/wire4.log" | cut -d. -f5 | cut -d' ' -f1); do
 	[ "$sp" -ge 32768 ] && [ "$sp" -le 60999 ] || fail "source port $sp outside 32768..60999"
 done
@@ -144,13 +171,7 @@ pass "ping A <-> B through two VTEPs of one switch (on the wire: DF, TTL 64, id 
 head -c $((20 << 20)) /dev/urandom >"$TMP/src"
 sum=$(sha256sum <"$TMP/src" | cut -d' ' -f1)
 sw_ok clear-counters >/dev/null
-nsx 2 timeout 60 socat -u TCP-LISTEN:5340,reuseaddr "OPEN:$TMP/dst,creat,trunc" &
-srv=$!
-bg_track "$srv"
-wait_until 5 nsx 2 sh -c 'ss -ltn | grep -q :5340' || fail "socat did not listen in B"
-nsx 1 timeout 60 socat -u "OPEN:$TMP/src" TCP:10.77.34.2:5340 || fail "sending 20 MiB A -> B"
-wait "$srv"
-[ "$(sha256sum <"$TMP/dst" | cut -d' ' -f1)" = "$sum" ] || fail "20 MiB A -> B: sha256 differs"
+transfer 1 2 10.77.34.2 5340
 va=$(port_json "$VA")
 jq_assert "va segmented TSO frames, sent them all" "$va" \
 	".counters.tx_gso_frames > 0 and .counters.drop_vx_too_big == 0 and .counters.drop_tx_refused == 0
@@ -282,23 +303,10 @@ if [ -z "${VNL_EXPECT_WORKERS:-}" ]; then
 	wait_until 10 remote_is "$VA6" 2001:db8::2 resolved || fail "IPv6 remote: $(remote_json "$VA6" 2001:db8::2)"
 	wait_until 10 remote_is "$VB6" 2001:db8::1 resolved || fail "IPv6 remote: $(remote_json "$VB6" 2001:db8::1)"
 	jq_assert "resolved by ND to u2's MAC" "$(remote_json "$VA6" 2001:db8::2)" ".mac == \"$(vx_mac 2)\""
-	ip netns exec "$VX_NET" tcpdump -i p2 -nn -vv -c 4 -Q out ip6 and udp dst port 4789 >"$TMP/wire6.log" 2>&1 &
-	WIRE=$!
-	bg_track "$WIRE"
-	sleep 1
-	ping_ok 4 10.77.36.5 5
-	ping_ok 5 10.77.36.4 5
-	wait_until 5 sh -c "! kill -0 $WIRE 2>/dev/null" || fail "tcpdump on p2 saw fewer than 4 IPv6 VXLAN frames: $(cat "$TMP/wire6.log")"
-	n=$(grep -c 'hlim 64, next-header UDP' "$TMP/wire6.log")
-	m=$(grep -c '2001:db8::1\.[0-9]* > 2001:db8::2\.4789: \[udp sum ok\] VXLAN, flags \[I\] (0x08), vni 200' "$TMP/wire6.log")
-	[ "$n" = 4 ] && [ "$m" = 4 ] || fail "IPv6 outer headers (want 4 x hop limit 64, udp sum ok, vni 200): $(cat "$TMP/wire6.log")"
-	nsx 5 timeout 60 socat -u TCP-LISTEN:5346,reuseaddr "OPEN:$TMP/dst6,creat,trunc" &
-	srv=$!
-	bg_track "$srv"
-	wait_until 5 nsx 5 sh -c 'ss -ltn | grep -q :5346' || fail "socat did not listen in E"
-	nsx 4 timeout 60 socat -u "OPEN:$TMP/src" TCP:10.77.36.5:5346 || fail "sending 20 MiB D -> E over IPv6"
-	wait "$srv"
-	[ "$(sha256sum <"$TMP/dst6" | cut -d' ' -f1)" = "$sum" ] || fail "20 MiB D -> E over IPv6: sha256 differs"
+	wire_ping "$TMP/wire6.log" 4 10.77.36.5 5 10.77.36.4 ip6 and udp dst port 4789
+	wire_has "$TMP/wire6.log" 'hlim 64, next-header UDP' \
+		'2001:db8::1\.[0-9]* > 2001:db8::2\.4789: \[udp sum ok\] VXLAN, flags \[I\] (0x08), vni 200'
+	transfer 4 5 10.77.36.5 5346
 	jq_assert "no IPv6 checksum refused at H2" "$(port_json "@$H2:u2")" ".counters.drop_vx_csum == 0"
 	pass "IPv6 underlay: ND, ping both ways, UDP checksums right on the wire and at the receiver, 20 MiB TCP same sha256"
 	for p in "$VA6" "$VB6"; do sw_ok port-del "name=$p" >/dev/null; done
