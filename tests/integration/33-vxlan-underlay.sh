@@ -35,6 +35,7 @@
 #      from its remote; one with UDP checksum 0 (raw socket) is drop_vx_csum
 #   5. port-add errors: unknown iface, local not on the iface, VNI taken,
 #      UDP port held by a kernel vxlan device (up in H1), mixed families,
+#      an interface of two rx queues (the ethtool -L hint),
 #      LAN mtu 1500 over a 1500 underlay (attach): one-line errors, the
 #      port list unchanged
 #   6. port-del: no underlay port, no program (`ip -d link`), no reserved
@@ -241,6 +242,15 @@ _check_err "port-add with UDP port 4790 held by a kernel vxlan device" $? "$out"
 	{ jq -e '.error | test("in use on the host")' >/dev/null <<<"$out" ||
 		soft_fail "kernel vxlan: message does not say the port is in use: $out"; }
 ip -n "$H1" link del vk
+ip -n "$H1" link add m1 numrxqueues 2 numtxqueues 2 type veth peer name m2 numrxqueues 2 numtxqueues 2 ||
+	fail "two-queue veth in $H1"
+ip -n "$H1" addr add 198.51.100.1/24 dev m1 && ip -n "$H1" link set m1 up && ip -n "$H1" link set m2 up ||
+	fail "m1 up in $H1"
+out=$(swctl port-add "name=$PFX-e6" kind=vxlan vni=106 'remote:=["198.51.100.2"]' iface=m1 "netns=/run/netns/$H1")
+_check_err "port-add on an interface of two rx queues" $? "$out" &&
+	{ jq -e '.error | test("ethtool -L m1 rx 1")' >/dev/null <<<"$out" ||
+		soft_fail "two rx queues: message does not say how to have one: $out"; }
+ip -n "$H1" link del m1
 sw_ok lan-add "name=$PFX-big" mtu=1500 >/dev/null
 out=$(swctl attach "port=$VX" "lan=$PFX-big")
 _check_err "attach to a LAN of mtu 1500 over a 1500 underlay" $? "$out" &&
@@ -251,7 +261,7 @@ SOFT=0
 jq_assert "no port left by the refusals" "$(sw_ok show-ports)" ".ports | length == $nports"
 jq_assert "underlay unchanged" "$(port_json "$UL")" \
 	"(.keys | length) == 2 and (.vnis | length) == 2"
-pass "port-add refusals: unknown iface, local not on it, VNI taken, mixed families, UDP port in use; attach over MTU"
+pass "port-add refusals: unknown iface, local not on it, VNI taken, mixed families, UDP port in use, two rx queues; attach over MTU"
 
 # --- 6. port-del ---
 sw_ok port-del "name=$VX6" >/dev/null
