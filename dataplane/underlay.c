@@ -50,16 +50,19 @@ struct ul_call {
 	const uint8_t *addr;
 };
 
-/* Rx queues of the interface (ETHTOOL_GCHANNELS; none: one). */
-static unsigned ul_rx_queues(int fd, const char *iface)
+/* Rx queues of the interface (ETHTOOL_GCHANNELS; none: one); *combined:
+ * whether they are combined channels (NICs) or rx ones (veth). */
+static unsigned ul_rx_queues(int fd, const char *iface, bool *combined)
 {
 	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
 	struct ifreq ifr = { 0 };
 
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", iface);
 	ifr.ifr_data = (void *)&ch;
+	*combined = false;
 	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0 || ch.rx_count + ch.combined_count == 0)
 		return 1;
+	*combined = ch.combined_count > 0;
 	return ch.rx_count + ch.combined_count;
 }
 
@@ -67,6 +70,7 @@ static unsigned ul_rx_queues(int fd, const char *iface)
 static int ul_read_iface(struct underlay *ul, struct vnl_err *err)
 {
 	struct ifreq ifr = { 0 };
+	bool combined;
 	int fd, r = 0;
 
 	ul->ifindex = if_nametoindex(ul->iface);
@@ -89,10 +93,11 @@ static int ul_read_iface(struct underlay *ul, struct vnl_err *err)
 	ul->mtu = (unsigned)ifr.ifr_mtu;
 	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & (IFF_UP | IFF_RUNNING)) == (IFF_UP | IFF_RUNNING))
 		atomic_store(&ul->port->up, true);
-	ul->nb_queues = ul_rx_queues(fd, ul->iface);
+	ul->nb_queues = ul_rx_queues(fd, ul->iface, &combined);
 	if (ul->nb_queues > UL_QUEUES_MAX)
 		r = vnl_errf(err, -EINVAL, "interface '%s' has %u rx queues, an underlay takes one for now: "
-			     "set it to one queue: ethtool -L %s combined 1", ul->iface, ul->nb_queues, ul->iface);
+			     "set it to one queue: ethtool -L %s %s 1", ul->iface, ul->nb_queues, ul->iface,
+			     combined ? "combined" : "rx");
 out:
 	close(fd);
 	return r;

@@ -30,8 +30,12 @@
 #      not a remote: drop_vx_short 2, drop_vx_flags 3, drop_vx_vni 1 on the
 #      underlay, drop_vx_remote 1 on the vxlan port; A sees none of them
 #      (tcpdump by their source MAC), the LAN flooded nothing more
+#   4b. IPv6 on the same underlay: a vxlan port with an IPv6 remote adds
+#      the key [2001:db8::1]:4789; a datagram from H2's kernel is received
+#      from its remote; one with UDP checksum 0 (raw socket) is drop_vx_csum
 #   5. port-add errors: unknown iface, local not on the iface, VNI taken,
 #      UDP port held by a kernel vxlan device (up in H1), mixed families,
+#      an interface of two rx queues (the ethtool -L hint),
 #      LAN mtu 1500 over a 1500 underlay (attach): one-line errors, the
 #      port list unchanged
 #   6. port-del: no underlay port, no program (`ip -d link`), no reserved
@@ -184,6 +188,43 @@ n_bad=$(tcpdump -n -r "$TMP/a.pcap" ether src 02:00:00:00:99:02 2>/dev/null | gr
 [ "$n_ok" = 1 ] && [ "$n_bad" = 0 ] || fail "tcpdump on A: $n_ok valid frame(s) (want 1), $n_bad malformed (want 0)"
 pass "malformed: short 2, flags 3, vni 1 on $UL, remote 1 on $VX; A saw the 1 valid frame only"
 
+# --- 4b. IPv6 on the same underlay: a second key, the UDP checksum checked ---
+ip -n "$H1" addr add 2001:db8::1/64 dev u1 nodad || fail "IPv6 address of u1"
+ip -n "$H2" addr add 2001:db8::2/64 dev u2 nodad || fail "IPv6 address of u2"
+# H2's kernel must finish its UDP checksums (a veth leaves them partial).
+ip netns exec "$H2" ethtool -K u2 tx off >/dev/null || fail "ethtool -K u2 tx off"
+VX6=$PFX-vx6
+sw_ok lan-add "name=$PFX-b" mtu=1430 >/dev/null
+r=$(sw_ok port-add "name=$VX6" kind=vxlan vni=200 'remote:=["2001:db8::2"]' iface=u1 local=2001:db8::1 \
+	"netns=/run/netns/$H1")
+jq_assert "port-add vxlan IPv6" "$r" '.port.family == "ipv6" and .port.overhead == 70 and .port.underlay == "'"$UL"'"'
+sw_ok attach "port=$VX6" "lan=$PFX-b" >/dev/null
+jq_assert "two keys" "$(port_json "$UL")" '.keys | sort == ["192.0.2.1:4789", "[2001:db8::1]:4789"]'
+# vx6_send PAYLOAD_HEX [raw]: from 2001:db8::2 to [2001:db8::1]:4789, by a UDP
+# socket (the kernel's checksum) or, with raw, a raw socket whose UDP header
+# carries checksum 0 (refused on IPv6).
+vx6_send() {
+	ip netns exec "$H2" python3 -c '
+import socket, struct, sys
+p = bytes.fromhex(sys.argv[1])
+if len(sys.argv) > 2:
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_UDP)
+    s.bind(("2001:db8::2", 0))
+    s.sendto(struct.pack("!HHHH", 40000, 4789, 8 + len(p), 0) + p, ("2001:db8::1", 0))
+else:
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.bind(("2001:db8::2", 0))
+    s.sendto(p, ("2001:db8::1", 4789))' "$@" || fail "sending IPv6 from $H2"
+}
+vx6_send "080000000000c800$INNER_OK"
+vx6_send "080000000000c800$INNER_OK" raw
+wait_until 5 sh -c "$SWCTL show-ports name=$VX6 | jq -e '.ports[0].remotes[0].counters.rx_packets == 1'" ||
+	fail "IPv6 VXLAN frame not received on $VX6: $(port_json "$VX6" | jq -c '.remotes')"
+wait_until 5 sh -c "$SWCTL show-ports name=$UL | jq -e '.ports[0].counters.drop_vx_csum == 1'" ||
+	fail "IPv6 checksum 0 not counted: $(port_json "$UL" | jq -c '.counters | with_entries(select(.key | test("vx")))')"
+jq_assert "$TA saw nothing of LAN b" "$(port_json "$TA")" ".counters.tx_packets == 1"
+pass "IPv6: key [2001:db8::1]:4789, a datagram from H2 received on $VX6, a zero UDP checksum counted drop_vx_csum"
+
 # --- 5. port-add errors ---
 nports=$(sw_ok show-ports | jq '.ports | length')
 SOFT=1
@@ -201,6 +242,15 @@ _check_err "port-add with UDP port 4790 held by a kernel vxlan device" $? "$out"
 	{ jq -e '.error | test("in use on the host")' >/dev/null <<<"$out" ||
 		soft_fail "kernel vxlan: message does not say the port is in use: $out"; }
 ip -n "$H1" link del vk
+ip -n "$H1" link add m1 numrxqueues 2 numtxqueues 2 type veth peer name m2 numrxqueues 2 numtxqueues 2 ||
+	fail "two-queue veth in $H1"
+ip -n "$H1" addr add 198.51.100.1/24 dev m1 && ip -n "$H1" link set m1 up && ip -n "$H1" link set m2 up ||
+	fail "m1 up in $H1"
+out=$(swctl port-add "name=$PFX-e6" kind=vxlan vni=106 'remote:=["198.51.100.2"]' iface=m1 "netns=/run/netns/$H1")
+_check_err "port-add on an interface of two rx queues" $? "$out" &&
+	{ jq -e '.error | test("ethtool -L m1 rx 1")' >/dev/null <<<"$out" ||
+		soft_fail "two rx queues: message does not say how to have one: $out"; }
+ip -n "$H1" link del m1
 sw_ok lan-add "name=$PFX-big" mtu=1500 >/dev/null
 out=$(swctl attach "port=$VX" "lan=$PFX-big")
 _check_err "attach to a LAN of mtu 1500 over a 1500 underlay" $? "$out" &&
@@ -210,10 +260,12 @@ soft_check "port-add refusals"
 SOFT=0
 jq_assert "no port left by the refusals" "$(sw_ok show-ports)" ".ports | length == $nports"
 jq_assert "underlay unchanged" "$(port_json "$UL")" \
-	".keys == [\"192.0.2.1:4789\"] and (.vnis | length) == 1"
-pass "port-add refusals: unknown iface, local not on it, VNI taken, mixed families, UDP port in use; attach over MTU"
+	"(.keys | length) == 2 and (.vnis | length) == 2"
+pass "port-add refusals: unknown iface, local not on it, VNI taken, mixed families, UDP port in use, two rx queues; attach over MTU"
 
 # --- 6. port-del ---
+sw_ok port-del "name=$VX6" >/dev/null
+jq_assert "the IPv6 key went with $VX6" "$(port_json "$UL")" '.keys == ["192.0.2.1:4789"]'
 sw_ok port-del "name=$VX" >/dev/null
 jq_assert "the underlay port went with the last vxlan port" "$(sw_ok show-ports)" \
 	"[.ports[].name] | index(\"$UL\") == null"
