@@ -386,7 +386,7 @@ try {
   });
   await page.evaluate(() => document.querySelectorAll('.err-pop').forEach((e) => e.remove()));
   await termPing(page, 'b', '10.108.1.1', 3, 'a second terminal, on b, reaches a through the switch');
-  await page.evaluate(() => window.vnl.cy.fit(undefined, 40));
+  await page.evaluate(() => { window.vnl.cy.fit(undefined, 40); }); // fit returns cy: not for serialising back
   await snap(page, 'traffic');
   ping.kill();
   await page.click('#term-tabs button.active');
