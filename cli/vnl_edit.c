@@ -300,6 +300,33 @@ static int node_req(const struct topo_kind *kind, const char *name, const struct
 }
 
 /*
+ * The options of `vnl add` (or `vnl set`: none_ok, the word "none" passes
+ * unchecked) into given[] (*n_given of them, opts[] filled); -1 when
+ * done, else the exit status.
+ */
+static int add_parse(struct vnl_cli *cli, int argc, char **argv, bool none_ok, struct add_opt *opts,
+		     struct add_given *given, unsigned *n_given)
+{
+	struct option lo[ADD_OPTS_MAX + 1];
+	char so[2 * ADD_OPTS_MAX + 1];
+	unsigned n = add_opts(opts);
+	int c, r = -1;
+
+	add_getopt(opts, n, lo, so);
+	while (r < 0 && (c = vnl_getopt(cli, argc, argv, so, lo)) != -1) {
+		unsigned i;
+
+		for (i = 0; i < n && add_val(opts, i) != c; i++)
+			;
+		if (i == n)
+			r = vnl_opt_exit(cli, c);
+		else if ((none_ok && !strcmp(optarg, "none")) || (r = add_check(cli, &opts[i], optarg)) < 0)
+			given[(*n_given)++] = (struct add_given){ &opts[i], optarg };
+	}
+	return r;
+}
+
+/*
  * The lan-add (or lan-set) request `cmd` with the LAN options given into
  * *req: --mtu, --vxlan and its own (remotes comma-separated, or given
  * again; "none" clears a text in lan-set, --mtu 0 an mtu). A node's option
@@ -357,29 +384,18 @@ static int lan_req(const struct vnl_cli *cli, const char *cmd, const struct add_
 int vnl_cmd_add(struct vnl_cli *cli, int argc, char **argv)
 {
 	struct add_opt opts[ADD_OPTS_MAX];
-	struct option lo[ADD_OPTS_MAX + 1];
-	char so[2 * ADD_OPTS_MAX + 1], list[128];
-	unsigned n = add_opts(opts), n_given = 0;
+	char list[128];
+	unsigned n_given = 0;
 	struct add_given *given = calloc((size_t)argc + 1, sizeof(*given));
 	const struct topo_kind *kind;
 	const char *type, *name;
 	struct json_object *req = NULL;
 	struct vnl_err err;
-	int c, r = -1;
+	int r;
 
 	if (given == NULL)
 		return vnl_fail("out of memory");
-	add_getopt(opts, n, lo, so);
-	while (r < 0 && (c = vnl_getopt(cli, argc, argv, so, lo)) != -1) {
-		unsigned i;
-
-		for (i = 0; i < n && add_val(opts, i) != c; i++)
-			;
-		if (i == n)
-			r = vnl_opt_exit(cli, c);
-		else if ((r = add_check(cli, &opts[i], optarg)) < 0)
-			given[n_given++] = (struct add_given){ &opts[i], optarg };
-	}
+	r = add_parse(cli, argc, argv, false, opts, given, &n_given);
 	if (r < 0 && argc - optind != 2)
 		r = argc - optind < 2 ? vnl_usage_error(cli, "add: missing argument")
 				      : vnl_usage_error(cli, "add: unexpected argument '%s'", argv[optind + 2]);
@@ -421,26 +437,14 @@ static void set_text(struct json_object *req, struct json_object *reply)
 int vnl_cmd_set(struct vnl_cli *cli, int argc, char **argv)
 {
 	struct add_opt opts[ADD_OPTS_MAX];
-	struct option lo[ADD_OPTS_MAX + 1];
-	char so[2 * ADD_OPTS_MAX + 1];
-	unsigned n = add_opts(opts), n_given = 0;
+	unsigned n_given = 0;
 	struct add_given *given = calloc((size_t)argc + 1, sizeof(*given));
 	struct json_object *req = NULL;
-	int c, r = -1;
+	int r;
 
 	if (given == NULL)
 		return vnl_fail("out of memory");
-	add_getopt(opts, n, lo, so);
-	while (r < 0 && (c = vnl_getopt(cli, argc, argv, so, lo)) != -1) {
-		unsigned i;
-
-		for (i = 0; i < n && add_val(opts, i) != c; i++)
-			;
-		if (i == n)
-			r = vnl_opt_exit(cli, c);
-		else if (!strcmp(optarg, "none") || (r = add_check(cli, &opts[i], optarg)) < 0)
-			given[n_given++] = (struct add_given){ &opts[i], optarg };
-	}
+	r = add_parse(cli, argc, argv, true, opts, given, &n_given);
 	if (r < 0 && (argc - optind != 2 || strcmp(argv[optind], "lan")))
 		r = argc - optind < 2 ? vnl_usage_error(cli, "set: missing argument")
 		    : argc - optind > 2 ? vnl_usage_error(cli, "set: unexpected argument '%s'", argv[optind + 2])

@@ -55,6 +55,22 @@ static const char *family_name(int family)
 	return family == AF_INET6 ? "IPv6" : "IPv4";
 }
 
+/* Address text s into a, of family `want` when not 0 ("remote"/"local" and
+ * the others' word in the message). */
+static int parse_in_family(const char *s, const char *what, int line, int column, int want, const char *role,
+			   const char *others, int *family, uint8_t a[16], struct vnl_err *err)
+{
+	char text[TOPO_VXLAN_ADDR_LEN];
+	int r;
+
+	if ((r = topo_vxlan_parse_addr(s, what, line, column, family, a, err)) < 0)
+		return r;
+	if (want && *family != want)
+		return topo_errf(err, line, column, EINVAL, "%s: %s%s is %s, %s are %s (one family per LAN)", what, role,
+				 topo_vxlan_addr_text(*family, a, text), family_name(*family), others, family_name(want));
+	return 0;
+}
+
 int topo_vxlan_add_remote(struct topo_vxlan *vx, const char *s, const char *what, int line, int column,
 			  struct vnl_err *err)
 {
@@ -62,12 +78,8 @@ int topo_vxlan_add_remote(struct topo_vxlan *vx, const char *s, const char *what
 	uint8_t a[16];
 	int family, r;
 
-	if ((r = topo_vxlan_parse_addr(s, what, line, column, &family, a, err)) < 0)
+	if ((r = parse_in_family(s, what, line, column, vx->family, "", "the others", &family, a, err)) < 0)
 		return r;
-	if (vx->family && family != vx->family)
-		return topo_errf(err, line, column, EINVAL, "%s: %s is %s, the others are %s (one family per LAN)",
-				 what, topo_vxlan_addr_text(family, a, text), family_name(family),
-				 family_name(vx->family));
 	for (unsigned i = 0; i < vx->n_remote; i++)
 		if (!memcmp(vx->remote[i], a, 16))
 			return topo_errf(err, line, column, EEXIST, "%s: remote %s given twice", what,
@@ -101,16 +113,12 @@ int topo_vxlan_set_remotes(struct topo_vxlan *vx, const char *s, const char *wha
 int topo_vxlan_set_local(struct topo_vxlan *vx, const char *s, const char *what, int line, int column,
 			 struct vnl_err *err)
 {
-	char text[TOPO_VXLAN_ADDR_LEN];
 	uint8_t a[16];
 	int family, r;
 
-	if ((r = topo_vxlan_parse_addr(s, what, line, column, &family, a, err)) < 0)
+	if ((r = parse_in_family(s, what, line, column, vx->n_remote ? vx->family : 0, "local ", "the remotes", &family,
+				 a, err)) < 0)
 		return r;
-	if (vx->n_remote && family != vx->family)
-		return topo_errf(err, line, column, EINVAL, "%s: local %s is %s, the remotes are %s (one family per LAN)",
-				 what, topo_vxlan_addr_text(family, a, text), family_name(family),
-				 family_name(vx->family));
 	memcpy(vx->local, a, 16);
 	vx->has_local = true;
 	vx->family = family;
