@@ -120,13 +120,20 @@ int lab_vx_keep(struct lab *l, const struct lab_vxrt *rt, struct vnl_err *err)
 	return 0;
 }
 
-/* A vxlan LAN other than `except` on iface. */
-static bool iface_used(const struct lab *l, const char *iface, const char *except)
+/* The largest MTU the lab's vxlan LANs on iface need of it (0: none is
+ * on it): each LAN's mtu and overhead. */
+static unsigned iface_need(const struct lab *l, const char *iface)
 {
-	for (unsigned i = 0; i < LAB_VX_MAX; i++)
-		if (l->vx[i].lan[0] && strcmp(l->vx[i].lan, except ? except : "") && !strcmp(l->vx[i].iface, iface))
-			return true;
-	return false;
+	unsigned need = 0;
+
+	for (unsigned i = 0; i < LAB_VX_MAX; i++) {
+		const struct lab_vxrt *rt = &l->vx[i];
+		unsigned n = rt->mtu + topo_vxlan_overhead(rt->family);
+
+		if (rt->lan[0] && !strcmp(rt->iface, iface) && n > need)
+			need = n;
+	}
+	return need;
 }
 
 static struct state_mtu *raised(struct lab *l, const char *iface)
@@ -246,14 +253,15 @@ static void unraise(struct lab *l, const struct lab_vxrt *rt)
 	raised_save(l);
 }
 
-/* An underlay no vxlan LAN of the lab uses any more gets its MTU back. */
+/* An underlay whose vxlan LANs no longer need the raise gets its MTU back
+ * (a LAN lowered on the raised underlay needs it: its NICs have that mtu). */
 static void restore_unused(struct lab *l)
 {
 	for (unsigned i = l->n_raised; i-- > 0;) {
 		struct state_mtu *m = &l->raised[i];
 		struct vnl_err e;
 
-		if (iface_used(l, m->iface, NULL))
+		if (iface_need(l, m->iface) > m->orig)
 			continue;
 		/* Kept on failure: `vnld --cleanup` tries again (scavenge.h). */
 		if (ops(l)->set_mtu(m->iface, m->orig, &e) < 0) {

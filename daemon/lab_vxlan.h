@@ -15,8 +15,10 @@
  *   - mtu given and larger: the underlay is raised to mtu + overhead
  *     ("raised"): an undo step of the transaction; the interface's MTU
  *     before the first raise is recorded in the lab's state folder
- *     (state_save_mtus) and put back when the lab's last vxlan LAN on that
- *     interface goes, or by `vnld --cleanup` after a crash
+ *     (state_save_mtus) and put back once the lab's vxlan LANs on that
+ *     interface need it no more (each needs its mtu + overhead; a LAN
+ *     lowered on the raised underlay needs the raise), or by `vnld
+ *     --cleanup` after a crash
  *     (scavenge_restore_mtus).
  * The decision is made again at every vnld start (lab_recover: a host
  * rebooted since has its interfaces at their MTU again) and kept per LAN in
