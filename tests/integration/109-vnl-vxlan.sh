@@ -37,6 +37,9 @@
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/vnl.sh"
 
 vnl_test_init 109-vnl-vxlan
+# The switch side (issue 15 steps 5-6: port kind vxlan, vxlan-set) is its own
+# branch until merged: without it there is nothing to run.
+[ -f "$VNL_SOURCE_DIR/dataplane/port_vxlan.c" ] || skip_all "this tree's switch has no vxlan ports yet (dataplane/port_vxlan.c)"
 need_cmd nsenter
 lab_new L1 vm15a
 lab_new L2 vm15b
