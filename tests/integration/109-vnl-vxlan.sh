@@ -51,15 +51,15 @@ IDX=$((30000 + ($$ % 5000) * 4))   # explicit ifindexes: libxdp pins by ifindex 
 # --- the underlay network: three hosts on one bridge ----------------------
 ip netns add "$P-net" || bail "ip netns add $P-net"
 at_cleanup "ip netns del $P-net 2>/dev/null"
-ip -n "$P-net" link add br0 type bridge && ip -n "$P-net" link set br0 up || bail "bridge"
+{ ip -n "$P-net" link add br0 type bridge && ip -n "$P-net" link set br0 up; } || bail "bridge"
 for h in 1 2 3; do
 	ip netns add "$P-h$h" || bail "ip netns add $P-h$h"
 	at_cleanup "ip netns del $P-h$h 2>/dev/null"
 	ip -n "$P-h$h" link add "$UL" index $((IDX + h)) type veth peer name "p$h" netns "$P-net" ||
 		bail "underlay veth of h$h"
-	ip -n "$P-net" link set "p$h" master br0 up &&
+	{ ip -n "$P-net" link set "p$h" master br0 up &&
 		ip -n "$P-h$h" addr add "192.0.2.$h/24" dev "$UL" &&
-		ip -n "$P-h$h" link set "$UL" up && ip -n "$P-h$h" link set lo up || bail "underlay of h$h"
+		ip -n "$P-h$h" link set "$UL" up && ip -n "$P-h$h" link set lo up; } || bail "underlay of h$h"
 done
 
 # vh N ARGS...: vnl run inside host N (its vnld and switch start there).
