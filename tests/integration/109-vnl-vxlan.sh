@@ -31,8 +31,11 @@
 #   8. errors on L1 (`--vxlan 0`, `--remote fe80::1`, mixed families,
 #      unknown underlay, `--local` not on the interface, `--mtu 9000`):
 #      one-line errors, exit 1 or 2, the lab unchanged (lab_snapshot)
-#   9. `vnl stop` of the three labs: no process, no XDP program on the
-#      underlays, their MTU 1500
+#   8b. red (mtu 1500) again, vnld killed -9 and started again in h1: red
+#      still raised from 1500 (underlay-mtu.json), ping goes on
+#   9. vnld of L1 killed again, `vnl stop` of the three labs (L1's by
+#      vnld --cleanup): no process, no XDP program on the underlays, their
+#      MTU 1500 (h1's put back from red's raise by the scavenger)
 
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/vnl.sh"
 
@@ -176,6 +179,24 @@ bad 1 "set lan blue --mtu 1400 under its links" set lan blue --mtu 1400
 AFTER=$(vx_snapshot)
 result "$([ "$AFTER" = "$SNAP" ]; echo $?)" "the lab unchanged by every refusal" "$(diff <(echo "$SNAP") <(echo "$AFTER"))"
 result "$([ "$(ul_mtu 1)" = 1500 ]; echo $?)" "h1's underlay still 1500"
+
+kill_vnld() {
+	local p
+	for p in $(lab_pids "$1"); do
+		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q '^[^ ]*vnld ' && kill -9 "$p"
+	done
+}
+# --- 8b. a raise outlives vnld: recorded, put back by stop ------------------------------------
+vnl_ok "add lan red with mtu 1500 again" add lan red --vxlan 200 --remote 192.0.2.2 --mtu 1500
+kill_vnld "$L1"
+wait_for 10 bash -c "! [ -S /run/vnetlab/$L1/vnld.sock ] || ! $SWCTL_BIN -c -s /run/vnetlab/$L1/vnld.sock version"
+vh 1 --lab "$L1" start >/dev/null 2>&1   # a new vnld, in h1, adopts the switch
+S=$(vnl show -j red 2>&1)
+jcheck "after kill -9 of vnld: red still raised from 1500, h1's underlay 1550" "$S" \
+	".lan.vxlan.mtu_reason == \"raised\" and .lan.vxlan.raised_from == 1500 and $(ul_mtu 1) == 1550"
+check_ping "and a still pings b" a 10.0.0.2
+# vnld gone for good: the stop below is vnld --cleanup's (scavenge_restore_mtus).
+kill_vnld "$L1"
 
 # --- 9. stop ------------------------------------------------------------------------------
 stop_all
