@@ -302,8 +302,11 @@ static uint16_t underlay_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n, 
 	unsigned w;
 
 	got = xsk_rx_peek(x, n, &idx);
-	if (got == 0)
+	if (got == 0) {
+		/* Idle: send what a kick left in the tx ring (the device was busy). */
+		xsk_tx_idle_kick(x);
 		return 0;
+	}
 	t0 = rte_rdtsc();
 	if (unlikely(rte_pktmbuf_alloc_bulk(vnl_pktmbuf_pool, pkts, got) != 0)) {
 		ps->v[PC_drop_rx_nombuf] += got;
@@ -377,12 +380,15 @@ drop:
 }
 
 /* Control tick: what the kernel delivered to the reserved sockets (fragments
- * the program passed, reassembled) is read and counted (rx_via_kernel). */
+ * the program passed, reassembled) is read and counted (rx_via_kernel); the
+ * tx ring is kicked if descriptors wait there (with no worker polling). */
 static void underlay_port_tick(struct port *p)
 {
 	struct underlay *ul = p->priv;
 	char buf[64];
 
+	if (ul->xsk[0].fd >= 0)
+		xsk_tx_idle_kick(&ul->xsk[0]);
 	for (unsigned i = 0; i < ul->nb_keys; i++)
 		while (ul->keys[i].fd >= 0 && recv(ul->keys[i].fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
 			ul->rx_via_kernel++;
