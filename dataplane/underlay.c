@@ -508,6 +508,14 @@ static int ul_name(struct underlay *ul, const char *netns, struct vnl_err *err)
 	return 0;
 }
 
+/* 1 when st (ul_netns_id) is the switch's own netns. */
+static bool ul_ns_is_own(const struct stat *st)
+{
+	struct stat own;
+
+	return stat("/proc/self/ns/net", &own) == 0 && own.st_dev == st->st_dev && own.st_ino == st->st_ino;
+}
+
 static int ul_open(struct underlay *ul, const char *netns, uint16_t busy, struct vnl_err *err)
 {
 	struct ul_call c = { .ul = ul, .err = err };
@@ -521,7 +529,11 @@ static int ul_open(struct underlay *ul, const char *netns, uint16_t busy, struct
 	if (p == NULL)
 		return vnl_errf(err, -ENOMEM, "out of memory");
 	snprintf(p->name, sizeof(p->name), "%s", ul->name);
-	snprintf(p->attach, sizeof(p->attach), "%s", ul->iface);
+	/* registry.c's one-user-per-interface check: an underlay in our own
+	 * netns holds IFACE as an afxdp port would; one elsewhere holds
+	 * "NETNS:IFACE" (ul->name without the '@'). */
+	snprintf(p->attach, sizeof(p->attach), "%s",
+		 ul_ns_is_own(&(struct stat){ .st_dev = ul->ns_dev, .st_ino = ul->ns_ino }) ? ul->iface : ul->name + 1);
 	p->kind = "underlay";
 	p->backend = "af_xdp";
 	p->ops = &port_underlay_ops;
@@ -544,6 +556,18 @@ static int ul_open(struct underlay *ul, const char *netns, uint16_t busy, struct
 	return 0;
 }
 
+/* The afxdp port on iface (always in our own netns), or NULL. */
+static const struct port *ul_afxdp_on(const char *iface)
+{
+	for (unsigned i = 0; i < VNL_MAX_PORTS; i++) {
+		const struct port *q = reg.ports[i];
+
+		if (q != NULL && strcmp(q->kind, "afxdp") == 0 && strcmp(q->attach, iface) == 0)
+			return q;
+	}
+	return NULL;
+}
+
 int underlay_get(const char *netns, const char *iface, uint16_t busy, struct underlay **out,
 		 struct vnl_err *err)
 {
@@ -559,6 +583,15 @@ int underlay_get(const char *netns, const char *iface, uint16_t busy, struct und
 	r = ul_netns_id(netns, &fd, &st, err);
 	if (r < 0)
 		return r;
+	if (ul_ns_is_own(&st)) {
+		const struct port *q = ul_afxdp_on(iface);
+
+		if (q != NULL) {
+			if (fd >= 0)
+				close(fd);
+			return vnl_errf(err, -EBUSY, "interface '%s' is used by afxdp port '%s'", iface, q->name);
+		}
+	}
 	for (ul = underlays; ul != NULL; ul = ul->next) {
 		if (ul->ns_dev == st.st_dev && ul->ns_ino == st.st_ino && strcmp(ul->iface, iface) == 0 &&
 		    ul->port != NULL) {

@@ -38,6 +38,8 @@
 #      an interface of two rx queues (the ethtool -L hint),
 #      LAN mtu 1500 over a 1500 underlay (attach): one-line errors, the
 #      port list unchanged
+#   5b. an afxdp port-add on an underlay's interface (our netns) is refused
+#      before it detaches anything: the program stays, VXLAN still received
 #   6. port-del: no underlay port, no program (`ip -d link`), no reserved
 #      socket, mbufs in use back to the count before step 3
 #   7. port-add again, kill -9 the switch: the program stays (host ping on
@@ -262,6 +264,45 @@ jq_assert "no port left by the refusals" "$(sw_ok show-ports)" ".ports | length 
 jq_assert "underlay unchanged" "$(port_json "$UL")" \
 	"(.keys | length) == 2 and (.vnis | length) == 2"
 pass "port-add refusals: unknown iface, local not on it, VNI taken, mixed families, UDP port in use, two rx queues; attach over MTU"
+
+# --- 5b. an afxdp port-add on an underlay's interface is refused first ---
+# The underlay in the switch's own netns: node 2's veth (ns_pair: its host
+# end in our netns) with 10.77.233.101/24; the vxlan port's remote is node
+# 2 (10.77.233.2). afxdp port-add on that interface must be refused before
+# it detaches anything: the program stays and VXLAN from node 2 is still
+# steered to the vxlan port (its remote's rx counter: no LAN needed).
+ns_pair 2 10.77.233.2/24
+HI=$(ns_host 2)
+ip addr add 10.77.233.101/24 dev "$HI" || fail "address on $HI"
+VXO=$PFX-vo
+sw_ok port-add "name=$VXO" kind=vxlan vni=300 'remote:=["10.77.233.2"]' "iface=$HI" >/dev/null
+wait_until 10 sh -c "$SWCTL show-ports name=$VXO | jq -e '.ports[0].remotes[0].state == \"resolved\"'" ||
+	fail "remote 10.77.233.2 not resolved: $(port_json "$VXO" | jq -c .remotes)"
+# vxo_send: one VXLAN datagram (VNI 300, an inner broadcast) from node 2.
+vxo_send() {
+	nsx 2 python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(bytes.fromhex("0800000000012c00" + "ff" * 6 + "02000000bb02" + "0800" + "00" * 46), ("10.77.233.101", 4789))' ||
+		fail "VXLAN datagram from node 2"
+}
+vxo_rx() { port_json "$VXO" | jq .remotes[0].counters.rx_packets; }
+vxo_send
+wait_until 5 sh -c "[ \$($SWCTL show-ports name=$VXO | jq .ports[0].remotes[0].counters.rx_packets) -ge 1 ]" ||
+	fail "no VXLAN received on $VXO: $(port_json "@$HI" | jq -c .xdp)"
+rx0=$(vxo_rx)
+out=$(swctl port-add "name=$PFX-xa" kind=afxdp "iface=$HI")
+_check_err "afxdp port-add on the underlay's interface" $? "$out" ||
+	fail "afxdp port-add on $HI (held by @$HI) was not refused"
+ip -d link show dev "$HI" | grep -q 'prog/xdp' || fail "the refused afxdp port-add removed the program: $(ip -d link show dev "$HI")"
+jq -e --arg u "@$HI" '.error | test("used by port") and contains($u)' >/dev/null <<<"$out" ||
+	fail "the refusal does not name the underlay: $out"
+vxo_send
+wait_until 5 sh -c "[ \$($SWCTL show-ports name=$VXO | jq .ports[0].remotes[0].counters.rx_packets) -ge $((rx0 + 1)) ]" ||
+	fail "VXLAN not received after the refused afxdp port-add: $(port_json "@$HI" | jq -c '.xdp')"
+sw_ok port-del "name=$VXO" >/dev/null
+ip -d link show dev "$HI" | grep -q 'prog/xdp' && fail "XDP program left on $HI: $(ip -d link show dev "$HI")"
+pass "afxdp port-add on an underlay's interface refused (names @$HI) before detaching: program kept, VXLAN still received"
 
 # --- 6. port-del ---
 sw_ok port-del "name=$VX6" >/dev/null
