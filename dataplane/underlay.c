@@ -332,8 +332,20 @@ static uint16_t underlay_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n, 
 		case VX_FLAGS:
 			ps->v[PC_drop_vx_flags]++;
 			goto drop;
+		case VX_IP_CSUM:
+			ps->v[PC_drop_vx_csum]++;
+			goto drop;
 		default:
 			ps->v[PC_drop_vx_short]++;
+			goto drop;
+		}
+		/* PACKET_HOST only, as the kernel's ip_rcv: a unicast to another
+		 * MAC is seen in promiscuous mode (a bridge, tcpdump); a broadcast
+		 * or multicast MAC never carries VXLAN to our unicast local address
+		 * (checked with the VNI below). ul->mac follows the link (neigh.c,
+		 * control thread): a frame racing a MAC change may be dropped. */
+		if (unlikely(memcmp(f, ul->mac, 6) != 0)) {
+			ps->v[PC_drop_vx_not_host]++;
 			goto drop;
 		}
 		if (unlikely(pk.family == AF_INET6 && !vx_udp6_ok(f, &pk))) {

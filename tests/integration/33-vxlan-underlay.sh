@@ -27,8 +27,9 @@
 #      ping H1 -> H2 on the underlay works while the program runs
 #   4. malformed, from H2: 7-byte payload, 8 + 13, flags 0x00, flags 0x0c,
 #      VNI 999, reserved byte set, a valid one from an alias address that is
-#      not a remote: drop_vx_short 2, drop_vx_flags 3, drop_vx_vni 1 on the
-#      underlay, drop_vx_remote 1 on the vxlan port; A sees none of them
+#      not a remote, a wrong IPv4 header checksum, one to another MAC:
+#      drop_vx_short 2, drop_vx_flags 3, drop_vx_vni 1, drop_vx_csum 1,
+#      drop_vx_not_host 1 on the underlay, drop_vx_remote 1 on the vxlan port; A sees none of them
 #      (tcpdump by their source MAC), the LAN flooded nothing more
 #   4b. IPv6 on the same underlay: a vxlan port with an IPv6 remote adds
 #      the key [2001:db8::1]:4789; a datagram from H2's kernel is received
@@ -70,6 +71,9 @@ vu_netns() {
 vu_netns "$NET"
 ip -n "$NET" link add br0 type bridge || fail "bridge in $NET"
 ip -n "$NET" link set br0 up
+# A plain wire: br_netfilter (where loaded) would drop step 4's frame with a
+# wrong IPv4 header checksum before it reaches H1.
+ip netns exec "$NET" sysctl -qw net.bridge.bridge-nf-call-iptables=0 2>/dev/null
 for h in 1 2; do
 	vu_netns "$U-h$h"
 	ip -n "$U-h$h" link add "u$h" index $((IDX + h * 2)) type veth \
@@ -175,7 +179,32 @@ vx_send 192.0.2.2 "080000000003e700$INNER_BAD"             # VNI 999
 vx_send 192.0.2.2 "0800000000006401$INNER_BAD"             # reserved byte after the VNI
 ip -n "$H2" addr add 192.0.2.12/24 dev u2 || fail "alias on u2"
 vx_send 192.0.2.12 "$HDR$INNER_BAD"                        # valid, from an address not a remote
-want_ul='.counters | .drop_vx_short == 2 and .drop_vx_flags == 3 and .drop_vx_vni == 1 and .drop_vx_csum == 0'
+# vx_raw DST_MAC CSUM PAYLOAD_HEX: 192.0.2.2 -> 192.0.2.1:4789 written whole
+# on H2's u2 (AF_PACKET), its IPv4 header checksum right (CSUM ok) or not.
+vx_raw() {
+	ip netns exec "$H2" python3 -c '
+import socket, struct, sys
+p = bytes.fromhex(sys.argv[3])
+udp = struct.pack("!HHHH", 40000, 4789, 8 + len(p), 0) + p
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0x4000, 64, 17, 0,
+                 socket.inet_aton("192.0.2.2"), socket.inet_aton("192.0.2.1"))
+c = sum(struct.unpack("!10H", ip))
+c = (c & 0xffff) + (c >> 16)
+c = ~((c & 0xffff) + (c >> 16)) & 0xffff
+if sys.argv[2] != "ok":
+    c ^= 0x0101
+ip = ip[:10] + struct.pack("!H", c) + ip[12:]
+src = bytes.fromhex(open("/sys/class/net/u2/address").read().strip().replace(":", ""))
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("u2", 0))
+s.send(bytes.fromhex(sys.argv[1].replace(":", "")) + src + b"\x08\x00" + ip + udp)' "$@" ||
+		fail "raw frame from $H2"
+}
+U1MAC=$(ip netns exec "$H1" cat /sys/class/net/u1/address)
+vx_raw "$U1MAC" bad "$HDR$INNER_BAD"                       # IPv4 header checksum wrong
+vx_raw 02:00:00:00:00:77 ok "$HDR$INNER_BAD"               # to another host's MAC (flooded by br0)
+want_ul='.counters | .drop_vx_short == 2 and .drop_vx_flags == 3 and .drop_vx_vni == 1 and .drop_vx_csum == 1
+	 and .drop_vx_not_host == 1'
 wait_until 5 sh -c "$SWCTL show-ports name=$UL | jq -e '.ports[0] | $want_ul'" ||
 	fail "underlay counters: $(port_json "$UL" | jq -c '.counters | with_entries(select(.key | test("vx")))')"
 jq_assert "drop_vx_remote on the vxlan port" "$(port_json "$VX")" \
@@ -188,7 +217,7 @@ stop_pid "$TCPD" INT
 n_ok=$(tcpdump -n -r "$TMP/a.pcap" ether src 02:00:00:00:99:01 2>/dev/null | grep -vc '^[[:space:]]')
 n_bad=$(tcpdump -n -r "$TMP/a.pcap" ether src 02:00:00:00:99:02 2>/dev/null | grep -vc '^[[:space:]]')
 [ "$n_ok" = 1 ] && [ "$n_bad" = 0 ] || fail "tcpdump on A: $n_ok valid frame(s) (want 1), $n_bad malformed (want 0)"
-pass "malformed: short 2, flags 3, vni 1 on $UL, remote 1 on $VX; A saw the 1 valid frame only"
+pass "malformed: short 2, flags 3, vni 1, IPv4 header checksum 1, another MAC 1 on $UL, remote 1 on $VX; A saw the 1 valid frame only"
 
 # --- 4b. IPv6 on the same underlay: a second key, the UDP checksum checked ---
 ip -n "$H1" addr add 2001:db8::1/64 dev u1 nodad || fail "IPv6 address of u1"
@@ -222,7 +251,7 @@ vx6_send "080000000000c800$INNER_OK"
 vx6_send "080000000000c800$INNER_OK" raw
 wait_until 5 sh -c "$SWCTL show-ports name=$VX6 | jq -e '.ports[0].remotes[0].counters.rx_packets == 1'" ||
 	fail "IPv6 VXLAN frame not received on $VX6: $(port_json "$VX6" | jq -c '.remotes')"
-wait_until 5 sh -c "$SWCTL show-ports name=$UL | jq -e '.ports[0].counters.drop_vx_csum == 1'" ||
+wait_until 5 sh -c "$SWCTL show-ports name=$UL | jq -e '.ports[0].counters.drop_vx_csum == 2'" ||
 	fail "IPv6 checksum 0 not counted: $(port_json "$UL" | jq -c '.counters | with_entries(select(.key | test("vx")))')"
 jq_assert "$TA saw nothing of LAN b" "$(port_json "$TA")" ".counters.tx_packets == 1"
 pass "IPv6: key [2001:db8::1]:4789, a datagram from H2 received on $VX6, a zero UDP checksum counted drop_vx_csum"
