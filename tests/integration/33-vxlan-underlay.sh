@@ -40,7 +40,9 @@
 #      LAN mtu 1500 over a 1500 underlay (attach): one-line errors, the
 #      port list unchanged
 #   5b. an afxdp port-add on an underlay's interface (our netns) is refused
-#      before it detaches anything: the program stays, VXLAN still received
+#      before it detaches anything: the program stays, VXLAN still received;
+#      a vxlan port added while the underlay's carrier is down is down, up
+#      with the carrier
 #   6. port-del: no underlay port, no program (`ip -d link`), no reserved
 #      socket, mbufs in use back to the count before step 3
 #   7. port-add again, kill -9 the switch: the program stays (host ping on
@@ -329,9 +331,18 @@ jq -e --arg u "@$HI" '.error | test("used by port") and contains($u)' >/dev/null
 vxo_send
 wait_until 5 sh -c "[ \$($SWCTL show-ports name=$VXO | jq .ports[0].remotes[0].counters.rx_packets) -ge $((rx0 + 1)) ]" ||
 	fail "VXLAN not received after the refused afxdp port-add: $(port_json "@$HI" | jq -c '.xdp')"
+# A vxlan port added while the underlay's carrier is down is down, and
+# comes up with the carrier (it was up at port-add).
+nsx 2 ip link set eth0 down || fail "eth0 down in $(ns_name 2)"
+wait_until 10 port_is_down "@$HI" || fail "@$HI not down with its carrier: $(port_json "@$HI" | jq -c .link)"
+sw_ok port-add "name=$VXO-2" kind=vxlan vni=301 'remote:=["10.77.233.2"]' "iface=$HI" >/dev/null
+jq_assert "a vxlan port added on a down underlay is down" "$(port_json "$VXO-2")" '.link == "down"'
+nsx 2 ip link set eth0 up || fail "eth0 up in $(ns_name 2)"
+wait_until 10 port_is_up "$VXO-2" || fail "$VXO-2 not up with the carrier: $(port_json "$VXO-2" | jq -c .link)"
+sw_ok port-del "name=$VXO-2" >/dev/null
 sw_ok port-del "name=$VXO" >/dev/null
 ip -d link show dev "$HI" | grep -q 'prog/xdp' && fail "XDP program left on $HI: $(ip -d link show dev "$HI")"
-pass "afxdp port-add on an underlay's interface refused (names @$HI) before detaching: program kept, VXLAN still received"
+pass "afxdp port-add on an underlay's interface refused (names @$HI) before detaching: program kept, VXLAN still received; a vxlan port added with the carrier down is down until it is up"
 
 # --- 6. port-del ---
 sw_ok port-del "name=$VX6" >/dev/null
