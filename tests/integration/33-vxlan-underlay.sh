@@ -51,6 +51,8 @@
 
 # shellcheck source=../lib/switchd.sh
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/switchd.sh"
+# shellcheck source=../lib/vxlan.sh
+. "$VNL_SOURCE_DIR/tests/lib/vxlan.sh"
 
 vnl_init 33-vxlan-underlay
 need_hugepages 256
@@ -89,23 +91,8 @@ for h in 1 2; do
 		>/dev/null 2>&1
 done
 
-# libxdp pins its dispatcher per ifindex in bpffs: a run that ends with the
-# program attached (a failure) leaves pins for our indexes. Stop the switch
-# and remove the hosts first, then the pins, then the lib's cleanup.
-# shellcheck disable=SC2317 # called by the EXIT trap
-vu_cleanup() {
-	local rc=$?
-	if [ -n "$SWPID" ] && ! switchd_stop; then
-		rc=1
-		_FAILED=1
-	fi
-	ip netns del "$H1" 2>/dev/null
-	ip netns del "$H2" 2>/dev/null
-	rm -rf /sys/fs/bpf/xdp/dispatch-$((IDX + 2))-* /sys/fs/bpf/xdp/dispatch-$((IDX + 4))-*
-	(exit "$rc")
-	_vnl_cleanup
-}
-trap vu_cleanup EXIT
+# libxdp's dispatcher pins of our indexes go at exit (tests/lib/vxlan.sh).
+vx_pins_on_exit $((IDX + 2)) $((IDX + 4))
 
 switchd_start
 tap_ns 1 10.77.33.1/24

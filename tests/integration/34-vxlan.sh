@@ -62,6 +62,7 @@ need_cmd tcpdump python3 ss sha256sum ethtool
 
 # --- 1. network, nodes, switch ---
 vx_net "vp$$" 3
+vx_pins_on_exit $((VX_IDX + 2)) $((VX_IDX + 4)) $((VX_IDX + 6))
 H1=${VX_H}1 H2=${VX_H}2 H3=${VX_H}3
 switchd_start
 for i in 1 2 3; do
