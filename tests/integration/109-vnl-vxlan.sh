@@ -123,7 +123,7 @@ README_CMDS=$(awk '/^### One lab across hosts/ {s = 1} s && /^```sh/ {b = 1; nex
 	"$VNL_SOURCE_DIR/README.md")
 result "$(grep -q '^host1# vnl --lab h1 deploy' <<<"$README_CMDS"; echo $?)" "README: the two-host commands found" \
 	"$README_CMDS"
-SHOWN= CUR=
+SHOWN='' CUR=''
 while IFS= read -r line; do
 	if [[ $line =~ ^host([12])#\ vnl\ --lab\ h([12])\ ([^#]*[^#\ ]) ]]; then
 		h=${BASH_REMATCH[1]}
@@ -150,6 +150,15 @@ lab_record_ifs "$L1"
 lab_record_ifs "$L2"
 check_ping "a (h1) pings b (h2) over vxlan" a 10.0.0.2
 LAB=$L2 check_ping "b (h2) pings a (h1)" b 10.0.0.1
+
+# The help of the two vxlan verbs: every option the README's table names,
+# the vxlan mtu default and ceiling.
+H=$("$VNL_BIN" add lan --help 2>&1)
+result "$(has_words "$H" --vxlan --remote --underlay --local --dstport --mtu 3456 3436 50 70; echo $?)" \
+	"vnl add lan --help: the vxlan options, the mtu default and ceiling" "$H"
+H=$("$VNL_BIN" set lan --help 2>&1)
+result "$(has_words "$H" --remote --vxlan --underlay --local --dstport --mtu none 3456 3436; echo $?)" \
+	"vnl set lan --help: every option, none, the vxlan ceiling" "$H"
 
 # --- 2. the MTU, lowered -----------------------------------------------------
 S=$(vnl show -j blue)
@@ -207,6 +216,12 @@ jcheck "show: red raised from 1500" "$(vnl show -j red)" \
 	'.lan.mtu == 1500 and .lan.vxlan.mtu_reason == "raised" and .lan.vxlan.raised_from == 1500'
 result "$(vnl show | grep -qF "mtu 1500 (underlay $UL mtu 1550, raised from 1500 for LAN red)"; echo $?)" \
 	"vnl show says raised"
+# ... as the README shows it (for its LAN blue on eth1; the backquotes are its)
+# shellcheck disable=SC2016
+RAISED=$(tr '\n' ' ' <"$VNL_SOURCE_DIR/README.md" | grep -o '`mtu 1500 (underlay eth1 mtu 1550, raised from[^`]*`' |
+	tr -d '`' | sed -e "s/eth1/$UL/; s/LAN blue/LAN red/")
+result "$([ -n "$RAISED" ] && vnl show | grep -qF "$RAISED"; echo $?)" "vnl show says raised as the README does" \
+	"README: '$RAISED'" "$(vnl show)"
 vnl_ok "del red" del red
 result "$([ "$(ul_mtu 1)" = 1500 ]; echo $?)" "h1's underlay back at 1500" "mtu $(ul_mtu 1)"
 
