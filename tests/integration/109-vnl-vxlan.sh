@@ -209,6 +209,16 @@ RX1=$(r6count rx_packets) TX1=$(r6count tx_packets)
 result "$([ $((RX1 - RX0)) -ge 10 ] && [ $((RX1 - RX0)) -le 15 ] && [ $((TX1 - TX0)) -ge 10 ] && [ $((TX1 - TX0)) -le 15 ]; echo $?)" \
 	"stats six: remote 2001:db8::2 rx and tx up by 10..15" "rx $RX0 -> $RX1, tx $TX0 -> $TX1"
 
+# A port left without remotes keeps its family: remotes of the other one
+# make it again (a fix: they went to the old port and were refused there).
+vnl_ok "add lan sx --vxlan 301 --remote 2001:db8::2" add lan sx --vxlan 301 --remote 2001:db8::2
+vnl_ok "set lan sx --remote none" set lan sx --remote none
+jcheck "sx without remotes: still IPv6, mtu 1430" "$(vnl show -j sx)" '.lan.mtu == 1430 and .lan.vxlan.family == "ipv6"'
+vnl_ok "set lan sx --remote 192.0.2.2 (IPv4 now)" set lan sx --remote 192.0.2.2
+jcheck "sx: IPv4, mtu 1450, remote 192.0.2.2 on its port" "$(vnl show -j sx)" \
+	'.lan.mtu == 1450 and .lan.vxlan.family == "ipv4" and .lan.vxlan.switch_local == "192.0.2.1" and [.lan.vxlan.remotes[].ip] == ["192.0.2.2"]'
+vnl_ok "del sx" del sx
+
 # --- 3. the MTU, raised and put back -----------------------------------------
 vnl_ok "add lan red with mtu 1500 over vxlan" add lan red --vxlan 200 --remote 192.0.2.2 --mtu 1500
 result "$([ "$(ul_mtu 1)" = 1550 ]; echo $?)" "h1's underlay raised to 1550" "mtu $(ul_mtu 1)"
