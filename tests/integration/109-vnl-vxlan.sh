@@ -29,7 +29,10 @@
 #   2c. IPv6 underlay: LAN six (vni 300) on L1 and L2 with remotes
 #      2001:db8::2 / ::1, nodes a6 and b6 ping both ways; show -j: mtu 1430
 #      lowered (70 over IPv6), a6's eth0 1430; per-remote rx/tx of
-#      2001:db8::2 up by the pings sent
+#      2001:db8::2 up by the pings sent; LAN sx (IPv6) set to no remote
+#      stays IPv6, then an IPv4 remote makes its port again (IPv4, 1450)
+#   (and `vnl add lan --help`, `vnl set lan --help`: every vxlan option,
+#   the mtu default and ceiling)
 #   3. `vnl add lan red --vxlan 200 --remote 192.0.2.2 --mtu 1500`: h1's
 #      underlay at 1550, show says raised from 1500; `vnl del red`: 1500
 #   4. L3 in h3 (node c, remote 192.0.2.1); `vnl set lan blue --remote
@@ -138,6 +141,9 @@ while IFS= read -r line; do
 		result "$RC" "README: host$h# vnl --lab h$h ${args[*]}" "stdout: $OUT" "stderr: $ERR"
 		[ "${args[0]}" = deploy ] && [ "$RC" != 0 ] && { stop_all; bail "cannot deploy: $ERR"; }
 		[ "${args[0]}" = show ] && SHOWN=$OUT
+		# what its comments promise: counters per remote, the REMOTE column
+		[ "${args[0]}" = stats ] && result "$(grep -q '192\.0\.2\.2' <<<"$OUT"; echo $?)" "README: stats shows the remote" "$OUT"
+		[ "${args[0]}" = fdb ] && result "$(grep -qw REMOTE <<<"$OUT"; echo $?)" "README: fdb has a REMOTE column" "$OUT"
 		CUR=${args[0]}
 	elif [ "$CUR" = show ] && [ "$line" != ... ]; then
 		# as a basic regex: eth1 is this test's underlay; a MAC and an age are the run's
