@@ -94,7 +94,7 @@ during() {
 	"$@" &
 	p=$!
 	bg_track "$p"
-	listed || not_ok "$* starts a capture that vnl show lists"
+	listed || not_ok "$* starts a capture that vnl show lists" "$(vnl show -j 2>&1 | jq -c '{captures, captures_error}' 2>&1)"
 	vnl exec a -- ping -n -q -c "$n" -i 0.1 -W 2 "${DST:-10.106.0.2}" >/dev/null
 	wait_exit "$p" 20
 	RC=$?
