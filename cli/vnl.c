@@ -25,6 +25,15 @@ static const struct vnl_verb verbs[] = {
 	{ "add", vnl_cmd_add, vnl_add_synopsis, "add a LAN or a node (starts the lab if needed)",
 	  vnl_add_options, false },
 	{ "del", vnl_cmd_del, "NAME", "delete a node or a LAN, with its links", NULL, false },
+	{ "set", vnl_cmd_set, "lan LAN [--remote IP[,IP...]|none] [--vxlan VNI|none] [--underlay IFACE|none] "
+	  "[--local IP|none] [--dstport N|none] [--mtu N|none]",
+	  "change a LAN: its remotes live, its other vxlan settings or mtu (none: back to the default)",
+	  "      --remote IP[,IP...]  the remotes, all of them (live: the others keep their MACs)\n"
+	  "      --vxlan VNI          another VXLAN id (none: a plain LAN again)\n"
+	  "      --underlay IFACE     host interface to the remotes (none: the route's)\n"
+	  "      --local IP           this host's address there (none: the route's)\n"
+	  "      --dstport N          UDP port (none: 4789)\n"
+	  "      --mtu N              largest IP packet (none: over vxlan the underlay's less 50/70)\n", false },
 	{ "link", vnl_cmd_link, "NODE:N LAN [--ip A.B.C.D/N] [--nic-type T]", "put interface N of NODE in LAN",
 	  "  -a, --ip A.B.C.D/N  address of the interface (ns and cnt nodes)\n", false },
 	{ "unlink", vnl_cmd_unlink, "NODE:N", "take interface N of NODE out of its LAN", NULL, false },
@@ -74,7 +83,7 @@ static const struct vnl_verb verbs[] = {
 	  "  SPEC                LEVEL, SUBSYS=LEVEL, comma separated (error, warning, info,\n"
 	  "                      debug; subsystems main, lab, guest, sessions): debug,\n"
 	  "                      warning,guest=debug\n", false },
-	{ "__complete", vnl_cmd_complete, "nodes|lans|nics|links|kinds|options [KIND]", "words for shell completion",
+	{ "__complete", vnl_cmd_complete, "nodes|lans|nics|links|kinds|options [KIND|lan]", "words for shell completion",
 	  NULL, true },
 };
 #define NB_VERBS (sizeof(verbs) / sizeof(verbs[0]))

@@ -116,6 +116,7 @@ int vnl_cmd_stop(struct vnl_cli *cli, int argc, char **argv);      /* vnl_lab.c 
 int vnl_cmd_version(struct vnl_cli *cli, int argc, char **argv);   /* vnl_lab.c */
 int vnl_cmd_log_level(struct vnl_cli *cli, int argc, char **argv); /* vnl_lab.c */
 int vnl_cmd_add(struct vnl_cli *cli, int argc, char **argv);       /* vnl_edit.c */
+int vnl_cmd_set(struct vnl_cli *cli, int argc, char **argv);
 int vnl_cmd_del(struct vnl_cli *cli, int argc, char **argv);       /* vnl_edit.c */
 int vnl_cmd_link(struct vnl_cli *cli, int argc, char **argv);      /* vnl_edit.c */
 int vnl_cmd_unlink(struct vnl_cli *cli, int argc, char **argv);    /* vnl_edit.c */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * `vnl __complete nodes|lans|nics|links|kinds|options [KIND]|values OPTION|impair`: words
+ * `vnl __complete nodes|lans|nics|links|kinds|options [KIND|lan]|values OPTION|impair`: words
  * for completion/vnl.bash, one per line. kinds, options and values come from
  * the kinds' schemas (options: `vnl add`'s --nics and the long options of
  * KIND, or of every kind without one, then their one-letter forms; each
@@ -33,6 +33,15 @@ int vnl_cmd_complete(struct vnl_cli *cli, int argc, char **argv)
 	if (strcmp(what, "kinds") == 0) {
 		for (unsigned k = 0; kinds[k]; k++)
 			puts(kinds[k]->name);
+		return VNL_EXIT_OK;
+	}
+	if (strcmp(what, "options") == 0 && optind + 1 < argc && !strcmp(argv[optind + 1], "lan")) {
+		/* `vnl add lan` and `vnl set lan`: the LAN's options. */
+		static const char *const lan_opts[] = { "--mtu", "--vxlan", "--remote", "--underlay", "--local",
+							"--dstport" };
+
+		for (size_t i = 0; i < sizeof(lan_opts) / sizeof(lan_opts[0]); i++)
+			puts(lan_opts[i]);
 		return VNL_EXIT_OK;
 	}
 	if (strcmp(what, "options") == 0) {

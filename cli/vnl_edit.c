@@ -53,7 +53,8 @@ static void added_text(struct json_object *req, struct json_object *reply)
 		       vnl_jstr(o, "kind") ?: "?", vnl_jint(o, "nics", 1),
 		       vnl_jint(o, "nics", 1) == 1 ? "" : "s");
 	else if (json_object_object_get_ex(reply, "lan", &o))
-		printf("added LAN %s (mtu %lld)\n", vnl_jstr(req, "name"), vnl_jint(o, "mtu", TOPO_LAN_MTU_DEF));
+		printf("added LAN %s (mtu %lld%s)\n", vnl_jstr(req, "name"), vnl_jint(o, "mtu", TOPO_LAN_MTU_DEF),
+		       json_object_object_get_ex(o, "vxlan", NULL) ? ", vxlan: vnl show for its underlay" : "");
 	else
 		printf("added LAN %s\n", vnl_jstr(req, "name"));
 }
@@ -88,6 +89,27 @@ static const struct topo_opt mtu_opt = {
 	.def = TOPO_LAN_MTU_DEF, .metavar = "N", .help = "largest IP packet on the LAN",
 };
 
+/* `vnl add lan LAN --vxlan VNI ...`: a LAN stretched to other hosts
+ * (docs/plans/vxlan.md 2.9); members of vnld's lan-add of the same names. */
+static const struct topo_opt vx_opts[] = {
+	{ .name = "vxlan", .type = TOPO_OPT_UINT, .min = 1, .max = TOPO_VXLAN_VNI_MAX, .metavar = "VNI",
+	  .help = "stretch the LAN to other hosts: its VXLAN id" },
+	{ .name = "remote", .type = TOPO_OPT_LIST, .metavar = "IP[,IP...]",
+	  .help = "the other hosts' underlay addresses (vxlan)" },
+	{ .name = "underlay", .type = TOPO_OPT_TEXT, .metavar = "IFACE",
+	  .help = "host interface to them [the route's]" },
+	{ .name = "local", .type = TOPO_OPT_TEXT, .metavar = "IP", .help = "this host's address there [the route's]" },
+	{ .name = "dstport", .type = TOPO_OPT_UINT, .min = 1, .max = 65535, .def = TOPO_VXLAN_DSTPORT_DEF,
+	  .metavar = "N", .help = "UDP port of the vxlan" },
+};
+#define N_VX_OPTS (sizeof(vx_opts) / sizeof(vx_opts[0]))
+
+/* A LAN option (mtu or vxlan), not a node's. */
+static bool lan_opt(const struct topo_opt *o)
+{
+	return o == &mtu_opt || (o >= vx_opts && o < vx_opts + N_VX_OPTS);
+}
+
 /* The options of every kind, each name once, into opts[]; returns how many. */
 static unsigned add_opts(struct add_opt *opts)
 {
@@ -96,6 +118,8 @@ static unsigned add_opts(struct add_opt *opts)
 
 	opts[0] = (struct add_opt){ &nics_opt, 1, TOPO_NICS_MAX };
 	opts[1] = (struct add_opt){ &mtu_opt, TOPO_LAN_MTU_MIN, TOPO_LAN_MTU_MAX };
+	for (unsigned i = 0; i < N_VX_OPTS; i++)
+		opts[n++] = (struct add_opt){ &vx_opts[i], vx_opts[i].min, vx_opts[i].max };
 	for (unsigned i = 0; k[i]; i++) {
 		for (unsigned j = 0; j < k[i]->n_opts; j++) {
 			const struct topo_opt *o = &k[i]->opts[j];
@@ -215,9 +239,12 @@ void vnl_add_help(void)
 	const struct topo_kind *const *k = topo_kinds();
 	size_t s = 0, o = 0;
 
-	s += (size_t)snprintf(vnl_add_synopsis, sizeof(vnl_add_synopsis), "lan LAN [--mtu N]");
+	s += (size_t)snprintf(vnl_add_synopsis, sizeof(vnl_add_synopsis), "lan LAN [--mtu N] [--vxlan VNI --remote "
+			      "IP[,IP...] [--underlay IFACE] [--local IP] [--dstport N]]");
 	o += (size_t)snprintf(vnl_add_options, sizeof(vnl_add_options), "LAN:\n");
 	o += opt_line(vnl_add_options + o, sizeof(vnl_add_options) - o, &mtu_opt);
+	for (unsigned i = 0; i < N_VX_OPTS; i++)
+		o += opt_line(vnl_add_options + o, sizeof(vnl_add_options) - o, &vx_opts[i]);
 	o += (size_t)snprintf(vnl_add_options + o, sizeof(vnl_add_options) - o, "Every node:\n");
 	o += opt_line(vnl_add_options + o, sizeof(vnl_add_options) - o, &nics_opt);
 	for (unsigned i = 0; k[i] && s < sizeof(vnl_add_synopsis) && o < sizeof(vnl_add_options); i++) {
@@ -257,6 +284,11 @@ static int node_req(const struct topo_kind *kind, const char *name, const struct
 			json_object_put(*req);
 			return vnl_fail("node '%s': --mtu is for LANs (vnl add lan LAN --mtu N): a NIC takes its LAN's", name);
 		}
+		if (lan_opt(o)) {
+			json_object_put(*req);
+			return vnl_fail("node '%s': --%s is for LANs (vnl add lan LAN --vxlan VNI --%s ...)", name, o->name,
+					o->name);
+		}
 		if (k < 0) {
 			json_object_put(*req);
 			topo_opt_owners(o->name, false, owners, sizeof(owners));
@@ -267,21 +299,19 @@ static int node_req(const struct topo_kind *kind, const char *name, const struct
 	return -1;
 }
 
-int vnl_cmd_add(struct vnl_cli *cli, int argc, char **argv)
+/*
+ * The options of `vnl add` (or `vnl set`: none_ok, the word "none" passes
+ * unchecked) into given[] (*n_given of them, opts[] filled); -1 when
+ * done, else the exit status.
+ */
+static int add_parse(struct vnl_cli *cli, int argc, char **argv, bool none_ok, struct add_opt *opts,
+		     struct add_given *given, unsigned *n_given)
 {
-	struct add_opt opts[ADD_OPTS_MAX];
 	struct option lo[ADD_OPTS_MAX + 1];
-	char so[2 * ADD_OPTS_MAX + 1], list[128];
-	unsigned n = add_opts(opts), n_given = 0;
-	struct add_given *given = calloc((size_t)argc + 1, sizeof(*given));
-	const struct topo_kind *kind;
-	const char *type, *name;
-	struct json_object *req = NULL;
-	struct vnl_err err;
+	char so[2 * ADD_OPTS_MAX + 1];
+	unsigned n = add_opts(opts);
 	int c, r = -1;
 
-	if (given == NULL)
-		return vnl_fail("out of memory");
 	add_getopt(opts, n, lo, so);
 	while (r < 0 && (c = vnl_getopt(cli, argc, argv, so, lo)) != -1) {
 		unsigned i;
@@ -290,9 +320,82 @@ int vnl_cmd_add(struct vnl_cli *cli, int argc, char **argv)
 			;
 		if (i == n)
 			r = vnl_opt_exit(cli, c);
-		else if ((r = add_check(cli, &opts[i], optarg)) < 0)
-			given[n_given++] = (struct add_given){ &opts[i], optarg };
+		else if ((none_ok && !strcmp(optarg, "none")) || (r = add_check(cli, &opts[i], optarg)) < 0)
+			given[(*n_given)++] = (struct add_given){ &opts[i], optarg };
 	}
+	return r;
+}
+
+/*
+ * The lan-add (or lan-set) request `cmd` with the LAN options given into
+ * *req: --mtu, --vxlan and its own (remotes comma-separated, or given
+ * again; "none" clears a text in lan-set, --mtu 0 an mtu). A node's option
+ * is a usage error. -1 when done, else the exit status.
+ */
+static int lan_req(const struct vnl_cli *cli, const char *cmd, const struct add_given *given, unsigned n_given,
+		   struct json_object **req)
+{
+	bool set = !strcmp(cmd, "lan-set");
+	struct json_object *rem = NULL;
+	bool vni = false, vx_other = false;
+	struct vnl_err e;
+
+	for (unsigned i = 0; i < n_given; i++) {
+		const struct topo_opt *o = given[i].a->o;
+
+		if (!lan_opt(o))
+			return vnl_usage_error(cli, "%s: --%s is a node's option", set ? "set lan" : "add lan", o->name);
+		vni = vni || o == &vx_opts[0];
+		vx_other = vx_other || (o != &mtu_opt && o != &vx_opts[0]);
+		if (o == &vx_opts[1] && topo_vxlan_set_remotes(&(struct topo_vxlan){ 0 }, given[i].v, "--remote", &e) < 0)
+			return vnl_usage_error(cli, "%s", e.msg);
+		if (o == &vx_opts[3] && strcmp(given[i].v, "none") &&
+		    topo_vxlan_parse_addr(given[i].v, "--local", 0, 0, &(int){ 0 }, (uint8_t[16]){ 0 }, &e) < 0)
+			return vnl_usage_error(cli, "%s", e.msg);
+		if (o == &vx_opts[2] && strcmp(given[i].v, "none") && topo_vxlan_check_ifname(given[i].v, &e) < 0)
+			return vnl_usage_error(cli, "--underlay: %s", e.msg);
+	}
+	if (!set && vx_other && !vni)
+		return vnl_usage_error(cli, "add lan: --remote, --underlay, --local and --dstport need --vxlan VNI");
+	*req = vnl_req(cmd);
+	for (unsigned i = 0; i < n_given; i++) {
+		const struct topo_opt *o = given[i].a->o;
+		bool none = !strcmp(given[i].v, "none");
+
+		if (o == &vx_opts[1]) {
+			char buf[64 * TOPO_VXLAN_REMOTES_MAX], *save = NULL;
+
+			if (rem == NULL) {
+				rem = json_object_new_array();
+				json_object_object_add(*req, "remote", rem);
+			}
+			snprintf(buf, sizeof(buf), "%s", none ? "" : given[i].v);
+			for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+				json_object_array_add(rem, json_object_new_string(tok));
+		} else if (o->type == TOPO_OPT_UINT) {
+			json_object_object_add(*req, o->name, json_object_new_int(none ? 0 : atoi(given[i].v)));
+		} else {
+			json_object_object_add(*req, o->name, json_object_new_string(none ? "" : given[i].v));
+		}
+	}
+	return -1;
+}
+
+int vnl_cmd_add(struct vnl_cli *cli, int argc, char **argv)
+{
+	struct add_opt opts[ADD_OPTS_MAX];
+	char list[128];
+	unsigned n_given = 0;
+	struct add_given *given = calloc((size_t)argc + 1, sizeof(*given));
+	const struct topo_kind *kind;
+	const char *type, *name;
+	struct json_object *req = NULL;
+	struct vnl_err err;
+	int r;
+
+	if (given == NULL)
+		return vnl_fail("out of memory");
+	r = add_parse(cli, argc, argv, false, opts, given, &n_given);
 	if (r < 0 && argc - optind != 2)
 		r = argc - optind < 2 ? vnl_usage_error(cli, "add: missing argument")
 				      : vnl_usage_error(cli, "add: unexpected argument '%s'", argv[optind + 2]);
@@ -304,13 +407,8 @@ int vnl_cmd_add(struct vnl_cli *cli, int argc, char **argv)
 	name = argv[optind + 1];
 	kind = topo_kind_find(type);
 	if (strcmp(type, "lan") == 0) {
-		if (n_given > 1 || (n_given && given[0].a->o != &mtu_opt))
-			r = vnl_usage_error(cli, "add lan takes only --mtu");
-		else if ((r = check_name(cli, name, "LAN")) < 0) {
-			req = vnl_req("lan-add");
-			if (n_given)
-				json_object_object_add(req, "mtu", json_object_new_int(atoi(given[0].v)));
-		}
+		if ((r = check_name(cli, name, "LAN")) < 0)
+			r = lan_req(cli, "lan-add", given, n_given, &req);
 	} else if (kind == NULL) {
 		r = vnl_usage_error(cli, "add: '%s' is not lan or a node kind (%s)", type,
 				    topo_kind_list(list, sizeof(list)));
@@ -326,6 +424,40 @@ int vnl_cmd_add(struct vnl_cli *cli, int argc, char **argv)
 		return vnl_fail("%s", err.msg);
 	}
 	return run(cli, req, added_text);
+}
+
+static void set_text(struct json_object *req, struct json_object *reply)
+{
+	struct json_object *o;
+
+	if (json_object_object_get_ex(reply, "lan", &o))
+		printf("changed LAN %s (mtu %lld)\n", vnl_jstr(req, "name"), vnl_jint(o, "mtu", TOPO_LAN_MTU_DEF));
+}
+
+int vnl_cmd_set(struct vnl_cli *cli, int argc, char **argv)
+{
+	struct add_opt opts[ADD_OPTS_MAX];
+	unsigned n_given = 0;
+	struct add_given *given = calloc((size_t)argc + 1, sizeof(*given));
+	struct json_object *req = NULL;
+	int r;
+
+	if (given == NULL)
+		return vnl_fail("out of memory");
+	r = add_parse(cli, argc, argv, true, opts, given, &n_given);
+	if (r < 0 && (argc - optind != 2 || strcmp(argv[optind], "lan")))
+		r = argc - optind < 2 ? vnl_usage_error(cli, "set: missing argument")
+		    : argc - optind > 2 ? vnl_usage_error(cli, "set: unexpected argument '%s'", argv[optind + 2])
+					: vnl_usage_error(cli, "set: '%s' cannot be set (set lan LAN ...)", argv[optind]);
+	if (r < 0 && n_given == 0)
+		r = vnl_usage_error(cli, "set lan: nothing to change");
+	if (r < 0 && (r = check_name(cli, argv[optind + 1], "LAN")) < 0)
+		r = lan_req(cli, "lan-set", given, n_given, &req);
+	free(given);
+	if (r >= 0)
+		return r;
+	json_object_object_add(req, "name", json_object_new_string(argv[optind + 1]));
+	return run(cli, req, set_text);
 }
 
 static void deleted_text(struct json_object *req, struct json_object *reply)

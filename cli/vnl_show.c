@@ -111,6 +111,52 @@ static void print_mtu_warning(struct json_object *n, const char *indent)
 				   : "changed inside the node");
 }
 
+/* A vxlan LAN's lines (indent: ind): "vxlan VNI via IFACE local IP", the
+ * MTU and why, one line per remote as the switch sees it. */
+static void print_vxlan(struct json_object *l, const char *ind)
+{
+	struct json_object *vx, *rem, *conf;
+	const char *why;
+
+	if (!json_object_object_get_ex(l, "vxlan", &vx))
+		return;
+	printf("%svxlan %lld via %s", ind, vnl_jint(vx, "vni", 0), vnl_jstr(vx, "iface") ?: vnl_jstr(vx, "underlay") ?: "?");
+	if (vnl_jstr(vx, "local") || vnl_jstr(vx, "switch_local"))
+		printf(" local %s", vnl_jstr(vx, "local") ?: vnl_jstr(vx, "switch_local"));
+	printf(" port %lld\n", vnl_jint(vx, "dstport", TOPO_VXLAN_DSTPORT_DEF));
+	why = vnl_jstr(vx, "mtu_reason");
+	if (why && !strcmp(why, "lowered"))
+		printf("%s  mtu %lld (lowered: underlay %s mtu %lld, vxlan over %s needs %lld)\n", ind, vnl_jint(l, "mtu", 0),
+		       vnl_jstr(vx, "iface"), vnl_jint(vx, "underlay_mtu", 0),
+		       !strcmp(vnl_jstr(vx, "family") ?: "", "ipv6") ? "IPv6" : "IPv4", vnl_jint(vx, "overhead", 50));
+	else if (why && !strcmp(why, "raised"))
+		printf("%s  mtu %lld (underlay %s mtu %lld, raised from %lld for LAN %s)\n", ind, vnl_jint(l, "mtu", 0),
+		       vnl_jstr(vx, "iface"), vnl_jint(vx, "underlay_mtu", 0), vnl_jint(vx, "raised_from", 0),
+		       vnl_jstr(l, "name"));
+	else if (why)
+		printf("%s  mtu %lld (given; underlay %s mtu %lld)\n", ind, vnl_jint(l, "mtu", 0), vnl_jstr(vx, "iface"),
+		       vnl_jint(vx, "underlay_mtu", 0));
+	else
+		printf("%s  %s\n", ind, vnl_jstr(vx, "problem") ?: "no underlay decided");
+	rem = vnl_jarr(vx, "remotes");
+	conf = vnl_jarr(vx, "remote");
+	for (size_t i = 0; rem && i < json_object_array_length(rem); i++) {
+		struct json_object *r = json_object_array_get_idx(rem, i), *v;
+
+		printf("%s  %s  %s", ind, vnl_jstr(r, "ip") ?: "?", vnl_jstr(r, "state") ?: "?");
+		if (vnl_jstr(r, "mac"))
+			printf("  %s", vnl_jstr(r, "mac"));
+		if (json_object_object_get_ex(r, "last_rx", &v) && v)
+			printf("  rx %lld s ago", (long long)json_object_get_int64(v));
+		printf("\n");
+	}
+	/* No view from the switch (down, or not answering): the configured ones. */
+	for (size_t i = 0; !rem && conf && i < json_object_array_length(conf); i++)
+		printf("%s  %s  (switch not answering)\n", ind, json_object_get_string(json_object_array_get_idx(conf, i)));
+	if (!conf || json_object_array_length(conf) == 0)
+		printf("%s  no remote\n", ind);
+}
+
 static void print_lab(struct json_object *r)
 {
 	struct json_object *lans = vnl_jarr(r, "lans"), *nodes = vnl_jarr(r, "nodes"), *sw;
@@ -135,6 +181,14 @@ static void print_lab(struct json_object *r)
 						    ref_list(vnl_jarr(l, "links"), buf, sizeof(buf)) });
 	}
 	vnl_table_print(&t, stdout, "  ");
+	for (size_t i = 0; i < nl; i++) {
+		struct json_object *l = json_object_array_get_idx(lans, i);
+
+		if (json_object_object_get_ex(l, "vxlan", NULL)) {
+			printf("  %s:\n", vnl_jstr(l, "name"));
+			print_vxlan(l, "    ");
+		}
+	}
 	printf("\nnodes (%zu)\n", nn);
 	vnl_table_init(&t, 5);
 	if (nn)
@@ -251,6 +305,7 @@ static void print_lan(struct json_object *l)
 
 	printf("lan %s\n  mtu    %lld\n  links  %s\n", vnl_jstr(l, "name") ?: "?", vnl_jint(l, "mtu", 1500),
 	       ref_list(vnl_jarr(l, "links"), buf, sizeof(buf)));
+	print_vxlan(l, "  ");
 }
 
 int vnl_cmd_show(struct vnl_cli *cli, int argc, char **argv)

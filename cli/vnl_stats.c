@@ -85,6 +85,40 @@ static void print_impairs(struct json_object *ports)
 	}
 }
 
+/* A table per vxlan port: its remotes' counters (the switch's per-remote
+ * counters, in `counters` of each remote or in the remote itself). */
+static void print_remotes(struct json_object *ports)
+{
+	json_object_object_foreach(ports, ref, p) {
+		struct json_object *rem = vnl_jarr(p, "remotes");
+		struct vnl_table t;
+		char c[5][24];
+
+		if (rem == NULL)
+			continue;
+		printf("\nremotes of %s\n", ref);
+		vnl_table_init(&t, 7);
+		vnl_table_row(&t, (const char *[]){ "REMOTE", "STATE", "RX_PACKETS", "TX_PACKETS", "RX_BYTES", "TX_BYTES",
+						    "DROPS" });
+		for (size_t i = 0; i < json_object_array_length(rem); i++) {
+			struct json_object *r = json_object_array_get_idx(rem, i), *k = r;
+			long long drops = 0;
+
+			json_object_object_get_ex(r, "counters", &k);
+			json_object_object_foreach(k, key, val)
+				if (strncmp(key, "drop_", 5) == 0 && json_object_is_type(val, json_type_int))
+					drops += json_object_get_int64(val);
+			snprintf(c[4], sizeof(c[4]), "%lld", drops);
+			vnl_table_row(&t, (const char *[]){ vnl_jstr(r, "ip"), vnl_jstr(r, "state"),
+							    num(k, "rx_packets", c[0], sizeof(c[0])),
+							    num(k, "tx_packets", c[1], sizeof(c[1])),
+							    num(k, "rx_bytes", c[2], sizeof(c[2])),
+							    num(k, "tx_bytes", c[3], sizeof(c[3])), c[4] });
+		}
+		vnl_table_print(&t, stdout, "  ");
+	}
+}
+
 static void print_lans(struct json_object *lans)
 {
 	static const char *const cols[] = { "macs", "forwarded", "flooded", "unknown_unicast", "learned",
@@ -137,6 +171,7 @@ int vnl_cmd_stats(struct vnl_cli *cli, int argc, char **argv)
 		if (has_ports) {
 			print_ports(ports);
 			print_impairs(ports);
+			print_remotes(ports);
 		}
 		if (has_ports && has_lans)
 			putchar('\n');
@@ -153,6 +188,7 @@ int vnl_cmd_fdb(struct vnl_cli *cli, int argc, char **argv)
 {
 	struct json_object *req, *reply, *entries;
 	struct vnl_table t;
+	bool remote = false;
 	char age[24];
 	size_t n;
 	int r = vnl_args(cli, argc, argv, 1, 1);
@@ -170,13 +206,17 @@ int vnl_cmd_fdb(struct vnl_cli *cli, int argc, char **argv)
 	}
 	entries = vnl_jarr(reply, "entries");
 	n = entries ? json_object_array_length(entries) : 0;
-	vnl_table_init(&t, 3);
-	vnl_table_row(&t, (const char *[]){ "MAC", "PORT", "AGE" });
+	/* REMOTE: the VTEP a MAC was learned from, on a vxlan port ("-" else). */
+	for (size_t i = 0; i < n && !remote; i++)
+		remote = vnl_jstr(json_object_array_get_idx(entries, i), "remote") != NULL;
+	vnl_table_init(&t, remote ? 4 : 3);
+	vnl_table_row(&t, (const char *[]){ "MAC", "PORT", "AGE", "REMOTE" });
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *e = json_object_array_get_idx(entries, i);
 
 		snprintf(age, sizeof(age), "%llds", vnl_jint(e, "age", 0));
-		vnl_table_row(&t, (const char *[]){ vnl_jstr(e, "mac"), vnl_jstr(e, "port"), age });
+		vnl_table_row(&t, (const char *[]){ vnl_jstr(e, "mac"), vnl_jstr(e, "port"), age,
+						    vnl_jstr(e, "remote") ?: "-" });
 	}
 	vnl_table_print(&t, stdout, "");
 	if (n == 0)

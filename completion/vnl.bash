@@ -24,6 +24,7 @@ _vnl_takes_value()
 	# $1: verb, $2: an option word: does it take the next word as its value?
 	case $2 in
 	--ip | -a | --format | -f | --output | -o | --timeout | --nic-type | --mtu) return 0 ;;
+	--vxlan | --remote | --underlay | --local | --dstport) return 0 ;;
 	esac
 	if [[ $1 == impair ]]; then
 		[[ $2 != --clear ]]
@@ -42,7 +43,7 @@ _vnl()
 	local cur prev words cword
 	_init_completion -n := || return
 
-	local verbs="start stop add del link unlink impair show stats fdb capture exec shell console cp wait reboot halt deploy save destroy graph events web version log-level"
+	local verbs="start stop add del set link unlink impair show stats fdb capture exec shell console cp wait reboot halt deploy save destroy graph events web version log-level"
 	local i w verb='' nargs=0 dashdash=0 labopt=() args=()
 	_vnl_cmd=${words[0]} _vnl_addopts=
 
@@ -140,11 +141,12 @@ _vnl()
 		add)
 			# The long options of the kind given, or of every kind.
 			if [[ ${args[0]-} == lan ]]; then
-				opts+=" --mtu"
+				opts+=" $("$_vnl_cmd" __complete options lan 2>/dev/null)"
 			else
 				opts+=" $("$_vnl_cmd" __complete options ${args[0]:+"${args[0]}"} 2>/dev/null | grep -- '^--')"
 			fi
 			;;
+		set) opts+=" $("$_vnl_cmd" __complete options lan 2>/dev/null)" ;;
 		link) opts+=" --ip --nic-type" ;;
 		impair) opts+=" $("$_vnl_cmd" __complete impair 2>/dev/null)" ;;
 		graph) opts+=" --format --output" ;;
@@ -160,6 +162,8 @@ _vnl()
 	local words_=
 	case $verb:$nargs in
 	add:0) words_="lan $(_vnl_names kinds "${labopt[@]}")" ;;
+	set:0) words_="lan" ;;
+	set:1) words_=$(_vnl_names lans "${labopt[@]}") ;;
 	del:0 | show:0) words_="$(_vnl_names nodes "${labopt[@]}") $(_vnl_names lans "${labopt[@]}")" ;;
 	stats:0) words_="$(_vnl_names nics "${labopt[@]}") $(_vnl_names nodes "${labopt[@]}") $(_vnl_names lans "${labopt[@]}")" ;;
 	exec:0) words_=$(_vnl_names nodes "${labopt[@]}") ;;

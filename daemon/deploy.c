@@ -118,16 +118,20 @@ int lab_deploy(struct lab *l, const struct topo *f, struct json_object *created,
 		const struct topo_lan *have = topo_find_lan(l->topo, name);
 
 		if (have) {
-			if (topo_lan_mtu(have) != topo_lan_mtu(&f->lans[i]))
+			/* Over vxlan an absent mtu is the underlay's to decide. */
+			if ((have->vx.vni || f->lans[i].vx.vni) ? have->mtu != f->lans[i].mtu
+								 : topo_lan_mtu(have) != topo_lan_mtu(&f->lans[i]))
 				addf(differs, "lan %s: mtu %u in the file, %u in the lab", name, topo_lan_mtu(&f->lans[i]),
 				     topo_lan_mtu(have));
+			else if (!topo_vxlan_equal(&have->vx, &f->lans[i].vx))
+				addf(differs, "lan %s: vxlan differs", name);
 			continue;
 		}
 		if (topo_find_node(l->topo, name)) {
 			addf(differs, "lan %s: a node of the lab has that name", name);
 			continue;
 		}
-		r = lab_lan_add(l, name, f->lans[i].mtu, err);
+		r = lab_lan_add(l, &f->lans[i], err);
 		if (r < 0) {
 			vnl_err_wrap(err, "lan %s (line %d)", name, f->lans[i].line);
 			break;

@@ -85,7 +85,7 @@ void lab_node_ctx(struct lab *l, const struct topo_node *n, struct node_ctx *ctx
 		if (k->nic >= n->nics || k->nic >= TOPO_NICS_MAX || strcmp(k->node, n->name))
 			continue;
 		if ((lan = topo_find_lan(l->topo, k->lan)) != NULL)
-			ctx->nic_mtus[k->nic] = (uint16_t)topo_lan_mtu(lan);
+			ctx->nic_mtus[k->nic] = (uint16_t)lab_lan_mtu(l, lan);
 		if (k->nic_type[0] && (c = topo_nic_choice(l->topo, n, k->nic, TOPO_NIC_TYPE)) >= 0)
 			ctx->nic_types[k->nic] = (uint8_t)c;
 	}
@@ -98,7 +98,7 @@ static void nic_link_of(const struct lab *l, const struct node_ctx *ctx, unsigne
 	const struct topo_lan *lan = k ? topo_find_lan(l->topo, k->lan) : NULL;
 
 	nl->cidr = k ? topo_link_addr(k, cidr) : NULL;
-	nl->mtu = lan ? topo_lan_mtu(lan) : 0;
+	nl->mtu = lan ? lab_lan_mtu(l, lan) : 0;
 	nl->type = i < TOPO_NICS_MAX ? ctx->nic_types[i] : 0;
 }
 
@@ -170,7 +170,7 @@ static void emit(struct lab *l, const char *event, const char *k1, const char *v
 
 /* Removals: the object is gone from the switch already, or the switch is
  * down (lab_push makes the restarted one match the model). */
-static bool sw_gone(int r, const struct vnl_err *e)
+bool lab_sw_gone(int r, const struct vnl_err *e)
 {
 	return r == -ENOTCONN || (r == -EREMOTEIO && (strstr(e->msg, "no port") || strstr(e->msg, "no LAN")));
 }
@@ -179,10 +179,10 @@ static bool sw_gone(int r, const struct vnl_err *e)
  * too: what it leaves is removed by the next vnld start (nodes) or switch
  * push (ports, LANs). The transaction still reports the step that failed
  * first. */
-static void undo_failed(struct lab *l, int r, const struct vnl_err *e, bool sw)
+void lab_undo_failed(struct lab *l, int r, const struct vnl_err *e, bool sw)
 {
 	(void)l;
-	if (r < 0 && !(sw && sw_gone(r, e)))
+	if (r < 0 && !(sw && lab_sw_gone(r, e)))
 		log_warning("undoing a failed change: %s (the next vnld start or switch push removes what is left)",
 			    e->msg);
 }
@@ -190,7 +190,7 @@ static void undo_failed(struct lab *l, int r, const struct vnl_err *e, bool sw)
 /* Additions: a switch step that found the switch down is done by lab_push
  * when it is back (lab.h); a request that changes the lab waits while vnld
  * restarts it (a transaction), so it cannot come back in the middle. */
-static int sw_step(int r)
+int lab_sw_step(int r)
 {
 	return r == -ENOTCONN ? 0 : r;
 }
@@ -232,44 +232,79 @@ static void put_back(void *array, unsigned n, size_t size, unsigned at)
 	memcpy(a + (size_t)at * size, &tmp, size);
 }
 
+void lab_emit_lan(struct lab *l, const char *event, const char *lan)
+{
+	emit(l, event, "lan", lan, NULL, 0, NULL);
+}
+
 /* ---- LANs ---- */
 
-/* lan-add on the switch, always with the LAN's mtu (docs/switchd.md). */
-static int sw_lan_add(struct lab *l, const struct topo_lan *lan, struct vnl_err *err)
+unsigned lab_lan_mtu(const struct lab *l, const struct topo_lan *lan)
+{
+	const struct lab_vxrt *rt;
+
+	if (lan->vx.vni == 0)
+		return topo_lan_mtu(lan);
+	if ((rt = lab_vx_rt(l, lan->name)) != NULL)
+		return rt->mtu;
+	/* Not decided (its underlay is missing): what a 1500 underlay gives. */
+	return lan->mtu ? lan->mtu : TOPO_LAN_MTU_DEF - topo_vxlan_overhead(lan->vx.family);
+}
+
+int lab_sw_lan_add(struct lab *l, const char *name, unsigned mtu, struct vnl_err *err)
 {
 	struct json_object *req = json_object_new_object();
 	int r;
 
 	json_object_object_add(req, "cmd", json_object_new_string("lan-add"));
-	json_object_object_add(req, "name", json_object_new_string(lan->name));
-	json_object_object_add(req, "mtu", json_object_new_int((int)topo_lan_mtu(lan)));
+	json_object_object_add(req, "name", json_object_new_string(name));
+	json_object_object_add(req, "mtu", json_object_new_int((int)mtu));
 	r = lab_switch_call(&l->sw, req, NULL, err);
 	json_object_put(req);
 	return r;
 }
 
-int lab_lan_add(struct lab *l, const char *name, unsigned mtu, struct vnl_err *err)
+int lab_lan_add(struct lab *l, const struct topo_lan *tmpl, struct vnl_err *err)
 {
-	struct topo_lan lan = { .mtu = mtu };
+	struct topo_lan lan = *tmpl;
+	const char *name = lan.name;
+	const struct topo_lan *o;
+	struct lab_vxrt rt;
 	struct vnl_err e;
 	int r;
 
+	lan.line = lan.column = 0;
 	if ((r = topo_check_name(name, "LAN", 0, 0, err)) < 0)
 		return r;
-	if (mtu && (mtu < TOPO_LAN_MTU_MIN || mtu > TOPO_LAN_MTU_MAX))
-		return vnl_errf(err, -ERANGE, "LAN %s: mtu %u out of range %d..%d", name, mtu, TOPO_LAN_MTU_MIN,
+	if (lan.mtu && (lan.mtu < TOPO_LAN_MTU_MIN || lan.mtu > TOPO_LAN_MTU_MAX))
+		return vnl_errf(err, -ERANGE, "LAN %s: mtu %u out of range %d..%d", name, lan.mtu, TOPO_LAN_MTU_MIN,
 				TOPO_LAN_MTU_MAX);
 	if (topo_find_node(l->topo, name) || topo_find_lan(l->topo, name))
 		return vnl_errf(err, -EEXIST, "the name '%s' is in use in lab %s", name, l->name);
-	snprintf(lan.name, sizeof(lan.name), "%s", name);
-	r = sw_step(sw_lan_add(l, &lan, err));
+	/* The model's rules before any step (topo_add_lan checks them again). */
+	if ((r = topo_vxlan_check(&lan, 0, 0, err)) < 0)
+		return r;
+	if ((o = topo_vxlan_clash(l->topo, &lan)) != NULL)
+		return vnl_errf(err, -EEXIST, "LAN %s: vxlan: vni %u on underlay %s is taken by LAN %s", name,
+				lan.vx.vni, lan.vx.underlay, o->name);
+	if (lan.vx.vni)
+		r = lab_vx_add(l, &lan, &rt, err);
+	else if ((r = lab_sw_step(lab_sw_lan_add(l, name, lab_lan_mtu(l, &lan), err))) < 0)
+		vnl_err_wrap(err, "adding LAN %s to the switch", name);
 	if (r < 0)
-		return vnl_err_wrap(err, "adding LAN %s to the switch", name), r;
+		return r;
 	r = topo_add_lan(l->topo, &lan, err);
 	if (r == 0 && (r = lab_save(l, err)) < 0)
 		topo_del_lan(l->topo, name, NULL);
+	if (r == 0 && lan.vx.vni && (r = lab_vx_keep(l, &rt, err)) < 0) {
+		topo_del_lan(l->topo, name, NULL);
+		lab_save(l, NULL);
+	}
 	if (r < 0) {
-		undo_failed(l, lab_switch_cmd(&l->sw, &e, "lan-del", "name", name, NULL), &e, true);
+		if (lan.vx.vni)
+			lab_vx_undo(l, &lan, &rt);
+		else
+			lab_undo_failed(l, lab_switch_cmd(&l->sw, &e, "lan-del", "name", name, NULL), &e, true);
 		return r;
 	}
 	emit(l, "lan-added", "lan", name, NULL, 0, NULL);
@@ -298,9 +333,19 @@ int lab_lan_del(struct lab *l, const char *name, struct json_object *unlinked, s
 			put_back(l->topo->lans, l->topo->n_lans, sizeof(lan), at);
 		return r;
 	}
+	if (lan.vx.vni) {
+		char port[TOPO_NAME_MAX + 8];
+
+		lab_vx_port_name(name, port, sizeof(port));
+		r = lab_switch_cmd(&l->sw, &e, "port-del", "name", port, NULL);
+		if (r < 0 && !lab_sw_gone(r, &e))
+			log_warning("deleting switch port %s: %s (the next push removes it)", port, e.msg);
+	}
 	r = lab_switch_cmd(&l->sw, &e, "lan-del", "name", name, NULL);
-	if (r < 0 && !sw_gone(r, &e))
+	if (r < 0 && !lab_sw_gone(r, &e))
 		log_warning("deleting LAN %s from the switch: %s (the next push removes it)", name, e.msg);
+	if (lan.vx.vni)
+		lab_vx_forget(l, name);
 	emit(l, "lan-deleted", "lan", name, NULL, 0, NULL);
 	return 0;
 }
@@ -337,12 +382,12 @@ static int sw_port_add(struct lab *l, const char *port, const struct nic_port *n
 
 	if (r != 0)
 		return r < 0 ? r : 0;
-	r = sw_step(lab_switch_cmd(&l->sw, err, "attach", "port", port, "lan", lan, NULL));
+	r = lab_sw_step(lab_switch_cmd(&l->sw, err, "attach", "port", port, "lan", lan, NULL));
 	if (r < 0) {
 		struct vnl_err e;
 
 		vnl_err_wrap(err, "attaching switch port %s to %s", port, lan);
-		undo_failed(l, lab_switch_cmd(&l->sw, &e, "port-del", "name", port, NULL), &e, true);
+		lab_undo_failed(l, lab_switch_cmd(&l->sw, &e, "port-del", "name", port, NULL), &e, true);
 	}
 	return r;
 }
@@ -359,7 +404,7 @@ static void ports_del(struct lab *l, const char *node, unsigned upto)
 
 		lab_port_name(node, i, port, sizeof(port));
 		r = lab_switch_cmd(&l->sw, &e, "port-del", "name", port, NULL);
-		if (r < 0 && !sw_gone(r, &e))
+		if (r < 0 && !lab_sw_gone(r, &e))
 			log_warning("deleting switch port %s: %s (the next push removes it)", port, e.msg);
 	}
 }
@@ -420,7 +465,7 @@ static int sw_impair_link(struct lab *l, const char *port, const struct topo_lin
 
 	*done = 0;
 	for (unsigned d = 0; d < TOPO_IMP_DIRS && r == 0; d++)
-		if (!topo_impair_none(&k->imp[d]) && (r = sw_step(sw_impair(l, port, d, &k->imp[d], err))) == 0)
+		if (!topo_impair_none(&k->imp[d]) && (r = lab_sw_step(sw_impair(l, port, d, &k->imp[d], err))) == 0)
 			*done |= 1u << d;
 	return r;
 }
@@ -433,7 +478,7 @@ static void sw_impair_clear(struct lab *l, const char *port, unsigned dirs)
 	int r;
 
 	for (unsigned d = TOPO_IMP_DIRS; d-- > 0;)
-		if (dirs & 1u << d && (r = sw_impair(l, port, d, &(struct topo_impair){ 0 }, &e)) < 0 && !sw_gone(r, &e))
+		if (dirs & 1u << d && (r = sw_impair(l, port, d, &(struct topo_impair){ 0 }, &e)) < 0 && !lab_sw_gone(r, &e))
 			log_warning("%s (the next push does it)", e.msg);
 }
 
@@ -495,7 +540,7 @@ int lab_link_impair(struct lab *l, const char *node, unsigned nic, unsigned dirs
 	for (unsigned d = 0; d < TOPO_IMP_DIRS && r == 0; d++) {
 		if (!(dirs & 1u << d))
 			continue;
-		r = sw_step(sw_impair(l, port, d, &now[d], err));
+		r = lab_sw_step(sw_impair(l, port, d, &now[d], err));
 		done |= r == 0 ? 1u << d : 0;
 	}
 	if (r == 0 && (r = topo_link_set_impair(l->topo, k, now, err)) == 0 && (r = lab_save(l, err)) < 0)
@@ -503,7 +548,7 @@ int lab_link_impair(struct lab *l, const char *node, unsigned nic, unsigned dirs
 	if (r < 0) {
 		for (unsigned d = TOPO_IMP_DIRS; d-- > 0;)
 			if (done & 1u << d)
-				undo_failed(l, sw_step(sw_impair(l, port, d, &old[d], &e)), &e, true);
+				lab_undo_failed(l, lab_sw_step(sw_impair(l, port, d, &old[d], &e)), &e, true);
 		return r;
 	}
 	emit(l, "link-impaired", "node", node, "nic", (int)nic, k->lan);
@@ -556,13 +601,13 @@ out_stop:
 	if (kind->nics_ported)
 		ports_del(l, ctx.name, ctx.nics);
 	if (kind->stop)
-		undo_failed(l, kind->stop(&ctx, &e), &e, false);
+		lab_undo_failed(l, kind->stop(&ctx, &e), &e, false);
 	goto out_destroy;
 out_ports:
 	if (kind->nics_ported)
 		ports_del(l, ctx.name, ctx.nics);
 out_destroy:
-	undo_failed(l, kind->destroy(&ctx, &e), &e, false);
+	lab_undo_failed(l, kind->destroy(&ctx, &e), &e, false);
 out_model:
 	rt_forget(l, tmpl->name);
 	topo_del_node(l->topo, tmpl->name, NULL);
@@ -665,7 +710,7 @@ int lab_link_add(struct lab *l, const struct topo_link *tmpl, struct vnl_err *er
 	lab_port_name(tmpl->node, tmpl->nic, port, sizeof(port));
 	if (kind->nics_ported) {
 		/* The port exists since the node does: into the LAN. */
-		r = sw_step(lab_switch_cmd(&l->sw, err, "attach", "port", port, "lan", tmpl->lan, NULL));
+		r = lab_sw_step(lab_switch_cmd(&l->sw, err, "attach", "port", port, "lan", tmpl->lan, NULL));
 		if (r < 0)
 			vnl_err_wrap(err, "attaching switch port %s to %s", port, tmpl->lan);
 	} else {
@@ -685,11 +730,11 @@ out_port:
 	if (kind->nics_ported) {
 		/* The port stays with the node: the impairments set go. */
 		sw_impair_clear(l, port, imp_done);
-		undo_failed(l, lab_switch_cmd(&l->sw, &e, "detach", "port", port, NULL), &e, true);
+		lab_undo_failed(l, lab_switch_cmd(&l->sw, &e, "detach", "port", port, NULL), &e, true);
 	} else
-		undo_failed(l, lab_switch_cmd(&l->sw, &e, "port-del", "name", port, NULL), &e, true);
+		lab_undo_failed(l, lab_switch_cmd(&l->sw, &e, "port-del", "name", port, NULL), &e, true);
 out_nic:
-	undo_failed(l, kind->nic_detach(&ctx, tmpl->nic, &e), &e, false);
+	lab_undo_failed(l, kind->nic_detach(&ctx, tmpl->nic, &e), &e, false);
 	ctx_keep(l, &ctx);
 out_model:
 	topo_del_link(l->topo, tmpl->node, tmpl->nic, NULL);
@@ -734,7 +779,7 @@ int lab_link_del(struct lab *l, const char *node, unsigned nic, struct vnl_err *
 	} else {
 		r = lab_switch_cmd(&l->sw, &e, "port-del", "name", port, NULL);
 	}
-	if (r < 0 && !sw_gone(r, &e))
+	if (r < 0 && !lab_sw_gone(r, &e))
 		log_warning("taking switch port %s out: %s (the next push does it)", port, e.msg);
 	if (kind) {
 		lab_node_ctx(l, n, &ctx);
@@ -884,6 +929,8 @@ void lab_recover(struct lab *l)
 {
 	n_stale = 0;
 	lab_remove_strays(l);
+	/* Before the nodes: their NICs take the LANs' mtus. */
+	lab_vx_recover(l);
 	for (unsigned i = 0; i < l->topo->n_nodes; i++)
 		recover_node(l, &l->topo->nodes[i]);
 }
@@ -1043,6 +1090,14 @@ void lab_push(struct lab_switch *s, void *arg)
 				lab_switch_cmd(s, NULL, "detach", "port", name, NULL);
 			continue;
 		}
+		if (k == NULL && lab_vx_port_lan(l, name)) {
+			/* A vxlan LAN's port: kept (its remotes' MACs), in its LAN. */
+			const struct topo_lan *vl = lab_vx_port_lan(l, name);
+
+			if (lan == NULL || strcmp(lan, vl->name))
+				lab_switch_cmd(s, NULL, "attach", "port", name, "lan", vl->name, NULL);
+			continue;
+		}
 		if (lab_switch_cmd(s, &e, "port-del", "name", name, NULL) < 0)
 			log_warning("removing port %s from the switch: %s", name, e.msg);
 		json_object_array_del_idx(ports, i--, 1); /* ports keeps what is left */
@@ -1059,10 +1114,11 @@ void lab_push(struct lab_switch *s, void *arg)
 	json_object_put(lans);
 	/* What the model has that the switch does not: in. */
 	for (unsigned i = 0; i < l->topo->n_lans; i++) {
-		r = sw_lan_add(l, &l->topo->lans[i], &e);
+		r = lab_sw_lan_add(l, l->topo->lans[i].name, lab_lan_mtu(l, &l->topo->lans[i]), &e);
 		if (r < 0 && !strstr(e.msg, "exists"))
 			log_error("pushing LAN %s: %s", l->topo->lans[i].name, e.msg);
 	}
+	lab_vx_push(l, ports);
 	for (unsigned i = 0; i < l->topo->n_links; i++) {
 		const struct topo_link *k = &l->topo->links[i];
 		const struct topo_node *n = topo_find_node(l->topo, k->node);
@@ -1209,14 +1265,14 @@ static void mtu_mismatch_json(const struct lab *l, const struct topo_node *n, st
 		if (!json_object_object_get_ex(f, "nic", &nic) || !json_object_object_get_ex(f, "mtu", &mtu) ||
 		    (k = topo_find_link(l->topo, n->name, (unsigned)json_object_get_int(nic))) == NULL ||
 		    (lan = topo_find_lan(l->topo, k->lan)) == NULL ||
-		    (unsigned)json_object_get_int(mtu) == topo_lan_mtu(lan))
+		    (unsigned)json_object_get_int(mtu) == lab_lan_mtu(l, lan))
 			continue;
 		if (bad == NULL)
 			bad = json_object_new_array();
 		m = json_object_new_object();
 		json_object_object_add(m, "nic", json_object_new_int((int)k->nic));
 		json_object_object_add(m, "lan", json_object_new_string(lan->name));
-		json_object_object_add(m, "lan_mtu", json_object_new_int((int)topo_lan_mtu(lan)));
+		json_object_object_add(m, "lan_mtu", json_object_new_int((int)lab_lan_mtu(l, lan)));
 		json_object_object_add(m, "mtu", json_object_get(mtu));
 		json_object_array_add(bad, m);
 	}
@@ -1276,7 +1332,7 @@ struct json_object *lab_lan_json(struct lab *l, const struct topo_lan *lan)
 	struct json_object *o = json_object_new_object(), *links = json_object_new_array();
 
 	json_object_object_add(o, "name", json_object_new_string(lan->name));
-	json_object_object_add(o, "mtu", json_object_new_int((int)topo_lan_mtu(lan)));
+	json_object_object_add(o, "mtu", json_object_new_int((int)lab_lan_mtu(l, lan)));
 	for (unsigned i = 0; i < l->topo->n_links; i++) {
 		const struct topo_link *k = &l->topo->links[i];
 		char ref[TOPO_NAME_MAX + 8];
@@ -1287,5 +1343,7 @@ struct json_object *lab_lan_json(struct lab *l, const struct topo_lan *lan)
 		json_object_array_add(links, json_object_new_string(ref));
 	}
 	json_object_object_add(o, "links", links);
+	if (lan->vx.vni)
+		lab_vx_json(l, lan, o);
 	return o;
 }

@@ -37,10 +37,26 @@
 
 #include "err.h"
 #include "lab_switch.h"
+#include "lab_vxlan.h"
 #include "node_kind.h"
 #include "topology.h"
 
 struct lab_rt;
+
+/*
+ * What the vxlan steps ask of the host's kernel (lab_vxlan.h). NULL in
+ * struct lab: common/nl.h in the lab's own netns. A seam for tests only
+ * (tests/unit/lab_tx_test.c records the calls as steps).
+ */
+struct lab_underlay_ops {
+	/* The interface the route to dst (family AF_INET/AF_INET6) leaves by,
+	 * its name into iface. -ENETUNREACH, -EHOSTUNREACH, ... */
+	int (*route)(int family, const uint8_t dst[16], char iface[16], struct vnl_err *err);
+	/* iface's MTU (> 0), or a negative errno (-ENODEV: no such interface). */
+	int (*get_mtu)(const char *iface, struct vnl_err *err);
+	/* Set iface's MTU (-EINVAL: beyond the device's range). */
+	int (*set_mtu)(const char *iface, unsigned mtu, struct vnl_err *err);
+};
 
 struct lab {
 	char name[TOPO_NAME_MAX + 1];
@@ -62,6 +78,13 @@ struct lab {
 	 * A seam for tests only (tests/unit/lab_tx_test.c gives fake kinds that
 	 * record their calls); stray removal still walks node_kinds[]. */
 	const struct node_kind *(*kind_find)(const char *name);
+	/* vxlan LANs: what vnld decided on this host, per LAN (lab_vxlan.h) */
+	struct lab_vxrt vx[LAB_VX_MAX];
+	/* underlays whose MTU the lab raised, recorded in state_dir too */
+	struct state_mtu raised[LAB_VX_MAX];
+	unsigned n_raised;
+	/* the kernel for the vxlan steps; NULL: common/nl.h (a test seam) */
+	const struct lab_underlay_ops *ul;
 };
 
 /* Switch port of a link: "NODE-N". */
@@ -69,8 +92,12 @@ void lab_port_name(const char *node, unsigned nic, char *buf, size_t size);
 /* The link whose switch port is `port`, or NULL (not one of ours). */
 const struct topo_link *lab_port_link(const struct lab *l, const char *port);
 
-/* mtu: TOPO_LAN_MTU_MIN..MAX, or 0 (not given: TOPO_LAN_MTU_DEF). */
-int lab_lan_add(struct lab *l, const char *name, unsigned mtu, struct vnl_err *err);
+/* LAN tmpl (its name, mtu: TOPO_LAN_MTU_MIN..MAX or 0, not given:
+ * TOPO_LAN_MTU_DEF; a vxlan: lab_vxlan.h's steps). Event `lan-added`. */
+int lab_lan_add(struct lab *l, const struct topo_lan *tmpl, struct vnl_err *err);
+/* The mtu the LAN's NICs and its switch LAN get: its own (or the
+ * default); a vxlan LAN's as vnld decided (lab_vxlan.h). */
+unsigned lab_lan_mtu(const struct lab *l, const struct topo_lan *lan);
 /* A node's links go first; names of the removed links are appended to
  * `unlinked` (a JSON array, may be NULL) as "NODE:N". */
 int lab_lan_del(struct lab *l, const char *name, struct json_object *unlinked, struct vnl_err *err);
@@ -122,6 +149,18 @@ struct json_object *lab_link_json(const struct topo_link *k);
 /* A link's `impair` object: {"out": {KEY: TEXT...}, "in": {...}}, a
  * direction only when it has a set. */
 struct json_object *lab_impair_json(const struct topo_link *k);
+
+/* Internal to lab.c and lab_vxlan.c: the switch step conventions.
+ * lab_sw_step: a switch found down is no failure (lab_push does it);
+ * lab_sw_gone: a removal found it gone or the switch down; lab_undo_failed:
+ * an undo step that failed too is logged (sw: a switch request). */
+int lab_sw_step(int r);
+bool lab_sw_gone(int r, const struct vnl_err *e);
+void lab_undo_failed(struct lab *l, int r, const struct vnl_err *e, bool sw);
+/* lan-add on the switch, always with an mtu (docs/switchd.md). */
+int lab_sw_lan_add(struct lab *l, const char *name, unsigned mtu, struct vnl_err *err);
+/* Announce event `event` with "lan": lan. */
+void lab_emit_lan(struct lab *l, const char *event, const char *lan);
 
 /* The node context handed to the kind; valid until the next model change. */
 void lab_node_ctx(struct lab *l, const struct topo_node *n, struct node_ctx *ctx);

@@ -10,7 +10,9 @@
 #include "lab_switch.h"
 #include "node_kind.h"
 #include "paths.h"
+#include "nl.h"
 #include "scavenge.h"
+#include "state.h"
 
 /* Add name once; names that cannot be a node are skipped. 0 or -ENOMEM. */
 static int add_name(struct scavenge *s, const char *name)
@@ -155,4 +157,24 @@ pid_t scavenge_switch_pid(const char *sock)
 
 	lab_switch_find(sock, &pid, 1);
 	return pid;
+}
+
+int scavenge_restore_mtus(const char *state_dir, struct vnl_err *err)
+{
+	struct state_mtu m[64];
+	unsigned n = state_load_mtus(state_dir, m, 64);
+	int first = 0, done = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct vnl_err e;
+		int r = nl_link_set_mtu(-1, m[i].iface, m[i].orig, &e);
+
+		/* A missing interface took its MTU with it. */
+		if (r < 0 && r != -ENODEV && !first)
+			first = vnl_errf(err, r, "underlay %s: mtu %u again: %s", m[i].iface, m[i].orig, e.msg);
+		done += r == 0;
+	}
+	if (n)
+		state_save_mtus(state_dir, NULL, 0, NULL);
+	return first ? first : done;
 }

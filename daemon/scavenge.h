@@ -13,6 +13,7 @@
  *                /var/lib/vnetlab/LAB/cnt/NODE           overlay, bundle
  *   vm           /var/lib/vnetlab/LAB/vm/NODE, /run/vnetlab/LAB/vm/NODE
  *   mounts       anything mounted under /var/lib/vnetlab/LAB/ (overlays)
+ *   underlays    MTUs raised for vxlan LANs: /var/lib/vnetlab/LAB/underlay-mtu.json
  *
  * and each node found is then removed through the destroy() slot of every
  * kind, which works from the names alone and is idempotent (node_kind.h):
@@ -54,5 +55,12 @@ void scavenge_free(struct scavenge *s);
 void scavenge_describe(const struct scavenge *s, char *buf, size_t len);
 /* Remove every node found through every kind's destroy(); not the switch. */
 int scavenge_remove(const char *lab, const struct scavenge *s, struct vnl_err *err);
+/*
+ * Put back the MTU of every underlay the lab raised for its vxlan LANs and
+ * did not restore (state.h, underlay-mtu.json in state_dir: a vnld that
+ * crashed or was killed), and forget them. How many were restored, or the
+ * first failure (the others still tried).
+ */
+int scavenge_restore_mtus(const char *state_dir, struct vnl_err *err);
 /* The pid of a vnl-switchd running with `--socket sock`, or 0. */
 pid_t scavenge_switch_pid(const char *sock);

@@ -105,9 +105,76 @@ int state_load(const char *dir, struct topo **t, pid_t *switch_pid, unsigned lon
 	return 0;
 }
 
+struct mtus {
+	const struct state_mtu *m;
+	unsigned n;
+};
+
+static int fill_mtus(FILE *f, const void *arg)
+{
+	const struct mtus *mt = arg;
+	struct json_object *a = json_object_new_array();
+	int r;
+
+	for (unsigned i = 0; i < mt->n; i++) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "iface", json_object_new_string(mt->m[i].iface));
+		json_object_object_add(o, "mtu", json_object_new_int((int)mt->m[i].orig));
+		json_object_object_add(o, "now", json_object_new_int((int)mt->m[i].now));
+		json_object_array_add(a, o);
+	}
+	r = fprintf(f, "%s\n", json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN)) < 0 ? -EIO : 0;
+	json_object_put(a);
+	return r;
+}
+
+int state_save_mtus(const char *dir, const struct state_mtu *m, unsigned n, struct vnl_err *err)
+{
+	struct mtus mt = { m, n };
+	char path[PATH_MAX];
+
+	if (n == 0) {
+		snprintf(path, sizeof(path), "%s/underlay-mtu.json", dir);
+		if (unlink(path) < 0 && errno != ENOENT)
+			return vnl_errno(err, errno, "cannot remove %s", path);
+		return 0;
+	}
+	return write_atomic(dir, "underlay-mtu.json", fill_mtus, &mt, err);
+}
+
+unsigned state_load_mtus(const char *dir, struct state_mtu *m, unsigned max)
+{
+	char path[PATH_MAX];
+	struct json_object *a, *v;
+	unsigned n = 0;
+
+	snprintf(path, sizeof(path), "%s/underlay-mtu.json", dir);
+	if ((a = json_object_from_file(path)) == NULL)
+		return 0;
+	for (size_t i = 0; json_object_is_type(a, json_type_array) && i < json_object_array_length(a) && n < max; i++) {
+		struct json_object *o = json_object_array_get_idx(a, i);
+		int orig, now;
+
+		if (!json_object_object_get_ex(o, "iface", &v) || !json_object_is_type(v, json_type_string) ||
+		    json_object_get_string_len(v) < 1 || json_object_get_string_len(v) > 15)
+			continue;
+		snprintf(m[n].iface, sizeof(m[n].iface), "%s", json_object_get_string(v));
+		orig = json_object_object_get_ex(o, "mtu", &v) ? json_object_get_int(v) : 0;
+		now = json_object_object_get_ex(o, "now", &v) ? json_object_get_int(v) : 0;
+		if (orig < 68 || now < 68)
+			continue;
+		m[n].orig = (unsigned)orig;
+		m[n++].now = (unsigned)now;
+	}
+	json_object_put(a);
+	return n;
+}
+
 void state_remove(const char *dir)
 {
-	static const char *const files[] = { "topology.yaml", "runtime.json", ".topology.yaml.tmp", ".runtime.json.tmp" };
+	static const char *const files[] = { "topology.yaml", "runtime.json", ".topology.yaml.tmp", ".runtime.json.tmp",
+					     "underlay-mtu.json", ".underlay-mtu.json.tmp" };
 	char path[PATH_MAX];
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {

@@ -29,5 +29,20 @@ int state_save(const char *dir, const struct topo *t, pid_t switch_pid, unsigned
  */
 int state_load(const char *dir, struct topo **t, pid_t *switch_pid, unsigned long long *switch_start,
 	       struct vnl_err *err);
+/*
+ * An underlay interface whose MTU a lab raised for a vxlan LAN
+ * (lab_vxlan.h): its MTU goes back to `orig` when the lab's last vxlan LAN
+ * on it goes, or at `vnld --cleanup` (scavenge_restore_mtus). Kept in
+ * underlay-mtu.json, written atomically at every change.
+ */
+struct state_mtu {
+	char iface[16];		/* in the lab's netns (vnld's) */
+	unsigned orig;		/* before the lab's first raise */
+	unsigned now;		/* what the lab set last */
+};
+int state_save_mtus(const char *dir, const struct state_mtu *m, unsigned n, struct vnl_err *err);
+/* The records (at most max) into m; how many (0: none, or no readable file). */
+unsigned state_load_mtus(const char *dir, struct state_mtu *m, unsigned max);
+
 /* Remove the files and the folder (missing pieces are fine). */
 void state_remove(const char *dir);

@@ -445,17 +445,99 @@ static int cmd_capture_stop(struct json_object *req, struct json_object *reply, 
 	return lab_capture_stop(&d.lab, req, reply, err);
 }
 
+/*
+ * The vxlan members of a lan-add or lan-set request into lan->vx (lan-set:
+ * lan holds the LAN as it is; a member given replaces its value, "" or 0
+ * clears it, vxlan 0 makes the LAN plain again): vxlan (VNI), remote
+ * (array of addresses, one family), underlay, local, dstport.
+ */
+static int req_vxlan(struct json_object *req, struct topo_lan *lan, bool set, struct vnl_err *err)
+{
+	struct topo_vxlan *vx = &lan->vx;
+	const char *underlay, *local;
+	struct json_object *rem;
+	bool any = false;
+	int r;
+
+	if ((r = arg_uint(req, "vxlan", false, set ? 0 : 1, TOPO_VXLAN_VNI_MAX, &vx->vni, err)) < 0 ||
+	    (r = arg_uint(req, "dstport", false, set ? 0 : 1, 65535, &vx->dstport, err)) < 0 ||
+	    (r = arg_str(req, "underlay", false, &underlay, err)) < 0 || (r = arg_str(req, "local", false, &local, err)) < 0)
+		return r;
+	if (json_object_object_get_ex(req, "remote", &rem)) {
+		if (!json_object_is_type(rem, json_type_array))
+			return vnl_errf(err, -EINVAL, "argument 'remote' must be an array of addresses");
+		vx->n_remote = 0;
+		vx->family = vx->has_local ? vx->family : 0;
+		for (size_t i = 0; i < json_object_array_length(rem); i++) {
+			struct json_object *a = json_object_array_get_idx(rem, i);
+
+			if (!json_object_is_type(a, json_type_string))
+				return vnl_errf(err, -EINVAL, "argument 'remote' must be an array of addresses");
+			if ((r = topo_vxlan_add_remote(vx, json_object_get_string(a), "remote", 0, 0, err)) < 0)
+				return r;
+		}
+		any = true;
+	}
+	if (underlay && underlay[0] && (r = topo_vxlan_check_ifname(underlay, err)) < 0)
+		return r;
+	if (underlay)
+		snprintf(vx->underlay, sizeof(vx->underlay), "%s", underlay);
+	if (local && !local[0]) {
+		vx->has_local = false;
+		vx->family = vx->n_remote ? vx->family : 0;
+	} else if (local && (r = topo_vxlan_set_local(vx, local, "local", 0, 0, err)) < 0)
+		return r;
+	any = any || underlay || local || json_object_object_get_ex(req, "dstport", NULL);
+	if (!set && any && vx->vni == 0)
+		return vnl_errf(err, -EINVAL, "LAN %s: remote, underlay, local and dstport are a vxlan's: give vxlan VNI",
+				lan->name);
+	if (set && vx->vni == 0)
+		*vx = (struct topo_vxlan){ 0 };
+	return 0;
+}
+
 static int cmd_lan_add(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
 		       struct vnl_err *err)
 {
+	struct topo_lan lan = { 0 };
 	const char *name;
-	unsigned mtu = 0;
 	int r;
 
 	(void)c;
 	if ((r = arg_name(req, "name", "LAN", &name, err)) < 0 ||
-	    (r = arg_uint(req, "mtu", false, TOPO_LAN_MTU_MIN, TOPO_LAN_MTU_MAX, &mtu, err)) < 0 ||
-	    (r = lab_lan_add(&d.lab, name, mtu, err)) < 0)
+	    (r = arg_uint(req, "mtu", false, TOPO_LAN_MTU_MIN, TOPO_LAN_MTU_MAX, &lan.mtu, err)) < 0)
+		return r;
+	snprintf(lan.name, sizeof(lan.name), "%s", name);
+	if ((r = req_vxlan(req, &lan, false, err)) < 0 || (r = lab_lan_add(&d.lab, &lan, err)) < 0)
+		return r;
+	json_object_object_add(reply, "lan", lab_lan_json(&d.lab, topo_find_lan(d.lab.topo, name)));
+	return 0;
+}
+
+/* lan-set: the LAN's mtu and vxlan (lab_vxlan.h). */
+static int cmd_lan_set(struct json_object *req, struct json_object *reply, struct jsonl_conn *c,
+		       struct vnl_err *err)
+{
+	const struct topo_lan *cur;
+	struct topo_lan lan;
+	const char *name;
+	unsigned mtu;
+	int r;
+
+	(void)c;
+	if ((r = arg_name(req, "name", "LAN", &name, err)) < 0)
+		return r;
+	if ((cur = topo_find_lan(d.lab.topo, name)) == NULL)
+		return vnl_errf(err, -ENOENT, "no LAN named '%s' in lab %s", name, d.lab.name);
+	lan = *cur;
+	mtu = lan.mtu;
+	if ((r = arg_uint(req, "mtu", false, 0, TOPO_LAN_MTU_MAX, &mtu, err)) < 0)
+		return r;
+	if (mtu && mtu < TOPO_LAN_MTU_MIN)
+		return vnl_errf(err, -ERANGE, "argument 'mtu' must be in %d..%d (0: not given)", TOPO_LAN_MTU_MIN,
+				TOPO_LAN_MTU_MAX);
+	lan.mtu = mtu;
+	if ((r = req_vxlan(req, &lan, true, err)) < 0 || (r = lab_lan_set(&d.lab, &lan, err)) < 0)
 		return r;
 	json_object_object_add(reply, "lan", lab_lan_json(&d.lab, topo_find_lan(d.lab.topo, name)));
 	return 0;
@@ -795,9 +877,10 @@ static int cmd_stats(struct json_object *req, struct json_object *reply, struct 
 		ref = port_ref(port, buf, sizeof(buf));
 		if (json_object_object_get_ex(p, "lan", &v) && json_object_is_type(v, json_type_string))
 			lan = json_object_get_string(v);
+		/* A filter shows only the lab's links, and a LAN's its vxlan port. */
 		if ((ref_only[0] && strcmp(ref, ref_only)) || (lan_only && (!lan || strcmp(lan, lan_only))) ||
 		    (node_only && (strncmp(ref, node_only, strlen(node_only)) || ref[strlen(node_only)] != ':')) ||
-		    (name && ref == port)) /* a filter shows only the lab's links */
+		    (name && ref == port && !(lan_only && lab_vx_port_lan(&d.lab, port))))
 			continue;
 		o = json_object_new_object();
 		json_object_object_add(o, "lan", lan ? json_object_new_string(lan) : NULL);
@@ -805,6 +888,9 @@ static int cmd_stats(struct json_object *req, struct json_object *reply, struct 
 			json_object_object_add(o, "link", json_object_get(v));
 		if (json_object_object_get_ex(p, "backend", &v))
 			json_object_object_add(o, "backend", json_object_get(v));
+		/* A vxlan port's remotes, each with its counters (the switch's). */
+		if (json_object_object_get_ex(p, "remotes", &v))
+			json_object_object_add(o, "remotes", json_object_get(v));
 		if (json_object_object_get_ex(p, "counters", &v)) {
 			json_object_object_foreach(v, key, val)
 				json_object_object_add(o, key, json_object_get(val));
@@ -864,6 +950,9 @@ static int cmd_fdb(struct json_object *req, struct json_object *reply, struct js
 		json_object_object_add(o, "port", json_object_new_string(port_ref(json_object_get_string(v), buf, sizeof(buf))));
 		json_object_object_get_ex(e, "age", &v);
 		json_object_object_add(o, "age", json_object_get(v));
+		/* Learned from a vxlan port: the remote (VTEP) behind the MAC. */
+		if (json_object_object_get_ex(e, "remote", &v))
+			json_object_object_add(o, "remote", json_object_get(v));
 		json_object_array_add(out, o);
 	}
 	json_object_put(sf);
@@ -1050,7 +1139,7 @@ static int cmd_stop(struct json_object *req, struct json_object *reply, struct j
 static const char *const no_args[] = { NULL };
 static const char *const name_arg[] = { "name", NULL };
 static const char *const link_args[] = { "node", "nic", "lan", "ip", TOPO_NIC_TYPE, NULL };
-static const char *const lan_add_args[] = { "name", "mtu", NULL };
+static const char *const lan_add_args[] = { "name", "mtu", "vxlan", "remote", "underlay", "local", "dstport", NULL };
 static const char *const unlink_args[] = { "node", "nic", NULL };
 static const char *const lan_arg[] = { "lan", NULL };
 static const char *const file_arg[] = { "file", NULL };
@@ -1080,8 +1169,11 @@ static const struct cmd commands[] = {
 	{ "halt", cmd_halt, name_arg, CMD_TX, "power vm name off until reboot" },
 	{ "impair", cmd_impair, impair_args, CMD_TX,
 	  "replace the impairments of link node:nic (dir in, out, both), or clear them" },
-	{ "lan-add", cmd_lan_add, lan_add_args, CMD_TX, "add LAN name, optional mtu 68..9000 (1500)" },
+	{ "lan-add", cmd_lan_add, lan_add_args, CMD_TX,
+	  "add LAN name, optional mtu 68..9000 (1500), vxlan VNI with remote [IP...], underlay, local, dstport" },
 	{ "lan-del", cmd_lan_del, name_arg, CMD_TX, "delete LAN name" },
+	{ "lan-set", cmd_lan_set, lan_add_args, CMD_TX,
+	  "change LAN name: remote (live), mtu, vxlan, underlay, local, dstport (\"\" or 0 clears)" },
 	{ "layout", cmd_layout, layout_arg, CMD_TX, "set where vnl web draws objects: positions {name: [x, y]}" },
 	{ "link", cmd_link, link_args, CMD_TX, "put NIC nic of node in lan, optional ip A.B.C.D/N and nic-type" },
 	{ "log-level", cmd_log_level, level_arg, 0, "set vnld's log thresholds (\"debug\", \"warning,guest=debug\")" },
@@ -1272,6 +1364,11 @@ static int cleanup_lab(pid_t sw_pid, unsigned long long sw_start, const char *un
 	}
 	lab_switch_stop(&d.lab.sw);
 	scavenge_free(&found);
+	/* Underlays raised for vxlan LANs the model no longer names. */
+	if ((rs = scavenge_restore_mtus(d.lab.state_dir, &serr)) < 0)
+		log_error("cleanup: %s", serr.msg);
+	else if (rs > 0)
+		log_info("cleanup: %d underlay MTU%s put back", rs, rs == 1 ? "" : "s");
 	state_remove(d.lab.state_dir);
 	topo_free(d.lab.topo);
 	lab_free(&d.lab);
@@ -1367,6 +1464,7 @@ int main(int argc, char **argv)
 	snprintf(d.lab.sw.sock, sizeof(d.lab.sw.sock), "%s/switchd.sock", d.run_dir);
 	d.lab.sw.pidfd = -1;
 	r = state_load(d.lab.state_dir, &d.lab.topo, &sw_pid, &sw_start, &err);
+	lab_vx_open(&d.lab);
 	if (r == -EBADMSG && cleanup) {
 		/* Nothing in the file can be trusted: the host says what exists. */
 		d.lab.topo = topo_new();
@@ -1453,6 +1551,9 @@ int main(int argc, char **argv)
 	kinds_close();
 	if (d.stop_lab) {
 		lab_switch_stop(&d.lab.sw);
+		/* An underlay whose MTU could not be put back at its LAN's del. */
+		if (scavenge_restore_mtus(d.lab.state_dir, &err) < 0)
+			log_error("stop: %s", err.msg);
 		state_remove(d.lab.state_dir);
 		log_info("lab stopped");
 	} else {

@@ -6,6 +6,7 @@
  * Handlers return 0 with the reply filled, or -errno with err filled; the
  * dispatcher adds "ok".
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -21,11 +22,21 @@
 #include "jsonl.h"
 #include "dp_log.h"
 #include "impair.h"
+#include "neigh.h"
 #include "offload.h"
 #include "port.h"
+#include "port_vxlan.h"
 #include "registry.h"
 #include "stats.h"
 #include "worker.h"
+
+/* neigh.c is linked into vnl-switchd only: the harnesses that build this
+ * file without the vxlan kinds (worker_test, impair_queue_test, the fuzz
+ * target, whose vxlan ports are stubs with no priv) see these as NULL and
+ * never call them. */
+#pragma weak neigh_port_set
+#pragma weak neigh_port_zero
+#pragma weak vx_parse_remotes
 
 /* ---- argument helpers ---- */
 
@@ -136,7 +147,7 @@ static struct json_object *worker_json(unsigned w)
 
 	stats_core_read(w, v);
 	for (unsigned i = 0; i < VNL_MAX_PORTS; i++)
-		if (reg.ports[i] != NULL && i % nb_workers == w)
+		if (reg.ports[i] != NULL && reg.ports[i]->ops->rx != NULL && i % nb_workers == w)
 			json_object_array_add(ports, json_object_new_string(reg.ports[i]->name));
 	json_object_object_add(o, "id", json_object_new_int(w));
 	json_object_object_add(o, "lcore", json_object_new_int((int)workers[w]->lcore));
@@ -227,6 +238,18 @@ static int cmd_lan_del(struct json_object *req, struct json_object *reply, struc
 	return 0;
 }
 
+/* The port's own check of the LAN (port_ops.attach_check); missing
+ * objects are left to reg_attach's messages. */
+static int attach_check(const char *port, const char *lan, struct vnl_err *err)
+{
+	struct port *p = reg_port_find(port);
+	struct lan *l = reg_lan_find(lan);
+
+	if (p == NULL || l == NULL || p->ops->attach_check == NULL)
+		return 0;
+	return p->ops->attach_check(p, l->mtu, l->max_frame, err);
+}
+
 static int cmd_attach(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
 		       struct vnl_err *err)
 {
@@ -236,6 +259,8 @@ static int cmd_attach(struct json_object *req, struct json_object *reply, struct
 	(void)conn, (void)reply;
 	if (r == 0)
 		r = arg_name(req, "lan", "LAN", true, &lan, err);
+	if (r == 0)
+		r = attach_check(port, lan, err);
 	return r < 0 ? r : reg_attach(port, lan, err);
 }
 
@@ -264,7 +289,11 @@ static int show_objects(const struct show_kind *k, struct json_object *req, stru
 {
 	struct json_object *a;
 	const char *name;
-	int r = arg_name(req, "name", k->what, false, &name, err), found = 0;
+	int r = port_arg_string(req, "name", false, &name, err), found = 0;
+
+	/* '@' names are the switch's own ports (underlays): shown, never added by a client. */
+	if (r == 0 && name != NULL && name[0] != '@')
+		r = reg_check_name(k->what, name, err);
 
 	if (r < 0)
 		return r;
@@ -321,22 +350,38 @@ struct fdb_show_arg {
 	struct json_object *entries;
 };
 
-static int fdb_show_cb(uint16_t lan, uint64_t mac, uint16_t port, uint32_t seen, void *arg)
+/* show-fdb "remote" of an entry on vxlan port p: the address of remote
+ * idx (null when the index has just left the port's table). */
+static struct json_object *fdb_remote_json(const struct port *p, uint16_t idx)
+{
+	const struct vx_port *vx = p->priv;
+	const struct vx_remote *r;
+	char s[INET6_ADDRSTRLEN];
+
+	if (vx == NULL || (r = vx_remote_at(vx_remotes_get(vx), idx)) == NULL)
+		return NULL;
+	return json_object_new_string(inet_ntop(vx->family, r->addr, s, sizeof(s)) ? s : "?");
+}
+
+static int fdb_show_cb(const struct fdb_rec *rec, void *arg)
 {
 	struct fdb_show_arg *a = arg;
+	const struct port *p = reg.ports[rec->port];
 	struct json_object *e;
 	uint8_t b[6];
 	char buf[18];
 
-	if ((a->lan != VNL_LAN_NONE && lan != a->lan) || reg.lans[lan] == NULL)
+	if ((a->lan != VNL_LAN_NONE && rec->lan != a->lan) || reg.lans[rec->lan] == NULL)
 		return 0;
-	fdb_mac_bytes(mac, b);
+	fdb_mac_bytes(rec->mac, b);
 	snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
 	e = json_object_new_object();
-	json_object_object_add(e, "lan", json_object_new_string(reg.lans[lan]->name));
+	json_object_object_add(e, "lan", json_object_new_string(reg.lans[rec->lan]->name));
 	json_object_object_add(e, "mac", json_object_new_string(buf));
-	json_object_object_add(e, "port", reg.ports[port] ? json_object_new_string(reg.ports[port]->name) : NULL);
-	json_object_object_add(e, "age", json_object_new_int64((int32_t)(a->now - seen) < 0 ? 0 : a->now - seen));
+	json_object_object_add(e, "port", p ? json_object_new_string(p->name) : NULL);
+	if (p != NULL && p->ops == &port_vxlan_ops)
+		json_object_object_add(e, "remote", fdb_remote_json(p, rec->remote));
+	json_object_object_add(e, "age", json_object_new_int64((int32_t)(a->now - rec->seen) < 0 ? 0 : a->now - rec->seen));
 	json_object_array_add(a->entries, e);
 	return 0;
 }
@@ -368,7 +413,7 @@ static int cmd_show_fdb(struct json_object *req, struct json_object *reply, stru
 	if (r < 0)
 		return r;
 	a.entries = json_object_new_array();
-	fdb_walk(reg.fdb, fdb_show_cb, &a);
+	fdb_walk_entries(reg.fdb, fdb_show_cb, &a);
 	json_object_object_add(reply, "size", json_object_new_int64(reg.fdb->max_entries));
 	json_object_object_add(reply, "used", json_object_new_int64(fdb_count(reg.fdb)));
 	json_object_object_add(reply, "aging", json_object_new_int64(reg.aging));
@@ -449,9 +494,15 @@ static int cmd_clear_counters(struct json_object *req, struct json_object *reply
 		       struct vnl_err *err)
 {
 	(void)conn, (void)req, (void)reply, (void)err;
-	for (unsigned i = 0; i < VNL_MAX_PORTS; i++)
-		if (reg.ports[i] != NULL)
-			stats_port_zero(reg.ports[i]);
+	for (unsigned i = 0; i < VNL_MAX_PORTS; i++) {
+		struct port *p = reg.ports[i];
+
+		if (p == NULL)
+			continue;
+		stats_port_zero(p);
+		if (p->ops == &port_vxlan_ops && p->priv != NULL && neigh_port_zero != NULL)
+			neigh_port_zero(p->priv);
+	}
 	for (unsigned i = 0; i < VNL_MAX_LANS; i++) {
 		if (reg.lans[i] != NULL) {
 			stats_lan_zero(reg.lans[i]->slot);
@@ -488,6 +539,40 @@ static int cmd_fdb_flush(struct json_object *req, struct json_object *reply, str
 		return r;
 	json_object_object_add(reply, "flushed", json_object_new_int64(fdb_flush(reg.fdb, lan, VNL_PORT_NONE)));
 	return 0;
+}
+
+/* ---- vxlan ports (port_vxlan.h, neigh.h) ---- */
+
+static int cmd_vxlan_set(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
+			 struct vnl_err *err)
+{
+	uint8_t addrs[VX_REMOTES_MAX][16];
+	struct json_object *rl;
+	struct vx_port *vx;
+	const char *name;
+	struct port *p;
+	unsigned n;
+	int family, r = arg_name(req, "name", "port", true, &name, err);
+
+	(void)conn;
+	if (r < 0)
+		return r;
+	p = reg_port_find(name);
+	if (p == NULL)
+		return vnl_errf(err, -ENOENT, "no port named '%s'", name);
+	vx = p->priv;
+	if (p->ops != &port_vxlan_ops || vx == NULL || neigh_port_set == NULL)
+		return vnl_errf(err, -EINVAL, "port '%s' is not a vxlan port", name);
+	/* [] removes every remote; a missing list is a mistake, not that. */
+	if (!json_object_object_get_ex(req, "remote", &rl) || rl == NULL)
+		return vnl_errf(err, -EINVAL, "missing argument 'remote'");
+	family = vx->family;
+	r = vx_parse_remotes(req, &family, vx->local, addrs, &n, err);
+	if (r == 0)
+		r = neigh_port_set(vx, (const uint8_t (*)[16])addrs, n, err);
+	if (r == 0)
+		json_object_object_add(reply, "port", port_json(p));
+	return r;
 }
 
 /* ---- impairments (impair.h) ---- */
@@ -571,7 +656,8 @@ static int cmd_help(struct json_object *req, struct json_object *reply, struct j
 static const char *const no_args[] = { NULL };
 static const char *const name_arg[] = { "name", NULL };
 static const char *const lan_add_args[] = { "name", "mtu", NULL };
-static const char *const port_add_args[] = { "name", "kind", "path", "mode", "iface", "xdp", "netns", "offload", NULL };
+static const char *const port_add_args[] = { "name", "kind", "path", "mode", "iface", "xdp", "netns", "offload",
+					     "vni", "remote", "local", "dstport", NULL };
 static const char *const attach_args[] = { "port", "lan", NULL };
 static const char *const port_arg[] = { "port", NULL };
 static const char *const lan_arg[] = { "lan", NULL };
@@ -582,6 +668,7 @@ static const char *const impair_set_args[] = { "port", "dir", "delay_ns", "jitte
 static const char *const impair_clear_args[] = { "port", "dir", NULL };
 static const char *const capture_args[] = { "ports", "dir", "bpf", "filter", "snaplen", "count", "duration_ms", "owner", NULL };
 static const char *const id_arg[] = { "id", NULL };
+static const char *const vxlan_set_args[] = { "name", "remote", NULL };
 
 static const struct cmd commands[] = {
 	{ "attach", cmd_attach, attach_args, 0, "put port in lan" },
@@ -596,7 +683,7 @@ static const struct cmd commands[] = {
 	{ "impair-set", cmd_impair_set, impair_set_args, 0, "replace port's impairments of dir in|out (netem's: delay_ns, jitter_ns, dist, loss_ppm|gemodel, rate_bps, burst, limit, overhead, dup_ppm, reorder_ppm, gap, corrupt_ppm, seed)" },
 	{ "lan-add", cmd_lan_add, lan_add_args, 0, "create LAN name (mtu 68..9000: frames up to mtu+22 bytes)" },
 	{ "lan-del", cmd_lan_del, name_arg, 0, "delete LAN name, detaching its ports" },
-	{ "port-add", cmd_port_add, port_add_args, 0, "add port name: kind vhost (path, mode, offload), afxdp (iface, xdp) or tap (netns, iface, offload)" },
+	{ "port-add", cmd_port_add, port_add_args, 0, "add port name: kind vhost (path, mode, offload), afxdp (iface, xdp), tap (netns, iface, offload) or vxlan (vni, remote [IP...], iface, local, dstport, netns)" },
 	{ "port-del", cmd_port_del, name_arg, 0, "delete port name" },
 	{ "set-aging", cmd_set_aging, aging_args, 0, "MAC aging in seconds" },
 	{ "show-captures", cmd_show_captures, no_args, 0, "running captures: interfaces, filter, frames, drops" },
@@ -607,6 +694,8 @@ static const struct cmd commands[] = {
 	{ "show-ports", cmd_show_ports, name_arg, 0, "ports (or port name)" },
 	{ "show-workers", cmd_show_workers, no_args, 0, "workers: ports, cycles, packets, sleeps" },
 	{ "version", cmd_version, no_args, 0, "versions of vnl-switchd and DPDK" },
+	{ "vxlan-set", cmd_vxlan_set, vxlan_set_args, 0,
+	  "replace vxlan port name's remotes (remote [IP...]): kept ones keep their index, counters and MACs; removed ones' MACs are forgotten" },
 };
 static const struct cmd_table table = CMD_TABLE(commands, " (try {\"cmd\":\"help\"})");
 
@@ -649,4 +738,7 @@ void commands_tick(void)
 {
 	fdb_age(reg.fdb, dp_now(), reg.aging, aged_cb, NULL);
 	impair_tick();
+	for (unsigned i = 0; i < VNL_MAX_PORTS; i++)
+		if (reg.ports[i] != NULL && reg.ports[i]->ops->tick != NULL)
+			reg.ports[i]->ops->tick(reg.ports[i]);
 }

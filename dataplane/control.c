@@ -29,6 +29,11 @@ static struct json_object *on_request(struct jsonl_conn *c, const char *line, si
 	return commands_handle(c, line, len);
 }
 
+struct evloop *control_loop(void)
+{
+	return loop;
+}
+
 int control_open(const char *path, struct vnl_err *err)
 {
 	char dir[108];

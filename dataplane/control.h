@@ -19,6 +19,13 @@ int control_run(void);
 /* Close every client and the socket, and remove its file. */
 void control_close(void);
 
+struct evloop;
+
+/* The control thread's event loop, from control_open() to control_close()
+ * (NULL outside): modules of the control side watch their fds there
+ * (neigh.c's netlink event sockets). Control thread only. */
+struct evloop *control_loop(void);
+
 struct jsonl_conn;
 
 /* commands.c: answer one request line that came on connection c (NULL: not

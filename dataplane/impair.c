@@ -323,7 +323,7 @@ int impair_set(struct port *p, uint8_t dir, struct json_object *req, struct json
 		return vnl_errf(err, -ENOMEM, "out of memory");
 	st->port = p->slot;
 	st->dir = dir;
-	st->owner = (uint16_t)(p->slot % imp_workers);
+	st->owner = (uint16_t)(p->rx_via % imp_workers); /* reg_port_worker(p) */
 	r = parse(st, req, err);
 	if (r == 0 && build_queue(st) < 0)
 		r = vnl_errf(err, -ENOMEM, "out of memory for the impairment's queue");

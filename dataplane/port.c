@@ -121,6 +121,12 @@ static int open_tap(struct port *p, struct json_object *req, struct vnl_err *err
 	return p->ops->open(p, req, err);
 }
 
+static int open_vxlan(struct port *p, struct json_object *req, struct vnl_err *err)
+{
+	p->ops = &port_vxlan_ops;
+	return p->ops->open(p, req, err);
+}
+
 /* The port kinds of port-add: one line per kind (its open picks the ops). */
 static const struct port_kind {
 	const char *name;
@@ -129,6 +135,7 @@ static const struct port_kind {
 	{ "vhost", open_vhost },
 	{ "afxdp", open_afxdp },
 	{ "tap", open_tap },
+	{ "vxlan", open_vxlan },
 };
 
 int port_open(struct port *p, const char *kind, struct json_object *req, struct vnl_err *err)

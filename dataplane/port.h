@@ -10,9 +10,10 @@
  *
  * Thread-safety: rx() is called by exactly one worker (the one the snapshot
  * assigns the port to). tx() may be called by every worker; when there are
- * several workers the caller holds tx_lock, so a backend's tx() never runs
- * concurrently with itself. rx() and tx() may run concurrently with each
- * other, so a backend keeps their state apart. Backend state changed by
+ * several workers the caller holds *txl (the port's own tx_lock, or one it
+ * shares with the ports that write the same queue), so a backend's tx()
+ * never runs concurrently with itself nor with a sharer's. rx() and tx() may
+ * run concurrently with each other, so a backend keeps their state apart. Backend state changed by
  * threads other than the control thread (vhost connect/disconnect callbacks)
  * is published through atomics in the backend and `up`.
  *
@@ -24,6 +25,15 @@
  * it; any other offload frame is completed in software (segments, checksums)
  * or, while `up` reads false, counted drop_link_down. So a stale 0 is always
  * safe: whatever vid or peer tx() then sees, it gets complete frames only.
+ *
+ * Demultiplexing (VXLAN, docs/plans/vxlan.md 2.4): a port kind may have no
+ * rx() (a vxlan port): such a port is in no worker's poll list and is never
+ * asked for frames; its frames come out of another port's rx(), one with
+ * `demux` set (its underlay), stamped with the port they arrived on and the
+ * remote they came through. The worker bridges them as received on that
+ * port (rx counters, hooks and learning on it), split into runs of equal
+ * (port, remote). `rx_via` names the demultiplexing port, so the registry
+ * knows which worker sees a rx-less port's frames (reg_port_worker()).
  */
 #pragma once
 
@@ -56,7 +66,13 @@ struct port_ops {
 	 * mbufs from vnl_pktmbuf_pool, chains for long frames). A frame that
 	 * arrives with offload state carries it in the form of offload.h.
 	 * Frames lost or dropped on the way in, and rx_gso_frames, are counted
-	 * in ps (this worker's counters of the port). Returns how many. */
+	 * in ps (this worker's counters of the port). Returns how many.
+	 * With port.demux set, every returned frame has m->port = the slot of
+	 * the rx-less port it belongs to (a port in the current snapshot whose
+	 * rx_via is this port) and m->hash.usr = its remote index (fdb.h,
+	 * below 65536); ps is still this port's (drops before the demux).
+	 * NULL: a port that receives only through another port's demux (see
+	 * Demultiplexing above); it is in no poll list and rx_fd is NULL. */
 	uint16_t (*rx)(struct port *p, struct rte_mbuf **pkts, uint16_t n, struct port_stats *ps);
 
 	/* Any worker, serialised by the caller: copy up to n frames out.
@@ -84,6 +100,16 @@ struct port_ops {
 	 * only when the fd is ready (and sleeps in epoll on it). NULL: rx() is
 	 * called every iteration. */
 	int (*rx_fd)(const struct port *p);
+
+	/* Optional, control thread, before attach puts the port in a LAN of
+	 * IP MTU mtu (0: none given) forwarding frames up to max_frame bytes:
+	 * 0, or -errno + err when the port cannot carry them (vxlan: the
+	 * encapsulated frame must fit the underlay's MTU). */
+	int (*attach_check)(const struct port *p, uint16_t mtu, uint16_t max_frame, struct vnl_err *err);
+
+	/* Optional, control thread, once a second (the underlay drains its
+	 * reserved UDP sockets). */
+	void (*tick)(struct port *p);
 };
 
 struct port {
@@ -98,6 +124,19 @@ struct port {
 	_Atomic bool up;           /* link: peer connected / interface usable */
 	_Atomic uint8_t tx_ol;     /* PORT_OL_* that tx() takes; see Offloads above */
 	rte_spinlock_t tx_lock;    /* see Thread-safety above */
+	/* The lock tx() is serialised by when there are several workers: the
+	 * registry points it at tx_lock before open(); a kind whose ports
+	 * share one queue points it at a lock they share (vxlan: its
+	 * underlay's) in open(). Fixed from open() to close(). */
+	rte_spinlock_t *txl;
+	/* rx() demultiplexes (see Demultiplexing and rx above): set by open(),
+	 * fixed for the port's life; snap_port.demux is its copy. */
+	bool demux;
+	/* Slot of the port whose rx() returns this port's frames: the port's
+	 * own slot (set by the registry before open()), or for a kind without
+	 * rx() the demultiplexing port's (vxlan: its underlay), set by open()
+	 * and fixed for the port's life; that port outlives this one. */
+	uint16_t rx_via;
 	void *priv;                /* backend state */
 };
 
@@ -110,6 +149,7 @@ extern const struct port_ops port_vhost_ops;
 extern const struct port_ops port_xsk_ops;
 extern const struct port_ops port_packet_ops;
 extern const struct port_ops port_tap_ops;
+extern const struct port_ops port_vxlan_ops;  /* port_vxlan.h */
 
 /* Open a port of the kind named in the request: vhost, or afxdp with
  * fallback to AF_PACKET. 0 or -errno with err filled. */

@@ -90,12 +90,14 @@ int reg_publish(void)
 			continue;
 		s->port[i].port = p;
 		s->port[i].lan = p->lan;
+		s->port[i].demux = p->demux;
 		if (p->lan != VNL_LAN_NONE)
 			nb_members[p->lan]++;
-		nb_rx[i % reg.nb_workers]++;
+		if (p->ops->rx != NULL)
+			nb_rx[i % reg.nb_workers]++;
 		s->port[i].hooks = hooks_flags(&reg.hooks[i]);
 		if (s->port[i].hooks) {
-			reg.hooks[i].owner = (uint16_t)(i % reg.nb_workers);
+			reg.hooks[i].owner = (uint16_t)reg_port_worker(p);
 			*hk = reg.hooks[i];
 			s->port[i].hk = hk++;
 		}
@@ -122,6 +124,8 @@ int reg_publish(void)
 			sl = &s->lan[s->port[i].lan];
 			((uint16_t *)sl->members)[sl->nb_members++] = (uint16_t)i;
 		}
+		if (reg.ports[i]->ops->rx == NULL)
+			continue; /* its frames come from its rx_via port's demux */
 		sw = &s->worker[i % reg.nb_workers];
 		((uint16_t *)sw->rx)[sw->nb_rx++] = (uint16_t)i;
 	}
@@ -200,6 +204,8 @@ int reg_port_add(const char *name, const char *kind, struct json_object *req, st
 	p->slot = (uint16_t)slot;
 	p->lan = VNL_LAN_NONE;
 	rte_spinlock_init(&p->tx_lock);
+	p->txl = &p->tx_lock; /* a kind sharing a queue points it elsewhere in open() */
+	p->rx_via = p->slot;  /* a kind without rx() names its demultiplexer in open() */
 	r = port_open(p, kind, req, err);
 	if (r < 0) {
 		free(p);
@@ -217,6 +223,25 @@ int reg_port_add(const char *name, const char *kind, struct json_object *req, st
 	LOG(INFO, ctl, "port %s added (%s, %s)%s%s", name, p->kind, p->backend, p->note[0] ? ": " : "",
 	    p->note);
 	*out = p;
+	return 0;
+}
+
+int reg_port_insert(struct port *p, uint16_t busy, struct vnl_err *err)
+{
+	int slot = -ENOSPC;
+
+	for (unsigned i = 0; i < VNL_MAX_PORTS && slot < 0; i++)
+		if (reg.ports[i] == NULL && i != busy)
+			slot = (int)i;
+	if (slot < 0)
+		return vnl_errf(err, -ENOSPC, "too many ports (at most %d)", VNL_MAX_PORTS);
+	p->slot = (uint16_t)slot;
+	p->lan = VNL_LAN_NONE;
+	rte_spinlock_init(&p->tx_lock);
+	p->txl = &p->tx_lock;
+	p->rx_via = p->slot;
+	stats_port_zero(p);
+	reg.ports[slot] = p;
 	return 0;
 }
 

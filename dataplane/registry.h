@@ -58,6 +58,15 @@ int reg_check_name(const char *what, const char *name, struct vnl_err *err);
 struct port *reg_port_find(const char *name);
 struct lan *reg_lan_find(const char *name);
 
+/* The worker that runs port p's rx side: polls it (a port with rx()), or
+ * sees its frames come out of its rx_via port's demux (port.h); its
+ * captures' out taps and its impairment states run there. Ports without
+ * rx() are in no worker's poll list (snap_worker.rx, show-workers). */
+static inline unsigned reg_port_worker(const struct port *p)
+{
+	return p->rx_via % reg.nb_workers;
+}
+
 /* Publish the registry as it is now (after a change of reg.hooks or
  * reg.imp): returns once no worker sees the previous snapshot. 0 or
  * -ENOMEM (the previous snapshot stays). */
@@ -67,6 +76,14 @@ int reg_init(unsigned nb_workers, uint16_t max_frame, uint32_t aging, uint32_t f
 int reg_port_add(const char *name, const char *kind, struct json_object *req, struct port **out,
 		 struct vnl_err *err);
 int reg_port_del(const char *name, struct vnl_err *err);
+/* From a kind's open() (vxlan: its underlay, underlay.h): put p, made and
+ * opened by the caller (calloc'ed; name, kind, backend, ops, priv, up set;
+ * a reserved name such as "@eth1", not checked), in a free slot other than
+ * busy (the slot of the port being opened, taken but not yet filled), with
+ * zeroed counters, its own tx lock and rx_via. Not published: the caller's
+ * port-add publishes both. reg_port_del() removes it (closes and frees it).
+ * 0 or -ENOSPC + err. */
+int reg_port_insert(struct port *p, uint16_t busy, struct vnl_err *err);
 /* mtu 0: the LAN forwards frames up to --max-frame (as before LANs had an
  * mtu); else VNL_LAN_MTU_MIN..VNL_LAN_MTU_MAX, checked by the caller, and the
  * LAN forwards frames up to mtu + VNL_LAN_L2_OVERHEAD bytes whatever

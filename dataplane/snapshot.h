@@ -26,6 +26,8 @@ struct snap_port {
 	struct port *port; /* NULL: free slot */
 	uint16_t lan;      /* LAN slot, VNL_LAN_NONE when detached */
 	uint8_t hooks;     /* HOOK_* bits of hk (hooks.h); 0: a plain port */
+	uint8_t demux;     /* 1: rx() demultiplexes (port.h: port.demux); the worker
+	                    * bridges its frames per run of (m->port, m->hash.usr) */
 	const struct port_hooks *hk; /* the port's hooks, in this snapshot's storage; NULL when hooks is 0 */
 };
 
@@ -37,7 +39,7 @@ struct snap_lan {
 
 struct snap_worker {
 	uint16_t nb_rx;
-	const uint16_t *rx; /* port slots this worker polls */
+	const uint16_t *rx; /* port slots this worker polls (ports with rx() only) */
 	uint16_t nb_imp;    /* impairment states this worker runs (active and retired); 0: none */
 	struct imp_state *const *imp; /* them (the registry's reg.imp, owned by impair.c) */
 };

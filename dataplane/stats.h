@@ -36,9 +36,26 @@
 	X(drop_gso, "offload frame the port cannot take and the switch could not fix") \
 	X(drop_offload_bad, "offload header the frame contradicts or not taken") \
 	X(rx_phdr_other, "tap: partial TCP/IPv4 checksum not in offload.h's form (one frame per poll checked; 0 expected)") \
+	VNL_VX_COUNTERS(X)                                                    \
 	VNL_IMP_COUNTERS(X, out, "sent by the port's node")                  \
 	VNL_IMP_COUNTERS(X, in, "to the port's node")                       \
 	X(imp_in_handoff_nomem, "impair: flooded frames to the port's node dropped: no buffer for the private copy its state's worker needs")
+
+/* VXLAN (underlay.h, port_vxlan.h; 0 on other kinds). Drops before the VNI
+ * is known count on the underlay port, after it on the vxlan port; cycles
+ * are TSC per burst (rdtsc pairs), divided by packets when shown. */
+#define VNL_VX_COUNTERS(X)                                                    \
+	X(drop_vx_short, "underlay: outer headers truncated or malformed (not IPv4/IPv6 UDP, bad lengths, inner frame < 14 bytes)") \
+	X(drop_vx_flags, "underlay: VXLAN flags word not 0x08000000, or the reserved byte after the VNI set") \
+	X(drop_vx_vni, "underlay: no vxlan port with this VNI here")          \
+	X(drop_vx_csum, "underlay: IPv6 outer UDP checksum wrong or zero")    \
+	X(drop_vx_remote, "vxlan: sender is not a remote of the port")        \
+	X(drop_vx_no_neigh, "vxlan: copies for a remote not resolved (no route, no neighbour)") \
+	X(drop_vx_too_big, "vxlan: outer frame longer than the underlay's MTU") \
+	X(vx_flood_copies, "vxlan: copies of flooded frames sent (head-end replication)") \
+	X(vx_decap_cycles, "underlay: TSC cycles of parsing and copying out received frames") \
+	X(vx_encap_cycles, "vxlan: TSC cycles of building and copying outer frames") \
+	X(vx_kick_cycles, "vxlan: TSC cycles of the underlay's tx kicks (sendto)")
 
 /* Impairment counters of one direction (impair.h), in this order (the
  * worker counts by offset from imp_DIR_delayed): out on the port as

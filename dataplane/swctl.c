@@ -337,8 +337,15 @@ int main(int argc, char **argv)
 			}
 			*eq = '\0';
 			if (eq > argv[i] && eq[-1] == ':') {
+				struct json_object *v = json_tokener_parse(eq + 1);
+
+				/* A typo would go out as null: remote:=[192.0.2.2] means a list. */
+				if (v == NULL && strcmp(eq + 1, "null") != 0) {
+					fprintf(stderr, "vnl-swctl: '%s' is not JSON (quote strings: '[\"192.0.2.2\"]')\n", eq + 1);
+					goto out;
+				}
 				eq[-1] = '\0';
-				json_object_object_add(req, argv[i], json_tokener_parse(eq + 1));
+				json_object_object_add(req, argv[i], v);
 			} else {
 				json_object_object_add(req, argv[i], value_of(eq + 1));
 			}

@@ -37,10 +37,10 @@ static inline __attribute__((always_inline)) void tx_send(struct worker *w, cons
 	uint16_t sent;
 
 	if (s->tx_locked)
-		rte_spinlock_lock(&p->tx_lock);
+		rte_spinlock_lock(p->txl);
 	sent = p->ops->tx(p, m, n, ps);
 	if (s->tx_locked)
-		rte_spinlock_unlock(&p->tx_lock);
+		rte_spinlock_unlock(p->txl);
 	if (tap != NULL && sent)
 		cap_tap(w, tap, HOOK_TAP_IN, m, sent, rte_rdtsc());
 	for (uint16_t i = 0; i < sent; i++)
@@ -220,11 +220,14 @@ static void flood(struct worker *w, const struct snapshot *s, uint16_t lan, uint
 			tx_enqueue(w, s, sl->members[i], m);
 }
 
-/* Forward n frames received on port in. count_rx: count them as received
- * here (false: counted at arrival already, by hooks_rx). */
-static inline __attribute__((always_inline)) void bridge_burst(struct worker *w, const struct snapshot *s,
-							       uint16_t in, struct rte_mbuf **pkts, uint16_t n,
-							       bool count_rx)
+/* Bridge n frames received on port in through remote (0: a port without
+ * remotes) into the worker's tx buffers; the caller sends them with
+ * tx_flush() (once per rx burst: a demultiplexed burst bridges several
+ * runs first). count_rx: count them as received here (false: counted at
+ * arrival already, by hooks_rx). */
+static inline __attribute__((always_inline)) void bridge_frames(struct worker *w, const struct snapshot *s,
+								uint16_t in, uint16_t remote, struct rte_mbuf **pkts,
+								uint16_t n, bool count_rx)
 {
 	struct port_stats *ps = &w->stats->port[in];
 	uint16_t lan = s->port[in].lan;
@@ -264,7 +267,7 @@ static inline __attribute__((always_inline)) void bridge_burst(struct worker *w,
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		bytes += len;
-		switch (bridge_input(&c, rte_pktmbuf_mtod(m, const uint8_t *), len, wire, &d)) {
+		switch (bridge_input_remote(&c, remote, rte_pktmbuf_mtod(m, const uint8_t *), len, wire, &d)) {
 		case BRIDGE_UNICAST:
 			tx_enqueue(w, s, d, m);
 			break;
@@ -280,13 +283,22 @@ static inline __attribute__((always_inline)) void bridge_burst(struct worker *w,
 		ps->v[PC_rx_bytes] += bytes;
 	if (nb_drops)
 		rte_pktmbuf_free_bulk(drops, nb_drops);
+}
+
+/* Forward n frames received on port in (no remotes) and send them. */
+static inline __attribute__((always_inline)) void bridge_burst(struct worker *w, const struct snapshot *s,
+							       uint16_t in, struct rte_mbuf **pkts, uint16_t n,
+							       bool count_rx)
+{
+	bridge_frames(w, s, in, 0, pkts, n, count_rx);
 	tx_flush(w, s);
 }
 
 /* The rx side of a hooked port (snap_port.hooks): counts the burst as
- * received, taps it (out), then forwards what goes now. */
+ * received, taps it (out), then bridges what goes now (through remote, as
+ * bridge_frames); the caller flushes. */
 static __attribute__((noinline)) void hooks_rx(struct worker *w, const struct snapshot *s, uint16_t in,
-					       struct rte_mbuf **pkts, uint16_t n)
+					       uint16_t remote, struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct snap_port *sp = &s->port[in];
 	struct port_stats *ps = &w->stats->port[in];
@@ -298,13 +310,52 @@ static __attribute__((noinline)) void hooks_rx(struct worker *w, const struct sn
 	ps->v[PC_rx_bytes] += bytes;
 	if (sp->hooks & HOOK_TAP_OUT)
 		cap_tap(w, sp->hk, HOOK_TAP_OUT, pkts, n, rte_rdtsc());
-	/* The port's rx worker owns its states: the out frames go to the queue. */
+	/* The port's rx worker owns its states (reg_port_worker: for a
+	 * demultiplexed port, the demultiplexer's): the out frames go to the
+	 * queue, their remote with them (m->hash.usr, imp_deliver). */
 	if (sp->hooks & HOOK_IMP_OUT) {
 		imp_feed(w, s, in, IMP_OUT, sp->hk->imp[IMP_OUT], pkts, n, rte_rdtsc());
 		return;
 	}
 	if (n)
-		bridge_burst(w, s, in, pkts, n, false);
+		bridge_frames(w, s, in, remote, pkts, n, false);
+}
+
+/* The length of the run of frames at the start of pkts[0..n) (n > 0) with
+ * the same ingress port and remote stamp (port.h, demux). */
+static inline uint16_t demux_run(struct rte_mbuf *const *pkts, uint16_t n)
+{
+	uint16_t in = pkts[0]->port, remote = (uint16_t)pkts[0]->hash.usr, j = 1;
+
+	while (j < n && pkts[j]->port == in && (uint16_t)pkts[j]->hash.usr == remote)
+		j++;
+	return j;
+}
+
+/* The rx side of a demultiplexing port dm (snap_port.demux): its frames
+ * belong to the rx-less ports they are stamped with (port.h), so each run
+ * of equal (port, remote) is received on that port through that remote:
+ * its rx counters, its hooks, learning with the remote. One tx_flush for
+ * the whole burst. A stamp naming no port of this snapshot (the kind's
+ * ordering rules out; a guard) is counted drop_no_lan on dm. The hooks of
+ * dm itself do not apply: its frames are not its own. */
+static __attribute__((noinline)) void rx_demux(struct worker *w, const struct snapshot *s, uint16_t dm,
+					       struct rte_mbuf **pkts, uint16_t n)
+{
+	for (uint16_t i = 0, k; i < n; i += k) {
+		uint16_t in = pkts[i]->port, remote = (uint16_t)pkts[i]->hash.usr;
+
+		k = demux_run(pkts + i, (uint16_t)(n - i));
+		if (unlikely(in >= VNL_MAX_PORTS || s->port[in].port == NULL)) {
+			w->stats->port[dm].v[PC_drop_no_lan] += k;
+			rte_pktmbuf_free_bulk(pkts + i, k);
+		} else if (unlikely(s->port[in].hooks)) {
+			hooks_rx(w, s, in, remote, pkts + i, k);
+		} else {
+			bridge_frames(w, s, in, remote, pkts + i, k, true);
+		}
+	}
+	tx_flush(w, s);
 }
 
 /* ---- impairments (impair.h): the worker's side of the queues ---- */
@@ -328,7 +379,16 @@ static void imp_deliver(struct worker *w, const struct snapshot *s, uint16_t d, 
 		uint64_t ol = 0;
 
 		if (dir == IMP_OUT) {
-			bridge_burst(w, s, d, m + i, k, false);
+			/* A demultiplexed port's frames keep their remote stamp. */
+			if (unlikely(sp->port->ops->rx == NULL)) {
+				for (uint16_t j = i, r; j < i + k; j += r) {
+					r = demux_run(m + j, (uint16_t)(i + k - j));
+					bridge_frames(w, s, d, (uint16_t)m[j]->hash.usr, m + j, r, false);
+				}
+			} else {
+				bridge_frames(w, s, d, 0, m + i, k, false);
+			}
+			tx_flush(w, s);
 			continue;
 		}
 		for (uint16_t j = 0; j < k; j++)
@@ -505,10 +565,19 @@ static inline __attribute__((always_inline)) uint16_t rx_port(struct worker *w, 
 	uint16_t n = p->ops->rx(p, pkts, VNL_BURST, &w->stats->port[in]);
 
 	if (n) {
-		if (unlikely(s->port[in].hooks))
-			hooks_rx(w, s, in, pkts, n);
-		else
+		const struct snap_port *sp = &s->port[in];
+
+		/* Plain ports: one branch (two adjacent bytes). */
+		if (unlikely(sp->hooks | sp->demux)) {
+			if (sp->demux) {
+				rx_demux(w, s, in, pkts, n);
+			} else {
+				hooks_rx(w, s, in, 0, pkts, n);
+				tx_flush(w, s);
+			}
+		} else {
 			bridge_burst(w, s, in, pkts, n, true);
+		}
 	}
 	return n;
 }

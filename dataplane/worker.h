@@ -20,6 +20,11 @@
  * Without an epoll instance (epoll_create1 failed) every port is polled and
  * the worker sleeps with nanosleep.
  *
+ * A demultiplexing port (snap_port.demux: an underlay) returns frames of
+ * rx-less ports (vxlan ports, port.h): the worker bridges each run of
+ * equal (port, remote) stamps as received on that port through that
+ * remote, then sends the whole burst's frames once (worker.c rx_demux).
+ *
  * Thread-safety: a struct worker is written only by its own lcore once
  * launched; the control thread reads its counters (stats.c) and sets `stop`.
  */

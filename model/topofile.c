@@ -177,13 +177,85 @@ static int get_pair(struct loader *ld, const yaml_node_pair_t *p, const char *co
 	return k;
 }
 
-enum lan_key { LNK_NAME, LNK_MTU, LNK_COUNT };
+enum lan_key { LNK_NAME, LNK_MTU, LNK_VXLAN, LNK_COUNT };
 
-static const char *const lan_keys[LNK_COUNT] = { [LNK_NAME] = "name", [LNK_MTU] = "mtu" };
+static const char *const lan_keys[LNK_COUNT] = { [LNK_NAME] = "name", [LNK_MTU] = "mtu", [LNK_VXLAN] = "vxlan" };
 
-/* Long LAN form: {name: blue, mtu: 9000}. */
+enum vxlan_key { VXK_VNI, VXK_REMOTE, VXK_UNDERLAY, VXK_LOCAL, VXK_DSTPORT, VXK_COUNT };
+
+static const char *const vxlan_keys[VXK_COUNT] = {
+	[VXK_VNI] = "vni", [VXK_REMOTE] = "remote", [VXK_UNDERLAY] = "underlay", [VXK_LOCAL] = "local",
+	[VXK_DSTPORT] = "dstport",
+};
+
+/* A scalar address for the vxlan of a LAN (remote entry or local). */
+static int get_vx_addr(struct loader *ld, yaml_node_t *v, const char *what)
+{
+	int r = want(ld, v, YAML_SCALAR_NODE, what);
+
+	if (r == 0 && strlen(VAL(v)) != v->data.scalar.length)
+		r = topo_errf(ld->err, LINE(v), COL(v), EINVAL, "%s: NUL character in an address", what);
+	return r;
+}
+
+/* `vxlan:` of a LAN: {vni, remote: [...], underlay, local, dstport}; the
+ * rules that join keys are checked at the mapping (topo_vxlan_check). */
+static int load_vxlan(struct loader *ld, yaml_node_t *map, struct topo_lan *lan)
+{
+	struct topo_vxlan *vx = &lan->vx;
+	yaml_node_t *local = NULL;
+	unsigned have = 0;
+	struct vnl_err ve;
+	int r;
+
+	r = want(ld, map, YAML_MAPPING_NODE, "vxlan of LAN");
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; r == 0 && p < map->data.mapping.pairs.top; p++) {
+		yaml_node_t *v, *e;
+		int k;
+
+		k = r = get_pair(ld, p, vxlan_keys, VXK_COUNT, &have, "vxlan of LAN", &v);
+		if (r < 0)
+			break;
+		switch (k) {
+		case VXK_VNI:
+			r = get_uint(ld, v, "vni of vxlan", 1, TOPO_VXLAN_VNI_MAX, &vx->vni);
+			break;
+		case VXK_DSTPORT:
+			r = get_uint(ld, v, "dstport of vxlan", 1, 65535, &vx->dstport);
+			break;
+		case VXK_UNDERLAY:
+			r = want(ld, v, YAML_SCALAR_NODE, "underlay of vxlan");
+			if (r == 0 && topo_vxlan_check_ifname(VAL(v), &ve) < 0)
+				r = topo_errf(ld->err, LINE(v), COL(v), EINVAL, "%s in vxlan", ve.msg);
+			if (r == 0)
+				snprintf(vx->underlay, sizeof(vx->underlay), "%s", VAL(v));
+			break;
+		case VXK_LOCAL:
+			local = v;	/* after the remotes: its family is checked against theirs */
+			r = 0;
+			break;
+		default:
+			r = want(ld, v, YAML_SEQUENCE_NODE, "remote of vxlan");
+			for (yaml_node_item_t *it = v->data.sequence.items.start; r == 0 && it < v->data.sequence.items.top;
+			     it++)
+				if ((r = visit(ld, *it, &e)) == 0 && (r = get_vx_addr(ld, e, "remote of vxlan")) == 0)
+					r = topo_vxlan_add_remote(vx, VAL(e), "remote of vxlan", LINE(e), COL(e), ld->err);
+			break;
+		}
+	}
+	if (r == 0 && local && (r = get_vx_addr(ld, local, "local of vxlan")) == 0)
+		r = topo_vxlan_set_local(vx, VAL(local), "local of vxlan", LINE(local), COL(local), ld->err);
+	if (r == 0 && !(have & 1u << VXK_VNI))
+		r = topo_errf(ld->err, LINE(map), COL(map), EINVAL, "missing required key 'vni' in vxlan of LAN");
+	if (r == 0)
+		r = topo_vxlan_check(lan, LINE(map), COL(map), ld->err);
+	return r;
+}
+
+/* Long LAN form: {name: blue, mtu: 9000} or with `vxlan:` (block form). */
 static int load_lan_long(struct loader *ld, yaml_node_t *map, struct topo_lan *lan)
 {
+	yaml_node_t *vxlan = NULL;
 	unsigned have = 0;
 	int r;
 
@@ -192,7 +264,9 @@ static int load_lan_long(struct loader *ld, yaml_node_t *map, struct topo_lan *l
 		int k;
 
 		k = r = get_pair(ld, p, lan_keys, LNK_COUNT, &have, "LAN", &v);
-		if (r >= 0)
+		if (r >= 0 && k == LNK_VXLAN)
+			vxlan = v;	/* after the name: its messages name the LAN */
+		else if (r >= 0)
 			r = k == LNK_NAME ? get_name(ld, v, "LAN", lan->name)
 					  : get_uint(ld, v, "mtu of LAN", TOPO_LAN_MTU_MIN, TOPO_LAN_MTU_MAX, &lan->mtu);
 		if (r < 0)
@@ -200,7 +274,7 @@ static int load_lan_long(struct loader *ld, yaml_node_t *map, struct topo_lan *l
 	}
 	if (!(have & 1u << LNK_NAME))
 		return topo_errf(ld->err, LINE(map), COL(map), EINVAL, "missing required key 'name' in LAN");
-	return 0;
+	return vxlan ? load_vxlan(ld, vxlan, lan) : 0;
 }
 
 static int load_lans(struct loader *ld, yaml_node_t *seq)

@@ -456,7 +456,7 @@ unsigned topo_lan_mtu(const struct topo_lan *l)
 	return l->mtu ? l->mtu : TOPO_LAN_MTU_DEF;
 }
 
-/* The per-LAN rules: name and mtu. */
+/* The per-LAN rules: name, mtu and vxlan. */
 static int check_lan(const struct topo_lan *l, struct vnl_err *err)
 {
 	int r = topo_check_name(l->name, "LAN", l->line, l->column, err);
@@ -464,29 +464,87 @@ static int check_lan(const struct topo_lan *l, struct vnl_err *err)
 	if (r == 0 && l->mtu && (l->mtu < TOPO_LAN_MTU_MIN || l->mtu > TOPO_LAN_MTU_MAX))
 		r = topo_errf(err, l->line, l->column, ERANGE, "LAN '%s': mtu %u out of range %d..%d", l->name,
 			      l->mtu, TOPO_LAN_MTU_MIN, TOPO_LAN_MTU_MAX);
+	if (r == 0)
+		r = topo_vxlan_check(l, l->line, l->column, err);
 	return r;
+}
+
+/* A LAN with the same VNI on the same named underlay as l (not l). */
+static int check_vxlan_clash(const struct topo *t, const struct topo_lan *l, struct vnl_err *err)
+{
+	const struct topo_lan *o = topo_vxlan_clash(t, l);
+
+	if (o == NULL)
+		return 0;
+	return topo_errf(err, l->line, l->column, EEXIST, "LAN '%s': vxlan: vni %u on underlay %s is taken by LAN '%s'",
+			 l->name, l->vx.vni, l->vx.underlay, o->name);
 }
 
 int topo_add_lan(struct topo *t, const struct topo_lan *tmpl, struct vnl_err *err)
 {
+	struct topo_lan lan = *tmpl;
 	int r;
 
 	r = check_lan(tmpl, err);
 	if (r < 0)
 		return r;
 	r = check_unique(t, tmpl->name, NULL, tmpl->line, tmpl->column, err);
+	if (r == 0)
+		r = check_vxlan_clash(t, tmpl, err);
 	if (r < 0)
 		return r;
 	if (t->n_lans >= TOPO_MAX_OBJECTS)
 		return topo_errf(err, tmpl->line, tmpl->column, E2BIG,
 				 "too many LANs (at most %d)", TOPO_MAX_OBJECTS);
-	r = check_room(t, topo_lan_save_size(tmpl), tmpl->line, tmpl->column, err);
+	/* The default is kept as "not given": saved without it, equal to it. */
+	if (lan.vx.dstport == TOPO_VXLAN_DSTPORT_DEF)
+		lan.vx.dstport = 0;
+	if (lan.vx.vni == 0)
+		lan.vx = (struct topo_vxlan){ 0 };
+	if (!lan.vx.n_remote && !lan.vx.has_local)
+		lan.vx.family = 0;	/* nothing says it: read back as none */
+	r = check_room(t, topo_lan_save_size(&lan), tmpl->line, tmpl->column, err);
 	if (r < 0)
 		return r;
 	if (grow((void **)&t->lans, t->n_lans, &t->cap_lans, sizeof(*tmpl)) < 0)
 		return topo_errf(err, tmpl->line, tmpl->column, ENOMEM, "out of memory");
-	t->lans[t->n_lans++] = *tmpl;
-	t->save_bytes += topo_lan_save_size(tmpl);
+	t->lans[t->n_lans++] = lan;
+	t->save_bytes += topo_lan_save_size(&lan);
+	return 0;
+}
+
+int topo_lan_replace(struct topo *t, struct topo_lan *l, const struct topo_lan *n, struct vnl_err *err)
+{
+	struct topo_lan lan = *n;
+	size_t old = topo_lan_save_size(l), size;
+	int r;
+
+	if (strcmp(l->name, n->name))
+		return topo_errf(err, l->line, l->column, EINVAL, "LAN '%s': its name cannot change", l->name);
+	if ((r = check_lan(&lan, err)) < 0)
+		return r;
+	for (unsigned i = 0; i < t->n_lans; i++) {
+		const struct topo_lan *o = &t->lans[i];
+
+		if (o != l && lan.vx.vni && o->vx.vni == lan.vx.vni && lan.vx.underlay[0] &&
+		    !strcmp(o->vx.underlay, lan.vx.underlay))
+			return topo_errf(err, l->line, l->column, EEXIST, "LAN '%s': vxlan: vni %u on underlay %s is "
+					 "taken by LAN '%s'", l->name, lan.vx.vni, lan.vx.underlay, o->name);
+	}
+	if (lan.vx.dstport == TOPO_VXLAN_DSTPORT_DEF)
+		lan.vx.dstport = 0;
+	if (lan.vx.vni == 0)
+		lan.vx = (struct topo_vxlan){ 0 };
+	if (!lan.vx.n_remote && !lan.vx.has_local)
+		lan.vx.family = 0;
+	size = topo_lan_save_size(&lan);
+	/* The room check counts what is added beyond what the LAN has now. */
+	if (size > old && (r = check_room(t, size - old, l->line, l->column, err)) < 0)
+		return r;
+	lan.line = l->line;
+	lan.column = l->column;
+	*l = lan;
+	t->save_bytes = t->save_bytes - old + size;
 	return 0;
 }
 
@@ -660,6 +718,8 @@ int topo_validate(const struct topo *t, struct vnl_err *err)
 		if (r < 0)
 			return r;
 		r = check_unique(t, l->name, l, l->line, l->column, err);
+		if (r == 0)
+			r = check_vxlan_clash(t, l, err);
 		if (r < 0)
 			return r;
 	}
@@ -698,7 +758,8 @@ bool topo_equal(const struct topo *a, const struct topo *b)
 		if (!node_equal(&a->nodes[i], &b->nodes[i]))
 			return false;
 	for (unsigned i = 0; i < a->n_lans; i++)
-		if (strcmp(a->lans[i].name, b->lans[i].name) || a->lans[i].mtu != b->lans[i].mtu)
+		if (strcmp(a->lans[i].name, b->lans[i].name) || a->lans[i].mtu != b->lans[i].mtu ||
+		    !topo_vxlan_equal(&a->lans[i].vx, &b->lans[i].vx))
 			return false;
 	for (unsigned i = 0; i < a->n_links; i++)
 		if (!link_equal(&a->links[i], &b->links[i]))

@@ -29,6 +29,13 @@
  *   lans:                          # list, either form:
  *     - blue                       #   short: a name (mtu 1500)
  *     - {name: red, mtu: 9000}     #   long form: mtu 68..9000
+ *     - name: green                # long form, stretched to other hosts
+ *       vxlan:                     #   (struct topo_vxlan; mtu absent: the
+ *         vni: 100                 #   underlay's less 50/70, vnld decides)
+ *         remote: [192.0.2.2, "2001:db8::2"]  # optional, one family
+ *         underlay: eth1           # optional: the route's interface
+ *         local: 192.0.2.1         # optional: the route's source
+ *         dstport: 4789            # optional
  *   nodes:                         # list of mappings
  *     - name: a                    # required
  *       kind: ns                   # required: a kind of the table
@@ -79,7 +86,10 @@
  * topo_save() writes the canonical form: header comment, then lans, nodes
  * and links in that order, each in insertion order; LANs and links in the
  * short form, unless they carry what only the long form says (a LAN's mtu, a
- * link's nic-type), which is written only when it was given; an impaired
+ * link's nic-type), which is written only when it was given; a LAN with a
+ * vxlan in the block long form, its `vxlan:` keys in the order above with
+ * the defaults (no remote, no underlay, no local, dstport 4789) left out,
+ * IPv6 addresses double-quoted; an impaired
  * link is written in the block long form, its `impair:` with the keys whose
  * text is the same in both directions at the top and the others under
  * `out:` and `in:`, keys in topo_impair_keys order;
@@ -192,11 +202,48 @@ struct topo_node {
 /* The option, and link key, that chooses a NIC's switch port type. */
 #define TOPO_NIC_TYPE "nic-type"
 
+/* VXLAN (docs/plans/vxlan.md 2.9): a LAN stretched to other hosts. */
+#define TOPO_VXLAN_VNI_MAX 16777215	/* 24 bits; VNI 0 is "no vxlan" */
+#define TOPO_VXLAN_REMOTES_MAX 32	/* the switch's remote indexes 0..31 */
+#define TOPO_VXLAN_DSTPORT_DEF 4789	/* IANA's VXLAN port (Linux's, OVS's) */
+#define TOPO_VXLAN_ADDR_LEN 46		/* INET6_ADDRSTRLEN: an address as text, NUL */
+/* Bytes the outer headers add (Ethernet, IP, UDP, VXLAN) per family. */
+#define TOPO_VXLAN_OVERHEAD4 50
+#define TOPO_VXLAN_OVERHEAD6 70
+/* Largest LAN mtu over vxlan while AF_XDP frames are one 4 KiB page
+ * (veth's native XDP max MTU 3506, less the overhead). */
+#define TOPO_VXLAN_MTU_MAX4 3456
+#define TOPO_VXLAN_MTU_MAX6 3436
+
+/*
+ * The vxlan of a LAN: its frames go to and come from other hosts (VTEPs)
+ * in UDP over an underlay interface of this host. Plain data: the file's
+ * `vxlan:` mapping of a LAN's long form, vnld's lan-add members.
+ * Addresses are 16 bytes in network order, IPv4 in the first 4.
+ * Kept inside struct topo_lan (not by pointer, unlike the plan's sketch):
+ * a LAN is copied by value everywhere (templates, put_back, deploy), and
+ * 600 bytes a LAN cost less than an owner for every copy.
+ */
+struct topo_vxlan {
+	unsigned vni;			/* 1..TOPO_VXLAN_VNI_MAX; 0: a plain LAN */
+	int family;			/* AF_INET or AF_INET6 of local and remotes;
+					 * 0 when none is given (no remote, no local) */
+	unsigned n_remote;		/* 0..TOPO_VXLAN_REMOTES_MAX */
+	uint8_t remote[TOPO_VXLAN_REMOTES_MAX][16]; /* unique, in the order given */
+	char underlay[16];		/* host interface; "": the route's to the
+					 * first remote (vnld resolves it) */
+	bool has_local;			/* local given; else the route's source */
+	uint8_t local[16];
+	unsigned dstport;		/* UDP port, 1..65535; 0: TOPO_VXLAN_DSTPORT_DEF */
+};
+
 /* A LAN: one broadcast domain in the switch. */
 struct topo_lan {
 	char name[TOPO_NAME_MAX + 1];	/* unique across nodes and LANs */
 	unsigned mtu;			/* TOPO_LAN_MTU_MIN..MAX; 0: not given
-					 * (TOPO_LAN_MTU_DEF, topo_lan_mtu()) */
+					 * (TOPO_LAN_MTU_DEF, topo_lan_mtu();
+					 * over vxlan vnld decides: lab_vxlan.c) */
+	struct topo_vxlan vx;		/* vx.vni 0: not stretched */
 	int line, column;		/* where it was declared; 0 if not from a file */
 };
 
@@ -397,6 +444,13 @@ int topo_add_node(struct topo *t, const struct topo_node *tmpl, struct vnl_err *
 int topo_add_lan(struct topo *t, const struct topo_lan *tmpl, struct vnl_err *err);
 int topo_add_link(struct topo *t, const struct topo_link *tmpl, struct vnl_err *err);
 
+/*
+ * Replace LAN l of t (its mtu and vxlan) by n, of the same name, after the
+ * per-LAN rules, the vxlan clash with t's other LANs (-EEXIST) and the size
+ * limit (-EFBIG); l keeps its position. On failure nothing changes.
+ */
+int topo_lan_replace(struct topo *t, struct topo_lan *l, const struct topo_lan *n, struct vnl_err *err);
+
 /* Remove an object (keeping the others' order); a LAN's or node's links go
  * with it. 0, or -ENOENT with err filled when there is no such object. */
 int topo_del_node(struct topo *t, const char *name, struct vnl_err *err);
@@ -499,6 +553,59 @@ const char *topo_link_addr(const struct topo_link *k, char buf[TOPO_ADDR_LEN]);
  */
 __attribute__((format(printf, 5, 6)))
 int topo_errf(struct vnl_err *err, int line, int column, int errnum, const char *fmt, ...);
+
+/* ---- vxlan (vxlan_text.c) ---- */
+
+/*
+ * An address of either family, strictly (inet_pton: dotted decimal, or
+ * RFC 4291 text without a zone or prefix) into addr (16 bytes) and
+ * *family. -EINVAL with "WHAT: bad address 'S': expected an IPv4 or IPv6
+ * address" (after "LINE:COLUMN: " when line is not 0).
+ */
+int topo_vxlan_parse_addr(const char *s, const char *what, int line, int column, int *family,
+			  uint8_t addr[16], struct vnl_err *err);
+/* 0 if name can be an underlay: an interface name (nl_ifname_check) of
+ * [A-Za-z0-9][A-Za-z0-9_.@-]* (plain in YAML); else -EINVAL with the rule. */
+int topo_vxlan_check_ifname(const char *name, struct vnl_err *err);
+/* addr of family as canonical text (inet_ntop: 2001:db8::2) in buf. */
+const char *topo_vxlan_addr_text(int family, const uint8_t addr[16], char buf[TOPO_VXLAN_ADDR_LEN]);
+/*
+ * Add remote address text s to vx (the family set by the first address,
+ * local's included): -EINVAL for a bad address or another family, -EEXIST
+ * for one already there, -E2BIG past TOPO_VXLAN_REMOTES_MAX. vx unchanged
+ * on failure. `what` and the position prefix the message.
+ */
+int topo_vxlan_add_remote(struct topo_vxlan *vx, const char *s, const char *what, int line, int column,
+			  struct vnl_err *err);
+/* Replace vx's remotes by the comma-separated list s ("192.0.2.2,192.0.2.3";
+ * "none" or "": no remote), all or nothing; the message names `what`. */
+int topo_vxlan_set_remotes(struct topo_vxlan *vx, const char *s, const char *what, struct vnl_err *err);
+/* Set vx's local address from text s (its family must match the remotes'). */
+int topo_vxlan_set_local(struct topo_vxlan *vx, const char *s, const char *what, int line, int column,
+			 struct vnl_err *err);
+/* The remotes as "192.0.2.2, 192.0.2.3" ("none" when there is none) in buf. */
+const char *topo_vxlan_remote_list(const struct topo_vxlan *vx, char *buf, size_t size);
+/*
+ * The rules of one LAN's vxlan (lan: the LAN's name for messages, position
+ * of the LAN or its mapping): VNI 1..TOPO_VXLAN_VNI_MAX; at most
+ * TOPO_VXLAN_REMOTES_MAX remotes, unique, none of them unspecified,
+ * loopback, multicast, broadcast or link-local (the underlay routes them;
+ * a zone cannot be said); local alike and not among the remotes; one
+ * family for all; dstport 0 or 1..65535; underlay "" or a name that
+ * topo_vxlan_check_ifname() takes; the LAN's mtu, when given, at most
+ * TOPO_VXLAN_MTU_MAX4/6 (a one-page AF_XDP frame). 0 when vx->vni is 0.
+ * -EINVAL or -ERANGE with "LAN 'blue': vxlan: ..." in err.
+ */
+int topo_vxlan_check(const struct topo_lan *lan, int line, int column, struct vnl_err *err);
+/* Same vxlan (vni 0 on both: equal). */
+bool topo_vxlan_equal(const struct topo_vxlan *a, const struct topo_vxlan *b);
+/* The LAN of t other than `self` with vx's VNI on the same named underlay,
+ * or NULL (an underlay left to the route is the switch's to check). */
+const struct topo_lan *topo_vxlan_clash(const struct topo *t, const struct topo_lan *self);
+/* 50 (IPv4, and a family not known yet) or 70 (IPv6). */
+unsigned topo_vxlan_overhead(int family);
+/* dstport, or TOPO_VXLAN_DSTPORT_DEF when not given. */
+unsigned topo_vxlan_dstport(const struct topo_vxlan *vx);
 
 /* ---- impairments (impair_text.c) ---- */
 

@@ -5,6 +5,7 @@
  * always double-quoted with YAML escapes so any content reads back the same.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -184,11 +185,51 @@ static void put_node_any(FILE *f, const void *n)
 	put_node(f, n);
 }
 
+/* An address of a vxlan: IPv6 double-quoted (its colons next to a flow
+ * list's ']' or ',' would read as YAML indicators). */
+static void put_vx_addr(FILE *f, int family, const uint8_t *a)
+{
+	char text[TOPO_VXLAN_ADDR_LEN];
+
+	topo_vxlan_addr_text(family, a, text);
+	fprintf(f, family == AF_INET6 ? "\"%s\"" : "%s", text);
+}
+
+/* A LAN with a vxlan: the block long form, defaults left out. */
+static void put_lan_vxlan(FILE *f, const struct topo_lan *l)
+{
+	const struct topo_vxlan *vx = &l->vx;
+
+	fprintf(f, "  - name: %s\n", l->name);
+	if (l->mtu)
+		fprintf(f, "    mtu: %u\n", l->mtu);
+	fprintf(f, "    vxlan:\n      vni: %u\n", vx->vni);
+	if (vx->n_remote) {
+		fputs("      remote: [", f);
+		for (unsigned i = 0; i < vx->n_remote; i++) {
+			fputs(i ? ", " : "", f);
+			put_vx_addr(f, vx->family, vx->remote[i]);
+		}
+		fputs("]\n", f);
+	}
+	if (vx->underlay[0])
+		fprintf(f, "      underlay: %s\n", vx->underlay);
+	if (vx->has_local) {
+		fputs("      local: ", f);
+		put_vx_addr(f, vx->family, vx->local);
+		fputc('\n', f);
+	}
+	if (vx->dstport && vx->dstport != TOPO_VXLAN_DSTPORT_DEF)
+		fprintf(f, "      dstport: %u\n", vx->dstport);
+}
+
 static void put_lan(FILE *f, const void *p)
 {
 	const struct topo_lan *l = p;
 
-	if (l->mtu)
+	if (l->vx.vni)
+		put_lan_vxlan(f, l);
+	else if (l->mtu)
 		fprintf(f, "  - {name: %s, mtu: %u}\n", l->name, l->mtu);
 	else
 		fprintf(f, "  - %s\n", l->name);

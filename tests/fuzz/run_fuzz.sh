@@ -32,10 +32,10 @@ switchctl   tests/fuzz/switchctl_fuzz.c dataplane/commands.c dataplane/registry.
 vmsession   tests/fuzz/vmsession_fuzz.c endpoints/vm_copy.c common/term.c common/agentproto.c common/err.c common/unixsock.c -Iendpoints/include -Iendpoints -Icommon -Imodel -Idaemon -Icli
 vnldreq     tests/fuzz/vnldreq_fuzz.c model/topology.c common/jsonl.c lib:vnld_core lib:vnl_kinds lib:vnl_model lib:vnl_common -I. -Imodel -Idaemon -Icommon -Iendpoints/include pkg:json-c pkg:yaml-0.1 pkg:libmnl pkg:libcap
 hostrx      tests/fuzz/hostrx_fuzz.c endpoints/vm_relay.c common/agentproto.c common/outq.c endpoints/vm_bootstrap.c endpoints/vm_qmp.c lib:vnld_core lib:vnl_kinds lib:vnl_model lib:vnl_common -I. -Imodel -Icommon -Iendpoints/include -Iendpoints pkg:json-c pkg:yaml-0.1 pkg:libmnl pkg:libcap
-topofile    tests/fuzz/topofile_fuzz.c model/schema.c model/topology.c model/toposave.c model/topolayout.c model/impair_text.c lib:vnl_kinds lib:vnl_common -Imodel -Icommon -Iendpoints/include -Iendpoints pkg:yaml-0.1 pkg:json-c pkg:libmnl pkg:libcap
+topofile    tests/fuzz/topofile_fuzz.c model/schema.c model/topology.c model/toposave.c model/topolayout.c model/impair_text.c model/vxlan_text.c lib:vnl_kinds lib:vnl_common -Imodel -Icommon -Iendpoints/include -Iendpoints pkg:yaml-0.1 pkg:json-c pkg:libmnl pkg:libcap
 vxlan_parse tests/fuzz/vxlan_parse_fuzz.c -Idataplane
 pcapng_read tests/fuzz/pcapng_read_fuzz.c common/pcapng_read.c common/err.c cli/pktline.c -Icommon -Icli
-topo_roundtrip tests/fuzz/topo_roundtrip_fuzz.c model/schema.c model/topology.c model/topofile.c model/toposave.c model/topolayout.c model/impair_text.c lib:vnl_kinds lib:vnl_common -Imodel -Icommon -Iendpoints/include -Iendpoints pkg:yaml-0.1 pkg:json-c pkg:libmnl pkg:libcap
+topo_roundtrip tests/fuzz/topo_roundtrip_fuzz.c model/schema.c model/topology.c model/topofile.c model/toposave.c model/topolayout.c model/impair_text.c model/vxlan_text.c lib:vnl_kinds lib:vnl_common -Imodel -Icommon -Iendpoints/include -Iendpoints pkg:yaml-0.1 pkg:json-c pkg:libmnl pkg:libcap
 '
 
 # fuzz_targets: the names, in order.

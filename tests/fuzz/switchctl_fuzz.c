@@ -62,6 +62,7 @@ const struct port_ops port_vhost_ops = { .kind = "vhost", .open = fake_open, .cl
 const struct port_ops port_xsk_ops = { .kind = "afxdp", .open = fake_open, .close = fake_close, .show = fake_show };
 const struct port_ops port_packet_ops = { .kind = "afxdp", .open = fake_open, .close = fake_close, .show = fake_show };
 const struct port_ops port_tap_ops = { .kind = "tap", .open = fake_open, .close = fake_close, .show = fake_show };
+const struct port_ops port_vxlan_ops = { .kind = "vxlan", .open = fake_open, .close = fake_close, .show = fake_show };
 
 void snapshot_publish(struct snapshot *s)
 {

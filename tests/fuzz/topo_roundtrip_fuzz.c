@@ -8,7 +8,7 @@
  * up to 64 KiB so that the 1 MiB limit is reached), random kinds (vnld's,
  * endpoints/kinds.c, and none), nics, options by each kind's schema, links
  * and addresses, impairments of links (added with the link or replaced
- * afterwards, fields in and out of range). An input whose first byte is 0xff is a YAML
+ * afterwards, fields in and out of range), LANs' vxlan (raw fields). An input whose first byte is 0xff is a YAML
  * file instead (the reader's side). Either way, once a topology is built
  * and topo_validate() takes it:
  *   - topo_save() succeeds, and its output is at most TOPO_FILE_MAX bytes
@@ -17,6 +17,7 @@
  *   - saving the loaded topology gives the same bytes.
  * Anything else aborts (a finding).
  */
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,6 +186,27 @@ static void impair(struct in *in, struct topo_impair *imp)
 	}
 }
 
+/* A LAN's vxlan: raw fields, in and out of range (an address's 16 bytes
+ * random, a family that may not match them). */
+static void vxlan(struct in *in, struct topo_vxlan *vx)
+{
+	uint8_t b = byte(in);
+
+	vx->vni = (unsigned)byte(in) << 16 | (unsigned)byte(in) << 8 | byte(in);
+	vx->family = b & 1 ? AF_INET6 : b & 2 ? AF_INET : byte(in);
+	vx->n_remote = byte(in) % (TOPO_VXLAN_REMOTES_MAX + 2);
+	for (unsigned i = 0; i < vx->n_remote && i < TOPO_VXLAN_REMOTES_MAX; i++)
+		for (unsigned j = 0; j < 16; j++)
+			vx->remote[i][j] = j < 4 || vx->family == AF_INET6 ? byte(in) : 0;
+	if (b & 4)
+		name(in, vx->underlay);
+	if ((vx->has_local = b & 8) != 0)
+		for (unsigned j = 0; j < 16; j++)
+			vx->local[j] = j < 4 || vx->family == AF_INET6 ? byte(in) : 0;
+	if (b & 16)
+		vx->dstport = (unsigned)byte(in) << 9 | byte(in);
+}
+
 static void build(struct in *in, struct topo *t)
 {
 	while (in->n) {
@@ -196,6 +218,8 @@ static void build(struct in *in, struct topo *t)
 			name(in, l.name);
 			if (byte(in) & 1)
 				l.mtu = byte(in) * 40u; /* 0..10200: in and out of range */
+			if (byte(in) & 1)
+				vxlan(in, &l.vx);
 			topo_add_lan(t, &l, NULL);
 		} else if (op <= 2) {
 			const struct topo_kind *const *kinds = topo_kinds();

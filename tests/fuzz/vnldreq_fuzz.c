@@ -5,7 +5,7 @@
  * hands it over (NUL-terminated, common/jsonl.c), parsed and looked up in
  * vnld's own command table by the dispatcher vnld uses (common/dispatch.h:
  * req_lookup, cmd_check_args), and its arguments decoded with vnld's own arg_* helpers; the model
- * changes (lan-add, node-add, link, impair, unlink, del) are then applied to one
+ * changes (lan-add, lan-set, node-add, link, impair, unlink, del) are then applied to one
  * topology per input with the model's own checks (topology.c), which is
  * what vnld does before it deploys anything.  Replies are built as vnld
  * builds them.  This is a test-only entry: vnld.c is compiled in with its
@@ -82,10 +82,25 @@ static int decode(struct topo *t, const char *name, struct json_object *req, str
 	int r;
 
 	if (!strcmp(name, "lan-add")) {
-		if ((r = arg_name(req, "name", "LAN", &s, err)) < 0)
+		if ((r = arg_name(req, "name", "LAN", &s, err)) < 0 ||
+		    (r = arg_uint(req, "mtu", false, TOPO_LAN_MTU_MIN, TOPO_LAN_MTU_MAX, &l.mtu, err)) < 0)
 			return r;
 		snprintf(l.name, sizeof(l.name), "%s", s);
+		if ((r = req_vxlan(req, &l, false, err)) < 0)
+			return r;
 		return topo_add_lan(t, &l, err);
+	}
+	if (!strcmp(name, "lan-set")) {
+		struct topo_lan *cur;
+
+		if ((r = arg_name(req, "name", "LAN", &s, err)) < 0)
+			return r;
+		if ((cur = topo_find_lan(t, s)) == NULL)
+			return -ENOENT;
+		l = *cur;
+		if ((r = req_vxlan(req, &l, true, err)) < 0)
+			return r;
+		return topo_lan_replace(t, cur, &l, err);
 	}
 	if (!strcmp(name, "node-add"))
 		return node_add(t, req, err);

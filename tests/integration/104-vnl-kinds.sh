@@ -47,7 +47,7 @@ run __complete frobs
 result $([ "$RC" = 2 ] && grep -q "options" <<<"$ERR"; echo $?) "__complete of an unknown list: usage error" "$ERR"
 run add --help
 result $([ "$RC" = 0 ] && grep -q '^       vnl add cnt NODE \[--nics N\] \[--image IMG\] \[--cmd CMD\] \[--env K=V\]\.\.\. \[--mem MB\] \[--pids N\] \[--nic-type TYPE\]$' <<<"$OUT" &&
-	grep -q -- '--nic-type TYPE  *switch port of the NICs: tap .* \[tap\]$' <<<"$OUT" && grep -q '^Usage: vnl add lan LAN \[--mtu N\]$' <<<"$OUT" &&
+	grep -q -- '--nic-type TYPE  *switch port of the NICs: tap .* \[tap\]$' <<<"$OUT" && grep -q '^Usage: vnl add lan LAN \[--mtu N\] \[--vxlan VNI --remote IP\[,IP\.\.\.\] \[--underlay IFACE\] \[--local IP\] \[--dstport N\]\]$' <<<"$OUT" &&
 	grep -q '^Kind vm: ' <<<"$OUT" && grep -q -- '--pids N  *most tasks, 16\.\.4194304 \[1024\]$' <<<"$OUT" &&
 	grep -q -- '--cpus N  *virtual cpus, 1\.\.256 \[1\]$' <<<"$OUT"; echo $?) \
 	"add --help: a synopsis per kind and each option with its range and default" "$OUT"

@@ -145,7 +145,24 @@ refuse '68\.\.9000' -- add lan x --mtu 9001
 refuse '68\.\.9000' -- add lan x --mtu 67
 refuse '68\.\.9000' -- add lan x --mtu big
 refuse 'mtu is for LANs' -- add ns x --mtu 9000
-refuse 'only --mtu' -- add lan x --nic-type tap
+refuse "add lan: --nic-type is a node's option" -- add lan x --nic-type tap
+# vxlan LANs (issue 15): what the CLI and vnld refuse without the switch
+refuse '1\.\.16777215' -- add lan x --vxlan 0 --remote 192.0.2.2
+refuse 'need --vxlan VNI' -- add lan x --remote 192.0.2.2
+refuse "bad address '192\.0\.2\.300'" -- add lan x --vxlan 5 --remote 192.0.2.300
+refuse 'one family per LAN' -- add lan x --vxlan 5 --remote 192.0.2.2,2001:db8::2
+refuse 'given twice' -- add lan x --vxlan 5 --remote 192.0.2.2,192.0.2.2
+refuse 'remote fe80::1 is link-local' -- add lan x --vxlan 5 --remote fe80::1
+refuse 'remote 239\.1\.1\.1 is multicast' -- add lan x --vxlan 5 --remote 239.1.1.1
+refuse 'is local and a remote' -- add lan x --vxlan 5 --remote 192.0.2.2 --local 192.0.2.2
+refuse 'needs an underlay' -- add lan x --vxlan 5
+refuse 'no interface vm15nosuch' -- add lan x --vxlan 5 --underlay vm15nosuch
+refuse 'at most 3456' -- add lan x --vxlan 5 --remote 192.0.2.2 --mtu 9000
+refuse 'bad underlay' -- add lan x --vxlan 5 --underlay 'a:b'
+refuse 'is for LANs' -- add ns x --remote 192.0.2.2
+refuse 'nothing to change' -- set lan blue
+refuse "no LAN named 'nosuch'" -- set lan nosuch --remote 192.0.2.2
+refuse 'cannot be set' -- set node a --remote 192.0.2.2
 refuse "one of tap, afxdp, not 'veth'" -- link a:1 red --nic-type veth
 refuse 'nic-type' -- link a:1 red --nic-type 'a b'
 refuse '3506.*nic-type tap' -- link x9:0 jumbo

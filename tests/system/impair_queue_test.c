@@ -43,12 +43,13 @@ static int absent_open(struct port *p, struct json_object *req, struct vnl_err *
 	return vnl_errf(err, -EOPNOTSUPP, "not in this test");
 }
 
-const struct port_ops port_vhost_ops = { "vhost", absent_open, NULL, NULL, NULL, NULL, NULL };
-const struct port_ops port_xsk_ops = { "afxdp", absent_open, NULL, NULL, NULL, NULL, NULL };
-const struct port_ops port_packet_ops = { "afxdp", absent_open, NULL, NULL, NULL, NULL, NULL };
-const struct port_ops port_tap_ops = { "tap", absent_open, NULL, NULL, NULL, NULL, NULL };
+const struct port_ops port_vhost_ops = { "vhost", absent_open, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
+const struct port_ops port_xsk_ops = { "afxdp", absent_open, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
+const struct port_ops port_packet_ops = { "afxdp", absent_open, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
+const struct port_ops port_tap_ops = { "tap", absent_open, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
+const struct port_ops port_vxlan_ops = { "vxlan", absent_open, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
 
-static struct port port = { .name = "q0", .slot = 6 };
+static struct port port = { .name = "q0", .slot = 6, .rx_via = 6 };
 static struct port_stats ps;
 static struct rte_mbuf *gso_out[VNL_GSO_SEGS_MAX];
 static uint64_t hz;

@@ -10,6 +10,11 @@
  * whole to one with it, both within one flood, and never handed raw to a
  * down port without caps;
  * each worker counts what it polled, and no mbuf is left behind;
+ * demultiplexing (port.h): a port whose rx() stamps frames with (port,
+ * remote) has them bridged per run as received on rx-less ports (vxlan
+ * ports behind an underlay): counters on those ports, MACs learned with
+ * their remote, moves between remotes counted, split horizon, a capture of
+ * a rx-less port, rx-less ports in no poll list;
  * captures (capture.c, capture_copy.c, the pcapng writer) on a pipe read by
  * the test: EPBs exact per interface and direction (out = the port
  * received, in = the port sent), interface ids as given, timestamps in
@@ -21,7 +26,10 @@
  * "ring" backend standing in for the vhost kind (port_vhost.c is not
  * linked): frames injected into an rte_ring are its rx, its tx counts what
  * it is given and can refuse (full) or be down. LAN L has p0..p2 and p4
- * (down); p3 is in no LAN. Each step injects bursts, waits until the
+ * (down); p3 is in no LAN. The "tap" kind is a ring port that
+ * demultiplexes (dm, an underlay's stand-in) and the "afxdp" kind a ring
+ * port without rx() whose frames come from dm (x1..x3, vxlan ports'
+ * stand-ins); LAN V has q, x1 and x2. Each step injects bursts, waits until the
  * workers took them and passed a quiescent point, and compares counters.
  * TAP; "1..0 # SKIP" when the EAL cannot start here.
  */
@@ -162,7 +170,7 @@ static void ring_show(const struct port *p, struct json_object *o)
 }
 
 /* The ring backend takes the place of vhost; the other kinds are absent. */
-const struct port_ops port_vhost_ops = { "vhost", ring_open, ring_close, ring_rx, ring_tx, ring_show, NULL };
+const struct port_ops port_vhost_ops = { "vhost", ring_open, ring_close, ring_rx, ring_tx, ring_show, NULL, NULL, NULL };
 
 static int absent_open(struct port *p, struct json_object *req, struct vnl_err *err)
 {
@@ -170,15 +178,51 @@ static int absent_open(struct port *p, struct json_object *req, struct vnl_err *
 	return vnl_errf(err, -EOPNOTSUPP, "not in this test");
 }
 
-const struct port_ops port_xsk_ops = { "afxdp", absent_open, ring_close, ring_rx, ring_tx, ring_show, NULL };
-const struct port_ops port_packet_ops = { "afxdp", absent_open, ring_close, ring_rx, ring_tx, ring_show, NULL };
-const struct port_ops port_tap_ops = { "tap", absent_open, ring_close, ring_rx, ring_tx, ring_show, NULL };
+const struct port_ops port_packet_ops = { "afxdp", absent_open, ring_close, ring_rx, ring_tx, ring_show, NULL, NULL, NULL };
+const struct port_ops port_vxlan_ops = { "vxlan", absent_open, ring_close, ring_rx, ring_tx, ring_show, NULL, NULL, NULL };
 
-/* ---- helpers ---- */
+/* ---- an underlay and its vxlan ports, as the worker sees them ---- */
 
-enum { P0, P1, P2, P3, P4, NB_P };
+/* p0..p4 in LAN L (see the top); q, x1, x2 in LAN V; dm (the
+ * demultiplexer) and x3 in no LAN. */
+enum { P0, P1, P2, P3, P4, Q, DM, X1, X2, X3, NB_P };
 static struct port *ports[NB_P];
 static uint64_t injected;
+
+/* The "tap" kind here: a ring port whose rx() demultiplexes (port.h): the
+ * test stamps every frame it injects with (port slot, remote), as an
+ * underlay's decap does. */
+static int dmx_open(struct port *p, struct json_object *req, struct vnl_err *err)
+{
+	int r = ring_open(p, req, err);
+
+	if (r == 0) {
+		p->demux = true;
+		p->backend = "test-demux-ring";
+	}
+	return r;
+}
+
+/* The "afxdp" kind here: a port without rx() (a vxlan port) whose frames
+ * come out of dm's rx(); its tx() is a ring port's, serialised by dm's
+ * lock as a vxlan port's by its underlay's. (Its ring_port's rx ring stays
+ * empty.) */
+static int rxless_open(struct port *p, struct json_object *req, struct vnl_err *err)
+{
+	int r = ring_open(p, req, err);
+
+	if (r == 0) {
+		p->rx_via = ports[DM]->slot;
+		p->txl = &ports[DM]->tx_lock;
+		p->backend = "test-rxless";
+	}
+	return r;
+}
+
+const struct port_ops port_xsk_ops = { "afxdp", rxless_open, ring_close, NULL, ring_tx, ring_show, NULL, NULL, NULL };
+const struct port_ops port_tap_ops = { "tap", dmx_open, ring_close, ring_rx, ring_tx, ring_show, NULL, NULL, NULL };
+
+/* ---- helpers ---- */
 
 static struct ring_port *rp(int i)
 {
@@ -240,6 +284,39 @@ static void inject_burst(int i, uint8_t dst, uint8_t src, const uint16_t *lens, 
 		f[12] = 0x08;
 	}
 	while (rte_ring_enqueue_bulk(rp(i)->rx, (void **)m, n, NULL) == 0)
+		usleep(100);
+	injected += n;
+}
+
+/* A frame of a demultiplexed burst: the port slot and remote it is
+ * stamped with, its source and destination MACs (as mac()). */
+struct stamp {
+	uint16_t slot, remote;
+	uint8_t src, dst;
+};
+
+/* Inject n 60-byte frames, stamped, into dm's rx in one enqueue: the worker
+ * takes them as one burst. */
+static void inject_dmx(const struct stamp *st, unsigned n)
+{
+	struct rte_mbuf *m[VNL_BURST];
+
+	for (unsigned k = 0; k < n; k++) {
+		uint8_t *f;
+
+		m[k] = rte_pktmbuf_alloc(vnl_pktmbuf_pool);
+		if (m[k] == NULL || (f = (uint8_t *)rte_pktmbuf_append(m[k], 60)) == NULL) {
+			printf("Bail out! cannot build a frame\n");
+			exit(1);
+		}
+		memset(f, 0, 60);
+		mac(f, st[k].dst);
+		mac(f + 6, st[k].src);
+		f[12] = 0x08;
+		m[k]->port = st[k].slot;
+		m[k]->hash.usr = st[k].remote;
+	}
+	while (rte_ring_enqueue_bulk(rp(DM)->rx, (void **)m, n, NULL) == 0)
 		usleep(100);
 	injected += n;
 }
@@ -344,7 +421,7 @@ static uint64_t lc(const struct lan *l, enum lan_counter c)
 	return v[c];
 }
 
-static struct port *add_port(const char *name, struct lan *l)
+static struct port *add_port_kind(const char *name, const char *kind, struct lan *l)
 {
 	struct json_object *req = json_object_new_object();
 	struct vnl_err err = { 0, "" };
@@ -354,7 +431,7 @@ static struct port *add_port(const char *name, struct lan *l)
 
 	snprintf(path, sizeof(path), "/ring/%s", name);
 	json_object_object_add(req, "path", json_object_new_string(path));
-	r = reg_port_add(name, "vhost", req, &p, &err);
+	r = reg_port_add(name, kind, req, &p, &err);
 	json_object_put(req);
 	if (r == 0 && l != NULL)
 		r = reg_attach(name, l->name, &err);
@@ -363,6 +440,11 @@ static struct port *add_port(const char *name, struct lan *l)
 		exit(1);
 	}
 	return p;
+}
+
+static struct port *add_port(const char *name, struct lan *l)
+{
+	return add_port_kind(name, "vhost", l);
 }
 
 /* ---- captures ---- */
@@ -621,6 +703,165 @@ static void capture_steps(void)
 	evloop_free(loop);
 }
 
+/* ---- demultiplexing (an underlay's rx and its vxlan ports) ---- */
+
+/* Where LAN lan's MAC 02:00:00:00:00:xx is, by fdb_walk_entries. */
+struct where {
+	uint16_t lan;
+	unsigned n;          /* entries of the LAN */
+	uint16_t port[256];  /* by the MAC's last byte; VNL_PORT_NONE: absent */
+	uint16_t remote[256];
+};
+
+static int where_cb(const struct fdb_rec *r, void *arg)
+{
+	struct where *wh = arg;
+	uint8_t b[6];
+
+	if (r->lan != wh->lan)
+		return 0;
+	fdb_mac_bytes(r->mac, b);
+	wh->n++;
+	wh->port[b[5]] = r->port;
+	wh->remote[b[5]] = r->remote;
+	return 0;
+}
+
+static void fdb_where(uint16_t lan, struct where *wh)
+{
+	wh->lan = lan;
+	wh->n = 0;
+	for (unsigned i = 0; i < 256; i++)
+		wh->port[i] = VNL_PORT_NONE;
+	fdb_walk_entries(reg.fdb, where_cb, wh);
+}
+
+/* dm stands for an underlay, x1..x3 for its vxlan ports (x3 in no LAN),
+ * q for a plain port of their LAN V. MACs: a 0x21, b 0x22, c 0x23, d 0x24
+ * behind remotes, q's node 0x31. */
+static void demux_steps(const struct lan *v)
+{
+	const uint16_t x1 = ports[X1]->slot, x2 = ports[X2]->slot, x3 = ports[X3]->slot;
+	const struct snapshot *snap = snapshot_current();
+	unsigned dm_polled = 0, rxless_polled = 0;
+	struct where wh;
+
+	for (unsigned w = 0; w < snap->nb_workers; w++)
+		for (uint16_t i = 0; i < snap->worker[w].nb_rx; i++) {
+			uint16_t in = snap->worker[w].rx[i];
+
+			dm_polled += in == ports[DM]->slot;
+			rxless_polled += in == x1 || in == x2 || in == x3;
+		}
+	ok(dm_polled == 1 && rxless_polled == 0 && snap->port[ports[DM]->slot].demux && !snap->port[x1].demux,
+	   "poll lists: dm once, the rx-less ports never; snap_port.demux on dm only");
+	ok(reg_port_worker(ports[X1]) == reg_port_worker(ports[DM]) &&
+	   reg_port_worker(ports[DM]) == ports[DM]->slot % snap->nb_workers,
+	   "a rx-less port's worker is its demultiplexer's (%u)", reg_port_worker(ports[X1]));
+
+	/* One burst, four runs: (x1, 3) x3, (x1, 4) x2, (x2, 0), (x1, 3). */
+	{
+		const struct stamp st[] = {
+			{ x1, 3, 0x21, 0xff }, { x1, 3, 0x21, 0xff }, { x1, 3, 0x21, 0xff }, { x1, 4, 0x22, 0xff },
+			{ x1, 4, 0x22, 0xff }, { x2, 0, 0x23, 0xff }, { x1, 3, 0x21, 0xff },
+		};
+
+		inject_dmx(st, RTE_DIM(st));
+		settle();
+	}
+	fdb_where(v->slot, &wh);
+	ok(pc(X1, PC_rx_packets) == 6 && pc(X2, PC_rx_packets) == 1 && pc(DM, PC_rx_packets) == 0 &&
+	   pc(X1, PC_rx_bytes) == 360, "runs: x1 received 6, x2 1, dm none itself (%lu, %lu, %lu)",
+	   (unsigned long)pc(X1, PC_rx_packets), (unsigned long)pc(X2, PC_rx_packets),
+	   (unsigned long)pc(DM, PC_rx_packets));
+	ok(lc(v, LC_learned) == 3 && lc(v, LC_moved) == 0 && lc(v, LC_flooded) == 7,
+	   "runs: learned 3, moved 0, flooded 7 (%lu, %lu, %lu)", (unsigned long)lc(v, LC_learned),
+	   (unsigned long)lc(v, LC_moved), (unsigned long)lc(v, LC_flooded));
+	ok(wh.n == 3 && wh.port[0x21] == x1 && wh.remote[0x21] == 3 && wh.port[0x22] == x1 && wh.remote[0x22] == 4 &&
+	   wh.port[0x23] == x2 && wh.remote[0x23] == 0,
+	   "MACs learned with their remote: a x1/3, b x1/4, c x2/0 (a %u/%u, b %u/%u, c %u/%u)", wh.port[0x21],
+	   wh.remote[0x21], wh.port[0x22], wh.remote[0x22], wh.port[0x23], wh.remote[0x23]);
+	ok(rp(Q)->got == 7 && rp(X2)->got == 6 && rp(X1)->got == 1,
+	   "floods: q 7, x2 6 (from x1), x1 1 (from x2), never back to x1 (%lu, %lu, %lu)",
+	   (unsigned long)rp(Q)->got, (unsigned long)rp(X2)->got, (unsigned long)rp(X1)->got);
+
+	/* Unicast to a remote's MAC; from one remote to another of the same
+	 * port: split horizon (the destination is the ingress port). */
+	inject(Q, 0x21, 0x31, 60, 2);
+	{
+		const struct stamp st[] = { { x2, 0, 0x23, 0x22 }, { x1, 4, 0x22, 0x21 } };
+
+		inject_dmx(st, RTE_DIM(st));
+	}
+	settle();
+	ok(rp(X1)->got == 4 && lc(v, LC_forwarded) == 3 && pc(X1, PC_drop_dst_is_src) == 1,
+	   "unicast to x1's MACs: x1 got 3 more, forwarded 3; b -> a (both behind x1): drop_dst_is_src 1 "
+	   "(%lu, %lu, %lu)", (unsigned long)rp(X1)->got, (unsigned long)lc(v, LC_forwarded),
+	   (unsigned long)pc(X1, PC_drop_dst_is_src));
+
+	/* a moves to another remote of x1, then to x2, within one burst. */
+	{
+		const struct stamp st[] = { { x1, 4, 0x21, 0x31 }, { x2, 7, 0x21, 0x31 } };
+
+		inject_dmx(st, RTE_DIM(st));
+		settle();
+	}
+	fdb_where(v->slot, &wh);
+	ok(lc(v, LC_moved) == 2 && lc(v, LC_learned) == 4 && wh.port[0x21] == x2 && wh.remote[0x21] == 7 &&
+	   rp(Q)->got == 9, "a moved x1/3 -> x1/4 -> x2/7: moved 2 (%lu), now %u/%u, q got 2 more",
+	   (unsigned long)lc(v, LC_moved), wh.port[0x21], wh.remote[0x21]);
+
+	/* Stamps naming no port of the snapshot (a free slot, past the
+	 * slots), and a rx-less port in no LAN. */
+	{
+		const struct stamp st[] = { { 1000, 0, 0x21, 0xff }, { 0xffff, 0, 0x21, 0xff }, { x3, 0, 0x24, 0xff },
+					    { x3, 0, 0x24, 0xff } };
+
+		inject_dmx(st, RTE_DIM(st));
+		settle();
+	}
+	ok(pc(DM, PC_drop_no_lan) == 2 && pc(X3, PC_rx_packets) == 2 && pc(X3, PC_drop_no_lan) == 2 &&
+	   lc(v, LC_learned) == 4, "no such port: drop_no_lan 2 on dm; x3 in no LAN: received 2, drop_no_lan 2");
+
+	/* A capture of x1 (both directions) runs on the demultiplexed frames. */
+	{
+		const struct stamp st[] = { { x1, 3, 0x24, 0xff }, { x1, 3, 0x24, 0xff }, { x2, 0, 0x23, 0xff } };
+		struct evloop *loop = evloop_new();
+		uint8_t *buf[1] = { NULL };
+		size_t len[1] = { 0 };
+		int fd[1] = { -1 };
+		struct stream a;
+		int64_t id;
+
+		capture_init(loop);
+		id = cap_start("{\"ports\":[{\"port\":\"x1\"}]}", "both", NULL, &fd[0]);
+		inject_dmx(st, RTE_DIM(st));
+		settle();
+		ok(id > 0 && cap_stop(id) == 0, "a capture of x1 around a demultiplexed burst");
+		pump(loop, fd, buf, len, 1);
+		parse_stream(buf[0], len[0], &a);
+		ok(a.whole && a.epbs == 3 && a.dir[0][2] == 2 && a.dir[0][1] == 1,
+		   "x1's capture: out 2 (its remote's frames), in 1 (x2's flood) (%u EPBs: out %u, in %u)", a.epbs,
+		   a.dir[0][2], a.dir[0][1]);
+		free(buf[0]);
+		capture_init(NULL);
+		evloop_free(loop);
+	}
+
+	ok(pc(X1, PC_rx_packets) == 10 && pc(X2, PC_rx_packets) == 4 && pc(Q, PC_rx_packets) == 2 &&
+	   pc(DM, PC_rx_packets) == 0, "rx: x1 10, x2 4, q 2, dm 0 (%lu, %lu, %lu, %lu)",
+	   (unsigned long)pc(X1, PC_rx_packets), (unsigned long)pc(X2, PC_rx_packets),
+	   (unsigned long)pc(Q, PC_rx_packets), (unsigned long)pc(DM, PC_rx_packets));
+	ok(pc(X1, PC_tx_packets) == 5 && pc(X2, PC_tx_packets) == 8 && pc(Q, PC_tx_packets) == 12 &&
+	   rp(X1)->got == 5 && rp(X2)->got == 8 && rp(Q)->got == 12, "tx: x1 5, x2 8, q 12 (%lu, %lu, %lu)",
+	   (unsigned long)pc(X1, PC_tx_packets), (unsigned long)pc(X2, PC_tx_packets),
+	   (unsigned long)pc(Q, PC_tx_packets));
+	ok(lc(v, LC_learned) == 5 && lc(v, LC_moved) == 2 && lc(v, LC_flooded) == 10 && lc(v, LC_forwarded) == 5 &&
+	   lc(v, LC_unknown_unicast) == 0, "LAN V: learned 5, moved 2, flooded 10, forwarded 5 (%lu %lu %lu %lu)",
+	   (unsigned long)lc(v, LC_learned), (unsigned long)lc(v, LC_moved), (unsigned long)lc(v, LC_flooded),
+	   (unsigned long)lc(v, LC_forwarded));
+}
+
 /* The EAL's runtime folder of this process (its multi-process socket): the
  * EAL leaves it behind. */
 static void remove_dir(const char *path)
@@ -645,7 +886,7 @@ int main(int argc, char **argv)
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned cpu = cpus > 1 ? 1 : 0;
 	int n = 0, r;
-	struct lan *l;
+	struct lan *l, *v;
 
 	if (nw < 1 || nw > 4) {
 		printf("Bail out! workers: 1 to 4\n");
@@ -677,17 +918,23 @@ int main(int argc, char **argv)
 	vnl_pktmbuf_pool = rte_pktmbuf_pool_create("t_mbufs", 2047, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	if (vnl_pktmbuf_pool == NULL || snapshot_init(nw) < 0 || workers_init(nw, lcores, &params) < 0 ||
 	    ol_init(vnl_pktmbuf_pool, SOCKET_ID_ANY) < 0 || reg_init(nw, vnl_max_frame, 300, 4096) < 0 ||
-	    reg_lan_add("L", 0, &l, &err) < 0) {
+	    reg_lan_add("L", 0, &l, &err) < 0 || reg_lan_add("V", 0, &v, &err) < 0) {
 		printf("Bail out! set-up: %s\n", err.msg[0] ? err.msg : rte_strerror(rte_errno));
 		return 1;
 	}
-	/* Slots 0..4: with two workers, p0, p2, p4 are worker 0's, p1, p3 worker 1's. */
+	/* Slots 0..9: with two workers, p0, p2, p4, dm (6) and the rx-less
+	 * ports' frames are worker 0's, p1, p3 and q (5) worker 1's. */
 	ports[P0] = add_port("p0", l);
 	ports[P1] = add_port("p1", l);
 	ports[P2] = add_port("p2", l);
 	ports[P3] = add_port("p3", NULL);
 	ports[P4] = add_port("p4", l);
 	atomic_store(&ports[P4]->up, false);
+	ports[Q] = add_port("q", v);
+	ports[DM] = add_port_kind("dm", "tap", NULL);
+	ports[X1] = add_port_kind("x1", "afxdp", v);
+	ports[X2] = add_port_kind("x2", "afxdp", v);
+	ports[X3] = add_port_kind("x3", "afxdp", NULL);
 	ok(workers_launch() == 0, "%u worker(s) launched on lcores %s", nw, lc_arg);
 
 	inject(P3, 0xff, 0x0d, 60, 5);
@@ -793,6 +1040,7 @@ int main(int argc, char **argv)
 	}
 
 	capture_steps();
+	demux_steps(v);
 
 	{
 		uint64_t total = 0, rx = 0, v[CC_MAX];
@@ -805,8 +1053,10 @@ int main(int argc, char **argv)
 		}
 		for (int i = 0; i < NB_P; i++)
 			rx += pc(i, PC_rx_packets);
-		ok(total == injected && rx == injected, "workers processed all %lu frames (%lu, rx %lu)",
-		   (unsigned long)injected, (unsigned long)total, (unsigned long)rx);
+		/* dm's own drops are the frames no port received. */
+		ok(total == injected && rx + pc(DM, PC_drop_no_lan) == injected,
+		   "workers processed all %lu frames (%lu, rx %lu)", (unsigned long)injected, (unsigned long)total,
+		   (unsigned long)rx);
 		ok(busy == nw, "every worker moved frames (%u of %u)", busy, nw);
 	}
 	ok(rte_mempool_in_use_count(vnl_pktmbuf_pool) == 0 && rte_mempool_in_use_count(ol_indirect_pool()) == 0,

@@ -12,7 +12,10 @@
  *     1..k-1 in reverse order (destroy after create, stop after start,
  *     nic_detach after nic_attach, port-del after port-add, detach after an
  *     attach of a port that outlives the link, lan-del after lan-add,
- *     impair-clear after an impair-set of a link that had none), the
+ *     impair-clear after an impair-set of a link that had none; a vxlan
+ *     LAN's: the underlay's mtu-set back to 1500 after a raise, and for
+ *     lan-set's remaking, lan-add after lan-del and port-add + attach after
+ *     the port-del of its vxlan port), the
  *     model, the saved topology, the fake kernel and the fake switch are as
  *     before, and the same operation then goes through;
  *   removals (unlink, node del, lan del): the model is saved first (lab.h),
@@ -27,6 +30,8 @@
  * of a nics_ported node leave the switch before the node stops (DPDK's vhost
  * client must not be unregistered while it reconnects to a peer that went).
  *
+ * The fake underlay (lab.h's lab_underlay_ops seam): one interface, vxu0,
+ * at mtu 1500, every route leaves by it; setting its MTU is a step.
  * The fakes: kinds "ns" (ports added on link) and "vm" (nics_ported) are
  * fake kinds given to the lab through its kind_find seam (lab.h); the model
  * still says ns and vm, so the topology rules of those kinds apply.  The
@@ -278,11 +283,41 @@ static const struct node_kind *fake_find(const char *name)
 	return NULL;
 }
 
+/* ---- the fake underlay: one interface, vxu0, every route leaves by it ---- */
+
+static unsigned fake_mtu = 1500;
+
+static int fu_route(int family, const uint8_t dst[16], char iface[16], struct vnl_err *err)
+{
+	(void)family, (void)dst, (void)err;
+	snprintf(iface, 16, "vxu0");
+	return 0;
+}
+
+static int fu_get_mtu(const char *iface, struct vnl_err *err)
+{
+	return strcmp(iface, "vxu0") ? vnl_errf(err, -ENODEV, "fake kernel: no interface %s", iface) : (int)fake_mtu;
+}
+
+/* A step: "mtu-set IFACE N". */
+static int fu_set_mtu(const char *iface, unsigned mtu, struct vnl_err *err)
+{
+	char s[STEP_LEN];
+
+	if (step(s, "mtu-set %s %u", iface, mtu))
+		return FAIL_KIND(err, s);
+	fake_mtu = mtu;
+	return 0;
+}
+
+static const struct lab_underlay_ops fake_ul = { fu_route, fu_get_mtu, fu_set_mtu };
+
 /* ---- the fake switch: vnl-switchd's control protocol, in a thread ---- */
 
 struct fport {
 	char name[STEP_LEN], lan[STEP_LEN];
 	char imp[2][24];                /* out, in: impair-set's delay_ns, "" none */
+	char rem[64];                   /* a vxlan port's remotes, comma-joined */
 	bool used;
 };
 static struct fport fports[64];
@@ -311,6 +346,20 @@ static const char *arg(struct json_object *req, const char *key)
 	return json_object_object_get_ex(req, key, &v) ? json_object_get_string(v) : "";
 }
 
+/* The remote member of a request, comma-joined. */
+static void remotes_of(struct json_object *req, char *buf, size_t size)
+{
+	struct json_object *a;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (!json_object_object_get_ex(req, "remote", &a))
+		return;
+	for (size_t i = 0; i < json_object_array_length(a) && n < size; i++)
+		n += (size_t)snprintf(buf + n, size - n, "%s%s", i ? "," : "",
+				      json_object_get_string(json_object_array_get_idx(a, i)));
+}
+
 /* One request; the reply is {"ok":true,...} or {"ok":false,"error":...}. */
 static struct json_object *sw_handle(struct json_object *req)
 {
@@ -328,6 +377,8 @@ static struct json_object *sw_handle(struct json_object *req)
 		fail = step(s, "%s %s%s%s", cmd, arg(req, "port"), *arg(req, "lan") ? " " : "", arg(req, "lan"));
 	else if (!strcmp(cmd, "impair-set") || !strcmp(cmd, "impair-clear"))
 		fail = step(s, "%s %s %s", cmd, arg(req, "port"), arg(req, "dir"));
+	else if (!strcmp(cmd, "vxlan-set"))
+		fail = step(s, "%s %s", cmd, arg(req, "name"));
 	pthread_mutex_lock(&mu);
 	if (fail) {
 		snprintf(buf, sizeof(buf), "fake switch: %s failed", s);
@@ -346,6 +397,19 @@ static struct json_object *sw_handle(struct json_object *req)
 			}
 			json_object_object_add(po, "name", json_object_new_string(fports[i].name));
 			json_object_object_add(po, "lan", fports[i].lan[0] ? json_object_new_string(fports[i].lan) : NULL);
+			if (fports[i].rem[0] || strchr(fports[i].name, ':')) {
+				struct json_object *rl = json_object_new_array();
+				char rem[64], *save = NULL;
+
+				snprintf(rem, sizeof(rem), "%s", fports[i].rem);
+				for (char *t = strtok_r(rem, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+					struct json_object *ro = json_object_new_object();
+
+					json_object_object_add(ro, "ip", json_object_new_string(t));
+					json_object_array_add(rl, ro);
+				}
+				json_object_object_add(po, "remotes", rl);
+			}
 			if (fports[i].imp[0][0] || fports[i].imp[1][0]) {
 				struct json_object *imp = json_object_new_object();
 
@@ -390,8 +454,14 @@ static struct json_object *sw_handle(struct json_object *req)
 			if (!fports[i].used) {
 				fports[i] = (struct fport){ .used = true };
 				snprintf(fports[i].name, STEP_LEN, "%s", arg(req, "name"));
+				remotes_of(req, fports[i].rem, sizeof(fports[i].rem));
 				break;
 			}
+	} else if (!strcmp(cmd, "vxlan-set")) {
+		if ((p = fport(arg(req, "name"))) == NULL)
+			err = "no port named that";
+		else
+			remotes_of(req, p->rem, sizeof(p->rem));
 	} else if (!strcmp(cmd, "port-del")) {
 		if ((p = fport(arg(req, "name"))) == NULL)
 			err = "no port named that";
@@ -468,7 +538,11 @@ static char tmp[32], sock_path[64], state_gone[48], log_path[64], saved_path[80]
 /* The objects the operations use: a, b (ns), v (vm); b:0 and v:0 come
  * with impairments (deploy's and base_linked's links). */
 static const char catalog_yaml[] =
-	"lans: [blue, red]\n"
+	"lans:\n"
+	"  - blue\n"
+	"  - red\n"
+	"  - {name: green, mtu: 1500, vxlan: {vni: 100, remote: [192.0.2.2]}}\n"
+	"  - {name: teal, vxlan: {vni: 101, underlay: vxu0}}\n"
 	"nodes:\n"
 	"  - {name: a, kind: ns, nics: 2}\n"
 	"  - {name: b, kind: ns}\n"
@@ -486,6 +560,7 @@ static void world_reset(void)
 	memset(fnodes, 0, sizeof(fnodes));
 	memset(fports, 0, sizeof(fports));
 	memset(flans, 0, sizeof(flans));
+	fake_mtu = 1500;
 }
 
 /* The fake kernel and switch as one line, to compare. */
@@ -504,8 +579,9 @@ static void world(char *buf, size_t size)
 			n += snprintf(buf + n, size - n, "lan %s; ", flans[i]);
 	for (unsigned i = 0; i < 64; i++)
 		if (fports[i].used)
-			n += snprintf(buf + n, size - n, "port %s in '%s' imp '%s' '%s'; ", fports[i].name, fports[i].lan,
-				      fports[i].imp[0], fports[i].imp[1]);
+			n += snprintf(buf + n, size - n, "port %s in '%s' imp '%s' '%s' rem '%s'; ", fports[i].name,
+				      fports[i].lan, fports[i].imp[0], fports[i].imp[1], fports[i].rem);
+	n += snprintf(buf + n, size - n, "mtu %u", fake_mtu);
 	pthread_mutex_unlock(&mu);
 }
 
@@ -543,6 +619,7 @@ static void lab_init(struct lab *l)
 	snprintf(l->state_dir, sizeof(l->state_dir), "%s", state_ok);
 	l->topo = topo_new();
 	l->kind_find = fake_find;
+	l->ul = &fake_ul;
 	snprintf(l->sw.sock, sizeof(l->sw.sock), "%s", sock_path);
 	l->sw.pid = getpid();
 	l->sw.start_time = proc_start_time(getpid());
@@ -590,8 +667,8 @@ static void base_lans(struct lab *l)
 {
 	struct vnl_err e;
 
-	must(lab_lan_add(l, "blue", 0, &e), "lan blue", &e);
-	must(lab_lan_add(l, "red", 0, &e), "lan red", &e);
+	must(lab_lan_add(l, &(struct topo_lan){ .name = "blue" }, &e), "lan blue", &e);
+	must(lab_lan_add(l, &(struct topo_lan){ .name = "red" }, &e), "lan red", &e);
 }
 
 static void base_nodes(struct lab *l)
@@ -617,7 +694,46 @@ static void base_linked(struct lab *l)
  * node obj). */
 static int run_lan_add(struct lab *l, const char *obj, struct vnl_err *e)
 {
-	return lab_lan_add(l, obj, 0, e);
+	const struct topo_lan *c = topo_find_lan(catalog, obj);
+
+	return lab_lan_add(l, c ? c : &(struct topo_lan){ .name = "" }, e);
+}
+
+/* A vxlan LAN of the catalog (green raises vxu0 to 1550, teal does not). */
+static void base_vx(struct lab *l, const char *lan)
+{
+	struct vnl_err e;
+
+	must(run_lan_add(l, lan, &e), lan, &e);
+}
+
+static void base_green(struct lab *l)
+{
+	base_vx(l, "green");
+}
+
+static void base_teal(struct lab *l)
+{
+	base_vx(l, "teal");
+}
+
+/* lan-set of obj: its remotes replaced (live: vxlan-set). */
+static int run_set_remotes(struct lab *l, const char *obj, struct vnl_err *e)
+{
+	struct topo_lan n = *topo_find_lan(l->topo, obj);
+
+	if (topo_vxlan_set_remotes(&n.vx, "192.0.2.3,192.0.2.4", "remote", e) < 0)
+		return -EINVAL;
+	return lab_lan_set(l, &n, e);
+}
+
+/* lan-set of obj: mtu 1500 given (raises vxu0, makes the LAN again). */
+static int run_set_mtu(struct lab *l, const char *obj, struct vnl_err *e)
+{
+	struct topo_lan n = *topo_find_lan(l->topo, obj);
+
+	n.mtu = 1500;
+	return lab_lan_set(l, &n, e);
 }
 
 static int run_node_add(struct lab *l, const char *obj, struct vnl_err *e)
@@ -686,7 +802,12 @@ static int run_deploy(struct lab *l, const char *obj, struct vnl_err *e)
 }
 
 static const struct op ops[] = {
-	{ "lan add", false, base_empty, run_lan_add, "green" },
+	{ "lan add", false, base_empty, run_lan_add, "blue" },
+	{ "lan add (vxlan, underlay raised)", false, base_empty, run_lan_add, "green" },
+	{ "lan add (vxlan, mtu lowered)", false, base_empty, run_lan_add, "teal" },
+	{ "lan del (vxlan, underlay put back)", true, base_green, run_lan_del, "green" },
+	{ "lan set (vxlan remotes, live)", false, base_green, run_set_remotes, "green" },
+	{ "lan set (vxlan mtu: raise, LAN made again)", false, base_teal, run_set_mtu, "teal" },
 	{ "node add (ns)", false, base_lans, run_node_add, "a" },
 	{ "node add (vm, ports)", false, base_lans, run_node_add, "v" },
 	{ "link (ns)", false, base_nodes, run_link, "a" },
@@ -742,6 +863,17 @@ static unsigned undo_of(char done[][STEP_LEN], unsigned n, char out[][STEP_LEN])
 			snprintf(out[m++], STEP_LEN, "port-del %s", arg1);
 		else if (starts(s, "lan-add "))
 			snprintf(out[m++], STEP_LEN, "lan-del %s", arg1);
+		else if (starts(s, "mtu-set "))	/* the fake underlay starts at 1500 */
+			snprintf(out[m++], STEP_LEN, "mtu-set %.*s 1500", (int)(strchr(arg1, ' ') - arg1), arg1);
+		else if (starts(s, "vxlan-set "))
+			snprintf(out[m++], STEP_LEN, "%s", s);
+		/* lan-set makes a LAN and its vxlan port again: their undo. */
+		else if (starts(s, "lan-del "))
+			snprintf(out[m++], STEP_LEN, "lan-add %s", arg1);
+		else if (starts(s, "port-del ") && strstr(arg1, ":vxlan")) {
+			snprintf(out[m++], STEP_LEN, "port-add %s", arg1);
+			snprintf(out[m++], STEP_LEN, "attach %s %.*s", arg1, (int)(strchr(arg1, ':') - arg1), arg1);
+		}
 		else if (starts(s, "impair-set ")) {
 			/* The operations impair links that had none; a port
 			 * added for the link (just before its attach) takes
@@ -775,7 +907,7 @@ static unsigned undo_of(char done[][STEP_LEN], unsigned n, char out[][STEP_LEN])
 static bool is_switch_step(const char *s)
 {
 	return starts(s, "lan-") || starts(s, "port-") || starts(s, "attach ") || starts(s, "detach ") ||
-	       starts(s, "impair-");
+	       starts(s, "impair-") || starts(s, "vxlan-");
 }
 
 /* ---- running one case ---- */
@@ -988,6 +1120,8 @@ static void save_fails(const struct op *op, char fwd[][STEP_LEN], unsigned n)
  * a port in its LAN per link, a port in no LAN per NIC of a vm. */
 static bool agrees(const struct lab *l)
 {
+	unsigned raised_to = 1500;
+
 	for (unsigned i = 0; i < 16; i++)
 		if ((fnodes[i].used && !topo_find_node(l->topo, fnodes[i].name)) ||
 		    (flans[i][0] && !topo_find_lan(l->topo, flans[i])))
@@ -1005,6 +1139,20 @@ static bool agrees(const struct lab *l)
 
 		if (!fports[i].used || (k && !strcmp(k->lan, fports[i].lan)))
 			continue;
+		/* A vxlan LAN's port, in its LAN, with its remotes. */
+		if (lab_vx_port_lan(l, fports[i].name)) {
+			const struct topo_lan *vl = lab_vx_port_lan(l, fports[i].name);
+			char rem[64 * TOPO_VXLAN_REMOTES_MAX];
+
+			topo_vxlan_remote_list(&vl->vx, rem, sizeof(rem));
+			for (char *c = rem; (c = strstr(c, ", ")) != NULL;)
+				memmove(c + 1, c + 2, strlen(c + 2) + 1), *c = ',';
+			if (strcmp(fports[i].lan, vl->name) || strcmp(fports[i].rem, vl->vx.n_remote ? rem : ""))
+				return false;
+			continue;
+		}
+		if (!strchr(fports[i].name, '-'))
+			return false;
 		snprintf(node, sizeof(node), "%s", fports[i].name);
 		*strrchr(node, '-') = '\0';
 		n = topo_find_node(l->topo, node);
@@ -1024,6 +1172,20 @@ static bool agrees(const struct lab *l)
 			if (topo_impair_none(&k->imp[d]) != !p->imp[d][0])
 				return false;
 	}
+	/* Every vxlan LAN has its port; the underlay is raised as they need. */
+	for (unsigned i = 0; i < l->topo->n_lans; i++) {
+		const struct topo_lan *lan = &l->topo->lans[i];
+		const struct lab_vxrt *rt = lab_vx_rt(l, lan->name);
+		char port[STEP_LEN];
+
+		lab_vx_port_name(lan->name, port, sizeof(port));
+		if (lan->vx.vni && !fport(port))
+			return false;
+		if (rt)	/* a LAN lowered on a raised underlay keeps it raised */
+			raised_to = rt->underlay_mtu > raised_to ? rt->underlay_mtu : raised_to;
+	}
+	if (fake_mtu != raised_to)
+		return false;
 	/* A vm port that stays after its link went has none. */
 	for (unsigned i = 0; i < 64; i++)
 		if (fports[i].used && !lab_port_link(l, fports[i].name) && (fports[i].imp[0][0] || fports[i].imp[1][0]))
@@ -1108,6 +1270,15 @@ static void switch_down(const struct op *op, const struct snap *done)
 	lab_fini(&l);
 }
 
+/* s is one of steps[0..n-1]. */
+static bool in_steps(char steps[][STEP_LEN], unsigned n, const char *s)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(steps[i], s))
+			return true;
+	return false;
+}
+
 static void test_op(const struct op *op)
 {
 	static char fwd[MAX_STEPS][STEP_LEN], undo[MAX_STEPS][STEP_LEN];
@@ -1122,9 +1293,12 @@ static void test_op(const struct op *op)
 		addition_fails(op, fwd, k, NULL);
 		if (op->run == run_deploy)
 			deploy_state_lost(op, fwd, k);
-		/* Each undo step failing in turn: the others still run. */
+		/* Each undo step failing in turn: the others still run. (An
+		 * undo step in the words of a forward one, as lan-set's
+		 * remaking of a LAN, cannot be failed alone by its words.) */
 		for (unsigned u = 0, m = undo_of(fwd, k - 1, undo); u < m; u++)
-			addition_fails(op, fwd, k, undo[u]);
+			if (!in_steps(fwd, n, undo[u]))
+				addition_fails(op, fwd, k, undo[u]);
 	}
 	save_fails(op, fwd, n);
 	switch_down(op, &done);

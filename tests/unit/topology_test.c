@@ -282,7 +282,7 @@ static const struct bad_case bad_cases[] = {
 	{ "lans:\n  - {name: blue, mtu: 67}\n", 2, "mtu of LAN must be an integer in 68..9000, not '67'" },
 	{ "lans:\n  - {mtu: 9000}\n", 2, "missing required key 'name' in LAN" },
 	{ "lans:\n  - {name: blue, mtu: 1500, mtu: 9000}\n", 2, "duplicate key 'mtu' in LAN" },
-	{ "lans:\n  - {name: blue, color: red}\n", 2, "unknown key 'color' in LAN (expected name, mtu)" },
+	{ "lans:\n  - {name: blue, color: red}\n", 2, "unknown key 'color' in LAN (expected name, mtu, vxlan)" },
 	{ "lans: [blue]\nnodes:\n  - {name: v, kind: vm, image: x}\nlinks:\n  - {node: v, nic: 0, lan: blue, nic-type: tap}\n",
 	  5, "link v:0: nic-type does not apply to kind vm (node 'v')" },
 	{ "lans: [blue]\n" NODE_A "links:\n  - {node: a, nic: 0, lan: blue, nic-type: packet}\n", 6,
@@ -1028,6 +1028,163 @@ static const struct bad_case impair_bad[] = {
 	  "delay must be a time like 20ms, 1.5s or 250us, at most 60s, not '20'" },
 };
 
+/* ---- vxlan (docs/plans/vxlan.md 2.9) ---- */
+
+#define VX_LAN(body) "lans:\n  - name: blue\n    vxlan:\n" body
+static const struct bad_case vxlan_bad[] = {
+	{ VX_LAN("      remote: [192.0.2.2]\n"), 4, "missing required key 'vni' in vxlan of LAN" },
+	{ VX_LAN("      vni: 0\n"), 4, "vni of vxlan must be an integer in 1..16777215, not '0'" },
+	{ VX_LAN("      vni: 16777216\n"), 4, "vni of vxlan must be an integer in 1..16777215, not '16777216'" },
+	{ VX_LAN("      vni: x\n"), 4, "vni of vxlan must be an integer in 1..16777215, not 'x'" },
+	{ VX_LAN("      vni: 1\n      vni: 2\n"), 5, "duplicate key 'vni' in vxlan of LAN" },
+	{ VX_LAN("      vni: 1\n      group: 239.1.1.1\n"), 5,
+	  "unknown key 'group' in vxlan of LAN (expected vni, remote, underlay, local, dstport)" },
+	{ VX_LAN("      vni: 1\n      remote: 192.0.2.2\n"), 5, "remote of vxlan must be a list, not a scalar" },
+	{ VX_LAN("      vni: 1\n      remote: [192.0.2.256]\n"), 5,
+	  "remote of vxlan: bad address '192.0.2.256': expected an IPv4 or IPv6 address" },
+	{ VX_LAN("      vni: 1\n      remote: [192.0.2.2/24]\n"), 5, "bad address '192.0.2.2/24'" },
+	{ VX_LAN("      vni: 1\n      remote: [\"fe80::1%eth0\"]\n"), 5, "bad address 'fe80::1%eth0'" },
+	{ VX_LAN("      vni: 1\n      remote: [[192.0.2.2]]\n"), 5, "remote of vxlan must be a scalar, not a list" },
+	{ VX_LAN("      vni: 1\n      remote: [192.0.2.2, \"2001:db8::2\"]\n"), 5,
+	  "remote of vxlan: 2001:db8::2 is IPv6, the others are IPv4 (one family per LAN)" },
+	{ VX_LAN("      vni: 1\n      remote: [192.0.2.2, 192.0.2.2]\n"), 5, "remote of vxlan: remote 192.0.2.2 given twice" },
+	{ VX_LAN("      vni: 1\n      remote: [\"2001:db8::2\", \"2001:DB8:0::2\"]\n"), 5, "remote 2001:db8::2 given twice" },
+	{ VX_LAN("      vni: 1\n      remote: [\"fe80::1\"]\n"), 4,
+	  "LAN 'blue': vxlan: remote fe80::1 is link-local (a remote is a unicast address the underlay routes)" },
+	{ VX_LAN("      vni: 1\n      remote: [239.1.1.1]\n"), 4, "remote 239.1.1.1 is multicast" },
+	{ VX_LAN("      vni: 1\n      remote: [\"ff02::1\"]\n"), 4, "remote ff02::1 is multicast" },
+	{ VX_LAN("      vni: 1\n      remote: [255.255.255.255]\n"), 4, "remote 255.255.255.255 is broadcast" },
+	{ VX_LAN("      vni: 1\n      remote: [0.0.0.0]\n"), 4, "remote 0.0.0.0 is unspecified" },
+	{ VX_LAN("      vni: 1\n      remote: [127.0.0.1]\n"), 4, "remote 127.0.0.1 is loopback" },
+	{ VX_LAN("      vni: 1\n      remote: [169.254.1.1]\n"), 4, "remote 169.254.1.1 is link-local" },
+	{ VX_LAN("      vni: 1\n      remote: [192.0.2.2]\n      local: \"2001:db8::1\"\n"), 6,
+	  "local of vxlan: local 2001:db8::1 is IPv6, the remotes are IPv4 (one family per LAN)" },
+	{ VX_LAN("      vni: 1\n      local: 192.0.2.1\n      remote: [192.0.2.1]\n"), 4,
+	  "LAN 'blue': vxlan: 192.0.2.1 is local and a remote" },
+	{ VX_LAN("      vni: 1\n      local: 224.0.0.1\n"), 4, "local 224.0.0.1 is multicast" },
+	{ VX_LAN("      vni: 1\n      local: x\n"), 5, "local of vxlan: bad address 'x'" },
+	{ VX_LAN("      vni: 1\n      local: [192.0.2.1]\n"), 5, "local of vxlan must be a scalar, not a list" },
+	{ VX_LAN("      vni: 1\n      dstport: 0\n"), 5, "dstport of vxlan must be an integer in 1..65535, not '0'" },
+	{ VX_LAN("      vni: 1\n      dstport: 65536\n"), 5, "dstport of vxlan must be an integer in 1..65535" },
+	{ VX_LAN("      vni: 1\n      underlay: eth/0\n"), 5, "bad underlay 'eth/0': an interface name" },
+	{ VX_LAN("      vni: 1\n      underlay: \"#x\"\n"), 5, "bad underlay '#x'" },
+	{ VX_LAN("      vni: 1\n      underlay: abcdefghijklmnop\n"), 5, "at most 15 characters in vxlan" },
+	{ VX_LAN("      vni: 1\n      underlay: [eth1]\n"), 5, "underlay of vxlan must be a scalar, not a list" },
+	{ "lans:\n  - {name: blue, vxlan: 100}\n", 2, "vxlan of LAN must be a mapping, not a scalar" },
+	{ "lans:\n  - {name: blue, mtu: 9000, vxlan: {vni: 1, underlay: eth1}}\n", 2,
+	  "LAN 'blue': mtu 9000 over vxlan needs AF_XDP multi-buffer (not yet): at most 3456" },
+	{ "lans:\n  - {name: blue, mtu: 3437, vxlan: {vni: 1, remote: [\"2001:db8::2\"]}}\n", 2, "at most 3436" },
+	{ "lans:\n  - {name: blue, vxlan: {vni: 5, underlay: eth1}}\n  - {name: red, vxlan: {vni: 5, underlay: eth1}}\n", 3,
+	  "LAN 'red': vxlan: vni 5 on underlay eth1 is taken by LAN 'blue'" },
+	{ VX_LAN("      vni: 1\n      remote: [" "1.0.0.1, 1.0.0.2, 1.0.0.3, 1.0.0.4, 1.0.0.5, 1.0.0.6, 1.0.0.7, 1.0.0.8, "
+		 "1.0.0.9, 1.0.0.10, 1.0.0.11, 1.0.0.12, 1.0.0.13, 1.0.0.14, 1.0.0.15, 1.0.0.16, 1.0.0.17, 1.0.0.18, "
+		 "1.0.0.19, 1.0.0.20, 1.0.0.21, 1.0.0.22, 1.0.0.23, 1.0.0.24, 1.0.0.25, 1.0.0.26, 1.0.0.27, 1.0.0.28, "
+		 "1.0.0.29, 1.0.0.30, 1.0.0.31, 1.0.0.32, 1.0.0.33]\n"), 5, "remote of vxlan: more than 32 remotes" },
+};
+
+/* Every key read, saved in the block long form without defaults, read
+ * back equal; the model's rules without a file. */
+static void test_vxlan(void)
+{
+	static const char file[] =
+		"lans:\n"
+		"  - name: blue\n"
+		"    mtu: 1400\n"
+		"    vxlan:\n"
+		"      vni: 100\n"
+		"      remote: [192.0.2.2, 192.0.2.3]\n"
+		"      underlay: eth1\n"
+		"      local: 192.0.2.1\n"
+		"      dstport: 4790\n"
+		"  - {name: six, vxlan: {vni: 16777215, remote: [\"2001:DB8:0:0::2\"], local: \"2001:db8::1\"}}\n"
+		"  - {name: bare, vxlan: {vni: 7, underlay: vx0.5@x, dstport: 4789}}\n"
+		"  - {name: plain, mtu: 9000}\n";
+	struct vnl_err err = { 0 };
+	struct topo *t = NULL, *u;
+	const struct topo_lan *l;
+	char buf[256], *text;
+	int r;
+
+	r = topo_load_string(file, &t, &err);
+	if (!ok(r == 0 && t, "vxlan: the file loads (%s)", err.msg))
+		return;
+	l = topo_find_lan(t, "blue");
+	ok(l->mtu == 1400 && l->vx.vni == 100 && l->vx.family == AF_INET && l->vx.n_remote == 2 &&
+	   !strcmp(topo_vxlan_remote_list(&l->vx, buf, sizeof(buf)), "192.0.2.2, 192.0.2.3") &&
+	   !strcmp(l->vx.underlay, "eth1") && l->vx.has_local && l->vx.dstport == 4790, "vxlan: every key read (%s)", buf);
+	l = topo_find_lan(t, "six");
+	ok(l->vx.family == AF_INET6 && !strcmp(topo_vxlan_remote_list(&l->vx, buf, sizeof(buf)), "2001:db8::2") &&
+	   l->vx.vni == 16777215 && topo_vxlan_dstport(&l->vx) == 4789, "vxlan: IPv6, canonical text (%s)", buf);
+	l = topo_find_lan(t, "bare");
+	ok(l->vx.family == 0 && l->vx.n_remote == 0 && l->vx.dstport == 0 && !strcmp(l->vx.underlay, "vx0.5@x"),
+	   "vxlan: no address, dstport 4789 kept as the default");
+	ok(topo_find_lan(t, "plain")->vx.vni == 0 && topo_vxlan_overhead(AF_INET) == 50 && topo_vxlan_overhead(AF_INET6) == 70,
+	   "vxlan: a plain LAN has none; overhead 50/70");
+	text = save_str(t);
+	ok(text && strstr(text, "  - name: blue\n    mtu: 1400\n    vxlan:\n      vni: 100\n      remote: [192.0.2.2, "
+			     "192.0.2.3]\n      underlay: eth1\n      local: 192.0.2.1\n      dstport: 4790\n") &&
+	   strstr(text, "  - name: six\n    vxlan:\n      vni: 16777215\n      remote: [\"2001:db8::2\"]\n      local: "
+			"\"2001:db8::1\"\n") &&
+	   strstr(text, "  - name: bare\n    vxlan:\n      vni: 7\n      underlay: vx0.5@x\n  - {name: plain"),
+	   "vxlan: saved in the block long form, defaults left out");
+	ok(text && strlen(text) == t->save_bytes + strlen("# vnetlab topology\nlans:\nnodes: []\nlinks: []\n"),
+	   "vxlan: save sizes count it");
+	free(text);
+	round_trip(t, "vxlan");
+	/* topo_equal sees every field. */
+	u = topo_new();
+	for (unsigned i = 0; i < t->n_lans; i++)
+		topo_add_lan(u, &t->lans[i], NULL);
+	ok(topo_equal(t, u), "vxlan: a copy is equal");
+	u->lans[0].vx.remote[1][3] = 4;
+	ok(!topo_equal(t, u), "vxlan: a remote differs: not equal");
+	u->lans[0].vx = t->lans[0].vx;
+	u->lans[0].vx.has_local = false;
+	ok(!topo_equal(t, u), "vxlan: local differs: not equal");
+	u->lans[0].vx = t->lans[0].vx;
+	u->lans[0].vx.dstport = 0;
+	ok(!topo_equal(t, u), "vxlan: dstport differs: not equal");
+	u->lans[0].vx = t->lans[0].vx;
+	u->lans[0].vx.vni = 0;
+	ok(!topo_equal(t, u), "vxlan: a plain LAN is not a vxlan one");
+	topo_free(u);
+	/* The model without a file: the rules of topo_add_lan and lan-set. */
+	{
+		struct topo_lan n = { .name = "green", .vx = { .vni = 9 } }, *g;
+		struct vnl_err e;
+
+		ok(topo_vxlan_set_remotes(&n.vx, "192.0.2.9,192.0.2.8", "remote", &e) == 0 && n.vx.n_remote == 2,
+		   "vxlan: a comma list of remotes");
+		ok(topo_vxlan_set_remotes(&n.vx, "192.0.2.9,::1", "remote", &e) == -EINVAL && n.vx.n_remote == 2 &&
+		   strstr(e.msg, "one family"), "vxlan: a mixed list refused, the remotes kept: %s", e.msg);
+		ok(topo_vxlan_set_local(&n.vx, "2001:db8::1", "local", 0, 0, &e) == -EINVAL, "vxlan: local of another family refused");
+		ok(topo_add_lan(t, &n, &e) == 0, "vxlan: added (%s)", e.msg);
+		g = topo_find_lan(t, "green");
+		n.vx.vni = 100;
+		snprintf(n.vx.underlay, sizeof(n.vx.underlay), "eth1");
+		ok(topo_lan_replace(t, g, &n, &e) == -EEXIST && strstr(e.msg, "taken by LAN 'blue'") && g->vx.vni == 9,
+		   "vxlan: replaced with blue's vni on eth1: refused, unchanged: %s", e.msg);
+		ok(topo_vxlan_set_remotes(&n.vx, "none", "remote", &e) == 0 && n.vx.n_remote == 0 && n.vx.family == 0,
+		   "vxlan: none clears the remotes");
+		n.vx.vni = 101;
+		ok(topo_lan_replace(t, g, &n, &e) == 0 && g->vx.vni == 101 && g->vx.n_remote == 0, "vxlan: replaced (%s)",
+		   e.msg);
+		text = save_str(t);
+		ok(text && strlen(text) == t->save_bytes + strlen("# vnetlab topology\nlans:\nnodes: []\nlinks: []\n"),
+		   "vxlan: save sizes follow a replace");
+		free(text);
+		n.vx.vni = 0;
+		n.vx.dstport = 7;
+		ok(topo_add_lan(t, &(struct topo_lan){ .name = "x", .vx = { .dstport = 7 } }, &e) == -ERANGE &&
+		   strstr(e.msg, "vni must be 1..16777215, not 0"), "vxlan: keys without a vni refused: %s", e.msg);
+		ok(topo_vxlan_check_ifname("eth1", NULL) == 0 && topo_vxlan_check_ifname("a:b", NULL) == -EINVAL &&
+		   topo_vxlan_check_ifname("", NULL) == -EINVAL && topo_vxlan_check_ifname(".x", NULL) == -EINVAL,
+		   "vxlan: underlay names");
+	}
+	topo_free(t);
+	bad_files(vxlan_bad, sizeof(vxlan_bad) / sizeof(vxlan_bad[0]), "bad vxlan");
+}
+
 int main(void)
 {
 	node_kinds_use(kinds);
@@ -1047,6 +1204,7 @@ int main(void)
 	test_schemas();
 	test_impair_text();
 	test_impair_file();
+	test_vxlan();
 	bad_files(impair_bad, sizeof(impair_bad) / sizeof(impair_bad[0]), "bad impair");
 	return tap_done();
 }

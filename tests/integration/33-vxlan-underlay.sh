@@ -1,0 +1,295 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Objective: the VXLAN underlay's receive side (docs/plans/vxlan.md step
+# 5a): a vxlan port on a host interface in another netns steers VXLAN to
+# the switch with our XDP program, decapsulates it into its LAN and learns
+# the inner source MAC with its remote; the host's own traffic on that
+# interface still works; every malformed kind is counted exactly and
+# nothing of it forwarded; port-add refuses bad requests with one-line
+# errors and leaves nothing; port-del removes the program, the keys, the
+# reserved socket and the underlay port, and gives every buffer back.
+#
+# Operations:
+#   1. the underlay network (plan section 4): netns NET with a Linux bridge,
+#      hosts H1 and H2 each with a veth into it (explicit ifindexes, so
+#      libxdp's dispatcher pins of two netns cannot collide), 192.0.2.1 and
+#      .2/24; a tap node A (10.77.33.1/24); one switch; LAN a (mtu 1450) =
+#      tap A + vxlan port (vni 100, remote 192.0.2.2, iface H1's end in H1)
+#   2. show-ports: the vxlan port (vni, local 192.0.2.1 from the route,
+#      remote resolving, underlay @NETNS:IFACE) and the underlay (program
+#      attached, key 192.0.2.1:4789, VNI 100); `ip -d link` in H1 shows the
+#      program, `ss` the reserved UDP socket
+#   3. H2's kernel UDP socket sends one valid VXLAN datagram with an inner
+#      broadcast: tcpdump on A counts exactly 1; the tap port sent 1; the
+#      MAC is learned on the vxlan port (with remote 192.0.2.2 where
+#      show-fdb says it); the remote's rx counters and last_rx; steered >= 1;
+#      ping H1 -> H2 on the underlay works while the program runs
+#   4. malformed, from H2: 7-byte payload, 8 + 13, flags 0x00, flags 0x0c,
+#      VNI 999, reserved byte set, a valid one from an alias address that is
+#      not a remote: drop_vx_short 2, drop_vx_flags 3, drop_vx_vni 1 on the
+#      underlay, drop_vx_remote 1 on the vxlan port; A sees none of them
+#      (tcpdump by their source MAC), the LAN flooded nothing more
+#   4b. IPv6 on the same underlay: a vxlan port with an IPv6 remote adds
+#      the key [2001:db8::1]:4789; a datagram from H2's kernel is received
+#      from its remote; one with UDP checksum 0 (raw socket) is drop_vx_csum
+#   5. port-add errors: unknown iface, local not on the iface, VNI taken,
+#      UDP port held by a kernel vxlan device (up in H1), mixed families,
+#      an interface of two rx queues (the ethtool -L hint),
+#      LAN mtu 1500 over a 1500 underlay (attach): one-line errors, the
+#      port list unchanged
+#   6. port-del: no underlay port, no program (`ip -d link`), no reserved
+#      socket, mbufs in use back to the count before step 3
+#   7. port-add again, kill -9 the switch: the program stays (host ping on
+#      the underlay still works); a new switch's port-add removes it (logged)
+#      and its port-del leaves none
+
+# shellcheck source=../lib/switchd.sh
+. "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/switchd.sh"
+
+vnl_init 33-vxlan-underlay
+need_hugepages 256
+need_xdp
+need_cmd tcpdump python3 ss
+[ -c /dev/net/tun ] || skip "no /dev/net/tun"
+
+# --- 1. the underlay network and the switch ---
+U=vu$$
+NET=$U-net
+H1=$U-h1
+H2=$U-h2
+# ifindexes: distinct per run (PID-based), for libxdp's dispatcher pins
+IDX=$((20000 + ($$ % 9000) * 4))
+vu_netns() {
+	ip netns add "$1" || fail "ip netns add $1"
+	_NETNS+=("$1")
+	ip -n "$1" link set lo up
+}
+vu_netns "$NET"
+ip -n "$NET" link add br0 type bridge || fail "bridge in $NET"
+ip -n "$NET" link set br0 up
+for h in 1 2; do
+	vu_netns "$U-h$h"
+	ip -n "$U-h$h" link add "u$h" index $((IDX + h * 2)) type veth \
+		peer name "p$h" index $((IDX + h * 2 + 1)) netns "$NET" ||
+		fail "veth u$h (index $((IDX + h * 2))) in $U-h$h"
+	ip -n "$NET" link set "p$h" master br0 up || fail "p$h into br0"
+	ip -n "$U-h$h" addr add "192.0.2.$h/24" dev "u$h" || fail "address of u$h"
+	ip -n "$U-h$h" link set "u$h" up || fail "u$h up"
+	# As plan section 4: no UDP-tunnel GSO on the Linux side of an underlay.
+	ip netns exec "$U-h$h" ethtool -K "u$h" tx-udp_tnl-segmentation off tx-udp_tnl-csum-segmentation off \
+		>/dev/null 2>&1
+done
+
+# libxdp pins its dispatcher per ifindex in bpffs: a run that ends with the
+# program attached (a failure) leaves pins for our indexes. Stop the switch
+# and remove the hosts first, then the pins, then the lib's cleanup.
+# shellcheck disable=SC2317 # called by the EXIT trap
+vu_cleanup() {
+	local rc=$?
+	if [ -n "$SWPID" ] && ! switchd_stop; then
+		rc=1
+		_FAILED=1
+	fi
+	ip netns del "$H1" 2>/dev/null
+	ip netns del "$H2" 2>/dev/null
+	rm -rf /sys/fs/bpf/xdp/dispatch-$((IDX + 2))-* /sys/fs/bpf/xdp/dispatch-$((IDX + 4))-*
+	(exit "$rc")
+	_vnl_cleanup
+}
+trap vu_cleanup EXIT
+
+switchd_start
+tap_ns 1 10.77.33.1/24
+A=$PFX-a
+TA=$PFX-ta
+VX=$PFX-vx
+UL="@$H1:u1"
+sw_ok lan-add "name=$A" mtu=1450 >/dev/null
+sw_ok port-add "name=$TA" kind=tap "netns=/run/netns/$(ns_name 1)" iface=eth0 >/dev/null
+r=$(sw_ok port-add "name=$VX" kind=vxlan vni=100 'remote:=["192.0.2.2"]' iface=u1 "netns=/run/netns/$H1")
+jq_assert "port-add vxlan reply" "$r" \
+	".port.kind == \"vxlan\" and .port.vni == 100 and .port.local == \"192.0.2.1\" and .port.dstport == 4789
+	 and .port.underlay == \"$UL\" and .port.family == \"ipv4\" and .port.overhead == 50
+	 and (.port.remotes | length == 1) and .port.remotes[0].ip == \"192.0.2.2\" and .port.remotes[0].index == 0"
+sw_ok attach "port=$TA" "lan=$A" >/dev/null
+sw_ok attach "port=$VX" "lan=$A" >/dev/null
+wait_until 10 port_is_up "$TA" || fail "$TA not up"
+
+# --- 2. what the underlay holds ---
+ul=$(port_json "$UL")
+jq_assert "underlay port" "$ul" \
+	".kind == \"underlay\" and .iface == \"u1\" and .ifindex == $((IDX + 2)) and .queues == 1 and .mtu == 1500
+	 and .keys == [\"192.0.2.1:4789\"] and .vnis == [{\"vni\": 100, \"port\": \"$VX\"}] and .lan == null
+	 and .xdp.program == \"vnl_vxlan_steer\" and .xdp.id > 0"
+ip -n "$H1" -d link show dev u1 | grep -q 'prog/xdp' || fail "no XDP program on u1: $(ip -n "$H1" -d link show dev u1)"
+ip netns exec "$H1" ss -Hulnp | grep -q '192.0.2.1:4789' ||
+	fail "no reserved UDP socket on 192.0.2.1:4789: $(ip netns exec "$H1" ss -Huln)"
+jq_assert "show-workers skips the vxlan port" "$(sw_ok show-workers)" \
+	"[.workers[].ports[]] | (index(\"$VX\") == null) and (index(\"$UL\") != null)"
+pass "vxlan port $VX on $UL: program $(jq .xdp.id <<<"$ul") in $(jq -r .xdp.mode <<<"$ul") mode, key 192.0.2.1:4789"
+
+# --- 3. one valid frame from H2's kernel ---
+# vx_send SRC PAYLOAD_HEX: one UDP datagram from SRC (in H2) to 192.0.2.1:4789.
+vx_send() {
+	ip netns exec "$H2" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 0))
+s.sendto(bytes.fromhex(sys.argv[2]), ("192.0.2.1", 4789))' "$1" "$2" || fail "sending from $1 in $H2"
+}
+HDR=0800000000006400              # flags 0x08, VNI 100, reserved 0
+INNER_OK=ffffffffffff02000000990188b5$(printf '00%.0s' {1..46})
+INNER_BAD=ffffffffffff02000000990288b5$(printf '00%.0s' {1..46})
+mbufs0=$(sw_ok show-workers | jq .mbufs.in_use)
+
+nsx_bg 1 tcpdump -i eth0 -n -U -w "$TMP/a.pcap" ether src 02:00:00:00:99:01 or ether src 02:00:00:00:99:02
+TCPD=$BG_PID
+sleep 1
+sw_ok clear-counters >/dev/null
+vx_send 192.0.2.2 "$HDR$INNER_OK"
+wait_until 5 sh -c "$SWCTL show-ports name=$TA | jq -e '.ports[0].counters.tx_packets == 1'" ||
+	fail "the decapsulated frame did not reach $TA: $(port_json "$TA" | jq -c .counters)"
+fdb=$(sw_ok show-fdb "lan=$A")
+jq_assert "inner MAC learned on the vxlan port" "$fdb" \
+	"[.entries[] | select(.mac == \"02:00:00:00:99:01\")] | length == 1 and .[0].port == \"$VX\"
+	 and ((.[0].remote // \"192.0.2.2\") == \"192.0.2.2\")"
+vxj=$(port_json "$VX")
+jq_assert "remote's rx counters" "$vxj" \
+	".remotes[0].counters.rx_packets == 1 and .remotes[0].counters.rx_bytes == 60 and .remotes[0].last_rx != null
+	 and .counters.rx_packets == 1 and .counters.drop_vx_remote == 0"
+jq_assert "steered" "$(port_json "$UL")" ".xdp.steered >= 1 and .counters.drop_vx_short == 0"
+ip netns exec "$H1" ping -n -q -c 3 -i 0.2 -W 2 192.0.2.2 >"$TMP/ping.log" 2>&1 ||
+	fail "ping H1 -> H2 on the underlay while steering: $(cat "$TMP/ping.log")"
+pass "a VXLAN frame from H2's kernel: decapsulated to A, learned on $VX; host ping on the underlay works"
+
+# --- 4. malformed ---
+flooded0=$(lan_json "$A" | jq .counters.flooded)
+vx_send 192.0.2.2 08000000000064                          # 7 bytes: no room for a header
+vx_send 192.0.2.2 "$HDR${INNER_BAD:0:26}"                  # inner frame of 13 bytes
+vx_send 192.0.2.2 "0000000000006400$INNER_BAD"             # flags 0x00
+vx_send 192.0.2.2 "0c00000000006400$INNER_BAD"             # flags 0x0c
+vx_send 192.0.2.2 "080000000003e700$INNER_BAD"             # VNI 999
+vx_send 192.0.2.2 "0800000000006401$INNER_BAD"             # reserved byte after the VNI
+ip -n "$H2" addr add 192.0.2.12/24 dev u2 || fail "alias on u2"
+vx_send 192.0.2.12 "$HDR$INNER_BAD"                        # valid, from an address not a remote
+want_ul='.counters | .drop_vx_short == 2 and .drop_vx_flags == 3 and .drop_vx_vni == 1 and .drop_vx_csum == 0'
+wait_until 5 sh -c "$SWCTL show-ports name=$UL | jq -e '.ports[0] | $want_ul'" ||
+	fail "underlay counters: $(port_json "$UL" | jq -c '.counters | with_entries(select(.key | test("vx")))')"
+jq_assert "drop_vx_remote on the vxlan port" "$(port_json "$VX")" \
+	".counters.drop_vx_remote == 1 and .counters.rx_packets == 1 and .remotes[0].counters.rx_packets == 1"
+jq_assert "nothing more flooded" "$(lan_json "$A")" ".counters.flooded == $flooded0"
+jq_assert "$TA sent nothing more" "$(port_json "$TA")" ".counters.tx_packets == 1"
+sleep 0.5
+stop_pid "$TCPD" INT
+# One line per frame (an unknown ethertype adds indented hex lines).
+n_ok=$(tcpdump -n -r "$TMP/a.pcap" ether src 02:00:00:00:99:01 2>/dev/null | grep -vc '^[[:space:]]')
+n_bad=$(tcpdump -n -r "$TMP/a.pcap" ether src 02:00:00:00:99:02 2>/dev/null | grep -vc '^[[:space:]]')
+[ "$n_ok" = 1 ] && [ "$n_bad" = 0 ] || fail "tcpdump on A: $n_ok valid frame(s) (want 1), $n_bad malformed (want 0)"
+pass "malformed: short 2, flags 3, vni 1 on $UL, remote 1 on $VX; A saw the 1 valid frame only"
+
+# --- 4b. IPv6 on the same underlay: a second key, the UDP checksum checked ---
+ip -n "$H1" addr add 2001:db8::1/64 dev u1 nodad || fail "IPv6 address of u1"
+ip -n "$H2" addr add 2001:db8::2/64 dev u2 nodad || fail "IPv6 address of u2"
+# H2's kernel must finish its UDP checksums (a veth leaves them partial).
+ip netns exec "$H2" ethtool -K u2 tx off >/dev/null || fail "ethtool -K u2 tx off"
+VX6=$PFX-vx6
+sw_ok lan-add "name=$PFX-b" mtu=1430 >/dev/null
+r=$(sw_ok port-add "name=$VX6" kind=vxlan vni=200 'remote:=["2001:db8::2"]' iface=u1 local=2001:db8::1 \
+	"netns=/run/netns/$H1")
+jq_assert "port-add vxlan IPv6" "$r" '.port.family == "ipv6" and .port.overhead == 70 and .port.underlay == "'"$UL"'"'
+sw_ok attach "port=$VX6" "lan=$PFX-b" >/dev/null
+jq_assert "two keys" "$(port_json "$UL")" '.keys | sort == ["192.0.2.1:4789", "[2001:db8::1]:4789"]'
+# vx6_send PAYLOAD_HEX [raw]: from 2001:db8::2 to [2001:db8::1]:4789, by a UDP
+# socket (the kernel's checksum) or, with raw, a raw socket whose UDP header
+# carries checksum 0 (refused on IPv6).
+vx6_send() {
+	ip netns exec "$H2" python3 -c '
+import socket, struct, sys
+p = bytes.fromhex(sys.argv[1])
+if len(sys.argv) > 2:
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_UDP)
+    s.bind(("2001:db8::2", 0))
+    s.sendto(struct.pack("!HHHH", 40000, 4789, 8 + len(p), 0) + p, ("2001:db8::1", 0))
+else:
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.bind(("2001:db8::2", 0))
+    s.sendto(p, ("2001:db8::1", 4789))' "$@" || fail "sending IPv6 from $H2"
+}
+vx6_send "080000000000c800$INNER_OK"
+vx6_send "080000000000c800$INNER_OK" raw
+wait_until 5 sh -c "$SWCTL show-ports name=$VX6 | jq -e '.ports[0].remotes[0].counters.rx_packets == 1'" ||
+	fail "IPv6 VXLAN frame not received on $VX6: $(port_json "$VX6" | jq -c '.remotes')"
+wait_until 5 sh -c "$SWCTL show-ports name=$UL | jq -e '.ports[0].counters.drop_vx_csum == 1'" ||
+	fail "IPv6 checksum 0 not counted: $(port_json "$UL" | jq -c '.counters | with_entries(select(.key | test("vx")))')"
+jq_assert "$TA saw nothing of LAN b" "$(port_json "$TA")" ".counters.tx_packets == 1"
+pass "IPv6: key [2001:db8::1]:4789, a datagram from H2 received on $VX6, a zero UDP checksum counted drop_vx_csum"
+
+# --- 5. port-add errors ---
+nports=$(sw_ok show-ports | jq '.ports | length')
+SOFT=1
+sw_err port-add "name=$PFX-e1" kind=vxlan vni=101 'remote:=["192.0.2.2"]' iface=nope "netns=/run/netns/$H1"
+sw_err port-add "name=$PFX-e2" kind=vxlan vni=102 'remote:=["192.0.2.2"]' iface=u1 local=192.0.2.99 \
+	"netns=/run/netns/$H1"
+sw_err port-add "name=$PFX-e3" kind=vxlan vni=100 'remote:=["192.0.2.2"]' iface=u1 "netns=/run/netns/$H1"
+sw_err port-add "name=$PFX-e4" kind=vxlan vni=104 'remote:=["192.0.2.2","2001:db8::2"]' iface=u1 \
+	"netns=/run/netns/$H1"
+ip -n "$H1" link add vk type vxlan id 42 dstport 4790 local 192.0.2.1 dev u1 || fail "kernel vxlan in $H1"
+ip -n "$H1" link set vk up || fail "kernel vxlan up"
+out=$(swctl port-add "name=$PFX-e5" kind=vxlan vni=105 'remote:=["192.0.2.2"]' iface=u1 dstport=4790 \
+	"netns=/run/netns/$H1")
+_check_err "port-add with UDP port 4790 held by a kernel vxlan device" $? "$out" &&
+	{ jq -e '.error | test("in use on the host")' >/dev/null <<<"$out" ||
+		soft_fail "kernel vxlan: message does not say the port is in use: $out"; }
+ip -n "$H1" link del vk
+ip -n "$H1" link add m1 numrxqueues 2 numtxqueues 2 type veth peer name m2 numrxqueues 2 numtxqueues 2 ||
+	fail "two-queue veth in $H1"
+ip -n "$H1" addr add 198.51.100.1/24 dev m1 && ip -n "$H1" link set m1 up && ip -n "$H1" link set m2 up ||
+	fail "m1 up in $H1"
+out=$(swctl port-add "name=$PFX-e6" kind=vxlan vni=106 'remote:=["198.51.100.2"]' iface=m1 "netns=/run/netns/$H1")
+_check_err "port-add on an interface of two rx queues" $? "$out" &&
+	{ jq -e '.error | test("ethtool -L m1 rx 1")' >/dev/null <<<"$out" ||
+		soft_fail "two rx queues: message does not say how to have one: $out"; }
+ip -n "$H1" link del m1
+sw_ok lan-add "name=$PFX-big" mtu=1500 >/dev/null
+out=$(swctl attach "port=$VX" "lan=$PFX-big")
+_check_err "attach to a LAN of mtu 1500 over a 1500 underlay" $? "$out" &&
+	{ jq -e '.error | test("1550") and test("mtu 1500")' >/dev/null <<<"$out" ||
+		soft_fail "attach over MTU: message does not give both numbers: $out"; }
+soft_check "port-add refusals"
+SOFT=0
+jq_assert "no port left by the refusals" "$(sw_ok show-ports)" ".ports | length == $nports"
+jq_assert "underlay unchanged" "$(port_json "$UL")" \
+	"(.keys | length) == 2 and (.vnis | length) == 2"
+pass "port-add refusals: unknown iface, local not on it, VNI taken, mixed families, UDP port in use, two rx queues; attach over MTU"
+
+# --- 6. port-del ---
+sw_ok port-del "name=$VX6" >/dev/null
+jq_assert "the IPv6 key went with $VX6" "$(port_json "$UL")" '.keys == ["192.0.2.1:4789"]'
+sw_ok port-del "name=$VX" >/dev/null
+jq_assert "the underlay port went with the last vxlan port" "$(sw_ok show-ports)" \
+	"[.ports[].name] | index(\"$UL\") == null"
+ip -n "$H1" -d link show dev u1 | grep -q 'prog/xdp' && fail "XDP program left on u1: $(ip -n "$H1" -d link show dev u1)"
+ip netns exec "$H1" ss -Huln | grep -q '192.0.2.1:4789' && fail "reserved UDP socket left: $(ip netns exec "$H1" ss -Huln)"
+wait_until 5 sh -c "$SWCTL show-workers | jq -e '.mbufs.in_use == $mbufs0'" ||
+	fail "mbufs in use $(sw_ok show-workers | jq .mbufs.in_use), $mbufs0 before"
+ip netns exec "$H1" ping -n -q -c 2 -i 0.2 -W 2 192.0.2.2 >/dev/null 2>&1 || fail "underlay ping after port-del"
+pass "port-del: underlay, program, key and socket gone; mbufs back ($mbufs0)"
+
+# --- 7. what a crash leaves, and the next switch removes ---
+sw_ok port-add "name=$VX" kind=vxlan vni=100 'remote:=["192.0.2.2"]' iface=u1 "netns=/run/netns/$H1" >/dev/null
+kill -KILL "$SWPID"
+wait "$SWPID" 2>/dev/null
+SWPID=
+rm -f "$SOCK"
+ip -n "$H1" -d link show dev u1 | grep -q 'prog/xdp' || fail "no program left on u1 by the killed switch"
+ip netns exec "$H1" ping -n -q -c 2 -i 0.2 -W 2 192.0.2.2 >/dev/null 2>&1 || fail "underlay ping with a stale program"
+switchd_start
+sw_ok port-add "name=$VX" kind=vxlan vni=100 'remote:=["192.0.2.2"]' iface=u1 "netns=/run/netns/$H1" >/dev/null
+grep -q "removed 1 stale vnl_vxlan_steer" "$TMP/switchd.log" ||
+	fail "the stale program was not reported removed: $(grep -i stale "$TMP/switchd.log")"
+jq_assert "one program after the restart" "$(port_json "$UL")" ".xdp.id > 0 and .keys == [\"192.0.2.1:4789\"]"
+sw_ok port-del "name=$VX" >/dev/null
+ip -n "$H1" -d link show dev u1 | grep -q 'prog/xdp' && fail "XDP program left on u1 after the restart's port-del"
+pass "kill -9 leaves the program (host traffic passes); the next underlay on u1 removed it"
+exit 0

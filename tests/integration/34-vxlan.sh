@@ -1,0 +1,326 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Objective: VXLAN end to end through one vnl-switchd playing two hosts
+# (docs/plans/vxlan.md section 4, 33-vxlan steps 1, 2, 3, 5, 6, 9): frames
+# from tap nodes are encapsulated to the remotes their MACs were learned
+# through, floods are replicated to every remote once (head-end
+# replication), never from one remote to another (split horizon), remotes
+# follow the kernel's routes and neighbours (failed when the peer goes
+# away, resolved again when it is back, a new MAC followed), vxlan-set
+# changes remotes live, and everything goes with the ports.
+#
+# Operations:
+#   1. the underlay network (tests/lib/vxlan.sh): hosts H1, H2, H3 on one
+#      bridge, 192.0.2.1-3/24; tap nodes A, B, C (10.77.34.1-3/24, mtu
+#      1450); LAN a (mtu 1450) = tap A + tap C + vxlan va (vni 100, via H1's
+#      u1, remotes .2 and .3); LAN b (mtu 1450) = tap B + vxlan vb (vni
+#      100, via H2's u2, remote .1); H3 = a kernel UDP socket on 4789
+#   2. both vxlan ports' remotes resolve to the peers' MACs; ping A <-> B
+#      both ways; show-fdb: A's MAC on vb through 192.0.2.1, B's on va
+#      through 192.0.2.2; learned counts; the underlay steered; the hosts'
+#      own ping on the underlay works meanwhile
+#   3. 20 MiB over TCP A -> B (tap TSO: segmented by the switch before
+#      encapsulation, tx_gso_frames > 0 on va), sha256 equal; per-remote
+#      tx counters add up to va's tx_packets
+#   4. flood: one UDP broadcast from A: C gets it once, B once (through
+#      H2), H3's socket once; va: vx_flood_copies 2, one copy per remote;
+#      B's frames never go from vb's remote back out (split horizon: the
+#      LAN b floods to B only)
+#   5. (not in -2workers) H2's u2 down and H1's entry for it flushed: va's
+#      remote .2 `failed` within 10 s, a ping to B counts drop_vx_no_neigh
+#      on va and its remote; u2 up: `resolved` again and ping works; H2's
+#      u2 gets a new MAC: the remote's MAC and template follow, ping works
+#   6. (not in -2workers) split horizon: a broadcast from remote .3 (a VXLAN
+#      frame from H3's kernel) reaches A and C, never a remote; its frame to
+#      B's MAC (behind .2) is dropped (drop_dst_is_src). vxlan-set: MAC X
+#      learned through .3, then remote [.2]: the MAC is gone from show-fdb at
+#      once, .2 keeps index 0 and its counters, a flood makes 1 copy; back
+#      to [.2, .3]: .3 gets index 1 with zero counters and resolves;
+#      refusals: not a vxlan port, a bad address, the other family, twice
+#   7. (not in -2workers) the IPv6 underlay: tap nodes D, E (mtu 1430) on
+#      LANs a6/b6 with vxlan ports (vni 200) over 2001:db8::1 <-> ::2 on the
+#      same interfaces: resolved by ND, ping both ways, on the wire hop
+#      limit 64 and a right UDP checksum (tcpdump -vv), 20 MiB TCP D -> E
+#      with the same sha256, no drop_vx_csum at the receiving underlay
+#   8. port-del of every vxlan port: no underlay port, no XDP program, no
+#      reserved socket; mbufs back to the count after the first ping (give
+#      or take the taps' rx stashes)
+# With VNL_EXPECT_WORKERS=2 (34-vxlan-2workers): steps 1-4 and 8, tx of
+# both vxlan ports through their underlays' shared lock from two workers.
+
+# shellcheck source=../lib/switchd.sh
+. "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/switchd.sh"
+# shellcheck source=../lib/vxlan.sh
+. "$VNL_SOURCE_DIR/tests/lib/vxlan.sh"
+
+vnl_init 34-vxlan
+need_hugepages 256
+need_xdp
+need_cmd tcpdump python3 ss sha256sum ethtool
+[ -c /dev/net/tun ] || skip "no /dev/net/tun"
+
+# --- 1. network, nodes, switch ---
+vx_net "vp$$" 3
+H1=${VX_H}1 H2=${VX_H}2 H3=${VX_H}3
+switchd_start
+for i in 1 2 3; do
+	tap_ns "$i" "10.77.34.$i/24"
+	ip -n "$(ns_name $i)" link set eth0 mtu 1450 || fail "mtu 1450 in $(ns_name $i)"
+done
+A=$PFX-a B=$PFX-b VA=$PFX-va VB=$PFX-vb
+sw_ok lan-add "name=$A" mtu=1450 >/dev/null
+sw_ok lan-add "name=$B" mtu=1450 >/dev/null
+for i in 1 2 3; do
+	sw_ok port-add "name=$PFX-t$i" kind=tap "netns=/run/netns/$(ns_name $i)" iface=eth0 >/dev/null
+done
+sw_ok port-add "name=$VA" kind=vxlan vni=100 'remote:=["192.0.2.2","192.0.2.3"]' iface=u1 "netns=/run/netns/$H1" >/dev/null
+sw_ok port-add "name=$VB" kind=vxlan vni=100 'remote:=["192.0.2.1"]' iface=u2 "netns=/run/netns/$H2" >/dev/null
+for p in t1 t3 va; do sw_ok attach "port=$PFX-$p" "lan=$A" >/dev/null; done
+for p in t2 vb; do sw_ok attach "port=$PFX-$p" "lan=$B" >/dev/null; done
+for i in 1 2 3; do
+	wait_until 10 port_is_up "$PFX-t$i" || fail "$PFX-t$i not up"
+done
+# H3: a plain kernel socket on 4789 counts what reaches it (Udp InDatagrams).
+ip netns exec "$H3" socat -u UDP-RECV:4789 OPEN:/dev/null &
+bg_track $!
+h3_udp() { ip netns exec "$H3" cat /proc/net/snmp | snmp_field Udp InDatagrams; }
+
+# remote_is PORT IP STATE: the remote IP of vxlan port PORT is in STATE.
+remote_is() {
+	swctl show-ports "name=$1" | jq -e --arg ip "$2" --arg st "$3" \
+		'.ports[0].remotes[] | select(.ip == $ip) | .state == $st'
+}
+# remote_json PORT IP: that remote's object.
+remote_json() { port_json "$1" | jq -c --arg ip "$2" '.remotes[] | select(.ip == $ip)'; }
+
+# wire_ping FILE N1 ADDR1 N2 ADDR2 FILTER...: ping node N1 -> ADDR1 and N2 ->
+# ADDR2 while tcpdump -vv records the first 4 VXLAN frames (FILTER) leaving
+# the bridge towards H2 (its port p2) into FILE: what we put on the wire.
+wire_ping() {
+	local f=$1 pid
+	ip netns exec "$VX_NET" tcpdump -i p2 -nn -vv -c 4 -Q out "${@:6}" >"$f" 2>&1 &
+	pid=$!
+	bg_track "$pid"
+	sleep 1
+	ping_ok "$2" "$3" 5
+	ping_ok "$4" "$5" 5
+	wait_until 5 sh -c "! kill -0 $pid 2>/dev/null" || fail "tcpdump on p2 saw fewer than 4 VXLAN frames: $(cat "$f")"
+}
+
+# wire_has FILE RE...: each RE matches exactly 4 lines of FILE (one per frame).
+wire_has() {
+	local f=$1 re
+	for re in "${@:2}"; do
+		[ "$(grep -c "$re" "$f")" = 4 ] || fail "on the wire, '$re' in $(grep -c "$re" "$f") frames of 4: $(cat "$f")"
+	done
+}
+
+# transfer N1 N2 ADDR PORT: 20 MiB ($TMP/src) from node N1 to ADDR:PORT in
+# node N2 over TCP; what arrives must have the sha256 $sum.
+transfer() {
+	local srv
+	nsx "$2" timeout 60 socat -u "TCP-LISTEN:$4,reuseaddr" "OPEN:$TMP/dst,creat,trunc" &
+	srv=$!
+	bg_track "$srv"
+	wait_until 5 nsx "$2" sh -c "ss -ltn | grep -q :$4" || fail "socat did not listen in $(ns_name "$2")"
+	nsx "$1" timeout 60 socat -u "OPEN:$TMP/src" "TCP:$3:$4" || fail "sending 20 MiB $1 -> $2"
+	wait "$srv"
+	[ "$(sha256sum <"$TMP/dst" | cut -d' ' -f1)" = "$sum" ] || fail "20 MiB $1 -> $2: sha256 differs"
+}
+
+# --- 2. resolution, ping, learning ---
+for r in "$VA 192.0.2.2" "$VA 192.0.2.3" "$VB 192.0.2.1"; do
+	# shellcheck disable=SC2086 # two words
+	wait_until 10 remote_is $r resolved || fail "remote not resolved: $r: $(port_json "${r% *}" | jq -c .remotes)"
+done
+jq_assert "va's remotes: the peers' MACs, indexes in order" "$(port_json "$VA")" \
+	"[.remotes[] | [.ip, .index, .mac, .via]] ==
+	 [[\"192.0.2.2\", 0, \"$(vx_mac 2)\", \"192.0.2.2\"], [\"192.0.2.3\", 1, \"$(vx_mac 3)\", \"192.0.2.3\"]]"
+jq_assert "vb's remote" "$(remote_json "$VB" 192.0.2.1)" ".index == 0 and .mac == \"$(vx_mac 1)\""
+pass "remotes resolved through the hosts' kernels: va -> .2 $(vx_mac 2), .3 $(vx_mac 3); vb -> .1 $(vx_mac 1)"
+sw_ok clear-counters >/dev/null
+wire_ping "$TMP/wire4.log" 1 10.77.34.2 2 10.77.34.1 udp dst port 4789
+# "IP (tos 0x0, ttl 64, id 0, offset 0, flags [DF], proto UDP (17), length 134)
+#  192.0.2.1.45678 > 192.0.2.2.4789: [no cksum] VXLAN, flags [I] (0x08), vni 100"
+wire_has "$TMP/wire4.log" 'ttl 64, id 0, offset 0, flags \[DF\], proto UDP' \
+	'192\.0\.2\.1\.[0-9]* > 192\.0\.2\.2\.4789: \[no cksum\] VXLAN, flags \[I\] (0x08), vni 100'
+for sp in $(grep -o '192\.0\.2\.1\.[0-9]* >' "$TMP/wire4.log" | cut -d. -f5 | cut -d' ' -f1); do
+	[ "$sp" -ge 32768 ] && [ "$sp" -le 60999 ] || fail "source port $sp outside 32768..60999"
+done
+fdb=$(sw_ok show-fdb)
+jq_assert "A's MAC on vb through 192.0.2.1" "$fdb" \
+	"[.entries[] | select(.mac == \"$(ns_mac 1)\" and .lan == \"$B\")] | length == 1 and .[0].port == \"$VB\"
+	 and .[0].remote == \"192.0.2.1\""
+jq_assert "B's MAC on va through 192.0.2.2" "$fdb" \
+	"[.entries[] | select(.mac == \"$(ns_mac 2)\" and .lan == \"$A\")] | length == 1 and .[0].port == \"$VA\"
+	 and .[0].remote == \"192.0.2.2\""
+jq_assert "tap entries have no remote" "$fdb" \
+	"[.entries[] | select(.port == \"$PFX-t1\")] | length == 1 and (.[0] | has(\"remote\") | not)"
+jq_assert "learned in both LANs" "$(lan_json "$B")" ".counters.learned >= 2"
+jq_assert "the underlay steered" "$(port_json "@$H1:u1")" ".xdp.steered > 0"
+ip netns exec "$H1" ping -n -q -c 3 -i 0.2 -W 2 192.0.2.2 >"$TMP/uping.log" 2>&1 ||
+	fail "the hosts' own ping on the underlay: $(cat "$TMP/uping.log")"
+# Buffers in use now that the taps' rx stashes are filled (fd_io.h: each
+# lcore's stash holds between a read's need and 68 more): the level the
+# switch must come back to, give or take that.
+mbufs0=$(sw_ok show-workers | jq .mbufs.in_use)
+pass "ping A <-> B through two VTEPs of one switch (on the wire: DF, TTL 64, id 0, no UDP checksum, source ports in range); MACs learned with their remotes; host ping on the underlay"
+
+# --- 3. TCP, segmented before encapsulation ---
+head -c $((20 << 20)) /dev/urandom >"$TMP/src"
+sum=$(sha256sum <"$TMP/src" | cut -d' ' -f1)
+sw_ok clear-counters >/dev/null
+transfer 1 2 10.77.34.2 5340
+va=$(port_json "$VA")
+jq_assert "va segmented TSO frames, sent them all" "$va" \
+	".counters.tx_gso_frames > 0 and .counters.drop_vx_too_big == 0 and .counters.drop_tx_refused == 0
+	 and ([.remotes[].counters.tx_packets] | add) >= .counters.tx_packets
+	 and .remotes[0].counters.tx_packets > 10000"
+log "va: $(jq -c '.counters | {tx_packets, tx_gso_frames, vx_flood_copies, vx_encap_cycles, vx_kick_cycles, drop_tx_full}' <<<"$va")"
+pass "20 MiB A -> B over TCP: same sha256; $(jq .counters.tx_gso_frames <<<"$va") TSO frames segmented before encapsulation"
+workers_check "after TCP"
+
+# --- 4. flood: one copy per remote ---
+# bcast: one UDP broadcast from A (its eth0's broadcast address).
+bcast() {
+	nsx 1 socat -u - UDP-DATAGRAM:10.77.34.255:9,broadcast <<<"vp flood" || fail "broadcast from A"
+}
+sleep 1
+sw_ok clear-counters >/dev/null
+u0=$(h3_udp)
+bcast
+wait_until 5 sh -c "$SWCTL show-ports name=$PFX-t2 | jq -e '.ports[0].counters.tx_packets >= 1'" ||
+	fail "the broadcast did not reach B: $(port_json "$PFX-t2" | jq -c .counters)"
+sleep 0.5
+va=$(port_json "$VA")
+jq_assert "va: two copies, one per remote" "$va" \
+	".counters.vx_flood_copies == 2 and .counters.tx_packets == 1 and
+	 [.remotes[].counters.tx_packets] == [1, 1] and .counters.drop_vx_no_neigh == 0"
+jq_assert "C got it once" "$(port_json "$PFX-t3")" ".counters.tx_packets == 1"
+jq_assert "B got it once" "$(port_json "$PFX-t2")" ".counters.tx_packets == 1"
+jq_assert "vb received it from .1 and sent nothing back out" "$(port_json "$VB")" \
+	".counters.rx_packets == 1 and .remotes[0].counters.rx_packets == 1 and .counters.tx_packets == 0"
+[ "$(h3_udp)" = $((u0 + 1)) ] || fail "H3's socket got $(($(h3_udp) - u0)) datagrams, want 1"
+pass "flood: one copy each to H2 (-> B) and H3, C once; split horizon at vb"
+
+if [ -z "${VNL_EXPECT_WORKERS:-}" ]; then
+	# --- 5. the remote goes away and comes back; a new MAC ---
+	# The kernel finds a dead neighbour only when its entry is STALE and
+	# probed (our re-probe every 30 s, then its own probes): flushing H1's
+	# entry makes it resolve .2 again at once, and fail.
+	ip -n "$H2" link set u2 down || fail "u2 down"
+	ip -n "$H1" neigh flush to 192.0.2.2 dev u1
+	wait_until 10 remote_is "$VA" 192.0.2.2 failed || fail "remote .2 not failed: $(remote_json "$VA" 192.0.2.2)"
+	sw_ok clear-counters >/dev/null
+	nsx 1 ping -n -q -c 2 -i 0.2 -W 1 10.77.34.2 >/dev/null 2>&1 && fail "ping A -> B with H2 down"
+	jq_assert "copies for .2 counted, not sent" "$(port_json "$VA")" \
+		".counters.drop_vx_no_neigh >= 2 and .remotes[0].counters.drop_no_neigh >= 2
+		 and .remotes[0].counters.tx_packets == 0"
+	pass "H2 down: remote .2 failed, frames to it counted drop_vx_no_neigh (port and remote)"
+	ip -n "$H2" link set u2 up || fail "u2 up"
+	# A remote in use is retried every 5 s (neigh.h): keep pinging.
+	wait_until 20 nsx 1 ping -n -q -c 1 -W 1 10.77.34.2 ||
+		fail "no ping A -> B after u2 came back: $(remote_json "$VA" 192.0.2.2)"
+	wait_until 10 remote_is "$VA" 192.0.2.2 resolved || fail "remote .2: $(remote_json "$VA" 192.0.2.2)"
+	ping_ok 2 10.77.34.1 3
+	pass "u2 up: remote .2 resolved again, ping both ways"
+	ip -n "$H2" link set u2 address 02:00:00:34:00:02 || fail "new MAC on u2"
+	# H2 asks H1 for its address: H1's kernel takes the new MAC (an ARP
+	# request updates the sender's entry).
+	ip -n "$H2" neigh flush dev u2
+	ip netns exec "$H2" ping -n -q -c 1 -W 2 192.0.2.1 >/dev/null 2>&1 || fail "ping H2 -> H1 after the MAC change"
+	wait_until 5 sh -c "$SWCTL show-ports name=$VA | jq -e '.ports[0].remotes[0].mac == \"02:00:00:34:00:02\"'" ||
+		fail "va did not follow u2's new MAC: $(remote_json "$VA" 192.0.2.2)"
+	ping_ok 1 10.77.34.2 3
+	ping_ok 2 10.77.34.1 3
+	pass "u2's new MAC followed by va's template; ping both ways"
+
+	# --- 6. split horizon, vxlan-set ---
+	# H3's kernel sends a broadcast from MAC X in VXLAN: va learns X
+	# through .3 and floods it to A and C only, never to a remote.
+	sw_ok clear-counters >/dev/null
+	zeros=$(printf '00%.0s' {1..46})
+	vx_send 3 192.0.2.3 192.0.2.1 "0800000000006400ffffffffffff02003400000388b5$zeros"
+	wait_until 5 sh -c "$SWCTL show-fdb lan=$A | jq -e '[.entries[] | select(.mac == \"02:00:34:00:00:03\")][0].remote == \"192.0.2.3\"'" ||
+		fail "MAC X not learned through .3: $(sw_ok show-fdb "lan=$A" | jq -c .entries)"
+	# ... and a frame from X to B's MAC (learned through .2) is not sent on.
+	vx_send 3 192.0.2.3 192.0.2.1 "0800000000006400$(ns_mac 2 | tr -d :)02003400000388b5$zeros"
+	wait_until 5 sh -c "$SWCTL show-ports name=$VA | jq -e '.ports[0].counters.rx_packets == 2'" ||
+		fail "va did not receive both frames from .3: $(port_json "$VA" | jq -c .counters)"
+	jq_assert "split horizon: nothing from .3 to another remote" "$(port_json "$VA")" \
+		".counters.tx_packets == 0 and .counters.vx_flood_copies == 0 and .counters.drop_dst_is_src == 1
+		 and .remotes[1].counters.rx_packets == 2"
+	jq_assert "the broadcast reached A" "$(port_json "$PFX-t1")" ".counters.tx_packets == 1"
+	pass "split horizon: a broadcast from remote .3 went to A and C only, a frame to B's MAC (behind .2) was dropped"
+	before=$(remote_json "$VA" 192.0.2.2)
+	r=$(sw_ok vxlan-set "name=$VA" 'remote:=["192.0.2.2"]')
+	jq_assert "vxlan-set reply" "$r" "[.port.remotes[] | [.ip, .index]] == [[\"192.0.2.2\", 0]]"
+	jq_assert "MAC X forgotten at once" "$(sw_ok show-fdb "lan=$A")" \
+		"[.entries[] | select(.mac == \"02:00:34:00:00:03\")] | length == 0"
+	jq_assert ".2 kept its counters and MAC" "$(remote_json "$VA" 192.0.2.2)" \
+		".counters == $(jq -c .counters <<<"$before") and .mac == $(jq .mac <<<"$before") and .state == \"resolved\""
+	sw_ok clear-counters >/dev/null
+	u0=$(h3_udp)
+	bcast
+	wait_until 5 sh -c "$SWCTL show-ports name=$VA | jq -e '.ports[0].counters.tx_packets == 1'" || fail "no flood after vxlan-set"
+	jq_assert "one copy now" "$(port_json "$VA")" ".counters.vx_flood_copies == 1"
+	sleep 0.5
+	[ "$(h3_udp)" = "$u0" ] || fail "H3 still got the flood after its removal"
+	r=$(sw_ok vxlan-set "name=$VA" 'remote:=["192.0.2.2","192.0.2.3"]')
+	jq_assert "back: .3 at index 1, counters zero" "$r" \
+		"[.port.remotes[] | [.ip, .index]] == [[\"192.0.2.2\", 0], [\"192.0.2.3\", 1]]
+		 and ([.port.remotes[1].counters[]] | add) == 0"
+	wait_until 10 remote_is "$VA" 192.0.2.3 resolved || fail ".3 not resolved again: $(remote_json "$VA" 192.0.2.3)"
+	SOFT=1
+	sw_err vxlan-set "name=$PFX-t1" 'remote:=["192.0.2.2"]'
+	sw_err vxlan-set "name=$VA" 'remote:=["192.0.2.300"]'
+	sw_err vxlan-set "name=$VA" 'remote:=["2001:db8::2"]'
+	sw_err vxlan-set "name=$VA" 'remote:=["192.0.2.2","192.0.2.2"]'
+	sw_err vxlan-set "name=$VA" remote=192.0.2.2
+	sw_err vxlan-set "name=$PFX-none" 'remote:=[]'
+	soft_check "vxlan-set refusals"
+	# shellcheck disable=SC2034 # read by switchd.sh's _check_err
+	SOFT=0
+	jq_assert "refusals changed nothing" "$(port_json "$VA")" \
+		"[.remotes[] | [.ip, .index]] == [[\"192.0.2.2\", 0], [\"192.0.2.3\", 1]]"
+	pass "vxlan-set: removed remote's MACs gone at once, kept remote's counters kept, re-added remote fresh; refusals"
+
+	# --- 7. the IPv6 underlay ---
+	for i in 4 5; do
+		tap_ns "$i" "10.77.36.$i/24"
+		ip -n "$(ns_name $i)" link set eth0 mtu 1430 || fail "mtu 1430 in $(ns_name $i)"
+		sw_ok port-add "name=$PFX-t$i" kind=tap "netns=/run/netns/$(ns_name $i)" iface=eth0 >/dev/null
+	done
+	A6=$PFX-a6 B6=$PFX-b6 VA6=$PFX-va6 VB6=$PFX-vb6
+	sw_ok lan-add "name=$A6" mtu=1430 >/dev/null
+	sw_ok lan-add "name=$B6" mtu=1430 >/dev/null
+	r=$(sw_ok port-add "name=$VA6" kind=vxlan vni=200 'remote:=["2001:db8::2"]' iface=u1 "netns=/run/netns/$H1")
+	jq_assert "IPv6 vxlan port" "$r" '.port.family == "ipv6" and .port.local == "2001:db8::1" and .port.overhead == 70'
+	sw_ok port-add "name=$VB6" kind=vxlan vni=200 'remote:=["2001:db8::1"]' iface=u2 "netns=/run/netns/$H2" >/dev/null
+	for p in t4 va6; do sw_ok attach "port=$PFX-$p" "lan=$A6" >/dev/null; done
+	for p in t5 vb6; do sw_ok attach "port=$PFX-$p" "lan=$B6" >/dev/null; done
+	wait_until 10 remote_is "$VA6" 2001:db8::2 resolved || fail "IPv6 remote: $(remote_json "$VA6" 2001:db8::2)"
+	wait_until 10 remote_is "$VB6" 2001:db8::1 resolved || fail "IPv6 remote: $(remote_json "$VB6" 2001:db8::1)"
+	jq_assert "resolved by ND to u2's MAC" "$(remote_json "$VA6" 2001:db8::2)" ".mac == \"$(vx_mac 2)\""
+	wire_ping "$TMP/wire6.log" 4 10.77.36.5 5 10.77.36.4 ip6 and udp dst port 4789
+	wire_has "$TMP/wire6.log" 'hlim 64, next-header UDP' \
+		'2001:db8::1\.[0-9]* > 2001:db8::2\.4789: \[udp sum ok\] VXLAN, flags \[I\] (0x08), vni 200'
+	transfer 4 5 10.77.36.5 5346
+	jq_assert "no IPv6 checksum refused at H2" "$(port_json "@$H2:u2")" ".counters.drop_vx_csum == 0"
+	pass "IPv6 underlay: ND, ping both ways, UDP checksums right on the wire and at the receiver, 20 MiB TCP same sha256"
+	for p in "$VA6" "$VB6"; do sw_ok port-del "name=$p" >/dev/null; done
+fi
+
+# --- 8. cleanup ---
+for p in "$VA" "$VB"; do sw_ok port-del "name=$p" >/dev/null; done
+jq_assert "no underlay port left" "$(sw_ok show-ports)" '[.ports[].name | select(startswith("@"))] | length == 0'
+for i in 1 2; do
+	ip -n "${VX_H}$i" -d link show dev "u$i" | grep -q 'prog/xdp' && fail "XDP program left on u$i"
+	ip netns exec "${VX_H}$i" ss -Huln | grep -q ":4789" && fail "reserved UDP socket left in ${VX_H}$i"
+done
+slack=$((68 * ${VNL_EXPECT_WORKERS:-1}))
+wait_until 5 sh -c "$SWCTL show-workers | jq -e '.mbufs.in_use <= $mbufs0 + $slack'" ||
+	fail "mbufs in use $(sw_ok show-workers | jq .mbufs.in_use), $mbufs0 after the first ping (+ $slack of tap stashes)"
+pass "port-del: underlays, programs and reserved sockets gone; mbufs in use $(sw_ok show-workers | jq .mbufs.in_use) ($mbufs0 after the first ping)"
+exit 0
