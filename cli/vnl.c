@@ -78,7 +78,10 @@ static const struct vnl_verb verbs[] = {
 	  "  -f, --format FMT    dot, mermaid or svg (needs Graphviz's dot) [dot]\n"
 	  "  -o, --output FILE   write to FILE instead of stdout\n", false },
 	{ "events", vnl_cmd_events, "", "print every change of the lab as it happens", NULL, false },
-	{ "web", vnl_cmd_web, "[--listen ADDR:PORT]", "serve the labs' canvas to a browser", "      --listen ADDR:PORT  where to serve (port 0: any free one) [127.0.0.1:8080]\n", false },
+	{ "web", vnl_cmd_web, "[--listen ADDR:PORT] [--capture-max KIB]", "serve the labs' canvas to a browser",
+	  "      --listen ADDR:PORT  where to serve (port 0: any free one) [127.0.0.1:8080]\n"
+	  "      --capture-max KIB   stop a page's capture when its file reaches this size\n"
+	  "                          [65536, i.e. 64 MiB]\n", false },
 	{ "version", vnl_cmd_version, "", "versions of vnl and the lab's vnld", NULL, false },
 	{ "log-level", vnl_cmd_log_level, "SPEC", "set the running vnld's log thresholds",
 	  "  SPEC                LEVEL, SUBSYS=LEVEL, comma separated (error, warning, info,\n"
