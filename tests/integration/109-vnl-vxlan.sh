@@ -191,6 +191,19 @@ else
 	vnl_ok "del k" del k
 fi
 
+# rcount LAN IP FIELD: counter FIELD of remote IP of LAN's vxlan port.
+rcount() { vnl stats -j "$1" | jq -r "[.ports[\"$1:vxlan\"].remotes[] | select(.ip == \"$2\") | (.counters // .) | .$3] | first // 0"; }
+# check_remote_pings LAN IP NODE ADDR N: N pings NODE -> ADDR move the rx
+# and tx counters of remote IP of LAN by N..1.5 N (ARP, a late reply).
+check_remote_pings() {
+	local lan=$1 ip=$2 n=$5 rx0 tx0 rx1 tx1
+	rx0=$(rcount "$lan" "$ip" rx_packets) tx0=$(rcount "$lan" "$ip" tx_packets)
+	vnl exec "$3" -- ping -n -q -c "$n" -i 0.05 "$4" >/dev/null 2>&1
+	rx1=$(rcount "$lan" "$ip" rx_packets) tx1=$(rcount "$lan" "$ip" tx_packets)
+	result "$( ((rx1 - rx0 >= n && rx1 - rx0 <= n * 3 / 2 && tx1 - tx0 >= n && tx1 - tx0 <= n * 3 / 2)); echo $?)" \
+		"stats $lan: remote $ip rx and tx up by $n..$((n * 3 / 2))" "rx $rx0 -> $rx1, tx $tx0 -> $tx1"
+}
+
 # --- 2c. an IPv6 underlay: LAN six on 2001:db8::/64 ----------------------------
 vnl_ok "h1: add lan six --vxlan 300 --remote 2001:db8::2" add lan six --vxlan 300 --remote 2001:db8::2
 LAB=$L2 vnl_ok "h2: add lan six --vxlan 300 --remote 2001:db8::1" add lan six --vxlan 300 --remote 2001:db8::1
@@ -208,12 +221,7 @@ M=$(vnl exec a6 -- ip -o link show dev eth0 2>&1 | sed -n 's/.* mtu \([0-9]*\) .
 result "$([ "$M" = 1430 ]; echo $?)" "a6's eth0 has mtu 1430" "got $M"
 result "$(vnl show | grep -qF "mtu 1430 (lowered: underlay $UL mtu 1500, vxlan over IPv6 needs 70)"; echo $?)" \
 	"vnl show says why (IPv6)" "$(vnl show)"
-r6count() { vnl stats -j six | jq -r "[.ports[\"six:vxlan\"].remotes[] | select(.ip == \"2001:db8::2\") | (.counters // .) | .$1] | first // 0"; }
-RX0=$(r6count rx_packets) TX0=$(r6count tx_packets)
-vnl exec a6 -- ping -n -q -c 10 -i 0.05 10.6.0.2 >/dev/null 2>&1
-RX1=$(r6count rx_packets) TX1=$(r6count tx_packets)
-result "$([ $((RX1 - RX0)) -ge 10 ] && [ $((RX1 - RX0)) -le 15 ] && [ $((TX1 - TX0)) -ge 10 ] && [ $((TX1 - TX0)) -le 15 ]; echo $?)" \
-	"stats six: remote 2001:db8::2 rx and tx up by 10..15" "rx $RX0 -> $RX1, tx $TX0 -> $TX1"
+check_remote_pings six 2001:db8::2 a6 10.6.0.2 10
 
 # A port left without remotes keeps its family: remotes of the other one
 # make it again (a fix: they went to the old port and were refused there).
@@ -260,12 +268,7 @@ jcheck "fdb blue: c's MAC gone with its remote" "$(vnl fdb -j blue)" \
 LAB=$L3 check_no_ping "c cannot reach a any more" c 10.0.0.1
 
 # --- 5. per-remote counters ------------------------------------------------------
-rcount() { vnl stats -j blue | jq -r "[.ports[\"blue:vxlan\"].remotes[] | select(.ip == \"192.0.2.2\") | (.counters // .) | .$1] | first // 0"; }
-RX0=$(rcount rx_packets) TX0=$(rcount tx_packets)
-vnl exec a -- ping -n -q -c 20 -i 0.05 10.0.0.2 >/dev/null 2>&1
-RX1=$(rcount rx_packets) TX1=$(rcount tx_packets)
-result "$([ $((RX1 - RX0)) -ge 20 ] && [ $((RX1 - RX0)) -le 30 ] && [ $((TX1 - TX0)) -ge 20 ] && [ $((TX1 - TX0)) -le 30 ]; echo $?)" \
-	"stats blue: remote 192.0.2.2 rx and tx up by 20..30" "rx $RX0 -> $RX1, tx $TX0 -> $TX1"
+check_remote_pings blue 192.0.2.2 a 10.0.0.2 20
 run stats blue
 result "$(grep -q 'remotes of blue:vxlan' <<<"$OUT"; echo $?)" "vnl stats prints a table per remote" "$OUT"
 
