@@ -391,6 +391,8 @@ drop:
 	return nb;
 }
 
+#define UL_KERNEL_RX_MAX 64 /* datagrams read per reserved socket per tick */
+
 /* Control tick: what the kernel delivered to the reserved sockets (fragments
  * the program passed, reassembled) is read and counted (rx_via_kernel); the
  * tx ring is kicked if descriptors wait there (with no worker polling). */
@@ -401,8 +403,12 @@ static void underlay_port_tick(struct port *p)
 
 	if (ul->xsk[0].fd >= 0)
 		xsk_tx_idle_kick(&ul->xsk[0]);
+	/* Bounded: a sender refilling the socket from softirq must not keep the
+	 * control thread here (what is left waits for the next tick, or is
+	 * dropped by the kernel when the 4 KiB buffer is full). */
 	for (unsigned i = 0; i < ul->nb_keys; i++)
-		while (ul->keys[i].fd >= 0 && recv(ul->keys[i].fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
+		for (unsigned k = 0; k < UL_KERNEL_RX_MAX && ul->keys[i].fd >= 0 &&
+				     recv(ul->keys[i].fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0; k++)
 			ul->rx_via_kernel++;
 }
 
