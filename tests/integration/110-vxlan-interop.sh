@@ -224,6 +224,7 @@ tcp_check() {
 tcp_check "20 MiB a -> b over TCP" "ip netns exec $P-b" "vnl exec a --" 10.0.0.2 5101
 tcp_check "20 MiB b -> a over TCP" "vnl exec a --" "ip netns exec $P-b" 10.0.0.1 5102
 tcp_check "20 MiB a -> c ($H3KIND) over TCP" "ip netns exec $P-c" "vnl exec a --" 10.0.0.3 5103
+tcp_check "20 MiB c ($H3KIND) -> a over TCP" "vnl exec a --" "ip netns exec $P-c" 10.0.0.1 5105
 
 # --- 5. a broadcast reaches each host once ------------------------------------------
 # vx_rx I: rx packets of host I's vxlan0 (OVS: of its port vx, read live).
@@ -236,8 +237,11 @@ vx_rx() {
 }
 # One frame to ff:ff:ff:ff:ff:ff, ethertype 0x88b5 (local experimental), from
 # a's eth0; a node's own chatter (ND, ARP) may land in the same window: retried.
+# bcast [NODE]: from a, or from NODE (b or c).
 bcast() {
-	vnl exec a -- python3 -c '
+	local ex=(vnl exec a --)
+	[ -n "${1:-}" ] && ex=(ip netns exec "$P-$1")
+	"${ex[@]}" python3 -c '
 import socket
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind(("eth0", 0))
@@ -258,6 +262,18 @@ for try in 1 2 3 4 5; do
 done
 result "$([ "$D2" = 1 ]; echo $?)" "a broadcast from a: h2's vxlan0 rx +1" "+$D2"
 result "$([ "$D3" = 1 ]; echo $?)" "a broadcast from a: h3 got it once" "+$D3"
+# pcount NAME COUNTER: COUNTER of the lab switch's port NAME.
+pcount() { sw show-ports "name=$1" | jq ".ports[0].counters.$2"; }
+for try in 1 2 3 4 5; do
+	R=$(pcount blue:vxlan rx_packets) T=$(pcount a-0 tx_packets)
+	bcast b || bail "cannot send the broadcast from b"
+	sleep 1
+	DR=$(($(pcount blue:vxlan rx_packets) - R)) DT=$(($(pcount a-0 tx_packets) - T))
+	[ "$DR" = 1 ] && [ "$DT" = 1 ] && break
+	diag "broadcast from b, try $try: blue:vxlan rx +$DR, a-0 tx +$DT"
+done
+result "$([ "$DR" = 1 ] && [ "$DT" = 1 ]; echo $?)" "a broadcast from b reaches a once (blue:vxlan rx +1, a-0 tx +1)" \
+	"rx +$DR, tx +$DT"
 
 # --- 6. on the wire -----------------------------------------------------------------------
 ip netns exec "$VX_NET" tcpdump -i p1 -nn -vv -c 6 -Q in udp dst port 4789 and dst host 192.0.2.2 >"$TMP/wire" 2>&1 &
@@ -273,6 +289,17 @@ result "$([ "$(grep -c 'no cksum' "$TMP/wire")" = "$N" ]; echo $?)" "on the wire
 PORTS=$(sed -n 's/.*192\.0\.2\.1\.\([0-9]*\) > 192\.0\.2\.2\.4789.*/\1/p' "$TMP/wire")
 result "$([ "$(wc -l <<<"$PORTS")" = "$N" ] && awk '$1 < 32768 || $1 > 60999 {bad = 1} END {exit bad}' <<<"$PORTS"; echo $?)" \
 	"on the wire: source ports in 32768..60999" "$(tr '\n' ' ' <<<"$PORTS")"
+result "$([ "$(sort -u <<<"$PORTS" | wc -l)" = 1 ]; echo $?)" "on the wire: one source port for one flow" "$(tr '\n' ' ' <<<"$PORTS")"
+# Another inner flow (a -> c): another source port.
+ip netns exec "$VX_NET" tcpdump -i p1 -nn -vv -c 3 -Q in udp dst port 4789 and dst host 192.0.2.3 >"$TMP/wire3" 2>&1 &
+TD=$!
+bg_track "$TD"
+sleep 1
+vnl exec a -- ping -n -q -c 3 -i 0.2 10.0.0.3 >/dev/null 2>&1
+wait_for 5 bash -c "! kill -0 $TD 2>/dev/null"
+PORT3=$(sed -n 's/.*192\.0\.2\.1\.\([0-9]*\) > 192\.0\.2\.3\.4789.*/\1/p' "$TMP/wire3" | sort -u)
+result "$([ "$(wc -l <<<"$PORT3")" = 1 ] && [ -n "$PORT3" ] && [ "$PORT3" != "$(head -n 1 <<<"$PORTS")" ]; echo $?)" \
+	"on the wire: another flow (a -> c), another source port" "a -> b: $(head -n 1 <<<"$PORTS"), a -> c: $PORT3"
 
 # --- 6b. IPv6 underlay ----------------------------------------------------------------------
 jcheck "green over IPv6: mtu 1430 (70 of overhead)" "$(vnl show -j green)" '.lan.mtu == 1430'
