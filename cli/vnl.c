@@ -29,11 +29,12 @@ static const struct vnl_verb verbs[] = {
 	  "[--local IP|none] [--dstport N|none] [--mtu N|none]",
 	  "change a LAN: its remotes live, its other vxlan settings or mtu (none: back to the default)",
 	  "      --remote IP[,IP...]  the remotes, all of them (live: the others keep their MACs)\n"
-	  "      --vxlan VNI          another VXLAN id (none: a plain LAN again)\n"
-	  "      --underlay IFACE     host interface to the remotes (none: the route's)\n"
+	  "      --vxlan VNI          the VXLAN id (a plain LAN: stretched to the remotes; none: a plain LAN again)\n"
+	  "      --underlay IFACE     host interface to the remotes (none: the route's to the first)\n"
 	  "      --local IP           this host's address there (none: the route's)\n"
 	  "      --dstport N          UDP port (none: 4789)\n"
-	  "      --mtu N              largest IP packet (none: over vxlan the underlay's less 50/70)\n", false },
+	  "      --mtu N              largest IP packet (none: 1500, over vxlan the underlay's mtu less 50/70;\n"
+	  "                           over vxlan at most 3456/3436, more than that default raises the underlay)\n", false },
 	{ "link", vnl_cmd_link, "NODE:N LAN [--ip A.B.C.D/N] [--nic-type T]", "put interface N of NODE in LAN",
 	  "  -a, --ip A.B.C.D/N  address of the interface (ns and cnt nodes)\n", false },
 	{ "unlink", vnl_cmd_unlink, "NODE:N", "take interface N of NODE out of its LAN", NULL, false },
@@ -77,7 +78,10 @@ static const struct vnl_verb verbs[] = {
 	  "  -f, --format FMT    dot, mermaid or svg (needs Graphviz's dot) [dot]\n"
 	  "  -o, --output FILE   write to FILE instead of stdout\n", false },
 	{ "events", vnl_cmd_events, "", "print every change of the lab as it happens", NULL, false },
-	{ "web", vnl_cmd_web, "[--listen ADDR:PORT]", "serve the labs' canvas to a browser", "      --listen ADDR:PORT  where to serve (port 0: any free one) [127.0.0.1:8080]\n", false },
+	{ "web", vnl_cmd_web, "[--listen ADDR:PORT] [--capture-max KIB]", "serve the labs' canvas to a browser",
+	  "      --listen ADDR:PORT  where to serve (port 0: any free one) [127.0.0.1:8080]\n"
+	  "      --capture-max KIB   stop a page's capture when its file reaches this size\n"
+	  "                          [65536, i.e. 64 MiB]\n", false },
 	{ "version", vnl_cmd_version, "", "versions of vnl and the lab's vnld", NULL, false },
 	{ "log-level", vnl_cmd_log_level, "SPEC", "set the running vnld's log thresholds",
 	  "  SPEC                LEVEL, SUBSYS=LEVEL, comma separated (error, warning, info,\n"

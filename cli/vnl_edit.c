@@ -83,10 +83,12 @@ static const struct topo_opt nics_opt = {
 	.metavar = "N", .help = "interfaces eth0..eth(N-1)",
 };
 
-/* `vnl add lan LAN --mtu N`: the LAN's only option. */
+/* `vnl add lan LAN --mtu N`: the LAN's mtu (the help says the vxlan
+ * default and ceiling: vnld decides them, lab_vxlan.c). */
 static const struct topo_opt mtu_opt = {
 	.name = "mtu", .type = TOPO_OPT_UINT, .min = TOPO_LAN_MTU_MIN, .max = TOPO_LAN_MTU_MAX,
-	.def = TOPO_LAN_MTU_DEF, .metavar = "N", .help = "largest IP packet on the LAN",
+	.def = TOPO_LAN_MTU_DEF, .metavar = "N",
+	.help = "largest IP packet on the LAN (vxlan: [underlay mtu - 50, IPv6 - 70], at most 3456/3436)",
 };
 
 /* `vnl add lan LAN --vxlan VNI ...`: a LAN stretched to other hosts
@@ -95,9 +97,9 @@ static const struct topo_opt vx_opts[] = {
 	{ .name = "vxlan", .type = TOPO_OPT_UINT, .min = 1, .max = TOPO_VXLAN_VNI_MAX, .metavar = "VNI",
 	  .help = "stretch the LAN to other hosts: its VXLAN id" },
 	{ .name = "remote", .type = TOPO_OPT_LIST, .metavar = "IP[,IP...]",
-	  .help = "the other hosts' underlay addresses (vxlan)" },
+	  .help = "the other hosts' underlay addresses, one family (vxlan)" },
 	{ .name = "underlay", .type = TOPO_OPT_TEXT, .metavar = "IFACE",
-	  .help = "host interface to them [the route's]" },
+	  .help = "host interface to them [the route's to the first remote; needed without --remote]" },
 	{ .name = "local", .type = TOPO_OPT_TEXT, .metavar = "IP", .help = "this host's address there [the route's]" },
 	{ .name = "dstport", .type = TOPO_OPT_UINT, .min = 1, .max = 65535, .def = TOPO_VXLAN_DSTPORT_DEF,
 	  .metavar = "N", .help = "UDP port of the vxlan" },

@@ -403,8 +403,10 @@ static int sw_remotes(struct lab *l, const char *lan, const struct topo_vxlan *v
 	return r;
 }
 
-/* a and b differ at most in their remotes (of one family). */
-static bool remotes_only(const struct topo_lan *a, const struct topo_lan *b)
+/* a and b differ at most in their remotes, and b's are of the family of
+ * a's switch port (port_family: a port left without remotes keeps the
+ * family it was made with; another one needs a new port). */
+static bool remotes_only(const struct topo_lan *a, const struct topo_lan *b, int port_family)
 {
 	struct topo_vxlan x = a->vx;
 
@@ -414,7 +416,7 @@ static bool remotes_only(const struct topo_lan *a, const struct topo_lan *b)
 	memcpy(x.remote, b->vx.remote, sizeof(x.remote));
 	if (b->vx.n_remote)
 		x.family = b->vx.family;
-	return topo_vxlan_equal(&x, &b->vx) && (!a->vx.n_remote || !b->vx.n_remote || a->vx.family == b->vx.family);
+	return topo_vxlan_equal(&x, &b->vx) && (!b->vx.n_remote || b->vx.family == port_family);
 }
 
 /* LAN `lan` has a link. */
@@ -492,7 +494,8 @@ int lab_lan_set(struct lab *l, const struct topo_lan *want, struct vnl_err *err)
 	}
 	if (old.mtu == n.mtu && topo_vxlan_equal(&old.vx, &n.vx))
 		return 0;
-	if (remotes_only(&old, &n)) {
+	has = lab_vx_rt(l, n.name);
+	if (remotes_only(&old, &n, has ? has->family : old.vx.family ? old.vx.family : AF_INET)) {
 		if ((r = sw_remotes(l, n.name, &n.vx, err)) < 0)
 			return r;
 		if ((r = topo_lan_replace(l->topo, cur, &n, err)) == 0 && (r = lab_save(l, err)) < 0)
@@ -639,7 +642,9 @@ void lab_vx_json(struct lab *l, const struct topo_lan *lan, struct json_object *
 
 	lab_vx_req_json(&lan->vx, vx);
 	json_object_object_add(vx, "dstport", json_object_new_int((int)topo_vxlan_dstport(&lan->vx)));
-	json_object_object_add(vx, "family", json_object_new_string(lan->vx.family == AF_INET6 ? "ipv6" : "ipv4"));
+	/* The port's (a LAN left without remotes has none of its own). */
+	json_object_object_add(vx, "family", json_object_new_string((rt ? rt->family : lan->vx.family) == AF_INET6 ?
+								    "ipv6" : "ipv4"));
 	lab_vx_port_name(lan->name, port, sizeof(port));
 	json_object_object_add(vx, "port", json_object_new_string(port));
 	if (rt) {

@@ -220,6 +220,18 @@ static void flood(struct worker *w, const struct snapshot *s, uint16_t lan, uint
 			tx_enqueue(w, s, sl->members[i], m);
 }
 
+/* The decision for a frame that came through a remote (demultiplexed,
+ * or a hooked port's): bridge_input_remote() in a copy of its own
+ * (flatten: everything inlined here), so that every other call of it has
+ * remote a constant 0 and the plain path keeps the code it had before
+ * remotes existed (gcc's bridge_input_remote.constprop: no shift). */
+static __attribute__((noinline, flatten)) enum bridge_next bridge_input_via(struct bridge_ctx *c, uint16_t remote,
+									    const uint8_t *frame, uint32_t len,
+									    uint32_t wire_len, uint16_t *out)
+{
+	return bridge_input_remote(c, remote, frame, len, wire_len, out);
+}
+
 /* Bridge n frames received on port in through remote (0: a port without
  * remotes) into the worker's tx buffers; the caller sends them with
  * tx_flush() (once per rx burst: a demultiplexed burst bridges several
@@ -267,7 +279,10 @@ static inline __attribute__((always_inline)) void bridge_frames(struct worker *w
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		bytes += len;
-		switch (bridge_input_remote(&c, remote, rte_pktmbuf_mtod(m, const uint8_t *), len, wire, &d)) {
+		/* A constant 0 (the plain path, after inlining): bridge_input. */
+		switch (__builtin_constant_p(remote) && remote == 0 ?
+				bridge_input(&c, rte_pktmbuf_mtod(m, const uint8_t *), len, wire, &d) :
+				bridge_input_via(&c, remote, rte_pktmbuf_mtod(m, const uint8_t *), len, wire, &d)) {
 		case BRIDGE_UNICAST:
 			tx_enqueue(w, s, d, m);
 			break;

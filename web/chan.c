@@ -243,18 +243,25 @@ static int on_bytes(struct chan *c, const char *data, size_t n)
 }
 
 /* The fd's end: tell the page what ended (a lost stream), or have the
- * child's status told once it is reaped (a terminal, a `vnl start`). */
+ * child's status told once it is reaped (a terminal, a `vnl start`). A
+ * child's message is its last "vnl: " line (vnl's errors; a usage error
+ * ends with the synopsis), else its last line. */
 static void on_end(struct chan *c)
 {
-	char *last = NULL;
+	char *last = NULL, *vnl_line = NULL;
 
 	if (c->pid > 0) {
 		if ((c->type == CHAN_PROC || c->type == CHAN_CAP) && c->sess) {
 			outq_put(&c->in, "", 1);
 			for (char *p = c->in.buf ? strtok((char *)c->in.buf + c->in.off, "\n") : NULL; p;
-			     p = strtok(NULL, "\n"))
+			     p = strtok(NULL, "\n")) {
 				last = p;
+				if (!strncmp(p, "vnl: ", 5))
+					vnl_line = p;
+			}
 		}
+		if (vnl_line)
+			last = vnl_line;
 		chan_child_end(lws_get_context(c->wsi), c->pid, c->sess, c->type, c->id, last);
 		c->pid = 0;
 		return;

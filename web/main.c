@@ -2,7 +2,7 @@
 /*
  * vnl-web [--listen ADDR:PORT] [--root DIR] [--capture-max KIB]: the lab in a browser (web.h).
  * `vnl web` runs it. Prints the address to open, with the token every
- * WebSocket needs, and serves until SIGINT or SIGTERM.
+ * WebSocket needs, and serves until SIGINT, SIGTERM or SIGHUP.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -56,7 +56,9 @@ static void usage(FILE *f)
 		   "  -l, --listen ADDR:PORT  address to listen on [127.0.0.1:8080]; port 0: any free one\n"
 		   "  -r, --root DIR          the UI folder [the installed one, else the source tree's]\n"
 		   "  -m, --capture-max KIB   stop a page's capture when its file reaches this size [65536]\n"
-		   "  -h, --help              this help\n");
+		   "                          (1..%lld)\n"
+		   "  -h, --help              this help\n",
+		1ll << 30);
 }
 
 /* ADDR:PORT (ADDR an IPv4 literal, or [IPv6]); 0 or -EINVAL. */
@@ -174,6 +176,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	exe_sibling("vnl", web_conf.vnl, sizeof(web_conf.vnl));
+	cap_sweep();
 	if (make_token() < 0) {
 		perror("vnl-web: getrandom");
 		return 1;
@@ -203,8 +206,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	port = lws_get_vhost_listen_port(vh);
+	/* SIGHUP too: `vnl web` in a terminal that closes still cleans up. */
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	printf("vnl-web: serving the labs of this host on http://%s%s%s:%d/?token=%s (UI from %s)\n",
 	       strchr(addr, ':') ? "[" : "", addr, strchr(addr, ':') ? "]" : "", port, web_conf.token, web_conf.root);

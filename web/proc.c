@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -22,10 +24,16 @@ int proc_resize(int fd, int rows, int cols)
 }
 
 /* In the child: the pty slave (or the pipe) as stdio, then exec vnl. */
-static void child(char *const argv[], const char *slave, int out)
+static void child(char *const argv[], const char *slave, int out, pid_t parent, long long fsize_max)
 {
+	struct rlimit fs = { .rlim_cur = (rlim_t)fsize_max, .rlim_max = (rlim_t)fsize_max };
 	int in = -1;
 
+	/* vnl-web killed: nothing of a tab runs on (a capture would fill /tmp). */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+		_exit(127);
+	if (fsize_max > 0 && (signal(SIGXFSZ, SIG_IGN) == SIG_ERR || setrlimit(RLIMIT_FSIZE, &fs) < 0))
+		_exit(127);
 	setsid();
 	if (slave) {
 		in = open(slave, O_RDWR);
@@ -48,9 +56,14 @@ static void child(char *const argv[], const char *slave, int out)
 
 pid_t proc_spawn(char *const argv[], bool pty, int rows, int cols, int *fd)
 {
+	return proc_spawn_limited(argv, pty, rows, cols, 0, fd);
+}
+
+pid_t proc_spawn_limited(char *const argv[], bool pty, int rows, int cols, long long fsize_max, int *fd)
+{
 	char slave[64] = "";
 	int p[2] = { -1, -1 }, m = -1;
-	pid_t pid;
+	pid_t pid, self = getpid();
 
 	if (pty) {
 		m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -67,7 +80,7 @@ pid_t proc_spawn(char *const argv[], bool pty, int rows, int cols, int *fd)
 	}
 	pid = fork();
 	if (pid == 0)
-		child(argv, pty ? slave : NULL, p[1]);
+		child(argv, pty ? slave : NULL, p[1], self, fsize_max);
 	if (pid < 0) {
 		int r = -errno;
 

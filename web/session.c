@@ -302,14 +302,14 @@ static void do_term_op(struct sess *s, struct json_object *m, const char *t)
 		chan_close(c);
 }
 
-/* A capture of a NIC, its file for a download (capture.c). */
+/* A capture of a NIC or a LAN, its file for a download (capture.c). */
 static void do_capture(struct sess *s, struct json_object *m)
 {
 	long id = jint(m, "id", 0);
 	const char *lab = lab_of(s, m, id);
 
 	if (lab)
-		cap_start(s, id, lab, jstr(m, "target"));
+		cap_start(s, id, lab, jstr(m, "target"), jstr(m, "filter"));
 }
 
 static void on_message(struct sess *s, const char *text, size_t len)

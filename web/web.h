@@ -48,6 +48,7 @@
  * at which vnl-web stops one (docs/plans/web.md, "Capture"). */
 #define SESS_CAP_MAX 2
 #define CAP_FILE_MAX (64ll << 20) /* the default of --capture-max */
+#define CAP_FILTER_MAX 512        /* bytes of a capture filter's text */
 
 /* Drop the first n pending bytes of q (outq.h's buffer used as a byte
  * queue that is read here, not sent). */
@@ -156,6 +157,13 @@ void chan_forget_sess(struct sess *s);
  * Returns the pid or a negative errno (proc.c).
  */
 pid_t proc_spawn(char *const argv[], bool pty, int rows, int cols, int *fd);
+/*
+ * The same with the child's files limited to fsize_max bytes (RLIMIT_FSIZE,
+ * SIGXFSZ ignored: a write past it fails with EFBIG); 0: no limit. Every
+ * child gets SIGTERM when vnl-web dies (PR_SET_PDEATHSIG): a vnl-web
+ * killed leaves no capture running and no terminal open.
+ */
+pid_t proc_spawn_limited(char *const argv[], bool pty, int rows, int cols, long long fsize_max, int *fd);
 /* Set a pty's window size: 0 or -errno. */
 int proc_resize(int fd, int rows, int cols);
 
@@ -167,21 +175,28 @@ int proc_resize(int fd, int rows, int cols);
  * why in why[len].
  */
 int access_check(struct lws *wsi, char *why, size_t len);
+/* Is given the secret want? In constant time in their bytes (a token). */
+bool token_eq(const char *given, const char *want);
 
 /*
  * Captures (capture.c). cap_start(): `vnl --lab LAB capture TARGET -w
- * FILE` into vnl-web's private folder, TARGET checked to be NODE:N; the
+ * FILE [-f FILTER]` into vnl-web's private folder, TARGET checked to be
+ * NODE:N or a LAN name, FILTER (NULL: none) printable ASCII of at most
+ * CAP_FILTER_MAX bytes (vnl compiles it; its error ends the capture); the
  * reply gives the tab's {"cap":N}. cap_stop(): SIGINT to it (the file is
  * ended whole). cap_ended(): its child reaped (st its wait status, last its
  * last line of output): to s a {"t":"capture-end"} with the once-only
  * download URL, or the error; the file removed when s is NULL or it failed.
  * cap_forget_sess(): s has ended, its files not downloaded go.
- * cap_cleanup(): vnl-web ends (children killed, files and folder removed).
+ * cap_cleanup(): vnl-web ends (children killed and reaped, files and
+ * folder removed). cap_sweep(): at start, the folders of vnl-webs that
+ * died without their cleanup (killed) go.
  */
-void cap_start(struct sess *s, long id, const char *lab, const char *target);
+void cap_start(struct sess *s, long id, const char *lab, const char *target, const char *filter);
 void cap_stop(struct sess *s, long id, long cap);
 void cap_ended(pid_t pid, struct sess *s, int st, const char *last);
 void cap_forget_sess(struct sess *s);
 void cap_cleanup(void);
+void cap_sweep(void);
 /* lws callback of the /dl/TOKEN downloads (protocol "dl"). */
 int cap_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);

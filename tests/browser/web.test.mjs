@@ -6,7 +6,9 @@
 // Environment: URL (vnl-web on 127.0.0.1), OFFHOST (the same on the host's
 // non-loopback address, or empty), TOKEN, LAB, VNL (the vnl binary), TOPO
 // (a topology file: a, b on blue), SHOTS (screenshot folder), CHROMIUM,
-// WEBPID (vnl-web's pid: its capture folder is /tmp/vnl-web-PID.*).
+// WEBPID (vnl-web's pid: its capture folder is /tmp/vnl-web-PID.*),
+// DEMO_LAB (a lab that does not run yet: the demo is built in it with the
+// mouse; empty: that step is left out), DEMO_TOPO (examples/two-lans.yaml).
 import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -60,12 +62,109 @@ async function pagePos(page, id) {
   }, id);
 }
 
+// Double-click node to open its terminal, ping addr count times there: the check desc.
+async function termPing(page, node, addr, count, desc) {
+  const p = await pagePos(page, node);
+  await page.mouse.dblclick(p.x, p.y);
+  await prompt(page, node);
+  await page.keyboard.type(`ping -c ${count} -i 0.3 ${addr}\n`);
+  await check(desc, async () => {
+    await page.waitForFunction(([n, c]) => new RegExp(`${c} received`).test(window.vnl.terms.text(n)), [node, count],
+      { timeout: 15000 });
+    return true;
+  });
+}
+
+// Drag node `from` onto LAN `to` with the mouse (the link form then opens).
+async function dragNodeTo(page, from, to) {
+  const a = await pagePos(page, from), b = await pagePos(page, to);
+  await page.mouse.move(a.x, a.y);
+  await page.mouse.down();
+  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 });
+  await page.mouse.move(b.x, b.y, { steps: 5 });
+  await page.mouse.up();
+}
+
 // Drag a palette item onto the canvas at (x, y) of the canvas box, fill the form.
 async function paletteDrop(page, kind, x, y, values) {
   await page.locator(`#palette .item[data-kind="${kind}"]`).dragTo(page.locator('#cy'), { targetPosition: { x, y } });
   await page.locator('#form').waitFor({ state: 'visible', timeout: 5000 });
   for (const [k, v] of Object.entries(values)) await page.fill(`#form input[name="${k}"]`, v);
   await page.click('#form button[type="submit"]');
+}
+
+// What `vnl show -j` says of a lab's objects: LANs, nodes, links and addresses.
+const objects = (s) => JSON.stringify({
+  lans: s.lans.map((l) => [l.name, l.mtu]).sort(),
+  nodes: s.nodes.map((x) => [x.name, x.kind, x.nics]).sort(),
+  links: s.links.map((k) => [k.node, k.nic, k.lan, k.ip || null]).sort(),
+});
+
+// Section 8: lab DEMO_LAB, started from the page; LANs and nodes dragged from
+// the palette, each node dragged onto its LANs, a terminal on a; then the
+// lab's objects against those `vnl deploy DEMO_TOPO` makes in it.
+async function demo() {
+  const t0 = Date.now();
+  const dvnl = (...args) => execFileSync(env.VNL, ['--lab', env.DEMO_LAB, ...args], { encoding: 'utf8', timeout: 60000 });
+  const dp = await ctx.newPage();
+  dp.on('pageerror', (e) => errors.push(e.message));
+  await dp.goto(`${withToken(env.URL)}#${env.DEMO_LAB}`);
+  await dp.waitForFunction(() => window.vnl && window.vnl.conn && window.vnl.conn.ws.readyState === 1, null,
+    { timeout: 15000 });
+  await dp.fill('#new-lab', env.DEMO_LAB);
+  await dp.click('#new-lab-go');
+  await check('demo: "start" in the page makes an empty lab', async () => {
+    await dp.waitForFunction((l) => window.vnl.lab === l && document.getElementById('status').textContent
+      .startsWith(`lab ${l}: 0 nodes`), env.DEMO_LAB, { timeout: 60000 });
+    const s = JSON.parse(dvnl('show', '-j'));
+    return (s.nodes.length === 0 && s.lans.length === 0) || objects(s);
+  });
+  await snap(dp, 'demo-empty');
+  const box = await dp.locator('#cy').boundingBox();
+  // Where each object is dropped, as fractions of the canvas; r between the LANs.
+  const lans = [['blue', 0.3, 0.2], ['red', 0.7, 0.2]];
+  const nodes = [['a', 0.12, 0.62, 1], ['b', 0.34, 0.62, 1], ['r', 0.5, 0.45, 2], ['c', 0.66, 0.62, 1],
+    ['d', 0.88, 0.62, 1]];
+  for (const [name, fx, fy] of lans) {
+    await paletteDrop(dp, 'lan', box.width * fx, box.height * fy, { name });
+    await hasEl(dp, name);
+  }
+  for (const [name, fx, fy, nics] of nodes) {
+    await paletteDrop(dp, 'ns', box.width * fx, box.height * fy, { name, nics: String(nics) });
+    await hasEl(dp, name);
+  }
+  await check('demo: 2 LANs and 5 ns nodes (r with 2 NICs) dragged from the palette', () => {
+    const s = JSON.parse(dvnl('show', '-j'));
+    return (s.lans.length === 2 && s.nodes.length === 5 && s.nodes.find((x) => x.name === 'r').nics === 2) || objects(s);
+  });
+  await snap(dp, 'demo-nodes');
+  const links = [['a', 'blue', '10.0.1.1/24'], ['b', 'blue', '10.0.1.2/24'], ['c', 'red', '10.0.2.1/24'],
+    ['d', 'red', '10.0.2.2/24'], ['r', 'blue', '10.0.1.254/24'], ['r', 'red', '10.0.2.254/24']];
+  for (const [node, lan, ip] of links) {
+    await dragNodeTo(dp, node, lan);
+    await dp.locator('#form').waitFor({ state: 'visible', timeout: 5000 });
+    await dp.fill('#form input[name="ip"]', ip);
+    await dp.click('#form button[type="submit"]');
+    await waitCy(dp, ([n, l]) => window.vnl.cy.edges().some((e) => e.data('source') === n && e.data('target') === l),
+      [node, lan]);
+  }
+  await check('demo: 6 links made by dragging nodes onto LANs, each with its address (r: eth0 blue, eth1 red)', () => {
+    const s = JSON.parse(dvnl('show', '-j'));
+    const r1 = s.links.find((k) => k.node === 'r' && k.nic === 1);
+    return (s.links.length === 6 && r1 && r1.lan === 'red' && r1.ip === '10.0.2.254/24') || objects(s);
+  });
+  await snap(dp, 'demo-links');
+  await termPing(dp, 'a', '10.0.1.2', 2, 'demo: a terminal on a (double-click) pings b on blue');
+  await snap(dp, 'demo-ping');
+  await dp.click('#term-tabs button.active');
+  const byMouse = objects(JSON.parse(dvnl('show', '-j')));
+  dvnl('destroy');
+  dvnl('deploy', env.DEMO_TOPO);
+  const byFile = objects(JSON.parse(dvnl('show', '-j')));
+  await check('demo: vnl show of the lab built with the mouse equals what vnl deploy examples/two-lans.yaml makes',
+    () => byMouse === byFile || `mouse: ${byMouse}\nfile:  ${byFile}`);
+  await dp.close();
+  console.log(`# the demo built with the mouse in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
 // 127.evil.example: a name of another site that resolves to 127.0.0.1 (DNS rebinding).
@@ -118,12 +217,7 @@ try {
     await hasEl(page, 'green');
     return showJ().lans.some((x) => x.name === 'green');
   });
-  const from = await pagePos(page, 'n3'), to = await pagePos(page, 'green');
-  await page.mouse.move(from.x, from.y);
-  await page.mouse.down();
-  await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 5 });
-  await page.mouse.move(to.x, to.y, { steps: 5 });
-  await page.mouse.up();
+  await dragNodeTo(page, 'n3', 'green');
   await page.locator('#form').waitFor({ state: 'visible', timeout: 5000 });
   await page.fill('#form input[name="ip"]', '10.108.2.3/24');
   await page.click('#form button[type="submit"]');
@@ -259,7 +353,7 @@ try {
   await check('a link\'s menu offers impairments, a capture and unlink', async () => {
     await page.locator('#menu').waitFor({ state: 'visible', timeout: 5000 });
     const items = await page.locator('#menu button').allTextContents();
-    return (items.some((t) => /^impair/.test(t)) && items.includes('start capture') &&
+    return (items.some((t) => /^impair/.test(t)) && items.includes('start capture ...') &&
       items.includes('unlink') && !items.some((t) => /not yet/.test(t))) || items.join(', ');
   });
   await snap(page, 'link-menu');
@@ -291,15 +385,8 @@ try {
     return true;
   });
   await page.evaluate(() => document.querySelectorAll('.err-pop').forEach((e) => e.remove()));
-  const pbb = await pagePos(page, 'b');
-  await page.mouse.dblclick(pbb.x, pbb.y);
-  await prompt(page, 'b');
-  await page.keyboard.type('ping -c 3 -i 0.3 10.108.1.1\n');
-  await check('a second terminal, on b, reaches a through the switch', async () => {
-    await page.waitForFunction(() => /3 received/.test(window.vnl.terms.text('b')), null, { timeout: 15000 });
-    return true;
-  });
-  await page.evaluate(() => window.vnl.cy.fit(undefined, 40));
+  await termPing(page, 'b', '10.108.1.1', 3, 'a second terminal, on b, reaches a through the switch');
+  await page.evaluate(() => { window.vnl.cy.fit(undefined, 40); }); // fit returns cy: not for serialising back
   await snap(page, 'traffic');
   ping.kill();
   await page.click('#term-tabs button.active');
@@ -308,12 +395,20 @@ try {
   const linkMenu = async (id, item) => {
     await page.evaluate(() => { document.querySelectorAll('.err-pop').forEach((e) => e.remove()); });
     const m = await page.evaluate((i) => {
-      const r = document.getElementById('cy').getBoundingClientRect(), p = window.vnl.cy.getElementById(i).renderedMidpoint();
+      const r = document.getElementById('cy').getBoundingClientRect(), e = window.vnl.cy.getElementById(i);
+      const p = e.isEdge() ? e.renderedMidpoint() : e.renderedPosition();
       return { x: r.left + p.x, y: r.top + p.y };
     }, id);
     await page.mouse.click(m.x, m.y, { button: 'right' });
     await page.locator('#menu').waitFor({ state: 'visible', timeout: 5000 });
     await page.click(`#menu button:text-is("${item}")`);
+  };
+  // Start a capture from the menu of a link or a LAN, with a filter or none.
+  const startCap = async (id, filter = '') => {
+    await linkMenu(id, id.includes(':') ? 'start capture ...' : 'start capture (every port) ...');
+    await page.locator('#form').waitFor({ state: 'visible', timeout: 5000 });
+    await page.fill('#form input[name="filter"]', filter);
+    await page.click('#form button[type="submit"]');
   };
   // The smallest RTT of a few pings a -> b, in ms (NaN: none came back).
   const minRtt = () => {
@@ -368,7 +463,7 @@ try {
     return r - rtt0 < 20 || `RTT ${rtt0} ms before, ${r} ms after`;
   });
 
-  await linkMenu('a:0', 'start capture');
+  await startCap('a:0');
   await check('start capture: vnl-web runs vnl capture a:0, the link shows it', async () => {
     await waitCy(page, () => window.vnl.caps.has('a:0') && /capture/.test(window.vnl.cy.getElementById('a:0').data('label')));
     for (let i = 0; i < 50; i++) {
@@ -404,7 +499,7 @@ try {
   });
   await snap(page, 'captured');
   // vnl-web runs with --capture-max 64 (KiB): a flood of pings stops the capture, whole.
-  await linkMenu('b:0', 'start capture');
+  await startCap('b:0');
   await waitCy(page, () => window.vnl.caps.has('b:0'));
   const dlCap = page.waitForEvent('download', { timeout: 30000 });
   vnl('exec', 'b', '--', 'ping', '-c', '400', '-i', '0.01', '-s', '300', '-q', '10.108.1.1');
@@ -418,6 +513,43 @@ try {
     return (m.capped && m.size >= 65536 && m.size < 160 * 1024 && isb >= 1) ||
       `capped ${m.capped}, ${m.size} bytes, ${isb} ISBs`;
   });
+  // A LAN's menu captures every port of it, with a filter (vnl capture -f).
+  await startCap('blue', 'icmp');
+  await check('start capture on LAN blue with filter icmp: vnl-web runs vnl capture blue -f icmp (every port)', async () => {
+    await waitCy(page, () => window.vnl.caps.has('blue') && /capture/.test(window.vnl.cy.getElementById('blue').data('label')));
+    for (let i = 0; i < 50; i++) {
+      const c = (showJ().captures || [])[0];
+      if (c && c.filter === 'icmp' && ['a:0', 'b:0'].every((p) => c.interfaces.some((f) => f.name === p))) return true;
+      await page.waitForTimeout(100);
+    }
+    return JSON.stringify(showJ().captures);
+  });
+  vnl('exec', 'a', '--', 'ip', 'neigh', 'flush', 'dev', 'eth0'); // ARP frames too: the filter drops them
+  vnl('exec', 'a', '--', 'ping', '-c', '3', '-i', '0.2', '10.108.1.2');
+  await snap(page, 'lan-capturing');
+  const dlLan = page.waitForEvent('download', { timeout: 20000 });
+  await linkMenu('blue', 'stop capture and download');
+  await check('stop and download: LAB-blue.pcapng holds the pings seen on a:0 and b:0, and nothing but ICMP', async () => {
+    const dl = await dlLan;
+    const f = `${env.SHOTS}/capture-blue-icmp.pcapng`;
+    await dl.saveAs(f);
+    const blocks = vnl('capture', '-r', f, '-j').trim().split('\n').map((l) => JSON.parse(l));
+    const epb = blocks.filter((b) => b.block === 'EPB');
+    const on = (name, re) => epb.filter((b) => b.name === name && re.test(b.summary)).length;
+    const other = epb.filter((b) => !/ICMP|echo/i.test(b.summary)).map((b) => b.summary);
+    return (dl.suggestedFilename() === `${env.LAB}-blue.pcapng` && on('a:0', /echo request/) >= 3 &&
+      on('b:0', /echo reply/) >= 3 && other.length === 0) ||
+      `${dl.suggestedFilename()}: ${epb.length} frames, not ICMP: ${other.slice(0, 3).join(' | ')}`;
+  });
+  await startCap('blue', 'bogus ((');
+  await check('a bad filter shows vnl\'s error next to the LAN, and no capture runs', async () => {
+    const pop = page.locator('.err-pop[data-for="blue"]').last();
+    await pop.waitFor({ state: 'visible', timeout: 10000 });
+    const t = await pop.textContent();
+    await waitCy(page, () => !window.vnl.caps.has('blue'));
+    return (/-f 'bogus \(\('/.test(t) && !(showJ().captures || []).length) || `${t}; ${JSON.stringify(showJ().captures)}`;
+  });
+  await snap(page, 'filter-error');
   // Two captures per tab; a third is refused; the tab gone, they stop and their files go.
   const page4 = await ctx.newPage();
   await page4.goto(`${withToken(env.URL)}#${env.LAB}`);
@@ -429,9 +561,15 @@ try {
     });
     return (r[0] === 'ok' && r[1] === 'ok' && /2 captures/.test(r[2])) || r.join('; ');
   });
-  await check('a target that is not NODE:N is refused before any vnl runs', () => page.evaluate(() =>
-    window.vnl.conn.call({ t: 'capture', lab: window.vnl.lab, target: '--help:0' }).then(() => 'accepted', (e) => e.message))
-    .then((m) => /name|NODE:N/.test(m) || m));
+  await check('a target that is not NODE:N or a LAN name, or a filter that is not printable text, is refused before any vnl runs',
+    () => page.evaluate(async () => {
+      const c = (target, filter) => window.vnl.conn.call({ t: 'capture', lab: window.vnl.lab, target, filter })
+        .then(() => 'accepted', (e) => e.message);
+      const r = [await c('--help:0'), await c('-w'), await c('a:1x'), await c('blue', 'icmp\n-w /etc/x'),
+        await c('blue', 'x'.repeat(513))];
+      const want = [/name/, /name/, /NIC number/, /printable/, /512/];
+      return r.every((m, i) => want[i].test(m)) || r.join('; ');
+    }));
   await page4.close();
   await check('the tab gone: its captures stop (vnl show) and their files go', async () => {
     for (let i = 0; i < 100; i++) {
@@ -474,6 +612,9 @@ try {
   } else {
     console.log('# no non-loopback address on this host: the off-localhost checks are left out');
   }
+  // 8. A new user builds the demo lab (README "The demo": the ns part of
+  // examples/two-lans.yaml) with the mouse alone, from no lab at all.
+  if (env.DEMO_LAB) await demo();
   await check('no script error in the page', () => errors.length === 0 || errors.join('\n'));
 } catch (e) {
   tap(false, 'the browser steps ran to the end', e.stack);

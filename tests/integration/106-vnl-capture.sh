@@ -9,17 +9,24 @@
 # valid file with statistics blocks; vnl show lists a running capture and
 # not an ended one; errors are one clear line (unknown node, unlinked NIC,
 # LAN, bad filter in libpcap's words and -s 0 with exit 2); the switch
-# killed mid-capture ends vnl with 1 and the next capture works. The same
-# for a VM's NIC when qemu is there (its vhost port).
+# killed mid-capture ends vnl with 1 and the next capture works. tshark
+# reads the frames of every kind of switch port a node's NIC can be: tap
+# (ns and cnt by default), afxdp (--nic-type afxdp) and, when qemu is
+# there, a VM's vhost-user port: per interface and direction the right ICMP
+# types and counts, the names and descriptions vnld gave.
 #
 # Operations:
-#   1. lab L: LAN blue, ns a 10.106.0.1/24, busybox cnt c 10.106.0.2/24
-#      (and tiny vm v 10.106.0.3/24, booting meanwhile)
+#   1. lab L: LAN blue, ns a 10.106.0.1/24, busybox cnt c 10.106.0.2/24,
+#      ns x 10.106.0.4/24 with --nic-type afxdp (and tiny vm v
+#      10.106.0.3/24, booting meanwhile)
 #   2. capture a:0 c:0 -f icmp -c 80 -w F during 20 pings a -> c: vnl ends
 #      by itself; `vnl capture -r F -j`: 80 packets, 20 per (interface,
 #      direction), requests out of a and into c, one ISB per interface;
-#      IDBs a:0, c:0 with "LAN blue"; tshark (when installed) reads F
-#      and names the interfaces
+#      IDBs a:0, c:0 with "LAN blue"; tshark (when installed) reads the
+#      same 20 per interface, direction and ICMP type (both tap ports)
+#   2b. afxdp: capture a:0 x:0 -c 80 during 20 pings a -> x; x:0's port is
+#      af_xdp; tshark: 20 requests inbound on x:0, 20 replies outbound,
+#      the description "LAN blue, ns node x eth0"; nothing dropped (ISB)
 #   3. capture blue -f icmp -c 40: each frame once (every packet `out`);
 #      -s 64 --dir in: caplen 64 of 98, only replies; --duration 2 ends
 #   4. live: capture a:0 -w - | vnl capture -r - -j (and | tshark -r -)
@@ -32,10 +39,12 @@
 #   8. kill -9 of vnl-switchd mid-capture: vnl exits 1 "vnl-switchd
 #      stopped"; after the restart a capture works again
 #   9. (qemu) capture v:0 -f icmp -c 8 during 4 pings a -> v: 8 packets,
-#      IDB "vm node v"
+#      IDB "vm node v"; the port is vhost-user; tshark: 4 requests
+#      inbound, 4 replies outbound, the description
 
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/vnl.sh"
 . "$VNL_SOURCE_DIR/tests/lib/vm.sh"
+. "$VNL_SOURCE_DIR/tests/lib/tshark.sh"
 
 HAVE_VM=0
 if command -v qemu-system-x86_64 >/dev/null 2>&1 && command -v qemu-img >/dev/null 2>&1; then
@@ -77,21 +86,29 @@ wait_exit() {
 	wait "$1"
 }
 # during N CMD...: CMD (a command or a function of this file) in the
-# background; once a capture is listed, N pings a -> c 0.1 s apart; CMD's
-# exit status in RC (124: still running after 20 s, killed).
+# background; once a capture is listed, N pings a -> c (or DST) 0.1 s apart;
+# CMD's exit status in RC (124: still running after 20 s, killed).
 during() {
 	local n=$1 p
 	shift
 	"$@" &
 	p=$!
 	bg_track "$p"
-	listed || not_ok "$* starts a capture that vnl show lists"
-	vnl exec a -- ping -n -q -c "$n" -i 0.1 -W 2 10.106.0.2 >/dev/null
+	listed || not_ok "$* starts a capture that vnl show lists" "$(vnl show -j 2>&1 | jq -c '{captures, captures_error}' 2>&1)"
+	vnl exec a -- ping -n -q -c "$n" -i 0.1 -W 2 "${DST:-10.106.0.2}" >/dev/null
 	wait_exit "$p" 20
 	RC=$?
 }
 # cap ARGS...: vnl capture on lab L, stderr in TMP/cap.err.
 cap() { "$VNL_BIN" --lab "$L" capture "$@" 2>"$TMP/cap.err"; }
+# backend NODE:N: the switch backend of the NIC's port (tap, af_xdp, vhost-user).
+backend() { vnl stats -j "$1" | jq -r ".ports[\"$1\"].backend"; }
+# tshark_reads DESC FILE TALLY: tshark's icmp_tally of FILE is TALLY (an echo_tally).
+tshark_reads() {
+	local t
+	t=$(icmp_tally "$2")
+	result "$([ "$t" = "$3" ]; echo $?)" "$1" "tshark: $(tr '\n' ' ' <<<"$t")" "want: $(tr '\n' ' ' <<<"$3")"
+}
 
 # --- 1. the lab -------------------------------------------------------------------
 must add lan blue >/dev/null
@@ -99,11 +116,14 @@ vnl_ok "add ns a" add ns a
 vnl_ok "add cnt c" add cnt c --image busybox
 vnl_ok "link a:0 blue" link a:0 blue --ip 10.106.0.1/24
 vnl_ok "link c:0 blue" link c:0 blue --ip 10.106.0.2/24
+vnl_ok "add ns x --nic-type afxdp" add ns x --nic-type afxdp
+vnl_ok "link x:0 blue" link x:0 blue --ip 10.106.0.4/24
 if ((HAVE_VM)); then
 	vnl_ok "add vm v (tiny), boots meanwhile" add vm v --image tiny
 	vnl_ok "link v:0 blue" link v:0 blue
 fi
 check_ping "ping a -> c" a 10.106.0.2
+check_ping "ping a -> x (afxdp)" a 10.106.0.4
 
 # --- 2. two NICs, counted, named ------------------------------------------------------
 F=$TMP/two.pcapng
@@ -127,10 +147,27 @@ jcheck "timestamps in ns, increasing, within the last minute" "$b" "
 	[.[] | select(.block == \"EPB\") | .ts_ns] as \$t | (\$t | sort) == \$t and
 	(\$t[0] > ($(date +%s) - 60) * 1000000000)"
 if ((HAVE_TSHARK)); then
-	t=$(tshark -n -r "$F" -T fields -e frame.interface_name -e frame.packet_flags_direction 2>/dev/null | sort | uniq -c)
-	result "$(grep -c . <<<"$t" | grep -qx 4; echo $?)" "tshark reads it: 4 (interface, direction) pairs" "$t"
+	tshark_reads "tshark reads it: 20 requests out of a:0 and into c:0, 20 replies the other way (tap ports)" \
+		"$F" "$(echo_tally 20 a:0 out c:0 in)"
 else
-	diag "tshark not installed: the file is read by vnl only"
+	diag "tshark not installed: the files are read by vnl only"
+fi
+
+# --- 2b. an afxdp NIC -------------------------------------------------------------------
+result "$([ "$(backend x:0)/$(backend a:0)" = af_xdp/tap ]; echo $?)" "x:0 is an af_xdp port, a:0 a tap port" \
+	"x:0 $(backend x:0), a:0 $(backend a:0)"
+F=$TMP/afxdp.pcapng
+DST=10.106.0.4 during 20 cap a:0 x:0 -f icmp -c 80 -w "$F"
+result "$RC" "capture a:0 x:0 -c 80 ends after 20 pings a -> x" "exit $RC: $(cat "$TMP/cap.err")"
+jcheck "afxdp: 40 packets of x:0, 20 per direction, one ISB per interface, nothing dropped" "$(blocks "$F")" '
+	([.[] | select(.block == "EPB" and .name == "x:0")] | group_by(.dir) | map(length)) == [20, 20] and
+	([.[] | select(.block == "ISB")] | length == 2 and all(.ifdrop == 0))'
+if ((HAVE_TSHARK)); then
+	tshark_reads "tshark: 20 requests into x:0 (afxdp), 20 replies out of it; a:0 the other way" \
+		"$F" "$(echo_tally 20 a:0 out x:0 in)"
+	t=$(if_descriptions "$F")
+	result "$([ "$t" = "$(printf 'LAN blue, ns node a eth0\nLAN blue, ns node x eth0')" ]; echo $?)" \
+		"tshark: the descriptions of a:0 and x:0" "$t"
 fi
 
 # --- 3. a LAN: each frame once ---------------------------------------------------------
@@ -258,6 +295,12 @@ if ((HAVE_VM)); then
 		([.[] | select(.block == "IDB")][0].description == "LAN blue, vm node v eth0")'
 	jcheck "v:0's IDB has the VM NIC's MAC" "$b" \
 		"[.[] | select(.block == \"IDB\")][0].mac == $(vnl show -j v | jq '.node.interfaces[0].mac')"
+	result "$([ "$(backend v:0)" = vhost-user ]; echo $?)" "v:0 is a vhost-user port" "$(backend v:0)"
+	if ((HAVE_TSHARK)); then
+		tshark_reads "tshark: 4 requests into v:0 (vhost-user), 4 replies out of it" "$F" "$(echo_tally 4 v:0 in)"
+		result "$([ "$(if_descriptions "$F")" = "LAN blue, vm node v eth0" ]; echo $?)" \
+			"tshark: the description of v:0" "$(if_descriptions "$F")"
+	fi
 else
 	diag "qemu not installed: no VM case"
 fi

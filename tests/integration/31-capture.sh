@@ -19,6 +19,10 @@
 #   2. capture t1 t2 -f icmp during ping -c 20 1 -> 2: 80 EPBs; requests
 #      outbound on t1 and inbound on t2, replies the other way; names and
 #      descriptions; ISBs: filteraccept 40 per interface
+#   2b. an afxdp port on its AF_PACKET backend (xdp=false: what a host
+#      without XDP gets) into namespace 5: capture t1 and it during 20
+#      pings 1 -> 5: tshark reads 20 requests inbound on it, 20 replies
+#      outbound, nothing dropped (ISB); the port deleted after
 #   3. -c 10 during a ping flood: exactly 10 EPBs then 2 ISBs;
 #      --duration 1: ends within 3 s
 #   4. jumbo frames (ping -s 8972) and snaplen 128: caplen 128, len intact;
@@ -38,6 +42,8 @@
 
 # shellcheck source=../lib/switchd.sh
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/switchd.sh"
+# shellcheck source=../lib/tshark.sh
+. "$VNL_SOURCE_DIR/tests/lib/tshark.sh"
 
 vnl_init 31-capture
 need_hugepages 256
@@ -136,13 +142,36 @@ ping_ok 1 10.77.31.2 20
 ID=$(jq '.captures[0].id' <<<"$c")
 sw_ok capture-stop "id=$ID" >/dev/null
 wait "$CAP" || fail "vnl-swctl capture exited $? ($(cat "$TMP/cap1.err"))"
-out=$(fields "$F" frame.interface_name frame.packet_flags_direction icmp.type | sort | uniq -c | awk '{print $1, $2}' | tr '\n' ' ')
-[ "$out" = "20 a:0|0x00000001|0 20 a:0|0x00000002|8 20 b:0|0x00000001|8 20 b:0|0x00000002|0 " ] ||
-	fail "icmp capture: expected 20 of each (name|direction|icmp type), got: $out"
+out=$(icmp_tally "$F")
+[ "$out" = "$(echo_tally 20 a:0 out b:0 in)" ] ||
+	fail "icmp capture: expected 20 of each (name|direction|icmp type), got: $(tr '\n' ' ' <<<"$out")"
 pass "icmp on t1 and t2: requests outbound on a:0 and inbound on b:0, replies the other way (20 each)"
 [ "$(blocks "$F" | tail -n 2 | tr '\n' ' ')" = "5 5 " ] || fail "the file does not end with two ISBs: $(blocks "$F" | tail -n 3 | tr '\n' ' ')"
 jq_assert "ISB of a:0" "$(isb "$F" 0)" '.accept == 40 and .drop == 0 and .recv >= 40'
 pass "the stream ends with one ISB per interface (filteraccept 40, ifdrop 0)"
+
+# --- 2b. an afxdp port on AF_PACKET ----------------------------------------------
+P5=$PFX-p5
+ns_pair 5 10.77.31.5/24
+sw_ok port-add "name=$P5" kind=afxdp "iface=$(ns_host 5)" xdp=false >/dev/null
+sw_ok attach "port=$P5" "lan=$A" >/dev/null
+wait_until 10 port_is_up "$P5" || fail "$P5 not up"
+jq_assert "$P5's backend" "$(port_json "$P5")" '.kind == "afxdp" and .backend == "af_packet"'
+wait_until 10 nsx 1 ping -n -c 1 -W 1 10.77.31.5 || fail "no ping from 1 to 5"
+F=$TMP/packet.pcapng
+swctl capture "$T1=a:0" "$P5=p:0" -f icmp -w "$F" 2>"$TMP/cap1b.err" &
+CAP=$!
+bg_track "$CAP"
+wait_until 5 ncaps 1 || fail "capture not running: $(cat "$TMP/cap1b.err")"
+ping_ok 1 10.77.31.5 20
+sw_ok capture-stop "id=$(sw_ok show-captures | jq '.captures[0].id')" >/dev/null
+wait "$CAP" || fail "vnl-swctl capture exited $? ($(cat "$TMP/cap1b.err"))"
+out=$(icmp_tally "$F")
+[ "$out" = "$(echo_tally 20 a:0 out p:0 in)" ] ||
+	fail "AF_PACKET capture: expected 20 of each (name|direction|icmp type), got: $(tr '\n' ' ' <<<"$out")"
+jq_assert "ISB of p:0" "$(isb "$F" 1)" '.accept == 40 and .drop == 0'
+sw_ok port-del "name=$P5" >/dev/null
+pass "an AF_PACKET port: tshark reads 20 requests into it and 20 replies out of it, nothing dropped"
 
 # --- 3. count and duration ------------------------------------------------------
 F=$TMP/count.pcapng

@@ -19,8 +19,8 @@ const app = {
   pendingPos: new Map(),  // name -> model position of an object being created
   lastStats: null,        // {t, ports: {NODE:N: bytes+packets}}
   refreshTimer: null,
-  caps: new Map(),        // link id (NODE:N) -> capture number of this tab (vnl-web's)
-  capLink: new Map(),     // capture number -> link id
+  caps: new Map(),        // link id (NODE:N) or LAN name -> capture number of this tab (vnl-web's)
+  capLink: new Map(),     // capture number -> link id or LAN name
   lastCapture: null,      // the last capture-end message (the tests read it)
 };
 window.vnl = app; // the tests look at the canvas through this
@@ -95,7 +95,8 @@ function elementsOf(show) {
   for (const c of show.captures || []) for (const i of c.interfaces || []) captured.add(i.name);
   const els = [];
   for (const l of show.lans || []) {
-    els.push({ group: 'nodes', data: { id: l.name, label: l.name, type: 'lan', mtu: l.mtu } });
+    const label = app.caps.has(l.name) ? `${l.name} ● capture` : l.name;
+    els.push({ group: 'nodes', data: { id: l.name, label, type: 'lan', mtu: l.mtu } });
   }
   for (const n of show.nodes || []) {
     const st = nodeState(n);
@@ -364,10 +365,17 @@ async function impairForm(el, pageX, pageY) {
   await impair(el, args);
 }
 
-// vnl-web runs `vnl capture NODE:N -w FILE` for this tab (docs/plans/web.md).
-async function startCapture(el) {
+// vnl-web runs `vnl capture NODE:N|LAN -w FILE [-f FILTER]` for this tab
+// (docs/plans/web.md); a LAN: every port of it. The form asks the filter.
+async function startCapture(el, pageX, pageY) {
+  const what = el.isEdge() ? el.id() : `LAN ${el.id()} (every port)`;
+  const v = await form(`capture ${what}`, [{ name: 'filter', label: 'filter',
+    placeholder: 'optional: icmp, tcp port 80' }], pageX, pageY, 'start');
+  if (!v) return;
+  const msg = { t: 'capture', lab: app.lab, target: el.id() };
+  if (v.filter) msg.filter = v.filter;
   try {
-    const r = await app.conn.call({ t: 'capture', lab: app.lab, target: el.id() });
+    const r = await app.conn.call(msg);
     app.caps.set(el.id(), r.cap);
     app.capLink.set(r.cap, el.id());
     status(`capturing on ${el.id()}`);
@@ -395,6 +403,7 @@ function captureEnded(m) {
     a.remove();
     status(`capture on ${link}: ${m.name}, ${m.size} bytes${m.capped ? ' (stopped at the size limit)' : ''}`);
   } else {
+    status(`capture on ${link}: failed`);
     showError(`capture: ${m.error}`, link);
   }
   refreshSoon();
@@ -415,8 +424,10 @@ function menu(el, pageX, pageY) {
   if (el.isEdge()) {
     item('impair: delay, loss, rate ...', () => impairForm(el, pageX, pageY));
     if (el.data('impair')) item('clear impairment', () => impair(el, { clear: true }));
+  }
+  if (el.isEdge() || el.data('type') === 'lan') {
     if (app.caps.has(el.id())) item('stop capture and download', () => stopCapture(el));
-    else item('start capture', () => startCapture(el));
+    else item(el.isEdge() ? 'start capture ...' : 'start capture (every port) ...', () => startCapture(el, pageX, pageY));
   }
   item(el.isEdge() ? 'unlink' : 'delete', () => remove(el));
   m.style.left = `${pageX}px`;
