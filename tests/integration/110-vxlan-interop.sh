@@ -276,12 +276,19 @@ result "$([ "$DR" = 1 ] && [ "$DT" = 1 ]; echo $?)" "a broadcast from b reaches 
 	"rx +$DR, tx +$DT"
 
 # --- 6. on the wire -----------------------------------------------------------------------
-ip netns exec "$VX_NET" tcpdump -i p1 -nn -vv -c 6 -Q in udp dst port 4789 and dst host 192.0.2.2 >"$TMP/wire" 2>&1 &
-TD=$!
-bg_track "$TD"
-sleep 1
-vnl exec a -- ping -n -q -c 6 -i 0.2 10.0.0.2 >/dev/null 2>&1
-wait_for 5 bash -c "! kill -0 $TD 2>/dev/null"
+# wire FILE N ADDR FILTER...: N pings from a to ADDR while tcpdump -vv on p1
+# (h1's underlay, the bridge's end) writes N frames of FILTER to FILE.
+wire() {
+	local f=$1 n=$2 addr=$3 td
+	shift 3
+	ip netns exec "$VX_NET" tcpdump -i p1 -nn -vv -c "$n" -Q in "$@" >"$f" 2>&1 &
+	td=$!
+	bg_track "$td"
+	sleep 1
+	vnl exec a -- ping -n -q -c "$n" -i 0.2 "$addr" >/dev/null 2>&1
+	wait_for 5 bash -c "! kill -0 $td 2>/dev/null"
+}
+wire "$TMP/wire" 6 10.0.0.2 udp dst port 4789 and dst host 192.0.2.2
 N=$(grep -c 'VXLAN' "$TMP/wire")
 result "$([ "$N" = 6 ]; echo $?)" "tcpdump on p1 saw 6 VXLAN frames to h2" "$(cat "$TMP/wire")"
 result "$([ "$(grep -c 'flags \[DF\], proto UDP' "$TMP/wire")" = "$N" ]; echo $?)" "on the wire: DF set" "$(cat "$TMP/wire")"
@@ -291,12 +298,7 @@ result "$([ "$(wc -l <<<"$PORTS")" = "$N" ] && awk '$1 < 32768 || $1 > 60999 {ba
 	"on the wire: source ports in 32768..60999" "$(tr '\n' ' ' <<<"$PORTS")"
 result "$([ "$(sort -u <<<"$PORTS" | wc -l)" = 1 ]; echo $?)" "on the wire: one source port for one flow" "$(tr '\n' ' ' <<<"$PORTS")"
 # Another inner flow (a -> c): another source port.
-ip netns exec "$VX_NET" tcpdump -i p1 -nn -vv -c 3 -Q in udp dst port 4789 and dst host 192.0.2.3 >"$TMP/wire3" 2>&1 &
-TD=$!
-bg_track "$TD"
-sleep 1
-vnl exec a -- ping -n -q -c 3 -i 0.2 10.0.0.3 >/dev/null 2>&1
-wait_for 5 bash -c "! kill -0 $TD 2>/dev/null"
+wire "$TMP/wire3" 3 10.0.0.3 udp dst port 4789 and dst host 192.0.2.3
 PORT3=$(sed -n 's/.*192\.0\.2\.1\.\([0-9]*\) > 192\.0\.2\.3\.4789.*/\1/p' "$TMP/wire3" | sort -u)
 result "$([ "$(wc -l <<<"$PORT3")" = 1 ] && [ -n "$PORT3" ] && [ "$PORT3" != "$(head -n 1 <<<"$PORTS")" ]; echo $?)" \
 	"on the wire: another flow (a -> c), another source port" "a -> b: $(head -n 1 <<<"$PORTS"), a -> c: $PORT3"
@@ -306,12 +308,7 @@ jcheck "green over IPv6: mtu 1430 (70 of overhead)" "$(vnl show -j green)" '.lan
 check_ping "a (vnl) pings d (Linux vxlan over IPv6)" a 10.0.6.2
 result "$(nping d 10.0.6.1; echo $?)" "d (Linux vxlan over IPv6) pings a (vnl)"
 tcp_check "20 MiB a -> d over TCP, IPv6 underlay" "ip netns exec $P-d" "vnl exec a --" 10.0.6.2 5104
-ip netns exec "$VX_NET" tcpdump -i p1 -nn -vv -c 4 -Q in ip6 and udp dst port 4789 >"$TMP/wire6" 2>&1 &
-TD=$!
-bg_track "$TD"
-sleep 1
-vnl exec a -- ping -n -q -c 4 -i 0.2 10.0.6.2 >/dev/null 2>&1
-wait_for 5 bash -c "! kill -0 $TD 2>/dev/null"
+wire "$TMP/wire6" 4 10.0.6.2 ip6 and udp dst port 4789
 result "$([ "$(grep -c '2001:db8::1\.[0-9]* > 2001:db8::2\.4789: \[udp sum ok\] VXLAN, flags \[I\] (0x08), vni 200' "$TMP/wire6")" = 4 ]; echo $?)" \
 	"on the IPv6 wire: 4 frames to h2, UDP checksum right" "$(cat "$TMP/wire6")"
 
