@@ -23,9 +23,10 @@
 #      vx's rx from ovs-ofctl dump-ports)
 #   6. on the wire (tcpdump on h1's bridge port p1): DF set, UDP checksum 0,
 #      source ports in 32768..60999
-#   6b. IPv6 underlay: LAN green (VNI 200, remote 2001:db8::2) with h2's
-#      vxlan6 and node d: mtu 1430, ping both ways, 20 MiB TCP, UDP
-#      checksums right on the wire
+#   6b. IPv6 underlay: LAN green (VNI 200, remotes 2001:db8::2 and ::3)
+#      with h2's vxlan6 and node d: mtu 1430, ping both ways, 20 MiB TCP,
+#      UDP checksums right on the wire; OVS: h3's br-int6 (vx6 over
+#      2001:db8::3 on br-phy) and node e: ping both ways, 20 MiB e -> a
 #   7. malformed datagrams from h2's kernel socket: counted on h1's
 #      underlay (drop_vx_flags, drop_vx_short, drop_vx_vni), ping goes on
 #   8. h3 goes away (underlay down): frames for it counted drop_no_neigh,
@@ -136,6 +137,19 @@ ovs_host() {
 		-- add-port br-int vx -- set interface vx type=vxlan options:remote_ip=192.0.2.1 options:key=100 \
 		-- add-port br-int vn || return 1
 	ip -n "$h" link set br-int up
+	# IPv6: 2001:db8::I on br-phy too; br-int6 (port vx6: vxlan, remote
+	# 2001:db8::1, key 200; port vn6: a veth to node e, 10.0.6.3).
+	ip netns add "$P-e" || return 1
+	_NETNS+=("$P-e")
+	{ ip -n "$h" addr add "2001:db8::$i/64" dev br-phy nodad &&
+		ip -n "$h" link add vn6 type veth peer name eth0 netns "$P-e" &&
+		ip -n "$h" link set vn6 mtu 1430 up && ip -n "$P-e" link set lo up &&
+		ip -n "$P-e" link set eth0 mtu 1430 up && ip -n "$P-e" addr add 10.0.6.3/24 dev eth0; } || return 1
+	ip netns exec "$P-e" ethtool -K eth0 tx off tso off gso off >/dev/null || return 1
+	ovsv add-br br-int6 -- set bridge br-int6 datapath_type=netdev \
+		-- add-port br-int6 vx6 -- set interface vx6 type=vxlan options:remote_ip=2001:db8::1 options:key=200 \
+		-- add-port br-int6 vn6 || return 1
+	ip -n "$h" link set br-int6 up
 }
 if command -v ovs-vswitchd >/dev/null && command -v ovsdb-server >/dev/null && [ -r /usr/share/openvswitch/vswitch.ovsschema ]; then
 	H3KIND=ovs
@@ -156,7 +170,7 @@ lans:
   - name: green
     vxlan:
       vni: 200
-      remote: ["2001:db8::2"]
+      remote: ["2001:db8::2", "2001:db8::3"]
 nodes:
   - name: a
     kind: ns
@@ -307,6 +321,11 @@ result "$([ "$(wc -l <<<"$PORT3")" = 1 ] && [ -n "$PORT3" ] && [ "$PORT3" != "$(
 jcheck "green over IPv6: mtu 1430 (70 of overhead)" "$(vnl show -j green)" '.lan.mtu == 1430'
 check_ping "a (vnl) pings d (Linux vxlan over IPv6)" a 10.0.6.2
 result "$(nping d 10.0.6.1; echo $?)" "d (Linux vxlan over IPv6) pings a (vnl)"
+if [ "$H3KIND" = ovs ]; then
+	check_ping "a (vnl) pings e (OVS over IPv6)" a 10.0.6.3
+	result "$(nping e 10.0.6.1; echo $?)" "e (OVS over IPv6) pings a (vnl)"
+	tcp_check "20 MiB e (OVS over IPv6) -> a over TCP" "vnl exec a --" "ip netns exec $P-e" 10.0.6.1 5106
+fi
 tcp_check "20 MiB a -> d over TCP, IPv6 underlay" "ip netns exec $P-d" "vnl exec a --" 10.0.6.2 5104
 wire "$TMP/wire6" 4 10.0.6.2 ip6 and udp dst port 4789
 result "$([ "$(grep -c '2001:db8::1\.[0-9]* > 2001:db8::2\.4789: \[udp sum ok\] VXLAN, flags \[I\] (0x08), vni 200' "$TMP/wire6")" = 4 ]; echo $?)" \
