@@ -320,7 +320,9 @@ static int vxlan_open(struct port *p, struct json_object *req, struct vnl_err *e
 	p->txl = &vx->ul->txl;
 	p->rx_via = vx->ul->port->slot;
 	snprintf(p->attach, sizeof(p->attach), "%s vni %u", vx->ul->name, a.vni);
-	port_set_up(p, 0);
+	/* Up as the underlay's link is (neigh.c follows it from now on). */
+	if (atomic_load(&vx->ul->port->up))
+		port_set_up(p, 0);
 	return 0;
 fail_neigh:
 	neigh_port_del(vx);
@@ -398,7 +400,13 @@ static void vxlan_show(const struct port *p, struct json_object *o)
 	json_object_object_add(o, "remotes", rl);
 }
 
-/* Plan 2.7: the LAN's frames, encapsulated, must fit the underlay's MTU. */
+/* The longest outer IP packet a one-page umem frame carries (plan 2.7: veth's
+ * driver-mode XDP caps its MTU there; the LAN mtu ceiling 3456 / 3436). */
+#define VX_UMEM_IP_MAX 3506
+
+/* Plan 2.7: the LAN's frames, encapsulated, must fit the underlay's MTU and
+ * a umem frame. An 802.1Q-tagged frame at the LAN's MTU is 4 bytes more than
+ * this checks: drop_vx_too_big (as a Linux vxlan device of that MTU). */
 static int vxlan_attach_check(const struct port *p, uint16_t lan_mtu, uint16_t lan_max_frame, struct vnl_err *err)
 {
 	const struct vx_port *vx = p->priv;
@@ -407,6 +415,10 @@ static int vxlan_attach_check(const struct port *p, uint16_t lan_mtu, uint16_t l
 	/* The LAN's IP MTU (without one: its longest frame less the Ethernet header). */
 	ip = lan_mtu ? lan_mtu : (unsigned)lan_max_frame - 14;
 	need = ip + vx_overhead(vx->family);
+	if (need > VX_UMEM_IP_MAX)
+		return vnl_errf(err, -EINVAL, "LAN frames of IP MTU %u need %u bytes over vxlan, above the %u a 4 KiB "
+				"AF_XDP frame carries: give the LAN mtu %u at most", ip, need, VX_UMEM_IP_MAX,
+				VX_UMEM_IP_MAX - vx_overhead(vx->family));
 	if (need > vx->ul->mtu)
 		return vnl_errf(err, -EINVAL, "LAN frames of IP MTU %u need %u bytes over vxlan but %s has mtu %u: "
 				"give the LAN mtu %u at most, or raise the underlay's MTU", ip, need, vx->ul->iface,

@@ -32,7 +32,8 @@
  *   - vx_flood_copies: copies made of replicated frames; per remote
  *     tx_packets/tx_bytes (outer); vx_encap_cycles and vx_kick_cycles, TSC
  *     per burst.
- * One kick (sendto) per burst.
+ * One kick per burst (xsk_tx_kick: sendto until the ring is drained or
+ * no progress; copy mode sends at most 32 per call).
  *
  * Thread-safety: called by any worker with *p->txl (the underlay's txl,
  * shared by every vxlan port of the underlay) held when several workers

@@ -80,8 +80,11 @@ static uint16_t afxdp_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n, str
 	uint16_t nb = 0;
 
 	got = xsk_rx_peek(x, n, &idx);
-	if (got == 0)
+	if (got == 0) {
+		/* Idle: send what a kick left in the tx ring (the device was busy). */
+		xsk_tx_idle_kick(x);
 		return 0;
+	}
 	if (unlikely(rte_pktmbuf_alloc_bulk(vnl_pktmbuf_pool, pkts, got) != 0)) {
 		ps->v[PC_drop_rx_nombuf] += got;
 		xsk_rx_done(x, idx, got);

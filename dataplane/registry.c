@@ -160,7 +160,16 @@ static const char *attach_of(const char *kind, struct json_object *req, char *bu
 	return buf;
 }
 
-/* One port per interface and per socket path. */
+/* The kind's class for one-user-per-interface: afxdp and underlay ports
+ * are both an AF_XDP user of the interface (an underlay in our own netns
+ * has attach = IFACE, one elsewhere "NETNS:IFACE"). */
+static const char *attach_class(const char *kind)
+{
+	return strcmp(kind, "underlay") == 0 ? "afxdp" : kind;
+}
+
+/* One port per interface and per socket path, checked before the port's
+ * open detaches anything (underlay_get checks the other way round). */
 static int reg_check_attach(const char *kind, struct json_object *req, struct vnl_err *err)
 {
 	char buf[sizeof(((struct port *)0)->attach)];
@@ -171,7 +180,7 @@ static int reg_check_attach(const char *kind, struct json_object *req, struct vn
 	for (unsigned i = 0; i < VNL_MAX_PORTS; i++) {
 		struct port *q = reg.ports[i];
 
-		if (q != NULL && strcmp(q->kind, kind) == 0 && strcmp(q->attach, a) == 0)
+		if (q != NULL && strcmp(attach_class(q->kind), attach_class(kind)) == 0 && strcmp(q->attach, a) == 0)
 			return vnl_errf(err, -EBUSY, "%s '%s' is used by port '%s'",
 				       strcmp(kind, "vhost") == 0 ? "path" : "interface", a, q->name);
 	}

@@ -48,7 +48,8 @@
 	X(drop_vx_short, "underlay: outer headers truncated or malformed (not IPv4/IPv6 UDP, bad lengths, inner frame < 14 bytes)") \
 	X(drop_vx_flags, "underlay: VXLAN flags word not 0x08000000, or the reserved byte after the VNI set") \
 	X(drop_vx_vni, "underlay: no vxlan port with this VNI here")          \
-	X(drop_vx_csum, "underlay: IPv6 outer UDP checksum wrong or zero")    \
+	X(drop_vx_csum, "underlay: outer IPv4 header checksum wrong, or IPv6 UDP checksum wrong or zero") \
+	X(drop_vx_not_host, "underlay: outer destination MAC not the underlay's (a frame for another host)") \
 	X(drop_vx_remote, "vxlan: sender is not a remote of the port")        \
 	X(drop_vx_no_neigh, "vxlan: copies for a remote not resolved (no route, no neighbour)") \
 	X(drop_vx_too_big, "vxlan: outer frame longer than the underlay's MTU") \

@@ -302,8 +302,11 @@ static uint16_t underlay_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n, 
 	unsigned w;
 
 	got = xsk_rx_peek(x, n, &idx);
-	if (got == 0)
+	if (got == 0) {
+		/* Idle: send what a kick left in the tx ring (the device was busy). */
+		xsk_tx_idle_kick(x);
 		return 0;
+	}
 	t0 = rte_rdtsc();
 	if (unlikely(rte_pktmbuf_alloc_bulk(vnl_pktmbuf_pool, pkts, got) != 0)) {
 		ps->v[PC_drop_rx_nombuf] += got;
@@ -329,8 +332,20 @@ static uint16_t underlay_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n, 
 		case VX_FLAGS:
 			ps->v[PC_drop_vx_flags]++;
 			goto drop;
+		case VX_IP_CSUM:
+			ps->v[PC_drop_vx_csum]++;
+			goto drop;
 		default:
 			ps->v[PC_drop_vx_short]++;
+			goto drop;
+		}
+		/* PACKET_HOST only, as the kernel's ip_rcv: a unicast to another
+		 * MAC is seen in promiscuous mode (a bridge, tcpdump); a broadcast
+		 * or multicast MAC never carries VXLAN to our unicast local address
+		 * (checked with the VNI below). ul->mac follows the link (neigh.c,
+		 * control thread): a frame racing a MAC change may be dropped. */
+		if (unlikely(memcmp(f, ul->mac, 6) != 0)) {
+			ps->v[PC_drop_vx_not_host]++;
 			goto drop;
 		}
 		if (unlikely(pk.family == AF_INET6 && !vx_udp6_ok(f, &pk))) {
@@ -376,15 +391,24 @@ drop:
 	return nb;
 }
 
+#define UL_KERNEL_RX_MAX 64 /* datagrams read per reserved socket per tick */
+
 /* Control tick: what the kernel delivered to the reserved sockets (fragments
- * the program passed, reassembled) is read and counted (rx_via_kernel). */
+ * the program passed, reassembled) is read and counted (rx_via_kernel); the
+ * tx ring is kicked if descriptors wait there (with no worker polling). */
 static void underlay_port_tick(struct port *p)
 {
 	struct underlay *ul = p->priv;
 	char buf[64];
 
+	if (ul->xsk[0].fd >= 0)
+		xsk_tx_idle_kick(&ul->xsk[0]);
+	/* Bounded: a sender refilling the socket from softirq must not keep the
+	 * control thread here (what is left waits for the next tick, or is
+	 * dropped by the kernel when the 4 KiB buffer is full). */
 	for (unsigned i = 0; i < ul->nb_keys; i++)
-		while (ul->keys[i].fd >= 0 && recv(ul->keys[i].fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
+		for (unsigned k = 0; k < UL_KERNEL_RX_MAX && ul->keys[i].fd >= 0 &&
+				     recv(ul->keys[i].fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0; k++)
 			ul->rx_via_kernel++;
 }
 
@@ -502,6 +526,14 @@ static int ul_name(struct underlay *ul, const char *netns, struct vnl_err *err)
 	return 0;
 }
 
+/* 1 when st (ul_netns_id) is the switch's own netns. */
+static bool ul_ns_is_own(const struct stat *st)
+{
+	struct stat own;
+
+	return stat("/proc/self/ns/net", &own) == 0 && own.st_dev == st->st_dev && own.st_ino == st->st_ino;
+}
+
 static int ul_open(struct underlay *ul, const char *netns, uint16_t busy, struct vnl_err *err)
 {
 	struct ul_call c = { .ul = ul, .err = err };
@@ -515,7 +547,11 @@ static int ul_open(struct underlay *ul, const char *netns, uint16_t busy, struct
 	if (p == NULL)
 		return vnl_errf(err, -ENOMEM, "out of memory");
 	snprintf(p->name, sizeof(p->name), "%s", ul->name);
-	snprintf(p->attach, sizeof(p->attach), "%s", ul->iface);
+	/* registry.c's one-user-per-interface check: an underlay in our own
+	 * netns holds IFACE as an afxdp port would; one elsewhere holds
+	 * "NETNS:IFACE" (ul->name without the '@'). */
+	snprintf(p->attach, sizeof(p->attach), "%s",
+		 ul_ns_is_own(&(struct stat){ .st_dev = ul->ns_dev, .st_ino = ul->ns_ino }) ? ul->iface : ul->name + 1);
 	p->kind = "underlay";
 	p->backend = "af_xdp";
 	p->ops = &port_underlay_ops;
@@ -538,6 +574,18 @@ static int ul_open(struct underlay *ul, const char *netns, uint16_t busy, struct
 	return 0;
 }
 
+/* The afxdp port on iface (always in our own netns), or NULL. */
+static const struct port *ul_afxdp_on(const char *iface)
+{
+	for (unsigned i = 0; i < VNL_MAX_PORTS; i++) {
+		const struct port *q = reg.ports[i];
+
+		if (q != NULL && strcmp(q->kind, "afxdp") == 0 && strcmp(q->attach, iface) == 0)
+			return q;
+	}
+	return NULL;
+}
+
 int underlay_get(const char *netns, const char *iface, uint16_t busy, struct underlay **out,
 		 struct vnl_err *err)
 {
@@ -553,6 +601,15 @@ int underlay_get(const char *netns, const char *iface, uint16_t busy, struct und
 	r = ul_netns_id(netns, &fd, &st, err);
 	if (r < 0)
 		return r;
+	if (ul_ns_is_own(&st)) {
+		const struct port *q = ul_afxdp_on(iface);
+
+		if (q != NULL) {
+			if (fd >= 0)
+				close(fd);
+			return vnl_errf(err, -EBUSY, "interface '%s' is used by afxdp port '%s'", iface, q->name);
+		}
+	}
 	for (ul = underlays; ul != NULL; ul = ul->next) {
 		if (ul->ns_dev == st.st_dev && ul->ns_ino == st.st_ino && strcmp(ul->iface, iface) == 0 &&
 		    ul->port != NULL) {

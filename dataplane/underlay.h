@@ -194,7 +194,8 @@ static inline void ul_tx_reclaim(struct underlay *ul)
 	xsk_tx_reclaim(&ul->xsk[0]);
 }
 
-/* Reserve min(n, free frames) descriptors, the first at *idx; 0 when the ring is full. */
+/* Reserve min(n, free frames, free ring entries) descriptors, the first at
+ * *idx: that count, 0 when the ring or the frames are exhausted. */
 static inline uint32_t ul_tx_reserve(struct underlay *ul, uint32_t n, uint32_t *idx)
 {
 	return xsk_tx_reserve(&ul->xsk[0], n, idx);
@@ -212,7 +213,9 @@ static inline void ul_tx_submit(struct underlay *ul, uint32_t k)
 	xsk_tx_submit(&ul->xsk[0], k);
 }
 
-/* Send what is queued (copy mode: a sendto when the kernel asks). */
+/* Send what is queued (copy mode: sendto until the kernel took it all or
+ * makes no progress; xsk_tx_kick). underlay_rx's idle poll and the tick
+ * kick again what a busy device left. */
 static inline void ul_tx_kick(struct underlay *ul)
 {
 	xsk_tx_kick(&ul->xsk[0]);

@@ -71,6 +71,7 @@ enum vx_verdict {
 	VX_FRAGMENT,     /* an IPv4 fragment (MF or offset) */
 	VX_BAD_UDP,      /* UDP length below 8 or beyond the IP payload */
 	VX_FLAGS,        /* VXLAN flags word not 0x08000000, or reserved byte after the VNI set */
+	VX_IP_CSUM,      /* IPv4 header checksum wrong (checked last of the IPv4 header) */
 	VX_VERDICTS
 };
 
@@ -234,8 +235,10 @@ static inline void vx_encap_fix(const struct vx_hdr_tmpl *t, uint8_t *out, uint3
  * Parse a received frame of len bytes as Ethernet + IPv4/IPv6 + UDP +
  * VXLAN. VX_OK fills *p (every offset and pointer inside the frame,
  * inner_off + inner_len <= len); any other verdict leaves *p partly written.
- * The UDP checksum and the ports are not checked (the caller knows its
- * port, and verifies an IPv6 checksum with vx_udp6_ok()).
+ * The IPv4 header checksum is checked (VX_IP_CSUM); the UDP checksum and
+ * the ports are not (the caller knows its port, and verifies an IPv6
+ * checksum with vx_udp6_ok()), nor the Ethernet destination (the caller
+ * compares it with its MAC).
  */
 static inline enum vx_verdict vx_parse(const uint8_t *f, uint32_t len, struct vx_pkt *p)
 {
@@ -261,6 +264,9 @@ static inline enum vx_verdict vx_parse(const uint8_t *f, uint32_t len, struct vx
 			return tot < ihl ? VX_BAD_IP : VX_SHORT;
 		if (vx_rd16(ip + 6) & 0x3fff)
 			return VX_FRAGMENT;
+		/* What the kernel's ip_rcv would drop (XDP runs before it). */
+		if (vx_fold(vx_sum(ip, ihl, 0)) != 0xffff)
+			return VX_IP_CSUM;
 		p->family = AF_INET;
 		p->src = ip + 12;
 		p->dst = ip + 16;

@@ -20,6 +20,7 @@
  */
 #pragma once
 
+#include <errno.h>
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -156,12 +157,16 @@ static inline void xsk_tx_reclaim(struct xsk *x)
 		xsk_ring_cons__release(&x->cq, done);
 }
 
-/* Reserve tx descriptors for min(n, free frames) frames, the first at *idx:
- * that count, or 0 when the ring has no room for them all. */
+/* Reserve tx descriptors for k = min(n, free frames, free ring entries)
+ * frames, the first at *idx: k (0 when either is exhausted). A burst larger
+ * than what fits gets what fits. */
 static inline uint32_t xsk_tx_reserve(struct xsk *x, uint32_t n, uint32_t *idx)
 {
 	uint32_t k = n < x->nb_free ? n : x->nb_free;
+	uint32_t room = xsk_prod_nb_free(&x->tx, k);
 
+	if (room < k)
+		k = room;
 	if (k == 0 || xsk_ring_prod__reserve(&x->tx, k, idx) != k)
 		return 0;
 	return k;
@@ -184,9 +189,48 @@ static inline void xsk_tx_submit(struct xsk *x, uint32_t k)
 	xsk_ring_prod__submit(&x->tx, k);
 }
 
-/* Copy mode transmits from sendto(): call once per burst. */
+/* Descriptors submitted to the tx ring that the kernel has not taken yet
+ * (any thread may ask: two loads). */
+static inline uint32_t xsk_tx_pending(const struct xsk *x)
+{
+	return __atomic_load_n(x->tx.producer, __ATOMIC_ACQUIRE) -
+	       __atomic_load_n(x->tx.consumer, __ATOMIC_ACQUIRE);
+}
+
+/* The kernel's TX_BATCH_SIZE: copy mode (__xsk_generic_xmit) sends at most
+ * this many descriptors per sendto() and returns EAGAIN for the rest. */
+#define XSK_KICK_BATCH 32
+
+/*
+ * Copy mode transmits from sendto(): call after submitting. Kicks until the
+ * kernel has taken every submitted descriptor, or a call takes none (the
+ * device is busy: xsk_tx_idle_kick() or the next burst's kick retries).
+ * Bounded: XSK_RING / XSK_KICK_BATCH + 2 calls. Any thread may kick (the
+ * kernel serialises sendto on the socket; nothing here writes the ring).
+ */
 static inline void xsk_tx_kick(struct xsk *x)
 {
-	if (xsk_ring_prod__needs_wakeup(&x->tx))
-		sendto(x->fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
+	uint32_t left = xsk_tx_pending(x);
+
+	for (unsigned i = 0; left && i < XSK_RING / XSK_KICK_BATCH + 2; i++) {
+		uint32_t before = left;
+
+		if (!xsk_ring_prod__needs_wakeup(&x->tx))
+			return;  /* the driver sends by itself */
+		if (sendto(x->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 && errno != EAGAIN && errno != EBUSY &&
+		    errno != ENOBUFS)
+			return;  /* ENETDOWN, ENXIO...: nothing a retry fixes */
+		left = xsk_tx_pending(x);
+		if (left == before)
+			return;
+	}
+}
+
+/* For an idle poll or a tick: kick when descriptors wait in the tx ring (a
+ * kick that met a busy device), so nothing strands without further traffic.
+ * One predictable branch when the ring is empty. */
+static inline void xsk_tx_idle_kick(struct xsk *x)
+{
+	if (unlikely(xsk_tx_pending(x) != 0))
+		xsk_tx_kick(x);
 }

@@ -27,8 +27,9 @@
 #      ping H1 -> H2 on the underlay works while the program runs
 #   4. malformed, from H2: 7-byte payload, 8 + 13, flags 0x00, flags 0x0c,
 #      VNI 999, reserved byte set, a valid one from an alias address that is
-#      not a remote: drop_vx_short 2, drop_vx_flags 3, drop_vx_vni 1 on the
-#      underlay, drop_vx_remote 1 on the vxlan port; A sees none of them
+#      not a remote, a wrong IPv4 header checksum, one to another MAC:
+#      drop_vx_short 2, drop_vx_flags 3, drop_vx_vni 1, drop_vx_csum 1,
+#      drop_vx_not_host 1 on the underlay, drop_vx_remote 1 on the vxlan port; A sees none of them
 #      (tcpdump by their source MAC), the LAN flooded nothing more
 #   4b. IPv6 on the same underlay: a vxlan port with an IPv6 remote adds
 #      the key [2001:db8::1]:4789; a datagram from H2's kernel is received
@@ -38,6 +39,10 @@
 #      an interface of two rx queues (the ethtool -L hint),
 #      LAN mtu 1500 over a 1500 underlay (attach): one-line errors, the
 #      port list unchanged
+#   5b. an afxdp port-add on an underlay's interface (our netns) is refused
+#      before it detaches anything: the program stays, VXLAN still received;
+#      a vxlan port added while the underlay's carrier is down is down, up
+#      with the carrier
 #   6. port-del: no underlay port, no program (`ip -d link`), no reserved
 #      socket, mbufs in use back to the count before step 3
 #   7. port-add again, kill -9 the switch: the program stays (host ping on
@@ -46,6 +51,8 @@
 
 # shellcheck source=../lib/switchd.sh
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/switchd.sh"
+# shellcheck source=../lib/vxlan.sh
+. "$VNL_SOURCE_DIR/tests/lib/vxlan.sh"
 
 vnl_init 33-vxlan-underlay
 need_hugepages 256
@@ -68,6 +75,9 @@ vu_netns() {
 vu_netns "$NET"
 ip -n "$NET" link add br0 type bridge || fail "bridge in $NET"
 ip -n "$NET" link set br0 up
+# A plain wire: br_netfilter (where loaded) would drop step 4's frame with a
+# wrong IPv4 header checksum before it reaches H1.
+ip netns exec "$NET" sysctl -qw net.bridge.bridge-nf-call-iptables=0 2>/dev/null
 for h in 1 2; do
 	vu_netns "$U-h$h"
 	ip -n "$U-h$h" link add "u$h" index $((IDX + h * 2)) type veth \
@@ -81,23 +91,8 @@ for h in 1 2; do
 		>/dev/null 2>&1
 done
 
-# libxdp pins its dispatcher per ifindex in bpffs: a run that ends with the
-# program attached (a failure) leaves pins for our indexes. Stop the switch
-# and remove the hosts first, then the pins, then the lib's cleanup.
-# shellcheck disable=SC2317 # called by the EXIT trap
-vu_cleanup() {
-	local rc=$?
-	if [ -n "$SWPID" ] && ! switchd_stop; then
-		rc=1
-		_FAILED=1
-	fi
-	ip netns del "$H1" 2>/dev/null
-	ip netns del "$H2" 2>/dev/null
-	rm -rf /sys/fs/bpf/xdp/dispatch-$((IDX + 2))-* /sys/fs/bpf/xdp/dispatch-$((IDX + 4))-*
-	(exit "$rc")
-	_vnl_cleanup
-}
-trap vu_cleanup EXIT
+# libxdp's dispatcher pins of our indexes go at exit (tests/lib/vxlan.sh).
+vx_pins_on_exit $((IDX + 2)) $((IDX + 4))
 
 switchd_start
 tap_ns 1 10.77.33.1/24
@@ -173,7 +168,32 @@ vx_send 192.0.2.2 "080000000003e700$INNER_BAD"             # VNI 999
 vx_send 192.0.2.2 "0800000000006401$INNER_BAD"             # reserved byte after the VNI
 ip -n "$H2" addr add 192.0.2.12/24 dev u2 || fail "alias on u2"
 vx_send 192.0.2.12 "$HDR$INNER_BAD"                        # valid, from an address not a remote
-want_ul='.counters | .drop_vx_short == 2 and .drop_vx_flags == 3 and .drop_vx_vni == 1 and .drop_vx_csum == 0'
+# vx_raw DST_MAC CSUM PAYLOAD_HEX: 192.0.2.2 -> 192.0.2.1:4789 written whole
+# on H2's u2 (AF_PACKET), its IPv4 header checksum right (CSUM ok) or not.
+vx_raw() {
+	ip netns exec "$H2" python3 -c '
+import socket, struct, sys
+p = bytes.fromhex(sys.argv[3])
+udp = struct.pack("!HHHH", 40000, 4789, 8 + len(p), 0) + p
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0x4000, 64, 17, 0,
+                 socket.inet_aton("192.0.2.2"), socket.inet_aton("192.0.2.1"))
+c = sum(struct.unpack("!10H", ip))
+c = (c & 0xffff) + (c >> 16)
+c = ~((c & 0xffff) + (c >> 16)) & 0xffff
+if sys.argv[2] != "ok":
+    c ^= 0x0101
+ip = ip[:10] + struct.pack("!H", c) + ip[12:]
+src = bytes.fromhex(open("/sys/class/net/u2/address").read().strip().replace(":", ""))
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("u2", 0))
+s.send(bytes.fromhex(sys.argv[1].replace(":", "")) + src + b"\x08\x00" + ip + udp)' "$@" ||
+		fail "raw frame from $H2"
+}
+U1MAC=$(ip netns exec "$H1" cat /sys/class/net/u1/address)
+vx_raw "$U1MAC" bad "$HDR$INNER_BAD"                       # IPv4 header checksum wrong
+vx_raw 02:00:00:00:00:77 ok "$HDR$INNER_BAD"               # to another host's MAC (flooded by br0)
+want_ul='.counters | .drop_vx_short == 2 and .drop_vx_flags == 3 and .drop_vx_vni == 1 and .drop_vx_csum == 1
+	 and .drop_vx_not_host == 1'
 wait_until 5 sh -c "$SWCTL show-ports name=$UL | jq -e '.ports[0] | $want_ul'" ||
 	fail "underlay counters: $(port_json "$UL" | jq -c '.counters | with_entries(select(.key | test("vx")))')"
 jq_assert "drop_vx_remote on the vxlan port" "$(port_json "$VX")" \
@@ -186,7 +206,7 @@ stop_pid "$TCPD" INT
 n_ok=$(tcpdump -n -r "$TMP/a.pcap" ether src 02:00:00:00:99:01 2>/dev/null | grep -vc '^[[:space:]]')
 n_bad=$(tcpdump -n -r "$TMP/a.pcap" ether src 02:00:00:00:99:02 2>/dev/null | grep -vc '^[[:space:]]')
 [ "$n_ok" = 1 ] && [ "$n_bad" = 0 ] || fail "tcpdump on A: $n_ok valid frame(s) (want 1), $n_bad malformed (want 0)"
-pass "malformed: short 2, flags 3, vni 1 on $UL, remote 1 on $VX; A saw the 1 valid frame only"
+pass "malformed: short 2, flags 3, vni 1, IPv4 header checksum 1, another MAC 1 on $UL, remote 1 on $VX; A saw the 1 valid frame only"
 
 # --- 4b. IPv6 on the same underlay: a second key, the UDP checksum checked ---
 ip -n "$H1" addr add 2001:db8::1/64 dev u1 nodad || fail "IPv6 address of u1"
@@ -220,7 +240,7 @@ vx6_send "080000000000c800$INNER_OK"
 vx6_send "080000000000c800$INNER_OK" raw
 wait_until 5 sh -c "$SWCTL show-ports name=$VX6 | jq -e '.ports[0].remotes[0].counters.rx_packets == 1'" ||
 	fail "IPv6 VXLAN frame not received on $VX6: $(port_json "$VX6" | jq -c '.remotes')"
-wait_until 5 sh -c "$SWCTL show-ports name=$UL | jq -e '.ports[0].counters.drop_vx_csum == 1'" ||
+wait_until 5 sh -c "$SWCTL show-ports name=$UL | jq -e '.ports[0].counters.drop_vx_csum == 2'" ||
 	fail "IPv6 checksum 0 not counted: $(port_json "$UL" | jq -c '.counters | with_entries(select(.key | test("vx")))')"
 jq_assert "$TA saw nothing of LAN b" "$(port_json "$TA")" ".counters.tx_packets == 1"
 pass "IPv6: key [2001:db8::1]:4789, a datagram from H2 received on $VX6, a zero UDP checksum counted drop_vx_csum"
@@ -262,6 +282,54 @@ jq_assert "no port left by the refusals" "$(sw_ok show-ports)" ".ports | length 
 jq_assert "underlay unchanged" "$(port_json "$UL")" \
 	"(.keys | length) == 2 and (.vnis | length) == 2"
 pass "port-add refusals: unknown iface, local not on it, VNI taken, mixed families, UDP port in use, two rx queues; attach over MTU"
+
+# --- 5b. an afxdp port-add on an underlay's interface is refused first ---
+# The underlay in the switch's own netns: node 2's veth (ns_pair: its host
+# end in our netns) with 10.77.233.101/24; the vxlan port's remote is node
+# 2 (10.77.233.2). afxdp port-add on that interface must be refused before
+# it detaches anything: the program stays and VXLAN from node 2 is still
+# steered to the vxlan port (its remote's rx counter: no LAN needed).
+ns_pair 2 10.77.233.2/24
+HI=$(ns_host 2)
+ip addr add 10.77.233.101/24 dev "$HI" || fail "address on $HI"
+VXO=$PFX-vo
+sw_ok port-add "name=$VXO" kind=vxlan vni=300 'remote:=["10.77.233.2"]' "iface=$HI" >/dev/null
+wait_until 10 sh -c "$SWCTL show-ports name=$VXO | jq -e '.ports[0].remotes[0].state == \"resolved\"'" ||
+	fail "remote 10.77.233.2 not resolved: $(port_json "$VXO" | jq -c .remotes)"
+# vxo_send: one VXLAN datagram (VNI 300, an inner broadcast) from node 2.
+vxo_send() {
+	nsx 2 python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(bytes.fromhex("0800000000012c00" + "ff" * 6 + "02000000bb02" + "0800" + "00" * 46), ("10.77.233.101", 4789))' ||
+		fail "VXLAN datagram from node 2"
+}
+vxo_rx() { port_json "$VXO" | jq .remotes[0].counters.rx_packets; }
+vxo_send
+wait_until 5 sh -c "[ \$($SWCTL show-ports name=$VXO | jq .ports[0].remotes[0].counters.rx_packets) -ge 1 ]" ||
+	fail "no VXLAN received on $VXO: $(port_json "@$HI" | jq -c .xdp)"
+rx0=$(vxo_rx)
+out=$(swctl port-add "name=$PFX-xa" kind=afxdp "iface=$HI")
+_check_err "afxdp port-add on the underlay's interface" $? "$out" ||
+	fail "afxdp port-add on $HI (held by @$HI) was not refused"
+ip -d link show dev "$HI" | grep -q 'prog/xdp' || fail "the refused afxdp port-add removed the program: $(ip -d link show dev "$HI")"
+jq -e --arg u "@$HI" '.error | test("used by port") and contains($u)' >/dev/null <<<"$out" ||
+	fail "the refusal does not name the underlay: $out"
+vxo_send
+wait_until 5 sh -c "[ \$($SWCTL show-ports name=$VXO | jq .ports[0].remotes[0].counters.rx_packets) -ge $((rx0 + 1)) ]" ||
+	fail "VXLAN not received after the refused afxdp port-add: $(port_json "@$HI" | jq -c '.xdp')"
+# A vxlan port added while the underlay's carrier is down is down, and
+# comes up with the carrier (it was up at port-add).
+nsx 2 ip link set eth0 down || fail "eth0 down in $(ns_name 2)"
+wait_until 10 port_is_down "@$HI" || fail "@$HI not down with its carrier: $(port_json "@$HI" | jq -c .link)"
+sw_ok port-add "name=$VXO-2" kind=vxlan vni=301 'remote:=["10.77.233.2"]' "iface=$HI" >/dev/null
+jq_assert "a vxlan port added on a down underlay is down" "$(port_json "$VXO-2")" '.link == "down"'
+nsx 2 ip link set eth0 up || fail "eth0 up in $(ns_name 2)"
+wait_until 10 port_is_up "$VXO-2" || fail "$VXO-2 not up with the carrier: $(port_json "$VXO-2" | jq -c .link)"
+sw_ok port-del "name=$VXO-2" >/dev/null
+sw_ok port-del "name=$VXO" >/dev/null
+ip -d link show dev "$HI" | grep -q 'prog/xdp' && fail "XDP program left on $HI: $(ip -d link show dev "$HI")"
+pass "afxdp port-add on an underlay's interface refused (names @$HI) before detaching: program kept, VXLAN still received; a vxlan port added with the carrier down is down until it is up"
 
 # --- 6. port-del ---
 sw_ok port-del "name=$VX6" >/dev/null

@@ -62,6 +62,7 @@ need_cmd tcpdump python3 ss sha256sum ethtool
 
 # --- 1. network, nodes, switch ---
 vx_net "vp$$" 3
+vx_pins_on_exit $((VX_IDX + 2)) $((VX_IDX + 4)) $((VX_IDX + 6))
 H1=${VX_H}1 H2=${VX_H}2 H3=${VX_H}3
 switchd_start
 for i in 1 2 3; do
@@ -203,6 +204,45 @@ jq_assert "vb received it from .1 and sent nothing back out" "$(port_json "$VB")
 	".counters.rx_packets == 1 and .remotes[0].counters.rx_packets == 1 and .counters.tx_packets == 0"
 [ "$(h3_udp)" = $((u0 + 1)) ] || fail "H3's socket got $(($(h3_udp) - u0)) datagrams, want 1"
 pass "flood: one copy each to H2 (-> B) and H3, C once; split horizon at vb"
+
+# --- 4b. a flood burst of more than 32 copies leaves at once (copy mode
+# sends at most 32 per sendto: the kick loops) ---
+# va gets 4 remotes (.4 and .5: more addresses of H3); one UDP broadcast
+# datagram of S bytes leaves A as ceil(S / 1424) IP fragments written to the
+# tap in one go: 15 and 45 fragments, 60 and 180 copies. Every fragment must
+# reach B (t2) and H3's u3 (3 copies each), with no further traffic to push
+# stranded copies out.
+for a in 4 5; do
+	ip -n "$H3" addr add "192.0.2.$a/24" dev u3 || fail "192.0.2.$a on u3"
+done
+sw_ok vxlan-set "name=$VA" 'remote:=["192.0.2.2","192.0.2.3","192.0.2.4","192.0.2.5"]' >/dev/null
+for a in 4 5; do
+	wait_until 10 remote_is "$VA" "192.0.2.$a" resolved || fail "remote .$a not resolved: $(remote_json "$VA" "192.0.2.$a")"
+done
+h3_rx() { ip -n "$H3" -s -j link show u3 | jq '.[0].stats64.rx.packets'; }
+# burst_arrived FRAGS R0: B got FRAGS fragments, H3's u3 3 x FRAGS VXLAN frames since R0.
+burst_arrived() {
+	[ "$(port_json "$PFX-t2" | jq .counters.tx_packets)" -ge "$1" ] && [ "$(h3_rx)" -ge $(($2 + 3 * $1)) ]
+}
+for size in 20000 63000; do
+	frags=$(((size + 8 + 1423) / 1424))
+	sleep 0.5
+	sw_ok clear-counters >/dev/null
+	r0=$(h3_rx)
+	nsx 1 python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+s.sendto(b"f" * int(sys.argv[1]), ("10.77.34.255", 9))' "$size" || fail "a $size-byte broadcast from A"
+	wait_until 5 burst_arrived "$frags" "$r0" ||
+		fail "$size bytes ($frags fragments x 4 remotes): B got $(port_json "$PFX-t2" | jq .counters.tx_packets) fragments,
+		      H3 got $(($(h3_rx) - r0)) of $((3 * frags)); va: $(port_json "$VA" | jq -c '.counters | {tx_packets, vx_flood_copies, drop_tx_full}')"
+	jq_assert "va: $frags frames, $((frags * 4)) copies" "$(port_json "$VA")" \
+		".counters.tx_packets == $frags and .counters.vx_flood_copies == $((frags * 4)) and .counters.drop_tx_full == 0"
+done
+sw_ok vxlan-set "name=$VA" 'remote:=["192.0.2.2","192.0.2.3"]' >/dev/null
+for a in 4 5; do ip -n "$H3" addr del "192.0.2.$a/24" dev u3; done
+pass "flood bursts of 15 and 45 frames to 4 remotes (60 and 180 copies): all sent with no further traffic"
 
 if [ -z "${VNL_EXPECT_WORKERS:-}" ]; then
 	# --- 5. the remote goes away and comes back; a new MAC ---

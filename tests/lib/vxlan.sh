@@ -62,3 +62,32 @@ s.sendto(bytes.fromhex(sys.argv[3]), (sys.argv[2], int(sys.argv[4])))' "$2" "$3"
 
 # vx_mac I: the MAC of uI in host I.
 vx_mac() { ip netns exec "$VX_H$1" cat "/sys/class/net/u$1/address"; }
+
+# vx_pins_on_exit IDX...: libxdp pins its dispatcher per ifindex in the
+# host's one bpffs, and a run that ends with our program attached (a
+# failure, a killed switch) leaves those pins behind. Installs the EXIT
+# trap: stop the switch, delete the namespaces (their interfaces), remove
+# the pins of the ifindexes IDX (accumulated over calls), then
+# switchd.sh's cleanup. After vnl_init.
+_VX_PINS=()
+vx_pins_on_exit() {
+	_VX_PINS+=("$@")
+	trap _vx_cleanup EXIT
+}
+
+# shellcheck disable=SC2317 # called by the EXIT trap
+_vx_cleanup() {
+	local rc=$? p
+	if [ -n "$SWPID" ] && ! switchd_stop; then
+		rc=1
+		_FAILED=1
+	fi
+	for p in "${_NETNS[@]}"; do
+		ip netns del "$p" 2>/dev/null
+	done
+	for p in "${_VX_PINS[@]}"; do
+		rm -rf /sys/fs/bpf/xdp/dispatch-"$p"-*
+	done
+	(exit "$rc")
+	_vnl_cleanup
+}

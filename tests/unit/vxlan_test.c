@@ -251,12 +251,28 @@ static void test_parse_verdicts(void)
 	memcpy(g, f, n);
 	g[21] = 0x10;
 	ok(vx_parse(g, n, &p) == VX_FRAGMENT, "IPv4 offset 16 -> VX_FRAGMENT");
+	bad = 0;
+	for (unsigned b = 14; b < 34; b++) {  /* any one bit of the header flipped */
+		memcpy(g, f, n);
+		g[b] ^= 0x01;
+		if (b == 14 || b == 23 || b == 20 || b == 21 || (b >= 16 && b <= 17))
+			continue;  /* ihl, protocol, fragment, length: their own verdicts */
+		bad += vx_parse(g, n, &p) != VX_IP_CSUM;
+	}
+	ok(bad == 0, "IPv4: a header bit flipped (tos, id, ttl, checksum, addresses) -> VX_IP_CSUM");
 	/* IPv4 with 4 bytes of options: the inner frame moves by 4. */
 	memcpy(g, f, 34);
 	memset(g + 34, 0x01, 4);  /* NOP options */
 	memcpy(g + 38, f + 34, n - 34);
 	g[14] = 0x46;
 	g[17] += 4;
+	g[24] = g[25] = 0;  /* the header checksum, over the options too */
+	{
+		uint16_t c = (uint16_t)~ref_fold(ref_add(g + 14, 24, 0));
+
+		g[24] = (uint8_t)(c >> 8);
+		g[25] = (uint8_t)c;
+	}
 	ok(vx_parse(g, n + 4, &p) == VX_OK && p.inner_off == 54 && p.inner_len == 20 && p.udp_off == 38,
 	   "IPv4 options (ihl 6): VX_OK, inner at 54");
 	n = valid(f, AF_INET6);
