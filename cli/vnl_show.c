@@ -111,6 +111,22 @@ static void print_mtu_warning(struct json_object *n, const char *indent)
 				   : "changed inside the node");
 }
 
+/* The warning of a vm node whose NIC negotiated no virtio features after a
+ * switch restart (vnld's nic_features_lost), or nothing. */
+static void print_features_warning(struct json_object *n, const char *indent)
+{
+	struct json_object *lost = vnl_jarr(n, "nic_features_lost");
+	char buf[256] = "";
+
+	if (lost == NULL || json_object_array_length(lost) == 0)
+		return;
+	for (size_t i = 0; i < json_object_array_length(lost); i++)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%seth%d", i ? ", " : "",
+			 json_object_get_int(json_object_array_get_idx(lost, i)));
+	printf("%swarning: %s: %s: nic negotiated no features after a switch restart: reboot the guest\n",
+	       indent, vnl_jstr(n, "name") ?: "?", buf);
+}
+
 /* A vxlan LAN's lines (indent: ind): "vxlan VNI via IFACE local IP", the
  * MTU and why, one line per remote as the switch sees it. */
 static void print_vxlan(struct json_object *l, const char *ind)
@@ -201,8 +217,10 @@ static void print_lab(struct json_object *r)
 						    nics, node_links(n, buf, sizeof(buf)) });
 	}
 	vnl_table_print(&t, stdout, "  ");
-	for (size_t i = 0; i < nn; i++)
+	for (size_t i = 0; i < nn; i++) {
 		print_mtu_warning(json_object_array_get_idx(nodes, i), "  ");
+		print_features_warning(json_object_array_get_idx(nodes, i), "  ");
+	}
 	print_impairments(vnl_jarr(r, "links"), NULL);
 }
 
@@ -249,7 +267,7 @@ static struct json_object *by_nic(struct json_object *arr, long long i)
 
 static void print_node(struct json_object *n)
 {
-	static const char *const shown[] = { "name", "links", "interfaces", "nic_types", "mtu_mismatch", NULL };
+	static const char *const shown[] = { "name", "links", "interfaces", "nic_types", "mtu_mismatch", "nic_features_lost", NULL };
 	struct json_object *links = vnl_jarr(n, "links"), *ifs = vnl_jarr(n, "interfaces");
 	struct json_object *types = vnl_jarr(n, "nic_types");
 	long long nics = vnl_jint(n, "nics", 1);
@@ -258,6 +276,7 @@ static void print_node(struct json_object *n)
 
 	printf("node %s\n", vnl_jstr(n, "name") ?: "?");
 	print_mtu_warning(n, "  ");
+	print_features_warning(n, "  ");
 	vnl_table_init(&t, 2);
 	json_object_object_foreach(n, key, val) {
 		size_t i;
