@@ -1314,6 +1314,7 @@ static bool n_features_logged(const char *name, bool lost)
 static void features_lost_json(struct lab *l, const struct topo_node *n, struct json_object *o)
 {
 	struct json_object *ports = sw_list(l, "show-ports", "ports"), *lost = NULL;
+	bool healthy = false; /* a port of n seen with features */
 
 	for (unsigned nic = 0; ports && nic < n->nics; nic++) {
 		char port[TOPO_NAME_MAX + 8];
@@ -1331,6 +1332,8 @@ static void features_lost_json(struct lab *l, const struct topo_node *n, struct 
 				if (lost == NULL)
 					lost = json_object_new_array();
 				json_object_array_add(lost, json_object_new_int((int)nic));
+			} else if (f != 0) {
+				healthy = true;
 			}
 			break;
 		}
@@ -1343,8 +1346,8 @@ static void features_lost_json(struct lab *l, const struct topo_node *n, struct 
 			log_warning("node %s: a NIC negotiated no virtio features after a switch restart "
 				    "(qemu replayed the features of a guest still probing it): reboot the guest",
 				    n->name);
-	} else {
-		n_features_logged(n->name, false);
+	} else if (healthy) {
+		n_features_logged(n->name, false); /* not while the switch or qemu is away */
 	}
 }
 
