@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "lab.h"
 #include "log.h"
 #include "state.h"
@@ -1288,6 +1289,11 @@ static void mtu_mismatch_json(const struct lab *l, const struct topo_node *n, st
  * negotiated VERSION_1, then drops every frame. Detection only: the guest
  * must renegotiate (vnl reboot); docs/vnld.md "Known limits". */
 #define FEATURES_PROTOCOL_ONLY (1ULL << 30)
+/* show waits this long for the switch's ports, and after a miss asks again
+ * only FEATURES_SKIP_MS later: a stopped switch costs a lab's show one
+ * wait, not one per VM. */
+#define FEATURES_SHOW_MS 200
+#define FEATURES_SKIP_MS 2000
 
 /* The nodes whose lost features are logged already: `lost` true marks
  * name and returns whether it was marked; false unmarks it. */
@@ -1313,8 +1319,22 @@ static bool n_features_logged(const char *name, bool lost)
 
 static void features_lost_json(struct lab *l, const struct topo_node *n, struct json_object *o)
 {
-	struct json_object *ports = sw_list(l, "show-ports", "ports"), *lost = NULL;
+	static int64_t missed_at = -FEATURES_SKIP_MS;
+	struct json_object *req, *reply = NULL, *ports = NULL, *lost = NULL;
 	bool healthy = false; /* a port of n seen with features */
+	struct vnl_err e = { 0 };
+
+	if (mono_ms() - missed_at < FEATURES_SKIP_MS)
+		return;
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("show-ports"));
+	if (lab_switch_call_ms(&l->sw, req, FEATURES_SHOW_MS, &reply, &e) == 0 &&
+	    json_object_object_get_ex(reply, "ports", &ports))
+		json_object_get(ports);
+	else if (e.code != -ENOTCONN)
+		missed_at = mono_ms();
+	json_object_put(reply);
+	json_object_put(req);
 
 	for (unsigned nic = 0; ports && nic < n->nics; nic++) {
 		char port[TOPO_NAME_MAX + 8];
