@@ -169,7 +169,7 @@ static int decide(struct lab *l, const struct topo_lan *lan, struct lab_vxrt *rt
 	const struct topo_vxlan *vx = &lan->vx;
 	char text[TOPO_VXLAN_ADDR_LEN];
 	const struct state_mtu *m;
-	unsigned ov, ceiling;
+	unsigned ov, ceiling, base;
 	int u, r;
 
 	memset(rt, 0, sizeof(*rt));
@@ -189,15 +189,17 @@ static int decide(struct lab *l, const struct topo_lan *lan, struct lab_vxrt *rt
 		return vnl_err_wrap(err, "LAN %s: vxlan: underlay %s", lan->name, rt->iface), u;
 	rt->underlay_mtu = rt->had = (unsigned)u;
 	/* An underlay the lab raised before (another LAN, a vnld restart):
-	 * what it had then. */
+	 * what it had then. A LAN without an mtu takes it from that, as on a
+	 * fresh host, so it never keeps another LAN's raise. */
 	m = raised(l, rt->iface);
+	base = m ? m->orig : (unsigned)u;
 	if (lan->mtu == 0) {
-		if ((unsigned)u < TOPO_LAN_MTU_MIN + ov)
-			return vnl_errf(err, -ERANGE, "LAN %s: vxlan: underlay %s has mtu %d, less than %u + %u", lan->name,
-					rt->iface, u, TOPO_LAN_MTU_MIN, ov);
+		if (base < TOPO_LAN_MTU_MIN + ov)
+			return vnl_errf(err, -ERANGE, "LAN %s: vxlan: underlay %s has mtu %u, less than %u + %u", lan->name,
+					rt->iface, base, TOPO_LAN_MTU_MIN, ov);
 		rt->why = LAB_VX_LOWERED;
-		rt->mtu = (unsigned)u - ov < ceiling ? (unsigned)u - ov : ceiling;
-	} else if (lan->mtu + ov <= (m ? m->orig : (unsigned)u)) {
+		rt->mtu = base - ov < ceiling ? base - ov : ceiling;
+	} else if (lan->mtu + ov <= base) {
 		rt->why = LAB_VX_GIVEN;
 		rt->mtu = lan->mtu;
 	} else {
@@ -254,7 +256,7 @@ static void unraise(struct lab *l, const struct lab_vxrt *rt)
 }
 
 /* An underlay whose vxlan LANs no longer need the raise gets its MTU back
- * (a LAN lowered on the raised underlay needs it: its NICs have that mtu). */
+ * (only a raised LAN needs more than the original: decide). */
 static void restore_unused(struct lab *l)
 {
 	for (unsigned i = l->n_raised; i-- > 0;) {

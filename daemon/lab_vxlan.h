@@ -10,14 +10,15 @@
  * one of the route to the first remote; U its MTU, overhead 50 (IPv4) or 70
  * (IPv6):
  *   - no mtu given: the LAN's mtu is U - overhead ("lowered"), at most the
- *     AF_XDP ceiling (TOPO_VXLAN_MTU_MAX4/6);
+ *     AF_XDP ceiling (TOPO_VXLAN_MTU_MAX4/6); U of an underlay the lab
+ *     raised is the MTU it had before (as on a fresh host);
  *   - mtu given and mtu + overhead <= U: that mtu ("given");
  *   - mtu given and larger: the underlay is raised to mtu + overhead
  *     ("raised"): an undo step of the transaction; the interface's MTU
  *     before the first raise is recorded in the lab's state folder
  *     (state_save_mtus) and put back once the lab's vxlan LANs on that
- *     interface need it no more (each needs its mtu + overhead; a LAN
- *     lowered on the raised underlay needs the raise), or by `vnld
+ *     interface need it no more (each needs its mtu + overhead; only a
+ *     raised LAN needs more than the original), or by `vnld
  *     --cleanup` after a crash
  *     (scavenge_restore_mtus).
  * The decision is made again at every vnld start (lab_recover: a host

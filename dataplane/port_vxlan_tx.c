@@ -31,7 +31,7 @@
  *     (of it, or of a flood cut short) counts drop_tx_full on its remote;
  *   - vx_flood_copies: copies made of replicated frames; per remote
  *     tx_packets/tx_bytes (outer); vx_encap_cycles and vx_kick_cycles, TSC
- *     per burst.
+ *     per burst; vx_kicks, the sendto calls of the kicks.
  * One kick per burst (xsk_tx_kick: sendto until the ring is drained or
  * no progress; copy mode sends at most 32 per call).
  *
@@ -190,7 +190,7 @@ uint16_t vxlan_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n, struct por
 	if (total) {
 		if (k)
 			ul_tx_submit(ul, k);
-		ul_tx_kick(ul);
+		ps->v[PC_vx_kicks] += ul_tx_kick(ul);
 		ps->v[PC_vx_kick_cycles] += rte_rdtsc() - t1;
 	}
 	return sent;

@@ -56,7 +56,8 @@
 	X(vx_flood_copies, "vxlan: copies of flooded frames sent (head-end replication)") \
 	X(vx_decap_cycles, "underlay: TSC cycles of parsing and copying out received frames") \
 	X(vx_encap_cycles, "vxlan: TSC cycles of building and copying outer frames") \
-	X(vx_kick_cycles, "vxlan: TSC cycles of the underlay's tx kicks (sendto)")
+	X(vx_kick_cycles, "vxlan: TSC cycles of the underlay's tx kicks (sendto)") \
+	X(vx_kicks, "vxlan: sendto calls of the underlay's tx kicks (tx_packets / vx_kicks: frames per kick)")
 
 /* Impairment counters of one direction (impair.h), in this order (the
  * worker counts by offset from imp_DIR_delayed): out on the port as

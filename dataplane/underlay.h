@@ -215,8 +215,8 @@ static inline void ul_tx_submit(struct underlay *ul, uint32_t k)
 
 /* Send what is queued (copy mode: sendto until the kernel took it all or
  * makes no progress; xsk_tx_kick). underlay_rx's idle poll and the tick
- * kick again what a busy device left. */
-static inline void ul_tx_kick(struct underlay *ul)
+ * kick again what a busy device left. Returns the sendto calls made. */
+static inline unsigned ul_tx_kick(struct underlay *ul)
 {
-	xsk_tx_kick(&ul->xsk[0]);
+	return xsk_tx_kick(&ul->xsk[0]);
 }

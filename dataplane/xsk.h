@@ -207,23 +207,26 @@ static inline uint32_t xsk_tx_pending(const struct xsk *x)
  * device is busy: xsk_tx_idle_kick() or the next burst's kick retries).
  * Bounded: XSK_RING / XSK_KICK_BATCH + 2 calls. Any thread may kick (the
  * kernel serialises sendto on the socket; nothing here writes the ring).
+ * Returns the number of sendto calls made.
  */
-static inline void xsk_tx_kick(struct xsk *x)
+static inline unsigned xsk_tx_kick(struct xsk *x)
 {
 	uint32_t left = xsk_tx_pending(x);
+	unsigned i;
 
-	for (unsigned i = 0; left && i < XSK_RING / XSK_KICK_BATCH + 2; i++) {
+	for (i = 0; left && i < XSK_RING / XSK_KICK_BATCH + 2; i++) {
 		uint32_t before = left;
 
 		if (!xsk_ring_prod__needs_wakeup(&x->tx))
-			return;  /* the driver sends by itself */
+			return i;  /* the driver sends by itself */
 		if (sendto(x->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 && errno != EAGAIN && errno != EBUSY &&
 		    errno != ENOBUFS)
-			return;  /* ENETDOWN, ENXIO...: nothing a retry fixes */
+			return i + 1;  /* ENETDOWN, ENXIO...: nothing a retry fixes */
 		left = xsk_tx_pending(x);
 		if (left == before)
-			return;
+			return i + 1;
 	}
+	return i;
 }
 
 /* For an idle poll or a tick: kick when descriptors wait in the tx ring (a

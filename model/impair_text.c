@@ -395,6 +395,8 @@ int topo_impair_check(const struct topo_impair *imp, const char *what, int line,
 		rule = "reorder needs a delay, as in netem";
 	else if (imp->gap && !imp->reorder_ppm)
 		rule = "gap needs a reorder, as in netem";
+	else if (imp->jitter_ns && !imp->delay_ns)
+		rule = "jitter needs a delay, as in netem";
 	else if (imp->dist && !imp->jitter_ns)
 		rule = "distribution needs a jitter, as in netem";
 	else if (imp->burst && !imp->rate_bps)

@@ -405,6 +405,7 @@ bad() {
 		"vnl impair $*: usage error '$what'" "exit $RC" "$ERR"
 }
 bad "reorder needs a delay" --reorder 25%
+bad "jitter needs a delay" --jitter 2ms
 bad "loss must be a percentage" --loss 101%
 bad "rate must be a rate" --rate 5bit
 bad "gap needs a reorder" --delay 1ms --gap 3

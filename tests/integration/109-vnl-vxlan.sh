@@ -34,7 +34,9 @@
 #   (and `vnl add lan --help`, `vnl set lan --help`: every vxlan option,
 #   the mtu default and ceiling)
 #   3. `vnl add lan red --vxlan 200 --remote 192.0.2.2 --mtu 1500`: h1's
-#      underlay at 1550, show says raised from 1500; `vnl del red`: 1500
+#      underlay at 1550, show says raised from 1500; `vnl set lan red --mtu
+#      none`: the underlay back at 1500, red lowered to 1450; `vnl del red`:
+#      1500
 #   4. L3 in h3 (node c, remote 192.0.2.1); `vnl set lan blue --remote
 #      192.0.2.2,192.0.2.3` on L1 (live): c pings a; c's MAC in `vnl fdb
 #      blue` with remote 192.0.2.3; set back to 192.0.2.2: its MACs gone
@@ -246,6 +248,12 @@ RAISED=$(tr '\n' ' ' <"$VNL_SOURCE_DIR/README.md" | grep -o '`mtu 1500 (underlay
 	tr -d '`' | sed -e "s/eth1/$UL/; s/LAN blue/LAN red/")
 result "$([ -n "$RAISED" ] && vnl show | grep -qF "$RAISED"; echo $?)" "vnl show says raised as the README does" \
 	"README: '$RAISED'" "$(vnl show)"
+# --mtu none means the default, as on a fresh host: the raise goes, red
+# gets the original underlay's mtu less the overhead.
+vnl_ok "set lan red --mtu none" set lan red --mtu none
+result "$([ "$(ul_mtu 1)" = 1500 ]; echo $?)" "... h1's underlay back at 1500" "mtu $(ul_mtu 1)"
+jcheck "show: red lowered to 1450" "$(vnl show -j red)" \
+	'.lan.mtu == 1450 and .lan.vxlan.mtu_reason == "lowered"'
 vnl_ok "del red" del red
 result "$([ "$(ul_mtu 1)" = 1500 ]; echo $?)" "h1's underlay back at 1500" "mtu $(ul_mtu 1)"
 

@@ -19,7 +19,8 @@
 #   2. both vxlan ports' remotes resolve to the peers' MACs; ping A <-> B
 #      both ways; show-fdb: A's MAC on vb through 192.0.2.1, B's on va
 #      through 192.0.2.2; learned counts; the underlay steered; the hosts'
-#      own ping on the underlay works meanwhile
+#      own ping on the underlay works meanwhile; va's vx_kicks (sendto
+#      calls) > 0 and at most its outer frames
 #   3. 20 MiB over TCP A -> B (tap TSO: segmented by the switch before
 #      encapsulation, tx_gso_frames > 0 on va), sha256 equal; per-remote
 #      tx counters add up to va's tx_packets
@@ -149,6 +150,10 @@ wire_has "$TMP/wire4.log" 'ttl 64, id 0, offset 0, flags \[DF\], proto UDP' \
 for sp in $(grep -o '192\.0\.2\.1\.[0-9]* >' "$TMP/wire4.log" | cut -d. -f5 | cut -d' ' -f1); do
 	[ "$sp" -ge 32768 ] && [ "$sp" -le 60999 ] || fail "source port $sp outside 32768..60999"
 done
+# The ping's frames left through the underlay's tx kicks: a sendto each
+# burst at least, never more than a burst's frames.
+jq_assert "va's tx kicks counted, at most one per outer frame" "$(port_json "$VA")" \
+	".counters.vx_kicks > 0 and .counters.vx_kicks <= ([.remotes[].counters.tx_packets] | add)"
 fdb=$(sw_ok show-fdb)
 jq_assert "A's MAC on vb through 192.0.2.1" "$fdb" \
 	"[.entries[] | select(.mac == \"$(ns_mac 1)\" and .lan == \"$B\")] | length == 1 and .[0].port == \"$VB\"
@@ -178,7 +183,7 @@ jq_assert "va segmented TSO frames, sent them all" "$va" \
 	".counters.tx_gso_frames > 0 and .counters.drop_vx_too_big == 0 and .counters.drop_tx_refused == 0
 	 and ([.remotes[].counters.tx_packets] | add) >= .counters.tx_packets
 	 and .remotes[0].counters.tx_packets > 10000"
-log "va: $(jq -c '.counters | {tx_packets, tx_gso_frames, vx_flood_copies, vx_encap_cycles, vx_kick_cycles, drop_tx_full}' <<<"$va")"
+log "va: $(jq -c '.counters | {tx_packets, tx_gso_frames, vx_flood_copies, vx_encap_cycles, vx_kick_cycles, vx_kicks, drop_tx_full}' <<<"$va")"
 pass "20 MiB A -> B over TCP: same sha256; $(jq .counters.tx_gso_frames <<<"$va") TSO frames segmented before encapsulation"
 workers_check "after TCP"
 

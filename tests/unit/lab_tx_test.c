@@ -1181,7 +1181,7 @@ static bool agrees(const struct lab *l)
 		lab_vx_port_name(lan->name, port, sizeof(port));
 		if (lan->vx.vni && !fport(port))
 			return false;
-		if (rt)	/* a LAN lowered on a raised underlay keeps it raised */
+		if (rt && rt->why == LAB_VX_RAISED)	/* only a raise keeps it raised */
 			raised_to = rt->underlay_mtu > raised_to ? rt->underlay_mtu : raised_to;
 	}
 	if (fake_mtu != raised_to)

@@ -887,6 +887,9 @@ static void test_impair_text(void)
 	imp = (struct topo_impair){ .dist = TOPO_DIST_NORMAL };
 	ok(topo_impair_check(&imp, NULL, 0, 0, &err) == -EINVAL && strstr(err.msg, "distribution needs a jitter"),
 	   "%s", err.msg);
+	imp = (struct topo_impair){ .jitter_ns = 2000000 };
+	ok(topo_impair_check(&imp, NULL, 0, 0, &err) == -EINVAL &&
+	   !strcmp(err.msg, "jitter needs a delay, as in netem"), "%s", err.msg);
 	imp = (struct topo_impair){ .burst = 1500 };
 	ok(topo_impair_check(&imp, NULL, 0, 0, &err) == -EINVAL && strstr(err.msg, "burst needs a rate"), "%s", err.msg);
 	imp = (struct topo_impair){ .overhead = 4 };
@@ -1020,6 +1023,10 @@ static const struct bad_case impair_bad[] = {
 	  "impair in of link must be a mapping, not a scalar" },
 	{ IMP_LAB "  - {node: b, nic: 0, lan: blue, impair: {distribution: normal}}\n", 7,
 	  "distribution needs a jitter" },
+	{ IMP_LAB "  - {node: b, nic: 0, lan: blue, impair: {jitter: 2ms}}\n", 7,
+	  "link b:0: impair out: jitter needs a delay, as in netem" },
+	{ IMP_LAB "  - {node: b, nic: 0, lan: blue, impair: {delay: 5ms, jitter: 1ms, in: {delay: 0}}}\n", 7,
+	  "link b:0: impair in: jitter" },
 	{ IMP_LAB "  - {node: b, nic: 0, lan: blue, impair: {delay: 1ms, limit: 0}}\n", 7,
 	  "limit must be a number of frames 1..65535, not '0'" },
 	{ IMP_LAB "  - {node: b, nic: 0, lan: blue, impair: {delay: 1ms, reorder: 5%, gap: 0}}\n", 7,
