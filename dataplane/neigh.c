@@ -296,7 +296,10 @@ static void on_events(struct ev_watch *w, int fd, uint32_t events, void *arg)
 
 static void nu_free(struct neigh_ul *nu)
 {
-	ev_del(nu->w);
+	/* At shutdown the ports close after control_close(), whose evloop_free()
+	 * has freed every watch already: only a live loop still owns nu->w. */
+	if (control_loop() != NULL)
+		ev_del(nu->w);
 	if (nu->fd >= 0)
 		close(nu->fd);
 	nu->ul->neigh = NULL;
