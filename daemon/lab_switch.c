@@ -215,6 +215,10 @@ static int spawn(struct lab_switch *s, struct vnl_err *err)
 	o.log_fd = logcap_spawn(s->log);
 	if (o.log_fd < 0)
 		return vnl_errno(err, o.log_fd, "starting vnl-logcap for %s", s->log);
+	/* The switch never waits on its log: with its writer stalled and the
+	 * pipe's 64 KiB full, a line is lost (EAGAIN) rather than the control
+	 * thread stopped, which would wedge every command. */
+	(void)fcntl(o.log_fd, F_SETFL, O_NONBLOCK);
 
 	argv[n++] = s->bin;
 	argv[n++] = "--socket";
