@@ -296,10 +296,7 @@ static void on_events(struct ev_watch *w, int fd, uint32_t events, void *arg)
 
 static void nu_free(struct neigh_ul *nu)
 {
-	/* At shutdown the ports close after control_close(), whose evloop_free()
-	 * has freed every watch already: only a live loop still owns nu->w. */
-	if (control_loop() != NULL)
-		ev_del(nu->w);
+	ev_del(nu->w);
 	if (nu->fd >= 0)
 		close(nu->fd);
 	nu->ul->neigh = NULL;
