@@ -47,6 +47,7 @@ struct neigh_ul {
 	int fd;                 /* rtnetlink events of ul's namespace */
 	struct ev_watch *w;     /* fd on the control loop */
 	struct neigh_port *ports;
+	bool rescan;            /* events since the last tick may have moved routes: every remote again */
 };
 
 static unsigned addr_len(int family)
@@ -218,8 +219,38 @@ struct ev_round {
 	struct neigh_ul *nu;
 	uint32_t now;
 	bool link;    /* the underlay's link changed */
-	bool all;     /* routes or addresses changed: every remote again */
+	bool all;     /* routes may have moved: every remote again (at the next tick) */
 };
+
+/* Whether prefix p/len holds address a (alen bytes). */
+static bool prefix_has(const uint8_t *p, unsigned len, const uint8_t *a, unsigned alen)
+{
+	unsigned bytes = len / 8, bits = len % 8;
+
+	if (len > alen * 8)
+		return true;  /* not a prefix of this family: assume it matters */
+	if (memcmp(p, a, bytes) != 0)
+		return false;
+	return bits == 0 || ((p[bytes] ^ a[bytes]) & (uint8_t)(0xff00 >> bits)) == 0;
+}
+
+/* Whether a route event can change the kernel's route to a remote of the
+ * underlay: its destination prefix holds one (in any table: a rule may
+ * send the lookup to any, and rules are not watched). A route elsewhere
+ * changes no answer our lookups get; the next hop's own route does not
+ * either (a gateway is checked when its route is made). */
+static bool route_matters(const struct neigh_ul *nu, const struct nl_event *ev)
+{
+	for (const struct neigh_port *np = nu->ports; np != NULL; np = np->next) {
+		const struct vx_remotes *cur = vx_remotes_get(np->vx);
+		unsigned alen = addr_len(np->vx->family);
+
+		for (unsigned i = 0; np->vx->family == ev->family && cur != NULL && i < cur->n; i++)
+			if (prefix_has(ev->dst, ev->dst_len, cur->r[i].addr, alen))
+				return true;
+	}
+	return false;
+}
 
 /* A neighbour event about (family, addr) on the underlay: the remotes
  * whose next hop it is take the new entry (a deleted one is asked for
@@ -264,11 +295,20 @@ static void on_event(const struct nl_event *ev, void *arg)
 		break;
 	case RTM_NEWLINK:
 	case RTM_DELLINK:
+		/* Another link's state too (AF_UNSPEC: not IPv6's or a bridge's
+		 * per-family news): IPv4 drops the routes of a link that goes
+		 * down without a route event. */
 		if (ev->ifindex == ifindex)
 			rd->link = rd->all = true;
+		else
+			rd->all |= ev->family == AF_UNSPEC;
 		break;
-	default:  /* routes, addresses: which remote they move is the kernel's to say */
-		rd->all = true;
+	case RTM_NEWROUTE:
+	case RTM_DELROUTE:
+		rd->all |= route_matters(rd->nu, ev);
+		break;
+	default:  /* addresses: their routes come as route events; the underlay's own, to be sure */
+		rd->all |= ev->ifindex == ifindex;
 		break;
 	}
 }
@@ -287,9 +327,21 @@ static void on_events(struct ev_watch *w, int fd, uint32_t events, void *arg)
 		LOG(DEBUG, port, "%s: %s", rd.nu->ul->name, err.msg);
 	if (rd.link)
 		ul_link_reread(rd.nu);
-	for (struct neigh_port *np = rd.nu->ports; np != NULL; np = np->next) {
-		if (rd.all)
-			port_resolve_all(np, rd.now);
+	/* A burst of route events (a routing daemon, a lab being built) is
+	 * one rescan, at the next tick (ul_rescan). */
+	rd.nu->rescan |= rd.all;
+	for (struct neigh_port *np = rd.nu->ports; np != NULL; np = np->next)
+		port_commit(np);
+}
+
+/* The rescan events asked for since the last tick: every remote of every
+ * port of the underlay, looked up again and published. */
+static void ul_rescan(struct neigh_ul *nu, uint32_t now)
+{
+	nu->rescan = false;
+	nu->ul->neigh_rescans++;
+	for (struct neigh_port *np = nu->ports; np != NULL; np = np->next) {
+		port_resolve_all(np, now);
 		port_commit(np);
 	}
 }
@@ -468,9 +520,13 @@ void neigh_port_zero(struct vx_port *vx)
 void neigh_port_tick(struct vx_port *vx)
 {
 	struct neigh_port *np = vx->neigh;
-	const struct vx_remotes *cur = vx_remotes_get(vx);
+	const struct vx_remotes *cur;
 	uint32_t now = dp_now();
 
+	/* The underlay's first port at this tick runs its pending rescan. */
+	if (np != NULL && np->nu->rescan)
+		ul_rescan(np->nu, now);
+	cur = vx_remotes_get(vx);
 	for (unsigned i = 0; np != NULL && cur != NULL && i < cur->n; i++) {
 		const struct vx_remote *c = &cur->r[i];
 		struct neigh_rem *nr = &np->rem[c->index];
