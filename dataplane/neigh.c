@@ -38,6 +38,7 @@ struct neigh_port {
 	struct neigh_ul *nu;
 	struct neigh_port *next;          /* the underlay's ports */
 	struct vx_remotes *work;          /* the table being changed (port_work), NULL: none */
+	uint32_t freed;                   /* indexes freed by vxlan-set and not given out since */
 	struct neigh_rem rem[VX_REMOTES_MAX];  /* by remote index */
 };
 
@@ -438,6 +439,22 @@ void neigh_port_del(struct vx_port *vx)
 		nu_free(nu);
 }
 
+/* An index for a new remote (one is free: n <= 32), with what frames an
+ * impairment holds back may have left under it (port_vxlan.h, "Remote
+ * indexes"): the lowest one not freed by this call (gone), else the lowest
+ * free; one freed before loses the FDB entries those frames made since. */
+static uint8_t rem_index(struct neigh_port *np, uint32_t gone)
+{
+	struct vx_port *vx = np->vx;
+	uint32_t avail = ~vx->used & ~gone;
+	uint8_t idx = (uint8_t)__builtin_ctz(avail ? avail : ~vx->used);
+
+	if (np->freed & (1u << idx))
+		fdb_flush_remote(reg.fdb, vx->port->slot, idx);
+	np->freed &= ~(1u << idx);
+	return idx;
+}
+
 /* The remote of t with address a, or NULL. */
 static const struct vx_remote *rem_find(const struct vx_remotes *t, const uint8_t *a, unsigned alen)
 {
@@ -486,6 +503,7 @@ int neigh_port_set(struct vx_port *vx, const uint8_t (*addrs)[16], unsigned n, s
 			memset(&np->rem[idx], 0, sizeof(np->rem[idx]));
 		}
 		vx->used = stay;
+		np->freed |= gone;
 		cur = kept;
 	} else {
 		free(kept);
@@ -498,7 +516,7 @@ int neigh_port_set(struct vx_port *vx, const uint8_t (*addrs)[16], unsigned n, s
 			*r = *o;
 			continue;
 		}
-		r->index = (uint8_t)__builtin_ctz(~vx->used);  /* n <= 32: one is free */
+		r->index = rem_index(np, gone);
 		vx->used |= 1u << r->index;
 		memcpy(r->addr, addrs[i], alen);
 		memcpy(r->via, addrs[i], alen);

@@ -77,10 +77,11 @@ void neigh_port_del(struct vx_port *vx);
 /*
  * vxlan-set: make addrs[0..n) (family vx->family, checked by the caller)
  * the port's remotes. A remote that stays keeps its index, state, template
- * and counters; a new one takes the lowest free index and is resolved at
- * once; a removed one leaves the table (published, workers let go), then
- * its FDB entries (fdb_flush_remote) and counters go and its index is
- * free. 0, or -ENOMEM with err filled and the port unchanged.
+ * and counters; a new one takes the lowest free index not freed by this
+ * call (port_vxlan.h, "Remote indexes") and is resolved at once; a removed
+ * one leaves the table (published, workers let go), then its FDB entries
+ * (fdb_flush_remote) and counters go and its index is free. 0, or -ENOMEM
+ * with err filled and the port unchanged.
  */
 int neigh_port_set(struct vx_port *vx, const uint8_t (*addrs)[16], unsigned n, struct vnl_err *err);
 

@@ -39,6 +39,10 @@
 #      once, .2 keeps index 0 and its counters, a flood makes 1 copy; back
 #      to [.2, .3]: .3 gets index 1 with zero counters and resolves;
 #      refusals: not a vxlan port, a bad address, the other family, twice
+#   6b. (not in -2workers) a frame from MAC Y through .3 delayed on va's out
+#      while vxlan-set replaces .3 by .9: .9 takes a fresh index, not .3's;
+#      Y is learned under the freed index (no remote); .3 back at index 1
+#      takes Y's entry with it
 #   6c. (not in -2workers) route events in H1: 50 routes through another
 #      link that hold no remote make no rescan (`neigh_rescans` of the
 #      underlay), 16 that hold remotes one or two; a route to .3 through
@@ -334,6 +338,31 @@ if [ -z "${VNL_EXPECT_WORKERS:-}" ]; then
 	jq_assert "refusals changed nothing" "$(port_json "$VA")" \
 		"[.remotes[] | [.ip, .index]] == [[\"192.0.2.2\", 0], [\"192.0.2.3\", 1]]"
 	pass "vxlan-set: removed remote's MACs gone at once, kept remote's counters kept, re-added remote fresh; refusals"
+
+	# --- 6b. an index freed by vxlan-set and impairment-delayed frames ---
+	# A broadcast from MAC Y through .3 is held 1.5 s by a delay on va's
+	# out; meanwhile va's remotes become [.2, .9]: .9 must not take the
+	# index .3 just freed (1), so Y, learned under 1 when its frame leaves,
+	# names no remote; back to [.2, .3]: .3 takes 1 again, and Y's entry
+	# made under it since goes with it.
+	Y=02:00:34:00:00:04
+	y_fdb() { sw_ok show-fdb "lan=$A" | jq -c --arg y "$Y" '[.entries[] | select(.mac == $y)]'; }
+	sw_ok impair-set "port=$VA" dir=out delay_ns=1500000000 >/dev/null
+	vx_send 3 192.0.2.3 192.0.2.1 "0800000000006400ffffffffffff$(tr -d : <<<"$Y")88b5$zeros"
+	wait_until 5 sh -c "$SWCTL show-ports name=$VA | jq -e '.ports[0].impair.queued.out == 1'" ||
+		fail "Y's frame not held by the delay: $(port_json "$VA" | jq -c .impair)"
+	r=$(sw_ok vxlan-set "name=$VA" 'remote:=["192.0.2.2","192.0.2.9"]')
+	jq_assert "a new remote does not take an index freed by the same vxlan-set" "$r" \
+		"[.port.remotes[] | [.ip, .index]] == [[\"192.0.2.2\", 0], [\"192.0.2.9\", 2]]"
+	wait_until 5 sh -c "$SWCTL show-fdb lan=$A | jq -e '[.entries[] | select(.mac == \"$Y\")] | length == 1'" ||
+		fail "Y not learned once its frame left the delay: $(y_fdb)"
+	jq_assert "Y, learned under the freed index, names no remote" "$(y_fdb)" ".[0].port == \"$VA\" and .[0].remote == null"
+	sw_ok impair-clear "port=$VA" >/dev/null
+	r=$(sw_ok vxlan-set "name=$VA" 'remote:=["192.0.2.2","192.0.2.3"]')
+	jq_assert ".3 back at index 1" "$r" "[.port.remotes[] | [.ip, .index]] == [[\"192.0.2.2\", 0], [\"192.0.2.3\", 1]]"
+	jq_assert "Y's entry under index 1 gone when .3 took it" "$(y_fdb)" "length == 0"
+	wait_until 10 remote_is "$VA" 192.0.2.3 resolved || fail ".3 not resolved again: $(remote_json "$VA" 192.0.2.3)"
+	pass "vxlan-set with frames delayed: no index freed by the call reused; entries learned under a freed index go when it is reused"
 
 	# --- 6c. route events: filtered, coalesced into one rescan a tick ---
 	# H1 gets a second link (veth vl0/vl1, 198.18.0.1/24, no IPv6): 50
