@@ -110,6 +110,9 @@ static int parse(struct imp_state *st, struct json_object *req, struct vnl_err *
 		return vnl_errf(err, -EINVAL, "gap needs reorder, as in netem");
 	if (v[A_REORDER] && !v[A_DELAY])
 		return vnl_errf(err, -EINVAL, "reorder needs a delay, as in netem");
+	/* vnld's rule too (model/impair_text.c): a jitter around no delay. */
+	if (v[A_JITTER] && !v[A_DELAY])
+		return vnl_errf(err, -EINVAL, "jitter needs a delay, as in netem");
 	if (json_object_object_get_ex(req, "gemodel", &ge)) {
 		size_t n = json_object_is_type(ge, json_type_array) ? json_object_array_length(ge) : 0;
 
