@@ -104,6 +104,16 @@ static int nl_open(void)
 	return fd;
 }
 
+/* The next datagram of the socket into buf (NL_BUF bytes): its length or -errno. */
+static int nl_recv(int fd, char *buf)
+{
+	ssize_t n;
+
+	while ((n = recv(fd, buf, NL_BUF, 0)) < 0 && errno == EINTR)
+		;
+	return n < 0 ? -errno : (int)n;
+}
+
 /* Send one request with NLM_F_ACK; 0 or the kernel's -errno. */
 static int nl_do(int fd, struct nlmsghdr *h)
 {
@@ -115,13 +125,10 @@ static int nl_do(int fd, struct nlmsghdr *h)
 	if (send(fd, h, h->nlmsg_len, 0) < 0)
 		return -errno;
 	for (;;) {
-		int n = (int)recv(fd, buf, sizeof(buf), 0);
+		int n = nl_recv(fd, buf);
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		if (n < 0)
+			return n;
 		for (struct nlmsghdr *m = (struct nlmsghdr *)buf; NLMSG_OK(m, n); m = NLMSG_NEXT(m, n))
 			if (m->nlmsg_seq == h->nlmsg_seq && m->nlmsg_type == NLMSG_ERROR)
 				return ((struct nlmsgerr *)NLMSG_DATA(m))->error;
@@ -146,13 +153,10 @@ static int nl_dump(int fd, uint16_t type, nl_keep_fn keep, struct saved *s, stru
 	if (send(fd, &req, sizeof(req), 0) < 0)
 		return -errno;
 	for (;;) {
-		int n = (int)recv(fd, buf, sizeof(buf), 0);
+		int n = nl_recv(fd, buf);
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		if (n < 0)
+			return n;
 		for (struct nlmsghdr *m = (struct nlmsghdr *)buf; NLMSG_OK(m, n); m = NLMSG_NEXT(m, n)) {
 			struct nlmsghdr *c;
 
