@@ -297,8 +297,8 @@ static void print_node(struct json_object *n)
 
 		for (i = 0; shown[i] && strcmp(shown[i], key); i++)
 			;
-		if (shown[i])
-			continue;
+		if (shown[i] || (!strcmp(key, "nic_repairs") && json_object_get_int(val) == 0))
+			continue; /* no repair: nothing to say */
 		/* A list option of the kind (env): its entries, space-separated. */
 		if (json_object_is_type(val, json_type_array)) {
 			buf[0] = '\0';
