@@ -1334,8 +1334,9 @@ static void log_rotate(struct ev_watch *w, void *arg)
 /* Remove the lab's run folder and what vnld and the switch left in it. */
 static void remove_run_dir(void)
 {
-	static const char *const files[] = { "switchd.log", "vnld.log", "vnld.log.1", "vnld.log.new", "vnld.pid",
-					     "switchd.sock", "vnld.sock", "agent.sock" };
+	static const char *const files[] = { "switchd.log", "switchd.log.1", "switchd.log.new", "vnld.log",
+					     "vnld.log.1", "vnld.log.new", "vnld.pid", "switchd.sock", "vnld.sock",
+					     "agent.sock" };
 	char path[PATH_MAX + 16];
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -1491,6 +1492,7 @@ int main(int argc, char **argv)
 	d.busy = true;
 
 	snprintf(d.lab.sw.sock, sizeof(d.lab.sw.sock), "%s/switchd.sock", d.run_dir);
+	snprintf(d.lab.sw.log, sizeof(d.lab.sw.log), "%s/switchd.log", d.run_dir);
 	d.lab.sw.pidfd = -1;
 	r = state_load(d.lab.state_dir, &d.lab.topo, &sw_pid, &sw_start, &err);
 	lab_vx_open(&d.lab);
@@ -1519,7 +1521,6 @@ int main(int argc, char **argv)
 
 	switchd_path(d.lab.sw.bin, sizeof(d.lab.sw.bin), switchd);
 	d.lab.sw.extra_args = switchd_extra_args();
-	snprintf(d.lab.sw.log, sizeof(d.lab.sw.log), "%s/switchd.log", d.run_dir);
 	d.lab.sw.loop = d.loop;
 	d.lab.sw.on_ready = lab_push;
 	d.lab.sw.on_down = switch_down;
