@@ -32,6 +32,7 @@
 #include "deploy.h"
 #include "lab.h"
 #include "lab_capture.h"
+#include "lab_nicrepair.h"
 #include "lab_switch.h"
 #include "log.h"
 #include "logcap.h"
@@ -159,6 +160,34 @@ static void node_json(const struct topo_node *n, struct json_object *o, void *ar
 		return;
 	lab_node_ctx(&d.lab, n, &ctx);
 	k->live_status(kind_state(k), &ctx, o);
+}
+
+/* The lab's nic_repair hook: the node's kind's slot with its per-lab state. */
+static int nic_repair(const struct topo_node *n, unsigned nic, void (*done)(int code, const char *text, void *arg),
+		      void *arg, struct vnl_err *err)
+{
+	const struct node_kind *k = kind_of_node(n);
+	struct node_ctx ctx;
+
+	if (k == NULL || k->nic_repair == NULL || d.kind_state == NULL)
+		return vnl_errf(err, -EOPNOTSUPP, "node %s: its kind cannot repair a NIC", n->name);
+	lab_node_ctx(&d.lab, n, &ctx);
+	return k->nic_repair(kind_state(k), &ctx, nic, done, arg, err);
+}
+
+/* The NIC features look (lab_nicrepair.h), held like a read-only request:
+ * no transaction starts while it waits for the switch, none runs when it
+ * starts. */
+static void nic_tick(struct ev_watch *w, void *arg)
+{
+	(void)w, (void)arg;
+	if (d.busy || d.handling || d.stop_lab)
+		return;
+	d.handling++;
+	lab_nic_tick(&d.lab);
+	d.handling--;
+	if (d.handling == 0 && !d.busy)
+		jsonl_resume(d.srv);
 }
 
 /* The wait.h hook: waits run vnld's loop (docs/vnld.md, "Waiting"). */
@@ -1501,6 +1530,7 @@ int main(int argc, char **argv)
 	d.lab.sw.arg = &d.lab;
 	d.lab.emit = emit;
 	d.lab.node_json = node_json;
+	d.lab.nic_repair = nic_repair;
 	if (kinds_open(&err) < 0) {
 		log_error("%s", err.msg);
 		return 1;
@@ -1544,6 +1574,7 @@ int main(int argc, char **argv)
 	}
 	kinds_sync();
 	ev_timer_add(d.loop, LOG_ROTATE_MS, log_rotate, NULL);
+	ev_timer_add(d.loop, LAB_NIC_TICK_MS, nic_tick, NULL);
 	log_info("serving %s/vnld.sock (switch pid %d)", d.run_dir, (int)d.lab.sw.pid);
 	tx_end(NULL);
 

@@ -551,6 +551,7 @@ const struct node_kind node_kind_vm = {
 	.lab_close = vm_lab_close,
 	.live_status = vm_live_status,
 	.power = vm_power,
+	.nic_repair = vm_nic_repair,
 	.host_nodes = vm_host_nodes,
 	.host_noun = "VM",
 	.host_nouns = "VMs",

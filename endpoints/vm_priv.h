@@ -80,4 +80,6 @@ void vm_lab_sync(void *state, const struct topo *t);
 void vm_lab_close(void *state);
 void vm_live_status(void *state, const struct node_ctx *node, struct json_object *out);
 int vm_power(void *state, struct node_ctx *node, enum node_power op, const char **done, struct vnl_err *err);
+int vm_nic_repair(void *state, const struct node_ctx *node, unsigned int nic,
+		  void (*done)(int code, const char *text, void *arg), void *arg, struct vnl_err *err);
 int vm_host_nodes(const char *lab, int (*add)(const char *node, void *arg), void *arg);
