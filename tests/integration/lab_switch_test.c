@@ -11,7 +11,7 @@
  * dels (a line each) under VNL_LOG_MAX=8192 leave sw.log within the cap
  * and sw.log.1 within it too, the newest line in sw.log; the restarted
  * switch logs into the same capped file through a new vnl-logcap, and the
- * last one ends with the stop.
+ * last one ends with the stop; the writer's pid is recorded.
  * Operations: a private switch in a temp folder, the evloop on this thread.
  */
 #include <errno.h>
@@ -176,6 +176,7 @@ int main(void)
 	lcfd = lc > 0 ? wait_pidfd(lc) : -1;
 	ok(lc > 0 && same_pipe(s.pid, 1, lc, 0) && same_pipe(s.pid, 2, lc, 0),
 	   "the switch's stdout and stderr are the pipe of the vnl-logcap writing its log (pid %d)", (int)lc);
+	ok(s.logw.pid == lc && s.logw.start == proc_start_time(lc), "its pid and start time are recorded");
 	ok(log_has(s.log, "LAN blue added"), "its messages reach the log");
 	flood_log(&s);
 
@@ -183,7 +184,8 @@ int main(void)
 	a.loop = loop;
 	snprintf(a.sock, sizeof(a.sock), "%s", s.sock);
 	ok(lab_switch_adopt(&a, s.pid, s.start_time + 1, &err) == -ESRCH, "wrong start time: not adopted");
-	ok(lab_switch_adopt(&a, s.pid, s.start_time, &err) == 0, "adopted by pid and start time");
+	ok(lab_switch_adopt(&a, s.pid, s.start_time, &err) == 0 && a.log_unknown,
+	   "adopted by pid and start time (its log's writer unknown: looked for at its stop)");
 	ev_del(a.watch); /* hand it back: one watcher is enough */
 	close(a.pidfd);
 
@@ -225,7 +227,7 @@ int main(void)
 	ok(s.pid == 0 && kill(first, 0) < 0, "stopped");
 	ok(access(s.sock, F_OK) != 0, "its socket is gone");
 	ok(down == 1, "a requested stop is not a crash: no restart");
-	ok(ended(lcfd), "the stop waited for the log's vnl-logcap to end");
+	ok(ended(lcfd) && s.logw.pid == 0, "the stop waited for the log's vnl-logcap to end");
 	if (lcfd >= 0)
 		close(lcfd);
 	unlink(s.log);
