@@ -284,6 +284,16 @@ static int wait_gone(pid_t pid, unsigned long long start, long long deadline, in
 	}
 }
 
+/* Signal the recorded writer: through its pidfd, else by pid once its
+ * start time says it is still that process (unreadable: not signalled). */
+static void stop(const struct logcap_proc *w, int sig, const int *fd)
+{
+	if (*fd >= 0)
+		syscall(SYS_pidfd_send_signal, *fd, sig, NULL, 0);
+	else if (proc_start_time(w->pid) == w->start)
+		kill(w->pid, sig);
+}
+
 int logcap_wait(const char *path, struct logcap_proc *w, int ms)
 {
 	long long deadline = mono_ms() + ms;
@@ -302,7 +312,15 @@ int logcap_wait(const char *path, struct logcap_proc *w, int ms)
 	}
 	if (w->pid <= 0 || w->start == 0)
 		goto gone;
-	r = wait_gone(w->pid, w->start, deadline, &fd);
+	if ((r = wait_gone(w->pid, w->start, deadline, &fd)) == -ETIMEDOUT) {
+		/* It outlived its pipe's writers (a stray holds the pipe, or its
+		 * disk stalls): stop it, so the next writer is the only one. */
+		stop(w, SIGTERM, &fd);
+		if (wait_gone(w->pid, w->start, mono_ms() + LOGCAP_KILL_MS, &fd) < 0) {
+			stop(w, SIGKILL, &fd);
+			wait_gone(w->pid, w->start, mono_ms() + LOGCAP_KILL_MS, &fd);
+		}
+	}
 	if (fd >= 0)
 		close(fd);
 gone:

@@ -94,15 +94,20 @@ int logcap_recorded(const char *file, struct logcap_proc *w);
  * without a late PATH.new.
  *
  * w: the writer as recorded at logcap_spawn (pid 0: none runs); it is
- * waited for through its pidfd (polled when none can be had); *w is
+ * waited for through its pidfd (polled when none can be had), and when it
+ * still runs at the deadline it is stopped (SIGTERM, then SIGKILL
+ * LOGCAP_KILL_MS later) so one writer per log holds (not when neither a
+ * pidfd nor its start time can be read: its identity is unsure); *w is
  * zeroed.  w NULL: nothing was recorded
  * (a writer left by an older vnld): every process is looked at (comm in
  * /proc/PID/stat first, then the command line `vnl-logcap PATH`), and one
  * found is only waited for.
  *
- * 0 when none is left, -ETIMEDOUT.
+ * 0 when none is left, -ETIMEDOUT when one outlived ms (stopped when
+ * recorded: the caller logs a warning).
  */
 #define LOGCAP_WAIT_MS 2000
+#define LOGCAP_KILL_MS 200
 int logcap_wait(const char *path, struct logcap_proc *w, int ms);
 
 /* The pid of a vnl-logcap writing PATH (`vnl-logcap PATH` on its command

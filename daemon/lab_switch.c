@@ -18,9 +18,12 @@
 #include "clock.h"
 #include "jsonl_client.h"
 #include "lab_switch.h"
+#include "log.h"
 #include "logcap.h"
 #include "spawn.h"
 #include "wait.h"
+
+LOG_SUBSYS("switch");
 
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 30000
@@ -173,10 +176,12 @@ static int watch_pid(struct lab_switch *s)
 	return 0;
 }
 
-/* The log's last writer is gone. */
+/* The log's last writer is gone (stopped if it lingers). */
 static void log_wait(struct lab_switch *s)
 {
-	logcap_wait(s->log, s->log_unknown ? NULL : &s->logw, LOGCAP_WAIT_MS);
+	if (logcap_wait(s->log, s->log_unknown ? NULL : &s->logw, LOGCAP_WAIT_MS) == -ETIMEDOUT)
+		log_warning("the vnl-logcap of %s was still running %d ms after its switch ended%s", s->log,
+			    LOGCAP_WAIT_MS, s->log_unknown ? "" : ": stopped");
 	s->log_unknown = false;
 }
 

@@ -39,6 +39,7 @@
 
 #include "clock.h"
 #include "fsutil.h"
+#include "log.h"
 #include "logcap.h"
 #include "ns.h"
 #include "spawn.h"
@@ -47,6 +48,8 @@
 #include "vm_session.h"
 #include "wait.h"
 #include "unixsock.h"
+
+LOG_SUBSYS("vm");
 
 #define VM_START_MS 30000   /* qemu's own start, not the guest's boot */
 #define VM_STOP_MS 5000
@@ -197,7 +200,7 @@ static void log_tail(const char *path, struct logcap_proc *w, char *out, size_t 
  * With qemu gone, its logs' writers end once they have written the rest:
  * wait for them (one writer per log when the next qemu starts; no late
  * PATH.new) and drop their records.  A recorded writer is waited for through
- * its pidfd.  A run folder without records is a
+ * its pidfd and stopped if it lingers.  A run folder without records is a
  * VM started by an older vnld: its writers are looked for in /proc.
  */
 static void logs_wait(const struct node_ctx *node, const struct vm_paths *p)
@@ -205,15 +208,15 @@ static void logs_wait(const struct node_ctx *node, const struct vm_paths *p)
 	const char *logs[] = { p->qemu_log, p->console_log }, *recs[] = { p->qemu_logw, p->console_logw };
 	bool old = access(p->run, F_OK) == 0 && access(p->qemu_logw, F_OK) < 0 && access(p->console_logw, F_OK) < 0;
 
-	(void)node; /* (its name goes in L5's warning) */
-
 	for (int i = 0; i < 2; i++) {
 		struct logcap_proc w;
 		int r = logcap_recorded(recs[i], &w);
 
 		if (r < 0 && !old)
 			continue;
-		logcap_wait(logs[i], r < 0 ? NULL : &w, LOGCAP_WAIT_MS);
+		if (logcap_wait(logs[i], r < 0 ? NULL : &w, LOGCAP_WAIT_MS) == -ETIMEDOUT)
+			log_warning("vm %s: the vnl-logcap of %s still ran %d ms after qemu ended%s", node->name,
+				    logs[i], LOGCAP_WAIT_MS, r < 0 ? "" : ": stopped");
 		unlink(recs[i]);
 	}
 }

@@ -11,7 +11,8 @@
  * dels (a line each) under VNL_LOG_MAX=8192 leave sw.log within the cap
  * and sw.log.1 within it too, the newest line in sw.log; the restarted
  * switch logs into the same capped file through a new vnl-logcap, and the
- * last one ends with the stop; the writer's pid is recorded.
+ * last one ends with the stop; the writer's pid is recorded, and one still
+ * running at the stop's deadline (a stray holds its pipe) is stopped.
  * Operations: a private switch in a temp folder, the evloop on this thread.
  */
 #include <errno.h>
@@ -23,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "lab_switch.h"
 #include "logcap.h"
 #include "wait.h"
@@ -143,7 +145,7 @@ int main(void)
 	struct vnl_err err;
 	struct ev_watch *t;
 	pid_t first, lc;
-	int lcfd;
+	int lcfd, stray;
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "SKIP: needs root (DPDK, hugepages)\n");
@@ -223,11 +225,26 @@ int main(void)
 		lcfd = lc2 > 0 ? wait_pidfd(lc2) : -1;
 	}
 
-	lab_switch_stop(&s);
+	/* A stray holding the log's pipe keeps the writer running past the
+	 * switch: the stop stops it (one writer per log). */
+	{
+		char fd2[64];
+		long long t0;
+
+		snprintf(fd2, sizeof(fd2), "/proc/%d/fd/2", (int)s.pid);
+		stray = open(fd2, O_WRONLY | O_CLOEXEC);
+		t0 = mono_ms();
+		lab_switch_stop(&s);
+		t0 = mono_ms() - t0;
+		ok(stray >= 0 && t0 >= LOGCAP_WAIT_MS, "with the pipe held, the stop waited %lld ms for the writer", t0);
+	}
 	ok(s.pid == 0 && kill(first, 0) < 0, "stopped");
 	ok(access(s.sock, F_OK) != 0, "its socket is gone");
 	ok(down == 1, "a requested stop is not a crash: no restart");
-	ok(ended(lcfd) && s.logw.pid == 0, "the stop waited for the log's vnl-logcap to end");
+	ok(ended(lcfd) && s.logw.pid == 0 && logcap_writer(s.log) == 0,
+	   "the log's vnl-logcap, still running at the deadline, was stopped");
+	if (stray >= 0)
+		close(stray);
 	if (lcfd >= 0)
 		close(lcfd);
 	unlink(s.log);

@@ -8,8 +8,8 @@
  * vnl-logcap (logcap_spawn) is found by its log (logcap_writer: the
  * fallback for writers nobody recorded) and logcap_wait returns once it
  * has written the rest and ended; a recorded writer (pid and start time,
- * logcap_record) is waited for, also when no pidfd can be had (EMFILE:
- * then it polls, with little CPU).
+ * logcap_record) still running at the deadline is stopped, also when no
+ * pidfd can be had (EMFILE: then it polls, with little CPU).
  * Operations: a fake clock for the limiter; files in a temp folder.
  */
 #include <errno.h>
@@ -117,7 +117,7 @@ static long cpu_ms(void)
 }
 
 /* vnl-logcap, next to this test in the build folder: found by a scan
- * (nothing recorded: adoption), or waited for as recorded. */
+ * (nothing recorded: adoption), or waited for and stopped as recorded. */
 static void test_writer(const char *dir)
 {
 	char path[256], rec[256], buf[64] = "";
@@ -154,6 +154,17 @@ static void test_writer(const char *dir)
 	if (lfd >= 0)
 		close(lfd);
 	ok(logcap_wait(path, &w, 100) == 0 && w.pid == 0, "a record of an ended writer: nothing to wait for");
+
+	/* A writer that outlives the wait (its pipe still open) is stopped. */
+	fd = logcap_spawn(path, &w);
+	back = w;
+	t0 = mono_ms();
+	ok(fd >= 0 && logcap_wait(path, &w, 300) == -ETIMEDOUT && w.pid == 0 && proc_start_time(back.pid) == 0,
+	   "a recorded writer still running at the deadline: -ETIMEDOUT, and it is stopped (pid %d)", (int)back.pid);
+	ok(mono_ms() - t0 < 300 + 2 * LOGCAP_KILL_MS + 500, "within the wait and the kill grace (%lld ms)",
+	   mono_ms() - t0);
+	if (fd >= 0)
+		close(fd);
 
 	/* Without pidfds (EMFILE) it polls: no busy loop. */
 	fd = logcap_spawn(path, &w);
