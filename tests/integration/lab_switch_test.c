@@ -134,6 +134,12 @@ static void flood_log(struct lab_switch *s)
 	ok(peak <= CAP && peak1 > 0 && peak1 <= CAP,
 	   "~45 KB of log lines: sw.log stayed within %d (peak %ld), sw.log.1 holds the part before (peak %ld)", CAP,
 	   peak, peak1);
+	{
+		struct stat a, b;
+
+		ok(stat(s->log, &a) == 0 && stat(log1, &b) == 0 && (a.st_mode & 07777) == 0600 &&
+		   (b.st_mode & 07777) == 0600, "sw.log and sw.log.1 are 0600, as every log (README \"Logs\")");
+	}
 }
 
 int main(void)
