@@ -179,10 +179,10 @@ static int watch_pid(struct lab_switch *s)
 /* The log's last writer is gone (stopped if it lingers). */
 static void log_wait(struct lab_switch *s)
 {
-	if (logcap_wait(s->log, s->log_unknown ? NULL : &s->logw, LOGCAP_WAIT_MS) == -ETIMEDOUT)
+	if (logcap_wait(s->log, s->log_recorded ? &s->logw : NULL, LOGCAP_WAIT_MS) == -ETIMEDOUT)
 		log_warning("the vnl-logcap of %s was still running %d ms after its switch ended%s", s->log,
-			    LOGCAP_WAIT_MS, s->log_unknown ? "" : ": stopped");
-	s->log_unknown = false;
+			    LOGCAP_WAIT_MS, s->log_recorded ? ": stopped" : "");
+	s->log_recorded = true;
 }
 
 static int spawn(struct lab_switch *s, struct vnl_err *err)
@@ -433,7 +433,7 @@ int lab_switch_adopt(struct lab_switch *s, pid_t pid, unsigned long long start_t
 		return vnl_errf(err, -ESRCH, "pid %d is not a vnl-switchd of %s", (int)pid, s->sock);
 	s->pid = pid;
 	s->start_time = start_time;
-	s->log_unknown = true; /* its vnl-logcap is found by its command line */
+	s->log_recorded = false; /* its vnl-logcap is found by its command line */
 	s->pidfd = wait_pidfd(pid);
 	r = wait_ready(s, err);
 	if (r == 0 && (r = watch_pid(s)) < 0)

@@ -72,8 +72,10 @@ struct lab_switch {
 	pid_t pid;                 /* 0 when not running */
 	int pidfd;                 /* of pid, -1 when none (set -1 before lab_switch_start/adopt) */
 	unsigned long long start_time; /* of pid, /proc/PID/stat field 22: tells a reused pid apart */
-	struct logcap_proc logw;   /* the vnl-logcap writing log (pid 0: none started) */
-	bool log_unknown;          /* adopted: a writer may run that we did not start */
+	struct logcap_proc logw;   /* the vnl-logcap writing log (pid 0: none) */
+	bool log_recorded;         /* logw is all there is: false until this process
+				    * has waited once (a writer an earlier vnld
+				    * started is then looked for) and for an adopted switch */
 	unsigned restarts;         /* restarts since the first start */
 	unsigned backoff_ms;       /* next restart delay */
 	long long started_ms;      /* CLOCK_MONOTONIC ms of the last successful start */
