@@ -482,6 +482,7 @@ static void underlay_port_show(const struct port *p, struct json_object *o)
 	}
 	json_object_object_add(o, "vnis", vnis);
 	json_object_object_add(o, "rx_via_kernel", json_object_new_int64((int64_t)ul->rx_via_kernel));
+	json_object_object_add(o, "neigh_rescans", json_object_new_int64((int64_t)ul->neigh_rescans));
 }
 
 const struct port_ops port_underlay_ops = {
