@@ -185,13 +185,14 @@ int main(int argc, char **argv)
 		if (r < 0)
 			LOG(ERR, main, "control loop failed: %s", strerror(-r));
 	}
-	/* Each step needs what the later ones free: the workers stop (no
-	 * frame moves any more), the captures end (their last frames and
-	 * statistics written; their timer is on the loop), the ports close
-	 * (neigh.c's netlink watches are on the loop too), then the control
-	 * socket and the loop go. */
-	workers_fini();
+	/* Each step needs what the later ones free: the captures end while
+	 * the workers still run (as a capture-stop does: their rings are
+	 * drained over every worker and their statistics written; their
+	 * timer is on the loop), the workers stop (no frame moves any more),
+	 * the ports close (neigh.c's netlink watches are on the loop too),
+	 * then the control socket and the loop go. */
 	capture_fini();
+	workers_fini();
 	reg_fini();
 	control_close();
 	snapshot_fini();

@@ -308,8 +308,12 @@ static void on_event(const struct nl_event *ev, void *arg)
 	case RTM_DELROUTE:
 		rd->all |= route_matters(rd->nu, ev);
 		break;
-	default:  /* addresses: their routes come as route events; the underlay's own, to be sure */
-		rd->all |= ev->ifindex == ifindex;
+	default:
+		/* Addresses: the underlay's own, and any deletion: the kernel
+		 * drops the routes that used a deleted IPv4 address (its
+		 * prefix route, routes with it as source) without a route
+		 * event. New addresses elsewhere bring their routes as events. */
+		rd->all |= ev->ifindex == ifindex || ev->type == RTM_DELADDR;
 		break;
 	}
 }
