@@ -69,6 +69,8 @@ if [ "$f" = 0x40000000 ]; then
 	# --- 4. vnld repairs it, no vnl command --------------------------------------
 	t0=$SECONDS
 	check "v-0 negotiates its features again within 60 s, by vnld's repair" wait_for 60 healed
+	# vnld counts the repair when the switch next shows the features (M5)
+	wait_for 10 sh -c "[ \"\$(\"$VNL_BIN\" --lab $L show -j v | jq -r .node.nic_repairs)\" = 1 ]"
 	diag "repaired after $((SECONDS - t0)) s: v-0 features $(feat); $(grep -h "NIC 0" "/run/vnetlab/$L/vnld.log" | tail -n 2)"
 	jcheck "the warning is gone, nic_repairs 1" "$(json_of show v)" \
 		'.node.nic_features_lost == null and .node.nic_repair == null and .node.nic_repairs == 1'
