@@ -7,15 +7,22 @@
  * "/proc/self/exe": the forked child is still the agent), so its waits
  * block a child, never the agent's loop, and the protocol has no op for it.
  *
- * The steps, on the interface whose address is MAC:
+ * The steps (runs in one guest serialised by a flock on RUN_DIR/lock), on
+ * the device interface whose permanent address is MAC (not reset when
+ * several match, or when it has a master or upper devices: their
+ * unregistering would drop them, and the restore does not rebuild them):
  *   1. save its state: name, up, MTU, its permanent addresses (not IPv6
  *      link-local ones: the kernel makes those) and the unicast routes
  *      through it that the kernel did not make itself (RTPROT_KERNEL, RA,
  *      table local), as netlink messages cut to the attributes that an
  *      add takes back;
- *   2. unbind and bind its virtio device from driver virtio_net (the
- *      netdev's `device` link): the driver resets the device and acks
- *      its features again, now with the backend there (111-vm-features);
+ *   2. out of the EXEC's process group (detach: the agent signals it
+ *      when the channel ends), unbind and bind its virtio device from
+ *      driver virtio_net (the netdev's `device` link): the driver resets
+ *      the device and acks its features again, now with the backend there
+ *      (111-vm-features); once unbound, bind is always tried, and until it
+ *      worked RUN_DIR/MAC names the device: a later run that finds no
+ *      interface binds it again (its state is lost then: exit 1);
  *   3. wait for an interface with MAC again (RESET_WAIT_MS); if it came
  *      back under another name and the old one is free, rename it back;
  *   4. restore: MTU, addresses, up, routes (each add NLM_F_REPLACE).
@@ -437,9 +444,11 @@ static int unbound_dev(const char *mac, char *dev, size_t size)
 		return -ENODEV;
 	n = read(fd, dev, size - 1);
 	close(fd);
-	if (n <= 0 || strchr(dev, '/'))
+	if (n <= 0)
 		return -ENODEV;
 	dev[n] = '\0';
+	if (strchr(dev, '/') || dev[0] == '.')
+		return -ENODEV;
 	snprintf(path, sizeof(path), "/sys/bus/virtio/devices/%s/device", dev);
 	if ((f = fopen(path, "re")) == NULL)
 		return -ENODEV;
@@ -465,6 +474,7 @@ static void detach(void)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL); /* the child's status is ours */
 	fflush(NULL);
 	if ((pid = fork()) < 0)
 		return;
@@ -472,8 +482,9 @@ static void detach(void)
 		setsid();
 		return;
 	}
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			_exit(1);
 	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
 }
 

@@ -29,6 +29,7 @@
 
 #include "lab.h"
 #include "lab_nicrepair.h"
+#include "fake_switch.h"
 #include "lab_switch.h"
 #include "log.h"
 #include "tap.h"
@@ -37,34 +38,24 @@
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static const char *features[2] = { "0x40000000", "0x40000000" }; /* v-0, v-1 */
 
-/* The fake switch: show-ports with features[], one request per connection. */
+/* The fake switch's answer to any request: show-ports with features[]. */
+static const char *sw_reply(const char *line)
+{
+	static char out[512];
+
+	(void)line;
+	pthread_mutex_lock(&mu);
+	snprintf(out, sizeof(out),
+		 "{\"ok\":true,\"ports\":[{\"name\":\"v-0\",\"features\":\"%s\"},"
+		 "{\"name\":\"v-1\",\"features\":\"%s\"}]}",
+		 features[0], features[1]);
+	pthread_mutex_unlock(&mu);
+	return out;
+}
+
 static void *sw_main(void *arg)
 {
-	int lfd = *(int *)arg;
-
-	for (;;) {
-		char line[4096], out[512];
-		size_t len = 0;
-		ssize_t n;
-		int fd = accept(lfd, NULL, NULL);
-
-		if (fd < 0)
-			continue;
-		while (len < sizeof(line) - 1 && (n = read(fd, line + len, sizeof(line) - 1 - len)) > 0) {
-			len += (size_t)n;
-			if (line[len - 1] == '\n')
-				break;
-		}
-		pthread_mutex_lock(&mu);
-		snprintf(out, sizeof(out),
-			 "{\"ok\":true,\"ports\":[{\"name\":\"v-0\",\"features\":\"%s\"},"
-			 "{\"name\":\"v-1\",\"features\":\"%s\"}]}\n",
-			 features[0], features[1]);
-		pthread_mutex_unlock(&mu);
-		if (write(fd, out, strlen(out)) < 0)
-			perror("fake switch");
-		close(fd);
-	}
+	fake_switch_serve(*(int *)arg, sw_reply);
 	return NULL;
 }
 
