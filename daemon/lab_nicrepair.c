@@ -123,15 +123,16 @@ static struct ratelimit *node_rl(const char *node)
 	return NULL;
 }
 
+/* A line about record r, within its node's rate limit. */
 #define nic_log(level, r, fmt, ...) \
-	log_full_rl(node_rl((r)->node), (level), "node %s: NIC %u" fmt, (r)->node, (r)->nic, __VA_ARGS__)
+	log_full_rl(node_rl((r)->node), (level), "node %s: NIC %u" fmt, (r)->node, (r)->nic, ##__VA_ARGS__)
 
 /* Control characters of s made spaces: one log line, one show string. */
 static void one_line(char *s)
 {
 	for (char *c = s; *c; c++)
 		if ((unsigned char)*c < ' ')
-			*c = ' '; /* one log line, one show string */
+			*c = ' ';
 }
 
 /* The switch says r's port has its features: a repair being confirmed worked. */
@@ -172,7 +173,7 @@ static void still_lost(struct nic_rec *r, int64_t now)
 		r->tries = 0; /* a fresh loss; one soon after the last is counted with it */
 	nic_log(LOG_LEVEL_WARNING, r,
 		" negotiated no virtio features after a switch restart (qemu replayed the features of a guest "
-		"still probing it): vnld repairs it in the guest%s", "");
+		"still probing it): vnld repairs it in the guest");
 }
 
 /* Update n's records from the switch's ports; returns a bit per lost NIC
