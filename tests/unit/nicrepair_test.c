@@ -105,7 +105,15 @@ static void finish(int code, const char *text)
 /* ---- show and log ---- */
 
 static struct lab lab;
-static char log_path[64];
+static char tmp[32], sock_path[64], log_path[64];
+
+/* The test's files go at any exit (a failed check may return early). */
+static void cleanup(void)
+{
+	unlink(sock_path);
+	unlink(log_path);
+	rmdir(tmp);
+}
 
 /* The show object of v (a new reference). */
 static struct json_object *show(void)
@@ -151,7 +159,6 @@ static void tick_after(unsigned ms)
 int main(void)
 {
 	static int lfd;
-	char tmp[32], sock_path[64];
 	struct vnl_err e;
 	pthread_t t;
 	int logfd;
@@ -160,6 +167,7 @@ int main(void)
 	snprintf(tmp, sizeof(tmp), "/tmp/vnl-nicrep-XXXXXX");
 	if (mkdtemp(tmp) == NULL)
 		return perror("mkdtemp"), 1;
+	atexit(cleanup);
 	snprintf(sock_path, sizeof(sock_path), "%s/switchd.sock", tmp);
 	snprintf(log_path, sizeof(log_path), "%s/log", tmp);
 	if ((logfd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) < 0)
@@ -236,9 +244,6 @@ int main(void)
 	   "NIC 1 lost again soon: its tries go on: %s", show_str("nic_repair"));
 	ok(log_count("NIC 1 negotiated no virtio features") == 2, "the new loss logged");
 
-	unlink(sock_path);
-	unlink(log_path);
-	rmdir(tmp);
 	topo_free(lab.topo);
 	return tap_done();
 }
