@@ -34,6 +34,7 @@
 #include "registry.h"
 #include "snapshot.h"
 #include "underlay.h"
+#include "vx_gro.h"
 
 /* The steering program, built by meson and embedded (bin2c.py). */
 extern const unsigned char vxlan_steer_obj[];
@@ -298,6 +299,7 @@ static uint16_t underlay_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n, 
 	int last_idx = -1;
 	uint32_t idx, got;
 	uint16_t nb = 0;
+	bool tcp = false; /* a frame may be a TCP segment: vx_gro */
 	uint64_t t0;
 	unsigned w;
 
@@ -380,6 +382,7 @@ static uint16_t underlay_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n, 
 		rs->v[VXR_rx_packets]++;
 		rs->v[VXR_rx_bytes] += pk.inner_len;
 		rs->last_rx = t0;
+		tcp |= vx_gro_hint(f + pk.inner_off, pk.inner_len);
 		/* nb <= i: pkts[i] is read before a later frame overwrites it */
 		pkts[nb++] = m;
 		continue;
@@ -388,6 +391,9 @@ drop:
 	}
 	xsk_rx_done(x, idx, got);
 	ps->v[PC_vx_decap_cycles] += rte_rdtsc() - t0;
+	/* One branch per burst when no frame is TCP (64 B UDP rates). */
+	if (unlikely(tcp) && nb > 1)
+		nb = vx_gro(pkts, nb, ps);
 	return nb;
 }
 

@@ -23,7 +23,9 @@
 #      calls) > 0 and at most its outer frames
 #   3. 20 MiB over TCP A -> B (tap TSO: segmented by the switch before
 #      encapsulation, tx_gso_frames > 0 on va), sha256 equal; per-remote
-#      tx counters add up to va's tx_packets
+#      tx counters add up to va's tx_packets; H2's underlay merged the
+#      decapsulated segments (GRO: rx_gro_out < rx_gro_in, no bad checksum)
+#      so vb received fewer frames than its remote's segments
 #   4. flood: one UDP broadcast from A: C gets it once, B once (through
 #      H2), H3's socket once; va: vx_flood_copies 2, one copy per remote;
 #      B's frames never go from vb's remote back out (split horizon: the
@@ -192,7 +194,13 @@ jq_assert "va segmented TSO frames, sent them all" "$va" \
 	 and ([.remotes[].counters.tx_packets] | add) >= .counters.tx_packets
 	 and .remotes[0].counters.tx_packets > 10000"
 log "va: $(jq -c '.counters | {tx_packets, tx_gso_frames, vx_flood_copies, vx_encap_cycles, vx_kick_cycles, vx_kicks, drop_tx_full}' <<<"$va")"
-pass "20 MiB A -> B over TCP: same sha256; $(jq .counters.tx_gso_frames <<<"$va") TSO frames segmented before encapsulation"
+ul2=$(port_json "@$H2:u2")
+jq_assert "H2's underlay merged B's segments (GRO), none with a bad checksum" "$ul2" \
+	".counters.rx_gro_out > 0 and .counters.rx_gro_out < .counters.rx_gro_in and .counters.rx_gro_csum_bad == 0"
+jq_assert "vb received fewer frames than its remote's segments" "$(port_json "$VB")" \
+	".counters.rx_packets < .remotes[0].counters.rx_packets"
+log "@$H2:u2: $(jq -c '.counters | {rx_gro_in, rx_gro_out, rx_gro_csum_bad, rx_gro_cycles, vx_decap_cycles}' <<<"$ul2")"
+pass "20 MiB A -> B over TCP: same sha256; $(jq .counters.tx_gso_frames <<<"$va") TSO frames segmented before encapsulation; $(jq .counters.rx_gro_in <<<"$ul2") segments merged into $(jq .counters.rx_gro_out <<<"$ul2") frames after decapsulation"
 workers_check "after TCP"
 
 # --- 4. flood: one copy per remote ---
