@@ -7,15 +7,22 @@
  * "/proc/self/exe": the forked child is still the agent), so its waits
  * block a child, never the agent's loop, and the protocol has no op for it.
  *
- * The steps, on the interface whose address is MAC:
+ * The steps (runs in one guest serialised by a flock on RUN_DIR/lock), on
+ * the device interface whose permanent address is MAC (not reset when
+ * several match, or when it has a master or upper devices: their
+ * unregistering would drop them, and the restore does not rebuild them):
  *   1. save its state: name, up, MTU, its permanent addresses (not IPv6
  *      link-local ones: the kernel makes those) and the unicast routes
  *      through it that the kernel did not make itself (RTPROT_KERNEL, RA,
  *      table local), as netlink messages cut to the attributes that an
  *      add takes back;
- *   2. unbind and bind its virtio device from driver virtio_net (the
- *      netdev's `device` link): the driver resets the device and acks
- *      its features again, now with the backend there (111-vm-features);
+ *   2. out of the EXEC's process group (detach: the agent signals it
+ *      when the channel ends), unbind and bind its virtio device from
+ *      driver virtio_net (the netdev's `device` link): the driver resets
+ *      the device and acks its features again, now with the backend there
+ *      (111-vm-features); once unbound, bind is always tried, and until it
+ *      worked RUN_DIR/MAC names the device: a later run that finds no
+ *      interface binds it again (its state is lost then: exit 1);
  *   3. wait for an interface with MAC again (RESET_WAIT_MS); if it came
  *      back under another name and the old one is free, rename it back;
  *   4. restore: MTU, addresses, up, routes (each add NLM_F_REPLACE).
@@ -26,15 +33,21 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/ethtool.h>
 #include <linux/if_addr.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/sockios.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <signal.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -43,6 +56,9 @@
 #define RESET_WAIT_MS 15000u /* the interface must be back within this */
 #define SAVED_MAX 64u        /* addresses, routes kept (more are not restored: said so) */
 #define NL_BUF 32768u
+#define RUN_DIR "/run/vnl-nic-reset" /* the runs' lock; the device of an unbind not bound back */
+#define BIND_TRIES 5u
+#define BIND_GAP_MS 200u
 
 struct saved {
 	char name[IFNAMSIZ];
@@ -52,38 +68,109 @@ struct saved {
 	unsigned n_addr, n_route, skipped;
 };
 
+/* s = "aa:bb:cc:dd:ee:ff" (then a newline or the end) is mac. */
+static bool mac_eq(const char *s, const char *mac)
+{
+	return !strncasecmp(s, mac, 17) && (s[17] == '\n' || s[17] == '\0');
+}
+
+/* The permanent address of interface name (ETHTOOL_GPERMADDR: the one its
+ * driver registered, virtio_net's being qemu's mac=), as "aa:..:ff";
+ * falls back to the current address when the driver reports none. */
+static void perm_addr(int sk, const char *name, char out[18])
+{
+	struct {
+		struct ethtool_perm_addr p;
+		uint8_t data[32];
+	} ep = { .p = { .cmd = ETHTOOL_GPERMADDR, .size = 32 } };
+	struct ifreq ifr = { 0 };
+	char path[300];
+	FILE *f;
+
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+	ifr.ifr_data = (void *)&ep;
+	if (ioctl(sk, SIOCETHTOOL, &ifr) == 0 && ep.p.size == 6 && memcmp(ep.data, "\0\0\0\0\0\0", 6)) {
+		snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", ep.data[0], ep.data[1], ep.data[2], ep.data[3],
+			 ep.data[4], ep.data[5]);
+		return;
+	}
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "/sys/class/net/%s/address", name);
+	if ((f = fopen(path, "re")) != NULL) {
+		if (fgets(out, 18, f) == NULL)
+			out[0] = '\0';
+		fclose(f);
+	}
+}
+
 /* The device interface (one with a `device` link: not a VLAN or bond on
- * top of it, which share its address) whose address is mac: name, 0 or
- * -ENODEV. */
-static int find_by_mac(const char *mac, char name[IFNAMSIZ])
+ * top of it) whose *permanent* address is mac (a bond's ports share its
+ * current one): 0 with its name, -ENODEV (none), -ENOTUNIQ (several, named
+ * in `name` as "a, b"). */
+static int find_by_mac(const char *mac, char name[IFNAMSIZ], char *all, size_t all_size)
 {
 	DIR *d = opendir("/sys/class/net");
+	int sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	struct dirent *e;
-	int r = -ENODEV;
+	unsigned n = 0;
 
-	if (d == NULL)
-		return -errno;
-	while (r < 0 && (e = readdir(d)) != NULL) {
-		char path[512], addr[32] = "";
-		FILE *f;
+	if (all_size)
+		all[0] = '\0';
+	if (d == NULL || sk < 0) {
+		int r = -errno;
+
+		if (d)
+			closedir(d);
+		if (sk >= 0)
+			close(sk);
+		return r;
+	}
+	while ((e = readdir(d)) != NULL) {
+		char path[512], addr[18];
 
 		if (e->d_name[0] == '.' || strlen(e->d_name) >= IFNAMSIZ)
 			continue;
 		snprintf(path, sizeof(path), "/sys/class/net/%s/device", e->d_name);
 		if (access(path, F_OK) < 0)
 			continue;
-		snprintf(path, sizeof(path), "/sys/class/net/%s/address", e->d_name);
-		if ((f = fopen(path, "re")) == NULL)
+		perm_addr(sk, e->d_name, addr);
+		if (!mac_eq(addr, mac))
 			continue;
-		if (fgets(addr, sizeof(addr), f) && !strncasecmp(addr, mac, 17) &&
-		    (addr[17] == '\n' || addr[17] == '\0')) {
+		if (n++ == 0)
 			snprintf(name, IFNAMSIZ, "%s", e->d_name);
-			r = 0;
-		}
-		fclose(f);
+		if (all_size)
+			snprintf(all + strlen(all), all_size - strlen(all), "%s%s", n > 1 ? ", " : "", e->d_name);
 	}
 	closedir(d);
-	return r;
+	close(sk);
+	return n == 0 ? -ENODEV : n > 1 ? -ENOTUNIQ : 0;
+}
+
+/* Why name must not be reset (its master or upper devices, which its
+ * unregistering would drop and the restore does not rebuild) into why:
+ * true when so. */
+static bool stacked(const char *name, char *why, size_t size)
+{
+	char path[300], link[PATH_MAX];
+	struct dirent *e;
+	ssize_t n;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/master", name);
+	if ((n = readlink(path, link, sizeof(link) - 1)) > 0) {
+		link[n] = '\0';
+		snprintf(why, size, "%s is a port of %.*s", name, IFNAMSIZ, strrchr(link, '/') ? strrchr(link, '/') + 1 : link);
+		return true;
+	}
+	snprintf(path, sizeof(path), "/sys/class/net/%s", name);
+	if ((d = opendir(path)) == NULL)
+		return false;
+	while ((e = readdir(d)) != NULL && strncmp(e->d_name, "upper_", 6))
+		;
+	if (e)
+		snprintf(why, size, "%s has upper %.*s", name, IFNAMSIZ, e->d_name + 6);
+	closedir(d);
+	return e != NULL;
 }
 
 /* ---- netlink ---- */
@@ -292,12 +379,33 @@ static int sysfs_write(const char *path, const char *text)
 	return r;
 }
 
-/* Unbind and bind the virtio device under netdev `name` (its virtio_net driver). */
-static int rebind(const char *name, char *dev, size_t size)
+/* RUN_DIR/MAC names the virtio device of an unbind not bound back yet. */
+static void remember_path(const char *mac, char *path, size_t size)
+{
+	snprintf(path, size, "%s/%s", RUN_DIR, mac);
+}
+
+/* Bind virtio device dev to virtio_net, a few tries: 0 or the last -errno. */
+static int bind_dev(const char *dev)
+{
+	int r = -EIO;
+
+	for (unsigned i = 0; i < BIND_TRIES && r < 0; i++) {
+		if (i)
+			usleep(BIND_GAP_MS * 1000);
+		r = sysfs_write("/sys/bus/virtio/drivers/virtio_net/bind", dev);
+	}
+	return r;
+}
+
+/* Unbind and bind the virtio device under netdev `name` (its virtio_net
+ * driver): once unbound, bind is always tried (BIND_TRIES), and until it
+ * worked RUN_DIR/MAC names the device for a later run (unbound_dev). */
+static int rebind(const char *name, const char *mac, char *dev, size_t size)
 {
 	char path[300], link[PATH_MAX], *base;
 	ssize_t n;
-	int r;
+	int r, fd;
 
 	snprintf(path, sizeof(path), "/sys/class/net/%s/device", name);
 	if ((n = readlink(path, link, sizeof(link) - 1)) < 0)
@@ -307,9 +415,105 @@ static int rebind(const char *name, char *dev, size_t size)
 	if (strlen(base) >= size || strncmp(base, "virtio", 6))
 		return -ENOTSUP;
 	memcpy(dev, base, strlen(base) + 1);
-	if ((r = sysfs_write("/sys/bus/virtio/drivers/virtio_net/unbind", dev)) < 0)
+	remember_path(mac, path, sizeof(path));
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) >= 0) {
+		if (write(fd, dev, strlen(dev)) < 0)
+			unlink(path); /* best effort: only a run after an interrupted one needs it */
+		close(fd);
+	}
+	if ((r = sysfs_write("/sys/bus/virtio/drivers/virtio_net/unbind", dev)) < 0) {
+		unlink(path);
 		return r;
-	return sysfs_write("/sys/bus/virtio/drivers/virtio_net/bind", dev);
+	}
+	if ((r = bind_dev(dev)) == 0)
+		unlink(path);
+	return r;
+}
+
+/* The virtio-net device (type 0x0001) that an interrupted run for mac
+ * left without a driver (RUN_DIR/MAC): 0 with its name in dev, or -ENODEV. */
+static int unbound_dev(const char *mac, char *dev, size_t size)
+{
+	char path[300], type[16] = "";
+	FILE *f;
+	int fd;
+	ssize_t n;
+
+	remember_path(mac, path, sizeof(path));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -ENODEV;
+	n = read(fd, dev, size - 1);
+	close(fd);
+	if (n <= 0)
+		return -ENODEV;
+	dev[n] = '\0';
+	if (strchr(dev, '/') || dev[0] == '.')
+		return -ENODEV;
+	snprintf(path, sizeof(path), "/sys/bus/virtio/devices/%s/device", dev);
+	if ((f = fopen(path, "re")) == NULL)
+		return -ENODEV;
+	if (fgets(type, sizeof(type), f) == NULL)
+		type[0] = '\0';
+	fclose(f);
+	snprintf(path, sizeof(path), "/sys/bus/virtio/devices/%s/driver", dev);
+	if (strncmp(type, "0x0001", 6) || access(path, F_OK) == 0)
+		return -ENODEV;
+	return 0;
+}
+
+/* Go on in a child in a session of its own, out of the EXEC's process
+ * group that the agent signals (then kills) when the channel ends, with
+ * SIGHUP, SIGTERM and SIGPIPE ignored: an unbind is always followed by its
+ * bind.  The parent waits and exits with the child's status; returns in
+ * the child (or here, when fork fails). */
+static void detach(void)
+{
+	pid_t pid;
+	int st;
+
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL); /* the child's status is ours */
+	fflush(NULL);
+	if ((pid = fork()) < 0)
+		return;
+	if (pid == 0) {
+		setsid();
+		return;
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			_exit(1);
+	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
+}
+
+/* Serialise the runs in this guest (two resets at once swap kernel names):
+ * an exclusive flock on RUN_DIR/lock, held until exit; -errno when there
+ * is no lock to take (then the run goes on unserialised). */
+static int lock_runs(void)
+{
+	int fd;
+
+	mkdir("/run", 0755);
+	mkdir(RUN_DIR, 0700);
+	if ((fd = open(RUN_DIR "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return -errno;
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return fd;
+}
+
+/* Wait for an interface with permanent address mac (RESET_WAIT_MS from t0). */
+static int wait_back(const char *mac, char now_name[IFNAMSIZ], uint64_t t0)
+{
+	while (find_by_mac(mac, now_name, NULL, 0) < 0) {
+		if (now_ms() - t0 > RESET_WAIT_MS)
+			return -ETIMEDOUT;
+		usleep(50 * 1000);
+	}
+	return 0;
 }
 
 /* Restore s on the interface now named `name`; failures appended to err. */
@@ -363,7 +567,7 @@ static void restore(int nl, int sk, struct saved *s, char name[IFNAMSIZ], char *
 
 int nic_reset_main(const char *mac)
 {
-	char name[IFNAMSIZ], now_name[IFNAMSIZ] = "", dev[64] = "", done[160] = "", err[512] = "";
+	char name[IFNAMSIZ], now_name[IFNAMSIZ] = "", dev[64] = "", done[160] = "", err[512] = "", all[128];
 	struct saved s = { 0 };
 	int nl = -1, sk = -1, r;
 	uint64_t t0;
@@ -372,8 +576,33 @@ int nic_reset_main(const char *mac)
 		fprintf(stderr, "vnl-agent: --nic-reset: not a MAC address: '%s'\n", mac);
 		return 2;
 	}
-	if ((r = find_by_mac(mac, name)) < 0) {
+	lock_runs();
+	r = find_by_mac(mac, name, all, sizeof(all));
+	if (r == -ENODEV && unbound_dev(mac, dev, sizeof(dev)) == 0) {
+		detach();
+		t0 = now_ms();
+		if ((r = bind_dev(dev)) < 0 || (r = wait_back(mac, now_name, t0)) < 0) {
+			fprintf(stderr, "%s (left unbound by an interrupted repair): binding it again: %s\n", dev,
+				strerror(-r));
+			return 1;
+		}
+		remember_path(mac, all, sizeof(all));
+		unlink(all);
+		fprintf(stderr, "%s: %s renegotiated in %llu ms (bound again: a repair was interrupted after "
+				"unbinding it); its addresses and routes were lost, not restored\n",
+			now_name, dev, (unsigned long long)(now_ms() - t0));
+		return 1;
+	}
+	if (r == -ENOTUNIQ) {
+		fprintf(stderr, "several interfaces have permanent MAC %s (%s): not reset\n", mac, all);
+		return 1;
+	}
+	if (r < 0) {
 		fprintf(stderr, "no interface has MAC %s: %s\n", mac, strerror(-r));
+		return 1;
+	}
+	if (stacked(name, err, sizeof(err))) {
+		fprintf(stderr, "%s: not reset; reboot the guest\n", err);
 		return 1;
 	}
 	if ((nl = nl_open()) < 0 || (sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0) {
@@ -386,20 +615,18 @@ int nic_reset_main(const char *mac)
 		r = 1;
 		goto out;
 	}
+	detach();
 	t0 = now_ms();
-	if ((r = rebind(name, dev, sizeof(dev))) < 0) {
+	if ((r = rebind(name, mac, dev, sizeof(dev))) < 0) {
 		fprintf(stderr, "%s: rebinding its virtio device %s: %s\n", name, dev, strerror(-r));
 		r = 1;
 		goto out;
 	}
-	while (find_by_mac(mac, now_name) < 0) {
-		if (now_ms() - t0 > RESET_WAIT_MS) {
-			fprintf(stderr, "%s: no interface with MAC %s within %u ms of rebinding %s\n", name, mac,
-				RESET_WAIT_MS, dev);
-			r = 1;
-			goto out;
-		}
-		usleep(50 * 1000);
+	if (wait_back(mac, now_name, t0) < 0) {
+		fprintf(stderr, "%s: no interface with MAC %s within %u ms of rebinding %s\n", name, mac,
+			RESET_WAIT_MS, dev);
+		r = 1;
+		goto out;
 	}
 	restore(nl, sk, &s, now_name, done, sizeof(done), err, sizeof(err));
 	if (err[0]) {

@@ -117,6 +117,7 @@ static void print_mtu_warning(struct json_object *n, const char *indent)
 static void print_features_warning(struct json_object *n, const char *indent)
 {
 	struct json_object *lost = vnl_jarr(n, "nic_features_lost"), *rep = vnl_jarr(n, "nic_repair");
+	struct json_object *notes = vnl_jarr(n, "nic_repair_notes");
 
 	for (size_t i = 0; lost && i < json_object_array_length(lost); i++) {
 		struct json_object *r = rep ? json_object_array_get_idx(rep, i) : NULL;
@@ -126,6 +127,9 @@ static void print_features_warning(struct json_object *n, const char *indent)
 
 		if (r == NULL)
 			snprintf(how, sizeof(how), "reboot the guest");
+		else if (!strcmp(state, "confirming"))
+			snprintf(how, sizeof(how), "the guest renegotiated it (try %lld): vnld waits for the switch's word",
+				 tries);
 		else if (!strcmp(state, "running"))
 			snprintf(how, sizeof(how), "vnld is repairing it in the guest (try %lld)", tries);
 		else if (!strcmp(state, "failed"))
@@ -137,6 +141,12 @@ static void print_features_warning(struct json_object *n, const char *indent)
 			snprintf(how, sizeof(how), "vnld repairs it in the guest once its agent is ready");
 		printf("%swarning: %s: eth%d: nic negotiated no features after a switch restart: %s\n", indent,
 		       vnl_jstr(n, "name") ?: "?", json_object_get_int(json_object_array_get_idx(lost, i)), how);
+	}
+	for (size_t i = 0; notes && i < json_object_array_length(notes); i++) {
+		struct json_object *e = json_object_array_get_idx(notes, i);
+
+		printf("%snote: %s: eth%lld: vnld repaired its features, but: %s\n", indent,
+		       vnl_jstr(n, "name") ?: "?", vnl_jint(e, "nic", 0), vnl_jstr(e, "text") ?: "?");
 	}
 }
 
@@ -281,7 +291,7 @@ static struct json_object *by_nic(struct json_object *arr, long long i)
 static void print_node(struct json_object *n)
 {
 	static const char *const shown[] = { "name",         "links",	      "interfaces", "nic_types",
-					     "mtu_mismatch", "nic_features_lost", "nic_repair", NULL };
+					     "mtu_mismatch", "nic_features_lost", "nic_repair", "nic_repair_notes", NULL };
 	struct json_object *links = vnl_jarr(n, "links"), *ifs = vnl_jarr(n, "interfaces");
 	struct json_object *types = vnl_jarr(n, "nic_types");
 	long long nics = vnl_jint(n, "nics", 1);

@@ -8,22 +8,34 @@
 #include "clock.h"
 #include "lab_nicrepair.h"
 #include "log.h"
+#include "ratelimit.h"
 
 LOG_SUBSYS("lab");
 
 /* The port negotiated vhost-user's PROTOCOL_FEATURES only. */
 #define FEATURES_PROTOCOL_ONLY (1ULL << 30)
 
+#define NIC_TEXT 256 /* a repair's text kept */
+
 /* One NIC seen lost at least once. */
 struct nic_rec {
 	char node[TOPO_NAME_MAX + 1]; /* "" when the record is free */
 	unsigned nic;
 	bool lost;                    /* its features were lost at the last look */
+	unsigned lost_looks;          /* consecutive looks that saw it lost */
+	int64_t lost_since_ms;        /* the first of them */
+	int64_t healed_ms;            /* when the previous loss ended (0: none) */
 	bool busy;                    /* a repair runs (done() not called yet) */
+	bool confirming;              /* the guest renegotiated: counted when the switch agrees */
+	int64_t done_ms;              /* when the last repair ended */
 	unsigned tries;               /* repairs tried since this loss began */
 	int64_t tried_ms;             /* when the last one began */
 	unsigned repairs;             /* repairs that worked, since vnld started */
-	char error[200];              /* the last failure's text, "" when none */
+	char text[NIC_TEXT];        /* the guest's text of the repair being confirmed */
+	bool but;                     /* ... which says a restore step failed */
+	char last[NIC_TEXT];        /* the last repair that worked, but with failures ("" none) */
+	char error[NIC_TEXT];       /* the last failure's text, "" when none */
+	struct ratelimit rl;          /* the node's log lines (its first record's) */
 };
 
 static struct nic_rec recs[LAB_NIC_RECS];
@@ -42,6 +54,7 @@ static struct nic_rec *rec_find(const char *node, unsigned nic, bool make)
 	if (!make || free_rec == NULL)
 		return NULL;
 	memset(free_rec, 0, sizeof(*free_rec));
+	free_rec->rl = RATELIMIT_INIT(LAB_NIC_LOG_MS, LAB_NIC_LOG_BURST);
 	snprintf(free_rec->node, sizeof(free_rec->node), "%s", node);
 	free_rec->nic = nic;
 	return free_rec;
@@ -101,10 +114,73 @@ static int nic_lost(const char *node, unsigned nic, struct json_object *ports)
 	return -1;
 }
 
+/* The limiter of node's log lines: its first record's. */
+static struct ratelimit *node_rl(const char *node)
+{
+	for (unsigned i = 0; i < LAB_NIC_RECS; i++)
+		if (!strcmp(recs[i].node, node))
+			return &recs[i].rl;
+	return NULL;
+}
+
+/* A line about record r, within its node's rate limit. */
+#define nic_log(level, r, fmt, ...) \
+	log_full_rl(node_rl((r)->node), (level), "node %s: NIC %u" fmt, (r)->node, (r)->nic, ##__VA_ARGS__)
+
+/* Control characters of s made spaces: one log line, one show string. */
+static void one_line(char *s)
+{
+	for (char *c = s; *c; c++)
+		if ((unsigned char)*c < ' ')
+			*c = ' ';
+}
+
+/* The switch says r's port has its features: a repair being confirmed worked. */
+static void healed(struct nic_rec *r, int64_t now)
+{
+	if (r->confirming) {
+		r->confirming = false;
+		r->repairs++;
+		if (r->but)
+			snprintf(r->last, sizeof(r->last), "%s", r->text);
+		else
+			r->last[0] = '\0';
+		nic_log(LOG_LEVEL_INFO, r, " repaired (try %u)%s %s", r->tries, r->but ? ", but:" : ":", r->text);
+	}
+	if (r->lost)
+		r->healed_ms = now;
+	r->lost = false;
+	r->lost_looks = 0;
+	r->error[0] = '\0';
+}
+
+/* The switch says r's port lost its features (again). */
+static void still_lost(struct nic_rec *r, int64_t now)
+{
+	if (r->lost_looks++ == 0)
+		r->lost_since_ms = now;
+	if (r->confirming && now - r->done_ms >= LAB_NIC_TICK_MS) {
+		r->confirming = false;
+		snprintf(r->error, sizeof(r->error), "the guest renegotiated (%.*s), the port still has no features",
+			 (int)sizeof(r->error) - 64, r->text);
+		nic_log(LOG_LEVEL_WARNING, r, ": repair failed (try %u of %u): %s%s", r->tries, LAB_NIC_TRIES,
+			r->error, r->tries >= LAB_NIC_TRIES ? "; giving up: reboot the guest" : "; trying again later");
+	}
+	if (r->lost)
+		return;
+	r->lost = true;
+	if (r->healed_ms == 0 || now - r->healed_ms >= LAB_NIC_FLAP_MS)
+		r->tries = 0; /* a fresh loss; one soon after the last is counted with it */
+	nic_log(LOG_LEVEL_WARNING, r,
+		" negotiated no virtio features after a switch restart (qemu replayed the features of a guest "
+		"still probing it): vnld repairs it in the guest");
+}
+
 /* Update n's records from the switch's ports; returns a bit per lost NIC
  * (the first 64). */
 static uint64_t scan(const struct topo_node *n, struct json_object *ports)
 {
+	int64_t now = mono_ms();
 	uint64_t lost = 0;
 
 	for (unsigned nic = 0; nic < n->nics && nic < 64; nic++) {
@@ -113,16 +189,10 @@ static uint64_t scan(const struct topo_node *n, struct json_object *ports)
 
 		if (s == 1) {
 			lost |= 1ULL << nic;
-			if (r == NULL || r->lost)
-				continue;
-			r->lost = true;
-			log_warning("node %s: NIC %u negotiated no virtio features after a switch restart "
-				    "(qemu replayed the features of a guest still probing it): vnld repairs it in the guest",
-				    n->name, nic);
-		} else if (s == 0 && r && r->lost) {
-			r->lost = false; /* healed: a later loss is counted afresh */
-			r->tries = 0;
-			r->error[0] = '\0';
+			if (r)
+				still_lost(r, now);
+		} else if (s == 0 && r) {
+			healed(r, now);
 		}
 	}
 	return lost;
@@ -137,7 +207,7 @@ static bool ported(const struct lab *l, const struct topo_node *n)
 
 void lab_nic_json(struct lab *l, const struct topo_node *n, struct json_object *o)
 {
-	struct json_object *ports = ports_get(l), *lost = NULL, *rep = NULL;
+	struct json_object *ports = ports_get(l), *lost = NULL, *rep = NULL, *notes = NULL;
 	uint64_t bits = ports ? scan(n, ports) : 0;
 	unsigned repairs = 0;
 
@@ -158,6 +228,7 @@ void lab_nic_json(struct lab *l, const struct topo_node *n, struct json_object *
 		json_object_object_add(e, "nic", json_object_new_int((int)nic));
 		json_object_object_add(e, "state",
 				       json_object_new_string(r && r->busy                     ? "running"
+							      : r && r->confirming             ? "confirming"
 							      : r && r->tries >= LAB_NIC_TRIES ? "failed"
 											       : "waiting"));
 		json_object_object_add(e, "tries", json_object_new_int(r ? (int)r->tries : 0));
@@ -165,6 +236,21 @@ void lab_nic_json(struct lab *l, const struct topo_node *n, struct json_object *
 			json_object_object_add(e, "error", json_object_new_string(r->error));
 		json_object_array_add(rep, e);
 	}
+	for (unsigned nic = 0; nic < n->nics && nic < 64; nic++) {
+		struct nic_rec *r = rec_find(n->name, nic, false);
+		struct json_object *e;
+
+		if (r == NULL || r->last[0] == '\0')
+			continue;
+		if (notes == NULL)
+			notes = json_object_new_array();
+		e = json_object_new_object();
+		json_object_object_add(e, "nic", json_object_new_int((int)nic));
+		json_object_object_add(e, "text", json_object_new_string(r->last));
+		json_object_array_add(notes, e);
+	}
+	if (notes)
+		json_object_object_add(o, "nic_repair_notes", notes);
 	if (lost) {
 		json_object_object_add(o, "nic_features_lost", lost);
 		json_object_object_add(o, "nic_repair", rep);
@@ -179,20 +265,39 @@ static void repair_done(int code, const char *text, void *arg)
 	struct nic_rec *r = arg;
 
 	r->busy = false;
-	if (code == 0) {
-		r->repairs++;
-		r->error[0] = '\0';
-		log_info("node %s: NIC %u repaired (try %u): %s", r->node, r->nic, r->tries, text);
+	r->done_ms = mono_ms();
+	if (code == -ECANCELED) {
+		r->tries--; /* vnld closes: not a try, and nothing to say */
+		return;
+	}
+	if (code == -EHOSTDOWN) {
+		r->tries--;
+		nic_log(LOG_LEVEL_INFO, r, ": repair interrupted (%s: the guest stopped answering); tried again when it answers",
+			text);
+		return;
+	}
+	if (code == 0 || (code > 0 && strstr(text, "renegotiated"))) {
+		r->confirming = true; /* counted (and logged) when the switch sees the features */
+		r->but = code != 0;
+		snprintf(r->text, sizeof(r->text), "%s", text);
+		one_line(r->text);
 		return;
 	}
 	snprintf(r->error, sizeof(r->error), "%s%s(%s %d)", text, text[0] ? " " : "",
 		 code < 0 ? "error" : "exit status", code < 0 ? -code : code);
-	for (char *c = r->error; *c; c++)
-		if ((unsigned char)*c < ' ')
-			*c = ' '; /* one log line, one show string */
-	log_warning("node %s: NIC %u: repair failed (try %u of %u): %s%s", r->node, r->nic, r->tries,
-		    LAB_NIC_TRIES, r->error,
-		    r->tries >= LAB_NIC_TRIES ? "; giving up: reboot the guest" : "; trying again later");
+	one_line(r->error);
+	nic_log(LOG_LEVEL_WARNING, r, ": repair failed (try %u of %u): %s%s", r->tries, LAB_NIC_TRIES, r->error,
+		r->tries >= LAB_NIC_TRIES ? "; giving up: reboot the guest" : "; trying again later");
+}
+
+/* A repair of n runs (one at a time per node: a guest's resets at once swap
+ * its kernel names). */
+static bool node_busy(const char *node)
+{
+	for (unsigned i = 0; i < LAB_NIC_RECS; i++)
+		if (recs[i].busy && !strcmp(recs[i].node, node))
+			return true;
+	return false;
 }
 
 static void try_repair(struct lab *l, const struct topo_node *n, unsigned nic, int64_t now)
@@ -201,7 +306,9 @@ static void try_repair(struct lab *l, const struct topo_node *n, unsigned nic, i
 	struct vnl_err e = { 0 };
 	int rc;
 
-	if (r == NULL || r->busy || r->tries >= LAB_NIC_TRIES || (r->tries && now - r->tried_ms < LAB_NIC_RETRY_MS))
+	if (r == NULL || r->busy || r->confirming || r->tries >= LAB_NIC_TRIES ||
+	    (r->tries && now - r->tried_ms < LAB_NIC_RETRY_MS) || r->lost_looks < 2 ||
+	    now - r->lost_since_ms < LAB_NIC_PERSIST_MS || node_busy(n->name))
 		return;
 	rc = l->nic_repair(n, nic, repair_done, r, &e);
 	if (rc == -EHOSTDOWN || rc == -EAGAIN)

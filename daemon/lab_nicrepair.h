@@ -13,13 +13,21 @@
  * miss not again for LAB_NIC_SKIP_MS).  A loss is logged once, when it is
  * first seen.
  * Repair (the tick only): the kind's nic_repair slot (node_kind.h) runs
- * for a lost NIC, one at a time per NIC; a try that fails is tried again
- * LAB_NIC_RETRY_MS later, at most LAB_NIC_TRIES times per loss, then vnld
- * gives up (the warning stays, saying so).  A NIC seen with its features
- * again starts a fresh count.  Each finished repair is one log line with
- * its outcome.  Slot answers -EHOSTDOWN (agent not ready) and -EAGAIN
- * (settling) are not tries: the next tick asks again.
- *
+ * for a NIC seen lost at two looks or more, LAB_NIC_PERSIST_MS apart or
+ * more; one repair at a time per node (a guest's NICs reset together swap
+ * kernel names).  A try that fails is tried again LAB_NIC_RETRY_MS later,
+ * at most LAB_NIC_TRIES times per loss, then vnld gives up (the warning
+ * stays, saying so).  A loss that begins LAB_NIC_FLAP_MS or more after the
+ * previous one ended starts a fresh count (a flapping NIC does not).
+ * A slot that ends well (exit 0, or a text saying "renegotiated" with
+ * restore failures) is "confirming": the repair is counted and logged
+ * ("repaired", or "repaired, but: TEXT", kept as a note) when the switch
+ * next sees the features; a port still lost LAB_NIC_TICK_MS after is a
+ * failed try.  Slot answers -EHOSTDOWN (agent not ready) and -EAGAIN
+ * (settling) are not tries: the next tick asks again; done(-ECANCELED)
+ * (vnld closes) is no try and not logged, done(-EHOSTDOWN) (the guest
+ * stopped answering) is logged "interrupted", not counted.  The node's log
+ * lines are rate limited (LAB_NIC_LOG_BURST per LAB_NIC_LOG_MS).
  * The records (per node and NIC, up to LAB_NIC_RECS) live as long as vnld:
  * `nic_repairs` counts the repairs that worked since vnld started.
  * Errors: none returned (what fails is logged and shown).
@@ -37,6 +45,10 @@
 #define LAB_NIC_RETRY_MS 20000
 #define LAB_NIC_TRIES 3
 #define LAB_NIC_RECS 256
+#define LAB_NIC_PERSIST_MS 2000
+#define LAB_NIC_FLAP_MS 300000
+#define LAB_NIC_LOG_MS 60000
+#define LAB_NIC_LOG_BURST 10
 
 /*
  * The features fields of node n's show object o (n of a nics_ported kind):
@@ -44,8 +56,12 @@
  *                      (absent when none)
  *   nic_repair         [{nic, state, tries, error}] for those NICs: state
  *                      "waiting" (for the guest's agent, or the next try),
- *                      "running", "failed" (vnld gave up); error: the last
- *                      failure's text (absent when none)
+ *                      "running", "confirming" (the guest renegotiated; the
+ *                      switch's word awaited), "failed" (vnld gave up);
+ *                      error: the last failure's text (absent when none)
+ *   nic_repair_notes   [{nic, text}]: NICs whose last repair worked but
+ *                      with restore failures, the guest's text (absent
+ *                      when none)
  *   nic_repairs        repairs of n's NICs that worked (kinds with
  *                      nic_repair only)
  * May wait for the switch (LAB_NIC_SHOW_MS).

@@ -40,7 +40,7 @@ struct session {
 	uint32_t gchan;
 	uint8_t *open;          /* a waiting OPEN, whole frame (malloc'ed) */
 	size_t open_len;
-	int64_t deadline_ms;    /* of a waiting OPEN */
+	int64_t deadline_ms;    /* of a waiting OPEN; of vnld's own session */
 	bool dead;              /* ended: skipped by every walk; freed by reap() */
 	/* vnld's own session (relay_exec; c is NULL): done is called once, then
 	 * cleared; out collects the command's output. */
@@ -476,6 +476,7 @@ int relay_exec(struct relay *r, struct guest *g, unsigned argc, const char *cons
 	if (e == 0) {
 		s->done = done; /* from now on, done is called once */
 		s->done_arg = arg;
+		s->deadline_ms = mono_ms() + RELAY_OWN_DEADLINE_MS;
 	} else {
 		session_free(r, s);
 	}
@@ -545,7 +546,15 @@ static void on_tick(struct ev_watch *w, void *arg)
 	for (struct session *s = r->sessions; s; s = s->next) {
 		struct guest *g;
 
-		if (s->dead || s->g || now < s->deadline_ms)
+		if (s->dead || now < s->deadline_ms)
+			continue;
+		if (s->g && s->done) {
+			snprintf(msg, sizeof(msg), "the command did not finish within %d s", RELAY_OWN_DEADLINE_MS / 1000);
+			guest_close_chan(s->g, s->gchan, -ETIMEDOUT, msg);
+			session_fail(r, s, -ETIMEDOUT, msg);
+			continue;
+		}
+		if (s->g)
 			continue;
 		g = *r->gs ? guests_find(*r->gs, s->node) : NULL;
 		if (g)

@@ -55,12 +55,15 @@ void relay_free(struct relay *r);
  * EXEC OPEN) in the ready guest g through its agent.  done(code, text, arg)
  * is then called once, from the loop: code is the command's exit status
  * (>= 0) or a negative errno when the session broke (-EHOSTDOWN: the guest
- * stopped being ready; -ECANCELED: the relay closes), text the command's
+ * stopped being ready; -ECANCELED: the relay closes; -ETIMEDOUT: it ran
+ * longer than RELAY_OWN_DEADLINE_MS, and vnld closed the channel, which
+ * makes the agent end the command), text the command's
  * stdout then stderr (the first RELAY_OWN_TEXT - 1 bytes, trailing newline
  * removed) or vnld's message.  Returns 0, or -EHOSTDOWN (g not ready),
  * -EMFILE, -ENOMEM, -ENOBUFS (g's queue full) and then done is not called.
  */
 #define RELAY_OWN_TEXT 512
+#define RELAY_OWN_DEADLINE_MS 30000
 typedef void (*relay_done_fn)(int code, const char *text, void *arg);
 int relay_exec(struct relay *r, struct guest *g, unsigned argc, const char *const argv[], relay_done_fn done,
 	       void *arg);

@@ -23,6 +23,10 @@
 #      says so); vnl show -j v: no nic_features_lost, nic_repairs 1; vnld
 #      logged one repair; eth0 still has its address and route, and a
 #      pings v
+#   5. the agent's vnl-agent --nic-reset MAC run by hand: refused for a NIC
+#      with a VLAN (or a bridge master); a virtio device left unbound (as
+#      by a run killed between unbind and bind, with its /run note) is
+#      bound again
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/vnl.sh"
 . "$VNL_SOURCE_DIR/tests/lib/vm.sh"
 
@@ -69,6 +73,8 @@ if [ "$f" = 0x40000000 ]; then
 	# --- 4. vnld repairs it, no vnl command --------------------------------------
 	t0=$SECONDS
 	check "v-0 negotiates its features again within 60 s, by vnld's repair" wait_for 60 healed
+	# vnld counts the repair when the switch next shows the features (M5)
+	wait_for 10 sh -c "[ \"\$(\"$VNL_BIN\" --lab $L show -j v | jq -r .node.nic_repairs)\" = 1 ]"
 	diag "repaired after $((SECONDS - t0)) s: v-0 features $(feat); $(grep -h "NIC 0" "/run/vnetlab/$L/vnld.log" | tail -n 2)"
 	jcheck "the warning is gone, nic_repairs 1" "$(json_of show v)" \
 		'.node.nic_features_lost == null and .node.nic_repair == null and .node.nic_repairs == 1'
@@ -81,4 +87,29 @@ if [ "$f" = 0x40000000 ]; then
 else
 	ok "# SKIP the guest probed its card while the switch was up (features $f): not reproduced"
 fi
+# --- 5. the agent's --nic-reset on its own (whether or not 1 reproduced) -----
+AGENT=/run/vnl/vnl-agent
+mac=$(vnl exec v -- cat /sys/class/net/eth0/address)
+# a NIC with an upper device or a master is not reset (H1)
+if vnl exec v -- ip link add link eth0 name eth0.100 type vlan id 100 >/dev/null 2>&1; then
+	run exec v -- "$AGENT" --nic-reset "$mac"
+	check "a NIC with a VLAN on it is refused: exit 1 ($RC)" test "$RC" = 1
+	check "... and says so: $ERR" grep -q 'eth0 has upper eth0.100: not reset; reboot the guest' <<<"$ERR"
+	vnl exec v -- ip link del eth0.100
+elif vnl exec v -- ip link add br0 type bridge >/dev/null 2>&1 && vnl exec v -- ip link set eth0 master br0; then
+	run exec v -- "$AGENT" --nic-reset "$mac"
+	check "a bridge port is refused: exit 1 ($RC)" test "$RC" = 1
+	check "... and says so: $ERR" grep -q 'eth0 is a port of br0: not reset; reboot the guest' <<<"$ERR"
+	vnl exec v -- ip link del br0
+else
+	ok "# SKIP the guest's kernel makes neither a VLAN nor a bridge"
+fi
+# a device an interrupted run left unbound is bound again by the next run (M1)
+dev=$(vnl exec v -- sh -c 'basename "$(readlink /sys/class/net/eth0/device)"')
+vnl exec v -- sh -c "mkdir -p /run/vnl-nic-reset && printf %s $dev >/run/vnl-nic-reset/$mac && echo $dev >/sys/bus/virtio/drivers/virtio_net/unbind"
+check "eth0 is gone once $dev is unbound" sh -c "! \"$VNL_BIN\" --lab $L exec v -- test -e /sys/class/net/eth0"
+run exec v -- "$AGENT" --nic-reset "$mac"
+check "--nic-reset binds $dev again: exit 1 ($RC)" test "$RC" = 1
+check "... and says its state was lost: $ERR" grep -q 'renegotiated in .* (bound again: a repair was interrupted after unbinding it)' <<<"$ERR"
+check "eth0 is back" vnl exec v -- test -e /sys/class/net/eth0
 done_testing

@@ -53,6 +53,7 @@
 #include <json-c/json.h>
 
 #include "deploy.h"
+#include "fake_switch.h"
 #include "lab.h"
 #include "tap.h"
 #include "unixsock.h"
@@ -498,36 +499,21 @@ static struct json_object *sw_handle(struct json_object *req)
 	return o;
 }
 
-/* lab_switch.c connects once per request: one line in, one line out. */
+/* One request line of lab_switch.c: the reply's text. */
+static const char *sw_reply(const char *line)
+{
+	static struct json_object *rep;
+	struct json_object *req = json_tokener_parse(line);
+
+	json_object_put(rep);
+	rep = sw_handle(req);
+	json_object_put(req);
+	return json_object_to_json_string_ext(rep, JSON_C_TO_STRING_PLAIN);
+}
+
 static void *sw_main(void *arg)
 {
-	int lfd = *(int *)arg;
-
-	for (;;) {
-		struct json_object *req, *rep;
-		char line[4096];
-		const char *out;
-		size_t len = 0;
-		ssize_t n;
-		int fd = accept(lfd, NULL, NULL);
-
-		if (fd < 0)
-			continue;
-		while (len < sizeof(line) - 1 && (n = read(fd, line + len, sizeof(line) - 1 - len)) > 0) {
-			len += (size_t)n;
-			if (line[len - 1] == '\n')
-				break;
-		}
-		line[len] = '\0';
-		req = json_tokener_parse(line);
-		rep = sw_handle(req);
-		out = json_object_to_json_string_ext(rep, JSON_C_TO_STRING_PLAIN);
-		if (write(fd, out, strlen(out)) < 0 || write(fd, "\n", 1) < 0)
-			perror("fake switch");
-		json_object_put(rep);
-		json_object_put(req);
-		close(fd);
-	}
+	fake_switch_serve(*(int *)arg, sw_reply);
 	return NULL;
 }
 
