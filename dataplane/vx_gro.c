@@ -34,9 +34,10 @@ static unsigned vg_candidate(struct rte_mbuf *m, struct port_stats *ps)
 		return 0;
 	l3 = (uint16_t)((ip->version_ihl & 0xf) * 4);
 	tot = rte_be_to_cpu_16(ip->total_length);
-	/* No padding after the datagram (rte_gro counts every byte after the
-	 * headers as payload), no fragment. */
-	if ((ip->version_ihl >> 4) != 4 || l3 < sizeof(*ip) || RTE_ETHER_HDR_LEN + tot != m->data_len ||
+	/* No IP options (as the kernel's GRO), no padding after the datagram
+	 * (rte_gro counts every byte after the headers as payload), no
+	 * fragment. */
+	if ((ip->version_ihl >> 4) != 4 || l3 != sizeof(*ip) || RTE_ETHER_HDR_LEN + tot != m->data_len ||
 	    tot < l3 + sizeof(*th) ||
 	    (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)))
 		return 0;
@@ -94,9 +95,17 @@ static void vg_finish(struct rte_mbuf *m, const struct rte_mbuf *psh)
 	m->tso_segsz = mss;
 }
 
-static inline bool vg_same_stamp(const struct rte_mbuf *a, const struct rte_mbuf *b)
+/* Whether candidate b may join the run that candidate a begins: the same
+ * stamp, and the same inner TOS (DSCP and ECN: a CE mark must not be folded
+ * into the head's ECT) and TTL, which rte_gro 22.11 does not compare and the
+ * kernel's GRO does. */
+static inline bool vg_joins(const struct rte_mbuf *a, const struct rte_mbuf *b)
 {
-	return a->port == b->port && a->hash.usr == b->hash.usr;
+	const struct rte_ipv4_hdr *x = rte_pktmbuf_mtod_offset(a, const struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+	const struct rte_ipv4_hdr *y = rte_pktmbuf_mtod_offset(b, const struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+
+	return a->port == b->port && a->hash.usr == b->hash.usr && x->type_of_service == y->type_of_service &&
+	       x->time_to_live == y->time_to_live;
 }
 
 uint16_t vx_gro(struct rte_mbuf **pkts, uint16_t n, struct port_stats *ps)
@@ -132,7 +141,7 @@ uint16_t vx_gro(struct rte_mbuf **pkts, uint16_t n, struct port_stats *ps)
 			continue;
 		}
 		while (i + k < n && !(push >> (i + k - 1) & 1) && (cand >> (i + k) & 1) &&
-		       vg_same_stamp(pkts[i], pkts[i + k]))
+		       vg_joins(pkts[i], pkts[i + k]))
 			k++;
 		psh = push >> (i + k - 1) & 1 ? pkts[i + k - 1] : NULL;
 		r = k > 1 ? rte_gro_reassemble_burst(pkts + i, k, &param) : 1;

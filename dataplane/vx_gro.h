@@ -10,8 +10,8 @@
  * fallback (ol_fixup), as for any TSO frame.
  *
  * Contract of a merge (what the kernel's GRO also requires):
- *   - inner frames that are untagged Ethernet + IPv4 (no fragment, no
- *     padding after the datagram) + TCP with a payload, flags ACK or
+ *   - inner frames that are untagged Ethernet + IPv4 (no options, no
+ *     fragment, no padding after the datagram) + TCP with a payload, flags ACK or
  *     ACK+PSH (a PSH segment ends its run, as the kernel flushes a flow at
  *     PSH, and the frame it ends up in carries PSH; FIN, SYN, RST, URG,
  *     ECE, CWR: not merged), in one mbuf;
@@ -23,13 +23,17 @@
  *   - equal stamps (m->port: the vxlan port, m->hash.usr: the remote;
  *     underlay.h): only runs of consecutive candidates with one stamp are
  *     merged, so two LANs or two remotes that carry the same addresses
- *     never mix, and the merged frame keeps its segments' stamp;
+ *     never mix, and the merged frame keeps its segments' stamp; and
+ *     equal inner TOS (DSCP, ECN: a CE mark is never folded into its
+ *     head's ECT) and TTL, which rte_gro does not compare;
  *   - then DPDK's rte_gro_reassemble_burst() (flow key: MACs, IPv4
  *     addresses, ports, ack number, equal TCP options and DF; seq
  *     contiguity; at most 65535 bytes of IPv4 datagram) does the merge.
- * The order of frames is kept except between flows of one run (rte_gro
- * returns a run grouped by flow): a segment never overtakes one of its own
- * flow, since everything rte_gro would not take is kept out of the run.
+ * The order of frames is kept except within a run: rte_gro returns a run
+ * grouped by flow and, within a flow, merged frames before segments that
+ * did not join (arrivals 0,3,1,2 leave as [0..2],[3]; a duplicate may move
+ * behind a later segment). Bytes are never mixed: a merge needs exact
+ * sequence contiguity.
  *
  * A merged frame (a chain: the first segment with the headers, the others'
  * payloads) leaves with TX_TCP_SEG | TX_IPV4 | TX_TCP_CKSUM, l2/l3/l4_len,

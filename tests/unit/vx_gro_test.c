@@ -377,6 +377,44 @@ static void test_hint(void)
 	rte_pktmbuf_free(u);
 }
 
+/* Segments whose inner TOS (a CE mark) or TTL differ, and one with IP
+ * options, do not merge: ECN marks and DSCP survive (rte_gro compares
+ * neither). */
+static void retos(struct rte_mbuf *m, uint8_t tos, uint8_t ttl)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+
+	ip->type_of_service = tos;
+	ip->time_to_live = ttl;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	th->cksum = 0;
+	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+}
+
+static void test_tos(void)
+{
+	struct rte_mbuf *p[VNL_BURST];
+	const struct rte_ipv4_hdr *ip;
+	uint16_t k;
+
+	for (uint16_t i = 0; i < 6; i++)
+		p[i] = seg(40000, SEQ0 + i * MSS, MSS, RTE_TCP_ACK_FLAG, 1, 0, false);
+	retos(p[2], 0x03, 64); /* CE */
+	retos(p[4], 0x00, 63);
+	k = gro(p, 6);
+	ip = rte_pktmbuf_mtod_offset(p[1], const struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+	/* Runs: [0 1] [2: CE] [3] [4: TTL 63] [5]: each change of TOS or TTL
+	 * ends the run before it and the run it starts. */
+	ok(k == 5 && p[0]->nb_segs == 2 && p[1]->nb_segs == 1 && ip->type_of_service == 0x03 && p[2]->nb_segs == 1 &&
+		   p[3]->nb_segs == 1 && p[4]->nb_segs == 1,
+	   "a CE mark and a TTL change end runs: 5 frames, the CE segment alone with its mark (%u)", k);
+	merged_ok(p[0], SEQ0, 2 * MSS, MSS, "before the CE segment");
+	ok(csums_ok(p[1]) && csums_ok(p[2]) && csums_ok(p[3]) && csums_ok(p[4]), "the lone segments keep their checksums");
+	free_all(p, k);
+}
+
 int main(int argc, char **argv)
 {
 	unsigned in_use;
@@ -395,6 +433,7 @@ int main(int argc, char **argv)
 	test_stamps();
 	test_flows();
 	test_csum();
+	test_tos();
 	test_barriers();
 	test_hint();
 	in_use = rte_mempool_in_use_count(pool) + rte_mempool_in_use_count(ol_indirect_pool());
