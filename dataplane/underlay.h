@@ -16,7 +16,8 @@
  *     in the steering program's XSKMAP at its queue index (the program
  *     redirects by ctx->rx_queue_index). The queue count is read once, at
  *     open: changing it under a running switch (ethtool -L) is not followed
- *     (a new queue's frames find no socket and go to the kernel);
+ *     (a new queue's frames find no socket and go to the kernel; the kernel
+ *     refuses to remove a queue a socket is bound to);
  *   - the steering XDP program (vxlan_steer.bpf.c, embedded in the binary),
  *     attached through libxdp, driver mode then generic; its copies left by
  *     a crashed switch (found by name, VXS_PROG_NAME) are removed at open,
