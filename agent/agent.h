@@ -15,6 +15,7 @@
  *   exec.c   op EXEC (pipes or a PTY), child reaping, killing aborted ones
  *   files.c  ops PUT, GET, LIST, MKDIR
  *   info.c   op INFO (JSON written by hand)
+ *   nic.c    --nic-reset MAC: vnld's repair of a NIC that lost its features
  *
  * Thread-safety: none needed; the agent is one thread.  Children are
  * forked from it; every descriptor the agent holds is close-on-exec.
@@ -220,3 +221,14 @@ void exec_kill_all(void);
 
 /* The INFO JSON text (malloc'ed, *len bytes), NULL and errno on failure. */
 char *info_json(size_t *len);
+
+/* ---- nic.c ---- */
+
+/*
+ * `vnl-agent --nic-reset MAC`, run as a command (vnld: an EXEC of
+ * /proc/self/exe), not in the loop: renegotiate the virtio-net NIC with
+ * address MAC (unbind and bind its virtio device) keeping its name, up
+ * state, MTU, addresses and routes.  Returns the exit status: 0 done (a
+ * line on stdout), 1 failed (what, on stderr), 2 bad MAC.
+ */
+int nic_reset_main(const char *mac);

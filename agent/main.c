@@ -4,6 +4,7 @@
  *
  * Usage: vnl-agent [--port PATH | --fd N | --connect PATH] [--daemon]
  *                  [--log FILE] [--pid-file FILE] [--verbose]
+ *        vnl-agent --nic-reset MAC   (nic.c; a command, no link)
  *
  * The link, by default: the virtio-serial port named AP_PORT_NAME (waited
  * for if the driver has not made it yet).  --port PATH: that character
@@ -55,6 +56,7 @@ struct pollset {
 
 static struct {
 	const char *port, *connect, *log, *pidfile;
+	const char *nic_reset; /* --nic-reset MAC: that command, no link */
 	int fd;            /* --fd, -1 if not given */
 	bool daemon, verbose;
 } opt = { .fd = -1 };
@@ -98,6 +100,8 @@ static void usage(FILE *f)
 		   "  --daemon         detach; messages to the log file, pid to the pid file\n"
 		   "  --fd N           an already connected stream socket; exit at its end\n"
 		   "  --log FILE       log file of --daemon (default /run/vnl-agent.log)\n"
+		   "  --nic-reset MAC  renegotiate that virtio-net NIC keeping its addresses and\n"
+		   "                   routes, then exit (vnld's repair; no link)\n"
 		   "  --pid-file FILE  pid file, flock'ed while running (default with --daemon:\n"
 		   "                   /run/vnl-agent.pid)\n"
 		   "  --port PATH      this virtio-serial character device\n"
@@ -111,6 +115,7 @@ static int parse_args(int argc, char **argv)
 		{ "connect", required_argument, NULL, 'c' }, { "daemon", no_argument, NULL, 'd' },
 		{ "fd", required_argument, NULL, 'f' },      { "help", no_argument, NULL, 'h' },
 		{ "log", required_argument, NULL, 'l' },     { "pid-file", required_argument, NULL, 'P' },
+		{ "nic-reset", required_argument, NULL, 'n' },
 		{ "port", required_argument, NULL, 'p' },    { "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },       { 0 },
 	};
@@ -133,6 +138,7 @@ static int parse_args(int argc, char **argv)
 			break;
 		case 'h': usage(stdout); exit(0);
 		case 'l': opt.log = optarg; break;
+		case 'n': opt.nic_reset = optarg; break;
 		case 'P': opt.pidfile = optarg; break;
 		case 'p': opt.port = optarg; break;
 		case 'v': opt.verbose = true; break;
@@ -381,6 +387,8 @@ int main(int argc, char **argv)
 	r = parse_args(argc, argv);
 	if (r)
 		return r;
+	if (opt.nic_reset)
+		return nic_reset_main(opt.nic_reset);
 	stdio_guard();
 	signal(SIGPIPE, SIG_IGN);
 	if (opt.fd >= 0 && fcntl(opt.fd, F_GETFD) < 0) {

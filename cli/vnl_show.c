@@ -111,20 +111,33 @@ static void print_mtu_warning(struct json_object *n, const char *indent)
 				   : "changed inside the node");
 }
 
-/* The warning of a vm node whose NIC negotiated no virtio features after a
- * switch restart (vnld's nic_features_lost), or nothing. */
+/* The warnings of a vm node whose NICs negotiated no virtio features after
+ * a switch restart (vnld's nic_features_lost), one per NIC with where
+ * vnld's repair stands (nic_repair), or nothing. */
 static void print_features_warning(struct json_object *n, const char *indent)
 {
-	struct json_object *lost = vnl_jarr(n, "nic_features_lost");
-	char buf[256] = "";
+	struct json_object *lost = vnl_jarr(n, "nic_features_lost"), *rep = vnl_jarr(n, "nic_repair");
 
-	if (lost == NULL || json_object_array_length(lost) == 0)
-		return;
-	for (size_t i = 0; i < json_object_array_length(lost); i++)
-		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%seth%d", i ? ", " : "",
-			 json_object_get_int(json_object_array_get_idx(lost, i)));
-	printf("%swarning: %s: %s: nic negotiated no features after a switch restart: reboot the guest\n",
-	       indent, vnl_jstr(n, "name") ?: "?", buf);
+	for (size_t i = 0; lost && i < json_object_array_length(lost); i++) {
+		struct json_object *r = rep ? json_object_array_get_idx(rep, i) : NULL;
+		const char *state = r ? vnl_jstr(r, "state") ?: "" : "", *error = r ? vnl_jstr(r, "error") : NULL;
+		long long tries = r ? vnl_jint(r, "tries", 0) : 0;
+		char how[320];
+
+		if (r == NULL)
+			snprintf(how, sizeof(how), "reboot the guest");
+		else if (!strcmp(state, "running"))
+			snprintf(how, sizeof(how), "vnld is repairing it in the guest (try %lld)", tries);
+		else if (!strcmp(state, "failed"))
+			snprintf(how, sizeof(how), "vnld's repair failed %lld times (%s): reboot the guest", tries,
+				 error ?: "?");
+		else if (error)
+			snprintf(how, sizeof(how), "vnld's repair failed (%s), it tries again", error);
+		else
+			snprintf(how, sizeof(how), "vnld repairs it in the guest once its agent is ready");
+		printf("%swarning: %s: eth%d: nic negotiated no features after a switch restart: %s\n", indent,
+		       vnl_jstr(n, "name") ?: "?", json_object_get_int(json_object_array_get_idx(lost, i)), how);
+	}
 }
 
 /* A vxlan LAN's lines (indent: ind): "vxlan VNI via IFACE local IP", the
@@ -267,7 +280,8 @@ static struct json_object *by_nic(struct json_object *arr, long long i)
 
 static void print_node(struct json_object *n)
 {
-	static const char *const shown[] = { "name", "links", "interfaces", "nic_types", "mtu_mismatch", "nic_features_lost", NULL };
+	static const char *const shown[] = { "name",         "links",	      "interfaces", "nic_types",
+					     "mtu_mismatch", "nic_features_lost", "nic_repair", NULL };
 	struct json_object *links = vnl_jarr(n, "links"), *ifs = vnl_jarr(n, "interfaces");
 	struct json_object *types = vnl_jarr(n, "nic_types");
 	long long nics = vnl_jint(n, "nics", 1);
@@ -283,8 +297,8 @@ static void print_node(struct json_object *n)
 
 		for (i = 0; shown[i] && strcmp(shown[i], key); i++)
 			;
-		if (shown[i])
-			continue;
+		if (shown[i] || (!strcmp(key, "nic_repairs") && json_object_get_int(val) == 0))
+			continue; /* no repair: nothing to say */
 		/* A list option of the kind (env): its entries, space-separated. */
 		if (json_object_is_type(val, json_type_array)) {
 			buf[0] = '\0';

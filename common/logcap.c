@@ -1,16 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* Capped log files (logcap.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fsutil.h"
 #include "logcap.h"
 #include "spawn.h"
+#include "wait.h"
 
 size_t logcap_max(void)
 {
@@ -162,4 +167,62 @@ int logcap_spawn(const char *path)
 		return r;
 	}
 	return p[1];
+}
+
+/* True when /proc/PID/cmdline is `.../vnl-logcap PATH ...`. */
+static bool writes(const char *pid, const char *path)
+{
+	char f[64], cmd[4096 + 64];
+	const char *base;
+	ssize_t n;
+	int fd;
+
+	snprintf(f, sizeof(f), "/proc/%.20s/cmdline", pid);
+	if ((fd = open(f, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	n = read(fd, cmd, sizeof(cmd) - 1);
+	close(fd);
+	if (n <= 0)
+		return false; /* gone, or a zombie */
+	cmd[n] = '\0';
+	base = strrchr(cmd, '/') ? strrchr(cmd, '/') + 1 : cmd;
+	return !strcmp(base, "vnl-logcap") && (ssize_t)strlen(cmd) + 1 < n && !strcmp(cmd + strlen(cmd) + 1, path);
+}
+
+pid_t logcap_writer(const char *path)
+{
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+	pid_t pid = 0;
+
+	while (d && pid == 0 && (de = readdir(d)) != NULL)
+		if (de->d_name[0] >= '1' && de->d_name[0] <= '9' && writes(de->d_name, path))
+			pid = (pid_t)atoi(de->d_name);
+	if (d)
+		closedir(d);
+	return pid;
+}
+
+int logcap_wait(const char *path, int ms)
+{
+	long long deadline = mono_ms() + ms;
+	pid_t pid;
+
+	while ((pid = logcap_writer(path)) > 0) {
+		long long left = deadline - mono_ms();
+		int fd = wait_pidfd(pid), r = 0;
+
+		if (left <= 0) {
+			if (fd >= 0)
+				close(fd);
+			return -ETIMEDOUT;
+		}
+		if (fd >= 0) {
+			r = wait_fd(fd, POLLIN, (int)left);
+			close(fd);
+		}
+		if (r == 0 && mono_ms() >= deadline)
+			return -ETIMEDOUT;
+	}
+	return 0;
 }

@@ -11,8 +11,11 @@
  *
  * Users (README "Logs"): vnl-logcap (endpoints/vnl_logcap.c), a detached
  * writer that owns the read end of a pipe and writes PATH with
- * logcap_write(): a container's init output (console.log) and a VM's
- * serial console (console.log, qemu writes it through /dev/fdset); vnld
+ * logcap_write(): a container's init output (console.log), a VM's serial
+ * console (console.log, qemu writes it through /dev/fdset) and qemu's own
+ * stdout and stderr (qemu.log), the lab switch's stdout and stderr
+ * (switchd.log, one vnl-logcap per switch process, each restart appending
+ * to the same capped file: daemon/lab_switch.c); vnld
  * for its own stderr (vnld.log), with logcap_rotate_fd() from its cron,
  * so vnld.log may pass the cap by what vnld writes in one period (1 s;
  * its lines about guest data are rate limited: common/ratelimit.h).
@@ -67,3 +70,19 @@ int logcap_rotate_fd(int fd, const char *path, size_t max);
  * copy of the write end is closed.
  */
 int logcap_spawn(const char *path);
+
+/*
+ * Wait until no vnl-logcap writes PATH any more (found by its command line,
+ * `vnl-logcap PATH`), at most ms (through wait.h: a daemon's loop keeps
+ * running).  Once every writer of its pipe is gone, a vnl-logcap writes
+ * what the pipe still holds and ends: waiting for that keeps one writer per
+ * log when the next one starts, gives a dead writer's last words to the
+ * reader of PATH, and lets PATH's folder go without a late PATH.new.
+ * 0 when none is left, -ETIMEDOUT.
+ */
+#define LOGCAP_WAIT_MS 2000
+int logcap_wait(const char *path, int ms);
+
+/* The pid of a vnl-logcap writing PATH (`vnl-logcap PATH` on its command
+ * line), 0 when none runs. */
+pid_t logcap_writer(const char *path);

@@ -17,6 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "wait.h"
+
 int netns_name_check(const char *name, struct vnl_err *err)
 {
 	size_t len = name ? strlen(name) : 0;
@@ -250,22 +252,28 @@ int netns_open_path(int netns_fd, const char *path, int flags, struct vnl_err *e
 	return fd_in_netns(netns_fd, &job, what, err);
 }
 
-int netns_run(const char *name, int (*fn)(void *arg), void *arg, struct vnl_err *err)
+int netns_run(const char *name, const char *what, int (*fn)(void *arg), void *arg, int timeout_ms,
+	      struct vnl_err *err)
 {
-	int fd, status, child_errno = 0, pipefd[2];
+	int fd, status, child_errno = 0, pipefd[2], r;
 	pid_t pid;
 	ssize_t n;
 
+	if (timeout_ms <= 0)
+		timeout_ms = NETNS_RUN_MS;
 	fd = netns_open(name, err);
 	if (fd < 0)
 		return fd;
-	/* The child reports a failed setns() through this pipe; exec closes it. */
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+	/* The child reports a failed setns() through this pipe; exec closes it.
+	 * Non-blocking: a grandchild that kept the write end must not stall us. */
+	if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) < 0) {
 		close(fd);
-		return vnl_errno(err, errno, "running in netns '%s': pipe", name);
+		return vnl_errno(err, errno, "running %s in netns '%s': pipe", what, name);
 	}
 	pid = fork();
 	if (pid == 0) {
+		/* Its own process group: a deadline kills whatever fn started. */
+		setpgid(0, 0);
 		close(pipefd[0]);
 		if (setns(fd, CLONE_NEWNET) < 0) {
 			child_errno = errno;
@@ -280,18 +288,31 @@ int netns_run(const char *name, int (*fn)(void *arg), void *arg, struct vnl_err 
 	close(pipefd[1]);
 	if (pid < 0) {
 		close(pipefd[0]);
-		return vnl_errno(err, errno, "running in netns '%s': fork", name);
+		return vnl_errno(err, errno, "running %s in netns '%s': fork", what, name);
 	}
+	setpgid(pid, pid); /* as the child does: whichever runs first */
+	r = wait_pid(pid, timeout_ms);
+	if (r < 0) {
+		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			close(pipefd[0]);
+			return vnl_errno(err, errno, "running %s in netns '%s': waitpid", what, name);
+		}
 	n = read(pipefd[0], &child_errno, sizeof(child_errno));
 	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return vnl_errno(err, errno, "running in netns '%s': waitpid", name);
+	if (r == -ETIMEDOUT)
+		return vnl_errf(err, -ETIMEDOUT, "running %s in netns '%s': not done within %d ms, killed", what, name,
+				timeout_ms);
+	if (r < 0)
+		return vnl_errno(err, r, "running %s in netns '%s': waiting for it (killed)", what, name);
 	if (n == (ssize_t)sizeof(child_errno))
-		return vnl_errno(err, child_errno, "running in netns '%s': setns", name);
+		return vnl_errno(err, child_errno, "running %s in netns '%s': setns", what, name);
 	if (WIFSIGNALED(status))
-		return vnl_errf(err, -EINTR, "running in netns '%s': child killed by signal %d (%s)",
-				name, WTERMSIG(status), strsignal(WTERMSIG(status)));
+		return vnl_errf(err, -EINTR, "running %s in netns '%s': child killed by signal %d (%s)", what, name,
+				WTERMSIG(status), strsignal(WTERMSIG(status)));
 	return WEXITSTATUS(status);
 }
 

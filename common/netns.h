@@ -97,6 +97,15 @@ int netns_call(int netns_fd, int (*fn)(void *arg), void *arg, struct vnl_err *er
  * or a negative errno if the namespace cannot be opened, the fork fails, or
  * the child could not enter the namespace (-errno of setns, message in err)
  * or was killed by a signal (-EINTR, message names the signal).
+ * `what` names fn in messages ("'ip link show'").
+ *
+ * The wait is bounded: the child runs in a process group of its own, and
+ * when it has not exited after timeout_ms (<= 0: NETNS_RUN_MS) the whole
+ * group is killed (SIGKILL: fn and what it started, unless they left the
+ * group) and reaped, and -ETIMEDOUT returns with a message naming `what`
+ * and the timeout.  The wait goes through wait.h: in a daemon its loop
+ * keeps running meanwhile.  (Its own group is not a terminal's foreground
+ * group: fn must not read the terminal, and ^C does not reach it.)
  * The child shares nothing with the parent but copies of memory and fds;
  * only the network namespace changes (no private /sys remount like `ip netns
  * exec`), so fn should use netlink or sockets, not /sys/class/net.
@@ -104,7 +113,9 @@ int netns_call(int netns_fd, int (*fn)(void *arg), void *arg, struct vnl_err *er
  * only do what is safe after fork (no locks held elsewhere, no malloc if
  * other threads may have held its lock; exec is fine).
  */
-int netns_run(const char *name, int (*fn)(void *arg), void *arg, struct vnl_err *err);
+#define NETNS_RUN_MS 10000
+int netns_run(const char *name, const char *what, int (*fn)(void *arg), void *arg, int timeout_ms,
+	      struct vnl_err *err);
 
 /*
  * Move the CALLING THREAD into `netns_fd` and return an fd of the namespace

@@ -205,6 +205,8 @@ struct nl_event {
 	int family;             /* of the object (AF_UNSPEC for most links) */
 	int ifindex;            /* the link concerned; a route's RTA_OIF; 0 if none */
 	struct nl_neigh neigh;  /* the entry, for RTM_NEWNEIGH/RTM_DELNEIGH only */
+	uint8_t dst[16];        /* a route's destination prefix (RTA_DST, zeros: none) */
+	uint8_t dst_len;        /* and its length (0: a default route, covers all) */
 };
 
 /*

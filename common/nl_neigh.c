@@ -195,6 +195,9 @@ static int event_parse(const struct nlmsghdr *m, struct nl_event *ev)
 		ev->family = rtm->rtm_family;
 		if (tb[RTA_OIF])
 			ev->ifindex = (int)mnl_attr_get_u32(tb[RTA_OIF]);
+		ev->dst_len = rtm->rtm_dst_len;
+		if (tb[RTA_DST] && mnl_attr_get_payload_len(tb[RTA_DST]) <= sizeof(ev->dst))
+			memcpy(ev->dst, mnl_attr_get_payload(tb[RTA_DST]), mnl_attr_get_payload_len(tb[RTA_DST]));
 		return 0;
 	}
 	default:

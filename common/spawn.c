@@ -115,9 +115,11 @@ pid_t spawn_detached(char *const argv[], const struct spawn_opts *o, struct vnl_
 	int log, nul, p[2] = { -1, -1 }, st, e;
 	pid_t pid, mid;
 
-	log = open(o->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, o->log_mode);
+	log = o->log ? open(o->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, o->log_mode)
+		     : fcntl(o->log_fd, F_DUPFD_CLOEXEC, 0);
 	if (log < 0)
-		return vnl_errno(err, errno, "cannot open %s", o->log);
+		return o->log ? vnl_errno(err, errno, "cannot open %s", o->log)
+			      : vnl_errno(err, errno, "the log's fd %d", o->log_fd);
 	nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (nul < 0 || (o->orphan && pipe2(p, O_CLOEXEC) < 0)) {
 		e = errno;

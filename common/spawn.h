@@ -34,8 +34,10 @@ const char *spawn_last_line(const char *out);
 /* How spawn_detached() starts a program (fds: set them, 0 is a valid one). */
 struct spawn_opts {
 	const char *path;   /* the program file, NULL: argv[0] (looked up in PATH) */
-	const char *log;    /* stdout and stderr appended here (O_APPEND; created) */
+	const char *log;    /* stdout and stderr appended here (O_APPEND; created), NULL: log_fd */
 	mode_t log_mode;    /* the log's mode when created */
+	int log_fd;         /* stdout and stderr when log is NULL: the write end of a
+			     * vnl-logcap pipe (logcap.h); the caller keeps its copy */
 	int in_fd;          /* stdin, -1: /dev/null */
 	int keep_fd;        /* handed to the program as its fd 3, -1: none */
 	bool orphan;        /* not our child (below) */
@@ -62,7 +64,7 @@ struct spawn_opts {
 pid_t spawn_detached(char *const argv[], const struct spawn_opts *o, struct vnl_err *err);
 
 /*
- * spawn_detached() as an orphan, the log created 0600: a guest's qemu, a
- * capped log writer (logcap.h).  Returns the pid or a negative errno.
+ * spawn_detached() as an orphan, the log created 0600: a capped log writer
+ * (logcap.h).  Returns the pid or a negative errno.
  */
 int spawn_daemon_io(char *const argv[], int in_fd, const char *log, int keep_fd);

@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "lab.h"
+#include "lab_nicrepair.h"
 #include "log.h"
 #include "state.h"
 
@@ -1281,96 +1282,6 @@ static void mtu_mismatch_json(const struct lab *l, const struct topo_node *n, st
 		json_object_object_add(o, "mtu_mismatch", bad);
 }
 
-/* "nic_features_lost": the NICs of a ported (vm) node whose vhost-user port
- * negotiated no virtio feature, only vhost-user's PROTOCOL_FEATURES (bit 30):
- * qemu 7.2 keeps the features a guest acks while its vhost-user backend is
- * gone (the switch restarting during the guest's virtio-net probe) away from
- * the backend and replays the empty set on reconnect; the guest, which
- * negotiated VERSION_1, then drops every frame. Detection only: the guest
- * must renegotiate (vnl reboot); docs/vnld.md "Known limits". */
-#define FEATURES_PROTOCOL_ONLY (1ULL << 30)
-/* show waits this long for the switch's ports, and after a miss asks again
- * only FEATURES_SKIP_MS later: a stopped switch costs a lab's show one
- * wait, not one per VM. */
-#define FEATURES_SHOW_MS 200
-#define FEATURES_SKIP_MS 2000
-
-/* The nodes whose lost features are logged already: `lost` true marks
- * name and returns whether it was marked; false unmarks it. */
-static bool n_features_logged(const char *name, bool lost)
-{
-	static char logged[TOPO_MAX_OBJECTS][TOPO_NAME_MAX];
-	unsigned i, free_i = TOPO_MAX_OBJECTS;
-
-	for (i = 0; i < TOPO_MAX_OBJECTS; i++) {
-		if (logged[i][0] == '\0') {
-			if (free_i == TOPO_MAX_OBJECTS)
-				free_i = i;
-		} else if (!strcmp(logged[i], name)) {
-			if (!lost)
-				logged[i][0] = '\0';
-			return true;
-		}
-	}
-	if (lost && free_i < TOPO_MAX_OBJECTS)
-		snprintf(logged[free_i], sizeof(logged[0]), "%s", name);
-	return false;
-}
-
-static void features_lost_json(struct lab *l, const struct topo_node *n, struct json_object *o)
-{
-	static int64_t missed_at = -FEATURES_SKIP_MS;
-	struct json_object *req, *reply = NULL, *ports = NULL, *lost = NULL;
-	bool healthy = false; /* a port of n seen with features */
-	struct vnl_err e = { 0 };
-
-	if (mono_ms() - missed_at < FEATURES_SKIP_MS)
-		return;
-	req = json_object_new_object();
-	json_object_object_add(req, "cmd", json_object_new_string("show-ports"));
-	if (lab_switch_call_ms(&l->sw, req, FEATURES_SHOW_MS, &reply, &e) == 0 &&
-	    json_object_object_get_ex(reply, "ports", &ports))
-		json_object_get(ports);
-	else if (e.code != -ENOTCONN)
-		missed_at = mono_ms();
-	json_object_put(reply);
-	json_object_put(req);
-
-	for (unsigned nic = 0; ports && nic < n->nics; nic++) {
-		char port[TOPO_NAME_MAX + 8];
-
-		lab_port_name(n->name, nic, port, sizeof(port));
-		for (size_t j = 0; j < json_object_array_length(ports); j++) {
-			struct json_object *p = json_object_array_get_idx(ports, j);
-			const char *hex = str_of(p, "features");
-			unsigned long long f;
-
-			if (strcmp(str_of(p, "name") ?: "", port) || hex == NULL)
-				continue;
-			f = strtoull(hex, NULL, 16);
-			if (f != 0 && (f & ~FEATURES_PROTOCOL_ONLY) == 0) {
-				if (lost == NULL)
-					lost = json_object_new_array();
-				json_object_array_add(lost, json_object_new_int((int)nic));
-			} else if (f != 0) {
-				healthy = true;
-			}
-			break;
-		}
-	}
-	json_object_put(ports);
-	if (lost) {
-		json_object_object_add(o, "nic_features_lost", lost);
-		/* Logged once per node name until it heals (show is polled). */
-		if (!n_features_logged(n->name, true))
-			log_warning("node %s: a NIC negotiated no virtio features after a switch restart "
-				    "(qemu replayed the features of a guest still probing it): reboot the guest",
-				    n->name);
-	} else if (healthy) {
-		n_features_logged(n->name, false); /* not while the switch or qemu is away */
-	}
-}
-
 struct json_object *lab_node_json(struct lab *l, const struct topo_node *n)
 {
 	struct json_object *o = json_object_new_object(), *links = json_object_new_array();
@@ -1413,7 +1324,7 @@ struct json_object *lab_node_json(struct lab *l, const struct topo_node *n)
 			json_object_object_add(o, "problem", json_object_new_string(e.msg));
 		mtu_mismatch_json(l, n, o);
 		if (kind->nics_ported)
-			features_lost_json(l, n, o);
+			lab_nic_json(l, n, o);
 	}
 	if (l->node_json)
 		l->node_json(n, o, l->emit_arg);

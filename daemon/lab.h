@@ -70,6 +70,10 @@ struct lab {
 	/* Adds vnld's own fields to a node's show object (a VM's guest state),
 	 * or NULL. */
 	void (*node_json)(const struct topo_node *n, struct json_object *o, void *arg);
+	/* Start the kind's nic_repair (node_kind.h) of NIC nic of node n, or
+	 * NULL: lost NIC features are shown, not repaired (lab_nicrepair.h). */
+	int (*nic_repair)(const struct topo_node *n, unsigned nic, void (*done)(int code, const char *text, void *arg),
+			  void *arg, struct vnl_err *err);
 	/* Set by lab_recover: nodes of nics_ported kinds (VMs) are started by
 	 * the next lab_push, once the switch holds their ports (qemu waits for
 	 * them before it runs). */

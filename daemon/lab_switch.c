@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "jsonl_client.h"
 #include "lab_switch.h"
+#include "logcap.h"
 #include "spawn.h"
 #include "wait.h"
 
@@ -203,10 +204,21 @@ static int watch_pid(struct lab_switch *s)
 
 static int spawn(struct lab_switch *s, struct vnl_err *err)
 {
-	struct spawn_opts o = { .path = s->bin, .log = s->log, .log_mode = 0640, .in_fd = -1, .keep_fd = -1 };
+	struct spawn_opts o = { .path = s->bin, .log_fd = -1, .in_fd = -1, .keep_fd = -1 };
 	char *argv[64];
 	int n = 0;
 	pid_t pid;
+
+	/* One writer per log: the last switch's vnl-logcap ends once it has
+	 * written the rest of that switch's messages. */
+	logcap_wait(s->log, LOGCAP_WAIT_MS);
+	o.log_fd = logcap_spawn(s->log);
+	if (o.log_fd < 0)
+		return vnl_errno(err, o.log_fd, "starting vnl-logcap for %s", s->log);
+	/* The switch never waits on its log: with its writer stalled and the
+	 * pipe's 64 KiB full, a line is lost (EAGAIN) rather than the control
+	 * thread stopped, which would wedge every command. */
+	(void)fcntl(o.log_fd, F_SETFL, O_NONBLOCK);
 
 	argv[n++] = s->bin;
 	argv[n++] = "--socket";
@@ -216,6 +228,7 @@ static int spawn(struct lab_switch *s, struct vnl_err *err)
 	argv[n] = NULL;
 	/* Our child (reaped through its pidfd), started without waiting. */
 	pid = spawn_detached(argv, &o, err);
+	close(o.log_fd);
 	if (pid < 0)
 		return vnl_err_wrap(err, "starting vnl-switchd"), pid;
 	s->pid = pid;
@@ -491,4 +504,7 @@ void lab_switch_stop(struct lab_switch *s)
 		close(s->pidfd);
 	s->pidfd = -1;
 	lab_switch_stop_strays(s);
+	/* Nothing of the lab runs on: the log's writer ends with the switch. */
+	if (s->log[0])
+		logcap_wait(s->log, LOGCAP_WAIT_MS);
 }

@@ -19,7 +19,8 @@
  *
  * Accountability: vnld talks only to the switch it started or adopted (the
  * peer of every connection is checked with SO_PEERCRED against s->pid), and
- * leaves none behind: the pid is recorded (on_spawn) before the switch is
+ * leaves none behind (a stop also waits for the log's vnl-logcap, which
+ * ends with the switch): the pid is recorded (on_spawn) before the switch is
  * waited for, and any other vnl-switchd serving the lab's socket (found by
  * `--socket SOCK` on its command line: left by a vnld killed in the middle
  * of a restart) is stopped before a start and at stop.
@@ -48,7 +49,8 @@ struct lab_switch {
 	/* set by the caller before lab_switch_start() */
 	char bin[PATH_MAX];        /* vnl-switchd to run */
 	char sock[108];            /* its control socket */
-	char log[PATH_MAX];        /* its stdout and stderr */
+	char log[PATH_MAX];        /* its stdout and stderr, through a vnl-logcap (capped,
+				    * logcap.h; every restart appends to the same file) */
 	char *const *extra_args;   /* more options for it, NULL-terminated (may be NULL) */
 	struct evloop *loop;
 	lab_switch_cb on_ready;    /* after each successful (re)start */

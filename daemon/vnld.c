@@ -32,6 +32,7 @@
 #include "deploy.h"
 #include "lab.h"
 #include "lab_capture.h"
+#include "lab_nicrepair.h"
 #include "lab_switch.h"
 #include "log.h"
 #include "logcap.h"
@@ -159,6 +160,34 @@ static void node_json(const struct topo_node *n, struct json_object *o, void *ar
 		return;
 	lab_node_ctx(&d.lab, n, &ctx);
 	k->live_status(kind_state(k), &ctx, o);
+}
+
+/* The lab's nic_repair hook: the node's kind's slot with its per-lab state. */
+static int nic_repair(const struct topo_node *n, unsigned nic, void (*done)(int code, const char *text, void *arg),
+		      void *arg, struct vnl_err *err)
+{
+	const struct node_kind *k = kind_of_node(n);
+	struct node_ctx ctx;
+
+	if (k == NULL || k->nic_repair == NULL || d.kind_state == NULL)
+		return vnl_errf(err, -EOPNOTSUPP, "node %s: its kind cannot repair a NIC", n->name);
+	lab_node_ctx(&d.lab, n, &ctx);
+	return k->nic_repair(kind_state(k), &ctx, nic, done, arg, err);
+}
+
+/* The NIC features look (lab_nicrepair.h), held like a read-only request:
+ * no transaction starts while it waits for the switch, none runs when it
+ * starts. */
+static void nic_tick(struct ev_watch *w, void *arg)
+{
+	(void)w, (void)arg;
+	if (d.busy || d.handling || d.stop_lab)
+		return;
+	d.handling++;
+	lab_nic_tick(&d.lab);
+	d.handling--;
+	if (d.handling == 0 && !d.busy)
+		jsonl_resume(d.srv);
 }
 
 /* The wait.h hook: waits run vnld's loop (docs/vnld.md, "Waiting"). */
@@ -1305,8 +1334,9 @@ static void log_rotate(struct ev_watch *w, void *arg)
 /* Remove the lab's run folder and what vnld and the switch left in it. */
 static void remove_run_dir(void)
 {
-	static const char *const files[] = { "switchd.log", "vnld.log", "vnld.log.1", "vnld.log.new", "vnld.pid",
-					     "switchd.sock", "vnld.sock", "agent.sock" };
+	static const char *const files[] = { "switchd.log", "switchd.log.1", "switchd.log.new", "vnld.log",
+					     "vnld.log.1", "vnld.log.new", "vnld.pid", "switchd.sock", "vnld.sock",
+					     "agent.sock" };
 	char path[PATH_MAX + 16];
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -1462,6 +1492,7 @@ int main(int argc, char **argv)
 	d.busy = true;
 
 	snprintf(d.lab.sw.sock, sizeof(d.lab.sw.sock), "%s/switchd.sock", d.run_dir);
+	snprintf(d.lab.sw.log, sizeof(d.lab.sw.log), "%s/switchd.log", d.run_dir);
 	d.lab.sw.pidfd = -1;
 	r = state_load(d.lab.state_dir, &d.lab.topo, &sw_pid, &sw_start, &err);
 	lab_vx_open(&d.lab);
@@ -1490,7 +1521,6 @@ int main(int argc, char **argv)
 
 	switchd_path(d.lab.sw.bin, sizeof(d.lab.sw.bin), switchd);
 	d.lab.sw.extra_args = switchd_extra_args();
-	snprintf(d.lab.sw.log, sizeof(d.lab.sw.log), "%s/switchd.log", d.run_dir);
 	d.lab.sw.loop = d.loop;
 	d.lab.sw.on_ready = lab_push;
 	d.lab.sw.on_down = switch_down;
@@ -1500,6 +1530,7 @@ int main(int argc, char **argv)
 	d.lab.sw.arg = &d.lab;
 	d.lab.emit = emit;
 	d.lab.node_json = node_json;
+	d.lab.nic_repair = nic_repair;
 	if (kinds_open(&err) < 0) {
 		log_error("%s", err.msg);
 		return 1;
@@ -1543,6 +1574,7 @@ int main(int argc, char **argv)
 	}
 	kinds_sync();
 	ev_timer_add(d.loop, LOG_ROTATE_MS, log_rotate, NULL);
+	ev_timer_add(d.loop, LAB_NIC_TICK_MS, nic_tick, NULL);
 	log_info("serving %s/vnld.sock (switch pid %d)", d.run_dir, (int)d.lab.sw.pid);
 	tx_end(NULL);
 

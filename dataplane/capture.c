@@ -25,6 +25,7 @@
 #include <rte_malloc.h>
 #include <rte_version.h>
 
+#include "args.h"
 #include "capture.h"
 #include "clock.h"
 #include "dp_log.h"
@@ -433,24 +434,6 @@ static void fd_cb(struct ev_watch *w, int fd, uint32_t events, void *arg)
 
 /* ---- start ---- */
 
-static int arg_uint(struct json_object *req, const char *key, uint64_t min, uint64_t max, uint64_t *out,
-		    struct vnl_err *err)
-{
-	struct json_object *v;
-	int64_t n;
-
-	if (!json_object_object_get_ex(req, key, &v))
-		return 0;
-	if (!json_object_is_type(v, json_type_int))
-		return vnl_errf(err, -EINVAL, "argument '%s' must be an integer", key);
-	n = json_object_get_int64(v);
-	if (n < 0 || (uint64_t)n < min || (uint64_t)n > max)
-		return vnl_errf(err, -ERANGE, "argument '%s' must be in %lu..%lu", key, (unsigned long)min,
-				(unsigned long)max);
-	*out = (uint64_t)n;
-	return 0;
-}
-
 static int arg_str(struct json_object *o, const char *key, size_t max, const char **out, struct vnl_err *err)
 {
 	struct json_object *v;
@@ -671,18 +654,24 @@ static int queue_header(struct capture *cap, struct vnl_err *err)
 
 static int parse_args(struct capture *cap, struct json_object *req, struct vnl_err *err)
 {
+	/* Absent: whole frames, no count, no time limit. */
+	static const struct int_arg snaplen_arg = { .key = "snaplen", .min = VNL_CAPTURE_SNAPLEN_MIN,
+						    .max = VNL_CAPTURE_SNAPLEN_MAX, .def = VNL_CAPTURE_SNAPLEN_MAX },
+				    count_arg = { .key = "count", .min = 1, .max = UINT32_MAX },
+				    duration_arg = { .key = "duration_ms", .min = 1, .max = 86400000 };
 	struct capture_ctl *ctl = cap->ctl;
-	uint64_t snaplen = VNL_CAPTURE_SNAPLEN_MAX, duration = 0;
+	int64_t snaplen, count, duration;
 	const char *dir, *filter, *owner;
 	int r;
 
 	if ((r = parse_ports(ctl, req, err)) < 0 || (r = arg_str(req, "dir", 8, &dir, err)) < 0 ||
 	    (r = arg_str(req, "filter", CAP_FILTER_MAX, &filter, err)) < 0 ||
 	    (r = arg_str(req, "owner", CAP_OWNER_MAX, &owner, err)) < 0 ||
-	    (r = arg_uint(req, "snaplen", VNL_CAPTURE_SNAPLEN_MIN, VNL_CAPTURE_SNAPLEN_MAX, &snaplen, err)) < 0 ||
-	    (r = arg_uint(req, "count", 1, UINT32_MAX, &ctl->count, err)) < 0 ||
-	    (r = arg_uint(req, "duration_ms", 1, 86400000, &duration, err)) < 0)
+	    (r = arg_int(req, &snaplen_arg, &snaplen, NULL, err)) < 0 ||
+	    (r = arg_int(req, &count_arg, &count, NULL, err)) < 0 ||
+	    (r = arg_int(req, &duration_arg, &duration, NULL, err)) < 0)
 		return r;
+	ctl->count = (uint64_t)count;
 	if (dir == NULL || strcmp(dir, "both") == 0)
 		ctl->dirs = HOOK_TAP_OUT | HOOK_TAP_IN;
 	else if (strcmp(dir, "out") == 0)
@@ -697,7 +686,7 @@ static int parse_args(struct capture *cap, struct json_object *req, struct vnl_e
 		return vnl_errf(err, -EINVAL, "'filter' (the text) comes with 'bpf' (the program)");
 	snprintf(ctl->owner, sizeof(ctl->owner), "%s", owner ? owner : "");
 	cap->snaplen = (uint32_t)snaplen;
-	ctl->deadline_ms = duration ? mono_ms() + (int64_t)duration : 0;
+	ctl->deadline_ms = duration ? mono_ms() + duration : 0;
 	return parse_bpf(cap, req, err);
 }
 

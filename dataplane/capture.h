@@ -81,8 +81,9 @@ struct capture {
 
 /* Control thread: once, with the loop that runs the writer. */
 void capture_init(struct evloop *loop);
-/* Control thread, at SIGTERM: end every capture (ISBs written while the
- * readers take them, at most 2 s), free everything. Workers still run. */
+/* Control thread, at shutdown, once the workers stopped and before the
+ * ports close and the loop is freed (main.c): end every capture (ISBs
+ * written while the readers take them, at most 2 s), free everything. */
 void capture_fini(void);
 /* Registry: port slot was deleted (a snapshot without it is published):
  * its interfaces end; a capture with no port left stops. */

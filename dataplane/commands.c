@@ -15,6 +15,7 @@
 #include <rte_mempool.h>
 #include <rte_version.h>
 
+#include "args.h"
 #include "capture.h"
 #include "config.h"
 #include "control.h"
@@ -48,23 +49,6 @@ static int arg_name(struct json_object *req, const char *key, const char *what, 
 	if (r < 0 || *out == NULL)
 		return r;
 	return reg_check_name(what, *out, err);
-}
-
-static int arg_u32(struct json_object *req, const char *key, uint32_t min, uint32_t max, uint32_t *out,
-		       struct vnl_err *err)
-{
-	struct json_object *v;
-	int64_t n;
-
-	if (!json_object_object_get_ex(req, key, &v))
-		return vnl_errf(err, -EINVAL, "missing argument '%s'", key);
-	if (!json_object_is_type(v, json_type_int))
-		return vnl_errf(err, -EINVAL, "argument '%s' must be an integer", key);
-	n = json_object_get_int64(v);
-	if (n < min || n > max)
-		return vnl_errf(err, -ERANGE, "argument '%s' must be in %u..%u", key, min, max);
-	*out = (uint32_t)n;
-	return 0;
 }
 
 /* ---- JSON views of objects ---- */
@@ -204,15 +188,16 @@ static int cmd_port_del(struct json_object *req, struct json_object *reply, stru
 static int cmd_lan_add(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
 		       struct vnl_err *err)
 {
+	/* No mtu: frames up to --max-frame, as before LANs had one. */
+	static const struct int_arg mtu_arg = { .key = "mtu", .min = VNL_LAN_MTU_MIN, .max = VNL_LAN_MTU_MAX };
 	const char *name;
-	uint32_t mtu = 0;
+	int64_t mtu = 0;
 	struct lan *l;
 	int r = arg_name(req, "name", "LAN", true, &name, err);
 
 	(void)conn;
-	/* No mtu: frames up to --max-frame, as before LANs had one. */
-	if (r == 0 && json_object_object_get_ex(req, "mtu", NULL))
-		r = arg_u32(req, "mtu", VNL_LAN_MTU_MIN, VNL_LAN_MTU_MAX, &mtu, err);
+	if (r == 0)
+		r = arg_int(req, &mtu_arg, &mtu, NULL, err);
 	if (r == 0)
 		r = reg_lan_add(name, (uint16_t)mtu, &l, err);
 	if (r == 0)
@@ -517,13 +502,14 @@ static int cmd_clear_counters(struct json_object *req, struct json_object *reply
 static int cmd_set_aging(struct json_object *req, struct json_object *reply, struct jsonl_conn *conn,
 		       struct vnl_err *err)
 {
-	uint32_t s = 0;
-	int r = arg_u32(req, "seconds", 1, 86400, &s, err);
+	static const struct int_arg seconds = { .key = "seconds", .min = 1, .max = 86400, .required = true };
+	int64_t s;
+	int r = arg_int(req, &seconds, &s, NULL, err);
 
 	(void)conn;
 	if (r < 0)
 		return r;
-	reg.aging = cfg.aging = s;
+	reg.aging = cfg.aging = (uint32_t)s;
 	json_object_object_add(reply, "aging", json_object_new_int64(s));
 	return 0;
 }

@@ -48,7 +48,6 @@ int control_open(const char *path, struct vnl_err *err)
 	loop = evloop_new();
 	if (loop == NULL)
 		return vnl_errno(err, errno, "cannot create the event loop");
-	capture_init(loop);
 	/* A stale socket left by a crashed switch is replaced; a live one is not. */
 	srv = jsonl_listen(loop, path, 0600, on_request, NULL);
 	if (srv == NULL) {
@@ -58,6 +57,7 @@ int control_open(const char *path, struct vnl_err *err)
 		loop = NULL;
 		return r;
 	}
+	capture_init(loop);
 	return 0;
 }
 
@@ -94,7 +94,6 @@ int control_run(void)
 
 void control_close(void)
 {
-	capture_fini();
 	jsonl_close(srv);
 	srv = NULL;
 	evloop_free(loop);

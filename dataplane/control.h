@@ -16,7 +16,10 @@
 int control_open(const char *path, struct vnl_err *err);
 /* Serve until SIGTERM/SIGINT. 0, or -errno on an internal failure. */
 int control_run(void);
-/* Close every client and the socket, and remove its file. */
+/* Close every client and the socket, remove its file, and free the loop
+ * (every watch still on it with it). Last of the shutdown (main.c): the
+ * captures (capture_fini) and the ports (reg_fini) end before, as they
+ * take their watches off the loop. */
 void control_close(void);
 
 struct evloop;

@@ -11,6 +11,7 @@
 #include <rte_cycles.h>
 #include <rte_ring.h>
 
+#include "args.h"
 #include "dp_log.h"
 #include "impair.h"
 #include "port.h"
@@ -63,41 +64,20 @@ static void state_free(struct imp_state *st)
 
 /* ---- arguments ---- */
 
-/* An optional integer member in [min, max]; *present tells whether it was there. */
-static int opt_int(struct json_object *req, const char *key, int64_t min, int64_t max, int64_t *out, bool *present,
-		   struct vnl_err *err)
-{
-	struct json_object *v;
-
-	*present = json_object_object_get_ex(req, key, &v);
-	if (!*present)
-		return 0;
-	if (!json_object_is_type(v, json_type_int))
-		return vnl_errf(err, -EINVAL, "argument '%s' must be an integer", key);
-	errno = 0;
-	*out = json_object_get_int64(v);
-	if (errno != 0 || *out < min || *out > max)
-		return vnl_errf(err, -ERANGE, "argument '%s' must be in %lld..%lld", key, (long long)min, (long long)max);
-	return 0;
-}
-
-/* The settings impair-set takes, as integers: key, min, max. */
-static const struct {
-	const char *key;
-	int64_t min, max;
-} int_args[] = {
-	{ "delay_ns", 0, 60000000000ll },
-	{ "jitter_ns", 0, 60000000000ll },
-	{ "loss_ppm", 0, 1000000 },
-	{ "rate_bps", 0, 400000000000ll },
-	{ "burst", 0, 64 << 20 },
-	{ "limit", 1, IMP_LIMIT_MAX },
-	{ "overhead", -64, 256 },
-	{ "dup_ppm", 0, 1000000 },
-	{ "reorder_ppm", 0, 1000000 },
-	{ "gap", 1, 65535 },
-	{ "corrupt_ppm", 0, 1000000 },
-	{ "seed", 0, INT64_MAX },
+/* The settings impair-set takes as integers, all optional (absent: 0). */
+static const struct int_arg int_args[] = {
+	{ .key = "delay_ns", .min = 0, .max = 60000000000ll },
+	{ .key = "jitter_ns", .min = 0, .max = 60000000000ll },
+	{ .key = "loss_ppm", .min = 0, .max = 1000000 },
+	{ .key = "rate_bps", .min = 0, .max = 400000000000ll },
+	{ .key = "burst", .min = 0, .max = 64 << 20 },
+	{ .key = "limit", .min = 1, .max = IMP_LIMIT_MAX },
+	{ .key = "overhead", .min = -64, .max = 256 },
+	{ .key = "dup_ppm", .min = 0, .max = 1000000 },
+	{ .key = "reorder_ppm", .min = 0, .max = 1000000 },
+	{ .key = "gap", .min = 1, .max = 65535 },
+	{ .key = "corrupt_ppm", .min = 0, .max = 1000000 },
+	{ .key = "seed", .min = 0, .max = INT64_MAX },
 };
 enum { A_DELAY, A_JITTER, A_LOSS, A_RATE, A_BURST, A_LIMIT, A_OVERHEAD, A_DUP, A_REORDER, A_GAP, A_CORRUPT, A_SEED,
        A_NB };
@@ -120,7 +100,7 @@ static int parse(struct imp_state *st, struct json_object *req, struct vnl_err *
 	int r;
 
 	for (unsigned i = 0; i < A_NB; i++) {
-		r = opt_int(req, int_args[i].key, int_args[i].min, int_args[i].max, &v[i], &has[i], err);
+		r = arg_int(req, &int_args[i], &v[i], &has[i], err);
 		if (r < 0)
 			return r;
 	}
@@ -130,6 +110,9 @@ static int parse(struct imp_state *st, struct json_object *req, struct vnl_err *
 		return vnl_errf(err, -EINVAL, "gap needs reorder, as in netem");
 	if (v[A_REORDER] && !v[A_DELAY])
 		return vnl_errf(err, -EINVAL, "reorder needs a delay, as in netem");
+	/* vnld's rule too (model/impair_text.c): a jitter around no delay. */
+	if (v[A_JITTER] && !v[A_DELAY])
+		return vnl_errf(err, -EINVAL, "jitter needs a delay, as in netem");
 	if (json_object_object_get_ex(req, "gemodel", &ge)) {
 		size_t n = json_object_is_type(ge, json_type_array) ? json_object_array_length(ge) : 0;
 

@@ -2,8 +2,9 @@
 /*
  * vnl-switchd: parse the options, start DPDK's EAL, create the packet pool,
  * the MAC table and the workers, serve the control socket until SIGTERM or
- * SIGINT, then stop cleanly: workers joined, ports closed (vhost server
- * sockets removed, XDP programs detached), control socket removed. The EAL
+ * SIGINT, then stop cleanly: workers joined, captures ended, ports closed
+ * (vhost server sockets removed, XDP programs detached), control socket
+ * removed and its loop freed last. The EAL
  * runs --in-memory, so no hugepage or runtime file outlives the process even
  * after a crash.
  */
@@ -21,6 +22,7 @@
 #include <rte_mbuf.h>
 #include <rte_version.h>
 
+#include "capture.h"
 #include "config.h"
 #include "control.h"
 #include "dp_log.h"
@@ -169,31 +171,30 @@ int main(int argc, char **argv)
 		rte_eal_cleanup();
 		return 1;
 	}
+	/* From here every path, a failed start included, ends in the one
+	 * teardown below. */
 	r = control_open(cfg.socket, &err);
 	if (r < 0) {
 		fprintf(stderr, "vnl-switchd: %s\n", err.msg);
-		reg_fini();
-		rte_eal_cleanup();
-		return 1;
-	}
-	r = workers_launch();
-	if (r < 0) {
+	} else if ((r = workers_launch()) < 0) {
 		fprintf(stderr, "vnl-switchd: cannot launch workers: %s\n", strerror(-r));
-		control_close();
-		workers_fini();
-		reg_fini();
-		rte_eal_cleanup();
-		return 1;
+	} else {
+		LOG(NOTICE, main, "ready: socket %s, %u worker(s) on lcore(s) %s, %s polling, %s", cfg.socket,
+		    cfg.nb_workers, cfg.worker_cores, cfg.poll, rte_version());
+		r = control_run();
+		if (r < 0)
+			LOG(ERR, main, "control loop failed: %s", strerror(-r));
 	}
-	LOG(NOTICE, main, "ready: socket %s, %u worker(s) on lcore(s) %s, %s polling, %s", cfg.socket,
-	    cfg.nb_workers, cfg.worker_cores, cfg.poll, rte_version());
-
-	r = control_run();
-	if (r < 0)
-		LOG(ERR, main, "control loop failed: %s", strerror(-r));
-	control_close();
+	/* Each step needs what the later ones free: the captures end while
+	 * the workers still run (as a capture-stop does: their rings are
+	 * drained over every worker and their statistics written; their
+	 * timer is on the loop), the workers stop (no frame moves any more),
+	 * the ports close (neigh.c's netlink watches are on the loop too),
+	 * then the control socket and the loop go. */
+	capture_fini();
 	workers_fini();
 	reg_fini();
+	control_close();
 	snapshot_fini();
 	ol_fini();
 	rte_mempool_free(vnl_pktmbuf_pool);

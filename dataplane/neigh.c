@@ -38,6 +38,7 @@ struct neigh_port {
 	struct neigh_ul *nu;
 	struct neigh_port *next;          /* the underlay's ports */
 	struct vx_remotes *work;          /* the table being changed (port_work), NULL: none */
+	uint32_t freed;                   /* indexes freed by vxlan-set and not given out since */
 	struct neigh_rem rem[VX_REMOTES_MAX];  /* by remote index */
 };
 
@@ -47,6 +48,7 @@ struct neigh_ul {
 	int fd;                 /* rtnetlink events of ul's namespace */
 	struct ev_watch *w;     /* fd on the control loop */
 	struct neigh_port *ports;
+	bool rescan;            /* events since the last tick may have moved routes: every remote again */
 };
 
 static unsigned addr_len(int family)
@@ -218,8 +220,38 @@ struct ev_round {
 	struct neigh_ul *nu;
 	uint32_t now;
 	bool link;    /* the underlay's link changed */
-	bool all;     /* routes or addresses changed: every remote again */
+	bool all;     /* routes may have moved: every remote again (at the next tick) */
 };
+
+/* Whether prefix p/len holds address a (alen bytes). */
+static bool prefix_has(const uint8_t *p, unsigned len, const uint8_t *a, unsigned alen)
+{
+	unsigned bytes = len / 8, bits = len % 8;
+
+	if (len > alen * 8)
+		return true;  /* not a prefix of this family: assume it matters */
+	if (memcmp(p, a, bytes) != 0)
+		return false;
+	return bits == 0 || ((p[bytes] ^ a[bytes]) & (uint8_t)(0xff00 >> bits)) == 0;
+}
+
+/* Whether a route event can change the kernel's route to a remote of the
+ * underlay: its destination prefix holds one (in any table: a rule may
+ * send the lookup to any, and rules are not watched). A route elsewhere
+ * changes no answer our lookups get; the next hop's own route does not
+ * either (a gateway is checked when its route is made). */
+static bool route_matters(const struct neigh_ul *nu, const struct nl_event *ev)
+{
+	for (const struct neigh_port *np = nu->ports; np != NULL; np = np->next) {
+		const struct vx_remotes *cur = vx_remotes_get(np->vx);
+		unsigned alen = addr_len(np->vx->family);
+
+		for (unsigned i = 0; np->vx->family == ev->family && cur != NULL && i < cur->n; i++)
+			if (prefix_has(ev->dst, ev->dst_len, cur->r[i].addr, alen))
+				return true;
+	}
+	return false;
+}
 
 /* A neighbour event about (family, addr) on the underlay: the remotes
  * whose next hop it is take the new entry (a deleted one is asked for
@@ -264,11 +296,24 @@ static void on_event(const struct nl_event *ev, void *arg)
 		break;
 	case RTM_NEWLINK:
 	case RTM_DELLINK:
+		/* Another link's state too (AF_UNSPEC: not IPv6's or a bridge's
+		 * per-family news): IPv4 drops the routes of a link that goes
+		 * down without a route event. */
 		if (ev->ifindex == ifindex)
 			rd->link = rd->all = true;
+		else
+			rd->all |= ev->family == AF_UNSPEC;
 		break;
-	default:  /* routes, addresses: which remote they move is the kernel's to say */
-		rd->all = true;
+	case RTM_NEWROUTE:
+	case RTM_DELROUTE:
+		rd->all |= route_matters(rd->nu, ev);
+		break;
+	default:
+		/* Addresses: the underlay's own, and any deletion: the kernel
+		 * drops the routes that used a deleted IPv4 address (its
+		 * prefix route, routes with it as source) without a route
+		 * event. New addresses elsewhere bring their routes as events. */
+		rd->all |= ev->ifindex == ifindex || ev->type == RTM_DELADDR;
 		break;
 	}
 }
@@ -287,19 +332,28 @@ static void on_events(struct ev_watch *w, int fd, uint32_t events, void *arg)
 		LOG(DEBUG, port, "%s: %s", rd.nu->ul->name, err.msg);
 	if (rd.link)
 		ul_link_reread(rd.nu);
-	for (struct neigh_port *np = rd.nu->ports; np != NULL; np = np->next) {
-		if (rd.all)
-			port_resolve_all(np, rd.now);
+	/* A burst of route events (a routing daemon, a lab being built) is
+	 * one rescan, at the next tick (ul_rescan). */
+	rd.nu->rescan |= rd.all;
+	for (struct neigh_port *np = rd.nu->ports; np != NULL; np = np->next)
+		port_commit(np);
+}
+
+/* The rescan events asked for since the last tick: every remote of every
+ * port of the underlay, looked up again and published. */
+static void ul_rescan(struct neigh_ul *nu, uint32_t now)
+{
+	nu->rescan = false;
+	nu->ul->neigh_rescans++;
+	for (struct neigh_port *np = nu->ports; np != NULL; np = np->next) {
+		port_resolve_all(np, now);
 		port_commit(np);
 	}
 }
 
 static void nu_free(struct neigh_ul *nu)
 {
-	/* At shutdown the ports close after control_close(), whose evloop_free()
-	 * has freed every watch already: only a live loop still owns nu->w. */
-	if (control_loop() != NULL)
-		ev_del(nu->w);
+	ev_del(nu->w);
 	if (nu->fd >= 0)
 		close(nu->fd);
 	nu->ul->neigh = NULL;
@@ -389,6 +443,22 @@ void neigh_port_del(struct vx_port *vx)
 		nu_free(nu);
 }
 
+/* An index for a new remote (one is free: n <= 32), with what frames an
+ * impairment holds back may have left under it (port_vxlan.h, "Remote
+ * indexes"): the lowest one not freed by this call (gone), else the lowest
+ * free; one freed before loses the FDB entries those frames made since. */
+static uint8_t rem_index(struct neigh_port *np, uint32_t gone)
+{
+	struct vx_port *vx = np->vx;
+	uint32_t avail = ~vx->used & ~gone;
+	uint8_t idx = (uint8_t)__builtin_ctz(avail ? avail : ~vx->used);
+
+	if (np->freed & (1u << idx))
+		fdb_flush_remote(reg.fdb, vx->port->slot, idx);
+	np->freed &= ~(1u << idx);
+	return idx;
+}
+
 /* The remote of t with address a, or NULL. */
 static const struct vx_remote *rem_find(const struct vx_remotes *t, const uint8_t *a, unsigned alen)
 {
@@ -437,6 +507,7 @@ int neigh_port_set(struct vx_port *vx, const uint8_t (*addrs)[16], unsigned n, s
 			memset(&np->rem[idx], 0, sizeof(np->rem[idx]));
 		}
 		vx->used = stay;
+		np->freed |= gone;
 		cur = kept;
 	} else {
 		free(kept);
@@ -449,7 +520,7 @@ int neigh_port_set(struct vx_port *vx, const uint8_t (*addrs)[16], unsigned n, s
 			*r = *o;
 			continue;
 		}
-		r->index = (uint8_t)__builtin_ctz(~vx->used);  /* n <= 32: one is free */
+		r->index = rem_index(np, gone);
 		vx->used |= 1u << r->index;
 		memcpy(r->addr, addrs[i], alen);
 		memcpy(r->via, addrs[i], alen);
@@ -471,9 +542,13 @@ void neigh_port_zero(struct vx_port *vx)
 void neigh_port_tick(struct vx_port *vx)
 {
 	struct neigh_port *np = vx->neigh;
-	const struct vx_remotes *cur = vx_remotes_get(vx);
+	const struct vx_remotes *cur;
 	uint32_t now = dp_now();
 
+	/* The underlay's first port at this tick runs its pending rescan. */
+	if (np != NULL && np->nu->rescan)
+		ul_rescan(np->nu, now);
+	cur = vx_remotes_get(vx);
 	for (unsigned i = 0; np != NULL && cur != NULL && i < cur->n; i++) {
 		const struct vx_remote *c = &cur->r[i];
 		struct neigh_rem *nr = &np->rem[c->index];

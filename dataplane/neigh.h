@@ -22,10 +22,21 @@
  * Per underlay: one rtnetlink socket in its namespace on the control loop
  * (control_loop()), subscribed to neighbour, link, IPv4/IPv6 route and
  * address events: a neighbour event for a next hop on the underlay updates
- * the remotes behind it; a link event of the underlay re-reads its MAC, MTU
- * and carrier (the underlay port's and its vxlan ports' `up`) and, like any
- * route or address event or a lost notification (ENOBUFS), re-resolves
- * every remote of the underlay.
+ * the remotes behind it at once; a link event of the underlay re-reads its
+ * MAC, MTU and carrier (the underlay port's and its vxlan ports' `up`) at
+ * once. What may move routes asks for a rescan (every remote of the
+ * underlay resolved again), run once at the next tick however many events
+ * asked (a routing daemon's burst is one rescan; the underlay's show counts
+ * them, `neigh_rescans`): a route event whose destination prefix holds a
+ * remote's address, in any table (a rule may send the lookup to any table;
+ * rules and nexthop objects are not watched: a change there is seen at
+ * the next rescan, or at the tick's retry of a remote that drops frames);
+ * a link event of any interface (another one's: of its state, family
+ * AF_UNSPEC; IPv4 drops the routes of a link that goes down without route
+ * events); an address event of the underlay; a lost
+ * notification (ENOBUFS). Other route and address events are ignored: a
+ * route that holds no remote changes no lookup of ours, and an address
+ * brings or takes its routes as route events.
  *
  * Tick (1 s, neigh_port_tick): a resolved remote whose kernel entry is STALE is
  * re-probed (NTF_USE: DELAY, PROBE, then REACHABLE or FAILED) at most every
@@ -66,10 +77,11 @@ void neigh_port_del(struct vx_port *vx);
 /*
  * vxlan-set: make addrs[0..n) (family vx->family, checked by the caller)
  * the port's remotes. A remote that stays keeps its index, state, template
- * and counters; a new one takes the lowest free index and is resolved at
- * once; a removed one leaves the table (published, workers let go), then
- * its FDB entries (fdb_flush_remote) and counters go and its index is
- * free. 0, or -ENOMEM with err filled and the port unchanged.
+ * and counters; a new one takes the lowest free index not freed by this
+ * call (port_vxlan.h, "Remote indexes") and is resolved at once; a removed
+ * one leaves the table (published, workers let go), then its FDB entries
+ * (fdb_flush_remote) and counters go and its index is free. 0, or -ENOMEM
+ * with err filled and the port unchanged.
  */
 int neigh_port_set(struct vx_port *vx, const uint8_t (*addrs)[16], unsigned n, struct vnl_err *err);
 

@@ -20,6 +20,7 @@
 #include <rte_common.h>
 #include <rte_cycles.h>
 
+#include "args.h"
 #include "dp_log.h"
 #include "neigh.h"
 #include "nl.h"
@@ -116,25 +117,6 @@ struct vx_args {
 	uint8_t remote[VX_REMOTES_MAX][16];
 };
 
-/* An integer argument in min..max, or def when absent. */
-static int vx_arg_u32(struct json_object *req, const char *key, uint32_t min, uint32_t max, uint32_t def,
-		      bool required, uint32_t *out, struct vnl_err *err)
-{
-	struct json_object *v;
-	int64_t x;
-
-	*out = def;
-	if (!json_object_object_get_ex(req, key, &v) || json_object_is_type(v, json_type_null))
-		return required ? vnl_errf(err, -EINVAL, "missing argument '%s'", key) : 0;
-	if (!json_object_is_type(v, json_type_int))
-		return vnl_errf(err, -EINVAL, "argument '%s' must be an integer", key);
-	x = json_object_get_int64(v);
-	if (x < min || x > max)
-		return vnl_errf(err, -ERANGE, "argument '%s' must be in %u..%u", key, min, max);
-	*out = (uint32_t)x;
-	return 0;
-}
-
 /* s as a unicast address of *family (0: any, then set). what: "remote", "local". */
 static int vx_arg_addr(const char *what, const char *s, int *family, uint8_t out[16], struct vnl_err *err)
 {
@@ -192,17 +174,20 @@ int vx_parse_remotes(struct json_object *req, int *family, const uint8_t *local,
 
 static int vx_args_parse(struct json_object *req, struct vx_args *a, struct vnl_err *err)
 {
+	static const struct int_arg vni = { .key = "vni", .min = 1, .max = VX_VNI_MAX, .required = true },
+				    dstport = { .key = "dstport", .min = 1, .max = 65535, .def = VX_PORT };
 	const char *local;
-	uint32_t port;
+	int64_t v, port;
 	int r;
 
 	memset(a, 0, sizeof(*a));
-	if ((r = vx_arg_u32(req, "vni", 1, VX_VNI_MAX, 0, true, &a->vni, err)) < 0 ||
+	if ((r = arg_int(req, &vni, &v, NULL, err)) < 0 ||
 	    (r = port_arg_string(req, "iface", true, &a->iface, err)) < 0 ||
 	    (r = port_arg_string(req, "netns", false, &a->netns, err)) < 0 ||
 	    (r = port_arg_string(req, "local", false, &local, err)) < 0 ||
-	    (r = vx_arg_u32(req, "dstport", 1, 65535, VX_PORT, false, &port, err)) < 0)
+	    (r = arg_int(req, &dstport, &port, NULL, err)) < 0)
 		return r;
+	a->vni = (uint32_t)v;
 	a->dstport = (uint16_t)port;
 	if (local != NULL) {
 		r = vx_arg_addr("local", local, &a->family, a->local, err);

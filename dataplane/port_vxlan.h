@@ -23,6 +23,13 @@
  * they index the per-remote counters. A remote that stays keeps its index
  * across vxlan-set; a removed one's index is freed only after a table
  * without it is published, its FDB entries flushed and its counters zeroed.
+ * Frames an impairment of the port holds back (delay, `out`) keep the index
+ * they were stamped with and are learned under it when they leave: so a new
+ * remote never takes an index freed by the same vxlan-set (unless all 32
+ * are needed), and one freed by an earlier call loses, when given out, the
+ * FDB entries such frames made under it since. Left: frames still held
+ * back across two vxlan-set calls (a delay longer than the time between
+ * them) are learned under the new remote.
  *
  * Thread-safety: the control thread owns everything here but the counters;
  * workers read `remotes` (one acquire load per burst, vx_remotes_get) and

@@ -43,7 +43,8 @@
 
 /* VXLAN (underlay.h, port_vxlan.h; 0 on other kinds). Drops before the VNI
  * is known count on the underlay port, after it on the vxlan port; cycles
- * are TSC per burst (rdtsc pairs), divided by packets when shown. */
+ * are TSC per burst (rdtsc pairs), divided by packets when shown. GRO
+ * (vx_gro.h) counts on the underlay. */
 #define VNL_VX_COUNTERS(X)                                                    \
 	X(drop_vx_short, "underlay: outer headers truncated or malformed (not IPv4/IPv6 UDP, bad lengths, inner frame < 14 bytes)") \
 	X(drop_vx_flags, "underlay: VXLAN flags word not 0x08000000, or the reserved byte after the VNI set") \
@@ -57,7 +58,11 @@
 	X(vx_decap_cycles, "underlay: TSC cycles of parsing and copying out received frames") \
 	X(vx_encap_cycles, "vxlan: TSC cycles of building and copying outer frames") \
 	X(vx_kick_cycles, "vxlan: TSC cycles of the underlay's tx kicks (sendto)") \
-	X(vx_kicks, "vxlan: sendto calls of the underlay's tx kicks (tx_packets / vx_kicks: frames per kick)")
+	X(vx_kicks, "vxlan: sendto calls of the underlay's tx kicks (tx_packets / vx_kicks: frames per kick)") \
+	X(rx_gro_in, "underlay: decapsulated TCP/IPv4 segments offered to GRO (checks and checksums passed)") \
+	X(rx_gro_out, "underlay: frames those segments became (rx_gro_in - rx_gro_out: segments merged into another)") \
+	X(rx_gro_csum_bad, "underlay: TCP/IPv4 segments left unmerged: inner IPv4 header or TCP checksum wrong (passed on)") \
+	X(rx_gro_cycles, "underlay: TSC cycles of GRO (checks, checksums, merges) in bursts that carried TCP")
 
 /* Impairment counters of one direction (impair.h), in this order (the
  * worker counts by offset from imp_DIR_delayed): out on the port as

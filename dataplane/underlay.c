@@ -34,6 +34,7 @@
 #include "registry.h"
 #include "snapshot.h"
 #include "underlay.h"
+#include "vx_gro.h"
 
 /* The steering program, built by meson and embedded (bin2c.py). */
 extern const unsigned char vxlan_steer_obj[];
@@ -303,6 +304,7 @@ static inline uint16_t ul_rx_queue(struct port *p, struct xsk *x, struct rte_mbu
 	int last_idx = -1;
 	uint32_t idx, got;
 	uint16_t nb = 0;
+	bool tcp = false; /* a frame may be a TCP segment: vx_gro */
 	uint64_t t0;
 	unsigned w;
 
@@ -382,6 +384,7 @@ static inline uint16_t ul_rx_queue(struct port *p, struct xsk *x, struct rte_mbu
 		rs->v[VXR_rx_packets]++;
 		rs->v[VXR_rx_bytes] += pk.inner_len;
 		rs->last_rx = t0;
+		tcp |= vx_gro_hint(f + pk.inner_off, pk.inner_len);
 		/* nb <= i: pkts[i] is read before a later frame overwrites it */
 		pkts[nb++] = m;
 		continue;
@@ -390,6 +393,9 @@ drop:
 	}
 	xsk_rx_done(x, idx, got);
 	ps->v[PC_vx_decap_cycles] += rte_rdtsc() - t0;
+	/* One branch per burst when no frame is TCP (64 B UDP rates). */
+	if (unlikely(tcp) && nb > 1)
+		nb = vx_gro(pkts, nb, ps);
 	return nb;
 }
 
@@ -529,6 +535,7 @@ static void underlay_port_show(const struct port *p, struct json_object *o)
 	}
 	json_object_object_add(o, "vnis", vnis);
 	json_object_object_add(o, "rx_via_kernel", json_object_new_int64((int64_t)ul->rx_via_kernel));
+	json_object_object_add(o, "neigh_rescans", json_object_new_int64((int64_t)ul->neigh_rescans));
 }
 
 const struct port_ops port_underlay_ops = {

@@ -128,6 +128,7 @@ struct underlay {
 	uint64_t rx_via_kernel;    /* datagrams drained from the reserved sockets */
 	rte_spinlock_t txl;        /* the tx lock of every vxlan port of this underlay */
 	void *neigh;               /* neigh.c's per-underlay state (netlink sockets), NULL until it sets it */
+	uint64_t neigh_rescans;    /* neigh.c: rescans of every remote that events asked for (show) */
 	struct underlay *next;     /* the list of underlays (underlay.c) */
 };
 

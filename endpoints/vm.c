@@ -165,14 +165,17 @@ static bool qmp_answers(const char *path)
 	return ok;
 }
 
-/* The last non-empty line of a log file, for one-line errors. */
+/* The last non-empty line of a capped log whose writers are gone (its
+ * vnl-logcap writes the rest first), for one-line errors. */
 static void log_tail(const char *path, char *out, size_t size)
 {
 	char buf[4096];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	off_t end;
 	ssize_t n = 0;
+	int fd;
 
+	logcap_wait(path, LOGCAP_WAIT_MS);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	out[0] = '\0';
 	if (fd < 0)
 		return;
@@ -248,29 +251,36 @@ static int qemu_launch(struct node_ctx *node, const struct vm_paths *p, const st
 		       char *tail, size_t tail_size, struct vnl_err *err)
 {
 	struct vm_cmd *cmd = calloc(1, sizeof(*cmd));
-	int r, pid = -1, pidfd, fd;
+	struct spawn_opts o = { .log_fd = -1, .in_fd = -1, .keep_fd = -1, .orphan = true };
+	int r, pid = -1, pidfd;
 
 	*died = false;
 	if (cmd == NULL)
 		return vnl_errno(err, -ENOMEM, "vm %s", node->name);
 	r = vm_qemu_cmd(node, p, img, cmd, err);
+	/* qemu's own messages (stdout, stderr: things a guest can trigger,
+	 * vhost-user reconnects among them) and the serial console's log go
+	 * through a vnl-logcap each (capped). A qemu that died a moment ago
+	 * may leave one still writing its rest: one writer per log. */
 	if (r == 0) {
-		fd = open(p->qemu_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-		if (fd >= 0) {
-			dprintf(fd, "---- %ld: starting qemu (%s)\n", (long)time(NULL), vm_have_kvm() ? "kvm" : "tcg");
-			close(fd);
-		}
-		/* The serial console's log goes through vnl-logcap (capped). */
-		fd = logcap_spawn(p->console_log);
-		if (fd < 0) {
-			r = vnl_errno(err, fd, "vm %s: starting vnl-logcap for %s", node->name, p->console_log);
-		} else {
-			pid = spawn_daemon_io(cmd->argv, -1, p->qemu_log, fd);
-			close(fd);
-			if (pid < 0)
-				r = vnl_errno(err, pid, "vm %s: starting qemu", node->name);
-		}
+		logcap_wait(p->qemu_log, LOGCAP_WAIT_MS);
+		logcap_wait(p->console_log, LOGCAP_WAIT_MS);
+		if ((o.log_fd = logcap_spawn(p->qemu_log)) < 0)
+			r = vnl_errno(err, o.log_fd, "vm %s: starting vnl-logcap for %s", node->name, p->qemu_log);
 	}
+	if (r == 0) {
+		dprintf(o.log_fd, "---- %ld: starting qemu (%s)\n", (long)time(NULL), vm_have_kvm() ? "kvm" : "tcg");
+		if ((o.keep_fd = logcap_spawn(p->console_log)) < 0)
+			r = vnl_errno(err, o.keep_fd, "vm %s: starting vnl-logcap for %s", node->name, p->console_log);
+	}
+	if (r == 0 && (pid = spawn_detached(cmd->argv, &o, err)) < 0) {
+		r = pid;
+		vnl_err_wrap(err, "vm %s: starting qemu", node->name);
+	}
+	if (o.log_fd >= 0)
+		close(o.log_fd);
+	if (o.keep_fd >= 0)
+		close(o.keep_fd);
 	free(cmd);
 	if (r < 0)
 		return r;
@@ -364,6 +374,9 @@ static int vm_stop(struct node_ctx *node, struct vnl_err *err)
 		}
 		if (pidfd >= 0)
 			close(pidfd);
+		/* Its logs' writers end with it (destroy then leaves no late file). */
+		logcap_wait(p.qemu_log, LOGCAP_WAIT_MS);
+		logcap_wait(p.console_log, LOGCAP_WAIT_MS);
 	}
 	remove_run_files(node, &p, node->nics);
 	return 0;
@@ -538,6 +551,7 @@ const struct node_kind node_kind_vm = {
 	.lab_close = vm_lab_close,
 	.live_status = vm_live_status,
 	.power = vm_power,
+	.nic_repair = vm_nic_repair,
 	.host_nodes = vm_host_nodes,
 	.host_noun = "VM",
 	.host_nouns = "VMs",

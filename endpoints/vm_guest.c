@@ -631,6 +631,11 @@ struct guest *guests_find(struct guests *gs, const char *name)
 	return NULL;
 }
 
+int64_t guest_ready_ms(const struct guest *g)
+{
+	return g->state == GUEST_READY ? mono_ms() - g->state_ms : -1;
+}
+
 void guest_status_json(const struct guest *g, struct json_object *out)
 {
 	json_object_object_add(out, "state", json_object_new_string(state_names[g->state]));

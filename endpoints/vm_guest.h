@@ -93,6 +93,8 @@ struct guest *guests_find(struct guests *gs, const char *name);
 const char *guest_name(const struct guest *g);
 enum guest_state guest_state(const struct guest *g);
 const char *guest_state_name(enum guest_state s);
+/* Milliseconds since g went ready, -1 when it is not ready. */
+int64_t guest_ready_ms(const struct guest *g);
 /* The state's one-line explanation ("" when none). */
 const char *guest_state_info(const struct guest *g);
 

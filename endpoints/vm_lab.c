@@ -4,7 +4,8 @@
  * lab, the guests' supervision (vm_guest.h: hvc0 bootstrap, agent links,
  * QMP) and the session relay on RUN_DIR/agent.sock (vm_relay.h), opened by
  * lab_open and kept in step with the model by lab_sync; the guest state in
- * `vnl show` (live_status); `vnl reboot` and `vnl halt` (power); the VM
+ * `vnl show` (live_status); `vnl reboot` and `vnl halt` (power); the
+ * repair of a NIC whose port lost its features (nic_repair); the VM
  * folders a lost lab leaves (host_nodes).
  *
  * Errors: 0 / negative errno + vnl_err.  The guests and the relay log
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "ns.h"
 #include "vm_guest.h"
 #include "vm_priv.h"
 #include "vm_relay.h"
@@ -129,6 +131,46 @@ int vm_power(void *state, struct node_ctx *node, enum node_power op, const char 
 	if (op == NODE_POWER_HALT)
 		return vm_halt(g, node, &p, err);
 	return vm_reboot(g, node, &p, done, err);
+}
+
+/*
+ * The NIC repair runs in the guest as `vnl-agent --nic-reset MAC` (agent/
+ * nic.c), an EXEC of the running agent itself (/proc/self/exe: the child
+ * the agent forks is the agent), so it needs no protocol op and its waits
+ * block that child, not the agent.  The agent is the one vnld put on the
+ * configuration disk at qemu's start (vm_cfgdisk.c), so it knows
+ * --nic-reset unless vnld was upgraded under a running guest (the repair
+ * then fails with the agent's "unrecognized option"; a reboot heals).  A
+ * guest that has just become ready is left VM_NIC_REPAIR_SETTLE_MS
+ * ($VNL_NIC_REPAIR_SETTLE_S seconds instead, for tests) first: its boot
+ * may still be setting its NICs up, and the repair saves what it finds.
+ */
+#define VM_NIC_REPAIR_SETTLE_MS 2000
+
+int vm_nic_repair(void *state, const struct node_ctx *node, unsigned int nic,
+		  void (*done)(int code, const char *text, void *arg), void *arg, struct vnl_err *err)
+{
+	static int64_t settle_ms = -1;
+	struct vm_lab *vl = state;
+	struct guest *g = guests_find(vl->guests, node->name);
+	char mac[18];
+	const char *argv[] = { "/proc/self/exe", "--nic-reset", mac };
+	int64_t ready;
+	uint8_t m[6];
+	int r;
+
+	if (settle_ms < 0)
+		settle_ms = getenv("VNL_NIC_REPAIR_SETTLE_S") ? atoi(getenv("VNL_NIC_REPAIR_SETTLE_S")) * 1000LL
+							      : VM_NIC_REPAIR_SETTLE_MS;
+	if (g == NULL || (ready = guest_ready_ms(g)) < 0)
+		return vnl_errf(err, -EHOSTDOWN, "vm %s: the guest's agent is not ready", node->name);
+	if (ready < settle_ms)
+		return vnl_errf(err, -EAGAIN, "vm %s: the guest is settling", node->name);
+	ns_nic_mac(node->lab, node->name, nic, m);
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+	if ((r = relay_exec(vl->relay, g, 3, argv, done, arg)) < 0)
+		return vnl_errno(err, r, "vm %s: running the repair in the guest", node->name);
+	return 0;
 }
 
 int vm_host_nodes(const char *lab, int (*add)(const char *node, void *arg), void *arg)

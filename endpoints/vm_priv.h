@@ -51,7 +51,8 @@ struct vm_cmd {
  * memory shared for vhost-user; KVM when /dev/kvm opens, else TCG).
  * -E2BIG when it does not fit.  ttyS0's log is qemu's fd VM_CONSOLE_FD
  * (fdset 1): the write end of vnl-logcap's pipe, which the caller hands
- * over with spawn_daemon_io() (common/logcap.h). */
+ * over as spawn_detached()'s keep_fd (common/logcap.h); qemu's stdout and
+ * stderr (qemu.log) are another vnl-logcap's pipe. */
 #define VM_CONSOLE_FD 3
 int vm_qemu_cmd(const struct node_ctx *node, const struct vm_paths *p, const struct vm_image *img,
 		struct vm_cmd *c, struct vnl_err *err);
@@ -79,4 +80,6 @@ void vm_lab_sync(void *state, const struct topo *t);
 void vm_lab_close(void *state);
 void vm_live_status(void *state, const struct node_ctx *node, struct json_object *out);
 int vm_power(void *state, struct node_ctx *node, enum node_power op, const char **done, struct vnl_err *err);
+int vm_nic_repair(void *state, const struct node_ctx *node, unsigned int nic,
+		  void (*done)(int code, const char *text, void *arg), void *arg, struct vnl_err *err);
 int vm_host_nodes(const char *lab, int (*add)(const char *node, void *arg), void *arg);

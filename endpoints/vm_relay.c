@@ -42,6 +42,12 @@ struct session {
 	size_t open_len;
 	int64_t deadline_ms;    /* of a waiting OPEN */
 	bool dead;              /* ended: skipped by every walk; freed by reap() */
+	/* vnld's own session (relay_exec; c is NULL): done is called once, then
+	 * cleared; out collects the command's output. */
+	relay_done_fn done;
+	void *done_arg;
+	char out[RELAY_OWN_TEXT];
+	size_t out_len;
 	struct session *next;
 };
 
@@ -137,11 +143,22 @@ static void client_close_chan(struct client *c, uint32_t chan, int code, const c
 
 /* ---- sessions ---- */
 
+/* Tell the owner of vnld's own session how it ended (once). */
+static void own_done(struct session *s, int code, const char *text)
+{
+	relay_done_fn done = s->done;
+
+	s->done = NULL;
+	if (done)
+		done(code, text, s->done_arg);
+}
+
 /* End a session: dead from now on, freed by reap(). Idempotent. */
 static void session_free(struct relay *r, struct session *s)
 {
 	if (s->dead)
 		return;
+	own_done(s, -ECANCELED, "vnld closes the lab's sessions");
 	s->dead = true;
 	free(s->open);
 	s->open = NULL;
@@ -184,6 +201,7 @@ static void session_fail(struct relay *r, struct session *s, int code, const cha
 {
 	if (s->c)
 		client_close_chan(s->c, s->cchan, code, msg);
+	own_done(s, code, msg);
 	session_free(r, s);
 }
 
@@ -402,6 +420,69 @@ static void on_accept(struct ev_watch *w, int fd, uint32_t events, void *arg)
 	r->clients = c;
 }
 
+/* ---- vnld's own sessions ---- */
+
+/* A frame of vnld's own session from the agent: output kept, CLOSE ends it.
+ * The output is small (one window is never used up: no WINDOW needed). */
+static void own_frame(struct session *s, const struct ap_hdr *h, const uint8_t *payload)
+{
+	const uint8_t *data;
+	const char *msg;
+	uint8_t stream;
+	int32_t code;
+	uint32_t n;
+
+	if (h->type == AP_DATA && ap_parse_data(payload, h->len, &stream, &data, &n) == 0) {
+		n = (uint32_t)(n < sizeof(s->out) - 1 - s->out_len ? n : sizeof(s->out) - 1 - s->out_len);
+		memcpy(s->out + s->out_len, data, n);
+		s->out_len += n;
+		s->out[s->out_len] = '\0';
+	} else if (h->type == AP_CLOSE) {
+		if (ap_parse_close(payload, h->len, &code, &msg) < 0) {
+			code = -EPROTO;
+			msg = "malformed CLOSE";
+		}
+		while (s->out_len && s->out[s->out_len - 1] == '\n')
+			s->out[--s->out_len] = '\0';
+		own_done(s, code, s->out_len || code >= 0 ? s->out : msg);
+	}
+}
+
+int relay_exec(struct relay *r, struct guest *g, unsigned argc, const char *const argv[], relay_done_fn done,
+	       void *arg)
+{
+	struct ap_open o = { .op = AP_OP_EXEC, .target = guest_name(g), .argc = argc, .argv = argv };
+	uint8_t f[2048];
+	struct session *s;
+	int n, e;
+
+	if (guest_state(g) != GUEST_READY)
+		return -EHOSTDOWN;
+	if (r->n_sessions >= RELAY_SESSIONS_MAX)
+		return -EMFILE;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return -ENOMEM;
+	relay_enter(r);
+	snprintf(s->node, sizeof(s->node), "%s", guest_name(g));
+	s->g = g;
+	s->gchan = guest_new_chan(g, chan_in_use, r);
+	s->next = r->sessions;
+	r->sessions = s;
+	r->n_sessions++;
+	if ((n = ap_put_open(f, sizeof(f), s->gchan, &o)) < 0)
+		e = n;
+	else
+		e = guest_send(g, f, (size_t)n);
+	if (e == 0) {
+		s->done = done; /* from now on, done is called once */
+		s->done_arg = arg;
+	} else {
+		session_free(r, s);
+	}
+	relay_leave(r);
+	return e;
+}
+
 /* ---- guest side (guest_hooks) ---- */
 
 static void from_guest(struct guest *g, const struct ap_hdr *h, uint8_t *frame, size_t len, void *arg)
@@ -421,6 +502,8 @@ static void from_guest(struct guest *g, const struct ap_hdr *h, uint8_t *frame, 
 		ap_set_chan(frame, s->cchan);
 		client_put(s->c, frame, len); /* may drop the client, not s */
 	}
+	if (s->done)
+		own_frame(s, h, frame + AP_HDR_LEN);
 	if (h->type == AP_CLOSE)
 		session_free(r, s);
 out:

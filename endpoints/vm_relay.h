@@ -49,3 +49,18 @@ struct relay *relay_new(struct evloop *loop, const char *lab, const char *path, 
 			struct guest_hooks *hooks);
 /* Close every client and the socket (and unlink it). NULL-safe. */
 void relay_free(struct relay *r);
+
+/*
+ * vnld's own session (no client): run argv (argc strings, argv[0] as in an
+ * EXEC OPEN) in the ready guest g through its agent.  done(code, text, arg)
+ * is then called once, from the loop: code is the command's exit status
+ * (>= 0) or a negative errno when the session broke (-EHOSTDOWN: the guest
+ * stopped being ready; -ECANCELED: the relay closes), text the command's
+ * stdout then stderr (the first RELAY_OWN_TEXT - 1 bytes, trailing newline
+ * removed) or vnld's message.  Returns 0, or -EHOSTDOWN (g not ready),
+ * -EMFILE, -ENOMEM, -ENOBUFS (g's queue full) and then done is not called.
+ */
+#define RELAY_OWN_TEXT 512
+typedef void (*relay_done_fn)(int code, const char *text, void *arg);
+int relay_exec(struct relay *r, struct guest *g, unsigned argc, const char *const argv[], relay_done_fn done,
+	       void *arg);

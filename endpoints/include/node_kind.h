@@ -353,6 +353,23 @@ struct node_kind {
 		     struct vnl_err *err);
 
 	/*
+	 * Have the node renegotiate NIC `nic` with its switch port while
+	 * keeping the NIC's configuration: vnld's repair of a vhost-user
+	 * port whose features a switch restart lost (docs/vnld.md, "A VM
+	 * NIC that loses its features"; vm: the guest's agent unbinds and
+	 * binds the NIC's virtio device and puts back its name, up state,
+	 * MTU, addresses and routes).  Asynchronous: 0, then done(code,
+	 * text, arg) once, later, from the loop (code 0: repaired; else
+	 * failed: > 0 the node's exit status, < 0 a negative errno; text:
+	 * what the node said, or why it failed); or at once a negative errno
+	 * and no done: -EHOSTDOWN the node cannot be asked (its agent is not
+	 * ready), -EAGAIN not yet (the node is settling: ask again later).
+	 * Never waits.  NULL: the kind cannot.
+	 */
+	int (*nic_repair)(void *state, const struct node_ctx *node, unsigned int nic,
+			  void (*done)(int code, const char *text, void *arg), void *arg, struct vnl_err *err);
+
+	/*
 	 * Names of the lab's nodes that have objects of this kind on the
 	 * host, from the lab's name alone (vnld --cleanup with the state
 	 * lost, scavenge.h): add(node, arg) once per object found (a node

@@ -4,11 +4,14 @@
 # Objective: a VM's serial console log is capped (issue 10): qemu writes
 # ttyS0's log into vnl-logcap's pipe (/dev/fdset), and a guest writing its
 # serial port at full speed leaves console.log within the cap plus one
-# console.log.1; the writer ends with qemu, leaving nothing behind.
+# console.log.1; qemu's own stdout and stderr (qemu.log) go through a
+# vnl-logcap too; the writers end with qemu, leaving nothing behind.
 #
 # Operations:
 #   1. lab L (VNL_LOG_MAX=65536): vm v1 (tiny), ready; qemu's command line
-#      logs ttyS0 to /dev/fdset/1, a vnl-logcap writes console.log
+#      logs ttyS0 to /dev/fdset/1, a vnl-logcap writes console.log; qemu's
+#      fds 1 and 2 are the pipe another vnl-logcap reads (its stdin) and
+#      writes to qemu.log, which has vnld's "starting qemu" line
 #   2. the guest writes 320 KB to /dev/ttyS0: console.log never passes the
 #      cap (sampled), console.log.1 holds the previous part, the newest
 #      line is in console.log, v1 still runs commands
@@ -24,11 +27,11 @@ lab_new L v101
 BOOT=240
 D=/var/lib/vnetlab/$L/vm/v1
 
-# logcap_pids: vnl-logcap processes writing under the lab's state folder.
+# logcap_pids FILE: vnl-logcap processes writing FILE.
 logcap_pids() {
 	local p
 	for p in /proc/[0-9]*; do
-		tr "\0" " " <"$p/cmdline" 2>/dev/null | grep -q "vnl-logcap /var/lib/vnetlab/$L/" && echo "${p#/proc/}"
+		tr "\0" " " <"$p/cmdline" 2>/dev/null | grep -q "vnl-logcap $1 *$" && echo "${p#/proc/}"
 	done
 }
 
@@ -39,9 +42,15 @@ vnl_ok "vnl wait v1" wait --timeout $BOOT v1
 [ "$RC" = 0 ] || bail "v1 did not become ready: $ERR"
 QP=$(vnl show -j v1 | jq -r '.node.qemu_pid // 0')
 check "qemu logs ttyS0 through /dev/fdset/1" sh -c "tr '\\0' ' ' </proc/$QP/cmdline | grep -q 'logfile=/dev/fdset/1'"
-LC=$(logcap_pids)
-result $([ -n "$LC" ] && tr "\0" " " <"/proc/$LC/cmdline" | grep -q "$D/console.log"; echo $?) \
-	"a vnl-logcap writes $D/console.log (pid $LC)"
+LC=$(logcap_pids "$D/console.log")
+result $([ -n "$LC" ] && [ "$LC" -gt 0 ] 2>/dev/null; echo $?) "a vnl-logcap writes $D/console.log (pid $LC)"
+QLC=$(logcap_pids "$D/qemu.log")
+QERR=$(readlink "/proc/$QP/fd/2")
+result $([ -n "$QLC" ] && [ "$QLC" -gt 0 ] 2>/dev/null && [[ $QERR == pipe:* ]] &&
+	[ "$(readlink "/proc/$QP/fd/1")" = "$QERR" ] && [ "$(readlink "/proc/$QLC/fd/0")" = "$QERR" ]; echo $?) \
+	"qemu's stdout and stderr are the pipe of the vnl-logcap writing $D/qemu.log (pid $QLC)" \
+	"qemu fd 1 $(readlink "/proc/$QP/fd/1"), fd 2 $QERR; vnl-logcap '$QLC' fd 0 $(readlink "/proc/$QLC/fd/0" 2>&1)"
+check "... and qemu.log has vnld's 'starting qemu' line" grep -q '^---- [0-9]*: starting qemu' "$D/qemu.log"
 
 # --- 2. the guest floods its serial port -----------------------------------------------
 vnl exec v1 -- sh -c 'i=0; while [ $i -lt 5000 ]; do echo "line $i 0123456789abcdefghijklmnopqrstuvwxyz"; i=$((i + 1)); done >/dev/ttyS0; echo LAST-LINE-42 >/dev/ttyS0' &

@@ -56,6 +56,9 @@
 #   7. port-add again, kill -9 the switch: the program stays (host ping on
 #      the underlay still works); a new switch's port-add removes it (logged)
 #      and its port-del leaves none
+#   8. SIGTERM with a vxlan port present: a clean exit (the ports close
+#      before the control loop is freed: under ASan no report), no program,
+#      no reserved socket
 
 # shellcheck source=../lib/switchd.sh
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/switchd.sh"
@@ -448,4 +451,11 @@ jq_assert "one program after the restart" "$(port_json "$UL")" ".xdp.id > 0 and 
 sw_ok port-del "name=$VX" >/dev/null
 ip -n "$H1" -d link show dev u1 | grep -q 'prog/xdp' && fail "XDP program left on u1 after the restart's port-del"
 pass "kill -9 leaves the program (host traffic passes); the next underlay on u1 removed it"
+
+# --- 8. a normal stop with a vxlan port present ---
+sw_ok port-add "name=$VX" kind=vxlan vni=100 'remote:=["192.0.2.2"]' iface=u1 "netns=/run/netns/$H1" >/dev/null
+switchd_stop || fail "the switch did not stop cleanly with a vxlan port present"
+ip -n "$H1" -d link show dev u1 | grep -q 'prog/xdp' && fail "XDP program left on u1 by a normal stop"
+ip netns exec "$H1" ss -Huln | grep -q '192.0.2.1:4789' && fail "reserved UDP socket left by a normal stop"
+pass "SIGTERM with a vxlan port: ports closed before the control loop went (program, socket gone)"
 exit 0

@@ -23,7 +23,9 @@
 #      calls) > 0 and at most its outer frames
 #   3. 20 MiB over TCP A -> B (tap TSO: segmented by the switch before
 #      encapsulation, tx_gso_frames > 0 on va), sha256 equal; per-remote
-#      tx counters add up to va's tx_packets
+#      tx counters add up to va's tx_packets; H2's underlay merged the
+#      decapsulated segments (GRO: rx_gro_out < rx_gro_in, no bad checksum)
+#      so vb received fewer frames than its remote's segments
 #   4. flood: one UDP broadcast from A: C gets it once, B once (through
 #      H2), H3's socket once; va: vx_flood_copies 2, one copy per remote;
 #      B's frames never go from vb's remote back out (split horizon: the
@@ -39,6 +41,14 @@
 #      once, .2 keeps index 0 and its counters, a flood makes 1 copy; back
 #      to [.2, .3]: .3 gets index 1 with zero counters and resolves;
 #      refusals: not a vxlan port, a bad address, the other family, twice
+#   6b. (not in -2workers) a frame from MAC Y through .3 delayed on va's out
+#      while vxlan-set replaces .3 by .9: .9 takes a fresh index, not .3's;
+#      Y is learned under the freed index (no remote); .3 back at index 1
+#      takes Y's entry with it
+#   6c. (not in -2workers) route events in H1: 50 routes through another
+#      link that hold no remote make no rescan (`neigh_rescans` of the
+#      underlay), 16 that hold remotes one or two; a route to .3 through
+#      the other link: wrong-interface, resolved again when it goes
 #   7. (not in -2workers) the IPv6 underlay: tap nodes D, E (mtu 1430) on
 #      LANs a6/b6 with vxlan ports (vni 200) over 2001:db8::1 <-> ::2 on the
 #      same interfaces: resolved by ND, ping both ways, on the wire hop
@@ -184,7 +194,13 @@ jq_assert "va segmented TSO frames, sent them all" "$va" \
 	 and ([.remotes[].counters.tx_packets] | add) >= .counters.tx_packets
 	 and .remotes[0].counters.tx_packets > 10000"
 log "va: $(jq -c '.counters | {tx_packets, tx_gso_frames, vx_flood_copies, vx_encap_cycles, vx_kick_cycles, vx_kicks, drop_tx_full}' <<<"$va")"
-pass "20 MiB A -> B over TCP: same sha256; $(jq .counters.tx_gso_frames <<<"$va") TSO frames segmented before encapsulation"
+ul2=$(port_json "@$H2:u2")
+jq_assert "H2's underlay merged B's segments (GRO), none with a bad checksum" "$ul2" \
+	".counters.rx_gro_out > 0 and .counters.rx_gro_out < .counters.rx_gro_in and .counters.rx_gro_csum_bad == 0"
+jq_assert "vb received fewer frames than its remote's segments" "$(port_json "$VB")" \
+	".counters.rx_packets < .remotes[0].counters.rx_packets"
+log "@$H2:u2: $(jq -c '.counters | {rx_gro_in, rx_gro_out, rx_gro_csum_bad, rx_gro_cycles, vx_decap_cycles}' <<<"$ul2")"
+pass "20 MiB A -> B over TCP: same sha256; $(jq .counters.tx_gso_frames <<<"$va") TSO frames segmented before encapsulation; $(jq .counters.rx_gro_in <<<"$ul2") segments merged into $(jq .counters.rx_gro_out <<<"$ul2") frames after decapsulation"
 workers_check "after TCP"
 
 # --- 4. flood: one copy per remote ---
@@ -330,6 +346,70 @@ if [ -z "${VNL_EXPECT_WORKERS:-}" ]; then
 	jq_assert "refusals changed nothing" "$(port_json "$VA")" \
 		"[.remotes[] | [.ip, .index]] == [[\"192.0.2.2\", 0], [\"192.0.2.3\", 1]]"
 	pass "vxlan-set: removed remote's MACs gone at once, kept remote's counters kept, re-added remote fresh; refusals"
+
+	# --- 6b. an index freed by vxlan-set and impairment-delayed frames ---
+	# A broadcast from MAC Y through .3 is held 1.5 s by a delay on va's
+	# out; meanwhile va's remotes become [.2, .9]: .9 must not take the
+	# index .3 just freed (1), so Y, learned under 1 when its frame leaves,
+	# names no remote; back to [.2, .3]: .3 takes 1 again, and Y's entry
+	# made under it since goes with it.
+	Y=02:00:34:00:00:04
+	y_fdb() { sw_ok show-fdb "lan=$A" | jq -c --arg y "$Y" '[.entries[] | select(.mac == $y)]'; }
+	sw_ok impair-set "port=$VA" dir=out delay_ns=1500000000 >/dev/null
+	vx_send 3 192.0.2.3 192.0.2.1 "0800000000006400ffffffffffff$(tr -d : <<<"$Y")88b5$zeros"
+	wait_until 5 sh -c "$SWCTL show-ports name=$VA | jq -e '.ports[0].impair.queued.out == 1'" ||
+		fail "Y's frame not held by the delay: $(port_json "$VA" | jq -c .impair)"
+	r=$(sw_ok vxlan-set "name=$VA" 'remote:=["192.0.2.2","192.0.2.9"]')
+	jq_assert "a new remote does not take an index freed by the same vxlan-set" "$r" \
+		"[.port.remotes[] | [.ip, .index]] == [[\"192.0.2.2\", 0], [\"192.0.2.9\", 2]]"
+	wait_until 5 sh -c "$SWCTL show-fdb lan=$A | jq -e '[.entries[] | select(.mac == \"$Y\")] | length == 1'" ||
+		fail "Y not learned once its frame left the delay: $(y_fdb)"
+	jq_assert "Y, learned under the freed index, names no remote" "$(y_fdb)" ".[0].port == \"$VA\" and .[0].remote == null"
+	sw_ok impair-clear "port=$VA" >/dev/null
+	r=$(sw_ok vxlan-set "name=$VA" 'remote:=["192.0.2.2","192.0.2.3"]')
+	jq_assert ".3 back at index 1" "$r" "[.port.remotes[] | [.ip, .index]] == [[\"192.0.2.2\", 0], [\"192.0.2.3\", 1]]"
+	jq_assert "Y's entry under index 1 gone when .3 took it" "$(y_fdb)" "length == 0"
+	wait_until 10 remote_is "$VA" 192.0.2.3 resolved || fail ".3 not resolved again: $(remote_json "$VA" 192.0.2.3)"
+	pass "vxlan-set with frames delayed: no index freed by the call reused; entries learned under a freed index go when it is reused"
+
+	# --- 6c. route events: filtered, coalesced into one rescan a tick ---
+	# H1 gets a second link (veth vl0/vl1, 198.18.0.1/24, no IPv6): 50
+	# routes through it that hold no remote make no rescan of u1's remotes;
+	# 8 routes that hold .2 or .3 added and removed in one burst make one
+	# (two if a tick falls inside); a /32 to .3 through vl0 makes .3
+	# wrong-interface, its removal resolved again.
+	rescans() { port_json "@$H1:u1" | jq .neigh_rescans; }
+	ip -n "$H1" link add vl0 type veth peer name vl1 || fail "veth vl0 in $H1"
+	for l in vl0 vl1; do
+		ip netns exec "$H1" sysctl -qw "net.ipv6.conf.$l.disable_ipv6=1"
+		ip -n "$H1" link set "$l" up || fail "$l up"
+	done
+	ip -n "$H1" addr add 198.18.0.1/24 dev vl0 || fail "198.18.0.1 on vl0"
+	sleep 2.5  # the links' events: a rescan at the next tick
+	n0=$(rescans)
+	for i in $(seq 1 50); do echo "route add 198.51.100.$i/32 via 198.18.0.2 dev vl0"; done >"$TMP/routes"
+	ip -n "$H1" -batch "$TMP/routes" || fail "50 routes through vl0"
+	sleep 2.5
+	[ "$(rescans)" = "$n0" ] || fail "50 routes that hold no remote made $(($(rescans) - n0)) rescans"
+	{
+		for l in 25 26 27 28 29 30; do echo "route add 192.0.2.0/$l dev u1"; done
+		echo "route add 192.0.2.2/31 dev u1"
+		echo "route add 192.0.2.3/32 dev u1"
+		for l in 25 26 27 28 29 30; do echo "route del 192.0.2.0/$l dev u1"; done
+		echo "route del 192.0.2.2/31 dev u1"
+		echo "route del 192.0.2.3/32 dev u1"
+	} >"$TMP/routes"
+	ip -n "$H1" -batch "$TMP/routes" || fail "8 routes to the remotes added and removed"
+	sleep 2.5
+	n1=$(rescans)
+	[ $((n1 - n0)) -ge 1 ] && [ $((n1 - n0)) -le 2 ] || fail "16 route events that hold remotes made $((n1 - n0)) rescans, want 1 or 2"
+	ip -n "$H1" route add 192.0.2.3/32 via 198.18.0.2 dev vl0 || fail "a route to .3 through vl0"
+	wait_until 5 remote_is "$VA" 192.0.2.3 wrong-interface || fail ".3 not wrong-interface: $(remote_json "$VA" 192.0.2.3)"
+	ip -n "$H1" route del 192.0.2.3/32 via 198.18.0.2 dev vl0
+	wait_until 5 remote_is "$VA" 192.0.2.3 resolved || fail ".3 not resolved again: $(remote_json "$VA" 192.0.2.3)"
+	ip -n "$H1" link del vl0
+	ping_ok 1 10.77.34.2 3
+	pass "route events: 50 routes elsewhere 0 rescans, 16 events for the remotes $((n1 - n0)); wrong-interface and back within a tick or two"
 
 	# --- 7. the IPv6 underlay ---
 	for i in 4 5; do

@@ -6,17 +6,29 @@
  * again, new pid), adoption of a running switch by pid and start time (and
  * refusal of a wrong start time), clean stop with the socket gone; only
  * the listener's own pid is talked to (SO_PEERCRED), and a supervisor whose
- * switch is gone says -ENOTCONN.
+ * switch is gone says -ENOTCONN. The switch's log is capped (logcap.h):
+ * its stdout and stderr are the pipe of a vnl-logcap; 400 LAN adds and
+ * dels (a line each) under VNL_LOG_MAX=8192 leave sw.log within the cap
+ * and sw.log.1 within it too, the newest line in sw.log; the restarted
+ * switch logs into the same capped file through a new vnl-logcap, and the
+ * last one ends with the stop.
  * Operations: a private switch in a temp folder, the evloop on this thread.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lab_switch.h"
+#include "logcap.h"
+#include "wait.h"
 #include "../unit/tap.h"
+
+#define CAP 8192 /* VNL_LOG_MAX of this test's vnl-logcap */
 
 static int ready, down;
 static struct evloop *loop;
@@ -41,6 +53,87 @@ static void give_up(struct ev_watch *w, void *arg)
 	evloop_stop(loop);
 }
 
+static long size_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (long)st.st_size : 0;
+}
+
+/* True when fd of pid is the same pipe as fd2 of pid2. */
+static bool same_pipe(pid_t pid, int fd, pid_t pid2, int fd2)
+{
+	char a[64], b[64], la[64] = "", lb[64] = "";
+
+	snprintf(a, sizeof(a), "/proc/%d/fd/%d", (int)pid, fd);
+	snprintf(b, sizeof(b), "/proc/%d/fd/%d", (int)pid2, fd2);
+	if (readlink(a, la, sizeof(la) - 1) < 0 || readlink(b, lb, sizeof(lb) - 1) < 0)
+		return false;
+	return !strncmp(la, "pipe:", 5) && !strcmp(la, lb);
+}
+
+/* The process of pidfd has ended (a zombie counts). */
+static bool ended(int pidfd)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	return pidfd >= 0 && poll(&p, 1, 0) == 1;
+}
+
+/* Wait up to 3 s until path has text (vnl-logcap writes a moment later). */
+static bool log_has(const char *path, const char *text)
+{
+	static char buf[CAP + 1];
+
+	for (int i = 0; i < 150; i++) {
+		int fd = open(path, O_RDONLY);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+		if (fd >= 0)
+			close(fd);
+		if (n > 0 && (buf[n] = '\0', strstr(buf, text) != NULL))
+			return true;
+		wait_ms(20);
+	}
+	return false;
+}
+
+/* 400 LAN adds and dels, a log line each: the log and the one before it
+ * stay within the cap (sampled after every request), the newest line kept. */
+static void flood_log(struct lab_switch *s)
+{
+	char log1[PATH_MAX + 4], name[16];
+	long peak = 0, peak1 = 0, n;
+	int fails = 0;
+
+	snprintf(log1, sizeof(log1), "%s.1", s->log);
+	for (int i = 0; i < 400; i++) {
+		struct vnl_err err;
+
+		snprintf(name, sizeof(name), "lc%d", i);
+		fails += lab_switch_cmd(s, &err, "lan-add", "name", name, NULL) < 0;
+		fails += lab_switch_cmd(s, &err, "lan-del", "name", name, NULL) < 0;
+		if ((n = size_of(s->log)) > peak)
+			peak = n;
+		if ((n = size_of(log1)) > peak1)
+			peak1 = n;
+	}
+	{
+		struct vnl_err err;
+
+		fails += lab_switch_cmd(s, &err, "lan-add", "name", "lclast", NULL) < 0;
+	}
+	ok(fails == 0, "800 LAN adds and dels accepted (%d failed)", fails);
+	ok(log_has(s->log, "LAN lclast added"), "the newest line is in the log");
+	n = size_of(s->log);
+	peak = n > peak ? n : peak;
+	n = size_of(log1);
+	peak1 = n > peak1 ? n : peak1;
+	ok(peak <= CAP && peak1 > 0 && peak1 <= CAP,
+	   "~45 KB of log lines: sw.log stayed within %d (peak %ld), sw.log.1 holds the part before (peak %ld)", CAP,
+	   peak, peak1);
+}
+
 int main(void)
 {
 	static char *const extra[] = { "--main-core", "0", "--worker-cores", "1", NULL };
@@ -49,7 +142,8 @@ int main(void)
 	struct lab_switch s = { 0 }, a = { 0 };
 	struct vnl_err err;
 	struct ev_watch *t;
-	pid_t first;
+	pid_t first, lc;
+	int lcfd;
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "SKIP: needs root (DPDK, hugepages)\n");
@@ -57,6 +151,7 @@ int main(void)
 	}
 	if (build == NULL || mkdtemp(dir) == NULL)
 		return 1;
+	setenv("VNL_LOG_MAX", "8192", 1); /* CAP, for the vnl-logcap of the switch's log */
 	loop = evloop_new();
 	snprintf(s.bin, sizeof(s.bin), "%s/vnl-switchd", build);
 	snprintf(s.sock, sizeof(s.sock), "%s/sw.sock", dir);
@@ -75,6 +170,14 @@ int main(void)
 	ok(lab_switch_cmd(&s, &err, "lan-add", "name", "blue", NULL) == 0, "request accepted");
 	ok(lab_switch_cmd(&s, &err, "lan-add", "name", "blue", NULL) == -EREMOTEIO && strstr(err.msg, "exists") != NULL,
 	   "refusal carries the switch's message: %s", err.msg);
+
+	/* The log: a vnl-logcap reads the switch's stdout and stderr. */
+	lc = logcap_writer(s.log);
+	lcfd = lc > 0 ? wait_pidfd(lc) : -1;
+	ok(lc > 0 && same_pipe(s.pid, 1, lc, 0) && same_pipe(s.pid, 2, lc, 0),
+	   "the switch's stdout and stderr are the pipe of the vnl-logcap writing its log (pid %d)", (int)lc);
+	ok(log_has(s.log, "LAN blue added"), "its messages reach the log");
+	flood_log(&s);
 
 	/* Adoption: a second supervisor takes over the running switch. */
 	a.loop = loop;
@@ -105,13 +208,34 @@ int main(void)
 	ok(s.pid > 0 && s.pid != first && s.restarts == 1, "new pid %d (was %d)", (int)s.pid, (int)first);
 	ok(lab_switch_cmd(&s, &err, "lan-add", "name", "blue", NULL) == 0,
 	   "the new switch starts empty (vnld re-pushes its model in on_ready)");
+	{
+		pid_t lc2 = logcap_writer(s.log);
+
+		ok(lc2 > 0 && lc2 != lc && ended(lcfd) && same_pipe(s.pid, 2, lc2, 0),
+		   "the restarted switch has a new vnl-logcap (pid %d, the first one %d ended)", (int)lc2, (int)lc);
+		lab_switch_cmd(&s, &err, "lan-add", "name", "lcafter", NULL);
+		ok(log_has(s.log, "LAN lcafter added") && size_of(s.log) <= CAP,
+		   "... writing the same capped file (%ld bytes)", size_of(s.log));
+		if (lcfd >= 0)
+			close(lcfd);
+		lcfd = lc2 > 0 ? wait_pidfd(lc2) : -1;
+	}
 
 	lab_switch_stop(&s);
 	ok(s.pid == 0 && kill(first, 0) < 0, "stopped");
 	ok(access(s.sock, F_OK) != 0, "its socket is gone");
 	ok(down == 1, "a requested stop is not a crash: no restart");
+	ok(ended(lcfd), "the stop waited for the log's vnl-logcap to end");
+	if (lcfd >= 0)
+		close(lcfd);
 	unlink(s.log);
-	rmdir(dir);
+	{
+		char f[PATH_MAX + 8];
+
+		snprintf(f, sizeof(f), "%s.1", s.log);
+		unlink(f);
+	}
+	ok(rmdir(dir) == 0, "nothing else left in %s", dir);
 	evloop_free(loop);
 	return tap_done();
 }

@@ -446,6 +446,7 @@ static void test_handoff_retire(void)
 static void test_errors(void)
 {
 	ok(set_err("{\"reorder_ppm\":1000}", "reorder needs a delay"), "reorder without delay refused");
+	ok(set_err("{\"jitter_ns\":1000}", "jitter needs a delay, as in netem"), "jitter without delay refused (as vnld)");
 	ok(set_err("{\"loss_ppm\":1000001}", "'loss_ppm' must be in 0..1000000"), "101 %% refused");
 	ok(set_err("{\"rate_bps\":5}", "rate_bps"), "5 bit/s refused");
 	ok(set_err("{\"delay_ns\":100,\"gap\":3}", "gap needs reorder"), "gap without reorder refused");

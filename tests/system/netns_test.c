@@ -2,14 +2,19 @@
 /*
  * Objective: named namespaces from common/netns.c are real, iproute2 sees
  * them (and we see iproute2's), the calling thread never changes namespace,
- * errors carry a message, and nothing is left behind.
+ * errors carry a message, and nothing is left behind. netns_run's wait is
+ * bounded: a child that sleeps past its deadline is killed with what it
+ * started (its process group), and the caller gets -ETIMEDOUT naming the
+ * command and the timeout within the bound.
  */
 #include <fcntl.h>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include "clock.h"
 #include "sys.h"
+#include "wait.h"
 
 static ino_t ns_ino(const char *path)
 {
@@ -29,6 +34,52 @@ static ino_t fd_ino(int fd)
 static int check_inside(void *arg)
 {
 	return ns_ino("/proc/self/ns/net") == *(ino_t *)arg ? 42 : 1;
+}
+
+/* Runs in the namespace and hangs: a grandchild (its pid written to the
+ * pipe *arg) and this child both sleep 30 s. */
+static int hang(void *arg)
+{
+	pid_t g = fork();
+
+	if (g == 0) {
+		g = getpid();
+		if (write(*(int *)arg, &g, sizeof(g)) != sizeof(g))
+			_exit(1);
+		execlp("sleep", "sleep", "30", (char *)NULL);
+		_exit(127);
+	}
+	sleep(30);
+	return 0;
+}
+
+/* A hung command in a netns: killed at the deadline, with its grandchild. */
+static void test_run_deadline(const char *name)
+{
+	struct vnl_err err = { 0 };
+	int p[2], r;
+	long long t0, took;
+	pid_t g = 0;
+
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		ok(0, "pipe");
+		return;
+	}
+	t0 = mono_ms();
+	r = netns_run(name, "'sleep 30'", hang, &p[1], 300, &err);
+	took = mono_ms() - t0;
+	ok(r == -ETIMEDOUT && strstr(err.msg, "'sleep 30'") && strstr(err.msg, "300 ms") && strstr(err.msg, name),
+	   "a child sleeping past 300 ms -> -ETIMEDOUT: %s", err.msg);
+	/* 300 ms, plus a kill and a reap; a loaded host gets 2 s of slack. */
+	ok(took >= 300 && took < 2300, "... returned after %lld ms", took);
+	close(p[1]);
+	r = read(p[0], &g, sizeof(g)) == sizeof(g) && g > 0 && wait_pid(g, 2000) == 0;
+	ok(r, "... its grandchild (pid %d, same process group) was killed too", (int)g);
+	if (!r && g > 0)
+		kill(g, SIGKILL);
+	close(p[0]);
+	r = netns_run(name, "'true'", check_inside, &(ino_t){ 0 }, 0, &err);
+	ok(r == 1, "the default deadline lets a quick child finish (%d)", r);
 }
 
 int main(void)
@@ -64,8 +115,9 @@ int main(void)
 	fd = netns_open(name, &err);
 	ok(fd >= 0 && fd_ino(fd) == nsino, "netns_open gives the namespace");
 
-	r = netns_run(name, check_inside, &nsino, &err);
+	r = netns_run(name, "check_inside", check_inside, &nsino, 5000, &err);
 	ok(r == 42, "netns_run runs fn inside and returns its status (%d)", r);
+	test_run_deadline(name);
 
 	sock = netns_socket(fd, AF_INET, SOCK_DGRAM, 0, &err);
 	nsfd = sock >= 0 ? ioctl(sock, SIOCGSKNS) : -1;
@@ -105,7 +157,7 @@ int main(void)
 	vnl_err_clear(&err);
 	r = netns_open("vt-missing-ns", &err);
 	ok(r == -ENOENT && strstr(err.msg, "vt-missing-ns"), "open missing -> -ENOENT: %s", err.msg);
-	r = netns_run("vt-missing-ns", check_inside, &nsino, &err);
+	r = netns_run("vt-missing-ns", "check_inside", check_inside, &nsino, 0, &err);
 	ok(r == -ENOENT, "run in missing -> -ENOENT");
 	ok(netns_enter(-1, &err) == -EBADF, "enter bad fd -> -EBADF: %s", err.msg);
 	ok(ns_ino("/proc/thread-self/ns/net") == self, "failed enter left this thread alone");

@@ -6,7 +6,9 @@
  * vm kind's lab_open listens on RUN_DIR/agent.sock, lab_sync makes a guest
  * for a VM node of the model only (live_status then gives its state, none
  * for an ns node or once the node left the model), power refuses a node
- * it has no guest for, and lab_close removes the socket.  The vm kind's
+ * it has no guest for, nic_repair refuses at once (-EHOSTDOWN, its
+ * callback never called) a guest that is not ready and a node it has no
+ * guest for, and lab_close removes the socket.  The vm kind's
  * qemu command line gives a NIC linked to a LAN whose mtu is not 1500 that
  * mtu as virtio-net's host_mtu, and no host_mtu to the others.
  * Operations: the real slots on a real event loop in a temp run folder,
@@ -40,7 +42,8 @@ static void test_table(void)
 		   nk->schema->name);
 	}
 	ok(node_kind_vm.lab_open && node_kind_vm.lab_sync && node_kind_vm.live_status && node_kind_vm.power &&
-	   node_kind_vm.host_nodes, "vm fills its per-lab slots");
+	   node_kind_vm.nic_repair && node_kind_vm.host_nodes, "vm fills its per-lab slots");
+	ok(!node_kind_ns.nic_repair && !node_kind_cnt.nic_repair, "ns and cnt have no nic_repair slot");
 	ok(!node_kind_ns.lab_open && !node_kind_ns.power && !node_kind_cnt.power, "ns and cnt have no power slot");
 }
 
@@ -70,6 +73,14 @@ static struct json_object *live(void *state, const char *lab, const char *name)
 
 	node_kind_vm.live_status(state, &ctx, o);
 	return o;
+}
+
+static unsigned n_repair_done;
+
+static void repair_done(int code, const char *text, void *arg)
+{
+	(void)code, (void)text, (void)arg;
+	n_repair_done++;
 }
 
 static void test_vm_lab(void)
@@ -108,6 +119,13 @@ static void test_vm_lab(void)
 
 	ok(node_kind_vm.power(state, &ctx, NODE_POWER_HALT, &done, &err) == -ENOMEM && done == NULL,
 	   "power on v2, which lab_sync has not seen, is refused: %s", err.msg);
+	ok(node_kind_vm.nic_repair(state, &(struct node_ctx){ .lab = lab, .name = "v1", .nics = 1 }, 0, repair_done,
+				   NULL, &err) == -EHOSTDOWN,
+	   "nic_repair of v1, not ready (no qemu), is refused at once: %s", err.msg);
+	ok(node_kind_vm.nic_repair(state, &ctx, 0, repair_done, NULL, &err) == -EHOSTDOWN,
+	   "nic_repair of v2, which lab_sync has not seen, too: %s", err.msg);
+	evloop_run_until(loop, -1, 0, 0);
+	ok(n_repair_done == 0, "  and neither calls its callback");
 
 	topo_free(t);
 	t = topo_new();

@@ -4,9 +4,12 @@
  * common/ratelimit.c lets `burst` lines through per window, counts the
  * rest and reports the count with the next line allowed; common/logcap.c
  * keeps a log to its cap plus one previous file, whatever is written, and
- * logcap_rotate_fd() rotates a log that is a process's own fd.
+ * logcap_rotate_fd() rotates a log that is a process's own fd; the real
+ * vnl-logcap (logcap_spawn) is found by its log (logcap_writer) and
+ * logcap_wait returns once it has written the rest and ended.
  * Operations: a fake clock for the limiter; files in a temp folder.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +100,34 @@ static void test_logcap(const char *dir)
 		close(fd);
 }
 
+/* vnl-logcap, next to this test in the build folder. */
+static void test_writer(const char *dir)
+{
+	char path[256], buf[64] = "";
+	int fd, lfd;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/w.log", dir);
+	ok(logcap_writer(path) == 0 && logcap_wait(path, 100) == 0, "no writer of %s yet: nothing to wait for", path);
+	fd = logcap_spawn(path);
+	ok(fd >= 0, "vnl-logcap started (%d)", fd);
+	if (fd < 0)
+		return;
+	/* Found once it has exec'd (its command line names the log). */
+	for (int i = 0; i < 200 && (pid = logcap_writer(path)) == 0; i++)
+		usleep(10000);
+	ok(pid > 0, "logcap_writer finds it by its log (pid %d)", (int)pid);
+	ok(write(fd, "last words\n", 11) == 11, "a line into its pipe");
+	ok(logcap_wait(path, 100) == -ETIMEDOUT, "while the pipe has a writer it runs on: -ETIMEDOUT");
+	close(fd);
+	ok(logcap_wait(path, 2000) == 0 && logcap_writer(path) == 0, "the last writer gone: it ends, and the wait returns");
+	lfd = open(path, O_RDONLY);
+	ok(lfd >= 0 && read(lfd, buf, sizeof(buf) - 1) == 11 && !strcmp(buf, "last words\n"),
+	   "its rest was written before it ended");
+	if (lfd >= 0)
+		close(lfd);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/vt-logcap-XXXXXX", cmd[64];
@@ -107,6 +138,7 @@ int main(void)
 		return 1;
 	}
 	test_logcap(dir);
+	test_writer(dir);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		printf("# could not remove %s\n", dir);

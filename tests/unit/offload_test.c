@@ -36,6 +36,7 @@
 #include <rte_udp.h>
 
 #include "offload.h"
+#include "eal_unit.h"
 #include "tap.h"
 
 #define SEQ0 1000u
@@ -464,23 +465,12 @@ static void bench(void)
 
 int main(int argc, char **argv)
 {
-	/* --no-shconf, not --in-memory: 22.11 refuses --in-memory with --no-huge. */
-	char prefix[64];
-	char *eal[] = { argv[0], "--no-huge", "-m", "256", "--no-pci", "--no-shconf", "--file-prefix", prefix,
-			"-l", "0", "--log-level", "lib.eal:error", NULL };
 	unsigned in_use;
+	int r = eal_unit_start(argv[0], "vnl-oltest");
 
 	(void)argc;
-	setvbuf(stdout, NULL, _IOLBF, 0); /* a crash keeps the lines printed so far */
-	snprintf(prefix, sizeof(prefix), "vnl-oltest-%d", (int)getpid());
-	if (rte_eal_init((int)RTE_DIM(eal) - 1, eal) < 0) {
-		if (rte_errno == EINVAL) { /* our arguments: a bug, not the host */
-			printf("Bail out! EAL arguments refused\n");
-			return 1;
-		}
-		printf("1..0 # SKIP DPDK's EAL does not start here: %s\n", rte_strerror(rte_errno));
-		return 77;
-	}
+	if (r != 0)
+		return r;
 	pool = rte_pktmbuf_pool_create("t_mbufs", 8191, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	if (pool == NULL || ol_init(pool, SOCKET_ID_ANY) < 0) {
 		printf("Bail out! pools: %s\n", rte_strerror(rte_errno));
