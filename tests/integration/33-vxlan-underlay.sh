@@ -352,11 +352,15 @@ ip -n "$H1" addr add 198.51.100.1/24 dev m1 && ip -n "$H1" link set m1 up &&
 ip netns exec "$H2" ethtool -K m2 tx-udp_tnl-segmentation off tx-udp_tnl-csum-segmentation off >/dev/null 2>&1
 VQ=$PFX-vq
 VQUL="@$H1:m1"
-# sw_fds FILE: what the switch's fds point at (sockets, netlink, maps...),
-# one per line, sorted; without the bpf-prog ones: libxdp 1.3.1 (Debian
-# 12) keeps the fd of the dispatcher it looked up to detach our program
-# (xdp-tools issue 343, fixed in 1.4), one per underlay closed.
-sw_fds() { find "/proc/$SWPID/fd" -mindepth 1 -printf '%f %l\n' | grep -v 'bpf-prog' | sort -n >"$1"; }
+# sw_fds FILE: how many fds of the switch point at each kind of object
+# (socket, anon_inode:bpf-map, ...: numbers and inodes left out, an fd may
+# be closed and another opened meanwhile); without the bpf-prog ones:
+# libxdp 1.3.1 (Debian 12) keeps the fd of the dispatcher it looked up to
+# detach our program (xdp-tools issue 343, fixed in 1.4), one per underlay closed.
+sw_fds() {
+	find "/proc/$SWPID/fd" -mindepth 1 -printf '%l\n' | grep -v 'bpf-prog' | sed 's/\[[0-9]*\]//' |
+		sort | uniq -c >"$1"
+}
 # sw_vm: the switch's virtual memory in KiB (an AF_XDP umem is 8 MiB).
 sw_vm() { awk '/^VmSize/ { print $2 }' "/proc/$SWPID/status"; }
 # A foreign AF_XDP socket (copy mode, its own small umem) on queue 1 of m1,
@@ -420,7 +424,7 @@ ip -n "$H1" -d link show dev m1 | grep -q 'prog/xdp' && fail "XDP program left o
 sw_fds "$TMP/fds3"
 diff "$TMP/fds0" "$TMP/fds3" >/dev/null || fail "fds left by port-del: $(diff "$TMP/fds0" "$TMP/fds3")"
 [ $(($(sw_vm) - vm0)) -lt 8192 ] || fail "memory left by port-del: VmSize $(sw_vm) KiB, $vm0 before, $vm2 with the port"
-pass "two rx queues: a busy queue 1 refused (named) leaving nothing; then frames per socket $(jq -c '[.sockets[].rx_frames]' <<<"$ulq"), all 24 decapsulated; port-del closed $(($(wc -l <"$TMP/fds2") - $(wc -l <"$TMP/fds0"))) fds and $(((vm2 - $(sw_vm)) / 1024)) MiB"
+pass "two rx queues: a busy queue 1 refused (named) leaving nothing; then frames per socket $(jq -c '[.sockets[].rx_frames]' <<<"$ulq"), all 24 decapsulated; port-del closed $(($(awk '{ n += $1 } END { print n }' "$TMP/fds2") - $(awk '{ n += $1 } END { print n }' "$TMP/fds0"))) fds and $(((vm2 - $(sw_vm)) / 1024)) MiB"
 
 # --- 6. port-del ---
 sw_ok port-del "name=$VX6" >/dev/null
