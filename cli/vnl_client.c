@@ -131,12 +131,13 @@ static void log_tail(const char *path, char *out, size_t len)
 		snprintf(out, len, "%s", last);
 }
 
-/* vnld --lab LAB detached, its output appended to the log; our child (so
- * that vnl_lab_ensure() sees it exit). */
+/* vnld --lab LAB detached, its output appended to the log (0600, as every
+ * log: README "Logs"; vnld's rotation makes the next one 0600 too); our
+ * child (so that vnl_lab_ensure() sees it exit). */
 static pid_t spawn_vnld(const char *lab, const char *log, struct vnl_err *err)
 {
 	char bin[PATH_MAX], dir[PATH_MAX];
-	struct spawn_opts o = { .path = bin, .log = log, .log_mode = 0644, .in_fd = -1, .keep_fd = -1 };
+	struct spawn_opts o = { .path = bin, .log = log, .log_mode = 0600, .in_fd = -1, .keep_fd = -1 };
 	char *argv[] = { "vnld", "--lab", (char *)lab, NULL };
 	int r;
 

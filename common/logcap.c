@@ -4,11 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -149,7 +151,7 @@ int logcap_rotate_fd(int fd, const char *path, size_t max)
 	return r;
 }
 
-int logcap_spawn(const char *path)
+int logcap_spawn(const char *path, struct logcap_proc *w)
 {
 	char bin[4096];
 	char *argv[] = { bin, (char *)path, NULL };
@@ -166,10 +168,52 @@ int logcap_spawn(const char *path)
 		close(p[1]);
 		return r;
 	}
+	if (w != NULL) {
+		w->start = proc_start_time(r);
+		w->pid = w->start ? r : 0; /* 0: it ended already */
+	}
 	return p[1];
 }
 
-/* True when /proc/PID/cmdline is `.../vnl-logcap PATH ...`. */
+int logcap_record(const char *file, const struct logcap_proc *w)
+{
+	char tmp[4096 + 8];
+	int fd, r = 0;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", file) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+		return -errno;
+	if (dprintf(fd, "%d %llu\n", (int)w->pid, w->start) < 0)
+		r = -EIO;
+	close(fd);
+	if (r == 0 && rename(tmp, file) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}
+
+int logcap_recorded(const char *file, struct logcap_proc *w)
+{
+	FILE *f = fopen(file, "re");
+	int pid = 0, r = 0;
+
+	w->pid = 0;
+	w->start = 0;
+	if (f == NULL)
+		return -errno;
+	if (fscanf(f, "%d %llu", &pid, &w->start) != 2 || pid <= 0)
+		r = -EINVAL;
+	fclose(f);
+	w->pid = r == 0 ? pid : 0;
+	return r;
+}
+
+/* True when /proc/PID is `.../vnl-logcap PATH`: its comm first (stat
+ * takes no lock of the process's memory), then its command line (which
+ * does, and can block behind a process stuck in a page fault: read only
+ * for the few vnl-logcap processes). */
 static bool writes(const char *pid, const char *path)
 {
 	char f[64], cmd[4096 + 64];
@@ -177,6 +221,16 @@ static bool writes(const char *pid, const char *path)
 	ssize_t n;
 	int fd;
 
+	snprintf(f, sizeof(f), "/proc/%.20s/stat", pid);
+	if ((fd = open(f, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	n = read(fd, cmd, 64);
+	close(fd);
+	if (n <= 0)
+		return false;
+	cmd[n] = '\0';
+	if ((base = strchr(cmd, '(')) == NULL || strncmp(base, "(vnl-logcap) ", 13))
+		return false;
 	snprintf(f, sizeof(f), "/proc/%.20s/cmdline", pid);
 	if ((fd = open(f, O_RDONLY | O_CLOEXEC)) < 0)
 		return false;
@@ -203,26 +257,74 @@ pid_t logcap_writer(const char *path)
 	return pid;
 }
 
-int logcap_wait(const char *path, int ms)
+/* Until pid (start time start, 0: any) is gone or deadline (mono_ms)
+ * passes: 0 gone, -ETIMEDOUT.  *fd: its pidfd, opened here; while
+ * pidfd_open fails for another reason than ESRCH (EMFILE), pid is polled
+ * every 50 ms (kill 0, and the start time when it can be read). */
+static int wait_gone(pid_t pid, unsigned long long start, long long deadline, int *fd)
+{
+	for (;;) {
+		long long left = deadline - mono_ms();
+		unsigned long long t;
+
+		if (*fd < 0 && (*fd = wait_pidfd(pid)) == -ESRCH)
+			return 0;
+		if (kill(pid, 0) < 0 && errno == ESRCH)
+			return 0;
+		if (start && (t = proc_start_time(pid)) != 0 && t != start)
+			return 0; /* the pid is another process's now */
+		if (left <= 0)
+			return -ETIMEDOUT;
+		if (*fd >= 0) {
+			if (wait_fd(*fd, POLLIN, (int)left) > 0)
+				return 0;
+		} else {
+			wait_ms(left < 50 ? (int)left : 50); /* poll, never spin */
+		}
+	}
+}
+
+/* Signal the recorded writer: through its pidfd, else by pid once its
+ * start time says it is still that process (unreadable: not signalled). */
+static void stop(const struct logcap_proc *w, int sig, const int *fd)
+{
+	if (*fd >= 0)
+		syscall(SYS_pidfd_send_signal, *fd, sig, NULL, 0);
+	else if (proc_start_time(w->pid) == w->start)
+		kill(w->pid, sig);
+}
+
+int logcap_wait(const char *path, struct logcap_proc *w, int ms)
 {
 	long long deadline = mono_ms() + ms;
+	int fd = -1, r = 0;
 	pid_t pid;
 
-	while ((pid = logcap_writer(path)) > 0) {
-		long long left = deadline - mono_ms();
-		int fd = wait_pidfd(pid), r = 0;
-
-		if (left <= 0) {
+	if (w == NULL) {
+		/* Nothing recorded: find it (and any other) by its command line. */
+		while (r == 0 && (pid = logcap_writer(path)) > 0) {
+			r = wait_gone(pid, 0, deadline, &fd);
 			if (fd >= 0)
 				close(fd);
-			return -ETIMEDOUT;
+			fd = -1;
 		}
-		if (fd >= 0) {
-			r = wait_fd(fd, POLLIN, (int)left);
-			close(fd);
-		}
-		if (r == 0 && mono_ms() >= deadline)
-			return -ETIMEDOUT;
+		return r;
 	}
-	return 0;
+	if (w->pid <= 0 || w->start == 0)
+		goto gone;
+	if ((r = wait_gone(w->pid, w->start, deadline, &fd)) == -ETIMEDOUT) {
+		/* It outlived its pipe's writers (a stray holds the pipe, or its
+		 * disk stalls): stop it, so the next writer is the only one. */
+		stop(w, SIGTERM, &fd);
+		if (wait_gone(w->pid, w->start, mono_ms() + LOGCAP_KILL_MS, &fd) < 0) {
+			stop(w, SIGKILL, &fd);
+			wait_gone(w->pid, w->start, mono_ms() + LOGCAP_KILL_MS, &fd);
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+gone:
+	w->pid = 0;
+	w->start = 0;
+	return r;
 }

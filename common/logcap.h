@@ -62,27 +62,54 @@ void logcap_close(struct logcap *l);
  */
 int logcap_rotate_fd(int fd, const char *path, size_t max);
 
+/* A vnl-logcap as started: its pid and start time (proc_start_time), so
+ * a pid reused by another process is never taken for it.  pid 0: none. */
+struct logcap_proc {
+	pid_t pid;
+	unsigned long long start;
+};
+
 /*
  * Start vnl-logcap (the binary next to the running one) detached, writing
  * PATH, and return the write end of its pipe (close-on-exec; the caller
  * hands it to the guest's side and closes its own copy), or a negative
  * errno: -ENOENT when vnl-logcap is not there.  vnl-logcap ends when every
- * copy of the write end is closed.
+ * copy of the write end is closed.  w (may be NULL) gets the writer, for
+ * logcap_wait.
  */
-int logcap_spawn(const char *path);
+int logcap_spawn(const char *path, struct logcap_proc *w);
+
+/* Keep w in FILE ("PID START"; 0600, replaced whole) for a later process
+ * (vnld's next VM stop), and read it back: 0, -ENOENT when FILE is not
+ * there (w zeroed), another -errno. */
+int logcap_record(const char *file, const struct logcap_proc *w);
+int logcap_recorded(const char *file, struct logcap_proc *w);
 
 /*
- * Wait until no vnl-logcap writes PATH any more (found by its command line,
- * `vnl-logcap PATH`), at most ms (through wait.h: a daemon's loop keeps
- * running).  Once every writer of its pipe is gone, a vnl-logcap writes
- * what the pipe still holds and ends: waiting for that keeps one writer per
- * log when the next one starts, gives a dead writer's last words to the
- * reader of PATH, and lets PATH's folder go without a late PATH.new.
- * 0 when none is left, -ETIMEDOUT.
+ * Wait until no vnl-logcap writes PATH any more, at most ms (through
+ * wait.h: a daemon's loop keeps running).  Once every writer of its pipe
+ * is gone, a vnl-logcap writes what the pipe still holds and ends: waiting
+ * for that keeps one writer per log when the next one starts, gives a dead
+ * writer's last words to the reader of PATH, and lets PATH's folder go
+ * without a late PATH.new.
+ *
+ * w: the writer as recorded at logcap_spawn (pid 0: none runs); it is
+ * waited for through its pidfd (polled when none can be had), and when it
+ * still runs at the deadline it is stopped (SIGTERM, then SIGKILL
+ * LOGCAP_KILL_MS later) so one writer per log holds (not when neither a
+ * pidfd nor its start time can be read: its identity is unsure); *w is
+ * zeroed.  w NULL: nothing was recorded
+ * (a writer left by an older vnld): every process is looked at (comm in
+ * /proc/PID/stat first, then the command line `vnl-logcap PATH`), and one
+ * found is only waited for.
+ *
+ * 0 when none is left, -ETIMEDOUT when one outlived ms (stopped when
+ * recorded: the caller logs a warning).
  */
 #define LOGCAP_WAIT_MS 2000
-int logcap_wait(const char *path, int ms);
+#define LOGCAP_KILL_MS 200
+int logcap_wait(const char *path, struct logcap_proc *w, int ms);
 
 /* The pid of a vnl-logcap writing PATH (`vnl-logcap PATH` on its command
- * line), 0 when none runs. */
+ * line), 0 when none runs: a scan of /proc (for adoption and tests). */
 pid_t logcap_writer(const char *path);

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "wait.h"
 
 int netns_name_check(const char *name, struct vnl_err *err)
@@ -252,10 +253,35 @@ int netns_open_path(int netns_fd, const char *path, int flags, struct vnl_err *e
 	return fd_in_netns(netns_fd, &job, what, err);
 }
 
+/* Until the child pid exits or ms pass: 0 exited, -ETIMEDOUT.  Through its
+ * pidfd (wait.h); when none can be had (EMFILE) waitpid(WNOHANG) every
+ * 10 ms, which may reap it: then *reaped and *status are set. */
+static int wait_child(pid_t pid, int ms, int *status, bool *reaped)
+{
+	long long deadline = mono_ms() + ms;
+	int r = wait_pid(pid, ms);
+	pid_t w;
+
+	if (r == 0 || r == -ETIMEDOUT)
+		return r;
+	for (;;) {
+		if ((w = waitpid(pid, status, WNOHANG)) == pid) {
+			*reaped = true;
+			return 0;
+		}
+		if (w < 0 && errno != EINTR)
+			return 0; /* not ours to wait for: the waitpid after says why */
+		if (mono_ms() >= deadline)
+			return -ETIMEDOUT;
+		wait_ms(10);
+	}
+}
+
 int netns_run(const char *name, const char *what, int (*fn)(void *arg), void *arg, int timeout_ms,
 	      struct vnl_err *err)
 {
-	int fd, status, child_errno = 0, pipefd[2], r;
+	int fd, status = 0, child_errno = 0, pipefd[2], r;
+	bool reaped = false;
 	pid_t pid;
 	ssize_t n;
 
@@ -291,12 +317,15 @@ int netns_run(const char *name, const char *what, int (*fn)(void *arg), void *ar
 		return vnl_errno(err, errno, "running %s in netns '%s': fork", what, name);
 	}
 	setpgid(pid, pid); /* as the child does: whichever runs first */
-	r = wait_pid(pid, timeout_ms);
+	r = wait_child(pid, timeout_ms, &status, &reaped);
 	if (r < 0) {
 		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
+		/* It dies at once, unless it sleeps in the kernel (D state):
+		 * the loop keeps running for NETNS_REAP_MS, then we block. */
+		wait_child(pid, NETNS_REAP_MS, &status, &reaped);
 	}
-	while (waitpid(pid, &status, 0) < 0)
+	while (!reaped && waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR) {
 			close(pipefd[0]);
 			return vnl_errno(err, errno, "running %s in netns '%s': waitpid", what, name);
@@ -306,8 +335,6 @@ int netns_run(const char *name, const char *what, int (*fn)(void *arg), void *ar
 	if (r == -ETIMEDOUT)
 		return vnl_errf(err, -ETIMEDOUT, "running %s in netns '%s': not done within %d ms, killed", what, name,
 				timeout_ms);
-	if (r < 0)
-		return vnl_errno(err, r, "running %s in netns '%s': waiting for it (killed)", what, name);
 	if (n == (ssize_t)sizeof(child_errno))
 		return vnl_errno(err, child_errno, "running %s in netns '%s': setns", what, name);
 	if (WIFSIGNALED(status))

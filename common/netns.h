@@ -104,7 +104,9 @@ int netns_call(int netns_fd, int (*fn)(void *arg), void *arg, struct vnl_err *er
  * group is killed (SIGKILL: fn and what it started, unless they left the
  * group) and reaped, and -ETIMEDOUT returns with a message naming `what`
  * and the timeout.  The wait goes through wait.h: in a daemon its loop
- * keeps running meanwhile.  (Its own group is not a terminal's foreground
+ * keeps running meanwhile (when no pidfd can be had, EMFILE, the child is
+ * polled instead); after the kill, for NETNS_REAP_MS too, and only a child
+ * still not dead then (asleep in the kernel) is waited for blocking.  (Its own group is not a terminal's foreground
  * group: fn must not read the terminal, and ^C does not reach it.)
  * The child shares nothing with the parent but copies of memory and fds;
  * only the network namespace changes (no private /sys remount like `ip netns
@@ -114,6 +116,7 @@ int netns_call(int netns_fd, int (*fn)(void *arg), void *arg, struct vnl_err *er
  * other threads may have held its lock; exec is fine).
  */
 #define NETNS_RUN_MS 10000
+#define NETNS_REAP_MS 1000
 int netns_run(const char *name, const char *what, int (*fn)(void *arg), void *arg, int timeout_ms,
 	      struct vnl_err *err);
 

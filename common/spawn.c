@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -162,4 +163,33 @@ int spawn_daemon_io(char *const argv[], int in_fd, const char *log, int keep_fd)
 	struct spawn_opts o = { .log = log, .log_mode = 0600, .in_fd = in_fd, .keep_fd = keep_fd, .orphan = true };
 
 	return spawn_detached(argv, &o, NULL);
+}
+
+unsigned long long proc_start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long t = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) != NULL && (p = strrchr(buf, ')')) != NULL) {
+		/* After "pid (comm)": field 3 is the state; start time is field 22. */
+		p += 2;
+		if (*p == 'Z' || *p == 'X') { /* exited, not reaped yet (adopted: not our child) */
+			fclose(f);
+			return 0;
+		}
+		for (int field = 3; field < 22 && p != NULL; field++) {
+			p = strchr(p, ' ');
+			if (p != NULL)
+				p++;
+		}
+		if (p != NULL)
+			t = strtoull(p, NULL, 10);
+	}
+	fclose(f);
+	return t;
 }

@@ -68,3 +68,7 @@ pid_t spawn_detached(char *const argv[], const struct spawn_opts *o, struct vnl_
  * (logcap.h).  Returns the pid or a negative errno.
  */
 int spawn_daemon_io(char *const argv[], int in_fd, const char *log, int keep_fd);
+
+/* Start time of a pid (field 22 of /proc/PID/stat), 0 if it is gone or a
+ * zombie: with the pid, it tells a reused pid apart. */
+unsigned long long proc_start_time(pid_t pid);

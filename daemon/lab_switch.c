@@ -18,9 +18,12 @@
 #include "clock.h"
 #include "jsonl_client.h"
 #include "lab_switch.h"
+#include "log.h"
 #include "logcap.h"
 #include "spawn.h"
 #include "wait.h"
+
+LOG_SUBSYS("switch");
 
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 30000
@@ -29,35 +32,6 @@
 static int pidfd_open(pid_t pid)
 {
 	return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
-unsigned long long proc_start_time(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long t = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return 0;
-	if (fgets(buf, sizeof(buf), f) != NULL && (p = strrchr(buf, ')')) != NULL) {
-		/* After "pid (comm)": field 3 is the state; start time is field 22. */
-		p += 2;
-		if (*p == 'Z' || *p == 'X') { /* exited, not reaped yet (adopted: not our child) */
-			fclose(f);
-			return 0;
-		}
-		for (int field = 3; field < 22 && p != NULL; field++) {
-			p = strchr(p, ' ');
-			if (p != NULL)
-				p++;
-		}
-		if (p != NULL)
-			t = strtoull(p, NULL, 10);
-	}
-	fclose(f);
-	return t;
 }
 
 bool lab_switch_down(const struct lab_switch *s)
@@ -202,6 +176,15 @@ static int watch_pid(struct lab_switch *s)
 	return 0;
 }
 
+/* The log's last writer is gone (stopped if it lingers). */
+static void log_wait(struct lab_switch *s)
+{
+	if (logcap_wait(s->log, s->log_recorded ? &s->logw : NULL, LOGCAP_WAIT_MS) == -ETIMEDOUT)
+		log_warning("the vnl-logcap of %s was still running %d ms after its switch ended%s", s->log,
+			    LOGCAP_WAIT_MS, s->log_recorded ? ": stopped" : "");
+	s->log_recorded = true;
+}
+
 static int spawn(struct lab_switch *s, struct vnl_err *err)
 {
 	struct spawn_opts o = { .path = s->bin, .log_fd = -1, .in_fd = -1, .keep_fd = -1 };
@@ -211,8 +194,8 @@ static int spawn(struct lab_switch *s, struct vnl_err *err)
 
 	/* One writer per log: the last switch's vnl-logcap ends once it has
 	 * written the rest of that switch's messages. */
-	logcap_wait(s->log, LOGCAP_WAIT_MS);
-	o.log_fd = logcap_spawn(s->log);
+	log_wait(s);
+	o.log_fd = logcap_spawn(s->log, &s->logw);
 	if (o.log_fd < 0)
 		return vnl_errno(err, o.log_fd, "starting vnl-logcap for %s", s->log);
 	/* The switch never waits on its log: with its writer stalled and the
@@ -450,6 +433,7 @@ int lab_switch_adopt(struct lab_switch *s, pid_t pid, unsigned long long start_t
 		return vnl_errf(err, -ESRCH, "pid %d is not a vnl-switchd of %s", (int)pid, s->sock);
 	s->pid = pid;
 	s->start_time = start_time;
+	s->log_recorded = false; /* its vnl-logcap is found by its command line */
 	s->pidfd = wait_pidfd(pid);
 	r = wait_ready(s, err);
 	if (r == 0 && (r = watch_pid(s)) < 0)
@@ -506,5 +490,5 @@ void lab_switch_stop(struct lab_switch *s)
 	lab_switch_stop_strays(s);
 	/* Nothing of the lab runs on: the log's writer ends with the switch. */
 	if (s->log[0])
-		logcap_wait(s->log, LOGCAP_WAIT_MS);
+		log_wait(s);
 }

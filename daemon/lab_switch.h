@@ -38,6 +38,8 @@
 
 #include "err.h"
 #include "evloop.h"
+#include "logcap.h"
+#include "spawn.h" /* proc_start_time */
 
 #define LAB_SWITCH_TIMEOUT_MS 5000
 #define LAB_SWITCH_START_MS 30000
@@ -70,6 +72,10 @@ struct lab_switch {
 	pid_t pid;                 /* 0 when not running */
 	int pidfd;                 /* of pid, -1 when none (set -1 before lab_switch_start/adopt) */
 	unsigned long long start_time; /* of pid, /proc/PID/stat field 22: tells a reused pid apart */
+	struct logcap_proc logw;   /* the vnl-logcap writing log (pid 0: none) */
+	bool log_recorded;         /* logw is all there is: false until this process
+				    * has waited once (a writer an earlier vnld
+				    * started is then looked for) and for an adopted switch */
 	unsigned restarts;         /* restarts since the first start */
 	unsigned backoff_ms;       /* next restart delay */
 	long long started_ms;      /* CLOCK_MONOTONIC ms of the last successful start */
@@ -128,5 +134,3 @@ unsigned lab_switch_stop_strays(struct lab_switch *s);
  * more than max). */
 unsigned lab_switch_find(const char *sock, pid_t *pids, unsigned max);
 
-/* Start time of a pid (field 22 of /proc/PID/stat), 0 if it is gone or a zombie. */
-unsigned long long proc_start_time(pid_t pid);

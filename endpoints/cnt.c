@@ -356,7 +356,7 @@ static int cnt_start(struct node_ctx *node, struct vnl_err *err)
 		return r;
 	/* The init's output goes through vnl-logcap: console.log stays capped. */
 	log0 = file_size(p.log);
-	logfd = logcap_spawn(p.log);
+	logfd = logcap_spawn(p.log, NULL);
 	if (logfd < 0)
 		return vnl_errno(err, logfd, "node '%s': starting vnl-logcap for %s", node->name, p.log);
 	{

@@ -39,6 +39,7 @@
 
 #include "clock.h"
 #include "fsutil.h"
+#include "log.h"
 #include "logcap.h"
 #include "ns.h"
 #include "spawn.h"
@@ -47,6 +48,8 @@
 #include "vm_session.h"
 #include "wait.h"
 #include "unixsock.h"
+
+LOG_SUBSYS("vm");
 
 #define VM_START_MS 30000   /* qemu's own start, not the guest's boot */
 #define VM_STOP_MS 5000
@@ -63,6 +66,8 @@ void vm_paths(const char *lab, const char *node, struct vm_paths *p)
 	snprintf(p->qemu_log, sizeof(p->qemu_log), "%s/qemu.log", p->dir);
 	snprintf(p->halted, sizeof(p->halted), "%s/halted", p->dir);
 	snprintf(p->pidfile, sizeof(p->pidfile), "%s/qemu.pid", p->run);
+	snprintf(p->qemu_logw, sizeof(p->qemu_logw), "%s/qemu-log.pid", p->run);
+	snprintf(p->console_logw, sizeof(p->console_logw), "%s/console-log.pid", p->run);
 	vnl_path(p->qmp, sizeof(p->qmp), VNL_RUN_ROOT, lab, "vm/%s/qmp.sock", node);
 	vnl_path(p->hvc0, sizeof(p->hvc0), VNL_RUN_ROOT, lab, "vm/%s/hvc0.sock", node);
 	vnl_path(p->agent, sizeof(p->agent), VNL_RUN_ROOT, lab, "vm/%s/agent.sock", node);
@@ -166,15 +171,15 @@ static bool qmp_answers(const char *path)
 }
 
 /* The last non-empty line of a capped log whose writers are gone (its
- * vnl-logcap writes the rest first), for one-line errors. */
-static void log_tail(const char *path, char *out, size_t size)
+ * vnl-logcap, w, writes the rest first), for one-line errors. */
+static void log_tail(const char *path, struct logcap_proc *w, char *out, size_t size)
 {
 	char buf[4096];
 	off_t end;
 	ssize_t n = 0;
 	int fd;
 
-	logcap_wait(path, LOGCAP_WAIT_MS);
+	logcap_wait(path, w, LOGCAP_WAIT_MS);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	out[0] = '\0';
 	if (fd < 0)
@@ -191,10 +196,38 @@ static void log_tail(const char *path, char *out, size_t size)
 	snprintf(out, size, "%s", spawn_last_line(buf));
 }
 
+/*
+ * With qemu gone, its logs' writers end once they have written the rest:
+ * wait for them (one writer per log when the next qemu starts; no late
+ * PATH.new) and drop their records.  A recorded writer is waited for through
+ * its pidfd and stopped if it lingers.  A run folder without records is a
+ * VM started by an older vnld: its writers are looked for in /proc.
+ */
+static void logs_wait(const struct node_ctx *node, const struct vm_paths *p)
+{
+	const char *logs[] = { p->qemu_log, p->console_log }, *recs[] = { p->qemu_logw, p->console_logw };
+	bool old = access(p->run, F_OK) == 0 && access(p->qemu_logw, F_OK) < 0 && access(p->console_logw, F_OK) < 0;
+
+	for (int i = 0; i < 2; i++) {
+		struct logcap_proc w;
+		int r = logcap_recorded(recs[i], &w);
+
+		if (r < 0 && !old)
+			continue;
+		if (logcap_wait(logs[i], r < 0 ? NULL : &w, LOGCAP_WAIT_MS) == -ETIMEDOUT)
+			log_warning("vm %s: the vnl-logcap of %s still ran %d ms after qemu ended%s", node->name,
+				    logs[i], LOGCAP_WAIT_MS, r < 0 ? "" : ": stopped");
+		unlink(recs[i]);
+	}
+}
+
+/* Every run file goes (the logs' writers are waited for first). */
 static void remove_run_files(const struct node_ctx *node, const struct vm_paths *p, unsigned nics)
 {
 	const char *files[] = { p->pidfile, p->qmp, p->hvc0, p->agent, p->ttys0 };
 	char sock[108], parent[128];
+
+	logs_wait(node, p);
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		unlink(files[i]);
@@ -252,6 +285,7 @@ static int qemu_launch(struct node_ctx *node, const struct vm_paths *p, const st
 {
 	struct vm_cmd *cmd = calloc(1, sizeof(*cmd));
 	struct spawn_opts o = { .log_fd = -1, .in_fd = -1, .keep_fd = -1, .orphan = true };
+	struct logcap_proc qw = { 0 }, cw = { 0 };
 	int r, pid = -1, pidfd;
 
 	*died = false;
@@ -260,18 +294,20 @@ static int qemu_launch(struct node_ctx *node, const struct vm_paths *p, const st
 	r = vm_qemu_cmd(node, p, img, cmd, err);
 	/* qemu's own messages (stdout, stderr: things a guest can trigger,
 	 * vhost-user reconnects among them) and the serial console's log go
-	 * through a vnl-logcap each (capped). A qemu that died a moment ago
-	 * may leave one still writing its rest: one writer per log. */
+	 * through a vnl-logcap each (capped), recorded in the run folder. The
+	 * last qemu's writers are gone: remove_run_files came first. */
 	if (r == 0) {
-		logcap_wait(p->qemu_log, LOGCAP_WAIT_MS);
-		logcap_wait(p->console_log, LOGCAP_WAIT_MS);
-		if ((o.log_fd = logcap_spawn(p->qemu_log)) < 0)
+		if ((o.log_fd = logcap_spawn(p->qemu_log, &qw)) < 0)
 			r = vnl_errno(err, o.log_fd, "vm %s: starting vnl-logcap for %s", node->name, p->qemu_log);
+		else if ((r = logcap_record(p->qemu_logw, &qw)) < 0)
+			r = vnl_errno(err, r, "vm %s: recording its vnl-logcap in %s", node->name, p->qemu_logw);
 	}
 	if (r == 0) {
 		dprintf(o.log_fd, "---- %ld: starting qemu (%s)\n", (long)time(NULL), vm_have_kvm() ? "kvm" : "tcg");
-		if ((o.keep_fd = logcap_spawn(p->console_log)) < 0)
+		if ((o.keep_fd = logcap_spawn(p->console_log, &cw)) < 0)
 			r = vnl_errno(err, o.keep_fd, "vm %s: starting vnl-logcap for %s", node->name, p->console_log);
+		else if ((r = logcap_record(p->console_logw, &cw)) < 0)
+			r = vnl_errno(err, r, "vm %s: recording its vnl-logcap in %s", node->name, p->console_logw);
 	}
 	if (r == 0 && (pid = spawn_detached(cmd->argv, &o, err)) < 0) {
 		r = pid;
@@ -290,7 +326,7 @@ static int qemu_launch(struct node_ctx *node, const struct vm_paths *p, const st
 	for (int64_t t0 = mono_ms(); mono_ms() - t0 < VM_START_MS;) {
 		if (pidfd >= 0 && wait_exit(pidfd, 100)) {
 			close(pidfd);
-			log_tail(p->qemu_log, tail, tail_size);
+			log_tail(p->qemu_log, &qw, tail, tail_size);
 			*died = true;
 			return vnl_errf(err, -EIO, "vm %s: qemu exited: %s", node->name, tail[0] ? tail : "(no message)");
 		}
@@ -300,7 +336,7 @@ static int qemu_launch(struct node_ctx *node, const struct vm_paths *p, const st
 			/* Under a broken KVM, qemu dies right after its init. */
 			if (pidfd >= 0 && wait_exit(pidfd, 500)) {
 				close(pidfd);
-				log_tail(p->qemu_log, tail, tail_size);
+				log_tail(p->qemu_log, &qw, tail, tail_size);
 				*died = true;
 				return vnl_errf(err, -EIO, "vm %s: qemu exited: %s", node->name,
 						tail[0] ? tail : "(no message)");
@@ -374,10 +410,8 @@ static int vm_stop(struct node_ctx *node, struct vnl_err *err)
 		}
 		if (pidfd >= 0)
 			close(pidfd);
-		/* Its logs' writers end with it (destroy then leaves no late file). */
-		logcap_wait(p.qemu_log, LOGCAP_WAIT_MS);
-		logcap_wait(p.console_log, LOGCAP_WAIT_MS);
 	}
+	/* Its logs' writers end with it (destroy then leaves no late file). */
 	remove_run_files(node, &p, node->nics);
 	return 0;
 }

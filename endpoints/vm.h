@@ -47,6 +47,8 @@ struct vm_paths {
 	char qemu_log[PATH_MAX];
 	char halted[PATH_MAX];
 	char pidfile[PATH_MAX];
+	char qemu_logw[PATH_MAX];   /* run folder: the vnl-logcap writing qemu_log, */
+	char console_logw[PATH_MAX]; /* and console_log (logcap_record) */
 	char qmp[108];              /* unix socket paths fit sun_path */
 	char hvc0[108];
 	char agent[108];

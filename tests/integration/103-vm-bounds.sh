@@ -5,7 +5,8 @@
 # ttyS0's log into vnl-logcap's pipe (/dev/fdset), and a guest writing its
 # serial port at full speed leaves console.log within the cap plus one
 # console.log.1; qemu's own stdout and stderr (qemu.log) go through a
-# vnl-logcap too; the writers end with qemu, leaving nothing behind.
+# vnl-logcap too; the writers are recorded and end with qemu (one kept
+# alive by a stray is stopped), leaving nothing behind.
 #
 # Operations:
 #   1. lab L (VNL_LOG_MAX=65536): vm v1 (tiny), ready; qemu's command line
@@ -15,7 +16,9 @@
 #   2. the guest writes 320 KB to /dev/ttyS0: console.log never passes the
 #      cap (sampled), console.log.1 holds the previous part, the newest
 #      line is in console.log, v1 still runs commands
-#   3. vnl stop: no qemu, no vnl-logcap of the lab left
+#      vnld recorded both writers' pids and start times in the run folder
+#   3. vnl stop, with qemu.log's pipe held open by the test (a stray): no
+#      qemu, no vnl-logcap of the lab left (that one is stopped after 2 s)
 
 . "${VNL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/vnl.sh"
 . "$VNL_SOURCE_DIR/tests/lib/vm.sh"
@@ -51,6 +54,10 @@ result $([ -n "$QLC" ] && [ "$QLC" -gt 0 ] 2>/dev/null && [[ $QERR == pipe:* ]] 
 	"qemu's stdout and stderr are the pipe of the vnl-logcap writing $D/qemu.log (pid $QLC)" \
 	"qemu fd 1 $(readlink "/proc/$QP/fd/1"), fd 2 $QERR; vnl-logcap '$QLC' fd 0 $(readlink "/proc/$QLC/fd/0" 2>&1)"
 check "... and qemu.log has vnld's 'starting qemu' line" grep -q '^---- [0-9]*: starting qemu' "$D/qemu.log"
+R=/run/vnetlab/$L/vm/v1
+start_of() { awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$1/stat"; }
+check "vnld recorded both writers (pid, start time) in the run folder" \
+	test "$(cat "$R/qemu-log.pid" 2>&1) / $(cat "$R/console-log.pid" 2>&1)" = "$QLC $(start_of "$QLC") / $LC $(start_of "$LC")"
 
 # --- 2. the guest floods its serial port -----------------------------------------------
 vnl exec v1 -- sh -c 'i=0; while [ $i -lt 5000 ]; do echo "line $i 0123456789abcdefghijklmnopqrstuvwxyz"; i=$((i + 1)); done >/dev/ttyS0; echo LAST-LINE-42 >/dev/ttyS0' &
@@ -70,8 +77,11 @@ check "... the newest line is in console.log" grep -q LAST-LINE-42 "$D/console.l
 check "... and v1 still runs commands" vnl exec v1 -- true
 
 # --- 3. stop: nothing of it left ------------------------------------------------------
+exec 9>"/proc/$QLC/fd/0" # a stray writer of qemu.log's pipe: its vnl-logcap outlives qemu
 vnl_ok "vnl stop" stop
-check "no vnl-logcap of the lab left" wait_for 10 sh -c "! ps -eo args | grep -q '^[^ ]*vnl-logcap /var/lib/vnetlab/$L/'"
+check "no vnl-logcap of the lab left (qemu.log's, its pipe held by a stray, was stopped)" \
+	wait_for 10 sh -c "! ps -eo args | grep -q '^[^ ]*vnl-logcap /var/lib/vnetlab/$L/'"
+exec 9>&-
 check "no qemu of the lab left" test -z "$(vm_leftovers "$L")"
 
 done_testing

@@ -11,7 +11,8 @@
  * dels (a line each) under VNL_LOG_MAX=8192 leave sw.log within the cap
  * and sw.log.1 within it too, the newest line in sw.log; the restarted
  * switch logs into the same capped file through a new vnl-logcap, and the
- * last one ends with the stop.
+ * last one ends with the stop; the writer's pid is recorded, and one still
+ * running at the stop's deadline (a stray holds its pipe) is stopped.
  * Operations: a private switch in a temp folder, the evloop on this thread.
  */
 #include <errno.h>
@@ -23,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "lab_switch.h"
 #include "logcap.h"
 #include "wait.h"
@@ -132,6 +134,12 @@ static void flood_log(struct lab_switch *s)
 	ok(peak <= CAP && peak1 > 0 && peak1 <= CAP,
 	   "~45 KB of log lines: sw.log stayed within %d (peak %ld), sw.log.1 holds the part before (peak %ld)", CAP,
 	   peak, peak1);
+	{
+		struct stat a, b;
+
+		ok(stat(s->log, &a) == 0 && stat(log1, &b) == 0 && (a.st_mode & 07777) == 0600 &&
+		   (b.st_mode & 07777) == 0600, "sw.log and sw.log.1 are 0600, as every log (README \"Logs\")");
+	}
 }
 
 int main(void)
@@ -143,7 +151,7 @@ int main(void)
 	struct vnl_err err;
 	struct ev_watch *t;
 	pid_t first, lc;
-	int lcfd;
+	int lcfd, stray;
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "SKIP: needs root (DPDK, hugepages)\n");
@@ -176,6 +184,8 @@ int main(void)
 	lcfd = lc > 0 ? wait_pidfd(lc) : -1;
 	ok(lc > 0 && same_pipe(s.pid, 1, lc, 0) && same_pipe(s.pid, 2, lc, 0),
 	   "the switch's stdout and stderr are the pipe of the vnl-logcap writing its log (pid %d)", (int)lc);
+	ok(s.log_recorded && s.logw.pid == lc && s.logw.start == proc_start_time(lc),
+	   "its pid and start time are recorded");
 	ok(log_has(s.log, "LAN blue added"), "its messages reach the log");
 	flood_log(&s);
 
@@ -183,7 +193,8 @@ int main(void)
 	a.loop = loop;
 	snprintf(a.sock, sizeof(a.sock), "%s", s.sock);
 	ok(lab_switch_adopt(&a, s.pid, s.start_time + 1, &err) == -ESRCH, "wrong start time: not adopted");
-	ok(lab_switch_adopt(&a, s.pid, s.start_time, &err) == 0, "adopted by pid and start time");
+	ok(lab_switch_adopt(&a, s.pid, s.start_time, &err) == 0 && !a.log_recorded,
+	   "adopted by pid and start time (its log's writer unknown: looked for at its stop)");
 	ev_del(a.watch); /* hand it back: one watcher is enough */
 	close(a.pidfd);
 
@@ -221,11 +232,26 @@ int main(void)
 		lcfd = lc2 > 0 ? wait_pidfd(lc2) : -1;
 	}
 
-	lab_switch_stop(&s);
+	/* A stray holding the log's pipe keeps the writer running past the
+	 * switch: the stop stops it (one writer per log). */
+	{
+		char fd2[64];
+		long long t0;
+
+		snprintf(fd2, sizeof(fd2), "/proc/%d/fd/2", (int)s.pid);
+		stray = open(fd2, O_WRONLY | O_CLOEXEC);
+		t0 = mono_ms();
+		lab_switch_stop(&s);
+		t0 = mono_ms() - t0;
+		ok(stray >= 0 && t0 >= LOGCAP_WAIT_MS, "with the pipe held, the stop waited %lld ms for the writer", t0);
+	}
 	ok(s.pid == 0 && kill(first, 0) < 0, "stopped");
 	ok(access(s.sock, F_OK) != 0, "its socket is gone");
 	ok(down == 1, "a requested stop is not a crash: no restart");
-	ok(ended(lcfd), "the stop waited for the log's vnl-logcap to end");
+	ok(ended(lcfd) && s.logw.pid == 0 && logcap_writer(s.log) == 0,
+	   "the log's vnl-logcap, still running at the deadline, was stopped");
+	if (stray >= 0)
+		close(stray);
 	if (lcfd >= 0)
 		close(lcfd);
 	unlink(s.log);

@@ -5,16 +5,35 @@
  * errors carry a message, and nothing is left behind. netns_run's wait is
  * bounded: a child that sleeps past its deadline is killed with what it
  * started (its process group), and the caller gets -ETIMEDOUT naming the
- * command and the timeout within the bound.
+ * command and the timeout within the bound; when no pidfd can be had
+ * (pidfd_open refused by a seccomp filter) the child is polled (not
+ * killed) and its status comes back.
  */
 #include <fcntl.h>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
 #include "clock.h"
 #include "sys.h"
 #include "wait.h"
+
+/* CPU time of this process so far, ms. */
+static long cpu_ms(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000L + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+}
 
 static ino_t ns_ino(const char *path)
 {
@@ -51,6 +70,61 @@ static int hang(void *arg)
 	}
 	sleep(30);
 	return 0;
+}
+
+/* Runs in the namespace: 42 after 200 ms. */
+static int slow42(void *arg)
+{
+	(void)arg;
+	usleep(200000);
+	return 42;
+}
+
+/* With no pidfd to be had (pidfd_open fails with EMFILE: a seccomp filter
+ * in a forked copy of this test), the wait polls: the child is not killed,
+ * its status comes back, and little CPU goes by. */
+static void test_run_no_pidfd(const char *name)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_pidfd_open, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EMFILE),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+	long long res[4] = { -1, -1, -1, -1 };
+	int p[2], st;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		ok(0, "pipe");
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		struct vnl_err err = { 0 };
+		long long t0;
+		long cpu;
+
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+			_exit(2);
+		res[0] = wait_pidfd(getpid());
+		t0 = mono_ms();
+		cpu = cpu_ms();
+		res[1] = netns_run(name, "slow42", slow42, NULL, 5000, &err);
+		res[3] = cpu_ms() - cpu;
+		res[2] = mono_ms() - t0;
+		_exit(write(p[1], res, sizeof(res)) == sizeof(res) ? 0 : 1);
+	}
+	close(p[1]);
+	if (pid < 0 || read(p[0], res, sizeof(res)) != sizeof(res))
+		res[0] = -1;
+	close(p[0]);
+	if (pid > 0)
+		waitpid(pid, &st, 0);
+	ok(res[0] == -EMFILE, "pidfd_open refused (%lld)", res[0]);
+	ok(res[1] == 42, "without a pidfd the child is polled, not killed: its status comes back (%lld)", res[1]);
+	ok(res[2] >= 200 && res[3] < 100, "... after %lld ms, with %lld ms of CPU (no busy loop)", res[2], res[3]);
 }
 
 /* A hung command in a netns: killed at the deadline, with its grandchild. */
@@ -118,6 +192,7 @@ int main(void)
 	r = netns_run(name, "check_inside", check_inside, &nsino, 5000, &err);
 	ok(r == 42, "netns_run runs fn inside and returns its status (%d)", r);
 	test_run_deadline(name);
+	test_run_no_pidfd(name);
 
 	sock = netns_socket(fd, AF_INET, SOCK_DGRAM, 0, &err);
 	nsfd = sock >= 0 ? ioctl(sock, SIOCGSKNS) : -1;

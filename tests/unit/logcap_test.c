@@ -5,8 +5,11 @@
  * rest and reports the count with the next line allowed; common/logcap.c
  * keeps a log to its cap plus one previous file, whatever is written, and
  * logcap_rotate_fd() rotates a log that is a process's own fd; the real
- * vnl-logcap (logcap_spawn) is found by its log (logcap_writer) and
- * logcap_wait returns once it has written the rest and ended.
+ * vnl-logcap (logcap_spawn) is found by its log (logcap_writer: the
+ * fallback for writers nobody recorded) and logcap_wait returns once it
+ * has written the rest and ended; a recorded writer (pid and start time,
+ * logcap_record) still running at the deadline is stopped, also when no
+ * pidfd can be had (EMFILE: then it polls, with little CPU).
  * Operations: a fake clock for the limiter; files in a temp folder.
  */
 #include <errno.h>
@@ -14,12 +17,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "logcap.h"
+#include "spawn.h"
 #include "ratelimit.h"
 #include "tap.h"
+#include "wait.h"
 
 static void test_ratelimit(void)
 {
@@ -100,32 +107,89 @@ static void test_logcap(const char *dir)
 		close(fd);
 }
 
-/* vnl-logcap, next to this test in the build folder. */
+/* CPU time of this process so far, ms. */
+static long cpu_ms(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000L + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+}
+
+/* vnl-logcap, next to this test in the build folder: found by a scan
+ * (nothing recorded: adoption), or waited for and stopped as recorded. */
 static void test_writer(const char *dir)
 {
-	char path[256], buf[64] = "";
+	char path[256], rec[256], buf[64] = "";
+	struct logcap_proc w = { 0 }, back;
+	struct rlimit nofile;
 	int fd, lfd;
-	pid_t pid;
+	pid_t pid = 0;
+	long long t0;
+	long cpu;
 
 	snprintf(path, sizeof(path), "%s/w.log", dir);
-	ok(logcap_writer(path) == 0 && logcap_wait(path, 100) == 0, "no writer of %s yet: nothing to wait for", path);
-	fd = logcap_spawn(path);
-	ok(fd >= 0, "vnl-logcap started (%d)", fd);
+	snprintf(rec, sizeof(rec), "%s/w.pid", dir);
+	ok(logcap_writer(path) == 0 && logcap_wait(path, NULL, 100) == 0, "no writer of %s yet: nothing to wait for", path);
+	ok(logcap_wait(path, &w, 100) == 0, "none recorded: nothing to wait for");
+	fd = logcap_spawn(path, &w);
+	ok(fd >= 0 && w.pid > 0 && w.start > 0, "vnl-logcap started (%d), pid %d recorded", fd, (int)w.pid);
 	if (fd < 0)
 		return;
-	/* Found once it has exec'd (its command line names the log). */
+	ok(logcap_record(rec, &w) == 0 && logcap_recorded(rec, &back) == 0 && back.pid == w.pid &&
+	   back.start == w.start, "its record reads back");
+	/* Found once it has exec'd (its comm, then its command line, name it). */
 	for (int i = 0; i < 200 && (pid = logcap_writer(path)) == 0; i++)
 		usleep(10000);
-	ok(pid > 0, "logcap_writer finds it by its log (pid %d)", (int)pid);
+	ok(pid == w.pid, "the scan finds the recorded one by its log (pid %d)", (int)pid);
 	ok(write(fd, "last words\n", 11) == 11, "a line into its pipe");
-	ok(logcap_wait(path, 100) == -ETIMEDOUT, "while the pipe has a writer it runs on: -ETIMEDOUT");
+	ok(logcap_wait(path, NULL, 100) == -ETIMEDOUT && logcap_writer(path) == pid,
+	   "while the pipe has a writer it runs on: -ETIMEDOUT, and a writer found by the scan is left alone");
 	close(fd);
-	ok(logcap_wait(path, 2000) == 0 && logcap_writer(path) == 0, "the last writer gone: it ends, and the wait returns");
+	ok(logcap_wait(path, &back, 2000) == 0 && back.pid == 0 && logcap_writer(path) == 0,
+	   "the last writer gone: it ends, and the wait on its pid returns");
 	lfd = open(path, O_RDONLY);
 	ok(lfd >= 0 && read(lfd, buf, sizeof(buf) - 1) == 11 && !strcmp(buf, "last words\n"),
 	   "its rest was written before it ended");
 	if (lfd >= 0)
 		close(lfd);
+	ok(logcap_wait(path, &w, 100) == 0 && w.pid == 0, "a record of an ended writer: nothing to wait for");
+
+	/* A writer that outlives the wait (its pipe still open) is stopped. */
+	fd = logcap_spawn(path, &w);
+	back = w;
+	t0 = mono_ms();
+	ok(fd >= 0 && logcap_wait(path, &w, 300) == -ETIMEDOUT && w.pid == 0 && proc_start_time(back.pid) == 0,
+	   "a recorded writer still running at the deadline: -ETIMEDOUT, and it is stopped (pid %d)", (int)back.pid);
+	ok(mono_ms() - t0 < 300 + 2 * LOGCAP_KILL_MS + 500, "within the wait and the kill grace (%lld ms)",
+	   mono_ms() - t0);
+	if (fd >= 0)
+		close(fd);
+
+	/* Without pidfds (EMFILE) it polls: no busy loop. */
+	fd = logcap_spawn(path, &w);
+	back = w;
+	getrlimit(RLIMIT_NOFILE, &nofile);
+	{
+		struct rlimit low = { (rlim_t)fd + 1, nofile.rlim_max };
+		int spare = dup(fd); /* takes the last slot: pidfd_open gets EMFILE */
+
+		setrlimit(RLIMIT_NOFILE, &low);
+		ok(wait_pidfd(getpid()) == -EMFILE || spare < 0, "no fd left for a pidfd");
+		cpu = cpu_ms();
+		t0 = mono_ms();
+		ok(fd >= 0 && logcap_wait(path, &w, 300) == -ETIMEDOUT, "without a pidfd: -ETIMEDOUT at the deadline");
+		cpu = cpu_ms() - cpu;
+		t0 = mono_ms() - t0;
+		setrlimit(RLIMIT_NOFILE, &nofile);
+		ok(cpu < 100 && t0 >= 300, "the wait polled instead of spinning (%ld ms of CPU over %lld ms)", cpu, t0);
+		if (spare >= 0)
+			close(spare);
+	}
+	if (fd >= 0)
+		close(fd);
+	ok(logcap_wait(path, &back, 2000) == 0 && proc_start_time(back.pid) == 0,
+	   "with fds again: its pipe closed, it ends and the wait returns");
 }
 
 int main(void)
