@@ -12,7 +12,9 @@
  * port (split horizon, as Linux and OVS do).
  *
  * Each copy is the remote's prebuilt outer header followed by the inner
- * frame, written straight into a umem frame of the underlay's tx half, then
+ * frame, written straight into a umem frame of the tx half of the
+ * underlay's tx socket (one per underlay, queue UL_TXQ's, whatever number
+ * of rx queues it polls: underlay.h), then
  * completed by vx_encap_fix() (lengths, source port from a CRC32C of the
  * inner flow, IPv4 header checksum; IPv6 UDP checksum over the inner bytes
  * just copied). vxlan ports take no offload (tx_ol 0), so every frame here

@@ -96,9 +96,9 @@ static int ul_read_iface(struct underlay *ul, struct vnl_err *err)
 		atomic_store(&ul->port->up, true);
 	ul->nb_queues = ul_rx_queues(fd, ul->iface, &combined);
 	if (ul->nb_queues > UL_QUEUES_MAX)
-		r = vnl_errf(err, -EINVAL, "interface '%s' has %u rx queues, an underlay takes one for now: "
-			     "set it to one queue: ethtool -L %s %s 1", ul->iface, ul->nb_queues, ul->iface,
-			     combined ? "combined" : "rx");
+		r = vnl_errf(err, -EINVAL, "interface '%s' has %u rx queues, an underlay takes at most %d: "
+			     "ethtool -L %s %s %d", ul->iface, ul->nb_queues, UL_QUEUES_MAX, ul->iface,
+			     combined ? "combined" : "rx", UL_QUEUES_MAX);
 out:
 	close(fd);
 	return r;
@@ -167,8 +167,9 @@ static int ul_attach_prog(struct underlay *ul, struct vnl_err *err)
 	return 0;
 }
 
-/* The socket first (it fails without touching programs when another
- * process's socket holds the queue), then our program, then the map. */
+/* The sockets first, one per rx queue (they fail without touching programs
+ * when another process's socket holds a queue), then our program, then the
+ * map. On failure the caller's ul_release closes what was opened. */
 static int ul_open_in_ns(void *arg)
 {
 	struct ul_call *c = arg;
@@ -176,20 +177,22 @@ static int ul_open_in_ns(void *arg)
 	int r;
 
 	r = ul_read_iface(ul, c->err);
-	if (r == 0)
-		r = xsk_open(&ul->xsk[0], ul->iface, ul->ifindex, 0, XSK_PROG_NONE, c->err);
+	for (unsigned q = 0; r == 0 && q < ul->nb_queues; q++) {
+		r = xsk_open(&ul->xsk[q], ul->iface, ul->ifindex, q, XSK_PROG_NONE, c->err);
+		if (r < 0 && ul->nb_queues > 1)
+			vnl_err_wrap(c->err, "rx queue %u", q);
+	}
 	if (r < 0)
 		return r;
-	ul->nb_queues = 1;
 	ul_detach_stale(ul);
 	r = ul_attach_prog(ul, c->err);
-	if (r < 0)
-		return r;
-	r = xsk_socket__update_xskmap(ul->xsk[0].sock, ul->map_xsks);
-	if (r < 0)
-		return vnl_errf(c->err, r, "cannot put the AF_XDP socket of '%s' in the steering map: %s", ul->iface,
-				strerror(-r));
-	return 0;
+	for (unsigned q = 0; r == 0 && q < ul->nb_queues; q++) {
+		r = xsk_socket__update_xskmap(ul->xsk[q].sock, ul->map_xsks);
+		if (r < 0)
+			return vnl_errf(c->err, r, "cannot put the AF_XDP socket of '%s' queue %u in the steering map: %s",
+					ul->iface, q, strerror(-r));
+	}
+	return r;
 }
 
 /* Detach our program (netlink: inside the netns). */
@@ -289,10 +292,12 @@ static inline struct port_stats *ul_stats_of(struct port_stats *ps, const struct
 	return ps - p->slot + d;
 }
 
-static uint16_t underlay_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n, struct port_stats *ps)
+/* Decapsulate what waits on socket x, at most n frames, into pkts: the
+ * frames for the worker (underlay_rx's contract), their count returned. */
+static inline uint16_t ul_rx_queue(struct port *p, struct xsk *x, struct rte_mbuf **pkts, uint16_t n,
+				   struct port_stats *ps)
 {
 	struct underlay *ul = p->priv;
-	struct xsk *x = &ul->xsk[0];
 	const struct ul_vni_table *t;
 	const struct vx_port *last_vx = NULL;
 	const uint8_t *last_src = NULL;
@@ -304,11 +309,8 @@ static uint16_t underlay_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n, 
 	unsigned w;
 
 	got = xsk_rx_peek(x, n, &idx);
-	if (got == 0) {
-		/* Idle: send what a kick left in the tx ring (the device was busy). */
-		xsk_tx_idle_kick(x);
+	if (got == 0)
 		return 0;
-	}
 	t0 = rte_rdtsc();
 	if (unlikely(rte_pktmbuf_alloc_bulk(vnl_pktmbuf_pool, pkts, got) != 0)) {
 		ps->v[PC_drop_rx_nombuf] += got;
@@ -397,6 +399,25 @@ drop:
 	return nb;
 }
 
+static uint16_t underlay_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n, struct port_stats *ps)
+{
+	struct underlay *ul = p->priv;
+	unsigned q = ul->rx_next;
+	uint16_t nb = 0;
+
+	/* Round robin: each queue once at most, from the one after the queue
+	 * the last burst stopped at, so a queue that fills bursts cannot keep
+	 * the others waiting. */
+	for (unsigned k = 0; k < ul->nb_queues && nb < n; k++) {
+		nb += ul_rx_queue(p, &ul->xsk[q], pkts + nb, n - nb, ps);
+		q = q + 1 == ul->nb_queues ? 0 : q + 1;
+	}
+	ul->rx_next = q;
+	if (nb == 0)  /* idle: send what a kick left in the tx ring (the device was busy) */
+		xsk_tx_idle_kick(&ul->xsk[UL_TXQ]);
+	return nb;
+}
+
 #define UL_KERNEL_RX_MAX 64 /* datagrams read per reserved socket per tick */
 
 /* Control tick: what the kernel delivered to the reserved sockets (fragments
@@ -407,8 +428,8 @@ static void underlay_port_tick(struct port *p)
 	struct underlay *ul = p->priv;
 	char buf[64];
 
-	if (ul->xsk[0].fd >= 0)
-		xsk_tx_idle_kick(&ul->xsk[0]);
+	if (ul->xsk[UL_TXQ].fd >= 0)
+		xsk_tx_idle_kick(&ul->xsk[UL_TXQ]);
 	/* Bounded: a sender refilling the socket from softirq must not keep the
 	 * control thread here (what is left waits for the next tick, or is
 	 * dropped by the kernel when the 4 KiB buffer is full). */
@@ -430,6 +451,37 @@ static const char *ul_addr_str(int family, const uint8_t *addr, char *buf, size_
 	return inet_ntop(family, addr, buf, (socklen_t)size) ? buf : "?";
 }
 
+/* Per AF_XDP socket: its queue, the frames the kernel put on its rx ring
+ * (the ring's producer index: 32 bits, wraps) and the kernel's drop counts
+ * (XDP_STATISTICS). Read here, on the control thread: the worker counts
+ * nothing per queue. */
+static struct json_object *ul_sockets_show(const struct underlay *ul)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (unsigned q = 0; q < ul->nb_queues && q < UL_QUEUES_MAX; q++) {
+		const struct xsk *x = &ul->xsk[q];
+		struct xdp_statistics st = { 0 };
+		socklen_t len = sizeof(st);
+		struct json_object *s;
+
+		if (x->fd < 0)
+			continue;
+		s = json_object_new_object();
+		json_object_object_add(s, "queue", json_object_new_int((int)q));
+		json_object_object_add(s, "rx_frames",
+				       json_object_new_int64(__atomic_load_n(x->rx.producer, __ATOMIC_ACQUIRE)));
+		if (getsockopt(x->fd, SOL_XDP, XDP_STATISTICS, &st, &len) == 0) {
+			json_object_object_add(s, "rx_dropped", json_object_new_int64((int64_t)st.rx_dropped));
+			json_object_object_add(s, "rx_ring_full", json_object_new_int64((int64_t)st.rx_ring_full));
+			json_object_object_add(s, "rx_fill_ring_empty",
+					       json_object_new_int64((int64_t)st.rx_fill_ring_empty_descs));
+		}
+		json_object_array_add(a, s);
+	}
+	return a;
+}
+
 static void underlay_port_show(const struct port *p, struct json_object *o)
 {
 	const struct underlay *ul = p->priv;
@@ -446,6 +498,7 @@ static void underlay_port_show(const struct port *p, struct json_object *o)
 	json_object_object_add(o, "mac", json_object_new_string(mac));
 	json_object_object_add(o, "mtu", json_object_new_int((int)ul->mtu));
 	json_object_object_add(o, "queues", json_object_new_int((int)ul->nb_queues));
+	json_object_object_add(o, "sockets", ul_sockets_show(ul));
 	xdp = json_object_new_object();
 	json_object_object_add(xdp, "mode", json_object_new_string(ul->prog_native ? "driver" : "generic"));
 	json_object_object_add(xdp, "program", json_object_new_string(VXS_PROG_NAME));
@@ -576,8 +629,8 @@ static int ul_open(struct underlay *ul, const char *netns, uint16_t busy, struct
 		ul_port_del(ul);
 		return r;
 	}
-	LOG(INFO, port, "underlay %s: ifindex %u, mtu %u, steering program in %s mode", ul->name, ul->ifindex, ul->mtu,
-	    ul->prog_native ? "driver" : "generic");
+	LOG(INFO, port, "underlay %s: ifindex %u, mtu %u, %u rx queue(s), steering program in %s mode", ul->name,
+	    ul->ifindex, ul->mtu, ul->nb_queues, ul->prog_native ? "driver" : "generic");
 	return 0;
 }
 

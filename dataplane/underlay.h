@@ -9,10 +9,15 @@
  * counters and a worker that polls it. It is in no LAN.
  *
  * What it owns (docs/plans/vxlan.md 2.3):
- *   - one AF_XDP socket per rx queue (xsk.h; step 5: exactly one queue, an
- *     interface with more is refused with "set it to one queue: ethtool -L
- *     IFACE combined 1"), opened with no program (XSK_PROG_NONE) and put in
- *     the steering program's XSKMAP;
+ *   - one AF_XDP socket per rx queue of the interface (xsk.h), at most
+ *     UL_QUEUES_MAX (an interface with more is refused with the count and
+ *     "ethtool -L IFACE rx|combined 8"), each with its own umem (2048 x 4
+ *     KiB: 8 MiB a queue), opened with no program (XSK_PROG_NONE) and put
+ *     in the steering program's XSKMAP at its queue index (the program
+ *     redirects by ctx->rx_queue_index). The queue count is read once, at
+ *     open: changing it under a running switch (ethtool -L) is not followed
+ *     (a new queue's frames find no socket and go to the kernel; the kernel
+ *     refuses to remove a queue a socket is bound to);
  *   - the steering XDP program (vxlan_steer.bpf.c, embedded in the binary),
  *     attached through libxdp, driver mode then generic; its copies left by
  *     a crashed switch (found by name, VXS_PROG_NAME) are removed at open,
@@ -23,11 +28,17 @@
  *     unreachable; what the kernel still delivers there (fragments) is
  *     drained each control tick and counted (rx_via_kernel);
  *   - the VNI table: VNI -> vxlan port, immutable, RCU-published;
- *   - the tx half of the socket's umem and the lock that serialises it:
- *     every vxlan port of the underlay sends through xsk[0] (ul_tx_*),
- *     and its struct port's txl points at `txl`.
+ *   - the tx half of one socket's umem (queue UL_TXQ's) and the lock that
+ *     serialises it: every vxlan port of the underlay sends through
+ *     xsk[UL_TXQ] (ul_tx_*), and its struct port's txl points at `txl`.
+ *     One tx socket: the copies of every worker pass the one lock anyway,
+ *     and in copy mode a kick costs per frame, not per socket; the tx
+ *     halves of the other sockets stay unused.
  *
- * Rx (the underlay port's rx(), one worker): per frame vx_parse(), the VNI
+ * Rx (the underlay port's rx(), one worker): the sockets are polled round
+ * robin within a burst, starting after the queue the last burst polled
+ * last (rx_next), until the burst is full or every queue was asked once.
+ * Per frame vx_parse(), the VNI
  * table, the sender among the port's remotes, the inner frame copied into a
  * fresh mbuf with m->port = the vxlan port's slot and m->hash.usr = the
  * remote's index (snap_port.demux: the worker bridges it as received on
@@ -59,7 +70,8 @@
 #include "vxlan_steer.h"
 #include "xsk.h"
 
-#define UL_QUEUES_MAX 1     /* rx queues (AF_XDP sockets) per underlay; step 9: VXS_QUEUES_MAX */
+#define UL_QUEUES_MAX VXS_QUEUES_MAX /* rx queues (AF_XDP sockets) per underlay: the XSKMAP's size */
+#define UL_TXQ 0            /* the queue whose socket sends (ul_tx_*) */
 #define UL_VNI_BUCKETS 256  /* the VNI table: open addressing, at most half full */
 #define UL_VNIS_MAX (UL_VNI_BUCKETS / 2)
 #define UL_NETNS_MAX 96     /* netns path length, with the NUL */
@@ -97,10 +109,11 @@ struct underlay {
 	unsigned ifindex;          /* in netns */
 	uint8_t mac[6];            /* the interface's MAC at open (neigh.c follows changes) */
 	unsigned mtu;              /* its MTU at open (ditto) */
-	unsigned nb_queues;        /* AF_XDP sockets open: 1 */
+	unsigned nb_queues;        /* rx queues of the interface at open: xsk[0..nb_queues-1] */
+	unsigned rx_next;          /* the queue the next rx burst starts at (the polling worker's) */
 	struct port *port;         /* the registry port "@..." (rx); NULL once it is closed */
 	unsigned refs;             /* vxlan ports using the underlay */
-	struct xsk xsk[UL_QUEUES_MAX];
+	struct xsk xsk[UL_QUEUES_MAX]; /* unused ones zeroed with fd -1 (xsk_close takes them) */
 	/* The steering program, attached to ifindex in netns. */
 	struct bpf_object *obj;    /* the embedded object, opened */
 	struct xdp_program *prog;  /* its program */
@@ -130,8 +143,10 @@ extern const struct port_ops port_underlay_ops;
  * it): the underlay's port gets another. The new underlay's port is in the
  * registry, not yet published (the caller's port-add publishes both).
  * 0, or -errno with err filled: -ENODEV (no such interface), -EINVAL (more
- * than one rx queue, a name too long), -EBUSY (another AF_XDP socket on the
- * queue), -EOPNOTSUPP (no XDP), -ENOSPC.
+ * than UL_QUEUES_MAX rx queues, a name too long), -EBUSY (another AF_XDP
+ * socket on one of the queues: the message names it), -EOPNOTSUPP (no
+ * XDP), -ENOSPC. On failure nothing is left: every socket and umem opened
+ * so far is closed, no program stays attached.
  */
 int underlay_get(const char *netns, const char *iface, uint16_t busy, struct underlay **out,
 		 struct vnl_err *err);
@@ -185,33 +200,34 @@ static inline const struct ul_vni *ul_vni_find(const struct ul_vni_table *t, uin
 }
 
 /* ---- any worker, in a vxlan port's tx(): the underlay's tx side ----
- * The caller holds *p->txl when several workers run (worker.c does), so
- * these run on one thread at a time. One ul_tx_reclaim per burst before
- * reserving, one ul_tx_kick per burst after submitting. */
+ * The socket of queue UL_TXQ. The caller holds *p->txl when several
+ * workers run (worker.c does), so these run on one thread at a time. One
+ * ul_tx_reclaim per burst before reserving, one ul_tx_kick per burst after
+ * submitting. */
 
 /* Move frames the kernel has sent back to the free stack. */
 static inline void ul_tx_reclaim(struct underlay *ul)
 {
-	xsk_tx_reclaim(&ul->xsk[0]);
+	xsk_tx_reclaim(&ul->xsk[UL_TXQ]);
 }
 
 /* Reserve min(n, free frames, free ring entries) descriptors, the first at
  * *idx: that count, 0 when the ring or the frames are exhausted. */
 static inline uint32_t ul_tx_reserve(struct underlay *ul, uint32_t n, uint32_t *idx)
 {
-	return xsk_tx_reserve(&ul->xsk[0], n, idx);
+	return xsk_tx_reserve(&ul->xsk[UL_TXQ], n, idx);
 }
 
 /* The umem frame of reserved descriptor idx, len bytes long (at most XSK_FRAME_SIZE). */
 static inline uint8_t *ul_tx_frame(struct underlay *ul, uint32_t idx, uint32_t len)
 {
-	return xsk_tx_frame(&ul->xsk[0], idx, len);
+	return xsk_tx_frame(&ul->xsk[UL_TXQ], idx, len);
 }
 
 /* Queue the k frames reserved and written (every reserved one must be). */
 static inline void ul_tx_submit(struct underlay *ul, uint32_t k)
 {
-	xsk_tx_submit(&ul->xsk[0], k);
+	xsk_tx_submit(&ul->xsk[UL_TXQ], k);
 }
 
 /* Send what is queued (copy mode: sendto until the kernel took it all or
@@ -219,5 +235,5 @@ static inline void ul_tx_submit(struct underlay *ul, uint32_t k)
  * kick again what a busy device left. Returns the sendto calls made. */
 static inline unsigned ul_tx_kick(struct underlay *ul)
 {
-	return xsk_tx_kick(&ul->xsk[0]);
+	return xsk_tx_kick(&ul->xsk[UL_TXQ]);
 }
