@@ -295,7 +295,7 @@ static inline struct port_stats *ul_stats_of(struct port_stats *ps, const struct
 /* Decapsulate what waits on socket x, at most n frames, into pkts: the
  * frames for the worker (underlay_rx's contract), their count returned. */
 static inline uint16_t ul_rx_queue(struct port *p, struct xsk *x, struct rte_mbuf **pkts, uint16_t n,
-				   struct port_stats *ps)
+				   struct port_stats *ps, uint16_t *read)
 {
 	struct underlay *ul = p->priv;
 	const struct ul_vni_table *t;
@@ -311,6 +311,7 @@ static inline uint16_t ul_rx_queue(struct port *p, struct xsk *x, struct rte_mbu
 	got = xsk_rx_peek(x, n, &idx);
 	if (got == 0)
 		return 0;
+	*read = (uint16_t)(*read + got);
 	t0 = rte_rdtsc();
 	if (unlikely(rte_pktmbuf_alloc_bulk(vnl_pktmbuf_pool, pkts, got) != 0)) {
 		ps->v[PC_drop_rx_nombuf] += got;
@@ -403,16 +404,19 @@ static uint16_t underlay_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n, 
 {
 	struct underlay *ul = p->priv;
 	unsigned q = ul->rx_next;
-	uint16_t nb = 0;
+	uint16_t nb = 0, read = 0;
 
-	/* Round robin: each queue once at most, from the one after the queue
-	 * the last burst stopped at, so a queue that fills bursts cannot keep
-	 * the others waiting. */
-	for (unsigned k = 0; k < ul->nb_queues && nb < n; k++) {
-		nb += ul_rx_queue(p, &ul->xsk[q], pkts + nb, n - nb, ps);
+	/* Round robin: each queue once at most, until n frames were read
+	 * (not delivered: decap drops and GRO merges free slots, which must
+	 * not let one call read 8 bursts); the first queue moves on by one
+	 * per call, so a flooded queue cannot keep another one's share. nb
+	 * <= read: the next queue's frames fit in pkts[nb..nb + n - read). */
+	for (unsigned k = 0; k < ul->nb_queues && read < n; k++) {
+		nb += ul_rx_queue(p, &ul->xsk[q], pkts + nb, (uint16_t)(n - read), ps, &read);
 		q = q + 1 == ul->nb_queues ? 0 : q + 1;
 	}
-	ul->rx_next = q;
+	if (ul->nb_queues > 1)
+		ul->rx_next = ul->rx_next + 1 == ul->nb_queues ? 0 : ul->rx_next + 1;
 	if (nb == 0)  /* idle: send what a kick left in the tx ring (the device was busy) */
 		xsk_tx_idle_kick(&ul->xsk[UL_TXQ]);
 	return nb;

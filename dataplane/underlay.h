@@ -36,8 +36,9 @@
  *     halves of the other sockets stay unused.
  *
  * Rx (the underlay port's rx(), one worker): the sockets are polled round
- * robin within a burst, starting after the queue the last burst polled
- * last (rx_next), until the burst is full or every queue was asked once.
+ * robin within a burst, starting one queue further than the last burst
+ * started (rx_next), until a burst's worth of datagrams was read or every
+ * queue was asked once.
  * Per frame vx_parse(), the VNI
  * table, the sender among the port's remotes, the inner frame copied into a
  * fresh mbuf with m->port = the vxlan port's slot and m->hash.usr = the
@@ -110,7 +111,7 @@ struct underlay {
 	uint8_t mac[6];            /* the interface's MAC at open (neigh.c follows changes) */
 	unsigned mtu;              /* its MTU at open (ditto) */
 	unsigned nb_queues;        /* rx queues of the interface at open: xsk[0..nb_queues-1] */
-	unsigned rx_next;          /* the queue the next rx burst starts at (the polling worker's) */
+	unsigned rx_next;          /* the queue the next rx burst starts at (the polling worker's; written only with several queues) */
 	struct port *port;         /* the registry port "@..." (rx); NULL once it is closed */
 	unsigned refs;             /* vxlan ports using the underlay */
 	struct xsk xsk[UL_QUEUES_MAX]; /* unused ones zeroed with fd -1 (xsk_close takes them) */

@@ -2,7 +2,7 @@
 /*
  * GRO of decapsulated TCP segments (docs/switchd.md "VXLAN", "Receive
  * offload"): the underlay's rx() merges the in-order TCP/IPv4 segments of
- * one flow in one rx burst into one frame in the switch's offload state
+ * one flow in one socket's part of an rx burst into one frame in the switch's offload state
  * (offload.h: TX_TCP_SEG + tso_segsz), so that a receiving port that takes
  * TSO (a tap with offloads, a vhost guest with GUEST_TSO4) gets one large
  * frame (one writev, one run of the receiver's TCP stack) instead of one per

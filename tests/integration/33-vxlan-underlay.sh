@@ -401,7 +401,7 @@ diff "$TMP/fds0" "$TMP/fds1" >/dev/null || fail "fds left by the failed port-add
 stop_pid "$HOLD"
 r=$(sw_ok port-add "name=$VQ" kind=vxlan vni=400 'remote:=["198.51.100.2"]' iface=m1 "netns=/run/netns/$H1")
 jq_assert "two sockets" "$(port_json "$VQUL")" \
-	'.queues == 2 and ([.sockets[].queue] == [0, 1]) and .xdp.id > 0'
+	'.queues == 2 and ([.sockets[].queue] == [0, 1]) and .xdp.id > 0 and .xdp.mode == "driver"'
 # 24 datagrams (VNI 400, an inner broadcast), each from a new socket: 24
 # source ports, so 24 flow hashes for m2's tx queue choice.
 ip netns exec "$H2" python3 -c '
@@ -424,6 +424,7 @@ ip -n "$H1" -d link show dev m1 | grep -q 'prog/xdp' && fail "XDP program left o
 sw_fds "$TMP/fds3"
 diff "$TMP/fds0" "$TMP/fds3" >/dev/null || fail "fds left by port-del: $(diff "$TMP/fds0" "$TMP/fds3")"
 [ $(($(sw_vm) - vm0)) -lt 8192 ] || fail "memory left by port-del: VmSize $(sw_vm) KiB, $vm0 before, $vm2 with the port"
+ip -n "$H1" link del m1
 pass "two rx queues: a busy queue 1 refused (named) leaving nothing; then frames per socket $(jq -c '[.sockets[].rx_frames]' <<<"$ulq"), all 24 decapsulated; port-del closed $(($(awk '{ n += $1 } END { print n }' "$TMP/fds2") - $(awk '{ n += $1 } END { print n }' "$TMP/fds0"))) fds and $(((vm2 - $(sw_vm)) / 1024)) MiB"
 
 # --- 6. port-del ---
