@@ -11,6 +11,9 @@
 
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_mbuf.h>
+
+#include "offload.h"
 
 static inline int eal_unit_start(char *argv0, const char *tag)
 {
@@ -29,4 +32,26 @@ static inline int eal_unit_start(char *argv0, const char *tag)
 	}
 	printf("1..0 # SKIP DPDK's EAL does not start here: %s\n", rte_strerror(rte_errno));
 	return 77;
+}
+
+/* eal_unit_start(), then a pool of n mbufs in *pool and the offload pools
+ * (ol_init): 0, or what main() returns. */
+static inline int eal_unit_pools(char *argv0, const char *tag, unsigned n, struct rte_mempool **pool)
+{
+	int r = eal_unit_start(argv0, tag);
+
+	if (r != 0)
+		return r;
+	*pool = rte_pktmbuf_pool_create("t_mbufs", n, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	if (*pool == NULL || ol_init(*pool, SOCKET_ID_ANY) < 0) {
+		printf("Bail out! pools: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	return 0;
+}
+
+/* Mbufs of pool and of the offload pools still in use (a test's leak check). */
+static inline unsigned eal_unit_in_use(struct rte_mempool *pool)
+{
+	return rte_mempool_in_use_count(pool) + rte_mempool_in_use_count(ol_indirect_pool());
 }

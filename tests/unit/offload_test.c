@@ -466,16 +466,11 @@ static void bench(void)
 int main(int argc, char **argv)
 {
 	unsigned in_use;
-	int r = eal_unit_start(argv[0], "vnl-oltest");
+	int r = eal_unit_pools(argv[0], "vnl-oltest", 8191, &pool);
 
 	(void)argc;
 	if (r != 0)
 		return r;
-	pool = rte_pktmbuf_pool_create("t_mbufs", 8191, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
-	if (pool == NULL || ol_init(pool, SOCKET_ID_ANY) < 0) {
-		printf("Bail out! pools: %s\n", rte_strerror(rte_errno));
-		return 1;
-	}
 	test_tso(1448);
 	test_tso(1460);
 	test_tso(536);
@@ -490,7 +485,7 @@ int main(int argc, char **argv)
 	test_vnet();
 	test_vhost();
 	bench();
-	in_use = rte_mempool_in_use_count(pool) + rte_mempool_in_use_count(ol_indirect_pool());
+	in_use = eal_unit_in_use(pool);
 	ok(in_use == 0, "no mbuf left behind (%u in use)", in_use);
 	ol_fini();
 	rte_mempool_free(pool);

@@ -418,16 +418,11 @@ static void test_tos(void)
 int main(int argc, char **argv)
 {
 	unsigned in_use;
-	int r = eal_unit_start(argv[0], "vnl-vgtest");
+	int r = eal_unit_pools(argv[0], "vnl-vgtest", 4095, &pool);
 
 	(void)argc;
 	if (r != 0)
 		return r;
-	pool = rte_pktmbuf_pool_create("t_mbufs", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
-	if (pool == NULL || ol_init(pool, SOCKET_ID_ANY) < 0) {
-		printf("Bail out! pools: %s\n", rte_strerror(rte_errno));
-		return 1;
-	}
 	test_merge();
 	test_reorder();
 	test_stamps();
@@ -436,7 +431,7 @@ int main(int argc, char **argv)
 	test_tos();
 	test_barriers();
 	test_hint();
-	in_use = rte_mempool_in_use_count(pool) + rte_mempool_in_use_count(ol_indirect_pool());
+	in_use = eal_unit_in_use(pool);
 	ok(in_use == 0, "no mbuf left behind (%u in use)", in_use);
 	ol_fini();
 	rte_mempool_free(pool);
