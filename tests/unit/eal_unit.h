@@ -14,6 +14,7 @@
 #include <rte_mbuf.h>
 
 #include "offload.h"
+#include "tap.h"
 
 static inline int eal_unit_start(char *argv0, const char *tag)
 {
@@ -50,8 +51,15 @@ static inline int eal_unit_pools(char *argv0, const char *tag, unsigned n, struc
 	return 0;
 }
 
-/* Mbufs of pool and of the offload pools still in use (a test's leak check). */
-static inline unsigned eal_unit_in_use(struct rte_mempool *pool)
+/* The end of a test on real mbufs: no mbuf of pool or of the offload pools
+ * still in use (a check), everything freed; main()'s return value. */
+static inline int eal_unit_end(struct rte_mempool *pool)
 {
-	return rte_mempool_in_use_count(pool) + rte_mempool_in_use_count(ol_indirect_pool());
+	unsigned in_use = rte_mempool_in_use_count(pool) + rte_mempool_in_use_count(ol_indirect_pool());
+
+	ok(in_use == 0, "no mbuf left behind (%u in use)", in_use);
+	ol_fini();
+	rte_mempool_free(pool);
+	rte_eal_cleanup();
+	return tap_done();
 }

@@ -465,7 +465,6 @@ static void bench(void)
 
 int main(int argc, char **argv)
 {
-	unsigned in_use;
 	int r = eal_unit_pools(argv[0], "vnl-oltest", 8191, &pool);
 
 	(void)argc;
@@ -485,10 +484,5 @@ int main(int argc, char **argv)
 	test_vnet();
 	test_vhost();
 	bench();
-	in_use = eal_unit_in_use(pool);
-	ok(in_use == 0, "no mbuf left behind (%u in use)", in_use);
-	ol_fini();
-	rte_mempool_free(pool);
-	rte_eal_cleanup();
-	return tap_done();
+	return eal_unit_end(pool);
 }

@@ -417,7 +417,6 @@ static void test_tos(void)
 
 int main(int argc, char **argv)
 {
-	unsigned in_use;
 	int r = eal_unit_pools(argv[0], "vnl-vgtest", 4095, &pool);
 
 	(void)argc;
@@ -431,10 +430,5 @@ int main(int argc, char **argv)
 	test_tos();
 	test_barriers();
 	test_hint();
-	in_use = eal_unit_in_use(pool);
-	ok(in_use == 0, "no mbuf left behind (%u in use)", in_use);
-	ol_fini();
-	rte_mempool_free(pool);
-	rte_eal_cleanup();
-	return tap_done();
+	return eal_unit_end(pool);
 }
