@@ -64,6 +64,7 @@ struct saved {
 	char name[IFNAMSIZ];
 	int ifindex, mtu;
 	bool up;
+	struct sockaddr hw;  /* its MAC now: the guest may have changed it from qemu's mac= */
 	struct nlmsghdr *addr[SAVED_MAX], *route[SAVED_MAX];
 	unsigned n_addr, n_route, skipped;
 };
@@ -361,6 +362,9 @@ static int save(int nl, int sk, const char *name, struct saved *s)
 	if ((r = if_get(sk, name, SIOCGIFMTU, &ifr)) < 0)
 		return r;
 	s->mtu = ifr.ifr_mtu;
+	if ((r = if_get(sk, name, SIOCGIFHWADDR, &ifr)) < 0)
+		return r;
+	s->hw = ifr.ifr_hwaddr;
 	if ((r = nl_dump(nl, RTM_GETADDR, keep_addr, s, s->addr, &s->n_addr)) < 0)
 		return r;
 	return nl_dump(nl, RTM_GETROUTE, keep_route, s, s->route, &s->n_route);
@@ -535,6 +539,13 @@ static void restore(int nl, int sk, struct saved *s, char name[IFNAMSIZ], char *
 			FAIL("; rename %s to %s: %s", name, s->name, strerror(errno));
 	}
 	idx = (int)if_nametoindex(name);
+	/* The device comes back with qemu's MAC: a MAC the guest set goes back
+	 * on (while the interface is down, as every driver takes it). */
+	if (if_get(sk, name, SIOCGIFHWADDR, &ifr) == 0 && memcmp(ifr.ifr_hwaddr.sa_data, s->hw.sa_data, 6)) {
+		ifr.ifr_hwaddr = s->hw;
+		if (ioctl(sk, SIOCSIFHWADDR, &ifr) < 0)
+			FAIL("; mac: %s", strerror(errno));
+	}
 	if (if_get(sk, name, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu != s->mtu) {
 		ifr.ifr_mtu = s->mtu;
 		if (ioctl(sk, SIOCSIFMTU, &ifr) < 0)
