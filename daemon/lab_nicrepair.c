@@ -171,6 +171,14 @@ static void still_lost(struct nic_rec *r, int64_t now)
 	r->lost = true;
 	if (r->healed_ms == 0 || now - r->healed_ms >= LAB_NIC_FLAP_MS)
 		r->tries = 0; /* a fresh loss; one soon after the last is counted with it */
+	if (r->tries >= LAB_NIC_TRIES) {
+		/* A flapping NIC: its tries are spent; say so, not "failed". */
+		snprintf(r->error, sizeof(r->error), "lost again within %d min of the last repair, after %u tries",
+			 LAB_NIC_FLAP_MS / 60000, r->tries);
+		nic_log(LOG_LEVEL_WARNING, r, " negotiated no virtio features again (%s): not reset again; reboot the guest",
+			r->error);
+		return;
+	}
 	nic_log(LOG_LEVEL_WARNING, r,
 		" negotiated no virtio features after a switch restart (qemu replayed the features of a guest "
 		"still probing it): vnld repairs it in the guest");
